@@ -1,0 +1,87 @@
+"""autograd_nb: PyTorch's autograd, small enough to read and made to be seen.
+
+Use it where you would use PyTorch's autograd::
+
+    import autograd_nb as torch
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x ** 2).sum()
+    y.backward()
+    x.grad          # tensor([2., 4.])
+
+Everything prints, fails and behaves as in PyTorch 2.x (values, reprs, grad_fn names,
+errors), and everything is written in plain Python over numpy, so you can open any
+op and read its forward and backward side by side.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import _backend
+from ._backend import (bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A001
+                       get_default_dtype, int8, int16, int32, int64, promote_types,
+                       set_default_dtype, uint8)
+from ._creation import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+                        full_like, get_rng_state, initial_seed, linspace, manual_seed, normal,
+                        ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                        randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
+from ._printing import get_printoptions, set_printoptions
+from ._tensor import Size, Tensor
+from . import ops as _ops  # noqa: F401  (attaches the ops to Tensor)
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import autograd
+from ._functions import *  # noqa: F401,F403
+from ._functions import __all__ as _fn_all
+
+__version__ = "0.1.0"
+
+float = float32          # noqa: A001  torch.float
+double = float64
+half = float16
+long = int64
+int = int32              # noqa: A001  torch.int
+short = int16
+cfloat = None
+
+_SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda")
+
+
+def is_tensor(obj: Any) -> bool:
+    """True if ``obj`` is a Tensor (or a Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def result_type(a: Any, b: Any) -> dtype:
+    """The dtype an op on ``a`` and ``b`` would produce (PyTorch's promotion rules)."""
+    def key(x: Any) -> tuple:
+        if isinstance(x, Tensor):
+            return (x.dtype, 2 if x.ndim else 1)
+        return (_backend.scalar_dtype(x), 0)
+    return _backend.result_type(key(a), key(b))
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def __getattr__(name: str) -> Any:
+    """Submodules load on first use; anything else PyTorch has but we lack says so."""
+    if name in _SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"autograd_nb does not implement torch.{name} yet "
+        "(autograd_nb.supported() lists what exists)")
+
+
+def supported() -> list[str]:
+    """The names this package provides under ``torch.``."""
+    names = {n for n in globals() if not n.startswith("_")}
+    names.update(_SUBMODULES)
+    return sorted(names)

@@ -1,0 +1,368 @@
+"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``arange``, ``randn`` and friends.
+
+Every tensor made here is a *leaf*. It requires grad only when you ask for it with
+``requires_grad=True`` -- and only floating point tensors may. ``*_like`` functions
+copy shape, dtype and device, never ``requires_grad``.
+
+Random numbers come from one generator seeded by ``manual_seed`` (reproducible within
+autograd_nb; they are not the same numbers PyTorch would draw).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _backend as B
+from ._tensor import Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
+    "linspace", "rand", "randn", "randint", "randperm", "normal", "zeros_like", "ones_like",
+    "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "manual_seed",
+    "seed", "initial_seed", "Generator", "get_rng_state", "set_rng_state",
+]
+
+
+class Generator:
+    """A source of random numbers (``torch.Generator``); ``manual_seed`` resets it."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = B.device(device)
+        self._seed = 67280421310721
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(s)
+        return s
+
+    def get_state(self) -> Any:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: Any) -> "Generator":
+        self.rng.bit_generator.state = state
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default random generator so random tensors repeat from run to run."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Any:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Any) -> None:
+    default_generator.set_state(state)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _resolve_dtype(dtype: Any) -> B.dtype | None:
+    if dtype is None or isinstance(dtype, B.dtype):
+        return dtype
+    if dtype in (float, "float"):
+        return B.float64 if dtype == "float64" else B.get_default_dtype()
+    if dtype is int:
+        return B.int64
+    if dtype is bool:
+        return B.bool_
+    return B.from_numpy_dtype(dtype)
+
+
+def _finish(data: Any, dtype: Any, device: Any, requires_grad: bool, msg_capital: bool = True) -> Tensor:
+    if device is not None:
+        dev = B.device(device)
+        if dev.type == "cuda":
+            data = B.to_device(data, dev)
+    t = Tensor._wrap(data)
+    if requires_grad:
+        if data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
+    return t
+
+
+def _infer_dtype(data: Any) -> B.dtype:
+    """PyTorch's dtype for nested Python data: bool < int64 < default float."""
+    kind = 0
+    seen_number = False
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            d = item.dtype
+            return d if d.is_floating_point else (B.int64 if d._kind == 1 and kind < 2 else d)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool) or isinstance(item, np.bool_):
+            seen_number = True
+        elif isinstance(item, (int, np.integer)):
+            kind, seen_number = max(kind, 1), True
+        elif isinstance(item, (float, np.floating)):
+            kind, seen_number = 2, True
+        else:
+            raise TypeError(f"Could not infer dtype of {type(item).__name__}")
+    if not seen_number:                                   # torch.tensor([]) is float
+        return B.get_default_dtype()
+    return (B.bool_, B.int64, B.get_default_dtype())[kind]
+
+
+def _to_array(data: Any, dt: B.dtype | None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        src = B.to_device(data._data, B.CPU)
+        return np.array(src, dtype=None if dt is None else dt.np, copy=True)
+    if isinstance(data, np.ndarray):
+        if dt is None:
+            dt = B.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dt.np, copy=True)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        parts = [_to_array(x, None) for x in data]
+        if dt is None:
+            dt = _infer_dtype(data)
+        for x in parts:
+            if x.size != 1 and len(parts) > 1 and any(p.ndim for p in parts):
+                break
+        else:
+            return np.array([p.reshape(()) if p.size == 1 and p.ndim == 0 else p for p in parts], dtype=dt.np)
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    if dt is None:
+        dt = _infer_dtype(data)
+    try:
+        return np.array(data, dtype=dt.np)
+    except ValueError as e:
+        raise ValueError(str(e)) from None
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new leaf tensor holding a *copy* of ``data`` (numbers, nested lists, arrays).
+
+    The dtype is inferred as PyTorch does: Python floats give float32, ints give int64,
+    bools give bool. ``requires_grad=True`` is allowed for floating dtypes only.
+    """
+    dt = _resolve_dtype(dtype)
+    if isinstance(data, Tensor) and dt is None:
+        dt = data.dtype
+    arr = _to_array(data, dt)
+    return _finish(arr, dt, device, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with a numpy array (or a tensor) when it can."""
+    dt = _resolve_dtype(dtype)
+    if isinstance(data, Tensor):
+        if (dt is None or data.dtype is dt) and (device is None or B.device(device) == data.device):
+            return data
+        return data.to(dtype=dt, device=device)
+    if isinstance(data, np.ndarray) and (dt is None or data.dtype == dt.np) and device in (None, "cpu"):
+        return from_numpy(data)
+    return tensor(data, dtype=dt, device=device)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``ndarray``: a change to one shows in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    B.from_numpy_dtype(ndarray.dtype)                       # raises for unsupported dtypes
+    return Tensor._wrap(ndarray)
+
+
+def _shape(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(
+                f"zeros(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                f"type {type(s).__name__} at pos 0")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, size))}]")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _filled(fill: Any, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool,
+            default: B.dtype | None = None) -> Tensor:
+    dt = _resolve_dtype(dtype) or default or B.get_default_dtype()
+    arr = np.full(_shape(size), fill, dtype=dt.np)
+    return _finish(arr, dt, device, requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None) -> Tensor:
+    """A tensor of zeros with the given shape (float32 unless ``dtype`` says otherwise)."""
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones with the given shape."""
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          memory_format: Any = None) -> Tensor:
+    """A tensor whose values are not set (here: zeros; never rely on them)."""
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    default = B.scalar_dtype(fill_value)
+    return _filled(fill_value, (tuple(size),), dtype, device, requires_grad, default)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix (ones on the diagonal)."""
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` up to (not including) ``end``.
+
+    Integers give int64; any float argument gives the default float dtype.
+    """
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    dt = _resolve_dtype(dtype)
+    if dt is None:
+        dt = B.get_default_dtype() if any(isinstance(v, float) for v in vals) else B.int64
+    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = (vals[0] + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * vals[2])
+    return _finish(arr.astype(dt.np), dt, device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).rng
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1)."""
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    arr = _rng(generator).random(_shape(size), dtype=np.float64).astype(dt.np)
+    return _finish(arr, dt, device, requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers (mean 0, standard deviation 1)."""
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    arr = _rng(generator).standard_normal(_shape(size), dtype=np.float64).astype(dt.np)
+    return _finish(arr, dt, device, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)`` (``randint(high, size)`` starts at 0)."""
+    if size is None:
+        low, high, size = 0, low, high
+    dt = _resolve_dtype(dtype) or B.int64
+    arr = _rng(generator).integers(low, high, size=_shape((tuple(size),))).astype(dt.np)
+    return _finish(arr, dt, device, requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``."""
+    dt = _resolve_dtype(dtype) or B.int64
+    return _finish(_rng(generator).permutation(n).astype(dt.np), dt, device, requires_grad)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal random numbers with the given mean and standard deviation."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = _shape((tuple(size),)) if size is not None else np.broadcast(np.asarray(m), np.asarray(s)).shape
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    arr = (m + s * _rng(generator).standard_normal(shape)).astype(dt.np)
+    return _finish(np.asarray(arr), dt, device, requires_grad)
+
+
+def _like(fn: Any, input: Tensor, dtype: Any, device: Any, requires_grad: bool, *args: Any) -> Tensor:
+    dt = _resolve_dtype(dtype) or input.dtype
+    dev = device if device is not None else input.device
+    return fn(*args, input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """Zeros with ``input``'s shape, dtype and device (never its requires_grad)."""
+    return _like(zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Ones with ``input``'s shape, dtype and device (never its requires_grad)."""
+    return _like(ones, input, dtype, device, requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    return _like(empty, input, dtype, device, requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    dt = _resolve_dtype(dtype) or input.dtype
+    return full(input.shape, fill_value, dtype=dt, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(rand, input, dtype, device, requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(randn, input, dtype, device, requires_grad)
+
+
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    dt = _resolve_dtype(dtype) or input.dtype
+    return randint(low, high, tuple(input.shape), dtype=dt, device=device or input.device)

@@ -1,0 +1,20 @@
+"""The ``torch.X(...)`` functions: each op module lists its public functions in ``EXPORTS``.
+
+``torch.exp(x)`` and ``x.exp()`` are the same function; this module only gathers them.
+"""
+from __future__ import annotations
+
+import importlib
+
+__all__: list[str] = []
+
+for _mod in ("pointwise", "views", "indexing", "compare", "convert", "reduce", "linalg", "joins"):
+    try:
+        _m = importlib.import_module(f"autograd_nb.ops.{_mod}")
+    except ModuleNotFoundError as _e:                  # a family not written yet
+        if _e.name != f"autograd_nb.ops.{_mod}":
+            raise
+        continue
+    for _name in getattr(_m, "EXPORTS", ()):
+        globals()[_name] = getattr(_m, _name)
+        __all__.append(_name)

@@ -1,0 +1,570 @@
+"""Tensor: an array plus the bookkeeping autograd needs.
+
+A tensor holds
+
+* ``_data``: its numbers (a numpy array on the cpu, a cupy array on cuda);
+* ``requires_grad``: whether gradients should flow into it;
+* ``grad_fn``: the node that produced it (None for a *leaf*: a tensor you made
+  yourself, or any tensor that does not require grad);
+* ``grad``: where backward accumulates the gradient of a leaf;
+* a version counter, bumped by every in-place change, shared with its views, so a
+  node that saved it can tell that the value it saved is gone;
+* ``is_inference()``: made inside ``inference_mode``.
+
+Arithmetic, reductions, shape ops and indexing are defined in ``ops/`` and attached to
+this class there; this module holds the tensor itself and its autograd entry points.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import _backend as B
+from .autograd.grad_mode import STATE
+from .autograd.node import AccumulateGrad, Node, RemovableHandle
+
+__all__ = ["Tensor", "Size", "type_label"]
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints printed as ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):                     # slices stay a Size
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+    "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+def type_label(t: "Tensor") -> str:
+    """PyTorch's legacy type name, e.g. ``torch.FloatTensor`` / ``torch.cuda.LongTensor``."""
+    name = _TYPE_NAMES[B.from_numpy_dtype(t._data.dtype).name]
+    return ("torch.cuda." if t.is_cuda else "torch.") + name
+
+
+def _dim_error(dim: int, ndim: int) -> IndexError:
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+
+
+def canon_dim(dim: int, ndim: int) -> int:
+    """A dim in ``[0, ndim)`` from a possibly negative one (0-d tensors accept 0 and -1)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise _dim_error(dim, ndim)
+    return dim + n if dim < 0 else dim
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Make tensors with ``torch.tensor([...])``, ``torch.zeros(...)`` and friends. Pass
+    ``requires_grad=True`` to ask autograd to compute ``d(something)/d(this tensor)``:
+    after ``loss.backward()`` the answer waits in ``tensor.grad``.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
+                 "_base", "_is_inference", "_acc", "_hooks", "_retains_grad",
+                 "_post_hooks", "_view_fn", "__weakref__")
+
+    # numpy should let our operators win in ``ndarray + tensor``.
+    __array_priority__ = 1000
+
+    # ------------------------------------------------------------------ creation
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Tensor":
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """``torch.Tensor(data)`` (float32 copy) or ``torch.Tensor(2, 3)`` (uninitialised)."""
+        if len(args) == 1 and not isinstance(args[0], int):
+            src = args[0]
+            data = np.array(src._data if isinstance(src, Tensor) else src, dtype=B.get_default_dtype().np)
+        else:
+            data = np.zeros(tuple(args), dtype=B.get_default_dtype().np)
+        self._init(data, False)
+
+    def _init(self, data: Any, requires_grad: bool) -> None:
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad_fn = None
+        self._output_nr = 0
+        self._grad = None
+        self._vc = [0]
+        self._base = None
+        self._is_inference = STATE.inference
+        self._acc = None
+        self._hooks = None
+        self._retains_grad = False
+        self._post_hooks = None
+
+    @classmethod
+    def _wrap(cls, data: Any, requires_grad: bool = False, grad_fn: Node | None = None,
+              output_nr: int = 0, vc: list | None = None) -> "Tensor":
+        """Fast internal constructor: no checks, no copies."""
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._grad = None
+        t._vc = [0] if vc is None else vc
+        t._base = None
+        t._is_inference = STATE.inference
+        t._acc = None
+        t._hooks = None
+        t._retains_grad = False
+        t._post_hooks = None
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def data(self) -> "Tensor":
+        """The same numbers as a tensor outside the graph, with its *own* version counter.
+
+        Changes made through ``.data`` are invisible to autograd: a node that saved this
+        tensor cannot notice them, so backward may silently give a wrong gradient. Prefer
+        ``detach()``, which shares the version counter and so raises instead.
+        """
+        out = Tensor._wrap(self._data)
+        out._is_inference = self._is_inference
+        return out
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (``torch.Size``), or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[canon_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self) -> B.dtype:
+        return B._FROM_NP[self._data.dtype]
+
+    @property
+    def device(self) -> B.device:
+        return B.array_device(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._data) is not np.ndarray
+
+    @property
+    def is_cpu(self) -> bool:
+        return type(self._data) is np.ndarray
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None) -> Any:
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[canon_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def data_ptr(self) -> int:
+        return int(self._data.__array_interface__["data"][0]) if self.is_cpu else int(self._data.data.ptr)
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without an argument, PyTorch's type name (``'torch.FloatTensor'``)."""
+        if dtype is None:
+            return type_label(self)
+        return self.to(dtype)
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor (or a view sharing its storage) was changed in place."""
+        return self._vc[0]
+
+    def is_inference(self) -> bool:
+        """True for tensors made inside ``inference_mode``."""
+        return self._is_inference
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (``grad_fn is None``).
+
+        Every tensor that does not require grad is a leaf, and so is one you made with
+        ``requires_grad=True``. Only leaves get ``.grad`` filled by backward.
+        """
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The node that made this tensor (``None`` for leaves)."""
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _base_tensor(self) -> "Tensor | None":
+        return self._base
+
+    # ------------------------------------------------------------------ requires_grad
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow into this tensor.
+
+        Settable on leaves only, and only for floating point tensors.
+        """
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._check_inference_requires_grad(flag)
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place and return the tensor (leaves only)."""
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._check_inference_requires_grad(requires_grad)
+        if self._grad_fn is None:
+            self._requires_grad = bool(requires_grad)
+        return self
+
+    def _check_inference_requires_grad(self, flag: bool) -> None:
+        if flag and self._is_inference and not STATE.inference:
+            raise RuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+
+    # ------------------------------------------------------------------ grad
+    @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient of a leaf (None until a backward reaches it).
+
+        Reading it on a non-leaf gives None and a warning, unless ``retain_grad()``
+        asked the non-leaf to keep its gradient.
+        """
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+                "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more "
+                "informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:499.)",
+                UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if type(value._data) is not type(self._data):
+                raise RuntimeError("assigned grad has data located on a different device")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    def _accumulate(self, grad: "Tensor") -> None:
+        """Add ``grad`` into ``.grad`` (what AccumulateGrad and retain_grad do)."""
+        if grad._data.shape != self._data.shape:
+            grad = grad.sum_to_size(self._data.shape)   # defensive; ops unbroadcast already
+        if STATE.grad_enabled:                          # create_graph: keep the graph
+            self._grad = grad if self._grad is None else self._grad + grad
+        elif self._grad is None:
+            d = grad._data
+            self._grad = Tensor._wrap(d.astype(self._data.dtype, copy=True))
+        elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
+            self._grad = Tensor._wrap(self._grad._data + grad._data)
+        else:
+            self._grad._data += grad._data
+            self._grad._vc[0] += 1
+        if self._post_hooks:
+            for hook in list(self._post_hooks.values()):
+                hook(self)
+
+    def retain_grad(self) -> None:
+        """Ask a non-leaf to keep its gradient in ``.grad`` after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        store = self._grad_fn._retain_prehooks
+        if store is None:
+            store = self._grad_fn._retain_prehooks = {}
+        ref = weakref.ref(self)
+
+        def keep(grad: Tensor) -> None:
+            t = ref()
+            if t is not None:
+                if t._grad is None:
+                    t._grad = Tensor._wrap(grad._data.copy()) if not STATE.grad_enabled else grad
+                else:
+                    t._grad = t._grad + grad
+        store[self._output_nr] = {0: keep}
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Call ``hook(grad)`` whenever a gradient for this tensor is computed.
+
+        The hook may return a new gradient to use instead. On a leaf it runs before
+        the gradient is accumulated into ``.grad``.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            store = self._grad_fn._tensor_hook_store(self._output_nr)
+        else:
+            if self._hooks is None:
+                self._hooks = {}
+            store = self._hooks
+        handle = RemovableHandle(store)
+        store[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> RemovableHandle:
+        """Call ``hook(tensor)`` after a gradient was accumulated into this leaf's ``.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = hook
+        return handle
+
+    def _grad_accumulator(self, create: bool = True) -> AccumulateGrad | None:
+        """This leaf's AccumulateGrad node (kept alive by the graph, weakly by the tensor)."""
+        acc = self._acc() if self._acc is not None else None
+        if acc is None and create:
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def _edge(self) -> tuple[Node | None, int]:
+        """The ``(node, input_nr)`` edge a node that consumes this tensor records."""
+        if self._grad_fn is not None:
+            return (self._grad_fn, self._output_nr)
+        if self._requires_grad:
+            acc = self._acc() if self._acc is not None else None
+            if acc is None:
+                acc = AccumulateGrad(self)
+                self._acc = weakref.ref(acc)
+            return (acc, 0)
+        return (None, 0)
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Compute the gradient of this tensor with respect to the graph's leaves.
+
+        For a scalar, ``gradient`` may be left out (it is 1). For a tensor with several
+        elements pass ``gradient`` (same shape): backward then computes the
+        vector-Jacobian product ``gradient^T . J``. Gradients are *added* into each
+        leaf's ``.grad``; the graph's saved buffers are freed unless
+        ``retain_graph=True``.
+        """
+        from .autograd.functional import backward as _backward
+        _backward((self,), None if gradient is None else (gradient,), retain_graph,
+                  create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------------ conversion
+    def detach(self) -> "Tensor":
+        """A tensor sharing these numbers (and the version counter) but outside the graph."""
+        out = Tensor._wrap(self._data, False, None, 0, self._vc)
+        out._is_inference = self._is_inference
+        return out
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor out of the graph in place: it becomes a leaf."""
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The numbers as a numpy array that shares memory with the tensor."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if not self.is_cpu:
+            if force:
+                return B.to_device(self._data, B.CPU)
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def item(self) -> Any:
+        """The single number in this tensor as a Python int, float or bool."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The numbers as (nested) Python lists; a 0-d tensor gives a number."""
+        if self.is_cpu:
+            return self._data.tolist()
+        return B.to_device(self._data, B.CPU).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce_ex__(self, proto: int):
+        return (_rebuild, (B.to_device(self._data, B.CPU), self._requires_grad, str(self.device),
+                           type(self)))
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
+        out = type(self).__new__(type(self))
+        Tensor._init(out, self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            out._grad = Tensor._wrap(self._grad._data.copy())
+        memo[id(self)] = out
+        return out
+
+    # ------------------------------------------------------------------ printing
+    def _repr_extras(self) -> list[str]:
+        extra = []
+        if self._grad_fn is not None:
+            extra.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            extra.append("requires_grad=True")
+        return extra
+
+    def __repr__(self, prefix: str = "tensor(") -> str:
+        from ._printing import format_tensor
+        dt = self.dtype
+        default = dt is B.int64 or dt is B.bool_ or dt is B.get_default_dtype()
+        values = self._data if self.is_cpu else B.to_device(self._data, B.CPU)
+        dev = None if self.is_cpu else str(self.device)
+        return format_tensor(values, dtype_name=repr(dt), default_dtype=default, device=dev,
+                             extra=self._repr_extras(), prefix=prefix)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+
+def _rebuild(data: np.ndarray, requires_grad: bool, dev: str, cls: type) -> Tensor:
+    t = cls.__new__(cls)
+    Tensor._init(t, B.to_device(data, B.device(dev)), requires_grad)
+    return t

@@ -1,0 +1,284 @@
+"""THE backward engine, written as a generator of events.
+
+``run_backward`` walks the graph from the roots to the leaves and yields one small
+event per step, in the order the work happens:
+
+* ``NodeStarted(node, grads)``: a node is ready; ``grads`` are the summed gradients
+  of its outputs.
+* ``GradAccumulated(node, tensor, grad)``: an ``AccumulateGrad`` node added ``grad``
+  into ``tensor.grad`` (or an ``inputs=`` tensor captured it).
+* ``NodeFinished(node, grads)``: the local rule ran; ``grads`` holds one gradient per
+  ``next_functions`` edge (None where nothing flows).
+* ``BuffersFreed(node, nbytes)``: the node's saved buffers were released.
+
+``Tensor.backward()`` and ``autograd.grad()`` exhaust the generator; the backward
+stepper widget pulls it one event at a time, so what a learner steps through is the
+real engine. Grad mode is set around each local rule and restored before every
+``yield``, so the generator may stay paused for as long as the learner likes.
+
+Order: a node runs once every node that feeds it a gradient has run (dependency
+counting); among ready nodes the most recently created runs first, as in PyTorch.
+Everything is iterative: graphs of 100 000 nodes need no recursion.
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Any, Iterator, Sequence
+
+from .grad_mode import STATE
+from .node import AccumulateGrad, Node
+
+__all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed"]
+
+
+class Event:
+    """Base of the engine's events (plain records, compared by their fields)."""
+
+    __slots__ = ()
+    kind = "event"
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class NodeStarted(Event):
+    __slots__ = ("node", "grads")
+    kind = "start"
+
+    def __init__(self, node: Node, grads: tuple) -> None:
+        self.node, self.grads = node, grads
+
+
+class NodeFinished(Event):
+    __slots__ = ("node", "grads")
+    kind = "finish"
+
+    def __init__(self, node: Node, grads: tuple) -> None:
+        self.node, self.grads = node, grads
+
+
+class GradAccumulated(Event):
+    __slots__ = ("node", "tensor", "grad")
+    kind = "accumulate"
+
+    def __init__(self, node: Node, tensor: Any, grad: Any) -> None:
+        self.node, self.tensor, self.grad = node, tensor, grad
+
+
+class BuffersFreed(Event):
+    __slots__ = ("node", "nbytes")
+    kind = "free"
+
+    def __init__(self, node: Node, nbytes: int) -> None:
+        self.node, self.nbytes = node, nbytes
+
+
+# Graphs an open stepper is paused over: id(root node) -> description of the stepper.
+OPEN_STEPPERS: dict[int, str] = {}
+
+
+def _dependencies(roots: Sequence[Node]) -> dict[Node, int]:
+    """How many gradients each reachable node waits for (iterative walk)."""
+    deps: dict[Node, int] = {}
+    stack = [r for r in roots]
+    seen = set(stack)
+    while stack:
+        fn = stack.pop()
+        for nxt, _ in fn.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return deps
+
+
+def _prune(roots: Sequence[Node], targets: set) -> set:
+    """Nodes from which some target node can be reached (only those must run)."""
+    needed: set = set()
+    order: list[Node] = []
+    stack = list(roots)
+    seen = set(stack)
+    while stack:                                   # collect in DFS pre-order
+        fn = stack.pop()
+        order.append(fn)
+        for nxt, _ in fn.next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    changed = True
+    while changed:                                 # propagate "reaches a target" upward
+        changed = False
+        for fn in reversed(order):
+            if fn in needed:
+                continue
+            if fn in targets or any(n in needed for n, _ in fn.next_functions if n is not None):
+                needed.add(fn)
+                changed = True
+    return needed
+
+
+def _add(a: Any, b: Any) -> Any:
+    """Sum two gradients flowing into the same place (never in place)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _run_tensor_prehooks(node: Node, grads: list) -> None:
+    """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad."""
+    for store in (node._tensor_prehooks, node._retain_prehooks):
+        if not store:
+            continue
+        for nr, hooks in store.items():
+            if grads[nr] is None:
+                continue
+            for fn in list(hooks.values()):
+                out = fn(grads[nr])
+                if out is not None:
+                    grads[nr] = out
+
+
+def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
+                 retain_graph: bool = False, create_graph: bool = False,
+                 inputs: Sequence[Any] | None = None, accumulate: bool = True,
+                 captured: list | None = None) -> Iterator[Event]:
+    """Run backward from ``roots`` (``(grad_fn, output_nr)`` edges) seeded with ``grad_roots``.
+
+    ``inputs``: when given, only these tensors receive gradients; with
+    ``accumulate=False`` (``autograd.grad``) their gradients are written into
+    ``captured`` (one slot per input) instead of ``.grad``.
+    """
+    for node, _ in roots:
+        if id(node) in OPEN_STEPPERS:
+            raise RuntimeError(
+                f"A backward stepper ({OPEN_STEPPERS[id(node)]}) is paused over this graph. "
+                "Finish or close that stepper before running another backward through it.")
+    root_nodes = [n for n, _ in roots]
+    deps = _dependencies(root_nodes)
+
+    # Where to capture or stop: {node: [(output_nr or None, input index)]}
+    capture: dict[Node, list[tuple[int | None, int]]] = {}
+    needed = None
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t._grad_fn is not None:
+                capture.setdefault(t._grad_fn, []).append((t._output_nr, i))
+            else:
+                acc = t._grad_accumulator(create=False)
+                if acc is not None:
+                    capture.setdefault(acc, []).append((None, i))
+        needed = _prune(root_nodes, set(capture))
+        deps = {n: 0 for n in deps if n in needed}
+        for fn in needed:
+            for nxt, _ in fn.next_functions:
+                if nxt is not None and nxt in deps:
+                    deps[nxt] += 1
+
+    buffers: dict[Node, list] = {}
+    ready: list = []
+    for (node, nr), g in zip(roots, grad_roots):
+        if needed is not None and node not in needed:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+            if deps.get(node, 0) == 0:
+                heapq.heappush(ready, (-node._seq, node))
+        buf[nr] = _add(buf[nr], g)
+
+    state = STATE
+    while ready:
+        node = heapq.heappop(ready)[1]
+        grads = buffers.pop(node)
+        yield NodeStarted(node, tuple(grads))
+        if node._tensor_prehooks or node._retain_prehooks:
+            _run_tensor_prehooks(node, grads)
+        if node._prehooks:
+            for hook in list(node._prehooks.values()):
+                out = hook(tuple(grads))
+                if out is not None:
+                    grads = list(out)
+
+        is_acc = type(node) is AccumulateGrad
+        if is_acc and node.variable._hooks:
+            g = grads[0]
+            for hook in list(node.variable._hooks.values()):
+                out = hook(g)
+                if out is not None:
+                    g = out
+            grads[0] = g
+
+        stop_here = False
+        if node in capture:
+            for nr, i in capture[node]:
+                g = grads[0 if nr is None else nr]
+                if accumulate:
+                    if nr is not None:               # a non-leaf input: fill its .grad
+                        t = inputs[i]
+                        t._accumulate(g)
+                        yield GradAccumulated(node, t, g)
+                else:
+                    captured[i] = _add(captured[i], g)
+                    if nr is None:
+                        yield GradAccumulated(node, inputs[i], g)
+            # a leaf's accumulator runs only when gradients go to .grad
+            stop_here = is_acc and not accumulate
+
+        if all(g is None for g in grads) or stop_here:
+            out_grads: tuple = (None,) * len(node.next_functions)
+        else:
+            prev_grad, prev_inf = state.grad_enabled, state.inference
+            state.grad_enabled = create_graph
+            try:
+                out_grads = node.apply(*grads)
+            except Exception as exc:
+                _annotate(node, exc)
+                raise
+            finally:
+                state.grad_enabled, state.inference = prev_grad, prev_inf
+            if is_acc:
+                yield GradAccumulated(node, node.variable, grads[0])
+            if len(out_grads) != len(node.next_functions):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients "
+                    f"(expected {len(node.next_functions)}, got {len(out_grads)})")
+            if node._hooks:
+                for hook in list(node._hooks.values()):
+                    res = hook(out_grads, tuple(grads))
+                    if res is not None:
+                        out_grads = tuple(res)
+
+        if not retain_graph and node._saved:
+            nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
+            node.release()
+            yield BuffersFreed(node, nbytes)
+        yield NodeFinished(node, out_grads)
+
+        for (nxt, nr), g in zip(node.next_functions, out_grads):
+            if nxt is None:
+                continue
+            left = deps.get(nxt)
+            if left is None:                          # pruned: leads to no input
+                continue
+            buf = buffers.get(nxt)
+            if buf is None:
+                buf = buffers[nxt] = [None] * nxt.num_outputs
+            if g is not None:
+                buf[nr] = _add(buf[nr], g)
+            left -= 1
+            deps[nxt] = left
+            if left == 0:
+                heapq.heappush(ready, (-nxt._seq, nxt))
+
+
+def _annotate(node: Node, exc: Exception) -> None:
+    """With anomaly mode on, point at the forward line that created the failing node."""
+    if node._trace is not None:
+        import warnings
+        warnings.warn(
+            f"Error detected in {node.name()}. Traceback of forward call that caused the "
+            f"error:\n{node._trace}", RuntimeWarning, stacklevel=3)

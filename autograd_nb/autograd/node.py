@@ -1,0 +1,334 @@
+"""Nodes of the backward graph, and the buffers they save.
+
+Every op that records itself creates one ``Node`` (what ``tensor.grad_fn`` shows, e.g.
+``MulBackward0``). A node knows
+
+* ``next_functions``: one ``(node, input_nr)`` edge per input of the forward op,
+  pointing at the node that produced that input (``None`` for inputs that need no
+  gradient). A leaf that requires grad is reached through its ``AccumulateGrad`` node.
+* its saved buffers (``SavedTensor``), the values its backward rule will need.
+* ``backward(*grads)``: the local rule, turning the gradient of each output into the
+  gradient of each input. Rules are written with autograd_nb's own tensor ops, so when
+  the engine runs them with ``create_graph=True`` they are themselves recorded.
+
+Saved buffers are first-class: each remembers the tensor's version when it was saved,
+its size in bytes and whether it was freed, and a process-wide counter
+(``saved_bytes()``) tracks the bytes that live buffers hold.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from typing import Any, Callable
+
+from .grad_mode import STATE
+
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "saved_bytes", "RemovableHandle"]
+
+_seq = itertools.count()
+
+# Live bytes of saved buffers, process wide. A one-element list so hot paths can add
+# to it without a global statement.
+_live = [0]
+
+
+def saved_bytes() -> int:
+    """Bytes held right now by saved buffers of every live graph.
+
+    It grows while a forward pass in grad mode records nodes, stays 0 under
+    ``no_grad`` / ``inference_mode``, and drops back after ``backward()`` frees the
+    graph (or when a graph is garbage collected without a backward).
+    """
+    return _live[0]
+
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+# saved_tensors_hooks: a stack of (pack, unpack) pairs, innermost last.
+HOOK_STACK: list[tuple[Callable, Callable]] = []
+
+
+def _short_name(node: "Node") -> str:
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
+class SavedTensor:
+    """One buffer a node keeps for its backward rule.
+
+    Holds the value (a Tensor, or a plain Python number such as the ``3`` of ``x * 3``),
+    the tensor's version when it was saved, its byte size, and whether it was freed.
+    ``unpack()`` gives the value back, or raises PyTorch's error if the tensor was
+    changed in place since (``_version`` moved) or the buffer was freed by an earlier
+    backward.
+
+    A node's own output (``exp`` saves its result) is stored as its array plus the
+    version counter, not as the tensor, so the graph holds no reference cycle.
+    """
+
+    __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "is_output", "node",
+                 "output_nr", "_packed", "_unpack", "__weakref__")
+
+    def __init__(self, value: Any, node: "Node", is_output: bool = False) -> None:
+        # only a saved *output* needs its node (to rebuild the tensor); held weakly so
+        # node -> saved -> node is no reference cycle
+        self.node = weakref.ref(node) if is_output else None
+        self.freed = False
+        self.is_output = is_output
+        self._unpack = None
+        if hasattr(value, "_data"):                   # a Tensor
+            if value._is_inference and not STATE.inference:
+                raise RuntimeError(
+                    "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                    "created in inference mode in computation tracked by autograd. To work "
+                    "around this, you can make a clone to get a normal tensor and use it in "
+                    "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+            self._vc = value._vc
+            self.version = value._vc[0]
+            self.output_nr = value._output_nr
+            nbytes = value._data.nbytes
+            if HOOK_STACK:
+                pack, self._unpack = HOOK_STACK[-1]
+                self._value = pack(value)
+            elif is_output:
+                self._value = value._data
+            else:
+                self._value = value
+        else:                                         # a Python number
+            self._value = value
+            self._vc = None
+            self.version = 0
+            self.output_nr = 0
+            nbytes = 0
+        self.nbytes = nbytes
+        _live[0] += nbytes
+
+    def unpack(self) -> Any:
+        """The saved value, checked: never stale, never freed."""
+        if self.freed:
+            raise RuntimeError(SECOND_BACKWARD)
+        value = self._value
+        if self._unpack is not None:
+            value = self._unpack(value)
+        elif self.is_output:
+            from .._tensor import Tensor              # the node's own output, rebuilt
+            value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
+        vc = self._vc
+        if vc is not None and vc[0] != self.version:
+            raise RuntimeError(self._stale_message(value))
+        return value
+
+    def _stale_message(self, value: Any) -> str:
+        from .._tensor import type_label
+        shape = ", ".join(str(s) for s in value.shape)
+        where = ""
+        fn = self.node() if self.is_output else getattr(value, "_grad_fn", None)
+        if fn is not None:
+            where = f", which is output {self.output_nr} of {_short_name(fn)}"
+        return (
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{type_label(value)} [{shape}]]{where}, is at version "
+            f"{self._vc[0]}; expected version {self.version} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+    @property
+    def current_version(self) -> int:
+        return self.version if self._vc is None else self._vc[0]
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the tensor was changed in place after it was saved."""
+        return self._vc is not None and self._vc[0] != self.version
+
+    def peek(self) -> Any:
+        """The stored value without checks (for viewers such as the buffer inspector)."""
+        if self.freed:
+            return None
+        value = self._value
+        if self.is_output and not hasattr(value, "_data"):
+            from .._tensor import Tensor
+            return Tensor._wrap(value, False, None, 0, self._vc)
+        return value
+
+    def free(self) -> None:
+        """Release the buffer (backward does this unless retain_graph=True)."""
+        if not self.freed:
+            self.freed = True
+            self._value = None
+            _live[0] -= self.nbytes
+
+    def __del__(self) -> None:
+        if not self.freed:
+            _live[0] -= self.nbytes
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: call ``remove()`` to take the hook away."""
+
+    _ids = itertools.count()
+
+    def __init__(self, store: dict) -> None:
+        self.id = next(self._ids)
+        self._store = store
+
+    def remove(self) -> None:
+        self._store.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+class Node:
+    """A recorded operation: what ``tensor.grad_fn`` is.
+
+    Subclasses are named as in PyTorch (``MulBackward0``) and implement
+    ``backward(self, *grads)`` returning one gradient (or None) per forward input.
+    ``saved_names`` lists the names PyTorch gives the saved buffers, in the order
+    they are stored in ``_saved``; they show up as ``grad_fn._saved_<name>``.
+    """
+
+    __slots__ = ("next_functions", "_saved", "_seq", "_hooks", "_prehooks",
+                 "_tensor_prehooks", "_retain_prehooks", "_meta", "_trace", "__weakref__")
+
+    saved_names: tuple[str, ...] = ()
+    num_outputs = 1
+
+    def __init__(self, next_functions: tuple = (), saved: tuple = ()) -> None:
+        self.next_functions = next_functions
+        self._saved = saved
+        self._init_common()
+
+    def _init_common(self) -> None:
+        self._seq = next(_seq)
+        self._hooks = None
+        self._prehooks = None
+        self._tensor_prehooks = None
+        self._retain_prehooks = None
+        self._meta = None
+        self._trace = None
+
+    # -- what the learner sees --------------------------------------------------
+    def name(self) -> str:
+        """The node's PyTorch name, e.g. ``'MulBackward0'``."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        if self._meta is None:
+            self._meta = {}
+        return self._meta
+
+    def _sequence_nr(self) -> int:
+        return self._seq
+
+    @property
+    def requires_grad(self) -> bool:
+        return True
+
+    @property
+    def saved_tensors_info(self) -> list[tuple[str, SavedTensor]]:
+        """``[(name, SavedTensor), ...]``: every buffer this node saved."""
+        return [(n, s) for n, s in zip(self.saved_names, self._saved) if s is not None]
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_saved_"):
+            name = attr[7:]
+            if name in self.saved_names:
+                s = self._saved[self.saved_names.index(name)]
+                if s is None:
+                    return None
+                return s.unpack()
+            extra = self._extra_saved(name)
+            if extra is not None:
+                return extra
+        if attr.startswith("_raw_saved_"):
+            name = attr[11:]
+            if name in self.saved_names:
+                return self._saved[self.saved_names.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def _extra_saved(self, name: str) -> Any:
+        """Non-tensor values the node keeps (dims, shapes); subclasses override."""
+        return None
+
+    def unpack(self) -> tuple:
+        """The saved values, checked for staleness and freeing."""
+        return tuple(None if s is None else s.unpack() for s in self._saved)
+
+    def release(self) -> None:
+        """Free every saved buffer (after backward without retain_graph)."""
+        for s in self._saved:
+            if s is not None:
+                s.free()
+
+    # -- hooks --------------------------------------------------------------------
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward.
+
+        It may return a new tuple of grad_inputs to use instead.
+        """
+        if self._hooks is None:
+            self._hooks = {}
+        h = RemovableHandle(self._hooks)
+        self._hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node's backward; may return new ones."""
+        if self._prehooks is None:
+            self._prehooks = {}
+        h = RemovableHandle(self._prehooks)
+        self._prehooks[h.id] = fn
+        return h
+
+    def _tensor_hook_store(self, output_nr: int) -> dict:
+        if self._tensor_prehooks is None:
+            self._tensor_prehooks = {}
+        return self._tensor_prehooks.setdefault(output_nr, {})
+
+    # -- the rule -----------------------------------------------------------------
+    def backward(self, *grads: Any) -> tuple:           # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def apply(self, *grads: Any) -> tuple:
+        """Run the local rule (what the engine calls)."""
+        out = self.backward(*grads)
+        if type(out) is not tuple:
+            out = (out,)
+        return out
+
+    def __call__(self, *grads: Any) -> Any:
+        out = self.apply(*grads)
+        return out[0] if len(out) == 1 else out
+
+
+class AccumulateGrad(Node):
+    """The node at the end of every path: adds the incoming gradient into ``.grad``.
+
+    ``variable`` is the leaf tensor. The first gradient is copied (never aliased, so
+    changing it later cannot change ``.grad``); later ones are added in place.
+    """
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        self.next_functions = ()
+        self._saved = ()
+        self.variable = variable
+        self._init_common()
+
+    def backward(self, grad: Any) -> tuple:
+        self.variable._accumulate(grad)
+        return ()

@@ -1,0 +1,260 @@
+"""What every op shares: argument preparation, recording a node, un-broadcasting.
+
+An op does three things:
+
+1. turn its arguments into arrays of the right dtype on one device (``prep2``),
+2. compute the result array with the array module,
+3. hand the result to ``record``, which wraps it in a Tensor and, if grad mode is on
+   and some input requires grad, creates the op's node with its edges and saved
+   buffers. Under ``no_grad`` / ``inference_mode`` step 3 creates no node at all.
+
+Gradients of broadcast inputs are summed back to each input's shape here, in
+``Node.apply``'s wrapper ``reduce_grads`` -- never inside an op's rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, SavedTensor
+
+_ndarray = np.ndarray
+_generic = np.generic
+_Number = (int, float, bool)
+ANOMALY = [False]          # set by autograd.set_detect_anomaly
+
+
+def as_array(d: Any) -> Any:
+    """numpy returns scalars from some 0-d computations; tensors always hold arrays."""
+    if isinstance(d, _generic):
+        return np.asarray(d)
+    return d
+
+
+def device_mismatch(a: Any, b: Any) -> RuntimeError:
+    da, db = B.array_device(a), B.array_device(b)
+    return RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{max(str(da), str(db))} and {min(str(da), str(db))}!")
+
+
+def to_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """A Tensor for ``x`` (tensors pass through; numbers become 0-d tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    from .._creation import tensor
+    t = tensor(x)
+    if like is not None and not like.is_cpu:
+        t = Tensor._wrap(B.to_device(t._data, like.device))
+    return t
+
+
+def prep2(a: Any, b: Any) -> tuple[Any, Any, Tensor | None, Tensor | None]:
+    """Arrays for a binary op, promoted to PyTorch's result type.
+
+    Returns ``(a_array, b_array, a_tensor_or_None, b_tensor_or_None)``. A Python
+    number stays a number (numpy keeps the tensor's dtype for it, as PyTorch does).
+    """
+    ta = a if isinstance(a, Tensor) else None
+    tb = b if isinstance(b, Tensor) else None
+    if ta is not None and tb is not None:
+        ad, bd = ta._data, tb._data
+        if type(ad) is not type(bd):
+            raise device_mismatch(ad, bd)
+        if ad.dtype is not bd.dtype:
+            rt = B.result_type((B._FROM_NP[ad.dtype], 2 if ad.ndim else 1),
+                               (B._FROM_NP[bd.dtype], 2 if bd.ndim else 1)).np
+            if ad.dtype != rt:
+                ad = ad.astype(rt)
+            if bd.dtype != rt:
+                bd = bd.astype(rt)
+        return ad, bd, ta, tb
+    if ta is not None:
+        return (*_with_scalar(ta._data, b), ta, None)
+    if tb is not None:
+        bd, ad = _with_scalar(tb._data, a)
+        return ad, bd, None, tb
+    raise TypeError("expected at least one Tensor argument")
+
+
+def _with_scalar(arr: Any, s: Any) -> tuple[Any, Any]:
+    if type(s) is float:
+        if arr.dtype.kind != "f":
+            arr = arr.astype(B.get_default_dtype().np)
+        return arr, s
+    if type(s) is int or type(s) is bool:
+        if type(s) is int and arr.dtype.kind == "b":
+            arr = arr.astype(np.int64)
+        return arr, s
+    if isinstance(s, (np.generic, np.ndarray)):
+        return _with_scalar(arr, s.item()) if np.ndim(s) == 0 else (arr, s)
+    if isinstance(s, _Number):                        # int/float subclasses
+        return _with_scalar(arr, float(s) if isinstance(s, float) else int(s))
+    raise TypeError(f"unsupported operand type: '{type(s).__name__}'")
+
+
+def needs_grad(*ts: Any) -> bool:
+    """True when the op must record: grad mode on and some input requires grad."""
+    if not STATE.grad_enabled:
+        return False
+    for t in ts:
+        if t is not None and t._requires_grad:
+            return True
+    return False
+
+
+def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
+           saved: Sequence[Any] = (), save_output: bool = False,
+           extra: Any = None) -> Tensor:
+    """Wrap ``data`` as the op's result and record ``node_cls`` if grad is needed.
+
+    ``inputs``: the forward inputs in PyTorch's order (None for non-tensors); one
+    ``next_functions`` edge each. ``saved``: values for the node's ``saved_names``
+    (a Tensor, a Python number or None); with ``save_output`` the result itself is
+    saved last (its name is ``result``). ``extra``: non-tensor state for the rule.
+    """
+    if isinstance(data, _generic):
+        data = np.asarray(data)
+    out = Tensor._wrap(data)
+    if not STATE.grad_enabled:
+        return out
+    for t in inputs:
+        if t is not None and t._requires_grad:
+            break
+    else:
+        return out
+    node = node_cls.__new__(node_cls)
+    node._init_common()
+    node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
+    node.extra = extra
+    node._in_meta = None
+    node.num_outputs = 1
+    out._requires_grad = True
+    out._grad_fn = node
+    if save_output:
+        node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved]) + \
+            (SavedTensor(out, node, True),)
+    elif saved:
+        node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved])
+    else:
+        node._saved = ()
+    if ANOMALY[0]:
+        import traceback
+        node._trace = "".join(traceback.format_stack()[:-2])
+    return out
+
+
+def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor | None],
+                 saved: Sequence[Any] = (), extra: Any = None,
+                 differentiable: Sequence[bool] | None = None) -> tuple[Tensor, ...]:
+    """Like ``record`` for ops with several outputs (``max(dim)``, ``split``, ``unbind``)."""
+    outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
+    if not needs_grad(*inputs):
+        return outs
+    node = node_cls.__new__(node_cls)
+    node._init_common()
+    node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
+    node.extra = extra
+    node._in_meta = None
+    node.num_outputs = len(outs)
+    node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved])
+    for i, o in enumerate(outs):
+        if differentiable is None or differentiable[i]:
+            o._requires_grad = True
+            o._grad_fn = node
+            o._output_nr = i
+    return outs
+
+
+def note_broadcast(out: Tensor, *inputs: Tensor | None) -> None:
+    """Remember input shapes/dtypes when they differ from the result's (see reduce_grads)."""
+    node = out._grad_fn
+    if node is None:
+        return
+    od = out._data
+    for t in inputs:
+        if t is not None and (t._data.shape != od.shape or t._data.dtype != od.dtype):
+            node._in_meta = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in inputs)
+            return
+
+
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Sum ``grad`` down to ``shape`` (undo broadcasting), with differentiable ops."""
+    gshape = grad._data.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    out = grad.sum(dims, keepdim=True) if dims else grad
+    if lead:
+        out = out.view(shape)
+    return out
+
+
+class OpNode(Node):
+    """A built-in op's node: adds ``extra`` state and central gradient reduction."""
+
+    __slots__ = ("extra", "_in_meta", "num_outputs")
+
+    def apply(self, *grads: Any) -> tuple:
+        out = self.backward(*grads)
+        if type(out) is not tuple:
+            out = (out,)
+        meta = self._in_meta
+        if meta is not None:
+            out = tuple(reduce_grad(g, m) for g, m in zip(out, meta))
+        return out
+
+    def _extra_saved(self, name: str) -> Any:
+        ex = self.extra
+        if isinstance(ex, dict) and name in ex:
+            return ex[name]
+        return None
+
+
+def reduce_grad(g: Any, meta: Any) -> Any:
+    """Bring one input's gradient back to that input's shape and dtype."""
+    if g is None or meta is None:
+        return g
+    shape, dtype = meta
+    if g._data.shape != shape:
+        g = sum_to(g, shape)
+    if g._data.dtype != dtype:
+        g = g.to(B._FROM_NP[dtype])
+    return g
+
+
+def register(*names: str) -> Callable:
+    """Attach a function to Tensor under ``names`` (decorator)."""
+    def deco(fn: Callable) -> Callable:
+        for n in names:
+            setattr(Tensor, n, fn)
+        return fn
+    return deco
+
+
+def check_inplace(t: Tensor) -> None:
+    """PyTorch's refusals for changing ``t`` in place."""
+    if t._is_inference and not STATE.inference:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+            "clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details.")
+    if STATE.grad_enabled and t._requires_grad:
+        if t._grad_fn is None:
+            if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def bump(t: Tensor) -> None:
+    """An in-place change happened: move the (shared) version counter."""
+    t._vc[0] += 1

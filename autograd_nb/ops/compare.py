@@ -1,0 +1,185 @@
+"""Comparisons and logic (never differentiable) and ``where`` (differentiable).
+
+``x > 0`` gives a bool tensor with no grad_fn: a comparison has no useful derivative.
+``where(cond, a, b)`` picks from ``a`` where ``cond`` holds, else from ``b``; the
+gradient goes to whichever input was picked.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor
+from ._core import OpNode, as_array, note_broadcast, prep2, record, register, to_tensor
+
+
+def _cmp(ufunc: Any, name: str):
+    def op(input: Any, other: Any) -> Tensor:
+        ad, bd, _, _ = prep2(input, other)
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
+    op.__name__ = name
+    op.__doc__ = f"Element-wise ``{name}`` comparison; a bool tensor outside any graph."
+    return op
+
+
+eq = _cmp(np.equal, "eq")
+ne = _cmp(np.not_equal, "ne")
+lt = _cmp(np.less, "lt")
+le = _cmp(np.less_equal, "le")
+gt = _cmp(np.greater, "gt")
+ge = _cmp(np.greater_equal, "ge")
+
+
+def _logic(ufunc: Any, name: str):
+    def op(input: Any, other: Any) -> Tensor:
+        ad, bd, _, _ = prep2(input, other)
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
+    op.__name__ = name
+    return op
+
+
+logical_and = _logic(np.logical_and, "logical_and")
+logical_or = _logic(np.logical_or, "logical_or")
+logical_xor = _logic(np.logical_xor, "logical_xor")
+
+
+def _bitwise(ufunc: Any, name: str):
+    def op(input: Any, other: Any) -> Tensor:
+        ad, bd, _, _ = prep2(input, other)
+        if getattr(ad, "dtype", np.dtype(int)).kind == "f" or getattr(bd, "dtype", np.dtype(int)).kind == "f":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
+    op.__name__ = name
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._wrap(as_array(np.logical_not(input._data)))
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    d = input._data
+    if d.dtype.kind == "f":
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    return Tensor._wrap(as_array(np.invert(d)))
+
+
+def isnan(input: Tensor) -> Tensor:
+    """True where the value is NaN (not a number)."""
+    return Tensor._wrap(as_array(np.isnan(input._data)))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return Tensor._wrap(as_array(np.isinf(input._data)))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    """True where the value is neither NaN nor infinite."""
+    return Tensor._wrap(as_array(np.isfinite(input._data)))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, element-wise."""
+    ad, bd, _, _ = prep2(input, other)
+    return Tensor._wrap(as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when every element is close (see ``isclose``)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and the same values."""
+    if input._data.shape != other._data.shape:
+        return False
+    return bool((input._data == other._data).all())
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True if any element (along ``dim``) is non-zero."""
+    return Tensor._wrap(as_array(np.any(input._data, axis=dim, keepdims=keepdim)))
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True if every element (along ``dim``) is non-zero."""
+    return Tensor._wrap(as_array(np.all(input._data, axis=dim, keepdims=keepdim)))
+
+
+class WhereBackward0(OpNode):
+    """Gradient to ``self`` where the condition held, to ``other`` elsewhere."""
+    __slots__ = ()
+    saved_names = ("condition",)
+
+    def backward(self, g):
+        c = self._saved[0].unpack()
+        zero = g * 0
+        return (where(c, g, zero) if self.next_functions[0][0] is not None else None,
+                where(c, zero, g) if self.next_functions[1][0] is not None else None)
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
+    """``input`` where ``condition`` holds, else ``other`` (numbers allowed on either side)."""
+    if input is None and other is None:
+        return tuple(Tensor._wrap(i) for i in np.nonzero(condition._data))
+    c = condition._data
+    if c.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+    like = input if isinstance(input, Tensor) else other
+    a = to_tensor(input, like) if not isinstance(input, Tensor) else input
+    b = to_tensor(other, like) if not isinstance(other, Tensor) else other
+    if not isinstance(input, Tensor):
+        a = Tensor._wrap(a._data.astype(b._data.dtype)) if a._data.dtype.kind == b._data.dtype.kind or \
+            b._data.dtype.kind == "f" else a
+    if not isinstance(other, Tensor):
+        b = Tensor._wrap(b._data.astype(a._data.dtype)) if b._data.dtype.kind == a._data.dtype.kind or \
+            a._data.dtype.kind == "f" else b
+    ad, bd, _, _ = prep2(a, b)
+    xp = np if type(ad) is np.ndarray else B.xp_of(ad)
+    res = record(as_array(xp.where(c, ad, bd)), WhereBackward0, (a, b), saved=(condition,))
+    note_broadcast(res, a, b)
+    return res
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    idx = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._wrap(i) for i in idx)
+    return Tensor._wrap(np.stack(idx, axis=1) if idx else np.zeros((0, 0), np.int64))
+
+
+def _rev(op):
+    def m(self, other):
+        return op(other, self)
+    return m
+
+
+for _f in (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not, isnan, isinf,
+           isfinite, isclose, allclose, equal, any, all, bitwise_not, nonzero):
+    register(_f.__name__)(_f)
+register("where")(lambda self, condition, other: where(condition, self, other))
+register("__eq__")(eq)
+register("__ne__")(ne)
+register("__lt__")(lt)
+register("__le__")(le)
+register("__gt__")(gt)
+register("__ge__")(ge)
+register("__and__", "__rand__", "bitwise_and")(lambda a, b: (logical_and if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_and)(a, b))
+register("__or__", "__ror__", "bitwise_or")(lambda a, b: (logical_or if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_or)(a, b))
+register("__xor__", "__rxor__", "bitwise_xor")(lambda a, b: (logical_xor if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_xor)(a, b))
+register("__invert__")(lambda a: logical_not(a) if a.dtype is B.bool_ else bitwise_not(a))
+
+EXPORTS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+           "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "any",
+           "all", "where", "nonzero", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+EXPORTS += ["greater", "less", "greater_equal", "less_equal", "not_equal"]

@@ -1,0 +1,155 @@
+"""Copies and conversions: ``clone``, ``to`` (dtype and device), ``float()`` and friends.
+
+A conversion that changes nothing returns the tensor itself (no node), as PyTorch does;
+a real dtype or device change records ``ToCopyBackward0``, whose gradient converts
+back.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor
+from ._core import OpNode, bump, check_inplace, record, register
+
+
+class CloneBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g
+
+
+class ToCopyBackward0(OpNode):
+    """Gradient converted back to the input's dtype and device."""
+    __slots__ = ()
+
+    def backward(self, g):
+        dt, dev = self.extra
+        return g.to(dtype=dt, device=dev)
+
+
+def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own memory; in a graph the gradient passes straight through."""
+    return record(self._data.copy(), CloneBackward0, (self,))
+
+
+def _parse_to(args: tuple, kwargs: dict) -> tuple[Any, Any]:
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    for a in args:
+        if isinstance(a, B.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, B.device)):
+            device = a
+        elif a is float:
+            dtype = B.float64
+        elif a is not None:
+            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+    return dtype, device
+
+
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Convert to another dtype and/or device: ``x.to(torch.float64)``, ``x.to('cuda')``.
+
+    Returns ``self`` when nothing changes; otherwise a copy whose gradient flows back.
+    """
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("memory_format", None)
+    dtype, device = _parse_to(args, kwargs)
+    d = self._data
+    src_dt, src_dev = self.dtype, self.device
+    new = d
+    if device is not None:
+        dev = B.device(device)
+        if dev.type != src_dev.type:
+            new = B.to_device(new, dev)
+    if dtype is not None and dtype.np != new.dtype:
+        new = new.astype(dtype.np)
+    if new is d:
+        return clone(self) if copy else self
+    return record(new, ToCopyBackward0, (self,), extra=(src_dt, src_dev))
+
+
+def _as(dt: B.dtype):
+    def conv(self: Tensor, memory_format: Any = None) -> Tensor:
+        return to(self, dt)
+    conv.__doc__ = f"``self.to({dt!r})``."
+    return conv
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other.dtype)
+
+
+def cpu(self: Tensor) -> Tensor:
+    """A copy on the cpu (``self`` if already there)."""
+    return to(self, "cpu")
+
+
+def cuda(self: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor:
+    """A copy on the GPU (needs CuPy and an NVIDIA GPU)."""
+    return to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros in place."""
+    return fill_(self, 0)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Fill with ``value`` in place (bumps the version)."""
+    check_inplace(self)
+    from ._core import needs_grad
+    if needs_grad(self):
+        from .pointwise import apply_inplace
+        return apply_inplace(self, self * 0 + (value if not isinstance(value, Tensor) else value))
+    self._data[...] = value._data if isinstance(value, Tensor) else value
+    bump(self)
+    return self
+
+
+def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy ``src``'s values into this tensor in place (broadcasting ``src``)."""
+    check_inplace(self)
+    from ._core import needs_grad
+    srct = src if isinstance(src, Tensor) else None
+    if needs_grad(self, srct):
+        from .pointwise import apply_inplace
+        moved = srct.to(self.dtype) if srct is not None else src
+        if srct is not None and moved._data.shape != self._data.shape:
+            moved = moved.expand(self._data.shape)
+        return apply_inplace(self, self * 0 + moved)
+    sd = src._data if srct is not None else src
+    if srct is not None and type(sd) is not type(self._data):
+        sd = B.to_device(sd, self.device)
+    try:
+        self._data[...] = sd
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of "
+            f"tensor b ({np.shape(sd)[-1] if np.ndim(sd) else 1}) at non-singleton dimension "
+            f"{max(self._data.ndim - 1, 0)}") from None
+    bump(self)
+    return self
+
+
+register("clone")(clone)
+register("to")(to)
+register("type_as")(type_as)
+register("cpu")(cpu)
+register("cuda")(cuda)
+register("zero_")(zero_)
+register("fill_")(fill_)
+register("copy_")(copy_)
+for _name, _dt in (("float", B.float32), ("double", B.float64), ("half", B.float16), ("long", B.int64),
+                   ("int", B.int32), ("short", B.int16), ("char", B.int8), ("byte", B.uint8),
+                   ("bool", B.bool_)):
+    register(_name)(_as(_dt))
+
+EXPORTS = ["clone"]

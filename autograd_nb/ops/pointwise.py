@@ -1,0 +1,761 @@
+"""Element-wise ops: arithmetic, powers, exp/log, trig, activations, clamp, where.
+
+Each op is a forward function (computing arrays with numpy/cupy) next to its node
+class, whose ``backward`` is the local derivative written with tensor ops. Names and
+saved buffers follow PyTorch (``MulBackward0`` saves ``self`` and ``other``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor
+from ._core import (OpNode, as_array, bump, check_inplace, note_broadcast, prep2, record,
+                    register)
+
+# ---------------------------------------------------------------------------
+# add / sub / mul / div
+# ---------------------------------------------------------------------------
+
+
+class AddBackward0(OpNode):
+    """out = self + alpha * other  ->  grad_self = grad, grad_other = alpha * grad."""
+    __slots__ = ()
+
+    def backward(self, g):
+        alpha = self.extra
+        return g, (g if alpha == 1 else g * alpha)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "alpha" else None
+
+
+class SubBackward0(AddBackward0):
+    """out = self - alpha * other  ->  grad_self = grad, grad_other = -alpha * grad."""
+    __slots__ = ()
+
+    def backward(self, g):
+        alpha = self.extra
+        return g, (-g if alpha == 1 else g * -alpha)
+
+
+class RsubBackward1(AddBackward0):
+    """out = number - alpha * self  ->  grad_self = -alpha * grad."""
+    __slots__ = ()
+
+    def backward(self, g):
+        alpha = self.extra
+        return -g if alpha == 1 else g * -alpha
+
+
+def _alpha_times(d: Any, alpha: Any) -> Any:
+    return d if alpha == 1 else d * alpha
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+    """``input + alpha * other`` with broadcasting."""
+    ad, bd, ta, tb = prep2(input, other)
+    res = record(as_array(ad + _alpha_times(bd, alpha)), AddBackward0, (ta, tb), extra=alpha)
+    note_broadcast(res, ta, tb)
+    return res
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other`` with broadcasting."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "b" and isinstance(other, Tensor) \
+            and other._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead.")
+    if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
+        ad, bd, ta, tb = prep2(input, other)
+        return record(as_array(ad - _alpha_times(bd, alpha)), RsubBackward1, (tb,), extra=alpha)
+    ad, bd, ta, tb = prep2(input, other)
+    res = record(as_array(ad - _alpha_times(bd, alpha)), SubBackward0, (ta, tb), extra=alpha)
+    note_broadcast(res, ta, tb)
+    return res
+
+
+class MulBackward0(OpNode):
+    """out = self * other  ->  grad_self = grad * other, grad_other = grad * self."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = self._saved
+        return (None if b is None else g * b.unpack(),
+                None if a is None else g * a.unpack())
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """Element-wise product with broadcasting."""
+    ad, bd, ta, tb = prep2(input, other)
+    if ta is None:                                  # number * tensor == tensor * number
+        ad, bd, ta, tb = bd, ad, tb, ta
+        input, other = other, input
+    data = as_array(ad * bd)
+    ra = ta is not None and ta._requires_grad
+    rb = tb is not None and tb._requires_grad
+    res = record(data, MulBackward0, (ta, tb),
+                 saved=(input if rb else None, other if ra else None))
+    note_broadcast(res, ta, tb)
+    return res
+
+
+class DivBackward0(OpNode):
+    """out = self / other  ->  grad_self = grad / other, grad_other = -grad * self / other^2."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = self._saved
+        bv = None if b is None else b.unpack()
+        ga = None if b is None else g / bv
+        if a is None:
+            return ga, None
+        av = a.unpack()
+        if bv is None:
+            bv = self.extra
+        return ga, -g * av / (bv * bv)
+
+
+class ReciprocalBackward0(OpNode):
+    """out = 1 / self  ->  grad_self = -grad * out^2."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        r = self._saved[0].unpack()
+        return -g * r * r
+
+
+class DivBackward2(OpNode):
+    """Division with rounding: piecewise constant, so the gradient is zero."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        zero = g * 0
+        return zero, zero
+
+
+def _float_operands(ad: Any, bd: Any) -> tuple[Any, Any]:
+    dflt = B.get_default_dtype().np
+    if getattr(ad, "dtype", None) is not None and ad.dtype.kind != "f" \
+            and (getattr(bd, "dtype", None) is None or bd.dtype.kind != "f"):
+        ad = ad.astype(dflt) if not isinstance(bd, float) else ad
+    if getattr(bd, "dtype", None) is not None and bd.dtype.kind != "f" \
+            and (getattr(ad, "dtype", None) is None or ad.dtype.kind != "f"):
+        bd = bd.astype(dflt)
+    if isinstance(ad, np.ndarray) and ad.dtype.kind != "f" and isinstance(bd, (int, float)):
+        ad = ad.astype(dflt)
+    return ad, bd
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``input / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
+    if not isinstance(input, Tensor):               # number / tensor == number * (1 / tensor)
+        return mul(reciprocal(other), input) if rounding_mode is None else \
+            div(to_tensor_like(input, other), other, rounding_mode=rounding_mode)
+    ad, bd, ta, tb = prep2(input, other)
+    if rounding_mode is None:
+        ad, bd = _float_operands(ad, bd)
+        ra = ta is not None and ta._requires_grad
+        rb = tb is not None and tb._requires_grad
+        res = record(as_array(ad / bd), DivBackward0, (ta, tb),
+                     saved=(input if rb else None, other if ra else None),
+                     extra=other if tb is None else None)
+    elif rounding_mode in ("trunc", "floor"):
+        xp = np if isinstance(ad, np.ndarray) else B.xp_of(ad)
+        if ad.dtype.kind == "f" or isinstance(bd, float):
+            q = ad / bd
+            q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+        elif rounding_mode == "floor":
+            q = xp.floor_divide(ad, bd)
+        else:
+            q = (ad / bd).astype(np.float64)
+            q = xp.trunc(q).astype(ad.dtype)
+        res = record(as_array(q), DivBackward2, (ta, tb), saved=(input, other),
+                     extra={"rounding_mode": rounding_mode})
+    else:
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    note_broadcast(res, ta, tb)
+    return res
+
+
+def to_tensor_like(x: Any, like: Tensor) -> Tensor:
+    from ._core import to_tensor
+    return to_tensor(x, like)
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """``1 / input`` element-wise."""
+    d = input._data
+    if d.dtype.kind != "f":
+        d = d.astype(B.get_default_dtype().np)
+    return record(as_array(1 / d), ReciprocalBackward0, (input,), save_output=True)
+
+
+class NegBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return -g
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return record(as_array(-input._data), NegBackward0, (input,))
+
+
+# ---------------------------------------------------------------------------
+# pow
+# ---------------------------------------------------------------------------
+
+
+class PowBackward0(OpNode):
+    """out = self ** exponent (a number)  ->  grad = grad * exponent * self^(exponent-1)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        e = self.extra
+        if e == 0:
+            return g * 0
+        x = self._saved[0].unpack()
+        return g * (e * x ** (e - 1)) if e != 2 else g * (2 * x)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "exponent" else None
+
+
+class PowBackward1(OpNode):
+    """out = self ** exponent (both tensors)."""
+    __slots__ = ()
+    saved_names = ("self", "exponent", "result")
+
+    def backward(self, g):
+        x, e, r = (s.unpack() for s in self._saved)
+        from .compare import where
+        gx = g * e * x ** (e - 1)
+        ge = g * r * where((x == 0) & (e >= 0), 0.0, x.log())
+        return gx, ge
+
+
+class PowBackward2(OpNode):
+    """out = number ** exponent  ->  grad = grad * out * log(number)."""
+    __slots__ = ()
+    saved_names = ("exponent", "result")
+
+    def backward(self, g):
+        r = self._saved[1].unpack()
+        base = self.extra
+        if base == 0:
+            return g * 0
+        return g * r * float(np.log(base))
+
+    def _extra_saved(self, name):
+        return self.extra if name == "self" else None
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """``input ** exponent``; either side may be a number."""
+    if not isinstance(input, Tensor):
+        ad, bd, _, tb = prep2(input, exponent)
+        if isinstance(ad, (int, bool)) and bd.dtype.kind == "f":
+            ad = float(ad)
+        return record(as_array(np.power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd),
+                      PowBackward2, (tb,), saved=(exponent,), save_output=True, extra=input)
+    if not isinstance(exponent, Tensor):
+        ad, e, ta, _ = prep2(input, exponent)
+        if ad.dtype.kind in "iub" and isinstance(e, int) and e < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if e == 2:
+            data = ad * ad
+        elif e == 0.5:
+            data = ad ** 0.5
+        else:
+            data = ad ** e
+        return record(as_array(data), PowBackward0, (ta,), saved=(input,), extra=exponent)
+    ad, bd, ta, tb = prep2(input, exponent)
+    res = record(as_array(ad ** bd), PowBackward1, (ta, tb), saved=(input, exponent),
+                 save_output=True)
+    note_broadcast(res, ta, tb)
+    return res
+
+
+# ---------------------------------------------------------------------------
+# remainder / floor_divide
+# ---------------------------------------------------------------------------
+
+
+class RemainderBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g
+
+
+class RemainderBackward1(OpNode):
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = (s.unpack() for s in self._saved)
+        return g, -g * div(a, b, rounding_mode="floor")
+
+
+class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's node name
+    """A node for an op whose derivative PyTorch does not define."""
+    __slots__ = ()
+
+    def backward(self, *g):
+        raise RuntimeError(f"the derivative for '{self.extra}' is not implemented.")
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python's ``%``: the result has the sign of ``other``."""
+    ad, bd, ta, tb = prep2(input, other)
+    xp = B.xp_of(ad) if isinstance(ad, np.ndarray) or hasattr(ad, "device") else np
+    data = as_array(xp.remainder(ad, bd))
+    if tb is None:
+        return record(data, RemainderBackward0, (ta,))
+    res = record(data, RemainderBackward1, (ta, tb), saved=(input, other))
+    note_broadcast(res, ta, tb)
+    return res
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``input // other`` (not differentiable)."""
+    ad, bd, ta, tb = prep2(input, other)
+    data = as_array(np.floor_divide(ad, bd))
+    return record(data, NotImplemented, (ta, tb), extra="floor_divide")
+
+
+# ---------------------------------------------------------------------------
+# unary functions
+# ---------------------------------------------------------------------------
+
+
+def _floating(input: Tensor) -> Any:
+    d = input._data
+    return d if d.dtype.kind == "f" else d.astype(B.get_default_dtype().np)
+
+
+def _xp(d: Any) -> Any:
+    return np if type(d) is np.ndarray else B.xp_of(d)
+
+
+def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool = True):
+    """Build the forward function of a one-input op from its array function."""
+    def op(input: Tensor) -> Tensor:
+        d = _floating(input) if floating else input._data
+        data = as_array(getattr(_xp(d), fn)(d))
+        if save == "result":
+            return record(data, node, (input,), save_output=True)
+        if save == "self":
+            return record(data, node, (input,), saved=(input,))
+        return record(data, node, (input,))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+class AbsBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g * self._saved[0].unpack().sign()
+
+
+class SignBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g * 0
+
+
+class SqrtBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        return g / (2 * self._saved[0].unpack())
+
+
+class RsqrtBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        r = self._saved[0].unpack()
+        return -0.5 * g * r * r * r
+
+
+class ExpBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        return g * self._saved[0].unpack()
+
+
+class LogBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g / self._saved[0].unpack()
+
+
+class Log1PBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g / (self._saved[0].unpack() + 1)
+
+
+class Expm1Backward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        return g * (self._saved[0].unpack() + 1)
+
+
+class SinBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g * self._saved[0].unpack().cos()
+
+
+class CosBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g * -self._saved[0].unpack().sin()
+
+
+class TanBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        r = self._saved[0].unpack()
+        return g * (1 + r * r)
+
+
+class TanhBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        r = self._saved[0].unpack()
+        return g * (1 - r * r)
+
+
+class SigmoidBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        r = self._saved[0].unpack()
+        return g * (r * (1 - r))
+
+
+class ReluBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        return g * (self._saved[0].unpack() > 0)
+
+
+abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
+sign = _unary("sign", "sign", SignBackward0, "", "-1, 0 or 1: the sign of each element.", floating=False)
+sqrt = _unary("sqrt", "sqrt", SqrtBackward0, "result", "Square root; d/dx sqrt(x) = 1 / (2 sqrt(x)).")
+exp = _unary("exp", "exp", ExpBackward0, "result", "e^x; its derivative is itself, so the node saves the result.")
+log = _unary("log", "log", LogBackward0, "self", "Natural logarithm; d/dx log(x) = 1/x.")
+log1p = _unary("log1p", "log1p", Log1PBackward0, "self", "log(1 + x), accurate for small x.")
+expm1 = _unary("expm1", "expm1", Expm1Backward0, "result", "e^x - 1, accurate for small x.")
+sin = _unary("sin", "sin", SinBackward0, "self", "Sine; d/dx sin(x) = cos(x).")
+cos = _unary("cos", "cos", CosBackward0, "self", "Cosine; d/dx cos(x) = -sin(x).")
+tan = _unary("tan", "tan", TanBackward0, "result", "Tangent; d/dx tan(x) = 1 + tan(x)^2.")
+tanh = _unary("tanh", "tanh", TanhBackward0, "result", "Hyperbolic tangent; d/dx tanh(x) = 1 - tanh(x)^2.")
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(x)."""
+    d = _floating(input)
+    return record(as_array(1 / _xp(d).sqrt(d)), RsqrtBackward0, (input,), save_output=True)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + e^-x); its derivative is s * (1 - s), so the node saves the result."""
+    d = _floating(input)
+    xp = _xp(d)
+    with np.errstate(over="ignore"):
+        data = 1 / (1 + xp.exp(-d))
+    return record(as_array(data.astype(d.dtype, copy=False)), SigmoidBackward0, (input,),
+                  save_output=True)
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0); the gradient passes where the result is positive."""
+    d = input._data
+    return record(as_array(_xp(d).maximum(d, 0).astype(d.dtype, copy=False)), ReluBackward0,
+                  (input,), save_output=True)
+
+
+# ---------------------------------------------------------------------------
+# clamp, maximum, minimum
+# ---------------------------------------------------------------------------
+
+
+class ClampBackward1(OpNode):
+    """Gradient passes where min <= self <= max."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        lo, hi = self.extra
+        mask = None
+        if lo is not None:
+            mask = x >= lo
+        if hi is not None:
+            m2 = x <= hi
+            mask = m2 if mask is None else mask & m2
+        return g * mask
+
+    def _extra_saved(self, name):
+        if name in ("min", "max"):
+            return self.extra[0 if name == "min" else 1]
+        return None
+
+
+class ClampBackward0(OpNode):
+    """clamp with tensor bounds: gradient to self where it was inside, else to the bound."""
+    __slots__ = ()
+    saved_names = ("self", "min", "max")
+
+    def backward(self, g):
+        x, lo, hi = (None if s is None else s.unpack() for s in self._saved)
+        inside = None
+        glo = ghi = None
+        if lo is not None:
+            inside = x >= lo
+            glo = g * ~inside
+        if hi is not None:
+            below = x <= hi
+            ghi = g * ~below if inside is None else g * (inside & ~below)
+            inside = below if inside is None else inside & below
+        return g * inside, glo, ghi
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit every element to ``[min, max]`` (either bound may be None)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = input._data
+    xp = _xp(d)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from ._core import to_tensor
+        lo = None if min is None else to_tensor(min, input)
+        hi = None if max is None else to_tensor(max, input)
+        out = d
+        if lo is not None:
+            out = xp.maximum(out, lo._data)
+        if hi is not None:
+            out = xp.minimum(out, hi._data)
+        res = record(as_array(out.astype(d.dtype, copy=False)), ClampBackward0, (input, lo, hi),
+                     saved=(input, lo, hi))
+        note_broadcast(res, input, lo, hi)
+        return res
+    if d.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        d = d.astype(B.get_default_dtype().np)
+    out = xp.clip(d, min, max)
+    return record(as_array(out.astype(d.dtype, copy=False)), ClampBackward1, (input,),
+                  saved=(input,), extra=(min, max))
+
+
+class MaximumBackward0(OpNode):
+    """Gradient goes to the larger input; ties share it half and half."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+    _pick = "gt"
+
+    def backward(self, g):
+        a, b = (s.unpack() for s in self._saved)
+        win = (a > b) if self._pick == "gt" else (a < b)
+        tie = (a == b) * 0.5
+        ga = g * (win + tie)
+        return ga, g - ga
+
+
+class MinimumBackward0(MaximumBackward0):
+    __slots__ = ()
+    _pick = "lt"
+
+
+def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
+    ad, bd, ta, tb = prep2(input, other)
+    res = record(as_array(getattr(_xp(ad), fn)(ad, bd)), node, (ta, tb), saved=(input, other))
+    note_broadcast(res, ta, tb)
+    return res
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise larger of two tensors."""
+    return _minmax2(input, other, "maximum", MaximumBackward0)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise smaller of two tensors."""
+    return _minmax2(input, other, "minimum", MinimumBackward0)
+
+
+# ---------------------------------------------------------------------------
+# in-place forms
+# ---------------------------------------------------------------------------
+
+_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
+    """Write ``result`` (computed out of place from ``self``) into ``self``.
+
+    The node that made ``result`` becomes ``self.grad_fn``; a copy of ``self``'s old
+    value replaces it wherever that node saved it (as PyTorch's in-place ops do), and
+    the version counter moves, so any *other* node that saved ``self`` goes stale.
+    """
+    rd = result._data
+    sd = self._data
+    if rd.dtype != sd.dtype and not np.can_cast(rd.dtype, sd.dtype, "same_kind"):
+        raise RuntimeError(
+            f"result type {_DTYPE_WORDS[rd.dtype.name]} can't be cast to the desired output type "
+            f"{_DTYPE_WORDS[sd.dtype.name]}")
+    if rd.shape != sd.shape:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the broadcast shape "
+            f"[{', '.join(map(str, rd.shape))}]")
+    node = result._grad_fn
+    if node is not None:
+        for s in node._saved:
+            if s is not None and s._vc is self._vc and not s.is_output:
+                old = Tensor._wrap(sd.copy(), self._requires_grad, self._grad_fn, self._output_nr)
+                s._value, s._vc, s.version = old, old._vc, 0
+    sd[...] = rd
+    bump(self)
+    if node is not None:
+        for s in node._saved:
+            if s is not None and s.is_output:
+                s._value, s._vc, s.version = sd, self._vc, self._vc[0]
+        from .views import rebase_view
+        rebase_view(self, node)
+    return self
+
+
+def _inplace(op: Any, ufunc: str | None = None):
+    """The in-place method ``x.op_(...)`` for an out-of-place op."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self)
+        return apply_inplace(self, op(self, *args, **kwargs))
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
+    return method
+
+
+def _binary_inplace(op: Any, ufunc: Any):
+    """In-place arithmetic with a fast path when nothing is recorded."""
+    slow = _inplace(op)
+
+    def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
+        from ..autograd.grad_mode import STATE
+        if kwargs or STATE.grad_enabled and (self._requires_grad or getattr(other, "_requires_grad", False)):
+            return slow(self, other, **kwargs)
+        check_inplace(self)
+        od = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor) and type(od) is not type(self._data):
+            from ._core import device_mismatch
+            raise device_mismatch(self._data, od)
+        sd = self._data
+        if ufunc is np.true_divide and sd.dtype.kind != "f":
+            return slow(self, other)
+        try:
+            ufunc(sd, od, out=sd, casting="same_kind")
+        except (TypeError, ValueError):            # needs a cast or a broadcast: let the slow path explain
+            return slow(self, other)
+        bump(self)
+        return self
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = slow.__doc__
+    return method
+
+
+add_ = _binary_inplace(add, np.add)
+sub_ = _binary_inplace(sub, np.subtract)
+mul_ = _binary_inplace(mul, np.multiply)
+div_ = _binary_inplace(div, np.true_divide)
+
+
+def _rev(op):
+    def method(self, other):
+        return op(other, self)
+    return method
+
+
+register("add")(add)
+register("sub", "subtract")(sub)
+register("mul", "multiply")(mul)
+register("div", "divide", "true_divide")(div)
+register("pow")(pow)
+register("remainder")(remainder)
+register("floor_divide")(floor_divide)
+register("neg", "negative", "__neg__")(neg)
+register("reciprocal")(reciprocal)
+register("abs", "absolute", "__abs__")(abs)
+for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
+           clamp, maximum, minimum):
+    register(_f.__name__)(_f)
+register("clip")(clamp)
+register("add_", "__iadd__")(add_)
+register("sub_", "__isub__")(sub_)
+register("mul_", "__imul__")(mul_)
+register("div_", "__itruediv__")(div_)
+for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal):
+    register(_f.__name__ + "_")(_inplace(_f))
+register("clip_")(_inplace(clamp))
+register("__pow__")(pow)
+register("__ipow__")(_inplace(pow))
+register("__rpow__")(_rev(pow))
+register("__add__", "__radd__")(add)
+register("__sub__")(sub)
+register("__rsub__")(_rev(sub))
+register("__mul__", "__rmul__")(mul)
+register("__truediv__")(div)
+register("__rtruediv__")(_rev(div))
+register("__mod__")(remainder)
+register("__rmod__")(_rev(remainder))
+register("__floordiv__")(floor_divide)
+register("__rfloordiv__")(_rev(floor_divide))
+register("__pos__")(lambda self: self)
+
+EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "floor_divide", "neg", "reciprocal",
+           "abs", "sign", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan",
+           "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum"]
+subtract, multiply, divide, true_divide, negative, absolute, clip = sub, mul, div, div, neg, abs, clamp
+EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolute", "clip"]

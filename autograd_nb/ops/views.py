@@ -1,0 +1,416 @@
+"""Views: ops whose result shares memory with the input.
+
+``view``, ``reshape`` (when it can), ``transpose``/``t``/``permute``, ``squeeze``/
+``unsqueeze``, ``expand``, basic indexing (``x[0]``, ``x[1:]``). A view shares its
+base's numbers *and its version counter*: changing one in place changes the other
+and makes nodes that saved either of them stale.
+
+Changing a view in place when its base is part of a graph rewrites the base's history:
+the base's ``grad_fn`` becomes ``CopySlices``, which routes the gradient of the
+changed region through the in-place op and the rest straight through.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .._tensor import Size, Tensor, canon_dim
+from ..autograd.grad_mode import STATE
+from ._core import OpNode, record, register
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Tensor:
+    """Mark ``out`` as a view of ``base``: same version counter, replayable from the base."""
+    root = base._base
+    if root is None:
+        out._base = base
+        out._view_fn = fn
+    else:
+        parent_fn = base._view_fn
+        out._base = root
+        out._view_fn = lambda t: fn(parent_fn(t))
+    out._vc = base._vc
+    out._is_inference = base._is_inference
+    return out
+
+
+def _sizes(shape: Sequence[Any]) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape: tuple, numel: int) -> tuple:
+    """Resolve one ``-1`` in a requested shape, with PyTorch's error for bad sizes."""
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        shape = shape[:neg[0]] + (numel // known,) + shape[neg[0] + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return shape
+
+
+# ---------------------------------------------------------------------------
+# view / reshape / flatten
+# ---------------------------------------------------------------------------
+
+
+class ViewBackward0(OpNode):
+    """A reshape: the gradient is reshaped back to the input's shape."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.reshape(self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "self_sym_sizes" else None
+
+
+class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def view(self: Tensor, *shape: Any) -> Tensor:
+    """The same numbers seen with another shape (no copy; ``-1`` infers one size).
+
+    Fails when the memory layout does not allow it (e.g. after ``t()``): use
+    ``reshape`` or ``contiguous().view`` then.
+    """
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+        return self.to(shape[0])                     # view(dtype)
+    d = self._data
+    new = _infer(_sizes(shape), d.size)
+    try:
+        data = d.reshape(new, copy=False) if type(d) is np.ndarray else _cupy_view(d, new)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    out = record(data, ViewBackward0, (self,), extra=d.shape)
+    return _make_view(self, out, lambda t: t.view(new))
+
+
+def _cupy_view(d: Any, new: tuple) -> Any:
+    out = d.view()
+    out.shape = new
+    return out
+
+
+def reshape(self: Tensor, *shape: Any) -> Tensor:
+    """Like ``view``, but copies when the layout requires it."""
+    d = self._data
+    new = _infer(_sizes(shape), d.size)
+    try:
+        return view(self, new)
+    except RuntimeError:
+        pass
+    c = self.clone()
+    out = record(c._data.reshape(new), UnsafeViewBackward0, (c,), extra=c._data.shape)
+    return out
+
+
+def view_as(self: Tensor, other: Tensor) -> Tensor:
+    return view(self, other._data.shape)
+
+
+def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    return reshape(self, other._data.shape)
+
+
+def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim .. end_dim`` into one."""
+    shp = self._data.shape
+    if not shp:
+        return reshape(self, (1,))
+    s, e = canon_dim(start_dim, len(shp)), canon_dim(end_dim, len(shp))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return self
+    n = 1
+    for k in shp[s:e + 1]:
+        n *= k
+    return reshape(self, shp[:s] + (n,) + shp[e + 1:])
+
+
+def unflatten(self: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dimension ``dim`` into ``sizes``."""
+    shp = self._data.shape
+    d = canon_dim(dim, len(shp))
+    sizes = _infer(tuple(sizes), shp[d])
+    return view(self, shp[:d] + sizes + shp[d + 1:])
+
+
+# ---------------------------------------------------------------------------
+# transpose / permute / t
+# ---------------------------------------------------------------------------
+
+
+class TransposeBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.transpose(*self.extra)
+
+    def _extra_saved(self, name):
+        return {"dim0": self.extra[0], "dim1": self.extra[1]}.get(name)
+
+
+class TBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.t()
+
+
+class PermuteBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        inv = tuple(int(i) for i in np.argsort(self.extra))
+        return g.permute(inv)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "dims" else None
+
+
+def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions (a view)."""
+    n = self._data.ndim
+    a, b = canon_dim(dim0, n), canon_dim(dim1, n)
+    if n == 0:
+        return self
+    data = self._data.swapaxes(a, b)
+    out = record(data, TransposeBackward0, (self,), extra=(dim0, dim1))
+    return _make_view(self, out, lambda t: t.transpose(a, b))
+
+
+def t(self: Tensor) -> Tensor:
+    """Transpose a matrix (tensors of at most 2 dims)."""
+    n = self._data.ndim
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+    out = record(self._data.T, TBackward0, (self,))
+    return _make_view(self, out, lambda x: x.t())
+
+
+def permute(self: Tensor, *dims: Any) -> Tensor:
+    """Reorder the dimensions (a view)."""
+    dims = _sizes(dims)
+    n = self._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+            f"of the desired ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(dims)}")
+    cd = tuple(canon_dim(d, n) for d in dims)
+    if len(set(cd)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = record(self._data.transpose(cd), PermuteBackward0, (self,), extra=cd)
+    return _make_view(self, out, lambda x: x.permute(cd))
+
+
+def _T(self: Tensor) -> Tensor:
+    n = self._data.ndim
+    return permute(self, tuple(range(n - 1, -1, -1))) if n != 2 else permute(self, (1, 0))
+
+
+def _mT(self: Tensor) -> Tensor:
+    return transpose(self, -2, -1)
+
+
+# ---------------------------------------------------------------------------
+# squeeze / unsqueeze / expand
+# ---------------------------------------------------------------------------
+
+
+class SqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+class SqueezeBackward1(ViewBackward0):
+    __slots__ = ()
+
+
+class SqueezeBackward4(ViewBackward0):
+    __slots__ = ()
+
+
+class UnsqueezeBackward0(OpNode):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.squeeze(self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "dim" else None
+
+
+def squeeze(self: Tensor, dim: Any = None) -> Tensor:
+    """Drop dimensions of size 1 (all of them, or only ``dim``)."""
+    shp = self._data.shape
+    n = len(shp)
+    if dim is None:
+        keep = tuple(s for s in shp if s != 1)
+        node = SqueezeBackward0
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        cd = {canon_dim(d, n) for d in dims} if n else set()
+        keep = tuple(s for i, s in enumerate(shp) if not (i in cd and s == 1))
+        node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward4
+    out = record(self._data.reshape(keep), node, (self,), extra=shp)
+    return _make_view(self, out, lambda x: x.squeeze(dim))
+
+
+def unsqueeze(self: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``."""
+    n = self._data.ndim
+    d = canon_dim(dim, n + 1)
+    shp = self._data.shape
+    out = record(self._data.reshape(shp[:d] + (1,) + shp[d:]), UnsqueezeBackward0, (self,), extra=d)
+    return _make_view(self, out, lambda x: x.unsqueeze(d))
+
+
+class ExpandBackward0(OpNode):
+    """Broadcast copies: their gradients are summed back to the input shape."""
+    __slots__ = ()
+
+    def backward(self, g):
+        from ._core import sum_to
+        return sum_to(g, self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "self_sym_sizes" else None
+
+
+def expand(self: Tensor, *sizes: Any) -> Tensor:
+    """Repeat size-1 dimensions (and add leading ones) without copying; ``-1`` keeps a size."""
+    sizes = _sizes(sizes)
+    shp = self._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{[{', '.join(map(str, shp))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            "the number of sizes provided (%d) must be greater or equal to the number of dimensions in the "
+            "tensor (%d)" % (len(sizes), len(shp)))
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}")
+            target.append(s)
+            continue
+        cur = shp[i - lead]
+        if s == -1:
+            s = cur
+        if cur != s and cur != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
+                f"Tensor sizes: [{', '.join(map(str, shp))}]")
+        target.append(s)
+    target_t = tuple(target)
+    xp = np if type(self._data) is np.ndarray else __import__("cupy")
+    data = xp.broadcast_to(self._data, target_t)
+    out = record(data, ExpandBackward0, (self,), extra=shp)
+    return _make_view(self, out, lambda x: x.expand(target_t))
+
+
+def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    return expand(self, other._data.shape)
+
+
+# ---------------------------------------------------------------------------
+# in place through a view: CopySlices
+# ---------------------------------------------------------------------------
+
+
+class CopySlices(OpNode):
+    """The base's history after a view of it was changed in place.
+
+    Gradient outside the changed region goes straight to the old base; inside it,
+    through the in-place op's own rule.
+    """
+    __slots__ = ()
+
+    def backward(self, g):
+        view_fn, node = self.extra
+        with_grad = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            res = g.clone()
+            region = view_fn(res)
+            grads = node.apply(region.clone())
+            region._data[...] = 0 if grads[0] is None else grads[0]._data
+        finally:
+            STATE.grad_enabled = with_grad
+        return (res,) + tuple(grads[1:])
+
+
+def rebase_view(view: Tensor, node: OpNode) -> None:
+    """After ``view`` was changed in place by ``node``, rewrite its base's history."""
+    base = view._base
+    if base is None:
+        view._grad_fn = node
+        view._requires_grad = True
+        view._output_nr = 0
+        return
+    cs = CopySlices.__new__(CopySlices)
+    cs._init_common()
+    cs.next_functions = (base._edge(),) + tuple(node.next_functions[1:])
+    cs.extra = (view._view_fn, node)
+    cs._in_meta = None
+    cs.num_outputs = 1
+    cs._saved = ()
+    base._grad_fn = cs
+    base._requires_grad = True
+    base._output_nr = 0
+    fresh = view._view_fn(base)                       # the view, re-derived from the new base
+    view._grad_fn = fresh._grad_fn
+    view._requires_grad = True
+    view._output_nr = 0
+
+
+def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor if already contiguous, else a contiguous copy (recorded as a clone)."""
+    if self._data.flags.c_contiguous:
+        return self
+    return self.clone()
+
+
+register("view")(view)
+register("reshape")(reshape)
+register("view_as")(view_as)
+register("reshape_as")(reshape_as)
+register("flatten")(flatten)
+register("unflatten")(unflatten)
+register("transpose", "swapaxes", "swapdims")(transpose)
+register("t")(t)
+register("permute")(permute)
+register("squeeze")(squeeze)
+register("unsqueeze")(unsqueeze)
+register("expand")(expand)
+register("expand_as")(expand_as)
+register("contiguous")(contiguous)
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
+
+EXPORTS = ["view_as", "reshape", "flatten", "unflatten", "transpose", "t", "permute", "squeeze",
+           "unsqueeze", "swapaxes", "swapdims"]
+swapaxes = swapdims = transpose

@@ -1,0 +1,122 @@
+"""The backward engine: order, accumulation, freeing, retain_graph, depth, events."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import autograd_nb as torch
+from autograd_nb.autograd import engine
+from autograd_nb.autograd.graph import saved_bytes
+
+
+def test_seed001_accumulation_and_second_backward_error():
+    x = torch.tensor([1.0], requires_grad=True)
+    z = x * torch.tensor([2.0])
+    z.backward(retain_graph=True)
+    z.backward(retain_graph=True)
+    assert x.grad.tolist() == [4.0]
+    z.backward()
+    assert x.grad.tolist() == [6.0]
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        z.backward()
+
+
+def test_first_grad_is_a_copy_not_an_alias():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    g = torch.tensor([1.0, 1.0])
+    (x * 1).backward(g)
+    g.add_(5)
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_shared_input_sums_paths():
+    x = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    (x * x + 3 * x).sum().backward()
+    assert np.allclose(x.grad.tolist(), [5.0, -1.0, 4.0])
+
+
+def test_deep_chain_runs_iteratively_at_default_recursion_limit():
+    limit = sys.getrecursionlimit()
+    x = torch.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    y.backward(torch.ones(1))
+    assert x.grad.tolist() == [1.0]
+    assert sys.getrecursionlimit() == limit
+
+
+def test_saved_bytes_return_to_start_after_backward():
+    start = saved_bytes()
+    x = torch.ones(1000, requires_grad=True)
+    y = (x * x).exp().sum()
+    assert saved_bytes() > start
+    y.backward()
+    assert saved_bytes() == start
+
+
+def test_saved_bytes_zero_under_no_grad_and_inference_mode():
+    start = saved_bytes()
+    x = torch.ones(100, requires_grad=True)
+    with torch.no_grad():
+        y = (x * x).exp()
+    assert saved_bytes() == start and y.grad_fn is None
+    with torch.inference_mode():
+        y = (x * x).exp()
+    assert saved_bytes() == start and y.is_inference()
+
+
+def test_saved_bytes_released_when_graph_is_dropped():
+    start = saved_bytes()
+    x = torch.ones(100, requires_grad=True)
+    y = (x * x).exp()
+    assert saved_bytes() > start
+    del y
+    assert saved_bytes() == start
+
+
+def test_event_stream_order_and_final_grads_match_backward():
+    x = torch.tensor([2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    root = [y._edge()]
+    events = list(engine.run_backward(root, [torch.ones_like(y)]))
+    kinds = [(e.kind, e.node.name()) for e in events]
+    assert kinds == [
+        ("start", "SumBackward0"), ("finish", "SumBackward0"),
+        ("start", "MulBackward0"), ("free", "MulBackward0"), ("finish", "MulBackward0"),
+        ("start", "AccumulateGrad"), ("accumulate", "AccumulateGrad"), ("finish", "AccumulateGrad"),
+    ]
+    assert x.grad.tolist() == [4.0, 6.0]
+
+
+def test_grad_mode_not_held_across_a_paused_generator():
+    x = torch.tensor([2.0], requires_grad=True)
+    y = (x * x).sum()
+    gen = engine.run_backward([y._edge()], [torch.ones_like(y)], create_graph=False)
+    next(gen)
+    assert torch.is_grad_enabled()
+    next(gen)
+    assert torch.is_grad_enabled()
+    for _ in gen:
+        pass
+
+
+def test_backward_errors():
+    x = torch.tensor([2.0, 3.0, 1.0], requires_grad=True)
+    y = x ** 2
+    with pytest.raises(RuntimeError, match=r"^grad can be implicitly created only for scalar outputs$"):
+        y.backward()
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of torch.Size\(\[2\]\)"):
+        y.backward(torch.ones(2))
+    c = torch.tensor([1.0, 2.0]).sum()
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):
+        c.backward()
+
+
+def test_inputs_restricts_accumulation():
+    a = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(3.0, requires_grad=True)
+    (a * b).backward(inputs=[a])
+    assert a.grad.item() == 3.0 and b.grad is None
