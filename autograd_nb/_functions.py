@@ -8,7 +8,7 @@ import importlib
 
 __all__: list[str] = []
 
-for _mod in ("pointwise", "views", "indexing", "compare", "convert", "reduce", "linalg", "joins"):
+for _mod in __import__("autograd_nb.ops", fromlist=["FAMILIES"]).FAMILIES:
     try:
         _m = importlib.import_module(f"autograd_nb.ops.{_mod}")
     except ModuleNotFoundError as _e:                  # a family not written yet

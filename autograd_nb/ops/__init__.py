@@ -1,2 +1,17 @@
-"""Differentiable ops, one module per family; importing this attaches them to Tensor."""
-from . import pointwise, views, indexing, compare, convert, reduce  # noqa: F401
+"""Differentiable ops, one module per family; importing this attaches them to Tensor.
+
+Each family module defines its ops (forward function + node class side by side),
+attaches methods with ``_core.register`` and lists its ``torch.X`` functions in
+``EXPORTS`` (gathered by ``autograd_nb._functions``).
+"""
+import importlib
+
+FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "linalg", "joins",
+            "nnops")
+
+for _name in FAMILIES:
+    try:
+        importlib.import_module(f"{__name__}.{_name}")
+    except ModuleNotFoundError as _e:                  # a family that does not exist (yet)
+        if _e.name != f"{__name__}.{_name}":
+            raise
