@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from . import _backend
 from ._backend import (bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A001
                        get_default_dtype, int8, int16, int32, int64, promote_types,
@@ -34,6 +36,9 @@ from ._functions import *  # noqa: F401,F403
 from ._functions import __all__ as _fn_all
 
 __version__ = "0.1.0"
+
+# PyTorch computes 1/0 = inf and sqrt(-1) = nan without warnings; so do we.
+_np.seterr(all="ignore")
 
 float = float32          # noqa: A001  torch.float
 double = float64

@@ -26,7 +26,7 @@ import heapq
 from typing import Any, Iterator, Sequence
 
 from .grad_mode import STATE
-from .node import AccumulateGrad, Node
+from .node import ANOMALY, AccumulateGrad, Node
 
 __all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed"]
 
@@ -240,6 +240,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                 raise
             finally:
                 state.grad_enabled, state.inference = prev_grad, prev_inf
+            if ANOMALY[0] and ANOMALY[1]:
+                _check_nan(node, out_grads)
             if is_acc:
                 yield GradAccumulated(node, node.variable, grads[0])
             if len(out_grads) != len(node.next_functions):
@@ -281,4 +283,18 @@ def _annotate(node: Node, exc: Exception) -> None:
         import warnings
         warnings.warn(
             f"Error detected in {node.name()}. Traceback of forward call that caused the "
-            f"error:\n{node._trace}", RuntimeWarning, stacklevel=3)
+            f"error:\n{node._trace}", UserWarning, stacklevel=3)
+        try:
+            exc.add_note(f"(anomaly mode) {node.name()} was created here:\n{node._trace}")
+        except AttributeError:
+            pass
+
+
+def _check_nan(node: Node, out_grads: tuple) -> None:
+    """Anomaly mode's NaN check on the gradients a node just produced."""
+    import numpy as np
+    for i, g in enumerate(out_grads):
+        if g is not None and g._data.dtype.kind == "f" and bool(np.isnan(g._data).any()):
+            exc = RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+            _annotate(node, exc)
+            raise exc

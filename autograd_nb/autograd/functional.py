@@ -139,3 +139,129 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+# ---------------------------------------------------------------------------
+# Whole-function derivatives: jacobian, hessian, vjp, jvp, hvp
+# ---------------------------------------------------------------------------
+
+def _prepare(inputs: Any, create_graph: bool) -> tuple[tuple, bool]:
+    from .._tensor import Tensor
+    single = isinstance(inputs, Tensor)
+    ins = (inputs,) if single else tuple(inputs)
+    prepared = tuple(t.detach().requires_grad_(True) if not create_graph or not t.requires_grad else t
+                     for t in ins)
+    return prepared, single
+
+
+def vjp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
+    """``(func(inputs), v^T . J)``: a vector-Jacobian product, what backward computes."""
+    from .grad_mode import enable_grad
+    ins, single = _prepare(inputs, create_graph)
+    with enable_grad():
+        out = func(*ins)
+        outs = _as_tuple(out)
+        vs = None if v is None else _as_tuple(v)
+        gs = grad(outs, ins, vs, create_graph=create_graph, allow_unused=True, materialize_grads=True)
+    res = out if create_graph else (out.detach() if hasattr(out, "detach") else tuple(o.detach() for o in out))
+    return res, (gs[0] if single else gs)
+
+
+def jvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
+    """``(func(inputs), J . v)``: a Jacobian-vector product (by the double-vjp trick)."""
+    from .._creation import zeros_like
+    from .grad_mode import enable_grad
+    ins, single = _prepare(inputs, create_graph)
+    vs = _as_tuple(v) if v is not None else None
+    with enable_grad():
+        out = func(*ins)
+        outs = _as_tuple(out)
+        us = tuple(zeros_like(o).requires_grad_(True) for o in outs)
+        gs = grad(outs, ins, us, create_graph=True, allow_unused=True, materialize_grads=True)
+        if vs is None:
+            if any(t.numel() != 1 for t in ins):
+                raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                                   "function is a single Tensor with a single element.")
+            from .._creation import ones_like
+            vs = tuple(ones_like(t) for t in ins)
+        pairs = [(g, vv) for g, vv in zip(gs, vs) if g.requires_grad]
+        if pairs:
+            jv = grad([g for g, _ in pairs], us, [vv for _, vv in pairs], create_graph=create_graph,
+                      allow_unused=True, materialize_grads=True)
+        else:
+            jv = tuple(zeros_like(o) for o in outs)
+    res = out if create_graph else (out.detach() if hasattr(out, "detach") else tuple(o.detach() for o in out))
+    jv = tuple(j if create_graph else j.detach() for j in jv)
+    return res, (jv[0] if not isinstance(out, tuple) else jv)
+
+
+def jacobian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode") -> Any:
+    """The Jacobian of ``func`` at ``inputs``: shape ``out.shape + in.shape``.
+
+    Built one output element at a time with reverse mode (``vectorize=True`` is not
+    supported here).
+    """
+    from .._creation import zeros_like
+    from .._functions import stack
+    from .grad_mode import enable_grad
+    if vectorize:
+        raise NotImplementedError("autograd_nb does not implement jacobian(vectorize=True) yet")
+    if strategy != "reverse-mode":
+        raise NotImplementedError("autograd_nb implements only strategy='reverse-mode'")
+    ins, single_in = _prepare(inputs, create_graph)
+    with enable_grad():
+        out = func(*ins)
+        outs = _as_tuple(out)
+        rows: list = [[[] for _ in ins] for _ in outs]
+        for k, o in enumerate(outs):
+            for r in range(o.numel()):
+                seed = zeros_like(o)
+                seed._data.reshape(-1)[r] = 1
+                gs = grad(o, ins, seed, retain_graph=True, create_graph=create_graph,
+                          allow_unused=True, materialize_grads=True)
+                for i, g in enumerate(gs):
+                    rows[k][i].append(g)
+    result = []
+    for k, o in enumerate(outs):
+        per_in = []
+        for i, t in enumerate(ins):
+            if rows[k][i]:
+                j = stack(rows[k][i]).reshape(tuple(o.shape) + tuple(t.shape))
+            else:
+                j = zeros_like(t).reshape((0,) + tuple(t.shape))
+            per_in.append(j if create_graph else j.detach())
+        result.append(per_in[0] if single_in else tuple(per_in))
+    return result[0] if not isinstance(out, tuple) else tuple(result)
+
+
+def hessian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
+    """The Hessian of a scalar ``func``: the Jacobian of its gradient."""
+    ins, single = _prepare(inputs, True)
+
+    def gradient(*xs: Any) -> Any:
+        out = func(*xs)
+        if out.numel() != 1:
+            raise RuntimeError("The function given to hessian should return a single element Tensor")
+        gs = grad(out, xs, create_graph=True, allow_unused=True, materialize_grads=True)
+        return gs[0] if single else gs
+    return jacobian(gradient, ins[0] if single else ins, create_graph=create_graph, vectorize=vectorize)
+
+
+def vhp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
+    """``(func(inputs), v^T . H)``."""
+    from .grad_mode import enable_grad
+    ins, single = _prepare(inputs, True)
+    with enable_grad():
+        out = func(*ins)
+        gs = grad(out, ins, create_graph=True, allow_unused=True, materialize_grads=True)
+        vs = _as_tuple(v) if v is not None else None
+        hv = grad(gs, ins, vs, create_graph=create_graph, allow_unused=True, materialize_grads=True)
+    hv = tuple(h if create_graph else h.detach() for h in hv)
+    return (out if create_graph else out.detach()), (hv[0] if single else hv)
+
+
+def hvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
+    """``(func(inputs), H . v)`` (equal to vhp for a symmetric Hessian)."""
+    return vhp(func, inputs, v, create_graph, strict)

@@ -50,6 +50,9 @@ SECOND_BACKWARD = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
 
+# Anomaly detection (autograd.set_detect_anomaly): [enabled, check_nan]
+ANOMALY = [False, True]
+
 # saved_tensors_hooks: a stack of (pack, unpack) pairs, innermost last.
 HOOK_STACK: list[tuple[Callable, Callable]] = []
 

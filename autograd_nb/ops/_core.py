@@ -20,12 +20,11 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..autograd.node import Node, SavedTensor
+from ..autograd.node import ANOMALY, Node, SavedTensor
 
 _ndarray = np.ndarray
 _generic = np.generic
 _Number = (int, float, bool)
-ANOMALY = [False]          # set by autograd.set_detect_anomaly
 
 
 def as_array(d: Any) -> Any:

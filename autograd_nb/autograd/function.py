@@ -1,0 +1,213 @@
+"""Custom autograd functions: write ``forward`` and ``backward`` yourself.
+
+::
+
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)          # a SavedTensor, checked like any other
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    y = Square.apply(x)                       # y.grad_fn is <SquareBackward>
+
+``forward`` runs with recording switched off; ``apply`` then records one node whose
+rule is your ``backward``. Saved tensors go through the same ``SavedTensor`` machinery as
+the built-in ops, so in-place changes and freed graphs are detected the same way.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from .grad_mode import STATE
+from .node import Node, SavedTensor
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
+
+
+class FunctionCtx:
+    """The ``ctx`` object: a place to stash what ``backward`` will need."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors for backward (checked for in-place changes when read back)."""
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        self._to_save_fwd = tensors
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Declare tensors that ``forward`` modified in place."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Declare outputs that should not require grad (e.g. indices)."""
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None (not zeros) for outputs without a gradient."""
+        self._materialize = value
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node ``Function.apply`` records; it is also the ``ctx`` passed to your methods."""
+
+    __slots__ = ("_fn_cls", "_to_save", "_to_save_fwd", "_dirty", "_non_diff", "_materialize",
+                 "needs_input_grad", "_shapes", "num_outputs")
+
+    def name(self) -> str:
+        return self._fn_cls.__name__ + "Backward"
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward`` (raises if freed or changed in place)."""
+        return tuple(None if s is None else s.unpack() for s in self._saved)
+
+    @property
+    def saved_variables(self) -> tuple:
+        return self.saved_tensors
+
+    def backward(self, *grads: Any) -> tuple:
+        if self._materialize:
+            from .._creation import zeros
+            grads = tuple(zeros(s, dtype=d) if g is None else g
+                          for g, (s, d) in zip(grads, self._shapes))
+        out = self._fn_cls.backward(self, *grads)
+        if not isinstance(out, tuple):
+            out = (out,)
+        n = len(self.next_functions)
+        if len(out) > n:                              # extra trailing Nones are allowed
+            if any(g is not None for g in out[n:]):
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {n}, got {len(out)})")
+            out = out[:n]
+        elif len(out) < n:
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {n}, got {len(out)})")
+        from .._tensor import Tensor
+        checked = []
+        for i, (g, (nxt, _)) in enumerate(zip(out, self.next_functions)):
+            if g is not None and not isinstance(g, Tensor):
+                raise TypeError(f"expected Tensor or None as gradient {i}, got {type(g).__name__}")
+            if nxt is None:
+                checked.append(None)
+                continue
+            checked.append(g)
+        return tuple(checked)
+
+    def apply(self, *grads: Any) -> tuple:
+        return self.backward(*grads)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
+        super().__init__(name, bases, attrs)
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for custom differentiable operations (see the module docstring).
+
+    Subclass it, define ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` as
+    static methods, and call ``YourFunction.apply(*args)``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import warnings
+        warnings.warn(
+            f"{type(self)} should not be instantiated. Methods on autograd functions are all static, "
+            "so you should invoke them on the class itself. Instantiating an autograd function will "
+            "raise an error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+            "autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function "
+            "to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` without recording, then record one node for the whole function."""
+        from .._tensor import Tensor
+        ctx = BackwardCFunction.__new__(BackwardCFunction)
+        ctx._init_common()
+        ctx._fn_cls = cls
+        ctx._to_save = ()
+        ctx._dirty = ()
+        ctx._non_diff = ()
+        ctx._materialize = True
+        ctx._saved = ()
+        tensor_args = [a if isinstance(a, Tensor) else None for a in args]
+        ctx.needs_input_grad = tuple(bool(t is not None and t._requires_grad) for t in tensor_args)
+        record = STATE.grad_enabled and any(ctx.needs_input_grad)
+        prev = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            STATE.grad_enabled = prev
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not record:
+            return out
+        ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
+        ctx.num_outputs = len(outs)
+        ctx._shapes = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else ((), None) for o in outs)
+        non_diff = {id(t) for t in ctx._non_diff}
+        dirty = {id(t) for t in ctx._dirty}
+        result = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                result.append(o)
+                continue
+            if id(o) in dirty:
+                o._vc[0] += 1
+            elif any(o is a for a in args):            # an input returned as is: a new tensor on its memory
+                o = Tensor._wrap(o._data, vc=o._vc)
+            if id(o) in non_diff or o._data.dtype.kind != "f":
+                result.append(o)
+                continue
+            o._grad_fn = ctx
+            o._requires_grad = True
+            o._output_nr = i
+            result.append(o)
+        saved = []
+        for t in ctx._to_save:
+            if t is None:
+                saved.append(None)
+                continue
+            is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._grad_fn is ctx
+            saved.append(SavedTensor(t, ctx, is_output=is_out))
+        ctx._saved = tuple(saved)
+        return result[0] if single else tuple(result)
+
+
+def once_differentiable(fn: Callable) -> Callable:
+    """Mark a ``backward`` that cannot itself be differentiated (runs without recording)."""
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *grads: Any) -> Any:
+        prev = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            return fn(ctx, *grads)
+        finally:
+            STATE.grad_enabled = prev
+    return wrapper
