@@ -102,7 +102,7 @@ def _finish(data: Any, dtype: Any, device: Any, requires_grad: bool, msg_capital
     if requires_grad:
         if data.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-        t._requires_grad = True
+        t._leaf_init()._requires_grad = True
     return t
 
 

@@ -132,11 +132,17 @@ class Tensor:
         t._vc = [0] if vc is None else vc
         t._base = None
         t._is_inference = STATE.inference
-        t._acc = None
-        t._hooks = None
-        t._retains_grad = False
-        t._post_hooks = None
-        return t
+        return t                     # _acc, _hooks, ... stay unset: see __getattr__
+
+    # Rarely used slots are left unset by _wrap (fewer stores per op); reading one
+    # that was never set lands here and gives its default.
+    _SLOT_DEFAULTS = {"_acc": None, "_hooks": None, "_retains_grad": False, "_post_hooks": None}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return Tensor._SLOT_DEFAULTS[name]
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'") from None
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -280,6 +286,8 @@ class Tensor:
         if flag and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._check_inference_requires_grad(flag)
+        if flag and not self._requires_grad:
+            self._leaf_init()
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -293,7 +301,17 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._check_inference_requires_grad(requires_grad)
         if self._grad_fn is None:
+            if requires_grad and not self._requires_grad:
+                self._leaf_init()
             self._requires_grad = bool(requires_grad)
+        return self
+
+    def _leaf_init(self) -> "Tensor":
+        """Set the slots a leaf that requires grad reads on every use (see __getattr__)."""
+        self._acc = None
+        self._hooks = None
+        self._retains_grad = False
+        self._post_hooks = None
         return self
 
     def _check_inference_requires_grad(self, flag: bool) -> None:
@@ -362,9 +380,6 @@ class Tensor:
         if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        store = self._grad_fn._retain_prehooks
-        if store is None:
-            store = self._grad_fn._retain_prehooks = {}
         ref = weakref.ref(self)
 
         def keep(grad: Tensor) -> None:
@@ -374,7 +389,7 @@ class Tensor:
                     t._grad = Tensor._wrap(grad._data.copy()) if not STATE.grad_enabled else grad
                 else:
                     t._grad = t._grad + grad
-        store[self._output_nr] = {0: keep}
+        self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
 
     @property
     def retains_grad(self) -> bool:
@@ -411,11 +426,15 @@ class Tensor:
         return handle
 
     def _grad_accumulator(self, create: bool = True) -> AccumulateGrad | None:
-        """This leaf's AccumulateGrad node (kept alive by the graph, weakly by the tensor)."""
-        acc = self._acc() if self._acc is not None else None
-        if acc is None and create:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
+        """This leaf's AccumulateGrad node, made on first use and then kept.
+
+        (PyTorch holds it weakly and makes a new one per graph; keeping it saves a node
+        per leaf per op. Leaf and node refer to each other, so a dropped leaf is freed by
+        Python's cycle collector rather than at once.)
+        """
+        acc = self._acc
+        if acc is None and create and self._requires_grad and self._grad_fn is None:
+            acc = self._acc = AccumulateGrad(self)
         return acc
 
     def _edge(self) -> tuple[Node | None, int]:
@@ -423,10 +442,9 @@ class Tensor:
         if self._grad_fn is not None:
             return (self._grad_fn, self._output_nr)
         if self._requires_grad:
-            acc = self._acc() if self._acc is not None else None
+            acc = self._acc
             if acc is None:
-                acc = AccumulateGrad(self)
-                self._acc = weakref.ref(acc)
+                acc = self._acc = AccumulateGrad(self)
             return (acc, 0)
         return (None, 0)
 

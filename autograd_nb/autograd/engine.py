@@ -128,9 +128,9 @@ def _add(a: Any, b: Any) -> Any:
     return a + b
 
 
-def _run_tensor_prehooks(node: Node, grads: list) -> None:
+def _run_tensor_prehooks(x: Any, grads: list) -> None:
     """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad."""
-    for store in (node._tensor_prehooks, node._retain_prehooks):
+    for store in (x.tensor_prehooks, x.retain_prehooks):
         if not store:
             continue
         for nr, hooks in store.items():
@@ -195,10 +195,11 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         node = heapq.heappop(ready)[1]
         grads = buffers.pop(node)
         yield NodeStarted(node, tuple(grads))
-        if node._tensor_prehooks or node._retain_prehooks:
-            _run_tensor_prehooks(node, grads)
-        if node._prehooks:
-            for hook in list(node._prehooks.values()):
+        x = node._x
+        if x is not None and (x.tensor_prehooks or x.retain_prehooks):
+            _run_tensor_prehooks(x, grads)
+        if x is not None and x.prehooks:
+            for hook in list(x.prehooks.values()):
                 out = hook(tuple(grads))
                 if out is not None:
                     grads = list(out)
@@ -248,8 +249,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(node.next_functions)}, got {len(out_grads)})")
-            if node._hooks:
-                for hook in list(node._hooks.values()):
+            if x is not None and x.hooks:
+                for hook in list(x.hooks.values()):
                     res = hook(out_grads, tuple(grads))
                     if res is not None:
                         out_grads = tuple(res)
@@ -279,13 +280,13 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
 
 def _annotate(node: Node, exc: Exception) -> None:
     """With anomaly mode on, point at the forward line that created the failing node."""
-    if node._trace is not None:
+    if node._x is not None and node._x.trace is not None:
         import warnings
         warnings.warn(
             f"Error detected in {node.name()}. Traceback of forward call that caused the "
-            f"error:\n{node._trace}", UserWarning, stacklevel=3)
+            f"error:\n{node._x.trace}", UserWarning, stacklevel=3)
         try:
-            exc.add_note(f"(anomaly mode) {node.name()} was created here:\n{node._trace}")
+            exc.add_note(f"(anomaly mode) {node.name()} was created here:\n{node._x.trace}")
         except AttributeError:
             pass
 

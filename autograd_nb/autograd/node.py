@@ -50,6 +50,9 @@ SECOND_BACKWARD = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
 
+_NUMBERS = (int, float, bool)
+_weakref = weakref.ref
+
 # Anomaly detection (autograd.set_detect_anomaly): [enabled, check_nan]
 ANOMALY = [False, True]
 
@@ -75,41 +78,39 @@ class SavedTensor:
     """
 
     __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "is_output", "node",
-                 "output_nr", "_packed", "_unpack", "__weakref__")
+                 "output_nr", "_unpack", "__weakref__")
 
     def __init__(self, value: Any, node: "Node", is_output: bool = False) -> None:
-        # only a saved *output* needs its node (to rebuild the tensor); held weakly so
-        # node -> saved -> node is no reference cycle
-        self.node = weakref.ref(node) if is_output else None
         self.freed = False
         self.is_output = is_output
         self._unpack = None
-        if hasattr(value, "_data"):                   # a Tensor
-            if value._is_inference and not STATE.inference:
-                raise RuntimeError(
-                    "Inference tensors cannot be saved for backward. Please do not use Tensors "
-                    "created in inference mode in computation tracked by autograd. To work "
-                    "around this, you can make a clone to get a normal tensor and use it in "
-                    "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
-            self._vc = value._vc
-            self.version = value._vc[0]
-            self.output_nr = value._output_nr
-            nbytes = value._data.nbytes
-            if HOOK_STACK:
-                pack, self._unpack = HOOK_STACK[-1]
-                self._value = pack(value)
-            elif is_output:
-                self._value = value._data
-            else:
-                self._value = value
-        else:                                         # a Python number
+        if value.__class__ in _NUMBERS:               # a Python number (x * 3 saves the 3)
             self._value = value
             self._vc = None
             self.version = 0
             self.output_nr = 0
-            nbytes = 0
-        self.nbytes = nbytes
+            self.nbytes = 0
+            self.node = None
+            return
+        if value._is_inference and not STATE.inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work "
+                "around this, you can make a clone to get a normal tensor and use it in "
+                "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+        vc = self._vc = value._vc
+        self.version = vc[0]
+        self.output_nr = value._output_nr
+        # only a saved *output* needs its node (to rebuild the tensor); held weakly so
+        # node -> saved -> node is no reference cycle
+        self.node = _weakref(node) if is_output else None
+        nbytes = self.nbytes = value._data.nbytes
         _live[0] += nbytes
+        if HOOK_STACK:
+            pack, self._unpack = HOOK_STACK[-1]
+            self._value = pack(value)
+        else:
+            self._value = value._data if is_output else value
 
     def unpack(self) -> Any:
         """The saved value, checked: never stale, never freed."""
@@ -190,6 +191,16 @@ class RemovableHandle:
         self.remove()
 
 
+class NodeExtras:
+    """The rarely used parts of a node, kept apart so recording a node stays cheap."""
+
+    __slots__ = ("hooks", "prehooks", "tensor_prehooks", "retain_prehooks", "meta", "trace")
+
+    def __init__(self) -> None:
+        self.hooks = self.prehooks = self.tensor_prehooks = self.retain_prehooks = None
+        self.meta = self.trace = None
+
+
 class Node:
     """A recorded operation: what ``tensor.grad_fn`` is.
 
@@ -199,8 +210,9 @@ class Node:
     they are stored in ``_saved``; they show up as ``grad_fn._saved_<name>``.
     """
 
-    __slots__ = ("next_functions", "_saved", "_seq", "_hooks", "_prehooks",
-                 "_tensor_prehooks", "_retain_prehooks", "_meta", "_trace", "__weakref__")
+    # ``_x`` holds the rarely used parts (hooks, metadata, anomaly trace) in a NodeExtras,
+    # created on first use, so recording a node stays cheap.
+    __slots__ = ("next_functions", "_saved", "_seq", "_x", "__weakref__")
 
     saved_names: tuple[str, ...] = ()
     num_outputs = 1
@@ -212,12 +224,19 @@ class Node:
 
     def _init_common(self) -> None:
         self._seq = next(_seq)
-        self._hooks = None
-        self._prehooks = None
-        self._tensor_prehooks = None
-        self._retain_prehooks = None
-        self._meta = None
-        self._trace = None
+        self._x = None
+
+    @property
+    def extras(self) -> "NodeExtras":
+        """The node's hooks, metadata and anomaly trace (created on first use)."""
+        x = self._x
+        if x is None:
+            x = self._x = NodeExtras()
+        return x
+
+    @property
+    def _trace(self) -> str | None:
+        return None if self._x is None else self._x.trace
 
     # -- what the learner sees --------------------------------------------------
     def name(self) -> str:
@@ -229,9 +248,11 @@ class Node:
 
     @property
     def metadata(self) -> dict:
-        if self._meta is None:
-            self._meta = {}
-        return self._meta
+        """A dict for your own notes about this node (PyTorch's ``Node.metadata``)."""
+        x = self.extras
+        if x.meta is None:
+            x.meta = {}
+        return x.meta
 
     def _sequence_nr(self) -> int:
         return self._seq
@@ -282,24 +303,31 @@ class Node:
 
         It may return a new tuple of grad_inputs to use instead.
         """
-        if self._hooks is None:
-            self._hooks = {}
-        h = RemovableHandle(self._hooks)
-        self._hooks[h.id] = fn
+        x = self.extras
+        if x.hooks is None:
+            x.hooks = {}
+        h = RemovableHandle(x.hooks)
+        x.hooks[h.id] = fn
         return h
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node's backward; may return new ones."""
-        if self._prehooks is None:
-            self._prehooks = {}
-        h = RemovableHandle(self._prehooks)
-        self._prehooks[h.id] = fn
+        x = self.extras
+        if x.prehooks is None:
+            x.prehooks = {}
+        h = RemovableHandle(x.prehooks)
+        x.prehooks[h.id] = fn
         return h
 
-    def _tensor_hook_store(self, output_nr: int) -> dict:
-        if self._tensor_prehooks is None:
-            self._tensor_prehooks = {}
-        return self._tensor_prehooks.setdefault(output_nr, {})
+    def _tensor_hook_store(self, output_nr: int, retain: bool = False) -> dict:
+        """The dict of hooks registered on output ``output_nr`` (``tensor.register_hook``)."""
+        x = self.extras
+        attr = "retain_prehooks" if retain else "tensor_prehooks"
+        store = getattr(x, attr)
+        if store is None:
+            store = {}
+            setattr(x, attr, store)
+        return store.setdefault(output_nr, {})
 
     # -- the rule -----------------------------------------------------------------
     def backward(self, *grads: Any) -> tuple:           # pragma: no cover - abstract

@@ -20,10 +20,13 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..autograd.node import ANOMALY, Node, SavedTensor
+from ..autograd.node import _seq, ANOMALY, Node, SavedTensor
 
 _ndarray = np.ndarray
 _generic = np.generic
+_new = object.__new__
+_Tensor = Tensor
+_NO_EDGE = (None, 0)
 _Number = (int, float, bool)
 
 
@@ -115,20 +118,33 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     ``next_functions`` edge each. ``saved``: values for the node's ``saved_names``
     (a Tensor, a Python number or None); with ``save_output`` the result itself is
     saved last (its name is ``result``). ``extra``: non-tensor state for the rule.
+
+    This is the hottest function of the library, hence the inlined constructor.
     """
-    if isinstance(data, _generic):
+    if data.__class__ is not _ndarray and isinstance(data, _generic):
         data = np.asarray(data)
-    out = Tensor._wrap(data)
-    if not STATE.grad_enabled:
+    out = _new(_Tensor)
+    out._data = data
+    out._requires_grad = False
+    out._grad_fn = None
+    out._output_nr = 0
+    out._grad = None
+    out._vc = [0]
+    out._base = None
+    out._is_inference = inference = STATE.inference
+    if inference or not STATE.grad_enabled:
         return out
     for t in inputs:
         if t is not None and t._requires_grad:
             break
     else:
         return out
-    node = node_cls.__new__(node_cls)
-    node._init_common()
-    node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
+    node = _new(node_cls)
+    node._seq = next(_seq)
+    node._x = None
+    node.next_functions = tuple([_NO_EDGE if t is None else
+                                 (t._grad_fn, t._output_nr) if t._grad_fn is not None else
+                                 t._edge() for t in inputs])
     node.extra = extra
     node._in_meta = None
     node.num_outputs = 1
@@ -143,7 +159,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
         node._saved = ()
     if ANOMALY[0]:
         import traceback
-        node._trace = "".join(traceback.format_stack()[:-2])
+        node.extras.trace = "".join(traceback.format_stack()[:-2])
     return out
 
 

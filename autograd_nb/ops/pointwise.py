@@ -54,8 +54,28 @@ def _alpha_times(d: Any, alpha: Any) -> Any:
     return d if alpha == 1 else d * alpha
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Fast-path test: two plain tensors whose arrays need no promotion or device check."""
+    return a.__class__ is Tensor and b.__class__ is Tensor and a._data.dtype is b._data.dtype \
+        and a._data.__class__ is b._data.__class__
+
+
+def _float_scalar(a: Any, b: Any) -> bool:
+    """Fast-path test: a floating tensor and a Python float."""
+    return b.__class__ is float and a.__class__ is Tensor and a._data.dtype.kind == "f"
+
+
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
+    if alpha == 1:
+        if _same(input, other):
+            ad, bd = input._data, other._data
+            res = record(ad + bd, AddBackward0, (input, other), extra=1)
+            if ad.shape != bd.shape:
+                note_broadcast(res, input, other)
+            return res
+        if _float_scalar(input, other):
+            return record(input._data + other, AddBackward0, (input, None), extra=1)
     ad, bd, ta, tb = prep2(input, other)
     res = record(as_array(ad + _alpha_times(bd, alpha)), AddBackward0, (ta, tb), extra=alpha)
     note_broadcast(res, ta, tb)
@@ -91,6 +111,16 @@ class MulBackward0(OpNode):
 
 def mul(input: Any, other: Any) -> Tensor:
     """Element-wise product with broadcasting."""
+    if _same(input, other):
+        ad, bd = input._data, other._data
+        res = record(ad * bd, MulBackward0, (input, other),
+                     saved=(input if other._requires_grad else None,
+                            other if input._requires_grad else None))
+        if ad.shape != bd.shape:
+            note_broadcast(res, input, other)
+        return res
+    if _float_scalar(input, other):
+        return record(input._data * other, MulBackward0, (input, None), saved=(None, other))
     ad, bd, ta, tb = prep2(input, other)
     if ta is None:                                  # number * tensor == tensor * number
         ad, bd, ta, tb = bd, ad, tb, ta
