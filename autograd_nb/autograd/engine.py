@@ -145,12 +145,13 @@ def _run_tensor_prehooks(x: Any, grads: list) -> None:
 def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                  retain_graph: bool = False, create_graph: bool = False,
                  inputs: Sequence[Any] | None = None, accumulate: bool = True,
-                 captured: list | None = None) -> Iterator[Event]:
+                 captured: list | None = None, events: bool = True) -> Iterator[Event]:
     """Run backward from ``roots`` (``(grad_fn, output_nr)`` edges) seeded with ``grad_roots``.
 
     ``inputs``: when given, only these tensors receive gradients; with
     ``accumulate=False`` (``autograd.grad``) their gradients are written into
-    ``captured`` (one slot per input) instead of ``.grad``.
+    ``captured`` (one slot per input) instead of ``.grad``. With ``events=False`` the
+    same walk runs without building event records (what ``backward()`` uses).
     """
     for node, _ in roots:
         if id(node) in OPEN_STEPPERS:
@@ -194,7 +195,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     while ready:
         node = heapq.heappop(ready)[1]
         grads = buffers.pop(node)
-        yield NodeStarted(node, tuple(grads))
+        if events:
+            yield NodeStarted(node, tuple(grads))
         x = node._x
         if x is not None and (x.tensor_prehooks or x.retain_prehooks):
             _run_tensor_prehooks(x, grads)
@@ -221,10 +223,11 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                     if nr is not None:               # a non-leaf input: fill its .grad
                         t = inputs[i]
                         t._accumulate(g)
-                        yield GradAccumulated(node, t, g)
+                        if events:
+                            yield GradAccumulated(node, t, g)
                 else:
                     captured[i] = _add(captured[i], g)
-                    if nr is None:
+                    if nr is None and events:
                         yield GradAccumulated(node, inputs[i], g)
             # a leaf's accumulator runs only when gradients go to .grad
             stop_here = is_acc and not accumulate
@@ -243,7 +246,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                 state.grad_enabled, state.inference = prev_grad, prev_inf
             if ANOMALY[0] and ANOMALY[1]:
                 _check_nan(node, out_grads)
-            if is_acc:
+            if is_acc and events:
                 yield GradAccumulated(node, node.variable, grads[0])
             if len(out_grads) != len(node.next_functions):
                 raise RuntimeError(
@@ -258,8 +261,10 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         if not retain_graph and node._saved:
             nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
             node.release()
-            yield BuffersFreed(node, nbytes)
-        yield NodeFinished(node, out_grads)
+            if events:
+                yield BuffersFreed(node, nbytes)
+        if events:
+            yield NodeFinished(node, out_grads)
 
         for (nxt, nr), g in zip(node.next_functions, out_grads):
             if nxt is None:

@@ -90,7 +90,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             if not t._requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = make_seeds(outputs, grads)
-    for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True):
+    for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True,
+                          events=False):
         pass
 
 
@@ -124,7 +125,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     roots, seeds = make_seeds(outs, gouts)
     captured: list = [None] * len(inp)
     for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp,
-                          accumulate=False, captured=captured):
+                          accumulate=False, captured=captured, events=False):
         pass
     result = []
     for i, (t, g) in enumerate(zip(inp, captured)):
