@@ -32,6 +32,7 @@ from . import ops as _ops  # noqa: F401  (attaches the ops to Tensor)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
+from .serialization import load, save
 from ._functions import *  # noqa: F401,F403
 from ._functions import __all__ as _fn_all
 

@@ -299,8 +299,12 @@ def _array_key(self: Tensor, idx: Any) -> tuple[Any, bool]:
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
     """``self[idx] = value``: an in-place write (bumps ``_version``)."""
-    check_inplace(self)
     key, adv = _array_key(self, idx)
+    if not adv and STATE.grad_enabled and self._requires_grad and self._grad_fn is None \
+            and not self._is_inference:
+        # a basic index writes through a view of the leaf, as in PyTorch
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    check_inplace(self)
     vt = value if isinstance(value, Tensor) else None
     if vt is not None:
         if type(vt._data) is not type(self._data):

@@ -1,0 +1,161 @@
+"""In-place ops, views and version counters (seed 002/003's rules), checked against torch."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import autograd_nb as anb
+
+torch = pytest.importorskip("torch")
+
+
+def _both(fn):
+    """Run ``fn(module)`` under autograd_nb and torch; return both results."""
+    return fn(anb), fn(torch)
+
+
+def _err(fn, m):
+    try:
+        fn(m)
+    except Exception as e:  # noqa: BLE001 - we compare the exception itself
+        return type(e).__name__, str(e).splitlines()[0]
+    return None
+
+
+def test_version_counter_shared_by_views_and_detach_not_by_data():
+    def run(m):
+        x = m.ones(3)
+        v = x[1:]
+        d = x.detach()
+        dd = x.data
+        v.mul_(2)
+        d.add_(1)
+        dd.add_(1)
+        return x._version, v._version, d._version, dd._version, x.tolist()
+    assert run(anb) == run(torch)
+
+
+def test_inplace_on_view_of_nonleaf_gives_copyslices_and_right_grad():
+    def run(m):
+        a = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        c = a * 1
+        v = c[0:2]
+        v.mul_(2)
+        c.sum().backward()
+        return type(c.grad_fn).__name__, a.grad.tolist(), c.tolist()
+    ours, theirs = _both(run)
+    assert ours == theirs
+
+
+def test_setitem_records_copyslices_and_indexput():
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        w = m.tensor([10.0, 20.0], requires_grad=True)
+        y = x * 2
+        y[1:3] = w
+        n1 = type(y.grad_fn).__name__
+        y[[0]] = 0.0
+        n2 = type(y.grad_fn).__name__
+        (y * m.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+        return n1, n2, x.grad.tolist(), w.grad.tolist(), y.tolist()
+    ours, theirs = _both(run)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("case", [
+    "leaf_add_", "leaf_setitem", "leaf_iadd", "leaf_view_mul_", "stale_saved", "stale_view",
+    "int_iadd_float", "inference_inplace",
+])
+def test_inplace_errors_match_torch(case):
+    def run(m):
+        x = m.ones(2, requires_grad=True)
+        if case == "leaf_add_":
+            x.add_(1)
+        elif case == "leaf_setitem":
+            x[0] = 5.0
+        elif case == "leaf_iadd":
+            x += 1
+        elif case == "leaf_view_mul_":
+            x[0:1].mul_(2)
+        elif case == "stale_saved":
+            y = x * 2
+            z = y * y
+            y.mul_(3)
+            z.sum().backward()
+        elif case == "stale_view":
+            y = x * 2
+            z = y.exp()
+            y[0:1].add_(1)
+            (z * y).sum().backward()
+            z2 = x.exp()
+            z2[0:1].add_(1)
+            z2.sum().backward()
+        elif case == "int_iadd_float":
+            i = m.tensor([1, 2])
+            i += 1.5
+        elif case == "inference_inplace":
+            with m.inference_mode():
+                t = m.ones(2)
+            t.add_(1)
+    assert _err(run, anb) == _err(run, torch)
+
+
+def test_inplace_allowed_under_no_grad_and_through_data():
+    def run(m):
+        x = m.ones(2, requires_grad=True)
+        with m.no_grad():
+            x.add_(1)
+            x[0] = 7.0
+        x.data.mul_(2)
+        return x.tolist(), x._version, x.requires_grad, x.is_leaf
+    assert run(anb) == run(torch)
+
+
+def test_data_change_gives_silently_wrong_gradient_like_torch():
+    # seed 003: changing b.data is invisible to autograd
+    def run(m):
+        a = m.tensor([7.0, 0, 0], requires_grad=True)
+        b = a + 2
+        loss = m.mean(b * b)
+        b.data.zero_()
+        loss.backward()
+        return a.grad.tolist()
+    assert run(anb) == run(torch) == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("op", ["zero_", "fill_", "copy_", "clamp_", "add_", "sub_", "mul_", "div_"])
+def test_inplace_ops_on_nonleaf_grads(op):
+    def run(m):
+        x = m.tensor([0.5, -1.5, 2.0], requires_grad=True)
+        y = x * 3
+        args = {"zero_": (), "fill_": (2.0,), "copy_": (m.tensor([1.0, 2.0, 3.0]),), "clamp_": (-1.0, 1.0),
+                "add_": (x,), "sub_": (2.0,), "mul_": (x,), "div_": (4.0,)}[op]
+        getattr(y, op)(*args)
+        y.sum().backward()
+        return type(y.grad_fn).__name__, y.tolist(), x.grad.tolist(), y._version
+    ours, theirs = _both(run)
+    assert ours[1:] == theirs[1:]
+    assert np.allclose(ours[2], theirs[2])
+
+
+def test_save_load_roundtrip(tmp_path):
+    t = anb.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    state = {"w": t, "n": 3, "i": anb.arange(3)}
+    anb.save(state, tmp_path / "s.pt")
+    back = anb.load(tmp_path / "s.pt")
+    assert back["w"].tolist() == t.tolist() and back["w"].requires_grad and back["n"] == 3
+    assert back["i"].dtype is anb.int64
+    anb.save(t, tmp_path / "t.pt")
+    assert anb.load(tmp_path / "t.pt").tolist() == t.tolist()
+    with open(tmp_path / "evil.pt", "wb") as f:
+        pickle.dump(pickle.Pickler, f)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        anb.load(tmp_path / "evil.pt")
+
+
+def test_unimplemented_torch_name_says_so():
+    with pytest.raises(AttributeError, match="autograd_nb does not implement torch.fft yet"):
+        anb.fft  # noqa: B018
+    assert "tensor" in anb.supported()
