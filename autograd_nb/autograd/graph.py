@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .node import HOOK_STACK, Node, SavedTensor, saved_bytes  # noqa: F401
 
-__all__ = ["Node", "saved_bytes", "saved_tensors_hooks"]
+__all__ = ["Node", "saved_bytes", "saved_tensors_hooks", "save_on_cpu"]
 
 
 class saved_tensors_hooks:
@@ -31,3 +31,21 @@ class saved_tensors_hooks:
 
     def __exit__(self, *exc: Any) -> None:
         HOOK_STACK.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep every tensor saved for backward in cpu memory (moved back to its device when used).
+
+    On the cpu this changes nothing; with cuda tensors it trades GPU memory for copies.
+    ``pin_memory`` is accepted for PyTorch compatibility and ignored.
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t: Any) -> Any:
+            return (t.device, t if t.is_cpu else t.cpu())
+
+        def unpack(packed: Any) -> Any:
+            dev, t = packed
+            return t if dev.type == "cpu" else t.to(dev)
+
+        super().__init__(pack, unpack)
