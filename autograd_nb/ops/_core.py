@@ -261,6 +261,10 @@ def check_inplace(t: Tensor) -> None:
             "clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details.")
     if STATE.grad_enabled and t._requires_grad:
+        if t._base is not None:                      # outputs of split/unbind refuse (joins.py)
+            refusal = getattr(t._view_fn, "inplace_error", None)
+            if refusal is not None:
+                raise RuntimeError(refusal)
         if t._grad_fn is None:
             if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
