@@ -195,7 +195,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         ra = ta is not None and ta._requires_grad
         rb = tb is not None and tb._requires_grad
         res = record(as_array(ad / bd), DivBackward0, (ta, tb),
-                     saved=(input if rb else None, other if ra else None),
+                     saved=(input if rb else None, other),
                      extra=other if tb is None else None)
     elif rounding_mode in ("trunc", "floor"):
         xp = np if isinstance(ad, np.ndarray) else B.xp_of(ad)

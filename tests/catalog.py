@@ -1,0 +1,858 @@
+"""The op catalog: every differentiable op of the core, described once, as data.
+
+One entry (``Op``) says how to call an op with *either* ``autograd_nb`` *or* real
+``torch`` -- ``fn(m, *inputs, **params)``, where ``m`` is the module -- how many floating
+point tensor inputs it takes, where those inputs may lie (``domain``), which shapes and
+extra arguments to try (``cases``, a Hypothesis strategy of ``Case``), and what kind of
+op it is (differentiable? broadcasting? twice differentiable?).
+
+Three test files read this one list:
+
+* ``test_catalog_gradients.py`` checks every backward rule against central finite
+  differences (first and second order) in float64;
+* ``test_catalog_parity.py`` runs every entry under both libraries and compares values,
+  gradients, dtypes, ``grad_fn`` names, ``next_functions`` and error messages;
+* ``test_errors.py`` takes the bad-input cases (``Op.bad``) of a few entries.
+
+Adding an op to the library means adding its line here; all checks then follow.
+Entries for ops that do not exist yet are skipped (``require``) until they land.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_nb
+
+
+class Case(NamedTuple):
+    """One concrete call: the shape of each tensor input and the op's other arguments."""
+
+    shapes: tuple[tuple[int, ...], ...]
+    params: dict
+
+
+@dataclass(frozen=True)
+class Op:
+    """One catalog entry. ``fn(m, *inputs, **params)`` calls the op on module ``m``."""
+
+    name: str
+    fn: Callable[..., Any]
+    nargs: int
+    cases: Any                                   # a Hypothesis strategy of Case
+    domain: str | tuple[str, ...] = "real"       # per input; see DOMAINS
+    needs: tuple[str, ...] = ()                  # names that must exist ("Tensor.x" = a method)
+    family: str = "pointwise"
+    differentiable: bool = True                  # can backward run through it?
+    broadcast: bool = False
+    twice: bool = True                           # second derivatives meaningful and supported
+    mixed: bool = False                          # ``fn(m, a, b)`` takes any dtypes / Python numbers
+    bad: tuple[Callable[[Any], Any], ...] = ()   # calls that must fail as in PyTorch
+    rtol: float = 1e-5                           # float32 parity tolerance
+
+    def domain_of(self, i: int) -> str:
+        return self.domain if isinstance(self.domain, str) else self.domain[i]
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"
+
+
+def missing(op: Op) -> list[str]:
+    """The names ``op`` needs that autograd_nb does not provide yet."""
+    out = []
+    for n in op.needs:
+        if n.startswith("Tensor."):
+            if not hasattr(autograd_nb.Tensor, n[7:]):
+                out.append(n)
+        elif not hasattr(autograd_nb, n):
+            out.append(n)
+    return out
+
+
+def require(op: Op) -> None:
+    """Skip the calling test while an op the entry needs is not implemented."""
+    import pytest
+    gone = missing(op)
+    if gone:
+        pytest.skip(f"not implemented yet: {', '.join(gone)}")
+
+
+# ---------------------------------------------------------------------------
+# input values
+# ---------------------------------------------------------------------------
+
+
+def _real(rng, shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def _nonzero(rng, shape):               # away from the kink at 0 (abs, relu, sign, prod)
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.2, 2.0, shape)
+
+
+def _positive(rng, shape):              # log, sqrt, rsqrt, x ** y
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _negative(rng, shape):
+    return -rng.uniform(0.5, 2.0, shape)
+
+
+def _unit(rng, shape):                  # tan: away from its poles
+    return rng.uniform(-1.0, 1.0, shape)
+
+
+def _distinct(rng, shape):              # max/min/argmax: no ties anywhere in the tensor
+    n = int(np.prod(shape, dtype=np.int64))
+    vals = np.linspace(-2.0, 2.0, max(n, 1))[:n] + rng.uniform(-0.01, 0.01, n)
+    return rng.permutation(vals).reshape(shape)
+
+
+DOMAINS: dict[str, Callable] = {"real": _real, "nonzero": _nonzero, "positive": _positive,
+                                "negative": _negative, "unit": _unit, "distinct": _distinct}
+
+
+def make_inputs(op: Op, case: Case, seed: int) -> list[np.ndarray]:
+    """float64 arrays for the tensor inputs of ``op`` in ``case``, inside the op's domain."""
+    rng = np.random.default_rng(seed)
+    return [np.asarray(DOMAINS[op.domain_of(i)](rng, s), dtype=np.float64)
+            for i, s in enumerate(case.shapes)]
+
+
+def outputs(result: Any) -> list:
+    """The op's result as a flat list of tensors (ops like ``split`` return several)."""
+    if isinstance(result, (tuple, list)):
+        return list(result)
+    return [result]
+
+
+# ---------------------------------------------------------------------------
+# shape strategies
+# ---------------------------------------------------------------------------
+
+SIDE = 4
+
+
+def shape(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = SIDE):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def shapes_with_ones(min_dims: int = 0, max_dims: int = 4):
+    """Shapes where size-1 dims are common (for squeeze)."""
+    return st.lists(st.sampled_from([1, 1, 2, 3]), min_size=min_dims, max_size=max_dims).map(tuple)
+
+
+def unary(**kw) -> Any:
+    return shape(**kw).map(lambda s: Case((s,), {}))
+
+
+def broadcast(n: int = 2) -> Any:
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, max_dims=3, max_side=SIDE).map(
+        lambda r: Case(tuple(r.input_shapes), {}))
+
+
+def broadcasts_to(target: tuple) -> Any:
+    """Shapes that broadcast *to* ``target`` (not merely with it)."""
+    if 0 in target:
+        return st.just(tuple(target))
+    return hnp.broadcastable_shapes(target, max_dims=len(target)).filter(
+        lambda s: np.broadcast_shapes(s, target) == tuple(target))
+
+
+def same_shape(n: int = 2, **kw) -> Any:
+    return shape(**kw).map(lambda s: Case((s,) * n, {}))
+
+
+def _dim(draw, ndim: int) -> int:
+    n = max(ndim, 1)
+    return draw(st.integers(-n, n - 1))
+
+
+def _dims(draw, ndim: int, min_size: int = 1) -> tuple[int, ...]:
+    picked = draw(st.lists(st.integers(0, ndim - 1), min_size=min_size, max_size=ndim, unique=True))
+    return tuple(d - ndim if draw(st.booleans()) else d for d in picked)
+
+
+@st.composite
+def with_dim(draw, keepdim: bool = False, min_dims: int = 0, min_side: int = 1, **kw):
+    """One input plus ``dim`` (and ``keepdim`` when the op takes it)."""
+    s = draw(shape(min_dims=min_dims, min_side=min_side, **kw))
+    p = {"dim": _dim(draw, len(s))}
+    if keepdim:
+        p["keepdim"] = draw(st.booleans())
+    return Case((s,), p)
+
+
+@st.composite
+def with_dims(draw, min_side: int = 1):
+    """One input plus a tuple ``dim`` and ``keepdim``."""
+    s = draw(shape(min_dims=1, min_side=min_side))
+    return Case((s,), {"dim": _dims(draw, len(s)), "keepdim": draw(st.booleans())})
+
+
+@st.composite
+def var_case(draw):
+    """var/std: the reduced dims hold at least ``correction + 1`` elements."""
+    s = draw(shape(min_dims=1, min_side=2))
+    correction = draw(st.sampled_from([0, 1, 2]))
+    dims = draw(st.one_of(st.none(), st.just("int"), st.just("tuple")))
+    p: dict = {"correction": correction}
+    if dims is None:
+        n = int(np.prod(s))
+    elif dims == "int":
+        p["dim"] = _dim(draw, len(s))
+        n = s[p["dim"]]
+        p["keepdim"] = draw(st.booleans())
+    else:
+        p["dim"] = _dims(draw, len(s))
+        n = int(np.prod([s[d] for d in p["dim"]]))
+        p["keepdim"] = draw(st.booleans())
+    if n <= correction:
+        p["correction"] = n - 1
+    return Case((s,), p)
+
+
+@st.composite
+def matmul_case(draw):
+    """Two operands of ranks 1..4 whose batch dims broadcast."""
+    ra, rb = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    n, k, p = (draw(st.integers(1, 3)) for _ in range(3))
+    nb = max(ra, rb) - 2
+    batch = draw(shape(min_dims=max(nb, 0), max_dims=max(nb, 0), max_side=3)) if nb > 0 else ()
+
+    def ones_here(b):
+        return tuple(1 if draw(st.booleans()) and draw(st.booleans()) else x for x in b)
+    a = (k,) if ra == 1 else ones_here(batch[len(batch) - (ra - 2):] if ra > 2 else ()) + (n, k)
+    b = (k,) if rb == 1 else ones_here(batch[len(batch) - (rb - 2):] if rb > 2 else ()) + (k, p)
+    return Case((a, b), {})
+
+
+def _sizes(draw, n: int, min_len: int = 0, max_len: int = 4) -> list[int]:
+    """A random factorisation of ``n`` (with some 1s), e.g. 12 -> [3, 1, 4]."""
+    out, rest = [], n
+    while rest > 1 and len(out) < max_len:
+        out.append(draw(st.sampled_from([d for d in range(2, rest + 1) if rest % d == 0])))
+        rest //= out[-1]
+    if rest > 1:
+        out.append(rest)
+    for _ in range(draw(st.integers(0, 1))):
+        out.insert(draw(st.integers(0, len(out))), 1)
+    while len(out) < min_len:
+        out.append(1)
+    return out
+
+
+@st.composite
+def view_case(draw, min_len: int = 1):
+    s = draw(shape())
+    target = _sizes(draw, int(np.prod(s)), min_len=min_len)
+    if target and draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    return Case((s,), {"shape": tuple(target)})
+
+
+@st.composite
+def flatten_case(draw):
+    s = draw(shape())
+    n = max(len(s), 1)
+    a, b = sorted([draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))])
+    return Case((s,), {"start_dim": a - n if draw(st.booleans()) else a,
+                       "end_dim": b - n if draw(st.booleans()) else b})
+
+
+@st.composite
+def unflatten_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    sizes = _sizes(draw, s[d], min_len=1)
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    return Case((s,), {"dim": d, "sizes": tuple(sizes)})
+
+
+@st.composite
+def squeeze_case(draw, how: str):
+    s = draw(shapes_with_ones())
+    if how == "all":
+        return Case((s,), {})
+    if how == "dim":
+        return Case((s,), {"dim": _dim(draw, len(s))})
+    return Case((s,), {"dim": _dims(draw, len(s), min_size=0) if s else ()})
+
+
+@st.composite
+def unsqueeze_case(draw):
+    s = draw(shape())
+    return Case((s,), {"dim": draw(st.integers(-len(s) - 1, len(s)))})
+
+
+@st.composite
+def transpose_case(draw):
+    s = draw(shape())
+    return Case((s,), {"dim0": _dim(draw, len(s)), "dim1": _dim(draw, len(s))})
+
+
+@st.composite
+def permute_case(draw):
+    s = draw(shape())
+    perm = draw(st.permutations(range(len(s))))
+    return Case((s,), {"dims": tuple(d - len(s) if draw(st.booleans()) else d for d in perm)})
+
+
+@st.composite
+def expand_case(draw):
+    s = draw(shapes_with_ones(max_dims=3))
+    lead = draw(st.lists(st.integers(1, 3), min_size=0 if s else 1, max_size=2))
+    sizes = list(lead)
+    for x in s:
+        if x == 1:
+            sizes.append(draw(st.sampled_from([1, 2, 3, -1])))
+        else:
+            sizes.append(draw(st.sampled_from([x, -1])))
+    return Case((s,), {"sizes": tuple(sizes)})
+
+
+@st.composite
+def repeat_case(draw):
+    s = draw(shape(max_dims=2, max_side=3))
+    reps = draw(st.lists(st.integers(1, 3), min_size=max(len(s), 1),
+                            max_size=len(s) + 2))
+    return Case((s,), {"repeats": tuple(reps)})
+
+
+@st.composite
+def stack_case(draw):
+    s = draw(shape(max_dims=2))
+    return Case((s, s, s), {"dim": draw(st.integers(-len(s) - 1, len(s)))})
+
+
+@st.composite
+def cat_case(draw):
+    s = draw(shape(min_dims=1, max_dims=3))
+    d = _dim(draw, len(s))
+    shapes = tuple(tuple(draw(st.integers(1, 3)) if i == d % len(s) else x
+                         for i, x in enumerate(s)) for _ in range(3))
+    return Case(shapes, {"dim": d})
+
+
+@st.composite
+def split_case(draw, sections: bool):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    n = s[d]
+    if sections:
+        parts, rest = [], n
+        while rest:
+            parts.append(draw(st.integers(1, rest)))
+            rest -= parts[-1]
+        return Case((s,), {"split_size_or_sections": parts, "dim": d})
+    return Case((s,), {"split_size_or_sections": draw(st.integers(1, n + 1)), "dim": d})
+
+
+@st.composite
+def chunk_case(draw):
+    s = draw(shape(min_dims=1))
+    return Case((s,), {"chunks": draw(st.integers(1, 5)), "dim": _dim(draw, len(s))})
+
+
+@st.composite
+def flip_case(draw):
+    s = draw(shape(min_dims=1))
+    return Case((s,), {"dims": _dims(draw, len(s))})
+
+
+@st.composite
+def gather_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    ishape = tuple(draw(st.integers(1, SIDE)) if i == d % len(s) else draw(st.integers(1, x))
+                   for i, x in enumerate(s))
+    idx = draw(hnp.arrays(np.int64, ishape, elements=st.integers(0, s[d] - 1)))
+    return Case((s,), {"dim": d, "index": idx})
+
+
+@st.composite
+def index_select_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    idx = draw(hnp.arrays(np.int64, (draw(st.integers(1, 5)),), elements=st.integers(0, s[d] - 1)))
+    return Case((s,), {"dim": d, "index": idx})
+
+
+@st.composite
+def masked_fill_case(draw):
+    s = draw(shape())
+    mshape = draw(broadcasts_to(s))
+    return Case((s,), {"mask": draw(hnp.arrays(np.bool_, mshape)), "value": -0.75})
+
+
+@st.composite
+def where_case(draw):
+    r = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=SIDE))
+    a, b, c = r.input_shapes
+    return Case((a, b), {"condition": draw(hnp.arrays(np.bool_, c))})
+
+
+@st.composite
+def narrow_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    start = draw(st.integers(0, s[d] - 1))
+    return Case((s,), {"dim": d, "start": start - s[d] if draw(st.booleans()) else start,
+                       "length": draw(st.integers(0, s[d] - start))})
+
+
+@st.composite
+def select_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    return Case((s,), {"dim": d, "index": draw(st.integers(-s[d], s[d] - 1))})
+
+
+@st.composite
+def inplace_case(draw):
+    a = draw(shape())
+    return Case((a, draw(broadcasts_to(a))), {})
+
+
+# --- indexing ---------------------------------------------------------------
+
+
+def _basic_component(draw, size: int) -> Any:
+    kind = draw(st.sampled_from(["int", "slice", "full"]))
+    if kind == "int":
+        return draw(st.integers(-size, size - 1))
+    if kind == "full":
+        return slice(None)
+    bound = st.one_of(st.none(), st.integers(-size - 1, size + 1))
+    return slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, 3])))
+
+
+@st.composite
+def basic_key(draw, s: tuple) -> Any:
+    """A basic index for shape ``s``: ints, slices with steps, None, at most one Ellipsis."""
+    comps = [_basic_component(draw, n) for n in s]
+    comps = comps[:draw(st.integers(0, len(comps)))] if comps else comps
+    if draw(st.booleans()):                          # an Ellipsis stands for some middle dims
+        at = draw(st.integers(0, len(comps)))
+        cut = draw(st.integers(at, len(comps)))
+        comps = comps[:at] + [Ellipsis] + comps[cut:]
+    for _ in range(draw(st.integers(0, 2))):
+        comps.insert(draw(st.integers(0, len(comps))), None)
+    if len(comps) == 1 and draw(st.booleans()):
+        return comps[0]
+    return tuple(comps)
+
+
+@st.composite
+def getitem_basic_case(draw):
+    s = draw(shape(max_dims=3))
+    return Case((s,), {"key": draw(basic_key(s))})
+
+
+@st.composite
+def getitem_list_case(draw):
+    s = draw(shape(min_dims=1))
+    at = draw(st.integers(0, len(s) - 1))
+    lst = draw(st.lists(st.integers(-s[at], s[at] - 1), min_size=1, max_size=5))
+    return Case((s,), {"key": (slice(None),) * at + (lst,)})
+
+
+@st.composite
+def getitem_tensor_case(draw):
+    s = draw(shape(min_dims=1))
+    two = len(s) >= 2 and draw(st.booleans())
+    ishape = draw(shape(min_dims=1, max_dims=2, max_side=3))
+    first = draw(hnp.arrays(np.int64, ishape, elements=st.integers(-s[0], s[0] - 1)))
+    if not two:
+        return Case((s,), {"index": (first,)})
+    second = draw(hnp.arrays(np.int64, ishape[-1:], elements=st.integers(-s[1], s[1] - 1)))
+    return Case((s,), {"index": (first, second)})
+
+
+@st.composite
+def getitem_mask_case(draw):
+    s = draw(shape(min_dims=1))
+    k = draw(st.integers(1, len(s)))
+    return Case((s,), {"mask": draw(hnp.arrays(np.bool_, s[:k]))})
+
+
+@st.composite
+def setitem_case(draw):
+    s = draw(shape(min_dims=1))
+    key = draw(basic_key(s))
+    region = np.empty(s)[key].shape
+    vshape = draw(broadcasts_to(region))
+    return Case((s, vshape), {"key": key})
+
+
+@st.composite
+def setitem_mask_case(draw):
+    s = draw(shape(min_dims=1))
+    return Case((s,), {"mask": draw(hnp.arrays(np.bool_, s)), "value": 0.5})
+
+
+@st.composite
+def setitem_list_case(draw):
+    s = draw(shape(min_dims=1))
+    lst = draw(st.lists(st.integers(0, s[0] - 1), min_size=1, max_size=s[0], unique=True))
+    return Case((s, (len(lst),) + s[1:]), {"key": lst})
+
+
+# ---------------------------------------------------------------------------
+# op bodies that need more than one line
+# ---------------------------------------------------------------------------
+
+
+def _t(m, arr):
+    return m.tensor(arr)
+
+
+def _setitem(m, a, v, key):
+    c = a * 1                      # a non-leaf: in-place writes are allowed
+    c[key] = v
+    return c
+
+
+def _setitem_mask(m, a, mask, value):
+    c = a * 1
+    c[m.tensor(mask)] = value
+    return c
+
+
+def _setitem_list(m, a, v, key):
+    c = a * 1
+    c[key] = v
+    return c
+
+
+def _inplace(method: str, **kw):
+    def body(m, a, b):
+        c = a * 1
+        return getattr(c, method)(b, **kw)
+    return body
+
+
+def _inplace_unary(method: str):
+    def body(m, a):
+        c = a.clone()
+        return getattr(c, method)()
+    return body
+
+
+def _expand_as(m, a, sizes):
+    return a.expand_as(m.zeros(tuple(a.expand(*sizes).shape)))
+
+
+def _view_as(m, a, shape):
+    return a.view_as(m.zeros(tuple(a.view(*shape).shape)))
+
+
+# ---------------------------------------------------------------------------
+# bad inputs (shared with test_errors.py)
+# ---------------------------------------------------------------------------
+
+
+def _bad_broadcast(m):
+    return m.ones(3) + m.ones(4)
+
+
+def _bad_matmul(m):
+    return m.ones(2, 3) @ m.ones(2, 3)
+
+
+def _bad_view(m):
+    return m.ones(2, 3).view(4, 2)
+
+
+def _bad_dim(m):
+    return m.ones(2, 3).sum(dim=2)
+
+
+# ---------------------------------------------------------------------------
+# the catalog
+# ---------------------------------------------------------------------------
+
+U = unary()
+B2 = broadcast(2)
+
+CATALOG: list[Op] = [
+    # --- arithmetic ------------------------------------------------------------------
+    Op("add", lambda m, a, b: m.add(a, b), 2, B2, broadcast=True, mixed=True,
+       bad=(_bad_broadcast, lambda m: m.add(m.ones(2, 3), m.ones(3, 2)))),
+    Op("add_alpha", lambda m, a, b: m.add(a, b, alpha=2.5), 2, B2, broadcast=True),
+    Op("add_scalar", lambda m, a: a + 1.5, 1, U),
+    Op("radd_scalar", lambda m, a: 2 + a, 1, U),
+    Op("sub", lambda m, a, b: m.sub(a, b), 2, B2, broadcast=True, mixed=True),
+    Op("sub_alpha", lambda m, a, b: a.sub(b, alpha=0.5), 2, B2, broadcast=True),
+    Op("sub_scalar", lambda m, a: a - 2, 1, U),
+    Op("rsub_scalar", lambda m, a: 1.5 - a, 1, U),
+    Op("mul", lambda m, a, b: m.mul(a, b), 2, B2, broadcast=True, mixed=True),
+    Op("mul_operator", lambda m, a, b: a * b, 2, B2, broadcast=True),
+    Op("mul_self", lambda m, a: a * a, 1, U),
+    Op("mul_scalar", lambda m, a: a * 3, 1, U),
+    Op("rmul_scalar", lambda m, a: 0.5 * a, 1, U),
+    Op("div", lambda m, a, b: m.div(a, b), 2, B2, ("real", "nonzero"), broadcast=True, mixed=True),
+    Op("div_operator", lambda m, a, b: a / b, 2, B2, ("real", "nonzero"), broadcast=True),
+    Op("div_scalar", lambda m, a: a / 4, 1, U),
+    Op("rdiv_scalar", lambda m, a: 2 / a, 1, U, "nonzero"),
+    Op("div_trunc", lambda m, a, b: m.div(a, b, rounding_mode="trunc"), 2, B2, ("real", "nonzero"),
+       broadcast=True, mixed=True),
+    Op("div_floor", lambda m, a, b: m.div(a, b, rounding_mode="floor"), 2, B2, ("real", "nonzero"),
+       broadcast=True, mixed=True),
+    Op("div_floor_scalar", lambda m, a: a.div(0.75, rounding_mode="floor"), 1, U),
+    Op("neg", lambda m, a: m.neg(a), 1, U),
+    Op("neg_operator", lambda m, a: -a, 1, U),
+    Op("pow_scalar_2", lambda m, a: a ** 2, 1, U),
+    Op("pow_scalar_3", lambda m, a: m.pow(a, 3), 1, U),
+    Op("pow_scalar_half", lambda m, a: a ** 0.5, 1, U, "positive"),
+    Op("pow_scalar_negative", lambda m, a: a.pow(-1.5), 1, U, "positive"),
+    Op("pow_scalar_zero", lambda m, a: a ** 0, 1, U),
+    Op("pow_tensor", lambda m, a, b: m.pow(a, b), 2, B2, ("positive", "real"), broadcast=True,
+       mixed=True),
+    Op("pow_tensor_operator", lambda m, a, b: a ** b, 2, B2, ("positive", "real"), broadcast=True),
+    Op("rpow_scalar", lambda m, a: 2.0 ** a, 1, U),
+    Op("pow_scalar_base", lambda m, a: m.pow(3, a), 1, U),
+    Op("remainder_scalar", lambda m, a: m.remainder(a, 1.5), 1, U),
+    Op("remainder_operator", lambda m, a: a % 0.7, 1, U),
+    Op("remainder", lambda m, a, b: m.remainder(a, b), 2, B2, ("real", "nonzero"), broadcast=True,
+       mixed=True),
+    Op("floor_divide", lambda m, a, b: m.floor_divide(a, b), 2, B2, ("real", "nonzero"),
+       broadcast=True, mixed=True, differentiable=False),
+    Op("floor_divide_operator", lambda m, a: a // 0.75, 1, U, differentiable=False),
+    Op("abs", lambda m, a: m.abs(a), 1, U, "nonzero"),
+    Op("abs_operator", lambda m, a: abs(a), 1, U, "nonzero"),
+    Op("sign", lambda m, a: m.sign(a), 1, U, "nonzero"),
+    Op("sqrt", lambda m, a: m.sqrt(a), 1, U, "positive"),
+    Op("rsqrt", lambda m, a: m.rsqrt(a), 1, U, "positive"),
+    Op("exp", lambda m, a: m.exp(a), 1, U),
+    Op("log", lambda m, a: m.log(a), 1, U, "positive"),
+    Op("log1p", lambda m, a: m.log1p(a), 1, U, "positive"),
+    Op("expm1", lambda m, a: m.expm1(a), 1, U),
+    Op("sin", lambda m, a: m.sin(a), 1, U),
+    Op("cos", lambda m, a: a.cos(), 1, U),
+    Op("tan", lambda m, a: m.tan(a), 1, U, "unit"),
+    Op("tanh", lambda m, a: m.tanh(a), 1, U),
+    Op("sigmoid", lambda m, a: m.sigmoid(a), 1, U),
+    Op("relu", lambda m, a: m.relu(a), 1, U, "nonzero"),
+    Op("reciprocal", lambda m, a: m.reciprocal(a), 1, U, "nonzero"),
+    Op("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), 1, U),
+    Op("clamp_min", lambda m, a: a.clamp(min=-0.5), 1, U),
+    Op("clamp_max", lambda m, a: a.clamp(max=0.5), 1, U),
+    Op("clip", lambda m, a: m.clip(a, -1.0, 1.0), 1, U),
+    Op("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, min=lo, max=hi), 3, broadcast(3),
+       ("real", "negative", "positive"), broadcast=True),
+    Op("clamp_tensor_min", lambda m, a, lo: m.clamp(a, min=lo), 2, B2, broadcast=True),
+    Op("maximum", lambda m, a, b: m.maximum(a, b), 2, B2, broadcast=True, mixed=True),
+    Op("minimum", lambda m, a, b: m.minimum(a, b), 2, B2, broadcast=True, mixed=True),
+    Op("where", lambda m, a, b, condition: m.where(m.tensor(condition), a, b), 2, where_case(),
+       broadcast=True),
+    Op("where_scalar", lambda m, a, condition: m.where(m.tensor(condition), a, 0.0), 1,
+       where_case().map(lambda c: Case(c.shapes[:1], c.params))),
+    # --- in-place on a non-leaf ------------------------------------------------------
+    Op("add_inplace", _inplace("add_", alpha=2), 2, inplace_case(), family="inplace"),
+    Op("mul_inplace", _inplace("mul_"), 2, inplace_case(), family="inplace"),
+    Op("iadd_operator", _inplace("__iadd__"), 2, inplace_case(), family="inplace"),
+    Op("div_inplace", _inplace("div_"), 2, inplace_case(), ("real", "nonzero"), family="inplace"),
+    Op("exp_inplace", _inplace_unary("exp_"), 1, U, family="inplace"),
+    Op("sigmoid_inplace", _inplace_unary("sigmoid_"), 1, U, family="inplace"),
+    # --- reductions ------------------------------------------------------------------
+    Op("sum", lambda m, a: m.sum(a), 1, U, family="reduce",
+       bad=(_bad_dim,)),
+    Op("sum_dim", lambda m, a, dim, keepdim: m.sum(a, dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), family="reduce"),
+    Op("sum_dims", lambda m, a, dim, keepdim: a.sum(dim=dim, keepdim=keepdim), 1, with_dims(),
+       family="reduce"),
+    Op("mean", lambda m, a: m.mean(a), 1, U, family="reduce"),
+    Op("mean_dim", lambda m, a, dim, keepdim: a.mean(dim, keepdim), 1, with_dim(keepdim=True),
+       family="reduce"),
+    Op("mean_dims", lambda m, a, dim, keepdim: m.mean(a, dim=dim, keepdim=keepdim), 1, with_dims(),
+       family="reduce"),
+    Op("prod", lambda m, a: m.prod(a), 1, U, "nonzero", needs=("prod",), family="reduce"),
+    Op("prod_dim", lambda m, a, dim, keepdim: m.prod(a, dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "nonzero", needs=("prod",), family="reduce"),
+    Op("max", lambda m, a: m.max(a), 1, U, "distinct", needs=("max",), family="reduce"),
+    Op("min", lambda m, a: a.min(), 1, U, "distinct", needs=("min",), family="reduce"),
+    Op("max_dim", lambda m, a, dim, keepdim: m.max(a, dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "distinct", needs=("max",), family="reduce"),
+    Op("min_dim", lambda m, a, dim, keepdim: a.min(dim=dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "distinct", needs=("min",), family="reduce"),
+    Op("max_binary", lambda m, a, b: m.max(a, b), 2, B2, needs=("max",), family="reduce",
+       broadcast=True),
+    Op("amax", lambda m, a, dim, keepdim: m.amax(a, dim, keepdim), 1, with_dims(), "distinct",
+       needs=("amax",), family="reduce"),
+    Op("amin", lambda m, a, dim, keepdim: m.amin(a, dim=dim, keepdim=keepdim), 1, with_dims(),
+       "distinct", needs=("amin",), family="reduce"),
+    Op("amax_int_dim", lambda m, a, dim, keepdim: a.amax(dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "distinct", needs=("amax",), family="reduce"),
+    Op("argmax", lambda m, a: m.argmax(a), 1, U, "distinct", needs=("argmax",), family="reduce",
+       differentiable=False),
+    Op("argmax_dim", lambda m, a, dim, keepdim: m.argmax(a, dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "distinct", needs=("argmax",), family="reduce",
+       differentiable=False),
+    Op("argmin", lambda m, a: a.argmin(), 1, U, "distinct", needs=("argmin",), family="reduce",
+       differentiable=False),
+    Op("argmin_dim", lambda m, a, dim, keepdim: m.argmin(a, dim=dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), "distinct", needs=("argmin",), family="reduce",
+       differentiable=False),
+    Op("var", lambda m, a, **kw: m.var(a, **kw), 1, var_case(), needs=("var",), family="reduce",
+       rtol=1e-4),
+    Op("std", lambda m, a, **kw: a.std(**kw), 1, var_case(), needs=("std",), family="reduce",
+       rtol=1e-4),
+    Op("var_unbiased_false", lambda m, a: a.var(unbiased=False), 1, unary(min_dims=1, min_side=2),
+       needs=("var",), family="reduce", rtol=1e-4),
+    Op("std_default", lambda m, a: m.std(a), 1, unary(min_dims=1, min_side=2), needs=("std",),
+       family="reduce", rtol=1e-4),
+    Op("norm", lambda m, a: a.norm(), 1, U, "nonzero", needs=("norm",), family="reduce"),
+    Op("norm_p1", lambda m, a: m.norm(a, p=1), 1, U, "nonzero", needs=("norm",), family="reduce"),
+    Op("norm_dim", lambda m, a, dim, keepdim: m.norm(a, dim=dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True, min_dims=1), "nonzero", needs=("norm",), family="reduce"),
+    Op("norm_p3_dims", lambda m, a, dim, keepdim: a.norm(p=3, dim=dim, keepdim=keepdim), 1,
+       with_dims(), "nonzero", needs=("norm",), family="reduce", rtol=1e-4),
+    Op("logsumexp", lambda m, a, dim, keepdim: m.logsumexp(a, dim, keepdim=keepdim), 1,
+       with_dim(keepdim=True), needs=("logsumexp",), family="reduce"),
+    Op("logsumexp_dims", lambda m, a, dim, keepdim: a.logsumexp(dim, keepdim), 1, with_dims(),
+       needs=("logsumexp",), family="reduce"),
+    Op("softmax", lambda m, a, dim: m.softmax(a, dim), 1, with_dim(), needs=("softmax",),
+       family="reduce"),
+    Op("softmax_method", lambda m, a, dim: a.softmax(dim=dim), 1, with_dim(),
+       needs=("Tensor.softmax",), family="reduce"),
+    Op("log_softmax", lambda m, a, dim: m.log_softmax(a, dim), 1, with_dim(),
+       needs=("log_softmax",), family="reduce"),
+    Op("cumsum", lambda m, a, dim: m.cumsum(a, dim), 1, with_dim(), needs=("cumsum",),
+       family="reduce"),
+    Op("cumsum_method", lambda m, a, dim: a.cumsum(dim=dim), 1, with_dim(),
+       needs=("Tensor.cumsum",), family="reduce"),
+    # --- linalg ----------------------------------------------------------------------
+    Op("matmul", lambda m, a, b: m.matmul(a, b), 2, matmul_case(), needs=("matmul",),
+       family="linalg", broadcast=True, rtol=1e-4,
+       bad=(_bad_matmul, lambda m: m.matmul(m.ones(3), m.ones(4)),
+            lambda m: m.matmul(m.ones(2, 3), m.ones(4)),
+            lambda m: m.matmul(m.ones(2, 2, 3), m.ones(3, 2, 2)),
+            lambda m: m.matmul(m.ones(()), m.ones(3)))),
+    Op("matmul_operator", lambda m, a, b: a @ b, 2, matmul_case(), needs=("Tensor.__matmul__",),
+       family="linalg", broadcast=True, rtol=1e-4),
+    Op("mm", lambda m, a, b: m.mm(a, b), 2,
+       st.tuples(*(st.integers(1, 4) for _ in range(3))).map(
+           lambda t: Case(((t[0], t[1]), (t[1], t[2])), {})), needs=("mm",), family="linalg",
+       rtol=1e-4, bad=(lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),
+                       lambda m: m.mm(m.ones(3), m.ones(3, 2)))),
+    Op("mv", lambda m, a, b: m.mv(a, b), 2,
+       st.tuples(st.integers(1, 4), st.integers(1, 4)).map(
+           lambda t: Case(((t[0], t[1]), (t[1],)), {})), needs=("mv",), family="linalg",
+       rtol=1e-4, bad=(lambda m: m.mv(m.ones(2, 3), m.ones(2)),)),
+    Op("dot", lambda m, a, b: m.dot(a, b), 2,
+       st.integers(1, 6).map(lambda n: Case(((n,), (n,)), {})), needs=("dot",), family="linalg",
+       rtol=1e-4, bad=(lambda m: m.dot(m.ones(3), m.ones(4)),
+                       lambda m: m.dot(m.ones(2, 2), m.ones(2, 2)))),
+    Op("bmm", lambda m, a, b: m.bmm(a, b), 2,
+       st.tuples(*(st.integers(1, 3) for _ in range(4))).map(
+           lambda t: Case(((t[0], t[1], t[2]), (t[0], t[2], t[3])), {})), needs=("bmm",),
+       family="linalg", rtol=1e-4, bad=(lambda m: m.bmm(m.ones(2, 2, 3), m.ones(3, 3, 2)),
+                                        lambda m: m.bmm(m.ones(2, 3), m.ones(3, 2)))),
+    Op("outer", lambda m, a, b: m.outer(a, b), 2,
+       st.tuples(st.integers(1, 4), st.integers(1, 4)).map(lambda t: Case(((t[0],), (t[1],)), {})),
+       needs=("outer",), family="linalg"),
+    Op("t", lambda m, a: m.t(a), 1, unary(max_dims=2), family="linalg",
+       bad=(lambda m: m.ones(2, 2, 2).t(),)),
+    Op("t_method", lambda m, a: a.t(), 1, unary(max_dims=2), family="linalg"),
+    Op("T_property", lambda m, a: a.T, 1, unary(max_dims=2), family="linalg"),
+    # --- shape -----------------------------------------------------------------------
+    Op("view", lambda m, a, shape: a.view(*shape), 1, view_case(), needs=("Tensor.view",),
+       family="shape", bad=(_bad_view, lambda m: m.ones(2, 3).view(-1, -1),
+                            lambda m: m.ones(2, 3).t().view(6))),
+    Op("view_tuple", lambda m, a, shape: a.view(shape), 1, view_case(min_len=0), needs=("Tensor.view",),
+       family="shape"),
+    Op("reshape", lambda m, a, shape: m.reshape(a, shape), 1, view_case(), needs=("reshape",),
+       family="shape", bad=(lambda m: m.ones(2, 3).reshape(5),)),
+    Op("reshape_noncontiguous", lambda m, a, shape: a.transpose(0, -1).reshape(*shape), 1,
+       view_case(), needs=("reshape",), family="shape"),
+    Op("view_as", _view_as, 1, view_case(), needs=("Tensor.view_as",), family="shape"),
+    Op("flatten", lambda m, a, start_dim, end_dim: m.flatten(a, start_dim, end_dim), 1,
+       flatten_case(), needs=("flatten",), family="shape"),
+    Op("unflatten", lambda m, a, dim, sizes: a.unflatten(dim, sizes), 1, unflatten_case(),
+       needs=("unflatten",), family="shape"),
+    Op("squeeze", lambda m, a: m.squeeze(a), 1, squeeze_case("all"), needs=("squeeze",),
+       family="shape"),
+    Op("squeeze_dim", lambda m, a, dim: a.squeeze(dim), 1, squeeze_case("dim"),
+       needs=("squeeze",), family="shape"),
+    Op("squeeze_dims", lambda m, a, dim: m.squeeze(a, dim), 1, squeeze_case("dims"),
+       needs=("squeeze",), family="shape"),
+    Op("unsqueeze", lambda m, a, dim: m.unsqueeze(a, dim), 1, unsqueeze_case(),
+       needs=("unsqueeze",), family="shape",
+       bad=(lambda m: m.ones(2, 3).unsqueeze(3),)),
+    Op("transpose", lambda m, a, dim0, dim1: m.transpose(a, dim0, dim1), 1, transpose_case(),
+       needs=("transpose",), family="shape", bad=(lambda m: m.ones(2, 3).transpose(0, 2),)),
+    Op("permute", lambda m, a, dims: m.permute(a, dims), 1, permute_case(), needs=("permute",),
+       family="shape", bad=(lambda m: m.ones(2, 3).permute(0, 0),
+                            lambda m: m.ones(2, 3).permute(0))),
+    Op("permute_varargs", lambda m, a, dims: a.permute(*dims), 1, permute_case(),
+       needs=("permute",), family="shape"),
+    Op("expand", lambda m, a, sizes: a.expand(*sizes), 1, expand_case(),
+       needs=("Tensor.expand",), family="shape",
+       bad=(lambda m: m.ones(2, 3).expand(3, 3), lambda m: m.ones(2, 3).expand(3))),
+    Op("expand_as", _expand_as, 1, expand_case(), needs=("Tensor.expand_as",), family="shape"),
+    Op("repeat", lambda m, a, repeats: a.repeat(*repeats), 1, repeat_case(),
+       needs=("Tensor.repeat",), family="shape",
+       bad=(lambda m: m.ones(2, 3).repeat(2),)),
+    Op("stack", lambda m, a, b, c, dim: m.stack([a, b, c], dim), 3, stack_case(),
+       needs=("stack",), family="shape",
+       bad=(lambda m: m.stack([m.ones(2), m.ones(3)]), lambda m: m.stack([]))),
+    Op("cat", lambda m, a, b, c, dim: m.cat([a, b, c], dim), 3, cat_case(), needs=("cat",),
+       family="shape", bad=(lambda m: m.cat([m.ones(2, 3), m.ones(2, 4)]),
+                            lambda m: m.cat([m.ones(2), m.ones(())]),
+                            lambda m: m.cat([m.ones(2, 3), m.ones(2)]),
+                            lambda m: m.cat([m.ones(2, 3), m.ones(2, 3)], dim=2))),
+    Op("split", lambda m, a, **kw: m.split(a, **kw), 1, split_case(False), needs=("split",),
+       family="shape"),
+    Op("split_sections", lambda m, a, **kw: a.split(**kw), 1, split_case(True),
+       needs=("split",), family="shape",
+       bad=(lambda m: m.ones(5).split([2, 2]),)),
+    Op("chunk", lambda m, a, chunks, dim: m.chunk(a, chunks, dim), 1, chunk_case(),
+       needs=("chunk",), family="shape"),
+    Op("unbind", lambda m, a, dim: m.unbind(a, dim), 1, with_dim(min_dims=1), needs=("unbind",),
+       family="shape"),
+    Op("flip", lambda m, a, dims: m.flip(a, dims), 1, flip_case(), needs=("flip",),
+       family="shape"),
+    Op("gather", lambda m, a, dim, index: m.gather(a, dim, _t(m, index)), 1, gather_case(),
+       needs=("gather",), family="shape",
+       bad=(lambda m: m.ones(2, 3).gather(1, m.tensor([[3]])),
+            lambda m: m.ones(2, 3).gather(1, m.tensor([0])))),
+    Op("index_select", lambda m, a, dim, index: m.index_select(a, dim, _t(m, index)), 1,
+       index_select_case(), needs=("index_select",), family="shape",
+       bad=(lambda m: m.ones(2, 3).index_select(0, m.tensor([2])),)),
+    Op("masked_fill", lambda m, a, mask, value: m.masked_fill(a, _t(m, mask), value), 1,
+       masked_fill_case(), needs=("masked_fill",), family="shape",
+       bad=(lambda m: m.ones(2, 3).masked_fill(m.ones(2, dtype=m.bool), 0.0),)),
+    Op("narrow", lambda m, a, dim, start, length: m.narrow(a, dim, start, length), 1,
+       narrow_case(), needs=("narrow",), family="shape"),
+    Op("select", lambda m, a, dim, index: m.select(a, dim, index), 1, select_case(),
+       needs=("select",), family="shape"),
+    Op("contiguous", lambda m, a: a.transpose(0, -1).contiguous(), 1, U, family="shape"),
+    Op("clone", lambda m, a: m.clone(a), 1, U, family="shape"),
+    # --- indexing --------------------------------------------------------------------
+    Op("getitem", lambda m, a, key: a[key], 1, getitem_basic_case(), family="index",
+       bad=(lambda m: m.ones(2, 3)[2], lambda m: m.ones(2, 3)[0, 0, 0],
+            lambda m: m.ones(2, 3)[::-1])),
+    Op("getitem_list", lambda m, a, key: a[key], 1, getitem_list_case(), family="index",
+       bad=(lambda m: m.ones(2, 3)[[0, 2]],)),
+    Op("getitem_tensor", lambda m, a, index: a[tuple(_t(m, i) for i in index)], 1,
+       getitem_tensor_case(), family="index"),
+    Op("getitem_mask", lambda m, a, mask: a[_t(m, mask)], 1, getitem_mask_case(), family="index",
+       bad=(lambda m: m.ones(2, 3)[m.tensor([True, False, True])],)),
+    Op("setitem", _setitem, 2, setitem_case(), family="index",
+       bad=(lambda m: _setitem(m, m.ones(2, 3), m.ones(2), (slice(None),)),)),
+    Op("setitem_mask", _setitem_mask, 1, setitem_mask_case(), family="index"),
+    Op("setitem_list", _setitem_list, 2, setitem_list_case(), family="index"),
+]
+
+BY_NAME: dict[str, Op] = {op.name: op for op in CATALOG}
+assert len(BY_NAME) == len(CATALOG), "catalog names must be unique"
+
+FAMILIES = sorted({op.family for op in CATALOG})
