@@ -81,7 +81,7 @@ OPEN_STEPPERS: dict[int, str] = {}
 def _dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     """How many gradients each reachable node waits for (iterative walk)."""
     deps: dict[Node, int] = {}
-    stack = [r for r in roots]
+    stack = list(dict.fromkeys(roots))             # several roots may share a node (split)
     seen = set(stack)
     while stack:
         fn = stack.pop()
