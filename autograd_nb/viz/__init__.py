@@ -1,0 +1,39 @@
+"""See the graph autograd built.
+
+::
+
+    import autograd_nb as torch
+    from autograd_nb import viz
+
+    x = torch.tensor([2.0, 3.0], requires_grad=True)
+    y = x ** 2 + 2 * x + 1
+    viz.draw(y)                  # in Jupyter: the picture (leaves, grad_fns, saved buffers)
+    g = viz.snapshot(y)          # the same facts as plain data (JSON-ready)
+    y.sum().backward()
+    viz.draw(y).save("after.svg")   # grads beside the leaves, freed buffers greyed
+
+The pictures are computed in Python (a small layered layout and an SVG writer): no
+graphviz binary, so they work on Binder, Colab and Windows. ``to_dot()`` gives DOT
+text for those who have graphviz; ``.save("graph.png")`` uses matplotlib if present.
+
+``viz`` only *reads* autograd's objects (``grad_fn``, ``next_functions``, saved
+buffers, ``.grad``); it never computes gradients itself.
+
+The plotting helpers (``plot_curves``, ``plot_heatmap``, ``plot_grad_histograms``,
+``GradRecorder`` / ``plot_grad_timeline``) import matplotlib when called.
+"""
+from __future__ import annotations
+
+from .draw import Drawing, draw, to_dot
+from .layout import Layout, layered_layout
+from .model import Edge, FunctionNode, Graph, ModuleNode, SavedBuffer, TensorNode
+from .plots import (GradRecorder, plot_curves, plot_grad_histograms, plot_grad_timeline,
+                    plot_heatmap)
+from .snapshot import snapshot
+
+__all__ = [
+    "snapshot", "draw", "to_dot", "Drawing",
+    "Graph", "TensorNode", "FunctionNode", "ModuleNode", "SavedBuffer", "Edge",
+    "Layout", "layered_layout",
+    "plot_curves", "plot_heatmap", "plot_grad_histograms", "GradRecorder", "plot_grad_timeline",
+]

@@ -1,0 +1,130 @@
+"""``draw()``: the picture of a graph, ready for Jupyter and for files.
+
+``draw(loss)`` returns a ``Drawing``. In a notebook it shows itself (it has
+``_repr_svg_`` and ``_repr_html_``); ``.save("graph.svg")``, ``.save("graph.png")``
+(needs matplotlib), ``.save("graph.dot")`` and ``.save("graph.json")`` write files.
+The drawing keeps the snapshot it was made from (``.graph``), taken when ``draw``
+was called: run backward and draw again to see the freed buffers and the grads.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from .dot import graph_to_dot
+from .model import Graph
+from .scene import Scene, build_scene
+from .snapshot import build, caller_namespace
+from .svg import default_prefix, to_svg
+
+__all__ = ["Drawing", "draw", "to_dot", "graph_of"]
+
+
+class Drawing:
+    """A drawn graph: SVG in memory, files on request.
+
+    ``graph`` is the snapshot (plain data), ``scene`` the positioned boxes and lines,
+    ``svg`` the SVG text. ``id_prefix`` starts every element id of the SVG.
+    """
+
+    def __init__(self, graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
+                 title: str | None = None, id_prefix: str | None = None,
+                 scale: float = 1.0) -> None:
+        self.graph = graph
+        self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels, title=title)
+        self.id_prefix = id_prefix if id_prefix is not None else default_prefix(self.scene)
+        self.scale = scale
+        self._svg: str | None = None
+
+    @property
+    def svg(self) -> str:
+        if self._svg is None:
+            self._svg = to_svg(self.scene, self.id_prefix, scale=self.scale)
+        return self._svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def _repr_html_(self) -> str:
+        # big graphs scroll inside the output cell instead of being shrunk unreadably
+        return ('<div class="autograd-graph" style="max-width:100%;max-height:900px;'
+                f'overflow:auto">{self.svg}</div>')
+
+    def __repr__(self) -> str:
+        return f"<Drawing of {self.graph!r}>"
+
+    def to_dot(self) -> str:
+        return graph_to_dot(self.graph)
+
+    def figure(self, dpi: float = 100.0, ax: Any = None) -> Any:
+        """A matplotlib Figure of the same picture (needs matplotlib)."""
+        from .mpl import scene_figure
+        return scene_figure(self.scene, dpi=dpi, ax=ax)
+
+    def save(self, path: str | os.PathLike, *, dpi: float = 100.0, scale: float = 2.0) -> str:
+        """Write the picture; the file's suffix picks the format.
+
+        ``.svg`` (no dependency), ``.png`` (matplotlib, ``scale`` x the pixel size),
+        ``.dot`` (graphviz text), ``.json`` (the snapshot), ``.html`` (the SVG in a page).
+        Returns the path written.
+        """
+        path = os.fspath(path)
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix == ".png":
+            from .mpl import save_png
+            save_png(self.scene, path, dpi=dpi, scale=scale)
+            return path
+        writers = {".svg": lambda: self.svg, ".dot": self.to_dot, ".gv": self.to_dot,
+                   ".json": lambda: self.graph.to_json(indent=1),
+                   ".html": lambda: ("<!DOCTYPE html>\n<meta charset=\"utf-8\">\n"
+                                     f"<title>autograd graph</title>\n{self._repr_html_()}\n")}
+        if suffix not in writers:
+            raise ValueError(f"cannot save a drawing as '{suffix or path}': use .svg, .png, "
+                             ".dot, .json or .html")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(writers[suffix]())
+        return path
+
+
+def graph_of(roots: tuple, names: Mapping[str, Any] | None, params: Any,
+             collapse: Any) -> Graph:
+    """A snapshot of ``roots`` (or the Graph passed as the only root), folded if asked."""
+    if len(roots) == 1 and isinstance(roots[0], Graph):
+        graph = roots[0]
+    else:
+        if not roots:
+            raise TypeError("draw() needs at least one tensor or grad_fn to start from")
+        graph = build(roots, names, params)
+    if collapse:
+        graph = graph.collapse(collapse)
+    return graph
+
+
+def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,
+         collapse: Any = None, legend: bool = True, edge_labels: bool | None = None,
+         title: str | None = None, id_prefix: str | None = None,
+         scale: float = 1.0) -> Drawing:
+    """Draw the graph autograd recorded behind ``roots`` (tensors or grad_fns).
+
+    ``names``: variable names for tensors (default: the caller's variables, so
+    ``draw(loss)`` labels ``x``, ``w``, ``loss``; pass ``{}`` for none).
+    ``params``: a module or ``named_parameters()``: names parameters and lets
+    ``collapse=True`` (or a list of module paths) fold each module into one box.
+    ``edge_labels``: show ``next_functions`` indexes (default: for small graphs).
+    ``id_prefix``: starts every SVG element id (default: derived from the picture).
+
+    A snapshot (``snapshot(...)``) can be passed instead of tensors.
+    """
+    if names is None:
+        names = caller_namespace(1)
+    graph = graph_of(roots, names, params, collapse)
+    return Drawing(graph, legend=legend, edge_labels=edge_labels, title=title,
+                   id_prefix=id_prefix, scale=scale)
+
+
+def to_dot(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,
+           collapse: Any = None) -> str:
+    """Graphviz DOT text for the graph behind ``roots`` (or of a snapshot)."""
+    if names is None:
+        names = caller_namespace(1)
+    return graph_to_dot(graph_of(roots, names, params, collapse))
