@@ -195,7 +195,8 @@ def markdown(summary: dict[str, list[dict]], info: dict) -> str:
               f"torch {m.get('torch', '?')} (threads {m.get('torch_threads', '?')}), "
               f"autograd_nb {m.get('autograd_nb', '?')} @ {m.get('git', '?')}",
               f"- OPENBLAS_CORETYPE={m['env'].get('OPENBLAS_CORETYPE')!s}, "
-              f"OMP_NUM_THREADS={m['env'].get('OMP_NUM_THREADS')!s}, float32, default threads",
+              f"OMP_NUM_THREADS={m['env'].get('OMP_NUM_THREADS')!s}, float32, "
+              f"threads: {info.get('threads', 'default')}",
               "- ratios are paired medians over rounds (autograd_nb / other, lower is better)",
               ""]
     for w, rows in summary.items():
@@ -216,6 +217,8 @@ def markdown(summary: dict[str, list[dict]], info: dict) -> str:
             lines.append(f"| {r['case']} | " + " | ".join(cells) + f" | {fmt_ratio(r['anb/torch'])} | "
                          f"{fmt_ratio(r['anb/floor'])} | {r['target'] or ''} | {r['status'] or ''} |")
         lines.append("")
+    for note in info.get("warnings") or []:
+        lines.insert(2, f"> **Warning:** {note}\n")
     errors = info.get("errors") or []
     if errors:
         lines += ["## Errors", ""] + [f"- {e}" for e in errors] + [""]

@@ -65,15 +65,22 @@ def _loadavg() -> str:
         return "?"
 
 
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 def run_worker(python: str, impl: str, workloads: list[str], preset: str,
-               timeout: float) -> dict[str, Any]:
+               timeout: float, threads: int | None = None) -> dict[str, Any]:
     """One subprocess; its JSON, or an error record for every workload it had."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         cmd = [python, "-m", "benchmarks.worker", "--impl", impl, "--preset", preset,
                "--workloads", ",".join(workloads), "--out", str(out)]
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            env = dict(os.environ)
+            if threads:
+                env.update({k: str(threads) for k in THREAD_VARS})
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=timeout)
             if proc.returncode == 0 and out.exists():
                 return json.loads(out.read_text())
             why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
@@ -110,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", default=str(RESULTS), help="where latest.md/json and the plot go")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the workers")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per worker")
+    ap.add_argument("--threads", type=int, help="pin every library to N threads (default: "
+                    "their defaults); 1 gives stable numbers on a busy machine")
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
 
@@ -125,13 +134,21 @@ def main(argv: list[str] | None = None) -> int:
 
     info: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                             "preset": preset_name, "rounds": rounds, "impls": impls,
-                            "workloads": workloads, "machine": machine_info(), "errors": []}
+                            "workloads": workloads, "machine": machine_info(), "errors": [],
+                            "threads": args.threads or "default"}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > 0.5 * (os.cpu_count() or 1):
+        note = (f"machine busy before the run (load {load:.2f} on {os.cpu_count()} cores): "
+                "multi-threaded numbers (torch, BLAS) can be far off; try again when idle "
+                "or use --threads 1")
+        info["warnings"] = [note]
+        print("warning: " + note, file=sys.stderr)
     raw: dict[str, dict] = {i: {} for i in impls}
     t_start = time.perf_counter()
     jobs = schedule(workloads, impls, rounds, grouped=preset_name != "full")
     for k, (r, impl, group) in enumerate(jobs, 1):
         t0 = time.perf_counter()
-        res = run_worker(args.python, impl, group, preset_name, args.timeout)
+        res = run_worker(args.python, impl, group, preset_name, args.timeout, args.threads)
         print(f"[{k}/{len(jobs)}] round {r + 1}/{rounds} {impl:11s} {','.join(group):32s} "
               f"{time.perf_counter() - t0:6.1f} s", file=sys.stderr, flush=True)
         for key, val in res.get("versions", {}).items():
