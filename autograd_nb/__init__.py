@@ -74,6 +74,30 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext autograd_nb``: the magics and error explanations (IPython loads lazily)."""
+    from .notebook import load_ipython_extension as load
+    load(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """``%unload_ext autograd_nb``."""
+    from .notebook import unload_ipython_extension as unload
+    unload(ip)
+
+
+def install_as_torch() -> None:
+    """Make ``import torch`` give autograd_nb in this process (refused if torch is imported)."""
+    from .notebook.alias import install
+    install()
+
+
+def uninstall_as_torch() -> None:
+    """Undo :func:`install_as_torch`: ``import torch`` imports PyTorch again."""
+    from .notebook.alias import uninstall
+    uninstall()
+
+
 def __getattr__(name: str) -> Any:
     """Submodules load on first use; anything else PyTorch has but we lack says so."""
     if name in _SUBMODULES:

@@ -2,6 +2,10 @@
 
     python -m autograd_nb            # leaves, backward and accumulation (seed 001)
     python -m autograd_nb demo       # the same
+    python -m autograd_nb run script.py [args...]
+                                     # run a PyTorch script with `import torch` -> autograd_nb
+    python -m autograd_nb install-kernel [--user | --sys-prefix | --prefix P]
+                                     # the Jupyter kernel "Python 3 (autograd_nb)"
 """
 from __future__ import annotations
 
@@ -35,16 +39,78 @@ def demo() -> None:
     print(f"saved bytes alive now: {torch.autograd.graph.saved_bytes()}")
 
 
+def run(argv: list[str]) -> int:
+    """Run a PyTorch script unchanged, with ``import torch`` giving autograd_nb."""
+    import os
+    import runpy
+
+    from .notebook import alias
+    if not argv:
+        print("usage: python -m autograd_nb run script.py [args...]", file=sys.stderr)
+        return 2
+    script = argv[0]
+    if not os.path.isfile(script):
+        print(f"python -m autograd_nb run: no such file: {script}", file=sys.stderr)
+        return 2
+    try:
+        alias.install()
+    except alias.AliasError as exc:
+        print(f"python -m autograd_nb run: {exc}", file=sys.stderr)
+        return 1
+    old_argv, here = sys.argv[:], os.path.dirname(os.path.abspath(script))
+    sys.argv = list(argv)
+    sys.path.insert(0, here)                 # as `python script.py` would
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        sys.argv = old_argv
+        if here in sys.path:
+            sys.path.remove(here)
+        alias.uninstall()
+    return 0
+
+
+def install_kernel(argv: list[str]) -> int:
+    """Install the kernelspec "Python 3 (autograd_nb)" (the extension preloaded)."""
+    import argparse
+
+    from .notebook import kernel
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd_nb install-kernel",
+        description=f"Install the Jupyter kernel '{kernel.DISPLAY_NAME}'.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="for this user only")
+    where.add_argument("--sys-prefix", action="store_true",
+                       help="into this Python's environment (sys.prefix); the default in a venv")
+    where.add_argument("--prefix", metavar="P", help="into P/share/jupyter/kernels")
+    parser.add_argument("--name", default=kernel.KERNEL_NAME, help="kernelspec directory name")
+    parser.add_argument("--display-name", default=kernel.DISPLAY_NAME,
+                        help="the name shown in Jupyter's launcher")
+    opts = parser.parse_args(argv)
+    dest = kernel.install(user=opts.user, sys_prefix=opts.sys_prefix, prefix=opts.prefix,
+                          name=opts.name, display_name=opts.display_name)
+    print(f"Installed kernelspec {opts.name} ('{opts.display_name}') in {dest}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     cmd = args[0] if args else "demo"
     if cmd == "demo":
         demo()
         return 0
+    if cmd == "run":
+        return run(args[1:])
+    if cmd == "install-kernel":
+        return install_kernel(args[1:])
     if cmd in ("-h", "--help"):
         print(__doc__)
         return 0
-    print(f"unknown command {cmd!r}; try: python -m autograd_nb demo", file=sys.stderr)
+    print(f"unknown command {cmd!r}; try: python -m autograd_nb demo | run script.py | "
+          "install-kernel", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,31 @@
+"""The notebook layer: ``%load_ext autograd_nb`` and what it brings.
+
+* ``%%autograd [options]`` runs a cell and shows the tensors it made, the graph, the
+  saved buffers (``magics.py``, panels in ``panels.py`` / ``report.py``);
+* ``%autograd status | explain | torch on|off``;
+* plain-language explanations under autograd's errors (``explain.py``, catalog in
+  ``catalog.py``), also as ``explain(exc)``;
+* the ``import torch`` alias (``alias.py``) and the teaching kernelspec (``kernel.py``).
+
+IPython is imported only when the extension is loaded; ``explain`` and the alias work
+without it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .explain import Explanation, explain
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "explain", "Explanation"]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """Register ``%%autograd`` / ``%autograd`` and the error explanations (idempotent)."""
+    from .magics import register
+    register(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """Remove the magics and the explanation hook again."""
+    from .magics import unregister
+    unregister(ip)
