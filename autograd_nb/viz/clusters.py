@@ -7,7 +7,10 @@ Autograd does not record modules; only parameters carry a module's name
 * a node is *parameter-only* when every edge it has leads to parameters of one
   module (``TBackward0`` of ``fc1.weight``);
 * a node with at least one parameter-only input belongs to that module
-  (``AddmmBackward0(fc1.bias, x, fc1.weight.t())``).
+  (``AddmmBackward0(fc1.bias, x, fc1.weight.t())``);
+* a node sandwiched inside a module (a parent in the module, and every path below it
+  reaching that module's nodes) belongs to it too (the ``SumBackward1`` between a
+  ``MulBackward0`` and an ``AddBackward0`` of a hand-written linear layer).
 
 Activations (``ReluBackward0``) stay outside: they have no parameter of their own.
 """
@@ -68,6 +71,38 @@ def assign_modules(graph: Graph) -> None:
         owners = {param_only[c] for c, _ in f.next if c is not None and param_only.get(c) is not None}
         if owners:
             f.module = _common(owners) if len(owners) > 1 else owners.pop()
+    _sandwiched(graph, fns)
+
+
+def _sandwiched(graph: Graph, fns: dict) -> None:
+    """Give a module the unassigned nodes that lie between its own nodes."""
+    parents: dict[str, list[str]] = {fid: [] for fid in fns}
+    indeg = {fid: 0 for fid in fns}
+    for f in fns.values():
+        for c, _ in f.next:
+            if c is not None and c in fns:
+                parents[c].append(f.id)
+                indeg[c] += 1
+    topo = [fid for fid in fns if indeg[fid] == 0]        # parents before children
+    for fid in topo:
+        for c, _ in fns[fid].next:
+            if c is not None and c in fns:
+                indeg[c] -= 1
+                if indeg[c] == 0:
+                    topo.append(c)
+    lead: dict[str, str] = {}                               # all paths below reach this module
+    for fid in reversed(topo):
+        f = fns[fid]
+        if f.module is not None:
+            continue
+        kids = [c for c, _ in f.next if c is not None]
+        mods = {fns[c].module or lead.get(c) for c in kids}
+        if kids and len(mods) == 1 and None not in mods:
+            lead[fid] = mods.pop()
+    for fid in topo:
+        f = fns[fid]
+        if f.module is None and fid in lead and any(fns[p].module == lead[fid] for p in parents[fid]):
+            f.module = lead[fid]
 
 
 def _target(module: str | None, chosen: list[str]) -> str | None:
@@ -107,6 +142,7 @@ def collapse(graph: Graph, modules: Any = True) -> Graph:
                                            type=copy.modules.get(path))
             nodes.append(box)
         box.members.append(n.id)
+        box.member_labels.append(n.label)
         where[n.id] = box.id
     edges: list[Edge] = []
     seen: set = set()

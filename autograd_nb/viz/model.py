@@ -111,6 +111,7 @@ class ModuleNode:
     name: str                       # module path, e.g. "fc1"
     type: str | None                # module class, e.g. "Linear"
     members: list[str] = field(default_factory=list)   # ids of the nodes folded in
+    member_labels: list[str] = field(default_factory=list)   # their names, same order
     kind: str = "module"
 
     @property

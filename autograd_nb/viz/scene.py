@@ -20,6 +20,7 @@ solid arrow            ``next_functions``: where backward sends gradients
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,7 +238,7 @@ def _title(n: Any, graph: Graph) -> str:
             text += f"\n.grad: {n.grad}"
         return text
     if isinstance(n, ModuleNode):
-        return f"module {n.label}: " + ", ".join(graph.node(m).label for m in n.members)
+        return f"module {n.label}: " + ", ".join(n.member_labels)
     nexts = ", ".join("None" if c is None else f"({graph.node(c).label}, {nr})" for c, nr in n.next)
     text = f"{n.name}\nnext_functions: ({nexts})"
     for s in n.saved:
@@ -290,8 +291,6 @@ def _edge_label(e: Any, graph: Graph) -> str | None:
         if e.input_nr:
             text += f" out {e.input_nr}"
         return text.strip() or None
-    if e.kind == "saved":
-        return e.label
     return None
 
 
@@ -354,8 +353,9 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
         header.append(Text(16, 26, title, 14.0, TEXT, bold=True))
         top = 30.0
     for note in graph.notes:
-        header.append(Text(16, top + 22, note, 11.0, "#8a4b00", italic=True))
-        top += 18.0
+        for line in textwrap.wrap(note, 90):
+            header.append(Text(16, top + 22, line, 11.0, "#8a4b00", italic=True))
+            top += 16.0
     dy = top + (8.0 if header else 0.0)
 
     items: list[Item] = []

@@ -18,6 +18,7 @@ namespace of the code that called it (the default).
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections import deque
 from typing import Any, Iterable, Mapping
 
@@ -243,7 +244,9 @@ def _output_nr(t: Any) -> int:
 
 def _tensor_node(t: Any, tid: str, names: _Names) -> TensorNode:
     data = _array(t)
-    grad = getattr(t, "_grad", None)
+    with warnings.catch_warnings():                 # torch warns on a non-leaf's _grad
+        warnings.simplefilter("ignore")
+        grad = getattr(t, "_grad", None)
     is_inf = getattr(t, "is_inference", None)
     return TensorNode(
         id=tid,
@@ -279,23 +282,25 @@ def _saved_items(fn: Any) -> list[tuple[str, Any]]:
     if info is not None:
         return list(info)
     # another autograd (e.g. torch): read the _raw_saved_<name> attributes it lists
-    return [(a[11:], _ForeignSaved(fn, a[11:])) for a in sorted(dir(fn))
-            if a.startswith("_raw_saved_")]
+    found = [_ForeignSaved(fn, a[11:]) for a in sorted(dir(fn)) if a.startswith("_raw_saved_")]
+    return [(s.name, s) for s in found if s.value is not None or s.freed or s.is_stale]
 
 
 class _ForeignSaved:
     """Adapter giving a torch node's saved tensor the fields of our SavedTensor."""
 
     def __init__(self, fn: Any, name: str) -> None:
-        self.freed = False
+        self.name = name
+        self.holds_tensor = True
+        self.freed = self.is_stale = False
         self.value = None
         try:
             self.value = getattr(fn, "_saved_" + name)
-        except RuntimeError:
-            self.freed = True
+        except RuntimeError as e:                    # its unpack checks, as ours do
+            self.is_stale = "inplace operation" in str(e)
+            self.freed = not self.is_stale
         v = self.value
         self.version = self.current_version = int(getattr(v, "_version", 0) or 0)
-        self.is_stale = False
         self.is_output = name == "result"
         self.nbytes = int(v.numel() * v.element_size()) if is_tensor(v) else 0
 
@@ -313,7 +318,8 @@ def _peek(s: Any) -> Any:
 def _saved_buffer(bid: str, name: str, s: Any) -> SavedBuffer:
     freed = bool(s.freed)
     value = None if freed else _peek(s)
-    tensorish = is_tensor(value) or hasattr(value, "shape") or getattr(s, "_vc", None) is not None
+    tensorish = (is_tensor(value) or hasattr(value, "shape") or getattr(s, "_vc", None) is not None
+                 or getattr(s, "holds_tensor", False))
     shape = dtype = device = None
     summary = None
     if value is not None:
