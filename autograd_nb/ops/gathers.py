@@ -1,0 +1,485 @@
+"""Gathers and scatters: reading and writing values at given positions.
+
+* ``gather`` / ``index_select`` *read* values at positions given by an index tensor;
+* ``scatter`` / ``scatter_add`` / ``index_add`` / ``masked_fill`` *write* them into a
+  copy of the input (``x.scatter_(...)`` and friends change ``x`` in place).
+
+Reading and writing are each other's backward: the gradient of a gather is a
+scatter-add of the incoming gradient into zeros, the gradient of what a scatter wrote
+is a gather of the incoming gradient, and so on. Every rule is written with these same
+ops, so second derivatives work. (Part of the "joins" family: ``ops/joins.py`` exports
+these functions; the small helpers both modules share live here.)
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor, canon_dim
+from ._core import OpNode, check_inplace, device_mismatch, note_broadcast, record, register
+from .pointwise import _DTYPE_WORDS, apply_inplace
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _xp(d: Any) -> Any:
+    return np if type(d) is np.ndarray else B.xp_of(d)
+
+
+def _u64(v: Any) -> Any:
+    """An int as PyTorch shows it in ``grad_fn._saved_*``: negatives wrap to unsigned 64 bit."""
+    if isinstance(v, tuple):
+        return tuple(_u64(x) for x in v)
+    return v + (1 << 64) if v < 0 else v
+
+
+def _fmt(shape: Sequence[int]) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _zeros(shape: tuple, like: Any) -> Tensor:
+    """A zero tensor (no history) with ``like``'s dtype and device."""
+    return Tensor._wrap(_xp(like).zeros(shape, dtype=like.dtype))
+
+
+def _same_device(arrays: Sequence[Any]) -> None:
+    kind = type(arrays[0])
+    for a in arrays[1:]:
+        if type(a) is not kind:
+            raise device_mismatch(arrays[0], a)
+
+
+def _arg_error(fn: str, arg: str, pos: int, value: Any) -> TypeError:
+    """PyTorch's wrong-type message; methods count positions without ``self`` (see _as_method)."""
+    text = f"{fn}(): argument '{arg}' (position {{}}) must be Tensor, not {type(value).__name__}"
+    e = TypeError(text.format(pos))
+    e.method_text = text.format(pos - 1)
+    return e
+
+
+def _combination_error(fn: str, args: Sequence[Any]) -> TypeError:
+    names = ["Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args]
+    text = f"{fn}() received an invalid combination of arguments - got ({{}}), but expected one of:"
+    e = TypeError(text.format(", ".join(names)))
+    e.method_text = text.format(", ".join(names[1:]))
+    return e
+
+
+def _as_method(fn: Any) -> Any:
+    """``fn`` as a Tensor method: argument errors then count positions as PyTorch's methods do."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except TypeError as e:
+            if hasattr(e, "method_text"):
+                raise TypeError(e.method_text) from None
+            raise
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+class _Node(OpNode):
+    """A node whose ``extra`` is ``(state for the rule, {torch name: shown value})``."""
+    __slots__ = ()
+
+    def _extra_saved(self, name):
+        return self.extra[1].get(name)
+
+
+def _inplace(op: Any) -> Any:
+    """The in-place method ``x.op_(...)`` for an out-of-place op of this family."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self)
+        return apply_inplace(self, op(self, *args, **kwargs))
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
+    return _as_method(method)
+
+
+# ---------------------------------------------------------------------------
+# gather / scatter / scatter_add
+# ---------------------------------------------------------------------------
+
+
+def _index_array(index: Any, self: Tensor, fn: str) -> Any:
+    if not isinstance(index, Tensor):
+        raise _arg_error(fn, "index", 3, index)
+    if type(index._data) is not type(self._data):
+        raise device_mismatch(self._data, index._data)
+    return index._data
+
+
+def _check_index_dtype(idx: Any, fn: str) -> None:
+    if idx.dtype != np.int64 and idx.dtype != np.int32:
+        raise RuntimeError(f"{fn}(): Expected dtype int32/int64 for index")
+
+
+def _check_bounds(idx: Any, size: int, dim: int) -> None:
+    """PyTorch does not wrap negative positions here: any index outside [0, size) is an error."""
+    bad = (idx < 0) | (idx >= size)
+    if bad.any():
+        first = idx.reshape(-1)[int(bad.reshape(-1).argmax())]
+        raise RuntimeError(f"index {int(first)} is out of bounds for dimension {dim} with size {size}")
+
+
+def _along(idx: Any, d: int) -> tuple:
+    """The advanced-index key that reads ``arr[i0, .., idx[i0, ..], ..]`` for every position."""
+    xp = _xp(idx)
+    n = idx.ndim
+    key = []
+    for k, s in enumerate(idx.shape):
+        if k == d:
+            key.append(idx)
+        else:
+            shape = [1] * n
+            shape[k] = s
+            key.append(xp.arange(s).reshape(shape))
+    return tuple(key)
+
+
+def _add_at(z: Any, key: Any, vals: Any) -> None:
+    if type(z) is np.ndarray:
+        np.add.at(z, key, vals)
+    else:
+        import cupyx  # noqa: PLC0415
+        cupyx.scatter_add(z, key, vals)
+
+
+def _at_least_1d(a: Any) -> Any:
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+class GatherBackward0(_Node):
+    """Each read value sends its gradient back to where it was read (added up on repeats)."""
+    __slots__ = ()
+    saved_names = ("self", "index")
+
+    def backward(self, g):
+        src, index = self._saved[0].unpack(), self._saved[1].unpack()
+        return scatter_add(_zeros(src._data.shape, g._data), self.extra[0], index, g)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and likewise for other dims)."""
+    idx = _index_array(index, input, "gather")
+    d = canon_dim(dim, input._data.ndim)
+    _check_index_dtype(idx, "gather")
+    sd, ii = _at_least_1d(input._data), _at_least_1d(idx)
+    if idx.size:
+        if ii.ndim != sd.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for k in range(sd.ndim):
+            if k != d and ii.shape[k] > sd.shape[k]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index {_fmt(idx.shape)} to be no "
+                    f"larger than self {_fmt(input._data.shape)} apart from dimension {d}")
+        _check_bounds(ii, sd.shape[d], d)
+        data = sd[_along(ii, d)].reshape(idx.shape)
+    else:
+        data = _xp(sd).zeros(idx.shape, dtype=sd.dtype)
+    return record(data, GatherBackward0, (input,), saved=(input, index),
+                  extra=(d, {"dim": _u64(dim), "sparse_grad": bool(sparse_grad)}))
+
+
+def _scatter_checks(self: Tensor, d: int, idx: Any, src: Tensor | None, fn: str) -> bool:
+    """PyTorch's argument checks for scatter-like writes; False when there is nothing to write."""
+    _check_index_dtype(idx, fn)
+    if src is not None and src._data.dtype != self._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if not idx.size:
+        return False
+    sd, ii = _at_least_1d(self._data), _at_least_1d(idx)
+    if ii.ndim != sd.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src is not None:
+        sn = src._data.ndim
+        if 0 < sn < sd.ndim:
+            canon_dim(sn, sn)                         # PyTorch asks src.size(sn) and fails
+        if max(sn, 1) != ii.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    bad = any(k != d and ii.shape[k] > sd.shape[k] for k in range(sd.ndim))
+    if src is not None:
+        ss = _at_least_1d(src._data).shape
+        bad = bad or any(ii.shape[k] > ss[k] for k in range(sd.ndim))
+        if bad:
+            raise RuntimeError(
+                f"Expected index {_fmt(idx.shape)} to be no larger than self {_fmt(self._data.shape)} apart "
+                f"from dimension {d} and to be no larger size than src {_fmt(src._data.shape)}")
+    elif bad:
+        raise RuntimeError(f"Expected index {_fmt(idx.shape)} to be no larger than self "
+                           f"{_fmt(self._data.shape)} apart from dimension {d}")
+    _check_bounds(ii, sd.shape[d], d)
+    return True
+
+
+def _src_region(src: Tensor, idx: Any) -> Any:
+    s = _at_least_1d(src._data)
+    return s[tuple(slice(0, n) for n in _at_least_1d(idx).shape)]
+
+
+def _src_grad(node: OpNode, g: Tensor, d: int, index: Tensor) -> Tensor:
+    """``src`` gets the gradient at the positions it was written to."""
+    got = gather(g, d, index)
+    want = node.extra[1]["src_shape"]
+    if got._data.shape != want:
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index 1 - got "
+            f"{_fmt(got._data.shape)} but expected shape compatible with {_fmt(want)}")
+    return got
+
+
+class ScatterBackward0(_Node):
+    """Overwritten entries of ``self`` get no gradient; ``src`` gets the gradient where it landed."""
+    __slots__ = ()
+    saved_names = ("index",)
+
+    def backward(self, g):
+        d, index = self.extra[0], self._saved[0].unpack()
+        gs = None if self.next_functions[0][0] is None else scatter(g, d, index, 0)
+        gsrc = None if self.next_functions[1][0] is None else _src_grad(self, g, d, index)
+        return gs, gsrc
+
+    def _extra_saved(self, name):
+        return self.extra[1].get(name) if name == "dim" else None
+
+
+class ScatterBackward1(ScatterBackward0):
+    """Scatter of a number: only ``self`` has a gradient (zero where overwritten)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return scatter(g, self.extra[0], self._saved[0].unpack(), 0)
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+            reduce: Any = None) -> Tensor:
+    """A copy of ``input`` with ``src[i][j]`` written to ``out[index[i][j]][j]`` (for ``dim=0``).
+
+    ``src`` may be a tensor or a number (``value=``). Where ``index`` repeats a
+    position, which write wins is not specified (as in PyTorch).
+    """
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported by autograd_nb")
+    if src is None:
+        src = value
+    if not isinstance(index, Tensor) or not isinstance(src, (Tensor, int, float, bool, np.generic)):
+        raise _combination_error("scatter", (input, dim, index, src))
+    idx = _index_array(index, input, "scatter")
+    d = canon_dim(dim, input._data.ndim)
+    st = src if isinstance(src, Tensor) else None
+    if st is not None and type(st._data) is not type(input._data):
+        raise device_mismatch(input._data, st._data)
+    out = _at_least_1d(input._data).copy()
+    if _scatter_checks(input, d, idx, st, "scatter"):
+        out[_along(_at_least_1d(idx), d)] = _src_region(st, idx) if st is not None else src
+    out = out.reshape(input._data.shape)
+    if st is not None:
+        return record(out, ScatterBackward0, (input, st), saved=(index,),
+                      extra=(d, {"dim": _u64(dim), "src_shape": st._data.shape}))
+    return record(out, ScatterBackward1, (input,), saved=(index,), extra=(d, {"dim": _u64(dim)}))
+
+
+class ScatterAddBackward0(ScatterBackward0):
+    """Adding passes ``self``'s gradient straight through; ``src`` gets it where it was added."""
+    __slots__ = ()
+
+    def backward(self, g):
+        d, index = self.extra[0], self._saved[0].unpack()
+        gsrc = None if self.next_functions[1][0] is None else _src_grad(self, g, d, index)
+        return g, gsrc
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src[i][j]`` *added* at ``out[index[i][j]][j]`` (for ``dim=0``)."""
+    idx = _index_array(index, input, "scatter_add")
+    if not isinstance(src, Tensor):
+        raise _arg_error("scatter_add", "src", 4, src)
+    d = canon_dim(dim, input._data.ndim)
+    if type(src._data) is not type(input._data):
+        raise device_mismatch(input._data, src._data)
+    out = _at_least_1d(input._data).copy()
+    if _scatter_checks(input, d, idx, src, "scatter"):
+        _add_at(out, _along(_at_least_1d(idx), d), _src_region(src, idx))
+    return record(out.reshape(input._data.shape), ScatterAddBackward0, (input, src), saved=(index,),
+                  extra=(d, {"dim": _u64(dim), "src_shape": src._data.shape}))
+
+
+# ---------------------------------------------------------------------------
+# index_select / index_add
+# ---------------------------------------------------------------------------
+
+
+class IndexSelectBackward0(_Node):
+    """Selected slices send their gradient back, added up where a slice was picked twice."""
+    __slots__ = ()
+    saved_names = ("index",)
+
+    def backward(self, g):
+        shape, d = self.extra[0]
+        return index_add(_zeros(shape, g._data), d, self._saved[0].unpack(), g)
+
+
+def _vector_index(idx: Any, fn: str) -> Any:
+    if idx.ndim > 1:
+        raise IndexError(f"{fn}(): Index is supposed to be a vector")
+    if idx.dtype != np.int64 and idx.dtype != np.int32:
+        raise RuntimeError(f"{fn}(): Expected dtype int32 or int64 for index")
+    return idx.reshape(-1)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of ``input`` at positions ``index`` along ``dim``, in that order."""
+    idx = _index_array(index, input, "index_select")
+    shp = input._data.shape
+    d = canon_dim(dim, len(shp))
+    flat = _vector_index(idx, "index_select")
+    if not shp:
+        if flat.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {flat.size} value(s)")
+        if int(flat[0]) != 0:
+            raise IndexError("index out of range in self")
+        data = input._data.copy()
+    else:
+        size = shp[d]
+        if flat.size and size == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        bad = (flat < 0) | (flat >= size)
+        if bad.any():
+            if d == 1:
+                first = int(flat[int(bad.argmax())])
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={size}")
+            raise IndexError("index out of range in self")
+        data = _xp(input._data).take(input._data, flat, axis=d)
+    return record(data, IndexSelectBackward0, (input,), saved=(index,),
+                  extra=((shp, d), {"dim": _u64(dim), "self_sym_sizes": shp}))
+
+
+class IndexAddBackward0(_Node):
+    """``self`` passes its gradient through; ``source`` gets the slices it was added to."""
+    __slots__ = ()
+    saved_names = ("index",)
+
+    def backward(self, g):
+        d, alpha, src_shape = self.extra[0]
+        gsrc = None
+        if self.next_functions[1][0] is not None:
+            gsrc = index_select(g, d, self._saved[0].unpack()).reshape(src_shape)
+            if alpha != 1:
+                gsrc = gsrc * alpha
+        return g, gsrc
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source``'s slices added at positions ``index`` along ``dim``."""
+    idx = _index_array(index, input, "index_add")
+    if not isinstance(source, Tensor):
+        raise _arg_error("index_add", "source", 4, source)
+    shp = input._data.shape
+    d = canon_dim(dim, len(shp))
+    if idx.dtype != np.int64 and idx.dtype != np.int32:
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_DTYPE_WORDS[idx.dtype.name]}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"Long and size: {_fmt(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
+                           f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
+    flat = idx.reshape(-1)
+    sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
+    if src.ndim != sd.ndim or any(k != d and a != b for k, (a, b) in enumerate(zip(sd.shape, src.shape))):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {_fmt(shp)} source.shape = {_fmt(source._data.shape)}")
+    if src.shape[d] != flat.size:
+        raise RuntimeError(f"index_add_(): Number of indices ({flat.size}) should be equal to "
+                           f"source.size(dim): ({src.shape[d]}), for dim: {d}")
+    _check_bounds(flat, sd.shape[d], d)
+    out = sd.copy()
+    _add_at(out, (slice(None),) * d + (flat,), src * alpha if alpha != 1 else src)
+    shown = {"alpha": alpha, "dim": _u64(dim), "source_dim": source._data.ndim}
+    out_t = record(out.reshape(shp), IndexAddBackward0, (input, source), saved=(index,),
+                   extra=((d, alpha, source._data.shape), shown))
+    return out_t
+
+
+# ---------------------------------------------------------------------------
+# masked_fill
+# ---------------------------------------------------------------------------
+
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two shapes, with PyTorch's message when they do not fit."""
+    n = max(len(a), len(b))
+    out = []
+    for i in range(n - 1, -1, -1):
+        sa = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+        sb = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                               f"non-singleton dimension {i}")
+        out.append(sa if sb == 1 else sb)
+    return tuple(reversed(out))
+
+
+class MaskedFillBackward0(OpNode):
+    """Filled entries came from the value, not from ``self``: their gradient is zero."""
+    __slots__ = ()
+    saved_names = ("mask",)
+
+    def backward(self, g):
+        return masked_fill(g, self._saved[0].unpack(), 0)
+
+
+class MaskedFillBackward1(MaskedFillBackward0):
+    """A 0-d tensor value: it receives the sum of the gradient over the filled entries."""
+    __slots__ = ()
+
+    def backward(self, g):
+        mask = self._saved[0].unpack()
+        gs = None if self.next_functions[0][0] is None else masked_fill(g, mask, 0)
+        gv = None if self.next_functions[1][0] is None else (g * mask).sum()
+        return gs, gv
+
+
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` with ``value`` wherever the boolean ``mask`` is True (mask broadcasts)."""
+    vt = value if isinstance(value, Tensor) else None
+    if not isinstance(mask, Tensor) or (vt is None and not isinstance(value, (int, float, bool, np.generic))):
+        raise _combination_error("masked_fill", (input, mask, value))
+    md, sd = mask._data, input._data
+    if md.dtype != np.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_CPP_NAMES.get(md.dtype.name, md.dtype.name)}")
+    if vt is not None and vt._data.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{vt._data.ndim} dimension(s).")
+    _same_device([sd, md] + ([vt._data] if vt is not None else []))
+    shape = _broadcast_shape(md.shape, sd.shape)
+    xp = _xp(sd)
+    fill = (vt._data if vt is not None else xp.asarray(value)).astype(sd.dtype)
+    data = xp.where(md, fill, sd)
+    if data.shape != shape:
+        data = xp.broadcast_to(data, shape).copy()
+    if vt is None:
+        out = record(data, MaskedFillBackward0, (input,), saved=(mask,))
+        note_broadcast(out, input)
+    else:
+        out = record(data, MaskedFillBackward1, (input, vt), saved=(mask,))
+        note_broadcast(out, input, vt)
+    return out
+
+
+for _f in (gather, index_select, index_add, masked_fill, scatter, scatter_add):
+    register(_f.__name__)(_as_method(_f))
+for _f in (masked_fill, scatter, scatter_add, index_add):
+    register(_f.__name__ + "_")(_inplace(_f))
+
+EXPORTS = ["gather", "scatter", "scatter_add", "index_select", "index_add", "masked_fill"]
