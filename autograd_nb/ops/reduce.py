@@ -1,37 +1,147 @@
-"""Reductions: sum, mean, ... over all elements or along ``dim`` (int or tuple).
+"""Reductions: ops that combine many elements into fewer.
 
-The gradient of a reduction spreads the incoming gradient back over the reduced
-dimensions (``expand``), scaled as the reduction requires (1/N for ``mean``).
+``sum``, ``mean``, ``prod``, ``max``/``min``, ``amax``/``amin``, ``argmax``/``argmin``,
+``var``/``std``, ``norm``, ``logsumexp`` reduce over all elements or along ``dim``
+(an int, or a tuple where PyTorch allows one); ``softmax``, ``log_softmax`` and
+``cumsum`` keep the shape but mix the elements along one ``dim``.
+
+The gradient of a reduction has to travel back to every element that took part. The
+rules below share one move: put the reduced dimensions back (``unsqueeze``) so the
+incoming gradient broadcasts against the input, then scale it as the reduction
+requires -- 1/N for ``mean``, "the product of the others" for ``prod``, "only the
+winner(s)" for ``max``.
 """
 from __future__ import annotations
 
+import builtins as _py
+import types
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, as_array, record, register
+from ..autograd.grad_mode import STATE
+from ._core import OpNode, as_array, record, record_multi, register
+
+_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
+
+# ---------------------------------------------------------------------------
+# dims: which dimensions a reduction removes, and how PyTorch shows them
+# ---------------------------------------------------------------------------
 
 
 def dims_of(dim: Any, ndim: int) -> tuple[int, ...]:
-    """``dim`` (None, an int, or a sequence) as a sorted tuple of non-negative dims."""
+    """``dim`` (None, an int, or a sequence) as a sorted tuple of non-negative dims.
+
+    None and an empty sequence both mean "every dimension", as in PyTorch.
+    """
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
-        dim = (int(dim),)
-    out = tuple(sorted({canon_dim(d, ndim) for d in dim}))
-    if ndim == 0:
-        return ()
-    return out
+        return (canon_dim(int(dim), ndim),) if ndim else _check0(int(dim))
+    seen: list[int] = []
+    for d in dim:
+        c = canon_dim(int(d), ndim)
+        if c in seen:
+            raise RuntimeError(f"dim {c} appears multiple times in the list of dims")
+        seen.append(c)
+    if not seen or ndim == 0:
+        return tuple(range(ndim))
+    return tuple(sorted(seen))
+
+
+def _check0(d: int) -> tuple:
+    canon_dim(d, 0)                                  # a 0-d tensor accepts dim 0 and -1
+    return ()
+
+
+def shown_dim(dim: Any) -> Any:
+    """``dim`` as ``grad_fn._saved_dim`` shows it in PyTorch.
+
+    PyTorch stores dims as unsigned 64-bit numbers, so a negative dim such as -1
+    reads back as 18446744073709551615. An int stays an int; a sequence is a tuple.
+    """
+    if isinstance(dim, (int, np.integer)):
+        d = int(dim)
+        return d + (1 << 64) if d < 0 else d
+    return tuple(shown_dim(d) for d in dim)
+
+
+def shown_dims(dim: Any) -> tuple:
+    """A dim argument of an op that accepts a list of dims, as PyTorch shows it (a tuple)."""
+    return shown_dim((dim,) if isinstance(dim, (int, np.integer)) else tuple(dim))
+
+
+def _numel(shape: tuple, dims: tuple) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _back(g: Tensor, dims: tuple, keepdim: bool) -> Tensor:
+    """Put reduced dimensions back as size 1, so ``g`` broadcasts against the input."""
+    if not keepdim:
+        for d in dims:
+            g = g.unsqueeze(d)
+    return g
 
 
 def grad_to_input(g: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Undo a reduction's shape: reinsert reduced dims, then broadcast to the input shape."""
-    if not keepdim and in_shape:
-        for d in dims:
-            g = g.unsqueeze(d)
-    return g.expand(in_shape)
+    if not in_shape:
+        return g.expand(in_shape)
+    return _back(g, dims, keepdim).expand(in_shape)
+
+
+def _const(arr: Any) -> Tensor:
+    """A tensor with no history (masks, counts): constant for every derivative order."""
+    return Tensor._wrap(as_array(arr))
+
+
+def _need_dim(fn: str, dim: Any) -> None:
+    """PyTorch's wording when a required ``dim`` is left out."""
+    if dim is _UNSET:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "dim"')
+
+
+def _xp(d: Any) -> Any:
+    return np if type(d) is np.ndarray else B.xp_of(d)
+
+
+def _cast_back(out: Tensor, input: Tensor) -> Tensor:
+    """A ``dtype=`` argument changed the result dtype: the gradient converts back."""
+    node = out._grad_fn
+    if node is not None and out._data.dtype != input._data.dtype:
+        node._in_meta = ((input._data.shape, input._data.dtype),)
+    return out
+
+
+def _acc_dtype(d: Any, dtype: Any) -> Any:
+    """Accumulation dtype: ``dtype=`` if given; integer and bool tensors sum as int64."""
+    if dtype is not None:
+        return dtype.np
+    return np.int64 if d.dtype.kind in "biu" else None
+
+
+class _Shown:
+    """A node attribute read from ``node.extra[key]`` that may legitimately be None.
+
+    (``OpNode._extra_saved`` treats None as "no such attribute".)
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, node: Any, owner: type) -> Any:
+        return self if node is None else node.extra[self.key]
+
+
+# ---------------------------------------------------------------------------
+# sum / mean
+# ---------------------------------------------------------------------------
 
 
 class SumBackward0(OpNode):
@@ -46,49 +156,41 @@ class SumBackward0(OpNode):
 
 
 class SumBackward1(OpNode):
+    """out = sum along ``dim`` -> the gradient is copied along the summed dims."""
     __slots__ = ()
 
     def backward(self, g):
-        shape, dims, keepdim = self.extra
-        return grad_to_input(g, shape, dims, keepdim)
-
-    def _extra_saved(self, name):
-        shape, dims, keepdim = self.extra
-        return {"self_sym_sizes": shape, "dim": dims, "keepdim": keepdim}.get(name)
-
-
-def _acc_dtype(d: Any, dtype: Any) -> Any:
-    if dtype is not None:
-        return dtype.np
-    return np.int64 if d.dtype.kind in "biu" else None
+        ex = self.extra
+        return grad_to_input(g, ex["self_sym_sizes"], ex["_dims"], ex["keepdim"])
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum of all elements, or along ``dim`` (integer and bool tensors sum as int64)."""
     d = input._data
+    acc = _acc_dtype(d, dtype)
     if dim is None:
-        return record(as_array(d.sum(dtype=_acc_dtype(d, dtype))), SumBackward0, (input,),
-                      extra=d.shape)
-    dims = dims_of(dim, d.ndim)
-    data = d.sum(axis=dims, keepdims=keepdim, dtype=_acc_dtype(d, dtype))
-    return record(as_array(data), SumBackward1, (input,), extra=(d.shape, dims, keepdim))
+        out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), extra=d.shape)
+    else:
+        dims = dims_of(dim, d.ndim)
+        out = record(as_array(d.sum(axis=dims, keepdims=keepdim, dtype=acc)), SumBackward1,
+                     (input,), extra={"self_sym_sizes": d.shape, "dim": shown_dims(dim),
+                                      "keepdim": keepdim, "_dims": dims})
+    return _cast_back(out, input) if dtype is not None else out
 
 
 class MeanBackward0(OpNode):
+    """out = sum / N -> every element gets 1/N of the incoming gradient."""
     __slots__ = ()
 
     def backward(self, g):
         shape = self.extra
-        n = 1
-        for s in shape:
-            n *= s
-        return g.expand(shape) / n
+        return g.expand(shape) / _numel(shape, tuple(range(len(shape))))
 
     def _extra_saved(self, name):
         if name == "self_sym_sizes":
             return self.extra
         if name == "self_sym_numel":
-            return int(np.prod(self.extra))
+            return _numel(self.extra, tuple(range(len(self.extra))))
         return None
 
 
@@ -96,32 +198,660 @@ class MeanBackward1(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        shape, dims, keepdim = self.extra
-        n = 1
-        for d in dims:
-            n *= shape[d]
-        return grad_to_input(g, shape, dims, keepdim) / n
+        ex = self.extra
+        shape, dims = ex["self_sym_sizes"], ex["_dims"]
+        return grad_to_input(g, shape, dims, ex["keepdim"]) / _numel(shape, dims)
+
+
+_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+          "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """Average of all elements, or along ``dim`` (floating tensors only)."""
+    """Average of all elements, or along ``dim`` (floating tensors, or pass ``dtype=``)."""
     d = input._data
     if d.dtype.kind != "f" and dtype is None:
-        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}[d.dtype.name]
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {name}")
+            f"complex dtype. Got: {_WORDS[d.dtype.name]}")
     if dtype is not None:
         d = d.astype(dtype.np)
     if dim is None:
-        return record(as_array(d.mean()), MeanBackward0, (input,), extra=d.shape)
+        data = d.sum() / d.size if d.size else np.asarray(np.nan, d.dtype)
+        out = record(as_array(np.asarray(data, d.dtype)), MeanBackward0, (input,), extra=d.shape)
+    else:
+        dims = dims_of(dim, d.ndim)
+        data = d.sum(axis=dims, keepdims=keepdim) / _numel(d.shape, dims)
+        out = record(as_array(data.astype(d.dtype, copy=False)), MeanBackward1, (input,),
+                     extra={"self_sym_sizes": d.shape, "self_sym_numel": d.size,
+                            "dim": shown_dims(dim), "keepdim": keepdim, "_dims": dims})
+    return _cast_back(out, input) if dtype is not None else out
+
+
+# ---------------------------------------------------------------------------
+# prod
+# ---------------------------------------------------------------------------
+
+
+def _others_product(x: Tensor, axis: int) -> Tensor:
+    """For each element along ``axis``: the product of all the *other* elements.
+
+    Dividing the product by the element fails at zeros, so this multiplies instead.
+    Under plain backward the products are a constant (prefix and suffix running
+    products in numpy, linear time). When the backward itself is being recorded
+    (``create_graph=True``) they must be differentiable: each row is repeated n times
+    with a 1 put on the diagonal, and the rows are multiplied out (n*n work).
+    """
+    xd = x._data
+    if not STATE.grad_enabled:
+        xp = _xp(xd)
+        a = xp.moveaxis(xd, axis, -1)
+        ones = xp.ones(a.shape[:-1] + (1,), a.dtype)
+        before = xp.cumprod(xp.concatenate([ones, a[..., :-1]], -1), -1)
+        after = xp.cumprod(xp.concatenate([ones, a[..., :0:-1]], -1), -1)[..., ::-1]
+        return _const(xp.moveaxis(before * after, -1, axis))
+    from .compare import where
+    last = xd.ndim - 1
+    xt = x.transpose(axis, last) if axis != last else x
+    n = xt.shape[-1]
+    rows = xt.unsqueeze(-2).expand(*xt.shape[:-1], n, n)
+    others = where(_const(np.eye(n, dtype=bool)), 1.0, rows).prod(-1)
+    return others.transpose(axis, last) if axis != last else others
+
+
+def _prod_grad(g: Tensor, x: Tensor, result: Tensor, axis: int | None) -> Tensor:
+    """``g`` (reduced dims already put back) times the product of the other elements."""
+    xd = x._data
+    if xd.ndim == 0:
+        return g
+    if not (xd == 0).any():
+        return g * (result / x)
+    if axis is None:
+        return g * _others_product(x.reshape(-1), 0).reshape(xd.shape)
+    return g * _others_product(x, axis)
+
+
+class ProdBackward0(OpNode):
+    """out = x1 * x2 * ... -> d out / d xi = product of all the other elements."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        return _prod_grad(g, x, r, None)
+
+
+class ProdBackward1(OpNode):
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        ex = self.extra
+        if not x._data.ndim:
+            return g
+        n, keep = ex["_n"], ex["keepdim"]
+        return _prod_grad(_back(g, (n,), keep), x, _back(r, (n,), keep), n)
+
+
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product of all elements, or along one ``dim`` (integer and bool tensors give int64)."""
+    d = input._data
+    acc = _acc_dtype(d, dtype)
+    if dim is None:
+        out = record(as_array(d.prod(dtype=acc)), ProdBackward0, (input,), saved=(input,),
+                     save_output=True)
+    else:
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"prod() received an invalid combination of arguments - got "
+                            f"({type(dim).__name__}), but expected one of:")
+        n = canon_dim(int(dim), d.ndim)
+        data = d.prod(axis=n, keepdims=keepdim, dtype=acc) if d.ndim else d.astype(acc or d.dtype)
+        out = record(as_array(data), ProdBackward1, (input,), saved=(input,), save_output=True,
+                     extra={"dim": shown_dim(dim), "keepdim": keepdim, "_n": n})
+    return _cast_back(out, input) if dtype is not None else out
+
+
+# ---------------------------------------------------------------------------
+# max / min (values, or (values, indices) along a dim) / amax / amin / argmax / argmin
+# ---------------------------------------------------------------------------
+
+
+class _ReturnType(tuple):
+    """``(values, indices)``, printed as ``torch.return_types.max(values=..., indices=...)``."""
+    __slots__ = ()
+    _kind = ""
+
+    def __new__(cls, values: Tensor, indices: Tensor) -> "_ReturnType":
+        return tuple.__new__(cls, (values, indices))
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._kind}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (type(self), (self[0], self[1]))
+
+
+def _return_type(kind: str) -> type:
+    cls = type(kind, (_ReturnType,), {"__slots__": (), "_kind": kind,
+                                       "__module__": "autograd_nb.return_types"})
+    return cls
+
+
+return_types = types.SimpleNamespace(max=_return_type("max"), min=_return_type("min"))
+
+
+def _tie_mask(x: Any, best: Any) -> Any:
+    """Where ``x`` equals the extreme value (NaN counts as equal to a NaN result)."""
+    xp = _xp(x)
+    return (x == best) | (xp.isnan(x) & xp.isnan(best))
+
+
+class MaxBackward1(OpNode):
+    """out = the largest element. Tied elements share the gradient evenly."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        mask = _tie_mask(x._data, r._data)
+        return _const(mask.astype(x._data.dtype)) * (g / int(mask.sum()))
+
+
+class MinBackward1(MaxBackward1):
+    __slots__ = ()
+
+
+class MaxBackward0(OpNode):
+    """values = x.max(dim): the gradient goes to the one element each index points at."""
+    __slots__ = ()
+    saved_names = ("indices",)
+
+    def backward(self, g, _g_indices=None):
+        ex = self.extra
+        shape = ex["self_sym_sizes"]
+        if not shape:
+            return g
+        n, keep = ex["_n"], ex["keepdim"]
+        idx = self._saved[0].unpack()._data
+        if not keep:
+            idx = _xp(idx).expand_dims(idx, n)
+        along = _xp(idx).arange(shape[n]).reshape([-1 if i == n else 1 for i in range(len(shape))])
+        from .compare import where
+        return where(_const(along == idx), _back(g, (n,), keep), 0.0)
+
+
+class MinBackward0(MaxBackward0):
+    __slots__ = ()
+
+
+def _bad_args(fn: str, *args: Any, **kwargs: Any) -> TypeError:
+    got = [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    tail = ", " if kwargs else ""
+    return TypeError(f"{fn}() received an invalid combination of arguments - got "
+                     f"({', '.join(got)}{tail}), but expected one of:")
+
+
+def _extreme(fn: str, input: Tensor, dim: Any, keepdim: Any, other: Any) -> Any:
+    """Shared body of ``max`` and ``min``: the three forms PyTorch accepts."""
+    from . import pointwise
+    if other is not None or isinstance(dim, Tensor):
+        return getattr(pointwise, "maximum" if fn == "max" else "minimum")(
+            input, dim if other is None else other)
+    if dim is None:
+        if keepdim is not _UNSET:
+            raise _bad_args(fn, keepdim=keepdim)
+        return _extreme_all(fn, input)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise _bad_args(fn, dim)
+    return _extreme_dim(fn, input, int(dim), bool(keepdim) if keepdim is not _UNSET else False)
+
+
+def _extreme_all(fn: str, input: Tensor) -> Tensor:
+    d = input._data
+    if d.size == 0:
+        raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    data = d.max() if fn == "max" else d.min()
+    node = MaxBackward1 if fn == "max" else MinBackward1
+    return record(as_array(data), node, (input,), saved=(input,), save_output=True)
+
+
+def _extreme_dim(fn: str, input: Tensor, dim: int, keepdim: bool) -> Any:
+    d = input._data
+    xp = _xp(d)
+    n = canon_dim(dim, d.ndim)
+    if d.ndim == 0:
+        idx, vals = xp.zeros((), np.int64), d.copy()
+    else:
+        if d.shape[n] == 0:
+            raise IndexError(f"{fn}(): Expected reduction dim {n} to have non-zero size.")
+        pick = xp.argmax if fn == "max" else xp.argmin      # first NaN wins, like PyTorch
+        idx = pick(d, axis=n, keepdims=True)
+        vals = xp.take_along_axis(d, idx, axis=n)
+        if not keepdim:
+            idx, vals = idx.squeeze(n), vals.squeeze(n)
+    indices = Tensor._wrap(as_array(idx.astype(np.int64, copy=False)))
+    node = MaxBackward0 if fn == "max" else MinBackward0
+    values = record_multi((vals, idx), node, (input,), saved=(indices,),
+                          extra={"dim": shown_dim(dim), "keepdim": keepdim,
+                                 "self_sym_sizes": d.shape, "_n": n},
+                          differentiable=(True, False))[0]
+    return getattr(return_types, fn)(values, indices)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = None) -> Any:
+    """The largest element; along ``dim``, the pair ``(values, indices)``; with a tensor, ``maximum``.
+
+    ``x.max()`` shares the gradient among tied elements; ``x.max(dim)`` sends it to
+    the element its index points at.
+    """
+    return _extreme("max", input, dim, keepdim, other)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = None) -> Any:
+    """The smallest element; along ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
+    return _extreme("min", input, dim, keepdim, other)
+
+
+class AmaxBackward0(OpNode):
+    """out = amax(x, dim): tied maxima share the gradient evenly."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        ex = self.extra
+        dims, keep = ex["_dims"], ex["keepdim"]
+        mask = x._data == _back(r, dims, keep)._data
+        count = mask.sum(axis=dims, keepdims=True).astype(x._data.dtype)
+        return (_back(g, dims, keep) / _const(count)) * _const(mask.astype(x._data.dtype))
+
+
+class AminBackward0(AmaxBackward0):
+    __slots__ = ()
+
+
+def _amax_like(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    d = input._data
     dims = dims_of(dim, d.ndim)
-    return record(as_array(d.mean(axis=dims, keepdims=keepdim)), MeanBackward1, (input,),
-                  extra=(d.shape, dims, keepdim))
+    if d.size == 0:
+        if not isinstance(dim, (int, np.integer)) and not len(dim):
+            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        for k in dims:
+            if d.shape[k] == 0:
+                raise IndexError(f"{fn}(): Expected reduction dim {k} to have non-zero size.")
+    data = d.max(axis=dims, keepdims=keepdim) if fn == "amax" else d.min(axis=dims, keepdims=keepdim)
+    node = AmaxBackward0 if fn == "amax" else AminBackward0
+    return record(as_array(data), node, (input,), saved=(input,), save_output=True,
+                  extra={"dim": shown_dims(dim),
+                         "keepdim": keepdim, "_dims": dims})
 
 
-register("sum")(sum)
-register("mean")(mean)
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """Largest value over ``dim`` (an int or tuple; all dims by default). No indices."""
+    return _amax_like("amax", input, dim, keepdim)
 
-EXPORTS = ["sum", "mean"]
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """Smallest value over ``dim`` (an int or tuple; all dims by default). No indices."""
+    return _amax_like("amin", input, dim, keepdim)
+
+
+def _arg(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    d = input._data
+    xp = _xp(d)
+    if d.dtype.kind == "b":
+        raise RuntimeError(f"{fn}(): does not support bool input")
+    pick = xp.argmax if fn == "argmax" else xp.argmin
+    if dim is None:
+        if d.size == 0:
+            raise IndexError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0.")
+        idx = xp.asarray(pick(d))
+        if keepdim:
+            idx = idx.reshape((1,) * d.ndim)
+    else:
+        n = canon_dim(int(dim), d.ndim)
+        if d.ndim == 0:
+            idx = xp.zeros((), np.int64)
+        else:
+            if d.shape[n] == 0:
+                raise IndexError(f"{fn}(): Expected reduction dim {n} to have non-zero size.")
+            idx = pick(d, axis=n, keepdims=keepdim)
+    return Tensor._wrap(as_array(idx.astype(np.int64, copy=False)))
+
+
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor, or along ``dim``). No gradient."""
+    return _arg("argmax", input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor, or along ``dim``). No gradient."""
+    return _arg("argmin", input, dim, keepdim)
+
+
+# ---------------------------------------------------------------------------
+# var / std
+# ---------------------------------------------------------------------------
+
+
+def _var_grad(g: Tensor, x: Tensor, dims: tuple, dof: float) -> Tensor:
+    """d var / d x = 2 (x - mean) / (N - correction), times the incoming gradient."""
+    factor = 2.0 / dof if dof else float("inf")
+    return g * (x - x.mean(dims, keepdim=True)) * factor
+
+
+class VarBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+    _saved_dim = _Shown("dim")
+    _saved_correction = _Shown("correction")
+    _saved_keepdim = _Shown("keepdim")
+
+    def backward(self, g):
+        ex = self.extra
+        return _var_grad(_back(g, ex["_dims"], ex["keepdim"]), self._saved[0].unpack(),
+                         ex["_dims"], ex["_dof"])
+
+
+class StdBackward0(VarBackward0):
+    """std = sqrt(var): d std = d var / (2 std), taken as 0 where std is 0."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        ex = self.extra
+        dims, keep = ex["_dims"], ex["keepdim"]
+        r = _back(r, dims, keep)
+        from .compare import where
+        gv = where(_const(r._data == 0), 0.0, _back(g, dims, keep) / (r * 2))
+        return _var_grad(gv, x, dims, ex["_dof"])
+
+
+def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+              correction: Any) -> Tensor:
+    if isinstance(dim, bool):                        # var(True): the old ``unbiased`` form
+        dim, unbiased = _UNSET, dim
+    d = input._data
+    if d.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    # what grad_fn._saved_correction shows follows the overload PyTorch picked
+    if correction is not _UNSET and correction is not None:
+        shown = c = correction
+    elif unbiased is not _UNSET:
+        shown = c = 1 if unbiased else 0
+    elif dim is not _UNSET:
+        shown = c = 1
+    else:
+        shown, c = None, 1
+    dim = None if dim is _UNSET else dim
+    dims = dims_of(dim, d.ndim)
+    n = _numel(d.shape, dims)
+    dof = _py.max(0, n - c)
+    if dof <= 0:
+        warnings.warn(
+            "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel). (Triggered internally at "
+            "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)", UserWarning,
+            stacklevel=3)
+    dev = d - d.sum(axis=dims, keepdims=True) / (n or np.nan)
+    data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
+    if fn == "std":
+        data = _xp(d).sqrt(data)
+    node = StdBackward0 if fn == "std" else VarBackward0
+    return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), saved=(input,),
+                  save_output=fn == "std",
+                  extra={"dim": None if dim is None else shown_dims(dim),
+                         "keepdim": keepdim, "correction": shown, "_dims": dims,
+                         "_dof": n - c})
+
+
+def var(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
+        correction: Any = _UNSET) -> Tensor:
+    """Variance: mean squared distance from the mean, divided by ``N - correction``.
+
+    ``correction=1`` (the default, Bessel's correction) gives the unbiased estimate;
+    ``unbiased=False`` is ``correction=0``.
+    """
+    return _var_like("var", input, dim, unbiased, keepdim, correction)
+
+
+def std(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
+        correction: Any = _UNSET) -> Tensor:
+    """Standard deviation: the square root of ``var`` (same arguments)."""
+    return _var_like("std", input, dim, unbiased, keepdim, correction)
+
+
+# ---------------------------------------------------------------------------
+# norm (vector p-norms)
+# ---------------------------------------------------------------------------
+
+
+class LinalgVectorNormBackward0(OpNode):
+    """Gradient of ``(sum |x|^p)^(1/p)``; 0 where the norm is 0 (as PyTorch)."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+    _saved_dim = _Shown("dim")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        ex = self.extra
+        p, dims, keep = float(ex["ord"]), ex["_dims"], ex["keepdim"]
+        g, r = _back(g, dims, keep), _back(r, dims, keep)
+        xd, rd = x._data, r._data
+        if p == 0:
+            return None
+        if p == 1:
+            return x.sign() * g
+        from .compare import where
+        zero_norm = _const(rd == 0)
+        if p == 2:
+            return g * where(zero_norm, 0.0, x / r)
+        if p in (float("inf"), float("-inf")):
+            ax = _xp(xd).abs(xd)
+            mask = (ax == rd) | _xp(xd).isnan(ax)
+            count = mask.sum(axis=dims, keepdims=True).astype(xd.dtype)
+            return x.sign() * ((g / _const(count)) * _const(mask.astype(xd.dtype)))
+        if p < 1:
+            scaled = x.sign() * where(_const(xd == 0), 0.0, x.abs() ** (p - 1))
+            return scaled * g * r ** (1 - p)
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * where(zero_norm, 0.0, g / r ** (p - 1))
+
+
+def _vector_norm(d: Any, p: float, dims: tuple, keepdim: bool) -> Any:
+    xp = _xp(d)
+    a = xp.abs(d)
+    if p == 2:
+        return xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+    if p == 1:
+        return a.sum(axis=dims, keepdims=keepdim)
+    if p in (float("inf"), float("-inf")):
+        if d.size == 0:
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                               "because the operation does not have an identity")
+        return a.max(axis=dims, keepdims=keepdim) if p > 0 else a.min(axis=dims, keepdims=keepdim)
+    if p == 0:
+        return (a != 0).sum(axis=dims, keepdims=keepdim).astype(d.dtype)
+    return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
+         dtype: Any = None) -> Tensor:
+    """The vector p-norm of all elements, or along ``dim``: ``(sum |x|^p)^(1/p)``.
+
+    ``p=2`` (the default, also ``'fro'``) is the Euclidean length; ``p=1`` the sum of
+    absolute values; ``p=inf`` the largest absolute value.
+    """
+    if isinstance(p, str):
+        if p != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if dim is not None and not isinstance(dim, int) and len(dim) > 2:
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               + " ".join(str(k) for k in dim))
+        p = 2
+    d = input._data
+    if dtype is not None:
+        d = d.astype(dtype.np)
+    if d.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_WORDS[d.dtype.name]}")
+    dims = dims_of(dim, d.ndim)
+    data = _vector_norm(d, float(p), dims, keepdim)
+    res = record(as_array(data), LinalgVectorNormBackward0, (input,), saved=(input,),
+                 save_output=True,
+                 extra={"ord": p, "keepdim": keepdim, "_dims": dims,
+                        "dim": None if dim is None else shown_dims(dim)})
+    return _cast_back(res, input) if dtype is not None else res
+
+
+# ---------------------------------------------------------------------------
+# logsumexp / softmax / log_softmax
+# ---------------------------------------------------------------------------
+
+
+def _shifted(d: Any, axis: Any) -> tuple[Any, Any]:
+    """``d - m`` with ``m`` the (finite) maximum along ``axis``: exp() cannot overflow."""
+    xp = _xp(d)
+    if d.size == 0:
+        return d, xp.zeros(tuple(1 if i in axis else s for i, s in enumerate(d.shape)), d.dtype)
+    m = d.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0).astype(d.dtype)
+    return d - m, m
+
+
+def _floating(d: Any) -> Any:
+    return d if d.dtype.kind == "f" else d.astype(B.get_default_dtype().np)
+
+
+class LogsumexpBackward0(OpNode):
+    """out = log(sum(exp(x))) -> d out / d x = exp(x - out) (the softmax)."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g):
+        x, r = (s.unpack() for s in self._saved)
+        ex = self.extra
+        dims, keep = ex["_dims"], ex["keepdim"]
+        return _back(g, dims, keep) * (x - _back(r, dims, keep)).exp()
+
+
+def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` along ``dim``, computed without overflow (max subtracted first)."""
+    _need_dim("logsumexp", dim)
+    d = _floating(input._data)
+    dims = dims_of(dim, d.ndim)
+    z, m = _shifted(d, dims)
+    xp = _xp(d)
+    data = xp.log(xp.exp(z).sum(axis=dims, keepdims=True)) + m
+    if not keepdim:
+        data = data.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
+    return record(as_array(data), LogsumexpBackward0, (input,), saved=(input,), save_output=True,
+                  extra={"dim": shown_dims(dim),
+                         "keepdim": keepdim, "_dims": dims})
+
+
+class SoftmaxBackward0(OpNode):
+    """y = softmax(x): dx = y * (g - sum(g * y)) along dim."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        y = self._saved[0].unpack()
+        n = self.extra["_n"]
+        return y * (g - (g * y).sum(n, keepdim=True))
+
+
+class LogSoftmaxBackward0(OpNode):
+    """y = log_softmax(x): dx = g - softmax(x) * sum(g) along dim."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        y = self._saved[0].unpack()
+        n = self.extra["_n"]
+        return g - y.exp() * g.sum(n, keepdim=True)
+
+
+def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
+    _need_dim(kind, dim)
+    if dtype is not None:
+        input = input.to(dtype)
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    if d.dtype.kind != "f":
+        where = "lastdim_kernel_impl" if n == d.ndim - 1 or d.ndim == 0 else "kernel_impl"
+        raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{_WORDS[d.dtype.name]}\'')
+    xp = _xp(d)
+    axis = (n,) if d.ndim else ()
+    z, _ = _shifted(d, axis)
+    e = xp.exp(z)
+    if kind == "softmax":
+        data, node = e / e.sum(axis=axis, keepdims=True), SoftmaxBackward0
+    else:
+        data, node = z - xp.log(e.sum(axis=axis, keepdims=True)), LogSoftmaxBackward0
+    return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), save_output=True,
+                  extra={"dim": shown_dim(dim), "_n": n})
+
+
+def softmax(input: Tensor, dim: int = _UNSET, dtype: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``: positive, and each slice sums to 1."""
+    return _softmax_like("softmax", input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int = _UNSET, dtype: Any = None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, computed stably as ``x - logsumexp(x)``."""
+    return _softmax_like("log_softmax", input, dim, dtype)
+
+
+# ---------------------------------------------------------------------------
+# cumsum
+# ---------------------------------------------------------------------------
+
+
+class CumsumBackward0(OpNode):
+    """out_i = x_1 + ... + x_i -> x_i receives the gradients of out_i, ..., out_n:
+    a cumulative sum taken from the other end (flip, cumsum, flip)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        n = self.extra["_n"]
+        if not g._data.ndim:
+            return g
+        from .joins import flip
+        return flip(flip(g, (n,)).cumsum(n), (n,))
+
+
+def cumsum(input: Tensor, dim: int = _UNSET, *, dtype: Any = None) -> Tensor:
+    """Running sum along ``dim`` (integer and bool tensors give int64)."""
+    _need_dim("cumsum", dim)
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    acc = _acc_dtype(d, dtype)
+    data = _xp(d).cumsum(d, axis=n, dtype=acc) if d.ndim else d.astype(acc or d.dtype)
+    out = record(as_array(data), CumsumBackward0, (input,),
+                 extra={"dim": shown_dim(dim), "_n": n})
+    return _cast_back(out, input) if dtype is not None else out
+
+
+# ---------------------------------------------------------------------------
+
+for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+              "norm", "logsumexp", "softmax", "log_softmax", "cumsum"):
+    register(_name)(globals()[_name])
+
+EXPORTS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+           "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]

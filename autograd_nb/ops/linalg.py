@@ -1,0 +1,455 @@
+"""Matrix products: ``dot``, ``mv``, ``mm``, ``bmm``, ``addmm``, ``outer`` and ``matmul`` (``@``).
+
+The four kernels each have their own node:
+
+=========  ==================  =========================================================
+op         result              gradients (g: incoming gradient)
+=========  ==================  =========================================================
+dot(a, b)  sum(a * b)          da = g * b,           db = g * a
+mv(A, v)   A v                 dA = outer(g, v),     dv = A^T g
+mm(A, B)   A B                 dA = g B^T,           dB = A^T g
+bmm(A, B)  A[i] B[i] per i     dA[i] = g[i] B[i]^T,  dB[i] = A[i]^T g[i]
+=========  ==================  =========================================================
+
+``matmul`` (the ``@`` operator) owns no node. It picks a kernel from the ranks of its
+operands and reshapes around it with ordinary view ops, exactly as PyTorch does, so
+``(x @ w).grad_fn`` shows the same little graph PyTorch shows (``UnsafeViewBackward0``
+over ``MmBackward0`` over ``ViewBackward0`` for a batch of rows times a matrix...).
+The gradient of the reshapes is a reshape back, so nothing else is needed.
+
+Unlike element-wise ops, the products never promote: both operands must already have
+the same dtype (``float32 @ float64`` is an error, as in PyTorch).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._core import OpNode, device_mismatch, note_broadcast, record, register
+from . import views as _views
+from .views import UnsafeViewBackward0, ViewBackward0, _make_view
+
+# PyTorch's two ways of naming a dtype in these errors
+_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+        "bool": "bool"}
+
+
+def _w(a: Any) -> str:
+    return _WORD[a.dtype.name]
+
+
+def _need_tensor(fn: str, name: str, pos: int, x: Any) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _same_device(a: Any, b: Any) -> None:
+    if type(a) is not type(b):
+        raise device_mismatch(a, b)
+
+
+def _no_bool(d: Any, kernel: str) -> None:
+    if d.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _geometry(d: Any) -> tuple[tuple, tuple]:
+    """Sizes and strides (in elements) of an array, as ``_saved_*_sym_sizes/strides`` show."""
+    return d.shape, tuple(s // d.itemsize for s in d.strides)
+
+
+def _mm_shapes_error(a: Any, b: Any) -> RuntimeError:
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+                        f"{b.shape[0]}x{b.shape[1]})")
+
+
+# ---------------------------------------------------------------------------
+# the kernels
+# ---------------------------------------------------------------------------
+
+
+class DotBackward0(OpNode):
+    """out = sum_i a_i b_i  ->  da = g * b, db = g * a."""
+    __slots__ = ()
+    saved_names = ("self", "tensor")
+
+    def backward(self, g):
+        a, b = self._saved
+        return (None if b is None else g * b.unpack(),
+                None if a is None else g * a.unpack())
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length and dtype."""
+    _need_tensor("dot", "input", 1, input)
+    _need_tensor("dot", "tensor", 2, tensor)
+    a, b = input._data, tensor._data
+    _same_device(a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_w(a)} and "
+                           f"{_w(b)}")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
+            f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
+    _no_bool(a, "dot")
+    return record(np.asarray(a @ b), DotBackward0, (input, tensor),
+                  saved=(input if tensor._requires_grad else None,
+                         tensor if input._requires_grad else None))
+
+
+class MvBackward0(OpNode):
+    """out = A v  ->  dA = outer(g, v), dv = A^T g."""
+    __slots__ = ()
+    saved_names = ("self", "vec")
+
+    def backward(self, g):
+        a, v = self._saved
+        return (None if v is None else outer(g, v.unpack()),
+                None if a is None else mv(a.unpack().t(), g))
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix (n x m) times vector (m): a vector (n)."""
+    _need_tensor("mv", "input", 1, input)
+    _need_tensor("mv", "vec", 2, vec)
+    a, v = input._data, vec._data
+    _same_device(a, v)
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+                           f"vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_w(v)}, {_w(a)}, "
+                           f"and {_w(v)}")
+    _no_bool(a, "addmv_impl_cpu")
+    return record(a @ v, MvBackward0, (input, vec),
+                  saved=(input if vec._requires_grad else None,
+                         vec if input._requires_grad else None))
+
+
+class MmBackward0(OpNode):
+    """out = A B  ->  dA = g B^T, dB = A^T g."""
+    __slots__ = ()
+    saved_names = ("self", "mat2")
+
+    def backward(self, g):
+        a, b = self._saved
+        return (None if b is None else mm(g, b.unpack().t()),
+                None if a is None else mm(a.unpack().t(), g))
+
+    def _extra_saved(self, name):
+        (ss, st), (ms, mt) = self.extra
+        return {"self_sym_sizes": ss, "self_sym_strides": st,
+                "mat2_sym_sizes": ms, "mat2_sym_strides": mt}.get(name)
+
+
+def _check_mm(a: Any, b: Any) -> None:
+    if a.shape[1] != b.shape[0]:
+        raise _mm_shapes_error(a, b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP[a.dtype.name]} "
+                           f"!= {_CPP[b.dtype.name]}")
+    _no_bool(a, "addmm_impl_cpu_")
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Matrix (n x m) times matrix (m x p): a matrix (n x p)."""
+    _need_tensor("mm", "input", 1, input)
+    _need_tensor("mm", "mat2", 2, mat2)
+    a, b = input._data, mat2._data
+    _same_device(a, b)
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _check_mm(a, b)
+    return record(a @ b, MmBackward0, (input, mat2),
+                  saved=(input if mat2._requires_grad else None,
+                         mat2 if input._requires_grad else None),
+                  extra=(_geometry(a), _geometry(b)))
+
+
+class BmmBackward0(OpNode):
+    """out[i] = A[i] B[i]  ->  dA = g B^T, dB = A^T g, batch by batch."""
+    __slots__ = ()
+    saved_names = ("self", "mat2")
+
+    def backward(self, g):
+        a, b = self._saved
+        return (None if b is None else bmm(g, b.unpack().transpose(1, 2)),
+                None if a is None else bmm(a.unpack().transpose(1, 2), g))
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """A batch of matrix products: (b x n x m) times (b x m x p) gives (b x n x p)."""
+    _need_tensor("bmm", "input", 1, input)
+    _need_tensor("bmm", "mat2", 2, mat2)
+    a, b = input._data, mat2._data
+    _same_device(a, b)
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_w(a)} but found {_w(b)}")
+    _no_bool(a, "bmm")
+    return record(a @ b, BmmBackward0, (input, mat2),
+                  saved=(input if mat2._requires_grad else None,
+                         mat2 if input._requires_grad else None))
+
+
+class AddmmBackward0(OpNode):
+    """out = beta * input + alpha * (mat1 @ mat2).
+
+    d input = beta * g (summed back to the input's shape: a bias row broadcast over
+    the batch gets the sum over the batch), d mat1 = alpha * g mat2^T,
+    d mat2 = alpha * mat1^T g.
+    """
+    __slots__ = ()
+    saved_names = ("mat1", "mat2")
+
+    def backward(self, g):
+        m1, m2 = self._saved
+        alpha, beta = self.extra["alpha"], self.extra["beta"]
+        ga = g if alpha == 1 else g * alpha
+        return (g if beta == 1 else g * beta,
+                None if m2 is None else mm(ga, m2.unpack().t()),
+                None if m1 is None else mm(m1.unpack().t(), ga))
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape.
+
+    What ``nn.Linear`` computes for a batch of rows: ``addmm(bias, x, weight.t())``.
+    """
+    for i, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2))):
+        _need_tensor("addmm", name, i + 1, t)
+    s, a, b = input._data, mat1._data, mat2._data
+    _same_device(s, a)
+    _same_device(a, b)
+    for name, d in (("mat1", a), ("mat2", b)):
+        if d.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {d.ndim}-D tensor")
+    if s.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_w(s)} and {_w(b)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_w(a)} and {_w(b)}")
+    if a.shape[1] != b.shape[0]:
+        raise _mm_shapes_error(a, b)
+    _no_bool(a, "addmm_impl_cpu_")
+    target = (a.shape[0], b.shape[1])
+    Tensor._wrap(s).expand(target)                  # PyTorch's error if input does not fit
+    prod = a @ b
+    if alpha != 1:
+        prod = prod * alpha
+    data = prod if beta == 0 else prod + (s if beta == 1 else s * beta)
+    res = record(data.astype(a.dtype, copy=False), AddmmBackward0, (input, mat1, mat2),
+                 saved=(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None),
+                 extra={"alpha": alpha, "beta": beta,
+                        "mat1_sym_sizes": a.shape, "mat1_sym_strides": _geometry(a)[1],
+                        "mat2_sym_sizes": b.shape, "mat2_sym_strides": _geometry(b)[1]})
+    if s.shape != target:
+        note_broadcast(res, input, None, None)
+    return res
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """Outer product of two vectors: ``out[i, j] = input[i] * vec2[j]``.
+
+    Built as PyTorch builds it: a column view of ``input`` times ``vec2``, broadcast.
+    """
+    _need_tensor("outer", "input", 1, input)
+    _need_tensor("outer", "vec2", 2, vec2)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    return input.reshape(input._data.shape[0], 1) * vec2
+
+
+# ---------------------------------------------------------------------------
+# matmul: choose a kernel, reshape around it (PyTorch's structure, step by step)
+# ---------------------------------------------------------------------------
+
+
+class ReshapeAliasBackward0(ViewBackward0):
+    """A reshape that could be a view of a non-contiguous tensor (PyTorch's ``_reshape_alias``)."""
+    __slots__ = ()
+
+
+def _reshape(t: Tensor, shape: tuple) -> Tensor:
+    """``reshape`` as PyTorch records it: a view when the tensor is contiguous, an alias
+    view when the strides allow one anyway, otherwise a copy (``CloneBackward0``) seen
+    through ``UnsafeViewBackward0``."""
+    d = t._data
+    if d.flags.c_contiguous:
+        return t.view(shape)
+    try:
+        data = d.reshape(shape, copy=False) if type(d) is np.ndarray else None
+    except ValueError:
+        data = None
+    if data is None:
+        return _unsafe_view(t.clone(), shape)
+    out = record(data, ReshapeAliasBackward0, (t,), extra=d.shape)
+    return _make_view(t, out, lambda x: _reshape(x, shape))
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """Reshape a fresh intermediate result: no view bookkeeping (PyTorch's ``_unsafe_view``)."""
+    return record(t._data.reshape(shape), UnsafeViewBackward0, (t,), extra=t._data.shape)
+
+
+class SqueezeBackward4(_views.SqueezeBackward4):
+    """PyTorch's in-place ``squeeze_(0)`` of a fresh (1, p) product: it also shows ``_saved_dim``."""
+    __slots__ = ()
+
+    def _extra_saved(self, name):
+        return 0 if name == "dim" else super()._extra_saved(name)
+
+
+def _squeeze_first(t: Tensor) -> Tensor:
+    """Drop the leading 1 of a fresh (1, p) result (not a view: nothing else sees the product)."""
+    return record(t._data.reshape(t._data.shape[1:]), SqueezeBackward4, (t,), extra=t._data.shape)
+
+
+def _broadcast_batch(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i, (sa, sb) in enumerate(zip(a, b)):
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                               f"at non-singleton dimension {i}")
+    return tuple(sb if sa == 1 else sa for sa, sb in zip(a, b))
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """Can the batch of the larger operand be folded into rows (one ``mm``/``mv``)?
+
+    PyTorch folds when the smaller operand (at most 2-D) needs a gradient -- its
+    gradient is then one small matrix instead of a batch of them -- or when folding
+    needs no copy.
+    """
+    a_larger = a._data.ndim >= b._data.ndim
+    big = a._data if a_larger else b._data.swapaxes(-1, -2)
+    small = b if a_larger else a
+    if not (big.ndim >= 3 and small._data.ndim <= 2):
+        return False
+    if small._requires_grad:
+        return True
+    if a._data.ndim == 2:
+        return False
+    if big.size == 0:
+        return True
+    st, sh = big.strides, big.shape
+    return all(st[i] == st[i + 1] * sh[i + 1] for i in range(big.ndim - 2))
+
+
+def _fold(a: Tensor, b: Tensor) -> Tensor:
+    """(..., n, m) @ (m, p) as one (N, m) @ (m, p) product; 2-D/1-D @ N-D via transposes."""
+    transpose = b._data.ndim > a._data.ndim
+    t1 = b.mT if transpose else a
+    t2 = (a.t() if a._data.ndim == 2 else a) if transpose else b
+    sizes = t1._data.shape
+    out_shape = sizes[:-1]
+    rows = int(np.prod(out_shape, dtype=np.int64))
+    folded = _reshape(t1, (rows, sizes[-1]))
+    if t2._data.ndim == 2:
+        out = _unsafe_view(mm(folded, t2), out_shape + (t2._data.shape[1],))
+        return out.mT.contiguous() if transpose else out
+    return _unsafe_view(mv(folded, t2), out_shape)
+
+
+def _batched(a: Tensor, b: Tensor) -> Tensor:
+    """Broadcast the batch dims, flatten them into one, and use ``bmm``."""
+    da, db = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    n, m1 = (sa[-2] if da > 1 else 1), sa[-1]
+    m2, p = (sb[-2] if db > 1 else sb[0]), (sb[-1] if db > 1 else 1)
+    batch = _broadcast_batch(sa[:max(da - 2, 0)], sb[:max(db - 2, 0)])
+    nb = int(np.prod(batch, dtype=np.int64))
+    a3 = _reshape(a.expand(batch + (n, m1)), (nb, n, m1))
+    if db == 1:
+        b3 = _reshape(b.expand(batch + (m2,)), (nb, m2)).unsqueeze(2)
+    else:
+        b3 = _reshape(b.expand(batch + (m2, p)), (nb, m2, p))
+    out = bmm(a3, b3)
+    if db == 1:
+        out = out.squeeze(-1)
+    return _unsafe_view(out, batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ()))
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """The matrix product ``input @ other`` for operands of any rank >= 1.
+
+    * 1-D @ 1-D: ``dot``;  2-D @ 1-D: ``mv``;  2-D @ 2-D: ``mm``;
+    * 1-D @ 2-D: the vector becomes a 1-row matrix, then ``mm``, then the row is dropped;
+    * N-D: leading dims are batch dims and broadcast; a batch times a matrix is folded
+      into one ``mm``, anything else goes through ``bmm``.
+    """
+    _need_tensor("matmul", "input", 1, input)
+    _need_tensor("matmul", "other", 2, other)
+    da, db = input._data.ndim, other._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and "
+                           f"{db}D")
+    if da == 1 and db == 1:
+        return dot(input, other)
+    if da == 2 and db == 1:
+        return mv(input, other)
+    if da == 1 and db == 2:
+        return _squeeze_first(mm(input.unsqueeze(0), other))
+    if da == 2 and db == 2:
+        return mm(input, other)
+    if da == 3 and db == 3:                         # a batch of one: drop it and fold
+        na, nb = input._data.shape[0], other._data.shape[0]
+        if na == 1 and nb != 1 and input._requires_grad:
+            return matmul(input.squeeze(0), other)
+        if nb == 1 and na != 1 and other._requires_grad:
+            return matmul(input, other.squeeze(0))
+    if _should_fold(input, other):
+        return _fold(input, other)
+    return _batched(input, other)
+
+
+def _matmul_op(self: Tensor, other: Any) -> Any:
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(self, other)
+
+
+def _rmatmul_op(self: Tensor, other: Any) -> Any:
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(other, self)
+
+
+def _matmul_method(self: Tensor, other: Any) -> Tensor:
+    _need_tensor("matmul", "other", 1, other)
+    return matmul(self, other)
+
+
+register("matmul")(_matmul_method)
+register("__matmul__")(_matmul_op)
+register("__rmatmul__")(_rmatmul_op)
+register("mm")(mm)
+register("mv")(mv)
+register("dot")(dot)
+register("bmm")(bmm)
+register("outer", "ger")(outer)
+register("addmm")(addmm)
+
+ger = outer
+EXPORTS = ["matmul", "mm", "mv", "dot", "bmm", "addmm", "outer", "ger"]
