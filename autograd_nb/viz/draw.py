@@ -8,8 +8,10 @@ was called: run backward and draw again to see the freed buffers and the grads.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .dot import graph_to_dot
 from .model import Graph
@@ -18,6 +20,19 @@ from .snapshot import build, caller_namespace
 from .svg import default_prefix, to_svg
 
 __all__ = ["Drawing", "draw", "to_dot", "graph_of"]
+
+
+@contextlib.contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while thousands of small records are made
+    (it would rescan the whole heap, graph included, many times); resume after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Drawing:
@@ -31,7 +46,9 @@ class Drawing:
                  title: str | None = None, id_prefix: str | None = None,
                  scale: float = 1.0) -> None:
         self.graph = graph
-        self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels, title=title)
+        with _quiet_gc():
+            self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels,
+                                            title=title)
         self.id_prefix = id_prefix if id_prefix is not None else default_prefix(self.scene)
         self.scale = scale
         self._svg: str | None = None
@@ -39,7 +56,8 @@ class Drawing:
     @property
     def svg(self) -> str:
         if self._svg is None:
-            self._svg = to_svg(self.scene, self.id_prefix, scale=self.scale)
+            with _quiet_gc():
+                self._svg = to_svg(self.scene, self.id_prefix, scale=self.scale)
         return self._svg
 
     def _repr_svg_(self) -> str:
@@ -94,7 +112,8 @@ def graph_of(roots: tuple, names: Mapping[str, Any] | None, params: Any,
     else:
         if not roots:
             raise TypeError("draw() needs at least one tensor or grad_fn to start from")
-        graph = build(roots, names, params)
+        with _quiet_gc():
+            graph = build(roots, names, params)
     if collapse:
         graph = graph.collapse(collapse)
     return graph

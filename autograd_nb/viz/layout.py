@@ -244,6 +244,12 @@ def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
 
     def relax(L: int, which: tuple) -> None:
         row = order[L]
+        if len(row) == 1:                          # nothing to keep apart: go to the mean
+            u = row[0]
+            ns = [w for nb in which for w in nb[u]]
+            if ns:
+                x[u] = sum(x[w] for w in ns) / len(ns)
+            return
         desired = []
         for u in row:
             ns = [w for nb in which for w in nb[u]]

@@ -103,6 +103,8 @@ def text_width(text: str, size: float) -> float:
     Monospace glyphs are 0.6 em wide; East Asian wide characters take two cells.
     Both renderers use a monospace font so this estimate is what gets drawn.
     """
+    if text.isascii():
+        return len(text) * 0.6 * size
     cells = 0
     for ch in text:
         cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1

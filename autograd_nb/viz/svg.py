@@ -20,8 +20,10 @@ ARROW = 7.0            # arrow head length in pixels
 
 def _f(v: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros (stable text)."""
-    text = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    r = round(v, 2)
+    if r == int(r):
+        return str(int(r))
+    return repr(r)                       # the shortest text of a 2-decimal value
 
 
 def arrow_head(points: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
