@@ -762,7 +762,7 @@ CATALOG: list[Op] = [
     Op("t", lambda m, a: m.t(a), 1, unary(max_dims=2), family="linalg",
        bad=(lambda m: m.ones(2, 2, 2).t(),)),
     Op("t_method", lambda m, a: a.t(), 1, unary(max_dims=2), family="linalg"),
-    Op("T_property", lambda m, a: a.T, 1, unary(max_dims=2), family="linalg"),
+    Op("T_property", lambda m, a: a.T, 1, unary(min_dims=2, max_dims=2), family="linalg"),
     # --- shape -----------------------------------------------------------------------
     Op("view", lambda m, a, shape: a.view(*shape), 1, view_case(), needs=("Tensor.view",),
        family="shape", bad=(_bad_view, lambda m: m.ones(2, 3).view(-1, -1),

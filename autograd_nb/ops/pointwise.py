@@ -82,13 +82,21 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     return res
 
 
+def _is_bool(x: Any) -> bool:
+    return type(x) is bool or isinstance(x, Tensor) and x._data.dtype.kind == "b"
+
+
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
-    if isinstance(input, Tensor) and input._data.dtype.kind == "b" and isinstance(other, Tensor) \
-            and other._data.dtype.kind == "b":
+    a_bool, b_bool = _is_bool(input), _is_bool(other)
+    if a_bool and b_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead.")
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
         return record(as_array(ad - _alpha_times(bd, alpha)), RsubBackward1, (tb,), extra=alpha)
@@ -172,15 +180,15 @@ class DivBackward2(OpNode):
 
 
 def _float_operands(ad: Any, bd: Any) -> tuple[Any, Any]:
-    dflt = B.get_default_dtype().np
-    if getattr(ad, "dtype", None) is not None and ad.dtype.kind != "f" \
-            and (getattr(bd, "dtype", None) is None or bd.dtype.kind != "f"):
-        ad = ad.astype(dflt) if not isinstance(bd, float) else ad
-    if getattr(bd, "dtype", None) is not None and bd.dtype.kind != "f" \
-            and (getattr(ad, "dtype", None) is None or ad.dtype.kind != "f"):
-        bd = bd.astype(dflt)
-    if isinstance(ad, np.ndarray) and ad.dtype.kind != "f" and isinstance(bd, (int, float)):
-        ad = ad.astype(dflt)
+    """True division of integer (or bool) operands happens in the default float dtype."""
+    a_float = getattr(ad, "dtype", None) is not None and ad.dtype.kind == "f"
+    b_float = isinstance(bd, float) or getattr(bd, "dtype", None) is not None and bd.dtype.kind == "f"
+    if not a_float and not b_float:
+        dflt = B.get_default_dtype().np
+        if getattr(ad, "dtype", None) is not None:
+            ad = ad.astype(dflt)
+        if getattr(bd, "dtype", None) is not None:
+            bd = bd.astype(dflt)
     return ad, bd
 
 
@@ -347,7 +355,7 @@ class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's nod
     __slots__ = ()
 
     def backward(self, *g):
-        raise RuntimeError(f"the derivative for '{self.extra}' is not implemented.")
+        raise RuntimeError(f"derivative for aten::{self.extra} is not implemented")
 
 
 def remainder(input: Any, other: Any) -> Tensor:
@@ -366,7 +374,9 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     """``input // other`` (not differentiable)."""
     ad, bd, ta, tb = prep2(input, other)
     data = as_array(np.floor_divide(ad, bd))
-    return record(data, NotImplemented, (ta, tb), extra="floor_divide")
+    # PyTorch's NotImplemented node has an edge only for each input that requires grad
+    live = tuple(t for t in (ta, tb) if t is not None and t._requires_grad)
+    return record(data, NotImplemented, live, extra="floor_divide")
 
 
 # ---------------------------------------------------------------------------
@@ -641,6 +651,8 @@ class MinimumBackward0(MaximumBackward0):
 
 
 def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     ad, bd, ta, tb = prep2(input, other)
     res = record(as_array(getattr(_xp(ad), fn)(ad, bd)), node, (ta, tb), saved=(input, other))
     note_broadcast(res, ta, tb)
