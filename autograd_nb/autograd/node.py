@@ -93,6 +93,7 @@ class SavedTensor:
             self.node = None
             return
         if value._is_inference and not STATE.inference:
+            self.freed = True                         # holds nothing: __del__ must not count it
             raise RuntimeError(
                 "Inference tensors cannot be saved for backward. Please do not use Tensors "
                 "created in inference mode in computation tracked by autograd. To work "

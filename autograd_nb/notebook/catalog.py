@@ -168,7 +168,8 @@ CATALOG: tuple[Entry, ...] = (
         "numpy() on a GPU tensor",
         "tensor.numpy() was called on a tensor stored on {dev}.",
         "numpy arrays live in CPU memory; the copy from the GPU must be asked for.",
-        ("Copy to the CPU first: tensor.cpu().numpy() (with .detach() if it requires grad).",)),
+        ("Copy to the CPU first: tensor.cpu().numpy() (with .detach() if it requires grad).",),
+        types=(TypeError, RuntimeError)),
     Entry(
         "nonleaf_requires_grad", r"you can only change requires_grad flags of leaf variables",
         "changing requires_grad of a computed tensor",

@@ -96,7 +96,7 @@ def grads_panel(target: str, names: Sequence[str], tensors: Mapping[str, Tensor]
 
 
 def _grads_text(grads: Iterable[Any]) -> str:
-    return "(" + ", ".join("None" if g is None else collect.short_repr(g, 60) for g in grads) + ")"
+    return "[" + ", ".join("None" if g is None else collect.short_repr(g, 60) for g in grads) + "]"
 
 
 def event_line(i: int, ev: Any, labels: Mapping[Any, str],
