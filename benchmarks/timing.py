@@ -44,7 +44,7 @@ class Preset:
 
 
 PRESETS = {
-    "full": Preset("full", rounds=3, min_time=0.05, repeat=5, phase_budget=0.4, phase_max=200,
+    "full": Preset("full", rounds=3, min_time=0.02, repeat=5, phase_budget=0.25, phase_max=200,
                    depths=(10, 100, 1000, 10000, 100000), widths=(10, 100, 1000),
                    sizes=(4, 64, 1024, 16384, 262144, 1048576),
                    mlp=(784, 256, 128, 10), mlp_batch=128,
