@@ -1,0 +1,282 @@
+"""Loss functions of ``nn.functional``: argument checks, then the primitives of ``ops.nnops.loss``.
+
+``reduction`` says how the per-element losses become the result: ``'mean'``
+(default), ``'sum'``, or ``'none'`` (one loss per element/sample).
+
+``cross_entropy`` is not a primitive: it is ``nll_loss(log_softmax(x))``, which is why
+its grad_fn is ``NllLossBackward0`` with ``LogSoftmaxBackward0`` behind it. With
+class *probabilities* as target (same shape as the input) it is
+``-(log_softmax(x) * target).sum() / batch``.
+"""
+from __future__ import annotations
+
+import warnings
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+from ..ops.nnops import loss as _L
+
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+_CODES = {"none": _L.NONE, "mean": _L.MEAN, "sum": _L.SUM, "elementwise_mean": _L.MEAN}
+_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _reduction(reduction: str, size_average: bool | None = None, reduce: bool | None = None) -> int:
+    """The reduction code (0 none, 1 mean, 2 sum); the legacy flags still work, with a warning."""
+    if size_average is not None or reduce is not None:
+        keep_all = reduce is False
+        reduction = "none" if keep_all else ("sum" if size_average is False else "mean")
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    if reduction not in _CODES:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _CODES[reduction]
+
+
+def _legacy(reduction: str, size_average: bool | None, reduce: bool | None) -> str:
+    """The reduction name, with the legacy flags translated (the weighted losses use names)."""
+    if size_average is None and reduce is None:
+        return reduction
+    return ("none", "mean", "sum")[_reduction(reduction, size_average, reduce)]
+
+
+def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Expand ``a`` and ``b`` to their common shape (PyTorch's broadcast_tensors)."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if sa == sb:
+        return a, b
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    shape = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+        shape.append(max(x, y) if x != 0 and y != 0 else 0)
+    shape = tuple(shape)
+    return (a if sa == shape else a.expand(shape)), (b if sb == shape else b.expand(shape))
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def _not_differentiable(fn: str, arg: str, t: Tensor | None) -> None:
+    if t is not None and t.requires_grad and STATE.grad_enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{arg}'. "
+                           "This input cannot have requires_grad True.")
+
+
+def _weighted(errors: Tensor, weight: Tensor, input: Tensor, reduction: str) -> Tensor:
+    """The ``weight=`` form of mse/l1: weighted errors, a weighted mean divides by sum(weight)."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    out = errors * weight
+    if reduction == "none":
+        return out
+    if reduction == "sum":
+        return out.sum()
+    if reduction == "mean":
+        return out.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def _l1(a: Tensor, b: Tensor, code: int) -> Tensor:
+    err = (a - b).abs()
+    return err if code == _L.NONE else (err.sum() if code == _L.SUM else err.mean())
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error ``(x - t)^2`` (grad_fn ``MseLossBackward0``)."""
+    _warn_size(input, target)
+    code = _reduction(reduction, size_average, reduce) if weight is None else None
+    a, b = _broadcast_pair(input, target)
+    if weight is not None:
+        return _weighted((a - b) ** 2, weight, input, _legacy(reduction, size_average, reduce))
+    return _L.mse_loss(a, b, code)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``|x - t|`` (composite: sub, abs, mean)."""
+    _warn_size(input, target)
+    code = _reduction(reduction, size_average, reduce) if weight is None else None
+    a, b = _broadcast_pair(input, target)
+    if weight is not None:
+        return _weighted((a - b).abs(), weight, input, _legacy(reduction, size_average, reduce))
+    return _l1(a, b, code)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Huber-like loss: quadratic for ``|x - t| < beta``, linear beyond (``beta=0`` is L1)."""
+    _warn_size(input, target)
+    code = _reduction(reduction, size_average, reduce)
+    a, b = _broadcast_pair(input, target)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return _l1(a, b, code)
+    return _L.smooth_l1_loss(a, b, code, beta)
+
+
+# ---------------------------------------------------------------------------
+# negative log likelihood and cross entropy
+# ---------------------------------------------------------------------------
+
+
+def _check_class_weight(weight: Tensor | None, classes: int) -> None:
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+
+
+def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ignore_index: int) -> Tensor:
+    """NLL for any input rank: (C), (N, C), (N, C, H, W), other ranks folded to 4-d."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    if input.ndim <= 2 and target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 4 and target.ndim != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
+                           f"dimension: {target.ndim}")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_WORD[target.dtype.name]}")
+    _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
+    _not_differentiable("nll_loss_forward", "weight", weight)
+    if input.ndim <= 2:
+        return _L.nll_loss(input, target, weight, code, ignore_index)
+    if input.ndim == 4:
+        if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+        return _L.nll_loss(input, target, weight, code, ignore_index, _L.NllLoss2DBackward0)
+    n, c = input.shape[:2]
+    out_size = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {list(out_size)}, got {list(target.shape)}")
+    x4 = input.contiguous().view(n, c, 1, -1)
+    t3 = target.contiguous().view(n, 1, -1)
+    out = _L.nll_loss(x4, t3, weight, code, ignore_index, _L.NllLoss2DBackward0)
+    return out.view(out_size) if code == _L.NONE else out
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
+             ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood: ``-input[n, target[n]]`` (input holds log-probabilities)."""
+    return _nll_nd(input, target, weight, _reduction(reduction, size_average, reduce), ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
+                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of raw scores (logits) ``input`` against class indices or class probabilities.
+
+    With indices: ``nll_loss(log_softmax(input, 1), target)``. ``label_smoothing = e``
+    mixes the one-hot target with the uniform distribution: ``(1 - e) * nll + e * mean(-log p)``.
+    """
+    code = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[class_dim] if input.ndim else 1
+    if input.shape == target.shape:
+        return _soft_cross_entropy(input, target, weight, code, ignore_index, label_smoothing, class_dim,
+                                   classes)
+    logp = input.log_softmax(class_dim)
+    nll = _nll_nd(logp, target, weight, code, ignore_index)
+    if label_smoothing <= 0.0:
+        return nll
+    from ..ops.compare import where
+    if weight is not None:
+        wshape = [1] * input.ndim
+        wshape[class_dim] = classes
+        smooth = -(logp * weight.view(wshape)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    ignored = target == ignore_index
+    smooth = where(ignored, 0.0, smooth)
+    if code == _L.MEAN:
+        kept = ~ignored._data
+        if weight is not None:
+            denom = weight._data[target._data[kept]].sum()
+        else:
+            denom = kept.sum()
+        ret = smooth.sum() / Tensor._wrap(np.asarray(denom, dtype=smooth._data.dtype))
+    elif code == _L.SUM:
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return _L.mul_scalar(nll, 1 - label_smoothing) + _L.mul_scalar(ret, label_smoothing / classes)
+
+
+def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ignore_index: int,
+                        label_smoothing: float, class_dim: int, classes: int) -> Tensor:
+    """Cross entropy against class probabilities ``target`` (same shape as ``input``)."""
+    if not target.is_floating_point():
+        raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                           f"{_WORD[target.dtype.name]}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    _check_class_weight(weight, classes)
+    logp = input.log_softmax(class_dim)
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    prod = logp * target
+    if weight is not None:
+        wshape = [1] * input.ndim
+        wshape[class_dim] = classes
+        prod = prod * weight.view(wshape)
+    if code == _L.MEAN:
+        return _L.div_scalar(-prod.sum(), input.numel() / classes)
+    if code == _L.SUM:
+        return -prod.sum()
+    return -prod.sum(class_dim)
+
+
+# ---------------------------------------------------------------------------
+# binary cross entropy
+# ---------------------------------------------------------------------------
+
+
+def _expand_to(t: Tensor | None, shape: tuple) -> Tensor | None:
+    if t is None or tuple(t.shape) == tuple(shape):
+        return t
+    return _broadcast_pair(t, Tensor._wrap(np.empty(shape, dtype=np.bool_)))[0]
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log x + (1 - t) log(1 - x)) for probabilities ``x`` in [0, 1]."""
+    code = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    _not_differentiable("binary_cross_entropy", "weight", weight)
+    return _L.binary_cross_entropy(input, target, _expand_to(weight, tuple(target.shape)), code)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+    """BCE of ``sigmoid(input)``, stable for large scores; ``pos_weight`` scales the positive term."""
+    code = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    _not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    shape = tuple(target.shape)
+    return _L.binary_cross_entropy_with_logits(input, target, _expand_to(weight, shape),
+                                               _expand_to(pos_weight, shape), code)
+

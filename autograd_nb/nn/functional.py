@@ -1,0 +1,261 @@
+"""``torch.nn.functional``: the layers as plain functions (no parameters stored).
+
+``nn.Linear(3, 2)(x)`` is ``F.linear(x, layer.weight, layer.bias)``; every module in
+``nn`` calls one of these. The graph they record is PyTorch's: ``F.linear`` of a
+matrix is one ``addmm`` (``AddmmBackward0``), a convolution is one
+``ConvolutionBackward0``, ``F.cross_entropy`` is ``nll_loss(log_softmax(x))``, ...
+
+Loss functions are gathered in ``nn/_losses.py`` and re-exported here.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops import nnops as _nn
+from ..ops._core import check_inplace, record
+from ..ops.pointwise import apply_inplace
+from ..ops.nnops.embedding import embedding as _lookup
+from ..ops.views import UnsafeViewBackward0
+from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                      mse_loss, nll_loss, smooth_l1_loss)
+
+__all__ = [
+    "linear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+    "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
+    "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
+    "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
+
+conv1d = _nn.conv1d
+conv2d = _nn.conv2d
+max_pool2d_with_indices = _nn.max_pool2d_with_indices
+adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
+
+
+# ---------------------------------------------------------------------------
+# linear
+# ---------------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``: ``(*, in_features) -> (*, out_features)``.
+
+    A 2-D input with a bias is one fused ``addmm`` (grad_fn ``AddmmBackward0``);
+    other ranks are flattened to 2-D around it, as PyTorch does.
+    """
+    from .. import addmm
+    if bias is not None:
+        if input.ndim == 2:
+            return addmm(bias, input, weight.t())
+        if input.ndim >= 1 and input.is_contiguous():
+            lead = tuple(input.shape[:-1])
+            out = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+            return out.view(lead + (out.shape[1],))
+        return input.matmul(weight.t()) + bias
+    if input.ndim == 2:
+        return input.mm(weight.t())
+    if input.ndim == 1:
+        return input.unsqueeze(0).mm(weight.t()).squeeze((0,))
+    lead = tuple(input.shape[:-1])
+    out = input.reshape(-1, input.shape[-1]).mm(weight.t())
+    return record(out._data.reshape(lead + (out.shape[1],)), UnsafeViewBackward0, (out,),
+                  extra=out._data.shape)
+
+
+# ---------------------------------------------------------------------------
+# pooling
+# ---------------------------------------------------------------------------
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Largest value in each window (``return_indices`` also gives where it was)."""
+    return _nn.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean of each window."""
+    return _nn.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+# ---------------------------------------------------------------------------
+# activations
+# ---------------------------------------------------------------------------
+
+
+def _maybe_inplace(input: Tensor, result_fn: Any, inplace: bool) -> Tensor:
+    if not inplace:
+        return result_fn(input)
+    check_inplace(input)
+    return apply_inplace(input, result_fn(input))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise."""
+    return _maybe_inplace(input, lambda t: _nn.leaky_relu(t, negative_slope), inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
+    return _maybe_inplace(input, lambda t: _nn.elu(t, alpha), inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (``approximate='tanh'`` for the tanh formula)."""
+    return _nn.gelu(input, approximate)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def _softmax_dim(ndim: int) -> int:
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to include "
+                  "dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``: each slice becomes a probability distribution."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """log(softmax(x)) along ``dim``, computed stably (x - logsumexp(x))."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.log_softmax(dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    The scaling keeps the expected value unchanged, so in eval mode (``training=False``)
+    the input passes through untouched. The random mask comes from the default
+    generator (``torch.manual_seed`` makes it repeat) and is multiplied in, so the
+    gradient is the same mask (grad_fn ``MulBackward0``).
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    from .._backend import to_device
+    from .._creation import default_generator
+    d = input._data
+    keep = default_generator.rng.random(d.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = (keep * scale).astype(d.dtype)
+    if not input.is_cpu:
+        mask = to_device(mask, input.device)
+    mask_t = Tensor._wrap(mask)
+    return input.mul_(mask_t) if inplace else input * mask_t
+
+
+# ---------------------------------------------------------------------------
+# normalisation and embedding
+# ---------------------------------------------------------------------------
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Per-channel normalisation over the batch (see ``nn.BatchNorm1d``)."""
+    if training:
+        size = input.shape
+        n = size[0]
+        for s in size[2:]:
+            n *= s
+        if n == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    return _nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Per-sample normalisation over the last dims (see ``nn.LayerNorm``)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                               f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
+    return _nn.layer_norm(input, shape, weight, bias, eps)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` at the integer ``input`` positions."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    return _lookup(weight, input, padding_idx, scale_grad_by_freq)
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Shrink, in place, the looked-up rows whose norm exceeds ``max_norm``."""
+    with no_grad():
+        w = weight._data
+        rows = np.unique(input._data.ravel()) if input.is_cpu else input._data.ravel()
+        norms = (abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        w[rows] = w[rows] * scale[:, None].astype(w.dtype)
+        weight._vc[0] += 1
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """``(*) -> (*, num_classes)`` int64 tensor with a 1 at each value's position."""
+    d = tensor._data
+    if d.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if d.size and d.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(d.max()) + 1 if d.size else 0
+    elif d.size and d.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    from .._backend import xp_of
+    xp = xp_of(d)
+    return Tensor._wrap((d[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``.
+
+    Only ``mode='constant'`` is implemented (negative amounts crop).
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"autograd_nb: F.pad supports mode='constant' only, not mode='{mode}'")
+    return _nn.constant_pad_nd(input, pad, 0 if value is None else value)
+

@@ -1,0 +1,64 @@
+"""``nn.Linear`` (an affine map ``x @ W.T + b``) and ``nn.Identity``."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._creation import empty
+from .._tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["Identity", "Linear"]
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer); ignores its arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``, mapping the last dim from ``in_features`` to ``out_features``.
+
+    ``weight`` is ``(out_features, in_features)``. Both start uniform in
+    ``[-1/sqrt(in_features), 1/sqrt(in_features)]`` (PyTorch's default), so the output
+    of a fresh layer has about the size of its input.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights: kaiming_uniform_(a=sqrt(5)), bias uniform in +-1/sqrt(fan_in)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            reset_bias(self.bias, self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def reset_bias(bias: Tensor, weight: Tensor) -> None:
+    """PyTorch's default bias: uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``."""
+    fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+    init.uniform_(bias, -bound, bound)

@@ -1,0 +1,31 @@
+"""Neural-network primitives: the ops behind ``torch.nn.functional``.
+
+Each is a forward kernel (vectorised numpy: sliding windows + one matmul for
+convolution, reductions over windows for pooling) next to its node, named as in
+PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
+``NativeBatchNormBackward0``, ``NllLossBackward0``, ...):
+
+* ``patches``: im2col / col2im, the sliding-window machinery;
+* ``conv``: conv1d, conv2d, constant padding;
+* ``pool``: max, average and adaptive average pooling;
+* ``norm``: batch norm, layer norm;
+* ``activation``: leaky ReLU, ELU, GELU;
+* ``embedding``: table lookup;
+* ``loss``: MSE, smooth L1, NLL, binary cross entropy (with and without logits).
+"""
+from .activation import elu, gelu, leaky_relu
+from .conv import constant_pad_nd, conv1d, conv2d
+from .embedding import embedding as _embedding
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, nll_loss,
+                   smooth_l1_loss)
+from .norm import batch_norm, layer_norm
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """``torch.embedding(weight, indices)``: rows of ``weight`` (note the argument order)."""
+    return _embedding(weight, indices, None if padding_idx is None or padding_idx < 0 else padding_idx,
+                      scale_grad_by_freq)
+
+
+EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding"]

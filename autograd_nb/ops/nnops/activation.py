@@ -1,0 +1,131 @@
+"""Activations that are not plain arithmetic: leaky ReLU, ELU, GELU (and ``_erf`` for it).
+
+Each saves its input and multiplies the incoming gradient by the local slope:
+
+* ``leaky_relu``: 1 for x > 0, ``negative_slope`` otherwise;
+* ``elu``: 1 for x > 0, ``alpha * exp(x)`` otherwise;
+* ``gelu``: x * Phi(x) with Phi the standard normal CDF, slope ``Phi(x) + x * phi(x)``;
+  with ``approximate='tanh'`` Phi is replaced by ``0.5 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
+
+The slopes are computed with tensor ops, so second derivatives work too.
+(ReLU, sigmoid and tanh live with the other element-wise ops.)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..._tensor import Tensor
+from .._core import OpNode, record
+from .patches import xp_of
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_np_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_array(d):
+    """erf element-wise (numpy has none; ``math.erf`` is exact, one element at a time)."""
+    xp = xp_of(d)
+    if xp is not np:
+        import cupyx.scipy.special as sp  # noqa: PLC0415
+        return sp.erf(d)
+    return np.asarray(_np_erf(d), dtype=d.dtype) if d.ndim else np.asarray(math.erf(float(d)), dtype=d.dtype)
+
+
+class ErfBackward0(OpNode):
+    """d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * ((-(x * x)).exp() * (2.0 / math.sqrt(math.pi)))
+
+
+def _erf(input: Tensor) -> Tensor:
+    """The error function (used by the exact GELU)."""
+    return record(_erf_array(input._data), ErfBackward0, (input,), saved=(input,))
+
+
+# ---------------------------------------------------------------------------
+
+
+class LeakyReluBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        slope = self.extra
+        xd = x._data
+        return g * Tensor._wrap(xp_of(xd).where(xd > 0, 1, slope).astype(xd.dtype))
+
+    def _extra_saved(self, name):
+        return self.extra if name == "negative_slope" else None
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise: negative inputs keep a small gradient."""
+    d = input._data
+    out = xp_of(d).where(d > 0, d, d * negative_slope).astype(d.dtype, copy=False)
+    return record(out, LeakyReluBackward0, (input,), saved=(input,), extra=negative_slope)
+
+
+class EluBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..compare import where
+        x = self._saved[0].unpack()
+        alpha = self.extra
+        return g * where(x > 0, 1.0, x.exp() * alpha)
+
+    def _extra_saved(self, name):
+        return {"alpha": self.extra, "scale": 1, "input_scale": 1}.get(name)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise: smooth, and negative outputs are possible."""
+    d = input._data
+    xp = xp_of(d)
+    with np.errstate(over="ignore"):
+        out = xp.where(d > 0, d, alpha * xp.expm1(xp.minimum(d, 0))).astype(d.dtype, copy=False)
+    return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
+
+
+class GeluBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        if self.extra == "tanh":
+            inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+            t = inner.tanh()
+            dinner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
+            slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner
+        else:
+            cdf = (_erf(x * (1 / math.sqrt(2.0))) + 1) * 0.5
+            pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+            slope = cdf + x * pdf
+        return g * slope
+
+    def _extra_saved(self, name):
+        return self.extra if name == "approximate" else None
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x): the input weighted by the chance a standard normal is below it."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    d = input._data
+    xp = xp_of(d)
+    if approximate == "tanh":
+        out = 0.5 * d * (1 + xp.tanh(_SQRT_2_OVER_PI * (d + 0.044715 * d ** 3)))
+    else:
+        out = 0.5 * d * (1 + _erf_array(d / math.sqrt(2.0)))
+    return record(out.astype(d.dtype, copy=False), GeluBackward0, (input,), saved=(input,),
+                  extra=approximate)

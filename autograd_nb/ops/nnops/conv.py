@@ -1,0 +1,221 @@
+"""Convolution (1-d and 2-d, any stride/padding/dilation/groups) and constant padding.
+
+Forward: ``im2col`` turns the input into columns, then ONE batched matrix product
+with the weights computes every output pixel of every image at once:
+
+    out[n, g] = W[g] (O/G x C/G*K)  @  cols[n, g] (C/G*K x L)
+
+Backward (``ConvolutionBackward0``), with ``g`` the output gradient in the same layout:
+
+    grad_input  = col2im(W[g]^T @ g[n, g])            (each input pixel collects from
+                                                     every window that read it)
+    grad_weight = sum over n of g[n, g] @ cols[n, g]^T
+    grad_bias   = g summed over the batch and the positions
+
+These are written with differentiable tensor ops (``matmul``, ``im2col``/``col2im``),
+so double backward through a convolution works.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..._tensor import Tensor
+from .._core import OpNode, record
+from .patches import Geometry, col2im, im2col, im2col_array, xp_of
+
+_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def ntuple(value: Any, n: int, what: str) -> tuple:
+    """An int or a sequence as a tuple of ``n`` ints, with PyTorch's error otherwise."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(
+            f"expected {what} to be a single integer value or a list of {n} values to match the "
+            f"convolution dimensions, but got {what}={list(value)}")
+    return value
+
+
+def _shape_str(shape: Sequence[int]) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+class ConvolutionBackward0(OpNode):
+    """Gradients of a convolution for input, weight and bias (see the module docstring)."""
+    __slots__ = ()
+    saved_names = ("input", "weight")
+
+    def backward(self, g):
+        geom, info = self.extra
+        x_saved, w_saved = self._saved
+        n = g.shape[0]
+        out_ch = g.shape[1]
+        groups = geom.groups
+        length = g.numel() // (n * out_ch)
+        gm = g.reshape(n, groups, out_ch // groups, length)
+        need = [e[0] is not None for e in self.next_functions]
+        gi = gw = gb = None
+        if need[0]:
+            w = w_saved.unpack()
+            wm = w.reshape(groups, out_ch // groups, -1).transpose(1, 2)
+            gi = col2im(wm.matmul(gm), geom, info["input_shape"])
+        if need[1]:
+            x = x_saved.unpack()
+            w_shape = info["weight_shape"]
+            cols = im2col(x, geom)
+            gw = gm.matmul(cols.transpose(2, 3)).sum(0).reshape(w_shape)
+        if need[2]:
+            gb = g.sum((0,) + tuple(range(2, g.ndim)))
+        return gi, gw, gb
+
+    def _extra_saved(self, name):
+        geom, info = self.extra
+        return {"stride": geom.stride, "padding": info["padding"], "dilation": geom.dilation,
+                "groups": geom.groups, "transposed": False, "output_padding": (0,) * len(geom.kernel),
+                "bias_sym_sizes_opt": info["bias_sizes"]}.get(name)
+
+
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+                dilation: Any, groups: int, name: str) -> Tensor:
+    """``conv1d``/``conv2d`` (``name``): checks, then im2col + one matmul."""
+    nsp = weight.ndim - 2
+    want = {"conv1d": 1, "conv2d": 2, "conv3d": 3}[name]
+    if input.ndim not in (want + 1, want + 2):
+        raise RuntimeError(
+            f"Expected {want + 1}D (unbatched) or {want + 2}D (batched) input to {name}, but got input "
+            f"of size: {_shape_str(input.shape)}")
+    if input.ndim == want + 1:                        # one sample: add the batch dim around the call
+        return convolution(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups,
+                           name).squeeze(0)
+    stride = ntuple(stride, nsp, "stride")
+    dilation = ntuple(dilation, nsp, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad_before = pad_after = (0,) * nsp
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            total = tuple(d * (k - 1) for d, k in zip(dilation, weight.shape[2:]))
+            pad_before = tuple(t // 2 for t in total)
+            pad_after = tuple(t - t // 2 for t in total)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        pad_before = pad_after = ntuple(padding, nsp, "padding")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for p in pad_before):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    xd, wd = input._data, weight._data
+    n, c = xd.shape[:2]
+    out_ch = wd.shape[0]
+    if out_ch % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
+            f"weight of size [{_shape_str(wd.shape)}] instead")
+    if c != wd.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {_shape_str(wd.shape)}, expected input"
+            f"{_shape_str(xd.shape)} to have {wd.shape[1] * groups} channels, but got {c} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_ch):
+        raise RuntimeError(
+            f"Given weight of size {_shape_str(wd.shape)}, expected bias to be 1-dimensional with {out_ch} "
+            f"elements, but got bias of size {_shape_str(bias.shape)} instead")
+    if xd.dtype != wd.dtype:
+        raise RuntimeError(f"expected scalar type {_WORD[xd.dtype.name]} but found {_WORD[wd.dtype.name]}")
+    if bias is not None and bias._data.dtype != xd.dtype:
+        raise RuntimeError(f"Input type ({_C_TYPE.get(xd.dtype.name, xd.dtype.name)}) and bias type "
+                           f"({_C_TYPE.get(bias._data.dtype.name, bias._data.dtype.name)}) should be the same")
+    kernel = tuple(wd.shape[2:])
+    span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    padded = tuple(s + pb + pa for s, pb, pa in zip(xd.shape[2:], pad_before, pad_after))
+    if any(p < k for p, k in zip(padded, span)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
+            f"({' x '.join(map(str, span))}). Kernel size can't be greater than actual input size")
+    geom = Geometry(kernel, stride, dilation, pad_before, pad_after, groups)
+    out_sz = geom.out_size(xd.shape[2:])
+    cols = im2col_array(xd, geom)                                    # (N, G, C/G*K, L)
+    out = xp_of(wd).matmul(wd.reshape(groups, out_ch // groups, -1), cols)   # (N, G, O/G, L)
+    out = out.reshape((n, out_ch) + out_sz)
+    if bias is not None:
+        out += bias._data.reshape((1, out_ch) + (1,) * nsp)
+    info = {"input_shape": xd.shape, "weight_shape": wd.shape, "padding": pad_before,
+            "bias_sizes": None if bias is None else tuple(bias.shape)}
+    return record(out, ConvolutionBackward0, (input, weight, bias), saved=(input, weight),
+                  extra=(geom, info))
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-d convolution of ``(N, C, L)`` (or ``(C, L)``) with weights ``(O, C/groups, k)``."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-d convolution of ``(N, C, H, W)`` (or ``(C, H, W)``) with weights ``(O, C/groups, kh, kw)``."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+# ---------------------------------------------------------------------------
+# constant padding
+# ---------------------------------------------------------------------------
+
+
+class ConstantPadNdBackward0(OpNode):
+    """Padding adds a frame; its gradient removes it (padding by the negated amounts)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return constant_pad_nd(g, [-p for p in self.extra], 0)
+
+    def _extra_saved(self, name):
+        return tuple(self.extra) if name == "pad" else None
+
+
+def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
+    """Pad (or, with negative amounts, crop) the last dims: ``pad = (left, right, top, bottom, ...)``.
+
+    Pairs apply from the last dimension backwards, as in ``F.pad``.
+    """
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    nd = input.ndim
+    if len(pad) // 2 > nd:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {nd}")
+    d = input._data
+    xp = xp_of(d)
+    widths = [(0, 0)] * nd
+    crop = [slice(None)] * nd
+    for i in range(len(pad) // 2):
+        dim = nd - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        widths[dim] = (max(lo, 0), max(hi, 0))
+        size = d.shape[dim]
+        crop[dim] = slice(max(-lo, 0), size - max(-hi, 0))
+        if size + lo + hi < 0:
+            raise RuntimeError(
+                f"The input size {size}, plus negative padding {lo} and {hi} resulted in a negative output "
+                f"size, which is invalid. Check dimension {dim} of your input.")
+    out = d[tuple(crop)]
+    if any(w != (0, 0) for w in widths):
+        out = xp.pad(out, widths, mode="constant", constant_values=value)
+    else:
+        out = out.copy()
+    return record(out, ConstantPadNdBackward0, (input,), extra=tuple(pad))

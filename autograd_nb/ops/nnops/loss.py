@@ -1,0 +1,292 @@
+"""Loss primitives: MSE, smooth L1, negative log likelihood, binary cross entropy.
+
+Each takes already-checked tensors and a ``reduction`` code (0 none, 1 mean, 2 sum,
+as PyTorch stores it in ``grad_fn._saved_reduction``); the argument checking and
+the composite losses (``cross_entropy``, ``l1_loss``) live in ``nn.functional``.
+
+Gradients, per element, before the reduction's ``1/N``:
+
+* MSE: ``2 (x - t)``;
+* smooth L1 (Huber): ``(x - t) / beta`` where ``|x - t| < beta``, else ``sign(x - t)``;
+* NLL: ``-weight[t]`` at the target class, 0 elsewhere (mean divides by the total
+  weight of the non-ignored targets, not by N);
+* BCE: ``weight * (x - t) / (x (1 - x))``;
+* BCE with logits: ``weight * ((1 - t) - l * sigmoid(-x))`` with ``l = 1 + (pos_weight - 1) t``.
+
+All rules are tensor ops, so second derivatives work.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..._tensor import Tensor
+from .._core import OpNode, record
+from .patches import xp_of
+
+NONE, MEAN, SUM = 0, 1, 2
+
+
+def _reduce_array(loss: Any, reduction: int) -> Any:
+    if reduction == MEAN:
+        return loss.mean()
+    if reduction == SUM:
+        return loss.sum()
+    return loss
+
+
+def _scale_grad(g: Tensor, n: int, reduction: int) -> Tensor:
+    """The upstream gradient per element: broadcast (mean also divides by ``n``)."""
+    return g / n if reduction == MEAN else g
+
+
+def _as0d(a: Any) -> Any:
+    return np.asarray(a) if isinstance(a, np.generic) else a
+
+
+class _PairLoss(OpNode):
+    """A loss of (input, target): the target's gradient is minus the input's."""
+    __slots__ = ()
+    saved_names = ("self", "target")
+
+    def slope(self, x: Tensor, t: Tensor) -> Tensor:      # d loss / d x, per element
+        raise NotImplementedError
+
+    def backward(self, g):
+        x, t = self._saved[0].unpack(), self._saved[1].unpack()
+        reduction = self._reduction()
+        gi = self.slope(x, t) * _scale_grad(g, x.numel(), reduction)
+        return gi, (-gi if self.next_functions[1][0] is not None else None)
+
+    def _reduction(self) -> int:
+        return self.extra if isinstance(self.extra, int) else self.extra[0]
+
+    def _extra_saved(self, name):
+        if name == "reduction":
+            return self._reduction()
+        if name == "beta":
+            return self.extra[1]
+        return None
+
+
+class MseLossBackward0(_PairLoss):
+    __slots__ = ()
+
+    def slope(self, x, t):
+        return (x - t) * 2
+
+
+class SmoothL1LossBackward0(_PairLoss):
+    __slots__ = ()
+
+    def slope(self, x, t):
+        from ..compare import where
+        d = x - t
+        beta = self.extra[1]
+        return where(d.abs() < beta, d / beta, d.sign())
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: int = MEAN) -> Tensor:
+    """(x - t)^2, reduced."""
+    diff = input._data - target._data
+    return record(_as0d(_reduce_array(diff * diff, reduction)), MseLossBackward0, (input, target),
+                  saved=(input, target), extra=reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: int = MEAN, beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - t), reduced."""
+    d = input._data - target._data
+    ad = xp_of(d).abs(d)
+    loss = xp_of(d).where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta).astype(d.dtype, copy=False)
+    return record(_as0d(_reduce_array(loss, reduction)), SmoothL1LossBackward0, (input, target),
+                  saved=(input, target), extra=(reduction, beta))
+
+
+# ---------------------------------------------------------------------------
+# negative log likelihood
+# ---------------------------------------------------------------------------
+
+
+class NllLossBackward0(OpNode):
+    """-weight[t] / total_weight at each target position (class dim 1), 0 elsewhere."""
+    __slots__ = ()
+    saved_names = ("self", "target", "weight", "total_weight")
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        coef = self.extra[2]
+        if self.extra[1] == NONE and x.ndim > 1:
+            g = g.unsqueeze(1)
+        return g * Tensor._wrap(coef)
+
+    def _extra_saved(self, name):
+        ignore_index, reduction = self.extra[:2]
+        if name == "ignore_index":
+            return ignore_index & (2 ** 64 - 1)       # PyTorch shows it as an unsigned 64-bit number
+        if name == "reduction":
+            return reduction
+        return None
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    __slots__ = ()
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int, ignore_index: int,
+             node: type = NllLossBackward0) -> Tensor:
+    """``-weight[t] * input[n, t, ...]`` per position (class dim 1; a 1-D input is one sample)."""
+    d = input._data
+    xp = xp_of(d)
+    single = d.ndim == 1
+    x2 = d[None] if single else d
+    t2 = target._data.reshape(1) if single else target._data
+    t2 = t2.astype(np.int64, copy=False)
+    c = x2.shape[1]
+    valid = t2 != ignore_index
+    bad = valid & ((t2 < 0) | (t2 >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(t2[bad].ravel()[0])} is out of bounds.")
+    safe = xp.where(valid, t2, 0)
+    w = (weight._data[safe] if weight is not None else xp.ones(t2.shape, dtype=d.dtype)) * valid
+    w = w.astype(d.dtype, copy=False)
+    picked = xp.take_along_axis(x2, safe[:, None], axis=1)[:, 0]
+    losses = -w * picked
+    total = w.sum()
+    if reduction == NONE:
+        out = losses[0] if single else losses
+        scale = 1.0
+    elif reduction == SUM:
+        out = losses.sum()
+        scale = 1.0
+    else:
+        out = losses.sum() / total
+        scale = 1.0 / total
+    classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
+    coef = ((classes == safe[:, None]) * (-w * scale)[:, None]).astype(d.dtype)
+    if single:
+        coef = coef[0]
+    total_t = Tensor._wrap(xp.asarray(total if reduction != NONE else 0, dtype=d.dtype))
+    return record(_as0d(xp.asarray(out, dtype=d.dtype)), node, (input,),
+                  saved=(input, target, weight, total_t), extra=(ignore_index, reduction, coef))
+
+
+# ---------------------------------------------------------------------------
+# binary cross entropy
+# ---------------------------------------------------------------------------
+
+
+class BinaryCrossEntropyBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self", "target", "weight")
+
+    def backward(self, g):
+        x, t, w = (None if s is None else s.unpack() for s in self._saved)
+        g = _scale_grad(g, x.numel(), self.extra)
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if self.next_functions[0][0] is not None:
+            gx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+        if self.next_functions[1][0] is not None:
+            gt = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return gx, gt
+
+    def _extra_saved(self, name):
+        return self.extra if name == "reduction" else None
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int) -> Tensor:
+    """-(t log x + (1 - t) log(1 - x)), logs clamped at -100 so 0 and 1 give finite losses."""
+    x, t = input._data, target._data
+    xp = xp_of(x)
+    if x.size and ((x < 0).any() or (x > 1).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        loss = -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
+    if weight is not None:
+        loss = loss * weight._data
+    return record(_as0d(_reduce_array(loss.astype(x.dtype, copy=False), reduction)),
+                  BinaryCrossEntropyBackward0, (input, target), saved=(input, target, weight),
+                  extra=reduction)
+
+
+def _softplus_neg(x: Tensor) -> Tensor:
+    """log(1 + exp(-x)), computed without overflow."""
+    return (-x.abs()).exp().log1p() + (-x).clamp(min=0)
+
+
+class BinaryCrossEntropyWithLogitsBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self", "target", "weight", "pos_weight")
+
+    def backward(self, g):
+        x, t, w, pw = (None if s is None else s.unpack() for s in self._saved)
+        g = _scale_grad(g, x.numel(), self.extra)
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if self.next_functions[0][0] is not None:
+            if pw is None:
+                gx = g * (x.sigmoid() - t)
+            else:
+                lw = (pw - 1) * t + 1
+                gx = g * ((1 - t) - lw * (-x).sigmoid())
+        if self.next_functions[1][0] is not None:
+            gt = g * (-x if pw is None else (pw - 1) * _softplus_neg(x) - x)
+        return gx, gt
+
+    def _extra_saved(self, name):
+        return self.extra if name == "reduction" else None
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
+                                     pos_weight: Tensor | None, reduction: int) -> Tensor:
+    """BCE of sigmoid(x), computed from x directly (stable for large |x|)."""
+    x, t = input._data, target._data
+    xp = xp_of(x)
+    softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+    lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
+    loss = (1 - t) * x + lw * softplus_neg
+    if weight is not None:
+        loss = loss * weight._data
+    return record(_as0d(_reduce_array(loss.astype(x.dtype, copy=False), reduction)),
+                  BinaryCrossEntropyWithLogitsBackward0, (input, target),
+                  saved=(input, target, weight, pos_weight), extra=reduction)
+
+
+# ---------------------------------------------------------------------------
+# multiplying / dividing by a Python number, as PyTorch records it inside composite losses
+# ---------------------------------------------------------------------------
+
+
+class MulBackward1(OpNode):
+    """out = self * number (PyTorch's ``mul.Scalar``)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g * self.extra
+
+    def _extra_saved(self, name):
+        return self.extra if name == "other" else None
+
+
+class DivBackward1(OpNode):
+    """out = self / number (PyTorch's ``div.Scalar``)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g / self.extra
+
+    def _extra_saved(self, name):
+        return self.extra if name == "other" else None
+
+
+def mul_scalar(input: Tensor, other: float) -> Tensor:
+    d = input._data
+    return record(_as0d((d * other).astype(d.dtype, copy=False)), MulBackward1, (input,), extra=other)
+
+
+def div_scalar(input: Tensor, other: float) -> Tensor:
+    d = input._data
+    return record(_as0d((d / other).astype(d.dtype, copy=False)), DivBackward1, (input,), extra=other)

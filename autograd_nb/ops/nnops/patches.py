@@ -1,0 +1,144 @@
+"""Sliding windows: the one idea behind convolution and pooling.
+
+A convolution (or a pooling) looks at the input through a small window that slides
+over the spatial dimensions. ``im2col`` lays every window out as a column:
+
+    input (N, C, H, W)  ->  cols (N, G, C/G * kh * kw, Ho * Wo)
+
+so that a convolution becomes ONE matrix product with the weights, and a pooling
+becomes a reduction over the window axis. ``col2im`` is the adjoint move: it adds
+each column back to the input positions it was read from (positions covered by
+several windows receive the sum). The gradient of ``im2col`` is ``col2im`` and the
+gradient of ``col2im`` is ``im2col``: both are linear, so the pair is differentiable
+to any order, and convolution backward is written with them.
+
+The windows come from numpy's ``sliding_window_view`` (a strided view, no copy);
+the only copy is the final reshape into columns. ``col2im`` loops over the kernel
+offsets only (``kh * kw`` steps), never over the batch, the channels or pixels.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ... import _backend as B
+from .._core import OpNode, record
+
+
+def xp_of(d: Any) -> Any:
+    return np if type(d) is np.ndarray else B.xp_of(d)
+
+
+class Geometry(NamedTuple):
+    """How windows sit on the input: per spatial dim kernel, stride, dilation, padding.
+
+    ``pad_after`` may exceed ``pad_before`` (pooling with ``ceil_mode``). ``groups``
+    splits the channels into independent groups (``groups == C`` for pooling:
+    every channel alone).
+    """
+    kernel: tuple
+    stride: tuple
+    dilation: tuple
+    pad_before: tuple
+    pad_after: tuple
+    groups: int
+
+    def out_size(self, spatial: tuple) -> tuple:
+        """Number of window positions along each spatial dim."""
+        return tuple((s + pb + pa - d * (k - 1) - 1) // st + 1 for s, pb, pa, d, k, st in
+                     zip(spatial, self.pad_before, self.pad_after, self.dilation, self.kernel, self.stride))
+
+    def kernel_numel(self) -> int:
+        n = 1
+        for k in self.kernel:
+            n *= k
+        return n
+
+
+def windows(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
+    """Strided view ``(N, C, *out, *kernel)`` of the padded input (no copy but the padding)."""
+    xp = xp_of(arr)
+    nsp = len(g.kernel)
+    if any(g.pad_before) or any(g.pad_after):
+        widths = ((0, 0), (0, 0)) + tuple(zip(g.pad_before, g.pad_after))
+        arr = xp.pad(arr, widths, mode="constant", constant_values=fill)
+    span = tuple(d * (k - 1) + 1 for d, k in zip(g.dilation, g.kernel))
+    axes = tuple(range(2, 2 + nsp))
+    win = xp.lib.stride_tricks.sliding_window_view(arr, span, axis=axes)
+    pick = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in g.stride) + \
+        tuple(slice(None, None, d) for d in g.dilation)
+    return win[pick]
+
+
+def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
+    """Columns ``(N, G, C/G * prod(kernel), prod(out))`` for an input ``(N, C, *spatial)``."""
+    win = windows(arr, g, fill)
+    n, c = win.shape[:2]
+    nsp = len(g.kernel)
+    out = win.shape[2:2 + nsp]
+    # (N, C, *out, *k) -> (N, C, *k, *out): channel-and-offset rows, position columns
+    order = (0, 1) + tuple(range(2 + nsp, 2 + 2 * nsp)) + tuple(range(2, 2 + nsp))
+    cols = win.transpose(order)
+    length = 1
+    for o in out:
+        length *= o
+    return cols.reshape(n, g.groups, (c // g.groups) * g.kernel_numel(), length)
+
+
+def col2im_array(cols: Any, g: Geometry, in_shape: tuple) -> Any:
+    """Add each column entry back where ``im2col_array`` read it: the adjoint of im2col."""
+    xp = xp_of(cols)
+    n, c = in_shape[:2]
+    spatial = in_shape[2:]
+    out = g.out_size(spatial)
+    cols = cols.reshape((n, c) + tuple(g.kernel) + out)
+    padded = tuple(s + pb + pa for s, pb, pa in zip(spatial, g.pad_before, g.pad_after))
+    acc = xp.zeros((n, c) + padded, dtype=cols.dtype)
+    for offset in itertools.product(*(range(k) for k in g.kernel)):
+        region = tuple(slice(i * d, i * d + st * (o - 1) + 1, st)
+                       for i, d, st, o in zip(offset, g.dilation, g.stride, out))
+        acc[(slice(None), slice(None)) + region] += cols[(slice(None), slice(None)) + offset]
+    if not (any(g.pad_before) or any(g.pad_after)):
+        return acc
+    crop = tuple(slice(pb, pb + s) for pb, s in zip(g.pad_before, spatial))
+    return xp.ascontiguousarray(acc[(slice(None), slice(None)) + crop])
+
+
+def _geometry_attrs(name: str, g: Geometry) -> Any:
+    return {"kernel_size": g.kernel, "dilation": g.dilation, "padding": g.pad_before,
+            "stride": g.stride}.get(name)
+
+
+class Im2ColBackward0(OpNode):
+    """cols = im2col(x): the gradient is col2im of the columns' gradient."""
+    __slots__ = ()
+
+    def backward(self, g):
+        geom, in_shape = self.extra
+        return col2im(g, geom, in_shape)
+
+    def _extra_saved(self, name):
+        return _geometry_attrs(name, self.extra[0])
+
+
+class Col2ImBackward0(OpNode):
+    """x = col2im(cols): the gradient is im2col of x's gradient."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return im2col(g, self.extra[0])
+
+    def _extra_saved(self, name):
+        return _geometry_attrs(name, self.extra[0])
+
+
+def im2col(x: Any, g: Geometry) -> Any:
+    """Differentiable ``im2col`` of a tensor (zero padding)."""
+    return record(im2col_array(x._data, g), Im2ColBackward0, (x,), extra=(g, x._data.shape))
+
+
+def col2im(cols: Any, g: Geometry, in_shape: tuple) -> Any:
+    """Differentiable ``col2im`` back to a tensor of ``in_shape``."""
+    return record(col2im_array(cols._data, g, in_shape), Col2ImBackward0, (cols,), extra=(g, in_shape))

@@ -1,0 +1,239 @@
+"""Pooling: max and average over sliding windows, and adaptive average pooling.
+
+Pooling is convolution's sliding window without weights, channel by channel: the
+windows come from ``im2col`` with ``groups = C`` (every channel on its own), and
+the pooling is a reduction over the window axis.
+
+* max pooling keeps the largest value of each window; its gradient goes to that one
+  position (the ``indices`` PyTorch returns with ``return_indices=True``);
+* average pooling divides each window's sum by its size; its gradient spreads
+  evenly over the window;
+* adaptive average pooling picks window edges so that the output has a given size;
+  it is separable, ``out = A_h @ x @ A_w^T`` with averaging matrices.
+
+Backward rules are written with differentiable tensor ops (``col2im``, ``matmul``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..._tensor import Tensor
+from .._core import OpNode, record
+from .patches import Geometry, col2im, windows, xp_of
+
+
+def _pair(v: Any, name: str) -> tuple:
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * 2
+    if len(v) != 2:
+        raise RuntimeError(f"max_pool2d: {name} must either be a single int, or a tuple of two ints")
+    return v
+
+
+def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                  ceil_mode: bool, what: str) -> tuple[Geometry, tuple]:
+    """Window geometry of a 2-d pooling of ``(N, C, H, W)`` and its output size, with torch's checks."""
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    d = _pair(dilation, "dilation")
+    for pi, ki, di in zip(p, k, d):
+        if pi > (di * (ki - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                               f"kernel_size={ki} and dilation={di}")
+    spatial = shape[2:]
+    out = []
+    after = []
+    for size, ki, si, pi, di in zip(spatial, k, s, p, d):
+        span = di * (ki - 1) + 1
+        num = size + 2 * pi - span
+        o = (-(-num // si) if ceil_mode else num // si) + 1
+        if ceil_mode and (o - 1) * si >= size + pi:  # the last window must start inside
+            o -= 1
+        out.append(o)
+        after.append(max(pi, (o - 1) * si + span - size - pi))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(
+            f"Given input size: ({shape[1]}x{spatial[0]}x{spatial[1]}). Calculated output size: "
+            f"({shape[1]}x{out[0]}x{out[1]}). Output size is too small")
+    return Geometry(k, s, d, p, tuple(after), shape[1]), tuple(out)
+
+
+def _as_batch(input: Tensor, name: str) -> tuple[Any, bool]:
+    d = input._data
+    if d.ndim not in (3, 4) or d.size == 0:
+        raise RuntimeError(f"non-empty 3D or 4D (batch mode) tensor expected for input")
+    return (d[None], True) if d.ndim == 3 else (d, False)
+
+
+def _geometry_info(node: OpNode, name: str) -> Any:
+    geom, out, ceil_mode = node.extra[:3]
+    return {"kernel_size": geom.kernel, "stride": geom.stride, "padding": geom.pad_before,
+            "dilation": geom.dilation, "ceil_mode": ceil_mode}.get(name)
+
+
+# ---------------------------------------------------------------------------
+# max pooling
+# ---------------------------------------------------------------------------
+
+
+class MaxPool2DWithIndicesBackward0(OpNode):
+    """Each output's gradient goes to the input position that won its window."""
+    __slots__ = ()
+    saved_names = ("self", "result1")
+
+    def backward(self, g):
+        geom, out, ceil_mode, argmax, in_shape = self.extra
+        n, c = argmax.shape[:2]
+        k = geom.kernel_numel()
+        length = argmax.shape[2]
+        xp = xp_of(argmax)
+        onehot = xp.arange(k).reshape(1, 1, k, 1) == argmax[:, :, None, :]
+        mask = Tensor._wrap(onehot.astype(g._data.dtype))
+        gcols = g.reshape(n, c, 1, length) * mask
+        return col2im(gcols, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
+
+    def _extra_saved(self, name):
+        return _geometry_info(self, name)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False) -> tuple[Tensor, Tensor]:
+    """Max over each window, and where it was (flat ``h * W + w`` index in the input)."""
+    arr, unbatched = _as_batch(input, "max_pool2d")
+    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    xp = xp_of(arr)
+    win = windows(arr, geom, fill=-np.inf)                          # (N, C, Ho, Wo, kh, kw)
+    n, c = arr.shape[:2]
+    k = geom.kernel_numel()
+    length = out[0] * out[1]
+    flat = win.reshape(n, c, length, k)
+    argmax = flat.argmax(axis=3)                                    # (N, C, L)
+    values = xp.take_along_axis(flat, argmax[..., None], axis=3)[..., 0].reshape((n, c) + out)
+    # the winner's position in the input: window origin + offset * dilation
+    kh, kw = geom.kernel
+    oh = xp.arange(out[0]).reshape(-1, 1) * geom.stride[0] - geom.pad_before[0]
+    ow = xp.arange(out[1]).reshape(1, -1) * geom.stride[1] - geom.pad_before[1]
+    am = argmax.reshape((n, c) + out)
+    row = oh + (am // kw) * geom.dilation[0]
+    col = ow + (am % kw) * geom.dilation[1]
+    indices = (row * arr.shape[3] + col).astype(np.int64)
+    if unbatched:
+        values, indices = values[0], indices[0]
+    idx_t = Tensor._wrap(indices)
+    res = record(values, MaxPool2DWithIndicesBackward0, (input,), saved=(input, idx_t),
+                 extra=(geom, out, ceil_mode, argmax, input._data.shape))
+    return res, idx_t
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Largest value of each ``kernel_size`` window (stride defaults to the kernel size)."""
+    out, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+# ---------------------------------------------------------------------------
+# average pooling
+# ---------------------------------------------------------------------------
+
+
+class AvgPool2DBackward0(OpNode):
+    """Each output's gradient, divided by its window size, goes to every window position."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        geom, out, ceil_mode, divisor, in_shape, include_pad, override = self.extra
+        n = 1 if len(in_shape) == 3 else in_shape[0]
+        c = in_shape[-3]
+        k = geom.kernel_numel()
+        length = out[0] * out[1]
+        share = (g.reshape(n, c, out[0], out[1]) / Tensor._wrap(divisor.astype(g._data.dtype))) \
+            .reshape(n, c, 1, length).expand(n, c, k, length)
+        return col2im(share, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
+
+    def _extra_saved(self, name):
+        if name == "count_include_pad":
+            return self.extra[5]
+        if name == "divisor_override":
+            return self.extra[6]
+        return _geometry_info(self, name)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean of each window. Windows hanging over the padding count the padded zeros
+    (``count_include_pad=True``) or only the real input elements."""
+    arr, unbatched = _as_batch(input, "avg_pool2d")
+    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    xp = xp_of(arr)
+    n, c = arr.shape[:2]
+    sums = windows(arr, geom).sum(axis=(4, 5))
+    if divisor_override:
+        divisor = xp.full(out, float(divisor_override))
+    else:
+        # count, for each window, the cells that belong to the (padded) input
+        h, w = arr.shape[2:]
+        ph, pw = geom.pad_before
+        region = xp.zeros((1, 1, h + ph + geom.pad_after[0], w + pw + geom.pad_after[1]))
+        if count_include_pad:
+            region[:, :, :h + 2 * ph, :w + 2 * pw] = 1
+        else:
+            region[:, :, ph:ph + h, pw:pw + w] = 1
+        nopad = Geometry(geom.kernel, geom.stride, geom.dilation, (0, 0), (0, 0), 1)
+        divisor = windows(region, nopad).sum(axis=(4, 5))[0, 0]
+    values = (sums / divisor).astype(arr.dtype)
+    if unbatched:
+        values = values[0]
+    return record(values, AvgPool2DBackward0, (input,), saved=(input,),
+                  extra=(geom, out, ceil_mode, divisor, input._data.shape, count_include_pad, divisor_override))
+
+
+# ---------------------------------------------------------------------------
+# adaptive average pooling
+# ---------------------------------------------------------------------------
+
+
+def _averaging_matrix(size: int, out: int, dtype: Any, xp: Any) -> Any:
+    """``(out, size)``: row i averages input cells floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
+    i = xp.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    cells = xp.arange(size)
+    inside = (cells >= start[:, None]) & (cells < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPool2DBackward0(OpNode):
+    """out = A_h @ x @ A_w^T, so grad_x = A_h^T @ grad_out @ A_w."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        ah, aw = self.extra
+        return Tensor._wrap(ah.T.copy()).matmul(g).matmul(Tensor._wrap(aw))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling whose windows are chosen to give exactly ``output_size`` (None keeps a dim)."""
+    d = input._data
+    if d.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(d.shape)}")
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size), int(output_size))
+    oh, ow = (d.shape[-2] if output_size[0] is None else output_size[0],
+              d.shape[-1] if output_size[1] is None else output_size[1])
+    if (oh, ow) == (1, 1):                        # a plain mean, as PyTorch does it
+        return input.mean((-1, -2), keepdim=True)
+    xp = xp_of(d)
+    ah = _averaging_matrix(d.shape[-2], oh, d.dtype, xp)
+    aw = _averaging_matrix(d.shape[-1], ow, d.dtype, xp)
+    out = xp.matmul(xp.matmul(ah, d), aw.T)
+    return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,), extra=(ah, aw))
+
