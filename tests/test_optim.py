@@ -49,8 +49,14 @@ CONFIGS = [
 
 
 def _ids(cfg):
+    def show(v):
+        if callable(v):
+            return "fn"
+        if isinstance(v, list) and v and callable(v[0]):
+            return f"{len(v)}fns"
+        return v
     name, kw = cfg
-    return name + "-" + "-".join(f"{k}={v}" for k, v in kw.items())
+    return name + "-" + "-".join(f"{k}={show(v)}" for k, v in kw.items())
 
 
 def _pair(name, kw, arrays, frozen=None):
