@@ -67,7 +67,9 @@ class _Names(ast.NodeVisitor):
         if isinstance(node.target, ast.Name):           # x += 1 reads x first
             if node.target.id not in self.loaded:
                 self.loaded.append(node.target.id)
-        self.generic_visit(node)
+        else:
+            self.visit(node.target)
+        self.visit(node.value)
 
 
 def free_names(source: str) -> list[str]:

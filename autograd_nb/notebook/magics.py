@@ -230,13 +230,12 @@ class AutogradMagics(Magics):
             if opts.anomaly:
                 from ..autograd import set_detect_anomaly
                 stack.enter_context(set_detect_anomaly(True))
-            if tee is not None:
-                stack.enter_context(contextlib.redirect_stdout(tee))
             value = None
-            with _mode_context(opts.mode):
-                exec(body, ns)
-                if last is not None:
-                    value = eval(last, ns)
+            with contextlib.redirect_stdout(tee) if tee is not None else contextlib.nullcontext():
+                with _mode_context(opts.mode):
+                    exec(body, ns)
+                    if last is not None:
+                        value = eval(last, ns)
             if value is not None:
                 if tee is not None:
                     tee.copy.write(f"Out: {value!r}\n")

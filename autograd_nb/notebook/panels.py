@@ -46,7 +46,7 @@ class Table(Panel):
 
     ``rows`` are lists of strings (one per column); ``marks`` holds ``(row, column)``
     pairs to highlight; ``note`` is a line of text under the table. Multi-line cells are
-    shown in ``<pre>`` in HTML and indented under the row in text.
+    shown in ``<pre>`` in HTML and continue on the next lines (same column) in text.
     """
 
     def __init__(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
@@ -88,24 +88,29 @@ class Table(Panel):
                 f"<tbody>{rows}</tbody></table>{note}</div>")
 
     def text(self) -> str:
-        shown = [[self._cell(i, j, v) for j, v in enumerate(r)] for i, r in enumerate(self.rows)]
+        # a multi-line cell continues on the next lines, in its own column
+        cells = [[self._cell(i, j, v).split("\n") for j, v in enumerate(r)]
+                 for i, r in enumerate(self.rows)]
         widths = [len(c) for c in self.columns]
-        for r in shown:
-            for j, v in enumerate(r):
-                widths[j] = max(widths[j], len(v.split("\n", 1)[0]))
-        lines = [self.title, self._line(self.columns, widths)]
-        for r in shown:
-            lines.append(self._line([v.split("\n", 1)[0] for v in r], widths))
-            for v in r:                               # rest of multi-line cells, indented
-                lines += ["    " + extra for extra in v.split("\n")[1:]]
+        for r in cells:
+            for j, lines in enumerate(r):
+                widths[j] = max([widths[j], *map(len, lines)])
+        out = [self.title, self._line(self.columns, widths)]
+        for r in cells:
+            for k in range(max(len(lines) for lines in r)):
+                out.append(self._line([lines[k] if k < len(lines) else "" for lines in r],
+                                      widths))
         if not self.rows:
-            lines.append("(none)")
+            out.append("(none)")
         if self.note:
-            lines.append(self.note)
-        return "\n".join(lines)
+            out.append(self.note)
+        return "\n".join(out)
 
     def _cell(self, i: int, j: int, v: str) -> str:
-        return v + " *" if (i, j) in self.marks else v
+        if (i, j) not in self.marks:
+            return v
+        first, sep, rest = v.partition("\n")
+        return first + " *" + sep + rest
 
     @staticmethod
     def _line(values: Sequence[str], widths: Sequence[int]) -> str:
