@@ -508,3 +508,28 @@ def test_scheduler_warnings_and_errors():
         anb.optim.lr_scheduler.LambdaLR(opt, [lambda e: 1, lambda e: 2])
     with pytest.raises(KeyError):
         anb.optim.lr_scheduler.StepLR(anb.optim.SGD([anb.zeros(1, requires_grad=True)]), 2, last_epoch=3)
+
+
+def test_nn_model_with_scheduler_matches_torch():
+    """model.parameters() (nn.Parameter) + AdamW + CosineAnnealingLR, side by side with torch."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((32, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 32)
+    params = []
+    for lib in (torch, anb):
+        model = lib.nn.Sequential(lib.nn.Linear(6, 8), lib.nn.Tanh(), lib.nn.Linear(8, 3))
+        init = np.random.default_rng(6)
+        with lib.no_grad():
+            for p in model.parameters():
+                p.copy_(lib.tensor(init.standard_normal(tuple(p.shape)).astype(np.float32) * 0.3))
+        opt = lib.optim.AdamW(model.parameters(), lr=0.05, amsgrad=True)
+        sched = lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6)
+        xx, yy = lib.tensor(x), lib.tensor(y)
+        for _ in range(12):
+            opt.zero_grad()
+            lib.nn.functional.cross_entropy(model(xx), yy).backward()
+            opt.step()
+            sched.step()
+        params.append([p.detach().numpy().copy() for p in model.parameters()])
+    for t, a in zip(*params):
+        np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-5)
