@@ -104,6 +104,8 @@ def test_cell_runs_in_user_namespace_and_shows_value(ip, shown):
     assert "hi" in cap.stdout
     assert "tensor(9., grad_fn=<SumBackward0>)" in cap.stdout      # Out[n] via displayhook
     assert len(shown) == 1 and isinstance(shown[0], Report)
+    _, cap = run(ip, "%%autograd --quiet\ny.sum();")
+    assert cap.stdout == ""                               # a trailing ; hides Out, as usual
 
 
 def test_exception_propagates_and_mode_is_restored(ip, shown):
@@ -191,10 +193,15 @@ def test_show_quiet_and_the_rich_output(ip, shown):
 def test_rich_output_is_html_and_deterministic(ip):
     bundles = []
     for _ in range(2):
+        ip.magics_manager.registry["AutogradMagics"].reports = 0      # as in a fresh kernel
         _, cap = run(ip, f"%%autograd --backward loss\n{X}\nloss = (x * x).sum()")
         (out,) = cap.outputs
         bundles.append(out.data)
     assert bundles[0] == bundles[1]
+    _, cap = run(ip, f"%%autograd --backward loss\n{X}\nloss = (x * x).sum()")
+    if "<svg" in bundles[0]["text/html"]:             # a second picture gets its own ids
+        assert 'id="agnb1-' in bundles[0]["text/html"]
+        assert 'id="agnb2-' in cap.outputs[0].data["text/html"]
     html, text = bundles[0]["text/html"], bundles[0]["text/plain"]
     assert "<table" in html and "<script" not in html.lower()
     assert not re.search(r"0x[0-9a-f]{6,}", html + text)

@@ -73,6 +73,7 @@ class AutogradMagics(Magics):
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
         self.last_error: BaseException | None = None
+        self.reports = 0                     # numbers each report's SVG ids (deterministic)
 
     # ------------------------------------------------------------------ the magic
     @magic_arguments()
@@ -199,7 +200,7 @@ class AutogradMagics(Magics):
         before = collect.snapshot(ns, hidden)
         tee = _Tee(sys.stdout) if opts.compare_torch else None
         try:
-            self._run(opts, body, last, ns, hidden, tee)
+            self._run(opts, src, body, last, ns, hidden, tee)
         except UsageError:
             raise
         except Exception as exc:
@@ -222,7 +223,7 @@ class AutogradMagics(Magics):
         display(Report(panels))
         return None
 
-    def _run(self, opts: Any, body: Any, last: Any, ns: dict, hidden: set,
+    def _run(self, opts: Any, src: str, body: Any, last: Any, ns: dict, hidden: set,
              tee: _Tee | None) -> None:
         """Run the cell (and --backward) under the chosen modes; show its value as Out."""
         __tracebackhide__ = True                         # noqa: F841
@@ -239,7 +240,8 @@ class AutogradMagics(Magics):
             if value is not None:
                 if tee is not None:
                     tee.copy.write(f"Out: {value!r}\n")
-                self.shell.displayhook(value)
+                if not self.shell.displayhook.semicolon_at_end_of_expression(src):
+                    self.shell.displayhook(value)        # Out[n], unless the cell ends in ;
             if opts.backward:
                 self._backward(opts, ns, hidden)
 
@@ -286,7 +288,9 @@ class AutogradMagics(Magics):
             if p == "tensors":
                 panels.append(report.tensors_panel(names, tensors))
             elif p == "graph":
-                panels.append(report.graph_panel(roots, nodes, labels, ns))
+                self.reports += 1
+                panels.append(report.graph_panel(roots, nodes, labels, ns,
+                                                 id_prefix=f"agnb{self.reports}-"))
             elif p == "buffers":
                 panels.append(report.buffers_panel(nodes, labels, tensors, saved_bytes()))
             elif p == "grads" and opts.backward:

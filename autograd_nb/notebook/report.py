@@ -48,8 +48,12 @@ def _node_list(nodes: list[Any], labels: Mapping[Any, str]) -> tuple[str, str]:
 
 
 def graph_panel(roots: Sequence[Tensor], nodes: list[Any], labels: Mapping[Any, str],
-                namespace: Mapping[str, Any]) -> Section:
-    """The graph behind the cell's tensors: a picture when viz exists, a node list always."""
+                namespace: Mapping[str, Any], id_prefix: str | None = None) -> Section:
+    """The graph behind the cell's tensors: a picture when viz exists, a node list always.
+
+    ``id_prefix`` starts the SVG's element ids, so two pictures on one page never share
+    an id (give each report its own, deterministic one).
+    """
     title = "Graph recorded by the cell (newest node first; arrows point to next_functions)"
     if not nodes:
         return Section(title, "<p>(no graph)</p>", "(no graph)",
@@ -59,9 +63,9 @@ def graph_panel(roots: Sequence[Tensor], nodes: list[Any], labels: Mapping[Any, 
     draw = draw_function()
     if draw is not None:
         try:
-            picture = draw(*roots, names={k: v for k, v in namespace.items()
-                                          if isinstance(v, Tensor) or
-                                          callable(getattr(v, "named_parameters", None))})
+            names = {k: v for k, v in namespace.items()
+                     if isinstance(v, Tensor) or callable(getattr(v, "named_parameters", None))}
+            picture = draw(*roots, names=names, id_prefix=id_prefix)
             body = picture._repr_html_() if hasattr(picture, "_repr_html_") \
                 else picture._repr_svg_()
             return Section(title, body, list_text)
