@@ -47,7 +47,7 @@ class _ConvNd(Module):
         stride = _tuple(stride, n)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {set(('same', 'valid'))}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
