@@ -12,8 +12,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, buffer_like, bump, check_flags, grad_of, make_step, new_step,
-                        next_step, scalar)
+from .optimizer import (Optimizer, buffer_like, bump, check_flags, check_hyper, grad_of, make_step,
+                        new_step, next_step, scalar)
 
 __all__ = ["Adagrad"]
 
@@ -44,18 +44,9 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
                  foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= scalar(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_hyper(lr, ("lr_decay value", lr_decay), ("weight_decay value", weight_decay),
+                    ("initial_accumulator_value value", initial_accumulator_value),
+                    ("epsilon value", eps))
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)

@@ -24,8 +24,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, buffer_like, bump, check_flags, grad_of, lerp_, make_step,
-                        new_step, next_step, scalar)
+from .optimizer import (Optimizer, buffer_like, bump, check_flags, check_hyper, grad_of, lerp_,
+                        make_step, new_step, next_step, scalar)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -69,12 +69,7 @@ def _adam_update(opt: Optimizer, group: dict[str, Any], params: list[Tensor]) ->
 
 
 def _check_adam_args(lr: Any, betas: Any, eps: float, weight_decay: Any) -> None:
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= scalar(lr):
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+    check_hyper(lr, ("epsilon value", eps))
     if not 0.0 <= scalar(betas[0]) < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= scalar(betas[1]) < 1.0:

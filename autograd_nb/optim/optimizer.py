@@ -327,6 +327,16 @@ def _cast(param: Tensor, value: Any, key: Any = None) -> Any:
     return value
 
 
+def check_hyper(lr: Any, *checks: tuple[str, Any]) -> None:
+    """PyTorch's argument checks: a one-element tensor ``lr`` is allowed, and ``lr`` and each
+    ``(what, value)`` must be >= 0 (else ``ValueError: Invalid <what>: <value>``)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    for what, value in (("learning rate", lr),) + checks:
+        if not 0.0 <= scalar(value):
+            raise ValueError(f"Invalid {what}: {value}")
+
+
 def check_flags(foreach: Any, fused: Any, differentiable: bool) -> None:
     """Check PyTorch's speed options (accepted; one numpy code path serves them all).
 

@@ -13,8 +13,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, buffer_like, bump, check_flags, grad_of, lerp_, make_step,
-                        new_step, next_step, scalar)
+from .optimizer import (Optimizer, buffer_like, bump, check_flags, check_hyper, grad_of, lerp_,
+                        make_step, new_step, next_step, scalar)
 
 __all__ = ["RMSprop"]
 
@@ -65,18 +65,8 @@ class RMSprop(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
                  centered: bool = False, capturable: bool = False, foreach: bool | None = None,
                  maximize: bool = False, differentiable: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= scalar(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_hyper(lr, ("epsilon value", eps), ("momentum value", momentum),
+                    ("weight_decay value", weight_decay), ("alpha value", alpha))
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
