@@ -64,6 +64,23 @@ def _geometry(d: Any) -> tuple[tuple, tuple]:
     return d.shape, tuple(s // d.itemsize for s in d.strides)
 
 
+def _operands(fn: str, names: tuple[str, str], input: Any, other: Any) -> tuple[Any, Any]:
+    """The arrays of a product's two tensor operands (same device), with PyTorch's errors."""
+    _need_tensor(fn, names[0], 1, input)
+    _need_tensor(fn, names[1], 2, other)
+    a, b = input._data, other._data
+    _same_device(a, b)
+    return a, b
+
+
+def _product(data: Any, node: type, input: Tensor, other: Tensor, extra: Any = None) -> Tensor:
+    """Record a two-operand product. Each operand is saved only if the *other* one needs a
+    gradient (d(AB)/dA needs B, and the other way round), as PyTorch does."""
+    return record(data, node, (input, other),
+                  saved=(input if other._requires_grad else None,
+                         other if input._requires_grad else None), extra=extra)
+
+
 def _mm_shapes_error(a: Any, b: Any) -> RuntimeError:
     return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
                         f"{b.shape[0]}x{b.shape[1]})")
@@ -87,10 +104,7 @@ class DotBackward0(OpNode):
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same length and dtype."""
-    _need_tensor("dot", "input", 1, input)
-    _need_tensor("dot", "tensor", 2, tensor)
-    a, b = input._data, tensor._data
-    _same_device(a, b)
+    a, b = _operands("dot", ("input", "tensor"), input, tensor)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.dtype != b.dtype:
@@ -101,9 +115,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
             f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
     _no_bool(a, "dot")
-    return record(np.asarray(a @ b), DotBackward0, (input, tensor),
-                  saved=(input if tensor._requires_grad else None,
-                         tensor if input._requires_grad else None))
+    return _product(np.asarray(a @ b), DotBackward0, input, tensor)
 
 
 class MvBackward0(OpNode):
@@ -119,10 +131,7 @@ class MvBackward0(OpNode):
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n x m) times vector (m): a vector (n)."""
-    _need_tensor("mv", "input", 1, input)
-    _need_tensor("mv", "vec", 2, vec)
-    a, v = input._data, vec._data
-    _same_device(a, v)
+    a, v = _operands("mv", ("input", "vec"), input, vec)
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:
@@ -132,9 +141,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_w(v)}, {_w(a)}, "
                            f"and {_w(v)}")
     _no_bool(a, "addmv_impl_cpu")
-    return record(a @ v, MvBackward0, (input, vec),
-                  saved=(input if vec._requires_grad else None,
-                         vec if input._requires_grad else None))
+    return _product(a @ v, MvBackward0, input, vec)
 
 
 class MmBackward0(OpNode):
@@ -164,19 +171,13 @@ def _check_mm(a: Any, b: Any) -> None:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix (n x m) times matrix (m x p): a matrix (n x p)."""
-    _need_tensor("mm", "input", 1, input)
-    _need_tensor("mm", "mat2", 2, mat2)
-    a, b = input._data, mat2._data
-    _same_device(a, b)
+    a, b = _operands("mm", ("input", "mat2"), input, mat2)
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     _check_mm(a, b)
-    return record(a @ b, MmBackward0, (input, mat2),
-                  saved=(input if mat2._requires_grad else None,
-                         mat2 if input._requires_grad else None),
-                  extra=(_geometry(a), _geometry(b)))
+    return _product(a @ b, MmBackward0, input, mat2, extra=(_geometry(a), _geometry(b)))
 
 
 class BmmBackward0(OpNode):
@@ -192,10 +193,7 @@ class BmmBackward0(OpNode):
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """A batch of matrix products: (b x n x m) times (b x m x p) gives (b x n x p)."""
-    _need_tensor("bmm", "input", 1, input)
-    _need_tensor("bmm", "mat2", 2, mat2)
-    a, b = input._data, mat2._data
-    _same_device(a, b)
+    a, b = _operands("bmm", ("input", "mat2"), input, mat2)
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -207,9 +205,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {_w(a)} but found {_w(b)}")
     _no_bool(a, "bmm")
-    return record(a @ b, BmmBackward0, (input, mat2),
-                  saved=(input if mat2._requires_grad else None,
-                         mat2 if input._requires_grad else None))
+    return _product(a @ b, BmmBackward0, input, mat2)
 
 
 class AddmmBackward0(OpNode):

@@ -126,6 +126,16 @@ def _acc_dtype(d: Any, dtype: Any) -> Any:
     return np.int64 if d.dtype.kind in "biu" else None
 
 
+class _Reduction(OpNode):
+    """A node of a reduction over ``extra['_dims']`` (kept or dropped per ``keepdim``)."""
+    __slots__ = ()
+
+    def up(self, t: Tensor) -> Tensor:
+        """``t`` (gradient or result) with the reduced dims back, to broadcast against x."""
+        ex = self.extra
+        return _back(t, ex["_dims"], ex["keepdim"])
+
+
 class _Shown:
     """A node attribute read from ``node.extra[key]`` that may legitimately be None.
 
@@ -464,18 +474,16 @@ def min(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = N
     return _extreme("min", input, dim, keepdim, other)
 
 
-class AmaxBackward0(OpNode):
+class AmaxBackward0(_Reduction):
     """out = amax(x, dim): tied maxima share the gradient evenly."""
     __slots__ = ()
     saved_names = ("self", "result")
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        ex = self.extra
-        dims, keep = ex["_dims"], ex["keepdim"]
-        mask = x._data == _back(r, dims, keep)._data
-        count = mask.sum(axis=dims, keepdims=True).astype(x._data.dtype)
-        return (_back(g, dims, keep) / _const(count)) * _const(mask.astype(x._data.dtype))
+        mask = x._data == self.up(r)._data
+        count = mask.sum(axis=self.extra["_dims"], keepdims=True).astype(x._data.dtype)
+        return (self.up(g) / _const(count)) * _const(mask.astype(x._data.dtype))
 
 
 class AminBackward0(AmaxBackward0):
@@ -553,7 +561,7 @@ def _var_grad(g: Tensor, x: Tensor, dims: tuple, dof: float) -> Tensor:
     return g * (x - x.mean(dims, keepdim=True)) * factor
 
 
-class VarBackward0(OpNode):
+class VarBackward0(_Reduction):
     __slots__ = ()
     saved_names = ("self",)
     _saved_dim = _Shown("dim")
@@ -562,8 +570,7 @@ class VarBackward0(OpNode):
 
     def backward(self, g):
         ex = self.extra
-        return _var_grad(_back(g, ex["_dims"], ex["keepdim"]), self._saved[0].unpack(),
-                         ex["_dims"], ex["_dof"])
+        return _var_grad(self.up(g), self._saved[0].unpack(), ex["_dims"], ex["_dof"])
 
 
 class StdBackward0(VarBackward0):
@@ -573,12 +580,10 @@ class StdBackward0(VarBackward0):
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        ex = self.extra
-        dims, keep = ex["_dims"], ex["keepdim"]
-        r = _back(r, dims, keep)
+        r = self.up(r)
         from .compare import where
-        gv = where(_const(r._data == 0), 0.0, _back(g, dims, keep) / (r * 2))
-        return _var_grad(gv, x, dims, ex["_dof"])
+        gv = where(_const(r._data == 0), 0.0, self.up(g) / (r * 2))
+        return _var_grad(gv, x, self.extra["_dims"], self.extra["_dof"])
 
 
 def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
@@ -640,7 +645,7 @@ def std(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool 
 # ---------------------------------------------------------------------------
 
 
-class LinalgVectorNormBackward0(OpNode):
+class LinalgVectorNormBackward0(_Reduction):
     """Gradient of ``(sum |x|^p)^(1/p)``; 0 where the norm is 0 (as PyTorch)."""
     __slots__ = ()
     saved_names = ("self", "result")
@@ -649,8 +654,8 @@ class LinalgVectorNormBackward0(OpNode):
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
         ex = self.extra
-        p, dims, keep = float(ex["ord"]), ex["_dims"], ex["keepdim"]
-        g, r = _back(g, dims, keep), _back(r, dims, keep)
+        p, dims = float(ex["ord"]), ex["_dims"]
+        g, r = self.up(g), self.up(r)
         xd, rd = x._data, r._data
         if p == 0:
             return None
@@ -737,16 +742,14 @@ def _floating(d: Any) -> Any:
     return d if d.dtype.kind == "f" else d.astype(B.get_default_dtype().np)
 
 
-class LogsumexpBackward0(OpNode):
+class LogsumexpBackward0(_Reduction):
     """out = log(sum(exp(x))) -> d out / d x = exp(x - out) (the softmax)."""
     __slots__ = ()
     saved_names = ("self", "result")
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        ex = self.extra
-        dims, keep = ex["_dims"], ex["keepdim"]
-        return _back(g, dims, keep) * (x - _back(r, dims, keep)).exp()
+        return self.up(g) * (x - self.up(r)).exp()
 
 
 def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:
