@@ -151,11 +151,14 @@ class ConvNetFloor:
         dz2 = (g @ self.W3.T).reshape(n * h * w, self.c2)
         dz2 *= a2 > 0
         g2 = cols2.T @ dz2                                     # (9*c1, c2)
-        dcols = (dz2 @ self.W2.T).reshape(n, h, w, 3, 3, self.c1)
+        # col2im fused with its matmul: each kernel offset's share of d cols is one
+        # (NHW, c2) @ (c2, c1) product added at its shift (faster than building all of
+        # d cols and then scattering it)
+        w2 = self.W2.reshape(3, 3, self.c1, self.c2)
         dxp = np.zeros((n, h + 2, w + 2, self.c1), np.float32)
-        for kh in range(3):                                    # col2im: 9 shifted adds
+        for kh in range(3):
             for kw in range(3):
-                dxp[:, kh:kh + h, kw:kw + w, :] += dcols[:, :, :, kh, kw, :]
+                dxp[:, kh:kh + h, kw:kw + w, :] += (dz2 @ w2[kh, kw].T).reshape(n, h, w, self.c1)
         dz1 = dxp[:, 1:-1, 1:-1, :]
         dz1 *= a1 > 0
         g1 = cols1.T @ dz1.reshape(n * h * w, self.c1)         # (27, c1); no dx for the input
