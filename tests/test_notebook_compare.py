@@ -3,54 +3,18 @@ real run against PyTorch in a fresh process."""
 from __future__ import annotations
 
 import sys
-import types
 
 import pytest
 
 pytest.importorskip("IPython")
 
 from IPython.core.error import UsageError  # noqa: E402
-from IPython.utils.capture import capture_output  # noqa: E402
+from test_notebook_magics import ip, run, shown  # noqa: E402,F401  (the shell fixtures)
 
 import autograd_nb as anb  # noqa: E402
 from autograd_nb.autograd.grad_mode import STATE  # noqa: E402
-from autograd_nb.notebook import compare, magics  # noqa: E402
+from autograd_nb.notebook import compare  # noqa: E402
 from autograd_nb.notebook._torch_side import graph_names  # noqa: E402
-
-
-def _shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-    if InteractiveShell.initialized():
-        return InteractiveShell.instance()
-    c = Config()
-    c.HistoryManager.hist_file = ":memory:"
-    c.InteractiveShell.colors = "nocolor"
-    return InteractiveShell.instance(config=c, user_module=types.ModuleType("agnb_test_user"))
-
-
-@pytest.fixture
-def ip():
-    shell = _shell()
-    keys = set(shell.user_ns)
-    shell.run_line_magic("load_ext", "autograd_nb")
-    yield shell
-    shell.run_line_magic("unload_ext", "autograd_nb")
-    for k in set(shell.user_ns) - keys:
-        del shell.user_ns[k]
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    out: list = []
-    monkeypatch.setattr(magics, "display", lambda obj: out.append(obj))
-    return out
-
-
-def run(ip, src):
-    with capture_output() as cap:
-        result = ip.run_cell(src)
-    return result, cap
 
 
 def test_free_names():

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 from .catalog import CATALOG, Entry  # noqa: F401  (re-exported)
 
-__all__ = ["Explanation", "Entry", "CATALOG", "explain", "user_line"]
+__all__ = ["Explanation", "Entry", "CATALOG", "explain", "user_line", "error_line"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,12 @@ def user_line(trace: str) -> str | None:
     return f"line {found['line']}: {code}" if code else f"line {found['line']} of {found['file']}"
 
 
+def error_line(exc: BaseException) -> str:
+    """``"RuntimeError: <first line of the message>"``."""
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+
+
 def _label(node: Any, names: Mapping[str, Any] | None) -> str:
     label = type(node).__name__
     if names:
@@ -144,14 +150,13 @@ def explain(exc: BaseException, names: Mapping[str, Any] | None = None) -> Expla
             trace = getattr(node, "_trace", None)
             if trace:
                 origin = user_line(trace)
-        first = str(exc).splitlines()[0] if str(exc) else ""
         fixes = [f.format_map(fmt) for f in entry.fixes]
         if origin:                                   # anomaly mode already did its job
             fixes = [f for f in fixes if "--anomaly" not in f]
         return Explanation(
             key=entry.key, title=entry.title, what=entry.what.format_map(fmt),
             why=entry.why.format_map(fmt), fixes=tuple(fixes),
-            error=f"{type(exc).__name__}: {first}", node=node_text, origin=origin)
+            error=error_line(exc), node=node_text, origin=origin)
     return None
 
 

@@ -29,7 +29,7 @@ from IPython.display import display
 
 from .._tensor import Tensor
 from . import alias, collect, compare, report
-from .explain import explain
+from .explain import error_line, explain
 from .panels import Report
 
 __all__ = ["AutogradMagics", "register", "unregister", "MODES", "PANELS"]
@@ -119,8 +119,7 @@ class AutogradMagics(Magics):
                 return None
             exp = explain(err, self.shell.user_ns)
             if exp is None:
-                print(f"No explanation for the last error ({type(err).__name__}: "
-                      f"{str(err).splitlines()[0] if str(err) else ''}).")
+                print(f"No explanation for the last error ({error_line(err)}).")
             return exp
         if cmd == "torch" and len(words) == 2 and words[1] in ("on", "off"):
             if words[1] == "on":
@@ -205,8 +204,7 @@ class AutogradMagics(Magics):
             raise
         except Exception as exc:
             if tee is not None:                  # show PyTorch's side of the failure too
-                first = str(exc).splitlines()[0] if str(exc) else ""
-                mine = compare.ours(ns, [], tee.copy.getvalue(), f"{type(exc).__name__}: {first}")
+                mine = compare.ours(ns, [], tee.copy.getvalue(), error_line(exc))
                 theirs = compare.run_torch(src, modules, opts.mode, opts.backward,
                                            opts.retain_graph)
                 display(Report([compare.compare_panel(mine, theirs)]))
