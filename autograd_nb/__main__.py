@@ -93,6 +93,9 @@ def install_kernel(argv: list[str]) -> int:
     dest = kernel.install(user=opts.user, sys_prefix=opts.sys_prefix, prefix=opts.prefix,
                           name=opts.name, display_name=opts.display_name)
     print(f"Installed kernelspec {opts.name} ('{opts.display_name}') in {dest}")
+    if opts.prefix:
+        print(f"(Jupyter finds it if {opts.prefix}/share/jupyter is on its path, e.g. "
+              "JUPYTER_PATH, or the prefix is the server's own.)")
     return 0
 
 
