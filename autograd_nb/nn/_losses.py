@@ -146,6 +146,7 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ign
     if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
+    _not_differentiable("nll_loss_forward", "weight", weight)
     if input.ndim <= 2 and target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim == 4 and target.ndim != 3:
@@ -154,7 +155,6 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ign
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_WORD[target.dtype.name]}")
     _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
-    _not_differentiable("nll_loss_forward", "weight", weight)
     if input.ndim <= 2:
         return _L.nll_loss(input, target, weight, code, ignore_index)
     if input.ndim == 4:
