@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._core import OpNode, device_mismatch, note_broadcast, record, register
+from ._core import OpNode, as_array, device_mismatch, note_broadcast, record, register
 from . import views as _views
 from .views import UnsafeViewBackward0, ViewBackward0, _make_view
 
@@ -115,7 +115,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
             f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
     _no_bool(a, "dot")
-    return _product(np.asarray(a @ b), DotBackward0, input, tensor)
+    return _product(as_array(a @ b), DotBackward0, input, tensor)
 
 
 class MvBackward0(OpNode):

@@ -227,8 +227,9 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if dtype is not None:
         d = d.astype(dtype.np)
     if dim is None:
-        data = d.sum() / d.size if d.size else np.asarray(np.nan, d.dtype)
-        out = record(as_array(np.asarray(data, d.dtype)), MeanBackward0, (input,), extra=d.shape)
+        data = d.sum(keepdims=True) / (d.size or np.nan)      # (mean of nothing: nan)
+        out = record(data.reshape(()).astype(d.dtype, copy=False), MeanBackward0, (input,),
+                     extra=d.shape)
     else:
         dims = dims_of(dim, d.ndim)
         data = d.sum(axis=dims, keepdims=keepdim) / _numel(d.shape, dims)
@@ -265,7 +266,7 @@ def _others_product(x: Tensor, axis: int) -> Tensor:
     xt = x.transpose(axis, last) if axis != last else x
     n = xt.shape[-1]
     rows = xt.unsqueeze(-2).expand(*xt.shape[:-1], n, n)
-    others = where(_const(np.eye(n, dtype=bool)), 1.0, rows).prod(-1)
+    others = where(_const(_xp(xd).eye(n, dtype=bool)), 1.0, rows).prod(-1)
     return others.transpose(axis, last) if axis != last else others
 
 
@@ -702,6 +703,9 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     absolute values; ``p=inf`` the largest absolute value.
     """
     if isinstance(p, str):
+        if p == "nuc":
+            raise NotImplementedError("autograd_nb does not implement the nuclear norm (p='nuc'); "
+                                      "vector norms (p a number, or 'fro') are supported")
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if dim is not None and not isinstance(dim, int) and len(dim) > 2:
