@@ -209,7 +209,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -219,7 +219,7 @@ class Module:
         elif isinstance(value, Module):
             if "_modules" not in d:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             d["_modules"][name] = value
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
@@ -231,21 +231,25 @@ class Module:
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
             if isinstance(value, Buffer):
-                self._forget(name)
+                self._forget(name, keep="_buffers")
                 self.register_buffer(name, value, value.persistent)
             else:
                 d["_buffers"][name] = value
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from every registry (before registering it anew)."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Remove ``name`` from the other registries before it is stored in ``keep``.
+
+        ``keep`` itself is left alone so a replaced entry keeps its position (order matters:
+        it is the order of ``parameters()``, ``state_dict()`` and of a Sequential's layers).
+        """
         d = self.__dict__
         d.pop(name, None)
         for reg in ("_parameters", "_buffers", "_modules"):
-            if reg in d:
+            if reg != keep and reg in d:
                 d[reg].pop(name, None)
-        if "_non_persistent_buffers_set" in d:
+        if keep != "_buffers" and "_non_persistent_buffers_set" in d:
             d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name: str) -> Any:
