@@ -92,6 +92,22 @@ def _layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
     return layer
 
 
+def _span_limit(spans: list[int], n: int) -> float:
+    """The longest edge span that still gets dummy nodes.
+
+    A node used at every depth of a deep graph (a weight shared by every step) has
+    long edges from each layer: O(n^2) dummies. Edges are given dummies shortest
+    first, up to a budget of about ``8 n``; longer ones are drawn as direct curves.
+    """
+    budget = max(2000, 8 * n)
+    total = 0
+    for span in sorted(spans):
+        total += span - 1
+        if total > budget:
+            return span - 1
+    return float("inf")
+
+
 def count_crossings(order: list[list[int]], down: list[list[int]], pos: list[int]) -> int:
     """Edge crossings between consecutive layers (inversions, counted with a Fenwick tree)."""
     total = 0
@@ -156,9 +172,12 @@ def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
     down: list[list[int]] = [[] for _ in range(n)]
     up: list[list[int]] = [[] for _ in range(n)]
     chains: list[list[int]] = []
+    max_span = _span_limit([lay[v] - lay[u] for u, v in dag if u != v], n)
     for u, v in dag:
         chain = [u]
-        if u != v:
+        if u != v and lay[v] - lay[u] > max_span:     # too long: drawn straight, no dummies
+            chain.append(v)
+        elif u != v:
             for L in range(lay[u] + 1, lay[v]):
                 d = len(width)
                 width.append(0.0)
