@@ -242,8 +242,8 @@ def plot_depth(summary: dict, path: str) -> bool:
         if pts:
             ax.loglog(*zip(*pts), style, label=impl)
     pts = [(r["nodes"], r[ANB]) for r in rows if isinstance(r[ANB], (int, float))]
-    if pts:                                              # a slope-1 guide through the first point
-        d0, t0 = pts[0]
+    if pts:                                 # a slope-1 guide through the depth-100 point
+        d0, t0 = pts[1] if len(pts) > 1 else pts[0]
         ds = [d for d, _ in pts]
         ax.loglog(ds, [t0 * d / d0 for d in ds], ":", color="gray", label="linear")
     ax.set_xlabel("chain depth (ops)")
