@@ -490,3 +490,29 @@ def test_deep_graph_does_not_recurse():
     g = viz.snapshot(y, names={})
     assert len(g.functions) == 3001
     assert g.roots == ["t0"]
+
+
+@pytest.mark.torch
+def test_nn_sequential_graph_and_modules():
+    torch = pytest.importorskip("torch")
+    anb.manual_seed(0)
+    model = anb.nn.Sequential(anb.nn.Linear(3, 4), anb.nn.ReLU(), anb.nn.Linear(4, 2))
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(model.named_parameters(), twin.named_parameters()):
+            q.copy_(torch.tensor(p.detach().numpy()))
+    data = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]
+    loss = model(anb.tensor(data)).pow(2).mean()
+    theirs = twin(torch.tensor(data)).pow(2).mean()
+    g = viz.snapshot(loss, params=model, names={})
+    assert our_structure(g) == torch_structure(theirs)
+    assert {t.name for t in g.tensors if t.is_param} == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    assert g.modules["0"] == "Linear" and g.modules["1"] == "ReLU"
+    for f in g.functions:
+        if f.name in ("ReluBackward0", "PowBackward0", "MeanBackward0"):
+            assert f.module is None, f.name
+        else:                                          # a Linear's own nodes
+            assert f.module in ("0", "2"), f.name
+    folded = g.collapse()
+    assert [(n.name, n.type) for n in folded.nodes if n.kind == "module"] == [
+        ("2", "Linear"), ("0", "Linear")]

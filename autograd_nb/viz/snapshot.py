@@ -84,11 +84,12 @@ class _Names:
                 continue
             if is_tensor(obj):
                 self._add(key, obj)
-        for key, obj in (names or {}).items():
-            if isinstance(key, str) and not key.startswith("_") and is_module(obj):
-                self._add_module(obj, key + ".")
         if params is not None:
             self._add_params(params)
+        else:                                         # modules among the variables
+            for key, obj in (names or {}).items():
+                if isinstance(key, str) and not key.startswith("_") and is_module(obj):
+                    self._add_module(obj, key + ".")
 
     def _add(self, name: str, tensor: Any) -> None:
         if id(tensor) not in self.by_id:
