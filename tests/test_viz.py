@@ -69,30 +69,40 @@ def _short(name: str) -> str:
     return name.replace("torch::autograd::", "")
 
 
-def torch_structure(root):
-    """Nodes (name, saved names) and edges (src, dst, index, input_nr) in BFS order."""
-    ids, nodes, edges = {}, [], []
-    queue = deque([root.grad_fn])
-    ids[root.grad_fn] = 0
+def torch_fns(root):
+    """torch's backward nodes reachable from ``root`` (a tensor or node), in BFS order."""
+    start = getattr(root, "grad_fn", root)
+    out, seen, queue = [], {start}, deque([start])
     while queue:
         fn = queue.popleft()
-        saved = set()
-        for attr in dir(fn):
-            if attr.startswith("_raw_saved_"):
-                try:
-                    value = getattr(fn, "_saved_" + attr[11:])
-                except RuntimeError:
-                    value = "freed"
-                if value is not None:
-                    saved.add(attr[11:])
-        nodes.append((_short(fn.name()), frozenset(saved)))
-        for i, (child, nr) in enumerate(fn.next_functions):
-            if child is None:
-                continue
-            if child not in ids:
-                ids[child] = len(ids)
+        out.append(fn)
+        for child, _ in fn.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
                 queue.append(child)
-            edges.append((ids[fn], ids[child], i, nr))
+    return out
+
+
+def torch_saved_names(fn):
+    saved = set()
+    for attr in dir(fn):
+        if attr.startswith("_raw_saved_"):
+            try:
+                value = getattr(fn, "_saved_" + attr[11:])
+            except RuntimeError:
+                value = "freed"
+            if value is not None:
+                saved.add(attr[11:])
+    return frozenset(saved)
+
+
+def torch_structure(root):
+    """Nodes (name, saved names) and edges (src, dst, index, input_nr) in BFS order."""
+    fns = torch_fns(root)
+    ids = {fn: k for k, fn in enumerate(fns)}
+    nodes = [(_short(fn.name()), torch_saved_names(fn)) for fn in fns]
+    edges = [(ids[fn], ids[child], i, nr) for fn in fns
+             for i, (child, nr) in enumerate(fn.next_functions) if child is not None]
     return nodes, edges
 
 
@@ -104,40 +114,28 @@ def our_structure(graph):
     return nodes, edges
 
 
-def none_slots(graph):
-    return [[k for k, (c, _) in enumerate(f.next) if c is None] for f in graph.functions]
-
-
-def torch_none_slots(root):
-    out, seen, queue = [], {root.grad_fn}, deque([root.grad_fn])
-    while queue:
-        fn = queue.popleft()
-        out.append([k for k, (c, _) in enumerate(fn.next_functions) if c is None])
-        for c, _ in fn.next_functions:
-            if c is not None and c not in seen:
-                seen.add(c)
-                queue.append(c)
-    return out
+def run_both(scenario):
+    """The scenario under both libraries: (our snapshot, torch root, torch's named tensors)."""
+    torch = pytest.importorskip("torch")
+    ours_root, ours_names = scenario(anb)
+    theirs_root, theirs_names = scenario(torch)
+    return viz.snapshot(ours_root, names=ours_names), theirs_root, theirs_names
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__)
 def test_nodes_edges_and_saved_names_match_torch(scenario):
-    torch = pytest.importorskip("torch")
-    ours_root, ours_names = scenario(anb)
-    theirs_root, _ = scenario(torch)
-    graph = viz.snapshot(ours_root, names=ours_names)
+    graph, theirs_root, _ = run_both(scenario)
     assert our_structure(graph) == torch_structure(theirs_root)
-    assert none_slots(graph) == torch_none_slots(theirs_root)
+    none_slots = [[k for k, (c, _) in enumerate(f.next) if c is None] for f in graph.functions]
+    assert none_slots == [[k for k, (c, _) in enumerate(fn.next_functions) if c is None]
+                          for fn in torch_fns(theirs_root)]
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__)
 def test_tensor_flags_match_torch(scenario):
-    torch = pytest.importorskip("torch")
-    ours_root, ours_names = scenario(anb)
-    theirs_root, theirs_names = scenario(torch)
-    graph = viz.snapshot(ours_root, names=ours_names)
+    graph, _, theirs_names = run_both(scenario)
     for node in graph.tensors:
         t = theirs_names[node.name]
         assert (node.is_leaf, node.requires_grad, node.shape, node.dtype, node.version) == (
@@ -314,15 +312,7 @@ def test_saved_states_agree_with_torch_unpacking():
 
     for ours, theirs in zip(cases(anb), cases(torch)):
         g = viz.snapshot(ours, names={})
-        fns, queue, seen = [], deque([theirs.grad_fn]), {theirs.grad_fn}
-        while queue:
-            fn = queue.popleft()
-            fns.append(fn)
-            for c, _ in fn.next_functions:
-                if c is not None and c not in seen:
-                    seen.add(c)
-                    queue.append(c)
-        for f, fn in zip(g.functions, fns):
+        for f, fn in zip(g.functions, torch_fns(theirs)):
             assert f.name == _short(fn.name())
             for s in f.saved:
                 if s.kind == "tensor":
