@@ -154,7 +154,31 @@ def _to_array(data: Any, dt: B.dtype | None) -> np.ndarray:
     try:
         return np.array(data, dtype=dt.np)
     except ValueError as e:
-        raise ValueError(str(e)) from None
+        raise ValueError(_ragged_message(data, _nested_sizes(data)) or str(e)) from None
+
+
+def _nested_sizes(data: Any) -> list[int]:
+    """The shape nested lists promise, read along their first elements."""
+    sizes = []
+    while isinstance(data, (list, tuple)):
+        sizes.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _ragged_message(data: Any, sizes: list[int], dim: int = 0) -> str | None:
+    """PyTorch's message for the first list whose length breaks the promised shape."""
+    if dim >= len(sizes) or not isinstance(data, (list, tuple)):
+        return None
+    if len(data) != sizes[dim]:
+        return f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(data)})"
+    for item in data:
+        msg = _ragged_message(item, sizes, dim + 1)
+        if msg:
+            return msg
+    return None
 
 
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,

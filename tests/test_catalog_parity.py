@@ -229,13 +229,3 @@ def test_mixed_dtypes_torch_refuses_are_refused(op):
     require(op)
     failures = _mixed_failures(op, torch_accepts=False)
     assert not failures, f"{len(failures)} dtype pairs differ:\n" + "\n".join(failures[:15])
-
-
-@pytest.mark.parametrize("a, b", [(a, b) for a in OPERANDS for b in OPERANDS
-                                  if not (a[0].startswith("py-") and b[0].startswith("py-"))],
-                         ids=lambda x: x[0] if isinstance(x, tuple) else x)
-def test_result_type_matches_torch(a, b):
-    mine, my_err = call(anb.result_type, a[1](anb), b[1](anb))
-    ref, ref_err = call(torch.result_type, a[1](torch), b[1](torch))
-    assert my_err == ref_err
-    assert str(mine) == str(ref)
