@@ -506,3 +506,31 @@ def test_nn_sequential_graph_and_modules():
     folded = g.collapse()
     assert [(n.name, n.type) for n in folded.nodes if n.kind == "module"] == [
         ("2", "Linear"), ("0", "Linear")]
+
+
+def test_custom_function_buffers_and_multi_output_edges():
+    class Square(anb.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = anb.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    a, b = x.split(2)
+    y = Square.apply(a).sum() + (b * 3).sum()
+    g = viz.snapshot(y, names={"x": x, "a": a, "b": b, "y": y})
+    sq = g.find("SquareBackward")[0]
+    assert [(s.name, s.state, s.tensor) for s in sq.saved] == [
+        ("saved_tensors[0]", "live", g.find("a")[0].id)]
+    split = g.find("SplitBackward0")[0]
+    mul = g.find("MulBackward0")[0]
+    assert mul.next[0] == [split.id, 1]                  # b is output 1 of the split
+    b_edge = [e for e in g.edges if e.src == g.find("b")[0].id][0]
+    assert (b_edge.kind, b_edge.dst, b_edge.input_nr) == ("grad_fn", split.id, 1)
+    svg = viz.draw(g).svg
+    assert "output 1" in svg and "out 1" in svg

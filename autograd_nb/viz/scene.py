@@ -291,6 +291,8 @@ def _edge_label(e: Any, graph: Graph) -> str | None:
         if e.input_nr:
             text += f" out {e.input_nr}"
         return text.strip() or None
+    if e.kind == "grad_fn" and e.input_nr:
+        return f"output {e.input_nr}"
     return None
 
 

@@ -281,7 +281,12 @@ def _no_graph_note(node: TensorNode) -> str:
 def _saved_items(fn: Any) -> list[tuple[str, Any]]:
     info = getattr(fn, "saved_tensors_info", None)
     if info is not None:
-        return list(info)
+        info = list(info)
+        raw = getattr(fn, "_saved", ())
+        if not info and not getattr(fn, "saved_names", ()) and raw:
+            # a custom Function: ctx.save_for_backward(...) gives ctx.saved_tensors[i]
+            info = [(f"saved_tensors[{i}]", s) for i, s in enumerate(raw) if s is not None]
+        return info
     # another autograd (e.g. torch): read the _raw_saved_<name> attributes it lists
     found = [_ForeignSaved(fn, a[11:]) for a in sorted(dir(fn)) if a.startswith("_raw_saved_")]
     return [(s.name, s) for s in found if s.value is not None or s.freed or s.is_stale]
