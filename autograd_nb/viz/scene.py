@@ -202,7 +202,7 @@ def _function_box(f: FunctionNode, step: dict[str, int], graph: Graph) -> _Box:
         who = who or "leaf"
         sub = f"adds into {clip(who, 24)}.grad"
     else:
-        sub = f"grad_fn · forward op #{step[f.id]}"
+        sub = f"grad_fn · op #{step[f.id]}"
     lines = [_Line(f.name, FONT, TEXT, bold=True), _Line(sub)]
     return _Box(lines, list(f.saved), fill, stroke, rx=2.0)
 
@@ -241,6 +241,8 @@ def _title(n: Any, graph: Graph) -> str:
         return f"module {n.label}: " + ", ".join(n.member_labels)
     nexts = ", ".join("None" if c is None else f"({graph.node(c).label}, {nr})" for c, nr in n.next)
     text = f"{n.name}\nnext_functions: ({nexts})"
+    if n.kind == "grad_fn":
+        text += "\nop #k: the k-th operation recorded in this graph (sequence_nr order)"
     for s in n.saved:
         text += (f"\nsaved {s.name}: {s.state}, {bytes_text(s.nbytes)}, "
                  f"version at save {s.version_saved}, now {s.version_now}")
