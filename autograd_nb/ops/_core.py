@@ -44,6 +44,27 @@ def device_mismatch(a: Any, b: Any) -> RuntimeError:
         f"{max(str(da), str(db))} and {min(str(da), str(db))}!")
 
 
+def broadcast_error(sa: tuple, sb: tuple) -> RuntimeError:
+    """PyTorch's message for two shapes that do not broadcast (first clash from the right)."""
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
+def check_broadcast(sa: tuple, sb: tuple) -> None:
+    """Raise PyTorch's error unless the two shapes broadcast."""
+    if sa != sb:
+        try:
+            np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise broadcast_error(sa, sb) from None
+
+
 def to_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """A Tensor for ``x`` (tensors pass through; numbers become 0-d tensors)."""
     if isinstance(x, Tensor):
@@ -67,6 +88,8 @@ def prep2(a: Any, b: Any) -> tuple[Any, Any, Tensor | None, Tensor | None]:
         ad, bd = ta._data, tb._data
         if type(ad) is not type(bd):
             raise device_mismatch(ad, bd)
+        if ad.shape != bd.shape:
+            check_broadcast(ad.shape, bd.shape)
         if ad.dtype is not bd.dtype:
             rt = B.result_type((B._FROM_NP[ad.dtype], 2 if ad.ndim else 1),
                                (B._FROM_NP[bd.dtype], 2 if bd.ndim else 1)).np
@@ -138,6 +161,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
         if t is not None and t._requires_grad:
             break
     else:
+        return out
+    if data.dtype.kind != "f":                        # integer/bool results never require grad
         return out
     node = _new(node_cls)
     node._seq = next(_seq)

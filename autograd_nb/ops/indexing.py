@@ -269,8 +269,9 @@ class _Put(OpNode):
 
     def backward(self, g):
         key, vshape = self.extra
-        gs = g.clone()
-        gs._data[key] = 0
+        keep = _xp(g._data).ones(g._data.shape, dtype=g._data.dtype)
+        keep[key] = 0                                  # the overwritten region gets nothing
+        gs = g * Tensor._wrap(keep)
         gv = None
         if self.next_functions[1][0] is not None:
             gv = sum_to(take_region(g, key, IndexBackward0), vshape)

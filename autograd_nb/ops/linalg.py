@@ -281,26 +281,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-class ReshapeAliasBackward0(ViewBackward0):
-    """A reshape that could be a view of a non-contiguous tensor (PyTorch's ``_reshape_alias``)."""
-    __slots__ = ()
-
-
 def _reshape(t: Tensor, shape: tuple) -> Tensor:
-    """``reshape`` as PyTorch records it: a view when the tensor is contiguous, an alias
-    view when the strides allow one anyway, otherwise a copy (``CloneBackward0``) seen
-    through ``UnsafeViewBackward0``."""
-    d = t._data
-    if d.flags.c_contiguous:
-        return t.view(shape)
-    try:
-        data = d.reshape(shape, copy=False) if type(d) is np.ndarray else None
-    except ValueError:
-        data = None
-    if data is None:
-        return _unsafe_view(t.clone(), shape)
-    out = record(data, ReshapeAliasBackward0, (t,), extra=d.shape)
-    return _make_view(t, out, lambda x: _reshape(x, shape))
+    """``reshape`` as PyTorch records it (see ``views.reshape``)."""
+    return _views.reshape(t, shape)
 
 
 def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:

@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import (OpNode, as_array, bump, check_inplace, note_broadcast, prep2, record,
-                    register)
+from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
+                    prep2, record, register)
 
 # ---------------------------------------------------------------------------
 # add / sub / mul / div
@@ -55,9 +55,14 @@ def _alpha_times(d: Any, alpha: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Fast-path test: two plain tensors whose arrays need no promotion or device check."""
-    return a.__class__ is Tensor and b.__class__ is Tensor and a._data.dtype is b._data.dtype \
-        and a._data.__class__ is b._data.__class__
+    """Fast-path test: two plain tensors of one dtype and device whose shapes broadcast."""
+    if a.__class__ is Tensor and b.__class__ is Tensor:
+        ad, bd = a._data, b._data
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
+            if ad.shape != bd.shape:
+                check_broadcast(ad.shape, bd.shape)
+            return True
+    return False
 
 
 def _float_scalar(a: Any, b: Any) -> bool:

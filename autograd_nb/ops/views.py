@@ -112,17 +112,31 @@ def _cupy_view(d: Any, new: tuple) -> Any:
     return out
 
 
+class ReshapeAliasBackward0(ViewBackward0):
+    """A reshape that could be a view of a non-contiguous tensor (PyTorch's ``_reshape_alias``)."""
+    __slots__ = ()
+
+
 def reshape(self: Tensor, *shape: Any) -> Tensor:
-    """Like ``view``, but copies when the layout requires it."""
+    """Like ``view``, but copies when the layout requires it.
+
+    Recorded as PyTorch records it: a plain view for a contiguous tensor, an alias view
+    when the strides allow one anyway, else a copy (``CloneBackward0``) seen through
+    ``UnsafeViewBackward0``.
+    """
     d = self._data
     new = _infer(_sizes(shape), d.size)
-    try:
+    if d.flags.c_contiguous:
         return view(self, new)
-    except RuntimeError:
-        pass
-    c = self.clone()
-    out = record(c._data.reshape(new), UnsafeViewBackward0, (c,), extra=c._data.shape)
-    return out
+    try:
+        data = d.reshape(new, copy=False) if type(d) is np.ndarray else _cupy_view(d, new)
+    except (ValueError, AttributeError):
+        data = None
+    if data is None:
+        c = self.clone()
+        return record(c._data.reshape(new), UnsafeViewBackward0, (c,), extra=c._data.shape)
+    out = record(data, ReshapeAliasBackward0, (self,), extra=d.shape)
+    return _make_view(self, out, lambda t: reshape(t, new))
 
 
 def view_as(self: Tensor, other: Tensor) -> Tensor:
