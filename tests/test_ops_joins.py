@@ -55,7 +55,8 @@ def _run(m, fn, arrays, grads_mask, upstream, saved):
         info.append((tuple(o.shape), repr(o.dtype), o.requires_grad, o.detach().numpy().copy(),
                      None if gf is None else type(gf).__name__,
                      None if gf is None else _names(gf), o.output_nr))
-    roots = [(o, m.tensor(u).to(o.dtype)) for o, u in zip(outs, upstream) if o.requires_grad and u is not None]
+    roots = [(o, m.tensor(u).to(o.dtype)) for o, u in zip(outs, upstream)
+             if o.requires_grad and u is not None]
     if roots:
         m.autograd.backward([o for o, _ in roots], [u for _, u in roots])
     grads = [None if leaf.grad is None else (repr(leaf.grad.dtype), leaf.grad.numpy().copy())
@@ -177,7 +178,8 @@ CASES = {
     "masked_fill": (lambda m, a: m.masked_fill(a, T(m, MASK), -1.5), [A], None, ("_saved_mask",)),
     "masked_fill_int_value": (lambda m, a: a.masked_fill(T(m, MASK), 3), [A], None, ()),
     "masked_fill_bcast_mask": (lambda m, a: a.masked_fill(T(m, MASK[0]), 0.0), [A], None, ()),
-    "masked_fill_bigger_mask": (lambda m, a: a.masked_fill(T(m, np.stack([MASK, ~MASK])), 2.0), [A], None, ()),
+    "masked_fill_bigger_mask": (lambda m, a: a.masked_fill(T(m, np.stack([MASK, ~MASK])), 2.0), [A],
+                                None, ()),
     "masked_fill_tensor_value": (lambda m, a, v: a.masked_fill(T(m, MASK), v), [A, np.float32(0.5)], None,
                                  ("_saved_mask",)),
     "masked_fill_f64_value": (lambda m, a, v: a.masked_fill(T(m, MASK), v), [A, np.float64(0.5)], None, ()),
@@ -339,7 +341,8 @@ def _numeric_vs_analytic(fn, arrays, seed=0, eps=1e-6):
 
     def value(arrs):
         with anb.no_grad():
-            return sum(float(np.sum(o.numpy() * u)) for o, u in zip(_outs(fn(*[anb.tensor(a) for a in arrs])), us))
+            outs = _outs(fn(*[anb.tensor(a) for a in arrs]))
+            return sum(float(np.sum(o.numpy() * u)) for o, u in zip(outs, us))
 
     leaves = [anb.tensor(a, requires_grad=True) for a in arrays]
     outs = _outs(fn(*leaves))
@@ -531,6 +534,18 @@ ERRORS = [
     lambda m: m.zeros(0, 3).index_select(0, m.tensor([0])),
     lambda m: X(m).index_select(3, m.tensor([0])),
     lambda m: X(m).index_add(0, m.tensor([0.0]), m.ones(1, 3)),
+    lambda m: X(m).index_add(0, m.tensor([[0]], dtype=m.int32), m.ones(1, 3)),
+    lambda m: X(m).index_add(0, [1], X(m)),
+    lambda m: m.index_add(X(m), 0, [1], X(m)),
+    lambda m: X(m).index_add(0, m.tensor([1]), 1.0),
+    lambda m: m.gather(X(m), 0, [[1]]),
+    lambda m: X(m).gather(0, [[1]]),
+    lambda m: m.scatter(X(m), 0, [[1]], 1.0),
+    lambda m: X(m).scatter(0, [[1]], 1.0),
+    lambda m: m.scatter_add(X(m), 0, I2(m), 2.5),
+    lambda m: m.scatter_add(X(m), 0, [[1]], X(m)),
+    lambda m: m.index_select(X(m), 0, [1]),
+    lambda m: m.masked_fill(X(m), True, 1.0),
     lambda m: X(m).index_add(0, m.tensor([0, 1]), m.ones(1, 3)),
     lambda m: X(m).index_add(0, m.tensor([0, 1]), m.ones(2, 2)),
     lambda m: X(m).index_add(0, m.tensor([0, 4]), m.ones(2, 3)),

@@ -340,7 +340,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     flat = _vector_index(idx, "index_select")
     if not shp:
         if flat.size != 1:
-            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {flat.size} value(s)")
+            raise RuntimeError(
+                f"index_select(): Index to scalar can have only 1 value, got {flat.size} value(s)")
         if int(flat[0]) != 0:
             raise IndexError("index out of range in self")
         data = input._data.copy()
@@ -385,8 +386,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
                            f"{_DTYPE_WORDS[idx.dtype.name]}")
     if idx.ndim > 1:
-        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
-                         f"Long and size: {_fmt(idx.shape)}")
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
+                         f"type: {_DTYPE_WORDS[idx.dtype.name]} and size: {_fmt(idx.shape)}")
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_add_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
                            f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
@@ -394,7 +395,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
     if src.ndim != sd.ndim or any(k != d and a != b for k, (a, b) in enumerate(zip(sd.shape, src.shape))):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
-                           f"dimension. Got self.shape = {_fmt(shp)} source.shape = {_fmt(source._data.shape)}")
+                           f"dimension. Got self.shape = {_fmt(shp)} source.shape = "
+                           f"{_fmt(source._data.shape)}")
     if src.shape[d] != flat.size:
         raise RuntimeError(f"index_add_(): Number of indices ({flat.size}) should be equal to "
                            f"source.size(dim): ({src.shape[d]}), for dim: {d}")

@@ -149,7 +149,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         for i in kept:
             shp = tensors[i]._data.shape
             if len(shp) != len(ref):
-                raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shp)}")
+                raise RuntimeError(
+                    f"Tensors must have same number of dimensions: got {len(ref)} and {len(shp)}")
             for k, (a, b) in enumerate(zip(ref, shp)):
                 if k != d and a != b:
                     raise RuntimeError(
@@ -266,7 +267,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     d = canon_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if n == 0 and size != 0:
-        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        raise RuntimeError(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
     count = max(-(-size // n), 1) if n else 1
     sizes = [min(n, size - i * n) for i in range(count)]
     return _split_sizes(tensor, sizes, d, dim, SplitBackward0, {"split_size": n})
@@ -325,7 +327,8 @@ class FlipBackward0(_Node):
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along each of ``dims`` (a copy)."""
     if not isinstance(dims, (list, tuple, Size)):
-        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+        raise TypeError(
+            f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     n = input._data.ndim
     cd = []
     for d in dims:
