@@ -192,6 +192,25 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         buf[nr] = _add(buf[nr], g)
 
     state = STATE
+    # Without events there is no yield, so the grad mode can be set once for the whole
+    # walk; with events it is set around each rule and never held across a yield.
+    hold = not events
+    outer = (state.grad_enabled, state.inference)
+    if hold:
+        state.grad_enabled = create_graph
+    try:
+        yield from _walk(ready, buffers, deps, capture, inputs, captured, accumulate,
+                         retain_graph, create_graph, events, hold)
+    finally:
+        if hold:
+            state.grad_enabled, state.inference = outer
+
+
+def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, captured: Any,
+          accumulate: bool, retain_graph: bool, create_graph: bool, events: bool,
+          hold: bool) -> Iterator[Event]:
+    """The main loop of ``run_backward``: run each ready node, pass its grads on."""
+    state = STATE
     while ready:
         node = heapq.heappop(ready)[1]
         grads = buffers.pop(node)
@@ -216,7 +235,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
             grads[0] = g
 
         stop_here = False
-        if node in capture:
+        if capture and node in capture:
             for nr, i in capture[node]:
                 g = grads[0 if nr is None else nr]
                 if accumulate:
@@ -232,18 +251,25 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
             # a leaf's accumulator runs only when gradients go to .grad
             stop_here = is_acc and not accumulate
 
-        if all(g is None for g in grads) or stop_here:
+        if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
             out_grads: tuple = (None,) * len(node.next_functions)
         else:
-            prev_grad, prev_inf = state.grad_enabled, state.inference
-            state.grad_enabled = create_graph
-            try:
-                out_grads = node.apply(*grads)
-            except Exception as exc:
-                _annotate(node, exc)
-                raise
-            finally:
-                state.grad_enabled, state.inference = prev_grad, prev_inf
+            if hold:
+                try:
+                    out_grads = node.apply(*grads)
+                except Exception as exc:
+                    _annotate(node, exc)
+                    raise
+            else:
+                prev_grad, prev_inf = state.grad_enabled, state.inference
+                state.grad_enabled = create_graph
+                try:
+                    out_grads = node.apply(*grads)
+                except Exception as exc:
+                    _annotate(node, exc)
+                    raise
+                finally:
+                    state.grad_enabled, state.inference = prev_grad, prev_inf
             if ANOMALY[0] and ANOMALY[1]:
                 _check_nan(node, out_grads)
             if is_acc and events:
