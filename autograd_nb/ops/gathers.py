@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, check_inplace, device_mismatch, note_broadcast, record, register
+from ._core import (OpNode, as_array, check_broadcast, check_inplace, device_mismatch, note_broadcast,
+                    record, register)
 from .pointwise import _DTYPE_WORDS, apply_inplace
 
 # ---------------------------------------------------------------------------
@@ -417,20 +418,6 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "
               "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
 
 
-def _broadcast_shape(a: tuple, b: tuple) -> tuple:
-    """The broadcast of two shapes, with PyTorch's message when they do not fit."""
-    n = max(len(a), len(b))
-    out = []
-    for i in range(n - 1, -1, -1):
-        sa = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
-        sb = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
-                               f"non-singleton dimension {i}")
-        out.append(sa if sb == 1 else sb)
-    return tuple(reversed(out))
-
-
 class MaskedFillBackward0(OpNode):
     """Filled entries came from the value, not from ``self``: their gradient is zero."""
     __slots__ = ()
@@ -464,12 +451,10 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{vt._data.ndim} dimension(s).")
     _same_device([sd, md] + ([vt._data] if vt is not None else []))
-    shape = _broadcast_shape(md.shape, sd.shape)
+    check_broadcast(md.shape, sd.shape)
     xp = _xp(sd)
     fill = (vt._data if vt is not None else xp.asarray(value)).astype(sd.dtype)
-    data = xp.where(md, fill, sd)
-    if data.shape != shape:
-        data = xp.broadcast_to(data, shape).copy()
+    data = as_array(xp.where(md, fill, sd))           # the shape of mask and input broadcast
     if vt is None:
         out = record(data, MaskedFillBackward0, (input,), saved=(mask,))
         note_broadcast(out, input)
