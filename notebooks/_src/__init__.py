@@ -1,0 +1,51 @@
+"""Sources of the course notebooks: one module per notebook, each a list ``CELLS``.
+
+``md(text)`` makes a Markdown cell, ``code(src, tags=...)`` a code cell; both dedent
+their text and strip the blank lines around it. Tags used by the course:
+``raises-exception`` (nbval and nbclient expect the cell to fail).
+"""
+from __future__ import annotations
+
+import textwrap
+
+import nbformat
+
+# (notebook file, source module), in course order
+NOTEBOOKS = [
+    ("00_welcome.ipynb", "nb00_welcome"),
+    ("01_grad_modes.ipynb", "nb01_grad_modes"),
+    ("02_leaves_and_backward.ipynb", "nb02_leaves_backward"),
+    ("03_dynamic_graph.ipynb", "nb03_dynamic_graph"),
+    ("04_networks.ipynb", "nb04_networks"),
+    ("05_logistic_regression.ipynb", "nb05_logistic_regression"),
+    ("06_beyond_the_seeds.ipynb", "nb06_beyond"),
+]
+
+
+def _clean(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    """A Markdown cell."""
+    return nbformat.v4.new_markdown_cell(_clean(text))
+
+
+def code(src: str, *tags: str) -> nbformat.NotebookNode:
+    """A code cell; ``tags`` such as ``"raises-exception"``."""
+    cell = nbformat.v4.new_code_cell(_clean(src))
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def exercise(task: str, solution: str, check: str) -> list[nbformat.NotebookNode]:
+    """An exercise: the task (Markdown), the cell to change (shipped solved), the check."""
+    return [
+        md("### Exercise\n\n" + _clean(task) + "\n\n"
+           "*The cell below ships with a solution filled in, so the notebook runs top to "
+           "bottom. In your copy, clear it and write your own answer, then run the check "
+           "cell after it.*"),
+        code(solution),
+        code(check),
+    ]
