@@ -28,7 +28,8 @@ from typing import Any, Iterator, Sequence
 from .grad_mode import STATE
 from .node import ANOMALY, AccumulateGrad, Node
 
-__all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed"]
+__all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed",
+           "BackwardState"]
 
 
 class Event:
@@ -72,6 +73,37 @@ class BuffersFreed(Event):
 
     def __init__(self, node: Node, nbytes: int) -> None:
         self.node, self.nbytes = node, nbytes
+
+
+class BackwardState:
+    """A read-only window on the engine's bookkeeping, for viewers (the backward stepper).
+
+    Pass one as ``run_backward(..., watch=BackwardState())``; the generator fills it in
+    and keeps it current, so between two events a viewer can read
+
+    * ``deps``: node -> how many gradients it still waits for (0 once it may run);
+    * ``ready``: the nodes that may run now, as the engine's heap (``ready_nodes()``
+      lists them in the order they will run);
+    * ``buffers``: node -> the gradients it has received so far (one slot per output).
+
+    Viewers must not change these objects. Nothing is copied, so passing no state (what
+    ``backward()`` does) costs nothing.
+    """
+
+    __slots__ = ("deps", "ready", "buffers")
+
+    def __init__(self) -> None:
+        self.deps: dict = {}
+        self.ready: list = []
+        self.buffers: dict = {}
+
+    def ready_nodes(self) -> list:
+        """The nodes that may run now, first to run first."""
+        return [n for _, n in sorted(self.ready, key=lambda e: e[0])]
+
+    def waiting(self) -> list:
+        """``(node, outstanding)`` for nodes that got some gradient but wait for more."""
+        return [(n, self.deps.get(n, 0)) for n in self.buffers if self.deps.get(n, 0) > 0]
 
 
 # Graphs an open stepper is paused over: id(root node) -> description of the stepper.
@@ -145,13 +177,16 @@ def _run_tensor_prehooks(x: Any, grads: list) -> None:
 def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                  retain_graph: bool = False, create_graph: bool = False,
                  inputs: Sequence[Any] | None = None, accumulate: bool = True,
-                 captured: list | None = None, events: bool = True) -> Iterator[Event]:
+                 captured: list | None = None, events: bool = True,
+                 watch: BackwardState | None = None) -> Iterator[Event]:
     """Run backward from ``roots`` (``(grad_fn, output_nr)`` edges) seeded with ``grad_roots``.
 
     ``inputs``: when given, only these tensors receive gradients; with
     ``accumulate=False`` (``autograd.grad``) their gradients are written into
     ``captured`` (one slot per input) instead of ``.grad``. With ``events=False`` the
     same walk runs without building event records (what ``backward()`` uses).
+    ``watch``: a ``BackwardState`` the generator keeps current (the ready queue and the
+    dependency counts), for viewers that pause between events.
     """
     for node, _ in roots:
         if id(node) in OPEN_STEPPERS:
@@ -190,6 +225,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
             if deps.get(node, 0) == 0:
                 heapq.heappush(ready, (-node._seq, node))
         buf[nr] = _add(buf[nr], g)
+    if watch is not None:
+        watch.deps, watch.ready, watch.buffers = deps, ready, buffers
 
     state = STATE
     # Without events there is no yield, so the grad mode can be set once for the whole
