@@ -84,12 +84,11 @@ class Explanation:
 def _engine_node(exc: BaseException) -> Any:
     """The node whose backward rule was running when ``exc`` was raised, if any."""
     from ..autograd import engine
-    code = engine.run_backward.__code__
     tb = exc.__traceback__
     node = None
-    while tb is not None:
-        if tb.tb_frame.f_code is code:
-            node = tb.tb_frame.f_locals.get("node")
+    while tb is not None:                    # the innermost engine frame with a `node`
+        if tb.tb_frame.f_code.co_filename == engine.__file__ and "node" in tb.tb_frame.f_locals:
+            node = tb.tb_frame.f_locals["node"]
         tb = tb.tb_next
     return node
 
