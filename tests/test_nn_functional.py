@@ -379,3 +379,10 @@ def test_errors_like_torch(i):
     expected = _error(lambda: ERRORS[i](TF, torch))
     assert expected is not None
     assert _error(lambda: ERRORS[i](AF, anb)) == expected
+
+
+def test_cross_entropy_all_targets_ignored():
+    x = f32(2, 3)
+    t = np.array([-100, -100])
+    tout, aout = compare(TF.cross_entropy, AF.cross_entropy, [x, t])
+    assert np.isnan(aout.item()) and np.isnan(tout.item())

@@ -225,11 +225,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     """Shrink, in place, the looked-up rows whose norm exceeds ``max_norm``."""
+    from .._backend import xp_of
     with no_grad():
         w = weight._data
-        rows = np.unique(input._data.ravel()) if input.is_cpu else input._data.ravel()
-        norms = (abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
-        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        xp = xp_of(w)
+        rows = xp.unique(input._data.ravel())
+        norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         w[rows] = w[rows] * scale[:, None].astype(w.dtype)
         weight._vc[0] += 1
 

@@ -159,11 +159,14 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
     elif reduction == SUM:
         out = losses.sum()
         scale = 1.0
-    else:
-        out = losses.sum() / total
-        scale = 1.0 / total
+    else:                                             # all targets ignored: 0 / 0 = nan, as in PyTorch
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = losses.sum() / total
+            scale = 1.0 / total
     classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
-    coef = ((classes == safe[:, None]) * (-w * scale)[:, None]).astype(d.dtype)
+    with np.errstate(invalid="ignore"):
+        per_target = xp.where(valid, -w * scale, 0)   # ignored targets get no gradient
+    coef = ((classes == safe[:, None]) * per_target[:, None]).astype(d.dtype)
     if single:
         coef = coef[0]
     total_t = Tensor._wrap(xp.asarray(total if reduction != NONE else 0, dtype=d.dtype))
