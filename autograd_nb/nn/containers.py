@@ -27,7 +27,42 @@ def _index(idx: Any, size: int) -> int:
     return idx + size if idx < 0 else idx
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """What Sequential and ModuleList share: children named "0", "1", ... in order."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def _renumber(self, modules: list) -> None:
+        """Name the children "0", "1", ... again (after a deletion or insertion)."""
+        self._modules = dict((str(i), m) for i, m in enumerate(modules))
+
+    def __delitem__(self, idx: Any) -> None:
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[_index(idx, len(mods))]
+        self._renumber(mods)
+
+    def append(self, module: Module) -> "_Numbered":
+        """Add ``module`` at the end; returns the container."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key: int) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_Numbered):
     """Children called one after another: ``Sequential(nn.Linear(2, 3), nn.ReLU())(x)``.
 
     Children are named ``"0"``, ``"1"``, ... (or by the keys of an OrderedDict).
@@ -58,32 +93,11 @@ class Sequential(Module):
         key = list(self._modules)[_index(idx, len(self._modules))]
         setattr(self, key, module)
 
-    def __delitem__(self, idx: Any) -> None:
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_index(idx, len(keys))]]
-        # renumber so that positions and names agree again
-        self._modules = dict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, but "
                              f"{type(other)} is given.")
         return Sequential(*self, *other)
-
-    def append(self, module: Module) -> "Sequential":
-        """Add ``module`` at the end; returns the Sequential."""
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules: Iterable[Module]) -> "Sequential":
         for m in modules:
@@ -96,23 +110,13 @@ class Sequential(Module):
         n = len(self._modules)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        if index < 0:
-            index += n
         mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._modules = dict((str(i), m) for i, m in enumerate(mods))
+        mods.insert(index + n if index < 0 else index, module)
+        self._renumber(mods)
         return self
 
-    def pop(self, key: int) -> Module:
-        v = self[key]
-        del self[key]
-        return v
 
-    def __dir__(self) -> list[str]:
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of registered modules: index it, iterate over it, ``append`` to it.
 
     It has no ``forward``: loop over it in your own module's forward.
@@ -132,29 +136,11 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, str(_index(idx, len(self))), module)
 
-    def __delitem__(self, idx: Any) -> None:
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            del mods[idx]
-        else:
-            del mods[_index(idx, len(mods))]
-        self._modules = dict((str(i), m) for i, m in enumerate(mods))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> "ModuleList":
         return ModuleList([*self, *other])
-
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
         if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
@@ -167,15 +153,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules = dict((str(i), m) for i, m in enumerate(mods))
-
-    def pop(self, key: int) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
-    def __dir__(self) -> list[str]:
-        return [k for k in super().__dir__() if not k.isdigit()]
+        self._renumber(mods)
 
     def __repr__(self) -> str:
         """Runs of identical children print once: ``(0-2): 3 x Linear(...)``."""

@@ -7,14 +7,12 @@ channels at every position. The computation (im2col + one matrix product) is in
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .._creation import empty
 from .._tensor import Tensor
 from . import functional as F
-from . import init
-from .linear import reset_bias
+from .linear import default_reset
 from .module import Module
 from .parameter import Parameter
 
@@ -75,9 +73,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weights, bias uniform in +-1/sqrt(fan_in)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            reset_bias(self.bias, self.weight)
+        default_reset(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         n = self._dims

@@ -46,9 +46,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Draw fresh weights: kaiming_uniform_(a=sqrt(5)), bias uniform in +-1/sqrt(fan_in)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            reset_bias(self.bias, self.weight)
+        default_reset(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
@@ -57,8 +55,14 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-def reset_bias(bias: Tensor, weight: Tensor) -> None:
-    """PyTorch's default bias: uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``."""
-    fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
-    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-    init.uniform_(bias, -bound, bound)
+def default_reset(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers.
+
+    ``kaiming_uniform_(weight, a=sqrt(5))`` makes the weights uniform in
+    ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``; the bias is drawn from the same range.
+    """
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
