@@ -16,32 +16,22 @@ its ``forward`` between the forward hooks.
 
 ``eval()`` is *not* a grad mode: it only changes how layers such as Dropout and
 BatchNorm behave. Use ``torch.no_grad()`` to stop recording.
+
+This file holds registration, the tree walks, modes, hooks and printing;
+``state_dict.py`` and ``conversions.py`` hold the rest of the class (as mixins).
 """
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
-from typing import Any, Callable, Iterator, Mapping
+from collections import OrderedDict
+from typing import Any, Callable, Iterator
 
-from .. import _backend as B
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
 from ..autograd.node import RemovableHandle
+from .conversions import ConversionMixin
 from .parameter import Buffer, Parameter, _typename
+from .state_dict import StateDictMixin
 
 __all__ = ["Module"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: the keys it could not match."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
-
-    __str__ = __repr__
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -63,7 +53,7 @@ def _check_name(kind: str, name: Any, allow_dot_msg: str | None = None) -> None:
         raise KeyError(f'{kind} name can\'t be empty string ""')
 
 
-class Module:
+class Module(ConversionMixin, StateDictMixin):
     """Base class for layers and models: subclass it, build parts in ``__init__``, compute in ``forward``.
 
     ::
@@ -422,30 +412,7 @@ class Module:
                 g._data[...] = 0
                 g._vc[0] += 1
 
-    # ------------------------------------------------------------------ conversions
-    def _apply(self, fn: Callable[[Tensor], Tensor]) -> "Module":
-        """Convert every parameter, gradient and buffer with ``fn``.
-
-        Parameters keep their identity (an optimizer holding them still works): only
-        their numbers are replaced. Buffers are replaced by the converted tensors.
-        """
-        for m in self.modules():
-            with no_grad():
-                for p in m._parameters.values():
-                    if p is None:
-                        continue
-                    new = fn(p)
-                    if new is not p:
-                        p._data = new._data
-                    if p._grad is not None:
-                        g = fn(p._grad)
-                        if g is not p._grad:
-                            p._grad._data = g._data
-                for k, b in m._buffers.items():
-                    if b is not None:
-                        m._buffers[k] = fn(b)
-        return self
-
+    # ------------------------------------------------------------------ visiting
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every child (recursively), then on this module; returns self.
 
@@ -455,152 +422,6 @@ class Module:
             m.apply(fn)
         fn(self)
         return self
-
-    def to(self, *args: Any, **kwargs: Any) -> "Module":
-        """Move/convert parameters and buffers: ``to(torch.float64)``, ``to("cuda")``, ``to(tensor)``.
-
-        A dtype applies to floating point tensors only; integer buffers keep theirs.
-        """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, B.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, B.device, int)) and not isinstance(a, bool):
-                device = a
-            elif a is not None:
-                raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-        if device is not None:
-            device = B.device(device)
-        if dtype is not None and dtype.np.kind != "f":
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
-                            f"desired dtype={dtype!r}")
-
-        def convert(t: Tensor) -> Tensor:
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
-        return self._apply(convert)
-
-    def cpu(self) -> "Module":
-        return self.to("cpu")
-
-    def cuda(self, device: Any = None) -> "Module":
-        return self.to("cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
-
-    def _float_as(self, dt: B.dtype) -> "Module":
-        return self._apply(lambda t: t.to(dt) if t.is_floating_point() else t)
-
-    def float(self) -> "Module":
-        """Floating point parameters and buffers as float32."""
-        return self._float_as(B.float32)
-
-    def double(self) -> "Module":
-        """Floating point parameters and buffers as float64."""
-        return self._float_as(B.float64)
-
-    def half(self) -> "Module":
-        return self._float_as(B.float16)
-
-    def type(self, dst_type: Any) -> "Module":
-        return self._apply(lambda t: t.type(dst_type))
-
-    # ------------------------------------------------------------------ state_dict
-    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-
-    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
-        """Every parameter and persistent buffer by dotted name, in registration order.
-
-        The tensors are detached but share memory with the module: copy them
-        (``{k: v.clone() ...}``) to keep a snapshot that later training cannot change.
-        """
-        if args:                                      # legacy positional (destination, prefix, keep_vars)
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        meta = getattr(destination, "_metadata", None)
-        if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, mod in self._modules.items():
-            if mod is not None:
-                mod.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        return destination
-
-    def _load_own(self, state_dict: Mapping, prefix: str, missing: list, unexpected: list,
-                  errors: list, assign: bool) -> None:
-        local = {n: p for n, p in self._parameters.items() if p is not None}
-        local.update((n, b) for n, b in self._buffers.items()
-                     if b is not None and n not in self._non_persistent_buffers_set)
-        for name, current in local.items():
-            key = prefix + name
-            if key not in state_dict:
-                missing.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                              f"Tensor-like object from checkpoint but received {type(value)}")
-                continue
-            if value.shape != current.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                              f"checkpoint, the shape in current model is {current.shape}.")
-                continue
-            with no_grad():
-                if assign and name in self._parameters:
-                    new = value if isinstance(value, Parameter) else Parameter(value, current.requires_grad)
-                    self._parameters[name] = new
-                elif assign:
-                    self._buffers[name] = value
-                else:
-                    current.copy_(value)
-        for key in state_dict:
-            if key.startswith(prefix):
-                first = key[len(prefix):].split(".", 1)[0]
-                if first not in self._modules and first not in local:
-                    unexpected.append(key)
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
-        """Copy the tensors of ``state_dict`` into this module's parameters and buffers.
-
-        With ``strict=True`` (default) every key must match: missing or unexpected keys
-        raise a RuntimeError listing them. Shapes must match in any case.
-        """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing: list[str] = []
-        unexpected: list[str] = []
-        errors: list[str] = []
-        for prefix, mod in self.named_modules():
-            mod._load_own(state_dict, prefix + "." if prefix else "", missing, unexpected, errors, assign)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self._get_name(), "\n\t".join(errors)))
-        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
