@@ -6,10 +6,13 @@
                                      # run a PyTorch script with `import torch` -> autograd_nb
     python -m autograd_nb install-kernel [--user | --sys-prefix | --prefix P]
                                      # the Jupyter kernel "Python 3 (autograd_nb)"
+    python -m autograd_nb course [--dir D] [jupyter lab options...]
+                                     # JupyterLab on the course notebooks, teaching kernel ready
 """
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def demo() -> None:
@@ -99,6 +102,57 @@ def install_kernel(argv: list[str]) -> int:
     return 0
 
 
+def course_dir() -> Path | None:
+    """The course's ``notebooks/`` folder: beside the package in a source checkout (or an
+    editable install), else ``./notebooks`` if it holds the course; None if neither."""
+    here = Path(__file__).resolve().parent.parent / "notebooks"
+    for candidate in (here, Path.cwd() / "notebooks"):
+        if candidate.is_dir() and any(candidate.glob("00_*.ipynb")):
+            return candidate
+    return None
+
+
+def course(argv: list[str]) -> int:
+    """Start JupyterLab on the course notebooks with the teaching kernel installed.
+
+    Installs no package: it writes the kernelspec (as ``install-kernel`` does, into this
+    environment or the user's Jupyter folder) and runs ``python -m jupyterlab`` on the
+    notebooks folder; any other option is passed to JupyterLab (``--no-browser``,
+    ``--port 8899``...).
+    """
+    import argparse
+    import importlib.util
+    import subprocess
+
+    from .notebook import kernel
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd_nb course",
+        description="Open the course notebooks in JupyterLab with the teaching kernel.")
+    parser.add_argument("--dir", metavar="D", help="the notebooks folder (default: the course's)")
+    opts, lab_args = parser.parse_known_args(argv)
+    folder = Path(opts.dir) if opts.dir else course_dir()
+    if folder is None or not folder.is_dir():
+        where = opts.dir or "beside the package or in ./notebooks"
+        print(f"autograd-nb course: no course notebooks found ({where}). The notebooks come "
+              "with the source repository: clone it and run this from its root, or pass "
+              "--dir path/to/notebooks.", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("jupyterlab") is None:
+        print("autograd-nb course: JupyterLab is not installed in this environment "
+              f"({sys.executable}).\nInstall it with:  python -m pip install "
+              "'autograd_nb[notebook]'   (or: python -m pip install jupyterlab)",
+              file=sys.stderr)
+        return 1
+    dest = kernel.install()
+    print(f"Teaching kernel '{kernel.DISPLAY_NAME}' is installed in {dest}")
+    print(f"Starting JupyterLab on {folder} (Ctrl+C to stop)")
+    cmd = [sys.executable, "-m", "jupyterlab", str(folder), *lab_args]
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     cmd = args[0] if args else "demo"
@@ -109,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         return run(args[1:])
     if cmd == "install-kernel":
         return install_kernel(args[1:])
+    if cmd == "course":
+        return course(args[1:])
     if cmd in ("-h", "--help"):
         print(__doc__)
         return 0
     print(f"unknown command {cmd!r}; try: python -m autograd_nb demo | run script.py | "
-          "install-kernel", file=sys.stderr)
+          "install-kernel | course", file=sys.stderr)
     return 2
 
 
