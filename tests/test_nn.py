@@ -609,3 +609,20 @@ def test_small_cnn_training_step_matches_torch():
                 p -= 0.1 * p.grad
     for (k, tv), av in zip(tm.state_dict().items(), am.state_dict().values()):
         np.testing.assert_allclose(av.numpy(), tv.numpy(), rtol=1e-4, atol=1e-5, err_msg=k)
+
+
+def test_versions_after_construction_and_init_like_torch():
+    def versions(m, t):
+        mods = [m.Linear(2, 3), m.Conv2d(1, 2, 3), m.BatchNorm1d(2), m.LayerNorm(2), m.Embedding(4, 2),
+                m.Embedding(4, 2, padding_idx=1)]
+        out = [[v._version for v in mod.state_dict(keep_vars=True).values()] for mod in mods]
+        for name in ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "zeros_", "ones_",
+                     "eye_", "orthogonal_", "trunc_normal_", "uniform_", "normal_", "dirac_"):
+            p = m.Parameter(t.empty(3, 3, 3) if name == "dirac_" else t.empty(3, 3))
+            getattr(m.init, name)(p)
+            out.append((name, p._version))
+        e = m.Embedding(5, 3, max_norm=0.1)
+        e(t.tensor([1, 2]))
+        out.append(e.weight._version)
+        return out
+    assert versions(nn, anb) == versions(torch.nn, torch)

@@ -177,6 +177,21 @@ def test_batchnorm_train_then_eval(name, make, shape):
     assert type(out.grad_fn).__name__ == "NativeBatchNormBackward0"
 
 
+def test_batchnorm_running_stats_versions_like_torch():
+    for m, t in ((torch.nn, torch), (nn, anb)):
+        bn = m.BatchNorm1d(3)
+        x = t.randn(4, 3, requires_grad=True)
+        y1 = bn(x)
+        bn(x)                                    # a second forward before backward (e.g. a GAN step)
+        y1.sum().backward()
+        bn.eval()
+        y2 = bn(x)
+        bn.train()
+        bn(x)
+        y2.sum().backward()
+        assert (bn.running_mean._version, bn.running_var._version, bn.num_batches_tracked._version) == (1, 1, 4)
+
+
 def test_batchnorm_saved_buffers_like_torch():
     tbn, abn = torch.nn.BatchNorm1d(3), nn.BatchNorm1d(3)
     x = randn(5, 3).astype(np.float32)

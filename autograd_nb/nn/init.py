@@ -137,12 +137,13 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     if shape[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
     out_per = shape[0] // groups
-    vals = np.zeros(shape)
+    _write(tensor, 0)
     centre = tuple(s // 2 for s in shape[2:])
     for g in range(groups):
         for d in range(min(out_per, shape[1])):
-            vals[(g * out_per + d, d) + centre] = 1
-    return _write(tensor, vals)
+            tensor._data[(g * out_per + d, d) + centre] = 1      # one in-place write each, as in PyTorch
+            tensor._vc[0] += 1
+    return tensor
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
@@ -196,4 +197,5 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     q = q * np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _write(tensor, gain * q.reshape(tensor.shape))
+    _write(tensor, q.reshape(tensor.shape))
+    return _write(tensor, tensor._data * gain)

@@ -111,8 +111,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             running_mean._data += momentum * mean
             running_var._data *= 1 - momentum
             running_var._data += momentum * var * (n / max(n - 1, 1))
-            running_mean._vc[0] += 1
-            running_var._vc[0] += 1
+            # as in PyTorch, this update does not move the version counters: a graph that
+            # saved the running statistics (eval-mode batch norm) stays usable
         save_mean, save_invstd = Tensor._wrap(mean.astype(d.dtype)), Tensor._wrap(invstd)
         shift = mean.reshape(pshape)
     else:
