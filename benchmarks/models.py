@@ -192,10 +192,13 @@ def run_memory_tensor(T: Any, preset: Preset) -> dict[str, Any]:
                 layers += [nn.Linear(preset.mem_width, preset.mem_width), nn.ReLU()]
             model = nn.Sequential(*layers)
             x = T.randn(preset.mem_batch, preset.mem_width)
-            hooks = T.autograd.graph.saved_tensors_hooks
-            model(x).sum().backward()
+            return _measure_memory(T, model, x, T.autograd.graph.saved_tensors_hooks)
     except Missing as m:
         return _all_missing(MEM_CASES, str(m))
+
+
+def _measure_memory(T: Any, model: Any, x: Any, hooks: Any) -> dict[str, Any]:
+    """Saved bytes after forward in each mode and after backward, counted by pack hooks."""
     params = {_storage(T, p)[0] for p in model.parameters()}
     live: "weakref.WeakSet[_Packed]" = weakref.WeakSet()
 

@@ -161,13 +161,17 @@ def fmt_ratio(r: Any) -> str:
     return "—" if r is None else f"{r:.2f}x"
 
 
-TITLES = {
-    "perop": "1. Per-op overhead, (4,) float32 (time per op)",
-    "backward": "2. Backward: per node (100-op chain) and scaling (time of backward())",
-    "mlp": "3. MLP 784-256-128-10, batch 128",
-    "cnn": "4. Seed-003 conv net, training step",
-    "memory": "5. Graph memory, 20 x (Linear(1024,1024)+ReLU), batch 256",
-}
+def titles(preset: Any) -> dict[str, str]:
+    """Section titles, with the sizes the preset actually ran."""
+    p = preset
+    return {
+        "perop": "1. Per-op overhead, (4,) float32 (time per op)",
+        "backward": "2. Backward: per node (100-op chain) and scaling (time of backward())",
+        "mlp": f"3. MLP {'-'.join(map(str, p.mlp))}, ReLU, batch {p.mlp_batch}",
+        "cnn": "4. Seed-003 conv net, training step",
+        "memory": f"5. Graph memory, {p.mem_layers} x (Linear({p.mem_width},{p.mem_width})+ReLU), "
+                  f"batch {p.mem_batch}",
+    }
 NOTES = {
     "perop": "The floor is the same expression on numpy arrays (it has no modes).",
     "backward": ("`per node` is the backward time of a 100-op chain divided by 100; the "
@@ -184,7 +188,7 @@ NOTES = {
 }
 
 
-def markdown(summary: dict[str, list[dict]], info: dict) -> str:
+def markdown(summary: dict[str, list[dict]], info: dict, preset: Any) -> str:
     lines = ["# autograd_nb benchmarks", ""]
     m = info["machine"]
     lines += [f"- date: {info['date']}  preset: `{info['preset']}`  rounds: {info['rounds']}  "
@@ -200,7 +204,7 @@ def markdown(summary: dict[str, list[dict]], info: dict) -> str:
               "- ratios are paired medians over rounds (autograd_nb / other, lower is better)",
               ""]
     for w, rows in summary.items():
-        lines += [f"## {TITLES[w]}", "", NOTES[w], ""]
+        lines += [f"## {titles(preset)[w]}", "", NOTES[w], ""]
         fmt = fmt_bytes if w == "memory" else fmt_time
         lines.append("| case | autograd_nb | torch | numpy floor | anb/torch | anb/floor | target | status |")
         lines.append("|---|---|---|---|---|---|---|---|")

@@ -149,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     for k, (r, impl, group) in enumerate(jobs, 1):
         t0 = time.perf_counter()
         res = run_worker(args.python, impl, group, preset_name, args.timeout, args.threads)
-        print(f"[{k}/{len(jobs)}] round {r + 1}/{rounds} {impl:11s} {','.join(group):32s} "
-              f"{time.perf_counter() - t0:6.1f} s", file=sys.stderr, flush=True)
+        parts = " ".join(f"{w}={t:.1f}" for w, t in res.get("wall_s", {}).items())
+        print(f"[{k}/{len(jobs)}] round {r + 1}/{rounds} {impl:11s} {time.perf_counter() - t0:6.1f} s"
+              f"  ({parts})", file=sys.stderr, flush=True)
         for key, val in res.get("versions", {}).items():
             info["machine"].setdefault(key, val)
         for w, cases in res["results"].items():
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = report.summarise(raw, workloads, preset)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    md = report.markdown(summary, info)
+    md = report.markdown(summary, info, preset)
     (out_dir / "latest.md").write_text(md)
     (out_dir / "latest.json").write_text(json.dumps(
         {"info": info, "summary": summary, "raw": raw}, indent=1, default=str))

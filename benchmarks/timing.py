@@ -50,12 +50,14 @@ PRESETS = {
                    mlp=(784, 256, 128, 10), mlp_batch=128,
                    cnn_shapes=((8, 3, 10, 10), (64, 3, 32, 32)),
                    mem_layers=20, mem_width=1024, mem_batch=256),
+    # quick: every case of the full suite but the largest sweeps, one round, a smaller
+    # memory net (the ratio, not the byte count, is what it checks)
     "quick": Preset("quick", rounds=1, min_time=0.01, repeat=3, phase_budget=0.08, phase_max=30,
                     depths=(10, 100, 1000, 10000), widths=(10, 100),
                     sizes=(4, 4096, 1048576),
                     mlp=(784, 256, 128, 10), mlp_batch=128,
                     cnn_shapes=((8, 3, 10, 10), (64, 3, 32, 32)),
-                    mem_layers=20, mem_width=1024, mem_batch=256),
+                    mem_layers=20, mem_width=256, mem_batch=64),
     # tiny: only proves the suite runs end to end (the smoke test); numbers mean nothing
     "tiny": Preset("tiny", rounds=1, min_time=0.0005, repeat=1, phase_budget=0.005, phase_max=2,
                    depths=(10, 100), widths=(10,), sizes=(4, 64),
@@ -68,13 +70,11 @@ PRESETS = {
 def time_stmt(stmt: str, ns: dict[str, Any], preset: Preset) -> float:
     """Median seconds per execution of ``stmt`` (a string, compiled into timeit's loop)."""
     timer = timeit.Timer(stmt, globals=ns)
-    timer.timeit(1)                                    # warm up (caches, lazy imports)
-    number = 1                                         # like Timer.autorange, to min_time
-    while True:
-        took = timer.timeit(number)
-        if took >= preset.min_time:
-            break
+    took = timer.timeit(1)                             # warm-up, and autorange's first probe
+    number = 1                                         # like Timer.autorange, up to min_time
+    while took < preset.min_time:
         number = max(number + 1, int(number * min(10.0, 1.2 * preset.min_time / max(took, 1e-9))))
+        took = timer.timeit(number)
     gc_was = gc.isenabled()
     gc.disable()                                       # as timeit itself does
     try:

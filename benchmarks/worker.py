@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,7 @@ from . import backward, models, perop              # noqa: E402
 from .timing import PRESETS, Preset                # noqa: E402
 
 IMPLS = ("autograd_nb", "torch", "numpy")
+WALL: dict[str, float] = {}                        # seconds each workload took here
 WORKLOADS = ("perop", "backward", "mlp", "cnn", "memory")
 
 # workload -> (function for a tensor library T, function for the numpy floor or None)
@@ -52,6 +54,7 @@ def run(impl: str, workloads: list[str], preset: Preset) -> dict[str, Any]:
     T = load(impl)
     results: dict[str, Any] = {}
     for w in workloads:
+        t0 = time.perf_counter()
         tensor_fn, numpy_fn = RUNNERS[w]
         if T is None and numpy_fn is None:
             continue
@@ -60,6 +63,7 @@ def run(impl: str, workloads: list[str], preset: Preset) -> dict[str, Any]:
         except Exception as exc:                       # keep the suite going; show why
             results[w] = {"__error__": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
                           "__traceback__": traceback.format_exc()[-2000:]}
+        WALL[w] = round(time.perf_counter() - t0, 2)
     return results
 
 
@@ -91,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     results = run(args.impl, args.workloads.split(","), PRESETS[args.preset])
-    info = {"impl": args.impl, "pid": os.getpid(), "results": results, "versions": versions(args.impl)}
+    info = {"impl": args.impl, "pid": os.getpid(), "results": results, "versions": versions(args.impl),
+            "wall_s": WALL}
     Path(args.out).write_text(json.dumps(info))
     return 0
 

@@ -42,7 +42,7 @@ def test_suite_runs_end_to_end(tmp_path: Path) -> None:
     assert data["info"]["errors"] == [], data["info"]["errors"]
     assert set(data["summary"]) == {"perop", "backward", "mlp", "cnn", "memory"}
     md = (tmp_path / "latest.md").read_text()
-    for title in report.TITLES.values():
+    for title in report.titles(PRESETS["tiny"]).values():
         assert title in md
     machine = data["info"]["machine"]
     assert machine["cpu_model"] and machine["logical_cores"] and machine["numpy"]
@@ -99,7 +99,8 @@ def test_summary_pairs_rounds_and_applies_targets() -> None:
     assert step["status"] == "n/a" and step["anb/floor"] is None
     md = report.markdown(s, {"date": "d", "preset": "tiny", "rounds": 3, "wall_s": 1.0,
                              "machine": {"cpu_model": "cpu", "logical_cores": 2, "python": "3",
-                                         "numpy": "2", "loadavg_before": "0", "env": {}}})
+                                         "numpy": "2", "loadavg_before": "0", "env": {}}},
+                         PRESETS["tiny"])
     assert "n/a (missing: nn.Linear)" in md and "| per node |" in md
 
 
