@@ -435,6 +435,9 @@ ERRORS = [
     lambda m, t: m.Embedding(10, 3)(t.tensor([1.0])),
     lambda m, t: m.Embedding(10, 3, padding_idx=10),
     lambda m, t: m.GELU("foo")(t.randn(2)),
+    lambda m, t: m.functional.max_pool2d(t.randn(1, 1, 4, 4), (2, 2, 2)),
+    lambda m, t: m.functional.avg_pool2d(t.randn(1, 1, 4, 4), 2, stride=(1, 2, 3)),
+    lambda m, t: m.functional.max_pool2d(t.randn(1, 1, 4, 4), 2, padding=(1, 2, 3)),
 ]
 
 
@@ -471,3 +474,40 @@ def test_factory_kwargs_dtype():
     assert lin.weight.dtype == anb.float64 and lin.bias.dtype == anb.float64
     bn = nn.BatchNorm1d(2, dtype=anb.float64)
     assert bn.running_mean.dtype == anb.float64 and bn.num_batches_tracked.dtype == anb.int64
+
+
+SAVED_CASES = [
+    ("conv", lambda F, t, x: F.conv2d(x, t.ones(2, 2, 2, 2), t.ones(2), stride=2, padding=1)),
+    ("max_pool", lambda F, t, x: F.max_pool2d(x, 2, ceil_mode=True)),
+    ("avg_pool", lambda F, t, x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
+    ("adaptive", lambda F, t, x: F.adaptive_avg_pool2d(x, 3)),
+    ("batch_norm", lambda F, t, x: F.batch_norm(x, t.zeros(2), t.ones(2), t.ones(2), t.zeros(2), training=True)),
+    ("layer_norm", lambda F, t, x: F.layer_norm(x, (5,), t.ones(5), t.zeros(5))),
+    ("leaky_relu", lambda F, t, x: F.leaky_relu(x, 0.3)),
+    ("elu", lambda F, t, x: F.elu(x, 0.3)),
+    ("gelu", lambda F, t, x: F.gelu(x, approximate="tanh")),
+    ("mse", lambda F, t, x: F.mse_loss(x, t.ones(1, 2, 5, 5), reduction="sum")),
+    ("smooth_l1", lambda F, t, x: F.smooth_l1_loss(x, t.ones(1, 2, 5, 5), beta=0.5)),
+    ("bce", lambda F, t, x: F.binary_cross_entropy(x.sigmoid(), t.ones(1, 2, 5, 5) / 2)),
+    ("bce_logits", lambda F, t, x: F.binary_cross_entropy_with_logits(x, t.ones(1, 2, 5, 5) / 2,
+                                                                      pos_weight=t.ones(5))),
+    ("nll2d", lambda F, t, x: F.nll_loss(x, t.zeros(1, 5, 5, dtype=t.long), ignore_index=3)),
+    ("embedding", lambda F, t, x: F.embedding(t.tensor([1, 0]), x.view(10, 5), padding_idx=1)),
+    ("pad", lambda F, t, x: F.pad(x, (1, 2, 0, 1))),
+]
+
+
+@pytest.mark.parametrize("name,make", SAVED_CASES, ids=[c[0] for c in SAVED_CASES])
+def test_saved_attributes_like_torch(name, make):
+    x = randn(1, 2, 5, 5).astype(np.float32)
+    tf = make(torch.nn.functional, torch, torch.tensor(x, requires_grad=True)).grad_fn
+    af = make(nn.functional, anb, anb.tensor(x, requires_grad=True)).grad_fn
+    assert type(af).__name__ == type(tf).__name__
+    for attr in (a for a in dir(tf) if a.startswith("_saved_")):
+        tv, av = getattr(tf, attr), getattr(af, attr)
+        if isinstance(tv, torch.Tensor):
+            assert isinstance(av, anb.Tensor) and tuple(av.shape) == tuple(tv.shape), attr
+            np.testing.assert_allclose(av.detach().numpy(), tv.detach().numpy(), rtol=1e-5, atol=1e-6,
+                                       err_msg=attr)
+        else:
+            assert av == tv, attr

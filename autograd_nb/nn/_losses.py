@@ -255,6 +255,11 @@ def _expand_to(t: Tensor | None, shape: tuple) -> Tensor | None:
     return _broadcast_pair(t, Tensor._wrap(np.empty(shape, dtype=np.bool_)))[0]
 
 
+def _check_broadcast(t: Tensor | None, shape: tuple) -> None:
+    if t is not None:
+        _expand_to(t, shape)
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -277,6 +282,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     _not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
     _not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     shape = tuple(target.shape)
-    return _L.binary_cross_entropy_with_logits(input, target, _expand_to(weight, shape),
-                                               _expand_to(pos_weight, shape), code)
+    _check_broadcast(weight, shape)
+    _check_broadcast(pos_weight, shape)
+    return _L.binary_cross_entropy_with_logits(input, target, weight, pos_weight, code)
 

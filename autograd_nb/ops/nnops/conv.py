@@ -79,8 +79,11 @@ class ConvolutionBackward0(OpNode):
     def _extra_saved(self, name):
         geom, info = self.extra
         return {"stride": geom.stride, "padding": info["padding"], "dilation": geom.dilation,
-                "groups": geom.groups, "transposed": False, "output_padding": (0,) * len(geom.kernel),
-                "bias_sym_sizes_opt": info["bias_sizes"]}.get(name)
+                "groups": geom.groups, "transposed": False, "output_padding": (0,) * len(geom.kernel)}.get(name)
+
+    @property
+    def _saved_bias_sym_sizes_opt(self) -> tuple | None:  # None without a bias, so not via _extra_saved
+        return self.extra[1]["bias_sizes"]
 
 
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,

@@ -24,24 +24,26 @@ from .._core import OpNode, record
 from .patches import Geometry, col2im, windows, xp_of
 
 
-def _pair(v: Any, name: str) -> tuple:
+def _pair(v: Any, name: str, op: str) -> tuple:
+    """An int or a 1-/2-sequence as a pair of ints (``op`` names the function in the error)."""
     if isinstance(v, (int, np.integer)):
         return (int(v), int(v))
     v = tuple(int(a) for a in v)
     if len(v) == 1:
         return v * 2
     if len(v) != 2:
-        raise RuntimeError(f"max_pool2d: {name} must either be a single int, or a tuple of two ints")
+        omitted = "omitted, " if name == "stride" else ""
+        raise RuntimeError(f"{op}: {name} must either be {omitted}a single int, or a tuple of two ints")
     return v
 
 
 def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                  ceil_mode: bool, what: str) -> tuple[Geometry, tuple]:
+                  ceil_mode: bool, op: str) -> tuple[Geometry, tuple]:
     """Window geometry of a 2-d pooling of ``(N, C, H, W)`` and its output size, with torch's checks."""
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    d = _pair(dilation, "dilation")
+    k = _pair(kernel_size, "kernel_size", op)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride", op)
+    p = _pair(padding, "padding", op)
+    d = _pair(dilation, "dilation", op)
     for pi, ki, di in zip(p, k, d):
         if pi > (di * (ki - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
@@ -64,17 +66,18 @@ def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dil
     return Geometry(k, s, d, p, tuple(after), shape[1]), tuple(out)
 
 
-def _as_batch(input: Tensor, name: str) -> tuple[Any, bool]:
+def _as_batch(input: Tensor) -> tuple[Any, bool]:
     d = input._data
     if d.ndim not in (3, 4) or d.size == 0:
-        raise RuntimeError(f"non-empty 3D or 4D (batch mode) tensor expected for input")
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     return (d[None], True) if d.ndim == 3 else (d, False)
 
 
-def _geometry_info(node: OpNode, name: str) -> Any:
-    geom, out, ceil_mode = node.extra[:3]
-    return {"kernel_size": geom.kernel, "stride": geom.stride, "padding": geom.pad_before,
-            "dilation": geom.dilation, "ceil_mode": ceil_mode}.get(name)
+def _shown(geom: Geometry, stride: Any, ceil_mode: bool, **more: Any) -> dict:
+    """The arguments as PyTorch's node shows them (``_saved_stride`` is ``()`` when none was given)."""
+    given = stride is not None and (isinstance(stride, int) or len(stride) > 0)
+    return {"kernel_size": geom.kernel, "stride": geom.stride if given else (), "padding": geom.pad_before,
+            "dilation": geom.dilation, "ceil_mode": ceil_mode, **more}
 
 
 # ---------------------------------------------------------------------------
@@ -88,7 +91,7 @@ class MaxPool2DWithIndicesBackward0(OpNode):
     saved_names = ("self", "result1")
 
     def backward(self, g):
-        geom, out, ceil_mode, argmax, in_shape = self.extra
+        geom, out, _, argmax, in_shape = self.extra
         n, c = argmax.shape[:2]
         k = geom.kernel_numel()
         length = argmax.shape[2]
@@ -99,13 +102,13 @@ class MaxPool2DWithIndicesBackward0(OpNode):
         return col2im(gcols, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
 
     def _extra_saved(self, name):
-        return _geometry_info(self, name)
+        return self.extra[2].get(name)
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                             dilation: Any = 1, ceil_mode: bool = False) -> tuple[Tensor, Tensor]:
     """Max over each window, and where it was (flat ``h * W + w`` index in the input)."""
-    arr, unbatched = _as_batch(input, "max_pool2d")
+    arr, unbatched = _as_batch(input)
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xp = xp_of(arr)
     win = windows(arr, geom, fill=-np.inf)                          # (N, C, Ho, Wo, kh, kw)
@@ -127,7 +130,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
         values, indices = values[0], indices[0]
     idx_t = Tensor._wrap(indices)
     res = record(values, MaxPool2DWithIndicesBackward0, (input,), saved=(input, idx_t),
-                 extra=(geom, out, ceil_mode, argmax, input._data.shape))
+                 extra=(geom, out, _shown(geom, stride, ceil_mode), argmax, input._data.shape))
     return res, idx_t
 
 
@@ -149,7 +152,7 @@ class AvgPool2DBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        geom, out, ceil_mode, divisor, in_shape, include_pad, override = self.extra
+        geom, out, _, divisor, in_shape = self.extra
         n = 1 if len(in_shape) == 3 else in_shape[0]
         c = in_shape[-3]
         k = geom.kernel_numel()
@@ -159,18 +162,18 @@ class AvgPool2DBackward0(OpNode):
         return col2im(share, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
 
     def _extra_saved(self, name):
-        if name == "count_include_pad":
-            return self.extra[5]
-        if name == "divisor_override":
-            return self.extra[6]
-        return _geometry_info(self, name)
+        return self.extra[2].get(name)
+
+    @property
+    def _saved_divisor_override(self) -> int | None:      # may be None, so not via _extra_saved
+        return self.extra[2]["divisor_override"]
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean of each window. Windows hanging over the padding count the padded zeros
     (``count_include_pad=True``) or only the real input elements."""
-    arr, unbatched = _as_batch(input, "avg_pool2d")
+    arr, unbatched = _as_batch(input)
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     xp = xp_of(arr)
     n, c = arr.shape[:2]
@@ -192,7 +195,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if unbatched:
         values = values[0]
     return record(values, AvgPool2DBackward0, (input,), saved=(input,),
-                  extra=(geom, out, ceil_mode, divisor, input._data.shape, count_include_pad, divisor_override))
+                  extra=(geom, out, _shown(geom, stride, ceil_mode, count_include_pad=count_include_pad,
+                                           divisor_override=divisor_override), divisor, input._data.shape))
 
 
 # ---------------------------------------------------------------------------
