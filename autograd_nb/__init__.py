@@ -86,6 +86,20 @@ def unload_ipython_extension(ip: Any) -> None:
     unload(ip)
 
 
+def step(loss: Any, gradient: Any = None, retain_graph: bool = False, names: Any = None) -> Any:
+    """Open the backward stepper over ``loss``: the real backward, one event at a time.
+
+    In Jupyter it shows Next / Back / Reset / Run to end, the graph with the current
+    node highlighted, the gradients on every edge and the ``+=`` into each ``.grad``
+    (needs ipywidgets; ``autograd_nb.widgets.step`` has the details).
+    """
+    from .widgets import step as _step
+    if names is None:
+        from .viz.snapshot import caller_namespace
+        names = caller_namespace(1)
+    return _step(loss, gradient, retain_graph, names=names)
+
+
 def install_as_torch() -> None:
     """Make ``import torch`` give autograd_nb in this process (refused if torch is imported)."""
     from .notebook.alias import install

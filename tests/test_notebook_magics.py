@@ -219,7 +219,9 @@ def test_graph_panel_uses_viz_when_available(ip, shown):
         assert "<svg" in graph.html()
 
 
-def test_step_prints_the_engines_events_in_order(ip, shown):
+def test_step_prints_the_engines_events_in_order(ip, shown, monkeypatch):
+    # without ipywidgets --step prints the events (with it, it opens the stepper widget)
+    monkeypatch.setattr("autograd_nb.widgets._common.widgets_available", lambda: False)
     run(ip, X)
     _, cap = run(ip, "%%autograd --backward loss --step\ny = x * 3\nloss = y.sum()")
     lines = cap.stdout.splitlines()

@@ -86,7 +86,7 @@ class AutogradMagics(Magics):
     @argument("--show", metavar="PANELS",
               help="comma-separated panels to show: tensors,graph,buffers,grads,compare")
     @argument("--step", action="store_true",
-              help="with --backward: print the engine's events one by one")
+              help="with --backward: open the backward stepper (prints the events without ipywidgets)")
     @argument("--compare-torch", action="store_true",
               help="run the cell under real PyTorch too (fresh process) and compare")
     @argument("--anomaly", action="store_true",
@@ -265,10 +265,16 @@ class AutogradMagics(Magics):
         if not opts.step:
             t.backward(retain_graph=True if opts.retain_graph else None)
             return
+        tensors = collect.tensors_in(ns, hidden)
+        from ..widgets._common import widgets_available
+        if widgets_available():                          # the backward stepper dashboard
+            from ..widgets import step
+            names = {k: v for k, v in ns.items() if k not in hidden and not k.startswith("_")}
+            display(step(t, retain_graph=bool(opts.retain_graph), names=names))
+            return
         from ..autograd.engine import run_backward
         from ..autograd.functional import make_seeds
         roots, seeds = make_seeds((t,), None)
-        tensors = collect.tensors_in(ns, hidden)
         labels = collect.node_labels(collect.graph_nodes([t]), tensors)
         by_id = {id(v): k for k, v in tensors.items()}
         print(f"backward from {opts.backward}, event by event:")

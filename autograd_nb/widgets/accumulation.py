@@ -1,0 +1,239 @@
+"""The accumulation lab: call backward again and again and watch ``.grad`` add up.
+
+``AccumulationLab(lambda: x * y)`` builds the graph with the function you give it and
+offers the moves of a training loop, each done for real:
+
+* ``backward()`` / ``backward(retain_graph=True)`` on the current graph,
+* ``zero_grad()`` (zero each leaf's ``.grad`` in place, as ``optimizer.zero_grad
+  (set_to_none=False)``) and ``set_to_none()`` (``.grad = None``, PyTorch's default),
+* ``rebuild()``: run the function again, a fresh graph from the same leaves.
+
+Every move adds a point to the timeline of each leaf's ``.grad``: with
+``x = tensor([1.], requires_grad=True)``, ``y = tensor([2.])`` and three
+``backward(retain_graph=True)`` the timeline reads 2 -> 4 -> 6. A backward through a
+freed graph fails with PyTorch's "second time" error, kept in the timeline, explained.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..viz.snapshot import caller_namespace
+from ._common import (bundle, error_html, esc, explained, graph_nodes, keep_caller_mode,
+                      leaves_of, summary, table, widgets_available)
+
+__all__ = ["AccumulationLab", "Entry", "timeline_svg"]
+
+
+@dataclass
+class Entry:
+    """One move of the lab and the leaves' ``.grad`` right after it."""
+
+    index: int
+    action: str                                  # the code that ran
+    ok: bool
+    grads: dict[str, np.ndarray | None] = field(default_factory=dict)
+    graph: str = ""                              # live / freed / saves nothing
+    error: dict | None = None
+
+    def grad_text(self, name: str) -> str:
+        return summary(self.grads.get(name))
+
+
+class AccumulationLab:
+    """Backward, zero_grad, set to None and rebuild, with a ``.grad`` timeline."""
+
+    def __init__(self, build: Callable[[], Any], leaves: Mapping[str, Any] | None = None,
+                 names: Mapping[str, Any] | None = None) -> None:
+        self.build = build
+        self.names = dict(names) if names is not None else caller_namespace(1)
+        self._listeners: list[Callable] = []
+        self.timeline: list[Entry] = []
+        with keep_caller_mode():
+            self.loss = build()
+        self.builds = 1
+        if leaves is None:
+            by_id = {id(v): k for k, v in self.names.items()
+                     if isinstance(k, str) and not k.startswith("_") and hasattr(v, "_data")}
+            found = leaves_of([self.loss])
+            leaves = {by_id.get(id(t), f"leaf{i}"): t for i, t in enumerate(found)}
+        self.leaves: dict[str, Any] = dict(leaves)
+        self._record("start", True)
+
+    # ------------------------------------------------------------------ the moves
+    def backward(self, retain_graph: bool = False) -> Entry:
+        code = "loss.backward(retain_graph=True)" if retain_graph else "loss.backward()"
+        try:
+            with keep_caller_mode():
+                self.loss.backward(retain_graph=retain_graph)
+        except Exception as exc:
+            return self._record(code, False, explained(exc, self.names))
+        return self._record(code, True)
+
+    def zero_grad(self) -> Entry:
+        """Zero every leaf's existing ``.grad`` in place (``set_to_none=False``)."""
+        with keep_caller_mode(), no_grad():
+            for t in self.leaves.values():
+                if t.grad is not None:
+                    t.grad.zero_()
+        return self._record("for p in leaves: p.grad.zero_()", True)
+
+    def set_to_none(self) -> Entry:
+        """``.grad = None`` for every leaf (what ``zero_grad()`` does by default)."""
+        for t in self.leaves.values():
+            t.grad = None
+        return self._record("for p in leaves: p.grad = None", True)
+
+    def rebuild(self) -> Entry:
+        """Run the function again: a new graph, with fresh saved buffers."""
+        try:
+            with keep_caller_mode():
+                self.loss = self.build()
+        except Exception as exc:
+            return self._record("loss = build()", False, explained(exc, self.names))
+        self.builds += 1
+        return self._record("loss = build()   # a new graph", True)
+
+    def clear(self) -> None:
+        """Start the timeline again from the current values."""
+        self.timeline.clear()
+        self._record("start", True)
+
+    # ------------------------------------------------------------------ state
+    def graph_state(self) -> str:
+        """``"live"``, ``"freed"`` or ``"saves nothing"`` for the current graph."""
+        saved = [s for n in graph_nodes([self.loss]) for _, s in n.saved_tensors_info]
+        if not saved:
+            return "saves nothing"
+        return "freed" if any(s.freed for s in saved) else "live"
+
+    def values(self, name: str) -> list[np.ndarray | None]:
+        """The leaf's ``.grad`` after each move (None where it had none)."""
+        return [e.grads.get(name) for e in self.timeline]
+
+    def _record(self, action: str, ok: bool, error: dict | None = None) -> Entry:
+        grads = {k: None if t.grad is None else np.array(t.grad._data, copy=True)
+                 for k, t in self.leaves.items()}
+        e = Entry(len(self.timeline), action, ok, grads, self.graph_state(), error)
+        self.timeline.append(e)
+        for fn in self._listeners:
+            fn(self)
+        return e
+
+    def on_change(self, fn: Callable) -> None:
+        self._listeners.append(fn)
+
+    # ------------------------------------------------------------------ display
+    def timeline_html(self) -> str:
+        rows = [[e.index, e.action, "ok" if e.ok else "error", e.graph]
+                + [e.grad_text(k) for k in self.leaves] for e in self.timeline]
+        marks = {(r, 2) for r, e in enumerate(self.timeline) if not e.ok}
+        out = timeline_svg(self.timeline, list(self.leaves))
+        out += table(["#", "move", "result", "graph after"] + [f"{k}.grad" for k in self.leaves],
+                     rows, marks)
+        last = self.timeline[-1]
+        if last.error is not None:
+            out += error_html(last.error)
+        return out
+
+    def static_html(self) -> str:
+        return ("<div class='agnb-accumulation-static'><b>Accumulation lab</b> "
+                f"(graph built {self.builds} time{'s' if self.builds > 1 else ''}; now "
+                f"{esc(self.graph_state())}){self.timeline_html()}</div>")
+
+    def __repr__(self) -> str:
+        return (f"<AccumulationLab: {len(self.timeline)} entries, leaves "
+                f"{', '.join(self.leaves)}, graph {self.graph_state()}>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        view = None
+        if widgets_available():
+            from .labviews import AccumulationView
+            view = getattr(self, "_view", None) or AccumulationView(self)
+            self._view = view
+        return bundle(view.widget if view else None, self.static_html(), repr(self))
+
+
+# ---------------------------------------------------------------------- the plot
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def _series(entries: list[Entry], leaves: list[str]) -> list[tuple[str, list[float | None]]]:
+    """One line per leaf element (up to 3 per leaf), or the norm for bigger leaves."""
+    out = []
+    for name in leaves:
+        arrays = [e.grads.get(name) for e in entries]
+        size = next((a.size for a in arrays if a is not None), 1)
+        if size <= 3:
+            for j in range(size):
+                label = name if size == 1 else f"{name}[{j}]"
+                out.append((label, [None if a is None else float(a.reshape(-1)[j]) for a in arrays]))
+        else:
+            out.append((f"‖{name}.grad‖", [None if a is None else float(np.linalg.norm(a))
+                                          for a in arrays]))
+    return out
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def timeline_svg(entries: list[Entry], leaves: list[str], width: int = 460,
+                 height: int = 200) -> str:
+    """Each leaf's ``.grad`` over the moves, as a small deterministic SVG line plot.
+
+    A move after which ``.grad`` is None leaves a gap (an open circle on the axis).
+    """
+    series = _series(entries, leaves)
+    vals = [v for _, ys in series for v in ys if v is not None] or [0.0]
+    lo, hi = min(min(vals), 0.0), max(max(vals), 0.0)
+    if hi - lo < 1e-12:
+        hi = lo + 1.0
+    left, right, top, bottom = 52, 110, 14, 28
+    pw, ph = width - left - right, height - top - bottom
+    n = max(len(entries) - 1, 1)
+
+    def px(i: int) -> float:
+        return round(left + pw * i / n, 2)
+
+    def py(v: float) -> float:
+        return round(top + ph * (hi - v) / (hi - lo), 2)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="DejaVu Sans Mono, monospace" font-size="10">',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<line x1="{left}" y1="{py(0.0)}" x2="{left + pw}" y2="{py(0.0)}" stroke="#999"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#999"/>',
+           f'<text x="{left - 4}" y="{py(hi) + 4}" text-anchor="end">{_num(hi)}</text>',
+           f'<text x="{left - 4}" y="{py(lo) + 4}" text-anchor="end">{_num(lo)}</text>']
+    for i, e in enumerate(entries):
+        color = "#333" if e.ok else "#c62828"
+        out.append(f'<text x="{px(i)}" y="{height - 10}" text-anchor="middle" '
+                   f'fill="{color}">{i}</text>')
+    for k, (label, ys) in enumerate(series):
+        color = COLORS[k % len(COLORS)]
+        run: list[str] = []
+        for i, v in enumerate(ys + [None]):
+            if v is not None:
+                run.append(f"{px(i)},{py(v)}")
+                continue
+            if len(run) > 1:
+                out.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{color}" '
+                           'stroke-width="2"/>')
+            run = []
+        for i, v in enumerate(ys):
+            if v is None:
+                out.append(f'<circle cx="{px(i)}" cy="{py(0.0)}" r="3.5" fill="#ffffff" '
+                           f'stroke="{color}"/>')
+            else:
+                out.append(f'<circle cx="{px(i)}" cy="{py(v)}" r="3" fill="{color}"/>')
+                out.append(f'<text x="{px(i) + 4}" y="{py(v) - 5}" fill="{color}">{_num(v)}</text>')
+        out.append(f'<text x="{left + pw + 10}" y="{top + 12 + 14 * k}" fill="{color}">'
+                   f"{esc(label)}</text>")
+    out.append(f'<text x="{left + pw / 2}" y="{height}" text-anchor="middle" fill="#666">'
+               "move #</text>")
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,500 @@
+"""The backward stepper's logic: the real engine, one event at a time, with replay.
+
+``BackwardStepper(loss)`` pulls ``engine.run_backward`` (the generator that
+``backward()`` exhausts) one event per ``next()``, and records every event with what a
+learner wants to see at that moment: the node, the gradients coming in, the local rule,
+the gradient sent along each ``next_functions`` edge, the ``+=`` into a leaf's
+``.grad``, the buffers freed, and the engine's ready queue with the dependency counts.
+``back()`` and ``goto(k)`` replay the record; only stepping past the last recorded
+event runs the engine again.
+
+How the stepper treats the graph (so that Reset can work):
+
+* ``keep_graph=True`` (the default): the engine runs with ``retain_graph=True``, so the
+  graph survives and **Reset** can restore the leaves' ``.grad`` (to what they were
+  when the stepper opened) and run backward again. When the stepper was opened with
+  ``retain_graph=False`` (as ``backward()`` is), a *free* event is recorded at exactly
+  the moment ``backward()`` would free each node's buffers (the picture greys them, the
+  byte count drops), and the real release happens when you press **Done**
+  (``close()``): from then on the graph is in exactly the state ``backward()`` leaves.
+* ``keep_graph=False``: the engine runs with your ``retain_graph`` and frees buffers for
+  real as it goes; Reset then runs into PyTorch's "backward through the graph a second
+  time" error, which is shown, explained.
+
+While the stepper is open, any other backward through its graph is refused with a
+RuntimeError naming the stepper (``engine.OPEN_STEPPERS``). ``close()`` before the end
+abandons the run: the leaves' ``.grad`` go back to what they were and nothing is freed.
+The grad mode is never held across a pause: every step runs inside the caller's mode
+and restores it afterwards.
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..autograd import engine
+from ..autograd.engine import BackwardState, run_backward
+from ..autograd.functional import make_seeds
+from ..autograd.graph import saved_bytes
+from ..viz.model import Graph
+from ..viz.snapshot import build, caller_namespace
+from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
+from .rules import Rule, rule_for
+
+__all__ = ["BackwardStepper", "StepRecord", "EdgeGrad"]
+
+
+@dataclass
+class EdgeGrad:
+    """The gradient one node sends along its ``next_functions[index]`` edge."""
+
+    index: int
+    input_name: str            # PyTorch's name of that forward input (self, other, ...)
+    dst: str | None            # snapshot id of the node it goes to (None: no edge)
+    dst_label: str
+    input_nr: int
+    grad: np.ndarray | None
+
+    @property
+    def text(self) -> str:
+        return summary(self.grad)
+
+
+@dataclass
+class StepRecord:
+    """One engine event and what the stepper shows for it (plain data)."""
+
+    index: int                                  # 1-based position among the events
+    kind: str                                   # start | finish | accumulate | free | error
+    node: str | None                            # snapshot id of the event's node
+    name: str                                   # e.g. "MulBackward0"
+    label: str                                  # e.g. "MulBackward0 (z)"
+    text: str                                   # one line saying what happened
+    incoming: list[np.ndarray | None] = field(default_factory=list)
+    outgoing: list[EdgeGrad] = field(default_factory=list)
+    leaf: str | None = None                     # accumulate: the leaf's snapshot id
+    leaf_label: str | None = None
+    grad_before: np.ndarray | None = None
+    added: np.ndarray | None = None
+    grad_after: np.ndarray | None = None
+    freed: list[tuple[str, int]] = field(default_factory=list)
+    nbytes: int = 0
+    deferred: bool = False                      # free: recorded now, released at close()
+    ready: list[tuple[str, str]] = field(default_factory=list)          # (id, label)
+    waiting: list[tuple[str, str, int]] = field(default_factory=list)   # (id, label, count)
+    classes: dict[str, str] = field(default_factory=dict)  # picture element -> css classes
+    leaf_grads: dict[str, str] = field(default_factory=dict)  # leaf label -> .grad text
+    saved_live: int = 0                         # bytes the graph holds (as backward() would)
+    error: dict | None = None
+
+
+def _array(t: Any) -> np.ndarray | None:
+    return None if t is None else np.array(t._data, copy=True)
+
+
+class BackwardStepper:
+    """Step through the real backward from ``loss`` (see the module docstring).
+
+    ``gradient``: as for ``loss.backward(gradient)``; ``retain_graph`` as for
+    ``backward()``; ``names``: variable names for the picture (default: the caller's).
+    """
+
+    def __init__(self, loss: Any, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False, names: Mapping[str, Any] | None = None,
+                 keep_graph: bool = True, title: str | None = None) -> None:
+        if names is None:
+            names = caller_namespace(1)
+        self.loss = loss
+        self.retain_graph = bool(retain_graph)
+        self.create_graph = bool(create_graph)
+        self.keep_graph = bool(keep_graph)
+        self._roots, self._seeds = make_seeds((loss,), None if gradient is None else (gradient,))
+        self._gradient = gradient
+        self.names = {k: v for k, v in names.items()
+                      if isinstance(k, str) and not k.startswith("_")
+                      and (hasattr(v, "_data") or callable(getattr(type(v), "named_parameters", None)))}
+        self.graph: Graph = build([loss], self.names, None)
+        self.title = title or self._root_label()
+        self._nodes = graph_nodes([loss])
+        self._by_seq = {f.seq: f.id for f in self.graph.functions}
+        self._labels = self._make_labels()
+        self._edges = self._edge_index()
+        self._leaves = [n.variable for n in self._nodes if hasattr(type(n), "variable")]
+        in_graph = set(self._nodes)
+        retained = [v for v in self.names.values()
+                    if getattr(v, "_retains_grad", False) and v._grad_fn in in_graph]
+        self._backup = GradBackup(self._leaves + retained)
+        self._leaf_names = {id(t): self._find_leaf_label(t) for t in self._leaves}
+        self._leaf_labels = [self._leaf_names[id(t)] for t in self._leaves]
+        self._base_live = self._graph_bytes()
+        self.events: list[StepRecord] = []
+        self.position = 0
+        self.finished = False
+        self.closed = False
+        self._gen: Any = None
+        self._watch: BackwardState | None = None
+        self._ran: list[Any] = []
+        self._freed_ids: set[str] = set()
+        self._done: set[str] = set()
+        self._deferred: int = 0
+        self._listeners: list[Any] = []
+        self._key_ids = [id(n) for n in self._nodes]
+        for k in self._key_ids:
+            if k in engine.OPEN_STEPPERS:
+                raise RuntimeError(
+                    f"A backward stepper ({engine.OPEN_STEPPERS[k]}) is paused over this graph. "
+                    "Finish or close that stepper before running another backward through it.")
+        self._register()
+        self._finalizer = weakref.finalize(self, _unregister, list(self._key_ids))
+
+    # ------------------------------------------------------------------ naming
+    def _root_label(self) -> str:
+        for k, v in self.names.items():
+            if v is self.loss:
+                return k
+        return "loss"
+
+    def _make_labels(self) -> dict[str, str]:
+        labels = {f.id: f.name for f in self.graph.functions}
+        for e in self.graph.edges:
+            if e.kind == "grad_fn":
+                t = self.graph.node(e.src)
+                if t.name and " (" not in labels[e.dst]:
+                    labels[e.dst] += f" ({t.name})"
+            elif e.kind == "variable":
+                t = self.graph.node(e.dst)
+                labels[e.src] += f" ({t.name or 'leaf'})"
+        return labels
+
+    def _edge_index(self) -> dict[tuple[str, str, int], int]:
+        """(src, dst, index) -> k of the picture's ``edge-k`` element."""
+        ids = {n.id for n in self.graph.nodes}
+        kept = [e for e in self.graph.edges if e.src in ids and e.dst in ids]
+        return {(e.src, e.dst, e.index if e.kind == "next" else -1): k for k, e in enumerate(kept)}
+
+    def _leaf_label(self, t: Any) -> str:
+        return self._leaf_names.get(id(t)) or "leaf"
+
+    def _find_leaf_label(self, t: Any) -> str:
+        """The leaf's variable name (or parameter name) as the picture shows it."""
+        for n in self._nodes:
+            if getattr(n, "variable", None) is t:
+                tid = self.leaf_node(self.node_id(n))
+                if tid:
+                    return self.graph.node(tid).name or f"leaf {tid}"
+        return "leaf"
+
+    def node_id(self, node: Any) -> str | None:
+        """The snapshot id (``f3``) of an engine node."""
+        return self._by_seq.get(node._seq)
+
+    def label(self, node_id: str | None) -> str:
+        return self._labels.get(node_id, "?") if node_id else "?"
+
+    def leaf_node(self, fid: str) -> str | None:
+        """The tensor id an AccumulateGrad node writes into."""
+        f = self.graph.node(fid)
+        return getattr(f, "variable", None)
+
+    # ------------------------------------------------------------------ registry
+    def describe(self) -> str:
+        return f"autograd_nb.step({self._root_label()}), still open; press Done or call .close()"
+
+    def _register(self) -> None:
+        desc = self.describe()
+        for k in self._key_ids:
+            engine.OPEN_STEPPERS[k] = desc
+
+    def _unregister(self) -> None:
+        _unregister(self._key_ids)
+
+    # ------------------------------------------------------------------ engine
+    def _start(self) -> None:
+        self._watch = BackwardState()
+        retain = True if self.keep_graph else self.retain_graph
+        self._gen = run_backward(self._roots, self._seeds, retain, self.create_graph,
+                                 watch=self._watch)
+        self._first = True
+
+    def _pull(self) -> bool:
+        """Run the engine up to its next event and record it; False at the end."""
+        if self.finished or self.closed:
+            return False
+        if self._gen is None:
+            self._start()
+        try:
+            with keep_caller_mode():
+                if self._first:                    # the engine refuses graphs in OPEN_STEPPERS
+                    self._unregister()
+                    try:
+                        ev = next(self._gen)
+                    finally:
+                        self._register()
+                    self._first = False
+                else:
+                    ev = next(self._gen)
+        except StopIteration:
+            self.finished = True
+            self._gen = None
+            return False
+        except Exception as exc:                   # the real error, kept and explained
+            self.finished = True
+            self._gen = None
+            self._record_error(exc)
+            return True
+        self._record(ev)
+        return True
+
+    def _record(self, ev: Any) -> None:
+        node = ev.node
+        fid = self.node_id(node)
+        if ev.kind == "finish" and self.keep_graph and not self.retain_graph and node._saved:
+            self._add_free(node, fid, deferred=True)   # where backward() would free
+        if ev.kind == "free":
+            self._add_free(node, fid, deferred=False, nbytes=ev.nbytes)
+            return
+        rec = StepRecord(len(self.events) + 1, ev.kind, fid, node.name(), self.label(fid), "")
+        if ev.kind == "start":
+            rec.incoming = [_array(g) for g in ev.grads]
+            rec.text = (f"{rec.label} starts: it received grad "
+                        + ", ".join(summary(g) for g in ev.grads))
+        elif ev.kind == "finish":
+            rule = rule_for(node)
+            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, ev.grads)):
+                dst = self.node_id(nxt) if nxt is not None else None
+                rec.outgoing.append(EdgeGrad(i, _input_name(rule, i), dst,
+                                             self.label(dst) if dst else "None", int(nr),
+                                             _array(g)))
+            self._ran.append(node)
+            sent = "; ".join(f"{e.dst_label} <- {e.text}" for e in rec.outgoing if e.dst)
+            rec.text = f"{rec.label} finished" + (f": sends {sent}" if sent else "")
+        elif ev.kind == "accumulate":
+            t = ev.tensor
+            rec.leaf = self.leaf_node(fid) if fid else None
+            rec.leaf_label = self._leaf_label(t)
+            rec.added = _array(ev.grad)
+            rec.grad_after = _array(t._grad)
+            if rec.grad_after is not None and rec.added is not None:
+                prev = self._last_leaf_grad(rec.leaf_label)
+                rec.grad_before = prev
+            rec.text = (f"{rec.leaf_label}.grad += {summary(ev.grad)}  ->  "
+                        f"{rec.leaf_label}.grad = {summary(t._grad)}")
+        self._finish_record(rec, node)
+
+    def _last_leaf_grad(self, leaf_label: str) -> np.ndarray | None:
+        for r in reversed(self.events):
+            if r.kind == "accumulate" and r.leaf_label == leaf_label:
+                return r.grad_after
+        for t, g, data in self._backup.saved:
+            if self._leaf_names.get(id(t)) == leaf_label:
+                return data
+        return None
+
+    def _add_free(self, node: Any, fid: str | None, deferred: bool, nbytes: int | None = None) -> None:
+        info = node.saved_tensors_info
+        if nbytes is None:
+            nbytes = sum(s.nbytes for _, s in info if not s.freed)
+        rec = StepRecord(len(self.events) + 1, "free", fid, node.name(), self.label(fid), "")
+        rec.freed = [(n, s.nbytes) for n, s in info]
+        rec.nbytes = nbytes
+        rec.deferred = deferred
+        if deferred:
+            self._deferred += nbytes
+        if fid:
+            self._freed_ids.add(fid)
+        what = ", ".join(n for n, _ in rec.freed) or "its buffers"
+        rec.text = (f"{rec.label} frees {what} ({nbytes} bytes)"
+                    + (" — as backward() would; the stepper keeps them until Done" if deferred else ""))
+        self._finish_record(rec, node)
+
+    def _record_error(self, exc: BaseException) -> None:
+        info = explained(exc, self.names)
+        rec = StepRecord(len(self.events) + 1, "error", None, type(exc).__name__, "error",
+                         info["error"], error=info)
+        self._finish_record(rec, None)
+
+    def _finish_record(self, rec: StepRecord, node: Any) -> None:
+        w = self._watch
+        ready = w.ready_nodes() if w is not None else []
+        waiting = w.waiting() if w is not None else []
+        if rec.kind == "finish" and node is not None and w is not None:
+            ready, waiting = _after_delivery(node, w, ready)
+        rec.ready = [(self.node_id(n) or "?", self.label(self.node_id(n))) for n in ready]
+        rec.waiting = [(self.node_id(n) or "?", self.label(self.node_id(n)), k) for n, k in waiting]
+        if rec.kind == "finish" and rec.node:
+            self._done.add(rec.node)
+        rec.classes = self._classes(rec)
+        rec.leaf_grads = {lab: summary(t._grad) for lab, t in zip(self._leaf_labels, self._leaves)}
+        rec.saved_live = self._graph_bytes() - self._deferred
+        self.events.append(rec)
+
+    def _classes(self, rec: StepRecord) -> dict[str, str]:
+        cls: dict[str, str] = {}
+        for fid in self._done:
+            cls[f"node-{fid}"] = "ag-done"
+        for fid, _ in rec.ready:
+            cls[f"node-{fid}"] = "ag-ready"
+        for fid, _, _ in rec.waiting:
+            cls[f"node-{fid}"] = "ag-waiting"
+        for f, s in self.graph.iter_saved():
+            if f.id in self._freed_ids:
+                cls[f"saved-{s.id}"] = "ag-freed"
+        if rec.node:
+            cls[f"node-{rec.node}"] = "ag-current"
+        if rec.kind == "finish":
+            for e in rec.outgoing:
+                k = self._edges.get((rec.node, e.dst, e.index)) if e.dst else None
+                if k is not None and e.grad is not None:
+                    cls[f"edge-{k}"] = "ag-flow"
+        if rec.kind == "accumulate" and rec.leaf:
+            cls[f"node-{rec.leaf}"] = "ag-updated"
+            k = self._edges.get((rec.node, rec.leaf, -1))
+            if k is not None:
+                cls[f"edge-{k}"] = "ag-flow"
+        return cls
+
+    def _graph_bytes(self) -> int:
+        return sum(s.nbytes for n in self._nodes for _, s in n.saved_tensors_info if not s.freed)
+
+    # ------------------------------------------------------------------ the learner's buttons
+    @property
+    def current(self) -> StepRecord | None:
+        """The event shown now (None before the first)."""
+        return self.events[self.position - 1] if self.position else None
+
+    def next(self) -> StepRecord | None:
+        """One event forward: replayed if recorded, else pulled from the engine."""
+        if self.position < len(self.events) or self._pull():
+            self.position += 1
+        self._changed()
+        return self.current
+
+    def back(self) -> StepRecord | None:
+        """One event back (replay: the engine is not touched)."""
+        if self.position > 0:
+            self.position -= 1
+        self._changed()
+        return self.current
+
+    def goto(self, k: int) -> StepRecord | None:
+        """Show event ``k`` (0: before the first), running the engine as far as needed."""
+        k = max(0, int(k))
+        while len(self.events) < k and self._pull():
+            pass
+        self.position = min(k, len(self.events))
+        self._changed()
+        return self.current
+
+    def run_to_end(self) -> StepRecord | None:
+        """Run the engine to its end and show the last event."""
+        while self._pull():
+            pass
+        self.position = len(self.events)
+        self._changed()
+        return self.current
+
+    def reset(self) -> None:
+        """Put the leaves' ``.grad`` back to what they were at opening and start again."""
+        if self.closed:
+            raise RuntimeError("this stepper is closed (Done was pressed); open a new one "
+                               "with autograd_nb.step(...)")
+        if self._gen is not None:
+            with keep_caller_mode():
+                self._gen.close()
+        self._gen = None
+        self._backup.restore()
+        self.events.clear()
+        self.position = 0
+        self.finished = False
+        self._ran.clear()
+        self._freed_ids.clear()
+        self._done.clear()
+        self._deferred = 0
+        self._changed()
+
+    def close(self) -> None:
+        """Done: let the graph go (see the module docstring for what is freed)."""
+        if self.closed:
+            return
+        if self._gen is not None:
+            with keep_caller_mode():
+                self._gen.close()
+            self._gen = None
+        if self.finished and not (self.events and self.events[-1].kind == "error"):
+            if self.keep_graph and not self.retain_graph:
+                for node in self._ran:              # what backward() has freed by its end
+                    if node._saved:
+                        node.release()
+        else:                                       # abandoned half-way: undo its .grad writes
+            self._backup.restore()
+        self.closed = True
+        self._unregister()
+        self._changed()
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def total(self) -> int | None:
+        """The number of events, once the end was reached (else None)."""
+        return len(self.events) if self.finished else None
+
+    def live_bytes(self) -> int:
+        """Bytes the graph's buffers hold, counting deferred frees as done."""
+        rec = self.current
+        return rec.saved_live if rec is not None else self._base_live
+
+    def process_bytes(self) -> int:
+        return saved_bytes()
+
+    def node_history(self, fid: str) -> list[StepRecord]:
+        """Every recorded event of node ``fid`` up to the shown position."""
+        return [r for r in self.events[:self.position] if r.node == fid]
+
+    def rule(self, fid: str) -> Rule:
+        node = next((n for n in self._nodes if self.node_id(n) == fid), None)
+        return rule_for(node if node is not None else self.graph.node(fid).name)
+
+    def engine_node(self, fid: str) -> Any:
+        return next((n for n in self._nodes if self.node_id(n) == fid), None)
+
+    def on_change(self, fn: Any) -> None:
+        """Call ``fn(stepper)`` after every move (the widget uses this)."""
+        self._listeners.append(fn)
+
+    def _changed(self) -> None:
+        for fn in self._listeners:
+            fn(self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("finished" if self.finished else "open")
+        total = self.total if self.total is not None else f"{len(self.events)}+"
+        return f"<BackwardStepper over {self.title}: event {self.position} of {total}, {state}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        from .stepper_view import stepper_bundle
+        return stepper_bundle(self)
+
+
+def _input_name(rule: Rule, i: int) -> str:
+    return rule.inputs[i] if i < len(rule.inputs) else f"input{i}"
+
+
+def _after_delivery(node: Any, w: BackwardState, ready: list) -> tuple[list, list]:
+    """The ready queue once ``node`` has handed its gradients on (the engine does that
+    right after its NodeFinished event)."""
+    dec: dict[Any, int] = {}
+    for nxt, _ in node.next_functions:
+        if nxt is not None and nxt in w.deps:
+            dec[nxt] = dec.get(nxt, 0) + 1
+    left = {n: w.deps.get(n, 0) - dec.get(n, 0) for n in list(w.buffers) + list(dec)}
+    new_ready = [n for n in dec if left[n] == 0]
+    ready = sorted(set(ready) | set(new_ready), key=lambda n: -n._seq)
+    waiting = [(n, k) for n, k in left.items() if k > 0]
+    return ready, waiting
+
+
+def _unregister(keys: list[int]) -> None:
+    for k in keys:
+        engine.OPEN_STEPPERS.pop(k, None)
