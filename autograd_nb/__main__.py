@@ -127,7 +127,8 @@ def course(argv: list[str]) -> int:
     from .notebook import kernel
     parser = argparse.ArgumentParser(
         prog="python -m autograd_nb course",
-        description="Open the course notebooks in JupyterLab with the teaching kernel.")
+        description="Open the course notebooks in JupyterLab with the teaching kernel.",
+        allow_abbrev=False)                  # --debug etc. go to JupyterLab, not to --dir
     parser.add_argument("--dir", metavar="D", help="the notebooks folder (default: the course's)")
     opts, lab_args = parser.parse_known_args(argv)
     folder = Path(opts.dir) if opts.dir else course_dir()
