@@ -87,6 +87,9 @@ CASES = [
     ("Linear-nobias", lambda m: m.Linear(4, 3, bias=False), [(5, 4)]),
     ("Linear-nobias-1d", lambda m: m.Linear(4, 3, bias=False), [(4,)]),
     ("Linear-nobias-3d", lambda m: m.Linear(4, 3, bias=False), [(2, 5, 4)]),
+    ("Bilinear", lambda m: m.Bilinear(4, 3, 2), [(5, 4), (5, 3)]),
+    ("Bilinear-3d", lambda m: m.Bilinear(4, 3, 2, bias=False), [(2, 5, 4), (2, 5, 3)]),
+    ("Bilinear-1d", lambda m: m.Bilinear(4, 3, 2), [(4,), (3,)]),
     ("Conv2d", lambda m: m.Conv2d(3, 4, 3), [(2, 3, 7, 6)]),
     ("Conv2d-stride-pad", lambda m: m.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 2)), [(2, 3, 7, 6)]),
     ("Conv2d-dilation", lambda m: m.Conv2d(3, 2, 3, dilation=2, padding=2, bias=False), [(2, 3, 8, 8)]),
@@ -290,11 +293,14 @@ F_T = torch.nn.functional
 F_A = nn.functional
 
 
-@pytest.mark.parametrize("case", ["conv2d", "conv1d-groups", "max_pool2d", "avg_pool2d", "adaptive",
+@pytest.mark.parametrize("case", ["bilinear", "conv2d", "conv1d-groups", "max_pool2d", "avg_pool2d", "adaptive",
                                   "batch_norm", "layer_norm", "gelu", "elu", "leaky_relu",
                                   "embedding_weight", "bce_logits"])
 def test_double_backward_matches_torch(case):
-    if case == "conv2d":
+    if case == "bilinear":
+        _double(lambda a, w, b: F_T.bilinear(a * a, b, w), lambda a, w, b: F_A.bilinear(a * a, b, w),
+                (3, 2), (4, 2, 3), (3, 3))
+    elif case == "conv2d":
         _double(lambda x, w: F_T.conv2d(x, w, stride=2, padding=1) ** 2,
                 lambda x, w: F_A.conv2d(x, w, stride=2, padding=1) ** 2, (2, 3, 5, 5), (2, 3, 3, 3))
     elif case == "conv1d-groups":
@@ -435,6 +441,10 @@ ERRORS = [
     lambda m, t: m.Embedding(10, 3)(t.tensor([1.0])),
     lambda m, t: m.Embedding(10, 3, padding_idx=10),
     lambda m, t: m.GELU("foo")(t.randn(2)),
+    lambda m, t: m.Bilinear(2, 3, 4)(t.randn(5, 3), t.randn(5, 3)),
+    lambda m, t: m.Bilinear(2, 3, 4)(t.randn(5, 2), t.randn(5, 2)),
+    lambda m, t: m.Bilinear(2, 3, 4)(t.randn(5, 2), t.randn(4, 3)),
+    lambda m, t: m.functional.bilinear(t.randn(5, 2), t.randn(5, 3), t.randn(4, 2, 3), t.randn(3)),
     lambda m, t: m.functional.max_pool2d(t.randn(1, 1, 4, 4), (2, 2, 2)),
     lambda m, t: m.functional.avg_pool2d(t.randn(1, 1, 4, 4), 2, stride=(1, 2, 3)),
     lambda m, t: m.functional.max_pool2d(t.randn(1, 1, 4, 4), 2, padding=(1, 2, 3)),

@@ -11,7 +11,7 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
-from .linear import Identity, Linear
+from .linear import Bilinear, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -21,7 +21,7 @@ from .sparse import Embedding
 from . import utils
 
 __all__ = [
-    "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear", "Identity",
+    "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear", "Bilinear", "Identity",
     "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Unflatten", "ReLU",
     "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
     "BatchNorm2d", "LayerNorm", "Embedding", "MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss",

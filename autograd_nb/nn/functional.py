@@ -25,7 +25,7 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cr
                       mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
-    "linear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+    "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -66,6 +66,26 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     out = input.reshape(-1, input.shape[-1]).mm(weight.t())
     return record(out._data.reshape(lead + (out.shape[1],)), UnsafeViewBackward0, (out,),
                   extra=out._data.shape)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., k] = input1[...] @ weight[k] @ input2[...] + bias[k]``."""
+    from ..ops.nnops.bilinear import bilinear_2d
+    for which, t, dim in (("input1", input1, 1), ("input2", input2, 2)):
+        if t.shape[-1] != weight.shape[dim]:
+            raise RuntimeError(f"bilinear(): {which} size does not match weight size: got {t.shape[-1]} but "
+                               f"expected {weight.shape[dim]}")
+    for d in range(input1.ndim - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got "
+                               f"{input1.shape[d]} and {input2.shape[d]}")
+    if bias is not None and bias.shape[-1] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but "
+                           f"expected {weight.shape[0]}")
+    lead = tuple(input1.shape[:-1])
+    out = bilinear_2d(input1.reshape(-1, input1.shape[-1]), weight, input2.reshape(-1, input2.shape[-1]))
+    out = out.reshape(lead + (weight.shape[0],))
+    return out if bias is None else out + bias
 
 
 # ---------------------------------------------------------------------------
