@@ -17,10 +17,10 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops import nnops as _nn
-from ..ops._core import check_inplace, record
+from ..ops._core import check_inplace
+from ..ops.linalg import addmm
 from ..ops.pointwise import apply_inplace
 from ..ops.nnops.embedding import embedding as _lookup
-from ..ops.views import UnsafeViewBackward0
 from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
 
@@ -49,7 +49,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     A 2-D input with a bias is one fused ``addmm`` (grad_fn ``AddmmBackward0``);
     other ranks are flattened to 2-D around it, as PyTorch does.
     """
-    from .. import addmm
     if bias is not None:
         if input.ndim == 2:
             return addmm(bias, input, weight.t())
@@ -58,14 +57,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             out = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
             return out.view(lead + (out.shape[1],))
         return input.matmul(weight.t()) + bias
-    if input.ndim == 2:
-        return input.mm(weight.t())
-    if input.ndim == 1:
-        return input.unsqueeze(0).mm(weight.t()).squeeze((0,))
-    lead = tuple(input.shape[:-1])
-    out = input.reshape(-1, input.shape[-1]).mm(weight.t())
-    return record(out._data.reshape(lead + (out.shape[1],)), UnsafeViewBackward0, (out,),
-                  extra=out._data.shape)
+    return input.matmul(weight.t())
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
