@@ -104,20 +104,12 @@ CELLS = [
     loss = (w * v).sum()
     """),
     md("""
-    `--step` (with `--backward`) prints the backward engine's events one at a time: which
-    node starts, which gradients it receives and sends, when its saved buffers are
-    released, and when a gradient is added into a leaf's `.grad`. `--show` picks panels
-    (`tensors,graph,buffers,grads,compare`).
-    """),
-    code("""
-    %%autograd --backward y --step --show grads
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2 + 3 * x
+    `--show` picks panels (`tensors,graph,buffers,grads,compare`), and `--step` (with
+    `--backward`) opens the **backward stepper** instead of running backward in one go;
+    more on it below.
+
     """),
     md("""
-    Two gradients arrive at `x`, one through `x ** 2` (that is $2x = 4$) and one through
-    `3 * x` (that is $3$); the engine adds them before it stores $7$ in `x.grad`.
-
     `--mode` runs a cell under a grad mode (notebook 01 explains them). Under `no_grad`
     nothing is recorded, so there is no graph and no saved buffer:
     """),
@@ -174,10 +166,46 @@ CELLS = [
 
     ## The dashboards
 
-    Some ideas are best explored by clicking: later notebooks open small dashboards
-    (the backward *stepper* that walks the engine one event at a time, the grad-mode lab,
-    the accumulation lab and the saved-buffer inspector). Each dashboard also prints a
-    static picture, so the notebook reads well even where widgets cannot run.
+    Some ideas are best explored by clicking. The course has four small dashboards:
+
+    * the **backward stepper** (`torch.step(loss)`, or `%%autograd --backward loss --step`):
+      the real backward engine, one event at a time (this notebook and 02);
+    * the **grad-mode lab** (`GradModeLab`): the same code under each grad mode (01);
+    * the **accumulation lab** (`AccumulationLab`): backward again and again, zeroing,
+      rebuilding, and `.grad` over time (02);
+    * the **buffer inspector** (`BufferInspector`): every saved buffer, its version and
+      what an in-place change does to it (03).
+
+    Each one is a live widget in JupyterLab and also prints a static picture of its
+    state, so the notebook reads well on GitHub too (there you see the picture only).
+
+    ### The backward stepper
+
+    Press **Next** to run backward one event at a time: a node starts with the gradient
+    it received, sends one gradient along each of its edges, frees its saved buffers,
+    and `AccumulateGrad` finally adds into `x.grad`. **Back** and **Reset** rewind;
+    **Run to end** finishes. Nothing is simulated: the stepper pulls the events from the
+    same engine that `backward()` runs.
+    """),
+    code("""
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x ** 2 + 3 * x
+    stepper = torch.step(y)
+    stepper
+    """),
+    md("""
+    The stepper can also be driven from code (`next()`, `back()`, `goto(k)`, `reset()`,
+    `run_to_end()`). Here it runs to the end and lists every event. Find where the two
+    paths meet: `x ** 2` sends $2x = 4$, `3 * x` sends $3$, and the engine adds them
+    before `AccumulateGrad` stores $7$ in `x.grad`. (The picture under the list is the
+    stepper in its final state.)
+    """),
+    code("""
+    stepper.run_to_end()
+    for record in stepper.events:
+        print(f"{record.index:2}  {record.kind:10}  {record.text}")
+    print("x.grad =", x.grad)
+    stepper
     """),
     *exercise(
         """

@@ -393,7 +393,37 @@ CELLS = [
     print("eval: ", drop(ones))        # lets everything through
     """),
     md("""
-    ## 5. Timing the modes
+    ## 5. The grad-mode lab
+
+    The lab runs the same code under the mode you pick (the buttons at the top), inside
+    an optional outer block, with the inputs' `requires_grad` and the model's
+    `train()`/`eval()` switchable, and tabulates what comes out: `requires_grad`,
+    `grad_fn`, whether it is an inference tensor, the bytes its graph saved, and what a
+    *later* `backward()` or in-place change would do. The **Try** buttons really do that
+    later step and show the error, if any. Changes since the previous run are
+    highlighted.
+    """),
+    code("""
+    from autograd_nb.widgets import GradModeLab
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0], requires_grad=True)
+    lab = GradModeLab(lambda: (x * w).exp().sum(), inputs={"x": x, "w": w})
+    lab
+    """),
+    md("""
+    The lab can be driven from code too. Switch to inference mode and try a backward
+    afterwards; the picture under the cell shows the lab in that state:
+    """),
+    code("""
+    lab.set_mode("no_grad")
+    lab.set_mode("inference_mode")
+    result = lab.try_backward()
+    print(result.code, "->", "ok" if result.ok else "fails")
+    lab
+    """),
+    md("""
+    ## 6. Timing the modes
 
     How much do the modes save? We time the same forward pass (a batch of 512 through
     a small network) in grad mode, no-grad mode and inference mode. The bytes saved for

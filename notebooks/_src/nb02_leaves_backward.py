@@ -227,6 +227,40 @@ CELLS = [
     plt.show()
     """),
     md("""
+    ### The accumulation lab
+
+    The lab below holds the graph of $z = x \\cdot y$ from section 2 and offers the moves
+    of a training loop, each done for real: `backward()` with or without
+    `retain_graph=True`, `zero_grad()` (zeros in place), `set_to_none()` (`.grad = None`)
+    and `rebuild()` (run the forward again: a fresh graph from the same leaves). Every
+    move adds a row to the timeline of `x.grad`. Click your way to 2, 4, 6, then try a
+    backward through the freed graph.
+    """),
+    code("""
+    from autograd_nb.widgets import AccumulationLab
+
+    x = torch.tensor([1.0], requires_grad=True)
+    y = torch.tensor([2.0])
+    acc = AccumulationLab(lambda: x * y)
+    acc
+    """),
+    md("""
+    The same moves from code; the picture under the cell is the lab's timeline after
+    them. The fourth backward fails (the graph was freed by the third), zeroing resets
+    `x.grad`, and after `rebuild()` backward works again:
+    """),
+    code("""
+    acc.backward(retain_graph=True)
+    acc.backward(retain_graph=True)
+    acc.backward()
+    acc.backward()              # fails: the graph was freed
+    acc.zero_grad()
+    acc.rebuild()
+    acc.backward()
+    print([entry.grads["x"].tolist() for entry in acc.timeline[1:]])
+    acc
+    """),
+    md("""
     Three ways to start again from zero: `w.grad.zero_()` (keeps the tensor),
     `w.grad = None` (frees it; the next backward creates a fresh one), or
     `optimizer.zero_grad()`, which since PyTorch 2.0 sets every `.grad` to `None`
@@ -288,16 +322,35 @@ CELLS = [
     Dividing the loss by the number of accumulated batches makes the summed gradient
     the *average* over them, the same as one big batch would give.
 
-    ## 5. Watching the engine: `%%autograd --step`
+    ## 5. Watching the engine: the backward stepper
 
-    `--step` prints the backward engine's events in order. Watch the two paths of
-    $y = x^2 + x^3$ meet at `x`: the engine sums $2x$ and $3x^2$ into one gradient
-    before it is stored.
+    `torch.step(y)` opens the backward stepper (notebook 00) on the graph of
+    $y = x^2 + x^3$ at $x = 2$. Step with **Next** and watch the two paths meet at `x`:
+    `PowBackward0` of `x ** 3` sends $3x^2 = 12$, the one of `x ** 2` sends $2x = 4$,
+    and `AccumulateGrad` receives their sum, 16, before it adds it into `x.grad`.
+    (`%%autograd --backward y --step` opens the same stepper on a cell.)
     """),
     code("""
-    %%autograd --backward y --step --show grads
     x = torch.tensor(2.0, requires_grad=True)
     y = x ** 2 + x ** 3
+    stepper = torch.step(y)
+    stepper
+    """),
+    md("""
+    Driven from code: step until `AccumulateGrad` starts and read the gradient it
+    received. The picture shows the stepper paused at that event.
+    """),
+    code("""
+    while stepper.next() is not None and not stepper.current.label.startswith("AccumulateGrad"):
+        pass
+    print(stepper.current.text)
+    print("x.grad so far:", x.grad)
+    stepper
+    """),
+    code("""
+    stepper.run_to_end()
+    print("x.grad after the last event:", x.grad)
+    stepper.close()             # "Done": free the graph's buffers, as backward() does
     """),
     md("""
     ## 6. Integer tensors never get gradients
