@@ -275,9 +275,21 @@ def test_inplace_activations(name):
     tout, aout = getattr(TF, name)(ty, inplace=True), getattr(AF, name)(ay, inplace=True)
     assert aout is ay and tout is ty
     np.testing.assert_allclose(aout.detach().numpy(), tout.detach().numpy(), rtol=1e-6)
+    assert type(aout.grad_fn).__name__ == type(tout.grad_fn).__name__
+    if name != "relu":
+        np.testing.assert_allclose(aout.grad_fn._saved_result.detach().numpy(),
+                                   tout.grad_fn._saved_result.detach().numpy(), rtol=1e-6)
     tout.sum().backward()
     aout.sum().backward()
     np.testing.assert_allclose(ax.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_inplace_leaky_relu_negative_slope_backward_refused():
+    for F, t in ((TF, torch), (AF, anb)):
+        x = t.ones(3, requires_grad=True)
+        y = F.leaky_relu(x * 1, -0.2, inplace=True)
+        with pytest.raises(RuntimeError, match="In-place leakyReLu backward calculation is triggered"):
+            y.sum().backward()
 
 
 def test_pad_constant():

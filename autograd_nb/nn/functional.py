@@ -120,12 +120,12 @@ def relu_(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, ``negative_slope * x`` otherwise."""
-    return _maybe_inplace(input, lambda t: _nn.leaky_relu(t, negative_slope), inplace)
+    return _maybe_inplace(input, lambda t: _nn.leaky_relu(t, negative_slope, inplace), inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
-    return _maybe_inplace(input, lambda t: _nn.elu(t, alpha), inplace)
+    return _maybe_inplace(input, lambda t: _nn.elu(t, alpha, inplace), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -66,10 +66,31 @@ class LeakyReluBackward0(OpNode):
         return self.extra if name == "negative_slope" else None
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, ``negative_slope * x`` otherwise: negative inputs keep a small gradient."""
+class LeakyReluBackward1(LeakyReluBackward0):
+    """The in-place form: the input is overwritten, so the slope is read from the result."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        if self.extra < 0:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which is not "
+                "supported. This is caused by calling in-place forward function with a negative slope, please "
+                "call out-of-place version instead. File an issue at https://github.com/pytorch/pytorch if you "
+                "do require supporting in-place leakRelu backward calculation with negative slope")
+        return LeakyReluBackward0.backward(self, g)     # result > 0 exactly where input > 0
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise: negative inputs keep a small gradient.
+
+    ``inplace=True`` computes the result to be written over ``input`` (see
+    ``nn.functional``), so the node keeps the result instead of the input.
+    """
     d = input._data
     out = xp_of(d).where(d > 0, d, d * negative_slope).astype(d.dtype, copy=False)
+    if inplace:
+        return record(out, LeakyReluBackward1, (input,), save_output=True, extra=negative_slope)
     return record(out, LeakyReluBackward0, (input,), saved=(input,), extra=negative_slope)
 
 
@@ -87,12 +108,25 @@ class EluBackward0(OpNode):
         return {"alpha": self.extra, "scale": 1, "input_scale": 1}.get(name)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+class EluBackward1(EluBackward0):
+    """The in-place form: for x <= 0 the slope alpha * exp(x) equals result + alpha."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        from ..compare import where
+        r = self._saved[0].unpack()
+        return g * where(r > 0, 1.0, r + self.extra)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise: smooth, and negative outputs are possible."""
     d = input._data
     xp = xp_of(d)
     with np.errstate(over="ignore"):
         out = xp.where(d > 0, d, alpha * xp.expm1(xp.minimum(d, 0))).astype(d.dtype, copy=False)
+    if inplace:
+        return record(out, EluBackward1, (input,), save_output=True, extra=alpha)
     return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
 
 
