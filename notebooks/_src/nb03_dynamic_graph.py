@@ -238,6 +238,35 @@ CELLS = [
     z.sum().backward()
     """, "raises-exception"),
     md("""
+    ### The buffer inspector
+
+    The inspector lists every buffer a graph saved: which node holds it, its shape and
+    bytes, the version it was saved at and the tensor's version now, and whether it is
+    live, freed or *stale* (changed in place since). Its buttons apply an in-place
+    change to one of your tensors for real, and check a node's backward rule against
+    a numerical derivative. Here is the graph of $\\sum_i e^{a_i^2}$:
+    """),
+    code("""
+    from autograd_nb.widgets import BufferInspector
+
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * a
+    c = b.exp()
+    loss = c.sum()
+    inspector = BufferInspector(loss)
+    inspector
+    """),
+    md("""
+    `exp` saved its output `c`. Change `c` in place (the inspector's button does the
+    same) and its buffer turns stale: saved at version 0, now at version 1. Backward
+    would now raise the error above.
+    """),
+    code("""
+    inspector.apply_inplace("c")
+    print(inspector.messages[-1])
+    inspector
+    """),
+    md("""
     Some nodes save their *output* rather than their input: `exp`, `sigmoid`, `tanh`
     (their derivatives are expressed through the result). Changing that output in place
     breaks the graph in the same way. Views share their base's counter, so changing a
