@@ -16,7 +16,7 @@ from ..autograd.grad_mode import STATE
 from ..viz.summary import bytes_text, value_summary
 
 __all__ = ["summary", "esc", "table", "next_prefix", "keep_caller_mode", "GradBackup",
-           "leaves_of", "graph_nodes", "explained", "widgets_available", "bundle",
+           "leaves_of", "tensor_names", "graph_nodes", "explained", "widgets_available", "bundle",
            "bytes_text", "STYLE"]
 
 # Per-process counters give every dashboard its own, deterministic SVG id prefix
@@ -96,6 +96,20 @@ def graph_nodes(roots: Iterable[Any]) -> list[Any]:
             if nxt is not None and id(nxt) not in seen:
                 seen.add(id(nxt))
                 stack.append(nxt)
+    return out
+
+
+def tensor_names(namespace: Mapping[str, Any]) -> dict[int, str]:
+    """id(tensor) -> its variable name; a module's parameters as ``model.0.weight``."""
+    out: dict[int, str] = {}
+    for k, v in namespace.items():
+        if not isinstance(k, str) or k.startswith("_"):
+            continue
+        if hasattr(v, "_data"):
+            out.setdefault(id(v), k)
+        elif callable(getattr(type(v), "named_parameters", None)):
+            for pname, p in v.named_parameters():
+                out.setdefault(id(p), f"{k}.{pname}")
     return out
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..viz.snapshot import caller_namespace
 from ._common import (bundle, error_html, esc, explained, graph_nodes, keep_caller_mode,
-                      leaves_of, summary, table, widgets_available)
+                      leaves_of, tensor_names, summary, table, widgets_available)
 
 __all__ = ["AccumulationLab", "Entry", "timeline_svg"]
 
@@ -56,8 +56,7 @@ class AccumulationLab:
             self.loss = build()
         self.builds = 1
         if leaves is None:
-            by_id = {id(v): k for k, v in self.names.items()
-                     if isinstance(k, str) and not k.startswith("_") and hasattr(v, "_data")}
+            by_id = tensor_names(self.names)
             found = leaves_of([self.loss])
             leaves = {by_id.get(id(t), f"leaf{i}"): t for i, t in enumerate(found)}
         self.leaves: dict[str, Any] = dict(leaves)

@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 from ..autograd import enable_grad, inference_mode, no_grad
 from ..viz.snapshot import caller_namespace
 from ._common import (GradBackup, bundle, bytes_text, error_html, esc, explained, graph_nodes,
-                      keep_caller_mode, leaves_of, table, widgets_available)
+                      keep_caller_mode, leaves_of, tensor_names, table, widgets_available)
 
 __all__ = ["GradModeLab", "RunResult", "OutputInfo", "TryResult", "MODES", "OUTER"]
 
@@ -116,8 +116,7 @@ class GradModeLab:
         self.outputs: dict[str, Any] = {}
         self._listeners: list[Callable] = []
         if inputs is None:                     # the leaves behind a first (untimed) run
-            by_id = {id(v): k for k, v in self.namespace.items()
-                     if isinstance(k, str) and not k.startswith("_") and hasattr(v, "_data")}
+            by_id = tensor_names(self.namespace)
             found = leaves_of(self._call().values())
             inputs = {by_id.get(id(t), f"input{i}"): t for i, t in enumerate(found)}
         self.inputs: dict[str, Any] = dict(inputs)

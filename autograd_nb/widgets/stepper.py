@@ -246,6 +246,16 @@ class BackwardStepper:
             self._record_error(exc)
             return True
         self._record(ev)
+        last = self.events[-1]
+        if last.kind == "finish" and not last.ready:      # nothing left to run: let the
+            try:                                         # engine end now, so the end is known
+                with keep_caller_mode():
+                    ev = next(self._gen)
+            except StopIteration:
+                self.finished = True
+                self._gen = None
+            else:                                        # pragma: no cover - defensive
+                self._record(ev)
         return True
 
     def _record(self, ev: Any) -> None:
@@ -265,9 +275,9 @@ class BackwardStepper:
             rule = rule_for(node)
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, ev.grads)):
                 dst = self.node_id(nxt) if nxt is not None else None
-                rec.outgoing.append(EdgeGrad(i, _input_name(rule, i), dst,
+                rec.outgoing.append(EdgeGrad(i, _input_name(rule, i), dst,   # a None edge
                                              self.label(dst) if dst else "None", int(nr),
-                                             _array(g)))
+                                             _array(g) if nxt is not None else None))  # gets nothing
             self._ran.append(node)
             sent = "; ".join(f"{e.dst_label} <- {e.text}" for e in rec.outgoing if e.dst)
             rec.text = f"{rec.label} finished" + (f": sends {sent}" if sent else "")
