@@ -26,7 +26,8 @@ import sys
 import pytest
 
 from autograd_nb.notebook import kernel
-from test_course_nbval import COURSE, NOTEBOOKS, REPO, SANITIZE, _code_cells, _source, nbval_env
+from test_course_nbval import (COURSE, NOTEBOOKS, REPO, SANITIZE, _code_cells, _source,  # noqa: F401
+                               nbval_env, warm_caches)
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,16}")
 
@@ -81,7 +82,8 @@ def test_notebooks_ask_for_the_teaching_kernel():
 
 
 @pytest.mark.parametrize("name", COURSE)
-def test_opening_cells_give_the_stored_outputs_under_the_teaching_kernel(name, teaching_kernel):
+def test_opening_cells_give_the_stored_outputs_under_the_teaching_kernel(name, teaching_kernel,
+                                                                       warm_caches):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     for module in ("matplotlib", "tqdm", "ipywidgets"):
@@ -101,7 +103,7 @@ def test_opening_cells_give_the_stored_outputs_under_the_teaching_kernel(name, t
 
 @pytest.mark.skipif(os.environ.get("AUTOGRAD_NB_COURSE_KERNEL") != "full",
                     reason="runs the whole course a second time; set AUTOGRAD_NB_COURSE_KERNEL=full")
-def test_whole_course_under_the_teaching_kernel(tmp_path):
+def test_whole_course_under_the_teaching_kernel(tmp_path, warm_caches):
     pytest.importorskip("nbval")
     kernel.install(prefix=str(tmp_path))
     env = nbval_env()

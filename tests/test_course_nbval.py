@@ -16,6 +16,7 @@ state is stored, and the notebooks match their sources in ``notebooks/_src``.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -54,6 +55,16 @@ def nbval_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"            # quieter kernels under debuggers
     return env
+
+
+@pytest.fixture(scope="module")
+def warm_caches():
+    """Build matplotlib's font cache before any kernel imports matplotlib: on a fresh
+    machine the first import prints "Matplotlib is building the font cache" to stderr,
+    which would land in a cell's output and differ from the stored one."""
+    if importlib.util.find_spec("matplotlib") is not None:
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env=nbval_env(), capture_output=True, timeout=300)
 
 
 def test_the_course_is_complete():
@@ -98,7 +109,7 @@ def test_notebook_matches_its_source(name):
 
 
 @pytest.mark.parametrize("name", COURSE)
-def test_notebook_reproduces_its_stored_outputs(name):
+def test_notebook_reproduces_its_stored_outputs(name, warm_caches):
     for module in ("nbval", "ipykernel", "matplotlib", "tqdm", "ipywidgets"):
         pytest.importorskip(module, reason=f"the course notebooks need {module}")
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
