@@ -38,27 +38,25 @@ class MLPFloor:
         self.b = [np.array(b, dtype=np.float32) for b in biases]
         self.lr = np.float32(lr)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        h = x
-        last = len(self.W) - 1
-        for i, (w, b) in enumerate(zip(self.W, self.b)):
-            h = h @ w.T
-            h += b
-            if i < last:
-                np.maximum(h, 0, out=h)
-        return h
-
-    def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list, list]:
+    def _acts(self, x: np.ndarray) -> list[np.ndarray]:
+        """The input and every layer's output (ReLU applied in place), logits last."""
         acts = [x]
-        h = x
         last = len(self.W) - 1
         for i, (w, b) in enumerate(zip(self.W, self.b)):
-            h = h @ w.T
+            h = acts[-1] @ w.T
             h += b
             if i < last:
                 np.maximum(h, 0, out=h)
             acts.append(h)
-        loss, g = cross_entropy(h, y)
+        return acts
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self._acts(x)[-1]
+
+    def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list, list]:
+        acts = self._acts(x)
+        last = len(self.W) - 1
+        loss, g = cross_entropy(acts[-1], y)
         gW: list = [None] * len(self.W)
         gb: list = [None] * len(self.W)
         for i in range(last, -1, -1):
