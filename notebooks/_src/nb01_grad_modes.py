@@ -393,6 +393,22 @@ CELLS = [
     print("eval: ", drop(ones))        # lets everything through
     """),
     md("""
+    And in BatchNorm: in train mode it normalises with the batch's own mean and variance
+    and updates its running estimates (`running_mean = 0.9 * running_mean + 0.1 *
+    batch_mean`); in eval mode it normalises with the running estimates and leaves them
+    alone.
+    """),
+    code("""
+    bn = nn.BatchNorm1d(2)
+    samples = torch.tensor([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
+    out = bn(samples)
+    print("train: running_mean", bn.running_mean, " output column means", out.mean(0).detach())
+    bn.eval()
+    out = bn(samples)
+    print("eval:  running_mean", bn.running_mean, " (unchanged)")
+    print(out)
+    """),
+    md("""
     ## 5. The grad-mode lab
 
     The lab runs the same code under the mode you pick (the buttons at the top), inside
