@@ -35,7 +35,7 @@ def test_suite_runs_end_to_end(tmp_path: Path) -> None:
     impls = "autograd_nb,torch,numpy" if _has_torch() else "autograd_nb,numpy"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--preset", "tiny",
-         "--impls", impls, "--out-dir", str(tmp_path), "--no-plot"],
+         "--impls", impls, "--out-dir", str(tmp_path), "--no-plot", "--threads", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads((tmp_path / "latest.json").read_text())
