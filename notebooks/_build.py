@@ -54,7 +54,7 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> float:
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = str(REPO) + (os.pathsep + env_path if env_path else "")
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout,
-                            store_widget_state=False,
+                            store_widget_state=False, record_timing=False,
                             resources={"metadata": {"path": str(HERE)}})
     start = time.perf_counter()
     try:
