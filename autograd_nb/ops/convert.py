@@ -153,3 +153,58 @@ for _name, _dt in (("float", B.float32), ("double", B.float64), ("half", B.float
     register(_name)(_as(_dt))
 
 EXPORTS = ["clone"]
+
+
+# ---------------------------------------------------------------------------
+# in-place random fills (``w.data.normal_(0, 0.01)`` in tutorials)
+# ---------------------------------------------------------------------------
+
+def _random_fill(self: Tensor, values: Any) -> Tensor:
+    check_inplace(self)
+    from ._core import needs_grad
+    if needs_grad(self):
+        from .pointwise import apply_inplace
+        return apply_inplace(self, self * 0 + Tensor._wrap(values))
+    self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values
+    bump(self)
+    return self
+
+
+def _rng(generator: Any) -> Any:
+    from .._creation import default_generator
+    return (generator or default_generator).rng
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill in place with uniform random numbers from ``[a, b)``."""
+    vals = _rng(generator).uniform(a, b, self._data.shape).astype(self._data.dtype)
+    return _random_fill(self, vals)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill in place with normal random numbers (``mean``, ``std``)."""
+    vals = (mean + std * _rng(generator).standard_normal(self._data.shape)).astype(self._data.dtype)
+    return _random_fill(self, vals)
+
+
+def bernoulli_(self: Tensor, p: float = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill in place with 1 (probability ``p``) or 0."""
+    vals = (_rng(generator).random(self._data.shape) < p).astype(self._data.dtype)
+    return _random_fill(self, vals)
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    vals = _rng(generator).exponential(1.0 / lambd, self._data.shape).astype(self._data.dtype)
+    return _random_fill(self, vals)
+
+
+def random_(self: Tensor, low: int = 0, high: Any = None, *, generator: Any = None) -> Tensor:
+    """Fill in place with random integers from ``[low, high)`` (``random_(high)`` starts at 0)."""
+    if high is None:
+        low, high = 0, low if low else 2 ** 24
+    vals = _rng(generator).integers(low, high, self._data.shape).astype(self._data.dtype)
+    return _random_fill(self, vals)
+
+
+for _f in (uniform_, normal_, bernoulli_, exponential_, random_):
+    register(_f.__name__)(_f)
