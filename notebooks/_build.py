@@ -62,10 +62,24 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> float:
     finally:
         os.environ["PYTHONPATH"] = env_path
     nb.metadata.pop("widgets", None)
+    _neutral_paths(nb)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)   # nbclient may have written python3's
     nb.metadata["language_info"] = {"name": "python", "version": "3.11",
                                     "mimetype": "text/x-python", "file_extension": ".py"}
     return time.perf_counter() - start
+
+
+def _neutral_paths(nb: nbformat.NotebookNode) -> None:
+    """Tracebacks name library files relative to the repository (no machine paths)."""
+    prefixes = [(str(REPO) + os.sep, ""), (sys.prefix + os.sep, "<python>" + os.sep),
+                (sys.base_prefix + os.sep, "<python>" + os.sep)]
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                lines = out["traceback"]
+                for old, new in prefixes:
+                    lines = [line.replace(old, new) for line in lines]
+                out["traceback"] = lines
 
 
 def main(argv: list[str] | None = None) -> int:
