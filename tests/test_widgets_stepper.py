@@ -84,7 +84,9 @@ def test_seed001_product_steps_to_the_same_grad_and_frees_like_backward():
 def test_seed002_events_ready_queue_and_edges():
     x, y, z, out = seed002()
     s = BackwardStepper(out, names={"x": x, "y": y, "z": z, "out": out})
+    assert s.expected_total() == 13
     s.run_to_end()
+    assert len(s.events) == 13
     starts = [r.label for r in s.events if r.kind == "start"]
     assert starts == ["MeanBackward0 (out)", "MulBackward0 (z)", "MulBackward0",
                       "AddBackward0 (y)", "AccumulateGrad (x)"]
@@ -146,7 +148,9 @@ def test_mlp_stepping_gives_backwards_grads():
     data, target = anb.randn(4, 3), anb.randn(4, 1)
     loss = anb.nn.functional.mse_loss(model(data), target)
     s = BackwardStepper(loss, names={"model": model, "loss": loss})
+    expected = s.expected_total()
     s.run_to_end()
+    assert expected == len(s.events)
     got = {"model." + n: p.grad.numpy().copy() for n, p in model.named_parameters()}
     assert {r.leaf_label for r in s.events if r.kind == "accumulate"} == set(got)
     s.close()

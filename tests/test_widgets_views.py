@@ -29,6 +29,7 @@ def test_stepper_widget_next_until_the_end():
     s = step(ns["out"], names=ns)
     w = StepperWidget(s)
     assert w.back_button.disabled and not w.next_button.disabled
+    assert w.slider.max == 13                                     # known before running
     clicks = 0
     while not w.next_button.disabled:
         w.next_button.click()
@@ -73,7 +74,9 @@ def test_reset_button_and_errors_shown_in_the_status():
     w.end_button.click()
     assert x.grad.tolist() == [2.0, 4.0]
     w.reset_button.click()
-    assert x.grad is None and s.position == 0 and w.slider.max == 0
+    assert x.grad is None and s.position == 0 and w.slider.value == 0
+    w.slider.value = w.slider.max                                 # dragging runs the engine
+    assert s.finished and x.grad.tolist() == [2.0, 4.0]
     w.done_button.click()
     w._act(s.reset)                                               # what a (disabled) click would do
     assert "this stepper is closed" in w.status.value
@@ -89,7 +92,7 @@ def test_html_fallback_view_swaps_a_scoped_style():
     prefix = w.graph.prefix
     assert f'[id="{prefix}node-{s.current.node}"] > rect:first-of-type{{stroke:#d62728' in style
     w.node_picker.value = s.current.node
-    assert "stroke-width:5" in w.graph._style.value                 # selected outline
+    assert "drop-shadow" in w.graph._style.value                  # selected: a glow
     s.close()
 
 

@@ -17,7 +17,7 @@ from ..viz.summary import bytes_text, value_summary
 
 __all__ = ["summary", "esc", "table", "next_prefix", "keep_caller_mode", "GradBackup",
            "leaves_of", "tensor_names", "graph_nodes", "explained", "widgets_available", "bundle",
-           "bytes_text", "STYLE"]
+           "bytes_text", "STYLE", "BOX"]
 
 # Per-process counters give every dashboard its own, deterministic SVG id prefix
 # (the same notebook run twice gives the same prefixes, so saved outputs stay stable).
@@ -41,6 +41,8 @@ def summary(value: Any) -> str:
 def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
+
+BOX = "line-height:1.45;font-size:13px"     # JupyterLab gives widget HTML a 28px line height
 
 STYLE = ("font-family:DejaVu Sans Mono,Menlo,Consolas,monospace;font-size:12px;"
          "border-collapse:collapse;margin:2px 0")

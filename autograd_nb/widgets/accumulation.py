@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..viz.snapshot import caller_namespace
-from ._common import (bundle, error_html, esc, explained, graph_nodes, keep_caller_mode,
+from ._common import (BOX, bundle, error_html, esc, explained, graph_nodes, keep_caller_mode,
                       leaves_of, tensor_names, summary, table, widgets_available)
 
 __all__ = ["AccumulationLab", "Entry", "timeline_svg"]
@@ -136,7 +136,7 @@ class AccumulationLab:
         last = self.timeline[-1]
         if last.error is not None:
             out += error_html(last.error)
-        return out
+        return f"<div style='{BOX}'>{out}</div>"
 
     def static_html(self) -> str:
         return ("<div class='agnb-accumulation-static'><b>Accumulation lab</b> "

@@ -29,7 +29,7 @@ CLASS_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "ag-waiting": ("main", {"stroke": "#9467bd", "stroke-width": "2.5", "stroke-dasharray": "2,2"}),
     "ag-done": ("main", {"stroke": "#2ca02c", "stroke-width": "2.5"}),
     "ag-updated": ("main", {"stroke": "#e66a00", "stroke-width": "4"}),
-    "ag-selected": ("main", {"stroke": "#1f77b4", "stroke-width": "5"}),
+    "ag-selected": ("main", {"filter": "drop-shadow(0 0 5px #1f77b4)"}),
     "ag-flow": ("path", {"stroke": "#d62728", "stroke-width": "2.6"}),
     "ag-freed": ("rect", {"fill": "#eeeeee", "stroke": "#b0b0b0", "stroke-dasharray": "3,2"}),
     "ag-stale": ("rect", {"fill": "#fde4e4", "stroke": "#c62828", "stroke-width": "1.6"}),
@@ -45,8 +45,10 @@ def legend_html() -> str:
     """A one-line key to the highlight colours."""
     items = []
     for cls, text in LEGEND:
-        color = CLASS_STYLES[cls][1]["stroke"]
-        items.append(f'<span style="border:2px solid {color};padding:0 4px;margin-right:6px;'
+        attrs = CLASS_STYLES[cls][1]
+        look = (f"border:2px solid {attrs['stroke']}" if "stroke" in attrs
+                else f"box-shadow:0 0 5px #1f77b4")
+        items.append(f'<span style="{look};padding:0 4px;margin-right:6px;'
                      f'border-radius:3px">{text}</span>')
     return f'<div style="font-size:11px;margin:2px 0">{"".join(items)}</div>'
 
@@ -123,7 +125,7 @@ function render({ model, el }) {
   el.classList.add("agnb-graphview");
   const box = document.createElement("div");
   box.className = "agnb-graph-scroll";
-  box.style.cssText = "max-width:100%;max-height:640px;overflow:auto";
+  box.style.cssText = "max-width:100%;max-height:860px;overflow:auto";
   el.appendChild(box);
   let index = new Map();
   let applied = [];
@@ -200,7 +202,7 @@ class HtmlGraphView:
         import ipywidgets as w
         self.prefix = prefix
         self._style = w.HTML("")
-        self._svg = w.HTML(f'<div style="max-width:100%;max-height:640px;overflow:auto">{svg}</div>')
+        self._svg = w.HTML(f'<div style="max-width:100%;max-height:860px;overflow:auto">{svg}</div>')
         self.widget = w.VBox([self._style, self._svg])
         self.classes: dict[str, str] = {}
         self.selected = ""

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 
 from ..autograd import enable_grad, inference_mode, no_grad
 from ..viz.snapshot import caller_namespace
-from ._common import (GradBackup, bundle, bytes_text, error_html, esc, explained, graph_nodes,
+from ._common import (BOX, GradBackup, bundle, bytes_text, error_html, esc, explained, graph_nodes,
                       keep_caller_mode, leaves_of, tensor_names, table, widgets_available)
 
 __all__ = ["GradModeLab", "RunResult", "OutputInfo", "TryResult", "MODES", "OUTER"]
@@ -282,7 +282,7 @@ class GradModeLab:
         res = self.history[-1]
         out = [f"<pre style='margin:2px 0;background:#f7f7f7;padding:4px'>{esc(self.code())}</pre>"]
         if res.error is not None:
-            return "".join(out) + error_html(res.error)
+            return f"<div style='{BOX}'>" + "".join(out) + error_html(res.error) + "</div>"
         changed = {(o, f) for o, f, _, _ in self.changes()}
         head = ["output", "shape", "requires_grad", "grad_fn", "is_leaf", "is_inference",
                 "saved bytes", "a later backward()", "a later out.add_(1)"]
@@ -308,7 +308,7 @@ class GradModeLab:
             out.append("<div>changed since the previous run (highlighted): "
                        + esc("; ".join(f"{o}.{f}: {a} → {b}" for o, f, a, b in self.changes()))
                        + "</div>")
-        return "".join(out)
+        return f"<div style='{BOX}'>" + "".join(out) + "</div>"
 
     def tries_html(self) -> str:
         if not self.tries:
@@ -317,8 +317,8 @@ class GradModeLab:
         head = f"<pre style='margin:2px 0'>{esc(t.code)}</pre>"
         if t.ok or t.error is None:
             color = "#2e7d32" if t.ok else "#8a4b00"
-            return head + f"<div style='color:{color}'>{esc(t.message)}</div>"
-        return head + error_html(t.error)
+            return head + f"<div style='color:{color};{BOX}'>{esc(t.message)}</div>"
+        return head + f"<div style='{BOX}'>{error_html(t.error)}</div>"
 
     def static_html(self) -> str:
         return ("<div class='agnb-gradmode-static'><b>Grad-mode lab</b>"

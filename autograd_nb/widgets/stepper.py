@@ -276,7 +276,7 @@ class BackwardStepper:
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, ev.grads)):
                 dst = self.node_id(nxt) if nxt is not None else None
                 rec.outgoing.append(EdgeGrad(i, _input_name(rule, i), dst,   # a None edge
-                                             self.label(dst) if dst else "None", int(nr),
+                                             self.label(dst) if dst else "(no edge)", int(nr),
                                              _array(g) if nxt is not None else None))  # gets nothing
             self._ran.append(node)
             sent = "; ".join(f"{e.dst_label} <- {e.text}" for e in rec.outgoing if e.dst)
@@ -449,6 +449,19 @@ class BackwardStepper:
     def total(self) -> int | None:
         """The number of events, once the end was reached (else None)."""
         return len(self.events) if self.finished else None
+
+    def expected_total(self) -> int:
+        """How many events a full run will have (known before running: every node of the
+        graph starts and finishes; nodes with buffers free them unless retain_graph;
+        each AccumulateGrad adds into ``.grad``). Exact unless a rule sends no gradient
+        at all to a leaf (then its ``+=`` is skipped)."""
+        if self.finished:
+            return len(self.events)
+        n = 0
+        for node in self._nodes:
+            n += 2 + (1 if node._saved and not self.retain_graph else 0)
+            n += 1 if hasattr(type(node), "variable") else 0
+        return n
 
     def live_bytes(self) -> int:
         """Bytes the graph's buffers hold, counting deferred frees as done."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..viz.draw import Drawing
-from ._common import bundle, bytes_text, esc, next_prefix, summary, table, widgets_available
+from ._common import BOX, bundle, bytes_text, esc, next_prefix, summary, table, widgets_available
 from .graphview import legend_html, make_graph_view, restyle, set_classes, view_widget
 from .stepper import BackwardStepper, StepRecord
 
@@ -32,7 +32,7 @@ def drawing_of(stepper: BackwardStepper) -> Drawing:
 
 def status_html(s: BackwardStepper) -> str:
     """One line: where we are, and what to do next."""
-    total = s.total if s.total is not None else f"{len(s.events)}+"
+    total = s.expected_total()
     rec = s.current
     if s.closed:
         state = "closed (Done)"
@@ -47,7 +47,7 @@ def status_html(s: BackwardStepper) -> str:
     else:
         state = "paused"
     what = f" — <b>{esc(KIND_WORDS.get(rec.kind, rec.kind))}</b>: {esc(rec.text)}" if rec else ""
-    return (f'<div class="agnb-status" style="font-size:13px">event <b>{s.position}</b> of '
+    return (f'<div class="agnb-status" style="{BOX}">event <b>{s.position}</b> of '
             f"{esc(total)} · {esc(state)}{what}</div>")
 
 
@@ -91,7 +91,7 @@ def details_html(s: BackwardStepper) -> str:
         parts.append("<div>leaves' .grad now:</div>" + table(["leaf", ".grad"], grads))
     parts.append(f"<div>saved buffers of this graph: {bytes_text(s.live_bytes())} "
                  "(as backward() would have them)</div>")
-    return '<div class="agnb-details">' + "".join(parts) + "</div>"
+    return f'<div class="agnb-details" style="{BOX}">' + "".join(parts) + "</div>"
 
 
 def _current_parts(s: BackwardStepper, rec: StepRecord) -> str:
@@ -153,11 +153,14 @@ def node_html(s: BackwardStepper, fid: str) -> str:
             out.append(f"<div>received: <code>{esc(', '.join(summary(g) for g in r.incoming))}</code></div>")
         elif r.kind == "finish":
             for e in r.outgoing:
+                if e.dst is None:
+                    out.append(f"<div>[{e.index}] {esc(e.input_name)} needs no gradient (no edge)</div>")
+                    continue
                 out.append(f"<div>sent [{e.index}] grad_{esc(e.input_name)} = <code>{esc(e.text)}</code> "
                            f"to {esc(e.dst_label)}</div>")
         elif r.kind == "accumulate":
             out.append(f"<div>{esc(r.text)}</div>")
-    return "<div class='agnb-node'>" + "".join(out) + "</div>"
+    return f"<div class='agnb-node' style='{BOX}'>" + "".join(out) + "</div>"
 
 
 def static_html(s: BackwardStepper) -> str:
@@ -263,7 +266,11 @@ class StepperWidget:
         self._syncing = True
         try:
             with self.slider.hold_sync(), self.details.hold_sync(), self.status.hold_sync():
-                self.slider.max = len(s.events)
+                # max changes only when the end shows the estimate was high: a slider
+                # whose max moves echoes its old value back from the browser
+                total = s.expected_total()
+                if self.slider.max != total:
+                    self.slider.max = total
                 self.slider.value = s.position
                 set_classes(self.graph, rec.classes if rec else {}, s.position)
                 status = status_html(s)
