@@ -164,7 +164,7 @@ def test_lab_views_drive_their_labs():
     w_ = anb.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     v = anb.tensor([1.0, -1.0])
     lab = GradModeLab(lambda: (w_ @ v).exp(), inputs={"w": w_, "v": v}, repeats=1)
-    lab._repr_mimebundle_()
+    lab.view()
     view = lab._view
     view.mode.value = "no_grad"
     assert lab.mode == "no_grad" and "background:#fff3b0" in view.results.value
@@ -180,7 +180,7 @@ def test_lab_views_drive_their_labs():
     x = anb.tensor([1.0], requires_grad=True)
     y = anb.tensor([2.0])
     acc = AccumulationLab(lambda: x * y, names={"x": x})
-    acc._repr_mimebundle_()
+    acc.view()
     for _ in range(3):
         acc._view.buttons["backward(retain_graph=True)"].click()
     assert ">6<" in acc._view.timeline.value
@@ -192,7 +192,7 @@ def test_lab_views_drive_their_labs():
     c = anb.tensor([4.0, 5.0])
     loss = (x * c).sum()
     ins = BufferInspector(loss, names={"x": x, "c": c, "loss": loss})
-    ins._repr_mimebundle_()
+    ins.view()
     iv = ins._view
     iv.apply_button.click()
     assert "stale" in iv.table.value and iv.graph.classes

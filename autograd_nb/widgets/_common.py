@@ -17,7 +17,7 @@ from ..viz.summary import bytes_text, value_summary
 
 __all__ = ["summary", "esc", "table", "next_prefix", "keep_caller_mode", "GradBackup",
            "leaves_of", "tensor_names", "graph_nodes", "explained", "widgets_available", "bundle",
-           "bytes_text", "STYLE", "BOX"]
+           "bytes_text", "STYLE", "BOX", "Dashboard"]
 
 # Per-process counters give every dashboard its own, deterministic SVG id prefix
 # (the same notebook run twice gives the same prefixes, so saved outputs stay stable).
@@ -187,3 +187,30 @@ def bundle(widget: Any, static_html: str, text: str) -> dict:
                 if k not in ("text/plain", "text/html"):
                     data[k] = v
     return data
+
+
+class Dashboard:
+    """Mixin for the labs: in a notebook, the live widget plus a static copy.
+
+    Subclasses name their view (``_view_name``: a class in ``labviews``) and provide
+    ``static_html()`` and a deterministic ``__repr__``.
+    """
+
+    _view_name = ""
+
+    def view(self) -> Any:
+        """The ipywidgets dashboard, made on first use (None without ipywidgets)."""
+        if not widgets_available():
+            return None
+        view = getattr(self, "_view", None)
+        if view is None:
+            from . import labviews
+            view = self._view = getattr(labviews, self._view_name)(self)
+        return view
+
+    def static_html(self) -> str:                       # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        view = self.view()
+        return bundle(view.widget if view is not None else None, self.static_html(), repr(self))

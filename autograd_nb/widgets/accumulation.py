@@ -22,8 +22,8 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..viz.snapshot import caller_namespace
-from ._common import (BOX, bundle, error_html, esc, explained, graph_nodes, keep_caller_mode,
-                      leaves_of, tensor_names, summary, table, widgets_available)
+from ._common import (Dashboard, BOX, error_html, esc, explained, graph_nodes, keep_caller_mode,
+                      leaves_of, tensor_names, summary, table,)
 
 __all__ = ["AccumulationLab", "Entry", "timeline_svg"]
 
@@ -43,8 +43,10 @@ class Entry:
         return summary(self.grads.get(name))
 
 
-class AccumulationLab:
+class AccumulationLab(Dashboard):
     """Backward, zero_grad, set to None and rebuild, with a ``.grad`` timeline."""
+
+    _view_name = "AccumulationView"
 
     def __init__(self, build: Callable[[], Any], leaves: Mapping[str, Any] | None = None,
                  names: Mapping[str, Any] | None = None) -> None:
@@ -147,13 +149,6 @@ class AccumulationLab:
         return (f"<AccumulationLab: {len(self.timeline)} entries, leaves "
                 f"{', '.join(self.leaves)}, graph {self.graph_state()}>")
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        view = None
-        if widgets_available():
-            from .labviews import AccumulationView
-            view = getattr(self, "_view", None) or AccumulationView(self)
-            self._view = view
-        return bundle(view.widget if view else None, self.static_html(), repr(self))
 
 
 # ---------------------------------------------------------------------- the plot

@@ -23,8 +23,8 @@ from ..autograd import no_grad
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
-from ._common import (bundle, bytes_text, error_html, esc, explained, graph_nodes,
-                      keep_caller_mode, table, widgets_available)
+from ._common import (Dashboard, bytes_text, error_html, esc, explained, graph_nodes,
+                      keep_caller_mode, table,)
 from .nodecheck import NodeCheck, check_node
 
 __all__ = ["BufferInspector", "BufferRow", "INPLACE_OPS"]
@@ -48,8 +48,10 @@ class BufferRow:
     buffer_id: str         # snapshot id of the buffer (f3.other)
 
 
-class BufferInspector:
+class BufferInspector(Dashboard):
     """Saved buffers of the graph behind ``roots`` (tensors), with actions."""
+
+    _view_name = "InspectorView"
 
     def __init__(self, *roots: Any, names: Mapping[str, Any] | None = None) -> None:
         if not roots:
@@ -203,10 +205,3 @@ class BufferInspector:
         n = len(self.rows())
         return f"<BufferInspector: {n} buffer{'s' if n != 1 else ''}, {self.live_total()} bytes live>"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        view = None
-        if widgets_available():
-            from .labviews import InspectorView
-            view = getattr(self, "_view", None) or InspectorView(self)
-            self._view = view
-        return bundle(view.widget if view else None, self.static_html(), repr(self))

@@ -23,8 +23,8 @@ from typing import Any, Callable, Mapping
 
 from ..autograd import enable_grad, inference_mode, no_grad
 from ..viz.snapshot import caller_namespace
-from ._common import (BOX, GradBackup, bundle, bytes_text, error_html, esc, explained, graph_nodes,
-                      keep_caller_mode, leaves_of, tensor_names, table, widgets_available)
+from ._common import (Dashboard, BOX, GradBackup, bytes_text, error_html, esc, explained, graph_nodes,
+                      keep_caller_mode, leaves_of, tensor_names, table,)
 
 __all__ = ["GradModeLab", "RunResult", "OutputInfo", "TryResult", "MODES", "OUTER"]
 
@@ -93,7 +93,7 @@ def _saves_itself(t: Any) -> bool:
     return any(s.is_output and s.output_nr == t.output_nr for _, s in fn.saved_tensors_info)
 
 
-class GradModeLab:
+class GradModeLab(Dashboard):
     """Run ``fn`` under the chosen grad modes and compare (see the module docstring).
 
     ``fn``: a function of no arguments returning a tensor, a tuple or a dict of
@@ -102,6 +102,8 @@ class GradModeLab:
     (default: the leaves found behind the first run's outputs, by variable name).
     ``model``: an ``nn.Module`` to switch between ``train()`` and ``eval()``.
     """
+
+    _view_name = "GradModeView"
 
     def __init__(self, fn: Callable[[], Any] | str, inputs: Mapping[str, Any] | None = None,
                  model: Any = None, namespace: dict | None = None, repeats: int = 3) -> None:
@@ -328,13 +330,6 @@ class GradModeLab:
         return (f"<GradModeLab: mode={self.mode}, outer={self.outer}, "
                 f"{len(self.history)} runs>")
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        view = None
-        if widgets_available():
-            from .labviews import GradModeView
-            view = getattr(self, "_view", None) or GradModeView(self)
-            self._view = view
-        return bundle(view.widget if view else None, self.static_html(), repr(self))
 
 
 def _graph_bytes(tensors: Any) -> int:
