@@ -151,13 +151,35 @@ class MmBackward0(OpNode):
 
     def backward(self, g):
         a, b = self._saved
-        return (None if b is None else mm(g, b.unpack().t()),
-                None if a is None else mm(a.unpack().t(), g))
+        (_, st1), (_, st2) = self.extra
+        return (None if b is None else _grad_mat1(g, b.unpack(), _strides_t(st1)),
+                None if a is None else _grad_mat2(g, a.unpack(), _strides_t(st2)))
 
     def _extra_saved(self, name):
         (ss, st), (ms, mt) = self.extra
         return {"self_sym_sizes": ss, "self_sym_strides": st,
                 "mat2_sym_sizes": ms, "mat2_sym_strides": mt}.get(name)
+
+
+def _strides_t(strides: tuple) -> bool:
+    """Column-major 2-D strides (a transposed view such as ``weight.t()``)."""
+    return len(strides) == 2 and strides[0] == 1 and strides[1] != 1
+
+
+def _is_t(d: Any) -> bool:
+    """True for a column-major matrix, i.e. a transposed view such as ``weight.t()``."""
+    return d.ndim == 2 and not d.flags.c_contiguous and d.flags.f_contiguous
+
+
+def _grad_mat1(g: Tensor, mat2: Tensor, mat1_t: bool) -> Tensor:
+    """d mat1 = g mat2^T, laid out like mat1 (so a parameter's .grad keeps its strides)."""
+    return mm(mat2, g.t()).t() if mat1_t else mm(g, mat2.t())
+
+
+def _grad_mat2(g: Tensor, mat1: Tensor, mat2_t: bool) -> Tensor:
+    """d mat2 = mat1^T g, laid out like mat2: for ``weight.t()`` the weight's gradient
+    comes out row-major, as PyTorch's does."""
+    return mm(g.t(), mat1).t() if mat2_t else mm(mat1.t(), g)
 
 
 def _check_mm(a: Any, b: Any) -> None:
@@ -223,8 +245,8 @@ class AddmmBackward0(OpNode):
         alpha, beta = self.extra["alpha"], self.extra["beta"]
         ga = g if alpha == 1 else g * alpha
         return (g if beta == 1 else g * beta,
-                None if m2 is None else mm(ga, m2.unpack().t()),
-                None if m1 is None else mm(m1.unpack().t(), ga))
+                None if m2 is None else _grad_mat1(ga, m2.unpack(), _strides_t(self.extra["mat1_sym_strides"])),
+                None if m1 is None else _grad_mat2(ga, m1.unpack(), _strides_t(self.extra["mat2_sym_strides"])))
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
