@@ -207,8 +207,10 @@ def _check_adv(arr: Any, dim: int, size: int) -> None:
 
 def getitem(self: Tensor, idx: Any) -> Tensor:
     """``self[idx]``: basic parts as views, advanced parts as one IndexBackward0."""
-    if type(idx) is int:                               # the common case, kept short
+    if type(idx) is int:                               # the common cases, kept short
         return select(self, 0, idx)
+    if type(idx) is slice:
+        return slice_dim(self, 0, idx)
     comps = _normalise(idx)
     if len(comps) == 1 and isinstance(comps[0], slice):
         return slice_dim(self, 0, comps[0])

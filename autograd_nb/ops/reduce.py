@@ -174,9 +174,15 @@ class SumBackward1(OpNode):
         return grad_to_input(g, ex["self_sym_sizes"], ex["_dims"], ex["keepdim"])
 
 
+_add_reduce = np.add.reduce
+
+
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum of all elements, or along ``dim`` (integer and bool tensors sum as int64)."""
     d = input._data
+    if dim is None and dtype is None and d.dtype.kind == "f" and type(d) is np.ndarray:
+        # the common case, without numpy's Python-level sum wrapper
+        return record(_add_reduce(d, None), SumBackward0, (input,), extra=d.shape)
     acc = _acc_dtype(d, dtype)
     if dim is None:
         out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), extra=d.shape)
