@@ -47,7 +47,7 @@ def legend_html() -> str:
     for cls, text in LEGEND:
         attrs = CLASS_STYLES[cls][1]
         look = (f"border:2px solid {attrs['stroke']}" if "stroke" in attrs
-                else f"box-shadow:0 0 5px #1f77b4")
+                else "box-shadow:0 0 5px #1f77b4")
         items.append(f'<span style="{look};padding:0 4px;margin-right:6px;'
                      f'border-radius:3px">{text}</span>')
     return f'<div style="font-size:11px;margin:2px 0">{"".join(items)}</div>'

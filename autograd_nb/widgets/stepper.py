@@ -30,7 +30,6 @@ and restores it afterwards.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -42,57 +41,11 @@ from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
 from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
+from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
+                      node_labels, picture_classes)
 from .rules import Rule, rule_for
 
 __all__ = ["BackwardStepper", "StepRecord", "EdgeGrad"]
-
-
-@dataclass
-class EdgeGrad:
-    """The gradient one node sends along its ``next_functions[index]`` edge."""
-
-    index: int
-    input_name: str            # PyTorch's name of that forward input (self, other, ...)
-    dst: str | None            # snapshot id of the node it goes to (None: no edge)
-    dst_label: str
-    input_nr: int
-    grad: np.ndarray | None
-
-    @property
-    def text(self) -> str:
-        return summary(self.grad)
-
-
-@dataclass
-class StepRecord:
-    """One engine event and what the stepper shows for it (plain data)."""
-
-    index: int                                  # 1-based position among the events
-    kind: str                                   # start | finish | accumulate | free | error
-    node: str | None                            # snapshot id of the event's node
-    name: str                                   # e.g. "MulBackward0"
-    label: str                                  # e.g. "MulBackward0 (z)"
-    text: str                                   # one line saying what happened
-    incoming: list[np.ndarray | None] = field(default_factory=list)
-    outgoing: list[EdgeGrad] = field(default_factory=list)
-    leaf: str | None = None                     # accumulate: the leaf's snapshot id
-    leaf_label: str | None = None
-    grad_before: np.ndarray | None = None
-    added: np.ndarray | None = None
-    grad_after: np.ndarray | None = None
-    freed: list[tuple[str, int]] = field(default_factory=list)
-    nbytes: int = 0
-    deferred: bool = False                      # free: recorded now, released at close()
-    ready: list[tuple[str, str]] = field(default_factory=list)          # (id, label)
-    waiting: list[tuple[str, str, int]] = field(default_factory=list)   # (id, label, count)
-    classes: dict[str, str] = field(default_factory=dict)  # picture element -> css classes
-    leaf_grads: dict[str, str] = field(default_factory=dict)  # leaf label -> .grad text
-    saved_live: int = 0                         # bytes the graph holds (as backward() would)
-    error: dict | None = None
-
-
-def _array(t: Any) -> np.ndarray | None:
-    return None if t is None else np.array(t._data, copy=True)
 
 
 class BackwardStepper:
@@ -120,8 +73,8 @@ class BackwardStepper:
         self.title = title or self._root_label()
         self._nodes = graph_nodes([loss])
         self._by_seq = {f.seq: f.id for f in self.graph.functions}
-        self._labels = self._make_labels()
-        self._edges = self._edge_index()
+        self._labels = node_labels(self.graph)
+        self._edges = edge_index(self.graph)
         self._leaves = [n.variable for n in self._nodes if hasattr(type(n), "variable")]
         in_graph = set(self._nodes)
         retained = [v for v in self.names.values()
@@ -156,24 +109,6 @@ class BackwardStepper:
             if v is self.loss:
                 return k
         return "loss"
-
-    def _make_labels(self) -> dict[str, str]:
-        labels = {f.id: f.name for f in self.graph.functions}
-        for e in self.graph.edges:
-            if e.kind == "grad_fn":
-                t = self.graph.node(e.src)
-                if t.name and " (" not in labels[e.dst]:
-                    labels[e.dst] += f" ({t.name})"
-            elif e.kind == "variable":
-                t = self.graph.node(e.dst)
-                labels[e.src] += f" ({t.name or 'leaf'})"
-        return labels
-
-    def _edge_index(self) -> dict[tuple[str, str, int], int]:
-        """(src, dst, index) -> k of the picture's ``edge-k`` element."""
-        ids = {n.id for n in self.graph.nodes}
-        kept = [e for e in self.graph.edges if e.src in ids and e.dst in ids]
-        return {(e.src, e.dst, e.index if e.kind == "next" else -1): k for k, e in enumerate(kept)}
 
     def _leaf_label(self, t: Any) -> str:
         return self._leaf_names.get(id(t)) or "leaf"
@@ -268,16 +203,16 @@ class BackwardStepper:
             return
         rec = StepRecord(len(self.events) + 1, ev.kind, fid, node.name(), self.label(fid), "")
         if ev.kind == "start":
-            rec.incoming = [_array(g) for g in ev.grads]
+            rec.incoming = [copy_array(g) for g in ev.grads]
             rec.text = (f"{rec.label} starts: it received grad "
                         + ", ".join(summary(g) for g in ev.grads))
         elif ev.kind == "finish":
             rule = rule_for(node)
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, ev.grads)):
                 dst = self.node_id(nxt) if nxt is not None else None
-                rec.outgoing.append(EdgeGrad(i, _input_name(rule, i), dst,   # a None edge
+                rec.outgoing.append(EdgeGrad(i, input_name(rule, i), dst,   # a None edge
                                              self.label(dst) if dst else "(no edge)", int(nr),
-                                             _array(g) if nxt is not None else None))  # gets nothing
+                                             copy_array(g) if nxt is not None else None))  # gets nothing
             self._ran.append(node)
             sent = "; ".join(f"{e.dst_label} <- {e.text}" for e in rec.outgoing if e.dst)
             rec.text = f"{rec.label} finished" + (f": sends {sent}" if sent else "")
@@ -285,8 +220,8 @@ class BackwardStepper:
             t = ev.tensor
             rec.leaf = self.leaf_node(fid) if fid else None
             rec.leaf_label = self._leaf_label(t)
-            rec.added = _array(ev.grad)
-            rec.grad_after = _array(t._grad)
+            rec.added = copy_array(ev.grad)
+            rec.grad_after = copy_array(t._grad)
             if rec.grad_after is not None and rec.added is not None:
                 prev = self._last_leaf_grad(rec.leaf_label)
                 rec.grad_before = prev
@@ -331,40 +266,15 @@ class BackwardStepper:
         ready = w.ready_nodes() if w is not None else []
         waiting = w.waiting() if w is not None else []
         if rec.kind == "finish" and node is not None and w is not None:
-            ready, waiting = _after_delivery(node, w, ready)
+            ready, waiting = after_delivery(node, w, ready)
         rec.ready = [(self.node_id(n) or "?", self.label(self.node_id(n))) for n in ready]
         rec.waiting = [(self.node_id(n) or "?", self.label(self.node_id(n)), k) for n, k in waiting]
         if rec.kind == "finish" and rec.node:
             self._done.add(rec.node)
-        rec.classes = self._classes(rec)
+        rec.classes = picture_classes(rec, self._done, self._freed_ids, self.graph, self._edges)
         rec.leaf_grads = {lab: summary(t._grad) for lab, t in zip(self._leaf_labels, self._leaves)}
         rec.saved_live = self._graph_bytes() - self._deferred
         self.events.append(rec)
-
-    def _classes(self, rec: StepRecord) -> dict[str, str]:
-        cls: dict[str, str] = {}
-        for fid in self._done:
-            cls[f"node-{fid}"] = "ag-done"
-        for fid, _ in rec.ready:
-            cls[f"node-{fid}"] = "ag-ready"
-        for fid, _, _ in rec.waiting:
-            cls[f"node-{fid}"] = "ag-waiting"
-        for f, s in self.graph.iter_saved():
-            if f.id in self._freed_ids:
-                cls[f"saved-{s.id}"] = "ag-freed"
-        if rec.node:
-            cls[f"node-{rec.node}"] = "ag-current"
-        if rec.kind == "finish":
-            for e in rec.outgoing:
-                k = self._edges.get((rec.node, e.dst, e.index)) if e.dst else None
-                if k is not None and e.grad is not None:
-                    cls[f"edge-{k}"] = "ag-flow"
-        if rec.kind == "accumulate" and rec.leaf:
-            cls[f"node-{rec.leaf}"] = "ag-updated"
-            k = self._edges.get((rec.node, rec.leaf, -1))
-            if k is not None:
-                cls[f"edge-{k}"] = "ag-flow"
-        return cls
 
     def _graph_bytes(self) -> int:
         return sum(s.nbytes for n in self._nodes for _, s in n.saved_tensors_info if not s.freed)
@@ -498,24 +408,6 @@ class BackwardStepper:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         from .stepper_view import stepper_bundle
         return stepper_bundle(self)
-
-
-def _input_name(rule: Rule, i: int) -> str:
-    return rule.inputs[i] if i < len(rule.inputs) else f"input{i}"
-
-
-def _after_delivery(node: Any, w: BackwardState, ready: list) -> tuple[list, list]:
-    """The ready queue once ``node`` has handed its gradients on (the engine does that
-    right after its NodeFinished event)."""
-    dec: dict[Any, int] = {}
-    for nxt, _ in node.next_functions:
-        if nxt is not None and nxt in w.deps:
-            dec[nxt] = dec.get(nxt, 0) + 1
-    left = {n: w.deps.get(n, 0) - dec.get(n, 0) for n in list(w.buffers) + list(dec)}
-    new_ready = [n for n in dec if left[n] == 0]
-    ready = sorted(set(ready) | set(new_ready), key=lambda n: -n._seq)
-    waiting = [(n, k) for n, k in left.items() if k > 0]
-    return ready, waiting
 
 
 def _unregister(keys: list[int]) -> None:
