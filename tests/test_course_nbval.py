@@ -8,7 +8,8 @@ what legitimately varies (addresses, widget model ids). Cells tagged
 comparisons) run without being compared.
 
 nbval runs in a subprocess, one per notebook, so ``python -m pytest -n 2`` spreads the
-notebooks over its workers and the suite needs no ``--nbval`` option of its own.
+notebooks over its workers and the suite needs no ``--nbval`` option of its own. (The
+nested pytest runs without xdist: nbval's cells of one notebook must share one kernel.)
 
 The other tests here read the notebook files only: the course is complete, its stored
 outputs are there to compare (nbval silently skips cells never executed), no widget
@@ -112,7 +113,7 @@ def test_notebook_matches_its_source(name):
 def test_notebook_reproduces_its_stored_outputs(name, warm_caches):
     for module in ("nbval", "ipykernel", "matplotlib", "tqdm", "ipywidgets"):
         pytest.importorskip(module, reason=f"the course notebooks need {module}")
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", "--nbval",
            "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
            "--nbval-cell-timeout=300", str(NOTEBOOKS / name)]
     proc = subprocess.run(cmd, cwd=REPO, env=nbval_env(), capture_output=True, text=True,
