@@ -108,7 +108,8 @@ def test_whole_course_under_the_teaching_kernel(tmp_path, warm_caches):
     kernel.install(prefix=str(tmp_path))
     env = nbval_env()
     env["JUPYTER_PATH"] = str(tmp_path / "share" / "jupyter")
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", "--nbval",
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
+           "--nbval",
            f"--nbval-kernel-name={kernel.KERNEL_NAME}", "--nbval-sanitize-with", str(SANITIZE),
            *[str(NOTEBOOKS / n) for n in COURSE]]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)

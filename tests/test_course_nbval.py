@@ -113,7 +113,8 @@ def test_notebook_matches_its_source(name):
 def test_notebook_reproduces_its_stored_outputs(name, warm_caches):
     for module in ("nbval", "ipykernel", "matplotlib", "tqdm", "ipywidgets"):
         pytest.importorskip(module, reason=f"the course notebooks need {module}")
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", "--nbval",
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
+           "--nbval",
            "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
            "--nbval-cell-timeout=300", str(NOTEBOOKS / name)]
     proc = subprocess.run(cmd, cwd=REPO, env=nbval_env(), capture_output=True, text=True,
