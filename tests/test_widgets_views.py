@@ -203,24 +203,23 @@ def test_lab_views_drive_their_labs():
     assert "modified by an inplace operation" in iv.log.value
 
 
-def test_autograd_step_magic_opens_the_stepper(monkeypatch):
+def test_autograd_step_magic_opens_the_stepper():
     pytest.importorskip("IPython")
-    from IPython.core.interactiveshell import InteractiveShell
-    from IPython.utils.capture import capture_output
+    from test_notebook_magics import _shell, run
 
     from autograd_nb.notebook import magics
     from autograd_nb.widgets import BackwardStepper
-    shown: list = []
-    monkeypatch.setattr(magics, "display", lambda obj: shown.append(obj))
-    ip = InteractiveShell.instance()
+    ip = _shell()                                     # the magics tests' configured shell
     ip.run_line_magic("load_ext", "autograd_nb")
+    shown: list = []
+    real_display = magics.display
+    magics.display = shown.append
     try:
         ip.user_ns["torch"] = anb
-        with capture_output():
-            ok = ip.run_cell("%%autograd --step --backward loss\n"
-                             "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
-                             "loss = (x * 3).sum()").success
-        assert ok
+        result, _ = run(ip, "%%autograd --step --backward loss\n"
+                            "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                            "loss = (x * 3).sum()")
+        assert result.success
         steppers = [o for o in shown if isinstance(o, BackwardStepper)]
         assert len(steppers) == 1 and steppers[0].title == "loss"
         s = steppers[0]
@@ -228,6 +227,7 @@ def test_autograd_step_magic_opens_the_stepper(monkeypatch):
         assert ip.user_ns["x"].grad.tolist() == [3.0, 3.0]
         s.close()
     finally:
+        magics.display = real_display
         ip.run_line_magic("unload_ext", "autograd_nb")
         for k in ("x", "loss", "torch"):
             ip.user_ns.pop(k, None)
