@@ -33,7 +33,8 @@ def test_dashboards_in_jupyterlab(tmp_path):
     if chromium is None:
         pytest.skip("no Chromium found on PATH (install the system package: apt-get install "
                     "chromium); the browser test needs a real browser")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=30_000)                 # a busy 2-core CI machine is slow
     shutil.copy(harness.NOTEBOOK, tmp_path)
     with harness.jupyter_lab(tmp_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=harness.CHROMIUM_ARGS)
