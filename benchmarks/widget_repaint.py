@@ -91,6 +91,11 @@ def jupyter_lab(root: Path, timeout: float = 90.0) -> Iterator[str]:
                         raise RuntimeError("JupyterLab did not start in time") from None
                     time.sleep(0.3)
             yield url
+        except BaseException:                      # say what the server said, then fail
+            log.flush()
+            sys.stderr.write("--- JupyterLab log (tail) ---\n"
+                             + Path(cfg, "server.log").read_text()[-3000:] + "\n")
+            raise
         finally:
             proc.terminate()
             try:

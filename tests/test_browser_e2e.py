@@ -38,9 +38,9 @@ def test_dashboards_in_jupyterlab(tmp_path):
     shutil.copy(harness.NOTEBOOK, tmp_path)
     with harness.jupyter_lab(tmp_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=harness.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1800})
+        page.set_default_timeout(60_000)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1800})
-            page.set_default_timeout(60_000)
             harness.open_notebook(page, url, harness.NOTEBOOK.name)
             page.wait_for_function(
                 "document.querySelectorAll('.agnb-stepper').length >= 2 && "
@@ -48,6 +48,10 @@ def test_dashboards_in_jupyterlab(tmp_path):
             check_stepper(page)
             check_grad_mode_lab(page)
             report_repaint(page)
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            print(f"screenshot of the failure: {tmp_path / 'failure.png'}")
+            raise
         finally:
             browser.close()
 
