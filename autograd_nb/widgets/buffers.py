@@ -182,8 +182,9 @@ class BufferInspector(Dashboard):
             return ""
         head = f"<div><b>check of {esc(self.labels.get(node_id, node_id))}</b>: "
         if res.ok is None:
-            body = head + f"could not run: {esc(res.reason)}</div>"
-            return body + (error_html(res.error) if res.error else "")
+            if res.error:                            # PyTorch's error, explained
+                return head + "could not run:</div>" + error_html(res.error)
+            return head + f"could not run: {esc(res.reason)}</div>"
         verdict = "rule agrees with finite differences" if res.ok else "MISMATCH"
         rows = [[f"grad_{n}", f"{err:.2e}", a, num] for n, err, a, num in res.rows]
         return (head + f"{verdict}</div>"
