@@ -291,21 +291,16 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
             out_grads: tuple = (None,) * len(node.next_functions)
         else:
-            if hold:
-                try:
-                    out_grads = node.apply(*grads)
-                except Exception as exc:
-                    _annotate(node, exc)
-                    raise
-            else:
+            if not hold:
                 prev_grad, prev_inf = state.grad_enabled, state.inference
                 state.grad_enabled = create_graph
-                try:
-                    out_grads = node.apply(*grads)
-                except Exception as exc:
-                    _annotate(node, exc)
-                    raise
-                finally:
+            try:
+                out_grads = node.apply(*grads)
+            except Exception as exc:
+                _annotate(node, exc)
+                raise
+            finally:
+                if not hold:
                     state.grad_enabled, state.inference = prev_grad, prev_inf
             if ANOMALY[0] and ANOMALY[1]:
                 _check_nan(node, out_grads)

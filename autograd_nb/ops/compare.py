@@ -20,7 +20,7 @@ def _cmp(ufunc: Any, name: str):
         ad, bd, _, _ = prep2(input, other)
         return Tensor._wrap(as_array(ufunc(ad, bd)))
     op.__name__ = name
-    op.__doc__ = f"Element-wise ``{name}`` comparison; a bool tensor outside any graph."
+    op.__doc__ = f"Element-wise ``{name}``; a bool tensor outside any graph."
     return op
 
 
@@ -32,17 +32,9 @@ gt = _cmp(np.greater, "gt")
 ge = _cmp(np.greater_equal, "ge")
 
 
-def _logic(ufunc: Any, name: str):
-    def op(input: Any, other: Any) -> Tensor:
-        ad, bd, _, _ = prep2(input, other)
-        return Tensor._wrap(as_array(ufunc(ad, bd)))
-    op.__name__ = name
-    return op
-
-
-logical_and = _logic(np.logical_and, "logical_and")
-logical_or = _logic(np.logical_or, "logical_or")
-logical_xor = _logic(np.logical_xor, "logical_xor")
+logical_and = _cmp(np.logical_and, "logical_and")
+logical_or = _cmp(np.logical_or, "logical_or")
+logical_xor = _cmp(np.logical_xor, "logical_xor")
 
 
 def _bitwise(ufunc: Any, name: str):
