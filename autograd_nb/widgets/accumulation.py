@@ -186,7 +186,7 @@ def timeline_svg(entries: list[Entry], leaves: list[str], width: int = 460,
     lo, hi = min(min(vals), 0.0), max(max(vals), 0.0)
     if hi - lo < 1e-12:
         hi = lo + 1.0
-    left, right, top, bottom = 52, 110, 14, 34
+    left, right, top, bottom = 52, 110, 14, 28
     pw, ph = width - left - right, height - top - bottom
     n = max(len(entries) - 1, 1)
 
@@ -205,7 +205,7 @@ def timeline_svg(entries: list[Entry], leaves: list[str], width: int = 460,
            f'<text x="{left - 4}" y="{py(lo) + 4}" text-anchor="end">{_num(lo)}</text>']
     for i, e in enumerate(entries):
         color = "#333" if e.ok else "#c62828"
-        out.append(f'<text x="{px(i)}" y="{height - 20}" text-anchor="middle" '
+        out.append(f'<text x="{px(i)}" y="{height - 10}" text-anchor="middle" '
                    f'fill="{color}">{i}</text>')
     for k, (label, ys) in enumerate(series):
         color = COLORS[k % len(COLORS)]
@@ -227,7 +227,7 @@ def timeline_svg(entries: list[Entry], leaves: list[str], width: int = 460,
                 out.append(f'<text x="{px(i) + 4}" y="{py(v) - 5}" fill="{color}">{_num(v)}</text>')
         out.append(f'<text x="{left + pw + 10}" y="{top + 12 + 14 * k}" fill="{color}">'
                    f"{esc(label)}</text>")
-    out.append(f'<text x="{left + pw / 2}" y="{height - 4}" text-anchor="middle" fill="#666">'
+    out.append(f'<text x="{left + pw / 2}" y="{height}" text-anchor="middle" fill="#666">'
                "move #</text>")
     out.append("</svg>")
     return "".join(out)

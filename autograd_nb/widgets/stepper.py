@@ -65,7 +65,6 @@ class BackwardStepper:
         self.create_graph = bool(create_graph)
         self.keep_graph = bool(keep_graph)
         self._roots, self._seeds = make_seeds((loss,), None if gradient is None else (gradient,))
-        self._gradient = gradient
         self.names = {k: v for k, v in names.items()
                       if isinstance(k, str) and not k.startswith("_")
                       and (hasattr(v, "_data") or callable(getattr(type(v), "named_parameters", None)))}
