@@ -57,7 +57,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """The node ``Function.apply`` records; it is also the ``ctx`` passed to your methods."""
 
     __slots__ = ("_fn_cls", "_to_save", "_to_save_fwd", "_dirty", "_non_diff", "_materialize",
-                 "needs_input_grad", "_shapes", "num_outputs")
+                 "needs_input_grad", "_shapes", "_in_shapes", "num_outputs")
 
     def name(self) -> str:
         return self._fn_cls.__name__ + "Backward"
@@ -92,12 +92,14 @@ class BackwardCFunction(Node, FunctionCtx):
                 f"(expected {n}, got {len(out)})")
         from .._tensor import Tensor
         checked = []
-        for i, (g, (nxt, _)) in enumerate(zip(out, self.next_functions)):
+        for i, (g, (nxt, _), shape) in enumerate(zip(out, self.next_functions, self._in_shapes)):
             if g is not None and not isinstance(g, Tensor):
-                raise TypeError(f"expected Tensor or None as gradient {i}, got {type(g).__name__}")
-            if nxt is None:
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            if nxt is None or g is None:
                 checked.append(None)
                 continue
+            if tuple(g.shape) != shape:
+                g = _fit_grad(self.name(), i, g, shape)
             checked.append(g)
         return tuple(checked)
 
@@ -106,8 +108,11 @@ class BackwardCFunction(Node, FunctionCtx):
 
 
 class _FunctionMeta(type):
+    """Gives every Function subclass its own node class, named ``<ClassName>Backward``."""
+
     def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
         super().__init__(name, bases, attrs)
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"__slots__": ()})
 
 
 class Function(metaclass=_FunctionMeta):
@@ -147,7 +152,7 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` without recording, then record one node for the whole function."""
         from .._tensor import Tensor
-        ctx = BackwardCFunction.__new__(BackwardCFunction)
+        ctx = cls._backward_cls.__new__(cls._backward_cls)
         ctx._init_common()
         ctx._fn_cls = cls
         ctx._to_save = ()
@@ -169,6 +174,7 @@ class Function(metaclass=_FunctionMeta):
         if not record:
             return out
         ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
+        ctx._in_shapes = tuple(None if t is None else tuple(t.shape) for t in tensor_args)
         ctx.num_outputs = len(outs)
         ctx._shapes = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else ((), None) for o in outs)
         non_diff = {id(t) for t in ctx._non_diff}
@@ -198,6 +204,19 @@ class Function(metaclass=_FunctionMeta):
             saved.append(SavedTensor(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
         return result[0] if single else tuple(result)
+
+
+def _fit_grad(name: str, i: int, g: Any, shape: tuple) -> Any:
+    """A gradient of a broadcastable shape is summed down to the input's; others are refused."""
+    gs = tuple(g.shape)
+    lead = len(gs) - len(shape)
+    fits = lead >= 0 and all(s == 1 or s == gs[lead + k] for k, s in enumerate(shape))
+    if fits:
+        from ..ops._core import sum_to
+        return sum_to(g, shape)
+    raise RuntimeError(
+        f"Function {name} returned an invalid gradient at index {i} - got "
+        f"[{', '.join(map(str, gs))}] but expected shape compatible with [{', '.join(map(str, shape))}]")
 
 
 def once_differentiable(fn: Callable) -> Callable:

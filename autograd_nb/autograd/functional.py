@@ -85,7 +85,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     if inputs is not None:
         inp = _as_tuple(inputs)
         if len(inp) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for t in inp:
             if not t._requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
