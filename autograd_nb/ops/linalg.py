@@ -270,11 +270,21 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
         raise _mm_shapes_error(a, b)
     _no_bool(a, "addmm_impl_cpu_")
     target = (a.shape[0], b.shape[1])
-    Tensor._wrap(s).expand(target)                  # PyTorch's error if input does not fit
-    prod = a @ b
+    if s.shape != target and (s.ndim > 2 or any(k != 1 and k != t for k, t in
+                                                 zip(s.shape[::-1], target[::-1]))):
+        Tensor._wrap(s).expand(target)              # raises PyTorch's error: input does not fit
+    prod = a @ b                                    # a fresh array: safe to update in place
     if alpha != 1:
-        prod = prod * alpha
-    data = prod if beta == 0 else prod + (s if beta == 1 else s * beta)
+        if prod.dtype.kind == "f":
+            prod *= alpha
+        else:
+            prod = prod * alpha
+    data = prod
+    if beta != 0:
+        if prod.dtype == s.dtype:
+            prod += s if beta == 1 else s * beta
+        else:
+            data = prod + (s if beta == 1 else s * beta)
     res = record(data.astype(a.dtype, copy=False), AddmmBackward0, (input, mat1, mat2),
                  saved=(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None),
                  extra={"alpha": alpha, "beta": beta,
@@ -400,6 +410,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     * N-D: leading dims are batch dims and broadcast; a batch times a matrix is folded
       into one ``mm``, anything else goes through ``bmm``.
     """
+    if input.__class__ is Tensor and other.__class__ is Tensor:
+        fast = _small_product(input, other)
+        if fast is not None:
+            return fast
     _need_tensor("matmul", "input", 1, input)
     _need_tensor("matmul", "other", 2, other)
     da, db = input._data.ndim, other._data.ndim
@@ -423,6 +437,27 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if _should_fold(input, other):
         return _fold(input, other)
     return _batched(input, other)
+
+
+def _small_product(input: Tensor, other: Tensor) -> Tensor | None:
+    """The common 1-D/2-D float cases without the general checks (None: take the long way).
+
+    Same result and graph as ``dot`` / ``mv`` / ``mm``; anything unusual (other ranks,
+    mixed dtypes or devices, mismatched sizes) goes through them for their errors.
+    """
+    a, b = input._data, other._data
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray or a.dtype is not b.dtype \
+            or a.dtype.kind != "f":
+        return None
+    na, nb = a.ndim, b.ndim
+    if nb == 1:
+        if na == 1 and a.shape == b.shape:
+            return _product(as_array(a @ b), DotBackward0, input, other)
+        if na == 2 and a.shape[1] == b.shape[0]:
+            return _product(a @ b, MvBackward0, input, other)
+    elif na == 2 and nb == 2 and a.shape[1] == b.shape[0]:
+        return _product(a @ b, MmBackward0, input, other, extra=(_geometry(a), _geometry(b)))
+    return None
 
 
 def _matmul_op(self: Tensor, other: Any) -> Any:
