@@ -12,7 +12,7 @@ several windows receive the sum). The gradient of ``im2col`` is ``col2im`` and t
 gradient of ``col2im`` is ``im2col``: both are linear, so the pair is differentiable
 to any order, and convolution backward is written with them.
 
-The windows come from numpy's ``sliding_window_view`` (a strided view, no copy);
+The windows come from one ``as_strided`` view of the (padded) input (no copy);
 the only copy is the final reshape into columns. ``col2im`` loops over the kernel
 offsets only (``kh * kw`` steps), never over the batch, the channels or pixels.
 """
@@ -62,14 +62,19 @@ def windows(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     xp = xp_of(arr)
     nsp = len(g.kernel)
     if any(g.pad_before) or any(g.pad_after):
-        widths = ((0, 0), (0, 0)) + tuple(zip(g.pad_before, g.pad_after))
-        arr = xp.pad(arr, widths, mode="constant", constant_values=fill)
-    span = tuple(d * (k - 1) + 1 for d, k in zip(g.dilation, g.kernel))
-    axes = tuple(range(2, 2 + nsp))
-    win = xp.lib.stride_tricks.sliding_window_view(arr, span, axis=axes)
-    pick = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in g.stride) + \
-        tuple(slice(None, None, d) for d in g.dilation)
-    return win[pick]
+        # a filled array with the input copied into its middle (cheaper than xp.pad)
+        padded = tuple(s + pb + pa for s, pb, pa in zip(arr.shape[2:], g.pad_before, g.pad_after))
+        big = xp.full(arr.shape[:2] + padded, fill, dtype=arr.dtype)
+        big[(slice(None), slice(None)) + tuple(slice(pb, pb + s) for pb, s in
+                                               zip(g.pad_before, arr.shape[2:]))] = arr
+        arr = big
+    # windows as one strided view: (N, C, *out, *kernel), strides in bytes
+    out = g.out_size(tuple(s - pb - pa for s, pb, pa in zip(arr.shape[2:], g.pad_before, g.pad_after)))
+    st = arr.strides
+    shape = arr.shape[:2] + out + tuple(g.kernel)
+    strides = st[:2] + tuple(st[2 + i] * g.stride[i] for i in range(nsp)) + \
+        tuple(st[2 + i] * g.dilation[i] for i in range(nsp))
+    return xp.lib.stride_tricks.as_strided(arr, shape, strides)
 
 
 def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
