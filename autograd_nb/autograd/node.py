@@ -60,8 +60,15 @@ ANOMALY = [False, True]
 HOOK_STACK: list[tuple[Callable, Callable]] = []
 
 
+# Nodes whose C++ name PyTorch prints in full in its error messages.
+_QUALIFIED = {"CopySlices": "torch::autograd::CopySlices",
+              "AccumulateGrad": "torch::autograd::AccumulateGrad"}
+
+
 def _short_name(node: "Node") -> str:
-    return re.sub(r"Backward\d*$", "", node.name())
+    """The name PyTorch's in-place error uses: ``Mul`` for MulBackward0."""
+    name = node.name()
+    return _QUALIFIED.get(name) or re.sub(r"Backward\d*$", "", name)
 
 
 class SavedTensor:
@@ -134,10 +141,10 @@ class SavedTensor:
         where = ""
         fn = self.node() if self.is_output else getattr(value, "_grad_fn", None)
         if fn is not None:
-            where = f", which is output {self.output_nr} of {_short_name(fn)}"
+            where = f", which is output {self.output_nr} of {_short_name(fn)},"
         return (
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{type_label(value)} [{shape}]]{where}, is at version "
+            f"inplace operation: [{type_label(value)} [{shape}]]{where} is at version "
             f"{self._vc[0]}; expected version {self.version} instead. Hint: enable anomaly "
             "detection to find the operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
