@@ -344,7 +344,7 @@ class Tensor:
                 "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
                 "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
                 "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more "
-                "informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:499.)",
+                "information. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)",
                 UserWarning, stacklevel=2)
         return self._grad
 
@@ -375,9 +375,16 @@ class Tensor:
         self._grad = None
 
     def _accumulate(self, grad: "Tensor") -> None:
-        """Add ``grad`` into ``.grad`` (what AccumulateGrad and retain_grad do)."""
-        if grad._data.shape != self._data.shape:
-            grad = grad.sum_to_size(self._data.shape)   # defensive; ops unbroadcast already
+        """Add ``grad`` into ``.grad`` (what AccumulateGrad and retain_grad do).
+
+        A leaf whose ``requires_grad`` was switched off after the graph was built gets
+        nothing, as in PyTorch.
+        """
+        if not self._requires_grad:
+            return
+        if grad._data.shape != self._data.shape:        # defensive; ops unbroadcast already
+            from .ops._core import sum_to
+            grad = sum_to(grad, self._data.shape)
         if STATE.grad_enabled:                          # create_graph: keep the graph
             self._grad = grad if self._grad is None else self._grad + grad
         elif self._grad is None:

@@ -83,6 +83,51 @@ def require(op: Op) -> None:
 
 
 # ---------------------------------------------------------------------------
+# comparing what happened under autograd_nb and under torch
+# ---------------------------------------------------------------------------
+
+
+def error_line(exc: BaseException) -> str:
+    """``ExceptionType: first line of message``, as the conformance runner shows errors."""
+    msg = str(exc)
+    return f"{type(exc).__name__}: {msg.splitlines()[0] if msg else ''}"
+
+
+def observe(v: Any) -> Any:
+    """A description of ``v`` that compares equal across the two libraries.
+
+    Tensors by their exact repr (values, dtype, requires_grad, grad_fn name), sizes,
+    dtypes and devices by repr, nodes by class name, numbers with their Python type.
+    """
+    kind = type(v).__name__
+    if hasattr(v, "grad_fn") and hasattr(v, "requires_grad"):
+        return ("tensor", repr(v))
+    if kind in ("Size", "dtype", "device"):
+        return (kind, repr(v))
+    if isinstance(v, np.ndarray):
+        return ("ndarray", str(v.dtype), v.shape, v.tolist())
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(observe(x) for x in v))
+    if hasattr(v, "next_functions"):
+        return ("node", kind)
+    if isinstance(v, float) and math.isfinite(v):
+        return ("float", round(v, 4))
+    return (kind, v)
+
+
+def outcome(fn: Callable[[Any], Any], m: Any) -> tuple:
+    """``("ok", observe(result), n_warnings)`` or ``("error", error_line, n_warnings)``."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result: tuple = ("ok", observe(fn(m)))
+        except Exception as exc:                    # noqa: BLE001 - compared with torch
+            result = ("error", error_line(exc))
+    return result + (len(caught),)
+
+
+# ---------------------------------------------------------------------------
 # input values
 # ---------------------------------------------------------------------------
 
@@ -249,8 +294,8 @@ def _sizes(draw, n: int, min_len: int = 0, max_len: int = 4) -> list[int]:
 
 
 @st.composite
-def view_case(draw, min_len: int = 1):
-    s = draw(shape())
+def view_case(draw, min_len: int = 1, min_dims: int = 0):
+    s = draw(shape(min_dims=min_dims))
     target = _sizes(draw, int(np.prod(s)), min_len=min_len)
     if target and draw(st.booleans()):
         target[draw(st.integers(0, len(target) - 1))] = -1
@@ -299,8 +344,8 @@ def transpose_case(draw):
 
 
 @st.composite
-def permute_case(draw):
-    s = draw(shape())
+def permute_case(draw, min_dims: int = 0):
+    s = draw(shape(min_dims=min_dims))
     perm = draw(st.permutations(range(len(s))))
     return Case((s,), {"dims": tuple(d - len(s) if draw(st.booleans()) else d for d in perm)})
 
@@ -400,6 +445,14 @@ def where_case(draw):
 
 
 @st.composite
+def bounds_case(draw):
+    """An input and two bounds that broadcast to its shape (PyTorch's clamp cannot
+    backpropagate when the bounds make the result bigger than the input)."""
+    s = draw(shape())
+    return Case((s, draw(broadcasts_to(s)), draw(broadcasts_to(s))), {})
+
+
+@st.composite
 def narrow_case(draw):
     s = draw(shape(min_dims=1))
     d = _dim(draw, len(s))
@@ -438,11 +491,12 @@ def _basic_component(draw, size: int) -> Any:
 def basic_key(draw, s: tuple) -> Any:
     """A basic index for shape ``s``: ints, slices with steps, None, at most one Ellipsis."""
     comps = [_basic_component(draw, n) for n in s]
-    comps = comps[:draw(st.integers(0, len(comps)))] if comps else comps
     if draw(st.booleans()):                          # an Ellipsis stands for some middle dims
         at = draw(st.integers(0, len(comps)))
         cut = draw(st.integers(at, len(comps)))
         comps = comps[:at] + [Ellipsis] + comps[cut:]
+    else:                                            # or trailing dims are left out
+        comps = comps[:draw(st.integers(0, len(comps)))]
     for _ in range(draw(st.integers(0, 2))):
         comps.insert(draw(st.integers(0, len(comps))), None)
     if len(comps) == 1 and draw(st.booleans()):
@@ -646,7 +700,7 @@ CATALOG: list[Op] = [
     Op("clamp_min", lambda m, a: a.clamp(min=-0.5), 1, U),
     Op("clamp_max", lambda m, a: a.clamp(max=0.5), 1, U),
     Op("clip", lambda m, a: m.clip(a, -1.0, 1.0), 1, U),
-    Op("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, min=lo, max=hi), 3, broadcast(3),
+    Op("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, min=lo, max=hi), 3, bounds_case(),
        ("real", "negative", "positive"), broadcast=True),
     Op("clamp_tensor_min", lambda m, a, lo: m.clamp(a, min=lo), 2, B2, broadcast=True),
     Op("maximum", lambda m, a, b: m.maximum(a, b), 2, B2, broadcast=True, mixed=True),
@@ -683,6 +737,10 @@ CATALOG: list[Op] = [
        with_dim(keepdim=True), "distinct", needs=("max",), family="reduce"),
     Op("min_dim", lambda m, a, dim, keepdim: a.min(dim=dim, keepdim=keepdim), 1,
        with_dim(keepdim=True), "distinct", needs=("min",), family="reduce"),
+    Op("max_dim_values", lambda m, a, dim: m.max(a, dim).values, 1, with_dim(), "distinct",
+       needs=("max",), family="reduce"),
+    Op("min_dim_indices", lambda m, a, dim: a.min(dim).indices, 1, with_dim(), "distinct",
+       needs=("min",), family="reduce", differentiable=False),
     Op("max_binary", lambda m, a, b: m.max(a, b), 2, B2, needs=("max",), family="reduce",
        broadcast=True),
     Op("amax", lambda m, a, dim, keepdim: m.amax(a, dim, keepdim), 1, with_dims(), "distinct",
@@ -772,7 +830,7 @@ CATALOG: list[Op] = [
     Op("reshape", lambda m, a, shape: m.reshape(a, shape), 1, view_case(), needs=("reshape",),
        family="shape", bad=(lambda m: m.ones(2, 3).reshape(5),)),
     Op("reshape_noncontiguous", lambda m, a, shape: a.transpose(0, -1).reshape(*shape), 1,
-       view_case(), needs=("reshape",), family="shape"),
+       view_case(min_dims=2), needs=("reshape",), family="shape"),
     Op("view_as", _view_as, 1, view_case(), needs=("Tensor.view_as",), family="shape"),
     Op("flatten", lambda m, a, start_dim, end_dim: m.flatten(a, start_dim, end_dim), 1,
        flatten_case(), needs=("flatten",), family="shape"),
@@ -792,7 +850,7 @@ CATALOG: list[Op] = [
     Op("permute", lambda m, a, dims: m.permute(a, dims), 1, permute_case(), needs=("permute",),
        family="shape", bad=(lambda m: m.ones(2, 3).permute(0, 0),
                             lambda m: m.ones(2, 3).permute(0))),
-    Op("permute_varargs", lambda m, a, dims: a.permute(*dims), 1, permute_case(),
+    Op("permute_varargs", lambda m, a, dims: a.permute(*dims), 1, permute_case(min_dims=1),
        needs=("permute",), family="shape"),
     Op("expand", lambda m, a, sizes: a.expand(*sizes), 1, expand_case(),
        needs=("Tensor.expand",), family="shape",
@@ -835,7 +893,8 @@ CATALOG: list[Op] = [
        narrow_case(), needs=("narrow",), family="shape"),
     Op("select", lambda m, a, dim, index: m.select(a, dim, index), 1, select_case(),
        needs=("select",), family="shape"),
-    Op("contiguous", lambda m, a: a.transpose(0, -1).contiguous(), 1, U, family="shape"),
+    Op("contiguous", lambda m, a: a.transpose(0, -1).contiguous(), 1, unary(min_dims=2),
+       family="shape"),
     Op("clone", lambda m, a: m.clone(a), 1, U, family="shape"),
     # --- indexing --------------------------------------------------------------------
     Op("getitem", lambda m, a, key: a[key], 1, getitem_basic_case(), family="index",

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import autograd_nb as anb
 
-from catalog import CATALOG, Op, make_inputs, outputs, require
+from catalog import CATALOG, Op, error_line, make_inputs, outcome, outputs, require
 
 torch = pytest.importorskip("torch")
 
@@ -37,14 +37,6 @@ SEEDS = st.integers(0, 2 ** 32 - 1)
 # ---------------------------------------------------------------------------
 # helpers: run the same thing under both, describe what came out
 # ---------------------------------------------------------------------------
-
-
-def error_line(exc: BaseException) -> str:
-    """``ExceptionType: first line of message``, as the conformance runner shows errors."""
-    msg = str(exc)
-    if isinstance(exc, KeyError) and msg.startswith("'"):
-        msg = msg.strip("'")
-    return f"{type(exc).__name__}: {msg.splitlines()[0] if msg else ''}"
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
@@ -143,7 +135,27 @@ def check_parity(op: Op, case: Any, seed: int, dtype: str, rg: list) -> None:
                                atol=1e-5, graph=False)
 
 
-@pytest.mark.parametrize("op", CATALOG, ids=_ids)
+# Known divergences (bugs in autograd_nb, reported to the owners). The random test of
+# such an entry is a non-strict expected failure, since a random draw may miss the
+# bug; REGRESSIONS below pins each one down with a strict expected failure.
+KNOWN = {
+    "transpose": "bug: transpose on a 0-d tensor returns the input itself (no TransposeBackward0)",
+    "squeeze_dims": "bug: squeeze(dims tuple) records SqueezeBackward4; torch SqueezeBackward2",
+    "getitem": "bug: a slice covering a whole dim inside a tuple index is not elided "
+               "(torch: x[0:2, :] on 2 rows -> AliasBackward0, x[0:2, 0] -> SelectBackward0 only)",
+    "setitem": "bug: writing the whole tensor (x[()] = v, x[...] = v) records CopySlices; torch "
+               "FillBackward3",
+    "setitem_list": "bug: x[[i]] = v with v of shape (1,): torch's IndexPutBackward0 reaches v "
+                    "through a ViewBackward0",
+}
+
+
+def _with_known(ops: list) -> list:
+    return [pytest.param(op, id=op.name, marks=pytest.mark.xfail(strict=False, reason=KNOWN[op.name]))
+            if op.name in KNOWN else pytest.param(op, id=op.name) for op in ops]
+
+
+@pytest.mark.parametrize("op", _with_known(CATALOG))
 def test_op_matches_torch(op):
     require(op)
 
@@ -161,7 +173,17 @@ def test_op_matches_torch(op):
 # bad inputs: same exception type, same first line
 # ---------------------------------------------------------------------------
 
-BAD = [pytest.param(op, i, id=f"{op.name}-{i}") for op in CATALOG for i in range(len(op.bad))]
+KNOWN_BAD = {
+    ("getitem_mask", 0): "bug: mask-shape message names the indexed dims only ([2]); torch "
+                         "names the tensor's whole shape ([2, 3])",
+    ("setitem", 0): "bug: torch reports 'The expanded size of the tensor (3) must match the "
+                    "existing size (2) at non-singleton dimension 1.  Target sizes: [2, 3].  "
+                    "Tensor sizes: [2]'; autograd_nb 'shape mismatch: value tensor ...'",
+}
+BAD = [pytest.param(op, i, id=f"{op.name}-{i}",
+                    marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BAD[op.name, i])]
+                    if (op.name, i) in KNOWN_BAD else [])
+       for op in CATALOG for i in range(len(op.bad))]
 
 
 @pytest.mark.parametrize("op, i", BAD)
@@ -229,3 +251,39 @@ def test_mixed_dtypes_torch_refuses_are_refused(op):
     require(op)
     failures = _mixed_failures(op, torch_accepts=False)
     assert not failures, f"{len(failures)} dtype pairs differ:\n" + "\n".join(failures[:15])
+
+
+# ---------------------------------------------------------------------------
+# the known divergences, one deterministic program each
+# ---------------------------------------------------------------------------
+
+
+def _graph(t: Any) -> tuple:
+    return (t, t.grad_fn, t.grad_fn.next_functions)
+
+
+def _set(c: Any, key: Any, value: Any) -> Any:
+    c[key] = value
+    return _graph(c)
+
+
+REGRESSIONS = [
+    ("transpose_0d", lambda m: _graph(m.tensor(1.0, requires_grad=True).transpose(0, -1)),
+     KNOWN["transpose"]),
+    ("squeeze_tuple", lambda m: _graph(m.ones(2, 1, 3, requires_grad=True).squeeze((1,))),
+     KNOWN["squeeze_dims"]),
+    ("getitem_full_slices", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, :]),
+     KNOWN["getitem"]),
+    ("getitem_full_slice_then_int", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, 0]),
+     KNOWN["getitem"]),
+    ("setitem_whole_tensor", lambda m: _set(m.ones(3) * 1, (), m.tensor(5.0, requires_grad=True)),
+     KNOWN["setitem"]),
+    ("setitem_one_index_list", lambda m: _set(m.ones(3) * 1, [0], m.tensor([5.0], requires_grad=True)),
+     KNOWN["setitem_list"]),
+]
+
+
+@pytest.mark.parametrize("name, fn, reason", [
+    pytest.param(*r, id=r[0], marks=pytest.mark.xfail(strict=True, reason=r[2])) for r in REGRESSIONS])
+def test_known_divergence(name, fn, reason):
+    assert outcome(fn, anb) == outcome(fn, torch)

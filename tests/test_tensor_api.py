@@ -11,7 +11,6 @@ and seeding are checked directly, within autograd_nb.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -19,44 +18,11 @@ import pytest
 
 import autograd_nb as anb
 
+from catalog import outcome
+
 torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.torch
-
-
-# ---------------------------------------------------------------------------
-# observing a result the same way in both libraries
-# ---------------------------------------------------------------------------
-
-
-def observe(v: Any) -> Any:
-    """A comparable description of ``v`` (tensors by their repr)."""
-    if isinstance(v, (anb.Tensor, torch.Tensor)):
-        return ("tensor", repr(v))
-    if isinstance(v, (anb.Size, torch.Size)):
-        return ("Size", repr(v))
-    if type(v).__name__ in ("dtype", "device"):
-        return (type(v).__name__, repr(v))
-    if isinstance(v, np.ndarray):
-        return ("ndarray", str(v.dtype), v.shape, v.tolist())
-    if isinstance(v, (list, tuple)):
-        return (type(v).__name__, tuple(observe(x) for x in v))
-    if type(v).__name__ in ("Node", "function") or callable(getattr(v, "name", None)):
-        return ("node", type(v).__name__)
-    if isinstance(v, float) and np.isfinite(v):
-        return ("float", round(v, 4))
-    return (type(v).__name__, v)
-
-
-def outcome(fn: Callable[[Any], Any], m: Any) -> tuple:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = ("ok", observe(fn(m)))
-        except Exception as exc:                    # noqa: BLE001 - compared with torch
-            msg = str(exc)
-            result = ("error", f"{type(exc).__name__}: {msg.splitlines()[0] if msg else ''}")
-    return result + (len(caught),)
 
 
 def leaf(m: Any, *vals: float) -> Any:

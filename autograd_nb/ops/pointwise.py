@@ -211,6 +211,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                      saved=(input if rb else None, other),
                      extra=other if tb is None else None)
     elif rounding_mode in ("trunc", "floor"):
+        _refuse_bool(ad, bd, f"div_{rounding_mode}_cpu")
         xp = np if isinstance(ad, np.ndarray) else B.xp_of(ad)
         if ad.dtype.kind == "f" or isinstance(bd, float):
             q = ad / bd
@@ -227,6 +228,12 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     note_broadcast(res, ta, tb)
     return res
+
+
+def _refuse_bool(ad: Any, bd: Any, kernel: str) -> None:
+    """PyTorch has no bool kernel for some arithmetic: both operands bool is an error."""
+    if getattr(ad, "dtype", None) == np.bool_ and (type(bd) is bool or getattr(bd, "dtype", None) == np.bool_):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def to_tensor_like(x: Any, like: Tensor) -> Tensor:
@@ -320,7 +327,9 @@ def pow(input: Any, exponent: Any) -> Tensor:
         ad, e, ta, _ = prep2(input, exponent)
         if ad.dtype.kind in "iub" and isinstance(e, int) and e < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if e == 2:
+        if ad.dtype == np.bool_ and type(e) is bool:       # bool ** bool stays bool
+            data = ad | (not e)
+        elif e == 2:
             data = ad * ad
         elif e == 0.5:
             data = ad ** 0.5
@@ -328,6 +337,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
             data = ad ** e
         return record(as_array(data), PowBackward0, (ta,), saved=(input,), extra=exponent)
     ad, bd, ta, tb = prep2(input, exponent)
+    _refuse_bool(ad, bd, "pow")
     res = record(as_array(ad ** bd), PowBackward1, (ta, tb), saved=(input, exponent),
                  save_output=True)
     note_broadcast(res, ta, tb)
@@ -366,6 +376,7 @@ class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's nod
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the result has the sign of ``other``."""
     ad, bd, ta, tb = prep2(input, other)
+    _refuse_bool(ad, bd, "remainder_cpu")
     xp = B.xp_of(ad) if isinstance(ad, np.ndarray) or hasattr(ad, "device") else np
     data = as_array(xp.remainder(ad, bd))
     if tb is None:
@@ -378,6 +389,7 @@ def remainder(input: Any, other: Any) -> Tensor:
 def floor_divide(input: Any, other: Any) -> Tensor:
     """``input // other`` (not differentiable)."""
     ad, bd, ta, tb = prep2(input, other)
+    _refuse_bool(ad, bd, "div_floor_cpu")
     data = as_array(np.floor_divide(ad, bd))
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t._requires_grad)
@@ -701,8 +713,12 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
             f"[{', '.join(map(str, rd.shape))}]")
     node = result._grad_fn
     if node is not None:
-        for s in node._saved:
-            if s is not None and s._vc is self._vc and not s.is_output:
+        # only the buffer saved *as self* keeps the old value (as PyTorch's in-place ops
+        # do); self saved in another role, as in ``y.mul_(y)``, goes stale like in PyTorch
+        names = node.saved_names
+        for i, s in enumerate(node._saved):
+            if s is not None and s._vc is self._vc and not s.is_output and i < len(names) \
+                    and names[i] == "self":
                 old = Tensor._wrap(sd.copy(), self._requires_grad, self._grad_fn, self._output_nr)
                 s._value, s._vc, s.version = old, old._vc, 0
     sd[...] = rd
