@@ -291,10 +291,25 @@ CASES: list[tuple[str, Callable[[Any], Any]]] = [
     ("repr_copyslices", lambda m: (lambda y: (y.__setitem__(0, 5.0), y)[1])(leaf(m) * 1)),
     ("repr_matmul", lambda m: leaf(m) @ leaf(m)),
     ("repr_accumulate", lambda m: (leaf(m) * 2).grad_fn.next_functions),
+    # --- node names -------------------------------------------------------------------
+    ("name_mul", lambda m: (leaf(m) * 2).grad_fn.name()),
+    ("name_accumulate_grad", lambda m: (leaf(m) * 2).grad_fn.next_functions[0][0].name()),
+    ("name_copyslices", lambda m: (lambda y: (y.__setitem__(0, 5.0), y.grad_fn.name())[1])(leaf(m) * 1)),
 ]
 
 
-@pytest.mark.parametrize("name, fn", CASES, ids=[c[0] for c in CASES])
+# Known divergences (reported): strict expected failures.
+KNOWN = {
+    "name_accumulate_grad": "bug: AccumulateGrad.name() is 'AccumulateGrad'; torch returns "
+                            "'torch::autograd::AccumulateGrad' (only the class is named AccumulateGrad)",
+    "name_copyslices": "bug: CopySlices.name() is 'CopySlices'; torch returns "
+                       "'torch::autograd::CopySlices'",
+}
+
+
+@pytest.mark.parametrize("name, fn", [
+    pytest.param(n, f, id=n, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[n])] if n in KNOWN else [])
+    for n, f in CASES])
 def test_behaves_like_torch(name, fn):
     mine = outcome(fn, anb)
     ref = outcome(fn, torch)
