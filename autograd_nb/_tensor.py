@@ -95,7 +95,7 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
                  "_base", "_is_inference", "_acc", "_hooks", "_retains_grad",
-                 "_post_hooks", "_view_fn", "__weakref__")
+                 "_post_hooks", "_view_fn", "_view_ver", "__weakref__")
 
     # numpy should let our operators win in ``ndarray + tensor``.
     __array_priority__ = 1000
@@ -144,7 +144,8 @@ class Tensor:
 
     # Rarely used slots are left unset by _wrap (fewer stores per op); reading one
     # that was never set lands here and gives its default.
-    _SLOT_DEFAULTS = {"_acc": None, "_hooks": None, "_retains_grad": False, "_post_hooks": None}
+    _SLOT_DEFAULTS = {"_acc": None, "_hooks": None, "_retains_grad": False, "_post_hooks": None,
+                      "_view_fn": None, "_view_ver": None}
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -265,6 +266,8 @@ class Tensor:
     @property
     def grad_fn(self) -> Node | None:
         """The node that made this tensor (``None`` for leaves)."""
+        if self._grad_fn is not None and self._base is not None and self._vc[0] != self._view_ver:
+            self._refresh_view()
         return self._grad_fn
 
     @property
@@ -463,9 +466,28 @@ class Tensor:
             acc = self._acc = AccumulateGrad(self)
         return acc
 
+    def _refresh_view(self) -> None:
+        """A view whose base was changed in place since the view was made: re-derive the
+        view's history from the base (its values already changed: they share memory), so
+        gradients flow through the base's new history, as in PyTorch."""
+        self._view_ver = self._vc[0]
+        fn = self._view_fn
+        if fn is None or not self._base._requires_grad:
+            return
+        prev = STATE.grad_enabled
+        STATE.grad_enabled = True
+        try:
+            fresh = fn(self._base)
+        finally:
+            STATE.grad_enabled = prev
+        if fresh._grad_fn is not None:
+            self._grad_fn, self._output_nr = fresh._grad_fn, fresh._output_nr
+
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""
         if self._grad_fn is not None:
+            if self._base is not None and self._vc[0] != self._view_ver:
+                self._refresh_view()
             return (self._grad_fn, self._output_nr)
         if self._requires_grad:
             acc = self._acc

@@ -1,6 +1,8 @@
 """The backward engine: order, accumulation, freeing, retain_graph, depth, events."""
 from __future__ import annotations
 
+import gc
+
 import sys
 
 import numpy as np
@@ -49,6 +51,7 @@ def test_deep_chain_runs_iteratively_at_default_recursion_limit():
 
 
 def test_saved_bytes_return_to_start_after_backward():
+    gc.collect()                      # graphs other tests dropped in reference cycles
     start = saved_bytes()
     x = torch.ones(1000, requires_grad=True)
     y = (x * x).exp().sum()
@@ -58,6 +61,7 @@ def test_saved_bytes_return_to_start_after_backward():
 
 
 def test_saved_bytes_zero_under_no_grad_and_inference_mode():
+    gc.collect()                      # graphs other tests dropped in reference cycles
     start = saved_bytes()
     x = torch.ones(100, requires_grad=True)
     with torch.no_grad():
@@ -69,6 +73,7 @@ def test_saved_bytes_zero_under_no_grad_and_inference_mode():
 
 
 def test_saved_bytes_released_when_graph_is_dropped():
+    gc.collect()                      # graphs other tests dropped in reference cycles
     start = saved_bytes()
     x = torch.ones(100, requires_grad=True)
     y = (x * x).exp()

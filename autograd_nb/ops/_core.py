@@ -168,8 +168,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     node._seq = next(_seq)
     node._x = None
     node.next_functions = tuple([_NO_EDGE if t is None else
-                                 (t._grad_fn, t._output_nr) if t._grad_fn is not None else
-                                 t._edge() for t in inputs])
+                                 (t._grad_fn, t._output_nr) if t._grad_fn is not None
+                                 and t._base is None else t._edge() for t in inputs])
     node.extra = extra
     node._in_meta = None
     node.num_outputs = 1

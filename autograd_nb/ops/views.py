@@ -35,6 +35,7 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
         out._base = root
         out._view_fn = lambda t: fn(parent_fn(t))
     out._vc = base._vc
+    out._view_ver = base._vc[0]                       # see Tensor._refresh_view
     out._is_inference = base._is_inference
     return out
 
@@ -398,7 +399,8 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
     fresh = view._view_fn(base)                       # the view, re-derived from the new base
     view._grad_fn = fresh._grad_fn
     view._requires_grad = True
-    view._output_nr = 0
+    view._output_nr = fresh._output_nr
+    view._view_ver = view._vc[0]
 
 
 def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
