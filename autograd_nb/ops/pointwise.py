@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
                     prep2, record, register)
 
@@ -537,7 +538,12 @@ class ReluBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        return g * (self._saved[0].unpack() > 0)
+        r = self._saved[0].unpack()
+        if not STATE.grad_enabled and g.__class__ is Tensor:
+            # first order (nothing records): one pass, no float copy of the mask
+            return Tensor._wrap(as_array(_xp(g._data).multiply(g._data, r._data > 0,
+                                                               dtype=g._data.dtype)))
+        return g * (r > 0)
 
 
 abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
