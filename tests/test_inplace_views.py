@@ -159,3 +159,16 @@ def test_unimplemented_torch_name_says_so():
     with pytest.raises(AttributeError, match="autograd_nb does not implement torch.fft yet"):
         anb.fft  # noqa: B018
     assert "tensor" in anb.supported()
+
+
+@pytest.mark.parametrize("op", ["round", "floor", "ceil", "trunc", "frac"])
+def test_rounding_ops_match_torch(op):
+    def run(m):
+        x = m.tensor([1.4, -2.6, 2.5, -0.5], requires_grad=True)
+        y = getattr(x, op)()
+        (y * m.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+        return type(y.grad_fn).__name__, y.tolist(), x.grad.tolist(), getattr(m.tensor([3, -2]), op)().tolist() \
+            if op != "frac" else None
+    ours, theirs = _both(run)
+    assert ours[0] == theirs[0] and ours[2] == theirs[2] and ours[3] == theirs[3]
+    assert np.allclose(ours[1], theirs[1])

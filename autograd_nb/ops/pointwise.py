@@ -828,3 +828,79 @@ EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "floor_divide", "neg"
            "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum"]
 subtract, multiply, divide, true_divide, negative, absolute, clip = sub, mul, div, div, neg, abs, clamp
 EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolute", "clip"]
+
+
+# ---------------------------------------------------------------------------
+# rounding: piecewise constant, so the gradient is zero (frac passes it through)
+# ---------------------------------------------------------------------------
+
+
+class RoundBackward0(OpNode):
+    """A step function: zero gradient almost everywhere."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g * 0
+
+
+class RoundBackward1(RoundBackward0):
+    __slots__ = ()
+
+
+class FloorBackward0(RoundBackward0):
+    __slots__ = ()
+
+
+class CeilBackward0(RoundBackward0):
+    __slots__ = ()
+
+
+class TruncBackward0(RoundBackward0):
+    __slots__ = ()
+
+
+class FracBackward0(OpNode):
+    """frac(x) = x - trunc(x): the gradient passes through unchanged."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g
+
+
+def _step(name: str, fn: str, node: type):
+    def op(input: Tensor) -> Tensor:
+        d = input._data
+        if d.dtype.kind != "f":                        # integers are already whole
+            return record(d.copy(), node, (input,))
+        return record(as_array(getattr(_xp(d), fn)(d)), node, (input,))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``{name}`` of each element; its gradient is zero (a step function)."
+    return op
+
+
+floor = _step("floor", "floor", FloorBackward0)
+ceil = _step("ceil", "ceil", CeilBackward0)
+trunc = _step("trunc", "trunc", TruncBackward0)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - torch's name
+    """Round to the nearest integer (halves to even), or to ``decimals`` places."""
+    d = input._data
+    if d.dtype.kind != "f":
+        return record(d.copy(), RoundBackward0, (input,))
+    node = RoundBackward0 if decimals == 0 else RoundBackward1
+    return record(as_array(_xp(d).round(d, decimals)), node, (input,))
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part ``x - trunc(x)`` (sign of x kept)."""
+    d = input._data
+    if d.dtype.kind != "f":
+        raise RuntimeError("\"frac_cpu\" not implemented for 'Long'")
+    return record(as_array(d - _xp(d).trunc(d)), FracBackward0, (input,))
+
+
+for _f in (floor, ceil, trunc, round, frac):
+    register(_f.__name__)(_f)
+    register(_f.__name__ + "_")(_inplace(_f))
+EXPORTS += ["floor", "ceil", "trunc", "round", "frac"]
