@@ -172,3 +172,17 @@ def test_rounding_ops_match_torch(op):
     ours, theirs = _both(run)
     assert ours[0] == theirs[0] and ours[2] == theirs[2] and ours[3] == theirs[3]
     assert np.allclose(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("size", [(1, 3), (3,), (2, 1), (2, 3), (1, 1), (4,)])
+def test_sum_to_size_matches_torch(size):
+    def run(m):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x.sum_to_size(*size)
+        (y * 2).sum().backward()
+        fn = y.grad_fn
+        return (tuple(y.shape), y.tolist(), None if fn is None else type(fn).__name__,
+                x.grad.tolist())
+    assert _err(run, anb) == _err(run, torch)
+    if _err(run, torch) is None:
+        assert run(anb) == run(torch)

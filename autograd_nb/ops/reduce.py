@@ -868,3 +868,20 @@ for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "ar
 
 EXPORTS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
+
+
+def sum_to_size(self: Tensor, *size: Any) -> Tensor:
+    """Sum this tensor down to ``size``, a shape it can be broadcast from (undoes ``expand``)."""
+    from ._core import sum_to
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    mine = self._data.shape
+    lead = len(mine) - len(shape)
+    if lead < 0 or any(s != 1 and s != mine[lead + i] for i, s in enumerate(shape)):
+        raise RuntimeError(f"size {{[{', '.join(map(str, shape))}]}} is not expandable to size "
+                           f"{{[{', '.join(map(str, mine))}]}}.")
+    return sum_to(self, shape)
+
+
+register("sum_to_size")(sum_to_size)
