@@ -413,9 +413,11 @@ def _xp(d: Any) -> Any:
 
 def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool = True):
     """Build the forward function of a one-input op from its array function."""
+    np_fn = getattr(np, fn)                            # looked up once, not per call
+
     def op(input: Tensor) -> Tensor:
         d = _floating(input) if floating else input._data
-        data = as_array(getattr(_xp(d), fn)(d))
+        data = as_array(np_fn(d) if d.__class__ is np.ndarray else getattr(_xp(d), fn)(d))
         if save == "result":
             return record(data, node, (input,), save_output=True)
         if save == "self":
