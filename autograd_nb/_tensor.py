@@ -72,6 +72,12 @@ def type_label(t: "Tensor") -> str:
     return ("torch.cuda." if t.is_cuda else "torch.") + name
 
 
+# Switching requires_grad off on a non-leaf (PyTorch's wording).
+_NONLEAF_OFF = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+
+
 def _dim_error(dim: int, ndim: int) -> IndexError:
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
@@ -122,10 +128,7 @@ class Tensor:
         self._vc = [0]
         self._base = None
         self._is_inference = STATE.inference
-        self._acc = None
-        self._hooks = None
-        self._retains_grad = False
-        self._post_hooks = None
+        self._leaf_init()
 
     @classmethod
     def _wrap(cls, data: Any, requires_grad: bool = False, grad_fn: Node | None = None,
@@ -292,10 +295,7 @@ class Tensor:
         if self._grad_fn is not None:
             if flag:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables.")
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use "
-                "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            raise RuntimeError(_NONLEAF_OFF)
         if flag and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._check_inference_requires_grad(flag)
@@ -306,10 +306,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place and return the tensor (leaves only)."""
         if self._grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use "
-                "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            raise RuntimeError(_NONLEAF_OFF)
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._check_inference_requires_grad(requires_grad)
