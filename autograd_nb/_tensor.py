@@ -631,6 +631,23 @@ class Tensor:
         return repr(self)
 
 
+def clear_grad(t: Tensor, set_to_none: bool = True) -> None:
+    """What ``zero_grad`` does to one parameter: drop its ``.grad``, or zero it in place
+    (cut out of any graph, version bumped). Shared by ``Module`` and ``Optimizer``."""
+    g = t._grad
+    if g is None:
+        return
+    if set_to_none:
+        t._grad = None
+        return
+    if g._grad_fn is not None:
+        g.detach_()
+    else:
+        g._requires_grad = False
+    g._data[...] = 0
+    g._vc[0] += 1
+
+
 def _rebuild(data: np.ndarray, requires_grad: bool, dev: str, cls: type) -> Tensor:
     t = cls.__new__(cls)
     Tensor._init(t, B.to_device(data, B.device(dev)), requires_grad)

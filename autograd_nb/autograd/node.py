@@ -311,30 +311,30 @@ class Node:
 
         It may return a new tuple of grad_inputs to use instead.
         """
-        x = self.extras
-        if x.hooks is None:
-            x.hooks = {}
-        h = RemovableHandle(x.hooks)
-        x.hooks[h.id] = fn
-        return h
+        return self._add_hook("hooks", fn)
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node's backward; may return new ones."""
-        x = self.extras
-        if x.prehooks is None:
-            x.prehooks = {}
-        h = RemovableHandle(x.prehooks)
-        x.prehooks[h.id] = fn
-        return h
+        return self._add_hook("prehooks", fn)
 
-    def _tensor_hook_store(self, output_nr: int, retain: bool = False) -> dict:
-        """The dict of hooks registered on output ``output_nr`` (``tensor.register_hook``)."""
+    def _hook_dict(self, attr: str) -> dict:
+        """The extras dict named ``attr`` (``hooks``, ``prehooks``, ...), made on first use."""
         x = self.extras
-        attr = "retain_prehooks" if retain else "tensor_prehooks"
         store = getattr(x, attr)
         if store is None:
             store = {}
             setattr(x, attr, store)
+        return store
+
+    def _add_hook(self, attr: str, fn: Callable) -> RemovableHandle:
+        store = self._hook_dict(attr)
+        h = RemovableHandle(store)
+        store[h.id] = fn
+        return h
+
+    def _tensor_hook_store(self, output_nr: int, retain: bool = False) -> dict:
+        """The dict of hooks registered on output ``output_nr`` (``tensor.register_hook``)."""
+        store = self._hook_dict("retain_prehooks" if retain else "tensor_prehooks")
         return store.setdefault(output_nr, {})
 
     # -- the rule -----------------------------------------------------------------

@@ -398,19 +398,9 @@ class Module(ConversionMixin, StateDictMixin):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of every parameter (``None`` by default, else zeros in place)."""
+        from .._tensor import clear_grad
         for p in self.parameters():
-            g = p._grad
-            if g is None:
-                continue
-            if set_to_none:
-                p._grad = None
-            else:
-                if g._grad_fn is not None:
-                    g.detach_()
-                else:
-                    g._requires_grad = False
-                g._data[...] = 0
-                g._vc[0] += 1
+            clear_grad(p, set_to_none)
 
     # ------------------------------------------------------------------ visiting
     def apply(self, fn: Callable[["Module"], None]) -> "Module":

@@ -200,20 +200,10 @@ class Optimizer:
         Remember: backward *accumulates*, so without this call gradients of successive
         batches add up.
         """
+        from .._tensor import clear_grad
         for group in self.param_groups:
             for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                    continue
-                if g._grad_fn is not None:
-                    g.detach_()
-                else:
-                    g._requires_grad = False
-                g._data[...] = 0
-                g._vc[0] += 1
+                clear_grad(p, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter once from its ``.grad`` (implemented by each optimizer)."""
