@@ -127,13 +127,18 @@ class Tensor:
         self._grad = None
         self._vc = [0]
         self._base = None
-        self._is_inference = STATE.inference
-        self._leaf_init()
+        self._is_inference = STATE.mode > 1
+        self._acc = self._hooks = self._post_hooks = self._view_fn = self._view_ver = None
+        self._retains_grad = False
 
     @classmethod
     def _wrap(cls, data: Any, requires_grad: bool = False, grad_fn: Node | None = None,
               output_nr: int = 0, vc: list | None = None) -> "Tensor":
-        """Fast internal constructor: no checks, no copies."""
+        """Fast internal constructor: no checks, no copies.
+
+        Every slot is assigned here (and in ``ops._core.record``): Tensor has no
+        ``__getattr__`` fallback, which keeps every attribute read on the fast path.
+        """
         t = object.__new__(cls)
         t._data = data
         t._requires_grad = requires_grad
@@ -142,19 +147,10 @@ class Tensor:
         t._grad = None
         t._vc = [0] if vc is None else vc
         t._base = None
-        t._is_inference = STATE.inference
-        return t                     # _acc, _hooks, ... stay unset: see __getattr__
-
-    # Rarely used slots are left unset by _wrap (fewer stores per op); reading one
-    # that was never set lands here and gives its default.
-    _SLOT_DEFAULTS = {"_acc": None, "_hooks": None, "_retains_grad": False, "_post_hooks": None,
-                      "_view_fn": None, "_view_ver": None}
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return Tensor._SLOT_DEFAULTS[name]
-        except KeyError:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'") from None
+        t._is_inference = STATE.mode > 1
+        t._acc = t._hooks = t._post_hooks = t._view_fn = t._view_ver = None
+        t._retains_grad = False
+        return t
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -317,7 +313,7 @@ class Tensor:
         return self
 
     def _leaf_init(self) -> "Tensor":
-        """Set the slots a leaf that requires grad reads on every use (see __getattr__)."""
+        """Forget the AccumulateGrad and hooks of an earlier time as a grad-requiring leaf."""
         self._acc = None
         self._hooks = None
         self._retains_grad = False

@@ -27,8 +27,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State(threading.local):
-    grad_enabled = True
-    inference = False
+    """The calling thread's mode, packed in one int so an op reads it once.
+
+    ``mode`` is 0 when ops record (grad mode on, not inference mode); bit 1 is set when
+    grad mode is off and bit 2 inside inference mode. ``grad_enabled`` and
+    ``inference`` read and write the two bits.
+    """
+
+    def __init__(self) -> None:
+        self.mode = 0
+
+    @property
+    def grad_enabled(self) -> bool:
+        return not self.mode & 1
+
+    @grad_enabled.setter
+    def grad_enabled(self, flag: bool) -> None:
+        self.mode = (self.mode & 2) | (0 if flag else 1)
+
+    @property
+    def inference(self) -> bool:
+        return self.mode > 1
+
+    @inference.setter
+    def inference(self, flag: bool) -> None:
+        self.mode = (self.mode & 1) | (2 if flag else 0)
 
 
 STATE = _State()
@@ -36,7 +59,7 @@ STATE = _State()
 
 def is_grad_enabled() -> bool:
     """True when operations are being recorded for backward."""
-    return STATE.grad_enabled
+    return not STATE.mode & 1
 
 
 def is_inference_mode_enabled() -> bool:
@@ -48,17 +71,17 @@ class _Mode:
     """Base of every grad mode: a context manager that is also a decorator."""
 
     def __init__(self) -> None:
-        self._saved: list[tuple[bool, bool]] = []
+        self._saved: list[int] = []
 
     def _enter(self) -> None:                       # pragma: no cover - abstract
         raise NotImplementedError
 
     def __enter__(self) -> None:
-        self._saved.append((STATE.grad_enabled, STATE.inference))
+        self._saved.append(STATE.mode)
         self._enter()
 
     def __exit__(self, *exc: Any) -> None:
-        STATE.grad_enabled, STATE.inference = self._saved.pop()
+        STATE.mode = self._saved.pop()
 
     def clone(self) -> "_Mode":
         return self.__class__()
@@ -136,7 +159,7 @@ class set_grad_enabled(_Mode):
         STATE.grad_enabled = mode                    # takes effect immediately, like torch
 
     def __enter__(self) -> None:
-        self._saved.append((self._prev, STATE.inference))
+        self._saved.append((STATE.mode & 2) | (0 if self._prev else 1))
         STATE.grad_enabled = self.mode
 
     def clone(self) -> "set_grad_enabled":
@@ -164,12 +187,9 @@ class inference_mode(_Mode, metaclass=_BareDecoratorMeta):
         self.mode = mode
 
     def _enter(self) -> None:
-        if self.mode:
-            STATE.inference = True
-            STATE.grad_enabled = False
-        elif STATE.inference:
-            STATE.inference = False
-            STATE.grad_enabled = True
+        # inference_mode(True) also switches grad mode off; inference_mode(False)
+        # leaves inference mode and switches grad mode on (also inside no_grad), as torch
+        STATE.mode = 3 if self.mode else 0
 
     def clone(self) -> "inference_mode":
         return inference_mode(self.mode)

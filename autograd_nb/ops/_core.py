@@ -124,7 +124,7 @@ def _with_scalar(arr: Any, s: Any) -> tuple[Any, Any]:
 
 def needs_grad(*ts: Any) -> bool:
     """True when the op must record: grad mode on and some input requires grad."""
-    if not STATE.grad_enabled:
+    if STATE.mode:
         return False
     for t in ts:
         if t is not None and t._requires_grad:
@@ -154,8 +154,11 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     out._grad = None
     out._vc = [0]
     out._base = None
-    out._is_inference = inference = STATE.inference
-    if inference or not STATE.grad_enabled:
+    out._acc = out._hooks = out._post_hooks = out._view_fn = out._view_ver = None
+    out._retains_grad = False
+    mode = STATE.mode                                 # 0: recording (see grad_mode._State)
+    out._is_inference = mode > 1
+    if mode:
         return out
     for t in inputs:
         if t is not None and t._requires_grad:
@@ -280,12 +283,13 @@ def register(*names: str) -> Callable:
 
 def check_inplace(t: Tensor) -> None:
     """PyTorch's refusals for changing ``t`` in place."""
-    if t._is_inference and not STATE.inference:
+    mode = STATE.mode
+    if t._is_inference and mode < 2:
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
             "clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details.")
-    if STATE.grad_enabled and t._requires_grad:
+    if not mode and t._requires_grad:           # nothing is recorded in inference mode
         if t._base is not None:                      # outputs of split/unbind refuse (joins.py)
             refusal = getattr(t._view_fn, "inplace_error", None)
             if refusal is not None:
