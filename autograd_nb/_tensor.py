@@ -246,7 +246,12 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        """How many times this tensor (or a view sharing its storage) was changed in place."""
+        """How many times this tensor (or a view sharing its storage) was changed in place.
+
+        Inference tensors track no version counter: asking one raises, as in PyTorch.
+        """
+        if self._is_inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc[0]
 
     def is_inference(self) -> bool:
@@ -605,7 +610,7 @@ class Tensor:
     def _repr_extras(self) -> list[str]:
         extra = []
         if self._grad_fn is not None:
-            extra.append(f"grad_fn=<{self._grad_fn.name()}>")
+            extra.append(f"grad_fn=<{type(self._grad_fn).__name__}>")         # not name(): as torch
         elif self._requires_grad:
             extra.append("requires_grad=True")
         return extra

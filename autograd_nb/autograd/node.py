@@ -252,7 +252,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
+        return f"<{type(self).__name__} object at {id(self):#x}>"
 
     @property
     def metadata(self) -> dict:
@@ -367,6 +367,10 @@ class AccumulateGrad(Node):
         self._saved = ()
         self.variable = variable
         self._init_common()
+
+    def name(self) -> str:
+        """PyTorch's C++ name; the class (what reprs and graphs show) is ``AccumulateGrad``."""
+        return "torch::autograd::AccumulateGrad"
 
     def backward(self, grad: Any) -> tuple:
         self.variable._accumulate(grad)
