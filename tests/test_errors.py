@@ -193,17 +193,7 @@ def _no_grad_result(m: Any) -> Any:
         return (x * 2).sum()
 
 
-# Known divergences (bugs reported to the owners): strict expected failures, so fixing
-# one turns its test red until the mark is removed.
-KNOWN = {
-    "inference_version": "bug: _version of an inference tensor is 0; torch raises 'Inference "
-                         "tensors do not track version counter.'",
-}
-
-
-@pytest.mark.parametrize("name, fn", [
-    pytest.param(n, f, id=n, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[n])] if n in KNOWN else [])
-    for n, f in ERRORS])
+@pytest.mark.parametrize("name, fn", [pytest.param(n, f, id=n) for n, f in ERRORS])
 def test_error_matches_torch(name, fn):
     ref = outcome(fn, torch)
     assert ref[0] == "error", f"torch does not fail here: {ref}"

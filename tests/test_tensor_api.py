@@ -298,18 +298,7 @@ CASES: list[tuple[str, Callable[[Any], Any]]] = [
 ]
 
 
-# Known divergences (reported): strict expected failures.
-KNOWN = {
-    "name_accumulate_grad": "bug: AccumulateGrad.name() is 'AccumulateGrad'; torch returns "
-                            "'torch::autograd::AccumulateGrad' (only the class is named AccumulateGrad)",
-    "name_copyslices": "bug: CopySlices.name() is 'CopySlices'; torch returns "
-                       "'torch::autograd::CopySlices'",
-}
-
-
-@pytest.mark.parametrize("name, fn", [
-    pytest.param(n, f, id=n, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[n])] if n in KNOWN else [])
-    for n, f in CASES])
+@pytest.mark.parametrize("name, fn", [pytest.param(n, f, id=n) for n, f in CASES])
 def test_behaves_like_torch(name, fn):
     mine = outcome(fn, anb)
     ref = outcome(fn, torch)

@@ -24,7 +24,7 @@ def kinds(stepper):
 
 def engine_kinds(loss, retain_graph=False, gradient=None):
     roots, seeds = make_seeds((loss,), None if gradient is None else (gradient,))
-    return [(ev.kind, ev.node.name()) for ev in run_backward(roots, seeds, retain_graph)]
+    return [(ev.kind, type(ev.node).__name__) for ev in run_backward(roots, seeds, retain_graph)]
 
 
 def seed002():
@@ -135,8 +135,8 @@ def test_engine_watch_state_reads_the_real_queue():
     seen = []
     for ev in run_backward(roots, seeds, False, watch=w):
         if ev.kind == "start":
-            seen.append((ev.node.name(), [n.name() for n in w.ready_nodes()],
-                         [(n.name(), k) for n, k in w.waiting()]))
+            seen.append((type(ev.node).__name__, [type(n).__name__ for n in w.ready_nodes()],
+                         [(type(n).__name__, k) for n, k in w.waiting()]))
     assert seen[2] == ("SinBackward0", ["ExpBackward0"], [])
     assert seen[3] == ("ExpBackward0", [], [("AccumulateGrad", 1)])
 

@@ -287,6 +287,9 @@ class IndexPutBackward0(_Put):
 class CopySlices(_Put):
     __slots__ = ()
 
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
 
 def _array_key(self: Tensor, idx: Any) -> tuple[Any, bool]:
     comps = _normalise(idx)

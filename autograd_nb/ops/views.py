@@ -364,6 +364,10 @@ class CopySlices(OpNode):
     """
     __slots__ = ()
 
+    def name(self) -> str:
+        """PyTorch's C++ name; the class (what reprs and graphs show) is ``CopySlices``."""
+        return "torch::autograd::CopySlices"
+
     def backward(self, g):
         view_fn, node = self.extra
         with_grad = STATE.grad_enabled

@@ -90,7 +90,7 @@ class FunctionNode:
 
     id: str
     kind: str
-    name: str                       # ``node.name()``, e.g. "MulBackward0"
+    name: str                       # the node class name, e.g. "MulBackward0" (as torchviz)
     seq: int                        # ``node._sequence_nr()`` (differs between runs)
     order: int                      # rank of seq inside this graph: creation order
     saved: list[SavedBuffer] = field(default_factory=list)

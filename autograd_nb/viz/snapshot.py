@@ -4,7 +4,8 @@ The walk starts at the roots you pass (tensors or ``grad_fn`` nodes) and follows
 ``grad_fn.next_functions``, exactly the edges backward will follow. Nothing is
 recomputed: every fact comes from autograd's own objects --
 
-* a backward node: ``node.name()``, ``node._sequence_nr()``, ``node.next_functions``
+* a backward node: its class name (as torchviz shows it; ``name()`` qualifies a few,
+  e.g. ``torch::autograd::AccumulateGrad``), ``node._sequence_nr()``, ``node.next_functions``
   and its saved buffers (``node.saved_tensors_info``: size, version at save time,
   freed or not);
 * an ``AccumulateGrad`` node: ``node.variable``, the leaf it writes ``.grad`` into;
@@ -23,7 +24,7 @@ from collections import deque
 from typing import Any, Iterable, Mapping
 
 from .model import Edge, FunctionNode, Graph, SavedBuffer, TensorNode
-from .summary import dtype_text, host_array, value_summary
+from .summary import dtype_text, host_array, node_label, value_summary
 
 __all__ = ["snapshot", "caller_namespace"]
 
@@ -33,6 +34,18 @@ __all__ = ["snapshot", "caller_namespace"]
 def is_tensor(obj: Any) -> bool:
     t = type(obj)
     return hasattr(t, "grad_fn") and hasattr(t, "_version") and hasattr(t, "requires_grad")
+
+
+def version_of(t: Any) -> int:
+    """``t._version``, read without raising: inference tensors refuse ``_version``
+    (they track no version counter); ours still hold one, torch's read as 0."""
+    vc = getattr(t, "_vc", None)
+    if vc is not None:
+        return int(vc[0])
+    try:
+        return int(t._version)
+    except RuntimeError:
+        return 0
 
 
 def is_node(obj: Any) -> bool:
@@ -186,7 +199,7 @@ class _Walk:
         while self.queue:
             fn = self.queue.popleft()
             fid = self.fn_ids[id(fn)]
-            node = FunctionNode(id=fid, kind="grad_fn", name=fn.name(), seq=_seq(fn), order=0)
+            node = FunctionNode(id=fid, kind="grad_fn", name=node_label(fn), seq=_seq(fn), order=0)
             g.nodes.append(node)
             variable = getattr(fn, "variable", None)
             if variable is not None and hasattr(type(fn), "variable"):
@@ -261,7 +274,7 @@ def _tensor_node(t: Any, tid: str, names: _Names) -> TensorNode:
         device=str(t.device),
         value=value_summary(data) if data is not None else "?",
         grad=None if grad is None else value_summary(_array(grad)),
-        version=int(t._version),
+        version=version_of(t),
         output_nr=_output_nr(t),
         is_param=id(t) in names.param_module,
         module=names.param_module.get(id(t)),
@@ -306,7 +319,7 @@ class _ForeignSaved:
             self.is_stale = "inplace operation" in str(e)
             self.freed = not self.is_stale
         v = self.value
-        self.version = self.current_version = int(getattr(v, "_version", 0) or 0)
+        self.version = self.current_version = version_of(v) if is_tensor(v) else 0
         self.is_output = name == "result"
         self.nbytes = int(v.numel() * v.element_size()) if is_tensor(v) else 0
 

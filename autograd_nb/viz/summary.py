@@ -18,6 +18,13 @@ __all__ = ["host_array", "value_summary", "shape_text", "dtype_text", "bytes_tex
 SMALL = 6            # tensors with at most this many elements print every element
 
 
+def node_label(node: Any) -> str:
+    """What graphs call a backward node: its class name (``AccumulateGrad``, ``CopySlices``),
+    as torchviz and tensor reprs do. ``node.name()`` is the same except for the few nodes
+    PyTorch names with their C++ namespace (``torch::autograd::AccumulateGrad``)."""
+    return node.name().rpartition("::")[2]
+
+
 def host_array(data: Any) -> np.ndarray:
     """A numpy copy of an array that may live on a GPU (cupy has ``.get()``)."""
     if isinstance(data, np.ndarray):

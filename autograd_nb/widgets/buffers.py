@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 from ..autograd import no_grad
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
-from ..viz.snapshot import build, caller_namespace
+from ..viz.snapshot import build, caller_namespace, version_of
 from ._common import (Dashboard, bytes_text, error_html, esc, explained, graph_nodes,
                       keep_caller_mode, table,)
 from .nodecheck import NodeCheck, check_node
@@ -135,7 +135,7 @@ class BufferInspector(Dashboard):
             self.refresh()
             return False
         self.last_error = None
-        self.messages.append(f"{code}  ->  {name}._version is now {t._version}")
+        self.messages.append(f"{code}  ->  {name}._version is now {version_of(t)}")
         self.refresh()
         return True
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 
 from ..autograd import enable_grad, inference_mode, no_grad
 from ..viz.snapshot import caller_namespace
+from ..viz.summary import node_label
 from ._common import (Dashboard, BOX, GradBackup, bytes_text, error_html, esc, explained, graph_nodes,
                       keep_caller_mode, leaves_of, tensor_names, table,)
 
@@ -212,7 +213,7 @@ class GradModeLab(Dashboard):
     def _info(self, name: str, t: Any) -> OutputInfo:
         fn = t.grad_fn
         return OutputInfo(name, tuple(t.shape), bool(t.requires_grad),
-                          None if fn is None else fn.name(), bool(t.is_leaf),
+                          None if fn is None else node_label(fn), bool(t.is_leaf),
                           bool(t.is_inference()), _graph_bytes([t]),
                           _later_backward(t, self.inputs), _later_inplace(t))
 

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..autograd import no_grad
+from ..viz.summary import node_label
 from ._common import explained, keep_caller_mode, summary
 from .rules import rule_for
 
@@ -110,7 +111,7 @@ def _f64(v: Any) -> Any:
 def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = None,
                eps: float = 1e-6, seed: int = 0, max_elements: int = 64) -> NodeCheck:
     """Compare ``node``'s rule with central differences (see the module docstring)."""
-    name = node.name()
+    name = node_label(node)
     fwd = FORWARDS.get(name)
     if fwd is None:
         return NodeCheck(node_id, name, None, reason=f"no forward known for {name} here "

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..viz.summary import node_label
+
 __all__ = ["Rule", "rule_for", "RULES"]
 
 
@@ -115,7 +117,7 @@ RULES: dict[str, Rule] = {
 
 def rule_for(node: Any) -> Rule:
     """The rule of ``node`` (a Node or its class name); a pointer to the source otherwise."""
-    name = node if isinstance(node, str) else node.name()
+    name = node if isinstance(node, str) else node_label(node)
     rule = RULES.get(name)
     if rule is not None:
         return rule

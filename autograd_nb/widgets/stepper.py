@@ -40,6 +40,7 @@ from ..autograd.functional import make_seeds
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
+from ..viz.summary import node_label
 from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
 from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
                       node_labels, picture_classes)
@@ -200,7 +201,7 @@ class BackwardStepper:
         if ev.kind == "free":
             self._add_free(node, fid, deferred=False, nbytes=ev.nbytes)
             return
-        rec = StepRecord(len(self.events) + 1, ev.kind, fid, node.name(), self.label(fid), "")
+        rec = StepRecord(len(self.events) + 1, ev.kind, fid, node_label(node), self.label(fid), "")
         if ev.kind == "start":
             rec.incoming = [copy_array(g) for g in ev.grads]
             rec.text = (f"{rec.label} starts: it received grad "
@@ -241,7 +242,7 @@ class BackwardStepper:
         info = node.saved_tensors_info
         if nbytes is None:
             nbytes = sum(s.nbytes for _, s in info if not s.freed)
-        rec = StepRecord(len(self.events) + 1, "free", fid, node.name(), self.label(fid), "")
+        rec = StepRecord(len(self.events) + 1, "free", fid, node_label(node), self.label(fid), "")
         rec.freed = [(n, s.nbytes) for n, s in info]
         rec.nbytes = nbytes
         rec.deferred = deferred
