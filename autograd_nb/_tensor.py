@@ -386,7 +386,7 @@ class Tensor:
         if grad._data.shape != self._data.shape:        # defensive; ops unbroadcast already
             from .ops._core import sum_to
             grad = sum_to(grad, self._data.shape)
-        if STATE.grad_enabled:                          # create_graph: keep the graph
+        if not STATE.mode & 1:                          # create_graph: keep the graph
             self._grad = grad if self._grad is None else self._grad + grad
         elif self._grad is None:
             d = grad._data

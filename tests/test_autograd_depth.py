@@ -207,8 +207,30 @@ def test_saved_bytes_with_retain_graph():
     gc.collect()                      # graphs other tests dropped in reference cycles
     start = saved_bytes()
     x = anb.ones(10, requires_grad=True)
-    y = (x * x).sum()
+    h = x * 2
+    y = (h * h).sum()
+    assert saved_bytes() == start + 40          # h saved twice: one float32 storage of 10
     y.backward(retain_graph=True)
-    assert saved_bytes() > start
+    assert saved_bytes() == start + 40
     y.backward()
+    assert saved_bytes() == start
+
+
+def test_saved_bytes_counts_storages_not_parameters():
+    """Graph memory as PyTorch's: each storage once; parameters and their views never."""
+    gc.collect()
+    start = saved_bytes()
+    w = anb.ones(4, 4, requires_grad=True)
+    x = anb.ones(3, 4)
+    y = x @ w.t()                               # saves x (4 * 12 bytes) and a view of w
+    assert saved_bytes() == start + 48
+    z = (y.exp() * y[0]).sum()                  # exp's result; y and its view y[0]: one storage
+    assert saved_bytes() == start + 48 + 48 + 48
+    z.backward()
+    assert saved_bytes() == start
+    with anb.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = (w * 2).exp()                       # packed buffers: counted per save
+        assert saved_bytes() == start + 64
+    del y
+    gc.collect()
     assert saved_bytes() == start

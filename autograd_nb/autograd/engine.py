@@ -232,15 +232,15 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     # Without events there is no yield, so the grad mode can be set once for the whole
     # walk; with events it is set around each rule and never held across a yield.
     hold = not events
-    outer = (state.grad_enabled, state.inference)
+    outer = state.mode
     if hold:
-        state.grad_enabled = create_graph
+        state.mode = (outer & 2) | (0 if create_graph else 1)
     try:
         yield from _walk(ready, buffers, deps, capture, inputs, captured, accumulate,
                          retain_graph, create_graph, events, hold)
     finally:
         if hold:
-            state.grad_enabled, state.inference = outer
+            state.mode = outer
 
 
 def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, captured: Any,
@@ -292,8 +292,8 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             out_grads: tuple = (None,) * len(node.next_functions)
         else:
             if not hold:
-                prev_grad, prev_inf = state.grad_enabled, state.inference
-                state.grad_enabled = create_graph
+                prev = state.mode
+                state.mode = (prev & 2) | (0 if create_graph else 1)
             try:
                 out_grads = node.apply(*grads)
             except Exception as exc:
@@ -301,7 +301,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                 raise
             finally:
                 if not hold:
-                    state.grad_enabled, state.inference = prev_grad, prev_inf
+                    state.mode = prev
             if ANOMALY[0] and ANOMALY[1]:
                 _check_nan(node, out_grads)
             if is_acc and events:

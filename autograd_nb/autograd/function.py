@@ -162,7 +162,7 @@ class Function(metaclass=_FunctionMeta):
         ctx._saved = ()
         tensor_args = [a if isinstance(a, Tensor) else None for a in args]
         ctx.needs_input_grad = tuple(bool(t is not None and t._requires_grad) for t in tensor_args)
-        record = STATE.grad_enabled and any(ctx.needs_input_grad)
+        record = not STATE.mode and any(ctx.needs_input_grad)
         prev = STATE.grad_enabled
         STATE.grad_enabled = False
         try:

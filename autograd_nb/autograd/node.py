@@ -34,13 +34,45 @@ _live = [0]
 
 
 def saved_bytes() -> int:
-    """Bytes held right now by saved buffers of every live graph.
+    """Bytes of memory that live graphs hold only because they saved them for backward.
 
     It grows while a forward pass in grad mode records nodes, stays 0 under
     ``no_grad`` / ``inference_mode``, and drops back after ``backward()`` frees the
     graph (or when a graph is garbage collected without a backward).
+
+    What counts, as for PyTorch's graph memory: each storage once (a tensor saved by
+    two nodes, or two views of one array, count once), and never a leaf that requires
+    grad (a parameter) or a view of one: the model holds those anyway. A buffer's own
+    size is ``SavedTensor.nbytes``, whatever the counter does.
     """
     return _live[0]
+
+
+# The storages the counter holds: id(array that owns the memory) -> [saves, nbytes, array].
+_storages: dict[int, list] = {}
+
+
+def _count(data: Any) -> int:
+    """Count the storage behind array ``data`` for one more saved buffer; its key."""
+    owner = data.base
+    if owner is None or owner.__class__ is not data.__class__:
+        owner = data
+    key = id(owner)
+    entry = _storages.get(key)
+    if entry is None:                                 # (holding the owner keeps its id its own)
+        _storages[key] = [1, owner.nbytes, owner]
+        _live[0] += owner.nbytes
+    else:
+        entry[0] += 1
+    return key
+
+
+def _uncount(key: int) -> None:
+    entry = _storages[key]
+    entry[0] -= 1
+    if not entry[0]:
+        del _storages[key]
+        _live[0] -= entry[1]
 
 
 SECOND_BACKWARD = (
@@ -52,6 +84,7 @@ SECOND_BACKWARD = (
 
 _NUMBERS = (int, float, bool)
 _weakref = weakref.ref
+_new = object.__new__
 
 # Anomaly detection (autograd.set_detect_anomaly): [enabled, check_nan]
 ANOMALY = [False, True]
@@ -85,40 +118,14 @@ class SavedTensor:
     """
 
     __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "is_output", "node",
-                 "output_nr", "_unpack", "__weakref__")
+                 "output_nr", "_unpack", "_key", "__weakref__")
+
+    def __new__(cls, value: Any, node: "Node", is_output: bool = False) -> "SavedTensor":
+        return save(value, node, is_output)
 
     def __init__(self, value: Any, node: "Node", is_output: bool = False) -> None:
-        self.freed = False
-        self.is_output = is_output
-        self._unpack = None
-        if value.__class__ in _NUMBERS:               # a Python number (x * 3 saves the 3)
-            self._value = value
-            self._vc = None
-            self.version = 0
-            self.output_nr = 0
-            self.nbytes = 0
-            self.node = None
-            return
-        if value._is_inference and not STATE.inference:
-            self.freed = True                         # holds nothing: __del__ must not count it
-            raise RuntimeError(
-                "Inference tensors cannot be saved for backward. Please do not use Tensors "
-                "created in inference mode in computation tracked by autograd. To work "
-                "around this, you can make a clone to get a normal tensor and use it in "
-                "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
-        vc = self._vc = value._vc
-        self.version = vc[0]
-        self.output_nr = value._output_nr
-        # only a saved *output* needs its node (to rebuild the tensor); held weakly so
-        # node -> saved -> node is no reference cycle
-        self.node = _weakref(node) if is_output else None
-        nbytes = self.nbytes = value._data.nbytes
-        _live[0] += nbytes
-        if HOOK_STACK:
-            pack, self._unpack = HOOK_STACK[-1]
-            self._value = pack(value)
-        else:
-            self._value = value._data if is_output else value
+        """Made by ``save`` (see ``__new__``)."""
+
 
     def unpack(self) -> Any:
         """The saved value, checked: never stale, never freed."""
@@ -172,12 +179,71 @@ class SavedTensor:
         """Release the buffer (backward does this unless retain_graph=True)."""
         if not self.freed:
             self.freed = True
+            if self._key is not None:
+                self._uncount()
             self._value = None
-            _live[0] -= self.nbytes
+
+    def _uncount(self) -> None:
+        key, self._key = self._key, None
+        if key < 0:                                   # counted per save (saved_tensors_hooks)
+            _live[0] += key + 1
+        else:
+            _uncount(key)
 
     def __del__(self) -> None:
-        if not self.freed:
-            _live[0] -= self.nbytes
+        if self._key is not None:
+            self._uncount()
+
+
+def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
+    """A ``SavedTensor`` holding ``value`` for ``node`` (what recording an op calls).
+
+    A plain function filling the slots, as recording a node is the library's hot path.
+    """
+    s = _new(SavedTensor)
+    s.freed = False
+    s.is_output = is_output
+    s._unpack = None
+    s._key = None
+    if value.__class__ in _NUMBERS:                   # a Python number (x * 3 saves the 3)
+        s._value = value
+        s._vc = None
+        s.version = s.output_nr = s.nbytes = 0
+        s.node = None
+        return s
+    if value._is_inference and STATE.mode < 2:
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors "
+            "created in inference mode in computation tracked by autograd. To work "
+            "around this, you can make a clone to get a normal tensor and use it in "
+            "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+    vc = s._vc = value._vc
+    s.version = vc[0]
+    s.output_nr = value._output_nr
+    # only a saved *output* needs its node (to rebuild the tensor); held weakly so
+    # node -> saved -> node is no reference cycle
+    s.node = _weakref(node) if is_output else None
+    data = value._data
+    s.nbytes = data.nbytes
+    if HOOK_STACK:
+        pack, s._unpack = HOOK_STACK[-1]
+        s._value = pack(value)
+        s._key = -data.nbytes - 1                     # the packed form is opaque: count this save
+        _live[0] += data.nbytes
+        return s
+    if is_output:
+        s._value = data
+        s._key = _count(data)
+        return s
+    s._value = value
+    if value._requires_grad:                          # a parameter, or a view of one: not counted
+        if value._grad_fn is None:
+            return s
+        base = value._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            return s
+    s._key = _count(data)
+    return s
 
 
 class RemovableHandle:

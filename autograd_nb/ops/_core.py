@@ -21,6 +21,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.node import _seq, ANOMALY, Node, SavedTensor
+from ..autograd.node import save as _save
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -170,19 +171,31 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     node = _new(node_cls)
     node._seq = next(_seq)
     node._x = None
-    node.next_functions = tuple([_NO_EDGE if t is None else
-                                 (t._grad_fn, t._output_nr) if t._grad_fn is not None
-                                 and t._base is None else t._edge() for t in inputs])
+    edges = []
+    for t in inputs:                                  # one (node, input_nr) edge per input
+        if t is None or not t._requires_grad:
+            edges.append(_NO_EDGE)
+        elif t._base is None:
+            fn = t._grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            else:                                     # a leaf: its AccumulateGrad
+                acc = t._acc
+                edges.append((acc, 0) if acc is not None else t._edge())
+        else:
+            edges.append(t._edge())                   # a view: maybe re-derived first
+    node.next_functions = tuple(edges)
     node.extra = extra
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True
     out._grad_fn = node
-    if save_output:
-        node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved]) + \
-            (SavedTensor(out, node, True),)
-    elif saved:
-        node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved])
+    if saved:
+        node._saved = tuple([None if s is None else _save(s, node) for s in saved])
+        if save_output:
+            node._saved += (_save(out, node, True),)
+    elif save_output:
+        node._saved = (_save(out, node, True),)
     else:
         node._saved = ()
     if ANOMALY[0]:
@@ -204,7 +217,7 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     node.extra = extra
     node._in_meta = None
     node.num_outputs = len(outs)
-    node._saved = tuple([None if s is None else SavedTensor(s, node) for s in saved])
+    node._saved = tuple([None if s is None else _save(s, node) for s in saved])
     for i, o in enumerate(outs):
         if differentiable is None or differentiable[i]:
             o._requires_grad = True
