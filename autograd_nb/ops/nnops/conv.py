@@ -23,7 +23,8 @@ import numpy as np
 
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import Geometry, col2im, im2col, im2col_array, xp_of
+from ...autograd.grad_mode import STATE
+from .patches import Geometry, col2im, col2im_array, im2col, im2col_array, xp_of
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -54,6 +55,8 @@ class ConvolutionBackward0(OpNode):
     saved_names = ("input", "weight")
 
     def backward(self, g):
+        if not STATE.grad_enabled:                    # first order: plain arrays, no graph
+            return self._backward_arrays(g)
         geom, info = self.extra
         x_saved, w_saved = self._saved
         n = g.shape[0]
@@ -74,6 +77,32 @@ class ConvolutionBackward0(OpNode):
             gw = gm.matmul(cols.transpose(2, 3)).sum(0).reshape(w_shape)
         if need[2]:
             gb = g.sum((0,) + tuple(range(2, g.ndim)))
+        return gi, gw, gb
+
+    def _backward_arrays(self, g):
+        """The same three gradients computed on raw arrays (backward without create_graph).
+
+        ``grad_weight`` sums ``cols[n] @ g[n]^T`` over the batch (columns in the
+        forward's layout), a product whose (C*K x O) result is small.
+        """
+        geom, info = self.extra
+        gd = g._data
+        xp = xp_of(gd)
+        n, out_ch = gd.shape[:2]
+        groups = geom.groups
+        gm = gd.reshape(n, groups, out_ch // groups, -1)                  # (N, G, O/G, L)
+        nf = self.next_functions
+        gi = gw = gb = None
+        if nf[0][0] is not None:
+            w = self._saved[1].unpack()._data
+            wm = w.reshape(groups, out_ch // groups, -1).swapaxes(1, 2)   # (G, C/G*K, O/G)
+            gi = Tensor._wrap(col2im_array(xp.matmul(wm, gm), geom, info["input_shape"]))
+        if nf[1][0] is not None:
+            cols = im2col_array(self._saved[0].unpack()._data, geom)       # (N, G, C/G*K, L)
+            gwt = xp.matmul(cols, gm.swapaxes(2, 3)).sum(0)               # (G, C/G*K, O/G)
+            gw = Tensor._wrap(xp.ascontiguousarray(gwt.swapaxes(1, 2)).reshape(info["weight_shape"]))
+        if nf[2][0] is not None:
+            gb = Tensor._wrap(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
         return gi, gw, gb
 
     def _extra_saved(self, name):

@@ -92,23 +92,57 @@ def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     return cols.reshape(n, g.groups, (c // g.groups) * g.kernel_numel(), length)
 
 
+def _clipped(offset: int, g: Geometry, dim: int, size: int, out: int) -> tuple[slice, slice, bool] | None:
+    """Where kernel offset ``offset`` along ``dim`` reads inside the unpadded input.
+
+    Window ``o`` reads input position ``o * stride + offset * dilation - pad_before``;
+    positions in the padding are dropped. Returns the input slice, the matching slice
+    of window positions, and whether the input slice covers the whole dimension (None
+    when every window reads padding there).
+    """
+    st, start = g.stride[dim], offset * g.dilation[dim] - g.pad_before[dim]
+    lo = (-start + st - 1) // st if start < 0 else 0             # first window inside
+    hi = min(out - 1, (size - 1 - start) // st)                  # last window inside
+    if hi < lo:
+        return None
+    first = lo * st + start
+    src = slice(first, first + st * (hi - lo) + 1, st)
+    return src, slice(lo, hi + 1), st == 1 and first == 0 and hi - lo + 1 == size
+
+
 def col2im_array(cols: Any, g: Geometry, in_shape: tuple) -> Any:
-    """Add each column entry back where ``im2col_array`` read it: the adjoint of im2col."""
+    """Add each column entry back where ``im2col_array`` read it: the adjoint of im2col.
+
+    One in-place add per kernel offset, straight into an array of the input's shape
+    (entries that were read from the padding are dropped). With stride 1 the offset
+    that reads the whole input (the centre of a ``padding = k // 2`` kernel) starts
+    the sum as a copy, so no zero fill is needed.
+    """
     xp = xp_of(cols)
     n, c = in_shape[:2]
-    spatial = in_shape[2:]
+    spatial = tuple(in_shape[2:])
     out = g.out_size(spatial)
     cols = cols.reshape((n, c) + tuple(g.kernel) + out)
-    padded = tuple(s + pb + pa for s, pb, pa in zip(spatial, g.pad_before, g.pad_after))
-    acc = xp.zeros((n, c) + padded, dtype=cols.dtype)
+    lead = (slice(None), slice(None))
+    parts = []
+    start = None
     for offset in itertools.product(*(range(k) for k in g.kernel)):
-        region = tuple(slice(i * d, i * d + st * (o - 1) + 1, st)
-                       for i, d, st, o in zip(offset, g.dilation, g.stride, out))
-        acc[(slice(None), slice(None)) + region] += cols[(slice(None), slice(None)) + offset]
-    if not (any(g.pad_before) or any(g.pad_after)):
-        return acc
-    crop = tuple(slice(pb, pb + s) for pb, s in zip(g.pad_before, spatial))
-    return xp.ascontiguousarray(acc[(slice(None), slice(None)) + crop])
+        cl = [_clipped(k, g, i, spatial[i], out[i]) for i, k in enumerate(offset)]
+        if None in cl:
+            continue
+        dst = lead + tuple(s for s, _, _ in cl)
+        src = cols[lead + offset + tuple(w for _, w, _ in cl)]
+        if start is None and all(full for _, _, full in cl):
+            start = src
+        else:
+            parts.append((dst, src))
+    if start is not None:
+        acc = xp.array(start, dtype=cols.dtype, order="C")
+    else:
+        acc = xp.zeros((n, c) + spatial, dtype=cols.dtype)
+    for dst, src in parts:
+        acc[dst] += src
+    return acc
 
 
 def _geometry_attrs(name: str, g: Geometry) -> Any:
