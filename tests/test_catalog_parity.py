@@ -139,10 +139,6 @@ def check_parity(op: Op, case: Any, seed: int, dtype: str, rg: list) -> None:
 # such an entry is a non-strict expected failure, since a random draw may miss the
 # bug; REGRESSIONS below pins each one down with a strict expected failure.
 KNOWN = {
-    "transpose": "bug: transpose on a 0-d tensor returns the input itself (no TransposeBackward0)",
-    "squeeze_dims": "bug: squeeze(dims tuple) records SqueezeBackward4; torch SqueezeBackward2",
-    "getitem": "bug: a slice covering a whole dim inside a tuple index is not elided "
-               "(torch: x[0:2, :] on 2 rows -> AliasBackward0, x[0:2, 0] -> SelectBackward0 only)",
     "setitem": "bug: writing the whole tensor (x[()] = v, x[...] = v) records CopySlices; torch "
                "FillBackward3",
     "setitem_list": "bug: x[[i]] = v with v of shape (1,): torch's IndexPutBackward0 reaches v "
@@ -174,8 +170,6 @@ def test_op_matches_torch(op):
 # ---------------------------------------------------------------------------
 
 KNOWN_BAD = {
-    ("getitem_mask", 0): "bug: mask-shape message names the indexed dims only ([2]); torch "
-                         "names the tensor's whole shape ([2, 3])",
     ("setitem", 0): "bug: torch reports 'The expanded size of the tensor (3) must match the "
                     "existing size (2) at non-singleton dimension 1.  Target sizes: [2, 3].  "
                     "Tensor sizes: [2]'; autograd_nb 'shape mismatch: value tensor ...'",
@@ -254,7 +248,8 @@ def test_mixed_dtypes_torch_refuses_are_refused(op):
 
 
 # ---------------------------------------------------------------------------
-# the known divergences, one deterministic program each
+# divergences found earlier, one deterministic program each (FIXED passes for good;
+# REGRESSIONS holds the ones still open, as strict expected failures)
 # ---------------------------------------------------------------------------
 
 
@@ -267,15 +262,22 @@ def _set(c: Any, key: Any, value: Any) -> Any:
     return _graph(c)
 
 
+FIXED = [
+    ("transpose_0d", lambda m: _graph(m.tensor(1.0, requires_grad=True).transpose(0, -1))),
+    ("squeeze_tuple", lambda m: _graph(m.ones(2, 1, 3, requires_grad=True).squeeze((1,)))),
+    ("getitem_full_slices", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, :])),
+    ("getitem_full_slice_then_int", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, 0])),
+    ("getitem_lone_full_slice", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2])),
+    ("getitem_mask_after_int", lambda m: m.ones(2, 3, 4)[m.ones(2, 2, dtype=m.bool), 0]),
+]
+
+
+@pytest.mark.parametrize("name, fn", [pytest.param(*r, id=r[0]) for r in FIXED])
+def test_fixed_divergence(name, fn):
+    assert outcome(fn, anb) == outcome(fn, torch)
+
+
 REGRESSIONS = [
-    ("transpose_0d", lambda m: _graph(m.tensor(1.0, requires_grad=True).transpose(0, -1)),
-     KNOWN["transpose"]),
-    ("squeeze_tuple", lambda m: _graph(m.ones(2, 1, 3, requires_grad=True).squeeze((1,))),
-     KNOWN["squeeze_dims"]),
-    ("getitem_full_slices", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, :]),
-     KNOWN["getitem"]),
-    ("getitem_full_slice_then_int", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, 0]),
-     KNOWN["getitem"]),
     ("setitem_whole_tensor", lambda m: _set(m.ones(3) * 1, (), m.tensor(5.0, requires_grad=True)),
      KNOWN["setitem"]),
     ("setitem_one_index_list", lambda m: _set(m.ones(3) * 1, [0], m.tensor([5.0], requires_grad=True)),

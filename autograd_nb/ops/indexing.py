@@ -205,15 +205,33 @@ def _check_adv(arr: Any, dim: int, size: int) -> None:
             raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+def _whole(sl: slice, size: int) -> bool:
+    """A slice PyTorch skips inside a tuple index: ``0 (or None) : >= size : 1``."""
+    return (sl.start is None or sl.start == 0) and (sl.stop is None or sl.stop >= size) \
+        and (sl.step is None or sl.step == 1)
+
+
+def _check_mask(shape: tuple, mask: Any, dim: int) -> None:
+    """PyTorch's message for a bool mask whose shape does not fit the dims it covers."""
+    for j, n in enumerate(mask.shape):
+        if dim + j >= len(shape) or shape[dim + j] != n:
+            raise IndexError(
+                f"The shape of the mask [{', '.join(map(str, mask.shape))}] at index {j} does not match "
+                f"the shape of the indexed tensor [{', '.join(map(str, shape))}] at index {dim + j}")
+
+
 def getitem(self: Tensor, idx: Any) -> Tensor:
-    """``self[idx]``: basic parts as views, advanced parts as one IndexBackward0."""
+    """``self[idx]``: basic parts as views, advanced parts as one IndexBackward0.
+
+    A lone slice (``x[1:]``, ``x[:]``) is always recorded (``SliceBackward0``); inside a
+    tuple, a slice that keeps a whole dimension is skipped, as PyTorch does (``x[0:2, :]``
+    of a 2-row tensor is the tensor itself, seen through ``AliasBackward0``).
+    """
     if type(idx) is int:                               # the common cases, kept short
         return select(self, 0, idx)
     if type(idx) is slice:
         return slice_dim(self, 0, idx)
     comps = _normalise(idx)
-    if len(comps) == 1 and isinstance(comps[0], slice):
-        return slice_dim(self, 0, comps[0])
     used = sum(_consumed(c) for c in comps)
     ndim = self._data.ndim
     if used > ndim:
@@ -225,7 +243,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             used = ndim
         else:
             expanded.append(c)
-    cur, dim, adv_key, has_adv = self, 0, [], False
+    cur, dim, adv_key, advs = self, 0, [], []
     for c in expanded:
         if c is None:
             cur = cur.unsqueeze(dim)
@@ -234,26 +252,22 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         elif isinstance(c, int):
             cur = select(cur, dim, c)
         elif isinstance(c, slice):
-            if c != slice(None):
+            if not _whole(c, cur._data.shape[dim]):
                 cur = slice_dim(cur, dim, c)
             adv_key.append(slice(None))
             dim += 1
         else:
-            arr = c[1]
-            if arr.dtype.kind == "b":
-                want = cur._data.shape[dim:dim + arr.ndim]
-                if arr.shape != want:
-                    raise IndexError(
-                        f"The shape of the mask [{', '.join(map(str, arr.shape))}] at index 0 does not match "
-                        f"the shape of the indexed tensor [{', '.join(map(str, want))}] at index {dim}")
-            else:
-                _check_adv(arr, dim, cur._data.shape[dim])
-            adv_key.append(arr)
+            advs.append((dim, c[1]))
+            adv_key.append(c[1])
             dim += _consumed(c)
-            has_adv = True
-    if has_adv:
-        key = tuple(adv_key)
-        return take_region(cur, key, IndexBackward0, accumulate=True)
+    if advs:
+        shape = cur._data.shape                        # checked after the basic parts, as torch
+        for d, arr in advs:
+            if arr.dtype.kind == "b":
+                _check_mask(shape, arr, d)
+            else:
+                _check_adv(arr, d, shape[d])
+        return take_region(cur, tuple(adv_key), IndexBackward0, accumulate=True)
     if cur is self:
         out = record(self._data[...], AliasBackward0, (self,), extra=(self._data.shape, Ellipsis, False))
         return _make_view(self, out, lambda t: t[...])

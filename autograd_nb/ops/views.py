@@ -177,6 +177,11 @@ def unflatten(self: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
+def _saved_int(d: int) -> int:
+    """A dim as PyTorch's node keeps it: unsigned 64-bit, so -1 reads 18446744073709551615."""
+    return d % 2 ** 64
+
+
 class TransposeBackward0(OpNode):
     __slots__ = ()
 
@@ -184,7 +189,7 @@ class TransposeBackward0(OpNode):
         return g.transpose(*self.extra)
 
     def _extra_saved(self, name):
-        return {"dim0": self.extra[0], "dim1": self.extra[1]}.get(name)
+        return {"dim0": _saved_int(self.extra[0]), "dim1": _saved_int(self.extra[1])}.get(name)
 
 
 class TBackward0(OpNode):
@@ -209,9 +214,7 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (a view)."""
     n = self._data.ndim
     a, b = canon_dim(dim0, n), canon_dim(dim1, n)
-    if n == 0:
-        return self
-    data = self._data.swapaxes(a, b)
+    data = self._data.swapaxes(a, b) if n else self._data[...]     # 0-d: still a recorded view
     out = record(data, TransposeBackward0, (self,), extra=(dim0, dim1))
     return _make_view(self, out, lambda t: t.transpose(a, b))
 
@@ -259,10 +262,26 @@ class SqueezeBackward0(ViewBackward0):
 
 
 class SqueezeBackward1(ViewBackward0):
+    """``squeeze(dim)``: ``extra`` is ``(input shape, dim)``."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.reshape(self.extra[0])
+
+    def _extra_saved(self, name):
+        if name == "dim":
+            d = self.extra[1]
+            return _saved_int(d) if isinstance(d, int) else tuple(_saved_int(i) for i in d)
+        return self.extra[0] if name == "self_sym_sizes" else None
+
+
+class SqueezeBackward2(SqueezeBackward1):
+    """``squeeze(dims)`` with a tuple or list of dims."""
     __slots__ = ()
 
 
 class SqueezeBackward4(ViewBackward0):
+    """The in-place ``squeeze_(dim)`` (used by linalg for fresh results)."""
     __slots__ = ()
 
 
@@ -282,13 +301,19 @@ def squeeze(self: Tensor, dim: Any = None) -> Tensor:
     n = len(shp)
     if dim is None:
         keep = tuple(s for s in shp if s != 1)
-        node = SqueezeBackward0
+        node, extra = SqueezeBackward0, shp
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        cd = {canon_dim(d, n) for d in dims} if n else set()
+        dims = (dim,) if isinstance(dim, int) else tuple(int(d) for d in dim)
+        cd = [canon_dim(d, n) for d in dims]
+        for i, c in enumerate(cd):
+            if c in cd[:i]:
+                raise RuntimeError(f"dim {c} appears multiple times in the list of dims")
+        if not n:
+            cd = []
         keep = tuple(s for i, s in enumerate(shp) if not (i in cd and s == 1))
-        node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward4
-    out = record(self._data.reshape(keep), node, (self,), extra=shp)
+        node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
+        extra = (shp, dim if isinstance(dim, int) else dims)
+    out = record(self._data.reshape(keep), node, (self,), extra=extra)
     return _make_view(self, out, lambda x: x.squeeze(dim))
 
 
