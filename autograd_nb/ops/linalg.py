@@ -27,9 +27,12 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ._core import OpNode, as_array, device_mismatch, note_broadcast, record, register
 from . import views as _views
 from .views import UnsafeViewBackward0, ViewBackward0, _make_view
+
+_wrap = Tensor._wrap
 
 # PyTorch's two ways of naming a dtype in these errors
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -152,6 +155,10 @@ class MmBackward0(OpNode):
     def backward(self, g):
         a, b = self._saved
         (_, st1), (_, st2) = self.extra
+        if not STATE.grad_enabled:                    # first order: plain arrays
+            gd = g._data
+            return (None if b is None else _wrap(_mat1_array(gd, b.unpack()._data, _strides_t(st1))),
+                    None if a is None else _wrap(_mat2_array(gd, a.unpack()._data, _strides_t(st2))))
         return (None if b is None else _grad_mat1(g, b.unpack(), _strides_t(st1)),
                 None if a is None else _grad_mat2(g, a.unpack(), _strides_t(st2)))
 
@@ -180,6 +187,16 @@ def _grad_mat2(g: Tensor, mat1: Tensor, mat2_t: bool) -> Tensor:
     """d mat2 = mat1^T g, laid out like mat2: for ``weight.t()`` the weight's gradient
     comes out row-major, as PyTorch's does."""
     return mm(g.t(), mat1).t() if mat2_t else mm(mat1.t(), g)
+
+
+def _mat1_array(g: Any, mat2: Any, mat1_t: bool) -> Any:
+    """``_grad_mat1`` on arrays (first-order backward records nothing)."""
+    return (mat2 @ g.T).T if mat1_t else g @ mat2.T
+
+
+def _mat2_array(g: Any, mat1: Any, mat2_t: bool) -> Any:
+    """``_grad_mat2`` on arrays."""
+    return (g.T @ mat1).T if mat2_t else mat1.T @ g
 
 
 def _check_mm(a: Any, b: Any) -> None:
@@ -242,7 +259,23 @@ class AddmmBackward0(OpNode):
 
     def backward(self, g):
         m1, m2 = self._saved
-        alpha, beta = self.extra["alpha"], self.extra["beta"]
+        ex = self.extra
+        alpha, beta = ex["alpha"], ex["beta"]
+        if not STATE.grad_enabled:                    # first order: plain arrays
+            gd = g._data
+            ga = gd if alpha == 1 else gd * alpha
+            gi = None
+            if self.next_functions[0][0] is not None:
+                gi = gd if beta == 1 else gd * beta
+                meta = self._in_meta
+                if meta is not None and meta[0][0] == gi.shape[1:]:   # a bias row: sum the batch
+                    gi = gi.sum(axis=0)                  # (anything else: reduce_grad)
+                gi = _wrap(gi)
+            return (gi,
+                    None if m2 is None else _wrap(_mat1_array(ga, m2.unpack()._data,
+                                                              _strides_t(ex["mat1_sym_strides"]))),
+                    None if m1 is None else _wrap(_mat2_array(ga, m1.unpack()._data,
+                                                              _strides_t(ex["mat2_sym_strides"]))))
         ga = g if alpha == 1 else g * alpha
         return (g if beta == 1 else g * beta,
                 None if m2 is None else _grad_mat1(ga, m2.unpack(), _strides_t(self.extra["mat1_sym_strides"])),

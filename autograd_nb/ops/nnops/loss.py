@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import STATE
 from .._core import OpNode, record
 from .patches import xp_of
 
@@ -116,6 +117,11 @@ class NllLossBackward0(OpNode):
     def backward(self, g):
         x = self._saved[0].unpack()
         coef = self.extra[2]
+        if not STATE.grad_enabled:                    # first order: one product of arrays
+            gd = g._data
+            if self.extra[1] == NONE and x._data.ndim > 1:
+                gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
+            return Tensor._wrap(gd * coef)
         if self.extra[1] == NONE and x.ndim > 1:
             g = g.unsqueeze(1)
         return g * Tensor._wrap(coef)
@@ -137,6 +143,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
              node: type = NllLossBackward0) -> Tensor:
     """``-weight[t] * input[n, t, ...]`` per position (class dim 1; a 1-D input is one sample)."""
     d = input._data
+    if weight is None and reduction == MEAN and node is NllLossBackward0:
+        fast = _nll_mean_rows(input, target, ignore_index)
+        if fast is not None:
+            return fast
     xp = xp_of(d)
     single = d.ndim == 1
     x2 = d[None] if single else d
@@ -172,6 +182,30 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
     total_t = Tensor._wrap(xp.asarray(total if reduction != NONE else 0, dtype=d.dtype))
     return record(_as0d(xp.asarray(out, dtype=d.dtype)), node, (input,),
                   saved=(input, target, weight, total_t), extra=(ignore_index, reduction, coef))
+
+
+def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor | None:
+    """The common case of ``nll_loss``: rows (N, C) of a numpy array, int64 targets all in
+    range and none ignored, no class weights, mean. None for anything else.
+
+    Same numbers as the general path (the mean divides the summed losses by N, the
+    total weight), with a handful of numpy calls instead of a few dozen.
+    """
+    d, t = input._data, target._data
+    if d.__class__ is not np.ndarray or d.ndim != 2 or t.__class__ is not np.ndarray or \
+            t.dtype != np.int64 or t.ndim != 1 or d.dtype.kind != "f":
+        return None
+    n, c = d.shape
+    if n == 0 or 0 <= ignore_index < c or t.min() < 0 or t.max() >= c:
+        return None                                   # errors, ignored targets: general path
+    rows = np.arange(n)
+    total = d.dtype.type(n)
+    out = (-d[rows, t]).sum() / total
+    coef = np.zeros((n, c), d.dtype)
+    coef[rows, t] = -(1.0 / total)
+    return record(np.asarray(out, dtype=d.dtype), NllLossBackward0, (input,),
+                  saved=(input, target, None, Tensor._wrap(np.asarray(total))),
+                  extra=(ignore_index, MEAN, coef))
 
 
 # ---------------------------------------------------------------------------
