@@ -16,6 +16,8 @@ from ..autograd.grad_mode import STATE
 from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
                     prep2, record, register)
 
+_ndarray = np.ndarray
+
 # ---------------------------------------------------------------------------
 # add / sub / mul / div
 # ---------------------------------------------------------------------------
@@ -414,15 +416,14 @@ def _xp(d: Any) -> Any:
 def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool = True):
     """Build the forward function of a one-input op from its array function."""
     np_fn = getattr(np, fn)                            # looked up once, not per call
+    save_self, save_result = save == "self", save == "result"
 
     def op(input: Tensor) -> Tensor:
-        d = _floating(input) if floating else input._data
-        data = as_array(np_fn(d) if d.__class__ is np.ndarray else getattr(_xp(d), fn)(d))
-        if save == "result":
-            return record(data, node, (input,), save_output=True)
-        if save == "self":
-            return record(data, node, (input,), saved=(input,))
-        return record(data, node, (input,))
+        d = input._data
+        if floating and d.dtype.kind != "f":
+            d = d.astype(B.get_default_dtype().np)
+        data = np_fn(d) if d.__class__ is _ndarray else getattr(B.xp_of(d), fn)(d)
+        return record(data, node, (input,), (input,) if save_self else (), save_result)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -813,11 +814,101 @@ register("clip_")(_inplace(clamp))
 register("__pow__")(pow)
 register("__ipow__")(_inplace(pow))
 register("__rpow__")(_rev(pow))
-register("__add__", "__radd__")(add)
-register("__sub__")(sub)
+
+
+# The operators ``+ - * /`` are the most used ops of all: they get a fast path for the
+# common case (two tensors of one dtype on one device, or a floating tensor and a
+# Python number), where numpy's result dtype is PyTorch's, and fall back to the full
+# functions above for everything else.
+_Scalars = (float, int)
+
+
+def _add_op(self: Tensor, other: Any) -> Tensor:
+    """``self + other``"""
+    oc = other.__class__
+    if oc is Tensor:
+        ad, bd = self._data, other._data
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
+            try:
+                data = ad + bd
+            except ValueError:
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            out = record(data, AddBackward0, (self, other), (), False, 1)
+            if out._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(out, self, other)
+            return out
+    elif oc in _Scalars and self._data.dtype.kind == "f":
+        return record(self._data + other, AddBackward0, (self, None), (), False, 1)
+    return add(self, other)
+
+
+def _sub_op(self: Tensor, other: Any) -> Tensor:
+    """``self - other``"""
+    oc = other.__class__
+    if oc is Tensor:
+        ad, bd = self._data, other._data
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind != "b":
+            try:
+                data = ad - bd
+            except ValueError:
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            out = record(data, SubBackward0, (self, other), (), False, 1)
+            if out._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(out, self, other)
+            return out
+    elif oc in _Scalars and self._data.dtype.kind == "f":
+        return record(self._data - other, SubBackward0, (self, None), (), False, 1)
+    return sub(self, other)
+
+
+def _mul_op(self: Tensor, other: Any) -> Tensor:
+    """``self * other``"""
+    oc = other.__class__
+    if oc is Tensor:
+        ad, bd = self._data, other._data
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
+            try:
+                data = ad * bd
+            except ValueError:
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            out = record(data, MulBackward0, (self, other),
+                         (self if other._requires_grad else None,
+                          other if self._requires_grad else None))
+            if out._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(out, self, other)
+            return out
+    elif oc in _Scalars and self._data.dtype.kind == "f":
+        return record(self._data * other, MulBackward0, (self, None), (None, other))
+    return mul(self, other)
+
+
+def _div_op(self: Tensor, other: Any) -> Tensor:
+    """``self / other``"""
+    oc = other.__class__
+    if oc is Tensor:
+        ad, bd = self._data, other._data
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind == "f":
+            try:
+                data = ad / bd
+            except ValueError:
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            out = record(data, DivBackward0, (self, other),
+                         (self if other._requires_grad else None, other), False, None)
+            if out._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(out, self, other)
+            return out
+    return div(self, other)
+
+
+register("__add__", "__radd__")(_add_op)
+register("__sub__")(_sub_op)
 register("__rsub__")(_rev(sub))
-register("__mul__", "__rmul__")(mul)
-register("__truediv__")(div)
+register("__mul__", "__rmul__")(_mul_op)
+register("__truediv__")(_div_op)
 register("__rtruediv__")(_rev(div))
 register("__mod__")(remainder)
 register("__rmod__")(_rev(remainder))
