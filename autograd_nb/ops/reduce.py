@@ -175,14 +175,20 @@ class SumBackward1(OpNode):
 
 
 _add_reduce = np.add.reduce
+_empty = np.empty
+_ndarray = np.ndarray
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum of all elements, or along ``dim`` (integer and bool tensors sum as int64)."""
     d = input._data
-    if dim is None and dtype is None and d.dtype.kind == "f" and type(d) is np.ndarray:
-        # the common case, without numpy's Python-level sum wrapper
-        return record(_add_reduce(d, None), SumBackward0, (input,), extra=d.shape)
+    if dim is None and dtype is None and d.__class__ is _ndarray:
+        dt = d.dtype
+        if dt.kind == "f":
+            # the common case, without numpy's Python-level sum wrapper, straight into
+            # a 0-d array (numpy would return a scalar)
+            return record(_add_reduce(d, None, None, _empty((), dt)), SumBackward0, (input,),
+                          (), False, d.shape)
     acc = _acc_dtype(d, dtype)
     if dim is None:
         out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), extra=d.shape)
