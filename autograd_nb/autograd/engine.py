@@ -317,10 +317,12 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                         out_grads = tuple(res)
 
         if not retain_graph and node._saved:
-            nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
-            node.release()
             if events:
+                nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
+                node.release()
                 yield BuffersFreed(node, nbytes)
+            else:
+                node.release()
         if events:
             yield NodeFinished(node, out_grads)
 
