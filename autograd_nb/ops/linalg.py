@@ -33,6 +33,8 @@ from . import views as _views
 from .views import UnsafeViewBackward0, ViewBackward0, _make_view
 
 _wrap = Tensor._wrap
+_ndarray = np.ndarray
+_asarray = np.asarray
 
 # PyTorch's two ways of naming a dtype in these errors
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -443,7 +445,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     * N-D: leading dims are batch dims and broadcast; a batch times a matrix is folded
       into one ``mm``, anything else goes through ``bmm``.
     """
-    if input.__class__ is Tensor and other.__class__ is Tensor:
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
         fast = _small_product(input, other)
         if fast is not None:
             return fast
@@ -477,26 +479,36 @@ def _small_product(input: Tensor, other: Tensor) -> Tensor | None:
 
     Same result and graph as ``dot`` / ``mv`` / ``mm``; anything unusual (other ranks,
     mixed dtypes or devices, mismatched sizes) goes through them for their errors.
+    Each operand is saved only if the other one requires grad (see ``_product``).
     """
     a, b = input._data, other._data
-    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray or a.dtype is not b.dtype \
+    if a.__class__ is not _ndarray or b.__class__ is not _ndarray or a.dtype is not b.dtype \
             or a.dtype.kind != "f":
         return None
-    na, nb = a.ndim, b.ndim
+    nb = b.ndim
     if nb == 1:
-        if na == 1 and a.shape == b.shape:
-            return _product(as_array(a @ b), DotBackward0, input, other)
-        if na == 2 and a.shape[1] == b.shape[0]:
-            return _product(a @ b, MvBackward0, input, other)
-    elif na == 2 and nb == 2 and a.shape[1] == b.shape[0]:
-        return _product(a @ b, MmBackward0, input, other, extra=(_geometry(a), _geometry(b)))
+        na = a.ndim
+        if na == 1:
+            if a.shape == b.shape:                    # ndarray.dot: the same kernel as a @ b
+                return record(_asarray(a.dot(b)), DotBackward0, (input, other),
+                              (input if other._requires_grad else None,
+                               other if input._requires_grad else None))
+        elif na == 2 and a.shape[1] == b.shape[0]:      # ndarray.dot: gemv, as a @ b
+            return record(a.dot(b), MvBackward0, (input, other),
+                          (input if other._requires_grad else None,
+                           other if input._requires_grad else None))
+    elif nb == 2 and a.ndim == 2 and a.shape[1] == b.shape[0]:
+        return record(a @ b, MmBackward0, (input, other),
+                      (input if other._requires_grad else None,
+                       other if input._requires_grad else None), False, (_geometry(a), _geometry(b)))
     return None
 
 
 def _matmul_op(self: Tensor, other: Any) -> Any:
-    if not isinstance(other, Tensor):
-        return NotImplemented
-    return matmul(self, other)
+    if other.__class__ is Tensor or isinstance(other, Tensor):
+        fast = _small_product(self, other)
+        return fast if fast is not None else matmul(self, other)
+    return NotImplemented
 
 
 def _rmatmul_op(self: Tensor, other: Any) -> Any:
