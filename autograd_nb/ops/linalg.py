@@ -289,6 +289,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
     What ``nn.Linear`` computes for a batch of rows: ``addmm(bias, x, weight.t())``.
     """
+    if beta == 1 and alpha == 1 and isinstance(input, Tensor) and isinstance(mat1, Tensor) \
+            and isinstance(mat2, Tensor):
+        fast = _linear_rows(input, mat1, mat2)
+        if fast is not None:
+            return fast
     for i, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2))):
         _need_tensor("addmm", name, i + 1, t)
     s, a, b = input._data, mat1._data, mat2._data
@@ -327,6 +332,37 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
                         "mat2_sym_sizes": b.shape, "mat2_sym_strides": _geometry(b)[1]})
     if s.shape != target:
         note_broadcast(res, input, None, None)
+    return res
+
+
+def _strides2(d: Any) -> tuple:
+    """Strides of a 2-D array in elements (``_geometry``'s second half, unrolled)."""
+    st, size = d.strides, d.itemsize
+    return (st[0] // size, st[1] // size)
+
+
+def _linear_rows(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor | None:
+    """``addmm`` with beta = alpha = 1 on numpy matrices of one float dtype and a bias of
+    the product's shape or one row of it (what ``nn.Linear`` does): no checks needed,
+    the bias added in place. None for anything else (the general path has the errors).
+    """
+    s, a, b = input._data, mat1._data, mat2._data
+    if s.__class__ is not _ndarray or a.__class__ is not _ndarray or b.__class__ is not _ndarray \
+            or a.ndim != 2 or b.ndim != 2 or not (s.dtype is a.dtype is b.dtype) \
+            or a.dtype.kind != "f" or a.shape[1] != b.shape[0]:
+        return None
+    row = s.shape == (b.shape[1],)
+    if not row and s.shape != (a.shape[0], b.shape[1]):
+        return None
+    prod = a @ b
+    prod += s
+    res = record(prod, AddmmBackward0, (input, mat1, mat2),
+                 (mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None), False,
+                 {"alpha": 1, "beta": 1, "mat1_sym_sizes": a.shape, "mat1_sym_strides": _strides2(a),
+                  "mat2_sym_sizes": b.shape, "mat2_sym_strides": _strides2(b)})
+    node = res._grad_fn
+    if row and node is not None:                      # the bias row's gradient sums the batch
+        node._in_meta = ((s.shape, s.dtype), None, None)
     return res
 
 

@@ -23,6 +23,11 @@ def _sgd_update(opt: Optimizer, group: dict[str, Any], params: list[Tensor]) -> 
     lr = scalar(group["lr"])
     momentum, dampening = group["momentum"], group["dampening"]
     nesterov = group["nesterov"]
+    if momentum == 0 and not group["maximize"] and scalar(group["weight_decay"]) == 0:
+        for p in params:                         # plain SGD: p -= lr * grad, nothing else
+            p._data -= lr * p._grad._data
+            p._vc[0] += 1
+        return
     for p in params:
         g = grad_of(p, group["maximize"], scalar(group["weight_decay"]))
         if momentum != 0:
