@@ -137,13 +137,8 @@ def check_parity(op: Op, case: Any, seed: int, dtype: str, rg: list) -> None:
 
 # Known divergences (bugs in autograd_nb, reported to the owners). The random test of
 # such an entry is a non-strict expected failure, since a random draw may miss the
-# bug; REGRESSIONS below pins each one down with a strict expected failure.
-KNOWN = {
-    "setitem": "bug: writing the whole tensor (x[()] = v, x[...] = v) records CopySlices; torch "
-               "FillBackward3",
-    "setitem_list": "bug: x[[i]] = v with v of shape (1,): torch's IndexPutBackward0 reaches v "
-                    "through a ViewBackward0",
-}
+# bug; pin each one down with a deterministic program, as a strict expected failure.
+KNOWN: dict[str, str] = {}
 
 
 def _with_known(ops: list) -> list:
@@ -170,9 +165,6 @@ def test_op_matches_torch(op):
 # ---------------------------------------------------------------------------
 
 KNOWN_BAD = {
-    ("setitem", 0): "bug: torch reports 'The expanded size of the tensor (3) must match the "
-                    "existing size (2) at non-singleton dimension 1.  Target sizes: [2, 3].  "
-                    "Tensor sizes: [2]'; autograd_nb 'shape mismatch: value tensor ...'",
 }
 BAD = [pytest.param(op, i, id=f"{op.name}-{i}",
                     marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BAD[op.name, i])]
@@ -248,8 +240,7 @@ def test_mixed_dtypes_torch_refuses_are_refused(op):
 
 
 # ---------------------------------------------------------------------------
-# divergences found earlier, one deterministic program each (FIXED passes for good;
-# REGRESSIONS holds the ones still open, as strict expected failures)
+# divergences found earlier (once known bugs), one deterministic program each
 # ---------------------------------------------------------------------------
 
 
@@ -269,23 +260,16 @@ FIXED = [
     ("getitem_full_slice_then_int", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2, 0])),
     ("getitem_lone_full_slice", lambda m: _graph(m.ones(2, 3, requires_grad=True)[0:2])),
     ("getitem_mask_after_int", lambda m: m.ones(2, 3, 4)[m.ones(2, 2, dtype=m.bool), 0]),
+    ("setitem_whole_tensor", lambda m: _set(m.ones(3) * 1, (), m.tensor(5.0, requires_grad=True))),
+    ("setitem_one_index_list", lambda m: _set(m.ones(3) * 1, [0], m.tensor([5.0], requires_grad=True))),
+    ("setitem_int_views_base", lambda m: _set(m.ones(3, requires_grad=True) * 1, 0, m.tensor([5.0]))),
+    ("setitem_mask_double_value", lambda m: _set(m.ones(3) * 1, m.tensor([True, False, True]),
+                                                 m.tensor(5.0, dtype=m.float64, requires_grad=True))),
+    ("setitem_dtype_mismatch", lambda m: _set(m.ones(3) * 1, [0], m.tensor([5.0], dtype=m.float64))),
+    ("setitem_out_of_bounds_list", lambda m: _set(m.ones(3) * 1, [5], m.ones(3))),
 ]
 
 
 @pytest.mark.parametrize("name, fn", [pytest.param(*r, id=r[0]) for r in FIXED])
 def test_fixed_divergence(name, fn):
-    assert outcome(fn, anb) == outcome(fn, torch)
-
-
-REGRESSIONS = [
-    ("setitem_whole_tensor", lambda m: _set(m.ones(3) * 1, (), m.tensor(5.0, requires_grad=True)),
-     KNOWN["setitem"]),
-    ("setitem_one_index_list", lambda m: _set(m.ones(3) * 1, [0], m.tensor([5.0], requires_grad=True)),
-     KNOWN["setitem_list"]),
-]
-
-
-@pytest.mark.parametrize("name, fn, reason", [
-    pytest.param(*r, id=r[0], marks=pytest.mark.xfail(strict=True, reason=r[2])) for r in REGRESSIONS])
-def test_known_divergence(name, fn, reason):
     assert outcome(fn, anb) == outcome(fn, torch)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import OpNode, bump, check_inplace, record, register
+from ._core import OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register
 
 
 class CloneBackward0(OpNode):
@@ -97,34 +97,101 @@ def cuda(self: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor
     return to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
 
 
+# ---------------------------------------------------------------------------
+# overwriting in place: zero_, fill_, copy_
+# ---------------------------------------------------------------------------
+# The old values are gone, so the tensor's old history gets a zero gradient; a value
+# given as a tensor gets the gradient of every place it was written to.
+
+
+def _zeros_like(g: Tensor) -> Tensor:
+    return Tensor._wrap(B.xp_of(g._data).zeros_like(g._data))
+
+
+class ZeroBackward0(OpNode):
+    """``x.zero_()``: nothing of the old ``x`` survives."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return _zeros_like(g)
+
+
+class FillBackward2(ZeroBackward0):
+    """``x.fill_(number)``."""
+    __slots__ = ()
+
+
+class FillBackward3(OpNode):
+    """``x.fill_(value)`` with a 0-d tensor: ``value`` was written everywhere."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return _zeros_like(g), g.sum()
+
+
+class CopyBackwards(OpNode):
+    """``x.copy_(src)``: ``src`` (broadcast, converted) replaces every value of ``x``."""
+    __slots__ = ()
+
+    def name(self) -> str:
+        """PyTorch's C++ name; the class (what reprs and graphs show) is ``CopyBackwards``."""
+        return "torch::autograd::CopyBackwards"
+
+    def backward(self, g):
+        return _zeros_like(g), g
+
+
+def _overwrite(self: Tensor, data: Any, node: type, value: Tensor | None) -> Tensor:
+    """Write ``data`` (already of ``self``'s shape and dtype) into ``self``, recording
+    ``node`` when grad mode is on and ``self`` or ``value`` requires grad."""
+    if needs_grad(self, value):
+        from .pointwise import apply_inplace
+        inputs = (self,) if value is None else (self, value)
+        out = record(data, node, inputs)
+        note_broadcast(out, *inputs)
+        return apply_inplace(self, out)
+    self._data[...] = data
+    bump(self)
+    return self
+
+
 def zero_(self: Tensor) -> Tensor:
-    """Fill with zeros in place."""
-    return fill_(self, 0)
+    """Fill with zeros in place (recorded as ``ZeroBackward0``)."""
+    check_inplace(self)
+    d = self._data
+    return _overwrite(self, B.xp_of(d).zeros_like(d), ZeroBackward0, None)
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """Fill with ``value`` in place (bumps the version)."""
+    """Fill with ``value`` in place (bumps the version).
+
+    ``value`` is a number (``FillBackward2``) or a 0-d tensor (``FillBackward3``, whose
+    gradient is the sum of the gradient over every element it was written to).
+    """
     check_inplace(self)
-    from ._core import needs_grad
-    if needs_grad(self):
-        from .pointwise import apply_inplace
-        return apply_inplace(self, self * 0 + (value if not isinstance(value, Tensor) else value))
-    self._data[...] = value._data if isinstance(value, Tensor) else value
-    bump(self)
-    return self
+    d = self._data
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        vd = value._data if type(value._data) is type(d) else B.to_device(value._data, self.device)
+        return _overwrite(self, B.xp_of(d).full_like(d, vd), FillBackward3, value)
+    return _overwrite(self, B.xp_of(d).full_like(d, value), FillBackward2, None)
 
 
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     """Copy ``src``'s values into this tensor in place (broadcasting ``src``)."""
     check_inplace(self)
-    from ._core import needs_grad
     srct = src if isinstance(src, Tensor) else None
     if needs_grad(self, srct):
-        from .pointwise import apply_inplace
-        moved = srct.to(self.dtype) if srct is not None else src
-        if srct is not None and moved._data.shape != self._data.shape:
-            moved = moved.expand(self._data.shape)
-        return apply_inplace(self, self * 0 + moved)
+        sd = srct._data
+        if type(sd) is not type(self._data):
+            sd = B.to_device(sd, self.device)
+        if sd.shape != self._data.shape:
+            from ._core import check_broadcast
+            check_broadcast(self._data.shape, sd.shape)
+            sd = B.xp_of(sd).broadcast_to(sd, self._data.shape)
+        return _overwrite(self, sd.astype(self._data.dtype, copy=True), CopyBackwards, srct)
     sd = src._data if srct is not None else src
     if srct is not None and type(sd) is not type(self._data):
         sd = B.to_device(sd, self.device)

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, bump, check_inplace, needs_grad, record, register, sum_to
+from ._core import OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register, sum_to
 from .views import _make_view, rebase_view
 
 
@@ -122,7 +122,7 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
     if not -size <= index < size:
         raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
     i = index + size if index < 0 else index
-    key = (slice(None),) * d + (i,)
+    key = (slice(None),) * d + (i, Ellipsis)          # Ellipsis: a 0-d result stays a view
     out = record(self._data[key], SelectBackward0, (self,), extra=(shp, key, False))
     return _make_view(self, out, lambda t: select(t, d, i))
 
@@ -220,17 +220,13 @@ def _check_mask(shape: tuple, mask: Any, dim: int) -> None:
                 f"the shape of the indexed tensor [{', '.join(map(str, shape))}] at index {dim + j}")
 
 
-def getitem(self: Tensor, idx: Any) -> Tensor:
-    """``self[idx]``: basic parts as views, advanced parts as one IndexBackward0.
+def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tuple, list]:
+    """Apply the basic parts of ``idx`` (ints, slices, None, ...) as views, as PyTorch does.
 
-    A lone slice (``x[1:]``, ``x[:]``) is always recorded (``SliceBackward0``); inside a
-    tuple, a slice that keeps a whole dimension is skipped, as PyTorch does (``x[0:2, :]``
-    of a 2-row tensor is the tensor itself, seen through ``AliasBackward0``).
+    Returns ``(view, key, advanced)``: the view (``self`` itself when every part was
+    skipped), the array key for the advanced parts that remain, and those parts as
+    ``(dim, array)`` pairs (none for a basic index), checked unless ``check`` is False.
     """
-    if type(idx) is int:                               # the common cases, kept short
-        return select(self, 0, idx)
-    if type(idx) is slice:
-        return slice_dim(self, 0, idx)
     comps = _normalise(idx)
     used = sum(_consumed(c) for c in comps)
     ndim = self._data.ndim
@@ -260,14 +256,34 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             advs.append((dim, c[1]))
             adv_key.append(c[1])
             dim += _consumed(c)
+    if advs and check:
+        _check_advanced(cur._data.shape, advs)
+    return cur, tuple(adv_key), advs
+
+
+def _check_advanced(shape: tuple, advs: list) -> None:
+    """PyTorch's errors for masks and index arrays that do not fit (after the basic parts)."""
+    for d, arr in advs:
+        if arr.dtype.kind == "b":
+            _check_mask(shape, arr, d)
+        else:
+            _check_adv(arr, d, shape[d])
+
+
+def getitem(self: Tensor, idx: Any) -> Tensor:
+    """``self[idx]``: basic parts as views, advanced parts as one IndexBackward0.
+
+    A lone slice (``x[1:]``, ``x[:]``) is always recorded (``SliceBackward0``); inside a
+    tuple, a slice that keeps a whole dimension is skipped, as PyTorch does (``x[0:2, :]``
+    of a 2-row tensor is the tensor itself, seen through ``AliasBackward0``).
+    """
+    if type(idx) is int:                               # the common cases, kept short
+        return select(self, 0, idx)
+    if type(idx) is slice:
+        return slice_dim(self, 0, idx)
+    cur, key, advs = _basic_parts(self, idx)
     if advs:
-        shape = cur._data.shape                        # checked after the basic parts, as torch
-        for d, arr in advs:
-            if arr.dtype.kind == "b":
-                _check_mask(shape, arr, d)
-            else:
-                _check_adv(arr, d, shape[d])
-        return take_region(cur, tuple(adv_key), IndexBackward0, accumulate=True)
+        return take_region(cur, key, IndexBackward0, accumulate=True)
     if cur is self:
         out = record(self._data[...], AliasBackward0, (self,), extra=(self._data.shape, Ellipsis, False))
         return _make_view(self, out, lambda t: t[...])
@@ -298,67 +314,103 @@ class IndexPutBackward0(_Put):
     __slots__ = ()
 
 
-class CopySlices(_Put):
-    __slots__ = ()
+def _strip_leading_ones(v: Tensor) -> Tensor:
+    """``v`` without its leading size-1 dims, as a view (PyTorch's setitem does this)."""
+    shp = v._data.shape
+    k = 0
+    while k < len(shp) and shp[k] == 1:
+        k += 1
+    return v.view(shp[k:])
 
-    def name(self) -> str:
-        return "torch::autograd::CopySlices"
 
-
-def _array_key(self: Tensor, idx: Any) -> tuple[Any, bool]:
-    comps = _normalise(idx)
-    key, adv = [], False
-    for c in comps:
-        if isinstance(c, tuple):
-            key.append(c[1])
-            adv = True
-        else:
-            key.append(c)
-    return tuple(key), adv
+def _copy_to(dst: Tensor, value: Tensor) -> None:
+    """Write ``value`` into all of ``dst`` as PyTorch's setitem does: ``copy_`` for the
+    same shape, ``fill_`` for a 0-d value, else a view then an expand, then ``copy_``."""
+    if dst._data.shape == value._data.shape:
+        dst.copy_(value)
+    elif value._data.ndim == 0:
+        dst.fill_(value)
+    else:
+        src = _strip_leading_ones(value)
+        if src._data.shape != dst._data.shape:
+            src = src.expand(dst._data.shape)
+        dst.copy_(src)
 
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
-    """``self[idx] = value``: an in-place write (bumps ``_version``)."""
-    key, adv = _array_key(self, idx)
-    if not adv and STATE.grad_enabled and self._requires_grad and self._grad_fn is None \
-            and not self._is_inference:
-        # a basic index writes through a view of the leaf, as in PyTorch
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    check_inplace(self)
-    vt = value if isinstance(value, Tensor) else None
-    if vt is not None:
-        if type(vt._data) is not type(self._data):
+    """``self[idx] = value``: an in-place write (bumps ``_version``), recorded as PyTorch does.
+
+    The basic parts of the index give a view of ``self`` (no view at all when the
+    index covers the whole tensor). Without advanced parts, ``value`` is copied into
+    that view (``copy_``/``fill_``: on a view this makes ``self``'s grad_fn
+    ``CopySlices``); with them, it is put there as one ``IndexPutBackward0``.
+    """
+    if idx is False:                                   # selects nothing: nothing happens
+        return
+    if isinstance(value, Tensor):
+        if type(value._data) is not type(self._data):
             from ._core import device_mismatch
-            raise device_mismatch(self._data, vt._data)
-        vd = vt._data
+            raise device_mismatch(self._data, value._data)
+        vt = value
+    else:                                              # a number becomes a 0-d tensor
+        vt = Tensor._wrap(_xp(self._data).asarray(value, dtype=self._data.dtype))
+    if idx is True or idx is None:
+        dst, key, advs = self.unsqueeze(0), (), []
+    elif type(idx) is int:
+        dst, key, advs = select(self, 0, idx), (), []
+    elif type(idx) is slice:
+        dst = self if _whole(idx, self._data.shape[0] if self._data.ndim else 0) else slice_dim(self, 0, idx)
+        key, advs = (), []
     else:
-        vd = value
+        dst, key, advs = _basic_parts(self, idx, check=False)
+    if not advs:
+        _copy_to(dst, vt)
+        return
+    _index_put(dst, key, advs, vt)
+
+
+def _broadcasts_to(src: tuple, dst: tuple) -> bool:
     try:
-        region_shape = self._data[key].shape
-    except IndexError as e:
-        raise IndexError(str(e)) from None
-    if vt is not None and vd.shape != region_shape:
-        try:
-            np.broadcast_shapes(vd.shape, region_shape)
-        except ValueError:
+        return np.broadcast_shapes(src, dst) == tuple(dst)
+    except ValueError:
+        return False
+
+
+def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
+    """``dst[key] = value`` for an advanced key (``IndexPutBackward0``), checked in
+    PyTorch's order: leading 1s of ``value`` dropped, dtypes, shapes, then indices."""
+    stripped = _strip_leading_ones(value)
+    if stripped._data.shape != value._data.shape:
+        value = stripped
+    check_inplace(dst)
+    vd, dd = value._data, dst._data
+    if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
+        vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted
+    elif vd.dtype != dd.dtype:
+        from .pointwise import _DTYPE_WORDS
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
+            f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
+    if all(a.dtype.kind != "b" or a.shape == dd.shape[d:d + a.ndim] for d, a in advs):
+        # the shape of the region (index arrays zeroed: bounds are checked below)
+        probe = tuple(np.zeros(np.shape(k), np.int64) if isinstance(k, np.ndarray) and k.dtype.kind in "iu"
+                      else k for k in key)
+        region = np.empty(dd.shape, dtype=np.bool_)[probe].shape
+        if not _broadcasts_to(vd.shape, region):
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
-                f"broadcast to indexing result of shape [{', '.join(map(str, region_shape))}]") from None
-    record_it = needs_grad(self, vt)
-    node = None
-    if record_it:
-        node_cls = IndexPutBackward0 if adv else CopySlices
-        node = node_cls.__new__(node_cls)
-        node._init_common()
-        node.next_functions = (self._edge(), (None, 0) if vt is None else vt._edge())
-        node.extra = (key, None if vt is None else vd.shape)
-        node._in_meta = None
-        node.num_outputs = 1
-        node._saved = ()
-    self._data[key] = vd
-    bump(self)
-    if node is not None:
-        rebase_view(self, node)
+                f"broadcast to indexing result of shape [{', '.join(map(str, region))}]")
+    _check_advanced(dd.shape, advs)
+    if needs_grad(dst, value):
+        from .pointwise import apply_inplace
+        data = dst._data.copy()
+        data[key] = vd
+        out = record(data, IndexPutBackward0, (dst, value), extra=(key, value._data.shape))
+        note_broadcast(out, dst, value)                # value's grad back to its dtype
+        apply_inplace(dst, out)
+        return
+    dst._data[key] = vd
+    bump(dst)
 
 
 register("__getitem__")(getitem)

@@ -16,7 +16,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._tensor import Size, Tensor, canon_dim
-from ..autograd.grad_mode import STATE
 from ._core import OpNode, record, register
 
 # ---------------------------------------------------------------------------
@@ -394,16 +393,16 @@ class CopySlices(OpNode):
         return "torch::autograd::CopySlices"
 
     def backward(self, g):
+        # Written with differentiable ops (a view, an in-place copy into a clone), so that
+        # with create_graph=True the backward pass is itself recorded.
         view_fn, node = self.extra
-        with_grad = STATE.grad_enabled
-        STATE.grad_enabled = False
-        try:
-            res = g.clone()
-            region = view_fn(res)
-            grads = node.apply(region.clone())
-            region._data[...] = 0 if grads[0] is None else grads[0]._data
-        finally:
-            STATE.grad_enabled = with_grad
+        grads = node.apply(view_fn(g))                # the in-place op's rule, on the region
+        res = g.clone()
+        region = view_fn(res)
+        if grads[0] is None:
+            region.zero_()
+        else:
+            region.copy_(grads[0])
         return (res,) + tuple(grads[1:])
 
 
