@@ -375,9 +375,11 @@ class Tensor:
     def grad(self) -> None:
         self._grad = None
 
-    def _accumulate(self, grad: "Tensor") -> None:
+    def _accumulate(self, grad: "Tensor", owned: bool = False) -> None:
         """Add ``grad`` into ``.grad`` (what AccumulateGrad and retain_grad do).
 
+        The first gradient is copied, so ``.grad`` never aliases a tensor someone else
+        holds; with ``owned`` (nobody else refers to ``grad``) its array is kept as is.
         A leaf whose ``requires_grad`` was switched off after the graph was built gets
         nothing, as in PyTorch.
         """
@@ -390,7 +392,9 @@ class Tensor:
             self._grad = grad if self._grad is None else self._grad + grad
         elif self._grad is None:
             d = grad._data
-            self._grad = Tensor._wrap(d.astype(self._data.dtype, copy=True))
+            if not owned or d.dtype != self._data.dtype:
+                d = d.astype(self._data.dtype, copy=True)
+            self._grad = Tensor._wrap(d)
         elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
             self._grad = Tensor._wrap(self._grad._data + grad._data)
         else:

@@ -125,3 +125,37 @@ def test_inputs_restricts_accumulation():
     b = torch.tensor(3.0, requires_grad=True)
     (a * b).backward(inputs=[a])
     assert a.grad.item() == 3.0 and b.grad is None
+
+
+def test_first_grad_never_aliases_a_tensor_someone_holds():
+    """The leaf keeps a gradient's array only when nothing else can see it."""
+    taken = []
+    real = engine._sole_owner
+
+    def spy(grads):
+        taken.append(real(grads))
+        return taken[-1]
+
+    engine._sole_owner = spy
+    try:
+        x = torch.ones(3, requires_grad=True)
+        g = torch.ones(3)
+        (x + 0).backward(g)                       # add passes the caller's gradient through
+        g.add_(1)
+        assert taken[-1] is False and x.grad.tolist() == [1.0, 1.0, 1.0]
+
+        x.grad = None
+        kept = []
+        handle = x.register_hook(lambda grad: kept.append(grad))
+        (x * 2).sum().backward()                  # a hook holds the gradient
+        handle.remove()
+        kept[0].add_(1)
+        assert taken[-1] is False and x.grad.tolist() == [2.0, 2.0, 2.0]
+
+        x.grad = None
+        (x * 2).sum().backward()                  # a fresh product no one holds: kept
+        assert taken[-1] is True and x.grad.tolist() == [2.0, 2.0, 2.0]
+        (x * 2).sum().backward()                  # the second one is added in place
+        assert x.grad.tolist() == [4.0, 4.0, 4.0]
+    finally:
+        engine._sole_owner = real

@@ -23,6 +23,7 @@ Everything is iterative: graphs of 100 000 nodes need no recursion.
 from __future__ import annotations
 
 import heapq
+import sys
 from typing import Any, Iterator, Sequence
 
 from .grad_mode import STATE
@@ -160,6 +161,24 @@ def _add(a: Any, b: Any) -> Any:
     return a + b
 
 
+_refcount = sys.getrefcount
+
+
+def _sole_owner(grads: list) -> bool:
+    """True when ``grads[0]`` is referenced by ``grads`` alone and owns its array alone.
+
+    Then no one else can see the gradient, and the leaf may keep its array as ``.grad``
+    instead of copying it (PyTorch steals such a gradient too). Anything else holding
+    the tensor or the array (the caller's ``gradient=``, a hook, a saved buffer, a view)
+    shows up in the reference counts and the gradient is copied.
+    """
+    g = grads[0]
+    if g is None or _refcount(g) != 3:               # grads, g, the call's argument
+        return False
+    d = g._data
+    return d.base is None and _refcount(d) == 3       # g._data, d, the call's argument
+
+
 def _run_tensor_prehooks(x: Any, grads: list) -> None:
     """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad."""
     for store in (x.tensor_prehooks, x.retain_prehooks):
@@ -295,7 +314,10 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                 prev = state.mode
                 state.mode = (prev & 2) | (0 if create_graph else 1)
             try:
-                out_grads = node.apply(*grads)
+                if is_acc and not create_graph and _sole_owner(grads):
+                    out_grads = node.take(grads[0])
+                else:
+                    out_grads = node.apply(*grads)
             except Exception as exc:
                 _annotate(node, exc)
                 raise
@@ -341,6 +363,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             deps[nxt] = left
             if left == 0:
                 heapq.heappush(ready, (-nxt._seq, nxt))
+        out_grads = g = None         # hold no gradient between nodes (see _sole_owner)
 
 
 def _annotate(node: Node, exc: Exception) -> None:

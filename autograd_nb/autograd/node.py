@@ -441,3 +441,9 @@ class AccumulateGrad(Node):
     def backward(self, grad: Any) -> tuple:
         self.variable._accumulate(grad)
         return ()
+
+    def take(self, grad: Any) -> tuple:
+        """Like ``backward``, for a gradient no one else refers to: the leaf may keep
+        its array as ``.grad`` rather than a copy (see ``engine._sole_owner``)."""
+        self.variable._accumulate(grad, True)
+        return ()
