@@ -310,6 +310,8 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
             out_grads: tuple = (None,) * len(node.next_functions)
         else:
+            if is_acc and node.variable._grad_fn is not None:   # x.add_(y) made the leaf x a non-leaf
+                raise RuntimeError("leaf variable has been moved into the graph interior")
             if not hold:
                 prev = state.mode
                 state.mode = (prev & 2) | (0 if create_graph else 1)
