@@ -311,8 +311,8 @@ def check_inplace(t: Tensor) -> None:
             if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        base = t._base
-        if base is not None and base._requires_grad and base._grad_fn is None:
+        base = t._base                          # (even if the leaf's requires_grad was switched off since)
+        if base is not None and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
