@@ -22,6 +22,7 @@ import re
 import weakref
 from typing import Any, Callable
 
+from ._torch_saved import TORCH_SAVED
 from .grad_mode import STATE
 
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "saved_bytes", "RemovableHandle"]
@@ -246,6 +247,39 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     return s
 
 
+_GENERATED: set = set()                             # the properties __init_subclass__ made
+
+
+def _generate(cls: type, attr: str, fn: Callable, doc: str) -> None:
+    prop = property(fn, doc=doc)
+    _GENERATED.add(prop)
+    setattr(cls, attr, prop)
+
+
+def _saved_reader(i: int) -> Callable[["Node"], Any]:
+    def read(node: "Node") -> Any:
+        s = node._saved[i] if i < len(node._saved) else None
+        return None if s is None else s.unpack()
+    return read
+
+
+def _raw_reader(i: int | None) -> Callable[["Node"], Any]:
+    def read(node: "Node") -> Any:
+        if i is None:
+            raise AttributeError(f"'{type(node).__name__}' saved no such buffer")
+        return node._saved[i] if i < len(node._saved) else None
+    return read
+
+
+def _extra_reader(name: str) -> Callable[["Node"], Any]:
+    def read(node: "Node") -> Any:
+        value = node._extra_saved(name)
+        if value is None:
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
+        return value
+    return read
+
+
 class RemovableHandle:
     """Returned by ``register_hook``: call ``remove()`` to take the hook away."""
 
@@ -290,6 +324,39 @@ class Node:
 
     saved_names: tuple[str, ...] = ()
     num_outputs = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give the class PyTorch's ``_saved_<name>`` attributes as properties.
+
+        The names are those PyTorch shows on its class of the same name (see
+        ``_torch_saved``) plus the class's own ``saved_names``. A name in
+        ``saved_names`` reads that buffer (``_raw_saved_<name>`` gives the SavedTensor
+        itself); any other reads ``_extra_saved(name)``, the values a node keeps such as
+        ``dim``. (Properties rather than ``__getattr__``: a class with ``__getattr__``
+        makes every attribute read slower, and the engine reads nodes all the time.)
+        """
+        super().__init_subclass__(**kwargs)
+        saved = cls.saved_names
+        names = dict.fromkeys(TORCH_SAVED.get(cls.__name__, ()) + tuple(saved))
+        for k in cls.__mro__[1:]:                       # a parent's buffers are not ours
+            for attr, value in list(k.__dict__.items()):
+                if value.__class__ is not property or value not in _GENERATED or attr in cls.__dict__:
+                    continue
+                raw, _, name = attr.partition("saved_")
+                if name not in names:
+                    _generate(cls, attr, _extra_reader(name) if raw == "_" else _raw_reader(None),
+                              "Not saved by this node.")
+        for name in names:
+            attr = "_saved_" + name
+            found = next((k.__dict__[attr] for k in cls.__mro__ if attr in k.__dict__), None)
+            if found is not None and found not in _GENERATED:
+                continue                                # written by hand
+            if name in saved:
+                i = saved.index(name)
+                _generate(cls, attr, _saved_reader(i), f"The saved ``{name}``.")
+                _generate(cls, "_raw_saved_" + name, _raw_reader(i), f"The SavedTensor of ``{name}``.")
+            else:
+                _generate(cls, attr, _extra_reader(name), f"The kept ``{name}``.")
 
     def __init__(self, next_functions: tuple = (), saved: tuple = ()) -> None:
         self.next_functions = next_functions
@@ -339,23 +406,6 @@ class Node:
     def saved_tensors_info(self) -> list[tuple[str, SavedTensor]]:
         """``[(name, SavedTensor), ...]``: every buffer this node saved."""
         return [(n, s) for n, s in zip(self.saved_names, self._saved) if s is not None]
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("_saved_"):
-            name = attr[7:]
-            if name in self.saved_names:
-                s = self._saved[self.saved_names.index(name)]
-                if s is None:
-                    return None
-                return s.unpack()
-            extra = self._extra_saved(name)
-            if extra is not None:
-                return extra
-        if attr.startswith("_raw_saved_"):
-            name = attr[11:]
-            if name in self.saved_names:
-                return self._saved[self.saved_names.index(name)]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def _extra_saved(self, name: str) -> Any:
         """Non-tensor values the node keeps (dims, shapes); subclasses override."""

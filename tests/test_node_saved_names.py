@@ -1,0 +1,71 @@
+"""``grad_fn._saved_<name>`` attributes: the same names as PyTorch, as plain properties."""
+from __future__ import annotations
+
+import pytest
+
+import autograd_nb as anb
+from autograd_nb._tensor import Tensor
+from autograd_nb.autograd._torch_saved import TORCH_SAVED
+from autograd_nb.autograd.node import Node
+from autograd_nb.ops._core import OpNode
+
+
+def _node_classes(cls: type = Node):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _node_classes(sub)
+
+
+def test_table_matches_torch():
+    """Every node class PyTorch also has lists exactly PyTorch's saved attributes."""
+    torch = pytest.importorskip("torch")
+    functions = torch._C._functions
+    wrong = {}
+    for cls in _node_classes():
+        ref = getattr(functions, cls.__name__, None)
+        if ref is None or not cls.__module__.startswith("autograd_nb."):   # not tests' own
+            continue
+        names = tuple(sorted(a[7:] for a in dir(ref) if a.startswith("_saved_")))
+        if TORCH_SAVED.get(cls.__name__, ()) != names:
+            wrong[cls.__name__] = names
+    assert not wrong, f"update autograd_nb/autograd/_torch_saved.py: {wrong}"
+
+
+def test_hot_classes_have_no_getattr_hook():
+    """A ``__getattr__`` anywhere in the class makes every attribute read slow."""
+    for cls in (Tensor, *_node_classes()):
+        assert all("__getattr__" not in k.__dict__ for k in cls.__mro__), cls.__name__
+
+
+def test_saved_and_kept_values_read_by_name():
+    x = anb.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    assert y.grad_fn._saved_self is x or y.grad_fn._saved_self.tolist() == [1.0, 2.0]
+    assert y.grad_fn._raw_saved_other.nbytes == 8
+    assert (x + x).grad_fn._saved_alpha == 1
+    assert x.sum(0).grad_fn._saved_dim == (0,)
+    assert x.exp().grad_fn._saved_result.tolist() == pytest.approx([2.7182817, 7.389056])
+    with pytest.raises(AttributeError, match="_saved_nothing"):
+        y.grad_fn._saved_nothing
+
+
+def test_a_subclass_with_other_saved_names_reads_its_own_buffers():
+    class TwoBackward(OpNode):
+        __slots__ = ()
+        saved_names = ("self", "other")
+
+    class OneBackward(TwoBackward):
+        __slots__ = ()
+        saved_names = ("other",)
+
+    from autograd_nb.ops._core import record
+    a = anb.tensor([1.0], requires_grad=True)
+    b = anb.tensor([2.0], requires_grad=True)
+    two = record(a._data + b._data, TwoBackward, (a, b), (a, b)).grad_fn
+    one = record(a._data + b._data, OneBackward, (a, b), (b,)).grad_fn
+    assert two._saved_other is b and one._saved_other is b
+    assert two._saved_self is a
+    with pytest.raises(AttributeError):
+        one._saved_self
+    with pytest.raises(AttributeError):
+        one._raw_saved_self
