@@ -398,11 +398,11 @@ class Tensor:
         elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
             self._grad = Tensor._wrap(self._grad._data + grad._data)
         else:
-            if self._grad._is_inference and not STATE.inference:  # made by a backward in inference_mode
-                from .ops._core import check_inplace
-                check_inplace(self._grad)
             self._grad._data += grad._data
             self._grad._vc[0] += 1
+            if self._grad._is_inference and not STATE.inference:  # made by a backward in inference_mode:
+                from .ops._core import check_inplace      # PyTorch refuses, after the update
+                check_inplace(self._grad)
         if self._post_hooks:
             for hook in list(self._post_hooks.values()):
                 hook(self)
