@@ -277,9 +277,20 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
     tuple, a slice that keeps a whole dimension is skipped, as PyTorch does (``x[0:2, :]``
     of a 2-row tensor is the tensor itself, seen through ``AliasBackward0``).
     """
-    if type(idx) is int:                               # the common cases, kept short
-        return select(self, 0, idx)
-    if type(idx) is slice:
+    if type(idx) is int:                               # x[i]: select() on dim 0, inlined
+        shp = self._data.shape
+        if shp and -shp[0] <= idx < shp[0]:
+            i = idx + shp[0] if idx < 0 else idx
+            key = (i, Ellipsis)                        # Ellipsis: a 0-d result stays a view
+            out = record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
+            return _make_view(self, out, lambda t: select(t, 0, i))
+        return select(self, 0, idx)                    # (its errors)
+    if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
+        d = self._data
+        if d.ndim and (idx.step is None or idx.step.__class__ is int and idx.step > 0):
+            key = (idx,)
+            out = record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
+            return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs = _basic_parts(self, idx)
     if advs:
