@@ -157,5 +157,23 @@ def test_first_grad_never_aliases_a_tensor_someone_holds():
         assert taken[-1] is True and x.grad.tolist() == [2.0, 2.0, 2.0]
         (x * 2).sum().backward()                  # the second one is added in place
         assert x.grad.tolist() == [4.0, 4.0, 4.0]
+
+        w = torch.ones(2, 3, requires_grad=True)
+        g = torch.ones(3, 2)
+        w.t().backward(g)                         # TBackward0: a view of the caller's g
+        g.add_(5)
+        assert taken[-1] is False and w.grad.tolist() == [[1.0] * 3] * 2
+
+        w.grad = None
+        (torch.ones(4, 3) @ w.t()).sum().backward()   # mm then TBackward0: nobody else's
+        assert taken[-1] is True and w.grad.tolist() == [[4.0] * 3] * 2
     finally:
         engine._sole_owner = real
+
+
+def test_relu_gradient_is_plus_zero_where_masked():
+    """PyTorch's threshold_backward writes 0 where the result is 0: never -0."""
+    x = torch.tensor([-1.0, 1.0], requires_grad=True)
+    x.relu().backward(torch.tensor([-2.0, -2.0]))
+    assert str(x.grad) == "tensor([ 0., -2.])"
+    assert not np.signbit(x.grad.numpy()[0])

@@ -165,18 +165,38 @@ _refcount = sys.getrefcount
 
 
 def _sole_owner(grads: list) -> bool:
-    """True when ``grads[0]`` is referenced by ``grads`` alone and owns its array alone.
+    """True when nobody but ``grads`` can see ``grads[0]`` or the memory of its array.
 
-    Then no one else can see the gradient, and the leaf may keep its array as ``.grad``
-    instead of copying it (PyTorch steals such a gradient too). Anything else holding
-    the tensor or the array (the caller's ``gradient=``, a hook, a saved buffer, a view)
-    shows up in the reference counts and the gradient is copied.
+    Then the leaf may keep that array as ``.grad`` instead of copying it (PyTorch steals
+    such a gradient too). Whatever else holds the tensor or its memory (the caller's
+    ``gradient=``, a hook, a saved buffer, another view) shows up in the reference
+    counts, and the gradient is copied. Counted references below: the holder, the local
+    name and the argument of ``getrefcount``.
     """
     g = grads[0]
-    if g is None or _refcount(g) != 3:               # grads, g, the call's argument
+    if g is None or _refcount(g) != 3:               # grads, g, argument
         return False
     d = g._data
-    return d.base is None and _refcount(d) == 3       # g._data, d, the call's argument
+    if _refcount(d) != 3:                             # g._data, d, argument
+        return False
+    base = d.base              # numpy often returns a product as a view of its own buffer
+    if base is None:
+        return g._base is None
+    if base.__class__ is not d.__class__ or base.base is not None:
+        return False
+    holders = 3                                       # d.base, base, argument
+    root = g._base             # a gradient made by a view op (TBackward0's transpose)
+    if root is not None:
+        if root._base is not None or _refcount(root) != 3:    # g._base, root, argument
+            return False
+        rd = root._data
+        if rd is base:
+            holders += 1                              # root._data
+        elif rd.base is base and _refcount(rd) == 3:  # root._data, rd, argument
+            holders += 1                              # rd.base
+        else:
+            return False
+    return _refcount(base) == holders
 
 
 def _run_tensor_prehooks(x: Any, grads: list) -> None:

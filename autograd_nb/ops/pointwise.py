@@ -542,10 +542,19 @@ class ReluBackward0(OpNode):
 
     def backward(self, g):
         r = self._saved[0].unpack()
-        if not STATE.grad_enabled and g.__class__ is Tensor:
-            # first order (nothing records): one pass, no float copy of the mask
-            return Tensor._wrap(as_array(_xp(g._data).multiply(g._data, r._data > 0,
-                                                               dtype=g._data.dtype)))
+        if STATE.mode & 1 and g.__class__ is Tensor:
+            # first order (nothing records): the mask made straight in g's float dtype
+            # (a multiply by a bool mask is slower), then g multiplied into it; adding 0
+            # turns the -0. of a negative g times 0 into the 0. PyTorch gives
+            gd, rd = g._data, r._data
+            xp = _xp(gd)
+            if rd.dtype is gd.dtype:
+                out = xp.greater(rd, 0, out=xp.empty_like(gd))
+                out *= gd
+            else:
+                out = xp.multiply(gd, rd > 0, dtype=gd.dtype)
+            out += 0
+            return Tensor._wrap(as_array(out))
         return g * (r > 0)
 
 

@@ -294,7 +294,8 @@ CELLS = [
     3. **Evaluation.** Validation and testing need outputs, not gradients. Without a
        graph nothing is saved for backward, so evaluation uses much less memory (you can
        use bigger batches) and runs faster. `saved_bytes()` counts the bytes that live
-       graphs keep for their backward pass:
+       graphs keep only for their backward pass (each array once; parameters are not
+       counted, as they exist anyway):
     """),
     code("""
     from autograd_nb.autograd.graph import saved_bytes
