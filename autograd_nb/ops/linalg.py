@@ -35,6 +35,7 @@ from .views import UnsafeViewBackward0, ViewBackward0, _make_view
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
 _asarray = np.asarray
+_empty = np.empty
 
 # PyTorch's two ways of naming a dtype in these errors
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -525,8 +526,9 @@ def _small_product(input: Tensor, other: Tensor) -> Tensor | None:
     if nb == 1:
         na = a.ndim
         if na == 1:
-            if a.shape == b.shape:                    # ndarray.dot: the same kernel as a @ b
-                return record(_asarray(a.dot(b)), DotBackward0, (input, other),
+            if a.shape == b.shape:                    # ndarray.dot: the same kernel as a @ b,
+                # written straight into a 0-d array (else numpy returns a scalar)
+                return record(a.dot(b, _empty((), a.dtype)), DotBackward0, (input, other),
                               (input if other._requires_grad else None,
                                other if input._requires_grad else None))
         elif na == 2 and a.shape[1] == b.shape[0]:      # ndarray.dot: gemv, as a @ b
