@@ -480,6 +480,111 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 
 # ---------------------------------------------------------------------------
+# atleast_Nd and the stack family (hstack / vstack / dstack / column_stack)
+# ---------------------------------------------------------------------------
+
+
+def _atleast(tensors: tuple, n: int, fn: str) -> tuple:
+    """atleast_Nd of several tensors (given one by one or as one list): a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    elif len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({type(tensors[0]).__name__}), but expected one of:")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tuple(_raise_rank(t, n) for t in tensors)
+
+
+def _raise_rank(t: Tensor, n: int) -> Tensor:
+    """PyTorch's recipe: a 0-d tensor is reshaped (ViewBackward0), a 1-d one unsqueezed
+    at the front (and, for 3-d, also at the back), a 2-d one unsqueezed at the back (3-d only)."""
+    nd = t._data.ndim
+    if nd >= n:
+        return t
+    if nd == 0:
+        return t.reshape((1,) * n)
+    if nd == 1:
+        t = t.unsqueeze(0)
+        return t.unsqueeze(-1) if n == 3 else t
+    return t.unsqueeze(-1)                             # 2-d -> 3-d
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dimension: a 0-d tensor becomes shape ``(1,)``, others come back as is.
+
+    ``atleast_1d(x)`` returns one tensor; ``atleast_1d(x, y)`` or ``atleast_1d([x, y])`` a tuple.
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _raise_rank(tensors[0], 1)
+    return _atleast(tensors, 1, "atleast_1d")
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dimensions: ``()`` -> ``(1, 1)``, ``(n,)`` -> ``(1, n)`` (a row)."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _raise_rank(tensors[0], 2)
+    return _atleast(tensors, 2, "atleast_2d")
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dimensions: ``()`` -> ``(1, 1, 1)``, ``(n,)`` -> ``(1, n, 1)``,
+    ``(m, n)`` -> ``(m, n, 1)`` (the new axis is the "depth" that ``dstack`` joins along)."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _raise_rank(tensors[0], 3)
+    return _atleast(tensors, 3, "atleast_3d")
+
+
+def _stack_inputs(tensors: Any, fn: str, shown: str) -> list:
+    tensors = _tensor_list(tensors, fn)
+    if not tensors:
+        raise RuntimeError(f"{shown} expects a non-empty TensorList")
+    return tensors
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join side by side: 1-d tensors end to end (dim 0), others along their columns (dim 1).
+
+    Built as ``cat(atleast_1d(...), dim)``, so the graph is one ``CatBackward0`` (after a
+    ``ViewBackward0`` for any 0-d input), exactly as in PyTorch.
+    """
+    ts = [_raise_rank(t, 1) for t in _stack_inputs(tensors, "hstack", "hstack")]
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack as rows: 1-d tensors of length n become rows ``(1, n)``, then ``cat`` along dim 0."""
+    return _vstack(tensors, "vstack")
+
+
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Alias of :func:`vstack`."""
+    return _vstack(tensors, "row_stack")
+
+
+def _vstack(tensors: Any, fn: str) -> Tensor:
+    ts = [_raise_rank(t, 2) for t in _stack_inputs(tensors, fn, "vstack")]
+    return cat(ts, 0)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack in depth (dim 2): ``(n,)`` becomes ``(1, n, 1)``, ``(m, n)`` becomes ``(m, n, 1)``."""
+    ts = [_raise_rank(t, 3) for t in _stack_inputs(tensors, "dstack", "dstack")]
+    return cat(ts, 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Each 0-d or 1-d tensor becomes a column ``(n, 1)``; then everything is joined along dim 1.
+
+    Unlike ``hstack``, 1-d inputs become columns of a matrix instead of being chained.
+    """
+    ts = _stack_inputs(tensors, "column_stack", "column_stack")
+    ts = [t.reshape(t._data.size, 1) if t._data.ndim <= 1 else t for t in ts]
+    return cat(ts, 1)
+
+
+# ---------------------------------------------------------------------------
 # registration
 # ---------------------------------------------------------------------------
 
@@ -492,4 +597,5 @@ for _f in (tril, triu):
     register(_f.__name__ + "_")(_inplace(_f))
 
 EXPORTS = ["stack", "cat", "concat", "concatenate", "split", "chunk", "unbind", "flip", "roll",
-           "tril", "triu", "diagonal"] + _GATHER_EXPORTS
+           "tril", "triu", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack",
+           "row_stack", "dstack", "column_stack"] + _GATHER_EXPORTS
