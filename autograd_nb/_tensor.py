@@ -476,17 +476,10 @@ class Tensor:
         view's history from the base (its values already changed: they share memory), so
         gradients flow through the base's new history, as in PyTorch."""
         self._view_ver = self._vc[0]
-        fn = self._view_fn
-        if fn is None or not self._base._requires_grad:
+        if self._view_fn is None or not self._base._requires_grad:
             return
-        prev = STATE.grad_enabled
-        STATE.grad_enabled = True
-        try:
-            fresh = fn(self._base)
-        finally:
-            STATE.grad_enabled = prev
-        if fresh._grad_fn is not None:
-            self._grad_fn, self._output_nr = fresh._grad_fn, fresh._output_nr
+        from .ops.views import restride_view             # PyTorch's AsStridedBackward0
+        restride_view(self)
 
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""

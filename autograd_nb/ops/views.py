@@ -406,6 +406,59 @@ class CopySlices(OpNode):
         return (res,) + tuple(grads[1:])
 
 
+class AsStridedBackward0(OpNode):
+    """The history of a view re-derived after an in-place change (to it or its base).
+
+    PyTorch rebuilds such a view from its base with ``as_strided`` (its size, stride and
+    storage offset), whatever op first made it. The view's elements are some of the
+    base's; the gradient goes back to those places of a zero tensor of the base's shape,
+    adding up where a place is picked more than once (an expanded view).
+    """
+    __slots__ = ()
+
+    def backward(self, g):
+        shape, positions = self.extra["_base_shape"], self.extra["_positions"]
+        numel = int(np.prod(shape, dtype=np.int64))
+        from .._creation import zeros
+        flat = zeros(numel, dtype=g.dtype).index_add(0, positions, g.reshape(-1))
+        return flat.view(shape)
+
+    def _extra_saved(self, name):
+        return self.extra.get(name) if not name.startswith("_") else None
+
+
+def restride_view(view: Tensor) -> None:
+    """Give ``view`` an AsStridedBackward0 history on top of its base's current one.
+
+    Which base elements the view holds is found by replaying the view's own op on a
+    tensor of positions (0, 1, 2, ... in the base's shape).
+    """
+    base = view._base
+    bd, vd = base._data, view._data
+    size = bd.itemsize
+    positions = view._view_fn(Tensor._wrap(np.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
+    node = AsStridedBackward0.__new__(AsStridedBackward0)
+    node._init_common()
+    node.next_functions = (base._edge(),)
+    node.extra = {"size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
+                  "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
+                  "_positions": Tensor._wrap(np.ascontiguousarray(positions._data).reshape(-1))}
+    node._in_meta = None
+    node.num_outputs = 1
+    node._saved = ()
+    view._grad_fn = node
+    view._requires_grad = True
+    view._output_nr = 0
+    view._view_ver = view._vc[0]
+
+
+def _offset(view: Any, base: Any) -> int:
+    """Bytes from the base's first element to the view's (both on one device)."""
+    if isinstance(view, np.ndarray):
+        return view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return int(view.data.ptr) - int(base.data.ptr)
+
+
 def rebase_view(view: Tensor, node: OpNode) -> None:
     """After ``view`` was changed in place by ``node``, rewrite its base's history."""
     base = view._base
@@ -424,11 +477,7 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
     base._grad_fn = cs
     base._requires_grad = True
     base._output_nr = 0
-    fresh = view._view_fn(base)                       # the view, re-derived from the new base
-    view._grad_fn = fresh._grad_fn
-    view._requires_grad = True
-    view._output_nr = fresh._output_nr
-    view._view_ver = view._vc[0]
+    restride_view(view)                               # the view, re-derived from the new base
 
 
 def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
