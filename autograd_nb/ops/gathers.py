@@ -1,8 +1,10 @@
 """Gathers and scatters: reading and writing values at given positions.
 
 * ``gather`` / ``index_select`` *read* values at positions given by an index tensor;
-* ``scatter`` / ``scatter_add`` / ``index_add`` / ``masked_fill`` *write* them into a
-  copy of the input (``x.scatter_(...)`` and friends change ``x`` in place).
+* ``scatter`` / ``scatter_add`` / ``scatter_reduce`` / ``index_add`` / ``masked_fill``
+  *write* them into a copy of the input (``x.scatter_(...)`` and friends change ``x`` in
+  place); ``scatter_reduce`` combines values that land on the same position (sum, prod,
+  mean, amax, amin).
 
 Reading and writing are each other's backward: the gradient of a gather is a
 scatter-add of the incoming gradient into zeros, the gradient of what a scatter wrote
@@ -263,9 +265,11 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 
     ``src`` may be a tensor or a number (``value=``). Where ``index`` repeats a
     position, which write wins is not specified (as in PyTorch).
+
+    ``reduce='add'`` or ``'multiply'`` combines instead of overwriting. PyTorch defines
+    no derivative for that form (its backward raises) and deprecates it for tensor
+    sources: use ``scatter_reduce``, which has gradients.
     """
-    if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported by autograd_nb")
     if src is None:
         src = value
     if not isinstance(index, Tensor) or not isinstance(src, (Tensor, int, float, bool, np.generic)):
@@ -275,6 +279,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     st = src if isinstance(src, Tensor) else None
     if st is not None and type(st._data) is not type(input._data):
         raise device_mismatch(input._data, st._data)
+    if reduce is not None:
+        return _scatter_with_reduce(input, d, idx, src, st, reduce)
     out = _at_least_1d(input._data).copy()
     if _scatter_checks(input, d, idx, st, "scatter"):
         out[_along(_at_least_1d(idx), d)] = _src_region(st, idx) if st is not None else src
@@ -308,6 +314,165 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         _add_at(out, _along(_at_least_1d(idx), d), _src_region(src, idx))
     return record(out.reshape(input._data.shape), ScatterAddBackward0, (input, src), saved=(index,),
                   extra=(d, {"dim": _u64(dim), "src_shape": src._data.shape}))
+
+
+# ---------------------------------------------------------------------------
+# scatter_reduce, and scatter(reduce=...)
+# ---------------------------------------------------------------------------
+
+# how values meeting at one position combine, and what a position starts from when
+# ``include_self=False`` leaves the original value out (the identity of the combination)
+_COMBINE = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum,
+            "add": np.add, "multiply": np.multiply}
+
+
+def _identity(reduce: str, dtype: Any) -> Any:
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = np.inf if dtype.kind == "f" else (np.iinfo(dtype).max if dtype.kind in "iu" else True)
+    small = -np.inf if dtype.kind == "f" else (np.iinfo(dtype).min if dtype.kind in "iu" else False)
+    return small if reduce == "amax" else big
+
+
+def _combine_at(ufunc: Any, z: Any, key: tuple, vals: Any) -> None:
+    """``z[key] = ufunc(z[key], vals)``, applied once per repeated position (unbuffered)."""
+    if type(z) is np.ndarray:
+        ufunc.at(z, key, vals)
+        return
+    import cupy  # noqa: PLC0415 - a cuda tensor: combine on the host, copy back
+    host = cupy.asnumpy(z)
+    ufunc.at(host, tuple(cupy.asnumpy(k) for k in key), cupy.asnumpy(vals))
+    z[...] = cupy.asarray(host)
+
+
+def _reduced(self: Any, idx: Any, d: int, vals: Any, reduce: str, include_self: bool) -> Any:
+    """The forward kernel shared by scatter_reduce and scatter(reduce=...): an array of self's shape."""
+    out = _at_least_1d(self).copy()
+    key = _along(_at_least_1d(idx), d)
+    if not include_self:
+        out[key] = _identity(reduce, out.dtype)
+    _combine_at(_COMBINE[reduce], out, key, vals)
+    if reduce == "mean":
+        count = _xp(out).full(out.shape, 1 if include_self else 0, dtype=np.int64)
+        _combine_at(np.add, count, key, 1)
+        count[count == 0] = 1                         # untouched positions keep their value
+        out = out / count if out.dtype.kind == "f" else (out // count).astype(out.dtype)
+    return out.reshape(self.shape)
+
+
+_WARNED_REDUCE = [False]
+
+
+def _scatter_with_reduce(input: Tensor, d: int, idx: Any, src: Any, st: Tensor | None,
+                         reduce: Any) -> Tensor:
+    """``scatter(..., reduce='add'|'multiply')``: values combine; no derivative (NotImplemented node)."""
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if st is not None and not _WARNED_REDUCE[0]:     # PyTorch warns once per process
+        _WARNED_REDUCE[0] = True
+        import warnings
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                      "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                      "reduction options.", UserWarning, stacklevel=3)
+    if _scatter_checks(input, d, idx, st, "scatter"):
+        vals = _src_region(st, idx) if st is not None else src
+        data = _reduced(input._data, idx, d, vals, reduce, True)
+    else:
+        data = input._data.copy()
+    from .pointwise import NotImplemented as _NoDerivative
+    live = tuple(t for t in (input, st) if t is not None and t._requires_grad)
+    return record(data, _NoDerivative, live, extra="scatter")
+
+
+class ScatterReduceBackward0(_Node):
+    """The gradient of each reduction, as PyTorch defines it (see the comments per case)."""
+    __slots__ = ()
+    saved_names = ("self", "src", "index", "result")
+
+    def backward(self, g):
+        from .compare import where
+        (d, reduce, include_self), shown = self.extra
+        x, src, index, result = (s.unpack() for s in self._saved)
+        if reduce == "sum":
+            # every value that took part passes the gradient on unchanged
+            gs, gsrc = g, gather(g, d, index)
+        elif reduce == "mean":
+            # each of the N values averaged at a position gets 1/N of its gradient
+            n = _filled_like(g, 1.0 if include_self else 0.0)
+            n = scatter_add(n, d, index, _filled_like(src, 1.0))
+            n = masked_fill(n, n == 0, 1)
+            gs, gsrc = g / n, gather(g, d, index) / gather(n, d, index)
+        elif reduce == "prod":
+            # d(product)/d(value) = product of the *other* values; a zero value is replaced by
+            # 1 and the product recomputed, so the product of the others is exact even then
+            masked_self = masked_fill(x, x == 0, 1)
+            others = scatter_reduce(masked_self, d, index, src, "prod", include_self=include_self)
+            gs = g * others / masked_self
+            src_zero = src == 0
+            zeros_here = gather(scatter_add(_filled_like(x, 0.0), d, index, src_zero.to(x.dtype)), d, index)
+            lone_zero = src_zero & (zeros_here == 1)
+            others_src = scatter_reduce(x, d, index, masked_fill(src, lone_zero, 1), "prod",
+                                        include_self=include_self)
+            gsrc = where(lone_zero, gather(g * others_src, d, index),
+                         gather(g * result, d, index) / masked_fill(src, src_zero, 1))
+        else:
+            # amax / amin: the gradient is shared equally by all values equal to the result
+            value = gather(result, d, index)
+            self_wins, src_wins = x == result, src == value
+            n = scatter_add(self_wins.to(x.dtype), d, index, src_wins.to(x.dtype))
+            share = g / n
+            gs, gsrc = share * self_wins, gather(share, d, index) * src_wins
+        if not include_self:                          # self's values at written positions took no part
+            gs = scatter(gs, d, index, 0)
+        if self.next_functions[1][0] is not None and gsrc._data.shape != shown["src_shape"]:
+            raise RuntimeError(
+                f"Function {self.name()} returned an invalid gradient at index 1 - got "
+                f"{_fmt(gsrc._data.shape)} but expected shape compatible with {_fmt(shown['src_shape'])}")
+        return (None if self.next_functions[0][0] is None else gs,
+                None if self.next_functions[1][0] is None else gsrc)
+
+
+def _filled_like(t: Tensor, value: float) -> Tensor:
+    return Tensor._wrap(_xp(t._data).full(t._data.shape, value, dtype=t._data.dtype))
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: Any = None, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of ``input`` where the ``src`` values sent to each position (by ``index`` along
+    ``dim``, as in ``scatter``) are combined with ``reduce``: ``'sum'``, ``'prod'``, ``'mean'``,
+    ``'amax'`` or ``'amin'``.
+
+    With ``include_self=True`` the value already in ``input`` takes part in the combination;
+    with ``False`` it is left out wherever something is scattered (positions nothing is sent
+    to keep their value either way). ``'mean'`` of integers rounds down.
+
+    Gradients: ``sum`` passes the gradient through; ``mean`` divides it by the count;
+    ``prod`` multiplies by the product of the other values; ``amax``/``amin`` share it
+    equally among the values that tie for the result.
+    """
+    if reduce is None:
+        raise TypeError('scatter_reduce() missing 1 required positional arguments: "reduce"')
+    idx = _index_array(index, input, "scatter_reduce")
+    if not isinstance(src, Tensor):
+        raise _arg_error("scatter_reduce", "src", 4, src)
+    d = canon_dim(dim, input._data.ndim)
+    if type(src._data) is not type(input._data):
+        raise device_mismatch(input._data, src._data)
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if _scatter_checks(input, d, idx, src, "scatter"):
+        data = _reduced(input._data, idx, d, _src_region(src, idx), reduce, bool(include_self))
+    else:
+        data = input._data.copy()
+    shown = {"dim": _u64(dim), "reduce": reduce, "include_self": bool(include_self),
+             "src_shape": src._data.shape}
+    return record(data, ScatterReduceBackward0, (input, src), saved=(input, src, index), save_output=True,
+                  extra=((d, reduce, bool(include_self)), shown))
 
 
 # ---------------------------------------------------------------------------
@@ -464,9 +629,9 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
-for _f in (gather, index_select, index_add, masked_fill, scatter, scatter_add):
+for _f in (gather, index_select, index_add, masked_fill, scatter, scatter_add, scatter_reduce):
     register(_f.__name__)(_as_method(_f))
-for _f in (masked_fill, scatter, scatter_add, index_add):
+for _f in (masked_fill, scatter, scatter_add, index_add, scatter_reduce):
     register(_f.__name__ + "_")(_inplace(_f))
 
-EXPORTS = ["gather", "scatter", "scatter_add", "index_select", "index_add", "masked_fill"]
+EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "masked_fill"]

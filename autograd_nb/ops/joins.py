@@ -7,7 +7,7 @@
   output that was not used, read as zeros) and glues them back together.
 * ``flip`` / ``roll`` / ``repeat`` / ``tril`` / ``triu`` / ``diagonal`` rearrange,
   copy or mask values; the gradient is rearranged the opposite way.
-* ``gather`` / ``index_select`` / ``scatter`` / ``scatter_add`` / ``index_add`` /
+* ``gather`` / ``index_select`` / ``scatter`` / ``scatter_add`` / ``scatter_reduce`` / ``index_add`` /
   ``masked_fill`` read or write values at given positions: they live in
   ``ops/gathers.py`` and are exported from here.
 
@@ -26,7 +26,7 @@ from ._core import record, record_multi, register
 from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_select, masked_fill, scatter,  # noqa: F401 (torch.X)
-                      scatter_add)
+                      scatter_add, scatter_reduce)
 from .views import _make_view
 
 # ---------------------------------------------------------------------------
