@@ -20,6 +20,7 @@ from ..ops import nnops as _nn
 from ..ops._core import check_inplace
 from ..ops.linalg import addmm
 from ..ops.pointwise import apply_inplace
+from ..ops.nnops import padding as _padding
 from ..ops.nnops.embedding import embedding as _lookup
 from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
                       mse_loss, nll_loss, smooth_l1_loss)
@@ -265,11 +266,85 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``.
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, front, back)``.
 
-    Only ``mode='constant'`` is implemented (negative amounts crop).
+    The pairs start from the *last* dimension. Negative amounts crop. ``mode`` says what
+    fills the border:
+
+    * ``'constant'``: ``value`` (default 0), any number of dims (``ConstantPadNdBackward0``);
+    * ``'reflect'``: the input mirrored at its edge, without repeating the edge element
+      (``[1, 2, 3]`` padded by 2 on the left starts ``3, 2, 1, 2, 3``); each amount must be
+      smaller than the size it pads (``ReflectionPad{1,2,3}DBackward0``);
+    * ``'replicate'``: the edge element repeated (``1, 1, 1, 2, 3``) (``ReplicationPad...``);
+    * ``'circular'``: the input wrapped around (``2, 3, 1, 2, 3``), recorded as PyTorch
+      does, as a chain of slice copies (``CopySlices``).
+
+    The last three pad 1, 2 or 3 trailing dims of a batched or unbatched input:
+    ``(N, C, W)`` or ``(C, W)`` for 1 pair, ``(N, C, H, W)`` or ``(C, H, W)`` for 2,
+    ``(N, C, D, H, W)`` or ``(C, D, H, W)`` for 3. Their gradient adds up, for each input
+    element, the gradients of every output position that copied it.
     """
-    if mode != "constant":
-        raise NotImplementedError(f"autograd_nb: F.pad supports mode='constant' only, not mode='{mode}'")
-    return _nn.constant_pad_nd(input, pad, 0 if value is None else value)
+    pad = _int_list(pad)
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    nd = input.ndim
+    if len(pad) > 2 * nd:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {nd}")
+    if mode == "constant":
+        return _nn.constant_pad_nd(input, pad, 0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or nd not in (k + 1, k + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {nd}D input tensor.")
+    if mode == "circular":
+        return _padding.circular_pad(input, pad)
+    _check_repeat_pad(tuple(input.shape), pad, mode)
+    return _padding.pad_repeat(input, pad, mode)
 
+
+def _int_list(pad: Any) -> list:
+    """``pad`` as a list of ints, refused as PyTorch refuses it (floats, bools, a bare int)."""
+    if not isinstance(pad, (list, tuple)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
+            raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element "
+                            f"of type {type(p).__name__} at pos {i}")
+    return [int(p) for p in pad]
+
+
+def _check_repeat_pad(shape: tuple, pad: list, mode: str) -> None:
+    """PyTorch's shape checks for reflect/replicate padding (each kernel words them its own way)."""
+    k, nd = len(pad) // 2, len(shape)
+    batched = nd == k + 2
+    if any(s == 0 for s in shape[1 if batched else 0:]):
+        raise RuntimeError(
+            f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {_fmt_shape(shape)}")
+    if mode == "reflect":
+        for i in range(k):                              # the last dimension first
+            lo, hi, size = pad[2 * i], pad[2 * i + 1], shape[nd - 1 - i]
+            if lo >= size or hi >= size:
+                raise RuntimeError(
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input "
+                    f"dimension, but got: padding ({lo}, {hi}) at dimension {nd - 1 - i} of input "
+                    f"{_fmt_shape(shape)}")
+    out = list(shape)
+    for i in range(k):
+        out[nd - 1 - i] += pad[2 * i] + pad[2 * i + 1]
+    if k == 1 and out[-1] < 1:
+        raise RuntimeError(f"input (W: {shape[-1]}) is too small. Calculated output W: {out[-1]}")
+    negative = [s for s in out if s < 0]
+    if negative:
+        if mode == "reflect" and k == 2:
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: {_fmt_shape(out)}")
+
+
+def _fmt_shape(shape: Sequence[int]) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
