@@ -12,7 +12,8 @@ Everything else follows from these three dictionaries: ``parameters()`` walks th
 recursively, ``state_dict()`` flattens them into ``"fc.weight"``-style keys,
 ``.to(torch.float64)`` converts every tensor in them, ``train()``/``eval()`` flip the
 ``training`` flag of every module in the tree. Calling the module (``model(x)``) runs
-its ``forward`` between the forward hooks.
+its ``forward`` between the forward hooks; backward hooks
+(``register_full_backward_hook``) see the gradients w.r.t. the module's inputs and outputs.
 
 ``eval()`` is *not* a grad mode: it only changes how layers such as Dropout and
 BatchNorm behave. Use ``torch.no_grad()`` to stop recording.
@@ -22,11 +23,13 @@ This file holds registration, the tree walks, modes, hooks and printing;
 """
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
 from .._tensor import Tensor
 from ..autograd.node import RemovableHandle
+from ._backward_hooks import BackwardHook, attach_legacy_hooks
 from .conversions import ConversionMixin
 from .parameter import Buffer, Parameter, _typename
 from .state_dict import StateDictMixin
@@ -83,14 +86,24 @@ class Module(ConversionMixin, StateDictMixin):
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", set())
         setattr_(self, "_forward_hooks_always_called", set())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_is_full_backward_hook", None)
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` between the forward pre-hooks and the forward hooks."""
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        """Run ``forward`` between the forward pre-hooks and the forward hooks.
+
+        With backward hooks, the positional tensor inputs and the output(s) are also passed
+        through identity nodes (``BackwardHookFunctionBackward``) whose node hooks run the
+        backward hooks (see ``nn/_backward_hooks.py``).
+        """
+        d = self.__dict__
+        backward_hooks, backward_pre_hooks = d.get("_backward_hooks"), d.get("_backward_pre_hooks")
+        if not (self._forward_pre_hooks or self._forward_hooks or backward_hooks or backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
@@ -105,6 +118,12 @@ class Module(ConversionMixin, StateDictMixin):
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        full = list(backward_hooks.values()) if backward_hooks and self._is_full_backward_hook else []
+        pre = list(backward_pre_hooks.values()) if backward_pre_hooks else []
+        marker = None
+        if full or pre:
+            marker = BackwardHook(self, full, pre)
+            args = marker.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
@@ -113,6 +132,13 @@ class Module(ConversionMixin, StateDictMixin):
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if marker is not None:
+            if not isinstance(result, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
+                              f"Tensors but received {type(result)}", stacklevel=2)
+            result = marker.setup_output_hook(result)
+        if backward_hooks and self._is_full_backward_hook is False:
+            attach_legacy_hooks(self, list(backward_hooks.values()), args, result)
         return result
 
     def _add_hook(self, store: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
@@ -139,6 +165,47 @@ class Module(ConversionMixin, StateDictMixin):
         if always_call:
             self._forward_hooks_always_called.add(handle.id)
         return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the gradients w.r.t. the module's outputs are known.
+
+        ``grad_output`` is a tuple with one entry per output (``None`` for a non-tensor).
+        The hook may return a tuple of the same length to use instead. It runs before any
+        gradient flows into the module's own nodes. Returns a handle: ``handle.remove()``.
+        """
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs when the gradients w.r.t. the module's inputs are known.
+
+        ``grad_input`` has one entry per positional argument of the call (``None`` for
+        non-tensors and for tensors that do not require grad); ``grad_output`` one per
+        output. The hook may return a new ``grad_input`` tuple (same length) that is passed
+        on instead. Do not change the arguments in place. If no input requires grad, the
+        hook fires when ``grad_output`` is known, with ``grad_input`` all ``None``.
+
+        Calling the module then also records ``BackwardHookFunctionBackward`` nodes around
+        its inputs and outputs (``nn/_backward_hooks.py`` explains why).
+        """
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single "
+                               "Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Deprecated: prefer :meth:`register_full_backward_hook`.
+
+        ``hook(module, grad_input, grad_output)`` is hooked onto the ``grad_fn`` of the
+        module's output, so ``grad_input`` are the gradients w.r.t. *that node's* inputs
+        (for ``Linear``: bias, input and ``weight.T``), not the module's inputs; a warning
+        says when that differs from what the full hook would report.
+        """
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single "
+                               "Module. Please use only one of them.")
+        self._is_full_backward_hook = False
+        return self._add_hook(self._backward_hooks, hook, False)
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name: str, param: Parameter | None) -> None:
