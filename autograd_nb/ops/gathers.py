@@ -301,14 +301,20 @@ class ScatterAddBackward0(ScatterBackward0):
         return g, gsrc
 
 
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """A copy of ``input`` with ``src[i][j]`` *added* at ``out[index[i][j]][j]`` (for ``dim=0``)."""
-    idx = _index_array(index, input, "scatter_add")
+def _index_and_src(input: Tensor, dim: int, index: Tensor, src: Any, fn: str) -> tuple[Any, int]:
+    """The index array and the canonical dim of ``fn(input, dim, index, src)``, src checked."""
+    idx = _index_array(index, input, fn)
     if not isinstance(src, Tensor):
-        raise _arg_error("scatter_add", "src", 4, src)
+        raise _arg_error(fn, "src", 4, src)
     d = canon_dim(dim, input._data.ndim)
     if type(src._data) is not type(input._data):
         raise device_mismatch(input._data, src._data)
+    return idx, d
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src[i][j]`` *added* at ``out[index[i][j]][j]`` (for ``dim=0``)."""
+    idx, d = _index_and_src(input, dim, index, src, "scatter_add")
     out = _at_least_1d(input._data).copy()
     if _scatter_checks(input, d, idx, src, "scatter"):
         _add_at(out, _along(_at_least_1d(idx), d), _src_region(src, idx))
@@ -457,12 +463,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     """
     if reduce is None:
         raise TypeError('scatter_reduce() missing 1 required positional arguments: "reduce"')
-    idx = _index_array(index, input, "scatter_reduce")
-    if not isinstance(src, Tensor):
-        raise _arg_error("scatter_reduce", "src", 4, src)
-    d = canon_dim(dim, input._data.ndim)
-    if type(src._data) is not type(input._data):
-        raise device_mismatch(input._data, src._data)
+    idx, d = _index_and_src(input, dim, index, src, "scatter_reduce")
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if _scatter_checks(input, d, idx, src, "scatter"):
