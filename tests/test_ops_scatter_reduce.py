@@ -211,3 +211,22 @@ def test_empty_index_and_zero_dim():
         assert out.tolist() == [1.0, 2.0]
         out = m.tensor(1.0).scatter_reduce(0, m.tensor(0), m.tensor(5.0), "sum")
         assert out.tolist() == 6.0
+
+
+def test_prod_double_backward_with_two_zeros_at_one_position_is_refused():
+    """As in PyTorch: the first derivative is right, differentiating it again raises."""
+    results = []
+    for m in (anb, torch):
+        x = m.tensor([[1.5, -2.0, 3.0]], requires_grad=True)
+        src = m.tensor([[0.0, 0.0, 2.0]], requires_grad=True)
+        y = x.scatter_reduce(1, m.tensor([[0, 0, 1]]), src, "prod")
+        g, = m.autograd.grad(y.sum(), src, create_graph=True)
+        with pytest.raises(RuntimeError) as info:
+            g.sum().backward()
+        results.append((g.detach().tolist(), type(g.grad_fn).__name__, g.grad_fn.name(), str(info.value)))
+        one_zero = m.tensor([[0.0, 4.0, 2.0]], requires_grad=True)
+        g, = m.autograd.grad(x.scatter_reduce(1, m.tensor([[0, 0, 1]]), one_zero, "prod").sum(), one_zero,
+                             create_graph=True)
+        results[-1] += (type(g.grad_fn).__name__,)
+    assert results[0] == results[1]
+    assert results[0][1] == "Error" and results[0][4] == "WhereBackward0"

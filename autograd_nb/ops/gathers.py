@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
+from ..autograd.grad_mode import is_grad_enabled
 from ._core import (OpNode, as_array, check_broadcast, check_inplace, device_mismatch, note_broadcast,
                     record, register)
 from .pointwise import _DTYPE_WORDS, apply_inplace
@@ -392,6 +393,20 @@ def _scatter_with_reduce(input: Tensor, d: int, idx: Any, src: Any, st: Tensor |
     return record(data, _NoDerivative, live, extra="scatter")
 
 
+class Error(OpNode):
+    """PyTorch's node for a gradient that is right but cannot be differentiated again.
+
+    Recorded only under ``create_graph=True``; differentiating through it raises.
+    """
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "torch::autograd::Error"
+
+    def backward(self, *grads):
+        raise RuntimeError(self.extra)
+
+
 class ScatterReduceBackward0(_Node):
     """The gradient of each reduction, as PyTorch defines it (see the comments per case)."""
     __slots__ = ()
@@ -423,6 +438,11 @@ class ScatterReduceBackward0(_Node):
                                         include_self=include_self)
             gsrc = where(lone_zero, gather(g * others_src, d, index),
                          gather(g * result, d, index) / masked_fill(src, src_zero, 1))
+            if is_grad_enabled() and bool((zeros_here._data > 1).any()):
+                # with two zeros at one position this formula has no correct derivative
+                gsrc = record(gsrc._data, Error, (gsrc,), extra=(
+                    "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
+                    "scattered to the same position in self"))
         else:
             # amax / amin: the gradient is shared equally by all values equal to the result
             value = gather(result, d, index)
