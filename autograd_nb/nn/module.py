@@ -334,6 +334,9 @@ class Module(ConversionMixin, StateDictMixin):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        for name in ("_backward_pre_hooks", "_backward_hooks"):   # pickled before backward hooks existed
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     # ------------------------------------------------------------------ lookup
     def _get_name(self) -> str:
