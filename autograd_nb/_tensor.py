@@ -78,6 +78,33 @@ _NONLEAF_OFF = (
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
 
 
+_VIEW_MODES = {"no_grad": ("no_grad", "with grad mode enabled"),
+               "inference": ("inference", "in normal mode")}
+
+
+def view_meta_error(meta: Any, output: str | None) -> str:
+    """PyTorch's refusal for a view made under no_grad / inference_mode (``meta``).
+
+    ``output`` (``"Output 0 of Slice"``) when the view is changed in place; None when
+    its base (or another view of it) was changed and the view is then used.
+    """
+    of_view = isinstance(meta, tuple)
+    mode, when = _VIEW_MODES[meta[1] if of_view else meta]
+    block = "inference_mode" if mode == "inference" else mode
+    if output is None:
+        head = (f"A view was created in {mode} mode and its base or another view of its base "
+                f"has been modified inplace {when}.")
+    elif of_view:
+        head = (f"{output} is a view of a view which was created in {mode} mode and is being "
+                f"modified inplace {when}.")
+    else:
+        head = f"A view was created in {mode} mode and is being modified inplace {when}."
+    return (f"{head} Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            f"can clarify your code by moving both the view and the inplace either both inside "
+            f"the {block} block (if you don't want the inplace to be tracked) or both outside (if "
+            f"you want the inplace to be tracked).")
+
+
 def _dim_error(dim: int, ndim: int) -> IndexError:
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
@@ -101,7 +128,7 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
                  "_base", "_is_inference", "_acc", "_hooks", "_retains_grad",
-                 "_post_hooks", "_view_fn", "_view_ver", "__weakref__")
+                 "_post_hooks", "_view_fn", "_view_ver", "_view_meta", "__weakref__")
 
     # numpy should let our operators win in ``ndarray + tensor``.
     __array_priority__ = 1000
@@ -270,8 +297,8 @@ class Tensor:
     @property
     def grad_fn(self) -> Node | None:
         """The node that made this tensor (``None`` for leaves)."""
-        if self._grad_fn is not None and self._base is not None and self._vc[0] != self._view_ver:
-            self._refresh_view()
+        if self._base is not None and self._vc[0] != self._view_ver:
+            self._view_changed()
         return self._grad_fn
 
     @property
@@ -287,9 +314,14 @@ class Tensor:
     def requires_grad(self) -> bool:
         """Whether gradients flow into this tensor.
 
-        Settable on leaves only, and only for floating point tensors.
+        Settable on leaves only, and only for floating point tensors. A view whose base
+        requires grad does too, even one made under ``no_grad`` (it has no ``grad_fn``:
+        nothing flows back through it to the base).
         """
-        return self._requires_grad
+        if self._requires_grad:
+            return True
+        base = self._base
+        return base is not None and base._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
@@ -409,7 +441,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Ask a non-leaf to keep its gradient in ``.grad`` after backward."""
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:
             return
@@ -481,11 +513,19 @@ class Tensor:
         from .ops.views import restride_view             # PyTorch's AsStridedBackward0
         restride_view(self)
 
+    def _view_changed(self) -> None:
+        """This view's storage was changed in place since the view's history was set."""
+        meta = self._view_meta
+        if meta is not None and self.requires_grad:
+            raise RuntimeError(view_meta_error(meta, None))
+        if self._grad_fn is not None:
+            self._refresh_view()
+
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""
+        if self._base is not None and self._vc[0] != self._view_ver:
+            self._view_changed()
         if self._grad_fn is not None:
-            if self._base is not None and self._vc[0] != self._view_ver:
-                self._refresh_view()
             return (self._grad_fn, self._output_nr)
         if self._requires_grad:
             acc = self._acc
@@ -611,7 +651,7 @@ class Tensor:
         extra = []
         if self._grad_fn is not None:
             extra.append(f"grad_fn=<{type(self._grad_fn).__name__}>")         # not name(): as torch
-        elif self._requires_grad:
+        elif self.requires_grad:
             extra.append("requires_grad=True")
         return extra
 

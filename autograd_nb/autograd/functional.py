@@ -35,12 +35,11 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(
-            f"grad can be implicitly created only for scalar outputs" if False else
             f"Mismatch in number of gradients: expected {len(outputs)}, got {len(grad_outputs)}")
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(out).__name__}")
-        if not out._requires_grad:
+        if not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if out._data.size != 1:
@@ -61,7 +60,10 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
                     f"invalid gradient at index {i} - expected device {out.device} but got {g.device}")
             if g._data.dtype != out._data.dtype:
                 g = g.to(out.dtype)
-        roots.append(out._edge())
+        edge = out._edge()
+        if edge[0] is None:              # a view made under no_grad: requires grad, no history
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        roots.append(edge)
         seeds.append(g)
     return roots, seeds
 
@@ -87,7 +89,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if len(inp) == 0:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for t in inp:
-            if not t._requires_grad:
+            if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = make_seeds(outputs, grads)
     for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True,
@@ -117,7 +119,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if not inp:
         raise RuntimeError("grad requires non-empty inputs.")
     for t in inp:
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     gouts = None if grad_outputs is None else _as_tuple(grad_outputs)
     if retain_graph is None:

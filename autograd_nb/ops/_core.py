@@ -18,9 +18,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Tensor
+from .._tensor import Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
-from ..autograd.node import _seq, ANOMALY, Node, SavedTensor
+from ..autograd.node import _seq, _short_name, ANOMALY, Node, SavedTensor
 from ..autograd.node import save as _save
 
 _ndarray = np.ndarray
@@ -128,7 +128,7 @@ def needs_grad(*ts: Any) -> bool:
     if STATE.mode:
         return False
     for t in ts:
-        if t is not None and t._requires_grad:
+        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad):
             return True
     return False
 
@@ -162,8 +162,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     if mode:
         return out
     for t in inputs:
-        if t is not None and t._requires_grad:
-            break
+        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad):
+            break                                     # (a view requires grad if its base does)
     else:
         return out
     if data.dtype.kind != "f":                        # integer/bool results never require grad
@@ -173,17 +173,19 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     node._x = None
     edges = []
     for t in inputs:                                  # one (node, input_nr) edge per input
-        if t is None or not t._requires_grad:
+        if t is None:
             edges.append(_NO_EDGE)
-        elif t._base is None:
+        elif t._base is not None:
+            edges.append(t._edge())                   # a view: maybe re-derived first
+        elif not t._requires_grad:
+            edges.append(_NO_EDGE)
+        else:
             fn = t._grad_fn
             if fn is not None:
                 edges.append((fn, t._output_nr))
             else:                                     # a leaf: its AccumulateGrad
                 acc = t._acc
                 edges.append((acc, 0) if acc is not None else t._edge())
-        else:
-            edges.append(t._edge())                   # a view: maybe re-derived first
     node.next_functions = tuple(edges)
     node.extra = extra
     node._in_meta = None
@@ -302,18 +304,26 @@ def check_inplace(t: Tensor) -> None:
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
             "clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details.")
-    if not mode and t._requires_grad:           # nothing is recorded in inference mode
-        if t._base is not None:                      # outputs of split/unbind refuse (joins.py)
-            refusal = getattr(t._view_fn, "inplace_error", None)
-            if refusal is not None:
-                raise RuntimeError(refusal)
-        if t._grad_fn is None:
-            if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        base = t._base                          # (even if the leaf's requires_grad was switched off since)
-        if base is not None and base._grad_fn is None:
+    if mode:                                     # nothing is recorded: nothing to refuse
+        return
+    base = t._base
+    if not (t._requires_grad or base is not None and base._requires_grad):
+        return
+    if base is not None:
+        meta = t._view_meta                      # a view made under no_grad / inference_mode
+        if meta is not None:
+            output = f"Output {t._output_nr} of {_short_name(t._grad_fn)}" \
+                if isinstance(meta, tuple) and t._grad_fn is not None else None
+            raise RuntimeError(view_meta_error(meta, output or "Output 0"))
+        refusal = getattr(t._view_fn, "inplace_error", None)   # split/unbind outputs (joins.py)
+        if refusal is not None:
+            raise RuntimeError(refusal)
+    if t._grad_fn is None:
+        if base is not None and base._requires_grad and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if base is not None and base._grad_fn is None:   # (even if the leaf's requires_grad was switched off since)
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def bump(t: Tensor) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._tensor import Size, Tensor, canon_dim
+from ..autograd.grad_mode import STATE
 from ._core import OpNode, record, register
 
 # ---------------------------------------------------------------------------
@@ -36,6 +37,16 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
     out._vc = base._vc
     out._view_ver = base._vc[0]                       # see Tensor._refresh_view
     out._is_inference = base._is_inference
+    # made under no_grad / inference_mode: changing it in place while recording, or using
+    # it after its storage changed, is refused (as PyTorch does); a view of such a view,
+    # made while recording, is refused in place with its own message
+    mode = STATE.mode
+    if mode:
+        out._view_meta = "inference" if mode & 2 else "no_grad"
+    else:
+        parent = base._view_meta if root is not None else None
+        out._view_meta = None if parent is None else \
+            ("of_view", parent[1] if isinstance(parent, tuple) else parent)
     return out
 
 
