@@ -320,8 +320,8 @@ class Tensor:
         """
         if self._requires_grad:
             return True
-        base = self._base
-        return base is not None and base._requires_grad
+        base = self._base                    # (a view of an inference tensor does not follow)
+        return base is not None and base._requires_grad and not self._is_inference
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
@@ -508,7 +508,7 @@ class Tensor:
         view's history from the base (its values already changed: they share memory), so
         gradients flow through the base's new history, as in PyTorch."""
         self._view_ver = self._vc[0]
-        if self._view_fn is None or not self._base._requires_grad:
+        if self._view_fn is None:
             return
         from .ops.views import restride_view             # PyTorch's AsStridedBackward0
         restride_view(self)

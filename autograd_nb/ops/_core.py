@@ -128,7 +128,8 @@ def needs_grad(*ts: Any) -> bool:
     if STATE.mode:
         return False
     for t in ts:
-        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad):
+        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad
+                              and not t._is_inference):
             return True
     return False
 
@@ -162,7 +163,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     if mode:
         return out
     for t in inputs:
-        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad):
+        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad
+                              and not t._is_inference):
             break                                     # (a view requires grad if its base does)
     else:
         return out
@@ -307,7 +309,7 @@ def check_inplace(t: Tensor) -> None:
     if mode:                                     # nothing is recorded: nothing to refuse
         return
     base = t._base
-    if not (t._requires_grad or base is not None and base._requires_grad):
+    if not (t._requires_grad or base is not None and base._requires_grad and not t._is_inference):
         return
     if base is not None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode
