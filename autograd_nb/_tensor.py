@@ -155,7 +155,7 @@ class Tensor:
         self._vc = [0]
         self._base = None
         self._is_inference = STATE.mode > 1
-        self._acc = self._hooks = self._post_hooks = self._view_fn = self._view_ver = None
+        self._acc = self._hooks = self._post_hooks = None  # (_view_* only on views)
         self._retains_grad = False
 
     @classmethod
@@ -175,7 +175,7 @@ class Tensor:
         t._vc = [0] if vc is None else vc
         t._base = None
         t._is_inference = STATE.mode > 1
-        t._acc = t._hooks = t._post_hooks = t._view_fn = t._view_ver = None
+        t._acc = t._hooks = t._post_hooks = None       # (_view_* only on views)
         t._retains_grad = False
         return t
 

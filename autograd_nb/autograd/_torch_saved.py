@@ -157,6 +157,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "TanhBackward0": ('result',),
     "TransposeBackward0": ('dim0', 'dim1'),
     "TrilBackward0": ('diagonal',),
+    "TrilinearBackward0": ('expand1', 'expand2', 'expand3', 'i1', 'i2', 'i3', 'sumdim'),
     "TriuBackward0": ('diagonal',),
     "UnbindBackward0": ('dim',),
     "UnsafeViewBackward0": ('self_sym_sizes',),

@@ -134,6 +134,29 @@ def needs_grad(*ts: Any) -> bool:
     return False
 
 
+def plain(data: Any, inference: bool) -> Tensor:
+    """The result of an op that records nothing (``no_grad`` / ``inference_mode``).
+
+    The hottest ops check the mode themselves and call this instead of ``record``
+    (a cheaper call: under no_grad / inference_mode an op is little more than this).
+    ``_view_*`` slots stay unset: only views (``views._make_view``) have them.
+    """
+    if data.__class__ is not _ndarray and isinstance(data, _generic):
+        data = np.asarray(data)                       # numpy's 0-d results are scalars
+    out = _new(_Tensor)
+    out._data = data
+    out._requires_grad = False
+    out._grad_fn = None
+    out._output_nr = 0
+    out._grad = None
+    out._vc = [0]
+    out._base = None
+    out._acc = out._hooks = out._post_hooks = None
+    out._retains_grad = False
+    out._is_inference = inference
+    return out
+
+
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
            extra: Any = None) -> Tensor:
@@ -156,7 +179,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     out._grad = None
     out._vc = [0]
     out._base = None
-    out._acc = out._hooks = out._post_hooks = out._view_fn = out._view_ver = None
+    out._acc = out._hooks = out._post_hooks = None       # (_view_* only on views)
     out._retains_grad = False
     mode = STATE.mode                                 # 0: recording (see grad_mode._State)
     out._is_inference = mode > 1

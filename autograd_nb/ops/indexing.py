@@ -19,7 +19,8 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register, sum_to
+from ._core import (OpNode, bump, check_inplace, needs_grad, note_broadcast, plain, record, register,
+                    sum_to)
 from .views import _make_view, rebase_view
 
 
@@ -282,14 +283,18 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         if shp and -shp[0] <= idx < shp[0]:
             i = idx + shp[0] if idx < 0 else idx
             key = (i, Ellipsis)                        # Ellipsis: a 0-d result stays a view
-            out = record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
+            mode = STATE.mode
+            out = plain(self._data[key], mode > 1) if mode else \
+                record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
             return _make_view(self, out, lambda t: select(t, 0, i))
         return select(self, 0, idx)                    # (its errors)
     if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
         d = self._data
         if d.ndim and (idx.step is None or idx.step.__class__ is int and idx.step > 0):
             key = (idx,)
-            out = record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
+            mode = STATE.mode
+            out = plain(d[key], mode > 1) if mode else \
+                record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs = _basic_parts(self, idx)

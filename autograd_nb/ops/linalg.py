@@ -28,7 +28,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, device_mismatch, note_broadcast, record, register
+from ._core import OpNode, as_array, device_mismatch, note_broadcast, plain, record, register
 from . import views as _views
 from .views import UnsafeViewBackward0, ViewBackward0, _make_view
 
@@ -528,10 +528,17 @@ def _small_product(input: Tensor, other: Tensor) -> Tensor | None:
         if na == 1:
             if a.shape == b.shape:                    # ndarray.dot: the same kernel as a @ b,
                 # written straight into a 0-d array (else numpy returns a scalar)
-                return record(a.dot(b, _empty((), a.dtype)), DotBackward0, (input, other),
+                data = a.dot(b, _empty((), a.dtype))
+                mode = STATE.mode
+                if mode:                              # nothing to record
+                    return plain(data, mode > 1)
+                return record(data, DotBackward0, (input, other),
                               (input if other._requires_grad else None,
                                other if input._requires_grad else None))
         elif na == 2 and a.shape[1] == b.shape[0]:      # ndarray.dot: gemv, as a @ b
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(a.dot(b), mode > 1)
             return record(a.dot(b), MvBackward0, (input, other),
                           (input if other._requires_grad else None,
                            other if input._requires_grad else None))

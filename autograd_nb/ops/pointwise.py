@@ -14,7 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
-                    prep2, record, register)
+                    plain, prep2, record, register)
 
 _ndarray = np.ndarray
 
@@ -423,6 +423,9 @@ def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool =
         if floating and d.dtype.kind != "f":
             d = d.astype(B.get_default_dtype().np)
         data = np_fn(d) if d.__class__ is _ndarray else getattr(B.xp_of(d), fn)(d)
+        mode = STATE.mode
+        if mode:                                      # nothing to record
+            return plain(data, mode > 1)
         return record(data, node, (input,), (input,) if save_self else (), save_result)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -843,6 +846,9 @@ def _add_op(self: Tensor, other: Any) -> Tensor:
             except ValueError:
                 check_broadcast(ad.shape, bd.shape)
                 raise
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(data, mode > 1)
             out = record(data, AddBackward0, (self, other), (), False, 1)
             if out._grad_fn is not None and ad.shape != bd.shape:
                 note_broadcast(out, self, other)
@@ -863,6 +869,9 @@ def _sub_op(self: Tensor, other: Any) -> Tensor:
             except ValueError:
                 check_broadcast(ad.shape, bd.shape)
                 raise
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(data, mode > 1)
             out = record(data, SubBackward0, (self, other), (), False, 1)
             if out._grad_fn is not None and ad.shape != bd.shape:
                 note_broadcast(out, self, other)
@@ -883,6 +892,9 @@ def _mul_op(self: Tensor, other: Any) -> Tensor:
             except ValueError:
                 check_broadcast(ad.shape, bd.shape)
                 raise
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(data, mode > 1)
             out = record(data, MulBackward0, (self, other),
                          (self if other._requires_grad else None,
                           other if self._requires_grad else None))
@@ -905,6 +917,9 @@ def _div_op(self: Tensor, other: Any) -> Tensor:
             except ValueError:
                 check_broadcast(ad.shape, bd.shape)
                 raise
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(data, mode > 1)
             out = record(data, DivBackward0, (self, other),
                          (self if other._requires_grad else None, other), False, None)
             if out._grad_fn is not None and ad.shape != bd.shape:

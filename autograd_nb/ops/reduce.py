@@ -23,7 +23,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, record, record_multi, register
+from ._core import OpNode, as_array, plain, record, record_multi, register
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 
@@ -187,8 +187,11 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         if dt.kind == "f":
             # the common case, without numpy's Python-level sum wrapper, straight into
             # a 0-d array (numpy would return a scalar)
-            return record(_add_reduce(d, None, None, _empty((), dt)), SumBackward0, (input,),
-                          (), False, d.shape)
+            data = _add_reduce(d, None, None, _empty((), dt))
+            mode = STATE.mode
+            if mode:                                  # nothing to record
+                return plain(data, mode > 1)
+            return record(data, SumBackward0, (input,), (), False, d.shape)
     acc = _acc_dtype(d, dtype)
     if dim is None:
         out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), extra=d.shape)
