@@ -49,31 +49,24 @@ def saved_bytes() -> int:
     return _live[0]
 
 
-# The storages the counter holds: id(array that owns the memory) -> [saves, nbytes, array].
+# The storages the counter holds: id(array that owns the memory) -> its entry
+# [saves, nbytes, array, id]; a saved buffer keeps its entry (SavedTensor._key).
 _storages: dict[int, list] = {}
 
 
-def _count(data: Any) -> int:
-    """Count the storage behind array ``data`` for one more saved buffer; its key."""
+def _count(data: Any) -> list:
+    """Count the storage behind array ``data`` for one more saved buffer; its entry."""
     owner = data.base
     if owner is None or owner.__class__ is not data.__class__:
         owner = data
     key = id(owner)
     entry = _storages.get(key)
     if entry is None:                                 # (holding the owner keeps its id its own)
-        _storages[key] = [1, owner.nbytes, owner]
+        entry = _storages[key] = [1, owner.nbytes, owner, key]
         _live[0] += owner.nbytes
     else:
         entry[0] += 1
-    return key
-
-
-def _uncount(key: int) -> None:
-    entry = _storages[key]
-    entry[0] -= 1
-    if not entry[0]:
-        del _storages[key]
-        _live[0] -= entry[1]
+    return entry
 
 
 SECOND_BACKWARD = (
@@ -185,11 +178,14 @@ class SavedTensor:
             self._value = None
 
     def _uncount(self) -> None:
-        key, self._key = self._key, None
-        if key < 0:                                   # counted per save (saved_tensors_hooks)
-            _live[0] += key + 1
-        else:
-            _uncount(key)
+        entry, self._key = self._key, None
+        if entry.__class__ is int:                    # counted per save (saved_tensors_hooks)
+            _live[0] -= entry
+            return
+        entry[0] -= 1
+        if not entry[0]:
+            del _storages[entry[3]]
+            _live[0] -= entry[1]
 
     def __del__(self) -> None:
         if self._key is not None:
@@ -229,7 +225,7 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     if HOOK_STACK:
         pack, s._unpack = HOOK_STACK[-1]
         s._value = pack(value)
-        s._key = -data.nbytes - 1                     # the packed form is opaque: count this save
+        s._key = data.nbytes                          # the packed form is opaque: count this save
         _live[0] += data.nbytes
         return s
     if is_output:
