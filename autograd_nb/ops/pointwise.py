@@ -6,7 +6,7 @@ saved buffers follow PyTorch (``MulBackward0`` saves ``self`` and ``other``).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -835,97 +835,54 @@ register("__rpow__")(_rev(pow))
 _Scalars = (float, int)
 
 
-def _add_op(self: Tensor, other: Any) -> Tensor:
-    """``self + other``"""
-    oc = other.__class__
-    if oc is Tensor:
-        ad, bd = self._data, other._data
-        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
-            try:
-                data = ad + bd
-            except ValueError:
-                check_broadcast(ad.shape, bd.shape)
-                raise
-            mode = STATE.mode
-            if mode:                                  # nothing to record
-                return plain(data, mode > 1)
-            out = record(data, AddBackward0, (self, other), (), False, 1)
-            if out._grad_fn is not None and ad.shape != bd.shape:
-                note_broadcast(out, self, other)
-            return out
-    elif oc in _Scalars and self._data.dtype.kind == "f":
-        return record(self._data + other, AddBackward0, (self, None), (), False, 1)
-    return add(self, other)
+def _operator(symbol: str, ufunc: Any, node: type, saves: str, slow: Callable,
+              kinds: str | None, scalars: bool) -> Callable:
+    """The fast path of one operator (``self <symbol> other``), else ``slow(self, other)``.
+
+    ``saves``: what the node keeps, as its op's full function does: ``""`` nothing
+    (add/sub: ``alpha`` 1 as extra), ``"cross"`` each operand for the other's gradient
+    (mul), ``"div"`` (div). ``kinds``: the dtype kinds the fast path takes (None: all).
+    """
+    extra = 1 if saves == "" else None
+
+    def op(self: Tensor, other: Any) -> Tensor:
+        oc = other.__class__
+        if oc is Tensor:
+            ad, bd = self._data, other._data
+            if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and \
+                    (kinds is None or ad.dtype.kind in kinds):
+                try:
+                    data = ufunc(ad, bd)
+                except ValueError:
+                    check_broadcast(ad.shape, bd.shape)
+                    raise
+                mode = STATE.mode
+                if mode:                              # nothing to record
+                    return plain(data, mode > 1)
+                if saves == "cross":
+                    saved = (self if other._requires_grad else None,
+                             other if self._requires_grad else None)
+                elif saves == "div":
+                    saved = (self if other._requires_grad else None, other)
+                else:
+                    saved = ()
+                out = record(data, node, (self, other), saved, False, extra)
+                if out._grad_fn is not None and ad.shape != bd.shape:
+                    note_broadcast(out, self, other)
+                return out
+        elif scalars and oc in _Scalars and self._data.dtype.kind == "f":
+            return record(ufunc(self._data, other), node, (self, None),
+                          (None, other) if saves == "cross" else (), False, extra)
+        return slow(self, other)
+    op.__name__ = op.__qualname__ = f"__{slow.__name__}__"
+    op.__doc__ = f"``self {symbol} other``"
+    return op
 
 
-def _sub_op(self: Tensor, other: Any) -> Tensor:
-    """``self - other``"""
-    oc = other.__class__
-    if oc is Tensor:
-        ad, bd = self._data, other._data
-        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind != "b":
-            try:
-                data = ad - bd
-            except ValueError:
-                check_broadcast(ad.shape, bd.shape)
-                raise
-            mode = STATE.mode
-            if mode:                                  # nothing to record
-                return plain(data, mode > 1)
-            out = record(data, SubBackward0, (self, other), (), False, 1)
-            if out._grad_fn is not None and ad.shape != bd.shape:
-                note_broadcast(out, self, other)
-            return out
-    elif oc in _Scalars and self._data.dtype.kind == "f":
-        return record(self._data - other, SubBackward0, (self, None), (), False, 1)
-    return sub(self, other)
-
-
-def _mul_op(self: Tensor, other: Any) -> Tensor:
-    """``self * other``"""
-    oc = other.__class__
-    if oc is Tensor:
-        ad, bd = self._data, other._data
-        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
-            try:
-                data = ad * bd
-            except ValueError:
-                check_broadcast(ad.shape, bd.shape)
-                raise
-            mode = STATE.mode
-            if mode:                                  # nothing to record
-                return plain(data, mode > 1)
-            out = record(data, MulBackward0, (self, other),
-                         (self if other._requires_grad else None,
-                          other if self._requires_grad else None))
-            if out._grad_fn is not None and ad.shape != bd.shape:
-                note_broadcast(out, self, other)
-            return out
-    elif oc in _Scalars and self._data.dtype.kind == "f":
-        return record(self._data * other, MulBackward0, (self, None), (None, other))
-    return mul(self, other)
-
-
-def _div_op(self: Tensor, other: Any) -> Tensor:
-    """``self / other``"""
-    oc = other.__class__
-    if oc is Tensor:
-        ad, bd = self._data, other._data
-        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind == "f":
-            try:
-                data = ad / bd
-            except ValueError:
-                check_broadcast(ad.shape, bd.shape)
-                raise
-            mode = STATE.mode
-            if mode:                                  # nothing to record
-                return plain(data, mode > 1)
-            out = record(data, DivBackward0, (self, other),
-                         (self if other._requires_grad else None, other), False, None)
-            if out._grad_fn is not None and ad.shape != bd.shape:
-                note_broadcast(out, self, other)
-            return out
-    return div(self, other)
+_add_op = _operator("+", np.add, AddBackward0, "", add, None, True)
+_sub_op = _operator("-", np.subtract, SubBackward0, "", sub, "iuf", True)
+_mul_op = _operator("*", np.multiply, MulBackward0, "cross", mul, None, True)
+_div_op = _operator("/", np.true_divide, DivBackward0, "div", div, "f", False)
 
 
 register("__add__", "__radd__")(_add_op)
