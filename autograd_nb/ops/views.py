@@ -448,19 +448,25 @@ def restride_view(view: Tensor) -> None:
     bd, vd = base._data, view._data
     size = bd.itemsize
     positions = view._view_fn(Tensor._wrap(np.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
-    node = AsStridedBackward0.__new__(AsStridedBackward0)
+    _graft(view, AsStridedBackward0, (base._edge(),), {
+        "size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
+        "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
+        "_positions": Tensor._wrap(np.ascontiguousarray(positions._data).reshape(-1))})
+    view._view_ver = view._vc[0]
+
+
+def _graft(t: Tensor, node_cls: type, next_functions: tuple, extra: Any) -> None:
+    """Give ``t`` a new history: a ``node_cls`` node (no saved buffers) as its grad_fn."""
+    node = node_cls.__new__(node_cls)
     node._init_common()
-    node.next_functions = (base._edge(),)
-    node.extra = {"size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
-                  "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
-                  "_positions": Tensor._wrap(np.ascontiguousarray(positions._data).reshape(-1))}
+    node.next_functions = next_functions
+    node.extra = extra
     node._in_meta = None
     node.num_outputs = 1
     node._saved = ()
-    view._grad_fn = node
-    view._requires_grad = True
-    view._output_nr = 0
-    view._view_ver = view._vc[0]
+    t._grad_fn = node
+    t._requires_grad = True
+    t._output_nr = 0
 
 
 def _offset(view: Any, base: Any) -> int:
@@ -478,16 +484,8 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
         view._requires_grad = True
         view._output_nr = 0
         return
-    cs = CopySlices.__new__(CopySlices)
-    cs._init_common()
-    cs.next_functions = (base._edge(),) + tuple(node.next_functions[1:])
-    cs.extra = (view._view_fn, node)
-    cs._in_meta = None
-    cs.num_outputs = 1
-    cs._saved = ()
-    base._grad_fn = cs
-    base._requires_grad = True
-    base._output_nr = 0
+    _graft(base, CopySlices, (base._edge(),) + tuple(node.next_functions[1:]),
+           (view._view_fn, node))
     restride_view(view)                               # the view, re-derived from the new base
 
 
