@@ -177,3 +177,20 @@ def test_relu_gradient_is_plus_zero_where_masked():
     x.relu().backward(torch.tensor([-2.0, -2.0]))
     assert str(x.grad) == "tensor([ 0., -2.])"
     assert not np.signbit(x.grad.numpy()[0])
+
+
+def test_copyslices_frees_the_inplace_node_and_refuses_a_second_backward():
+    """An in-place change of a view: backward frees what the in-place op saved (the
+    live counter returns to its start) and a second backward fails as PyTorch's does."""
+    gc.collect()
+    start = saved_bytes()
+    x = torch.ones(3, requires_grad=True)
+    w = torch.ones(1, requires_grad=True)
+    y = x * 2
+    y[0:1].mul_(w)                                # mul_ saves w and the region it changed
+    assert saved_bytes() > start
+    y.sum().backward()
+    assert saved_bytes() == start
+    assert x.grad.tolist() == [2.0, 2.0, 2.0] and w.grad.tolist() == [2.0]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()

@@ -360,7 +360,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                     if res is not None:
                         out_grads = tuple(res)
 
-        if not retain_graph and node._saved:
+        if not retain_graph and (node._saved or node.releasable):
             if events:
                 nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
                 node.release()

@@ -320,6 +320,9 @@ class Node:
 
     saved_names: tuple[str, ...] = ()
     num_outputs = 1
+    # True for a node that holds state to free after backward besides ``_saved``
+    # (CopySlices holds the in-place op's node): the engine calls ``release`` on it too
+    releasable = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give the class PyTorch's ``_saved_<name>`` attributes as properties.

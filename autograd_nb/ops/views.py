@@ -17,6 +17,7 @@ import numpy as np
 
 from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
+from ..autograd.node import SECOND_BACKWARD
 from ._core import OpNode, record, register
 
 # ---------------------------------------------------------------------------
@@ -403,10 +404,22 @@ class CopySlices(OpNode):
         """PyTorch's C++ name; the class (what reprs and graphs show) is ``CopySlices``."""
         return "torch::autograd::CopySlices"
 
+    releasable = True
+
+    def release(self) -> None:
+        """Free the in-place op's node with its buffers (PyTorch frees its ``fn``):
+        a second backward through this node then fails as through a freed buffer."""
+        view_fn, node = self.extra
+        if node is not None:
+            node.release()
+            self.extra = (view_fn, None)
+
     def backward(self, g):
         # Written with differentiable ops (a view, an in-place copy into a clone), so that
         # with create_graph=True the backward pass is itself recorded.
         view_fn, node = self.extra
+        if node is None:
+            raise RuntimeError(SECOND_BACKWARD)
         grads = node.apply(view_fn(g))                # the in-place op's rule, on the region
         res = g.clone()
         region = view_fn(res)
