@@ -431,10 +431,8 @@ class Tensor:
             self._grad = Tensor._wrap(self._grad._data + grad._data)
         else:
             self._grad._data += grad._data
-            self._grad._vc[0] += 1
-            if self._grad._is_inference and not STATE.inference:  # made by a backward in inference_mode:
-                from .ops._core import check_inplace      # PyTorch refuses, after the update
-                check_inplace(self._grad)
+            from .ops._core import bump                     # (refuses a .grad made in
+            bump(self._grad)                                # inference_mode, after the add)
         if self._post_hooks:
             for hook in list(self._post_hooks.values()):
                 hook(self)

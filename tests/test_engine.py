@@ -194,3 +194,31 @@ def test_copyslices_frees_the_inplace_node_and_refuses_a_second_backward():
     assert x.grad.tolist() == [2.0, 2.0, 2.0] and w.grad.tolist() == [2.0]
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.sum().backward()
+
+
+_INFERENCE_INPLACE = {
+    "add_": lambda m, t: t.add_(1.0),
+    "mul_": lambda m, t: t.mul_(m.tensor([2.0, 2.0, 2.0])),
+    "+=": lambda m, t: t.__iadd__(m.ones(3)),
+    "setitem": lambda m, t: t.__setitem__(0, 9.0),
+    "fill_": lambda m, t: t.fill_(3.0),
+    "zero_": lambda m, t: t.zero_(),
+    "copy_": lambda m, t: t.copy_(m.tensor([4.0, 5.0, 6.0])),
+    "relu_": lambda m, t: t.relu_(),
+    "scatter_": lambda m, t: t.scatter_(0, m.tensor([1]), m.tensor([9.0])),
+    "masked_fill_": lambda m, t: t.masked_fill_(m.tensor([True, False, False]), 0.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INFERENCE_INPLACE))
+def test_inplace_on_inference_tensor_outside_the_mode_writes_then_refuses(name):
+    """PyTorch changes the numbers, then refuses (an inference tensor has no version)."""
+    ref = pytest.importorskip("torch")
+    outcomes = []
+    for m in (torch, ref):
+        with m.inference_mode():
+            t = m.tensor([1.0, 2.0, -3.0])
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside"):
+            _INFERENCE_INPLACE[name](m, t)
+        outcomes.append(t.tolist())
+    assert outcomes[0] == outcomes[1]

@@ -323,12 +323,7 @@ def register(*names: str) -> Callable:
 
 def check_inplace(t: Tensor) -> None:
     """PyTorch's refusals for changing ``t`` in place."""
-    mode = STATE.mode
-    if t._is_inference and mode < 2:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
-            "clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details.")
+    mode = STATE.mode                            # (an inference tensor: see bump)
     if mode:                                     # nothing is recorded: nothing to refuse
         return
     base = t._base
@@ -351,6 +346,19 @@ def check_inplace(t: Tensor) -> None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
 def bump(t: Tensor) -> None:
-    """An in-place change happened: move the (shared) version counter."""
+    """An in-place change happened: move the (shared) version counter.
+
+    An inference tensor has no version counter: changed outside inference mode, it is
+    refused here, after the change was written, as PyTorch refuses it (the numbers do
+    change, then the error comes).
+    """
+    if t._is_inference and STATE.mode < 2:
+        raise RuntimeError(INFERENCE_INPLACE)
     t._vc[0] += 1
