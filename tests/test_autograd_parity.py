@@ -266,6 +266,21 @@ def function_needs_input_grad_and_non_differentiable(m):
     return y.grad_fn.needs_input_grad, idx.requires_grad, x.grad
 
 
+def function_input_returned_as_non_differentiable(m):
+    class Same(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_non_differentiable(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    h = m.ones(2, requires_grad=True) * 1
+    y = Same.apply(h)
+    return y.requires_grad, y.grad_fn is None, y is h
+
+
 def function_materialize_grads(m):
     class Two(m.autograd.Function):
         @staticmethod
@@ -414,6 +429,7 @@ CASES = [grad_basic, grad_vector_output_needs_grad_outputs, grad_with_grad_outpu
          removed_hook, node_hooks, post_accumulate_hook, post_accumulate_hook_on_non_leaf,
          function_basic, function_double_backward, function_wrong_count, function_wrong_shape,
          function_broadcast_grad_is_summed, function_needs_input_grad_and_non_differentiable,
+         function_input_returned_as_non_differentiable,
          function_materialize_grads, function_mark_dirty, function_saved_after_backward,
          function_saved_stale, function_once_differentiable, saved_tensor_hooks, save_on_cpu,
          anomaly_nan, anomaly_off_afterwards, gradcheck_ok, gradcheck_float32_warns,

@@ -184,11 +184,12 @@ class Function(metaclass=_FunctionMeta):
             if not isinstance(o, Tensor):
                 result.append(o)
                 continue
+            marked = id(o) in non_diff                 # (before an input is re-wrapped below)
             if id(o) in dirty:
                 o._vc[0] += 1
             elif any(o is a for a in args):            # an input returned as is: a new tensor on its memory
                 o = Tensor._wrap(o._data, vc=o._vc)
-            if id(o) in non_diff or o._data.dtype.kind != "f":
+            if marked or o._data.dtype.kind != "f":
                 result.append(o)
                 continue
             o._grad_fn = ctx
