@@ -222,3 +222,17 @@ def test_inplace_on_inference_tensor_outside_the_mode_writes_then_refuses(name):
             _INFERENCE_INPLACE[name](m, t)
         outcomes.append(t.tolist())
     assert outcomes[0] == outcomes[1]
+
+
+def test_backward_with_create_graph_warns_once_like_pytorch():
+    from autograd_nb.autograd import functional
+    functional._WARNED_CREATE_GRAPH.clear()
+    x = torch.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a "
+                                         "reference cycle"):
+        (x * x).sum().backward(create_graph=True)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x * x).sum().backward(create_graph=True)          # once per process
+    assert x.grad.tolist() == [4.0, 4.0]

@@ -68,6 +68,9 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
     return roots, seeds
 
 
+_WARNED_CREATE_GRAPH: list = []
+
+
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
     """Run backward from ``tensors`` and add the gradients into the leaves' ``.grad``.
@@ -92,6 +95,15 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = make_seeds(outputs, grads)
+    if create_graph and not _WARNED_CREATE_GRAPH:
+        _WARNED_CREATE_GRAPH.append(True)            # once per process, as PyTorch
+        import warnings
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True,
                           events=False):
         pass
