@@ -335,3 +335,20 @@ def test_rules_in_words_and_formulas():
     odd = anb.cumsum(x, 0).grad_fn
     fallback = rule_for(odd)
     assert "CumsumBackward0.backward" in fallback.words and fallback.formulas == ()
+
+
+def test_hooks_run_in_the_backward_grad_mode_while_stepping():
+    """As in backward(): hooks see grad mode off (create_graph=False), the caller's mode
+    is back between steps."""
+    seen = []
+    x = anb.ones(2, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: seen.append(("tensor", anb.is_grad_enabled())))
+    y.grad_fn.register_hook(lambda gi, go: seen.append(("post", anb.is_grad_enabled())))
+    y.grad_fn.register_prehook(lambda go: seen.append(("pre", anb.is_grad_enabled())))
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(("acc", anb.is_grad_enabled())))
+    s = BackwardStepper(y.sum(), names={})
+    s.run_to_end()
+    s.close()
+    assert seen == [("tensor", False), ("pre", False), ("post", False), ("acc", False)]
+    assert anb.is_grad_enabled()

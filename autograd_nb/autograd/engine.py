@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import sys
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .grad_mode import STATE
 from .node import ANOMALY, AccumulateGrad, Node
@@ -287,6 +287,19 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
           hold: bool) -> Iterator[Event]:
     """The main loop of ``run_backward``: run each ready node, pass its grads on."""
     state = STATE
+    run_mode = 0 if create_graph else 1                # grad mode of rules and hooks
+
+    def call(fn: Callable, *args: Any) -> Any:
+        """Run a hook in the backward's grad mode (held already when ``hold``)."""
+        if hold:
+            return fn(*args)
+        prev = state.mode
+        state.mode = (prev & 2) | run_mode
+        try:
+            return fn(*args)
+        finally:
+            state.mode = prev
+
     while ready:
         node = heapq.heappop(ready)[1]
         grads = buffers.pop(node)
@@ -294,10 +307,10 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             yield NodeStarted(node, tuple(grads))
         x = node._x
         if x is not None and (x.tensor_prehooks or x.retain_prehooks):
-            _run_tensor_prehooks(x, grads)
+            call(_run_tensor_prehooks, x, grads)
         if x is not None and x.prehooks:
             for hook in list(x.prehooks.values()):
-                out = hook(tuple(grads))
+                out = call(hook, tuple(grads))
                 if out is not None:
                     grads = list(out)
 
@@ -305,7 +318,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
         if is_acc and node.variable._hooks:
             g = grads[0]
             for hook in list(node.variable._hooks.values()):
-                out = hook(g)
+                out = call(hook, g)
                 if out is not None:
                     g = out
             grads[0] = g
@@ -317,7 +330,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                 if accumulate:
                     if nr is not None:               # a non-leaf input: fill its .grad
                         t = inputs[i]
-                        t._accumulate(g)
+                        call(t._accumulate, g)
                         if events:
                             yield GradAccumulated(node, t, g)
                 else:
@@ -356,7 +369,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                     f"(expected {len(node.next_functions)}, got {len(out_grads)})")
             if x is not None and x.hooks:
                 for hook in list(x.hooks.values()):
-                    res = hook(out_grads, tuple(grads))
+                    res = call(hook, out_grads, tuple(grads))
                     if res is not None:
                         out_grads = tuple(res)
 
