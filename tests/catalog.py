@@ -431,6 +431,15 @@ def index_select_case(draw):
 
 
 @st.composite
+def index_fill_case(draw):
+    s = draw(shape(min_dims=1))
+    d = _dim(draw, len(s))
+    idx = draw(hnp.arrays(np.int64, (draw(st.integers(1, 4)),),
+                          elements=st.integers(-s[d], s[d] - 1)))
+    return Case((s,), {"dim": d, "index": idx, "value": 0.5})
+
+
+@st.composite
 def masked_fill_case(draw):
     s = draw(shape())
     mshape = draw(broadcasts_to(s))
@@ -886,6 +895,11 @@ CATALOG: list[Op] = [
     Op("index_select", lambda m, a, dim, index: m.index_select(a, dim, _t(m, index)), 1,
        index_select_case(), needs=("index_select",), family="shape",
        bad=(lambda m: m.ones(2, 3).index_select(0, m.tensor([2])),)),
+    Op("index_fill", lambda m, a, dim, index, value: a.index_fill(dim, _t(m, index), value), 1,
+       index_fill_case(), needs=("Tensor.index_fill",), family="shape",
+       bad=(lambda m: m.ones(2, 3).index_fill(1, m.tensor([3]), 1.0),
+            lambda m: m.ones(2, 3).index_fill(1, m.tensor([0.0]), 1.0),
+            lambda m: m.ones(2, 3).index_fill(1, m.tensor([0]), m.ones(2)))),
     Op("masked_fill", lambda m, a, mask, value: m.masked_fill(a, _t(m, mask), value), 1,
        masked_fill_case(), needs=("masked_fill",), family="shape",
        bad=(lambda m: m.ones(2, 3).masked_fill(m.ones(2, dtype=m.bool), 0.0),)),

@@ -62,6 +62,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'self_sym_argsize_minus_2', 'stride'
     ),
     "IndexAddBackward0": ('alpha', 'dim', 'index', 'source', 'source_dim'),
+    "IndexFillBackward0": ('dim', 'index'),
+    "IndexFillBackward1": ('dim', 'index'),
     "IndexBackward0": ('indices', 'self_sym_sizes'),
     "IndexPutBackward0": ('accumulate', 'indices'),
     "IndexPutImplBackward0": ('accumulate', 'indices'),

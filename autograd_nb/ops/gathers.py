@@ -650,9 +650,68 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
-for _f in (gather, index_select, index_add, masked_fill, scatter, scatter_add, scatter_reduce):
+class IndexFillBackward0(_Node):
+    """``self.index_fill(dim, index, number)``: the filled slices get no gradient."""
+    __slots__ = ()
+    saved_names = ("index",)
+
+    def backward(self, g):
+        return index_fill(g, self.extra[0], self._saved[0].unpack(), 0.0)
+
+
+class IndexFillBackward1(IndexFillBackward0):
+    """``self.index_fill(dim, index, value)`` with a 0-d tensor ``value``: it gets the sum
+    of the gradient over the slices it filled."""
+    __slots__ = ()
+
+    def backward(self, g):
+        index = self._saved[0].unpack()
+        gv = None
+        if self.next_functions[1][0] is not None:
+            gv = index_select(g, self.extra[0], index.reshape(-1)).sum()
+        return index_fill(g, self.extra[0], index, 0.0), gv
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` whose slices at positions ``index`` along ``dim`` hold ``value``.
+
+    ``value`` is a number or a 0-d tensor (which then gets a gradient too); negative
+    positions count from the end.
+    """
+    idx = _index_array(index, input, "index_fill")
+    shp = input._data.shape
+    d = canon_dim(dim, len(shp))
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    vt = value if isinstance(value, Tensor) else None
+    if vt is not None and vt._data.ndim:
+        raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {vt._data.ndim} dimension(s).")
+    size = shp[d] if shp else 1
+    flat = idx.reshape(-1)
+    bad = (flat < -size) | (flat >= size)
+    if bad.any():
+        first = int(flat[int(bad.argmax())])
+        raise IndexError(f"index {first} is out of bounds for dimension {d} with size {size}")
+    out = input._data.copy()
+    fill = vt._data if vt is not None else value
+    if out.ndim:
+        out[(slice(None),) * d + (flat,)] = fill
+    elif flat.size:
+        out[...] = fill
+    shown = {"dim": _u64(dim)}
+    if vt is None:
+        return record(out, IndexFillBackward0, (input,), saved=(index,), extra=(d, shown))
+    return record(out, IndexFillBackward1, (input, vt), saved=(index,), extra=(d, shown))
+
+
+for _f in (gather, index_select, index_add, index_fill, masked_fill, scatter, scatter_add,
+           scatter_reduce):
     register(_f.__name__)(_as_method(_f))
-for _f in (masked_fill, scatter, scatter_add, index_add, scatter_reduce):
+for _f in (masked_fill, scatter, scatter_add, index_add, index_fill, scatter_reduce):
     register(_f.__name__ + "_")(_inplace(_f))
 
-EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "masked_fill"]
+EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_fill", "masked_fill"]

@@ -25,8 +25,8 @@ from .._tensor import Size, Tensor, canon_dim
 from ._core import record, record_multi, register
 from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
-from .gathers import (gather, index_add, index_select, masked_fill, scatter,  # noqa: F401 (torch.X)
-                      scatter_add, scatter_reduce)
+from .gathers import (gather, index_add, index_fill, index_select, masked_fill,  # noqa: F401
+                      scatter, scatter_add, scatter_reduce)                 # (torch.X)
 from .views import _make_view
 
 # ---------------------------------------------------------------------------
