@@ -534,3 +534,17 @@ def test_custom_function_buffers_and_multi_output_edges():
     assert (b_edge.kind, b_edge.dst, b_edge.input_nr) == ("grad_fn", split.id, 1)
     svg = viz.draw(g).svg
     assert "output 1" in svg and "out 1" in svg
+
+
+def test_draw_a_no_grad_view_whose_base_changed():
+    """PyTorch refuses that view's grad_fn; the picture still draws (as the view was)."""
+    x = anb.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    with anb.no_grad():
+        v = h[:]
+    h.mul_(2)
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode"):
+        v.grad_fn
+    graph = viz.snapshot(v, h, names={"v": v, "h": h})
+    assert {"v", "h"} <= {n.label for n in graph.nodes}
+    assert viz.draw(v, h, names={"v": v, "h": h})._repr_svg_().startswith("<svg")

@@ -48,6 +48,15 @@ def version_of(t: Any) -> int:
         return 0
 
 
+def grad_fn_of(t: Any) -> Any:
+    """``t.grad_fn``, read without raising: a view made under no_grad whose storage was
+    changed since refuses ``grad_fn`` (as in PyTorch); the picture shows it as it was."""
+    try:
+        return t.grad_fn
+    except RuntimeError:
+        return getattr(t, "_grad_fn", None)
+
+
 def is_node(obj: Any) -> bool:
     t = type(obj)
     return hasattr(t, "next_functions") and hasattr(t, "name")
@@ -146,7 +155,7 @@ class _Walk:
         self.queue: deque = deque()
         self.outputs: dict[int, list[tuple[str, Any]]] = {}
         for name, t in names.tensors:
-            fn = t.grad_fn
+            fn = grad_fn_of(t)
             if fn is not None:
                 self.outputs.setdefault(id(fn), []).append((name, t))
 
@@ -180,7 +189,7 @@ class _Walk:
         if is_tensor(obj):
             tid = self.tensor(obj, is_root=True)
             g.roots.append(tid)
-            fn = obj.grad_fn
+            fn = grad_fn_of(obj)
             if fn is None:
                 g.notes.append(_no_graph_note(g.node(tid)))
                 return
