@@ -105,6 +105,13 @@ def view_meta_error(meta: Any, output: str | None) -> str:
             f"you want the inplace to be tracked).")
 
 
+# Changing an inference tensor in place outside inference mode (PyTorch's wording).
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
 def _dim_error(dim: int, ndim: int) -> IndexError:
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
@@ -430,9 +437,11 @@ class Tensor:
         elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
             self._grad = Tensor._wrap(self._grad._data + grad._data)
         else:
-            self._grad._data += grad._data
-            from .ops._core import bump                     # (refuses a .grad made in
-            bump(self._grad)                                # inference_mode, after the add)
+            g = self._grad
+            g._data += grad._data
+            if g._is_inference and STATE.mode < 2:          # a .grad made in inference_mode:
+                raise RuntimeError(INFERENCE_INPLACE)       # refused after the add, as torch
+            g._vc[0] += 1
         if self._post_hooks:
             for hook in list(self._post_hooks.values()):
                 hook(self)

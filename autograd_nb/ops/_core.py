@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Tensor, view_meta_error
+from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
 from ..autograd.node import _seq, _short_name, ANOMALY, Node, SavedTensor
 from ..autograd.node import save as _save
@@ -344,12 +344,6 @@ def check_inplace(t: Tensor) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if base is not None and base._grad_fn is None:   # (even if the leaf's requires_grad was switched off since)
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-
-
-INFERENCE_INPLACE = (
-    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
-    "clone to get a normal tensor before doing inplace update.See "
-    "https://github.com/pytorch/rfcs/pull/17 for more details.")
 
 
 def bump(t: Tensor) -> None:
