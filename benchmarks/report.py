@@ -184,7 +184,7 @@ NOTES = {
                "excluded, each storage counted once (counted through "
                "`autograd.graph.saved_tensors_hooks` in both libraries). `summed per save` "
                "counts every save separately; `saved_bytes()` is autograd_nb's own counter "
-               "(it includes saved parameters)."),
+               "(the same rule: each storage once, no parameters)."),
 }
 
 
