@@ -299,6 +299,8 @@ class Tensor:
         Every tensor that does not require grad is a leaf, and so is one you made with
         ``requires_grad=True``. Only leaves get ``.grad`` filled by backward.
         """
+        if self._base is not None and self._vc[0] != self._view_ver:
+            self._view_changed()                       # (may refuse, as grad_fn does)
         return self._grad_fn is None
 
     @property
@@ -656,6 +658,11 @@ class Tensor:
     # ------------------------------------------------------------------ printing
     def _repr_extras(self) -> list[str]:
         extra = []
+        if self._base is not None and self._vc[0] != self._view_ver:
+            try:
+                self._view_changed()
+            except RuntimeError:                       # a view whose grad_fn is refused
+                return ["grad_fn=<Invalid>"]
         if self._grad_fn is not None:
             extra.append(f"grad_fn=<{type(self._grad_fn).__name__}>")         # not name(): as torch
         elif self.requires_grad:

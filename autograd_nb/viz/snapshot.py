@@ -274,7 +274,7 @@ def _tensor_node(t: Any, tid: str, names: _Names) -> TensorNode:
     return TensorNode(
         id=tid,
         name=names.by_id.get(id(t)),
-        is_leaf=bool(t.is_leaf),
+        is_leaf=grad_fn_of(t) is None,
         requires_grad=bool(t.requires_grad),
         is_inference=bool(is_inf()) if callable(is_inf) else False,
         retains_grad=bool(getattr(t, "retains_grad", False)),
