@@ -218,7 +218,12 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     out._requires_grad = True
     out._grad_fn = node
     if saved:
-        node._saved = tuple([None if s is None else _save(s, node) for s in saved])
+        if len(saved) == 2:                           # (the common case, without a loop)
+            a, b = saved
+            node._saved = (None if a is None else _save(a, node),
+                           None if b is None else _save(b, node))
+        else:
+            node._saved = tuple([None if s is None else _save(s, node) for s in saved])
         if save_output:
             node._saved += (_save(out, node, True),)
     elif save_output:
