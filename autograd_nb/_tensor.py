@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -82,16 +82,17 @@ _VIEW_MODES = {"no_grad": ("no_grad", "with grad mode enabled"),
                "inference": ("inference", "in normal mode")}
 
 
-def view_meta_error(meta: Any, output: str | None) -> str:
+def view_meta_error(meta: Any, inplace: bool, output: str = "Output 0") -> str:
     """PyTorch's refusal for a view made under no_grad / inference_mode (``meta``).
 
-    ``output`` (``"Output 0 of Slice"``) when the view is changed in place; None when
-    its base (or another view of it) was changed and the view is then used.
+    ``inplace``: the view itself is being changed in place (``output``, e.g. ``"Output 0
+    of Slice"``, names it in the message for a view of such a view); otherwise its base
+    (or another view of it) was changed and the view is then used.
     """
     of_view = isinstance(meta, tuple)
     mode, when = _VIEW_MODES[meta[1] if of_view else meta]
     block = "inference_mode" if mode == "inference" else mode
-    if output is None:
+    if not inplace:
         head = (f"A view was created in {mode} mode and its base or another view of its base "
                 f"has been modified inplace {when}.")
     elif of_view:
@@ -526,7 +527,7 @@ class Tensor:
         """This view's storage was changed in place since the view's history was set."""
         meta = self._view_meta
         if meta is not None and self.requires_grad:
-            raise RuntimeError(view_meta_error(meta, None))
+            raise RuntimeError(view_meta_error(meta, False))
         if self._grad_fn is not None:
             self._refresh_view()
 
@@ -621,7 +622,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __len__(self) -> int:

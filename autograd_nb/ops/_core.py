@@ -20,7 +20,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
-from ..autograd.node import _seq, _short_name, ANOMALY, Node, SavedTensor
+from ..autograd.node import _seq, _short_name, ANOMALY, Node
 from ..autograd.node import save as _save
 
 _ndarray = np.ndarray
@@ -128,9 +128,8 @@ def needs_grad(*ts: Any) -> bool:
     if STATE.mode:
         return False
     for t in ts:
-        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad
-                              and not t._is_inference):
-            return True
+        if t is not None and (t._requires_grad or t._base is not None and t.requires_grad):
+            return True                               # (a view may require grad via its base)
     return False
 
 
@@ -186,9 +185,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     if mode:
         return out
     for t in inputs:
-        if t is not None and (t._requires_grad or t._base is not None and t._base._requires_grad
-                              and not t._is_inference):
-            break                                     # (a view requires grad if its base does)
+        if t is not None and (t._requires_grad or t._base is not None and t.requires_grad):
+            break                                     # (a view may require grad via its base)
     else:
         return out
     if data.dtype.kind != "f":                        # integer/bool results never require grad
@@ -331,15 +329,15 @@ def check_inplace(t: Tensor) -> None:
     mode = STATE.mode                            # (an inference tensor: see bump)
     if mode:                                     # nothing is recorded: nothing to refuse
         return
-    base = t._base
-    if not (t._requires_grad or base is not None and base._requires_grad and not t._is_inference):
+    if not t.requires_grad:
         return
+    base = t._base
     if base is not None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode
         if meta is not None:
-            output = f"Output {t._output_nr} of {_short_name(t._grad_fn)}" \
-                if isinstance(meta, tuple) and t._grad_fn is not None else None
-            raise RuntimeError(view_meta_error(meta, output or "Output 0"))
+            fn = t._grad_fn
+            output = f"Output {t._output_nr} of {_short_name(fn)}" if fn is not None else "Output 0"
+            raise RuntimeError(view_meta_error(meta, True, output))
         refusal = getattr(t._view_fn, "inplace_error", None)   # split/unbind outputs (joins.py)
         if refusal is not None:
             raise RuntimeError(refusal)
