@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._creation import empty
 from .._tensor import Tensor
 from . import functional as F
 from .linear import default_reset
 from .module import Module
-from .parameter import Parameter
+from .parameter import add_weight_and_bias
 
 __all__ = ["Conv1d", "Conv2d"]
 
@@ -63,12 +62,8 @@ class _ConvNd(Module):
         self.output_padding = (0,) * n
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size, device=device,
-                                      dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size,
+                            out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

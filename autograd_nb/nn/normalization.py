@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .. import _backend as B
-from .._creation import empty, ones, tensor, zeros
+from .._creation import ones, tensor, zeros
 from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import add_weight_and_bias
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
@@ -31,11 +31,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
+            add_weight_and_bias(self, num_features, num_features, bias, device, dtype)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -116,11 +112,8 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
+            add_weight_and_bias(self, self.normalized_shape, self.normalized_shape, bias, device,
+                                dtype)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

@@ -78,6 +78,18 @@ class Buffer(Tensor):
     __str__ = __repr__
 
 
+def add_weight_and_bias(module: Any, weight_shape: Any, bias_shape: Any, bias: bool,
+                        device: Any = None, dtype: Any = None) -> None:
+    """Register ``module.weight`` and ``module.bias`` (uninitialised; the layer's
+    ``reset_parameters`` fills them), or ``bias`` as None when the layer has none."""
+    from .._creation import empty
+    module.weight = Parameter(empty(weight_shape, device=device, dtype=dtype))
+    if bias:
+        module.bias = Parameter(empty(bias_shape, device=device, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 def _typename(obj: Any) -> str:
     """PyTorch's ``torch.typename``: ``'torch.FloatTensor'``, ``'int'``, ``'torch.nn....Linear'``."""
     if isinstance(obj, Tensor):
