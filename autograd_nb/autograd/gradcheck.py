@@ -9,7 +9,7 @@ differences to mean anything.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -114,13 +114,10 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     inputs = _tuple(inputs)
     outputs = _tuple(func(*inputs))
     if grad_outputs is None:
-        from .._creation import Generator
-        gen = Generator().manual_seed(0)
         grad_outputs = tuple(randn_like(o).to(o.dtype) for o in outputs)
         grad_outputs = tuple(g.requires_grad_() if g.is_floating_point() else g for g in grad_outputs)
     grad_outputs = _tuple(grad_outputs)
     n_in = len(inputs)
-    diff = [t for t in inputs if getattr(t, "_requires_grad", False)]
 
     def first_grads(*args: Any) -> tuple:
         ins, gos = args[:n_in], args[n_in:]

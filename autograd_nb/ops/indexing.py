@@ -21,7 +21,7 @@ from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import (OpNode, bump, check_inplace, needs_grad, note_broadcast, plain, record, register,
                     sum_to)
-from .views import _make_view, rebase_view
+from .views import _make_view
 
 
 def _xp(d: Any) -> Any:

@@ -30,7 +30,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._core import OpNode, as_array, device_mismatch, note_broadcast, plain, record, register
 from . import views as _views
-from .views import UnsafeViewBackward0, ViewBackward0, _make_view
+from .views import UnsafeViewBackward0
 
 _wrap = Tensor._wrap
 _ndarray = np.ndarray

@@ -208,7 +208,6 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     ad, bd, ta, tb = prep2(input, other)
     if rounding_mode is None:
         ad, bd = _float_operands(ad, bd)
-        ra = ta is not None and ta._requires_grad
         rb = tb is not None and tb._requires_grad
         res = record(as_array(ad / bd), DivBackward0, (ta, tb),
                      saved=(input if rb else None, other),

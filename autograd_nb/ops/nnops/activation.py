@@ -154,7 +154,7 @@ class GeluBackward0(OpNode):
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): the input weighted by the chance a standard normal is below it."""
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     d = input._data
     xp = xp_of(d)
     if approximate == "tanh":
