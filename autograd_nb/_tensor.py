@@ -24,6 +24,8 @@ import numpy as np
 
 from . import _backend as B
 from .autograd.grad_mode import STATE
+from .autograd import node as _node_module
+from .autograd.functional import backward as _backward
 from .autograd.node import AccumulateGrad, Node, RemovableHandle
 
 __all__ = ["Tensor", "Size", "type_label"]
@@ -554,7 +556,6 @@ class Tensor:
         leaf's ``.grad``; the graph's saved buffers are freed unless
         ``retain_graph=True``.
         """
-        from .autograd.functional import backward as _backward
         _backward((self,), None if gradient is None else (gradient,), retain_graph,
                   create_graph, inputs=inputs)
 
@@ -708,3 +709,6 @@ def _rebuild(data: np.ndarray, requires_grad: bool, dev: str, cls: type) -> Tens
     t = cls.__new__(cls)
     Tensor._init(t, B.to_device(data, B.device(dev)), requires_grad)
     return t
+
+
+_node_module.Tensor = Tensor          # for the autograd modules this one imports (a cycle)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .. import _backend as B
+from . import node as _nodes
 from .engine import run_backward
 
 __all__ = ["backward", "grad"]
@@ -15,8 +17,7 @@ __all__ = ["backward", "grad"]
 def _as_tuple(x: Any) -> tuple:
     if x is None:
         return ()
-    from .._tensor import Tensor
-    if isinstance(x, Tensor):
+    if isinstance(x, _nodes.Tensor):
         return (x,)
     return tuple(x)
 
@@ -28,8 +29,7 @@ def _size_str(shape: tuple) -> str:
 def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
                allow_none_output: bool = False) -> tuple[list, list]:
     """Root edges and seed gradients, with PyTorch's checks and messages."""
-    from .._creation import ones_like
-    from .._tensor import Tensor
+    Tensor = _nodes.Tensor
     roots, seeds = [], []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -47,7 +47,7 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
             if out._data.dtype.kind != "f":
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = ones_like(out)
+            g = Tensor._wrap(B.xp_of(out._data).ones_like(out._data))   # the seed: 1
         else:
             if not isinstance(g, Tensor):
                 raise TypeError(f"expected Tensor or None as element {i} in argument 1, but got {type(g).__name__}")

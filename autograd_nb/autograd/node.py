@@ -80,6 +80,11 @@ _NUMBERS = (int, float, bool)
 _weakref = weakref.ref
 _new = object.__new__
 
+# The Tensor class, set by autograd_nb._tensor once it exists (that module imports this
+# one, so this one cannot import it at the top; an import inside a hot function costs
+# about a microsecond a call).
+Tensor: Any = None
+
 # Anomaly detection (autograd.set_detect_anomaly): [enabled, check_nan]
 ANOMALY = [False, True]
 
@@ -128,8 +133,7 @@ class SavedTensor:
         value = self._value
         if self._unpack is not None:
             value = self._unpack(value)
-        elif self.is_output:
-            from .._tensor import Tensor              # the node's own output, rebuilt
+        elif self.is_output:                          # the node's own output, rebuilt
             value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
@@ -165,7 +169,6 @@ class SavedTensor:
             return None
         value = self._value
         if self.is_output and not hasattr(value, "_data"):
-            from .._tensor import Tensor
             return Tensor._wrap(value, False, None, 0, self._vc)
         return value
 

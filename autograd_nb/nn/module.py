@@ -27,7 +27,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
-from .._tensor import Tensor
+from .._tensor import Tensor, clear_grad
 from ..autograd.node import RemovableHandle
 from ._backward_hooks import BackwardHook, attach_legacy_hooks
 from .conversions import ConversionMixin
@@ -468,7 +468,6 @@ class Module(ConversionMixin, StateDictMixin):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of every parameter (``None`` by default, else zeros in place)."""
-        from .._tensor import clear_grad
         for p in self.parameters():
             clear_grad(p, set_to_none)
 

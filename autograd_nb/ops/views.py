@@ -207,6 +207,8 @@ class TBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
+        if STATE.mode & 1 and not g._requires_grad:   # first order: the array's transpose
+            return Tensor._wrap(g._data.T)
         return g.t()
 
 

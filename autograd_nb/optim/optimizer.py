@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Tensor, type_label
+from .._tensor import Tensor, clear_grad, type_label
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.node import RemovableHandle
 
@@ -200,7 +200,6 @@ class Optimizer:
         Remember: backward *accumulates*, so without this call gradients of successive
         batches add up.
         """
-        from .._tensor import clear_grad
         for group in self.param_groups:
             for p in group["params"]:
                 clear_grad(p, set_to_none)
