@@ -146,6 +146,27 @@ def hooks_order_and_replacement(m):
     return seen, x.grad
 
 
+def engine_order_of_leaves(m):
+    """Which node runs next shows in the order hooks fire: a ready AccumulateGrad runs
+    before any other node (even one created later), ready ones in arrival order."""
+    seen = []
+    w = m.tensor([1.0, 2.0], requires_grad=True)
+    (w * 1).sum().backward()                 # w's AccumulateGrad is now older than any node
+    leaves = [m.tensor([1.0, 2.0], requires_grad=True) for _ in range(3)]
+    for name, t in zip("wabc", [w] + leaves):
+        t.register_hook(lambda g, name=name: seen.append(name))
+    d = (leaves[0] * 3).exp()
+    d.register_hook(lambda g: seen.append("d"))
+    (d + w).sum().backward()                 # w before d
+    seen.append("|")
+    (leaves[0] * leaves[1] * leaves[2]).sum().backward()
+    seen.append("|")
+    m.stack(leaves).sum().backward()
+    seen.append("|")
+    m.cat([leaves[2], leaves[0], leaves[1]]).sum().backward()
+    return seen, m.tensor([1.0], requires_grad=True).mul(2).grad_fn.next_functions[0][0]._sequence_nr()
+
+
 def removed_hook(m):
     x = m.tensor([1.0], requires_grad=True)
     h = x.register_hook(lambda g: g * 100)
@@ -426,6 +447,7 @@ CASES = [grad_basic, grad_vector_output_needs_grad_outputs, grad_with_grad_outpu
          grad_allow_unused, grad_materialize, grad_freed_graph, grad_input_without_grad,
          second_and_third_derivatives, hessian_vector_product, gradient_penalty, retain_grad_case,
          retain_grad_without_requires_grad, hook_on_tensor_without_grad, hooks_order_and_replacement,
+         engine_order_of_leaves,
          removed_hook, node_hooks, post_accumulate_hook, post_accumulate_hook_on_non_leaf,
          function_basic, function_double_backward, function_wrong_count, function_wrong_shape,
          function_broadcast_grad_is_summed, function_needs_input_grad_and_non_differentiable,

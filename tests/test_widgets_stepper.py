@@ -352,3 +352,23 @@ def test_hooks_run_in_the_backward_grad_mode_while_stepping():
     s.close()
     assert seen == [("tensor", False), ("pre", False), ("post", False), ("acc", False)]
     assert anb.is_grad_enabled()
+
+
+def test_predicted_ready_queue_is_the_order_nodes_then_run():
+    """After each finished node the stepper lists the ready queue; the nodes then start in
+    exactly that order (AccumulateGrad first, in arrival order, then the newest node)."""
+    old = anb.tensor([1.0, 2.0], requires_grad=True)
+    (old * 1).sum().backward()                       # an AccumulateGrad older than the graph
+    a, b = anb.tensor([1.0, 2.0], requires_grad=True), anb.tensor([3.0, 4.0], requires_grad=True)
+    loss = (anb.stack([b, a]).sum(0).exp() + old).sum()
+    s = BackwardStepper(loss, names={"a": a, "b": b, "old": old, "loss": loss})
+    s.run_to_end()
+    starts = [r.node for r in s.events if r.kind == "start"]
+    for rec in s.events:
+        if rec.kind == "finish":
+            later = starts[starts.index(rec.node) + 1:]
+            assert [nid for nid, _ in rec.ready] == later[:len(rec.ready)]
+    labels = [r.label for r in s.events if r.kind == "start"]
+    assert labels.index("AccumulateGrad (old)") < labels.index("ExpBackward0")
+    assert labels.index("AccumulateGrad (b)") < labels.index("AccumulateGrad (a)")
+    s.close()

@@ -17,12 +17,15 @@ real engine. Grad mode is set around each local rule and restored before every
 ``yield``, so the generator may stay paused for as long as the learner likes.
 
 Order: a node runs once every node that feeds it a gradient has run (dependency
-counting); among ready nodes the most recently created runs first, as in PyTorch.
-Everything is iterative: graphs of 100 000 nodes need no recursion.
+counting). Among ready nodes an ``AccumulateGrad`` runs first (PyTorch gives it the
+largest sequence number there is), then the most recently created node; ready
+``AccumulateGrad`` nodes run in the order they became ready. Everything is
+iterative: graphs of 100 000 nodes need no recursion.
 """
 from __future__ import annotations
 
 import heapq
+import itertools
 import sys
 from typing import Any, Callable, Iterator, Sequence
 
@@ -83,8 +86,9 @@ class BackwardState:
     and keeps it current, so between two events a viewer can read
 
     * ``deps``: node -> how many gradients it still waits for (0 once it may run);
-    * ``ready``: the nodes that may run now, as the engine's heap (``ready_nodes()``
-      lists them in the order they will run);
+    * ``ready``: the nodes that may run now, as the engine's heap of
+      ``(priority, arrival, node)`` (``ready_nodes()`` lists them in the order they
+      will run);
     * ``buffers``: node -> the gradients it has received so far (one slot per output).
 
     Viewers must not change these objects. Nothing is copied, so passing no state (what
@@ -100,11 +104,21 @@ class BackwardState:
 
     def ready_nodes(self) -> list:
         """The nodes that may run now, first to run first."""
-        return [n for _, n in sorted(self.ready, key=lambda e: e[0])]
+        return [e[2] for e in sorted(self.ready)]
 
     def waiting(self) -> list:
         """``(node, outstanding)`` for nodes that got some gradient but wait for more."""
         return [(n, self.deps.get(n, 0)) for n in self.buffers if self.deps.get(n, 0) > 0]
+
+
+# The ready queue's order (a min-heap): an AccumulateGrad before anything else, then
+# the newest node. Ties (only between AccumulateGrad nodes) go by arrival.
+_FIRST = -(1 << 64)
+
+
+def priority(node: Node) -> int:
+    """Where ``node`` goes in the ready queue: the smaller, the sooner it runs."""
+    return _FIRST if node.__class__ is AccumulateGrad else -node._seq
 
 
 # Graphs an open stepper is paused over: id(root node) -> description of the stepper.
@@ -255,6 +269,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
 
     buffers: dict[Node, list] = {}
     ready: list = []
+    arrival = itertools.count()                       # ties in the ready queue: first come
     for (node, nr), g in zip(roots, grad_roots):
         if needed is not None and node not in needed:
             continue
@@ -262,7 +277,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
             if deps.get(node, 0) == 0:
-                heapq.heappush(ready, (-node._seq, node))
+                heapq.heappush(ready, (priority(node), next(arrival), node))
         buf[nr] = _add(buf[nr], g)
     if watch is not None:
         watch.deps, watch.ready, watch.buffers = deps, ready, buffers
@@ -275,19 +290,21 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     if hold:
         state.mode = (outer & 2) | (0 if create_graph else 1)
     try:
-        yield from _walk(ready, buffers, deps, capture, inputs, captured, accumulate,
+        yield from _walk(ready, arrival, buffers, deps, capture, inputs, captured, accumulate,
                          retain_graph, create_graph, events, hold)
     finally:
         if hold:
             state.mode = outer
 
 
-def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, captured: Any,
-          accumulate: bool, retain_graph: bool, create_graph: bool, events: bool,
-          hold: bool) -> Iterator[Event]:
+def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, capture: dict,
+          inputs: Any, captured: Any, accumulate: bool, retain_graph: bool, create_graph: bool,
+          events: bool, hold: bool) -> Iterator[Event]:
     """The main loop of ``run_backward``: run each ready node, pass its grads on."""
     state = STATE
     run_mode = 0 if create_graph else 1                # grad mode of rules and hooks
+    heappop, heappush, acc_cls, first = heapq.heappop, heapq.heappush, AccumulateGrad, _FIRST
+    free = not retain_graph
 
     def call(fn: Callable, *args: Any) -> Any:
         """Run a hook in the backward's grad mode (held already when ``hold``)."""
@@ -301,20 +318,21 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             state.mode = prev
 
     while ready:
-        node = heapq.heappop(ready)[1]
+        node = heappop(ready)[2]
         grads = buffers.pop(node)
         if events:
             yield NodeStarted(node, tuple(grads))
-        x = node._x
-        if x is not None and (x.tensor_prehooks or x.retain_prehooks):
-            call(_run_tensor_prehooks, x, grads)
-        if x is not None and x.prehooks:
-            for hook in list(x.prehooks.values()):
-                out = call(hook, tuple(grads))
-                if out is not None:
-                    grads = list(out)
+        x = node._x                                   # hooks live here (None: no hooks)
+        if x is not None:
+            if x.tensor_prehooks or x.retain_prehooks:
+                call(_run_tensor_prehooks, x, grads)
+            if x.prehooks:
+                for hook in list(x.prehooks.values()):
+                    out = call(hook, tuple(grads))
+                    if out is not None:
+                        grads = list(out)
 
-        is_acc = type(node) is AccumulateGrad
+        is_acc = node.__class__ is acc_cls
         if is_acc and node.variable._hooks:
             g = grads[0]
             for hook in list(node.variable._hooks.values()):
@@ -340,16 +358,17 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             # a leaf's accumulator runs only when gradients go to .grad
             stop_here = is_acc and not accumulate
 
+        nexts = node.next_functions
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
-            out_grads: tuple = (None,) * len(node.next_functions)
+            out_grads: tuple = (None,) * len(nexts)
         else:
             if is_acc and node.variable._grad_fn is not None:   # x.add_(y) made the leaf x a non-leaf
                 raise RuntimeError("leaf variable has been moved into the graph interior")
             if not hold:
                 prev = state.mode
-                state.mode = (prev & 2) | (0 if create_graph else 1)
+                state.mode = (prev & 2) | run_mode
             try:
-                if is_acc and not create_graph and _sole_owner(grads):
+                if is_acc and run_mode and _sole_owner(grads):
                     out_grads = node.take(grads[0])
                 else:
                     out_grads = node.apply(*grads)
@@ -363,17 +382,17 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
                 _check_nan(node, out_grads)
             if is_acc and events:
                 yield GradAccumulated(node, node.variable, grads[0])
-            if len(out_grads) != len(node.next_functions):
+            if len(out_grads) != len(nexts):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
-                    f"(expected {len(node.next_functions)}, got {len(out_grads)})")
+                    f"(expected {len(nexts)}, got {len(out_grads)})")
             if x is not None and x.hooks:
                 for hook in list(x.hooks.values()):
                     res = call(hook, out_grads, tuple(grads))
                     if res is not None:
                         out_grads = tuple(res)
 
-        if not retain_graph and (node._saved or node.releasable):
+        if free and (node._saved or node.releasable):
             if events:
                 nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
                 node.release()
@@ -383,7 +402,7 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
         if events:
             yield NodeFinished(node, out_grads)
 
-        for (nxt, nr), g in zip(node.next_functions, out_grads):
+        for (nxt, nr), g in zip(nexts, out_grads):
             if nxt is None:
                 continue
             left = deps.get(nxt)
@@ -393,12 +412,14 @@ def _walk(ready: list, buffers: dict, deps: dict, capture: dict, inputs: Any, ca
             if buf is None:
                 buf = buffers[nxt] = [None] * nxt.num_outputs
             if g is not None:
-                buf[nr] = _add(buf[nr], g)
+                held = buf[nr]
+                buf[nr] = g if held is None else held + g
             left -= 1
             deps[nxt] = left
-            if left == 0:
-                heapq.heappush(ready, (-nxt._seq, nxt))
-        out_grads = g = None         # hold no gradient between nodes (see _sole_owner)
+            if not left:
+                heappush(ready, (first if nxt.__class__ is acc_cls else -nxt._seq,
+                                 next(arrival), nxt))
+        out_grads = g = held = None   # hold no gradient between nodes (see _sole_owner)
 
 
 def _annotate(node: Node, exc: Exception) -> None:

@@ -80,6 +80,8 @@ _NUMBERS = (int, float, bool)
 _weakref = weakref.ref
 _new = object.__new__
 
+UINT64_MAX = (1 << 64) - 1
+
 # The Tensor class, set by autograd_nb._tensor once it exists (that module imports this
 # one, so this one cannot import it at the top; an import inside a hot function costs
 # about a microsecond a call).
@@ -398,6 +400,7 @@ class Node:
         return x.meta
 
     def _sequence_nr(self) -> int:
+        """The node's creation number: among ready nodes the engine runs the newest first."""
         return self._seq
 
     @property
@@ -493,6 +496,11 @@ class AccumulateGrad(Node):
     def backward(self, grad: Any) -> tuple:
         self.variable._accumulate(grad)
         return ()
+
+    def _sequence_nr(self) -> int:
+        """PyTorch's number for every AccumulateGrad, the largest there is: the engine
+        runs a ready AccumulateGrad before any other node."""
+        return UINT64_MAX
 
     def take(self, grad: Any) -> tuple:
         """Like ``backward``, for a gradient no one else refers to: the leaf may keep

@@ -12,10 +12,12 @@ so what the panels show can be stored in a notebook and compared by nbval.
 from __future__ import annotations
 
 import heapq
+import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .._tensor import Tensor
+from ..autograd.engine import priority
 
 __all__ = ["TensorInfo", "BufferInfo", "tensors_in", "snapshot", "changed", "tensor_info",
            "graph_nodes", "node_labels", "buffers", "short_repr"]
@@ -117,8 +119,8 @@ def graph_nodes(tensors: Iterable[Tensor]) -> list[Any]:
     """Every node reachable from the tensors' grad_fn (or a leaf's AccumulateGrad).
 
     In the order backward visits them: a node comes after every node that sends it a
-    gradient (roots first, AccumulateGrad nodes of leaves last); among the ready ones
-    the newest first, as the engine does.
+    gradient (roots first); among the ready ones an AccumulateGrad first, then the
+    newest, as the engine does (``engine.priority``).
     """
     stack = []
     for t in tensors:
@@ -139,17 +141,18 @@ def graph_nodes(tensors: Iterable[Tensor]) -> list[Any]:
                     seen.add(nxt)
                     stack.append(nxt)
     # the engine's order: a node comes once all nodes feeding it came; newest first
-    ready = [(-n._seq, n) for n in seen if waiting.get(n, 0) == 0]
+    arrival = itertools.count()
+    ready = [(priority(n), next(arrival), n) for n in seen if waiting.get(n, 0) == 0]
     heapq.heapify(ready)
     order = []
     while ready:
-        fn = heapq.heappop(ready)[1]
+        fn = heapq.heappop(ready)[2]
         order.append(fn)
         for nxt, _ in fn.next_functions:
             if nxt is not None:
                 waiting[nxt] -= 1
                 if waiting[nxt] == 0:
-                    heapq.heappush(ready, (-nxt._seq, nxt))
+                    heapq.heappush(ready, (priority(nxt), next(arrival), nxt))
     return order
 
 

@@ -91,7 +91,7 @@ class FunctionNode:
     id: str
     kind: str
     name: str                       # the node class name, e.g. "MulBackward0" (as torchviz)
-    seq: int                        # ``node._sequence_nr()`` (differs between runs)
+    seq: int                        # creation number (differs between runs; see snapshot._seq)
     order: int                      # rank of seq inside this graph: creation order
     saved: list[SavedBuffer] = field(default_factory=list)
     next: list[list] = field(default_factory=list)   # [[id or None, input_nr], ...]

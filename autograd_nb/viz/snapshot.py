@@ -254,6 +254,11 @@ def _dedupe(edges: list[Edge]) -> list[Edge]:
 
 # --------------------------------------------------------------------- reading objects
 def _seq(fn: Any) -> int:
+    """A node's creation number: autograd_nb's own (unique), else PyTorch's
+    ``_sequence_nr()`` (the same for every AccumulateGrad)."""
+    own = getattr(fn, "_seq", None)
+    if isinstance(own, int):
+        return own
     getter = getattr(fn, "_sequence_nr", None)
     try:
         return int(getter()) if callable(getter) else int(getattr(fn, "_seq", 0))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.engine import BackwardState
+from ..autograd.engine import BackwardState, priority
 from ..viz.model import Graph
 from ._common import summary
 from .rules import Rule
@@ -81,7 +81,8 @@ def after_delivery(node: Any, w: BackwardState, ready: list) -> tuple[list, list
             dec[nxt] = dec.get(nxt, 0) + 1
     left = {n: w.deps.get(n, 0) - dec.get(n, 0) for n in list(w.buffers) + list(dec)}
     new_ready = [n for n in dec if left[n] == 0]
-    ready = sorted(set(ready) | set(new_ready), key=lambda n: -n._seq)
+    # the engine's order (a stable sort: ready AccumulateGrad nodes keep their arrival order)
+    ready = sorted(dict.fromkeys(list(ready) + new_ready), key=priority)
     waiting = [(n, k) for n, k in left.items() if k > 0]
     return ready, waiting
 
