@@ -47,7 +47,9 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
             if out._data.dtype.kind != "f":
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = Tensor._wrap(B.xp_of(out._data).ones_like(out._data))   # the seed: 1
+            seed = B.xp_of(out._data).empty(out._data.shape, out._data.dtype)
+            seed.fill(1)                              # the seed: d out / d out = 1
+            g = Tensor._wrap(seed)
         else:
             if not isinstance(g, Tensor):
                 raise TypeError(f"expected Tensor or None as element {i} in argument 1, but got {type(g).__name__}")

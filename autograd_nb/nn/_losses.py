@@ -185,6 +185,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     With indices: ``nll_loss(log_softmax(input, 1), target)``. ``label_smoothing = e``
     mixes the one-hot target with the uniform distribution: ``(1 - e) * nll + e * mean(-log p)``.
     """
+    if reduction == "mean" and weight is None and size_average is None and reduce is None \
+            and label_smoothing == 0.0 and input.__class__ is Tensor and target.__class__ is Tensor:
+        d, t = input._data, target._data             # the usual (N, C) logits, N class indices
+        if d.ndim == 2 and t.ndim == 1 and d.shape[0] == t.shape[0]:
+            fast = _L._nll_mean_rows(input.log_softmax(1), target, ignore_index)
+            if fast is not None:
+                return fast
     code = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")

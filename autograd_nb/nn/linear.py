@@ -12,6 +12,8 @@ from .parameter import add_weight_and_bias
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
+_UNSET = object()
+
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. to remove a layer); ignores its arguments."""
@@ -44,7 +46,14 @@ class Linear(Module):
         default_reset(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        # the registered parameters, read straight from the registry (``self.weight`` is
+        # found by Module.__getattr__ only after a failed lookup: slow on this hot path);
+        # anything else (a parameter replaced by a plain tensor or a property) as usual
+        p = self._parameters
+        weight, bias = p.get("weight", _UNSET), p.get("bias", _UNSET)
+        if weight is _UNSET or bias is _UNSET:
+            weight, bias = self.weight, self.bias
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

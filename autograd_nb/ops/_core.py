@@ -293,7 +293,7 @@ class OpNode(Node):
             out = (out,)
         meta = self._in_meta
         if meta is not None:
-            out = tuple(reduce_grad(g, m) for g, m in zip(out, meta))
+            out = tuple([reduce_grad(g, m) for g, m in zip(out, meta)])
         return out
 
     def _extra_saved(self, name: str) -> Any:

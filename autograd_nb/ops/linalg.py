@@ -336,12 +336,6 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     return res
 
 
-def _strides2(d: Any) -> tuple:
-    """Strides of a 2-D array in elements (``_geometry``'s second half, unrolled)."""
-    st, size = d.strides, d.itemsize
-    return (st[0] // size, st[1] // size)
-
-
 def _linear_rows(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor | None:
     """``addmm`` with beta = alpha = 1 on numpy matrices of one float dtype and a bias of
     the product's shape or one row of it (what ``nn.Linear`` does): no checks needed,
@@ -357,10 +351,12 @@ def _linear_rows(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor | None:
         return None
     prod = a @ b
     prod += s
+    sa, sb, size = a.strides, b.strides, a.itemsize       # strides in elements, as PyTorch's
     res = record(prod, AddmmBackward0, (input, mat1, mat2),
                  (mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None), False,
-                 {"alpha": 1, "beta": 1, "mat1_sym_sizes": a.shape, "mat1_sym_strides": _strides2(a),
-                  "mat2_sym_sizes": b.shape, "mat2_sym_strides": _strides2(b)})
+                 {"alpha": 1, "beta": 1,
+                  "mat1_sym_sizes": a.shape, "mat1_sym_strides": (sa[0] // size, sa[1] // size),
+                  "mat2_sym_sizes": b.shape, "mat2_sym_strides": (sb[0] // size, sb[1] // size)})
     node = res._grad_fn
     if row and node is not None:                      # the bias row's gradient sums the batch
         node._in_meta = ((s.shape, s.dtype), None, None)

@@ -24,6 +24,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import OpNode, as_array, plain, record, record_multi, register
+from .views import spread
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 
@@ -159,6 +160,9 @@ class SumBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
+        d = g._data
+        if STATE.mode & 1 and d.__class__ is np.ndarray and not d.ndim and not g._requires_grad:
+            return Tensor._wrap(spread(d, self.extra))   # first order: expand, on the array
         return g.expand(self.extra)
 
     def _extra_saved(self, name):
@@ -753,7 +757,8 @@ def _shifted(d: Any, axis: Any) -> tuple[Any, Any]:
     if d.size == 0:
         return d, xp.zeros(tuple(1 if i in axis else s for i, s in enumerate(d.shape)), d.dtype)
     m = d.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0).astype(d.dtype)
+    if not xp.isfinite(m).all():                      # an all -inf slice, or +inf: shift by 0
+        m = xp.where(xp.isfinite(m), m, 0).astype(d.dtype)
     return d - m, m
 
 

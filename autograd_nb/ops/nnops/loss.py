@@ -196,11 +196,15 @@ def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor |
             t.dtype != np.int64 or t.ndim != 1 or d.dtype.kind != "f":
         return None
     n, c = d.shape
-    if n == 0 or 0 <= ignore_index < c or t.min() < 0 or t.max() >= c:
+    if n == 0 or t.shape[0] != n or 0 <= ignore_index < c or t.min() < 0:
         return None                                   # errors, ignored targets: general path
     rows = np.arange(n)
+    try:
+        picked = d[rows, t]
+    except IndexError:                                # a target >= C: the general path's error
+        return None
     total = d.dtype.type(n)
-    out = (-d[rows, t]).sum() / total
+    out = -picked.sum() / total                       # (negating the sum is exact)
     coef = np.zeros((n, c), d.dtype)
     coef[rows, t] = -(1.0 / total)
     return record(np.asarray(out, dtype=d.dtype), NllLossBackward0, (input,),
