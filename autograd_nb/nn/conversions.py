@@ -7,11 +7,14 @@ updates the right tensors.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+
+if TYPE_CHECKING:                                     # (module.py imports this module)
+    from .module import Module
 
 __all__ = ["ConversionMixin"]
 
