@@ -129,15 +129,18 @@ def _dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     """How many gradients each reachable node waits for (iterative walk)."""
     deps: dict[Node, int] = {}
     stack = list(dict.fromkeys(roots))             # several roots may share a node (split)
-    seen = set(stack)
+    start = set(stack)
+    count = deps.get
     while stack:
-        fn = stack.pop()
-        for nxt, _ in fn.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                n = count(nxt)
+                if n is None:                      # reached for the first time: visit it
+                    deps[nxt] = 1
+                    if nxt not in start:
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = n + 1
     return deps
 
 

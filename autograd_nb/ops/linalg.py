@@ -264,15 +264,16 @@ class AddmmBackward0(OpNode):
         m1, m2 = self._saved
         ex = self.extra
         alpha, beta = ex["alpha"], ex["beta"]
-        if not STATE.grad_enabled:                    # first order: plain arrays
+        row = "_row" in ex                            # input: one row for the batch (nn.Linear)
+        if STATE.mode & 1:                            # first order: plain arrays
             gd = g._data
             ga = gd if alpha == 1 else gd * alpha
             gi = None
             if self.next_functions[0][0] is not None:
                 gi = gd if beta == 1 else gd * beta
                 meta = self._in_meta
-                if meta is not None and meta[0][0] == gi.shape[1:]:   # a bias row: sum the batch
-                    gi = gi.sum(axis=0)                  # (anything else: reduce_grad)
+                if row or meta is not None and meta[0][0] == gi.shape[1:]:   # a bias row: sum
+                    gi = gi.sum(axis=0)                  # the batch (anything else: reduce_grad)
                 gi = _wrap(gi)
             return (gi,
                     None if m2 is None else _wrap(_mat1_array(ga, m2.unpack()._data,
@@ -280,7 +281,8 @@ class AddmmBackward0(OpNode):
                     None if m1 is None else _wrap(_mat2_array(ga, m1.unpack()._data,
                                                               _strides_t(ex["mat2_sym_strides"]))))
         ga = g if alpha == 1 else g * alpha
-        return (g if beta == 1 else g * beta,
+        gi = g if beta == 1 else g * beta
+        return (gi.sum(0) if row else gi,
                 None if m2 is None else _grad_mat1(ga, m2.unpack(), _strides_t(self.extra["mat1_sym_strides"])),
                 None if m1 is None else _grad_mat2(ga, m1.unpack(), _strides_t(self.extra["mat2_sym_strides"])))
 
@@ -357,9 +359,8 @@ def _linear_rows(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor | None:
                  {"alpha": 1, "beta": 1,
                   "mat1_sym_sizes": a.shape, "mat1_sym_strides": (sa[0] // size, sa[1] // size),
                   "mat2_sym_sizes": b.shape, "mat2_sym_strides": (sb[0] // size, sb[1] // size)})
-    node = res._grad_fn
-    if row and node is not None:                      # the bias row's gradient sums the batch
-        node._in_meta = ((s.shape, s.dtype), None, None)
+    if row and res._grad_fn is not None:              # the bias row's gradient sums the batch
+        res._grad_fn.extra["_row"] = True
     return res
 
 
