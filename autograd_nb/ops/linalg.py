@@ -22,7 +22,7 @@ the same dtype (``float32 @ float64`` is an error, as in PyTorch).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -471,7 +471,7 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
     return _unsafe_view(out, batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ()))
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
+def _matmul_general(input: Tensor, other: Tensor) -> Tensor:
     """The matrix product ``input @ other`` for operands of any rank >= 1.
 
     * 1-D @ 1-D: ``dot``;  2-D @ 1-D: ``mv``;  2-D @ 2-D: ``mm``;
@@ -479,10 +479,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     * N-D: leading dims are batch dims and broadcast; a batch times a matrix is folded
       into one ``mm``, anything else goes through ``bmm``.
     """
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
-        fast = _small_product(input, other)
-        if fast is not None:
-            return fast
     _need_tensor("matmul", "input", 1, input)
     _need_tensor("matmul", "other", 2, other)
     da, db = input._data.ndim, other._data.ndim
@@ -508,49 +504,63 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return _batched(input, other)
 
 
-def _small_product(input: Tensor, other: Tensor) -> Tensor | None:
-    """The common 1-D/2-D float cases without the general checks (None: take the long way).
+def _with_fast_products(slow: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    """``slow`` with the common 1-D/2-D float cases of ``a @ b`` in front of it.
 
     Same result and graph as ``dot`` / ``mv`` / ``mm``; anything unusual (other ranks,
-    mixed dtypes or devices, mismatched sizes) goes through them for their errors.
-    Each operand is saved only if the other one requires grad (see ``_product``).
+    mixed dtypes or devices, mismatched sizes, a non-Tensor) goes to ``slow`` for its
+    errors. Each operand is saved only if the other one requires grad (see
+    ``_product``). Made twice, for ``matmul`` and for the ``@`` operator, so that each
+    is a single call.
     """
-    a, b = input._data, other._data
-    if a.__class__ is not _ndarray or b.__class__ is not _ndarray or a.dtype is not b.dtype \
-            or a.dtype.kind != "f":
-        return None
-    nb = b.ndim
-    if nb == 1:
-        na = a.ndim
-        if na == 1:
-            if a.shape == b.shape:                    # ndarray.dot: the same kernel as a @ b,
-                # written straight into a 0-d array (else numpy returns a scalar)
-                data = a.dot(b, _empty((), a.dtype))
+    def product(input: Tensor, other: Any) -> Any:
+        if input.__class__ is not Tensor and not isinstance(input, Tensor) or \
+                other.__class__ is not Tensor and not isinstance(other, Tensor):
+            return slow(input, other)
+        a, b = input._data, other._data
+        dt = a.dtype
+        if a.__class__ is not _ndarray or b.__class__ is not _ndarray or b.dtype is not dt \
+                or dt.kind != "f":
+            return slow(input, other)
+        nb = b.ndim
+        if nb == 1:
+            na = a.ndim
+            if na == 1:                               # ndarray.dot: the same kernel as a @ b,
+                try:                                  # written straight into a 0-d array
+                    data = a.dot(b, _empty((), dt))   # (else numpy returns a scalar)
+                except ValueError:                    # sizes differ: dot() has the error
+                    return slow(input, other)
                 mode = STATE.mode
                 if mode:                              # nothing to record
                     return plain(data, mode > 1)
                 return record(data, DotBackward0, (input, other),
                               (input if other._requires_grad else None,
                                other if input._requires_grad else None))
-        elif na == 2 and a.shape[1] == b.shape[0]:      # ndarray.dot: gemv, as a @ b
-            mode = STATE.mode
-            if mode:                                  # nothing to record
-                return plain(a.dot(b), mode > 1)
-            return record(a.dot(b), MvBackward0, (input, other),
+            elif na == 2 and a.shape[1] == b.shape[0]:  # ndarray.dot: gemv, as a @ b
+                mode = STATE.mode
+                if mode:                              # nothing to record
+                    return plain(a.dot(b), mode > 1)
+                return record(a.dot(b), MvBackward0, (input, other),
+                              (input if other._requires_grad else None,
+                               other if input._requires_grad else None))
+        elif nb == 2 and a.ndim == 2 and a.shape[1] == b.shape[0]:
+            return record(a @ b, MmBackward0, (input, other),
                           (input if other._requires_grad else None,
-                           other if input._requires_grad else None))
-    elif nb == 2 and a.ndim == 2 and a.shape[1] == b.shape[0]:
-        return record(a @ b, MmBackward0, (input, other),
-                      (input if other._requires_grad else None,
-                       other if input._requires_grad else None), False, (_geometry(a), _geometry(b)))
-    return None
+                           other if input._requires_grad else None), False, (_geometry(a), _geometry(b)))
+        return slow(input, other)
+    return product
 
 
-def _matmul_op(self: Tensor, other: Any) -> Any:
-    if other.__class__ is Tensor or isinstance(other, Tensor):
-        fast = _small_product(self, other)
-        return fast if fast is not None else matmul(self, other)
-    return NotImplemented
+def _matmul_op_slow(self: Tensor, other: Any) -> Any:
+    return _matmul_general(self, other) if isinstance(other, Tensor) else NotImplemented
+
+
+matmul = _with_fast_products(_matmul_general)
+matmul.__name__ = matmul.__qualname__ = "matmul"
+matmul.__doc__ = _matmul_general.__doc__
+_matmul_op = _with_fast_products(_matmul_op_slow)
+_matmul_op.__name__ = _matmul_op.__qualname__ = "__matmul__"
+_matmul_op.__doc__ = "``self @ other``"
 
 
 def _rmatmul_op(self: Tensor, other: Any) -> Any:
