@@ -518,7 +518,11 @@ class Tensor:
     def _refresh_view(self) -> None:
         """A view whose base was changed in place since the view was made: re-derive the
         view's history from the base (its values already changed: they share memory), so
-        gradients flow through the base's new history, as in PyTorch."""
+        gradients flow through the base's new history, as in PyTorch (which refuses to for
+        an output of split / chunk / unbind, every time it is asked)."""
+        changed_error = getattr(self._view_fn, "changed_error", None)
+        if changed_error is not None:
+            raise RuntimeError(changed_error)
         self._view_ver = self._vc[0]
         if self._view_fn is None:
             return

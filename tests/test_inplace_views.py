@@ -186,3 +186,45 @@ def test_sum_to_size_matches_torch(size):
     assert _err(run, anb) == _err(run, torch)
     if _err(run, torch) is None:
         assert run(anb) == run(torch)
+
+
+def _split_base_changed(m):
+    x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    base = x * 1
+    a, b = base.split(2)
+    base.mul_(2)                                      # b's storage changes under it
+    return b * 2
+
+
+def _split_view_changed_under_no_grad(m):
+    x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    a, b = (x * 1).split(2)
+    y = b * b                                         # saves b
+    with m.no_grad():
+        b.add_(1)                                     # allowed here ...
+    y.sum().backward()                                # ... but b's history cannot be rebuilt
+
+
+def _unbind_sibling_changed(m):
+    x = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = (x * 1).unbind()
+    with m.no_grad():
+        rows[0].add_(1)
+    return rows[1].grad_fn
+
+
+def _slice_view_changed_under_no_grad(m):
+    x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    b = (x * 1)[2:]
+    y = b * b
+    with m.no_grad():
+        b.add_(1)
+    y.sum().backward()                                # an ordinary view: the stale-buffer error
+
+
+@pytest.mark.parametrize("case", [_split_base_changed, _split_view_changed_under_no_grad,
+                                  _unbind_sibling_changed, _slice_view_changed_under_no_grad],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_multi_output_views_refuse_a_history_after_inplace(case):
+    got, want = _err(case, anb), _err(case, torch)
+    assert want is not None and got == want

@@ -116,10 +116,17 @@ class SavedTensor:
 
     A node's own output (``exp`` saves its result) is stored as its array plus the
     version counter, not as the tensor, so the graph holds no reference cycle.
+
+    ``save`` makes the buffers; a node's output is a ``_SavedOutput`` and a buffer
+    packed by ``saved_tensors_hooks`` a ``_SavedPacked``, which hold the few fields a
+    plain input's buffer (the most common kind) does without.
     """
 
-    __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "is_output", "node",
-                 "output_nr", "_unpack", "_key", "__weakref__")
+    __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "_key", "__weakref__")
+    is_output = False             # True: the node's own output, stored as its array
+    node = None                   # (an output: a weak reference to its node)
+    output_nr = 0                 # (an output: which output of the node it is)
+    _unpack = None                # (packed by saved_tensors_hooks: the unpack function)
 
     def __new__(cls, value: Any, node: "Node", is_output: bool = False) -> "SavedTensor":
         return save(value, node, is_output)
@@ -139,6 +146,9 @@ class SavedTensor:
             value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
+            if self._unpack is None and not self.is_output and value._base is not None \
+                    and vc[0] != value._view_ver:
+                value._view_changed()                 # a view: its history first (may refuse)
             raise RuntimeError(self._stale_message(value))
         return value
 
@@ -146,9 +156,12 @@ class SavedTensor:
         from .._tensor import type_label
         shape = ", ".join(str(s) for s in value.shape)
         where = ""
-        fn = self.node() if self.is_output else getattr(value, "_grad_fn", None)
+        if self.is_output:
+            fn, nr = self.node(), self.output_nr
+        else:
+            fn, nr = getattr(value, "_grad_fn", None), getattr(value, "_output_nr", 0)
         if fn is not None:
-            where = f", which is output {self.output_nr} of {_short_name(fn)},"
+            where = f", which is output {nr} of {_short_name(fn)},"
         return (
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{type_label(value)} [{shape}]]{where} is at version "
@@ -197,21 +210,32 @@ class SavedTensor:
             self._uncount()
 
 
+class _SavedOutput(SavedTensor):
+    """A node's own output: also which output it is, and the node, held weakly (so
+    node -> saved -> node is no reference cycle), to rebuild the tensor."""
+
+    __slots__ = ("node", "output_nr")
+    is_output = True
+
+
+class _SavedPacked(SavedTensor):
+    """A buffer packed by ``saved_tensors_hooks``: also its unpack function."""
+
+    __slots__ = ("is_output", "node", "output_nr", "_unpack")
+
+
 def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     """A ``SavedTensor`` holding ``value`` for ``node`` (what recording an op calls).
 
     A plain function filling the slots, as recording a node is the library's hot path.
     """
-    s = _new(SavedTensor)
-    s.freed = False
-    s.is_output = is_output
-    s._unpack = None
-    s._key = None
     if value.__class__ in _NUMBERS:                   # a Python number (x * 3 saves the 3)
+        s = _new(SavedTensor)
+        s.freed = False
+        s._key = None
         s._value = value
         s._vc = None
-        s.version = s.output_nr = s.nbytes = 0
-        s.node = None
+        s.version = s.nbytes = 0
         return s
     if value._is_inference and STATE.mode < 2:
         raise RuntimeError(
@@ -219,12 +243,21 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
             "created in inference mode in computation tracked by autograd. To work "
             "around this, you can make a clone to get a normal tensor and use it in "
             "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+    if HOOK_STACK:
+        s = _new(_SavedPacked)
+        s.is_output = is_output
+        s.node = _weakref(node) if is_output else None
+        s.output_nr = value._output_nr
+    elif is_output:
+        s = _new(_SavedOutput)
+        s.node = _weakref(node)
+        s.output_nr = value._output_nr
+    else:
+        s = _new(SavedTensor)
+    s.freed = False
+    s._key = None
     vc = s._vc = value._vc
     s.version = vc[0]
-    s.output_nr = value._output_nr
-    # only a saved *output* needs its node (to rebuild the tensor); held weakly so
-    # node -> saved -> node is no reference cycle
-    s.node = _weakref(node) if is_output else None
     data = value._data
     s.nbytes = data.nbytes
     if HOOK_STACK:

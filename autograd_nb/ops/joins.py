@@ -179,15 +179,19 @@ concat = concatenate = cat
 
 
 class _MultiView:
-    """A view function that refuses in-place changes (the view came from a multi-view op)."""
-    __slots__ = ("fn", "inplace_error")
+    """A view function that refuses in-place changes (the view came from a multi-view op),
+    and refuses to re-derive the view's history once its storage was changed in place
+    (what PyTorch refuses when such a view is used after that)."""
+    __slots__ = ("fn", "inplace_error", "changed_error")
 
     def __init__(self, fn: Any, label: str, nr: int) -> None:
         self.fn = fn
-        self.inplace_error = (
-            f"Output {nr} of {label} is a view and is being modified inplace. This view is the output "
-            "of a function that returns multiple views. Such functions do not allow the output views to "
-            "be modified inplace. You should replace the inplace operation by an out-of-place one.")
+        tail = ("This view is the output of a function that returns multiple views. Such functions "
+                "do not allow the output views to be modified inplace. You should replace the inplace "
+                "operation by an out-of-place one.")
+        self.inplace_error = f"Output {nr} of {label} is a view and is being modified inplace. {tail}"
+        self.changed_error = (f"Output {nr} of {label} is a view and its base or another view of its "
+                              f"base has been modified inplace. {tail}")
 
     def __call__(self, t: Tensor) -> Tensor:
         return self.fn(t)
