@@ -566,6 +566,9 @@ def test_max_dim_pair_prints_and_unpacks_like_torch(torch) -> None:
     "torch.zeros(2, 0) @ torch.zeros(0, 3)", "torch.tensor(5.).max(0)", "torch.tensor(5.).softmax(0)",
     "torch.tensor([float('nan'), 1.]).max()", "torch.tensor([1., float('nan'), 5.]).max(0)",
     "torch.tensor([[-float('inf'), -float('inf')]]).logsumexp(1)", "torch.tensor([1000., 1.]).softmax(0)",
+    "torch.tensor([float('inf'), 1.]).softmax(0)", "torch.tensor([float('inf'), -float('inf')]).log_softmax(0)",
+    "torch.tensor([[-float('inf'), -float('inf')], [-float('inf'), 0.]]).log_softmax(1)",
+    "torch.tensor([float('inf'), 1.]).logsumexp(0)", "torch.zeros(2, 0).log_softmax(1)",
 ])
 def test_values_and_dtypes_match_torch(expr: str, torch) -> None:
     def run(m):

@@ -757,8 +757,7 @@ def _shifted(d: Any, axis: Any) -> tuple[Any, Any]:
     if d.size == 0:
         return d, xp.zeros(tuple(1 if i in axis else s for i, s in enumerate(d.shape)), d.dtype)
     m = d.max(axis=axis, keepdims=True)
-    if not xp.isfinite(m).all():                      # an all -inf slice, or +inf: shift by 0
-        m = xp.where(xp.isfinite(m), m, 0).astype(d.dtype)
+    m = xp.where(xp.isfinite(m), m, 0).astype(d.dtype)
     return d - m, m
 
 
@@ -826,14 +825,17 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
         where = "lastdim_kernel_impl" if n == d.ndim - 1 or d.ndim == 0 else "kernel_impl"
         raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{_WORDS[d.dtype.name]}\'')
     xp = _xp(d)
-    axis = (n,) if d.ndim else ()
-    z, _ = _shifted(d, axis)
-    e = xp.exp(z)
+    src, axis = (d, (n,)) if d.ndim else (d.reshape(1), (0,))   # (ufuncs make 0-d scalars)
+    # shifted by the maximum, so exp() cannot overflow; a slice holding +inf or only -inf
+    # gives nan, as in PyTorch (logsumexp is the one that treats them specially)
+    z = src - src.max(axis=axis, keepdims=True) if src.size else src.copy()   # fresh: updated
+    e = xp.exp(z)                                                            # in place below
+    total = e.sum(axis=axis, keepdims=True)
     if kind == "softmax":
-        data, node = e / e.sum(axis=axis, keepdims=True), SoftmaxBackward0
+        data, node = xp.divide(e, total, out=e), SoftmaxBackward0
     else:
-        data, node = z - xp.log(e.sum(axis=axis, keepdims=True)), LogSoftmaxBackward0
-    return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), save_output=True,
+        data, node = xp.subtract(z, xp.log(total, out=total), out=z), LogSoftmaxBackward0
+    return record(data if d.ndim else data.reshape(()), node, (input,), save_output=True,
                   extra={"dim": shown_dim(dim), "_n": n})
 
 
