@@ -437,8 +437,11 @@ class Tensor:
         elif self._grad is None:
             d = grad._data
             if not owned or d.dtype != self._data.dtype:
-                d = d.astype(self._data.dtype, copy=True)
-            self._grad = Tensor._wrap(d)
+                self._grad = Tensor._wrap(d.astype(self._data.dtype, copy=True))
+            elif grad._base is None and not grad._requires_grad and grad.__class__ is Tensor:
+                self._grad = grad                       # nobody else has it: keep it as is
+            else:
+                self._grad = Tensor._wrap(d)
         elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
             self._grad = Tensor._wrap(self._grad._data + grad._data)
         else:

@@ -152,6 +152,15 @@ class SavedTensor:
             raise RuntimeError(self._stale_message(value))
         return value
 
+    def unpack_data(self) -> Any:
+        """The saved tensor's array, checked as ``unpack()`` checks it: what a first-order
+        rule (one that computes on plain arrays) needs, without rebuilding a tensor."""
+        vc = self._vc
+        if self.freed or self._unpack is not None or vc is None or vc[0] != self.version:
+            value = self.unpack()                     # its errors; hooks; a Python number
+            return getattr(value, "_data", value)
+        return self._value if self.is_output else self._value._data
+
     def _stale_message(self, value: Any) -> str:
         from .._tensor import type_label
         shape = ", ".join(str(s) for s in value.shape)

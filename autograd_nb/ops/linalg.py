@@ -158,10 +158,10 @@ class MmBackward0(OpNode):
     def backward(self, g):
         a, b = self._saved
         (_, st1), (_, st2) = self.extra
-        if not STATE.grad_enabled:                    # first order: plain arrays
+        if STATE.mode & 1:                            # first order: plain arrays
             gd = g._data
-            return (None if b is None else _wrap(_mat1_array(gd, b.unpack()._data, _strides_t(st1))),
-                    None if a is None else _wrap(_mat2_array(gd, a.unpack()._data, _strides_t(st2))))
+            return (None if b is None else _wrap(_mat1_array(gd, b.unpack_data(), _strides_t(st1))),
+                    None if a is None else _wrap(_mat2_array(gd, a.unpack_data(), _strides_t(st2))))
         return (None if b is None else _grad_mat1(g, b.unpack(), _strides_t(st1)),
                 None if a is None else _grad_mat2(g, a.unpack(), _strides_t(st2)))
 
@@ -276,9 +276,9 @@ class AddmmBackward0(OpNode):
                     gi = gi.sum(axis=0)                  # the batch (anything else: reduce_grad)
                 gi = _wrap(gi)
             return (gi,
-                    None if m2 is None else _wrap(_mat1_array(ga, m2.unpack()._data,
+                    None if m2 is None else _wrap(_mat1_array(ga, m2.unpack_data(),
                                                               _strides_t(ex["mat1_sym_strides"]))),
-                    None if m1 is None else _wrap(_mat2_array(ga, m1.unpack()._data,
+                    None if m1 is None else _wrap(_mat2_array(ga, m1.unpack_data(),
                                                               _strides_t(ex["mat2_sym_strides"]))))
         ga = g if alpha == 1 else g * alpha
         gi = g if beta == 1 else g * beta

@@ -543,21 +543,20 @@ class ReluBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        r = self._saved[0].unpack()
         if STATE.mode & 1 and g.__class__ is Tensor:
             # first order (nothing records): the mask made straight in g's float dtype
             # (a multiply by a bool mask is slower), then g multiplied into it; adding 0
             # turns the -0. of a negative g times 0 into the 0. PyTorch gives
-            gd, rd = g._data, r._data
+            gd, rd = g._data, self._saved[0].unpack_data()
             xp = _xp(gd)
             if rd.dtype is gd.dtype:
                 out = xp.greater(rd, 0, out=xp.empty_like(gd))
                 out *= gd
             else:
-                out = xp.multiply(gd, rd > 0, dtype=gd.dtype)
+                out = as_array(xp.multiply(gd, rd > 0, dtype=gd.dtype))
             out += 0
-            return Tensor._wrap(as_array(out))
-        return g * (r > 0)
+            return Tensor._wrap(out)
+        return g * (self._saved[0].unpack() > 0)
 
 
 abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)

@@ -807,11 +807,11 @@ class LogSoftmaxBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        y = self._saved[0].unpack()
         n = self.extra["_n"]
-        if not STATE.grad_enabled:                    # first order: the same on arrays
-            gd, yd = g._data, y._data
+        if STATE.mode & 1:                            # first order: the same on arrays
+            gd, yd = g._data, self._saved[0].unpack_data()
             return Tensor._wrap(as_array(gd - _xp(yd).exp(yd) * gd.sum(n, keepdims=True)))
+        y = self._saved[0].unpack()
         return g - y.exp() * g.sum(n, keepdim=True)
 
 

@@ -115,13 +115,13 @@ class NllLossBackward0(OpNode):
     saved_names = ("self", "target", "weight", "total_weight")
 
     def backward(self, g):
-        x = self._saved[0].unpack()
         coef = self.extra[2]
-        if not STATE.grad_enabled:                    # first order: one product of arrays
-            gd = g._data
-            if self.extra[1] == NONE and x._data.ndim > 1:
+        if STATE.mode & 1:                            # first order: one product of arrays
+            gd, xd = g._data, self._saved[0].unpack_data()   # (checked: not stale, not freed)
+            if self.extra[1] == NONE and xd.ndim > 1:
                 gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
             return Tensor._wrap(gd * coef)
+        x = self._saved[0].unpack()
         if self.extra[1] == NONE and x.ndim > 1:
             g = g.unsqueeze(1)
         return g * Tensor._wrap(coef)
