@@ -19,9 +19,9 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import (OpNode, bump, check_inplace, needs_grad, note_broadcast, plain, record, register,
+from ._core import (OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register,
                     sum_to)
-from .views import _make_view
+from .views import _make_view, plain_view
 
 
 def _xp(d: Any) -> Any:
@@ -284,8 +284,9 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             i = idx + shp[0] if idx < 0 else idx
             key = (i, Ellipsis)                        # Ellipsis: a 0-d result stays a view
             mode = STATE.mode
-            out = plain(self._data[key], mode > 1) if mode else \
-                record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
+            if mode:
+                return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
+            out = record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
             return _make_view(self, out, lambda t: select(t, 0, i))
         return select(self, 0, idx)                    # (its errors)
     if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
@@ -293,8 +294,9 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         if d.ndim and (idx.step is None or idx.step.__class__ is int and idx.step > 0):
             key = (idx,)
             mode = STATE.mode
-            out = plain(d[key], mode > 1) if mode else \
-                record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
+            if mode:
+                return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
+            out = record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs = _basic_parts(self, idx)

@@ -51,6 +51,36 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
     return out
 
 
+def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: int) -> Tensor:
+    """What ``_make_view(base, plain(data, ...), fn)`` gives, made in one step: the view
+    an op returns while nothing records (``mode``: ``STATE.mode``, not 0). Indexing
+    under no_grad / inference_mode is common enough to be worth the shortcut."""
+    out = _new(Tensor)
+    out._data = data
+    out._requires_grad = False
+    out._grad_fn = None
+    out._output_nr = 0
+    out._grad = None
+    out._acc = out._hooks = out._post_hooks = None
+    out._retains_grad = False
+    root = base._base
+    if root is None:
+        out._base = base
+        out._view_fn = fn
+    else:
+        parent_fn = base._view_fn
+        out._base = root
+        out._view_fn = lambda t: fn(parent_fn(t))
+    vc = out._vc = base._vc
+    out._view_ver = vc[0]
+    out._is_inference = base._is_inference
+    out._view_meta = "inference" if mode & 2 else "no_grad"
+    return out
+
+
+_new = object.__new__
+
+
 def spread(d: np.ndarray, shape: tuple) -> np.ndarray:
     """The 0-d numpy array ``d`` seen with ``shape``: every element is ``d`` (stride 0,
     read-only), as ``np.broadcast_to`` gives, at a fraction of its cost."""
