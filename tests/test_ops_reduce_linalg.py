@@ -569,6 +569,7 @@ def test_max_dim_pair_prints_and_unpacks_like_torch(torch) -> None:
     "torch.tensor([float('inf'), 1.]).softmax(0)", "torch.tensor([float('inf'), -float('inf')]).log_softmax(0)",
     "torch.tensor([[-float('inf'), -float('inf')], [-float('inf'), 0.]]).log_softmax(1)",
     "torch.tensor([float('inf'), 1.]).logsumexp(0)", "torch.zeros(2, 0).log_softmax(1)",
+    "torch.tensor([1., -2., float('nan'), -0.0]).relu()", "torch.tensor(-0.0).relu()",
 ])
 def test_values_and_dtypes_match_torch(expr: str, torch) -> None:
     def run(m):

@@ -590,8 +590,10 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def relu(input: Tensor) -> Tensor:
     """max(x, 0); the gradient passes where the result is positive."""
-    d = input._data
-    return record(as_array(_xp(d).maximum(d, 0).astype(d.dtype, copy=False)), ReluBackward0,
+    d = input._data                   # (maximum(0, x) keeps a -0. as PyTorch; maximum(x, 0) not)
+    if d.__class__ is np.ndarray and d.ndim and d.dtype.kind == "f":
+        return record(np.maximum(0, d), ReluBackward0, (input,), (), True)   # (keeps d's dtype)
+    return record(as_array(_xp(d).maximum(0, d).astype(d.dtype, copy=False)), ReluBackward0,
                   (input,), save_output=True)
 
 
