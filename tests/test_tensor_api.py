@@ -457,3 +457,25 @@ def test_random_functions_stay_in_range():
     assert abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
     g = anb.normal(5.0, 0.5, (20000,)).numpy()
     assert abs(g.mean() - 5.0) < 0.05 and abs(g.std() - 0.5) < 0.05
+
+
+def test_every_construction_path_fills_every_slot():
+    """Tensor has no __getattr__ fallback: each fast constructor (``_wrap``, ``record``,
+    ``plain``, ``plain_view``, ``_make_view``) must set every slot (views: the view ones too)."""
+    view_only = {"_view_fn", "_view_ver", "_view_meta"}
+    slots = [s for s in anb.Tensor.__slots__ if s != "__weakref__"]
+    x = anb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    made = {"constructor": anb.tensor([1.0]), "wrap": anb.Tensor._wrap(x._data),
+            "record": x * 2, "view (recording)": x[1], "slice (recording)": x[1:]}
+    with anb.no_grad():
+        made.update({"plain": x * 2, "view (no_grad)": x[1], "view of view (no_grad)": x[1:][0]})
+    with anb.inference_mode():
+        made.update({"plain (inference)": x * 2, "view (inference)": x[1:]})
+    for how, t in made.items():
+        for name in slots:
+            if name in view_only and t._base is None:
+                continue
+            try:
+                getattr(t, name)
+            except AttributeError:
+                raise AssertionError(f"{how}: slot {name} not set") from None

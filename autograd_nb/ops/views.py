@@ -32,9 +32,7 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
         out._base = base
         out._view_fn = fn
     else:
-        parent_fn = base._view_fn
-        out._base = root
-        out._view_fn = lambda t: fn(parent_fn(t))
+        _view_of_view(base, out, fn)
     out._vc = base._vc
     out._view_ver = base._vc[0]                       # see Tensor._refresh_view
     out._is_inference = base._is_inference
@@ -54,7 +52,8 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
 def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: int) -> Tensor:
     """What ``_make_view(base, plain(data, ...), fn)`` gives, made in one step: the view
     an op returns while nothing records (``mode``: ``STATE.mode``, not 0). Indexing
-    under no_grad / inference_mode is common enough to be worth the shortcut."""
+    under no_grad / inference_mode is common enough to be worth the shortcut. (It sets
+    every slot as ``_core.plain`` does; tests/test_tensor_api.py checks all such paths.)"""
     out = _new(Tensor)
     out._data = data
     out._requires_grad = False
@@ -63,19 +62,24 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     out._grad = None
     out._acc = out._hooks = out._post_hooks = None
     out._retains_grad = False
-    root = base._base
-    if root is None:
-        out._base = base
-        out._view_fn = fn
-    else:
-        parent_fn = base._view_fn
-        out._base = root
-        out._view_fn = lambda t: fn(parent_fn(t))
     vc = out._vc = base._vc
     out._view_ver = vc[0]
     out._is_inference = base._is_inference
     out._view_meta = "inference" if mode & 2 else "no_grad"
+    if base._base is None:
+        out._base = base
+        out._view_fn = fn
+    else:
+        _view_of_view(base, out, fn)
     return out
+
+
+def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> None:
+    """``out`` is a view of the view ``base``: its base is ``base``'s base (views never
+    chain), and it is re-derived from there through ``base``'s function, then ``fn``."""
+    parent_fn = base._view_fn
+    out._base = base._base
+    out._view_fn = lambda t: fn(parent_fn(t))
 
 
 _new = object.__new__
