@@ -92,6 +92,52 @@ def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     return cols.reshape(n, g.groups, (c // g.groups) * g.kernel_numel(), length)
 
 
+# Below this input width col2im's rows are so short that numpy's per-row cost dominates
+# (measured: 10-wide images 5x faster through col2im_shifts, 32-wide ones the same).
+SHORT_ROWS = 24
+
+
+def shifted_grid(g: Geometry, in_shape: tuple) -> tuple[int, int] | None:
+    """For a 2-d, stride-1 geometry over narrow images: ``(out_h, wp)``, the output rows
+    and the padded input's width (the grid ``col2im_shifts`` wants its columns on);
+    None otherwise (``col2im_array`` is as fast or faster there)."""
+    if len(g.kernel) != 2 or g.stride != (1, 1) or in_shape[3] >= SHORT_ROWS:
+        return None
+    return _grid(g, in_shape)
+
+
+def _grid(g: Geometry, in_shape: tuple) -> tuple[int, int]:
+    hp = in_shape[2] + g.pad_before[0] + g.pad_after[0]
+    return hp - g.dilation[0] * (g.kernel[0] - 1), in_shape[3] + g.pad_before[1] + g.pad_after[1]
+
+
+def col2im_shifts(cols: Any, g: Geometry, in_shape: tuple) -> Any:
+    """``col2im`` for a 2-d stride-1 geometry, with the columns laid on the padded input's
+    width: ``cols`` is ``(N, G, C/G * kh * kw, out_h * wp)`` (see ``shifted_grid``), its
+    entries past the last output column 0.
+
+    On that grid every kernel offset is one constant shift of the flattened padded
+    input, so the adjoint of im2col is ``kh * kw`` adds of long contiguous runs (rather
+    than one short row at a time); the padding is cut off at the end.
+    """
+    xp = xp_of(cols)
+    n, c, h, w = in_shape
+    kh, kw = g.kernel
+    dh, dw = g.dilation
+    out_h, wp = _grid(g, in_shape)
+    hp = out_h + dh * (kh - 1)
+    length = out_h * wp
+    cols = cols.reshape(n, c, kh * kw, length)
+    acc = xp.zeros((n, c, hp * wp + dw * (kw - 1)), dtype=cols.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            shift = a * dh * wp + b * dw
+            acc[:, :, shift:shift + length] += cols[:, :, a * kw + b]
+    grid = acc[:, :, :hp * wp].reshape(n, c, hp, wp)
+    top, left = g.pad_before
+    return xp.ascontiguousarray(grid[:, :, top:top + h, left:left + w])
+
+
 def _clipped(offset: int, g: Geometry, dim: int, size: int, out: int) -> tuple[slice, slice, bool] | None:
     """Where kernel offset ``offset`` along ``dim`` reads inside the unpadded input.
 
