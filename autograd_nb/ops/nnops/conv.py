@@ -24,8 +24,8 @@ import numpy as np
 from ..._tensor import Tensor
 from .._core import OpNode, record
 from ...autograd.grad_mode import STATE
-from .patches import (Geometry, col2im, col2im_array, col2im_shifts, im2col, im2col_array, shifted_grid,
-                      xp_of)
+from .patches import (Geometry, col2im, col2im_array, col2im_shifts, conv_input_grad, im2col, im2col_array,
+                      shifted_grid, xp_of)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -99,13 +99,15 @@ class ConvolutionBackward0(OpNode):
             wm = w.reshape(groups, out_ch // groups, -1).swapaxes(1, 2)   # (G, C/G*K, O/G)
             in_shape = info["input_shape"]
             grid = shifted_grid(geom, in_shape)
-            if grid is None:
-                gi = col2im_array(xp.matmul(wm, gm), geom, in_shape)
-            else:                       # 2-d, stride 1: the gradient on the padded width
+            if grid is not None:        # 2-d, stride 1, narrow: the gradient on the padded width
                 wide = xp.zeros(gd.shape[:3] + (grid[1],), dtype=gd.dtype)
                 wide[..., :gd.shape[3]] = gd
                 gi = col2im_shifts(xp.matmul(wm, wide.reshape(n, groups, out_ch // groups, -1)),
                                    geom, in_shape)
+            elif groups == 1 and geom.stride == (1, 1) and len(geom.kernel) == 2:   # wide images
+                gi = conv_input_grad(w, gd, geom, in_shape)
+            else:
+                gi = col2im_array(xp.matmul(wm, gm), geom, in_shape)
             gi = Tensor._wrap(gi)
         if nf[1][0] is not None:
             cols = im2col_array(self._saved[0].unpack()._data, geom)       # (N, G, C/G*K, L)
