@@ -236,3 +236,14 @@ def test_backward_with_create_graph_warns_once_like_pytorch():
         warnings.simplefilter("error")
         (x * x).sum().backward(create_graph=True)          # once per process
     assert x.grad.tolist() == [4.0, 4.0]
+
+
+def test_a_spread_gradient_is_copied_not_kept_so_it_can_accumulate():
+    """sum's backward hands on a read-only stride-0 view; .grad must be a real array that the
+    next backward can add into (found by the state machine)."""
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    s = x.sum()
+    (s + s).backward()                        # the 0-d gradient reaching sum is a fresh array
+    x.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 3.0]
+    assert x.grad._data.flags.writeable and x.grad._data.strides == (4,)

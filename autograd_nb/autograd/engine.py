@@ -194,8 +194,8 @@ def _sole_owner(grads: list) -> bool:
     if g is None or _refcount(g) != 3:               # grads, g, argument
         return False
     d = g._data
-    if _refcount(d) != 3:                             # g._data, d, argument
-        return False
+    if _refcount(d) != 3 or not d.flags.writeable:   # g._data, d, argument; a read-only
+        return False                                  # (stride-0) spread is never kept
     base = d.base              # numpy often returns a product as a view of its own buffer
     if base is None:
         return g._base is None
