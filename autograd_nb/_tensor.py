@@ -537,8 +537,8 @@ class Tensor:
         meta = self._view_meta
         if meta is not None and self.requires_grad:
             raise RuntimeError(view_meta_error(meta, False))
-        if self._grad_fn is not None:
-            self._refresh_view()
+        if self._grad_fn is not None or self._base._requires_grad:   # (a view made before its
+            self._refresh_view()                      # base required grad gets a history too)
 
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""

@@ -228,3 +228,33 @@ def _slice_view_changed_under_no_grad(m):
 def test_multi_output_views_refuse_a_history_after_inplace(case):
     got, want = _err(case, anb), _err(case, torch)
     assert want is not None and got == want
+
+
+def test_view_made_before_its_base_required_grad_gets_a_history_after_inplace():
+    """A view taken while its base did not require grad, the base changed in place and then
+    switched to requires_grad: the view is re-derived (AsStridedBackward0) as in PyTorch,
+    and gradients reach the base (found by the engine state machine)."""
+    def run(m):
+        base = m.tensor([0.1, 0.2, 0.3], dtype=m.float64)
+        view = base[:]
+        base.mul_(2.0)
+        base.requires_grad_(True)
+        info = (view.requires_grad, view.is_leaf, type(view.grad_fn).__name__)
+        (view * view).sum().backward()
+        return info, base.grad.tolist()
+    assert run(anb) == run(torch)
+
+
+def test_inplace_add_of_a_view_requiring_grad_through_its_base_records():
+    """``t += v`` where ``v`` requires grad only through its base records AddBackward0 (and,
+    as in PyTorch, no gradient reaches the base: the view has no history of its own)."""
+    def run(m):
+        base = m.tensor([1.0, 2.0, 3.0])
+        v = base[1:]
+        base.requires_grad_(True)
+        t = m.tensor([1.0, 1.0])
+        t += v
+        t.sum().backward()
+        return (t.requires_grad, t.is_leaf, type(t.grad_fn).__name__,
+                [n is None for n, _ in t.grad_fn.next_functions], base.grad)
+    assert run(anb) == run(torch)
