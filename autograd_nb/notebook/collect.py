@@ -140,7 +140,7 @@ def graph_nodes(tensors: Iterable[Tensor]) -> list[Any]:
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-    # the engine's order: a node comes once all nodes feeding it came; newest first
+    # the engine's order: a node comes once all nodes feeding it came (engine.priority)
     arrival = itertools.count()
     ready = [(priority(n), next(arrival), n) for n in seen if waiting.get(n, 0) == 0]
     heapq.heapify(ready)
