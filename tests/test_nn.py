@@ -626,3 +626,21 @@ def test_versions_after_construction_and_init_like_torch():
         out.append(e.weight._version)
         return out
     assert versions(nn, anb) == versions(torch.nn, torch)
+
+
+def test_linear_uses_a_weight_replaced_by_a_plain_tensor_or_removed_bias():
+    """Linear reads its registered parameters straight from the registry (a fast path);
+    a weight deleted and set again as a plain tensor (what functional-call tricks do) is
+    still the one used."""
+    lin = anb.nn.Linear(3, 2)
+    x = anb.randn(4, 3)
+    w = anb.randn(2, 3)
+    del lin.weight
+    lin.weight = w
+    assert "weight" not in lin._parameters
+    np.testing.assert_allclose(lin(x).detach().numpy(),
+                               (x @ w.t() + lin.bias).detach().numpy(), rtol=1e-6)
+    nobias = anb.nn.Linear(3, 2, bias=False)
+    assert nobias.bias is None
+    np.testing.assert_allclose(nobias(x).detach().numpy(), (x @ nobias.weight.t()).detach().numpy(),
+                               rtol=1e-6)
