@@ -462,3 +462,31 @@ CASES = [grad_basic, grad_vector_output_needs_grad_outputs, grad_with_grad_outpu
 @pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
 def test_same_as_torch(case):
     same(case)
+
+
+def _random_graph_hook_order(m, seed):
+    """Hooks on leaves and on intermediate tensors of a random graph, in the order they fire."""
+    import random
+    rnd = random.Random(seed)
+    log = []
+    leaves = [m.tensor([1.0 + i, 2.0], requires_grad=True) for i in range(rnd.randint(1, 4))]
+    if rnd.random() < 0.5:                           # some leaves get an older AccumulateGrad
+        for leaf in rnd.sample(leaves, len(leaves)):
+            (leaf * 1).sum().backward()
+    for i, leaf in enumerate(leaves):
+        leaf.register_hook(lambda g, i=i: log.append(f"L{i}"))
+    pool = list(leaves)
+    for k in range(rnd.randint(1, 8)):
+        op, a, b = rnd.choice(["add", "mul", "exp", "stack", "sin"]), rnd.choice(pool), rnd.choice(pool)
+        t = {"add": lambda: a + b, "mul": lambda: a * b, "exp": lambda: (a * 0.1).exp(),
+             "sin": lambda: a.sin(), "stack": lambda: m.stack([a, b]).sum(0)}[op]()
+        t.register_hook(lambda g, k=k: log.append(f"T{k}"))
+        pool.append(t)
+    sum(p.sum() for p in pool[len(leaves):]).backward()
+    return log
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", range(40))
+def test_engine_runs_nodes_in_torchs_order_on_random_graphs(seed):
+    assert _random_graph_hook_order(anb, seed) == _random_graph_hook_order(torch, seed)
