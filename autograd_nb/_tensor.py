@@ -173,8 +173,10 @@ class Tensor:
               output_nr: int = 0, vc: list | None = None) -> "Tensor":
         """Fast internal constructor: no checks, no copies.
 
-        Every slot is assigned here (and in ``ops._core.record``): Tensor has no
-        ``__getattr__`` fallback, which keeps every attribute read on the fast path.
+        Every slot is assigned here (as in ``_init``, ``ops._core.record`` / ``plain`` and
+        ``ops.views.plain_view``, each inlined on purpose): Tensor has no ``__getattr__``
+        fallback, which keeps every attribute read on the fast path. A new slot goes into
+        all of them; tests/test_tensor_api.py checks that every path fills every slot.
         """
         t = object.__new__(cls)
         t._data = data

@@ -13,7 +13,7 @@ import autograd_nb as anb
 
 torch = pytest.importorskip("torch")
 
-SHAPES = [(2, 4, 5, 6), (1, 2, 7, 4), (1, 2, 3, 26)]      # (the last: wider than SHORT_ROWS)
+SHAPES = [(2, 4, 5, 6), (1, 2, 7, 4), (1, 2, 3, 26)]      # (the last: wider than conv.SHORT_ROWS)
 KERNELS = [(4, 3, 3), (2, 1, 3), (4, 2, 2)]
 CASES = [(s, k, pad, dil, groups, stride)
          for s, k, pad, dil, groups, stride in itertools.product(
@@ -46,10 +46,10 @@ def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stri
 
 
 def test_col2im_shifts_is_col2im_for_wide_images_too():
-    from autograd_nb.ops.nnops.patches import Geometry, _grid, col2im_array, col2im_shifts
+    from autograd_nb.ops.nnops.patches import Geometry, col2im_array, col2im_shifts, padded_grid
     g = Geometry((3, 2), (1, 1), (2, 1), (1, 0), (2, 1), 1)
     in_shape = (2, 3, 5, 30)
-    out_h, wp = _grid(g, in_shape)
+    out_h, wp = padded_grid(g, in_shape)
     wo = wp - (g.kernel[1] - 1) * g.dilation[1]
     rng = np.random.default_rng(0)
     cols = rng.standard_normal((2, 1, 3 * 6, out_h, wo))

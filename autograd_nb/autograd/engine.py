@@ -306,7 +306,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
     """The main loop of ``run_backward``: run each ready node, pass its grads on."""
     state = STATE
     run_mode = 0 if create_graph else 1                # grad mode of rules and hooks
-    heappop, heappush, acc_cls, first = heapq.heappop, heapq.heappush, AccumulateGrad, _FIRST
+    heappop, heappush, acc_cls = heapq.heappop, heapq.heappush, AccumulateGrad
     free = not retain_graph
 
     def call(fn: Callable, *args: Any) -> Any:
@@ -415,14 +415,12 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             if buf is None:
                 buf = buffers[nxt] = [None] * nxt.num_outputs
             if g is not None:
-                held = buf[nr]
-                buf[nr] = g if held is None else held + g
+                buf[nr] = _add(buf[nr], g)
             left -= 1
             deps[nxt] = left
             if not left:
-                heappush(ready, (first if nxt.__class__ is acc_cls else -nxt._seq,
-                                 next(arrival), nxt))
-        out_grads = g = held = None   # hold no gradient between nodes (see _sole_owner)
+                heappush(ready, (priority(nxt), next(arrival), nxt))
+        out_grads = g = None         # hold no gradient between nodes (see _sole_owner)
 
 
 def _annotate(node: Node, exc: Exception) -> None:

@@ -465,11 +465,8 @@ class Node:
     def release(self) -> None:
         """Free every saved buffer (after backward without retain_graph)."""
         for s in self._saved:
-            if s is not None and not s.freed:         # (SavedTensor.free, inlined)
-                s.freed = True
-                if s._key is not None:
-                    s._uncount()
-                s._value = None
+            if s is not None:
+                s.free()
 
     # -- hooks --------------------------------------------------------------------
     def register_hook(self, fn: Callable) -> RemovableHandle:

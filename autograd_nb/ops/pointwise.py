@@ -763,17 +763,13 @@ def _inplace(op: Any, ufunc: str | None = None):
     return method
 
 
-def _needs(t: Tensor) -> bool:
-    """``t.requires_grad``, cheaply: a view may require grad through its base."""
-    return t._requires_grad or t._base is not None and t.requires_grad
-
-
 def _binary_inplace(op: Any, ufunc: Any):
     """In-place arithmetic with a fast path when nothing is recorded."""
     slow = _inplace(op)
 
     def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
-        if kwargs or not STATE.mode & 1 and (_needs(self) or isinstance(other, Tensor) and _needs(other)):
+        if kwargs or not STATE.mode & 1 and (self.requires_grad or
+                                             isinstance(other, Tensor) and other.requires_grad):
             return slow(self, other, **kwargs)
         check_inplace(self)
         od = other._data if isinstance(other, Tensor) else other

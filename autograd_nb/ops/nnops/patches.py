@@ -92,28 +92,16 @@ def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     return cols.reshape(n, g.groups, (c // g.groups) * g.kernel_numel(), length)
 
 
-# Below this input width col2im's rows are so short that numpy's per-row cost dominates
-# (measured: 10-wide images 5x faster through col2im_shifts, 32-wide ones the same).
-SHORT_ROWS = 24
-
-
-def shifted_grid(g: Geometry, in_shape: tuple) -> tuple[int, int] | None:
-    """For a 2-d, stride-1 geometry over narrow images: ``(out_h, wp)``, the output rows
-    and the padded input's width (the grid ``col2im_shifts`` wants its columns on);
-    None otherwise (``col2im_array`` is as fast or faster there)."""
-    if len(g.kernel) != 2 or g.stride != (1, 1) or in_shape[3] >= SHORT_ROWS:
-        return None
-    return _grid(g, in_shape)
-
-
-def _grid(g: Geometry, in_shape: tuple) -> tuple[int, int]:
+def padded_grid(g: Geometry, in_shape: tuple) -> tuple[int, int]:
+    """For a 2-d stride-1 geometry: ``(out_h, wp)``, the output rows and the padded
+    input's width (the grid ``col2im_shifts`` wants its columns on)."""
     hp = in_shape[2] + g.pad_before[0] + g.pad_after[0]
     return hp - g.dilation[0] * (g.kernel[0] - 1), in_shape[3] + g.pad_before[1] + g.pad_after[1]
 
 
 def col2im_shifts(cols: Any, g: Geometry, in_shape: tuple) -> Any:
     """``col2im`` for a 2-d stride-1 geometry, with the columns laid on the padded input's
-    width: ``cols`` is ``(N, G, C/G * kh * kw, out_h * wp)`` (see ``shifted_grid``), its
+    width: ``cols`` is ``(N, G, C/G * kh * kw, out_h * wp)`` (see ``padded_grid``), its
     entries past the last output column 0.
 
     On that grid every kernel offset is one constant shift of the flattened padded
@@ -124,7 +112,7 @@ def col2im_shifts(cols: Any, g: Geometry, in_shape: tuple) -> Any:
     n, c, h, w = in_shape
     kh, kw = g.kernel
     dh, dw = g.dilation
-    out_h, wp = _grid(g, in_shape)
+    out_h, wp = padded_grid(g, in_shape)
     hp = out_h + dh * (kh - 1)
     length = out_h * wp
     cols = cols.reshape(n, c, kh * kw, length)
@@ -151,7 +139,7 @@ def conv_input_grad(w: Any, gd: Any, g: Geometry, in_shape: tuple) -> Any:
     ho, wo = gd.shape[2:]
     top, left = g.pad_before
     rows = xp.ascontiguousarray(gd.reshape(n, o, -1).transpose(1, 0, 2)).reshape(o, -1)
-    out_h, wp = _grid(g, in_shape)
+    out_h, wp = padded_grid(g, in_shape)
     acc = xp.zeros((c, n, out_h + dh * (kh - 1), wp), dtype=gd.dtype)
     for a in range(kh):
         for b in range(kw):
