@@ -607,6 +607,31 @@ def test_matmul_keeps_float32() -> None:
     assert (anb.randn(3) @ anb.randn(3)).dtype == anb.float32
 
 
+@pytest.mark.parametrize("mode", ["grad", "no_grad", "inference_mode"])
+def test_vector_dot_result_is_a_fresh_writable_0d_array(mode: str) -> None:
+    # the fast ``a @ b`` path writes numpy's dot into a 0-d array of its own; the
+    # result must hold that array (numpy hands back a scalar copy, never the array)
+    x = anb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = anb.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    ctx = {"grad": anb.enable_grad, "no_grad": anb.no_grad, "inference_mode": anb.inference_mode}[mode]
+    with ctx():
+        out = x @ y
+        fn_out = anb.matmul(x, y)
+    for r in (out, fn_out):
+        d = r._data
+        assert type(d) is np.ndarray and d.shape == () and d.dtype == np.float32
+        assert d.base is None and d.flags.writeable and d.flags.owndata
+        assert r.item() == 32.0
+    assert out._data is not fn_out._data
+    if mode == "grad":
+        out.backward()
+        assert x.grad.tolist() == [4.0, 5.0, 6.0] and y.grad.tolist() == [1.0, 2.0, 3.0]
+    else:
+        with ctx():
+            out.add_(1.0)                            # its own memory: nothing else changes
+        assert out.item() == 33.0 and fn_out.item() == 32.0
+
+
 def test_max_dim_indices_are_saved_and_checked() -> None:
     x = anb.tensor([[1.0, 5.0, 2.0]], requires_grad=True)
     values, indices = x.max(1)

@@ -36,6 +36,7 @@ _wrap = Tensor._wrap
 _ndarray = np.ndarray
 _asarray = np.asarray
 _empty = np.empty
+_F32 = np.dtype(np.float32)
 
 # PyTorch's two ways of naming a dtype in these errors
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -504,30 +505,32 @@ def _matmul_general(input: Tensor, other: Tensor) -> Tensor:
     return _batched(input, other)
 
 
-def _with_fast_products(slow: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
+def _with_fast_products(slow: Callable[[Tensor, Any], Any], operator: bool) -> Callable[[Tensor, Any], Any]:
     """``slow`` with the common 1-D/2-D float cases of ``a @ b`` in front of it.
 
     Same result and graph as ``dot`` / ``mv`` / ``mm``; anything unusual (other ranks,
     mixed dtypes or devices, mismatched sizes, a non-Tensor) goes to ``slow`` for its
     errors. Each operand is saved only if the other one requires grad (see
-    ``_product``). Made twice, for ``matmul`` and for the ``@`` operator, so that each
-    is a single call.
+    ``_product``). Made twice, for ``matmul`` and for the ``@`` operator (``operator``:
+    Python calls it on a Tensor only, so ``input`` needs no check), so that each is a
+    single call.
     """
     def product(input: Tensor, other: Any) -> Any:
-        if input.__class__ is not Tensor and not isinstance(input, Tensor) or \
-                other.__class__ is not Tensor and not isinstance(other, Tensor):
+        if other.__class__ is not Tensor and not isinstance(other, Tensor) or \
+                not operator and input.__class__ is not Tensor and not isinstance(input, Tensor):
             return slow(input, other)
         a, b = input._data, other._data
         dt = a.dtype
         if a.__class__ is not _ndarray or b.__class__ is not _ndarray or b.dtype is not dt \
-                or dt.kind != "f":
+                or dt is not _F32 and dt.kind != "f":
             return slow(input, other)
         nb = b.ndim
         if nb == 1:
             na = a.ndim
             if na == 1:                               # ndarray.dot: the same kernel as a @ b,
-                try:                                  # written straight into a 0-d array
-                    data = a.dot(b, _empty((), dt))   # (else numpy returns a scalar)
+                data = _empty((), dt)                 # written straight into a 0-d array (it
+                try:                                  # returns a scalar: keep ``data``)
+                    a.dot(b, data)
                 except ValueError:                    # sizes differ: dot() has the error
                     return slow(input, other)
                 mode = STATE.mode
@@ -555,10 +558,10 @@ def _matmul_op_slow(self: Tensor, other: Any) -> Any:
     return _matmul_general(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
-matmul = _with_fast_products(_matmul_general)
+matmul = _with_fast_products(_matmul_general, False)
 matmul.__name__ = matmul.__qualname__ = "matmul"
 matmul.__doc__ = _matmul_general.__doc__
-_matmul_op = _with_fast_products(_matmul_op_slow)
+_matmul_op = _with_fast_products(_matmul_op_slow, True)
 _matmul_op.__name__ = _matmul_op.__qualname__ = "__matmul__"
 _matmul_op.__doc__ = "``self @ other``"
 
