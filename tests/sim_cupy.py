@@ -54,6 +54,9 @@ class ndarray(np.ndarray):
     def argmin(self, *args: Any, **kwargs: Any) -> Any:
         return _device(self.view(np.ndarray).argmin(*args, **kwargs))
 
+    def nonzero(self) -> tuple:
+        return _device(self.view(np.ndarray).nonzero())
+
     def dot(self, b: Any, out: Any = None) -> Any:
         return _device(np.dot(self.view(np.ndarray), _host_view(b),
                               out=None if out is None else _host_view(out)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 import numpy as np
 
+from .._backend import xp_of
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..ops.nnops import loss as _L
@@ -219,7 +220,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             denom = weight._data[target._data[kept]].sum()
         else:
             denom = kept.sum()
-        ret = smooth.sum() / Tensor._wrap(np.asarray(denom, dtype=smooth._data.dtype))
+        ret = smooth.sum() / Tensor._wrap(xp_of(smooth._data).asarray(denom, dtype=smooth._data.dtype))
     elif code == _L.SUM:
         ret = smooth.sum()
     else:
@@ -259,7 +260,7 @@ def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, co
 def _expand_to(t: Tensor | None, shape: tuple) -> Tensor | None:
     if t is None or tuple(t.shape) == tuple(shape):
         return t
-    return _broadcast_pair(t, Tensor._wrap(np.empty(shape, dtype=np.bool_)))[0]
+    return _broadcast_pair(t, Tensor._wrap(xp_of(t._data).empty(shape, dtype=np.bool_)))[0]
 
 
 def _check_broadcast(t: Tensor | None, shape: tuple) -> None:

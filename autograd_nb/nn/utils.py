@@ -23,6 +23,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     one long vector; the returned tensor is that norm *before* clipping.
     """
     import numpy as np
+
+    from .._backend import xp_of
     params = _with_grads(parameters)
     if not params:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
@@ -42,7 +44,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         g = p.grad
         g._data *= g._data.dtype.type(coef)
         g._vc[0] += 1
-    return Tensor._wrap(np.asarray(total, dtype=params[0].grad._data.dtype))
+    first = params[0].grad._data                   # the norm lives where the gradients do
+    return Tensor._wrap(xp_of(first).asarray(total, dtype=first.dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:

@@ -143,10 +143,22 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
-    idx = np.nonzero(input._data)
+    """Indices of the non-zero elements: one row per element, one column per dim (int64).
+
+    A 0-d tensor counts as one element with no dims: ``(1, 0)`` if it is non-zero, else
+    ``(0, 0)``; with ``as_tuple`` it is treated as 1-d (``(tensor([0]),)`` or empty).
+    """
+    d = input._data
+    xp = B.xp_of(d)
+    if not d.ndim:
+        hits = int(bool(d))
+        if as_tuple:
+            return (Tensor._wrap(xp.zeros(hits, np.int64)),)
+        return Tensor._wrap(xp.zeros((hits, 0), np.int64))
+    idx = d.nonzero()
     if as_tuple:
-        return tuple(Tensor._wrap(i) for i in idx)
-    return Tensor._wrap(np.stack(idx, axis=1) if idx else np.zeros((0, 0), np.int64))
+        return tuple(Tensor._wrap(i.astype(np.int64, copy=False)) for i in idx)
+    return Tensor._wrap(xp.stack(idx, axis=1).astype(np.int64, copy=False))
 
 
 def _rev(op):

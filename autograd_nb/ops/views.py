@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.node import SECOND_BACKWARD
@@ -492,7 +493,7 @@ class AsStridedBackward0(OpNode):
         shape, positions = self.extra["_base_shape"], self.extra["_positions"]
         numel = int(np.prod(shape, dtype=np.int64))
         from .._creation import zeros
-        flat = zeros(numel, dtype=g.dtype).index_add(0, positions, g.reshape(-1))
+        flat = zeros(numel, dtype=g.dtype, device=g.device).index_add(0, positions, g.reshape(-1))
         return flat.view(shape)
 
     def _extra_saved(self, name):
@@ -508,11 +509,12 @@ def restride_view(view: Tensor) -> None:
     base = view._base
     bd, vd = base._data, view._data
     size = bd.itemsize
-    positions = view._view_fn(Tensor._wrap(np.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
+    xp = np if bd.__class__ is np.ndarray else B.xp_of(bd)     # (positions live with the base)
+    positions = view._view_fn(Tensor._wrap(xp.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
     _graft(view, AsStridedBackward0, (base._edge(),), {
         "size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
         "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
-        "_positions": Tensor._wrap(np.ascontiguousarray(positions._data).reshape(-1))})
+        "_positions": Tensor._wrap(xp.ascontiguousarray(positions._data).reshape(-1))})
     view._view_ver = view._vc[0]
 
 

@@ -1,0 +1,262 @@
+"""cuda tensors, layers, losses and optimizers: same results and graphs as on the cpu.
+
+Each test runs on ``sim`` (``sim_cupy``: the device plumbing, no CUDA kernel, in CI)
+and on ``cuda`` (CuPy on a real GPU, ``gpu`` marker, skipped without one). The tests
+without a device fixture check what a machine with no GPU says.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import autograd_nb as anb
+from autograd_nb import nn
+
+import sim_cupy
+
+
+@pytest.fixture(params=["sim", pytest.param("cuda", marks=pytest.mark.gpu)])
+def cuda(request: Any, monkeypatch: Any) -> str:
+    if request.param == "sim":
+        sim_cupy.install(monkeypatch)
+    elif not anb.cuda.is_available():
+        pytest.skip("needs CuPy and an NVIDIA GPU")
+    return "cuda"
+
+
+# ---------------------------------------------------------------------------
+# without a GPU
+# ---------------------------------------------------------------------------
+
+
+def test_without_a_gpu_cuda_is_refused_with_the_install_hint(monkeypatch: Any) -> None:
+    from autograd_nb import _backend
+    monkeypatch.setattr(_backend, "_cupy_probe", lambda: None)
+    assert not anb.cuda.is_available() and anb.cuda.device_count() == 0
+    assert anb.cuda.memory_allocated() == 0
+    for make in (lambda: anb.ones(2, device="cuda"), lambda: anb.ones(2).cuda(),
+                 lambda: anb.ones(2).to("cuda:0"), lambda: nn.Linear(2, 2).cuda()):
+        with pytest.raises(AssertionError, match=r"pip install autograd_nb\[gpu\]"):
+            make()
+    assert anb.ones(2).cpu().device == anb.device("cpu")
+
+
+def test_importing_autograd_nb_does_not_import_cupy() -> None:
+    import subprocess
+    import sys
+    code = "import sys, autograd_nb; autograd_nb.ones(2) + 1; print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------
+# tensors on cuda
+# ---------------------------------------------------------------------------
+
+
+def test_moving_tensors(cuda: str) -> None:
+    x = anb.tensor([1.0, 2.0], requires_grad=True)
+    for y in (x.cuda(), x.to("cuda"), x.to("cuda:0"), x.to(anb.device("cuda")),
+              anb.tensor([1.0, 2.0], device="cuda:0", requires_grad=True)):
+        assert y.is_cuda and str(y.device) == "cuda:0" and y.device == anb.device("cuda", 0)
+        assert repr(y).endswith("device='cuda:0', grad_fn=<ToCopyBackward0>)") or \
+            repr(y) == "tensor([1., 2.], device='cuda:0', requires_grad=True)"
+    y = x.cuda()
+    assert y.grad_fn is not None and y.cuda() is y and y.to("cuda") is y
+    back = y.cpu()
+    assert back.device == anb.device("cpu") and back.tolist() == [1.0, 2.0]
+    (back * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0] and x.grad.device == anb.device("cpu")
+
+
+def test_cuda_errors_are_pytorchs(cuda: str) -> None:
+    a, b = anb.ones(2, device="cuda"), anb.ones(2)
+    for op in (lambda: a + b, lambda: b * a, lambda: anb.cat([a, b]), lambda: a @ b):
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but "
+                                               "found at least two devices"):
+            op()
+    with pytest.raises(TypeError, match=r"^can't convert cuda:0 device type tensor to numpy. Use "
+                                        r"Tensor.cpu\(\) to copy the tensor to host memory first.$"):
+        a.numpy()
+    assert a.cpu().numpy().tolist() == [1.0, 1.0] and a.tolist() == [1.0, 1.0] and a.sum().item() == 2.0
+
+
+def test_version_counters_and_saved_buffers_on_cuda(cuda: str) -> None:
+    x = anb.tensor([1.0, 2.0, 3.0], device="cuda", requires_grad=True)
+    y = x.exp()
+    assert y.grad_fn._saved_result.device == x.device
+    y.mul_(2)                                          # exp saved its result: now stale
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    with anb.no_grad():
+        z = x * 2
+    with anb.inference_mode():
+        w = x * 2
+    assert z.grad_fn is None and w.grad_fn is None and z.is_cuda and w.is_cuda and w.is_inference()
+
+
+# ---------------------------------------------------------------------------
+# layers, losses and optimizers: a few training steps on each device
+# ---------------------------------------------------------------------------
+
+
+def _convnet() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, padding=1), nn.GELU(),
+                         nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+
+
+def _mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(5, 8), nn.LayerNorm(8), nn.Tanh(), nn.Linear(8, 8),
+                         nn.BatchNorm1d(8), nn.LeakyReLU(0.1), nn.Linear(8, 8), nn.ELU(),
+                         nn.Linear(8, 3))
+
+
+class _Embed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(7, 4)
+        self.conv = nn.Conv1d(4, 3, 2)
+        self.bil = nn.Bilinear(3, 3, 3)
+
+    def forward(self, idx: Any) -> Any:
+        h = self.conv(self.emb(idx).transpose(1, 2)).sigmoid().mean(2)
+        return self.bil(h, h)
+
+
+def _inputs(kind: str, device: str) -> tuple[Any, Any]:
+    rng = np.random.default_rng(0)
+    if kind == "conv":
+        x = anb.tensor(rng.standard_normal((4, 3, 8, 8)), dtype=anb.float32, device=device)
+    elif kind == "mlp":
+        x = anb.tensor(rng.standard_normal((6, 5)), dtype=anb.float32, device=device)
+    else:
+        x = anb.tensor(rng.integers(0, 7, (6, 5)), device=device)
+    target = anb.tensor(rng.integers(0, 3, (x.shape[0],)), device=device)
+    return x, target
+
+
+LOSSES: dict[str, Callable[[Any, Any], Any]] = {
+    "cross_entropy": lambda out, t: nn.CrossEntropyLoss(label_smoothing=0.1)(out, t),
+    "nll": lambda out, t: nn.NLLLoss()(nn.LogSoftmax(1)(out), t),
+    "mse": lambda out, t: nn.MSELoss()(nn.Softmax(1)(out), anb.nn.functional.one_hot(t, 3).float()),
+    "l1": lambda out, t: nn.L1Loss()(out, anb.nn.functional.one_hot(t, 3).float()),
+    "smooth_l1": lambda out, t: nn.SmoothL1Loss()(out, anb.nn.functional.one_hot(t, 3).float()),
+    "bce": lambda out, t: nn.BCELoss()(nn.Sigmoid()(out), anb.nn.functional.one_hot(t, 3).float()),
+    "bce_weight": lambda out, t: nn.BCELoss(weight=anb.full((3,), 0.5, device=out.device))(
+        nn.Sigmoid()(out), anb.nn.functional.one_hot(t, 3).float()),
+    "ce_weight": lambda out, t: nn.CrossEntropyLoss(weight=anb.tensor([1.0, 2.0, 0.5], device=out.device),
+                                                    label_smoothing=0.2, ignore_index=1)(out, t),
+    "bce_logits": lambda out, t: nn.BCEWithLogitsLoss()(out, anb.nn.functional.one_hot(t, 3).float()),
+}
+
+OPTIMIZERS: dict[str, Callable[[Any], Any]] = {
+    "sgd": lambda ps: anb.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adam": lambda ps: anb.optim.Adam(ps, lr=0.01, amsgrad=True),
+    "adamw": lambda ps: anb.optim.AdamW(ps, lr=0.01),
+    "rmsprop": lambda ps: anb.optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
+    "adagrad": lambda ps: anb.optim.Adagrad(ps, lr=0.1),
+}
+
+MODELS = {"conv": _convnet, "mlp": _mlp, "embed": _Embed}
+
+
+def _train(kind: str, loss: str, opt: str, device: str, steps: int = 3) -> tuple[list, Any, Any]:
+    anb.manual_seed(0)
+    model = MODELS[kind]().to(device)
+    params_before = list(model.parameters())
+    optimizer = OPTIMIZERS[opt](model.parameters())
+    x, t = _inputs(kind, device)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        value = LOSSES[loss](model(x), t)
+        value.backward()
+        optimizer.step()
+        losses.append(value.item())
+    assert list(model.parameters()) == params_before
+    return losses, model, optimizer
+
+
+@pytest.mark.parametrize("kind, loss, opt", [
+    ("conv", "cross_entropy", "sgd"), ("conv", "nll", "adam"), ("mlp", "mse", "rmsprop"),
+    ("mlp", "bce", "adagrad"), ("mlp", "bce_logits", "adamw"), ("embed", "l1", "sgd"),
+    ("embed", "smooth_l1", "adam"), ("mlp", "cross_entropy", "sgd"), ("mlp", "bce_weight", "sgd"),
+    ("conv", "ce_weight", "adamw"),
+])
+def test_training_steps_match_the_cpu(kind: str, loss: str, opt: str, cuda: str) -> None:
+    cpu_losses, cpu_model, _ = _train(kind, loss, opt, "cpu")
+    gpu_losses, gpu_model, gpu_opt = _train(kind, loss, opt, cuda)
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4, atol=1e-5)
+    for (name, p), q in zip(gpu_model.named_parameters(), cpu_model.parameters()):
+        assert p.is_cuda and p.is_leaf and p.grad.is_cuda, name
+        np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(), rtol=1e-4,
+                                   atol=1e-5, err_msg=name)
+    for b in gpu_model.buffers():
+        assert b.is_cuda
+    for state in gpu_opt.state.values():
+        for key, value in state.items():
+            if isinstance(value, anb.Tensor) and key != "step":
+                assert value.is_cuda, key
+
+
+def test_module_to_keeps_parameter_identity_and_state_dict_loads_across(cuda: str) -> None:
+    anb.manual_seed(0)
+    model = nn.Linear(3, 2)
+    w = model.weight
+    assert model.to(cuda) is model and model.weight is w and w.is_cuda
+    state = model.state_dict()
+    assert all(v.is_cuda for v in state.values())
+    cpu_model = nn.Linear(3, 2)
+    cpu_model.load_state_dict(state)
+    assert not cpu_model.weight.is_cuda
+    assert cpu_model.weight.tolist() == model.weight.cpu().tolist()
+    model.cpu()
+    assert model.weight is w and not w.is_cuda
+
+
+def test_dataloader_pin_memory_is_accepted(cuda: str) -> None:
+    from autograd_nb.utils.data import DataLoader, TensorDataset
+    data = TensorDataset(anb.arange(6.0).reshape(3, 2), anb.tensor([0, 1, 0]))
+    batches = [(x.to(cuda), y.to(cuda)) for x, y in DataLoader(data, batch_size=2, pin_memory=True)]
+    assert [tuple(x.shape) for x, _ in batches] == [(2, 2), (1, 2)]
+    assert all(x.is_cuda and y.is_cuda for x, y in batches)
+
+
+def test_rederived_view_backward_stays_on_cuda(cuda: str) -> None:
+    def run(device: str) -> Any:
+        a = anb.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+        b = a * 1
+        w = b[1:][::2]
+        b.mul_(3)                                      # w is re-derived: AsStridedBackward0
+        assert type(w.grad_fn).__name__ == "AsStridedBackward0"
+        (w * w).sum().backward()
+        return a.grad
+    g = run(cuda)
+    assert g.is_cuda and g.tolist() == run("cpu").tolist() == [0.0, 36.0, 0.0, 72.0]
+
+
+def test_clip_grad_norm_returns_the_norm_on_the_gradients_device(cuda: str) -> None:
+    model = nn.Linear(3, 2).to(cuda)
+    model(anb.ones(4, 3, device=cuda)).sum().backward()
+    norm = nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+    assert norm.is_cuda and norm.dtype == anb.float32
+    total = sum(float((p.grad.cpu().numpy().astype(np.float64) ** 2).sum()) for p in model.parameters())
+    assert norm.item() > 0.5 and total ** 0.5 == pytest.approx(0.5, rel=1e-4)
+
+
+@pytest.mark.parametrize("value", [0.0, 2.0])
+def test_nonzero_of_a_0d_tensor_matches_torch_on_every_device(value: float, cuda: str) -> None:
+    torch = pytest.importorskip("torch")
+    want = torch.tensor(value)
+    for device in ("cpu", cuda):
+        t = anb.tensor(value, device=device)
+        got = t.nonzero()
+        assert tuple(got.shape) == tuple(want.nonzero().shape) and got.dtype == anb.int64
+        (col,) = t.nonzero(as_tuple=True)
+        assert col.tolist() == want.nonzero(as_tuple=True)[0].tolist() and col.dtype == anb.int64
+        assert got.device == t.device and col.device == t.device
+    x = anb.tensor([[0.0, 1.0], [2.0, 0.0]], device=cuda)
+    assert x.nonzero().tolist() == [[0, 1], [1, 0]] and x.nonzero().is_cuda
