@@ -9,21 +9,28 @@ gradients against PyTorch.
 
 Weights come in and gradients go out in PyTorch's layouts (``Linear.weight`` is
 ``(out, in)``, ``Conv2d.weight`` is ``(out, in, kh, kw)``); ``grads()`` converts.
+
+Each floor takes the array module it runs on (``xp``): numpy, or CuPy for the floor of
+the GPU workload (``benchmarks/gpu.py``), the same code on device arrays.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
-def cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross entropy of ``logits`` (N, K) against class indices, and d loss / d logits."""
+def cross_entropy(logits: Any, target: Any, xp: Any = np) -> tuple[Any, Any]:
+    """Mean cross entropy of ``logits`` (N, K) against class indices, and d loss / d logits.
+
+    The loss is a 0-d array (``float()`` it to read it: on a GPU that waits for the step).
+    """
     n = logits.shape[0]
-    rows = np.arange(n)
+    rows = xp.arange(n)
     z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
+    e = xp.exp(z)
     s = e.sum(axis=1, keepdims=True)
-    loss = float(np.log(s).mean() - z[rows, target].mean())
+    loss = xp.log(s).mean() - z[rows, target].mean()
     e /= s                                   # softmax, in place
     e[rows, target] -= 1.0
     e *= 1.0 / n
@@ -33,9 +40,11 @@ def cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.nda
 class MLPFloor:
     """Linear layers with ReLU between them; weights ``(out, in)`` as in PyTorch."""
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], lr: float) -> None:
-        self.W = [np.array(w, dtype=np.float32) for w in weights]
-        self.b = [np.array(b, dtype=np.float32) for b in biases]
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], lr: float,
+                 xp: Any = np) -> None:
+        self.xp = xp
+        self.W = [xp.array(w, dtype=np.float32) for w in weights]
+        self.b = [xp.array(b, dtype=np.float32) for b in biases]
         self.lr = np.float32(lr)
 
     def _acts(self, x: np.ndarray) -> list[np.ndarray]:
@@ -46,7 +55,7 @@ class MLPFloor:
             h = acts[-1] @ w.T
             h += b
             if i < last:
-                np.maximum(h, 0, out=h)
+                self.xp.maximum(h, 0, out=h)
             acts.append(h)
         return acts
 
@@ -56,7 +65,7 @@ class MLPFloor:
     def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list, list]:
         acts = self._acts(x)
         last = len(self.W) - 1
-        loss, g = cross_entropy(acts[-1], y)
+        loss, g = cross_entropy(acts[-1], y, self.xp)
         gW: list = [None] * len(self.W)
         gb: list = [None] * len(self.W)
         for i in range(last, -1, -1):
@@ -69,10 +78,11 @@ class MLPFloor:
         return loss, gW, gb
 
     def grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list, list]:
-        """Loss and gradients (PyTorch layouts) without updating."""
-        return self._grads(x, y)
+        """Loss (a float) and gradients (PyTorch layouts) without updating."""
+        loss, gW, gb = self._grads(x, y)
+        return float(loss), gW, gb
 
-    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+    def step(self, x: Any, y: Any) -> Any:
         """One SGD step: forward, cross entropy, backward, ``p -= lr * grad``."""
         loss, gW, gb = self._grads(x, y)
         lr = self.lr
@@ -84,11 +94,16 @@ class MLPFloor:
         return loss
 
 
-def _im2col(xp: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Patches of a padded NHWC buffer as rows ``(N*H*W, 3*3*C)``, ordered (kh, kw, c)."""
-    win = sliding_window_view(xp, (3, 3), axis=(1, 2))      # N, H, W, C, kh, kw
-    n, c = xp.shape[0], xp.shape[3]
-    return win.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, 9 * c)
+def _im2col(padded: Any, h: int, w: int, xp: Any = np) -> Any:
+    """Patches of a padded NHWC buffer as rows ``(N*H*W, 3*3*C)``, ordered (kh, kw, c).
+
+    The patches are a strided view of the buffer (N, H, W, kh, kw, C: one window per
+    output pixel); the reshape copies them out in one pass.
+    """
+    n, c = padded.shape[0], padded.shape[3]
+    sn, sh, sw, sc = padded.strides
+    win = xp.lib.stride_tricks.as_strided(padded, (n, h, w, 3, 3, c), (sn, sh, sw, sh, sw, sc))
+    return win.reshape(n * h * w, 9 * c)
 
 
 class ConvNetFloor:
@@ -100,41 +115,43 @@ class ConvNetFloor:
     """
 
     def __init__(self, w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, hw: tuple[int, int],
-                 lr: float) -> None:
+                 lr: float, xp: Any = np) -> None:
+        self.xp = xp
         self.h, self.w = hw
         self.c1, self.c2 = w1.shape[0], w2.shape[0]
         self.k = w3.shape[0]
         self.W1 = self._conv_matrix(w1)
         self.W2 = self._conv_matrix(w2)
-        self.W3 = np.ascontiguousarray(
+        self.W3 = xp.asarray(np.ascontiguousarray(
             np.asarray(w3, np.float32).reshape(self.k, self.c2, self.h, self.w)
-            .transpose(2, 3, 1, 0).reshape(-1, self.k))
+            .transpose(2, 3, 1, 0).reshape(-1, self.k)))
         self.lr = np.float32(lr)
         self._buf: dict = {}
 
-    @staticmethod
-    def _conv_matrix(w: np.ndarray) -> np.ndarray:
+    def _conv_matrix(self, w: np.ndarray) -> Any:
         o, i = w.shape[:2]
-        return np.ascontiguousarray(np.asarray(w, np.float32).transpose(2, 3, 1, 0).reshape(9 * i, o))
+        return self.xp.asarray(np.ascontiguousarray(
+            np.asarray(w, np.float32).transpose(2, 3, 1, 0).reshape(9 * i, o)))
 
     def _padded(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Zero-bordered NHWC input buffers of both convs (reused: borders stay 0)."""
         if n not in self._buf:
-            self._buf[n] = (np.zeros((n, self.h + 2, self.w + 2, 3), np.float32),
-                            np.zeros((n, self.h + 2, self.w + 2, self.c1), np.float32))
+            xp = self.xp
+            self._buf[n] = (xp.zeros((n, self.h + 2, self.w + 2, 3), np.float32),
+                            xp.zeros((n, self.h + 2, self.w + 2, self.c1), np.float32))
         return self._buf[n]
 
     def _forward(self, x: np.ndarray) -> tuple:
         n, h, w = x.shape[0], self.h, self.w
         xp1, xp2 = self._padded(n)
         xp1[:, 1:-1, 1:-1, :] = x.transpose(0, 2, 3, 1)
-        cols1 = _im2col(xp1, h, w)
+        cols1 = _im2col(xp1, h, w, self.xp)
         z1 = cols1 @ self.W1                                   # (NHW, c1)
         a1 = xp2[:, 1:-1, 1:-1, :]
-        np.maximum(z1.reshape(n, h, w, self.c1), 0, out=a1)    # ReLU into conv2's input
-        cols2 = _im2col(xp2, h, w)
+        self.xp.maximum(z1.reshape(n, h, w, self.c1), 0, out=a1)   # ReLU into conv2's input
+        cols2 = _im2col(xp2, h, w, self.xp)
         a2 = cols2 @ self.W2                                   # (NHW, c2)
-        np.maximum(a2, 0, out=a2)
+        self.xp.maximum(a2, 0, out=a2)
         flat = a2.reshape(n, -1)                               # (h, w, c) order
         return cols1, a1, cols2, a2, flat, flat @ self.W3
 
@@ -144,7 +161,7 @@ class ConvNetFloor:
     def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         n, h, w = x.shape[0], self.h, self.w
         cols1, a1, cols2, a2, flat, logits = self._forward(x)
-        loss, g = cross_entropy(logits, y)
+        loss, g = cross_entropy(logits, y, self.xp)
         g3 = flat.T @ g                                        # (HWC, k)
         dz2 = (g @ self.W3.T).reshape(n * h * w, self.c2)
         dz2 *= a2 > 0
@@ -153,7 +170,7 @@ class ConvNetFloor:
         # (NHW, c2) @ (c2, c1) product added at its shift (faster than building all of
         # d cols and then scattering it)
         w2 = self.W2.reshape(3, 3, self.c1, self.c2)
-        dxp = np.zeros((n, h + 2, w + 2, self.c1), np.float32)
+        dxp = self.xp.zeros((n, h + 2, w + 2, self.c1), np.float32)
         for kh in range(3):
             for kw in range(3):
                 dxp[:, kh:kh + h, kw:kw + w, :] += (dz2 @ w2[kh, kw].T).reshape(n, h, w, self.c1)
@@ -169,9 +186,9 @@ class ConvNetFloor:
         def conv(g: np.ndarray, i: int) -> np.ndarray:
             return g.reshape(3, 3, i, -1).transpose(3, 2, 0, 1)
         lin = g3.reshape(self.h, self.w, self.c2, self.k).transpose(3, 2, 0, 1).reshape(self.k, -1)
-        return loss, [conv(g1, 3), conv(g2, self.c1), lin]
+        return float(loss), [conv(g1, 3), conv(g2, self.c1), lin]
 
-    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+    def step(self, x: Any, y: Any) -> Any:
         loss, g1, g2, g3 = self._grads(x, y)
         lr = self.lr
         for p, g in ((self.W1, g1), (self.W2, g2), (self.W3, g3)):

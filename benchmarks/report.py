@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from . import backward, perop
+from . import backward, gpu, perop
 from .models import MEM_CASES, MLP_CASES, cnn_case
 
 ANB, TORCH, FLOOR = "autograd_nb", "torch", "numpy"
@@ -49,6 +49,8 @@ def target_for(workload: str, case: str, cnn_shapes: list) -> Target | None:
             return Target(TORCH, 1.5)
         if len(cnn_shapes) > 1 and case == cnn_case(max(cnn_shapes, key=_numel)):
             return Target("floor", 1.15)
+    if workload == "gpu" and case == gpu.MLP_CASE:
+        return Target("floor", 1.3)
     if workload == "memory":
         if case == "graph bytes [grad]":
             return Target(TORCH, 1.1)
@@ -92,6 +94,8 @@ def case_order(workload: str, preset: Any) -> list[str]:
         return list(MLP_CASES)
     if workload == "cnn":
         return [cnn_case(s) for s in preset.cnn_shapes]
+    if workload == "gpu":
+        return gpu.cases(preset)
     return list(MEM_CASES)
 
 
@@ -171,6 +175,7 @@ def titles(preset: Any) -> dict[str, str]:
         "cnn": "4. Seed-003 conv net, training step",
         "memory": f"5. Graph memory, {p.mem_layers} x (Linear({p.mem_width},{p.mem_width})+ReLU), "
                   f"batch {p.mem_batch}",
+        "gpu": "6. Training steps on cuda (opt-in: `--workloads gpu`)",
     }
 NOTES = {
     "perop": "The floor is the same expression on numpy arrays (it has no modes).",
@@ -185,6 +190,9 @@ NOTES = {
                "`autograd.graph.saved_tensors_hooks` in both libraries). `summed per save` "
                "counts every save separately; `saved_bytes()` is autograd_nb's own counter "
                "(the same rule: each storage once, no parameters)."),
+    "gpu": ("The MLP of section 3 and the bigger conv net of section 4 with model, data and "
+            "SGD on `cuda`: autograd_nb through CuPy, torch on cuda, and the numpy floors run "
+            "with CuPy arrays. Each timed step ends with a device synchronize."),
 }
 
 

@@ -26,7 +26,7 @@ if __package__ in (None, ""):                      # run as a file: make the pac
 
 from . import report                               # noqa: E402
 from .timing import PRESETS                        # noqa: E402
-from .worker import IMPLS, WORKLOADS               # noqa: E402
+from .worker import IMPLS, OPT_IN, WORKLOADS       # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--preset", choices=sorted(PRESETS), help="full (default), quick, or tiny (tests)")
     ap.add_argument("--rounds", type=int, help="override the preset's number of rounds")
     ap.add_argument("--impls", default=",".join(IMPLS), help="comma list of " + ",".join(IMPLS))
-    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of " + ",".join(WORKLOADS))
+    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of " + ",".join(WORKLOADS + OPT_IN) + " (gpu: opt-in, "
+                    "on a machine with an NVIDIA GPU and CuPy)")
     ap.add_argument("--out-dir", default=str(RESULTS), help="where latest.md/json and the plot go")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the workers")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per worker")
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or preset.rounds
     impls = [i for i in args.impls.split(",") if i]
     workloads = [w for w in args.workloads.split(",") if w]
-    for name, got, known in (("impl", impls, IMPLS), ("workload", workloads, WORKLOADS)):
+    for name, got, known in (("impl", impls, IMPLS), ("workload", workloads, WORKLOADS + OPT_IN)):
         bad = [g for g in got if g not in known]
         if bad:
             ap.error(f"unknown {name}: {', '.join(bad)}")

@@ -42,8 +42,8 @@ def test_suite_runs_end_to_end(tmp_path: Path) -> None:
     assert data["info"]["errors"] == [], data["info"]["errors"]
     assert set(data["summary"]) == {"perop", "backward", "mlp", "cnn", "memory"}
     md = (tmp_path / "latest.md").read_text()
-    for title in report.titles(PRESETS["tiny"]).values():
-        assert title in md
+    for workload, title in report.titles(PRESETS["tiny"]).items():
+        assert (title in md) == (workload != "gpu")       # gpu: only when asked for
     machine = data["info"]["machine"]
     assert machine["cpu_model"] and machine["logical_cores"] and machine["numpy"]
     assert "OPENBLAS_CORETYPE" in machine["env"]
@@ -179,3 +179,62 @@ def test_chain_floor_matches_torch() -> None:
     backward.chain(x, 21).backward(torch.ones(4))
     mine = backward.numpy_chain_backward(np.ones(4, np.float32), 21)
     np.testing.assert_allclose(mine, x.grad.numpy(), rtol=1e-6)
+
+
+# ------------------------------------------------------------------ the gpu workload
+def test_gpu_workload_runs_through_the_suite_when_asked_for(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--preset", "tiny", "--impls",
+         "autograd_nb,numpy", "--workloads", "gpu", "--out-dir", str(tmp_path), "--no-plot"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads((tmp_path / "latest.json").read_text())
+    assert data["info"]["errors"] == [] and set(data["summary"]) == {"gpu"}
+    assert "6. Training steps on cuda" in (tmp_path / "latest.md").read_text()
+    from benchmarks import gpu
+    rows = {r["case"]: r for r in data["summary"]["gpu"]}
+    assert list(rows) == gpu.cases(PRESETS["tiny"])
+    assert rows[gpu.MLP_CASE]["target"] == "<= 1.3x floor"
+
+
+def test_gpu_workload_reports_na_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd_nb as anb
+    from autograd_nb import _backend
+    from benchmarks import gpu
+    monkeypatch.setattr(_backend, "_cupy_probe", lambda: None)
+    monkeypatch.setattr(gpu, "_cupy", lambda: None)
+    tiny = PRESETS["tiny"]
+    for got in (gpu.run_tensor(anb, tiny), gpu.run_floor(tiny)):
+        assert list(got) == gpu.cases(tiny) and all(set(v) == {"na"} for v in got.values())
+
+
+def test_gpu_workload_runs_on_the_simulated_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    # sim_cupy (tests/) stands in for CuPy: this checks the workload's plumbing (models,
+    # data and optimizer moved to cuda, the CuPy floors), not any GPU timing
+    import autograd_nb as anb
+    import sim_cupy
+    from benchmarks import gpu
+    cp = sim_cupy.install(monkeypatch)
+    monkeypatch.setattr(gpu, "_cupy", lambda: cp)
+    tiny = PRESETS["tiny"]
+    for got in (gpu.run_tensor(anb, tiny), gpu.run_floor(tiny)):
+        assert list(got) == gpu.cases(tiny) and all(isinstance(v, float) and v > 0 for v in got.values())
+
+
+def test_cupy_floors_compute_what_the_numpy_floors_compute(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim_cupy
+    from benchmarks import gpu
+    cp = sim_cupy.install(monkeypatch)
+    tiny = PRESETS["tiny"]
+    on_device = gpu.floors(tiny, cp)
+    on_host = gpu.floors(tiny, np)                     # the same floors and data, numpy arrays
+    for case, (net, x, y) in on_device.items():
+        host_net, hx, hy = on_host[case]
+        assert isinstance(x, cp.ndarray) and type(hx) is np.ndarray
+        loss, *grads = net.grads(x, y)
+        host_loss, *host_grads = host_net.grads(hx, hy)
+        assert loss == pytest.approx(host_loss, rel=1e-6)
+        for g, h in zip(grads, host_grads):
+            for a, b in zip(g, h) if isinstance(g, list) else ((g, h),):
+                assert isinstance(a, cp.ndarray)
+                np.testing.assert_allclose(a.get(), b, rtol=1e-5, atol=1e-7)
