@@ -106,11 +106,17 @@ def _wrap_function(fn: Any) -> Any:
     return call
 
 
-def asarray(x: Any, dtype: Any = None) -> ndarray:
-    """Host data onto the device (a copy), device arrays as they are."""
+def asarray(x: Any, dtype: Any = None, order: Any = None) -> ndarray:
+    """Host data onto the device (a copy), device arrays as they are (or converted)."""
     if isinstance(x, ndarray):
-        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
-    return np.array(x, dtype=dtype).view(ndarray)
+        return np.asarray(x.view(np.ndarray), dtype=dtype, order=order).view(ndarray)
+    return np.array(x, dtype=dtype, order=order or "K").view(ndarray)
+
+
+def array(x: Any, dtype: Any = None, copy: bool = True, order: Any = "K", **kwargs: Any) -> ndarray:
+    """``cupy.array``: a new device array (a copy unless ``copy=False`` allows a view)."""
+    host = x.view(np.ndarray) if isinstance(x, ndarray) else x
+    return np.array(host, dtype=dtype, copy=copy or None, order=order, **kwargs).view(ndarray)
 
 
 def asnumpy(x: Any) -> np.ndarray:
@@ -158,7 +164,7 @@ def build() -> dict[str, types.ModuleType]:
     stride_tricks = _module("cupy.lib.stride_tricks",
                             as_strided=_wrap_function(np.lib.stride_tricks.as_strided))
     random = _module("cupy.random", seed=lambda s: None)
-    cupy = _module("cupy", ndarray=ndarray, asarray=asarray, array=asarray, asnumpy=asnumpy,
+    cupy = _module("cupy", ndarray=ndarray, asarray=asarray, array=array, asnumpy=asnumpy,
                    cuda=cuda, random=random, lib=_module("cupy.lib", stride_tricks=stride_tricks),
                    get_default_memory_pool=_Pool, __getattr__=_numpy_getattr)
     special = _module("cupyx.scipy.special", erf=_sim_erf)

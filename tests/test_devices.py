@@ -260,3 +260,82 @@ def test_nonzero_of_a_0d_tensor_matches_torch_on_every_device(value: float, cuda
         assert got.device == t.device and col.device == t.device
     x = anb.tensor([[0.0, 1.0], [2.0, 0.0]], device=cuda)
     assert x.nonzero().tolist() == [[0, 1], [1, 0]] and x.nonzero().is_cuda
+
+
+# ---------------------------------------------------------------------------
+# every layer case of test_nn_layers.py, cuda against cpu
+# ---------------------------------------------------------------------------
+
+from test_nn_layers import BN_CASES, CASES as LAYER_CASES  # noqa: E402
+
+
+def _layer_run(make: Callable, inputs: list[np.ndarray], device: str, up_seed: int, train: bool,
+               steps: int = 1) -> tuple:
+    anb.manual_seed(0)
+    mod = make(nn).to(device)
+    mod.train(train)
+    outs = []
+    xs: list = []
+    for step in range(steps):
+        xs = [anb.tensor(a.astype(np.float32), device=device, requires_grad=True) for a in inputs]
+        out = mod(*xs)
+        rng = np.random.default_rng(up_seed + step)
+        up = anb.tensor(rng.standard_normal(tuple(out.shape)).astype(np.float32), device=device)
+        (out * up).sum().backward()
+        outs.append(out)
+    return mod, outs, xs
+
+
+def _same(a: Any, b: Any, where: str) -> None:
+    assert a.device == anb.device("cuda", 0), f"{where} is on {a.device}"
+    np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5,
+                               err_msg=where)
+
+
+@pytest.mark.parametrize("name,make,shapes", LAYER_CASES + [(n, m, [s]) for n, m, s in BN_CASES],
+                         ids=[c[0] for c in LAYER_CASES] + [c[0] for c in BN_CASES])
+def test_layer_on_cuda_matches_cpu(name: str, make: Callable, shapes: list, cuda: str) -> None:
+    rng = np.random.default_rng(1)
+    inputs = [rng.standard_normal(s) for s in shapes]
+    steps = 2 if name.startswith("BatchNorm") else 1     # running statistics accumulate
+    for train in (True, False):
+        cpu_mod, cpu_outs, cpu_xs = _layer_run(make, inputs, "cpu", 5, train, steps)
+        gpu_mod, gpu_outs, gpu_xs = _layer_run(make, inputs, cuda, 5, train, steps)
+        for c, g in zip(cpu_outs, gpu_outs):
+            _same(g, c, f"{name} output")
+            assert type(g.grad_fn).__name__ == type(c.grad_fn).__name__
+        for c, g in zip(cpu_xs, gpu_xs):
+            _same(g.grad, c.grad, f"{name} input grad")
+        for (pname, g), c in zip(gpu_mod.named_parameters(), cpu_mod.parameters()):
+            _same(g.grad, c.grad, f"{name}.{pname}.grad")
+        for (bname, g), c in zip(gpu_mod.named_buffers(), cpu_mod.buffers()):
+            _same(g, c, f"{name} buffer {bname}")
+
+
+def test_dropout_on_cuda(cuda: str) -> None:
+    drop = nn.Dropout(0.5)
+    x = anb.ones(200, device=cuda, requires_grad=True)
+    y = drop(x)
+    kept = y.detach().cpu().numpy()
+    assert y.is_cuda and set(np.unique(kept)) <= {0.0, 2.0} and 0 < (kept == 2.0).sum() < 200
+    y.sum().backward()
+    assert x.grad.is_cuda and x.grad.cpu().tolist() == kept.tolist()
+    drop.eval()
+    assert drop(x) is x
+
+
+def test_sim_cupy_behaves_like_cupy_where_device_bugs_show(monkeypatch: Any) -> None:
+    cp = sim_cupy.install(monkeypatch)
+    a = cp.asarray([1.0, 2.0])
+    assert type(a) is cp.ndarray and type(a.get()) is np.ndarray
+    for mixed in (lambda: a + np.ones(2), lambda: np.multiply(np.ones(2), a),
+                  lambda: cp.concatenate([a, np.ones(2)]), lambda: cp.where(a > 1, a, np.zeros(2))):
+        with pytest.raises(TypeError, match="Unsupported type"):
+            mixed()
+    for zero_d in (a.sum(), a.max(), a[0], a.argmax(), a.dot(a)):
+        assert type(zero_d) is cp.ndarray and zero_d.shape == ()
+    b = cp.array(a)
+    b[0] = 5.0
+    assert a.tolist() == [1.0, 2.0] and b.tolist() == [5.0, 2.0]
+    assert cp.asarray(a) is a
+    assert a[np.array([1, 0])].tolist() == [2.0, 1.0]          # host index arrays are fine
