@@ -109,6 +109,8 @@ def _wrap_function(fn: Any) -> Any:
 def asarray(x: Any, dtype: Any = None, order: Any = None) -> ndarray:
     """Host data onto the device (a copy), device arrays as they are (or converted)."""
     if isinstance(x, ndarray):
+        if (dtype is None or x.dtype == dtype) and order in (None, "K", "A"):
+            return x
         return np.asarray(x.view(np.ndarray), dtype=dtype, order=order).view(ndarray)
     return np.array(x, dtype=dtype, order=order or "K").view(ndarray)
 
