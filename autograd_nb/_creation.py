@@ -390,3 +390,59 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any
         low, high = 0, low
     dt = _resolve_dtype(dtype) or input.dtype
     return randint(low, high, tuple(input.shape), dtype=dt, device=device or input.device)
+
+
+# ---------------------------------------------------------------------------
+# Tensor.new_*: a new tensor that takes this one's dtype and device by default
+# ---------------------------------------------------------------------------
+_NEW_TENSOR_COPY = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+    "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).")
+
+
+def _new_kw(self: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
+    return {"dtype": _resolve_dtype(dtype) or self.dtype,
+            "device": self.device if device is None else device}
+
+
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """``torch.tensor(data)`` with this tensor's dtype and device unless told otherwise.
+
+    ``x.new_tensor([1, 2])`` on a float32 cuda tensor gives float32 on cuda. The data is
+    always copied; from a tensor it is detached too (PyTorch warns: use
+    ``source.detach().clone()``).
+    """
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn(_NEW_TENSOR_COPY, UserWarning, stacklevel=2)
+        data = B.to_device(data._data, B.CPU)
+    return tensor(data, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Zeros of ``size`` with this tensor's dtype and device (unless told otherwise)."""
+    return zeros(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """Ones of ``size`` with this tensor's dtype and device (unless told otherwise)."""
+    return ones(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``size`` with this tensor's dtype and device."""
+    return empty(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere in ``size``, with this tensor's dtype and device."""
+    return full(size, fill_value, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+for _fn in (new_tensor, new_zeros, new_ones, new_empty, new_full):
+    setattr(Tensor, _fn.__name__, _fn)

@@ -277,10 +277,15 @@ class Tensor:
     def data_ptr(self) -> int:
         return int(self._data.__array_interface__["data"][0]) if self.is_cpu else int(self._data.data.ptr)
 
-    def type(self, dtype: Any = None) -> Any:
-        """Without an argument, PyTorch's type name (``'torch.FloatTensor'``)."""
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Without an argument, PyTorch's type name (``'torch.FloatTensor'``); with a dtype
+        or such a name (``'torch.cuda.LongTensor'``), ``self`` converted to it."""
         if dtype is None:
             return type_label(self)
+        if isinstance(dtype, str):
+            from .ops.convert import parse_type_name
+            dt, device = parse_type_name(dtype)
+            return self.to(dt, device)
         return self.to(dtype)
 
     @property

@@ -339,3 +339,30 @@ def test_sim_cupy_behaves_like_cupy_where_device_bugs_show(monkeypatch: Any) -> 
     assert a.tolist() == [1.0, 2.0] and b.tolist() == [5.0, 2.0]
     assert cp.asarray(a) is a
     assert a[np.array([1, 0])].tolist() == [2.0, 1.0]          # host index arrays are fine
+
+
+def test_every_creation_function_takes_a_cuda_device(cuda: str) -> None:
+    x = anb.tensor([1.0, -2.0, 3.0], device=cuda, requires_grad=True)
+    made = {
+        "zeros": anb.zeros(2, 3, device=cuda), "ones": anb.ones(2, device="cuda:0"),
+        "empty": anb.empty(2, device=anb.device("cuda")), "full": anb.full((2,), 3.0, device=cuda),
+        "eye": anb.eye(3, device=cuda), "arange": anb.arange(5, device=cuda),
+        "linspace": anb.linspace(0, 1, 5, device=cuda), "rand": anb.rand(3, device=cuda),
+        "randn": anb.randn(3, device=cuda), "randint": anb.randint(0, 5, (3,), device=cuda),
+        "randperm": anb.randperm(4, device=cuda), "normal": anb.normal(0.0, 1.0, (3,), device=cuda),
+        "tensor": anb.tensor([1.0], device=anb.device("cuda", 0)),
+        "as_tensor": anb.as_tensor([1.0], device=cuda),
+        "zeros_like": anb.zeros_like(x), "ones_like": anb.ones_like(x), "empty_like": anb.empty_like(x),
+        "full_like": anb.full_like(x, 2.0), "rand_like": anb.rand_like(x), "randn_like": anb.randn_like(x),
+        "randint_like": anb.randint_like(x, 0, 4),
+        "new_zeros": x.new_zeros(2), "new_ones": x.new_ones(2), "new_empty": x.new_empty(2),
+        "new_full": x.new_full((2,), 1.0), "new_tensor": x.new_tensor([1.0, 2.0]),
+        "type_as": anb.ones(2, dtype=anb.float64).type_as(x), "to(tensor)": anb.ones(2).to(x),
+        "type(str)": anb.ones(2).type("torch.cuda.DoubleTensor"),
+        "clone": x.clone(), "detach": x.detach(), "double": x.double(),
+    }
+    assert [k for k, t in made.items() if not t.is_cuda] == []
+    assert made["type(str)"].dtype == anb.float64 and made["type_as"].dtype == anb.float32
+    assert made["type(str)"].type() == "torch.cuda.DoubleTensor" and x.type() == "torch.cuda.FloatTensor"
+    cpu = x.new_zeros(2, device="cpu")
+    assert not cpu.is_cuda and cpu.dtype == anb.float32

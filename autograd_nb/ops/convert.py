@@ -84,7 +84,22 @@ def _as(dt: B.dtype):
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
-    return to(self, other.dtype)
+    """``self`` with ``other``'s type: its dtype *and* device (PyTorch's ``self.type(other.type())``)."""
+    return to(self, other.dtype, other.device)
+
+
+_LEGACY_TYPES = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+                 "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
+                 "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool"}
+
+
+def parse_type_name(name: str) -> tuple[Any, str]:
+    """``'torch.cuda.LongTensor'`` -> ``(torch.int64, 'cuda')``; PyTorch's ValueError otherwise."""
+    for prefix, device in (("torch.cuda.", "cuda"), ("torch.", "cpu")):
+        rest = name[len(prefix):] if name.startswith(prefix) else None
+        if rest in _LEGACY_TYPES:
+            return B.from_numpy_dtype(np.dtype(_LEGACY_TYPES[rest])), device
+    raise ValueError(f"invalid type: '{name}'")
 
 
 def cpu(self: Tensor) -> Tensor:
