@@ -366,3 +366,23 @@ def test_every_creation_function_takes_a_cuda_device(cuda: str) -> None:
     assert made["type(str)"].type() == "torch.cuda.DoubleTensor" and x.type() == "torch.cuda.FloatTensor"
     cpu = x.new_zeros(2, device="cpu")
     assert not cpu.is_cuda and cpu.dtype == anb.float32
+
+
+def test_pictures_and_widgets_take_cuda_graphs(cuda: str) -> None:
+    from autograd_nb import viz, widgets
+    w = anb.tensor([1.0, -2.0, 3.0], device=cuda, requires_grad=True)
+    b = anb.tensor(0.5, device=cuda, requires_grad=True)
+    x = anb.tensor([0.2, 0.4, 0.6], device=cuda)
+    names = {"w": w, "b": b, "x": x}
+    loss = ((w * x).exp().sum() * b).sigmoid()
+    svg = viz.draw(loss, names=names)._repr_svg_()
+    assert "<svg" in svg and "ExpBackward0" in svg
+    inspector = widgets.BufferInspector(loss, names=names)
+    assert inspector.live_total() > 0 and inspector.rows()
+    stepper = widgets.step(loss, names=names, retain_graph=True)
+    stepper.run_to_end()
+    stepper.close()
+    got = w.grad.cpu().tolist(), b.grad.item()
+    w.grad = b.grad = None
+    loss.backward()
+    assert w.grad.is_cuda and (w.grad.cpu().tolist(), b.grad.item()) == got
