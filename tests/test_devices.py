@@ -386,3 +386,77 @@ def test_pictures_and_widgets_take_cuda_graphs(cuda: str) -> None:
     w.grad = b.grad = None
     loss.backward()
     assert w.grad.is_cuda and (w.grad.cpu().tolist(), b.grad.item()) == got
+
+
+# ---------------------------------------------------------------------------
+# nn.functional, call by call
+# ---------------------------------------------------------------------------
+
+def _functional_cases() -> dict[str, tuple[Callable, list]]:
+    F = anb.nn.functional
+    r = np.random.default_rng(3)
+    x45, x4, x2453 = r.standard_normal((4, 5)), r.standard_normal(4), r.standard_normal((2, 4, 5, 3))
+    p45 = r.uniform(0.05, 0.95, (4, 5))
+    idx = np.array([1, 0, 4, 2])
+    soft = r.dirichlet(np.ones(5), 4)
+    idx4d = r.integers(0, 4, (2, 5, 3))
+    w35, w355 = r.standard_normal((3, 5)), r.standard_normal((3, 5, 5))
+
+    def t(a: Any, m: Any) -> Any:                       # a non-float helper tensor on m's device
+        return anb.tensor(a, device=m)
+    return {
+        "mse": (lambda a, b: F.mse_loss(a, b), [x45, p45]),
+        "l1_sum": (lambda a, b: F.l1_loss(a, b, reduction="sum"), [x45, p45]),
+        "smooth_l1": (lambda a, b: F.smooth_l1_loss(a, b, beta=0.5, reduction="none"), [x45, p45]),
+        "bce": (lambda a, b: F.binary_cross_entropy(a, b, weight=b.detach() * 2), [p45, p45[::-1].copy()]),
+        "bce_logits": (lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=b[0].detach() + 1),
+                       [x45, p45]),
+        "ce_idx": (lambda a: F.cross_entropy(a, t(idx, a.device), ignore_index=2), [x45]),
+        "ce_idx_w": (lambda a, w: F.cross_entropy(a, t(idx, a.device), weight=w[0].detach().exp(),
+                                                  label_smoothing=0.1), [x45, x45]),
+        "ce_prob": (lambda a, b: F.cross_entropy(a, b, label_smoothing=0.2), [x45, soft]),
+        "ce_4d": (lambda a: F.cross_entropy(a, t(idx4d, a.device), reduction="none"), [x2453]),
+        "nll": (lambda a: F.nll_loss(F.log_softmax(a, 1), t(idx, a.device), reduction="sum"), [x45]),
+        "softmax": (lambda a: F.softmax(a, 0), [x45]),
+        "relu_leaky_elu_gelu": (lambda a: F.relu(a) + F.leaky_relu(a, 0.3) + F.elu(a) + F.gelu(a, approximate="tanh")
+                                + F.gelu(a) + F.sigmoid(a) + F.tanh(a), [x45]),
+        "pad_constant": (lambda a: F.pad(a, (1, 2, 0, 1), value=0.5), [x2453]),
+        "pad_reflect": (lambda a: F.pad(a, (1, 2, 2, 1), mode="reflect"), [x2453]),
+        "pad_replicate": (lambda a: F.pad(a, (2, 1), mode="replicate"), [x2453[0]]),
+        "pad_circular": (lambda a: F.pad(a, (1, 1, 1, 2), mode="circular"), [x2453]),
+        "one_hot_embedding": (lambda w: F.embedding(t(idx % 4, w.device), w, padding_idx=0)
+                              * F.one_hot(t(idx, w.device), 5).float().sum(1, keepdim=True), [x45]),
+        "linear_bilinear": (lambda a, w, w3: F.linear(a, w) + F.bilinear(a, a, w3), [x45, w35, w355]),
+        "conv1d": (lambda a, w: F.conv1d(a, w, stride=2, padding=1), [x2453[:, :, :, 0], x2453[:3, :, :3, 0]]),
+        "conv2d_groups": (lambda a, w: F.conv2d(a, w, groups=2, padding=1, dilation=(1, 2)),
+                          [x2453, x2453[:, :2, :3, :]]),
+        "max_pool_indices": (lambda a: F.max_pool2d_with_indices(a, 2, ceil_mode=True)[0], [x2453]),
+        "avg_adaptive": (lambda a: F.avg_pool2d(a, 2, padding=1) .sum() + F.adaptive_avg_pool2d(a, (2, 1)).sum(),
+                         [x2453]),
+        "batch_norm": (lambda a, w: F.batch_norm(a, None, None, w[0, :4], w[1, :4], training=True), [x2453, x45]),
+        "layer_norm": (lambda a, w: F.layer_norm(a, (5,), w[0], w[1]), [x45, x45]),
+        "dropout_eval": (lambda a: F.dropout(a, 0.5, training=False), [x45]),
+    }
+
+
+FUNCTIONAL = _functional_cases()
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONAL))
+def test_functional_on_cuda_matches_cpu(name: str, cuda: str) -> None:
+    fn, arrays = FUNCTIONAL[name]
+
+    def run(device: str) -> tuple:
+        xs = [anb.tensor(np.asarray(a, np.float32), device=device, requires_grad=True) for a in arrays]
+        out = fn(*xs)
+        up = anb.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(tuple(out.shape)),
+                        device=device)
+        (out * up).sum().backward()
+        return out, [x.grad for x in xs]
+    (c_out, c_grads), (g_out, g_grads) = run("cpu"), run(cuda)
+    _same(g_out, c_out, f"{name} output")
+    assert type(g_out.grad_fn).__name__ == type(c_out.grad_fn).__name__
+    for i, (c, g) in enumerate(zip(c_grads, g_grads)):
+        assert (c is None) == (g is None)
+        if g is not None:
+            _same(g, c, f"{name} grad {i}")
