@@ -395,7 +395,7 @@ def test_pictures_and_widgets_take_cuda_graphs(cuda: str) -> None:
 def _functional_cases() -> dict[str, tuple[Callable, list]]:
     F = anb.nn.functional
     r = np.random.default_rng(3)
-    x45, x4, x2453 = r.standard_normal((4, 5)), r.standard_normal(4), r.standard_normal((2, 4, 5, 3))
+    x45, x2453 = r.standard_normal((4, 5)), r.standard_normal((2, 4, 5, 3))
     p45 = r.uniform(0.05, 0.95, (4, 5))
     idx = np.array([1, 0, 4, 2])
     soft = r.dirichlet(np.ones(5), 4)
