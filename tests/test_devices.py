@@ -460,3 +460,18 @@ def test_functional_on_cuda_matches_cpu(name: str, cuda: str) -> None:
         assert (c is None) == (g is None)
         if g is not None:
             _same(g, c, f"{name} grad {i}")
+
+
+def test_save_load_and_copies_keep_the_device(cuda: str, tmp_path: Any) -> None:
+    import copy
+    import pickle
+    x = anb.tensor([1.0, 2.0], device=cuda)
+    model = nn.Linear(2, 2).to(cuda)
+    anb.save({"x": x, "state": model.state_dict()}, tmp_path / "ckpt.pt")
+    back = anb.load(tmp_path / "ckpt.pt")
+    assert back["x"].is_cuda and back["x"].tolist() == [1.0, 2.0]
+    assert all(v.is_cuda for v in back["state"].values())
+    host = anb.load(tmp_path / "ckpt.pt", map_location="cpu")
+    assert not host["x"].is_cuda and all(not v.is_cuda for v in host["state"].values())
+    assert copy.deepcopy(x).is_cuda and pickle.loads(pickle.dumps(x)).is_cuda
+    assert copy.deepcopy(model).weight.is_cuda
