@@ -80,7 +80,7 @@ def _host(t: Any) -> np.ndarray:
     return np.asarray(t.detach().cpu().numpy(), dtype=np.float64)
 
 
-def check_devices(op: Op, seed: int, case: Any) -> None:
+def check_devices(op: Op, seed: int, case: Any, kind: str) -> None:
     arrays = make_inputs(op, case, seed)
     rng = np.random.default_rng(seed)
     got_cpu, outs_cpu, grads_cpu = _run(op, arrays, case.params, None, "cpu")
@@ -89,7 +89,8 @@ def check_devices(op: Op, seed: int, case: Any) -> None:
     got_gpu, outs_gpu, grads_gpu = _run(op, arrays, case.params, ups, "cuda")
     assert got_gpu == got_cpu
     assert len(outs_gpu) == len(outs_cpu)
-    tol = dict(rtol=max(op.rtol, 1e-5), atol=1e-5)
+    # the simulated device runs numpy's own kernels; a GPU sums in other orders
+    tol = dict(rtol=max(op.rtol, 1e-5), atol=1e-5) if kind == "sim" else dict(rtol=max(op.rtol, 1e-4), atol=1e-4)
     for c, g in zip(outs_cpu, outs_gpu):
         assert str(g.device) == "cuda:0", f"an output of {op.name} is on {g.device}"
         assert g.dtype == c.dtype and g.shape == c.shape
@@ -114,6 +115,6 @@ def test_op_on_cuda_matches_cpu(op: Op, device_kind: str) -> None:
               suppress_health_check=list(HealthCheck))
     @given(seed=SEEDS, case=op.cases)
     def check(seed: int, case: Any) -> None:
-        check_devices(op, seed, case)
+        check_devices(op, seed, case, device_kind)
 
     check()
