@@ -242,6 +242,22 @@ def with_dims(draw, min_side: int = 1):
 
 
 @st.composite
+def sort_case(draw):
+    """sort: an input, a dim and descending."""
+    c = draw(with_dim())
+    return Case(c.shapes, {**c.params, "descending": draw(st.booleans())})
+
+
+@st.composite
+def topk_case(draw):
+    """topk: k between 0 and the size along dim (1 for a 0-d input), largest or not."""
+    c = draw(with_dim())
+    s, dim = c.shapes[0], c.params["dim"]
+    size = s[dim] if s else 1
+    return Case(c.shapes, {"k": draw(st.integers(0, size)), "dim": dim, "largest": draw(st.booleans())})
+
+
+@st.composite
 def var_case(draw):
     """var/std: the reduced dims hold at least ``correction + 1`` elements."""
     s = draw(shape(min_dims=1, min_side=2))
@@ -750,6 +766,19 @@ CATALOG: list[Op] = [
        needs=("max",), family="reduce"),
     Op("min_dim_indices", lambda m, a, dim: a.min(dim).indices, 1, with_dim(), "distinct",
        needs=("min",), family="reduce", differentiable=False),
+    Op("sort", lambda m, a, dim, descending: m.sort(a, dim, descending), 1, sort_case(), "distinct",
+       needs=("sort",), family="reduce",
+       bad=(lambda m: m.ones(2, 3).sort(dim=2),)),
+    Op("sort_values_method", lambda m, a, dim, descending: a.sort(dim=dim, descending=descending).values,
+       1, sort_case(), "distinct", needs=("Tensor.sort",), family="reduce"),
+    Op("argsort", lambda m, a, dim, descending: m.argsort(a, dim, descending), 1, sort_case(), "distinct",
+       needs=("argsort",), family="reduce", differentiable=False),
+    Op("msort", lambda m, a: m.msort(a), 1, shape(min_dims=1).map(lambda s: Case((s,), {})), "distinct",
+       needs=("msort",), family="reduce"),
+    Op("topk", lambda m, a, k, dim, largest: m.topk(a, k, dim, largest), 1, topk_case(), "distinct",
+       needs=("topk",), family="reduce",
+       bad=(lambda m: m.ones(2, 3).topk(4), lambda m: m.ones(2, 3).topk(-1), lambda m: m.tensor(3.0).topk(2),
+            lambda m: m.ones(2, 3).topk(1, dim=3))),
     Op("max_binary", lambda m, a, b: m.max(a, b), 2, B2, needs=("max",), family="reduce",
        broadcast=True),
     Op("amax", lambda m, a, dim, keepdim: m.amax(a, dim, keepdim), 1, with_dims(), "distinct",

@@ -653,3 +653,39 @@ def test_softmax_and_logsumexp_do_not_overflow() -> None:
     assert np.allclose(lse.tolist(), [1000.0, -1000.0 + np.log(2.0)])
     lse.sum().backward()
     assert np.allclose(x.grad.tolist(), [[1.0, 0.0], [0.5, 0.5]], atol=1e-4)
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0, 1.0, 2.0, 0.5], [3.0, float("nan"), 1.0, float("nan"), 3.0],
+                                    [2.0, 2.0, 2.0], [-0.0, 0.0, -1.0, float("inf"), float("-inf")]])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_ties_and_nan_order_like_torch(values, descending) -> None:
+    # ties keep their original order, NaN is the largest value (PyTorch's cpu sort)
+    t = pytest.importorskip("torch")
+    mine = anb.tensor(values).sort(descending=descending)
+    theirs = t.tensor(values).sort(descending=descending)
+    assert mine.indices.tolist() == theirs.indices.tolist()
+    np.testing.assert_array_equal(mine.values.numpy(), theirs.values.numpy())
+    assert anb.tensor(values).argsort(descending=descending).tolist() == \
+        t.tensor(values).argsort(descending=descending).tolist()
+
+
+def test_sort_of_rows_and_columns_and_bools_like_torch() -> None:
+    t = pytest.importorskip("torch")
+    data = [[3, 1, 2, 1], [0, 5, 5, 4], [2, 2, 9, 0]]
+    for dim in (0, 1, -1):
+        for descending in (False, True):
+            mine = anb.tensor(data).sort(dim, descending)
+            theirs = t.tensor(data).sort(dim, descending)
+            assert mine.values.tolist() == theirs.values.tolist()
+            assert mine.indices.tolist() == theirs.indices.tolist()
+    assert anb.tensor([True, False, True]).sort().indices.tolist() == \
+        t.tensor([True, False, True]).sort().indices.tolist()
+
+
+def test_topk_gradient_reaches_only_the_picked_elements() -> None:
+    x = anb.tensor([[0.5, 3.0, -1.0, 2.0], [4.0, 0.0, 1.0, -2.0]], requires_grad=True)
+    top = x.topk(2, dim=1)
+    assert top.values.tolist() == [[3.0, 2.0], [4.0, 1.0]] and top.indices.tolist() == [[1, 3], [0, 2]]
+    (top.values * anb.tensor([[10.0, 20.0], [30.0, 40.0]])).sum().backward()
+    assert x.grad.tolist() == [[0.0, 10.0, 0.0, 20.0], [30.0, 0.0, 40.0, 0.0]]
+    assert repr(top).startswith("torch.return_types.topk(\nvalues=tensor(")

@@ -1,0 +1,114 @@
+"""Sorting: ``sort``, ``argsort``, ``msort`` and ``topk``.
+
+``values, indices = x.sort(dim)`` reorders each slice along ``dim``; ``indices`` says
+where each value came from. Only ``values`` is differentiable: its gradient goes back
+to the place each value came from (``indices`` tells where), and every other place of
+the input gets 0 (for ``topk``, the elements that were not picked).
+
+As on PyTorch's cpu, ties keep their original order (a stable sort, ascending or
+descending) and NaN counts as larger than any number.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, canon_dim
+from ._core import OpNode, as_array, record_multi, register
+from .reduce import _return_type, return_types, shown_dim
+
+return_types.sort = _return_type("sort")
+return_types.topk = _return_type("topk")
+
+
+class SortBackward0(OpNode):
+    """values = x sorted along dim: each value's gradient goes back where it came from."""
+    __slots__ = ()
+    saved_names = ("indices",)
+
+    def backward(self, g, _g_indices=None):
+        ex = self.extra
+        shape, n = ex["self_sym_sizes"], ex["_n"]
+        if not shape:                                 # a 0-d input is its own sort
+            return g
+        idx = self._saved[0].unpack()
+        return g.new_zeros(shape).scatter(n, idx, g)
+
+
+class TopkBackward0(SortBackward0):
+    """values = the k largest (or smallest) along dim: the others get no gradient."""
+    __slots__ = ()
+
+
+def _order(d: Any, n: int, descending: bool) -> Any:
+    """Stable sorting indices along axis ``n`` (NaN largest), ascending or descending."""
+    xp = np if d.__class__ is np.ndarray else __import__("cupy")
+    if d.dtype.kind == "b":
+        d = d.view(np.uint8)
+    if not descending:
+        return xp.argsort(d, axis=n, kind="stable")
+    # descending and stable: sort the reversed slices ascending, then read the result
+    # backwards (equal values come out in their original order; NaN first)
+    size = d.shape[n]
+    rev = xp.argsort(xp.flip(d, axis=n), axis=n, kind="stable")
+    return (size - 1) - xp.flip(rev, axis=n)
+
+
+def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None) -> Any:
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    if d.ndim == 0:
+        idx = (np if d.__class__ is np.ndarray else __import__("cupy")).zeros((), np.int64)
+        vals = d.copy()
+    else:
+        idx = _order(d, n, descending)
+        if k is not None:
+            idx = idx[(slice(None),) * n + (slice(0, k),)]
+        idx = idx.astype(np.int64, copy=False)
+        vals = (np if d.__class__ is np.ndarray else __import__("cupy")).take_along_axis(d, idx, axis=n)
+    indices = Tensor._wrap(as_array(idx))
+    node = SortBackward0 if kind == "sort" else TopkBackward0
+    values = record_multi((vals, idx), node, (input,), saved=(indices,),
+                          extra={"dim": shown_dim(dim), "self_sym_sizes": d.shape, "_n": n},
+                          differentiable=(True, False))[0]
+    return getattr(return_types, kind)(values, indices)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+    """``(values, indices)``: each slice along ``dim`` in increasing (or decreasing) order.
+
+    ``values[i] == input[indices[i]]`` along ``dim``. Ties keep their original order
+    (as on PyTorch's cpu; ``stable=True`` promises it).
+    """
+    return _sorted("sort", input, dim, descending, None)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The ``indices`` of ``sort``: where each sorted value came from (no gradient)."""
+    return sort(input, dim, descending, stable=stable)[1]
+
+
+def msort(input: Tensor) -> Tensor:
+    """``sort(input, dim=0).values``."""
+    return sort(input, 0)[0]
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``dim``.
+
+    Largest first (smallest first with ``largest=False``); the gradient reaches only the
+    ``k`` picked elements of each slice.
+    """
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    size = d.shape[n] if d.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    return _sorted("topk", input, dim, largest, None if not d.ndim else k)
+
+
+for _name in ("sort", "argsort", "msort", "topk"):
+    register(_name)(globals()[_name])
+
+EXPORTS = ["sort", "argsort", "msort", "topk"]
