@@ -258,6 +258,20 @@ def xp_of(arr: Any):
     return require_cupy() if not isinstance(arr, np.generic) else np
 
 
+def check_cuda_index(dev: device) -> None:
+    """Refuse a cuda device other than ``cuda:0`` (autograd_nb runs on one GPU).
+
+    An index past the last GPU gets PyTorch's error; another existing GPU gets ours
+    (tensors on it would silently land on ``cuda:0`` otherwise).
+    """
+    if dev.type != "cuda" or not dev.index:
+        return
+    cp = require_cupy()
+    if dev.index >= int(cp.cuda.runtime.getDeviceCount()):
+        raise RuntimeError("CUDA error: invalid device ordinal")
+    raise RuntimeError(f"autograd_nb uses one GPU, cuda:0; {dev} is not supported")
+
+
 def to_device(arr: Any, dev: device) -> Any:
     """Copy an array to ``dev`` (or return it when already there)."""
     if dev.type == "cpu":
@@ -265,6 +279,7 @@ def to_device(arr: Any, dev: device) -> Any:
             return arr
         return arr.get()
     cp = require_cupy()
+    check_cuda_index(dev)
     if type(arr) is not np.ndarray:
         return arr
     return cp.asarray(arr)

@@ -475,3 +475,18 @@ def test_save_load_and_copies_keep_the_device(cuda: str, tmp_path: Any) -> None:
     assert not host["x"].is_cuda and all(not v.is_cuda for v in host["state"].values())
     assert copy.deepcopy(x).is_cuda and pickle.loads(pickle.dumps(x)).is_cuda
     assert copy.deepcopy(model).weight.is_cuda
+
+
+def test_a_cuda_index_past_the_gpus_is_refused_not_moved_to_cuda0(cuda: str, monkeypatch: Any) -> None:
+    past = f"cuda:{anb.cuda.device_count()}"
+    x = anb.ones(2, device=cuda)
+    for make in (lambda: anb.ones(2, device=past), lambda: anb.ones(2).to(past), lambda: x.to(past),
+                 lambda: anb.ones(2).cuda(anb.cuda.device_count()), lambda: nn.Linear(2, 2).to(past)):
+        with pytest.raises(RuntimeError, match="^CUDA error: invalid device ordinal$"):
+            make()
+    if cuda == "sim":                                  # a second GPU exists: still only cuda:0
+        from autograd_nb import _backend
+        monkeypatch.setattr(_backend.require_cupy().cuda.runtime, "getDeviceCount", lambda: 2)
+        with pytest.raises(RuntimeError, match="autograd_nb uses one GPU, cuda:0; cuda:1"):
+            anb.ones(2, device="cuda:1")
+    assert anb.ones(2, device="cuda:0").is_cuda and x.to("cuda:0") is x

@@ -69,6 +69,8 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         dev = B.device(device)
         if dev.type != src_dev.type:
             new = B.to_device(new, dev)
+        else:
+            B.check_cuda_index(dev)                  # (cuda:0 -> cuda:1: refused)
     if dtype is not None and dtype.np != new.dtype:
         new = new.astype(dtype.np)
     if new is d:
