@@ -152,6 +152,14 @@ def _unit(rng, shape):                  # tan: away from its poles
     return rng.uniform(-1.0, 1.0, shape)
 
 
+def _inner(rng, shape):                 # asin, acos, atanh: inside (-1, 1), away from the ends
+    return rng.uniform(-0.8, 0.8, shape)
+
+
+def _above_one(rng, shape):             # acosh: above 1, away from it
+    return rng.uniform(1.3, 3.0, shape)
+
+
 def _distinct(rng, shape):              # max/min/argmax: no ties anywhere in the tensor
     n = int(np.prod(shape, dtype=np.int64))
     vals = np.linspace(-2.0, 2.0, max(n, 1))[:n] + rng.uniform(-0.01, 0.01, n)
@@ -159,7 +167,8 @@ def _distinct(rng, shape):              # max/min/argmax: no ties anywhere in th
 
 
 DOMAINS: dict[str, Callable] = {"real": _real, "nonzero": _nonzero, "positive": _positive,
-                                "negative": _negative, "unit": _unit, "distinct": _distinct}
+                                "negative": _negative, "unit": _unit, "distinct": _distinct,
+                                "inner": _inner, "above_one": _above_one}
 
 
 def make_inputs(op: Op, case: Case, seed: int) -> list[np.ndarray]:
@@ -718,6 +727,18 @@ CATALOG: list[Op] = [
     Op("cos", lambda m, a: a.cos(), 1, U),
     Op("tan", lambda m, a: m.tan(a), 1, U, "unit"),
     Op("tanh", lambda m, a: m.tanh(a), 1, U),
+    Op("sinh", lambda m, a: m.sinh(a), 1, U, needs=("sinh",)),
+    Op("cosh", lambda m, a: a.cosh(), 1, U, needs=("cosh",)),
+    Op("asin", lambda m, a: m.asin(a), 1, U, "inner", needs=("asin",)),
+    Op("acos", lambda m, a: m.arccos(a), 1, U, "inner", needs=("arccos",)),
+    Op("atan", lambda m, a: a.atan(), 1, U, needs=("atan",)),
+    Op("asinh", lambda m, a: m.asinh(a), 1, U, needs=("asinh",)),
+    Op("acosh", lambda m, a: m.acosh(a), 1, U, "above_one", needs=("acosh",)),
+    Op("atanh", lambda m, a: a.arctanh(), 1, U, "inner", needs=("Tensor.arctanh",)),
+    Op("log2", lambda m, a: m.log2(a), 1, U, "positive", needs=("log2",)),
+    Op("log10", lambda m, a: a.log10(), 1, U, "positive", needs=("log10",)),
+    Op("exp2", lambda m, a: m.exp2(a), 1, U, needs=("exp2",)),
+    Op("square", lambda m, a: m.square(a), 1, U, needs=("square",)),
     Op("sigmoid", lambda m, a: m.sigmoid(a), 1, U),
     Op("relu", lambda m, a: m.relu(a), 1, U, "nonzero"),
     Op("reciprocal", lambda m, a: m.reciprocal(a), 1, U, "nonzero"),

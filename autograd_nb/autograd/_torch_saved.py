@@ -10,6 +10,8 @@ from __future__ import annotations
 
 TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AbsBackward0": ('self',),
+    "AcosBackward0": ('self',),
+    "AcoshBackward0": ('self',),
     "AdaptiveAvgPool2DBackward0": ('self',),
     "AddBackward0": ('alpha',),
     "AddmmBackward0": (
@@ -19,6 +21,10 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AmaxBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AminBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AsStridedBackward0": ('size', 'storage_offset', 'stride'),
+    "AsinBackward0": ('self',),
+    "AsinhBackward0": ('self',),
+    "AtanBackward0": ('self',),
+    "AtanhBackward0": ('self',),
     "AvgPool2DBackward0": (
         'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'self',
         'stride'
@@ -38,6 +44,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'transposed', 'weight'
     ),
     "CosBackward0": ('self',),
+    "CoshBackward0": ('self',),
     "CumsumBackward0": ('dim',),
     "DiagonalBackward0": ('dim1', 'dim2', 'offset', 'self_sym_sizes'),
     "DiagonalBackwardBackward0": ('dim1', 'dim2', 'offset'),
@@ -51,6 +58,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'indices', 'padding_idx', 'scale_grad_by_freq', 'sparse', 'weight_sym_argsize_0'
     ),
     "ErfBackward0": ('self',),
+    "Exp2Backward0": ('result',),
     "ExpBackward0": ('result',),
     "ExpandBackward0": ('self_sym_sizes',),
     "Expm1Backward0": ('result',),
@@ -71,7 +79,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "LeakyReluBackward0": ('negative_slope', 'self'),
     "LeakyReluBackward1": ('negative_slope', 'result'),
     "LinalgVectorNormBackward0": ('dim', 'keepdim', 'ord', 'result', 'self'),
+    "Log10Backward0": ('self',),
     "Log1PBackward0": ('self',),
+    "Log2Backward0": ('self',),
     "LogBackward0": ('self',),
     "LogSoftmaxBackward0": ('dim', 'result'),
     "LogsumexpBackward0": ('dim', 'keepdim', 'result', 'self'),
@@ -139,6 +149,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "SelectBackwardBackward0": ('dim', 'index'),
     "SigmoidBackward0": ('result',),
     "SinBackward0": ('self',),
+    "SinhBackward0": ('self',),
     "SliceBackward0": ('dim', 'end', 'self_sym_sizes', 'start', 'step'),
     "SliceBackwardBackward0": ('dim', 'end', 'start', 'step'),
     "SmoothL1LossBackward0": ('beta', 'reduction', 'self', 'target'),

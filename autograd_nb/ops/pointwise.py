@@ -6,6 +6,7 @@ saved buffers follow PyTorch (``MulBackward0`` saves ``self`` and ``other``).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -572,6 +573,128 @@ tan = _unary("tan", "tan", TanBackward0, "result", "Tangent; d/dx tan(x) = 1 + t
 tanh = _unary("tanh", "tanh", TanhBackward0, "result", "Hyperbolic tangent; d/dx tanh(x) = 1 - tanh(x)^2.")
 
 
+# --- hyperbolic, inverse trigonometric, base-2 and base-10 --------------------------
+class SinhBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g * self._saved[0].unpack().cosh()
+
+
+class CoshBackward0(OpNode):
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g * self._saved[0].unpack().sinh()
+
+
+class AsinBackward0(OpNode):
+    """d/dx asin(x) = 1 / sqrt(1 - x^2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * (1 - x * x).rsqrt()
+
+
+class AcosBackward0(OpNode):
+    """d/dx acos(x) = -1 / sqrt(1 - x^2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * -(1 - x * x).rsqrt()
+
+
+class AtanBackward0(OpNode):
+    """d/dx atan(x) = 1 / (1 + x^2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g / (x * x + 1)
+
+
+class AsinhBackward0(OpNode):
+    """d/dx asinh(x) = 1 / sqrt(x^2 + 1)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * (x * x + 1).rsqrt()
+
+
+class AcoshBackward0(OpNode):
+    """d/dx acosh(x) = 1 / sqrt(x^2 - 1), as 1/sqrt(x - 1) * 1/sqrt(x + 1)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * (x - 1).rsqrt() * (x + 1).rsqrt()
+
+
+class AtanhBackward0(OpNode):
+    """d/dx atanh(x) = 1 / (1 - x^2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g / (1 - x * x)
+
+
+class Log2Backward0(OpNode):
+    """d/dx log2(x) = 1 / (x ln 2)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g / (self._saved[0].unpack() * math.log(2.0))
+
+
+class Log10Backward0(OpNode):
+    """d/dx log10(x) = 1 / (x ln 10)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return g / (self._saved[0].unpack() * math.log(10.0))
+
+
+class Exp2Backward0(OpNode):
+    """d/dx 2^x = 2^x ln 2: the node saves the result."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        return g * (self._saved[0].unpack() * math.log(2.0))
+
+
+sinh = _unary("sinh", "sinh", SinhBackward0, "self", "Hyperbolic sine; d/dx sinh(x) = cosh(x).")
+cosh = _unary("cosh", "cosh", CoshBackward0, "self", "Hyperbolic cosine; d/dx cosh(x) = sinh(x).")
+asin = _unary("asin", "arcsin", AsinBackward0, "self", "Inverse sine (nan outside [-1, 1]).")
+acos = _unary("acos", "arccos", AcosBackward0, "self", "Inverse cosine (nan outside [-1, 1]).")
+atan = _unary("atan", "arctan", AtanBackward0, "self", "Inverse tangent; d/dx atan(x) = 1 / (1 + x^2).")
+asinh = _unary("asinh", "arcsinh", AsinhBackward0, "self", "Inverse hyperbolic sine.")
+acosh = _unary("acosh", "arccosh", AcoshBackward0, "self", "Inverse hyperbolic cosine (nan below 1).")
+atanh = _unary("atanh", "arctanh", AtanhBackward0, "self", "Inverse hyperbolic tangent (nan outside [-1, 1]).")
+log2 = _unary("log2", "log2", Log2Backward0, "self", "Base-2 logarithm.")
+log10 = _unary("log10", "log10", Log10Backward0, "self", "Base-10 logarithm.")
+exp2 = _unary("exp2", "exp2", Exp2Backward0, "result", "2^x; the node saves the result.")
+
+
+def square(input: Tensor) -> Tensor:
+    """``x * x``, recorded as PyTorch records it: ``pow(x, 2)`` (a PowBackward0)."""
+    return pow(input, 2)
+
+
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(x)."""
     d = _floating(input)
@@ -813,8 +936,12 @@ register("neg", "negative", "__neg__")(neg)
 register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
 for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
-           clamp, maximum, minimum):
+           clamp, maximum, minimum, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
+           log10, exp2, square):
     register(_f.__name__)(_f)
+for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
+                   ("arccosh", acosh), ("arctanh", atanh)):
+    register(_alias)(_f)
 register("clip")(clamp)
 register("add_", "__iadd__")(add_)
 register("sub_", "__isub__")(sub_)
@@ -902,6 +1029,9 @@ EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "floor_divide", "neg"
            "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum"]
 subtract, multiply, divide, true_divide, negative, absolute, clip = sub, mul, div, div, neg, abs, clamp
 EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolute", "clip"]
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+EXPORTS += ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "exp2",
+            "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
 
 
 # ---------------------------------------------------------------------------
