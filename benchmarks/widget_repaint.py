@@ -72,7 +72,10 @@ def jupyter_lab(root: Path, timeout: float = 90.0) -> Iterator[str]:
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
                "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={root}"]
+               "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={root}",
+               # kernels talk over unix sockets in the private runtime dir: no TCP ports
+               # that a kernel started beside this one (a parallel test) could take first
+               "--KernelManager.transport=ipc"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         log = open(Path(cfg, "server.log"), "w")
