@@ -84,28 +84,29 @@ _VIEW_MODES = {"no_grad": ("no_grad", "with grad mode enabled"),
                "inference": ("inference", "in normal mode")}
 
 
-def view_meta_error(meta: Any, inplace: bool, output: str = "Output 0") -> str:
+def view_meta_error(meta: Any, inplace: bool, view: "Tensor | None" = None) -> str:
     """PyTorch's refusal for a view made under no_grad / inference_mode (``meta``).
 
-    ``inplace``: the view itself is being changed in place (``output``, e.g. ``"Output 0
-    of Slice"``, names it in the message for a view of such a view); otherwise its base
-    (or another view of it) was changed and the view is then used.
+    ``inplace``: the view itself is being changed in place; otherwise its base (or
+    another view of it) was changed and the view is then used. As in PyTorch, a view
+    with a ``grad_fn`` (a view of such a view, made while recording) is named by that
+    node ("Output 0 of SliceBackward0 is a view of a view which was created in ..."),
+    any other is "A view".
     """
-    of_view = isinstance(meta, tuple)
-    mode, when = _VIEW_MODES[meta[1] if of_view else meta]
+    mode, when = _VIEW_MODES[meta[1] if isinstance(meta, tuple) else meta]
     block = "inference_mode" if mode == "inference" else mode
-    if not inplace:
-        head = (f"A view was created in {mode} mode and its base or another view of its base "
-                f"has been modified inplace {when}.")
-    elif of_view:
-        head = (f"{output} is a view of a view which was created in {mode} mode and is being "
-                f"modified inplace {when}.")
+    fn = None if view is None else view._grad_fn
+    if fn is not None:
+        prefix = (f"Output {view._output_nr} of {_node_module._short_name(fn)} is a view of a view which was "
+                  f"created in")
     else:
-        head = f"A view was created in {mode} mode and is being modified inplace {when}."
-    return (f"{head} Given that this use case is ambiguous and error-prone, it is forbidden. You "
-            f"can clarify your code by moving both the view and the inplace either both inside "
-            f"the {block} block (if you don't want the inplace to be tracked) or both outside (if "
-            f"you want the inplace to be tracked).")
+        prefix = "A view was created in"
+    changed = "is being modified inplace" if inplace else \
+        "its base or another view of its base has been modified inplace"
+    return (f"{prefix} {mode} mode and {changed} {when}. Given that this use case is ambiguous "
+            f"and error-prone, it is forbidden. You can clarify your code by moving both the view "
+            f"and the inplace either both inside the {block} block (if you don't want the inplace "
+            f"to be tracked) or both outside (if you want the inplace to be tracked).")
 
 
 # Changing an inference tensor in place outside inference mode (PyTorch's wording).
@@ -543,7 +544,7 @@ class Tensor:
         """This view's storage was changed in place since the view's history was set."""
         meta = self._view_meta
         if meta is not None and self.requires_grad:
-            raise RuntimeError(view_meta_error(meta, False))
+            raise RuntimeError(view_meta_error(meta, False, self))
         if self._grad_fn is not None or self._base._requires_grad:   # (a view made before its
             self._refresh_view()                      # base required grad gets a history too)
 

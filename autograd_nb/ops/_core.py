@@ -20,7 +20,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
-from ..autograd.node import _seq, _short_name, ANOMALY, Node
+from ..autograd.node import _seq, ANOMALY, Node
 from ..autograd.node import save as _save
 
 _ndarray = np.ndarray
@@ -324,23 +324,32 @@ def register(*names: str) -> Callable:
     return deco
 
 
-def check_inplace(t: Tensor) -> None:
-    """PyTorch's refusals for changing ``t`` in place."""
+def check_inplace(t: Tensor, *others: Any) -> None:
+    """PyTorch's refusals for changing ``t`` in place (with ``others``, the op's other inputs).
+
+    The in-place op records when ``t`` or any other input requires grad: then a view
+    made under no_grad / inference_mode (or by split/unbind) may not be changed, even
+    one that does not require grad itself. Leaves (and views of leaves) that require
+    grad are refused for their own sake.
+    """
     mode = STATE.mode                            # (an inference tensor: see bump)
     if mode:                                     # nothing is recorded: nothing to refuse
         return
-    if not t.requires_grad:
+    own = t.requires_grad
+    if not own and not any(isinstance(o, Tensor) and o.requires_grad for o in others):
         return
+    if t._is_inference:                          # no autograd metadata at all: PyTorch's
+        return                                   # inference error comes from bump()
     base = t._base
     if base is not None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode
         if meta is not None:
-            fn = t._grad_fn
-            output = f"Output {t._output_nr} of {_short_name(fn)}" if fn is not None else "Output 0"
-            raise RuntimeError(view_meta_error(meta, True, output))
+            raise RuntimeError(view_meta_error(meta, True, t))
         refusal = getattr(t._view_fn, "inplace_error", None)   # split/unbind outputs (joins.py)
         if refusal is not None:
             raise RuntimeError(refusal)
+    if not own:
+        return
     if t._grad_fn is None:
         if base is not None and base._requires_grad and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")

@@ -185,7 +185,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     ``value`` is a number (``FillBackward2``) or a 0-d tensor (``FillBackward3``, whose
     gradient is the sum of the gradient over every element it was written to).
     """
-    check_inplace(self)
+    check_inplace(self, value)
     d = self._data
     if isinstance(value, Tensor):
         if value._data.ndim:
@@ -198,7 +198,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     """Copy ``src``'s values into this tensor in place (broadcasting ``src``)."""
-    check_inplace(self)
+    check_inplace(self, src)
     srct = src if isinstance(src, Tensor) else None
     if needs_grad(self, srct):
         sd = srct._data

@@ -400,7 +400,7 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
     stripped = _strip_leading_ones(value)
     if stripped._data.shape != value._data.shape:
         value = stripped
-    check_inplace(dst)
+    check_inplace(dst, value)
     vd, dd = value._data, dst._data
     if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
         vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted

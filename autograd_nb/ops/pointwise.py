@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ..autograd.grad_mode import STATE
+from ..autograd.grad_mode import STATE, no_grad
 from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
                     plain, prep2, record, register)
 
@@ -879,7 +879,10 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
 def _inplace(op: Any, ufunc: str | None = None):
     """The in-place method ``x.op_(...)`` for an out-of-place op."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self)
+        check_inplace(self, *args, *kwargs.values())
+        if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
+            with no_grad():                           # PyTorch; nothing to record meanwhile
+                return apply_inplace(self, op(self, *args, **kwargs))
         return apply_inplace(self, op(self, *args, **kwargs))
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
