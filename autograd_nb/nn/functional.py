@@ -27,7 +27,8 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cr
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
-    "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
+    "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
+    "tanh", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -132,6 +133,16 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (``approximate='tanh'`` for the tanh formula)."""
     return _nn.gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x), the "swish" activation."""
+    return _maybe_inplace(input, _nn.silu, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU (x itself where ``beta * x > threshold``)."""
+    return _nn.softplus(input, beta, threshold)
 
 
 def sigmoid(input: Tensor) -> Tensor:

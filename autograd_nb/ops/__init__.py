@@ -6,8 +6,8 @@ attaches methods with ``_core.register`` and lists its ``torch.X`` functions in
 """
 import importlib
 
-FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "sorting", "linalg",
-            "joins", "nnops")
+FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "sorting", "combine",
+            "linalg", "joins", "nnops")
 
 for _name in FAMILIES:
     try:

@@ -572,10 +572,18 @@ register("squeeze")(squeeze)
 register("unsqueeze")(unsqueeze)
 register("expand")(expand)
 register("expand_as")(expand_as)
+
+
+def broadcast_to(input: Tensor, size: Any) -> Tensor:
+    """``input`` broadcast to ``size``: ``expand`` under NumPy's name (a view, no copy)."""
+    return expand(input, size)
+
+
+register("broadcast_to")(broadcast_to)
 register("contiguous")(contiguous)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 
 EXPORTS = ["view_as", "reshape", "flatten", "unflatten", "transpose", "t", "permute", "squeeze",
-           "unsqueeze", "swapaxes", "swapdims"]
+           "unsqueeze", "swapaxes", "swapdims", "broadcast_to"]
 swapaxes = swapdims = transpose

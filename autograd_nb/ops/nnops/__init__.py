@@ -9,11 +9,11 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``conv``: conv1d, conv2d, constant padding;
 * ``pool``: max, average and adaptive average pooling;
 * ``norm``: batch norm, layer norm;
-* ``activation``: leaky ReLU, ELU, GELU;
+* ``activation``: leaky ReLU, ELU, GELU, SiLU, softplus, erf;
 * ``embedding``: table lookup;
 * ``loss``: MSE, smooth L1, NLL, binary cross entropy (with and without logits).
 """
-from .activation import elu, gelu, leaky_relu
+from .activation import elu, erf, gelu, leaky_relu, silu, softplus
 from .conv import constant_pad_nd, conv1d, conv2d
 from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, nll_loss,
@@ -28,4 +28,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                       scale_grad_by_freq)
 
 
-EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding"]
+EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf"]
+
+from .._core import register as _register  # noqa: E402 - after the ops it attaches
+_register("erf")(erf)

@@ -49,6 +49,65 @@ def _erf(input: Tensor) -> Tensor:
     return record(_erf_array(input._data), ErfBackward0, (input,), saved=(input,))
 
 
+def erf(input: Tensor) -> Tensor:
+    """The error function ``2/sqrt(pi) * integral of exp(-t^2) from 0 to x``; its derivative
+    is the integrand, ``2/sqrt(pi) * exp(-x^2)``."""
+    d = input._data
+    if d.dtype.kind != "f":
+        input = input.float()
+    return _erf(input)
+
+
+class SiluBackward0(OpNode):
+    """d/dx x*sigmoid(x) = s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        s = x.sigmoid()
+        return g * (s * (x * (1 - s) + 1))
+
+
+def silu(input: Tensor) -> Tensor:
+    """x * sigmoid(x) (the "swish" activation)."""
+    d = input._data
+    xp = xp_of(d)
+    with np.errstate(over="ignore"):
+        out = d / (1 + xp.exp(-d))
+    return record(out.astype(d.dtype, copy=False), SiluBackward0, (input,), saved=(input,))
+
+
+class SoftplusBackward0(OpNode):
+    """d/dx log(1 + exp(beta x)) / beta = sigmoid(beta x); 1 where beta x > threshold."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        beta, threshold = self.extra
+        bx = x * beta
+        from ..compare import where
+        return where(bx > threshold, g, g * bx.sigmoid())
+
+    def _extra_saved(self, name):
+        if name == "beta":
+            return self.extra[0]
+        return self.extra[1] if name == "threshold" else None
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU; x itself where ``beta * x > threshold``."""
+    d = input._data
+    xp = xp_of(d)
+    bx = d * beta
+    with np.errstate(over="ignore"):
+        smooth = xp.log1p(xp.exp(bx)) / beta
+    out = xp.where(bx > threshold, d, smooth)
+    return record(out.astype(d.dtype, copy=False), SoftplusBackward0, (input,), saved=(input,),
+                  extra=(beta, threshold))
+
+
 # ---------------------------------------------------------------------------
 
 

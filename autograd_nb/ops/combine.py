@@ -1,0 +1,146 @@
+"""Ops that combine three tensors in one step: ``addcmul``, ``addcdiv`` and ``lerp``.
+
+They are what hand-written optimizers use (Adam's ``v.addcmul_(g, g, value=1 - b2)``,
+an exponential moving average ``avg.lerp_(x, 0.1)``). Each is one expression of the
+three inputs, broadcast together; each input's gradient is summed back to its shape.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend as B
+from .._tensor import Tensor
+from ._core import (OpNode, check_broadcast, device_mismatch, note_broadcast, record, register,
+                    to_tensor)
+from .pointwise import _inplace
+
+
+def _operands(items: tuple, promote: bool) -> list[Tensor]:
+    """The operands as tensors on one device, broadcastable; with ``promote`` converted to
+    PyTorch's result dtype (addcmul/addcdiv), else left as they are (lerp checks them)."""
+    ts = [to_tensor(x) for x in items]
+    first = ts[0]._data
+    for t in ts[1:]:
+        if type(t._data) is not type(first):
+            raise device_mismatch(first, t._data)
+    shape = first.shape
+    for t in ts[1:]:
+        check_broadcast(shape, t._data.shape)
+        shape = np.broadcast_shapes(shape, t._data.shape)
+    if promote:
+        rt = B.result_type(*[(B.from_numpy_dtype(t._data.dtype), 2 if t._data.ndim else 1) for t in ts]).np
+        ts = [t if t._data.dtype == rt else t.to(B.from_numpy_dtype(rt)) for t in ts]
+    return ts
+
+
+class AddcmulBackward0(OpNode):
+    """out = self + value * t1 * t2."""
+    __slots__ = ()
+    saved_names = ("tensor1", "tensor2")
+
+    def backward(self, g):
+        t1, t2 = (None if s is None else s.unpack() for s in self._saved)
+        value = self.extra
+        return (g,
+                None if t2 is None else g * t2 * value,
+                None if t1 is None else g * t1 * value)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "value" else None
+
+
+class AddcdivBackward0(AddcmulBackward0):
+    """out = self + value * t1 / t2."""
+    __slots__ = ()
+
+    def backward(self, g):
+        t1, t2 = (s.unpack() for s in self._saved)
+        value = self.extra
+        return (g, g * value / t2, -g * value * t1 / (t2 * t2))
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (broadcast), in one op."""
+    a, b, c = _operands((input, tensor1, tensor2), True)
+    out = record(a._data + value * (b._data * c._data), AddcmulBackward0, (a, b, c),
+                 (b if c.requires_grad else None, c if b.requires_grad else None), extra=value)
+    note_broadcast(out, a, b, c)
+    return out
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (broadcast), in one op (floating tensors)."""
+    if all(to_tensor(t)._data.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+            "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+            "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
+            "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+            "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
+            "dtypes.")
+    a, b, c = _operands((input, tensor1, tensor2), True)
+    out = record(a._data + value * (b._data / c._data), AddcdivBackward0, (a, b, c), (b, c),
+                 extra=value)
+    note_broadcast(out, a, b, c)
+    return out
+
+
+class LerpBackward0(OpNode):
+    """out = start + weight * (end - start), weight a number."""
+    __slots__ = ()
+
+    def backward(self, g):
+        w = self.extra
+        return g * (1 - w), g * w
+
+    def _extra_saved(self, name):
+        return self.extra if name == "weight" else None
+
+
+class LerpBackward1(OpNode):
+    """out = start + weight * (end - start), weight a tensor."""
+    __slots__ = ()
+    saved_names = ("end", "self", "weight")
+
+    def backward(self, g):
+        end, start, w = (s.unpack() for s in self._saved)
+        return g * (1 - w), g * w, g * (end - start)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """Linear interpolation ``input + weight * (end - input)``: ``weight`` 0 gives ``input``,
+    1 gives ``end`` (a number or a tensor, broadcast; all tensors of one floating dtype)."""
+    scalar = not isinstance(weight, Tensor)
+    ts = _operands((input, end) if scalar else (input, end, weight), False)
+    dt = ts[0]._data.dtype
+    for name, t in zip(("end", "weight"), ts[1:]):
+        if t._data.dtype != dt:
+            from .pointwise import _DTYPE_WORDS
+            raise RuntimeError(f"expected dtype {_DTYPE_WORDS[dt.name].lower()} for `{name}` but got "
+                               f"dtype {_LONG_WORDS[t._data.dtype.name]}")
+    if dt.kind != "f":
+        from .pointwise import _DTYPE_WORDS
+        kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_DTYPE_WORDS[dt.name]}\'')
+    a, b = ts[0], ts[1]
+    if scalar:
+        out = record((a._data + weight * (b._data - a._data)).astype(dt, copy=False), LerpBackward0,
+                     (a, b), extra=weight)
+        note_broadcast(out, a, b)
+        return out
+    w = ts[2]
+    out = record(a._data + w._data * (b._data - a._data), LerpBackward1, (a, b, w), (b, a, w))
+    note_broadcast(out, a, b, w)
+    return out
+
+
+_LONG_WORDS = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+for _f in (addcmul, addcdiv, lerp):
+    register(_f.__name__)(_f)
+    register(_f.__name__ + "_")(_inplace(_f))
+
+EXPORTS = ["addcmul", "addcdiv", "lerp"]
