@@ -25,6 +25,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AsStridedBackward0": ('size', 'storage_offset', 'stride'),
     "AsinBackward0": ('self',),
     "AsinhBackward0": ('self',),
+    "Atan2Backward0": ('other', 'self'),
     "AtanBackward0": ('self',),
     "AtanhBackward0": ('self',),
     "AvgPool2DBackward0": (
@@ -39,6 +40,10 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "CatBackward0": ('dim',),
     "ClampBackward0": ('max', 'min', 'self'),
     "ClampBackward1": ('max', 'min', 'self'),
+    "ClampMaxBackward0": ('max', 'self'),
+    "ClampMaxBackward1": ('max', 'self'),
+    "ClampMinBackward0": ('min', 'self'),
+    "ClampMinBackward1": ('min', 'self'),
     "Col2ImBackward0": ('dilation', 'kernel_size', 'padding', 'stride'),
     "ConstantPadNdBackward0": ('pad',),
     "ConvolutionBackward0": (
@@ -67,6 +72,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "FlipBackward0": ('dims',),
     "GatherBackward0": ('dim', 'index', 'self', 'sparse_grad'),
     "GeluBackward0": ('approximate', 'self'),
+    "HardtanhBackward0": ('max_val', 'min_val', 'self'),
+    "HuberLossBackward0": ('delta', 'reduction', 'self', 'target'),
+    "HypotBackward0": ('other', 'result', 'self'),
     "Im2ColBackward0": (
         'dilation', 'kernel_size', 'padding', 'self_sym_argsize_minus_1',
         'self_sym_argsize_minus_2', 'stride'
@@ -87,7 +95,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "Log1PBackward0": ('self',),
     "Log2Backward0": ('self',),
     "LogBackward0": ('self',),
+    "LogSigmoidBackward0": ('buffer', 'self'),
     "LogSoftmaxBackward0": ('dim', 'result'),
+    "LogaddexpBackward0": ('other', 'self'),
     "LogsumexpBackward0": ('dim', 'keepdim', 'result', 'self'),
     "MaskedFillBackward0": ('mask',),
     "MaskedFillBackward1": ('mask',),

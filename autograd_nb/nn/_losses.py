@@ -18,7 +18,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..ops.nnops import loss as _L
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
 
 _CODES = {"none": _L.NONE, "mean": _L.MEAN, "sum": _L.SUM, "elementwise_mean": _L.MEAN}
@@ -92,6 +92,24 @@ def _weighted(errors: Tensor, weight: Tensor, input: Tensor, reduction: str) -> 
 def _l1(a: Tensor, b: Tensor, code: int) -> Tensor:
     err = (a - b).abs()
     return err if code == _L.NONE else (err.sum() if code == _L.SUM else err.mean())
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Squared error ``0.5 d^2`` for ``|d| < delta``, ``delta (|d| - 0.5 delta)`` beyond (d = x - t).
+
+    Like ``smooth_l1_loss`` but not divided by ``delta``: the slope is capped at ``delta``.
+    With ``weight``, each element's loss is weighted before the reduction.
+    """
+    _warn_size(input, target)
+    code = _reduction(reduction)
+    a, b = _broadcast_pair(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None:
+        return _L.huber_loss(a, b, code, delta)
+    out = _L.huber_loss(a, b, _L.NONE, delta) * weight
+    return out if code == _L.NONE else (out.sum() if code == _L.SUM else out.mean())
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,

@@ -22,13 +22,13 @@ from ..ops.linalg import addmm
 from ..ops.pointwise import apply_inplace
 from ..ops.nnops import padding as _padding
 from ..ops.nnops.embedding import embedding as _lookup
-from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
-                      mse_loss, nll_loss, smooth_l1_loss)
+from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
+                      l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
-    "tanh", "softmax",
+    "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -143,6 +143,34 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, a smooth ReLU (x itself where ``beta * x > threshold``)."""
     return _nn.softplus(input, beta, threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clipped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+    return _maybe_inplace(input, lambda t: _nn.hardtanh(t, min_val, max_val), inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
+    return hardtanh(input, 0, 6, inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), computed without overflow."""
+    return _nn.logsigmoid(input)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """softmax(-x) along ``dim``: the smallest values get the largest weights."""
+    if dim is None:
+        dim = _softmax_dim(input.dim())
+    return (-input).softmax(dim, dtype=dtype)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
+    """``input`` divided by its ``p``-norm along ``dim`` (at least ``eps``): unit vectors."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
 
 
 def sigmoid(input: Tensor) -> Tensor:

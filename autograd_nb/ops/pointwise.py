@@ -820,6 +820,68 @@ def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
     return res
 
 
+class ClampMinBackward0(OpNode):
+    """out = max(x, min) with a number: the gradient passes where x >= min."""
+    __slots__ = ()
+    saved_names = ("self",)
+    _keep = "ge"
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        keep = (x >= self.extra) if self._keep == "ge" else (x <= self.extra)
+        return g * keep
+
+    def _extra_saved(self, name):
+        return self.extra if name == ("min" if self._keep == "ge" else "max") else None
+
+
+class ClampMaxBackward0(ClampMinBackward0):
+    __slots__ = ()
+    _keep = "le"
+
+
+class ClampMinBackward1(OpNode):
+    """out = max(x, min) with a tensor bound: x's gradient where x >= min, min's elsewhere."""
+    __slots__ = ()
+    saved_names = ("self", "min")
+    _keep = "ge"
+
+    def backward(self, g):
+        x, bound = (s.unpack() for s in self._saved)
+        keep = (x >= bound) if self._keep == "ge" else (x <= bound)
+        return g * keep, g * ~keep
+
+
+class ClampMaxBackward1(ClampMinBackward1):
+    __slots__ = ()
+    saved_names = ("self", "max")
+    _keep = "le"
+
+
+def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
+    if isinstance(bound, Tensor):
+        node = ClampMinBackward1 if low else ClampMaxBackward1
+        ad, bd, ta, tb = prep2(input, bound)
+        res = record(as_array((_xp(ad).maximum if low else _xp(ad).minimum)(ad, bd)), node, (ta, tb),
+                     saved=(input, bound))
+        note_broadcast(res, ta, tb)
+        return res
+    d = input._data
+    out = as_array(_xp(d).clip(d, bound if low else None, None if low else bound)).astype(d.dtype, copy=False)
+    return record(out, ClampMinBackward0 if low else ClampMaxBackward0, (input,), saved=(input,),
+                  extra=bound)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """``max(input, min)``: clamp from below only (a number or a tensor)."""
+    return _clamp_one(input, min, True)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """``min(input, max)``: clamp from above only (a number or a tensor)."""
+    return _clamp_one(input, max, False)
+
+
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Element-wise larger of two tensors."""
     return _minmax2(input, other, "maximum", MaximumBackward0)
@@ -828,6 +890,69 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Element-wise smaller of two tensors."""
     return _minmax2(input, other, "minimum", MinimumBackward0)
+
+
+# --- atan2, hypot, logaddexp: two floating inputs, broadcast ----------------------
+class Atan2Backward0(OpNode):
+    """out = atan2(y, x): dy = x / (x^2 + y^2), dx = -y / (x^2 + y^2)."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        y, x = (s.unpack() for s in self._saved)
+        r2 = x * x + y * y
+        return g * x / r2, g * -y / r2
+
+
+class HypotBackward0(OpNode):
+    """out = sqrt(a^2 + b^2): da = a / out, db = b / out."""
+    __slots__ = ()
+    saved_names = ("self", "other", "result")
+
+    def backward(self, g):
+        a, b, r = (s.unpack() for s in self._saved)
+        return g * a / r, g * b / r
+
+
+class LogaddexpBackward0(OpNode):
+    """out = log(e^a + e^b): da = 1 / (1 + e^(b - a)), db = 1 / (1 + e^(a - b))."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = (s.unpack() for s in self._saved)
+        return g / ((b - a).exp() + 1), g / ((a - b).exp() + 1)
+
+
+def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor, cpu_name: str,
+                  ints: bool) -> Tensor:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    ad, bd, ta, tb = prep2(input, other)
+    if ad.dtype.kind != "f":
+        if not ints:
+            raise NotImplementedError(f'"{cpu_name}" not implemented for \'{_DTYPE_WORDS[ad.dtype.name]}\'')
+        dt = B.get_default_dtype().np
+        ad, bd = ad.astype(dt), bd.astype(dt)
+    out = as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False))
+    res = record(out, node, (ta, tb), saved=(input, other), save_output=node is HypotBackward0)
+    note_broadcast(res, ta, tb)
+    return res
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    return _float_binary("atan2", "arctan2", Atan2Backward0, input, other, "atan2_cpu", True)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """``sqrt(input^2 + other^2)`` without overflow in the squares."""
+    return _float_binary("hypot", "hypot", HypotBackward0, input, other, "hypot_cpu", False)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """``log(exp(input) + exp(other))``, computed without overflow."""
+    return _float_binary("logaddexp", "logaddexp", LogaddexpBackward0, input, other, "logaddexp_cpu", False)
 
 
 # ---------------------------------------------------------------------------
@@ -940,8 +1065,9 @@ register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
 for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
            clamp, maximum, minimum, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
-           log10, exp2, square):
+           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max):
     register(_f.__name__)(_f)
+register("arctan2")(atan2)
 for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
                    ("arccosh", acosh), ("arctanh", atanh)):
     register(_alias)(_f)
@@ -950,7 +1076,8 @@ register("add_", "__iadd__")(add_)
 register("sub_", "__isub__")(sub_)
 register("mul_", "__imul__")(mul_)
 register("div_", "__itruediv__")(div_)
-for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal):
+for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal, clamp_min,
+           clamp_max):
     register(_f.__name__ + "_")(_inplace(_f))
 register("clip_")(_inplace(clamp))
 register("__pow__")(pow)
@@ -1034,7 +1161,9 @@ subtract, multiply, divide, true_divide, negative, absolute, clip = sub, mul, di
 EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolute", "clip"]
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 EXPORTS += ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "exp2",
-            "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
+            "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
+            "hypot", "logaddexp", "clamp_min", "clamp_max"]
+arctan2 = atan2
 
 
 # ---------------------------------------------------------------------------

@@ -13,10 +13,10 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``embedding``: table lookup;
 * ``loss``: MSE, smooth L1, NLL, binary cross entropy (with and without logits).
 """
-from .activation import elu, erf, gelu, leaky_relu, silu, softplus
+from .activation import elu, erf, gelu, hardtanh, leaky_relu, logsigmoid, silu, softplus
 from .conv import constant_pad_nd, conv1d, conv2d
 from .embedding import embedding as _embedding
-from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, mse_loss, nll_loss,
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
 from .norm import batch_norm, layer_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices

@@ -78,6 +78,52 @@ def silu(input: Tensor) -> Tensor:
     return record(out.astype(d.dtype, copy=False), SiluBackward0, (input,), saved=(input,))
 
 
+class HardtanhBackward0(OpNode):
+    """The gradient passes strictly between ``min_val`` and ``max_val``, 0 outside."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        lo, hi = self.extra
+        from ..compare import where
+        return where((x > lo) & (x < hi), g, 0.0)
+
+    def _extra_saved(self, name):
+        if name == "min_val":
+            return self.extra[0]
+        return self.extra[1] if name == "max_val" else None
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to ``[min_val, max_val]`` (ReLU6 is ``hardtanh(x, 0, 6)``)."""
+    d = input._data
+    if d.dtype.kind == "b":
+        raise RuntimeError('"hardtanh_cpu" not implemented for \'Bool\'')
+    out = xp_of(d).clip(d, min_val, max_val).astype(d.dtype, copy=False)
+    return record(out, HardtanhBackward0, (input,), saved=(input,), extra=(min_val, max_val))
+
+
+class LogSigmoidBackward0(OpNode):
+    """d/dx log(sigmoid(x)) = 1 - sigmoid(x) = sigmoid(-x)."""
+    __slots__ = ()
+    saved_names = ("self", "buffer")
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        return g * (-x).sigmoid()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow. The node also keeps
+    ``exp(-|x|)`` (PyTorch's ``buffer``)."""
+    d = input._data
+    xp = xp_of(d)
+    buffer = xp.exp(-xp.abs(d))
+    out = (xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False)
+    return record(out, LogSigmoidBackward0, (input,), saved=(input, Tensor._wrap(buffer.astype(d.dtype, copy=False))))
+
+
 class SoftplusBackward0(OpNode):
     """d/dx log(1 + exp(beta x)) / beta = sigmoid(beta x); 1 where beta x > threshold."""
     __slots__ = ()

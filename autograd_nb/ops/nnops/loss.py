@@ -88,6 +88,29 @@ class SmoothL1LossBackward0(_PairLoss):
         return where(d.abs() < beta, d / beta, d.sign())
 
 
+class HuberLossBackward0(_PairLoss):
+    """Slope d = x - t inside ``|d| < delta``, ``delta * sign(d)`` outside."""
+    __slots__ = ()
+
+    def slope(self, x, t):
+        from ..compare import where
+        d = x - t
+        delta = self.extra[1]
+        return where(d.abs() < delta, d, d.sign() * delta)
+
+    def _extra_saved(self, name):
+        return self.extra[1] if name == "delta" else super()._extra_saved(name)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: int = MEAN, delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = x - t), reduced."""
+    d = input._data - target._data
+    ad = xp_of(d).abs(d)
+    loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
+    return record(_as0d(_reduce_array(loss, reduction)), HuberLossBackward0, (input, target),
+                  saved=(input, target), extra=(reduction, delta))
+
+
 def mse_loss(input: Tensor, target: Tensor, reduction: int = MEAN) -> Tensor:
     """(x - t)^2, reduced."""
     diff = input._data - target._data
