@@ -755,6 +755,31 @@ CATALOG: list[Op] = [
     Op("lerp_tensor", lambda m, a, b, w: a.lerp(b, w), 3, broadcast(3), broadcast=True, needs=("lerp",)),
     Op("broadcast_to", lambda m, a: m.broadcast_to(a, (2,) + tuple(a.shape)), 1, U, family="shape",
        needs=("broadcast_to",)),
+    Op("diag_vector", lambda m, a, k: m.diag(a, k), 1,
+       shape(min_dims=1, max_dims=1).flatmap(lambda s: st.integers(-2, 2).map(lambda k: Case((s,), {"k": k}))),
+       needs=("diag",), family="shape"),
+    Op("diag_matrix", lambda m, a, k: a.diag(k), 1,
+       shape(min_dims=2, max_dims=2).flatmap(lambda s: st.integers(-1, 1).map(lambda k: Case((s,), {"k": k}))),
+       needs=("Tensor.diag",), family="shape",
+       bad=(lambda m: m.ones(2, 2, 2).diag(), lambda m: m.tensor(1.0).diag())),
+    Op("diag_embed", lambda m, a, offset, dim1, dim2: m.diag_embed(a, offset, dim1, dim2), 1,
+       shape(min_dims=1, max_dims=2).flatmap(lambda s: st.tuples(
+           st.integers(-1, 1), st.permutations(list(range(len(s) + 1)))).map(
+           lambda t: Case((s,), {"offset": t[0], "dim1": t[1][0], "dim2": t[1][1] - len(s) - 1}))),
+       needs=("diag_embed",), family="shape"),
+    Op("trace", lambda m, a: m.trace(a), 1, shape(min_dims=2, max_dims=2).map(lambda s: Case((s,), {})),
+       needs=("trace",), family="reduce", bad=(lambda m: m.ones(3).trace(),)),
+    Op("tile", lambda m, a, dims: a.tile(dims), 1,
+       shape().flatmap(lambda s: st.lists(st.integers(1, 2), max_size=len(s) + 1).map(
+           lambda d: Case((s,), {"dims": tuple(d)}))), needs=("Tensor.tile",), family="shape"),
+    Op("movedim", lambda m, a, src, dst: m.movedim(a, src, dst), 1,
+       shape(min_dims=1).flatmap(lambda s: st.tuples(st.permutations(list(range(len(s)))),
+                                                     st.permutations(list(range(len(s))))).map(
+           lambda t: Case((s,), {"src": tuple(t[0][:2]), "dst": tuple(t[1][:2])}))),
+       needs=("movedim",), family="shape"),
+    Op("masked_select", lambda m, a, mask: m.masked_select(a, m.tensor(mask)), 1,
+       broadcast(2).flatmap(lambda c: hnp.arrays(np.bool_, c.shapes[1]).map(
+           lambda mk: Case(c.shapes[:1], {"mask": mk}))), needs=("masked_select",), family="index"),
     Op("atan2", lambda m, a, b: m.atan2(a, b), 2, B2, ("real", "nonzero"), broadcast=True, needs=("atan2",)),
     Op("hypot", lambda m, a, b: a.hypot(b), 2, B2, ("nonzero", "nonzero"), broadcast=True, needs=("hypot",)),
     Op("logaddexp", lambda m, a, b: m.logaddexp(a, b), 2, B2, broadcast=True, needs=("logaddexp",)),

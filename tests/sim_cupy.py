@@ -121,6 +121,15 @@ def array(x: Any, dtype: Any = None, copy: bool = True, order: Any = "K", **kwar
     return np.array(host, dtype=dtype, copy=copy or None, order=order, **kwargs).view(ndarray)
 
 
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> ndarray:
+    """A view of the diagonal that can be written to when ``a`` can (as CuPy's; numpy's is
+    read-only)."""
+    view = np.diagonal(_host_view(a), offset, axis1, axis2)
+    if a.flags.writeable:
+        view.flags.writeable = True
+    return view.view(ndarray)
+
+
 def asnumpy(x: Any) -> np.ndarray:
     return x.get() if isinstance(x, ndarray) else np.asarray(x)
 
@@ -166,7 +175,7 @@ def build() -> dict[str, types.ModuleType]:
     stride_tricks = _module("cupy.lib.stride_tricks",
                             as_strided=_wrap_function(np.lib.stride_tricks.as_strided))
     random = _module("cupy.random", seed=lambda s: None)
-    cupy = _module("cupy", ndarray=ndarray, asarray=asarray, array=array, asnumpy=asnumpy,
+    cupy = _module("cupy", ndarray=ndarray, asarray=asarray, array=array, asnumpy=asnumpy, diagonal=diagonal,
                    cuda=cuda, random=random, lib=_module("cupy.lib", stride_tricks=stride_tricks),
                    get_default_memory_pool=_Pool, __getattr__=_numpy_getattr)
     special = _module("cupyx.scipy.special", erf=_sim_erf)

@@ -483,6 +483,128 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return _make_view(input, out, lambda t: diagonal(t, offset, a, b))
 
 
+class DiagonalBackward0_copy(DiagonalBackward0):       # noqa: N801 - PyTorch's name
+    """``torch.diag`` of a matrix: a *copy* of the diagonal (PyTorch names its node so)."""
+    __slots__ = ()
+
+
+class DiagEmbedBackward0(_Node):
+    """out = zeros with ``input`` on the (dim1, dim2) diagonal: the gradient is that diagonal."""
+    __slots__ = ()
+
+    def backward(self, g):
+        offset, d1, d2 = self.extra[0]
+        return diagonal(g, offset, d1, d2)
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose (dim1, dim2) diagonal is the last dimension of ``input`` (zeros elsewhere);
+    the inverse of ``diagonal(out, offset, dim1, dim2)``."""
+    d = input._data
+    n = d.ndim + 1
+    a, b = canon_dim(dim1, n), canon_dim(dim2, n)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    size = (d.shape[-1] if d.ndim else 1) + abs(offset)
+    rest = iter(d.shape[:-1])
+    shape = tuple(size if i in (a, b) else next(rest) for i in range(n))
+    z = _xp(d).zeros(shape, dtype=d.dtype)
+    _diag_view(z, offset, a, b)[...] = d
+    shown = {"dim1": _u64(dim1), "dim2": _u64(dim2), "offset": _u64(offset)}
+    return record(z, DiagEmbedBackward0, (input,), extra=((offset, a, b), shown))
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector becomes a square matrix with it on the ``diagonal``-th diagonal; a matrix gives
+    (a copy of) that diagonal."""
+    d = input._data
+    if d.ndim == 1:
+        return diag_embed(input, diagonal, -2, -1)
+    if d.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
+    shp = d.shape
+    shown = {"dim1": 0, "dim2": 1, "offset": _u64(diagonal), "self_sym_sizes": shp}
+    return record(_diag_view(d, diagonal, 0, 1).copy(), DiagonalBackward0_copy, (input,),
+                  extra=((shp, diagonal, 0, 1), shown))
+
+
+class TraceBackward0(_Node):
+    """out = sum of the diagonal: the gradient is ``g`` on the diagonal, 0 elsewhere."""
+    __slots__ = ()
+
+    def backward(self, g):
+        n, m = self.extra[0]
+        return g * Tensor._wrap(_xp(g._data).eye(n, m, dtype=g._data.dtype))
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of the main diagonal of a matrix."""
+    d = input._data
+    if d.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
+    out = _xp(d).trace(d)
+    if d.dtype.kind in "biu":
+        out = out.astype(np.int64)
+    return record(np.asarray(out) if isinstance(out, np.generic) else out, TraceBackward0, (input,),
+                  extra=(d.shape, {"self_sym_sizes": d.shape}))
+
+
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``repeat`` with the repeats padded by leading 1s when fewer than the dims."""
+    dims = tuple(_dims_list((dims,)))
+    return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dims ``source`` to positions ``destination`` (the others keep their order): a permute."""
+    n = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should "
+                           f"contain the same number of dims as destination ({dst} dims)")
+    src = [canon_dim(s, n) for s in src]
+    dst = [canon_dim(t, n) for t in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    order = [i for i in range(n) if i not in src]
+    perm = [None] * n
+    for s, t in zip(src, dst):
+        perm[t] = s
+    rest = iter(order)
+    perm = [p if p is not None else next(rest) for p in perm]
+    return input.permute(*perm)
+
+
+class MaskedSelectBackward0(_Node):
+    """out = input[mask] (broadcast): the gradient goes back to the selected places."""
+    __slots__ = ()
+    saved_names = ("mask", "self")
+
+    def backward(self, g):
+        mask, x = (s.unpack() for s in self._saved)
+        shape = np.broadcast_shapes(mask._data.shape, x._data.shape)
+        full = g.new_zeros(shape)
+        m = mask if mask._data.shape == shape else mask.expand(shape)
+        full[m] = g
+        from ._core import sum_to
+        return sum_to(full, x._data.shape)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where ``mask`` is True (broadcast), as a 1-D tensor."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    d, md = input._data, mask._data
+    _same_device([d, md])
+    shape = np.broadcast_shapes(d.shape, md.shape)
+    xp = _xp(d)
+    data = xp.broadcast_to(d, shape)[xp.broadcast_to(md, shape)]
+    return record(data, MaskedSelectBackward0, (input,), saved=(mask, input))
+
+
 # ---------------------------------------------------------------------------
 # atleast_Nd and the stack family (hstack / vstack / dstack / column_stack)
 # ---------------------------------------------------------------------------
@@ -595,6 +717,10 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 register("split")(_split_method)
 register("flip")(_flip_method)
 register("repeat")(repeat)
+for _f in (diag, diag_embed, trace, tile, movedim, masked_select):
+    register(_f.__name__)(_f)
+register("moveaxis")(movedim)
+moveaxis = movedim
 for _f in (chunk, unbind, roll, tril, triu, diagonal):
     register(_f.__name__)(_as_method(_f))
 for _f in (tril, triu):
@@ -602,4 +728,5 @@ for _f in (tril, triu):
 
 EXPORTS = ["stack", "cat", "concat", "concatenate", "split", "chunk", "unbind", "flip", "roll",
            "tril", "triu", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack",
-           "row_stack", "dstack", "column_stack"] + _GATHER_EXPORTS
+           "row_stack", "dstack", "column_stack", "diag", "diag_embed", "trace", "tile", "movedim",
+           "moveaxis", "masked_select"] + _GATHER_EXPORTS
