@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, as_array, record_multi, register
-from .reduce import _return_type, return_types, shown_dim
+from ._core import OpNode, as_array, record, record_multi, register
+from .reduce import MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim
 
 return_types.sort = _return_type("sort")
 return_types.topk = _return_type("topk")
+return_types.median = _return_type("median")
+return_types.kthvalue = _return_type("kthvalue")
 
 
 class SortBackward0(OpNode):
@@ -108,7 +110,98 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return _sorted("topk", input, dim, largest, None if not d.ndim else k)
 
 
-for _name in ("sort", "argsort", "msort", "topk"):
+# ---------------------------------------------------------------------------
+# median and kthvalue: one element of each slice, picked by its rank
+# ---------------------------------------------------------------------------
+
+
+class MedianBackward0(MaxBackward1):
+    """out = the median of all elements: tied elements share the gradient evenly."""
+    __slots__ = ()
+
+
+class MedianBackward1(MaxBackward0):
+    """values = x.median(dim): the gradient goes to the element each index points at."""
+    __slots__ = ()
+
+
+class KthvalueBackward0(MaxBackward0):
+    """values = x.kthvalue(k, dim): the gradient goes to the element each index points at."""
+    __slots__ = ()
+
+
+def _xp(d: Any) -> Any:
+    return np if d.__class__ is np.ndarray else __import__("cupy")
+
+
+def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> Any:
+    """``(values, indices)`` of the element of rank ``rank(size)`` (0 = smallest) along ``dim``.
+
+    A slice holding NaN gives NaN and the index of its first NaN (NaN counts as largest,
+    so the median of such a slice is NaN, as in PyTorch).
+    """
+    d = input._data
+    xp = _xp(d)
+    n = canon_dim(dim, d.ndim)
+    if d.ndim == 0:
+        idx, vals = xp.zeros((), np.int64), d.copy()
+    else:
+        size = d.shape[n]
+        order = _order(d, n, False)
+        k = rank(size)
+        if size:
+            idx = xp.take(order, [k], axis=n)
+            if d.dtype.kind == "f":
+                nan = xp.isnan(d)
+                first_nan = xp.argmax(nan, axis=n, keepdims=True)
+                idx = xp.where(nan.any(axis=n, keepdims=True), first_nan, idx)
+        else:
+            idx = xp.zeros(d.shape[:n] + (1,) + d.shape[n + 1:], np.int64)[(slice(None),) * n + (slice(0, 0),)]
+        idx = idx.astype(np.int64, copy=False)
+        vals = xp.take_along_axis(d, idx, axis=n)
+        if not keepdim:
+            idx, vals = idx.squeeze(n), vals.squeeze(n)
+    indices = Tensor._wrap(as_array(idx))
+    node = MedianBackward1 if kind == "median" else KthvalueBackward0
+    values = record_multi((vals, idx), node, (input,), saved=(indices,),
+                          extra={"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape,
+                                 "_n": n}, differentiable=(True, False))[0]
+    return getattr(return_types, kind)(values, indices)
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The median: the *lower* of the two middle values for an even count (not their mean).
+
+    Without ``dim``, one number (NaN if any element is NaN); along ``dim``, the pair
+    ``(values, indices)``. Among equal values the index may differ from PyTorch's, whose
+    choice follows its selection algorithm.
+    """
+    if dim is None:
+        d = input._data
+        if d.size == 0:                               # NaN; for integers PyTorch gives the
+            fill = np.nan if d.dtype.kind == "f" else (   # smallest value of the dtype
+                np.iinfo(d.dtype).min if d.dtype.kind in "iu" else False)
+            data = _xp(d).asarray(fill, dtype=d.dtype)
+        elif d.dtype.kind == "f" and bool(_xp(d).isnan(d).any()):
+            data = _xp(d).asarray(np.nan, dtype=d.dtype)
+        else:
+            flat = _xp(d).sort(d.reshape(-1), kind="stable")
+            data = flat[(d.size - 1) // 2].copy()
+        return record(as_array(data), MedianBackward0, (input,), saved=(input,), save_output=True)
+    return _rank_pick("median", input, lambda size: (size - 1) // 2, dim, keepdim)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+    """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    size = d.shape[n] if d.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {n}")
+    return _rank_pick("kthvalue", input, lambda _size: k - 1, dim, keepdim)
+
+
+for _name in ("sort", "argsort", "msort", "topk", "median", "kthvalue"):
     register(_name)(globals()[_name])
 
-EXPORTS = ["sort", "argsort", "msort", "topk"]
+EXPORTS = ["sort", "argsort", "msort", "topk", "median", "kthvalue"]
