@@ -490,3 +490,18 @@ def _random_graph_hook_order(m, seed):
 @pytest.mark.parametrize("seed", range(40))
 def test_engine_runs_nodes_in_torchs_order_on_random_graphs(seed):
     assert _random_graph_hook_order(anb, seed) == _random_graph_hook_order(torch, seed)
+
+
+@pytest.mark.parametrize("name", ["sign", "round", "floor", "pow0", "div_floor", "where", "where_other"])
+def test_zero_gradients_stay_zero_for_inf_and_nan_upstream(name):
+    # a rule whose gradient is 0 gives 0 whatever arrives (PyTorch builds zeros, not g * 0)
+    torch = pytest.importorskip("torch")
+    fns = {"sign": lambda m, x: x.sign(), "round": lambda m, x: x.round(), "floor": lambda m, x: x.floor(),
+           "pow0": lambda m, x: x ** 0, "div_floor": lambda m, x: m.div(x, 2.0, rounding_mode="floor"),
+           "where": lambda m, x: m.where(x > 0, x, 0.0), "where_other": lambda m, x: m.where(x > 0, 0.0, x)}
+
+    def run(m):
+        x = m.tensor([1.5, -2.0, 0.5], requires_grad=True)
+        fns[name](m, x).backward(m.tensor([float("inf"), float("nan"), -float("inf")]))
+        return x.grad.tolist()
+    assert str(run(anb)) == str(run(torch))

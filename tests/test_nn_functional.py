@@ -398,3 +398,17 @@ def test_cross_entropy_all_targets_ignored():
     t = np.array([-100, -100])
     tout, aout = compare(TF.cross_entropy, AF.cross_entropy, [x, t])
     assert np.isnan(aout.item()) and np.isnan(tout.item())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_label_smoothing_with_every_target_ignored_gives_zero_gradients(weighted):
+    # the loss is 0/0 = nan, as in PyTorch, but the gradient of the ignored terms is exactly 0
+    w = np.array([0.5, 1.5, 1.0, 2.0], np.float32) if weighted else None
+
+    def run(m, F):
+        x = m.tensor([[0.2, -0.4, 1.0, 0.3], [1.0, 0.0, -1.0, 2.0]], requires_grad=True)
+        loss = F.cross_entropy(x, m.tensor([1, 1]), ignore_index=1, label_smoothing=0.15,
+                               weight=None if w is None else m.tensor(w))
+        loss.backward()
+        return str(loss.item()), x.grad.tolist()
+    assert run(anb, AF) == run(torch, TF) == ("nan", [[0.0] * 4] * 2)

@@ -113,10 +113,9 @@ class WhereBackward0(OpNode):
     saved_names = ("condition",)
 
     def backward(self, g):
-        c = self._saved[0].unpack()
-        zero = g * 0
-        return (where(c, g, zero) if self.next_functions[0][0] is not None else None,
-                where(c, zero, g) if self.next_functions[1][0] is not None else None)
+        c = self._saved[0].unpack()               # (a plain 0, not g * 0: an inf or nan in g
+        return (where(c, g, 0.0) if self.next_functions[0][0] is not None else None,   # must
+                where(c, 0.0, g) if self.next_functions[1][0] is not None else None)   # not leak)
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:

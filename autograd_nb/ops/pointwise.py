@@ -184,7 +184,7 @@ class DivBackward2(OpNode):
     saved_names = ("self", "other")
 
     def backward(self, g):
-        zero = g * 0
+        zero = g.new_zeros(g.shape)                  # (not g * 0: an inf in g must not give nan)
         return zero, zero
 
 
@@ -281,7 +281,7 @@ class PowBackward0(OpNode):
     def backward(self, g):
         e = self.extra
         if e == 0:
-            return g * 0
+            return g.new_zeros(g.shape)
         x = self._saved[0].unpack()
         return g * (e * x ** (e - 1)) if e != 2 else g * (2 * x)
 
@@ -311,7 +311,7 @@ class PowBackward2(OpNode):
         r = self._saved[1].unpack()
         base = self.extra
         if base == 0:
-            return g * 0
+            return g.new_zeros(g.shape)
         return g * r * float(np.log(base))
 
     def _extra_saved(self, name):
@@ -444,7 +444,7 @@ class SignBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 class SqrtBackward0(OpNode):
@@ -1176,7 +1176,7 @@ class RoundBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 class RoundBackward1(RoundBackward0):
