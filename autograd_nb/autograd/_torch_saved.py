@@ -38,6 +38,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     ),
     "BmmBackward0": ('mat2', 'self'),
     "CatBackward0": ('dim',),
+    "CeluBackward0": ('alpha', 'self'),
+    "CeluBackward1": ('alpha', 'result'),
     "ClampBackward0": ('max', 'min', 'self'),
     "ClampBackward1": ('max', 'min', 'self'),
     "ClampMaxBackward0": ('max', 'self'),
@@ -74,6 +76,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "FlipBackward0": ('dims',),
     "GatherBackward0": ('dim', 'index', 'self', 'sparse_grad'),
     "GeluBackward0": ('approximate', 'self'),
+    "HardsigmoidBackward0": ('self',),
+    "HardswishBackward0": ('self',),
     "HardtanhBackward0": ('max_val', 'min_val', 'self'),
     "HuberLossBackward0": ('delta', 'reduction', 'self', 'target'),
     "HypotBackward0": ('other', 'result', 'self'),
@@ -101,6 +105,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "LogSigmoidBackward0": ('buffer', 'self'),
     "LogSoftmaxBackward0": ('dim', 'result'),
     "LogaddexpBackward0": ('other', 'self'),
+    "LogitBackward0": ('eps', 'self'),
     "LogsumexpBackward0": ('dim', 'keepdim', 'result', 'self'),
     "MaskedFillBackward0": ('mask',),
     "MaskedFillBackward1": ('mask',),
@@ -118,6 +123,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "MinBackward0": ('dim', 'indices', 'keepdim', 'self_sym_sizes'),
     "MinBackward1": ('result', 'self'),
     "MinimumBackward0": ('other', 'self'),
+    "MishBackward0": ('self',),
     "MmBackward0": (
         'mat2', 'mat2_sym_sizes', 'mat2_sym_strides', 'self', 'self_sym_sizes', 'self_sym_strides'
     ),
@@ -125,6 +131,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "MulBackward0": ('other', 'self'),
     "MulBackward1": ('other',),
     "MvBackward0": ('self', 'vec'),
+    "NanToNumBackward0": ('self',),
     "NativeBatchNormBackward0": (
         'eps', 'input', 'result1', 'result2', 'running_mean', 'running_var', 'training', 'weight'
     ),
@@ -191,6 +198,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "SumBackward1": ('dim', 'keepdim', 'self_sym_sizes'),
     "TanBackward0": ('result',),
     "TanhBackward0": ('result',),
+    "ThresholdBackward0": ('self', 'threshold'),
     "TopkBackward0": ('dim', 'indices', 'self_sym_sizes'),
     "TraceBackward0": ('self_sym_sizes',),
     "TransposeBackward0": ('dim0', 'dim1'),

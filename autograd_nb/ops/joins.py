@@ -549,6 +549,24 @@ def trace(input: Tensor) -> Tensor:
                   extra=(d.shape, {"self_sym_sizes": d.shape}))
 
 
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``: ``x[i+1] - x[i]`` (after joining
+    ``prepend`` and ``append``); built from two slices and a subtraction, as PyTorch does."""
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if prepend is not None or append is not None:
+        input = cat([t for t in (prepend, input, append) if t is not None], dim)
+    d = canon_dim(dim, input._data.ndim)
+    out = input
+    for _ in range(n):
+        size = out._data.shape[d]
+        if size == 0:
+            break
+        out = out.narrow(d, 1, size - 1) - out.narrow(d, 0, size - 1)
+    return out
+
+
 def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
     """``repeat`` with the repeats padded by leading 1s when fewer than the dims."""
     dims = tuple(_dims_list((dims,)))
@@ -717,7 +735,7 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 register("split")(_split_method)
 register("flip")(_flip_method)
 register("repeat")(repeat)
-for _f in (diag, diag_embed, trace, tile, movedim, masked_select):
+for _f in (diag, diag_embed, trace, tile, movedim, masked_select, diff):
     register(_f.__name__)(_f)
 register("moveaxis")(movedim)
 moveaxis = movedim
@@ -729,4 +747,4 @@ for _f in (tril, triu):
 EXPORTS = ["stack", "cat", "concat", "concatenate", "split", "chunk", "unbind", "flip", "roll",
            "tril", "triu", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack",
            "row_stack", "dstack", "column_stack", "diag", "diag_embed", "trace", "tile", "movedim",
-           "moveaxis", "masked_select"] + _GATHER_EXPORTS
+           "moveaxis", "masked_select", "diff"] + _GATHER_EXPORTS

@@ -872,6 +872,58 @@ def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
                   extra=bound)
 
 
+class LogitBackward0(OpNode):
+    """d/dx log(x / (1 - x)) = 1 / (x (1 - x)); with ``eps``, 0 outside [eps, 1 - eps]."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        eps = self.extra
+        out = g / (x * (1 - x))
+        from .compare import where
+        if eps is None:                               # outside [0, 1] logit is nan: so is its slope
+            return where((x < 0) | (x > 1), float("nan"), out)
+        return where((x < eps) | (x > 1 - eps), 0.0, out)
+
+    def _extra_saved(self, name):
+        if name == "eps":
+            return self.extra
+        return None
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(x / (1 - x))``, the inverse of sigmoid; ``eps`` first clamps x to [eps, 1 - eps]."""
+    d = input._data
+    if d.dtype.kind != "f":
+        d = d.astype(B.get_default_dtype().np)
+    xp = _xp(d)
+    z = d if eps is None else xp.clip(d, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = xp.log(z / (1 - z)).astype(d.dtype, copy=False)
+    return record(as_array(out), LogitBackward0, (input,), saved=(input,), extra=eps)
+
+
+class NanToNumBackward0(OpNode):
+    """The gradient passes where x was finite; replaced values get none."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from .compare import where
+        x = self._saved[0].unpack()
+        return where(x.isfinite(), g, 0.0)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest
+    and smallest finite values)."""
+    d = input._data
+    out = _xp(d).nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    return record(as_array(out), NanToNumBackward0, (input,), saved=(input,))
+
+
 def clamp_min(input: Tensor, min: Any) -> Tensor:
     """``max(input, min)``: clamp from below only (a number or a tensor)."""
     return _clamp_one(input, min, True)
@@ -1065,7 +1117,7 @@ register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
 for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
            clamp, maximum, minimum, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
-           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max):
+           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max, logit, nan_to_num):
     register(_f.__name__)(_f)
 register("arctan2")(atan2)
 for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
@@ -1162,7 +1214,7 @@ EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolu
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 EXPORTS += ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "exp2",
             "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
-            "hypot", "logaddexp", "clamp_min", "clamp_max"]
+            "hypot", "logaddexp", "clamp_min", "clamp_max", "logit", "nan_to_num"]
 arctan2 = atan2
 
 

@@ -13,7 +13,8 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``embedding``: table lookup;
 * ``loss``: MSE, smooth L1, NLL, binary cross entropy (with and without logits).
 """
-from .activation import elu, erf, gelu, hardtanh, leaky_relu, logsigmoid, silu, softplus
+from .activation import (celu, elu, erf, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid,
+                         mish, selu, silu, softplus, threshold)
 from .conv import constant_pad_nd, conv1d, conv2d
 from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,

@@ -206,11 +206,13 @@ class EluBackward0(OpNode):
     def backward(self, g):
         from ..compare import where
         x = self._saved[0].unpack()
-        alpha = self.extra
-        return g * where(x > 0, 1.0, x.exp() * alpha)
+        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
+        slope = where(x > 0, 1.0, x.exp() * alpha)
+        return g * (slope * scale if scale != 1 else slope)
 
     def _extra_saved(self, name):
-        return {"alpha": self.extra, "scale": 1, "input_scale": 1}.get(name)
+        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
+        return {"alpha": alpha, "scale": scale, "input_scale": 1}.get(name)
 
 
 class EluBackward1(EluBackward0):
@@ -221,7 +223,10 @@ class EluBackward1(EluBackward0):
     def backward(self, g):
         from ..compare import where
         r = self._saved[0].unpack()
-        return g * where(r > 0, 1.0, r + self.extra)
+        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
+        if scale == 1:
+            return g * where(r > 0, 1.0, r + alpha)
+        return g * where(r > 0, float(scale), r + alpha * scale)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -233,6 +238,135 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return record(out, EluBackward1, (input,), save_output=True, extra=alpha)
     return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants (alpha ~1.673, scale ~1.051)."""
+    d = input._data
+    xp = xp_of(d)
+    with np.errstate(over="ignore"):
+        out = (_SELU_SCALE * xp.where(d > 0, d, _SELU_ALPHA * xp.expm1(xp.minimum(d, 0)))).astype(d.dtype, copy=False)
+    if inplace:
+        return record(out, EluBackward1, (input,), save_output=True, extra=(_SELU_ALPHA, _SELU_SCALE))
+    return record(out, EluBackward0, (input,), saved=(input,), extra=(_SELU_ALPHA, _SELU_SCALE))
+
+
+class CeluBackward0(OpNode):
+    """d/dx celu = 1 for x > 0, exp(x / alpha) otherwise."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..compare import where
+        x = self._saved[0].unpack()
+        return g * where(x > 0, 1.0, (x / self.extra).exp())
+
+    def _extra_saved(self, name):
+        return self.extra if name == "alpha" else None
+
+
+class CeluBackward1(CeluBackward0):
+    """The in-place form: for x <= 0 the slope exp(x / alpha) equals result / alpha + 1."""
+    __slots__ = ()
+    saved_names = ("result",)
+
+    def backward(self, g):
+        from ..compare import where
+        r = self._saved[0].unpack()
+        return g * where(r > 0, 1.0, r / self.extra + 1)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    d = input._data
+    xp = xp_of(d)
+    with np.errstate(over="ignore"):
+        out = xp.where(d > 0, d, alpha * xp.expm1(xp.minimum(d, 0) / alpha)).astype(d.dtype, copy=False)
+    if inplace:
+        return record(out, CeluBackward1, (input,), save_output=True, extra=alpha)
+    return record(out, CeluBackward0, (input,), saved=(input,), extra=alpha)
+
+
+class ThresholdBackward0(OpNode):
+    """The gradient passes where x > threshold."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..compare import where
+        return where(self._saved[0].unpack() > self.extra, g, 0.0)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "threshold" else None
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    """x where x > threshold, else ``value``."""
+    d = input._data
+    out = xp_of(d).where(d > threshold, d, value).astype(d.dtype, copy=False)
+    return record(out, ThresholdBackward0, (input,), saved=(input,), extra=threshold)
+
+
+class MishBackward0(OpNode):
+    """d/dx x tanh(softplus(x)) = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        x = self._saved[0].unpack()
+        t = softplus(x).tanh()
+        return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def mish(input: Tensor) -> Tensor:
+    """x * tanh(softplus(x))."""
+    d = input._data
+    xp = xp_of(d)
+    with np.errstate(over="ignore"):
+        sp = xp.where(d > 20, d, xp.log1p(xp.exp(d)))
+    return record((d * xp.tanh(sp)).astype(d.dtype, copy=False), MishBackward0, (input,), saved=(input,))
+
+
+class HardswishBackward0(OpNode):
+    """0 below -3, x/3 + 1/2 up to 3, 1 above."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..compare import where
+        x = self._saved[0].unpack()
+        return where(x < -3, 0.0, where(x <= 3, g * (x / 3 + 0.5), g))
+
+
+def hardswish(input: Tensor) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    d = input._data
+    out = d * xp_of(d).clip(d + 3, 0, 6) / 6
+    return record(out.astype(d.dtype, copy=False), HardswishBackward0, (input,), saved=(input,))
+
+
+class HardsigmoidBackward0(OpNode):
+    """1/6 strictly between -3 and 3, 0 elsewhere."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..compare import where
+        x = self._saved[0].unpack()
+        return where((x > -3) & (x < 3), g / 6, 0.0)
+
+
+def hardsigmoid(input: Tensor) -> Tensor:
+    """relu6(x + 3) / 6: a piecewise linear sigmoid."""
+    d = input._data
+    out = xp_of(d).clip(d + 3, 0, 6) / 6
+    return record(out.astype(d.dtype, copy=False), HardsigmoidBackward0, (input,), saved=(input,))
 
 
 class GeluBackward0(OpNode):
