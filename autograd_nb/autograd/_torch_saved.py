@@ -211,4 +211,5 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "VarBackward0": ('correction', 'dim', 'keepdim', 'self'),
     "ViewBackward0": ('self_sym_sizes',),
     "WhereBackward0": ('condition',),
+    "XlogyBackward0": ('other', 'self'),
 }

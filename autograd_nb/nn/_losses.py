@@ -18,7 +18,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..ops.nnops import loss as _L
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
 
 _CODES = {"none": _L.NONE, "mean": _L.MEAN, "sum": _L.SUM, "elementwise_mean": _L.MEAN}
@@ -92,6 +92,46 @@ def _weighted(errors: Tensor, weight: Tensor, input: Tensor, reduction: str) -> 
 def _l1(a: Tensor, b: Tensor, code: int) -> Tensor:
     err = (a - b).abs()
     return err if code == _L.NONE else (err.sum() if code == _L.SUM else err.mean())
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL divergence of the distribution ``target`` from ``input`` (log-probabilities):
+    ``target * (log(target) - input)`` per element, reduced.
+
+    ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence per
+    sample); ``'mean'`` divides by the number of elements (PyTorch warns about it).
+    ``log_target=True``: ``target`` holds log-probabilities too.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy(reduction, size_average, reduce)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+                      "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+                      "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+                      "major release.", stacklevel=2)
+    from ..ops.pointwise import xlogy
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.dim() else 1)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast):
+    ``sum(x1 * x2) / (|x1| |x2|)``, each norm at least ``eps``."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,

@@ -22,14 +22,15 @@ from ..ops.linalg import addmm
 from ..ops.pointwise import apply_inplace
 from ..ops.nnops import padding as _padding
 from ..ops.nnops.embedding import embedding as _lookup
-from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
-                      l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_similarity,
+                      cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
-    "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "softmax",
+    "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
+    "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

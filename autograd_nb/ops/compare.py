@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Tensor
+from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, note_broadcast, prep2, record, register, to_tensor
 
 
@@ -141,6 +141,19 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return res
 
 
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """How many elements are not zero (in all, or along ``dim``: an int or a tuple of ints)."""
+    d = input._data
+    xp = B.xp_of(d)
+    if dim is None:
+        return Tensor._wrap(xp.asarray(xp.count_nonzero(d), dtype=np.int64))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(canon_dim(x, d.ndim) for x in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+    return Tensor._wrap(xp.asarray(xp.count_nonzero(d, axis=dims), dtype=np.int64))
+
+
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     """Indices of the non-zero elements: one row per element, one column per dim (int64).
 
@@ -167,7 +180,7 @@ def _rev(op):
 
 
 for _f in (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not, isnan, isinf,
-           isfinite, isclose, allclose, equal, any, all, bitwise_not, nonzero):
+           isfinite, isclose, allclose, equal, any, all, bitwise_not, nonzero, count_nonzero):
     register(_f.__name__)(_f)
 register("where")(lambda self, condition, other: where(condition, self, other))
 register("__eq__")(eq)
@@ -183,6 +196,6 @@ register("__invert__")(lambda a: logical_not(a) if a.dtype is B.bool_ else bitwi
 
 EXPORTS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
            "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "any",
-           "all", "where", "nonzero", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
+           "all", "where", "nonzero", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "count_nonzero"]
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 EXPORTS += ["greater", "less", "greater_equal", "less_equal", "not_equal"]

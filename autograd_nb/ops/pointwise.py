@@ -992,6 +992,37 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
     return res
 
 
+class XlogyBackward0(OpNode):
+    """out = x log(y) (0 where x == 0): dx = log(y) where x != 0, dy = x / y."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        x, y = (None if s is None else s.unpack() for s in self._saved)
+        from .compare import where
+        gx = None if y is None or self.next_functions[0][0] is None else \
+            g * where(x != 0, y.log(), 0.0)
+        gy = None if x is None or self.next_functions[1][0] is None else g * x / y
+        return gx, gy
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """``input * log(other)``, defined as 0 where ``input`` is 0 (unless ``other`` is NaN):
+    the ``t log t`` terms of entropies and KL divergences without 0 * -inf."""
+    ad, bd, ta, tb = prep2(input, other)
+    a, b = _xp(ad).asarray(ad), _xp(ad).asarray(bd) if ta is not None else bd
+    if a.dtype.kind != "f" and (getattr(b, "dtype", np.dtype(float)).kind != "f"):
+        dt = B.get_default_dtype().np
+        a, b = a.astype(dt), (b.astype(dt) if hasattr(b, "astype") else b)
+    xp = _xp(a if ta is not None else b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b))
+    dt = np.result_type(a, b) if ta is not None and tb is not None else (a.dtype if ta is not None else b.dtype)
+    res = record(as_array(out.astype(dt, copy=False)), XlogyBackward0, (ta, tb), saved=(ta, tb))
+    note_broadcast(res, ta, tb)
+    return res
+
+
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
     return _float_binary("atan2", "arctan2", Atan2Backward0, input, other, "atan2_cpu", True)
@@ -1117,7 +1148,7 @@ register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
 for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
            clamp, maximum, minimum, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
-           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max, logit, nan_to_num):
+           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max, logit, nan_to_num, xlogy):
     register(_f.__name__)(_f)
 register("arctan2")(atan2)
 for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
@@ -1214,7 +1245,7 @@ EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolu
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 EXPORTS += ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "exp2",
             "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
-            "hypot", "logaddexp", "clamp_min", "clamp_max", "logit", "nan_to_num"]
+            "hypot", "logaddexp", "clamp_min", "clamp_max", "logit", "nan_to_num", "xlogy"]
 arctan2 = atan2
 
 
