@@ -30,7 +30,7 @@ __all__ = [
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
-    "softmax",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -93,6 +93,38 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """Largest value in each window (``return_indices`` also gives where it was)."""
     return _nn.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _one(v: Any) -> int:
+    """A 1-d pooling size: an int, or a 1-tuple of one."""
+    return v[0] if isinstance(v, (tuple, list)) else v
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Largest value in each window along the last dim: a height-1 ``max_pool2d``, as PyTorch
+    computes it (unsqueeze, pool, squeeze)."""
+    k = _one(kernel_size)
+    s = k if stride is None or stride == [] else _one(stride)
+    out = _nn.max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, _one(padding)), (1, _one(dilation)),
+                         ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean of each window along the last dim (a height-1 ``avg_pool2d``)."""
+    k = _one(kernel_size)
+    s = k if stride is None or stride == [] else _one(stride)
+    return _nn.avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, _one(padding)), ceil_mode,
+                          count_include_pad, None).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over ``output_size`` near-equal windows along the last dim."""
+    return _nn.adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
