@@ -151,6 +151,18 @@ CASES = [
     ("HuberLoss", lambda m: m.HuberLoss(delta=0.5), [(3, 4), (3, 4)]),
     ("KLDivLoss", lambda m: m.KLDivLoss(reduction="batchmean"), [(3, 4), (3, 4)]),
     ("CosineSimilarity", lambda m: m.CosineSimilarity(dim=0), [(3, 4), (3, 4)]),
+    ("ZeroPad1d", lambda m: m.ZeroPad1d(2), [(2, 3, 5)]),
+    ("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 1)), [(2, 3, 4, 5)]),
+    ("ZeroPad3d", lambda m: m.ZeroPad3d(1), [(1, 2, 3, 4, 3)]),
+    ("ConstantPad1d", lambda m: m.ConstantPad1d((1, 2), 3.5), [(2, 5)]),
+    ("ConstantPad2d", lambda m: m.ConstantPad2d(1, -1.0), [(2, 3, 4)]),
+    ("ConstantPad3d", lambda m: m.ConstantPad3d((1, 0, 0, 1, 1, 1), 0.5), [(1, 2, 3, 4, 3)]),
+    ("ReflectionPad1d", lambda m: m.ReflectionPad1d(2), [(2, 3, 5)]),
+    ("ReflectionPad2d", lambda m: m.ReflectionPad2d((1, 1, 2, 0)), [(1, 2, 4, 5)]),
+    ("ReplicationPad1d", lambda m: m.ReplicationPad1d((3, 1)), [(2, 3, 5)]),
+    ("ReplicationPad2d", lambda m: m.ReplicationPad2d(2), [(1, 2, 4, 5)]),
+    ("CircularPad1d", lambda m: m.CircularPad1d(2), [(2, 3, 5)]),
+    ("CircularPad2d", lambda m: m.CircularPad2d((1, 2, 1, 0)), [(1, 2, 4, 5)]),
 ]
 
 
@@ -545,3 +557,39 @@ def test_saved_attributes_like_torch(name, make):
                                        err_msg=attr)
         else:
             assert av == tv, attr
+
+
+@pytest.mark.parametrize("name,shape,lead", [("Dropout2d", (4, 6, 3, 5), 2), ("Dropout1d", (4, 6, 7), 2),
+                                             ("Dropout1d", (6, 7), 1)])
+def test_channel_dropout_keeps_or_drops_whole_channels(name, shape, lead):
+    anb.manual_seed(3)
+    layer = getattr(nn, name)(0.5)
+    x = anb.ones(*shape, requires_grad=True)
+    y = layer(x)
+    y.sum().backward()
+    out = y.detach().numpy().reshape(shape[:lead] + (-1,))
+    assert set(np.unique(out)) <= {0.0, 2.0}
+    per_channel = out.min(axis=-1) == out.max(axis=-1)             # one draw per channel
+    assert per_channel.all() and 0 < (out[..., 0] == 2.0).sum() < out[..., 0].size
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+    assert type(y.grad_fn).__name__ == ("SqueezeBackward1" if len(shape) == 2 else "MulBackward0")
+    layer.eval()
+    assert layer(x) is x and repr(layer) == repr(getattr(torch.nn, name)(0.5))
+
+
+def test_channel_dropout_errors_and_warnings_like_torch():
+    import warnings
+
+    def run(m):
+        out = []
+        for shape in [(3,), (2, 3), (2, 3, 4), (2, 3, 4, 5), (1, 2, 3, 4, 5)]:
+            for f in (m.nn.functional.dropout1d, m.nn.functional.dropout2d):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        y = f(m.ones(shape), 0.5)
+                        out.append(("ok", tuple(y.shape), [str(w.message) for w in caught]))
+                    except Exception as exc:              # noqa: BLE001 - compared with torch
+                        out.append((type(exc).__name__, str(exc)))
+        return out
+    assert run(anb) == run(torch)

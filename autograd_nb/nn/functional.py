@@ -30,7 +30,7 @@ __all__ = [
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
-    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "softmax",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -287,6 +287,13 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     generator (``torch.manual_seed`` makes it repeat) and is multiplied in, so the
     gradient is the same mask (grad_fn ``MulBackward0``).
     """
+    return _dropout(input, p, training, inplace, None)
+
+
+def _dropout(input: Tensor, p: float, training: bool, inplace: bool, lead: int | None) -> Tensor:
+    """Dropout with one draw per element, or (``lead``) one per channel: the mask keeps the
+    first ``lead`` dims and has size 1 in the others, so a whole feature map is kept or
+    dropped."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -294,7 +301,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     from .._backend import to_device
     from .._creation import default_generator
     d = input._data
-    keep = default_generator.rng.random(d.shape) >= p
+    shape = d.shape if lead is None else d.shape[:lead] + (1,) * (d.ndim - lead)
+    keep = default_generator.rng.random(shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     mask = (keep * scale).astype(d.dtype)
     if not input.is_cpu:
@@ -306,6 +314,42 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 # ---------------------------------------------------------------------------
 # normalisation and embedding
 # ---------------------------------------------------------------------------
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of a (N, C, L) or (C, L) input with probability ``p``."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+                           "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if input.dim() == 2:                              # unbatched: as (1, C, L), as PyTorch does
+        if not training or p == 0.0:
+            return input
+        return _dropout(input.unsqueeze(0), p, training, inplace, 2).squeeze(0)
+    return _dropout(input, p, training, inplace, 2)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole feature maps of a (N, C, H, W) input with probability ``p`` (the survivors
+    scaled by ``1 / (1 - p)``): neighbouring pixels are correlated, so dropping single
+    pixels would teach little. Like PyTorch, a 3-D input is taken as (N, C, L), with a
+    warning."""
+    n = input.dim()
+    if n not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {n}-D input to dropout2d, which is deprecated and will result in "
+                      "an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with "
+                      "2 spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", stacklevel=2)
+    elif n == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    if n < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _dropout(input, p, training, inplace, 2)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

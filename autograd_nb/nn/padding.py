@@ -1,0 +1,121 @@
+"""Padding layers: ``F.pad`` as modules (``nn.ZeroPad2d(1)``, ``nn.ReflectionPad1d(2)``, ...).
+
+Each takes ``padding``: one int for every side, or a tuple (left, right[, top, bottom
+[, front, back]]), and pads that many trailing dims with its mode's values.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .._tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class _PadNd(Module):
+    _dims = 1
+    _mode = "constant"
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__()
+        self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * self._dims)
+        if len(self.padding) != 2 * self._dims:
+            raise ValueError(f"expected padding of length {2 * self._dims}, got {len(self.padding)}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class _ConstantPadNd(_PadNd):
+    def __init__(self, padding: Any, value: float) -> None:
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pad(input, self.padding, "constant", self.value)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last dim with ``value``."""
+    _dims = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last two dims with ``value``."""
+    _dims = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``."""
+    _dims = 3
+
+
+class ZeroPad1d(ConstantPad1d):
+    """Pad the last dim with zeros."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two dims with zeros."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_PadNd):
+    """Pad the last dim with its mirror image (the edge value not repeated)."""
+    _dims, _mode = 1, "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    """Pad the last two dims with their mirror image."""
+    _dims, _mode = 2, "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    """Pad the last dim by repeating its edge values."""
+    _dims, _mode = 1, "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    """Pad the last two dims by repeating their edge values."""
+    _dims, _mode = 2, "replicate"
+
+
+class CircularPad1d(_PadNd):
+    """Pad the last dim by wrapping around (the other end's values)."""
+    _dims, _mode = 1, "circular"
+
+
+class CircularPad2d(_PadNd):
+    """Pad the last two dims by wrapping around."""
+    _dims, _mode = 2, "circular"
+
+
+__all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
+           "CircularPad2d"]
