@@ -151,6 +151,8 @@ CASES = [
     ("HuberLoss", lambda m: m.HuberLoss(delta=0.5), [(3, 4), (3, 4)]),
     ("KLDivLoss", lambda m: m.KLDivLoss(reduction="batchmean"), [(3, 4), (3, 4)]),
     ("CosineSimilarity", lambda m: m.CosineSimilarity(dim=0), [(3, 4), (3, 4)]),
+    ("PReLU", lambda m: m.PReLU(), [(2, 3, 4)]),
+    ("PReLU-channels", lambda m: m.PReLU(3, init=0.1), [(2, 3, 4)]),
     ("ZeroPad1d", lambda m: m.ZeroPad1d(2), [(2, 3, 5)]),
     ("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 1)), [(2, 3, 4, 5)]),
     ("ZeroPad3d", lambda m: m.ZeroPad3d(1), [(1, 2, 3, 4, 3)]),

@@ -144,6 +144,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "PowBackward0": ('exponent', 'self'),
     "PowBackward1": ('exponent', 'result', 'self'),
     "PowBackward2": ('exponent', 'result', 'self'),
+    "PreluKernelBackward0": ('self', 'weight'),
     "ProdBackward0": ('result', 'self'),
     "ProdBackward1": ('dim', 'keepdim', 'result', 'self'),
     "ReciprocalBackward0": ('result',),

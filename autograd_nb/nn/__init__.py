@@ -6,7 +6,7 @@ differentiable ops of autograd_nb, so its graph (``grad_fn`` names included) is
 the one PyTorch records.
 """
 from . import functional, init
-from .activation import (CELU, ELU, GELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+from .activation import (CELU, ELU, GELU, SELU, CosineSimilarity, PReLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
                          Tanh, Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, Sequential
@@ -30,7 +30,7 @@ __all__ = [
     "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear", "Bilinear", "Identity",
     "Conv1d", "Conv2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Unflatten", "ReLU",
     "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "Softmin", "SELU", "CELU",
-    "Threshold", "Mish", "Hardswish", "Hardsigmoid", "Softsign", "Tanhshrink", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "ConstantPad1d", "ConstantPad2d",
+    "Threshold", "PReLU", "Mish", "Hardswish", "Hardsigmoid", "Softsign", "Tanhshrink", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d", "ConstantPad1d", "ConstantPad2d",
     "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "BatchNorm1d",
     "BatchNorm2d", "LayerNorm", "Embedding", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineSimilarity", "CrossEntropyLoss",

@@ -1,6 +1,8 @@
 """Activation modules: each wraps the function of the same name in ``nn.functional``."""
 from __future__ import annotations
 
+from typing import Any
+
 from .._tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -272,3 +274,21 @@ class CosineSimilarity(Module):
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PReLU(Module):
+    """A leaky ReLU whose negative slope is a parameter: one for all channels
+    (``num_parameters=1``) or one per channel (dim 1), starting at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        from .._creation import full
+        from .parameter import Parameter
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full((num_parameters,), init, device=device, dtype=dtype))
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

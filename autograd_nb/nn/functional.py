@@ -30,7 +30,7 @@ __all__ = [
     "adaptive_avg_pool2d", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
-    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "softmax",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "prelu", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -227,6 +227,11 @@ def softsign(input: Tensor) -> Tensor:
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x)."""
     return input - input.tanh()
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else ``weight * x`` (a learned slope per channel, dim 1)."""
+    return _nn.prelu(input, weight)
 
 
 def logsigmoid(input: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``loss``: MSE, smooth L1, NLL, binary cross entropy (with and without logits).
 """
 from .activation import (celu, elu, erf, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid,
-                         mish, selu, silu, softplus, threshold)
+                         mish, prelu, selu, silu, softplus, threshold)
 from .conv import constant_pad_nd, conv1d, conv2d
 from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,
@@ -29,7 +29,8 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                       scale_grad_by_freq)
 
 
-EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf"]
+EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)
+_register("prelu")(prelu)

@@ -369,6 +369,40 @@ def hardsigmoid(input: Tensor) -> Tensor:
     return record(out.astype(d.dtype, copy=False), HardsigmoidBackward0, (input,), saved=(input,))
 
 
+class PreluKernelBackward0(OpNode):
+    """out = x where x > 0, else w * x (``w`` already shaped to broadcast along the
+    channels): dx = 1 or w, dw = x where x <= 0, summed back to w's shape."""
+    __slots__ = ()
+    saved_names = ("self", "weight")
+
+    def backward(self, g):
+        from ..compare import where
+        from .._core import sum_to
+        x, w = (s.unpack() for s in self._saved)
+        pos = x > 0
+        gx = where(pos, g, g * w) if self.next_functions[0][0] is not None else None
+        gw = None
+        if self.next_functions[1][0] is not None:
+            gw = sum_to(where(pos, 0.0, g * x), tuple(w.shape))
+        return gx, gw
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else ``weight * x``: a leaky ReLU whose slope is learned (one per
+    channel, dim 1, or one for all). As PyTorch, the weight is first viewed as
+    (1, C, 1, ...) for inputs of two or more dims."""
+    d, wd = input._data, weight._data
+    n = wd.size
+    channels = d.shape[1] if d.ndim >= 2 else 1
+    if n != 1 and n != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                           f"= {n} and channel size = {channels}.")
+    if d.ndim != 1:
+        weight = weight.view(() if d.ndim == 0 else (1, n) + (1,) * (d.ndim - 2))
+    out = xp_of(d).where(d > 0, d, weight._data * d).astype(d.dtype, copy=False)
+    return record(out, PreluKernelBackward0, (input, weight), saved=(input, weight))
+
+
 class GeluBackward0(OpNode):
     __slots__ = ()
     saved_names = ("self",)
