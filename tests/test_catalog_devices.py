@@ -27,19 +27,9 @@ from hypothesis import strategies as st
 
 import autograd_nb as anb
 
-import sim_cupy
 from catalog import CATALOG, Op, error_line, make_inputs, outputs, require
 
 SEEDS = st.integers(0, 2 ** 32 - 1)
-
-
-@pytest.fixture(params=["sim", pytest.param("cuda", marks=pytest.mark.gpu)])
-def device_kind(request: Any, monkeypatch: Any) -> str:
-    if request.param == "sim":
-        sim_cupy.install(monkeypatch)
-    elif not anb.cuda.is_available():
-        pytest.skip("needs CuPy and an NVIDIA GPU")
-    return request.param
 
 
 class _OnDevice:

@@ -17,12 +17,9 @@ from autograd_nb import nn
 import sim_cupy
 
 
-@pytest.fixture(params=["sim", pytest.param("cuda", marks=pytest.mark.gpu)])
-def cuda(request: Any, monkeypatch: Any) -> str:
-    if request.param == "sim":
-        sim_cupy.install(monkeypatch)
-    elif not anb.cuda.is_available():
-        pytest.skip("needs CuPy and an NVIDIA GPU")
+@pytest.fixture
+def cuda(device_kind: str) -> str:
+    """The device string of the tests below, on the simulated or the real GPU (conftest)."""
     return "cuda"
 
 
@@ -477,14 +474,15 @@ def test_save_load_and_copies_keep_the_device(cuda: str, tmp_path: Any) -> None:
     assert copy.deepcopy(model).weight.is_cuda
 
 
-def test_a_cuda_index_past_the_gpus_is_refused_not_moved_to_cuda0(cuda: str, monkeypatch: Any) -> None:
+def test_a_cuda_index_past_the_gpus_is_refused_not_moved_to_cuda0(cuda: str, device_kind: str,
+                                                                   monkeypatch: Any) -> None:
     past = f"cuda:{anb.cuda.device_count()}"
     x = anb.ones(2, device=cuda)
     for make in (lambda: anb.ones(2, device=past), lambda: anb.ones(2).to(past), lambda: x.to(past),
                  lambda: anb.ones(2).cuda(anb.cuda.device_count()), lambda: nn.Linear(2, 2).to(past)):
         with pytest.raises(RuntimeError, match="^CUDA error: invalid device ordinal$"):
             make()
-    if cuda == "sim":                                  # a second GPU exists: still only cuda:0
+    if device_kind == "sim":                           # a second GPU exists: still only cuda:0
         from autograd_nb import _backend
         monkeypatch.setattr(_backend.require_cupy().cuda.runtime, "getDeviceCount", lambda: 2)
         with pytest.raises(RuntimeError, match="autograd_nb uses one GPU, cuda:0; cuda:1"):
