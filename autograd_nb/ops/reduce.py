@@ -457,6 +457,16 @@ def _extreme_all(fn: str, input: Tensor) -> Tensor:
     return record(as_array(data), node, (input,), saved=(input,), save_output=True)
 
 
+def with_indices(kind: str, node: type, input: Tensor, vals: Any, idx: Any, extra: dict) -> Any:
+    """``return_types.<kind>(values, indices)`` of an op that picks elements: ``values``
+    records ``node``, which saves the (int64) ``indices`` to send each gradient back."""
+    idx = idx.astype(np.int64, copy=False)
+    indices = Tensor._wrap(as_array(idx))
+    values = record_multi((vals, idx), node, (input,), saved=(indices,), extra=extra,
+                          differentiable=(True, False))[0]
+    return getattr(return_types, kind)(values, indices)
+
+
 def _extreme_dim(fn: str, input: Tensor, dim: int, keepdim: bool) -> Any:
     d = input._data
     xp = _xp(d)
@@ -471,13 +481,8 @@ def _extreme_dim(fn: str, input: Tensor, dim: int, keepdim: bool) -> Any:
         vals = xp.take_along_axis(d, idx, axis=n)
         if not keepdim:
             idx, vals = idx.squeeze(n), vals.squeeze(n)
-    indices = Tensor._wrap(as_array(idx.astype(np.int64, copy=False)))
-    node = MaxBackward0 if fn == "max" else MinBackward0
-    values = record_multi((vals, idx), node, (input,), saved=(indices,),
-                          extra={"dim": shown_dim(dim), "keepdim": keepdim,
-                                 "self_sym_sizes": d.shape, "_n": n},
-                          differentiable=(True, False))[0]
-    return getattr(return_types, fn)(values, indices)
+    return with_indices(fn, MaxBackward0 if fn == "max" else MinBackward0, input, vals, idx,
+                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
 
 
 def max(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = None) -> Any:

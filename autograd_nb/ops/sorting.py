@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, as_array, record, record_multi, register
-from .reduce import MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim
+from ._core import OpNode, as_array, record, register
+from .reduce import MaxBackward0, MaxBackward1, _return_type, _xp, return_types, shown_dim, with_indices
 
 return_types.sort = _return_type("sort")
 return_types.topk = _return_type("topk")
@@ -45,7 +45,7 @@ class TopkBackward0(SortBackward0):
 
 def _order(d: Any, n: int, descending: bool) -> Any:
     """Stable sorting indices along axis ``n`` (NaN largest), ascending or descending."""
-    xp = np if d.__class__ is np.ndarray else __import__("cupy")
+    xp = _xp(d)
     if d.dtype.kind == "b":
         d = d.view(np.uint8)
     if not descending:
@@ -61,20 +61,14 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None)
     d = input._data
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
-        idx = (np if d.__class__ is np.ndarray else __import__("cupy")).zeros((), np.int64)
-        vals = d.copy()
+        idx, vals = _xp(d).zeros((), np.int64), d.copy()
     else:
         idx = _order(d, n, descending)
         if k is not None:
             idx = idx[(slice(None),) * n + (slice(0, k),)]
-        idx = idx.astype(np.int64, copy=False)
-        vals = (np if d.__class__ is np.ndarray else __import__("cupy")).take_along_axis(d, idx, axis=n)
-    indices = Tensor._wrap(as_array(idx))
-    node = SortBackward0 if kind == "sort" else TopkBackward0
-    values = record_multi((vals, idx), node, (input,), saved=(indices,),
-                          extra={"dim": shown_dim(dim), "self_sym_sizes": d.shape, "_n": n},
-                          differentiable=(True, False))[0]
-    return getattr(return_types, kind)(values, indices)
+        vals = _xp(d).take_along_axis(d, idx, axis=n)
+    return with_indices(kind, SortBackward0 if kind == "sort" else TopkBackward0, input, vals, idx,
+                        {"dim": shown_dim(dim), "self_sym_sizes": d.shape, "_n": n})
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
@@ -130,10 +124,6 @@ class KthvalueBackward0(MaxBackward0):
     __slots__ = ()
 
 
-def _xp(d: Any) -> Any:
-    return np if d.__class__ is np.ndarray else __import__("cupy")
-
-
 def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> Any:
     """``(values, indices)`` of the element of rank ``rank(size)`` (0 = smallest) along ``dim``.
 
@@ -161,12 +151,8 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
         vals = xp.take_along_axis(d, idx, axis=n)
         if not keepdim:
             idx, vals = idx.squeeze(n), vals.squeeze(n)
-    indices = Tensor._wrap(as_array(idx))
-    node = MedianBackward1 if kind == "median" else KthvalueBackward0
-    values = record_multi((vals, idx), node, (input,), saved=(indices,),
-                          extra={"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape,
-                                 "_n": n}, differentiable=(True, False))[0]
-    return getattr(return_types, kind)(values, indices)
+    return with_indices(kind, MedianBackward1 if kind == "median" else KthvalueBackward0, input, vals, idx,
+                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
 
 
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
