@@ -16,6 +16,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
 from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
                     plain, prep2, record, register)
+from .convert import _zeros_like
 
 _ndarray = np.ndarray
 
@@ -184,7 +185,7 @@ class DivBackward2(OpNode):
     saved_names = ("self", "other")
 
     def backward(self, g):
-        zero = g.new_zeros(g.shape)                  # (not g * 0: an inf in g must not give nan)
+        zero = _zeros_like(g)                        # (not g * 0: an inf in g must not give nan)
         return zero, zero
 
 
@@ -281,7 +282,7 @@ class PowBackward0(OpNode):
     def backward(self, g):
         e = self.extra
         if e == 0:
-            return g.new_zeros(g.shape)
+            return _zeros_like(g)
         x = self._saved[0].unpack()
         return g * (e * x ** (e - 1)) if e != 2 else g * (2 * x)
 
@@ -311,7 +312,7 @@ class PowBackward2(OpNode):
         r = self._saved[1].unpack()
         base = self.extra
         if base == 0:
-            return g.new_zeros(g.shape)
+            return _zeros_like(g)
         return g * r * float(np.log(base))
 
     def _extra_saved(self, name):
@@ -444,7 +445,7 @@ class SignBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        return g.new_zeros(g.shape)
+        return _zeros_like(g)
 
 
 class SqrtBackward0(OpNode):
@@ -1259,7 +1260,7 @@ class RoundBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        return g.new_zeros(g.shape)
+        return _zeros_like(g)
 
 
 class RoundBackward1(RoundBackward0):
