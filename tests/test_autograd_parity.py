@@ -505,3 +505,14 @@ def test_zero_gradients_stay_zero_for_inf_and_nan_upstream(name):
         fns[name](m, x).backward(m.tensor([float("inf"), float("nan"), -float("inf")]))
         return x.grad.tolist()
     assert str(run(anb)) == str(run(torch))
+
+
+def test_xlogy_with_a_number_on_either_side_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        cases = (lambda: m.xlogy(m.tensor([1, 2]), 3.0), lambda: m.xlogy(2, m.tensor([3.0, 4.0])),
+                 lambda: m.xlogy(m.tensor([1.0, 0.0]), 3), lambda: m.xlogy(m.tensor([1, 2]), m.tensor([3, 4])),
+                 lambda: m.xlogy(m.tensor([0.0, 1.0]), m.tensor([float("nan"), 0.0])))
+        return [(str(r.dtype), str(r.tolist())) for r in (c() for c in cases)]
+    assert run(anb) == run(torch)

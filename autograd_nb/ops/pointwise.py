@@ -977,18 +977,20 @@ class LogaddexpBackward0(OpNode):
         return g / ((b - a).exp() + 1), g / ((a - b).exp() + 1)
 
 
-def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor, cpu_name: str,
-                  ints: bool) -> Tensor:
+def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor, ints: bool) -> Tensor:
+    """A binary op of floating tensors (``ints``: integers become the default float dtype,
+    else PyTorch's "not implemented" error); the node saves both inputs, and the result
+    when it names one."""
     if not isinstance(other, Tensor):
         raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     ad, bd, ta, tb = prep2(input, other)
     if ad.dtype.kind != "f":
         if not ints:
-            raise NotImplementedError(f'"{cpu_name}" not implemented for \'{_DTYPE_WORDS[ad.dtype.name]}\'')
+            raise NotImplementedError(f'"{fn}_cpu" not implemented for \'{_DTYPE_WORDS[ad.dtype.name]}\'')
         dt = B.get_default_dtype().np
         ad, bd = ad.astype(dt), bd.astype(dt)
     out = as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False))
-    res = record(out, node, (ta, tb), saved=(input, other), save_output=node is HypotBackward0)
+    res = record(out, node, (ta, tb), saved=(input, other), save_output="result" in node.saved_names)
     note_broadcast(res, ta, tb)
     return res
 
@@ -1010,33 +1012,31 @@ class XlogyBackward0(OpNode):
 def xlogy(input: Any, other: Any) -> Tensor:
     """``input * log(other)``, defined as 0 where ``input`` is 0 (unless ``other`` is NaN):
     the ``t log t`` terms of entropies and KL divergences without 0 * -inf."""
-    ad, bd, ta, tb = prep2(input, other)
-    a, b = _xp(ad).asarray(ad), _xp(ad).asarray(bd) if ta is not None else bd
-    if a.dtype.kind != "f" and (getattr(b, "dtype", np.dtype(float)).kind != "f"):
-        dt = B.get_default_dtype().np
-        a, b = a.astype(dt), (b.astype(dt) if hasattr(b, "astype") else b)
-    xp = _xp(a if ta is not None else b)
+    ad, bd, ta, tb = prep2(input, other)              # (arrays of one dtype, or one a number)
+    tensor = ad if ta is not None else bd
+    xp = _xp(tensor)
+    dt = tensor.dtype if tensor.dtype.kind == "f" else B.get_default_dtype().np
+    a, b = xp.asarray(ad, dtype=dt), xp.asarray(bd, dtype=dt)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b))
-    dt = np.result_type(a, b) if ta is not None and tb is not None else (a.dtype if ta is not None else b.dtype)
-    res = record(as_array(out.astype(dt, copy=False)), XlogyBackward0, (ta, tb), saved=(ta, tb))
+        out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False)
+    res = record(as_array(out), XlogyBackward0, (ta, tb), saved=(ta, tb))
     note_broadcast(res, ta, tb)
     return res
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
-    return _float_binary("atan2", "arctan2", Atan2Backward0, input, other, "atan2_cpu", True)
+    return _float_binary("atan2", "arctan2", Atan2Backward0, input, other, True)
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """``sqrt(input^2 + other^2)`` without overflow in the squares."""
-    return _float_binary("hypot", "hypot", HypotBackward0, input, other, "hypot_cpu", False)
+    return _float_binary("hypot", "hypot", HypotBackward0, input, other, False)
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """``log(exp(input) + exp(other))``, computed without overflow."""
-    return _float_binary("logaddexp", "logaddexp", LogaddexpBackward0, input, other, "logaddexp_cpu", False)
+    return _float_binary("logaddexp", "logaddexp", LogaddexpBackward0, input, other, False)
 
 
 # ---------------------------------------------------------------------------
