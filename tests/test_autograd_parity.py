@@ -516,3 +516,18 @@ def test_xlogy_with_a_number_on_either_side_matches_torch():
                  lambda: m.xlogy(m.tensor([0.0, 1.0]), m.tensor([float("nan"), 0.0])))
         return [(str(r.dtype), str(r.tolist())) for r in (c() for c in cases)]
     assert run(anb) == run(torch)
+
+
+def test_addcmul_addcdiv_of_mixed_dtypes_record_no_conversion_nodes():
+    # PyTorch promotes inside the op: its node points straight at the float32 leaf
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        a = m.ones(2, requires_grad=True)
+        b = m.full((2,), 2.0, dtype=m.float64, requires_grad=True)
+        y = m.addcmul(a, b, m.full((2,), 3.0), value=0.5) + m.addcdiv(a, m.full((2,), 3.0), b)
+        y.sum().backward()
+        fn = y.grad_fn.next_functions[0][0]
+        return (str(y.dtype), [type(n).__name__ for n, _ in fn.next_functions if n is not None],
+                str(a.grad.dtype), a.grad.tolist(), b.grad.tolist())
+    assert run(anb) == run(torch)

@@ -17,9 +17,8 @@ from ._core import (OpNode, check_broadcast, device_mismatch, note_broadcast, re
 from .pointwise import _inplace
 
 
-def _operands(items: tuple, promote: bool) -> list[Tensor]:
-    """The operands as tensors on one device, broadcastable; with ``promote`` converted to
-    PyTorch's result dtype (addcmul/addcdiv), else left as they are (lerp checks them)."""
+def _operands(items: tuple) -> list[Tensor]:
+    """The operands as tensors (numbers become 0-d tensors) on one device, broadcastable."""
     ts = [to_tensor(x) for x in items]
     first = ts[0]._data
     for t in ts[1:]:
@@ -29,10 +28,15 @@ def _operands(items: tuple, promote: bool) -> list[Tensor]:
     for t in ts[1:]:
         check_broadcast(shape, t._data.shape)
         shape = np.broadcast_shapes(shape, t._data.shape)
-    if promote:
-        rt = B.result_type(*[(B.from_numpy_dtype(t._data.dtype), 2 if t._data.ndim else 1) for t in ts]).np
-        ts = [t if t._data.dtype == rt else t.to(B.from_numpy_dtype(rt)) for t in ts]
     return ts
+
+
+def _promoted(ts: list[Tensor]) -> list:
+    """The operands' arrays in PyTorch's result dtype. The tensors keep their own dtypes in
+    the graph (no conversion nodes, as in PyTorch); each gradient is cast back to its
+    input's dtype (``note_broadcast``)."""
+    rt = B.result_type(*[(B.from_numpy_dtype(t._data.dtype), 2 if t._data.ndim else 1) for t in ts]).np
+    return [t._data if t._data.dtype == rt else t._data.astype(rt) for t in ts]
 
 
 class AddcmulBackward0(OpNode):
@@ -63,8 +67,9 @@ class AddcdivBackward0(AddcmulBackward0):
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """``input + value * tensor1 * tensor2`` (broadcast), in one op."""
-    a, b, c = _operands((input, tensor1, tensor2), True)
-    out = record(a._data + value * (b._data * c._data), AddcmulBackward0, (a, b, c),
+    a, b, c = _operands((input, tensor1, tensor2))
+    ad, bd, cd = _promoted([a, b, c])
+    out = record(ad + value * (bd * cd), AddcmulBackward0, (a, b, c),
                  (b if c.requires_grad else None, c if b.requires_grad else None), extra=value)
     note_broadcast(out, a, b, c)
     return out
@@ -80,8 +85,9 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
             "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
             "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
             "dtypes.")
-    a, b, c = _operands((input, tensor1, tensor2), True)
-    out = record(a._data + value * (b._data / c._data), AddcdivBackward0, (a, b, c), (b, c),
+    a, b, c = _operands((input, tensor1, tensor2))
+    ad, bd, cd = _promoted([a, b, c])
+    out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c), (b, c),
                  extra=value)
     note_broadcast(out, a, b, c)
     return out
@@ -113,7 +119,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``: ``weight`` 0 gives ``input``,
     1 gives ``end`` (a number or a tensor, broadcast; all tensors of one floating dtype)."""
     scalar = not isinstance(weight, Tensor)
-    ts = _operands((input, end) if scalar else (input, end, weight), False)
+    ts = _operands((input, end) if scalar else (input, end, weight))
     dt = ts[0]._data.dtype
     for name, t in zip(("end", "weight"), ts[1:]):
         if t._data.dtype != dt:
