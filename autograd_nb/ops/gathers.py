@@ -20,10 +20,10 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ..autograd.grad_mode import STATE, is_grad_enabled, no_grad
-from ._core import (OpNode, as_array, check_broadcast, check_inplace, device_mismatch, note_broadcast,
-                    record, register)
-from .pointwise import _DTYPE_WORDS, apply_inplace
+from ..autograd.grad_mode import is_grad_enabled
+from ._core import OpNode, as_array, check_broadcast, device_mismatch, note_broadcast, record, register
+from .pointwise import _DTYPE_WORDS
+from .pointwise import _inplace as _pointwise_inplace
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -96,16 +96,9 @@ class _Node(OpNode):
 
 
 def _inplace(op: Any) -> Any:
-    """The in-place method ``x.op_(...)`` for an out-of-place op of this family."""
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self, *args, *kwargs.values())
-        if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
-            with no_grad():                           # PyTorch; nothing to record meanwhile
-                return apply_inplace(self, op(self, *args, **kwargs))
-        return apply_inplace(self, op(self, *args, **kwargs))
-    method.__name__ = op.__name__ + "_"
-    method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
-    return _as_method(method)
+    """The in-place method ``x.op_(...)`` for an out-of-place op of this family (pointwise's,
+    with this family's argument errors)."""
+    return _as_method(_pointwise_inplace(op))
 
 
 # ---------------------------------------------------------------------------

@@ -509,7 +509,7 @@ def restride_view(view: Tensor) -> None:
     base = view._base
     bd, vd = base._data, view._data
     size = bd.itemsize
-    xp = np if bd.__class__ is np.ndarray else B.xp_of(bd)     # (positions live with the base)
+    xp = B.xp_of(bd)                                  # (positions live with the base)
     positions = view._view_fn(Tensor._wrap(xp.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
     _graft(view, AsStridedBackward0, (base._edge(),), {
         "size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
