@@ -179,14 +179,18 @@ class ConvNetFloor:
         g1 = cols1.T @ dz1.reshape(n * h * w, self.c1)         # (27, c1); no dx for the input
         return loss, g1, g2, g3
 
+    def torch_layout(self, m1: Any, m2: Any, m3: Any) -> list:
+        """Three arrays in this floor's matrix layout (its weights, or their gradients)
+        back in PyTorch's layouts: (out, in, kh, kw) for the convs, (k, c*h*w) for the linear."""
+        def conv(m: Any, i: int) -> Any:
+            return m.reshape(3, 3, i, -1).transpose(3, 2, 0, 1)
+        lin = m3.reshape(self.h, self.w, self.c2, self.k).transpose(3, 2, 0, 1).reshape(self.k, -1)
+        return [conv(m1, 3), conv(m2, self.c1), lin]
+
     def grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list]:
         """Loss and gradients of the three weights in PyTorch's layouts."""
         loss, g1, g2, g3 = self._grads(x, y)
-
-        def conv(g: np.ndarray, i: int) -> np.ndarray:
-            return g.reshape(3, 3, i, -1).transpose(3, 2, 0, 1)
-        lin = g3.reshape(self.h, self.w, self.c2, self.k).transpose(3, 2, 0, 1).reshape(self.k, -1)
-        return float(loss), [conv(g1, 3), conv(g2, self.c1), lin]
+        return float(loss), self.torch_layout(g1, g2, g3)
 
     def step(self, x: Any, y: Any) -> Any:
         loss, g1, g2, g3 = self._grads(x, y)

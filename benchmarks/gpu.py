@@ -80,21 +80,12 @@ def floors(preset: Preset, cp: Any) -> dict[str, tuple[Any, Any, Any]]:
     c = cnn_floor(big[2:])
     mlp = MLPFloor([w for w in m.W], [b for b in m.b], LR, xp=cp)
     # rebuild the conv floor from its PyTorch-layout weights, on the device
-    w1, w2, w3 = _torch_layout_conv_weights(c)
-    cnn = ConvNetFloor(w1, w2, w3, big[2:], LR, xp=cp)
+    cnn = ConvNetFloor(*c.torch_layout(c.W1, c.W2, c.W3), big[2:], LR, xp=cp)   # (c is on the cpu)
     xm = cp.asarray(rng.standard_normal((preset.mlp_batch, preset.mlp[0])).astype(np.float32))
     ym = cp.asarray(rng.integers(0, preset.mlp[-1], preset.mlp_batch))
     xc = cp.asarray(rng.standard_normal(big).astype(np.float32))
     yc = cp.asarray(rng.integers(0, 20, big[0]))
     return {MLP_CASE: (mlp, xm, ym), cnn_cuda_case(big): (cnn, xc, yc)}
-
-
-def _torch_layout_conv_weights(net: ConvNetFloor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The conv floor's weights back in PyTorch's layouts (it stores them as matrices)."""
-    def conv(wm: Any, i: int) -> np.ndarray:
-        return np.asarray(wm).reshape(3, 3, i, -1).transpose(3, 2, 0, 1)
-    lin = np.asarray(net.W3).reshape(net.h, net.w, net.c2, net.k).transpose(3, 2, 0, 1).reshape(net.k, -1)
-    return conv(net.W1, 3), conv(net.W2, net.c1), lin
 
 
 def run_floor(preset: Preset) -> dict[str, Any]:
