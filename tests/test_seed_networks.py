@@ -79,7 +79,7 @@ def logistic_regression(m, X, Y, steps=10, lr=0.5):
     """Seed 004: weights and bias as plain tensors, updated through .data."""
     w = m.tensor(np.full((64, 10), 0.01, np.float32)).requires_grad_()
     b = m.zeros(10, requires_grad=True)
-    losses, accs = [], []
+    losses, accs, all_logits = [], [], []
     for _ in range(steps):
         logits = X @ w + b
         loss = m.nn.functional.cross_entropy(logits, Y)
@@ -91,7 +91,8 @@ def logistic_regression(m, X, Y, steps=10, lr=0.5):
         with m.no_grad():
             accs.append((logits.argmax(1) == Y).float().mean().item())
         losses.append(loss.item())
-    return losses, accs
+        all_logits.append(logits.detach().numpy().copy())
+    return losses, accs, all_logits
 
 
 def test_logistic_regression_on_digits_matches_torch():
@@ -100,5 +101,13 @@ def test_logistic_regression_on_digits_matches_torch():
     ours = logistic_regression(anb, anb.tensor(Xn), anb.tensor(yn))
     theirs = logistic_regression(torch, torch.tensor(Xn), torch.tensor(yn))
     assert np.allclose(ours[0], theirs[0], atol=1e-4)
-    assert ours[1] == theirs[1]
     assert ours[0][-1] < ours[0][0]
+    # The first step's logits all tie (every weight is 0.01), so which class argmax picks
+    # there depends on the BLAS's rounding, in torch as here. Compare the predictions only
+    # where torch's best logit leads the runner-up by more than float32 rounding could move.
+    for step, (ours_logits, torch_logits) in enumerate(zip(ours[2], theirs[2])):
+        assert np.allclose(ours_logits, torch_logits, atol=1e-3), step
+        top2 = np.sort(torch_logits, axis=1)[:, -2:]
+        clear = (top2[:, 1] - top2[:, 0]) > 1e-3
+        assert np.array_equal(ours_logits.argmax(1)[clear], torch_logits.argmax(1)[clear]), step
+    assert ours[1][-1] > 0.5 and abs(ours[1][-1] - theirs[1][-1]) <= 2 / 512
