@@ -1,0 +1,83 @@
+"""Command line: campaigns over seeds, and replays of saved scripts.
+
+    python -m tests.fuzz --seeds 0-9 --programs 10000 [--length 14] [--out DIR]
+    python -m tests.fuzz --replay FILE
+
+A campaign runs ``--programs`` programs for each seed, shrinks the first program found
+for each distinct cause (statement template, kind of difference) and prints it as a
+script; with ``--out`` the scripts are also written there, one file per cause.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from .runner import generate, read_script, run, script, shrink
+
+
+def _seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    return out
+
+
+def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
+             quiet: bool = False) -> dict:
+    causes: dict = {}
+    total = excused = 0
+    start = time.time()
+    for seed in seeds:
+        for p in range(programs):
+            r = generate(seed, p, length)
+            total += 1
+            excused += r.excused
+            m = r.mismatch
+            if m is None:
+                continue
+            if m.key in causes:
+                causes[m.key]["count"] += 1
+                continue
+            small = shrink(r.stmts, m.key)
+            again = run(small)
+            text = script(small, again.mismatch, f"seed {seed} program {p}")
+            causes[m.key] = {"count": 1, "script": text}
+            if not quiet:
+                print(f"--- new cause #{len(causes)}: {m.kind} at {m.label!r} (seed {seed} program {p})")
+                print(text, flush=True)
+            if out_dir:
+                os.makedirs(out_dir, exist_ok=True)
+                with open(os.path.join(out_dir, f"cause{len(causes):03d}.py"), "w") as fh:
+                    fh.write(text)
+    if not quiet:
+        print(f"programs: {total}  distinct causes: {len(causes)}  excused (ties, rounding): "
+              f"{excused}  time: {time.time() - start:.0f}s")
+        for (label, kind), c in sorted(causes.items(), key=lambda kv: -kv[1]["count"]):
+            print(f"  {c['count']:6d}  {kind:16s} {label}")
+    return {"programs": total, "causes": causes, "excused": excused}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", default="0", help="e.g. 0-9 or 1,5,7")
+    ap.add_argument("--programs", type=int, default=1000, help="programs per seed")
+    ap.add_argument("--length", type=int, default=14, help="statements per program")
+    ap.add_argument("--out", help="write one script per distinct cause here")
+    ap.add_argument("--replay", help="run a saved script under both libraries")
+    a = ap.parse_args(argv)
+    if a.replay:
+        with open(a.replay) as fh:
+            stmts = read_script(fh.read())
+        r = run(stmts)
+        print(script(r.stmts, r.mismatch, f"replay of {a.replay}"))
+        return 1 if r.mismatch else 0
+    res = campaign(_seeds(a.seeds), a.programs, a.length, a.out)
+    return 1 if res["causes"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,399 @@
+"""Run a program under torch and autograd_nb side by side; compare after every statement.
+
+After each statement every variable is compared: its value (NaN-aware, with a tolerance
+per dtype), dtype, shape, ``requires_grad``, ``is_leaf``, ``grad_fn`` name, inference
+flag, ``.grad`` (where torch lets one read it), and the statement's exception (type and
+first line of message).
+
+What is *not* counted, because torch itself gives no promise there:
+
+* ties: which index ``sort``/``topk``/``argmax``/``max(dim)``/``median``/``kthvalue``
+  return among equal values (or NaNs);
+* amplified rounding: a statement whose inputs already differ in the last bits (numpy's
+  ``exp`` is not torch's) may legitimately give different results (``floor``, ``//``,
+  comparisons, kinks of ``relu``...). Such a mismatch is only excused when torch, run
+  on *our* inputs, gives *our* result (or, where a statement cannot be re-run alone,
+  such as a backward, when its inputs were inexact);
+* anything computed from a variable already excused ("tainted").
+
+A mismatch that is counted ends the program (what follows would be its echo).
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+import autograd_nb
+
+from .program import TIES, Draw, Stmt
+
+_VAR = re.compile(r"\bv\d+\b")
+RTOL = {"torch.float32": 1e-4, "torch.float64": 1e-9, "torch.float16": 1e-2}
+ATOL = {"torch.float32": 1e-5, "torch.float64": 1e-12, "torch.float16": 1e-3}
+
+
+def fresh(lib: Any) -> dict[str, Any]:
+    return {"T": lib, "F": lib.nn.functional, "nan": math.nan, "inf": math.inf,
+            "__builtins__": __builtins__}
+
+
+def variables(ns: dict[str, Any]) -> list[str]:
+    return sorted((k for k in ns if _VAR.fullmatch(k)), key=lambda k: int(k[1:]))
+
+
+def parse(src: str, label: str = "?") -> Stmt:
+    """A ``Stmt`` from one line of source (for replayed scripts)."""
+    body = src.split(": ", 1)[1] if src.startswith("with ") else src
+    m = re.match(r"\s*((?:v\d+\s*,\s*)*v\d+\s*,?)\s*=[^=]", body)
+    defs = tuple(_VAR.findall(m.group(1))) if m else ()
+    rest = body[m.end() - 1:] if m else body
+    uses = tuple(dict.fromkeys(_VAR.findall(rest)))
+    kind = "backward" if ("backward(" in src or "autograd.grad" in src or ".grad" in src) else \
+        ("op" if defs else "inplace")
+    return Stmt(src, label, uses, defs, kind)
+
+
+# ---------------------------------------------------------------------------
+# observing and comparing
+# ---------------------------------------------------------------------------
+
+def _is_tensor(v: Any) -> bool:
+    return isinstance(v, (torch.Tensor, autograd_nb.Tensor))
+
+
+def look(v: Any, depth: int = 0) -> Any:
+    """A plain description of ``v`` (a tensor as a dict of its visible state)."""
+    if _is_tensor(v):
+        d: dict[str, Any] = {
+            "shape": tuple(v.shape), "dtype": str(v.dtype), "requires_grad": v.requires_grad,
+            "is_leaf": _attr(v, "is_leaf"), "inference": v.is_inference(),
+            "grad_fn": _attr(v, "grad_fn"),
+            "value": np.array(v.detach().cpu().numpy(), copy=True)}
+        if not isinstance(d["grad_fn"], str) and d["grad_fn"] is not None:
+            d["grad_fn"] = type(d["grad_fn"]).__name__
+        if depth == 0 and d["is_leaf"] is True or v.retains_grad:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = v.grad
+            d["grad"] = None if g is None else look(g, 1)
+        return ("tensor", d)
+    if isinstance(v, (tuple, list)) and not hasattr(v, "_fields") or type(v).__name__ == "Size":
+        return (type(v).__name__ if type(v).__name__ != "Size" else "Size", tuple(look(x, depth) for x in v))
+    if hasattr(v, "_fields"):                         # (values, indices) named tuples
+        return ("namedtuple", tuple(look(x, depth) for x in v))
+    if isinstance(v, (bool, int, float, str, type(None))):
+        return (type(v).__name__, v)
+    if "dtype" in type(v).__name__:
+        return ("dtype", str(v))
+    return ("object", None)                           # hook handles, ...
+
+
+def _attr(v: Any, name: str) -> Any:
+    """An attribute, or the error reading it raised (views changed in place may refuse)."""
+    try:
+        return getattr(v, name)
+    except Exception as e:                           # noqa: BLE001 - compared across libraries
+        return error_line(e)
+
+
+def _values_differ(a: np.ndarray, b: np.ndarray, dtype: str) -> str | None:
+    if a.shape != b.shape:
+        return f"shape {a.shape} vs {b.shape}"
+    if a.dtype.kind in "fc":
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        if np.array_equal(a64, b64, equal_nan=True):
+            return None
+        if not np.allclose(a64, b64, rtol=RTOL.get(dtype, 1e-4), atol=ATOL.get(dtype, 1e-5),
+                           equal_nan=True):
+            return f"{a.tolist()} vs {b.tolist()}"
+        return None
+    if not np.array_equal(a, b):
+        return f"{a.tolist()} vs {b.tolist()}"
+    return None
+
+
+def differences(t: Any, o: Any, where: str) -> list[tuple[str, str]]:
+    """``[(kind, detail), ...]`` between torch's description ``t`` and ours ``o``."""
+    if t[0] != o[0] and not {t[0], o[0]} <= {"tuple", "list", "namedtuple", "Size"}:
+        return [("type", f"{where}: {t[0]} vs {o[0]}")]
+    if t[0] == "tensor":
+        out = []
+        a, b = t[1], o[1]
+        for k in ("shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "inference"):
+            if a[k] != b[k]:
+                out.append((k, f"{where}: {a[k]} vs {b[k]}"))
+        if a["shape"] == b["shape"]:
+            d = _values_differ(a["value"], b["value"], a["dtype"])
+            if d:
+                out.append(("value", f"{where}: {d}"))
+        if "grad" in a or "grad" in b:
+            ga, gb = a.get("grad"), b.get("grad")
+            if (ga is None) != (gb is None):
+                out.append(("grad", f"{where}.grad: {'None' if ga is None else 'tensor'} vs "
+                                    f"{'None' if gb is None else 'tensor'}"))
+            elif ga is not None:
+                out += [("grad." + k, d) for k, d in differences(ga, gb, where + ".grad")]
+        return out
+    if t[0] in ("tuple", "list", "namedtuple", "Size"):
+        if len(t[1]) != len(o[1]):
+            return [("len", f"{where}: {len(t[1])} vs {len(o[1])}")]
+        out = []
+        for i, (x, y) in enumerate(zip(t[1], o[1])):
+            out += differences(x, y, f"{where}[{i}]")
+        return out
+    if t[0] == "float":
+        if not (t[1] == o[1] or (math.isnan(t[1]) and math.isnan(o[1]))
+                or math.isclose(t[1], o[1], rel_tol=1e-5, abs_tol=1e-7)):
+            return [("value", f"{where}: {t[1]} vs {o[1]}")]
+        return []
+    if t != o:
+        return [("value", f"{where}: {t[1]!r} vs {o[1]!r}")]
+    return []
+
+
+def bit_equal(t: Any, o: Any) -> bool:
+    """Identical down to the last bit (values and grads)."""
+    if t[0] == "tensor" and o[0] == "tensor":
+        a, b = t[1], o[1]
+        if a["value"].shape != b["value"].shape or a["value"].dtype != b["value"].dtype:
+            return False
+        if not np.array_equal(a["value"], b["value"], equal_nan=a["value"].dtype.kind in "fc"):
+            return False
+        ga, gb = a.get("grad"), b.get("grad")
+        if ga is not None and gb is not None:
+            return bit_equal(ga, gb)
+        return True
+    if t[0] in ("tuple", "list", "namedtuple") and t[0] == o[0] and len(t[1]) == len(o[1]):
+        return all(bit_equal(x, y) for x, y in zip(t[1], o[1]))
+    return t == o
+
+
+def error_line(e: BaseException | None) -> str | None:
+    if e is None:
+        return None
+    msg = str(e).strip()
+    return f"{type(e).__name__}: {msg.splitlines()[0] if msg else ''}"
+
+
+def execute(src: str, ns: dict[str, Any]) -> BaseException | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(src, ns)
+        except Exception as e:                       # noqa: BLE001 - compared across libraries
+            return e
+    return None
+
+
+# ---------------------------------------------------------------------------
+# one run
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Mismatch:
+    index: int            # the statement after which it shows
+    label: str
+    kind: str
+    detail: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.label, self.kind)
+
+
+@dataclass
+class Run:
+    stmts: list[Stmt] = field(default_factory=list)
+    mismatch: Mismatch | None = None
+    excused: int = 0          # mismatches not counted (ties, amplified rounding)
+
+
+class Pair:
+    """The two namespaces of a program and what is known about their variables."""
+
+    def __init__(self) -> None:
+        self.t = fresh(torch)
+        self.o = fresh(autograd_nb)
+        self.tainted: set[str] = set()
+        self.inexact: set[str] = set()
+
+    def step(self, st: Stmt, i: int) -> tuple[Mismatch | None, int]:
+        et = execute(st.src, self.t)
+        eo = execute(st.src, self.o)
+        reads_taint = bool(set(st.uses) & self.tainted)
+        found: list[tuple[str, str, str]] = []       # (var, kind, detail)
+        lt, lo = error_line(et), error_line(eo)
+        if lt != lo:
+            if lt is None:
+                found.append(("", "error", f"ours raised {lo}"))
+            elif lo is None:
+                found.append(("", "no-error", f"torch raised {lt}"))
+            elif lt.split(":")[0] != lo.split(":")[0]:
+                found.append(("", "error-type", f"{lt} vs {lo}"))
+            else:
+                found.append(("", "error-message", f"{lt} vs {lo}"))
+        for name in sorted(set(variables(self.t)) | set(variables(self.o)), key=lambda k: int(k[1:])):
+            if name in self.tainted:
+                continue
+            if (name in self.t) != (name in self.o):
+                found.append((name, "defined", f"{name} defined only under "
+                                               f"{'torch' if name in self.t else 'autograd_nb'}"))
+                continue
+            a, b = look(self.t[name]), look(self.o[name])
+            for kind, detail in differences(a, b, name):
+                found.append((name, kind, detail))
+            if name in st.defs and set(st.uses) & self.inexact or not bit_equal(a, b):
+                self.inexact.add(name)
+        if not found:
+            return None, 0
+        counted = [f for f in found if not self.excused(st, f, reads_taint)]
+        for name, _, _ in found:
+            if name:
+                self.tainted.add(name)
+        for name in st.defs:                         # an error excused: its names unknown
+            if not counted and (name not in self.t or name not in self.o):
+                self.tainted.add(name)
+        if not counted:
+            return None, len(found)
+        name, kind, detail = counted[0]
+        return Mismatch(i, st.label, kind, detail), len(found) - len(counted)
+
+    def excused(self, st: Stmt, f: tuple[str, str, str], reads_taint: bool) -> bool:
+        name, kind, detail = f
+        if reads_taint:
+            return True
+        if any(tok in st.src for tok in TIES) and self._has_ties(st):
+            return True
+        if kind in ("value", "grad.value", "no-error", "error", "error-message") and \
+                set(st.uses) & self.inexact:
+            if st.kind != "op":
+                return True
+            return self._replays_ours(st)
+        return False
+
+    def _has_ties(self, st: Stmt) -> bool:
+        for u in st.uses:
+            v = self.t.get(u)
+            if isinstance(v, torch.Tensor) and v.numel() > 1:
+                flat = v.detach().reshape(-1).double()
+                if flat.isnan().any() or flat.unique().numel() < flat.numel():
+                    return True
+        return False
+
+    def _replays_ours(self, st: Stmt) -> bool:
+        """Does torch, given our (slightly different) inputs, compute what we computed?"""
+        ns = fresh(torch)
+        for u in st.uses:
+            v = self.o.get(u)
+            if not _is_tensor(v):
+                return False
+            t = torch.tensor(np.array(v.detach().cpu().numpy()), dtype=getattr(torch, str(v.dtype)[6:]))
+            if v.requires_grad and t.is_floating_point():
+                t.requires_grad_()
+            ns[u] = t
+        e = execute(st.src, ns)
+        if e is not None:
+            return error_line(e) == error_line(execute(st.src, _copy_ns(self.o, st)))
+        for d in st.defs:
+            if d not in self.o or d not in ns:
+                return False
+            if any(k == "value" for k, _ in differences(look(ns[d]), look(self.o[d]), d)):
+                return False
+        return True
+
+
+def _copy_ns(ns: dict[str, Any], st: Stmt) -> dict[str, Any]:
+    out = fresh(autograd_nb)
+    for u in st.uses:
+        v = ns.get(u)
+        out[u] = v.detach().clone() if _is_tensor(v) else v
+    return out
+
+
+def run(stmts: list[Stmt]) -> Run:
+    """Run a given program; stop at the first counted mismatch."""
+    pair, out = Pair(), Run(list(stmts))
+    for i, st in enumerate(stmts):
+        m, excused = pair.step(st, i)
+        out.excused += excused
+        if m is not None:
+            out.mismatch = m
+            out.stmts = out.stmts[: i + 1]
+            break
+    return out
+
+
+def generate(seed: int, index: int, length: int = 14) -> Run:
+    """Draw and run program ``index`` of ``seed`` (drawing looks at torch's results)."""
+    rng = random.Random(seed * 1_000_003 + index)
+    pair, out = Pair(), Run()
+    draw = Draw(rng, pair.t, [0])
+    tries = 0
+    while len(out.stmts) < length and tries < 4 * length:
+        tries += 1
+        st = draw.statement()
+        if st is None:
+            continue
+        out.stmts.append(st)
+        m, excused = pair.step(st, len(out.stmts) - 1)
+        out.excused += excused
+        if m is not None:
+            out.mismatch = m
+            break
+    return out
+
+
+# ---------------------------------------------------------------------------
+# shrinking and printing
+# ---------------------------------------------------------------------------
+
+def shrink(stmts: list[Stmt], key: tuple[str, str]) -> list[Stmt]:
+    """Drop statements while the same (label, kind) mismatch still shows."""
+    cur = list(stmts)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(cur) - 2, -1, -1):
+            if i >= len(cur) - 1:
+                continue
+            trial = cur[:i] + cur[i + 1:]
+            r = run(trial)
+            if r.mismatch is not None and r.mismatch.key == key:
+                cur = r.stmts
+                changed = True
+    return cur
+
+
+def script(stmts: list[Stmt], m: Mismatch | None, title: str = "") -> str:
+    """A replayable script: ``python FILE torch`` / ``python FILE`` (autograd_nb), or
+    ``python -m tests.fuzz --replay FILE`` to compare the two statement by statement."""
+    head = [f"# {title}" if title else "# autograd_nb fuzz program"]
+    if m is not None:
+        head.append(f"# mismatch after statement {m.index + 1}: {m.kind} ({m.label})")
+        head.append(f"#   torch vs autograd_nb: {m.detail}")
+    head += ["import sys", "if sys.argv[1:2] == ['torch']:", "    import torch as T", "else:",
+             "    import autograd_nb as T", "F = T.nn.functional", "nan, inf = float('nan'), float('inf')",
+             "# --- program ---"]
+    body = [s.src for s in stmts]
+    tail = ["# --- end ---"]
+    shown = [n for n in (stmts[-1].defs or stmts[-1].uses)] if stmts else []
+    for n in shown:
+        tail.append(f"print({n!r}, {n}, getattr({n}, 'grad', None) if getattr({n}, 'is_leaf', False) else '')")
+    return "\n".join(head + body + tail) + "\n"
+
+
+def read_script(text: str) -> list[Stmt]:
+    lines = text.splitlines()
+    try:
+        a, b = lines.index("# --- program ---"), lines.index("# --- end ---")
+        lines = lines[a + 1:b]
+    except ValueError:
+        pass
+    return [parse(l) for l in lines if l.strip() and not l.startswith("#")]
