@@ -61,8 +61,10 @@ def test_timeline_plot_is_deterministic_and_shows_gaps():
     svg = timeline_svg(lab.timeline, ["x"])
     assert svg == timeline_svg(lab.timeline, ["x"])
     assert svg.count("<polyline") == 2                         # x[0] and x[1], one run each
-    assert "x[0]" in svg and "x[1]" in svg and ">6<" in svg
-    assert svg.count('fill="#ffffff" stroke=') == 4            # None: open circles (2 moves x 2)
+    assert ">x.grad[0]<" in svg and ">x.grad[1]<" in svg and ">6<" in svg
+    # None: open circles (2 moves x 2), and one in the key saying what they mean
+    assert svg.count('fill="#ffffff" stroke=') == 5 and ".grad is None" in svg
+    assert "move #" in svg and ">value of .grad<" in svg        # both axes have a title
     html = lab.static_html()
     assert "Accumulation lab" in html and "0x" not in html
 

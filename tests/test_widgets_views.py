@@ -10,7 +10,8 @@ pytest.importorskip("ipywidgets")
 
 import autograd_nb as anb  # noqa: E402
 from autograd_nb.widgets import AccumulationLab, BufferInspector, GradModeLab, step  # noqa: E402
-from autograd_nb.widgets.graphview import HtmlGraphView, css_rules, restyle  # noqa: E402
+from autograd_nb.widgets.graphview import (CLASS_STYLES, HtmlGraphView, css_rules,  # noqa: E402
+                                           restyle)
 from autograd_nb.widgets.stepper_view import StepperWidget, static_html  # noqa: E402
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -127,7 +128,8 @@ def test_static_copy_is_deterministic_and_restyled():
     node = s.events[3].node
     g = a.index(f'id="P-node-{node}"')
     rect = a[a.index("<rect ", g): a.index(">", a.index("<rect ", g))]
-    assert 'stroke="#d62728"' in rect and 'stroke-width="4"' in rect
+    look = CLASS_STYLES["ag-current"][1]
+    assert f'stroke="{look["stroke"]}"' in rect and f'stroke-width="{look["stroke-width"]}"' in rect
     assert "Backward stepper over out" in a
 
 
@@ -137,10 +139,19 @@ def test_restyle_edits_only_the_named_elements():
            '<g id="p-edge-0" class="edge"><path d="M0,0" stroke="#444"/><polygon fill="#444"/></g>')
     out = restyle(svg, "p-", {"node-f1": "ag-current", "saved-f1.self": "ag-freed",
                               "edge-0": "ag-flow"})
-    assert '<rect x="0" stroke="#d62728" stroke-width="4"/>' in out
-    assert 'id="p-saved-f1.self" fill="#eeeeee" stroke="#b0b0b0" stroke-dasharray="3,2"' in out
-    assert '<path d="M0,0" stroke="#d62728" stroke-width="2.6"/><polygon fill="#d62728"/>' in out
+    cur, freed, flow = (CLASS_STYLES[c][1] for c in ("ag-current", "ag-freed", "ag-flow"))
+    assert f'<rect x="0" stroke="{cur["stroke"]}" stroke-width="{cur["stroke-width"]}"/>' in out
+    assert (f'id="p-saved-f1.self" fill="{freed["fill"]}" stroke="{freed["stroke"]}" '
+            f'stroke-dasharray="{freed["stroke-dasharray"]}"') in out
+    assert (f'<path d="M0,0" stroke="{flow["stroke"]}" stroke-width="{flow["stroke-width"]}"/>'
+            f'<polygon fill="{flow["stroke"]}"/>') in out
     assert restyle(svg, "p-", {}) == svg
+
+
+def test_restyle_writes_texts_escaped():
+    svg = '<g id="p-edge-0"><text id="p-edgegrad-0" x="1" y="2"></text></g>'
+    out = restyle(svg, "p-", {}, {"edgegrad-0": "a<b", "missing": "x"})
+    assert '<text id="p-edgegrad-0" x="1" y="2">a&lt;b</text>' in out
 
 
 def test_mimebundles_carry_widget_html_and_plain_text():

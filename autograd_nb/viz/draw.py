@@ -44,11 +44,11 @@ class Drawing:
 
     def __init__(self, graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                  title: str | None = None, id_prefix: str | None = None,
-                 scale: float = 1.0) -> None:
+                 scale: float = 1.0, grad_slots: bool = False) -> None:
         self.graph = graph
         with _quiet_gc():
             self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels,
-                                            title=title)
+                                            title=title, grad_slots=grad_slots)
         self.id_prefix = id_prefix if id_prefix is not None else default_prefix(self.scene)
         self.scale = scale
         self._svg: str | None = None
@@ -64,9 +64,11 @@ class Drawing:
         return self.svg
 
     def _repr_html_(self) -> str:
-        # big graphs scroll inside the output cell instead of being shrunk unreadably
-        return ('<div class="autograd-graph" style="max-width:100%;max-height:900px;'
-                f'overflow:auto">{self.svg}</div>')
+        # a wide graph scrolls sideways instead of being shrunk unreadably; a tall one
+        # simply makes the output tall (an inner vertical scroll box would hide most of
+        # it, and its bottom edge, behind a second scroll bar)
+        return ('<div class="autograd-graph" style="max-width:100%;overflow-x:auto;'
+                f'overflow-y:hidden">{self.svg}</div>')
 
     def __repr__(self) -> str:
         return f"<Drawing of {self.graph!r}>"

@@ -84,6 +84,7 @@ class Text:
     italic: bool = False
     strike: bool = False
     anchor: str = "start"            # start | middle | end
+    id: str | None = None            # set where a dashboard rewrites the text per step
 
 
 @dataclass
@@ -122,6 +123,7 @@ class _Line:
     color: str = MUTED
     bold: bool = False
     italic: bool = False
+    id: str | None = None
 
 
 @dataclass
@@ -140,7 +142,9 @@ class _Box:
     main_h: float = 0.0
 
     def measure(self) -> tuple[float, float]:
-        texts = [text_width(ln.text, ln.size) for ln in self.lines]
+        # a line a dashboard rewrites (``id``) gets room for its longest text
+        texts = [text_width(ln.text if ln.id is None else "m" * (GRAD_SLOT_CHARS + 8), ln.size)
+                 for ln in self.lines]
         texts += [text_width(_row_text(r), SMALL) + 8 for r in self.rows]
         self.main_w = max(max(texts, default=40.0) + 2 * PAD, 64.0)
         self.main_h = (sum(LINE if ln.size >= FONT else SMALL_LINE for ln in self.lines)
@@ -180,11 +184,23 @@ def _tensor_flags(t: TensorNode) -> str:
     return " · ".join(parts)
 
 
-def _tensor_box(t: TensorNode) -> _Box:
+GRAD_TEXT = "#a0005a"                # gradients written on the picture (slots below)
+GRAD_SLOT_CHARS = 30                 # the longest gradient text a slot shows
+
+
+def grad_line(value: str | None) -> str:
+    """The text of a leaf's ``.grad`` line: ``.grad = [4.5, 4.5]`` or ``.grad = None``."""
+    return clip(".grad = " + ("None" if value is None else value), GRAD_SLOT_CHARS + 8)
+
+
+def _tensor_box(t: TensorNode, slots: bool = False) -> _Box:
     fill, stroke = PALETTE[t.role]
     meta = f"{shape_text(t.shape)} {t.dtype}" + ("" if t.device == "cpu" else f" {t.device}")
     lines = [_Line(clip(t.label, 32), FONT, TEXT, bold=True, italic=t.name is None),
              _Line(meta), _Line(_tensor_flags(t)), _Line("= " + clip(t.value, 36), SMALL, TEXT)]
+    if slots and t.role == "leaf_grad":      # the stepper rewrites this line per event
+        lines.append(_Line(grad_line(t.grad), SMALL, GRAD_TEXT, bold=True,
+                           id=f"gradline-{t.id}"))
     box = _Box(lines, [], fill, stroke, width=2.4 if t.is_root else 1.2, rx=9.0,
                dash="4,3" if t.role == "leaf" or t.is_inference else None)
     if t.grad is not None:
@@ -214,13 +230,13 @@ def _module_box(m: ModuleNode) -> _Box:
                 [], fill, stroke, width=1.6, rx=4.0, dash="6,3")
 
 
-def _boxes(graph: Graph) -> dict[str, _Box]:
+def _boxes(graph: Graph, slots: bool = False) -> dict[str, _Box]:
     steps = sorted((f.order, f.id) for f in graph.functions if f.kind == "grad_fn")
     step = {fid: i + 1 for i, (_, fid) in enumerate(steps)}
     out: dict[str, _Box] = {}
     for n in graph.nodes:
         if isinstance(n, TensorNode):
-            out[n.id] = _tensor_box(n)
+            out[n.id] = _tensor_box(n, slots)
         elif isinstance(n, ModuleNode):
             out[n.id] = _module_box(n)
         else:
@@ -258,7 +274,8 @@ def _node_parts(nid: str, box: _Box, x: float, y: float) -> list[Any]:
     cy = y + PAD
     for ln in box.lines:
         step = LINE if ln.size >= FONT else SMALL_LINE
-        parts.append(Text(x + PAD, cy + step - 4, ln.text, ln.size, ln.color, ln.bold, ln.italic))
+        parts.append(Text(x + PAD, cy + step - 4, ln.text, ln.size, ln.color, ln.bold, ln.italic,
+                          id=ln.id))
         cy += step
     for buf in box.rows:
         key = "saved_" + buf.state
@@ -339,10 +356,24 @@ def _legend(graph: Graph, x: float, y: float) -> Item:
     return Item("legend", "legend", "What the shapes mean", parts)
 
 
+def _grad_slot(k: int, pts: list[tuple[float, float]]) -> Text:
+    """An empty text beside the middle of edge ``k``: the stepper writes the gradient
+    sent along that edge into it (``edgegrad-k``)."""
+    i = max(len(pts) // 2, 1)
+    (x0, y0), (x1, y1) = pts[i - 1], pts[i]
+    return Text((x0 + x1) / 2 + 5, (y0 + y1) / 2 + 3, "", SMALL, GRAD_TEXT, bold=True,
+                id=f"edgegrad-{k}")
+
+
 def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
-                title: str | None = None) -> Scene:
-    """Lay out ``graph`` and turn it into drawable items (nodes, edges, legend, notes)."""
-    boxes = _boxes(graph)
+                title: str | None = None, grad_slots: bool = False) -> Scene:
+    """Lay out ``graph`` and turn it into drawable items (nodes, edges, legend, notes).
+
+    ``grad_slots``: leave room for gradients written on the picture later (the stepper
+    does): an empty text beside each backward edge (``edgegrad-<k>``) and a ``.grad``
+    line in each leaf that requires grad (``gradline-<tensor id>``).
+    """
+    boxes = _boxes(graph, grad_slots)
     ids = [n.id for n in graph.nodes]
     index = {nid: i for i, nid in enumerate(ids)}
     sizes = [boxes[nid].measure() for nid in ids]
@@ -372,6 +403,8 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
             (x0, y0), (x1, y1) = pts[0], pts[-1]
             lx, ly = (x0 + 4, y0 + 12) if e.kind == "next" else ((x0 + x1) / 2 + 4, (y0 + y1) / 2)
             parts.append(Text(lx, ly, label, 9.0, color))
+        if grad_slots and len(pts) >= 2 and e.kind in ("next", "variable"):
+            parts.append(_grad_slot(k, pts))
         src, dst = graph.node(e.src), graph.node(e.dst)
         tip = {"next": f"{src.label}.next_functions[{e.index}] = ({dst.label}, {e.input_nr})",
                "grad_fn": f"{src.label}.grad_fn is {dst.label}",

@@ -77,8 +77,10 @@ def _rect(r: Rect, prefix: str) -> str:
     return f"<rect {attrs}/>"
 
 
-def _text(t: Text) -> str:
+def _text(t: Text, prefix: str = "") -> str:
     attrs = (f'x="{_f(t.x)}" y="{_f(t.y)}" font-size="{_f(t.size)}" fill="{t.color}"')
+    if t.id:
+        attrs = f'id="{prefix}{t.id}" ' + attrs
     if t.anchor != "start":
         attrs += f' text-anchor="{t.anchor}"'
     if t.bold:
@@ -136,7 +138,7 @@ def _part(part: Any, prefix: str) -> str:
     if isinstance(part, Rect):
         return _rect(part, prefix)
     if isinstance(part, Text):
-        return _text(part)
+        return _text(part, prefix)
     if isinstance(part, Path):
         return _path(part)
     raise TypeError(f"unknown scene part {type(part).__name__}")     # pragma: no cover

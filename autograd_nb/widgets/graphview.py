@@ -15,42 +15,73 @@ A step of the stepper changes only a small dict ``{"node-f3": "ag-current", ...}
 """
 from __future__ import annotations
 
+import html
 import re
 from typing import Any, Mapping
 
-__all__ = ["CLASS_STYLES", "restyle", "css_rules", "make_graph_view", "GraphView",
-           "HtmlGraphView"]
+__all__ = ["CLASS_STYLES", "STEPPER_LEGEND", "BUFFER_LEGEND", "legend_html", "restyle",
+           "css_rules", "make_graph_view", "set_classes", "set_svg", "GraphView", "HtmlGraphView"]
 
 # class -> (what it styles, attributes). "main": the node's box (its first rect),
 # "path": an edge's line and arrow, "rect": the element itself (a saved-buffer row).
+# Every state has its own colour (and the node states their own line pattern too), so
+# no two entries of a legend can be mistaken for each other.
 CLASS_STYLES: dict[str, tuple[str, dict[str, str]]] = {
-    "ag-current": ("main", {"stroke": "#d62728", "stroke-width": "4"}),
-    "ag-ready": ("main", {"stroke": "#ff7f0e", "stroke-width": "3", "stroke-dasharray": "6,3"}),
+    "ag-current": ("main", {"stroke": "#d62728", "stroke-width": "4.5"}),
+    "ag-ready": ("main", {"stroke": "#1f77b4", "stroke-width": "3", "stroke-dasharray": "7,3"}),
     "ag-waiting": ("main", {"stroke": "#9467bd", "stroke-width": "2.5", "stroke-dasharray": "2,2"}),
     "ag-done": ("main", {"stroke": "#2ca02c", "stroke-width": "2.5"}),
-    "ag-updated": ("main", {"stroke": "#e66a00", "stroke-width": "4"}),
-    "ag-selected": ("main", {"filter": "drop-shadow(0 0 5px #1f77b4)"}),
-    "ag-flow": ("path", {"stroke": "#d62728", "stroke-width": "2.6"}),
-    "ag-freed": ("rect", {"fill": "#eeeeee", "stroke": "#b0b0b0", "stroke-dasharray": "3,2"}),
+    "ag-updated": ("main", {"stroke": "#e6a100", "stroke-width": "4.5"}),
+    "ag-selected": ("main", {"filter": "drop-shadow(0 0 6px #17becf)"}),
+    "ag-flow": ("path", {"stroke": "#c2185b", "stroke-width": "3"}),
+    "ag-freed": ("rect", {"fill": "#eeeeee", "stroke": "#9e9e9e", "stroke-dasharray": "3,2"}),
     "ag-stale": ("rect", {"fill": "#fde4e4", "stroke": "#c62828", "stroke-width": "1.6"}),
 }
 
-LEGEND = (("ag-current", "current node"), ("ag-ready", "ready: may run next"),
-          ("ag-waiting", "waiting for more gradients"), ("ag-done", "done"),
-          ("ag-updated", "leaf whose .grad just changed"), ("ag-flow", "gradient sent"),
-          ("ag-selected", "selected (click a node)"))
+# The keys the dashboards show (a legend above every picture they draw).
+STEPPER_LEGEND = (("ag-current", "current node"), ("ag-ready", "ready: may run next"),
+                  ("ag-waiting", "waiting for more gradients"), ("ag-done", "done"),
+                  ("ag-updated", "leaf whose .grad just changed"),
+                  ("ag-flow", "gradient just sent (value on the edge)"),
+                  ("ag-selected", "selected (click a grad_fn)"))
+BUFFER_LEGEND = (("ag-live", "saved buffer, live"),
+                 ("ag-stale", "stale: changed in place, backward would fail"),
+                 ("ag-freed", "freed by a backward without retain_graph"),
+                 ("ag-selected", "selected node"))
+LEGEND = STEPPER_LEGEND                         # the stepper's, as before
+
+_LIVE_ROW = {"fill": "#fff8d6", "stroke": "#b8960c"}      # viz's own colours for a live row
 
 
-def legend_html() -> str:
-    """A one-line key to the highlight colours."""
-    items = []
-    for cls, text in LEGEND:
-        attrs = CLASS_STYLES[cls][1]
-        look = (f"border:2px solid {attrs['stroke']}" if "stroke" in attrs
-                else "box-shadow:0 0 5px #1f77b4")
-        items.append(f'<span style="{look};padding:0 4px;margin-right:6px;'
-                     f'border-radius:3px">{text}</span>')
-    return f'<div style="font-size:11px;margin:2px 0">{"".join(items)}</div>'
+def _swatch(cls: str) -> str:
+    """A small sample of how ``cls`` looks, for a legend."""
+    if cls == "ag-live":
+        return (f'<span style="display:inline-block;width:22px;height:10px;'
+                f'background:{_LIVE_ROW["fill"]};border:1px solid {_LIVE_ROW["stroke"]};'
+                'vertical-align:middle"></span>')
+    what, attrs = CLASS_STYLES[cls]
+    if cls == "ag-selected":
+        return ('<span style="display:inline-block;width:22px;height:10px;border:1px solid #555;'
+                'box-shadow:0 0 6px #17becf;vertical-align:middle"></span>')
+    if what == "path":
+        return (f'<span style="display:inline-block;width:22px;height:0;'
+                f'border-top:{attrs["stroke-width"]}px solid {attrs["stroke"]};'
+                'vertical-align:middle"></span>')
+    dash = attrs.get("stroke-dasharray")
+    style = "dashed" if dash and dash.split(",")[0] not in ("2", "3") else ("dotted" if dash else "solid")
+    if what == "rect":
+        return (f'<span style="display:inline-block;width:22px;height:10px;background:{attrs["fill"]};'
+                f'border:1.5px {style} {attrs["stroke"]};vertical-align:middle"></span>')
+    width = min(float(attrs.get("stroke-width", "2")), 3.5)
+    return (f'<span style="display:inline-block;width:22px;height:10px;'
+            f'border:{width:g}px {style} {attrs["stroke"]};vertical-align:middle"></span>')
+
+
+def legend_html(entries: tuple[tuple[str, str], ...] = STEPPER_LEGEND) -> str:
+    """A one-line key to the highlight colours (each with a sample of its look)."""
+    items = [f'<span style="margin-right:12px;white-space:nowrap">{_swatch(cls)} {text}</span>'
+             for cls, text in entries]
+    return f'<div class="agnb-legend" style="font-size:11.5px;margin:2px 0">{"".join(items)}</div>'
 
 
 def css_rules(scope: str) -> str:
@@ -65,7 +96,10 @@ def css_rules(scope: str) -> str:
             out.append(f"{scope} g.{cls} > polygon{{fill:{attrs['stroke']}}}")
         else:
             out.append(f"{scope} rect.{cls}{{{decl}}}")
-    out.append(f"{scope} g.node{{cursor:pointer}}")
+    # only backward nodes can be selected: only they look clickable
+    out.append(f"{scope} g.node.grad_fn, {scope} g.node.accumulate_grad{{cursor:pointer}}")
+    out.append(f"{scope} .agnb-zoom button{{font-size:11px;padding:0 6px;margin-right:3px;"
+               "cursor:pointer}")
     return "\n".join(out)
 
 
@@ -80,9 +114,19 @@ def _set_attrs(tag: str, attrs: Mapping[str, str]) -> str:
     return tag[: -len(end)] + extra + end
 
 
-def restyle(svg: str, prefix: str, classes: Mapping[str, str]) -> str:
-    """The SVG with the look of ``classes`` written into its attributes (static copy)."""
+def restyle(svg: str, prefix: str, classes: Mapping[str, str],
+            texts: Mapping[str, str] | None = None) -> str:
+    """The SVG with the look of ``classes`` written into its attributes (static copy),
+    and the ``<text>`` elements named in ``texts`` given those texts."""
     edits: list[tuple[int, int, str]] = []
+    for key, text in (texts or {}).items():
+        at = svg.find(f'id="{prefix}{key}"')
+        if at < 0:
+            continue
+        s = svg.find(">", at) + 1
+        e = svg.find("</text>", s)
+        if e >= 0:
+            edits.append((s, e, html.escape(text, quote=False)))
     for key, names in classes.items():
         marker = f'id="{prefix}{key}"'
         at = svg.find(marker)
@@ -123,21 +167,68 @@ def restyle(svg: str, prefix: str, classes: Mapping[str, str]) -> str:
 ESM = """
 function render({ model, el }) {
   el.classList.add("agnb-graphview");
+  const bar = document.createElement("div");
+  bar.className = "agnb-zoom";
+  bar.style.cssText = "font-size:11px;margin:2px 0";
   const box = document.createElement("div");
   box.className = "agnb-graph-scroll";
-  box.style.cssText = "max-width:100%;max-height:860px;overflow:auto";
+  box.style.cssText = "max-width:100%;max-height:" + model.get("max_height") + "px;overflow:auto";
+  el.appendChild(bar);
   el.appendChild(box);
   let index = new Map();
   let applied = [];
+  let original = new Map();
+  let natural = [0, 0];
+  let zoom = 1;
+  const label = document.createElement("span");
+  function button(text, title, fn) {
+    const b = document.createElement("button");
+    b.textContent = text;
+    b.title = title;
+    b.addEventListener("click", fn);
+    bar.appendChild(b);
+    return b;
+  }
+  function setZoom(z) {
+    zoom = Math.max(0.1, Math.min(3, z));
+    const svg = box.querySelector("svg");
+    if (svg && natural[0]) {
+      svg.setAttribute("width", String(natural[0] * zoom));
+      svg.setAttribute("height", String(natural[1] * zoom));
+    }
+    label.textContent = " zoom " + Math.round(zoom * 100) + "%";
+    el.dataset.zoom = String(zoom);
+    follow();
+  }
+  button("fit width", "shrink the picture to the width of the box", () =>
+    setZoom(Math.min(1, (box.clientWidth - 4) / (natural[0] || 1))));
+  button("\u2212", "zoom out", () => setZoom(zoom / 1.25));
+  button("100%", "actual size", () => setZoom(1));
+  button("+", "zoom in", () => setZoom(zoom * 1.25));
+  bar.appendChild(label);
   function draw() {
     box.innerHTML = model.get("svg");
     index = new Map();
+    original = new Map();
     const prefix = model.get("prefix");
     for (const node of box.querySelectorAll("[id]")) {
       if (node.id.startsWith(prefix)) index.set(node.id.slice(prefix.length), node);
     }
+    const svg = box.querySelector("svg");
+    natural = svg ? [parseFloat(svg.getAttribute("width")), parseFloat(svg.getAttribute("height"))] : [0, 0];
     applied = [];
     paint();
+    setZoom(zoom);
+  }
+  function follow() {
+    // keep the current node (or the leaf just updated) inside the scroll box
+    const node = box.querySelector("g.ag-current") || box.querySelector("g.ag-updated");
+    if (!node) return;
+    const r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.top < b.top || r.bottom > b.bottom)
+      box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
+    if (r.left < b.left || r.right > b.right)
+      box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
   }
   function paint() {
     for (const [node, names] of applied) node.classList.remove(...names);
@@ -152,11 +243,22 @@ function render({ model, el }) {
       node.classList.add(...names);
       applied.push([node, names]);
     }
+    const texts = model.get("texts") || {};
+    for (const [key, text] of original) {
+      if (!(key in texts)) { index.get(key).textContent = text; original.delete(key); }
+    }
+    for (const key in texts) {
+      const node = index.get(key);
+      if (!node) continue;
+      if (!original.has(key)) original.set(key, node.textContent);
+      node.textContent = texts[key];
+    }
     el.dataset.step = String(model.get("step"));
+    follow();
   }
   function onClick(event) {
     const g = event.target.closest("g.node");
-    if (!g) return;
+    if (!g || !(g.classList.contains("grad_fn") || g.classList.contains("accumulate_grad"))) return;
     const prefix = model.get("prefix");
     const key = g.id.slice(prefix.length);
     if (!key.startsWith("node-")) return;
@@ -166,6 +268,7 @@ function render({ model, el }) {
   box.addEventListener("click", onClick);
   model.on("change:svg", draw);
   model.on("change:classes", paint);
+  model.on("change:texts", paint);
   model.on("change:selected", paint);
   draw();
   return () => box.removeEventListener("click", onClick);
@@ -186,6 +289,8 @@ def _anywidget_class() -> Any:
         svg = traitlets.Unicode("").tag(sync=True)
         prefix = traitlets.Unicode("").tag(sync=True)
         classes = traitlets.Dict({}).tag(sync=True)
+        texts = traitlets.Dict({}).tag(sync=True)
+        max_height = traitlets.Int(860).tag(sync=True)
         selected = traitlets.Unicode("").tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
 
@@ -198,19 +303,36 @@ def _anywidget_class() -> Any:
 class HtmlGraphView:
     """The same view from two plain ``ipywidgets.HTML`` (no clicks): SVG + a style swap."""
 
-    def __init__(self, svg: str = "", prefix: str = "") -> None:
+    def __init__(self, svg: str = "", prefix: str = "", max_height: int = 860) -> None:
         import ipywidgets as w
         self.prefix = prefix
+        self.max_height = max_height
         self._style = w.HTML("")
-        self._svg = w.HTML(f'<div style="max-width:100%;max-height:860px;overflow:auto">{svg}</div>')
+        self._svg = w.HTML("")
         self.widget = w.VBox([self._style, self._svg])
         self.classes: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
         self.selected = ""
         self.step = 0
+        self.svg = svg
+        self._show()
 
-    def update(self, classes: Mapping[str, str], step: int) -> None:
+    def _show(self) -> None:
+        """Send the SVG (with the texts written in: a style sheet cannot change text)."""
+        self._svg.value = (f'<div style="max-width:100%;max-height:{self.max_height}px;'
+                           f'overflow:auto">{restyle(self.svg, self.prefix, {}, self.texts)}</div>')
+
+    def set_svg(self, svg: str) -> None:
+        self.svg = svg
+        self._show()
+
+    def update(self, classes: Mapping[str, str], step: int,
+               texts: Mapping[str, str] | None = None) -> None:
         self.classes = dict(classes)
         self.step = step
+        if texts is not None and dict(texts) != self.texts:
+            self.texts = dict(texts)
+            self._show()
         rules = []
         shown = dict(classes)
         if self.selected:
@@ -241,27 +363,41 @@ def GraphView(**kwargs: Any) -> Any:  # noqa: N802  (a class, built on first use
     return _GRAPHVIEW[0](**kwargs)
 
 
-def make_graph_view(svg: str, prefix: str, prefer_anywidget: bool = True) -> Any:
+def make_graph_view(svg: str, prefix: str, prefer_anywidget: bool = True,
+                    max_height: int = 860) -> Any:
     """A graph view: ``GraphView`` when anywidget is installed, else ``HtmlGraphView``.
 
-    Both have ``classes``, ``selected`` and ``step``; update them with ``set_classes``.
+    Both have ``classes``, ``texts``, ``selected`` and ``step``; update them with
+    ``set_classes``. ``max_height``: the picture scrolls inside a box this tall (the
+    anywidget view keeps the current node in sight and offers zoom / fit width).
     """
     if prefer_anywidget:
         try:
-            return GraphView(svg=svg, prefix=prefix)
+            return GraphView(svg=svg, prefix=prefix, max_height=max_height)
         except ImportError:
             pass
-    return HtmlGraphView(svg, prefix)
+    return HtmlGraphView(svg, prefix, max_height)
 
 
-def set_classes(view: Any, classes: Mapping[str, str], step: int) -> None:
-    """Send one step's highlight to either kind of view."""
+def set_classes(view: Any, classes: Mapping[str, str], step: int,
+                texts: Mapping[str, str] | None = None) -> None:
+    """Send one step's highlight (and the texts written on the picture) to a view."""
     if isinstance(view, HtmlGraphView):
-        view.update(classes, step)
+        view.update(classes, step, texts)
     else:
         with view.hold_sync():
             view.classes = dict(classes)
+            if texts is not None:
+                view.texts = dict(texts)
             view.step = step
+
+
+def set_svg(view: Any, svg: str) -> None:
+    """Give a view a new picture (the same ids: highlights carry over)."""
+    if isinstance(view, HtmlGraphView):
+        view.set_svg(svg)
+    elif view.svg != svg:
+        view.svg = svg
 
 
 def view_widget(view: Any) -> Any:

@@ -21,10 +21,23 @@ class GradModeView:
         import ipywidgets as w
         from .modelab import MODES, OUTER
         self.lab = lab
-        self.outer = w.ToggleButtons(options=list(OUTER), value=lab.outer, description="outer",
-                                     tooltips=["no block", "with torch.no_grad():",
+        self.outer = w.ToggleButtons(options=list(OUTER), value=lab.outer,
+                                     description="outer block",
+                                     style={"description_width": "90px"},
+                                     tooltips=["no outer block", "with torch.no_grad():",
                                                "with torch.inference_mode():"])
-        self.mode = w.ToggleButtons(options=list(MODES), value=lab.mode, description="mode")
+        self.mode = w.ToggleButtons(options=list(MODES), value=lab.mode, description="mode",
+                                    style={"description_width": "90px"},
+                                    tooltips=["no block: autograd records (the default)",
+                                              "with torch.no_grad():",
+                                              "with torch.enable_grad():",
+                                              "with torch.inference_mode():"])
+        self.help = w.HTML(
+            "<div style='font-size:12px;line-height:1.4;color:#444'><b>mode</b>: the block "
+            "your code runs in. <b>outer block</b>: a second block <i>around</i> it, as when "
+            "your function is called from code that already switched recording off (for "
+            "example <code>enable_grad</code> inside <code>no_grad</code> turns recording "
+            "back on). The code below shows both.</div>")
         self.flags = {k: w.Checkbox(value=bool(t.requires_grad),
                                     description=f"{k}.requires_grad", indent=False,
                                     layout=w.Layout(width="auto"))
@@ -34,7 +47,7 @@ class GradModeView:
             self.training = w.ToggleButtons(options=["train", "eval"],
                                             value="train" if lab.model.training else "eval",
                                             description="model")
-            self.training.observe(lambda c: lab.set_training(c["new"] == "train"), names="value")
+            self.training.observe(self._on_training, names="value")
         self.run_button = w.Button(description="Run again", icon="refresh")
         self.try_backward = w.Button(description="Try: backward()", button_style="warning")
         self.try_inplace = w.Button(description="Try: out.add_(1), backward()",
@@ -49,7 +62,7 @@ class GradModeView:
         self.run_button.on_click(lambda _: lab.run())
         self.try_backward.on_click(lambda _: lab.try_backward())
         self.try_inplace.on_click(lambda _: lab.try_backward(inplace_first=True))
-        rows = [self.outer, self.mode, w.HBox(list(self.flags.values()))]
+        rows = [self.mode, self.outer, self.help, w.HBox(list(self.flags.values()))]
         if self.training is not None:
             rows.append(self.training)
         rows += [self.run_button, self.results,
@@ -63,16 +76,26 @@ class GradModeView:
         if not self._syncing:
             self.lab.set_mode(self.mode.value, self.outer.value)
 
+    def _on_training(self, change: dict) -> None:
+        if not self._syncing:
+            self.lab.set_training(change["new"] == "train")
+
     def _on_flag(self, name: str, flag: bool) -> None:
         if not self._syncing:
             self.lab.set_requires_grad(name, flag)
 
     def repaint(self) -> None:
+        """Show the lab's state; every control follows it, whoever changed it (a click
+        here or a line of code such as ``lab.set_mode("inference_mode")``)."""
         lab = self.lab
         self._syncing = True
         try:
+            self.mode.value = lab.mode
+            self.outer.value = lab.outer
             for k, box in self.flags.items():
                 box.value = bool(lab.inputs[k].requires_grad)
+            if self.training is not None:
+                self.training.value = "train" if lab.model.training else "eval"
         finally:
             self._syncing = False
         self.results.value = lab.results_html()

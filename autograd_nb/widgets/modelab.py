@@ -206,6 +206,9 @@ class GradModeLab(Dashboard):
             res.seconds = best
             res.outputs = [self._info(k, t) for k, t in self.outputs.items()]
             res.saved_bytes = _graph_bytes(self.outputs.values())
+        # keep the facts, not the tensors: a lab left open must not hold a graph (and
+        # its saved buffers) alive, or saved_bytes() in a later cell would count them
+        self.outputs = {}
         self.history.append(res)
         self._changed()
         return res

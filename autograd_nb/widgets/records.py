@@ -59,6 +59,7 @@ class StepRecord:
     ready: list[tuple[str, str]] = field(default_factory=list)          # (id, label)
     waiting: list[tuple[str, str, int]] = field(default_factory=list)   # (id, label, count)
     classes: dict[str, str] = field(default_factory=dict)  # picture element -> css classes
+    texts: dict[str, str] = field(default_factory=dict)    # picture text element -> text
     leaf_grads: dict[str, str] = field(default_factory=dict)  # leaf label -> .grad text
     saved_live: int = 0                         # bytes the graph holds (as backward() would)
     error: dict | None = None

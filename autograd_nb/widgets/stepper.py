@@ -40,7 +40,8 @@ from ..autograd.functional import make_seeds
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
-from ..viz.summary import node_label
+from ..viz.scene import GRAD_SLOT_CHARS, grad_line
+from ..viz.summary import clip, node_label
 from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
 from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
                       node_labels, picture_classes)
@@ -82,6 +83,9 @@ class BackwardStepper:
         self._backup = GradBackup(self._leaves + retained)
         self._leaf_names = {id(t): self._find_leaf_label(t) for t in self._leaves}
         self._leaf_labels = [self._leaf_names[id(t)] for t in self._leaves]
+        self._leaf_tids = {id(n.variable): self.leaf_node(self.node_id(n) or "")
+                           for n in self._nodes if hasattr(type(n), "variable")}
+        self._edge_texts: dict[str, str] = {}      # edge-k -> the gradient it carried
         self._base_live = self._graph_bytes()
         self.events: list[StepRecord] = []
         self.position = 0
@@ -131,6 +135,8 @@ class BackwardStepper:
 
     def leaf_node(self, fid: str) -> str | None:
         """The tensor id an AccumulateGrad node writes into."""
+        if not fid:
+            return None
         f = self.graph.node(fid)
         return getattr(f, "variable", None)
 
@@ -273,8 +279,38 @@ class BackwardStepper:
             self._done.add(rec.node)
         rec.classes = picture_classes(rec, self._done, self._freed_ids, self.graph, self._edges)
         rec.leaf_grads = {lab: summary(t._grad) for lab, t in zip(self._leaf_labels, self._leaves)}
+        rec.texts = self._picture_texts(rec)
         rec.saved_live = self._graph_bytes() - self._deferred
         self.events.append(rec)
+
+    def _picture_texts(self, rec: StepRecord) -> dict[str, str]:
+        """What is written on the picture at this event: the gradient every edge has
+        carried so far (beside the edge) and each leaf's ``.grad`` (a line in its box)."""
+        if rec.kind == "finish":
+            for e in rec.outgoing:
+                k = self._edges.get((rec.node, e.dst, e.index)) if e.dst else None
+                if k is not None and e.grad is not None:
+                    self._edge_texts[f"edgegrad-{k}"] = clip(e.text, GRAD_SLOT_CHARS)
+        elif rec.kind == "accumulate" and rec.leaf:
+            k = self._edges.get((rec.node, rec.leaf, -1))
+            if k is not None:
+                self._edge_texts[f"edgegrad-{k}"] = clip("+= " + summary(rec.added),
+                                                         GRAD_SLOT_CHARS)
+        texts = dict(self._edge_texts)
+        for t in self._leaves:
+            tid = self._leaf_tids.get(id(t))
+            if tid:
+                texts[f"gradline-{tid}"] = grad_line(None if t._grad is None else summary(t._grad))
+        return texts
+
+    def picture_texts(self) -> dict[str, str]:
+        """The texts on the picture at the shown event (before the first: every leaf's
+        ``.grad`` as it is now, no gradient on any edge)."""
+        rec = self.current
+        if rec is not None:
+            return rec.texts
+        return {f"gradline-{tid}": grad_line(None if t._grad is None else summary(t._grad))
+                for t in self._leaves if (tid := self._leaf_tids.get(id(t)))}
 
     def _graph_bytes(self) -> int:
         return sum(s.nbytes for n in self._nodes for _, s in n.saved_tensors_info if not s.freed)
@@ -332,6 +368,7 @@ class BackwardStepper:
         self._ran.clear()
         self._freed_ids.clear()
         self._done.clear()
+        self._edge_texts.clear()
         self._deferred = 0
         self._changed()
 

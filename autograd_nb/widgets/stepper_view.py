@@ -25,7 +25,7 @@ def drawing_of(stepper: BackwardStepper) -> Drawing:
     """The stepper's picture, laid out once and cached (prefix ``agst<k>-``)."""
     d = getattr(stepper, "_drawing", None)
     if d is None:
-        d = Drawing(stepper.graph, id_prefix=next_prefix("agst"), legend=False)
+        d = Drawing(stepper.graph, id_prefix=next_prefix("agst"), legend=False, grad_slots=True)
         stepper._drawing = d
     return d
 
@@ -35,7 +35,8 @@ def status_html(s: BackwardStepper) -> str:
     total = s.expected_total()
     rec = s.current
     if s.closed:
-        state = "closed (Done)"
+        state = ("closed: Done was pressed and the graph is freed (as backward() leaves it)."
+                 " Re-run the cell to start again")
     elif rec is not None and rec.kind == "error":
         state = "backward failed here"
     elif s.finished and s.position == len(s.events):
@@ -167,9 +168,9 @@ def static_html(s: BackwardStepper) -> str:
     """The stepper at its current event, as HTML with the SVG restyled (for saved notebooks)."""
     d = drawing_of(s)
     rec = s.current
-    svg = restyle(d.svg, d.id_prefix, rec.classes if rec else {})
+    svg = restyle(d.svg, d.id_prefix, rec.classes if rec else {}, s.picture_texts())
     return ('<div class="agnb-stepper-static">'
-            f"<div><b>Backward stepper over {esc(s.title)}</b></div>{status_html(s)}"
+            f"<div><b>Backward stepper over {esc(s.title)}</b></div>{legend_html()}{status_html(s)}"
             f'<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">'
             f'<div style="max-width:100%;overflow:auto">{svg}</div>{details_html(s)}</div></div>')
 
@@ -194,7 +195,7 @@ class StepperWidget:
         self.slider = w.IntSlider(value=0, min=0, max=0, description="event",
                                   continuous_update=True, layout=w.Layout(width="320px"))
         self.status = w.HTML()
-        self.details = w.HTML(layout=w.Layout(min_width="360px", max_width="640px"))
+        self.details = w.HTML()
         options = [("(none)", "")] + [(stepper.label(f.id), f.id) for f in stepper.graph.functions]
         self.node_picker = w.Dropdown(options=options, value="", description="node")
         self.node_panel = w.HTML()
@@ -210,11 +211,19 @@ class StepperWidget:
             self.graph.observe(self._on_click, names="selected")
         bar = w.HBox([self.reset_button, self.back_button, self.next_button, self.end_button,
                       self.slider, self.done_button])
-        right = w.VBox([self.details, self.node_picker, self.node_panel])
+        # the picture takes the room there is; the details keep at least 340 px and move
+        # under the picture when the window is too narrow for both side by side
+        right = w.VBox([self.details, self.node_picker, self.node_panel],
+                       layout=w.Layout(flex="1 1 380px", min_width="340px", max_width="680px"))
+        right.add_class("agnb-stepper-side")
+        picture = view_widget(self.graph)
+        picture.layout = w.Layout(flex="1 1 520px", min_width="0", max_width="100%")
         self.widget = w.VBox([w.HTML(f"<b>Backward stepper over {esc(stepper.title)}</b>"
                                      + legend_html()),
                               bar, self.status,
-                              w.HBox([view_widget(self.graph), right])])
+                              w.HBox([picture, right],
+                                     layout=w.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                     width="100%"))])
         self.widget.add_class("agnb-stepper")
         self.error: str | None = None
         stepper.on_change(lambda _s: self.repaint())   # also moves made from code
@@ -244,7 +253,8 @@ class StepperWidget:
 
     def _select(self, fid: str) -> None:
         valid = {v for _, v in self.node_picker.options}
-        fid = fid if fid in valid else ""
+        if fid not in valid:                     # a tensor box: not a node, keep the selection
+            fid = self.node_picker.value
         self._syncing = True
         try:
             self.node_picker.value = fid
@@ -272,7 +282,7 @@ class StepperWidget:
                 if self.slider.max != total:
                     self.slider.max = total
                 self.slider.value = s.position
-                set_classes(self.graph, rec.classes if rec else {}, s.position)
+                set_classes(self.graph, rec.classes if rec else {}, s.position, s.picture_texts())
                 status = status_html(s)
                 if self.error:
                     status += f'<div style="color:#b71c1c">{esc(self.error)}</div>'
@@ -282,7 +292,8 @@ class StepperWidget:
         finally:
             self._syncing = False
         closed = s.closed
-        at_end = s.finished and s.position == len(s.events)
+        # at the end (or closed, where nothing new can run) only recorded events remain
+        at_end = (s.finished or closed) and s.position == len(s.events)
         self.next_button.disabled = at_end
         self.end_button.disabled = at_end
         self.back_button.disabled = s.position == 0
