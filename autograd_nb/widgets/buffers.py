@@ -68,11 +68,43 @@ class BufferInspector(Dashboard):
         self.checks: dict[str, NodeCheck] = {}
         self.graph: Graph = build(list(roots), self.names, None)
         self._nodes = {}
-        self.refresh()
+        self.reads = 0                       # how many times the graph was read
+        self._read()
 
     # ------------------------------------------------------------------ reading
-    def refresh(self) -> None:
-        """Read the graph again (states, versions and values may have changed)."""
+    def refresh(self) -> list[str]:
+        """Read the graph again (states, versions and values may have changed) and say
+        what changed since the last look: one line per buffer, also added to
+        ``messages`` (the dashboard shows them), or "nothing changed"."""
+        before = {r.buffer_id: r for r in self.rows()}
+        self._read(notify=False)
+        changes = []
+        for r in self.rows():
+            old = before.get(r.buffer_id)
+            if old is None:
+                continue
+            what = []
+            if old.state != r.state:
+                what.append(f"{old.state} → {r.state}")
+            if old.version_now != r.version_now:
+                what.append(f"version {old.version_now} → {r.version_now}")
+            if old.value != r.value and r.value is not None and old.value is not None:
+                what.append(f"value {old.value} → {r.value}")
+            if what:
+                changes.append(f"{r.node_label} _saved_{r.name}: " + ", ".join(what))
+        head = f"refresh #{self.reads - 1}: "
+        self.messages.append(head + ("nothing changed since the last look" if not changes
+                                     else "; ".join(changes)))
+        self._notify()
+        return changes
+
+    def _notify(self) -> None:
+        for fn in self._listeners:
+            fn(self)
+
+    def _read(self, notify: bool = True) -> None:
+        """Take a new snapshot of the graph (the picture is redrawn from it)."""
+        self.reads += 1
         self.graph = build(list(self.roots), self.names, None)
         by_seq = {f.seq: f.id for f in self.graph.functions}
         self._nodes = {by_seq[n._seq]: n for n in graph_nodes(self.roots) if n._seq in by_seq}
@@ -81,8 +113,8 @@ class BufferInspector(Dashboard):
             if e.kind == "grad_fn" and self.graph.node(e.src).name and "(" not in labels[e.dst]:
                 labels[e.dst] += f" ({self.graph.node(e.src).name})"
         self.labels = labels
-        for fn in self._listeners:
-            fn(self)
+        if notify:
+            self._notify()
 
     def rows(self) -> list[BufferRow]:
         return [BufferRow(f.id, self.labels[f.id], s.name, s.shape, s.dtype, s.device, s.nbytes,
@@ -132,11 +164,11 @@ class BufferInspector(Dashboard):
         except Exception as exc:
             self.last_error = explained(exc, self.names)
             self.messages.append(f"{code}  ->  {self.last_error['error']}")
-            self.refresh()
+            self._read()
             return False
         self.last_error = None
         self.messages.append(f"{code}  ->  {name}._version is now {version_of(t)}")
-        self.refresh()
+        self._read()
         return True
 
     def check(self, node_id: str) -> NodeCheck:
@@ -173,8 +205,18 @@ class BufferInspector(Dashboard):
             if selected and r.node == selected:
                 marks.add((i, 0))
         out = table(head, rows, marks) if rows else "<p>This graph saved no buffers.</p>"
-        out += (f"<div>live in this graph: <b>{bytes_text(self.live_total())}</b></div>")
+        out += (f"<div>live in this graph: <b>{bytes_text(self.live_total())}</b> "
+                "<span style='color:#555'>(the rows above added up: a tensor saved by two "
+                "nodes is listed twice, and a leaf such as a parameter is listed although "
+                "it exists anyway)</span></div>")
         return out
+
+    def process_html(self) -> str:
+        """The process-wide count, saying how it differs from this graph's total."""
+        return (f"<div>saved_bytes(), all graphs in this process: "
+                f"<b>{bytes_text(self.process_total())}</b> <span style='color:#555'>(memory held "
+                "only for backward, in every graph still alive: each storage once, parameters "
+                "not counted; this is the number notebook 01 measures)</span></div>")
 
     def check_html(self, node_id: str) -> str:
         res = self.checks.get(node_id)
@@ -191,7 +233,7 @@ class BufferInspector(Dashboard):
                 + table(["input", "max |analytic - numerical|", "analytic", "numerical"], rows))
 
     def static_html(self) -> str:
-        from .graphview import restyle
+        from .graphview import BUFFER_LEGEND, legend_html, restyle
         from .labviews import inspector_drawing
         d = inspector_drawing(self)
         msgs = "".join(f"<pre style='margin:1px 0'>{esc(m)}</pre>" for m in self.messages[-3:])
@@ -199,7 +241,7 @@ class BufferInspector(Dashboard):
         checks = "".join(self.check_html(k) for k in self.checks)
         return ("<div class='agnb-buffers-static'><b>Buffer inspector</b>"
                 f"{self.table_html()}{msgs}{err}{checks}"
-                f"<div style='max-width:100%;overflow:auto'>"
+                f"{legend_html(BUFFER_LEGEND)}<div style='max-width:100%;overflow:auto'>"
                 f"{restyle(d.svg, d.id_prefix, self.classes())}</div></div>")
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..viz.draw import Drawing
 from ._common import esc, next_prefix
-from .graphview import make_graph_view, set_classes, view_widget
+from .graphview import BUFFER_LEGEND, legend_html, make_graph_view, set_classes, set_svg, view_widget
 
 __all__ = ["GradModeView", "AccumulationView", "InspectorView", "inspector_drawing"]
 
@@ -139,9 +139,13 @@ class AccumulationView:
 
 
 def inspector_drawing(ins: Any) -> Drawing:
+    """The inspector's picture of its latest snapshot (redrawn after each read, with
+    the same id prefix, so values and versions on the picture are the current ones)."""
     d = getattr(ins, "_drawing", None)
     if d is None:
         d = ins._drawing = Drawing(ins.graph, id_prefix=next_prefix("agbi"), legend=False)
+    elif d.graph is not ins.graph:
+        d = ins._drawing = Drawing(ins.graph, id_prefix=d.id_prefix, legend=False)
     return d
 
 
@@ -175,7 +179,7 @@ class InspectorView:
             w.HTML("<b>Buffer inspector</b>"),
             w.HBox([self.target, self.op, self.apply_button, self.refresh_button]),
             w.HBox([self.node, self.check_button]),
-            self.table, self.log, view_widget(self.graph)])
+            self.table, self.log, w.HTML(legend_html(BUFFER_LEGEND)), view_widget(self.graph)])
         self.widget.add_class("agnb-buffers")
         ins.on_change(lambda _ins: self.repaint())
         self.repaint()
@@ -186,14 +190,13 @@ class InspectorView:
             self.node.value = fid
 
     def repaint(self) -> None:
-        from ..autograd.graph import saved_bytes
         from ._common import error_html
         ins = self.ins
+        set_svg(self.graph, inspector_drawing(ins).svg)
         if self.graph.selected != self.node.value:
             self.graph.selected = self.node.value
         set_classes(self.graph, ins.classes(), len(ins.messages))
-        self.table.value = (ins.table_html(self.node.value)
-                            + f"<div>all graphs in this process: {saved_bytes()} bytes</div>")
+        self.table.value = ins.table_html(self.node.value) + ins.process_html()
         log = "".join(f"<pre style='margin:1px 0'>{esc(m)}</pre>" for m in ins.messages[-3:])
         if ins.last_error:
             log += error_html(ins.last_error)

@@ -108,6 +108,16 @@ def _f64(v: Any) -> Any:
     return float(v)
 
 
+def _missing_reason(name: str, missing: list[str]) -> str:
+    """Why the check cannot run, in a learner's words."""
+    what = " and ".join(f"its input '{m}'" for m in missing)
+    return (f"to check {name} the forward op must run again, so it needs {what}. "
+            f"{name} did not keep that value (its rule does not need it: a sum, for "
+            "example, only needs the input's shape), and the tensor is not one of your "
+            "variables. Store the input in a variable before the op (h = ...; "
+            "loss = h.sum()) and open the inspector again: it finds tensors by their names.")
+
+
 def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = None,
                eps: float = 1e-6, seed: int = 0, max_elements: int = 64) -> NodeCheck:
     """Compare ``node``'s rule with central differences (see the module docstring)."""
@@ -122,9 +132,7 @@ def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = N
             values[k] = 0.0
     missing = [labels[i] for i, v in enumerate(values) if v is None]
     if missing:
-        return NodeCheck(node_id, name, None, reason="the value of " + ", ".join(missing)
-                         + " is not known: the node did not save it; name that tensor in "
-                         "your code (names=...) to check this node")
+        return NodeCheck(node_id, name, None, reason=_missing_reason(name, missing))
     extra = getattr(node, "extra", None)
     rng = np.random.default_rng(seed)
     with keep_caller_mode(), no_grad():

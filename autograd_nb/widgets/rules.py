@@ -41,7 +41,7 @@ RULES: dict[str, Rule] = {
                        "negative to the second.", ("self", "grad"), ("other", "-grad * alpha")),
     "RsubBackward1": _r("number - self: the gradient comes back negated.",
                         ("self", "-grad * alpha")),
-    "MulBackward0": _r("Product rule: each input gets the gradient times the *other* input "
+    "MulBackward0": _r("Product rule: each input gets the gradient times the other input "
                        "(saved during the forward pass for this purpose).",
                        ("self", "grad * other"), ("other", "grad * self")),
     "MulBackward1": _r("Multiplying by a number scales the gradient by that number.",
