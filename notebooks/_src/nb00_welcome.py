@@ -201,11 +201,14 @@ CELLS = [
     stepper in its final state.)
     """),
     code("""
-    stepper.run_to_end()
-    for record in stepper.events:
+    x = torch.tensor(2.0, requires_grad=True)   # a fresh graph and a second stepper, so
+    y = x ** 2 + 3 * x                          # the one above stays at its first event
+    stepper2 = torch.step(y)
+    stepper2.run_to_end()
+    for record in stepper2.events:
         print(f"{record.index:2}  {record.kind:10}  {record.text}")
     print("x.grad =", x.grad)
-    stepper
+    stepper2
     """),
     *exercise(
         """

@@ -433,11 +433,12 @@ CELLS = [
     afterwards; the picture under the cell shows the lab in that state:
     """),
     code("""
-    lab.set_mode("no_grad")
-    lab.set_mode("inference_mode")
-    result = lab.try_backward()
+    lab2 = GradModeLab(lambda: (x * w).exp().sum(), inputs={"x": x, "w": w})
+    lab2.set_mode("no_grad")           # a second lab: the one above stays as you left it
+    lab2.set_mode("inference_mode")
+    result = lab2.try_backward()
     print(result.code, "->", "ok" if result.ok else "fails")
-    lab
+    lab2
     """),
     md("""
     ## 6. Timing the modes

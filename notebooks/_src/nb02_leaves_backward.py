@@ -250,15 +250,17 @@ CELLS = [
     `x.grad`, and after `rebuild()` backward works again:
     """),
     code("""
-    acc.backward(retain_graph=True)
-    acc.backward(retain_graph=True)
-    acc.backward()
-    acc.backward()              # fails: the graph was freed
-    acc.zero_grad()
-    acc.rebuild()
-    acc.backward()
-    print([entry.grads["x"].tolist() for entry in acc.timeline[1:]])
-    acc
+    x2 = torch.tensor([1.0], requires_grad=True)     # a second lab with its own leaf:
+    acc2 = AccumulationLab(lambda: x2 * y)           # the one above stays at its start
+    acc2.backward(retain_graph=True)
+    acc2.backward(retain_graph=True)
+    acc2.backward()
+    acc2.backward()             # fails: the graph was freed
+    acc2.zero_grad()
+    acc2.rebuild()
+    acc2.backward()
+    print([entry.grads["x2"].tolist() for entry in acc2.timeline[1:]])
+    acc2
     """),
     md("""
     Three ways to start again from zero: `w.grad.zero_()` (keeps the tensor),
@@ -341,16 +343,19 @@ CELLS = [
     received. The picture shows the stepper paused at that event.
     """),
     code("""
-    while stepper.next() is not None and not stepper.current.label.startswith("AccumulateGrad"):
+    x = torch.tensor(2.0, requires_grad=True)   # a fresh graph and a second stepper, so
+    y = x ** 2 + x ** 3                         # the one above stays at its first event
+    stepper2 = torch.step(y)
+    while stepper2.next() is not None and not stepper2.current.label.startswith("AccumulateGrad"):
         pass
-    print(stepper.current.text)
+    print(stepper2.current.text)
     print("x.grad so far:", x.grad)
-    stepper
+    stepper2
     """),
     code("""
-    stepper.run_to_end()
+    stepper2.run_to_end()
     print("x.grad after the last event:", x.grad)
-    stepper.close()             # "Done": free the graph's buffers, as backward() does
+    stepper2.close()            # "Done": free the graph's buffers, as backward() does
     """),
     md("""
     ## 6. Integer tensors never get gradients
