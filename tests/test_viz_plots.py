@@ -34,6 +34,21 @@ def test_curves_put_accuracy_on_a_second_axis():
     assert ax.get_title() == "training"
 
 
+def test_curves_key_covers_no_line_when_accuracy_has_its_own_axis():
+    acc = [0.5, 0.7, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97]      # rises into the top corners
+    ax = viz.plot_curves(loss=[0.7, 0.5, 0.4, 0.3, 0.25, 0.2, 0.18, 0.15], accuracy=acc,
+                         title="training")
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    key = ax.get_legend().get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    assert key.y0 >= plot.y1 - 1                           # above the plot area...
+    assert ax.title.get_window_extent(renderer).y0 >= key.y1 - 1   # ...and under the title
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss", "accuracy"]
+    plt.close(fig)
+
+
 def test_curves_accept_a_history_dict_and_an_axes():
     fig, ax = plt.subplots()
     out = viz.plot_curves({"train_loss": [3, 2, 1]}, ax=ax, xlabel="epoch")

@@ -300,3 +300,18 @@ def test_png_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):
     _, y = poly()
     with pytest.raises(ImportError, match="pip install matplotlib"):
         viz.draw(y, names={}).save(tmp_path / "g.png")
+
+
+def test_side_by_side_puts_drawings_in_one_wrapping_row():
+    from autograd_nb import viz
+    a = anb.tensor([1.0, 2.0], requires_grad=True)
+    short = (a * a).sum()
+    longer = (a * a).exp().sum()
+    row = viz.side_by_side(short, longer, titles=["one loop", "three loops"])
+    html = row._repr_html_()
+    assert "display:flex" in html and "flex-wrap:wrap" in html
+    assert html.count("<svg ") == 2 and html.index("one loop") < html.index("three loops")
+    assert html == viz.side_by_side(short, longer, titles=["one loop", "three loops"])._repr_html_()
+    assert repr(row) == "<2 drawings side by side>" and "0x" not in html
+    with pytest.raises(ValueError, match="one title per drawing"):
+        viz.side_by_side(short, longer, titles=["only one"])

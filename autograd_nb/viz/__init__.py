@@ -11,6 +11,7 @@
     g = viz.snapshot(y)          # the same facts as plain data (JSON-ready)
     y.sum().backward()
     viz.draw(y).save("after.svg")   # grads beside the leaves, freed buffers greyed
+    viz.side_by_side(a, b)       # two graphs in one row, to compare them
 
 The pictures are computed in Python (a small layered layout and an SVG writer): no
 graphviz binary, so they work on Binder, Colab and Windows. ``to_dot()`` gives DOT
@@ -24,7 +25,7 @@ The plotting helpers (``plot_curves``, ``plot_heatmap``, ``plot_grad_histograms`
 """
 from __future__ import annotations
 
-from .draw import Drawing, draw, to_dot
+from .draw import Drawing, SideBySide, draw, side_by_side, to_dot
 from .layout import Layout, layered_layout
 from .model import Edge, FunctionNode, Graph, ModuleNode, SavedBuffer, TensorNode
 from .plots import (GradRecorder, plot_curves, plot_grad_histograms, plot_grad_timeline,
@@ -32,7 +33,7 @@ from .plots import (GradRecorder, plot_curves, plot_grad_histograms, plot_grad_t
 from .snapshot import snapshot
 
 __all__ = [
-    "snapshot", "draw", "to_dot", "Drawing",
+    "snapshot", "draw", "to_dot", "Drawing", "side_by_side", "SideBySide",
     "Graph", "TensorNode", "FunctionNode", "ModuleNode", "SavedBuffer", "Edge",
     "Layout", "layered_layout",
     "plot_curves", "plot_heatmap", "plot_grad_histograms", "GradRecorder", "plot_grad_timeline",

@@ -19,7 +19,7 @@ from .scene import Scene, build_scene
 from .snapshot import build, caller_namespace
 from .svg import default_prefix, to_svg
 
-__all__ = ["Drawing", "draw", "to_dot", "graph_of"]
+__all__ = ["Drawing", "draw", "to_dot", "graph_of", "side_by_side", "SideBySide"]
 
 
 @contextlib.contextmanager
@@ -104,6 +104,49 @@ class Drawing:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(writers[suffix]())
         return path
+
+
+class SideBySide:
+    """Several drawings in one row, to compare them (``side_by_side(d1, d2)``).
+
+    Each keeps its own size; when the row is wider than the window, the pictures
+    wrap onto the next line instead of shrinking.
+    """
+
+    def __init__(self, drawings: list[Drawing], titles: list[str] | None = None,
+                 gap: int = 24) -> None:
+        self.drawings = list(drawings)
+        self.titles = list(titles) if titles is not None else [None] * len(self.drawings)
+        if len(self.titles) != len(self.drawings):
+            raise ValueError("side_by_side(): give one title per drawing")
+        self.gap = gap
+
+    def _repr_html_(self) -> str:
+        cells = []
+        for d, t in zip(self.drawings, self.titles):
+            head = (f'<div style="font-weight:bold;margin:0 0 4px">{_html_escape(t)}</div>'
+                    if t else "")
+            cells.append(f'<div style="flex:0 0 auto">{head}{d.svg}</div>')
+        return (f'<div class="autograd-side-by-side" style="display:flex;flex-wrap:wrap;'
+                f'gap:{self.gap}px;align-items:flex-start;max-width:100%;overflow-x:auto">'
+                + "".join(cells) + "</div>")
+
+    def __repr__(self) -> str:
+        return f"<{len(self.drawings)} drawings side by side>"
+
+
+def _html_escape(text: str) -> str:
+    import html
+    return html.escape(str(text), quote=True)
+
+
+def side_by_side(*drawings: Any, titles: list[str] | None = None, **draw_kwargs: Any) -> SideBySide:
+    """Show several graphs in one row. Each argument is a ``Drawing`` or what ``draw``
+    takes (a tensor: it is drawn with ``draw_kwargs``, names from the caller)."""
+    if "names" not in draw_kwargs:
+        draw_kwargs["names"] = caller_namespace(1)
+    out = [d if isinstance(d, Drawing) else draw(d, **draw_kwargs) for d in drawings]
+    return SideBySide(out, titles)
 
 
 def graph_of(roots: tuple, names: Mapping[str, Any] | None, params: Any,

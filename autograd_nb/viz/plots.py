@@ -58,8 +58,8 @@ def plot_curves(history: Mapping[str, Sequence[Any]] | None = None, *, ax: Any =
 
     Each series is a sequence of numbers (Python floats, or 0-d tensors such as the
     ``loss`` you appended each step). Names containing ``acc`` are drawn against a
-    second y axis on the right, so a loss of 2.3 and an accuracy of 0.9 both show.
-    Returns the (left) Axes.
+    second y axis on the right, so a loss of 2.3 and an accuracy of 0.9 both show; the
+    key then sits above the plot, where it covers neither line. Returns the (left) Axes.
     """
     data = dict(history or {})
     data.update(series)
@@ -91,9 +91,17 @@ def plot_curves(history: Mapping[str, Sequence[Any]] | None = None, *, ax: Any =
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    ax.legend(handles=handles, loc="best", fontsize="small")
-    if title:
-        ax.set_title(title)
+    if acc_ax is None:
+        ax.legend(handles=handles, loc="best", fontsize="small")
+        if title:
+            ax.set_title(title)
+    else:
+        # "best" only avoids the lines of its own axes, so inside the plot the key would
+        # land on the accuracy line: it goes above the plot, in one row, under the title
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+                  ncol=len(handles), fontsize="small", frameon=False, borderaxespad=0.2)
+        if title:
+            ax.set_title(title, pad=22)
     return ax
 
 
