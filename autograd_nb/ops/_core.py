@@ -315,6 +315,55 @@ def reduce_grad(g: Any, meta: Any) -> Any:
     return g
 
 
+DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def no_kernel(kernel: str, dtype: Any) -> NotImplementedError:
+    """PyTorch's error for an op with no kernel for a dtype (``"abs_cpu" not implemented
+    for 'Bool'``); ``dtype`` is the (promoted) numpy dtype the kernel would run on."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{DTYPE_WORDS[np.dtype(dtype).name]}\'')
+
+
+def floating_kernel(kernel: str) -> Callable:
+    """Decorator for an op that PyTorch computes with floating kernels only: an integer or
+    bool first argument is refused with ``no_kernel(kernel, its dtype)``."""
+    def deco(fn: Callable) -> Callable:
+        def op(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+            dt = input._data.dtype
+            if dt.kind != "f":
+                raise no_kernel(kernel, dt)
+            return fn(input, *args, **kwargs)
+        op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+        op.__wrapped__ = fn
+        return op
+    return deco
+
+
+def arg_error(fn: str, arg: str, pos: int, value: Any) -> TypeError:
+    """PyTorch's wrong-type message for a function argument (``pos`` counts from 1, as
+    ``torch.fn`` does); the method form, ``x.fn(...)``, does not count ``self``: its
+    text rides along for ``as_method``."""
+    text = f"{fn}(): argument '{arg}' (position {{}}) must be Tensor, not {type(value).__name__}"
+    e = TypeError(text.format(pos))
+    e.method_text = text.format(pos - 1)
+    return e
+
+
+def as_method(fn: Callable, name: str | None = None) -> Callable:
+    """``fn`` as a Tensor method: argument errors then count positions as PyTorch's methods do."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except TypeError as e:
+            if hasattr(e, "method_text"):
+                raise TypeError(e.method_text) from None
+            raise
+    method.__name__ = name or fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
 def register(*names: str) -> Callable:
     """Attach a function to Tensor under ``names`` (decorator)."""
     def deco(fn: Callable) -> Callable:

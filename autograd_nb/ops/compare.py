@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, as_array, note_broadcast, prep2, record, register, to_tensor
+from ._core import (DTYPE_WORDS, OpNode, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
+                    record, register, to_tensor)
 
 
 def _cmp(ufunc: Any, name: str):
@@ -32,16 +33,33 @@ gt = _cmp(np.greater, "gt")
 ge = _cmp(np.greater_equal, "ge")
 
 
-logical_and = _cmp(np.logical_and, "logical_and")
-logical_or = _cmp(np.logical_or, "logical_or")
-logical_xor = _cmp(np.logical_xor, "logical_xor")
+def _tensors_only(ufunc: Any, name: str):
+    """A logical op: PyTorch takes tensors only (no Python numbers) on either side."""
+    def op(input: Any, other: Any) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise arg_error(name, "input", 1, input)
+        if not isinstance(other, Tensor):
+            raise arg_error(name, "other", 2, other)
+        ad, bd, _, _ = prep2(input, other)
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
+    op.__name__ = name
+    op.__doc__ = f"Element-wise ``{name}`` of the truth values; a bool tensor."
+    return op
+
+
+logical_and = _tensors_only(np.logical_and, "logical_and")
+logical_or = _tensors_only(np.logical_or, "logical_or")
+logical_xor = _tensors_only(np.logical_xor, "logical_xor")
 
 
 def _bitwise(ufunc: Any, name: str):
+    """A bitwise op over the promoted dtype (bool & int is int64, as PyTorch promotes);
+    floating operands have no kernel."""
     def op(input: Any, other: Any) -> Tensor:
         ad, bd, _, _ = prep2(input, other)
-        if getattr(ad, "dtype", np.dtype(int)).kind == "f" or getattr(bd, "dtype", np.dtype(int)).kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        dt = ad.dtype if hasattr(ad, "dtype") else bd.dtype
+        if dt.kind == "f":
+            raise no_kernel(f"{name}_cpu", dt)
         return Tensor._wrap(as_array(ufunc(ad, bd)))
     op.__name__ = name
     return op
@@ -59,7 +77,7 @@ def logical_not(input: Tensor) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     d = input._data
     if d.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise no_kernel("bitwise_not_cpu", d.dtype)
     return Tensor._wrap(as_array(np.invert(d)))
 
 
@@ -79,7 +97,12 @@ def isfinite(input: Tensor) -> Tensor:
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
-    """|input - other| <= atol + rtol * |other|, element-wise."""
+    """|input - other| <= atol + rtol * |other|, element-wise (both tensors of one dtype)."""
+    if not isinstance(other, Tensor):
+        raise arg_error("isclose", "other", 2, other)
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{DTYPE_WORDS[input._data.dtype.name]} did not match "
+                           f"{DTYPE_WORDS[other._data.dtype.name]}")
     ad, bd, _, _ = prep2(input, other)
     return Tensor._wrap(as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
@@ -179,9 +202,11 @@ def _rev(op):
     return m
 
 
-for _f in (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not, isnan, isinf,
-           isfinite, isclose, allclose, equal, any, all, bitwise_not, nonzero, count_nonzero):
+for _f in (eq, ne, lt, le, gt, ge, logical_not, isnan, isinf, isfinite, equal, any, all, bitwise_not,
+           nonzero, count_nonzero):
     register(_f.__name__)(_f)
+for _f in (logical_and, logical_or, logical_xor, isclose, allclose):   # (methods count from self)
+    register(_f.__name__)(as_method(_f))
 register("where")(lambda self, condition, other: where(condition, self, other))
 register("__eq__")(eq)
 register("__ne__")(ne)
@@ -189,10 +214,10 @@ register("__lt__")(lt)
 register("__le__")(le)
 register("__gt__")(gt)
 register("__ge__")(ge)
-register("__and__", "__rand__", "bitwise_and")(lambda a, b: (logical_and if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_and)(a, b))
-register("__or__", "__ror__", "bitwise_or")(lambda a, b: (logical_or if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_or)(a, b))
-register("__xor__", "__rxor__", "bitwise_xor")(lambda a, b: (logical_xor if a.dtype is B.bool_ and getattr(b, "dtype", B.bool_) is B.bool_ else bitwise_xor)(a, b))
-register("__invert__")(lambda a: logical_not(a) if a.dtype is B.bool_ else bitwise_not(a))
+register("__and__", "__rand__", "bitwise_and")(bitwise_and)     # (bool & bool stays bool)
+register("__or__", "__ror__", "bitwise_or")(bitwise_or)
+register("__xor__", "__rxor__", "bitwise_xor")(bitwise_xor)
+register("__invert__")(bitwise_not)
 
 EXPORTS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
            "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "any",

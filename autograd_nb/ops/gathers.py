@@ -21,7 +21,8 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import is_grad_enabled
-from ._core import OpNode, as_array, check_broadcast, device_mismatch, note_broadcast, record, register
+from ._core import (OpNode, arg_error, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
+                    record, register)
 from .pointwise import _DTYPE_WORDS
 from .pointwise import _inplace as _pointwise_inplace
 
@@ -57,12 +58,7 @@ def _same_device(arrays: Sequence[Any]) -> None:
             raise device_mismatch(arrays[0], a)
 
 
-def _arg_error(fn: str, arg: str, pos: int, value: Any) -> TypeError:
-    """PyTorch's wrong-type message; methods count positions without ``self`` (see _as_method)."""
-    text = f"{fn}(): argument '{arg}' (position {{}}) must be Tensor, not {type(value).__name__}"
-    e = TypeError(text.format(pos))
-    e.method_text = text.format(pos - 1)
-    return e
+_arg_error = arg_error
 
 
 def _combination_error(fn: str, args: Sequence[Any]) -> TypeError:
@@ -73,18 +69,7 @@ def _combination_error(fn: str, args: Sequence[Any]) -> TypeError:
     return e
 
 
-def _as_method(fn: Any) -> Any:
-    """``fn`` as a Tensor method: argument errors then count positions as PyTorch's methods do."""
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(self, *args, **kwargs)
-        except TypeError as e:
-            if hasattr(e, "method_text"):
-                raise TypeError(e.method_text) from None
-            raise
-    method.__name__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
+_as_method = as_method
 
 
 class _Node(OpNode):

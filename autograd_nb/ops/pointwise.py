@@ -14,7 +14,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
-from ._core import (OpNode, as_array, bump, check_broadcast, check_inplace, note_broadcast,
+from ._core import (_with_scalar, DTYPE_WORDS, OpNode, arg_error, as_array, as_method, no_kernel, bump, check_broadcast, check_inplace, note_broadcast,
                     plain, prep2, record, register)
 from .convert import _zeros_like
 
@@ -87,9 +87,16 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
         if _float_scalar(input, other):
             return record(input._data + other, AddBackward0, (input, None), extra=1)
     ad, bd, ta, tb = prep2(input, other)
+    _integral_alpha(ad, alpha)
     res = record(as_array(ad + _alpha_times(bd, alpha)), AddBackward0, (ta, tb), extra=alpha)
     note_broadcast(res, ta, tb)
     return res
+
+
+def _integral_alpha(ad: Any, alpha: Any) -> None:
+    """An integer (or bool) result cannot be scaled by a float ``alpha``."""
+    if isinstance(alpha, float) and getattr(ad, "dtype", None) is not None and ad.dtype.kind in "iub":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
 def _is_bool(x: Any) -> bool:
@@ -111,6 +118,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         ad, bd, ta, tb = prep2(input, other)
         return record(as_array(ad - _alpha_times(bd, alpha)), RsubBackward1, (tb,), extra=alpha)
     ad, bd, ta, tb = prep2(input, other)
+    _integral_alpha(ad, alpha)
     res = record(as_array(ad - _alpha_times(bd, alpha)), SubBackward0, (ta, tb), extra=alpha)
     note_broadcast(res, ta, tb)
     return res
@@ -216,6 +224,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                      extra=other if tb is None else None)
     elif rounding_mode in ("trunc", "floor"):
         _refuse_bool(ad, bd, f"div_{rounding_mode}_cpu")
+        _integer_division(ad, bd)
         xp = np if isinstance(ad, np.ndarray) else B.xp_of(ad)
         if ad.dtype.kind == "f" or isinstance(bd, float):
             q = ad / bd
@@ -232,6 +241,14 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     note_broadcast(res, ta, tb)
     return res
+
+
+def _integer_division(ad: Any, bd: Any) -> None:
+    """Integer division by zero (``//``, ``%``, rounding ``div``) is an error in PyTorch,
+    where numpy quietly gives 0."""
+    kinds = {getattr(ad, "dtype", np.dtype(type(ad))).kind, getattr(bd, "dtype", np.dtype(type(bd))).kind}
+    if kinds <= {"i", "u", "b"} and not (bd.all() if hasattr(bd, "all") else bd):
+        raise RuntimeError("ZeroDivisionError")
 
 
 def _refuse_bool(ad: Any, bd: Any, kernel: str) -> None:
@@ -325,7 +342,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
         ad, bd, _, tb = prep2(input, exponent)
         if isinstance(ad, (int, bool)) and bd.dtype.kind == "f":
             ad = float(ad)
-        return record(as_array(np.power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd),
+        return record(as_array(_int_power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd),
                       PowBackward2, (tb,), saved=(exponent,), save_output=True, extra=input)
     if not isinstance(exponent, Tensor):
         ad, e, ta, _ = prep2(input, exponent)
@@ -342,10 +359,24 @@ def pow(input: Any, exponent: Any) -> Tensor:
         return record(as_array(data), PowBackward0, (ta,), saved=(input,), extra=exponent)
     ad, bd, ta, tb = prep2(input, exponent)
     _refuse_bool(ad, bd, "pow")
-    res = record(as_array(ad ** bd), PowBackward1, (ta, tb), saved=(input, exponent),
+    res = record(as_array(_int_power(ad, bd)), PowBackward1, (ta, tb), saved=(input, exponent),
                  save_output=True)
     note_broadcast(res, ta, tb)
     return res
+
+
+def _int_power(base: Any, e: Any) -> Any:
+    """``base ** e`` elementwise; for integers a negative exponent gives PyTorch's integer
+    result (1 for base 1, +-1 for base -1, else 0) where numpy refuses."""
+    xp = _xp(e)
+    kind = getattr(base, "dtype", np.dtype(type(base))).kind
+    if kind not in "iub" or e.dtype.kind not in "iu" or xp.all(e >= 0):
+        return xp.power(base, e)
+    neg = e < 0
+    out = xp.power(base, xp.where(neg, 0, e))
+    minus_one = xp.where(e % 2 == 0, 1, -1).astype(out.dtype)
+    at_neg = xp.where(base == 1, 1, xp.where(base == -1, minus_one, 0)).astype(out.dtype)
+    return xp.where(neg, at_neg, out)
 
 
 # ---------------------------------------------------------------------------
@@ -381,6 +412,7 @@ def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the result has the sign of ``other``."""
     ad, bd, ta, tb = prep2(input, other)
     _refuse_bool(ad, bd, "remainder_cpu")
+    _integer_division(ad, bd)
     xp = B.xp_of(ad) if isinstance(ad, np.ndarray) or hasattr(ad, "device") else np
     data = as_array(xp.remainder(ad, bd))
     if tb is None:
@@ -394,6 +426,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     """``input // other`` (not differentiable)."""
     ad, bd, ta, tb = prep2(input, other)
     _refuse_bool(ad, bd, "div_floor_cpu")
+    _integer_division(ad, bd)
     data = as_array(np.floor_divide(ad, bd))
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t._requires_grad)
@@ -561,8 +594,25 @@ class ReluBackward0(OpNode):
         return g * (self._saved[0].unpack() > 0)
 
 
-abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
-sign = _unary("sign", "sign", SignBackward0, "", "-1, 0 or 1: the sign of each element.", floating=False)
+_abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
+    """Absolute value |x| (PyTorch has no bool kernel)."""
+    if input._data.dtype.kind == "b":
+        raise no_kernel("abs_cpu", input._data.dtype)
+    return _abs(input)
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1: the sign of each element (0 for NaN, as PyTorch; a bool stays itself)."""
+    d = input._data
+    if d.dtype.kind == "b":
+        return record(d.copy(), SignBackward0, (input,))
+    out = _xp(d).sign(d)
+    if d.dtype.kind == "f":
+        out = _xp(d).where(out != out, 0, out).astype(d.dtype, copy=False)
+    return record(as_array(out), SignBackward0, (input,))
 sqrt = _unary("sqrt", "sqrt", SqrtBackward0, "result", "Square root; d/dx sqrt(x) = 1 / (2 sqrt(x)).")
 exp = _unary("exp", "exp", ExpBackward0, "result", "e^x; its derivative is itself, so the node saves the result.")
 log = _unary("log", "log", LogBackward0, "self", "Natural logarithm; d/dx log(x) = 1/x.")
@@ -715,6 +765,8 @@ def sigmoid(input: Tensor) -> Tensor:
 def relu(input: Tensor) -> Tensor:
     """max(x, 0); the gradient passes where the result is positive."""
     d = input._data                   # (maximum(0, x) keeps a -0. as PyTorch; maximum(x, 0) not)
+    if d.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     if d.__class__ is np.ndarray and d.ndim and d.dtype.kind == "f":
         return record(np.maximum(0, d), ReluBackward0, (input,), (), True)   # (keeps d's dtype)
     return record(as_array(_xp(d).maximum(0, d).astype(d.dtype, copy=False)), ReluBackward0,
@@ -786,8 +838,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
                      saved=(input, lo, hi))
         note_broadcast(res, input, lo, hi)
         return res
-    if d.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        d = d.astype(B.get_default_dtype().np)
+    for bound in (min, max):                          # the result dtype promotes with the bounds
+        if bound is not None:
+            d = _with_scalar(d, bound)[0]
     out = xp.clip(d, min, max)
     return record(as_array(out.astype(d.dtype, copy=False)), ClampBackward1, (input,),
                   saved=(input,), extra=(min, max))
@@ -814,7 +867,7 @@ class MinimumBackward0(MaximumBackward0):
 
 def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
     if not isinstance(other, Tensor):
-        raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        raise arg_error(fn, "other", 2, other)
     ad, bd, ta, tb = prep2(input, other)
     res = record(as_array(getattr(_xp(ad), fn)(ad, bd)), node, (ta, tb), saved=(input, other))
     note_broadcast(res, ta, tb)
@@ -867,7 +920,7 @@ def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
                      saved=(input, bound))
         note_broadcast(res, ta, tb)
         return res
-    d = input._data
+    d = _with_scalar(input._data, bound)[0]           # the result dtype promotes with the bound
     out = as_array(_xp(d).clip(d, bound if low else None, None if low else bound)).astype(d.dtype, copy=False)
     return record(out, ClampMinBackward0 if low else ClampMaxBackward0, (input,), saved=(input,),
                   extra=bound)
@@ -982,11 +1035,11 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
     else PyTorch's "not implemented" error); the node saves both inputs, and the result
     when it names one."""
     if not isinstance(other, Tensor):
-        raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        raise arg_error(fn, "other", 2, other)
     ad, bd, ta, tb = prep2(input, other)
     if ad.dtype.kind != "f":
         if not ints:
-            raise NotImplementedError(f'"{fn}_cpu" not implemented for \'{_DTYPE_WORDS[ad.dtype.name]}\'')
+            raise no_kernel(f"{fn}_cpu", ad.dtype)
         dt = B.get_default_dtype().np
         ad, bd = ad.astype(dt), bd.astype(dt)
     out = as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False))
@@ -1024,6 +1077,11 @@ def xlogy(input: Any, other: Any) -> Tensor:
     return res
 
 
+def arctan2(input: Tensor, other: Tensor) -> Tensor:
+    """Alias of ``atan2`` (its errors name ``arctan2``, as PyTorch's do)."""
+    return _float_binary("arctan2", "arctan2", Atan2Backward0, input, other, True)
+
+
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
     return _float_binary("atan2", "arctan2", Atan2Backward0, input, other, True)
@@ -1043,8 +1101,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 # in-place forms
 # ---------------------------------------------------------------------------
 
-_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_DTYPE_WORDS = DTYPE_WORDS
 
 
 def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
@@ -1148,10 +1205,11 @@ register("neg", "negative", "__neg__")(neg)
 register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
 for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
-           clamp, maximum, minimum, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
-           log10, exp2, square, atan2, hypot, logaddexp, clamp_min, clamp_max, logit, nan_to_num, xlogy):
+           clamp, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
+           log10, exp2, square, clamp_min, clamp_max, logit, nan_to_num, xlogy):
     register(_f.__name__)(_f)
-register("arctan2")(atan2)
+for _f in (maximum, minimum, atan2, arctan2, hypot, logaddexp):      # (methods count from self)
+    register(_f.__name__)(as_method(_f))
 for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
                    ("arccosh", acosh), ("arctanh", atanh)):
     register(_alias)(_f)
@@ -1247,7 +1305,6 @@ arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, aco
 EXPORTS += ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "exp2",
             "square", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
             "hypot", "logaddexp", "clamp_min", "clamp_max", "logit", "nan_to_num", "xlogy"]
-arctan2 = atan2
 
 
 # ---------------------------------------------------------------------------
@@ -1290,6 +1347,8 @@ class FracBackward0(OpNode):
 def _step(name: str, fn: str, node: type):
     def op(input: Tensor) -> Tensor:
         d = input._data
+        if d.dtype.kind == "b":
+            raise no_kernel(f"{name}_vml_cpu", d.dtype)
         if d.dtype.kind != "f":                        # integers are already whole
             return record(d.copy(), node, (input,))
         return record(as_array(getattr(_xp(d), fn)(d)), node, (input,))
@@ -1306,6 +1365,8 @@ trunc = _step("trunc", "trunc", TruncBackward0)
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - torch's name
     """Round to the nearest integer (halves to even), or to ``decimals`` places."""
     d = input._data
+    if d.dtype.kind == "b":
+        raise no_kernel("round_vml_cpu", d.dtype)
     if d.dtype.kind != "f":
         return record(d.copy(), RoundBackward0, (input,))
     node = RoundBackward0 if decimals == 0 else RoundBackward1
@@ -1316,7 +1377,7 @@ def frac(input: Tensor) -> Tensor:
     """The fractional part ``x - trunc(x)`` (sign of x kept)."""
     d = input._data
     if d.dtype.kind != "f":
-        raise RuntimeError("\"frac_cpu\" not implemented for 'Long'")
+        raise no_kernel("frac_cpu", d.dtype)
     return record(as_array(d - _xp(d).trunc(d)), FracBackward0, (input,))
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, plain, record, record_multi, register
+from ._core import DTYPE_WORDS, OpNode, as_array, plain, record, record_multi, register
 from .views import spread
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
@@ -232,8 +232,7 @@ class MeanBackward1(OpNode):
         return grad_to_input(g, shape, dims, ex["keepdim"]) / _numel(shape, dims)
 
 
-_WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-          "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}
+_WORDS = DTYPE_WORDS
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
-from .._core import OpNode, record
+from .._core import OpNode, floating_kernel, no_kernel, record
 from .patches import xp_of
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -69,6 +69,7 @@ class SiluBackward0(OpNode):
         return g * (s * (x * (1 - s) + 1))
 
 
+@floating_kernel("silu_cpu")
 def silu(input: Tensor) -> Tensor:
     """x * sigmoid(x) (the "swish" activation)."""
     d = input._data
@@ -99,7 +100,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     """x clipped to ``[min_val, max_val]`` (ReLU6 is ``hardtanh(x, 0, 6)``)."""
     d = input._data
     if d.dtype.kind == "b":
-        raise RuntimeError('"hardtanh_cpu" not implemented for \'Bool\'')
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     out = xp_of(d).clip(d, min_val, max_val).astype(d.dtype, copy=False)
     return record(out, HardtanhBackward0, (input,), saved=(input,), extra=(min_val, max_val))
 
@@ -114,6 +115,7 @@ class LogSigmoidBackward0(OpNode):
         return g * (-x).sigmoid()
 
 
+@floating_kernel("log_sigmoid_cpu")
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow. The node also keeps
     ``exp(-|x|)`` (PyTorch's ``buffer``)."""
@@ -142,6 +144,7 @@ class SoftplusBackward0(OpNode):
         return self.extra[1] if name == "threshold" else None
 
 
+@floating_kernel("softplus_cpu")
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, a smooth ReLU; x itself where ``beta * x > threshold``."""
     d = input._data
@@ -186,6 +189,7 @@ class LeakyReluBackward1(LeakyReluBackward0):
         return LeakyReluBackward0.backward(self, g)     # result > 0 exactly where input > 0
 
 
+@floating_kernel("leaky_relu_cpu")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, ``negative_slope * x`` otherwise: negative inputs keep a small gradient.
 
@@ -229,6 +233,7 @@ class EluBackward1(EluBackward0):
         return g * where(r > 0, float(scale), r + alpha * scale)
 
 
+@floating_kernel("elu_cpu")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise: smooth, and negative outputs are possible."""
     d = input._data
@@ -244,6 +249,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@floating_kernel("elu_cpu")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants (alpha ~1.673, scale ~1.051)."""
     d = input._data
@@ -280,6 +286,7 @@ class CeluBackward1(CeluBackward0):
         return g * where(r > 0, 1.0, r / self.extra + 1)
 
 
+@floating_kernel("elu_cpu")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
@@ -294,22 +301,24 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 class ThresholdBackward0(OpNode):
-    """The gradient passes where x > threshold."""
+    """The gradient is 0 where x <= threshold, passes elsewhere (NaN included)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
         from ..compare import where
-        return where(self._saved[0].unpack() > self.extra, g, 0.0)
+        return where(self._saved[0].unpack() <= self.extra, 0.0, g)
 
     def _extra_saved(self, name):
         return self.extra if name == "threshold" else None
 
 
 def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
-    """x where x > threshold, else ``value``."""
+    """``value`` where x <= threshold, else x (a NaN is not <= anything: it stays)."""
     d = input._data
-    out = xp_of(d).where(d > threshold, d, value).astype(d.dtype, copy=False)
+    if d.dtype.kind == "b":
+        raise no_kernel("threshold_cpu", d.dtype)
+    out = xp_of(d).where(d <= threshold, value, d).astype(d.dtype, copy=False)
     return record(out, ThresholdBackward0, (input,), saved=(input,), extra=threshold)
 
 
@@ -324,6 +333,7 @@ class MishBackward0(OpNode):
         return g * (t + x * x.sigmoid() * (1 - t * t))
 
 
+@floating_kernel("mish_cpu")
 def mish(input: Tensor) -> Tensor:
     """x * tanh(softplus(x))."""
     d = input._data
@@ -344,6 +354,7 @@ class HardswishBackward0(OpNode):
         return where(x < -3, 0.0, where(x <= 3, g * (x / 3 + 0.5), g))
 
 
+@floating_kernel("hardswish_cpu")
 def hardswish(input: Tensor) -> Tensor:
     """x * relu6(x + 3) / 6."""
     d = input._data
@@ -362,6 +373,7 @@ class HardsigmoidBackward0(OpNode):
         return where((x > -3) & (x < 3), g / 6, 0.0)
 
 
+@floating_kernel("hardsigmoid_cpu")
 def hardsigmoid(input: Tensor) -> Tensor:
     """relu6(x + 3) / 6: a piecewise linear sigmoid."""
     d = input._data
@@ -424,6 +436,7 @@ class GeluBackward0(OpNode):
         return self.extra if name == "approximate" else None
 
 
+@floating_kernel("GeluKernelImpl")
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): the input weighted by the chance a standard normal is below it."""
     if approximate not in ("none", "tanh"):

@@ -1,0 +1,116 @@
+"""Causes of differences the program fuzzer (tests/fuzz) found, one small program each,
+run under torch and under autograd_nb and compared: the result's values (NaN-aware),
+dtype, shape, requires_grad and grad_fn name, the gradients of ``x`` when the program
+sets one, or the error's type and first line of message.
+
+Each group below is one cause, fixed in one place of autograd_nb/ops.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import autograd_nb
+
+SETUP = ("nan, inf = float('nan'), float('inf')\n"
+         "t = T.tensor([1.5, -2.0, 0.0]); d = t.double(); i = T.tensor([1, -2, 0]); "
+         "j = i.int(); b = T.tensor([True, False, True])\n")
+
+CAUSES = {
+    # a method counts argument positions without ``self`` (one helper, _core.arg_error)
+    "method_positions": ["out = t.maximum(0)", "out = t.minimum(0.5)", "out = t.atan2(1)",
+                         "out = t.hypot(True)", "out = t.logaddexp(2.0)", "out = T.maximum(t, 0)"],
+    # logical ops and isclose take tensors only; isclose/allclose want one dtype
+    "tensor_only_args": ["out = t.isclose(2)", "out = T.isclose(t, 2)", "out = t.logical_and(.5)",
+                         "out = T.logical_or(1, t)", "out = T.logical_xor(i, t)",
+                         "out = T.allclose(t, d)", "out = T.isclose(i, t)", "out = T.allclose(i, i)"],
+    # the alias names itself in its errors
+    "arctan2_name": ["out = T.arctan2(t, 1)", "out = t.arctan2(1)", "out = T.arctan2(t, d)"],
+    # bitwise ops promote (bool & int is int64) and have no floating kernel
+    "bitwise_promotion": ["out = b & 1", "out = 1 | b", "out = b ^ True", "out = b & b",
+                          "out = T.bitwise_and(2, i)", "out = t & 1", "out = d | i", "out = i ^ 1.5",
+                          "out = T.bitwise_not(d)", "out = ~b", "out = ~i"],
+    # clamp's result dtype promotes with its number bounds
+    "clamp_promotion": ["out = b.clamp_max(-2)", "out = b.clamp(0, 1)", "out = i.clamp_min(0.5)",
+                        "out = T.clamp_min(b, 1)", "out = j.clamp(max=1)"],
+    # integer division by zero is an error, floating division by zero is not
+    "integer_division_by_zero": ["out = i // 0", "out = i % 0", "out = T.remainder(1, b)",
+                                 "out = i.div(0, rounding_mode='trunc')", "out = j.floor_divide(0)",
+                                 "out = i % 0.0", "out = t // 0", "out = T.tensor(5) % T.tensor(0)"],
+    # integer powers with negative exponent tensors
+    "integer_power": ["out = T.tensor([2, 1, -1, 0]) ** T.tensor([-1, -2, -3, -1])",
+                      "out = T.pow(-1, T.tensor([-1, -2, 3]))", "out = T.pow(2, i)",
+                      "out = i.pow(-1)", "out = T.pow(2, b)"],
+    # a float alpha cannot scale an integer result
+    "integral_alpha": ["out = i.add(1, alpha=0.5)", "out = i.sub(2, alpha=0.5)",
+                       "out = b.add(True, alpha=2.)", "out = b.add(1, alpha=2)",
+                       "out = i.add(t, alpha=0.5)"],
+    # kernels PyTorch does not have for integers or bools
+    "unary_kernels": ["out = b.abs()", "out = b.sign()", "out = i.sign()", "out = b.ceil()",
+                      "out = b.floor()", "out = b.round()", "out = b.trunc()", "out = i.trunc()",
+                      "out = i.frac()", "out = j.frac()", "out = b.frac()", "out = T.relu(b)",
+                      "out = b.ceil_()", "out = b.relu_()"],
+    "activation_kernels": ["out = F.elu(i)", "out = F.selu(b)", "out = F.celu(j)", "out = F.silu(b)",
+                           "out = F.gelu(j)", "out = F.mish(i)", "out = F.softplus(b)",
+                           "out = F.hardswish(i)", "out = F.hardsigmoid(j)", "out = F.leaky_relu(b)",
+                           "out = F.logsigmoid(i)", "out = F.hardtanh(b)", "out = F.relu6(b)",
+                           "out = F.threshold(b, 0.5, 2.)", "out = F.threshold(i, 0, 2)",
+                           "out = F.hardtanh(i)"],
+    # NaN: sign(nan) is 0; threshold keeps a NaN (it is not <= the threshold)
+    "nan_values": ["out = T.sign(T.tensor([nan, -0.0, -2.0, inf]))",
+                   "x = T.tensor([nan, 0.5, 0.2], requires_grad=True); out = F.threshold(x, 0.4, 9.); "
+                   "out.sum().backward()",
+                   "x = T.tensor([nan, -1.0, 2.0], requires_grad=True); out = x.sign(); out.sum().backward()"],
+}
+
+CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()
+         for k, src in enumerate(srcs)]
+
+
+def _look(v):
+    if isinstance(v, (torch.Tensor, autograd_nb.Tensor)):
+        arr = np.array(v.detach().cpu().numpy())
+        return ("tensor", str(v.dtype), tuple(v.shape), v.requires_grad,
+                None if v.grad_fn is None else type(v.grad_fn).__name__, arr)
+    if isinstance(v, (tuple, list)):
+        return tuple(_look(x) for x in v)
+    return v
+
+
+def run(lib, src: str):
+    """What the program leaves behind: ``out`` and ``x.grad`` described, or the error."""
+    ns = {"T": lib, "F": lib.nn.functional}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(SETUP + src, ns)
+        except Exception as e:                        # noqa: BLE001 - compared with torch
+            msg = str(e).strip()
+            return ("error", type(e).__name__, msg.splitlines()[0] if msg else "")
+    grad = ns["x"].grad if "x" in ns else None
+    return ("ok", _look(ns["out"]), _look(grad))
+
+
+def same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if a.dtype.kind == "f":
+            return bool(np.allclose(a, b, rtol=1e-5, atol=1e-7, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+@pytest.mark.parametrize("cause, src", CASES)
+def test_same_as_torch(cause, src):
+    want, got = run(torch, src), run(autograd_nb, src)
+    assert same(want, got), f"{src}\n torch:       {want}\n autograd_nb: {got}"
