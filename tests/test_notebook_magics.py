@@ -168,7 +168,7 @@ def test_buffers_show_bytes_and_live_total(ip, shown):
     assert rows[("ExpBackward0 (y)", "_saved_result")][2:7] == ["y", "[2]", "torch.float32", "8", "live"]
     assert rows[("MulBackward0 (z)", "_saved_self")][2] == "y"
     assert rows[("MulBackward0 (z)", "_saved_other")][2] == "x"
-    assert f"only for backward: {saved_bytes()} bytes" in buffers.note
+    assert f"all live graphs keep {saved_bytes()} bytes" in buffers.note
     assert "This graph's buffers add up to 24 bytes" in buffers.note
 
 

@@ -211,6 +211,8 @@ class AutogradMagics(Magics):
             raise
         after = collect.snapshot(ns, hidden)
         names = collect.changed(before, after)
+        del before                   # tensors the cell replaced: their graphs may go now,
+                                     # before the buffers panel counts the live bytes
         if opts.quiet:
             return None
         panels = self._panels(opts, ns, names, after)

@@ -82,10 +82,8 @@ def buffers_panel(nodes: list[Any], labels: Mapping[Any, str], names: Mapping[st
     """What the graph's nodes saved for backward, with bytes, and the live total."""
     infos = collect.buffers(nodes, labels, names)
     held = sum(b.nbytes for b in infos if b.state != "freed")
-    note = (f"This graph's buffers add up to {held} bytes. Memory all live graphs keep only "
-            f"for backward: {live_bytes} bytes (autograd_nb.autograd.graph.saved_bytes(): each "
-            "array once, and never a leaf that requires grad, such as a parameter, which exists "
-            "anyway).")
+    note = (f"This graph's buffers add up to {held} bytes; all live graphs keep "
+            f"{live_bytes} bytes (saved_bytes(); notebook 00 tells the two apart).")
     return Table("Saved buffers (what backward will need)", collect.BUFFER_COLUMNS,
                  [b.row() for b in infos], note)
 

@@ -2,7 +2,8 @@
 
 ``md(text)`` makes a Markdown cell, ``code(src, tags=...)`` a code cell; both dedent
 their text and strip the blank lines around it. Tags used by the course:
-``raises-exception`` (nbval and nbclient expect the cell to fail).
+``raises-exception`` (nbval and nbclient expect the cell to fail); ``exercise-answer``
+and ``exercise-check`` (see :func:`exercise`).
 """
 from __future__ import annotations
 
@@ -39,13 +40,20 @@ def code(src: str, *tags: str) -> nbformat.NotebookNode:
     return cell
 
 
-def exercise(task: str, solution: str, check: str) -> list[nbformat.NotebookNode]:
-    """An exercise: the task (Markdown), the cell to change (shipped solved), the check."""
+def exercise(task: str, prompt: str, solution: str, check: str) -> list[nbformat.NotebookNode]:
+    """An exercise: the task (Markdown), the learner's cell (``prompt``: placeholders
+    ``...`` to replace), the check cell, and a worked solution folded in ``<details>``.
+
+    The notebook stores the check's verdict on the untouched prompt ("Not yet"); the
+    solution is never run here: tests/test_course_exercises.py runs it, and wrong
+    answers, through the same check cell. Tags: ``exercise-answer``, ``exercise-check``.
+    """
     return [
         md("### Exercise\n\n" + _clean(task) + "\n\n"
-           "*The cell below ships with a solution filled in, so the notebook runs top to "
-           "bottom. In your copy, clear it and write your own answer, then run the check "
-           "cell after it.*"),
-        code(solution),
-        code(check),
+           "*Write your answer in the next cell, where it says `...`; run it, then run the "
+           "check under it. A solution is folded away below the check.*"),
+        code(prompt, "exercise-answer"),
+        code(check, "exercise-check"),
+        md("<details><summary>Show a solution</summary>\n\n```python\n" + _clean(solution)
+           + "\n```\n\n</details>"),
     ]

@@ -7,13 +7,17 @@ CELLS = [
 
     This course teaches **PyTorch's autograd**, the machinery that computes gradients for
     you, by letting you *watch* it work. You write ordinary PyTorch code; the library
-    `autograd_nb` runs it with exactly PyTorch's behaviour (same values, same printed
-    tensors, same `grad_fn` names, same error messages) and shows you what happens inside:
-    the graph each operation records, the buffers it keeps for later, and the gradients
-    flowing backward, node by node.
+    `autograd_nb` runs it with PyTorch's behaviour (the same values, printed tensors,
+    `grad_fn` names and error messages) and shows you what happens inside: the graph each
+    operation records, the buffers it keeps for later, and the gradients flowing
+    backward, node by node.
 
-    Everything you learn here is true in PyTorch: replace `import autograd_nb as torch` by
-    `import torch` and the code runs unchanged.
+    Everything you learn here is true in PyTorch: replace `autograd_nb` by `torch` in
+    the imports (`import autograd_nb as torch` becomes `import torch`, `autograd_nb.nn`
+    becomes `torch.nn`) and the PyTorch code runs unchanged. What is *not* PyTorch is the
+    seeing: the `%%autograd` and `%autograd` magics, `torch.step(...)`, `viz`, the
+    dashboards and `saved_bytes()`. Lines that use them are marked `# autograd_nb only`
+    (or come from a `from autograd_nb...` import); drop them when you move to PyTorch.
 
     **The course**
 
@@ -38,7 +42,7 @@ CELLS = [
     code("""
     %load_ext autograd_nb
     import autograd_nb as torch
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -73,18 +77,53 @@ CELLS = [
     the gradient that backward stored:
     """),
     code("""
-    viz.draw(y)
+    viz.draw(y)                # autograd_nb only
+    """),
+    md("""
+    ## Four attributes to watch
+
+    Every tensor carries the answers to the questions autograd asks. Four of them matter
+    from the start:
+
+    * `requires_grad`: should autograd record operations on this tensor?
+    * `is_leaf`: did you create it (a leaf), or did a recorded operation compute it?
+    * `grad_fn`: for a computed tensor, the node that made it (`None` for a leaf);
+    * `.grad`: where backward stores the gradient (of leaves that require grad).
+    """),
+    code("""
+    def four_columns(**tensors):
+        print(f"{'name':5} {'requires_grad':14} {'is_leaf':8} {'grad_fn':14} .grad")
+        for name, t in tensors.items():
+            grad_fn = t.grad_fn.name() if t.grad_fn is not None else "None"
+            grad = t.grad if t.is_leaf else None    # .grad of a non-leaf: None, with a warning (notebook 02)
+            print(f"{name:5} {t.requires_grad!s:14} {t.is_leaf!s:8} {grad_fn:14} {grad}")
+
+
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    v = torch.tensor([3.0, 4.0])
+    loss = (w * v).sum()
+    four_columns(w=w, v=v, loss=loss)
     """),
     md("""
     ## The `%%autograd` cell magic
 
-    Put `%%autograd` on the first line of a cell and the cell runs as usual, then shows
-    three panels about what it built:
+    Typing such tables by hand gets old. Put `%%autograd` on the first line of a cell
+    (autograd_nb only) and the cell runs as usual, then shows three panels about what
+    it built:
 
-    * **Tensors**: every tensor the cell created or changed: `requires_grad`, `is_leaf`,
-      `grad_fn`, shape, dtype, version counter, `.grad`;
+    * **Tensors**: every tensor the cell created or changed, with the four attributes
+      above and six more: `shape`, `dtype`, `device` (where it lives: `cpu` or `cuda`),
+      `_version` (how often it was changed in place; notebook 03), `is_inference`
+      (made under inference mode; notebook 01);
     * **Graph**: the picture above, with your variable names on it;
     * **Saved buffers**: what each node keeps for the backward pass, and how many bytes.
+      Under the table, two totals: *this graph's buffers* (every saved value of this
+      graph that is not freed yet, so a tensor saved twice counts twice) and *all live
+      graphs* (`saved_bytes()` from `autograd_nb.autograd.graph`: every
+      array saved by any graph still alive in the kernel, each counted once; a leaf that
+      requires grad, such as a parameter, is never counted, as it exists anyway). The
+      two differ when a tensor is saved twice, or when graphs of earlier cells are
+      still alive.
     """),
     code("""
     %%autograd
@@ -120,7 +159,7 @@ CELLS = [
     """),
     md("""
     `%autograd status` (one `%`) tells you the current grad mode, whether inference mode
-    is on, and how many bytes all live graphs hold in saved buffers:
+    is on, and how many bytes all live graphs hold in saved buffers (`saved_bytes()`):
     """),
     code("""
     %autograd status
@@ -190,7 +229,7 @@ CELLS = [
     code("""
     x = torch.tensor(2.0, requires_grad=True)
     y = x ** 2 + 3 * x
-    stepper = torch.step(y)
+    stepper = torch.step(y)    # autograd_nb only
     stepper
     """),
     md("""
@@ -217,14 +256,22 @@ CELLS = [
         (By hand: $f'(x) = 3x^2 - 4$.)
         """,
         """
+        x = ...        # a tensor holding 2.0 that requires grad
+        f = ...        # f(x) = x ** 3 - 4 * x
+        # ... and run backward from f
+        """,
+        """
         x = torch.tensor(2.0, requires_grad=True)
         f = x ** 3 - 4 * x
         f.backward()
         x.grad
         """,
         """
-        check(x.grad is not None and abs(x.grad.item() - 8.0) < 1e-6,
-              "Expected x.grad == 3 * 2**2 - 4 = 8. Did you set requires_grad=True and call f.backward()?")
+        check(isinstance(x, torch.Tensor) and x.requires_grad and x.item() == 2.0
+              and isinstance(f, torch.Tensor) and abs(f.item() - (2.0 ** 3 - 4 * 2.0)) < 1e-6
+              and x.grad is not None and abs(x.grad.item() - 8.0) < 1e-6,
+              "Expected f(2) = 0 and x.grad == 3 * 2**2 - 4 = 8. Did you set requires_grad=True, "
+              "compute f = x ** 3 - 4 * x and call f.backward()?")
         """),
     md("""
     ## Playground

@@ -19,7 +19,7 @@ CELLS = [
     %load_ext autograd_nb
     import autograd_nb as torch
     import autograd_nb.nn as nn
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -154,6 +154,15 @@ CELLS = [
     y2.backward()
     """, "raises-exception"),
     md("""
+    ### Networks in two sentences
+
+    The next examples use small networks from `torch.nn` (notebook 04 looks at them
+    closely). `nn.Linear(4, 3)` is a layer computing $y = xW^\\top + b$ from 4 inputs to 3
+    outputs; its weight `W` and bias `b` are its *parameters*, leaf tensors that require
+    grad. `nn.Sequential(a, b, c)` chains layers, so `model(x)` is `c(b(a(x)))`, and
+    `model[0]` is its first layer; `nn.ReLU()` is $\\max(0, x)$ element-wise and has no
+    parameters. `torch.randn(5, 4)` is a batch of 5 random inputs of 4 numbers each.
+
     ### Freezing parameters
 
     This is how you *freeze* part of a pre-trained model while fine-tuning: set
@@ -180,7 +189,7 @@ CELLS = [
     |---|---|---|
     | **grad mode** (the default) | yes, when an input requires grad | yes |
     | **no-grad mode** | no | yes (they are ordinary constants) |
-    | **inference mode** | no | **no**: they are *inference tensors* |
+    | **inference mode** | no | only where no node has to *save* them: they are *inference tensors* |
 
     Grad mode is the only one in which `requires_grad=True` has an effect on
     operations.
@@ -298,7 +307,7 @@ CELLS = [
        counted, as they exist anyway):
     """),
     code("""
-    from autograd_nb.autograd.graph import saved_bytes
+    from autograd_nb.autograd.graph import saved_bytes     # autograd_nb only
 
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
@@ -316,10 +325,11 @@ CELLS = [
 
     `inference_mode` is no-grad mode taken to the extreme: besides recording nothing,
     the tensors it creates skip autograd's bookkeeping altogether (no version counter,
-    no view tracking). That makes it a little faster, at a price: these *inference
-    tensors* can never be used in a computation that autograd records later. Use it
-    for code that will never need gradients, such as data preprocessing and serving a
-    model; if you hit the error below, switch back to `no_grad`.
+    no view tracking). That makes it a little faster, at a price: a later recorded
+    operation cannot **save** an *inference tensor* for its backward, because without a
+    version counter autograd could not tell whether it was changed in the meantime. Use
+    it for code that will never need gradients, such as data preprocessing and serving
+    a model; if you hit the error below, switch back to `no_grad`.
     """),
     code("""
     with torch.inference_mode():
@@ -334,9 +344,19 @@ CELLS = [
     print(features.requires_grad, features.is_inference(), predict(features).is_inference())
     print(torch.ones(3).is_inference())        # made outside: a normal tensor
     """),
+    md("""
+    Whether a recorded operation may use an inference tensor depends on what its
+    backward needs. The gradient of `w + features` with respect to `w` is 1: nothing to
+    save, so it works. The gradient of `w * features` with respect to `w` is
+    `features`: it would have to be saved, so it fails.
+    """),
     code("""
     w = torch.ones(3, requires_grad=True)
-    loss = (w * features).sum()                # the graph would have to save `features`
+    (w + features).sum().backward()            # AddBackward0 saves nothing: fine
+    print(w.grad)
+    """),
+    code("""
+    loss = (w * features).sum()                # MulBackward0 would have to save `features`
     """, "raises-exception"),
     md("""
     Two ways out: create the tensor under `no_grad` instead, or make a normal copy
@@ -345,6 +365,7 @@ CELLS = [
     inside an inference block. (Inference mode exists since PyTorch 1.10.)
     """),
     code("""
+    w.grad = None
     loss = (w * features.clone()).sum()        # a normal tensor: fine
     loss.backward()
     print(w.grad)
@@ -358,12 +379,18 @@ CELLS = [
     ## 4. `model.eval()` is not a grad mode
 
     `nn.Module.eval()` (and `train()`) only flips the `training` flag of each module.
-    What that changes depends on the modules: in PyTorch's own layers, only
-    **Dropout** (in eval mode it lets every activation through) and **BatchNorm**
-    (in eval mode it uses the running mean and variance learned during training instead
-    of the batch's, and stops updating them) care. It is completely independent of the
-    grad modes: after `eval()`, in grad mode, everything is still recorded and every
-    gradient computed.
+    What that changes depends on the modules. Most layers (`Linear`, `Conv2d`, `ReLU`,
+    ...) ignore it; the ones that care are layers such as **Dropout** (in eval mode it
+    lets every activation through) and **BatchNorm** (in eval mode it uses the running
+    mean and variance learned during training instead of the batch's, and stops
+    updating them). Others in PyTorch: `InstanceNorm` with `track_running_stats=True`,
+    and the dropout inside `RNN`/`LSTM`/`GRU` and `MultiheadAttention`. It is
+    completely independent of the grad modes: after `eval()`, in grad mode, everything
+    is still recorded and every gradient computed.
+
+    (`nn.Dropout(p)` zeroes each activation with probability `p` during training, a
+    regulariser; `nn.BatchNorm1d(n)` normalises each of `n` features to mean 0 and
+    variance 1 over the batch. The two cells after the next one show both in action.)
     """),
     code("""
     model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.ReLU(), nn.Linear(2, 1))
@@ -397,13 +424,17 @@ CELLS = [
     And in BatchNorm: in train mode it normalises with the batch's own mean and variance
     and updates its running estimates (`running_mean = 0.9 * running_mean + 0.1 *
     batch_mean`); in eval mode it normalises with the running estimates and leaves them
-    alone.
+    alone. In train mode each output column has mean 0, up to float rounding: PyTorch
+    prints the means here as `tensor([-7.9473e-08,  0.0000e+00])`, a rounding error
+    whose last digits depend on the order of the float operations, so we print their
+    size instead.
     """),
     code("""
     bn = nn.BatchNorm1d(2)
     samples = torch.tensor([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
     out = bn(samples)
-    print("train: running_mean", bn.running_mean, " output column means", out.mean(0).detach())
+    print("train: running_mean", bn.running_mean,
+          " output column means below 1e-6:", out.mean(0).abs().max().item() < 1e-6)
     bn.eval()
     out = bn(samples)
     print("eval:  running_mean", bn.running_mean, " (unchanged)")
@@ -445,8 +476,9 @@ CELLS = [
 
     How much do the modes save? We time the same forward pass (a batch of 512 through
     a small network) in grad mode, no-grad mode and inference mode. The bytes saved for
-    backward are exact; the times depend on your machine, so your numbers will differ
-    (no-grad and inference mode should both be faster than grad mode).
+    backward are exact (counted on top of what earlier cells' graphs still hold); the
+    times depend on your machine, so your numbers will differ (no-grad and inference
+    mode should both be faster than grad mode).
     """),
     code("""
     # NBVAL_IGNORE_OUTPUT
@@ -455,6 +487,8 @@ CELLS = [
 
     modes = {"grad mode": contextlib.nullcontext, "no_grad": torch.no_grad,
              "inference_mode": torch.inference_mode}
+    out = None
+    baseline = saved_bytes()              # what graphs of earlier cells still hold
     for name, mode in modes.items():
         with mode():
             net(batch)                                   # warm up
@@ -462,8 +496,8 @@ CELLS = [
             for _ in range(20):
                 out = net(batch)
             ms = (time.perf_counter() - start) / 20 * 1000
-            kept = saved_bytes()
-        del out
+            kept = saved_bytes() - baseline
+        out = None
         print(f"{name:15} {ms:6.2f} ms per forward   {kept:>8,} bytes saved for backward")
     """),
     md("""
@@ -472,17 +506,29 @@ CELLS = [
     * `requires_grad` cuts single edges: use it to freeze parameters.
     * **Grad mode** (default) records; **no-grad mode** records nothing but its results
       are ordinary tensors (optimizer steps, initialisation, evaluation); **inference
-      mode** records nothing and its results can never enter a graph (fastest).
+      mode** records nothing, and no later recorded operation may save its results
+      (fastest).
     * All of them work as context managers and as decorators; `set_grad_enabled(flag)`
       picks by a boolean.
-    * `model.eval()` / `model.train()` change Dropout and BatchNorm only; combine
-      `model.eval()` with `no_grad()` for evaluation.
+    * `model.eval()` / `model.train()` change layers such as Dropout and BatchNorm, never
+      the grad mode; combine `model.eval()` with `no_grad()` for evaluation.
     """),
     *exercise(
         """
         Write `evaluate(model, data)` that returns `model(data)` **without recording a
-        graph**, using a decorator. Then compute `preds = evaluate(model, batch)` with the
-        network `net` from above.
+        graph** (a decorator does it in one line). Then compute
+        `preds = evaluate(net, batch)` with the network `net` from above.
+
+        Calling `.detach()` on the output is not the answer: the forward pass would still
+        record its graph (and save its buffers) before you drop it. The check watches the
+        grad mode *while* `net` runs, with a forward pre-hook.
+        """,
+        """
+        def evaluate(model, data):
+            ...        # return model(data), with no graph recorded
+
+
+        preds = evaluate(net, batch)
         """,
         """
         @torch.no_grad()
@@ -493,15 +539,37 @@ CELLS = [
         preds = evaluate(net, batch)
         """,
         """
-        check(tuple(preds.shape) == (512, 10) and not preds.requires_grad and preds.grad_fn is None
-              and torch.allclose(preds, net(batch).detach()),
-              "evaluate(net, batch) should give net(batch)'s values with requires_grad=False.")
+        modes_seen = []                  # the grad mode each time net's forward starts
+        probe = net.register_forward_pre_hook(lambda module, args: modes_seen.append(torch.is_grad_enabled()))
+        try:
+            out = evaluate(net, batch)
+        finally:
+            probe.remove()
+        check(modes_seen == [False] and isinstance(out, torch.Tensor) and out.grad_fn is None
+              and isinstance(preds, torch.Tensor) and torch.equal(preds, out)
+              and torch.allclose(out, net(batch).detach()),
+              f"net ran with grad mode {modes_seen} (it should be [False]): decorate evaluate "
+              "with @torch.no_grad(), and return model(data).")
         """),
     *exercise(
         """
-        Freeze **only the last layer** of `clf` (its weight and bias), run one backward
-        pass from `clf(inputs).sum()`, and store the names of the parameters that received
-        a gradient in the list `got_grad`.
+        Freeze **only the last layer** of `clf` (its weight and bias), then run one
+        backward pass from `out = clf(inputs).sum()`, and store the names of the
+        parameters that received a gradient in the list `got_grad`.
+
+        Freezing means the graph never records an edge to the frozen parameters: setting
+        their `.grad` to `None` after a full backward is not the same thing (backward
+        still computed those gradients). The check looks at the graph behind `out`.
+        """,
+        """
+        torch.manual_seed(0)
+        clf = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        inputs = torch.randn(3, 4)
+
+        ...            # freeze the last layer
+        out = clf(inputs).sum()
+        ...            # backward
+        got_grad = ...
         """,
         """
         torch.manual_seed(0)
@@ -509,12 +577,28 @@ CELLS = [
         inputs = torch.randn(3, 4)
 
         clf[2].requires_grad_(False)
-        clf(inputs).sum().backward()
+        out = clf(inputs).sum()
+        out.backward()
         got_grad = [name for name, p in clf.named_parameters() if p.grad is not None]
         got_grad
         """,
         """
-        check(got_grad == ["0.weight", "0.bias"] and clf[2].weight.grad is None,
-              "Use clf[2].requires_grad_(False) before the forward pass; expected ['0.weight', '0.bias'].")
+        def leaves_in_graph(fn, found):
+            \"\"\"The parameters whose AccumulateGrad nodes the graph below fn reaches.\"\"\"
+            if fn is not None:
+                if hasattr(fn, "variable"):
+                    found.append(fn.variable)
+                for next_fn, _ in fn.next_functions:
+                    leaves_in_graph(next_fn, found)
+            return found
+
+
+        reached = leaves_in_graph(out.grad_fn, []) if isinstance(out, torch.Tensor) else []
+        last = list(clf[2].parameters())
+        check(got_grad == ["0.weight", "0.bias"] and not any(p.requires_grad for p in last)
+              and all(p.grad is None for p in last) and not any(r is p for r in reached for p in last)
+              and all(p.grad is not None for p in clf[0].parameters()),
+              "Call clf[2].requires_grad_(False) before the forward pass; expected got_grad == "
+              "['0.weight', '0.bias'] and no edge from out's graph to clf[2]'s parameters.")
         """),
 ]

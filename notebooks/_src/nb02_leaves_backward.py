@@ -20,7 +20,7 @@ CELLS = [
     import autograd_nb as torch
     import autograd_nb.nn as nn
     import autograd_nb.nn.functional as F
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -58,8 +58,15 @@ CELLS = [
     """, "raises-exception"),
     md("""
     A tensor computed by an operation *inherits* `requires_grad` (it is `True` if any
-    input requires grad) but is **not** a leaf: it has a `grad_fn`, the node that will
-    send gradients back to its inputs.
+    input requires grad). When it does, the operation is recorded and the result is
+    **not** a leaf: it has a `grad_fn`, the node that will send gradients back to its
+    inputs. When no input requires grad, nothing is recorded and the result is a leaf
+    like any tensor you create (by PyTorch's convention, every tensor with
+    `requires_grad=False` is a leaf):
+    """),
+    code("""
+    print("a * 2:", (a * 2).is_leaf, (a * 2).grad_fn)              # a does not require grad: a leaf
+    print("b * 2:", (b * 2).is_leaf, (b * 2).grad_fn.name())       # b does: recorded, not a leaf
     """),
     code("""
     %%autograd --backward z
@@ -97,6 +104,44 @@ CELLS = [
     print("with retain_grad():", h.grad)
     """),
     md("""
+    ### Two traps: tensors that look like leaves but are not
+
+    `.grad` is `None` after backward? Check `is_leaf` first. Two innocent-looking lines
+    make non-leaves:
+
+    * `torch.randn(3, requires_grad=True) * 0.01`: the leaf is the tensor `randn` made;
+      the multiplication is recorded, and you keep its *result*. The leaf is gone (no
+      name refers to it) and its gradient with it.
+    * `torch.randn(3, requires_grad=True).to(device)`: when `.to` really changes
+      something (a CPU tensor moved to `"cuda"`, or a new dtype), it is a recorded copy
+      (`ToCopyBackward0`). When nothing changes, `.to` returns the tensor itself, so
+      the same code may work on a CPU and break on a GPU.
+    """),
+    code("""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # reading .grad of a non-leaf warns
+        scaled = torch.randn(3, requires_grad=True) * 0.01
+        scaled.sum().backward()
+        print("scaled:", scaled.is_leaf, scaled.grad_fn.name(), "grad:", scaled.grad)
+
+        moved = torch.randn(3, requires_grad=True).to(torch.float64)   # like .to("cuda")
+        moved.sum().backward()
+        print("moved: ", moved.is_leaf, moved.grad_fn.name(), "grad:", moved.grad)
+    """),
+    md("""
+    The fixes: do the arithmetic first and ask for gradients last, with the in-place
+    `requires_grad_()`, or create the tensor where and how you want it:
+    """),
+    code("""
+    scaled = (torch.randn(3) * 0.01).requires_grad_()          # a leaf
+    moved = torch.randn(3, dtype=torch.float64, requires_grad=True)   # or device=device
+    scaled.sum().backward()
+    moved.sum().backward()
+    print(scaled.is_leaf, scaled.grad, moved.is_leaf, moved.grad)
+    """),
+    md("""
+    (`nn.Parameter(torch.randn(3) * 0.01)` is a third way: a parameter is always a leaf.)
+
     ## 2. A second `backward()` fails: the graph was freed
 
     To save memory, `backward()` frees the values the graph saved for it (here
@@ -173,7 +218,10 @@ CELLS = [
     """),
     md("""
     The weights need not be ones. With $v = (1, 3, 2)$:
-    $v^\\top J = (2x_1, 6x_2, 4x_3) = (4, 18, 4)$.
+    $v^\\top J = (2x_1, 6x_2, 4x_3) = (4, 18, 4)$. The original tutorial writes the
+    weights as integers, right after we saw that integer tensors cannot require grad.
+    It still works: `v` itself does not require grad, and backward converts it to the
+    output's dtype (float32) before using it. Writing `[1., 3., 2.]` says what you mean.
     """),
     code("""
     x = torch.tensor([2., 3., 1.], requires_grad=True)
@@ -200,6 +248,21 @@ CELLS = [
     J = torch.stack(rows)
     print("J =", J, sep="\\n")
     print("v @ J =", v @ J)
+    """),
+    md("""
+    You never need to write that loop: `torch.autograd.functional.jacobian(f, x)` builds
+    the Jacobian of a function for you (it runs the same one-hot backward passes
+    inside), and `torch.autograd.functional.vjp(f, x, v)` gives $v^\\top J$ directly:
+    """),
+    code("""
+    def square(t):
+        return t ** 2
+
+
+    J_auto = torch.autograd.functional.jacobian(square, x.detach())
+    print("jacobian():", J_auto, sep="\\n")
+    print("same as the loop:", torch.equal(J_auto, J))
+    print("vjp():", torch.autograd.functional.vjp(square, x.detach(), v)[1])
     """),
     md("""
     `gradient` must have the output's shape (it is one weight per output element):
@@ -335,7 +398,7 @@ CELLS = [
     code("""
     x = torch.tensor(2.0, requires_grad=True)
     y = x ** 2 + x ** 3
-    stepper = torch.step(y)
+    stepper = torch.step(y)    # autograd_nb only
     stepper
     """),
     md("""
@@ -394,6 +457,11 @@ CELLS = [
         """
         x = torch.tensor([1., 2., 3.], requires_grad=True)
         y = x ** 3
+        # ... one backward call with a gradient argument
+        """,
+        """
+        x = torch.tensor([1., 2., 3.], requires_grad=True)
+        y = x ** 3
         y.backward(torch.tensor([1., 0., 2.]))
         x.grad
         """,
@@ -404,19 +472,35 @@ CELLS = [
     *exercise(
         """
         Let `u = torch.tensor(1.0, requires_grad=True)` and `z = 5 * u`. Call backward
-        **three times** on the same `z` so that `u.grad` ends up as `15.` (without any
-        error).
+        **three times on this same `z`** so that `u.grad` ends up as `15.` (without any
+        error). One `z.backward(torch.tensor(3.))` also gives 15, and so does building
+        `z` again before each backward, but neither is three passes through one graph.
+        The hook on `z` (notebook 06 explains hooks) counts the passes for the check.
         """,
         """
         u = torch.tensor(1.0, requires_grad=True)
         z = 5 * u
+        passes = []
+        z.register_hook(lambda grad: passes.append(grad))   # one entry per backward through z
+
+        # ... three backward calls on z
+        """,
+        """
+        u = torch.tensor(1.0, requires_grad=True)
+        z = 5 * u
+        passes = []
+        z.register_hook(lambda grad: passes.append(grad))   # one entry per backward through z
+
         z.backward(retain_graph=True)
         z.backward(retain_graph=True)
         z.backward()
         u.grad
         """,
         """
-        check(u.grad is not None and u.grad.item() == 15.0,
-              "Each backward adds 5 to u.grad; keep the graph with retain_graph=True for the next call.")
+        check(len(passes) == 3 and all(g.item() == 1.0 for g in passes)
+              and u.grad is not None and u.grad.item() == 15.0,
+              f"{len(passes)} backward pass(es) went through z (3 expected), u.grad = {u.grad}. "
+              "Each z.backward() adds 5 to u.grad; keep the graph with retain_graph=True for the "
+              "next call.")
         """),
 ]

@@ -16,7 +16,7 @@ CELLS = [
     %load_ext autograd_nb
     import autograd_nb as torch
     import autograd_nb.nn as nn
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -96,6 +96,14 @@ CELLS = [
     c = b.exp()
     loss = c.sum()
     """),
+    md("""
+    The two totals under the table differ (notebook 00 defines them). *This graph*: 36
+    bytes, because `a` counts twice (saved as `_saved_self` and as `_saved_other`) and
+    `c` once, 12 bytes each. *All live graphs*: 28 bytes, because that total never counts
+    a leaf that requires grad (`a` exists anyway), counts `c` (12 bytes), and adds the
+    16 bytes that the graph of section 2 still keeps: `y`, saved by `y * y`, alive as
+    long as `out` is.
+    """),
     code("""
     print(b.grad_fn._saved_self, b.grad_fn._saved_other)
     print(c.grad_fn._saved_result)     # exp saves its *output*: d/dx e^x = e^x
@@ -115,30 +123,32 @@ CELLS = [
             y = y * 2
             loops += 1
         if y.sum().item() > 30:
-            out = y.sum()
+            out, branch = y.sum(), "if"
         else:
-            out = (y * y).sum()
-        return out, loops
+            out, branch = (y * y).sum(), "else"
+        return out, loops, branch
 
 
     for start in ([1.0, 1.0], [3.0, 4.0]):
         x = torch.tensor(start, requires_grad=True)
-        out, loops = f(x)
+        out, loops, branch = f(x)
         out.backward()
-        print(f"x = {start}: {loops} loop(s), root {type(out.grad_fn).__name__}, "
-              f"value {out.item()}, x.grad = {x.grad}")
+        print(f"x = {start}: {loops} loop(s), {branch} branch, value {out.item()}, x.grad = {x.grad}")
     """),
     md("""
-    The first input ran the loop three times and took the `else` branch: a longer
-    graph. Drawn side by side:
+    `[1, 1]` doubles to `[2, 2]`, then the loop runs three times (sums 4, 8, 16) until
+    `y = [16, 16]` sums to 32, and the `if` branch returns `y.sum()` = 32. `[3, 4]`
+    doubles to `[6, 8]` (sum 14), the loop runs once (sum 28), and the `else` branch
+    returns $\\sum y_i^2 = 12^2 + 16^2 = 400$. Both roots are `SumBackward0`, so the
+    printout alone cannot tell the graphs apart. Drawn side by side, they can: the `if`
+    graph (left) is a chain of four multiplications by 2; in the `else` graph (right)
+    `y * y` is a `MulBackward0` with *two* edges to the same node, and only two
+    doublings come before it.
     """),
     code("""
-    out1, _ = f(torch.tensor([1.0, 1.0], requires_grad=True))
-    viz.draw(out1, names={"out1": out1})
-    """),
-    code("""
-    out2, _ = f(torch.tensor([3.0, 4.0], requires_grad=True))
-    viz.draw(out2, names={"out2": out2})
+    out_if, _, _ = f(torch.tensor([1.0, 1.0], requires_grad=True))
+    out_else, _, _ = f(torch.tensor([3.0, 4.0], requires_grad=True))
+    viz.draw(out_if, out_else, names={"out_if": out_if, "out_else": out_else})
     """),
     md("""
     This flexibility has a price the tutorial mentions: the graph is rebuilt on every
@@ -181,15 +191,27 @@ CELLS = [
     md("""
     ## 6. Leaving the graph: `detach()` and `no_grad()`
 
-    To keep a tensor out of the graph, call `detach()`: you get the same numbers (the
-    same memory, in fact) as a new leaf that does not require grad, and nothing done
-    with it is recorded. To keep a whole block of code out, use `with torch.no_grad():`
-    (notebook 01). Used inside an expression, `detach()` turns a factor into a
-    constant: for $y = x \\cdot \\text{detach}(x)$ the gradient is $x$, not $2x$.
+    To keep a tensor out of the graph, call `detach()`. Precisely, `x.detach()` is a new
+    tensor that
+
+    * holds the same numbers in the same memory as `x`, and shares `x`'s version
+      counter (so autograd still notices in-place changes made through it, section 7
+      and notebook 04);
+    * does not require grad and has no `grad_fn`: it is a leaf, cut off from `x`'s
+      history.
+
+    So an operation on detached tensors alone records nothing. An operation that mixes
+    a detached tensor with one that requires grad *is* recorded, but its edge to the
+    detached side is `None`: no gradient flows there. Used inside an expression,
+    `detach()` thus turns a factor into a constant: for
+    $y = x \\cdot \\text{detach}(x)$ the gradient is $x$, not $2x$. (To keep a whole
+    block of code out of the graph, use `with torch.no_grad():`, notebook 01.)
     """),
     code("""
     s = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (s * s.detach()).sum().backward()
+    y = s * s.detach()
+    print(y.grad_fn.name(), [None if fn is None else type(fn).__name__ for fn, _ in y.grad_fn.next_functions])
+    y.sum().backward()
     print("x * x.detach():", s.grad)
 
     s.grad = None
@@ -313,6 +335,11 @@ CELLS = [
         """
         p = torch.tensor([1.0, 2.0], requires_grad=True)
         q = (p * 3 + 1).sum()
+        chain = ...    # e.g. walk from q.grad_fn along next_functions[0][0]
+        """,
+        """
+        p = torch.tensor([1.0, 2.0], requires_grad=True)
+        q = (p * 3 + 1).sum()
         chain = []
         fn = q.grad_fn
         while fn is not None:
@@ -322,25 +349,46 @@ CELLS = [
         """,
         """
         check(chain == ["SumBackward0", "AddBackward0", "MulBackward0", "AccumulateGrad"],
-              "Start from q.grad_fn and follow next_functions[0][0] until you reach AccumulateGrad.")
+              "Start from q.grad_fn and follow next_functions[0][0] until you reach AccumulateGrad "
+              "(include it).")
         """),
+    md("""
+    The next cell fails at backward: `torch.sigmoid` saves its output for backward, and
+    the output is then changed in place.
+    """),
+    code("""
+    k = torch.tensor([0.0, 1.0], requires_grad=True)
+    m = torch.sigmoid(k)
+    m.mul_(2)                          # in place: sigmoid's saved output is now stale
+    m.sum().backward()
+    """, "raises-exception"),
     *exercise(
         """
-        The cell below fails at backward because `torch.sigmoid` saves its output and the
-        output is then changed in place. Rewrite the in-place line **out of place** so that
-        backward works, and keep `g` as the gradient of `m.sum()` with respect to `k`.
+        Rewrite the failing cell above so that backward works: make the doubling **out
+        of place**, and keep `g` as the gradient of `m.sum()` with respect to `k`.
+        (Writing through `m.data` would hide the error, not fix it: backward would then
+        silently use the doubled values as sigmoid's output.)
         """,
         """
         k = torch.tensor([0.0, 1.0], requires_grad=True)
         m = torch.sigmoid(k)
-        m = m * 2                      # was: m.mul_(2)
+        ...            # double m without changing sigmoid's output in place
+        ...            # backward from m.sum()
+        g = ...
+        """,
+        """
+        k = torch.tensor([0.0, 1.0], requires_grad=True)
+        m = torch.sigmoid(k)
+        m = m * 2                      # a new tensor: sigmoid's saved output is untouched
         m.sum().backward()
         g = k.grad
         g
         """,
         """
-        expected = 2 * torch.sigmoid(torch.tensor([0.0, 1.0])) * (1 - torch.sigmoid(torch.tensor([0.0, 1.0])))
-        check(g is not None and torch.allclose(g, expected),
-              "Replace m.mul_(2) by m = m * 2: the new tensor leaves sigmoid's saved output alone.")
+        sig = torch.sigmoid(torch.tensor([0.0, 1.0]))
+        check(isinstance(g, torch.Tensor) and torch.allclose(g, 2 * sig * (1 - sig))
+              and isinstance(m, torch.Tensor) and torch.allclose(m.detach(), 2 * sig),
+              "Replace m.mul_(2) by m = m * 2: the new tensor leaves sigmoid's saved output "
+              "alone, and g = k.grad is 2 * sigmoid(k) * (1 - sigmoid(k)).")
         """),
 ]

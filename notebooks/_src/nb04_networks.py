@@ -15,7 +15,7 @@ CELLS = [
     %load_ext autograd_nb
     import autograd_nb as torch
     import autograd_nb.nn as nn
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -61,6 +61,11 @@ CELLS = [
     print("output requires grad:", output.requires_grad, output.grad_fn, output.is_leaf)
     """),
     md("""
+    `output.is_leaf` is now `True`: with every parameter frozen, no input of any
+    operation required grad, so nothing was recorded, and a tensor that does not require
+    grad counts as a leaf (notebook 02). It is a leaf in the sense "no history", not a
+    parameter: it will never receive a `.grad`.
+
     And the same effect for a block of code, without touching the parameters:
     `torch.no_grad()` (notebook 01).
     """),
@@ -95,8 +100,9 @@ CELLS = [
 
 
     model = Simple()
-    for m in model.parameters():       # every weight 0.1 (notebook 03: better under no_grad)
-        m.data.fill_(0.1)
+    with torch.no_grad():              # an in-place change of leaves, not to be recorded
+        for m in model.parameters():   # every weight 0.1 (the tutorial writes m.data.fill_(0.1))
+            m.fill_(0.1)
 
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
@@ -115,6 +121,32 @@ CELLS = [
     """),
     code("""
     viz.draw(loss, params=model, collapse=True)
+    """),
+    md("""
+    ### The gradient of cross-entropy, derived
+
+    `nn.CrossEntropyLoss` takes the raw outputs $z = (z_1, \\dots, z_K)$ of a sample
+    (the *logits*, here $K = 20$) and its class $y$. It turns the logits into
+    probabilities with the softmax, $p_k = e^{z_k} / \\sum_j e^{z_j}$, and the loss is
+    $-\\ln p_y$, averaged over the batch. Write it as
+    $\\ell = -z_y + \\ln \\sum_j e^{z_j}$ and differentiate with respect to one logit
+    $z_k$:
+
+    $$\\frac{\\partial \\ell}{\\partial z_k}
+      = -[k = y] + \\frac{e^{z_k}}{\\sum_j e^{z_j}} = p_k - [k = y],$$
+
+    where $[k = y]$ is 1 for the true class and 0 otherwise. So the gradient is
+    $p - \\text{onehot}(y)$ (divided by the batch size, for the average). Its entries
+    always sum to $\\sum_k p_k - 1 = 0$. Let us check it on our batch:
+    """),
+    code("""
+    z = output.detach().requires_grad_()           # the logits, as a leaf of their own
+    criterion(z, targets).backward()
+    p = torch.softmax(output.detach(), dim=1)
+    onehot = torch.zeros(8, 20)
+    onehot[:, 1] = 1.0                                   # every target is class 1
+    print("autograd == (p - onehot) / 8:", torch.allclose(z.grad, (p - onehot) / 8))
+    print("each row sums to 0:", torch.allclose(z.grad.sum(dim=1), torch.zeros(8), atol=1e-7))
     """),
     md("""
     > **The original tutorial's numbers cannot come out of its code.** It prints
@@ -199,8 +231,11 @@ CELLS = [
 
     Before PyTorch 0.4, tensors were wrapped in `Variable`s and `.data` unwrapped them.
     `.data` still exists: it gives the same numbers, in the same memory, with
-    `requires_grad=False`. `detach()` does too. The difference is that autograd still
-    *watches* a detached tensor (it shares the version counter), but not `.data`.
+    `requires_grad=False`. `detach()` does too (notebook 03, section 6). The
+    difference is the version counter: a detached tensor *shares* it with the
+    original, so an in-place change through it is counted, and backward can notice that
+    a value it saved has changed. `.data` gets a counter of its own, so changes through
+    it go unnoticed.
 
     Take $b = a + 2$ and $\\text{loss} = \\operatorname{mean}(b^2)$, whose gradient is
     $\\frac{2}{3} b = \\frac{2}{3}(a + 2)$. Now change `b` in place after computing the loss.
@@ -238,6 +273,8 @@ CELLS = [
     md("""
     An error you can fix is better than a wrong number you will not find. Prefer
     `detach()`; use `with torch.no_grad():` for in-place updates of parameters.
+    (`x.detach()` is not a copy: to change the numbers without touching `x`, use
+    `x.detach().clone()`.)
 
     ## 4. CPU, GPU and NumPy
 
@@ -262,8 +299,25 @@ CELLS = [
     code("""
     y_ = y.detach().cpu().numpy()      # y.cpu().detach().numpy() works too
     print(type(y_).__name__, y_.dtype)
-    y_[0, 0] = 100.0                   # the array shares memory with the tensor
+    """),
+    md("""
+    On the CPU the array shares memory with the tensor (`.cpu()` of a CPU tensor is the
+    tensor itself; of a GPU tensor it is a copy, and then nothing is shared). Writing
+    into it is the same trap as `.data`, once more: NumPy knows nothing of version
+    counters, so `y._version` stays 0, and if a graph saved `y`, backward silently uses
+    the new value:
+    """),
+    code("""
+    loss = (y * y).sum()               # MulBackward0 saves y; dloss/dy = 2y
+    y_[0, 0] = 100.0                   # through the NumPy alias: y changes too
     print(y)
+    print("version:", y._version)      # 0: autograd cannot notice
+    loss.backward()
+    print("gradient:", y.grad)         # 2 * 100 = 200 where 2 * 1 = 2 was right
+    """),
+    md("""
+    Copy first (`y.detach().cpu().numpy().copy()`, or `.clone()` before `.numpy()`) when
+    you want to change the numbers.
     """),
     md("""
     On a machine with a GPU (CuPy installed) the next cell runs the tutorial's GPU
@@ -307,27 +361,46 @@ CELLS = [
     * Freeze a layer with `requires_grad = False` on its parameters.
     * One step: forward, loss, `backward()`, `step()` (new = old − lr · grad), and zero
       the gradients before the next backward (`zero_grad()` sets them to `None`).
-    * `detach()` is safe; `.data` can give silently wrong gradients.
+    * `detach()` shares the version counter, so misuse raises an error; `.data` and
+      NumPy aliases do not, and can give silently wrong gradients.
     * `.to(device)`, `.cpu()`, `.detach().numpy()`, `.item()`, `.tolist()`.
     """),
     *exercise(
         """
-        Freeze **only `conv1`** of a fresh `Simple` network, run one SGD step (lr 0.1)
-        on the random `images` and `targets` above, and keep a copy of every parameter
-        from before the step in `before` (a dict name → tensor).
+        Freeze **only `conv1`** of a fresh `Simple` network, make an SGD optimizer `opt`
+        with learning rate 0.1, and run one step on the random `images` and `targets`
+        above. `before` keeps a copy of every parameter from before the step.
+
+        Leaving `conv1` out of the optimizer is not freezing: backward would still
+        compute its gradient. The check wants `conv1` frozen (no gradient at all) and
+        every other weight moved by exactly $-0.1 \\times$ its gradient.
+        """,
+        """
+        torch.manual_seed(1)
+        net = Simple()
+        ...            # freeze conv1
+        opt = ...      # SGD, lr 0.1
+        before = {name: p.detach().clone() for name, p in net.named_parameters()}
+        # ... forward, loss (criterion), backward, step
         """,
         """
         torch.manual_seed(1)
         net = Simple()
         net.conv1.requires_grad_(False)
-        opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)   # frozen parameters have no .grad: SGD skips them
         before = {name: p.detach().clone() for name, p in net.named_parameters()}
         criterion(net(images), targets).backward()
         opt.step()
         """,
         """
-        unchanged = {name: torch.equal(before[name], p.detach()) for name, p in net.named_parameters()}
-        check(unchanged == {"conv1.weight": True, "conv2.weight": False, "linear.weight": False},
-              f"Only conv1 should stay the same; got unchanged = {unchanged}.")
+        moved_by_lr_grad = all(
+            p.grad is not None and torch.allclose(p.detach(), before[name] - 0.1 * p.grad, atol=1e-7)
+            and not torch.equal(p.detach(), before[name])
+            for name, p in net.named_parameters() if name != "conv1.weight")
+        check(isinstance(opt, torch.optim.SGD) and all(g["lr"] == 0.1 for g in opt.param_groups)
+              and not net.conv1.weight.requires_grad and net.conv1.weight.grad is None
+              and torch.equal(before["conv1.weight"], net.conv1.weight.detach()) and moved_by_lr_grad,
+              "Freeze with net.conv1.requires_grad_(False) (conv1.weight.grad must stay None), use "
+              "torch.optim.SGD(..., lr=0.1), and call backward() and opt.step() once.")
         """),
 ]

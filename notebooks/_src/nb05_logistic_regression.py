@@ -22,10 +22,10 @@ CELLS = [
     from tqdm.auto import tqdm
 
     import autograd_nb as torch
-    from autograd_nb import viz
-    from autograd_nb.autograd.graph import saved_bytes
-    from autograd_nb.datasets import load_digits
-    from autograd_nb.utils.data import DataLoader, TensorDataset
+    from autograd_nb import viz                # autograd_nb only: the pictures
+    from autograd_nb.autograd.graph import saved_bytes       # autograd_nb only
+    from autograd_nb.datasets import load_digits   # autograd_nb only (the same data: sklearn.datasets.load_digits)
+    from autograd_nb.utils.data import DataLoader, TensorDataset   # PyTorch: torch.utils.data
 
 
     def check(ok, hint=""):
@@ -42,6 +42,7 @@ CELLS = [
     """),
     code("""
     X, labels = load_digits()
+    X_all = X                                  # all ten digits, for section 6
     keep = (labels == 3) | (labels == 8)
     X, Y = X[keep], (labels[keep] == 8).float().view(-1, 1)
     n_train = int(0.8 * len(X))
@@ -67,7 +68,15 @@ CELLS = [
     The parameters are two leaf tensors that require grad: `weights` (64 × 1) and `bias`.
     The forward pass is $a = \\sigma(xW + b)$; the loss is the mean squared error between
     $a$ and the 0/1 targets. (Binary cross-entropy would be the textbook choice; we keep
-    the question's MSE.)
+    the question's MSE, and switch in section 6.)
+
+    Shapes: a batch `xb` is $(N, 64)$ and `weights` $(64, 1)$, so `xb @ weights` is
+    $(N, 1)$; `bias` has shape $(1,)$. Adding them uses **broadcasting**: PyTorch lines
+    the shapes up from the right, and a dimension of size 1 (or a missing one) is
+    stretched to match the other, without copying. So `bias` is added to every row.
+    Broadcasting is recorded like any operation, and backward sums the gradient over
+    the stretched dimension, so `bias.grad` keeps the shape $(1,)$. Section 4 shows the
+    same rule causing a bug.
     """),
     code("""
     torch.manual_seed(0)
@@ -101,18 +110,25 @@ CELLS = [
     its gradient, and **zero the gradient**, because `backward()` adds to `.grad`
     (notebook 02).
 
-    It writes through `.data` so that the update is not recorded. That works here
-    because nothing else saved these values; notebook 04 showed how `.data` can also
-    hide a mistake. The modern spelling is `with torch.no_grad(): weights -= lr *
-    weights.grad`. (`weights.grad.data` in the question is the same as `weights.grad`,
-    which never requires grad.)
+    The question writes the update through `.data`, so that it is not recorded:
+
+    ```python
+    weights.data -= lr * weights.grad.data
+    ```
+
+    That happens to work here, because no graph still needs these values; but
+    notebook 04 showed how `.data` hides the mistake when one does. We write the safe
+    modern spelling, an in-place update under `torch.no_grad()`. (`weights.grad.data`
+    is the same numbers as `weights.grad`, which does not require grad here; it would
+    only if backward ran with `create_graph=True`.)
     """),
     code("""
     def backward_propagation(loss):
         loss.backward()
-        weights.data -= lr * weights.grad.data
+        with torch.no_grad():          # the update must not be recorded
+            weights.sub_(lr * weights.grad)      # weights -= lr * weights.grad, in place
+            bias.sub_(lr * bias.grad)
         weights.grad.zero_()
-        bias.data -= lr * bias.grad.data
         bias.grad.zero_()
 
 
@@ -215,17 +231,22 @@ CELLS = [
     ## 5. Training, with a progress bar and curves
 
     Thirty epochs. `tqdm` draws a progress bar (a widget in Jupyter); we record the mean
-    training loss and the validation accuracy after every epoch.
+    training loss and the validation accuracy after every epoch. (On a static page such
+    as GitHub the bar shows the state it was first drawn in, `0/30`: a page cannot run
+    a widget. The line printed after the loop reports the end.)
     """),
     code("""
     torch.manual_seed(0)
-    weights.data = torch.randn(64, 1) * 0.01
-    bias.data.zero_()
+    with torch.no_grad():                      # start again from fresh weights
+        weights.copy_(torch.randn(64, 1) * 0.01)
+        bias.zero_()
     history = {"loss": [], "accuracy": []}
-    for epoch in tqdm(range(30), desc="training"):
+    bar = tqdm(range(30), desc="training")
+    for epoch in bar:
         history["loss"].append(train_epoch())
         history["accuracy"].append(valid_accuracy())
-    print(f"final loss {history['loss'][-1]:.4f}, validation accuracy {history['accuracy'][-1]}")
+    print(f"{bar.n}/{bar.total} epochs: final loss {history['loss'][-1]:.4f}, "
+          f"validation accuracy {history['accuracy'][-1]}")
     """),
     code("""
     viz.plot_curves(history, xlabel="epoch", title="logistic regression, 3 versus 8")
@@ -241,6 +262,77 @@ CELLS = [
     plt.show()
     """),
     md("""
+    ## 6. The same model, written the way PyTorch code usually is
+
+    Everything above was written by hand, to see it. Here is the idiomatic version;
+    each piece replaces one of ours:
+
+    * `nn.Linear(64, 1)` holds `weight` and `bias` as parameters and computes
+      $xW^\\top + b$;
+    * `nn.BCEWithLogitsLoss()` is the sigmoid and the binary cross-entropy in one,
+      computed from the *logits* (the values before the sigmoid) in a numerically
+      stable way; the model therefore has no sigmoid, and a logit above 0 means
+      "probability above 0.5";
+    * `torch.optim.SGD` does the update under `no_grad` for us (`step()`), and
+      `zero_grad()` clears the gradients;
+    * `model.train()` / `model.eval()` set the layers' mode (it changes nothing for a
+      `Linear`, but becomes essential once the model has Dropout or BatchNorm,
+      notebook 01), and evaluation runs under `torch.no_grad()`.
+    """),
+    code("""
+    import autograd_nb.nn as nn
+
+
+    def accuracy(model, loader):
+        model.eval()                                   # layers in evaluation mode
+        correct = 0
+        with torch.no_grad():                          # and no graph
+            for xb, yb in loader:
+                correct += ((model(xb) > 0) == yb).sum().item()   # a Python int, no graph
+        return correct / len(loader.dataset)
+
+
+    torch.manual_seed(0)
+    model = nn.Linear(64, 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)      # as by hand: lr 2, 30 epochs
+    for epoch in range(30):
+        model.train()
+        for xb, yb in train_dl:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+    print(f"nn.Linear + BCEWithLogitsLoss: validation accuracy {accuracy(model, valid_dl):.4f}")
+    """),
+    md("""
+    With more than two classes, the model gets one output (logit) per class and the
+    loss is `nn.CrossEntropyLoss` (softmax and negative log-likelihood in one; its
+    gradient is derived in notebook 04), with the class *index* as the target, an
+    integer, not a float. All ten digits:
+    """),
+    code("""
+    n_all = int(0.8 * len(labels))
+    all_train = DataLoader(TensorDataset(X_all[:n_all], labels[:n_all]), batch_size=64, shuffle=True)
+    all_valid = DataLoader(TensorDataset(X_all[n_all:], labels[n_all:]), batch_size=256)
+
+    torch.manual_seed(0)
+    model = nn.Linear(64, 10)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    for epoch in range(20):
+        model.train()
+        for xb, yb in all_train:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    model.eval()
+    with torch.no_grad():
+        correct = sum((model(xb).argmax(dim=1) == yb).sum().item() for xb, yb in all_valid)
+    print(f"ten digits, nn.Linear + CrossEntropyLoss: validation accuracy {correct / len(all_valid.dataset):.4f}")
+    """),
+    md("""
     ## Summary
 
     * Computing the accuracy without `no_grad` **does** record a graph (it costs memory
@@ -249,25 +341,56 @@ CELLS = [
     * Zero the gradients after each update (they accumulate); no extra zeroing is
       needed after evaluating.
     * Keep predictions and targets the same shape before comparing them.
+    * In practice: `nn.Linear`, a loss from `nn` that takes logits
+      (`BCEWithLogitsLoss`, `CrossEntropyLoss`), `torch.optim`, and
+      `model.train()` / `model.eval()` + `torch.no_grad()` around training and evaluation.
     """),
     *exercise(
         """
-        Compute the validation accuracy in one go, on the whole of `x_valid` (no loop),
-        **without recording a graph**, and store it as a Python float in `acc`; keep the
-        predictions in `preds`. (It can differ slightly from `valid_accuracy()`, which
-        averages per-batch accuracies: its last batch of 8 images counts as much as the
-        first batch of 64.)
+        Write `predict(x)` returning the probabilities `forward_propagation(x)` gives,
+        **without recording a graph**. Then compute `preds = predict(x_valid)` and the
+        validation accuracy on the whole of `x_valid` in one go (no loop), as a Python
+        float `acc`. (It can differ slightly from `valid_accuracy()`, which averages
+        per-batch accuracies: its last batch of 8 images counts as much as the first
+        batch of 64.)
+
+        `forward_propagation(x).detach()` is not the answer: the forward pass would
+        record its graph, and save its buffers, before you drop it. The check watches,
+        with `torch.autograd.graph.saved_tensors_hooks`, whether anything is saved for
+        backward while `predict` runs.
         """,
         """
-        with torch.no_grad():
-            preds = forward_propagation(x_valid)
+        def predict(x):
+            ...        # forward_propagation(x), without recording a graph
+
+
+        preds = predict(x_valid)
+        acc = ...      # the share of correct predictions, a Python float
+        """,
+        """
+        def predict(x):
+            with torch.no_grad():
+                return forward_propagation(x)
+
+
+        preds = predict(x_valid)
         acc = ((preds > 0.5) == y_valid).float().mean().item()
         acc
         """,
         """
-        expected = ((forward_propagation(x_valid) > 0.5) == y_valid).float().mean().item()
-        check(isinstance(acc, float) and abs(acc - expected) < 1e-6 and preds.grad_fn is None,
-              "Compute preds under torch.no_grad(), compare (preds > 0.5) with y_valid (same shape), "
-              "then .float().mean().item().")
+        saved_during_predict = []        # autograd calls pack() for every tensor it saves for backward
+        with torch.autograd.graph.saved_tensors_hooks(
+                lambda t: saved_during_predict.append(tuple(t.shape)) or t, lambda t: t):
+            out = predict(x_valid)
+        with torch.no_grad():
+            expected_preds = forward_propagation(x_valid)
+        expected = ((expected_preds > 0.5) == y_valid).float().mean().item()
+        check(saved_during_predict == [] and isinstance(out, torch.Tensor) and out.grad_fn is None
+              and torch.allclose(out, expected_preds) and isinstance(preds, torch.Tensor)
+              and torch.equal(preds, out) and isinstance(acc, float) and abs(acc - expected) < 1e-6,
+              (f"predict saved {len(saved_during_predict)} tensor(s) for backward: it recorded a "
+               "graph. " if saved_during_predict else "")
+              + "Run forward_propagation under torch.no_grad() inside predict; then "
+              "acc = ((preds > 0.5) == y_valid).float().mean().item().")
         """),
 ]

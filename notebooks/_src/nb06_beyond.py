@@ -13,13 +13,14 @@ CELLS = [
     * hooks that watch or change gradients as they flow;
     * your own differentiable operation with `torch.autograd.Function`, verified with
       `gradcheck`;
+    * debugging autograd: NaN gradients, anomaly detection, two memory and graph traps;
     * the same code on a GPU.
     """),
     code("""
     %load_ext autograd_nb
     import autograd_nb as torch
     import autograd_nb.nn as nn
-    from autograd_nb import viz
+    from autograd_nb import viz                # autograd_nb only: the pictures
 
 
     def check(ok, hint=""):
@@ -77,9 +78,11 @@ CELLS = [
     for step in range(5):
         (d1,) = torch.autograd.grad(f(x), x, create_graph=True)
         (d2,) = torch.autograd.grad(d1, x)
+        start = x.item()
         with torch.no_grad():
             x -= d1 / d2
-        print(f"step {step}: x = {x.item():.6f}   f'(x) = {d1.item():+.4f}")
+        print(f"step {step}: x = {start:.6f}   f'(x) = {d1.item():+.4f}   f''(x) = {d2.item():7.4f}"
+              f"   ->  x - f'/f'' = {x.item():.6f}")
     """),
     md("""
     Other uses: gradient penalties (a loss that contains a gradient), meta-learning,
@@ -201,7 +204,7 @@ CELLS = [
     noisy.
     """),
     code("""
-    from autograd_nb.autograd import gradcheck
+    from autograd_nb.autograd import gradcheck     # PyTorch: from torch.autograd import gradcheck
 
     x = torch.randn(4, dtype=torch.float64, requires_grad=True)
     print("MyExp:", gradcheck(MyExp.apply, (x,)))
@@ -222,7 +225,137 @@ CELLS = [
     print("BadExp:", gradcheck(BadExp.apply, (x,), raise_exception=False))
     """),
     md("""
-    ## 6. On a GPU
+    ## 6. Debugging autograd
+
+    ### NaN gradients, and anomaly detection
+
+    A classic: a function that is safe in the forward pass but not in the backward.
+    $\\sqrt{x}$ for positive $x$, else 0, written with `torch.where`:
+    """),
+    code("""
+    x = torch.tensor([-1.0, 4.0], requires_grad=True)
+    y = torch.where(x > 0, torch.sqrt(x), torch.zeros_like(x))
+    print(y)
+    y.sum().backward()
+    print(x.grad)
+    """),
+    md("""
+    The output is fine, the gradient of the first element is `nan`. `torch.where`
+    computed `torch.sqrt(x)` for *both* elements, $\\sqrt{-1}$ = `nan` included, and only
+    then picked 0. In backward, `WhereBackward0` sends a gradient of 0 to the `sqrt`
+    branch for that element, and `SqrtBackward0` multiplies it by
+    $\\frac{1}{2\\sqrt{x}}$ = `nan`: $0 \\cdot \\text{nan} = \\text{nan}$.
+
+    In a big model, which node made the first `nan`? **Anomaly detection** tells you:
+    under `torch.autograd.detect_anomaly()` (or after
+    `torch.autograd.set_detect_anomaly(True)`), backward checks every node's output and
+    raises at the first `nan`, and a warning shows the line of the *forward* pass that
+    created that node. It slows everything down: use it only while debugging.
+    """),
+    code("""
+    import warnings
+
+    x.grad = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with torch.autograd.detect_anomaly():
+                y = torch.where(x > 0, torch.sqrt(x), torch.zeros_like(x))
+                y.sum().backward()
+        except RuntimeError as error:
+            print("RuntimeError:", error)
+    for w in caught:                     # the forward line, from the warning
+        if "Error detected" in str(w.message):
+            lines = str(w.message).strip().splitlines()
+            print(lines[0])
+            print("   ", lines[-1].strip())
+    """),
+    md("""
+    The fix: make the unused branch harmless *before* the function, so that its
+    backward never sees a bad input:
+    """),
+    code("""
+    x.grad = None
+    safe = torch.where(x > 0, x, torch.ones_like(x))        # sqrt only ever sees x > 0
+    y = torch.where(x > 0, torch.sqrt(safe), torch.zeros_like(x))
+    y.sum().backward()
+    print(x.grad)
+    """),
+    md("""
+    Other usual sources of `nan`: `log` of 0 (use `torch.log(x + eps)` or a loss that
+    takes logits, such as `BCEWithLogitsLoss`), a division by a norm that can be 0, and
+    a learning rate so large that the weights overflow (print the loss: it turns `inf`
+    before it turns `nan`).
+
+    ### `total += loss`: keeping every graph alive
+
+    Summing losses to report an average is natural, and a trap: `loss` is a tensor
+    with a graph, so `total = total + loss` is a recorded addition, and `total` keeps
+    the graph of *every* iteration alive, with all its saved buffers. Memory grows
+    with every step. Add the Python number instead, `loss.item()`. We count the bytes
+    with `saved_bytes()` (autograd_nb only):
+    """),
+    code("""
+    from autograd_nb.autograd.graph import saved_bytes      # autograd_nb only
+
+    torch.manual_seed(0)
+    model = nn.Linear(100, 1)
+    batches = [torch.randn(64, 100) for _ in range(5)]
+    start = saved_bytes()
+
+    total = 0
+    for xb in batches:
+        loss = model(xb).pow(2).mean()
+        total += loss                        # a tensor: keeps this graph alive
+    print("total += loss:       ", total, f"  graphs kept: {saved_bytes() - start:,} bytes")
+
+    del total, loss
+    total = 0.0
+    for xb in batches:
+        loss = model(xb).pow(2).mean()
+        total += loss.item()                 # a Python float: the graph can go
+    del loss
+    print("total += loss.item():", round(total, 4), f"  graphs kept: {saved_bytes() - start:,} bytes")
+    """),
+    md("""
+    (In a real loop, `loss.backward()` frees each graph's buffers anyway, but the
+    nodes, and everything else they refer to, stay alive as long as `total` does.
+    Validation loops, which never call backward, keep the buffers too.)
+
+    ### Detaching a hidden state between iterations
+
+    A recurrent model carries a hidden state `h` from one step to the next. If each
+    step calls backward, the second one fails: the new `h` depends on the old `h`,
+    whose graph the first backward already freed.
+    """),
+    code("""
+    torch.manual_seed(0)
+    W = torch.randn(3, 3, requires_grad=True)
+    inputs = torch.randn(4, 1, 3)
+    h = torch.zeros(1, 3)
+    for step, x_t in enumerate(inputs):
+        h = torch.tanh(h @ W + x_t)
+        loss = h.pow(2).sum()
+        loss.backward()                      # the second one reaches the freed graph
+        print("step", step, "ok")
+    """, "raises-exception"),
+    md("""
+    `retain_graph=True` would silence the error, but then every backward runs through
+    *all* earlier steps, slower and slower, and memory keeps growing. The usual fix
+    (truncated backpropagation through time): keep the hidden state's *value* but cut
+    its history at the start of each step with `h.detach()`:
+    """),
+    code("""
+    W.grad = None
+    h = torch.zeros(1, 3)
+    for step, x_t in enumerate(inputs):
+        h = torch.tanh(h.detach() @ W + x_t)  # the old h enters as a constant
+        loss = h.pow(2).sum()
+        loss.backward()
+        print("step", step, "ok, loss", round(loss.item(), 4))
+    """),
+    md("""
+    ## 7. On a GPU
 
     `autograd_nb` runs on the CPU with NumPy; with an NVIDIA GPU and CuPy installed
     (`pip install autograd_nb[gpu]`), `device="cuda"` puts tensors on the GPU and every
@@ -265,14 +398,30 @@ CELLS = [
       `gradcheck` in float64.
     * `.to("cuda")` runs the same code on a GPU.
 
-    That is the end of the course. Everything here runs unchanged with
-    `import torch`: you are ready for PyTorch's own autograd documentation.
+    * Debugging: `detect_anomaly()` finds the node that made the first `nan`; sum
+      `loss.item()`, not `loss`; `detach()` a hidden state carried between steps.
+
+    That is the end of the course. Everything here is PyTorch: with `torch` instead of
+    `autograd_nb` in the imports, the code runs unchanged, except the lines
+    marked `# autograd_nb only` (the magics, `viz`, `torch.step`, `saved_bytes`, the
+    dashboards), which show what autograd does and have no PyTorch counterpart. You are
+    ready for PyTorch's own autograd documentation.
     """),
     *exercise(
         """
         Write a custom function `MySiLU` computing $\\operatorname{silu}(x) = x \\cdot
         \\sigma(x)$, with its own backward rule. Its derivative is
         $\\sigma(x) + x\\,\\sigma(x)\\,(1 - \\sigma(x))$.
+        """,
+        """
+        class MySiLU(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ...    # save what backward needs, return x * sigmoid(x)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                ...    # return grad_output times the derivative
         """,
         """
         class MySiLU(torch.autograd.Function):
@@ -289,9 +438,14 @@ CELLS = [
         """,
         """
         x = torch.randn(5, dtype=torch.float64, requires_grad=True)
-        same_values = torch.allclose(MySiLU.apply(x), x * torch.sigmoid(x))
-        check(same_values and gradcheck(MySiLU.apply, (x,), raise_exception=False),
-              "forward should return x * sigmoid(x); backward should return "
-              "grad_output * (s + x * s * (1 - s)) with s = sigmoid(x).")
+        try:
+            y = MySiLU.apply(x)
+            ok = (isinstance(y, torch.Tensor) and torch.allclose(y, x * torch.sigmoid(x))
+                  and gradcheck(MySiLU.apply, (x,), raise_exception=False))
+        except Exception as error:       # an unfinished Function may fail in many ways
+            print(f"({type(error).__name__}: {error})")
+            ok = False
+        check(ok, "forward should return x * sigmoid(x); backward should return "
+                  "grad_output * (s + x * s * (1 - s)) with s = sigmoid(x).")
         """),
 ]
