@@ -1,17 +1,27 @@
-"""The dashboards in a real browser: JupyterLab on 127.0.0.1 with a token, headless Chromium
-(the system's, e.g. ``apt-get install chromium``) driven by Python Playwright.
+"""The dashboards as a learner meets them: JupyterLab on 127.0.0.1, headless Chromium (the
+system's, e.g. ``apt-get install chromium``) driven by Python Playwright.
 
-It opens ``tests/notebooks/widgets_e2e.ipynb``, runs it, clicks the stepper's Next until
-the end and checks the highlighted node and the gradients shown, toggles the grad-mode
-lab and tries its backward, measures click-to-repaint on a 200-node graph (reported,
-not asserted: see ``benchmarks/widget_repaint.md``) and saves the screenshots used in
-the README (``docs/img/stepper.png``, ``docs/img/gradmode_lab.png``) when run with
-``AUTOGRAD_NB_SCREENSHOTS=1``; otherwise they go to the test's temporary folder.
+* ``tests/notebooks/widgets_e2e.ipynb`` is run with Run All, then each dashboard is
+  driven by clicks: the stepper on a small graph (gradients written on the picture,
+  tensor boxes not selectable, Done leaves nothing to click that does nothing), the
+  grad-mode lab after a later cell set its mode from code, the accumulation lab after
+  later cells rebound the names its function reads, the buffer inspector after an
+  in-place change, and the stepper on a 102-event MLP in a 1200 px window (the current
+  node stays in view, the details panel stays readable);
+* every course notebook is run with Run All, after which every dashboard must still be
+  usable from its first state, no picture may hide inside an inner scroll box, and no
+  traceback may show the library's own frames;
+* click-to-update times are measured and printed (the benchmark,
+  ``benchmarks/widget_repaint.py``, measures the same; nothing is asserted on time).
+
+Screenshots of every dashboard go to ``docs/img/`` (the README shows them) when run with
+``AUTOGRAD_NB_SCREENSHOTS=1``, else to the test's temporary folder.
 
 Skipped only where no Chromium can be found.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -26,52 +36,103 @@ if str(ROOT) not in sys.path:
 from benchmarks import widget_repaint as harness  # noqa: E402
 
 IMG = ROOT / "docs" / "img"          # rewritten only with AUTOGRAD_NB_SCREENSHOTS=1
+CHROMIUM = harness.find_chromium()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium found on PATH (install the system package: apt-get "
+    "install chromium); the browser tests need a real browser")
 
 
-def _shot_dir(tmp_path: Path) -> Path:
-    """Where screenshots go: the README's folder when asked for, else the test's temp dir."""
-    import os
-    return IMG if os.environ.get("AUTOGRAD_NB_SCREENSHOTS") == "1" else tmp_path
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One JupyterLab for the module, serving copies of the test notebook and the course."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copy(harness.NOTEBOOK, root)
+    shutil.copy(harness.NOTEBOOK, root / "timing.ipynb")     # a kernel of its own each
+    shutil.copy(harness.NOTEBOOK, root / "mlp.ipynb")
+    course = root / "course"
+    shutil.copytree(harness.COURSE, course, ignore=shutil.ignore_patterns("_*", "*.cfg"))
+    with harness.jupyter_lab(root) as url:
+        yield url
 
 
-def test_dashboards_in_jupyterlab(tmp_path):
-    """One test (one JupyterLab, one browser), so pytest-xdist keeps it on one worker."""
-    chromium = harness.find_chromium()
-    if chromium is None:
-        pytest.skip("no Chromium found on PATH (install the system package: apt-get install "
-                    "chromium); the browser test needs a real browser")
+@pytest.fixture(scope="module")
+def browser(server):
     from playwright.sync_api import expect, sync_playwright
     expect.set_options(timeout=30_000)                 # a busy 2-core CI machine is slow
-    shutil.copy(harness.NOTEBOOK, tmp_path)
-    with harness.jupyter_lab(tmp_path) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=harness.CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1800})
-        page.set_default_timeout(60_000)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=harness.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots go: the README's folder when asked for, else a temp dir."""
+    if os.environ.get("AUTOGRAD_NB_SCREENSHOTS") == "1":
+        IMG.mkdir(parents=True, exist_ok=True)
+        return IMG
+    return tmp_path_factory.mktemp("shots")
+
+
+def _new_page(browser, width=1500, height=1400):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def dashboards(server, browser, tmp_path_factory):
+    """widgets_e2e.ipynb after Run All, in one page shared by the tests of this module
+    (each test drives its own dashboards of it)."""
+    page = _new_page(browser)
+    state = harness.run_all(page, server, harness.NOTEBOOK.name)
+    assert state["failed"] < 0, f"cell {state['failed']} of the test notebook failed"
+    harness.wait_dashboards(page)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def failure_shot(tmp_path):
+    """A full-page screenshot of the pages the test registered, taken at its end (its
+    path is printed: pytest shows it with the output of a failed test)."""
+    pages = []
+    yield pages.append
+    for i, page in enumerate(pages):
+        if page.is_closed():
+            continue
+        path = tmp_path / f"last{i}.png"
         try:
-            harness.open_notebook(page, url, harness.NOTEBOOK.name)
-            page.wait_for_function(
-                "document.querySelectorAll('.agnb-stepper').length >= 2 && "
-                "document.querySelector('.agnb-gradmode') !== null")
-            shots = _shot_dir(tmp_path)
-            check_stepper(page, shots)
-            check_grad_mode_lab(page, shots)
-            report_repaint(page)
-        except BaseException:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            print(f"screenshot of the failure: {tmp_path / 'failure.png'}")
-            raise
-        finally:
-            browser.close()
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot at the end of the test: {path}")
+        except Exception as exc:                    # pragma: no cover - a dead page
+            print(f"no screenshot: {exc}")
 
 
-def check_stepper(page, shots: Path):
-    """Next until the end: the last node is highlighted, x.grad is backward()'s."""
+def _stepper(page, k):
+    return page.locator(".agnb-stepper").nth(k)
+
+
+def _button(root, text):
+    return root.locator("button", has_text=re.compile(f"^\\s*{re.escape(text)}\\s*$"))
+
+
+# ---------------------------------------------------------------------- the stepper
+def test_stepper_small_graph(dashboards, shots, failure_shot):
+    """Next to the end on seed 002; gradients written on the edges and the leaf's .grad
+    line; a tensor box cannot be selected; after Done nothing clickable does nothing."""
     from playwright.sync_api import expect
-    stepper = page.locator(".agnb-stepper").nth(0)
+    page = dashboards
+    failure_shot(page)
+    stepper = _stepper(page, 0)
     status = stepper.locator(".agnb-status")
     expect(status).to_contain_text("event 0 of 13")
     expect(stepper.locator("svg g.node")).to_have_count(9)          # 5 grad_fns + x, y, z, out
-    next_button = stepper.locator("button", has_text="Next")
+    expect(stepper.locator(".agnb-legend")).to_contain_text("gradient just sent")
+    grad_line = stepper.locator("svg text[id$='gradline-t3'], svg text[id*='gradline-']").first
+    expect(grad_line).to_have_text(".grad = None")
+    next_button = _button(stepper, "Next")
     clicks = 0
     while next_button.is_enabled():
         next_button.click()
@@ -83,41 +144,329 @@ def check_stepper(page, shots: Path):
     current = stepper.locator("g.node.ag-current")
     expect(current).to_have_count(1)
     assert current.locator("title").text_content().startswith("AccumulateGrad")
-    details = stepper.locator(".agnb-details")
-    expect(details).to_contain_text("[[4.5, 4.5], [4.5, 4.5]]")      # x.grad, as backward()
+    expect(stepper.locator(".agnb-details")).to_contain_text("[[4.5, 4.5], [4.5, 4.5]]")
+    expect(grad_line).to_have_text(".grad = [[4.5, 4.5], [4.5, 4.5]]")   # on the picture
     expect(stepper.locator("g.node.ag-done")).to_have_count(4)
-    # back to the moment MulBackward0 (z) hands its gradient on, for the README picture
+    # every backward edge that carried a gradient has it written beside it
+    edge_texts = stepper.locator("svg text[id*='edgegrad-']")
+    written = [t for t in edge_texts.all_text_contents() if t.strip()]
+    assert len(written) == 6 and "[[0.75, 0.75], [0.75, 0.75]]" in written     # 5 next edges
+    assert "+= [[4.5, 4.5], [4.5, 4.5]]" in written              # and AccumulateGrad -> x
+    # each state has its own colour: current, ready, done, updated and flow all differ
+    colours = page.evaluate("""() => {
+        const root = document.querySelectorAll('.agnb-stepper')[0];
+        const look = (sel, prop) => { const e = root.querySelector(sel);
+            return e ? getComputedStyle(e)[prop] : null; };
+        return {current: look('g.ag-current > rect', 'stroke'),
+                done: look('g.ag-done > rect', 'stroke')}; }""")
+    assert colours["current"] and colours["done"] and colours["current"] != colours["done"]
+
+    # back to the moment MulBackward0 (z) hands its gradient on: the README picture
     for _ in range(8):
-        stepper.locator("button", has_text="Back").click()
+        _button(stepper, "Back").click()
     expect(status).to_contain_text("event 5 of 13")
-    expect(details).to_contain_text("grad_self = grad * other")
-    expect(details).to_contain_text("[[0.75, 0.75], [0.75, 0.75]]")
+    expect(stepper.locator(".agnb-details")).to_contain_text("grad_self = grad * other")
     expect(stepper.locator("g.edge.ag-flow")).to_have_count(1)
+    flow_text = stepper.locator("g.edge.ag-flow text[id*='edgegrad-']")
+    expect(flow_text).to_have_text("[[0.75, 0.75], [0.75, 0.75]]")
     stepper.locator("g.node text", has_text=re.compile("^MulBackward0$")).first.click()
     expect(stepper.locator(".agnb-node")).to_contain_text("selected: MulBackward0")
-    IMG.mkdir(parents=True, exist_ok=True)
+    # a tensor box is not a node: clicking it keeps the selection, and it does not look
+    # clickable
+    tensor = stepper.locator("g.node.tensor").first
+    assert tensor.evaluate("e => getComputedStyle(e).cursor") != "pointer"
+    tensor.locator("rect").first.click()
+    page.wait_for_timeout(300)
+    expect(stepper.locator(".agnb-node")).to_contain_text("selected: MulBackward0")
     stepper.screenshot(path=str(shots / "stepper.png"))
 
+    # Done: the graph is freed; Next and Run to end cannot do anything any more
+    _button(stepper, "Run to end").click()
+    expect(status).to_contain_text("event 13 of 13")
+    _button(stepper, "Done").click()
+    expect(status).to_contain_text("Re-run the cell to start again")
+    for name in ("Next", "Run to end", "Reset", "Done"):
+        expect(_button(stepper, name)).to_be_disabled()
+    expect(_button(stepper, "Back")).to_be_enabled()       # the record can still be replayed
 
-def check_grad_mode_lab(page, shots: Path):
-    """Toggle no_grad: the table changes; Try backward() shows the real error, explained."""
+
+def test_stepper_on_a_100_event_graph_at_1200px(browser, server, shots, failure_shot):
+    """A 7-layer MLP (102 events) in a 1200 px window: the current node stays inside the
+    picture's scroll box at every event, the details panel keeps a readable width and
+    is not cut off; "fit width" shrinks the picture into its box."""
     from playwright.sync_api import expect
-    lab = page.locator(".agnb-gradmode")
-    expect(lab).to_contain_text("ExpBackward0")
-    lab.locator(".widget-toggle-buttons").nth(1).locator("button", has_text="no_grad").click()
-    expect(lab).to_contain_text("with torch.no_grad():")
-    expect(lab).to_contain_text("changed since the previous run")
-    lab.locator("button", has_text="Try: backward()").click()
+    page = _new_page(browser, width=1200, height=900)
+    failure_shot(page)
+    state = harness.run_all(page, server, "mlp.ipynb")
+    assert state["failed"] < 0
+    harness.wait_dashboards(page)
+    stepper = _stepper(page, 1)
+    status = stepper.locator(".agnb-status")
+    expect(status).to_contain_text("event 0 of 102")
+    stepper.scroll_into_view_if_needed()
+    outside = []
+    for k in range(1, 103):
+        _button(stepper, "Next").click()
+        expect(status).to_contain_text(f"event {k} of 102")
+        if k % 10 == 0 or k > 95:
+            page.wait_for_timeout(60)                 # the view scrolls after its repaint
+            where = page.evaluate(FOLLOW_JS, 1)
+            if not where["inside"]:
+                outside.append((k, where))
+    assert not outside, f"current node out of view at events {outside[:3]}"
+    geometry = page.evaluate("""() => {
+        const root = document.querySelectorAll('.agnb-stepper')[1];
+        const side = root.querySelector('.agnb-stepper-side').getBoundingClientRect();
+        const details = root.querySelector('.agnb-details');
+        return {width: side.width, right: side.right, page: document.documentElement.clientWidth,
+                clipped: details.scrollWidth > details.clientWidth + 2}; }""")
+    assert geometry["width"] >= 340, geometry
+    assert geometry["right"] <= geometry["page"], geometry
+    assert not geometry["clipped"], geometry
+    stepper.screenshot(path=str(shots / "stepper_mlp_100_events.png"))
+    _button(stepper, "fit width").click()
+    fit = page.evaluate("""() => {
+        const box = document.querySelectorAll('.agnb-stepper')[1].querySelector('.agnb-graph-scroll');
+        return {svg: box.querySelector('svg').getBoundingClientRect().width, box: box.clientWidth}; }""")
+    assert fit["svg"] <= fit["box"], fit
+    stepper.screenshot(path=str(shots / "stepper_mlp_fit_width.png"))
+    page.close()
+
+
+FOLLOW_JS = """
+(k) => {
+  const root = document.querySelectorAll('.agnb-stepper')[k];
+  const box = root.querySelector('.agnb-graph-scroll').getBoundingClientRect();
+  const node = root.querySelector('g.ag-current') || root.querySelector('g.ag-updated');
+  if (!node) return {inside: true, none: true};
+  const r = node.getBoundingClientRect();
+  return {inside: r.top >= box.top - 1 && r.bottom <= box.bottom + 1 &&
+                  r.left >= box.left - 1 && r.right <= box.right + 1,
+          node: [r.top, r.bottom], box: [box.top, box.bottom]};
+}
+"""
+
+
+# ---------------------------------------------------------------------- the labs
+def _active(group):
+    return group.locator("button.mod-active").inner_text().strip()
+
+
+def test_grad_mode_lab_buttons_follow_a_mode_set_from_code(dashboards, shots, failure_shot):
+    """A later cell ran ``lab.set_mode("inference_mode", outer="no_grad")``: the buttons
+    show that, and clicking "grad" really switches back."""
+    from playwright.sync_api import expect
+    page = dashboards
+    failure_shot(page)
+    lab = page.locator(".agnb-gradmode").nth(0)
+    mode, outer = (lab.locator(".widget-toggle-buttons").nth(i) for i in (0, 1))
+    expect(lab.locator(".agnb-results")).to_contain_text("with torch.inference_mode():")
+    assert _active(mode) == "inference_mode"
+    assert _active(outer) == "no_grad"
+    expect(lab).to_contain_text("outer block")                 # and what it means
+    expect(lab).to_contain_text("a second block around it")
+    _button(mode, "grad").click()
+    expect(lab.locator(".agnb-results pre")).not_to_contain_text("inference_mode")
+    assert _active(mode) == "grad"
+    _button(outer, "none").click()
+    expect(lab.locator(".agnb-results pre")).not_to_contain_text("no_grad")
+    expect(lab.locator(".agnb-results")).to_contain_text("ExpBackward0")
+    _button(mode, "no_grad").click()
+    expect(lab.locator(".agnb-results")).to_contain_text("changed since the previous run")
+    _button(lab, "Try: backward()").click()
     expect(lab).to_contain_text("element 0 of tensors does not require grad")
     expect(lab).to_contain_text("Usual fixes")
-    IMG.mkdir(parents=True, exist_ok=True)
     lab.screenshot(path=str(shots / "gradmode_lab.png"))
 
 
-def report_repaint(page):
-    """Click-to-repaint on a 200-node graph: printed (and in benchmarks/), not asserted."""
-    res = harness.measure_repaint(page, 1, clicks=20)
-    stats = harness.summary(res["times_ms"])
-    print(f"\nclick-to-repaint, {res['nodes']}-node picture: {stats}")
-    assert res["nodes"] >= 200
-    assert stats["missed"] == 0                          # every click repainted the graph
+def test_accumulation_lab_after_later_cells_rebind_its_names(dashboards, shots, failure_shot):
+    """``AccumulationLab(lambda: a * b)``, then ``a = torch.tensor([1., 2., 3.])`` and
+    ``b = a ** 3``: rebuild and backward still work on the a and b it was built with."""
+    from playwright.sync_api import expect
+    page = dashboards
+    failure_shot(page)
+    lab = page.locator(".agnb-accumulation").nth(0)
+    rows = lab.locator(".agnb-timeline table tr")
+    expect(rows).to_have_count(2)                              # header + "start"
+    _button(lab, "rebuild graph").click()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_contain_text("live")                # a fresh graph, not freed
+    _button(lab, "backward()").click()
+    expect(rows).to_have_count(4)
+    last = rows.nth(3)
+    expect(last).to_contain_text("ok")
+    expect(last).to_contain_text("freed")
+    expect(last).to_contain_text("[2]")                        # a.grad of the a it was built with
+    expect(lab).not_to_contain_text("implicitly created only for scalar outputs")
+    _button(lab, "rebuild graph").click()
+    for _ in range(2):
+        _button(lab, "backward(retain_graph=True)").click()
+    expect(rows).to_have_count(7)
+    expect(rows.nth(6)).to_contain_text("[6]")                 # 2 -> 4 -> 6
+    _button(lab, "grad = None").click()
+    expect(rows).to_have_count(8)
+    svg = lab.locator(".agnb-timeline svg")
+    expect(svg).to_contain_text("a.grad")
+    expect(svg).to_contain_text(".grad is None")
+    expect(svg).to_contain_text("move #")
+    lab.screenshot(path=str(shots / "accumulation_lab.png"))
+
+
+def test_buffer_inspector_shows_changes(dashboards, shots, failure_shot):
+    """An in-place change shows on the picture (stale, with the new version); Refresh
+    says what changed; the two byte counts say what they count; a legend is there."""
+    from playwright.sync_api import expect
+    page = dashboards
+    failure_shot(page)
+    ins = page.locator(".agnb-buffers").nth(0)
+    expect(ins.locator(".agnb-legend")).to_contain_text("stale")
+    expect(ins).to_contain_text("a tensor saved by two nodes is listed twice")
+    expect(ins).to_contain_text("each storage once")
+    _button(ins, "Refresh").click()
+    expect(ins.locator(".agnb-log")).to_contain_text("refresh #1: nothing changed")
+    ins.locator("select").first.select_option("r")
+    _button(ins, "Apply").click()
+    expect(ins.locator(".agnb-log")).to_contain_text("r._version is now 1")
+    stale_row = ins.locator("svg text", has_text="stale!")
+    expect(stale_row).to_have_count(1)                         # the picture, not only the table
+    expect(ins.locator("svg rect.ag-stale")).to_have_count(1)
+    node = ins.locator("select").nth(2)
+    label = next(o for o in node.locator("option").all_inner_texts() if o.startswith("SumBackward0"))
+    node.select_option(label=label)
+    _button(ins, "check gradient").click()
+    expect(ins.locator(".agnb-log")).to_contain_text("did not keep that value")
+    expect(ins.locator(".agnb-log")).not_to_contain_text("names=")
+    ins.screenshot(path=str(shots / "buffer_inspector.png"))
+
+
+def test_tracebacks_stop_at_the_learners_line(dashboards):
+    page = dashboards
+    err = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").last
+    text = err.inner_text()
+    assert "Trying to backward through the graph a second time" in text
+    assert "inside autograd_nb hidden" in text
+    assert "engine.py" not in text and "_tensor.py" not in text
+
+
+# ---------------------------------------------------------------------- the course
+COURSE_NOTEBOOKS = sorted(p.name for p in harness.COURSE.glob("[0-9][0-9]_*.ipynb"))
+
+USABLE_JS = """
+() => {
+  const out = [];
+  const text = (e) => (e ? e.textContent : '');
+  const enabled = (root, name) => { const b = [...root.querySelectorAll('button')]
+      .find((b) => b.textContent.trim() === name); return !!b && !b.disabled; };
+  document.querySelectorAll('.agnb-stepper').forEach((e, i) => out.push({kind: 'stepper', i,
+      status: text(e.querySelector('.agnb-status')), next: enabled(e, 'Next'),
+      reset: enabled(e, 'Reset')}));
+  document.querySelectorAll('.agnb-gradmode').forEach((e, i) => {
+    const groups = e.querySelectorAll('.widget-toggle-buttons');
+    out.push({kind: 'gradmode', i, mode: text(groups[0].querySelector('.mod-active')).trim(),
+              code: text(e.querySelector('.agnb-results pre'))}); });
+  document.querySelectorAll('.agnb-accumulation').forEach((e, i) => out.push({kind: 'accumulation',
+      i, rows: e.querySelectorAll('.agnb-timeline table tr').length}));
+  document.querySelectorAll('.agnb-buffers').forEach((e, i) => out.push({kind: 'buffers', i}));
+  const tall = [...document.querySelectorAll('div.autograd-graph')]
+      .filter((d) => d.scrollHeight > d.clientHeight + 2).length;
+  const broken = document.body.innerText.includes('Error displaying widget');
+  const stderr = [...document.querySelectorAll(
+      ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")]
+      .map((e) => e.innerText).filter((t) => /autograd_nb[\\\\/](autograd|ops|nn)[\\\\/]/.test(t));
+  return {dashboards: out, tall, broken, library_frames: stderr.length};
+}
+"""
+
+
+def test_course_run_all_leaves_every_dashboard_usable(server, browser, failure_shot):
+    """Run All on every course notebook, then: each dashboard answers a click, the
+    first stepper of a notebook is at its first event, a finished or closed one says
+    what to do, the grad-mode lab's buttons match its code, no picture sits in an inner
+    scroll box, no widget failed to render and no traceback shows the library's frames."""
+    from playwright.sync_api import expect
+    assert COURSE_NOTEBOOKS, "no course notebooks found"
+    page = _new_page(browser, width=1400, height=1000)
+    failure_shot(page)
+    seen = {"stepper": 0, "gradmode": 0, "accumulation": 0, "buffers": 0}
+    for name in COURSE_NOTEBOOKS:
+        state = harness.run_all(page, server, f"course/{name}", timeout_s=300)
+        assert state["failed"] < 0, f"{name}: cell {state['failed']} failed after Run All"
+        assert state["done"] == state["cells"], f"{name}: Run All stopped early: {state}"
+        page.wait_for_timeout(500)
+        facts = page.evaluate(USABLE_JS)
+        assert not facts["broken"], f"{name}: a widget failed to render"
+        assert facts["tall"] == 0, f"{name}: a picture sits in an inner scroll box"
+        assert facts["library_frames"] == 0, f"{name}: a traceback shows autograd_nb's frames"
+        steppers = [d for d in facts["dashboards"] if d["kind"] == "stepper"]
+        if steppers:
+            assert "event 0 of" in steppers[0]["status"], f"{name}: {steppers[0]['status']}"
+        for d in facts["dashboards"]:
+            seen[d["kind"]] += 1
+            where = f"{name}: {d['kind']} {d['i']}"
+            if d["kind"] == "stepper":
+                _check_stepper_usable(page, d, where)
+            elif d["kind"] == "gradmode":
+                _check_gradmode_usable(page, d, where)
+            elif d["kind"] == "accumulation":
+                root = page.locator(".agnb-accumulation").nth(d["i"])
+                _button(root, "backward(retain_graph=True)").click()
+                expect(root.locator(".agnb-timeline table tr")).to_have_count(d["rows"] + 1)
+            else:
+                root = page.locator(".agnb-buffers").nth(d["i"])
+                _button(root, "Refresh").click()
+                expect(root.locator(".agnb-log")).to_contain_text("refresh #")
+        page.evaluate("window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+        page.wait_for_timeout(300)
+    assert all(seen.values()), f"the course should show every kind of dashboard: {seen}"
+    page.close()
+
+
+def _check_stepper_usable(page, d, where):
+    from playwright.sync_api import expect
+    root = _stepper(page, d["i"])
+    status = root.locator(".agnb-status")
+    if "closed" in d["status"]:
+        assert "Re-run the cell to start again" in d["status"], where
+        return
+    assert d["next"] or d["reset"], f"{where}: nothing to click ({d['status']})"
+    if d["next"]:
+        before = status.inner_text()
+        _button(root, "Next").click()
+        expect(status).not_to_have_text(before)
+    else:                                          # at the end: Reset starts again
+        _button(root, "Reset").click()
+        expect(status).to_contain_text("event 0 of")
+
+
+def _check_gradmode_usable(page, d, where):
+    from playwright.sync_api import expect
+    root = page.locator(".agnb-gradmode").nth(d["i"])
+    inner = f"with torch.{d['mode']}():" if d["mode"] != "grad" else None
+    if inner:
+        assert inner in d["code"], f"{where}: buttons say {d['mode']}, code says {d['code']!r}"
+    target = "no_grad" if d["mode"] != "no_grad" else "grad"
+    _button(root.locator(".widget-toggle-buttons").nth(0), target).click()
+    if target == "grad":
+        expect(root.locator(".agnb-results pre")).not_to_contain_text("with torch.no_grad():")
+    else:
+        expect(root.locator(".agnb-results pre")).to_contain_text("with torch.no_grad():")
+
+
+# ---------------------------------------------------------------------- timing (reported)
+def test_click_to_update_times_are_reported(browser, server, capsys):
+    """Every control's click-to-update time, printed as the benchmark does (not asserted
+    against a limit: see benchmarks/widget_repaint.md); every click must update."""
+    page = _new_page(browser)
+    state = harness.run_all(page, server, "timing.ipynb")
+    assert state["failed"] < 0
+    harness.wait_dashboards(page)
+    lines = []
+    for control in harness.CONTROLS:
+        clicks = 10 if "seed 002" in control else 15
+        res = harness.measure_clicks(page, control, clicks)
+        stats = harness.summary(res["times_ms"])
+        lines.append(f"{control}: {stats}")
+        assert stats["missed"] == 0, f"{control}: a click did not update the dashboard"
+    page.close()
+    with capsys.disabled():
+        print("\nclick-to-update (ms):\n  " + "\n  ".join(lines))

@@ -245,3 +245,108 @@ def test_numbers_saved_by_a_node_are_used():
     res = check_node(y.grad_fn, "f0", {})
     assert res.ok and [r[0] for r in res.rows] == ["self"]
     np.testing.assert_allclose(float(res.rows[0][1]), 0.0, atol=1e-4)
+
+
+# ---------------------------------------------------------------- issue 28: as a learner meets them
+def test_accumulation_lab_keeps_what_it_was_built_with():
+    ns = {"torch": anb}
+    exec("x = torch.tensor([1.0], requires_grad=True)\ny = torch.tensor([2.0])", ns)
+    exec("from autograd_nb.widgets import AccumulationLab\n"
+         "acc = AccumulationLab(lambda: x * y)", ns)
+    lab, x = ns["acc"], ns["x"]
+    exec("x = torch.tensor([1.0, 2.0, 3.0])\ny = x ** 3", ns)       # later cells rebind
+    assert lab.rebuild().ok and lab.timeline[-1].graph == "live"
+    entry = lab.backward()
+    assert entry.ok and entry.graph == "freed"
+    assert entry.grads["x"].tolist() == [2.0] and x.grad.tolist() == [2.0]
+    assert ns["x"].grad is None                                     # the new x is untouched
+
+
+def test_frozen_reads_globals_and_closures_once_but_sees_inplace_changes():
+    from autograd_nb.widgets.accumulation import frozen
+    a = anb.tensor([1.0])
+
+    def make():
+        k = anb.tensor([3.0])
+        return (lambda: a * k + [v for v in (a,)][0]), k
+    fn, k = make()
+    g = frozen(fn)
+    global FROZEN_GLOBAL
+    FROZEN_GLOBAL = anb.tensor([5.0])
+    h = frozen(lambda: FROZEN_GLOBAL * 2)
+    FROZEN_GLOBAL = anb.tensor([100.0])
+    assert h().tolist() == [10.0]                                   # the value at freezing
+    with anb.no_grad():
+        k.add_(1)                                                   # same tensor, in place
+    assert g().tolist() == [5.0]
+    assert frozen(len) is len                                       # not a Python function
+
+
+FROZEN_GLOBAL = None
+
+
+def test_grad_mode_view_follows_the_lab_whoever_changes_it():
+    from autograd_nb.widgets.labviews import GradModeView
+    w, x, lab = make_lab()
+    view = GradModeView(lab)
+    assert (view.mode.value, view.outer.value) == ("grad", "none")
+    lab.set_mode("inference_mode", "no_grad")                      # from code
+    assert (view.mode.value, view.outer.value) == ("inference_mode", "no_grad")
+    assert "with torch.inference_mode():" in view.results.value
+    view.mode.value = "grad"                                        # a click does something
+    assert lab.mode == "grad" and lab.history[-1].mode == "grad"
+    lab.set_requires_grad("w", False)
+    assert view.flags["w"].value is False
+    assert "outer block" in view.help.value and "around" in view.help.value
+
+
+def test_grad_mode_lab_holds_no_graph_between_runs():
+    w, x, lab = make_lab()
+    lab.set_mode("grad")
+    assert lab.history[-1].saved_bytes > 0                          # the run did save...
+    assert lab.outputs == {}                                        # ...but nothing is kept
+    base = saved_bytes()
+    lab.run()
+    assert saved_bytes() == base
+
+
+def test_inspector_picture_follows_the_graph_and_refresh_reports():
+    from autograd_nb.widgets.labviews import InspectorView, inspector_drawing
+    p = anb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    q = p * p
+    r = q.exp()
+    s = r.sum()
+    ins = BufferInspector(s, names={"p": p, "q": q, "r": r, "s": s})
+    view = InspectorView(ins, prefer_anywidget=False)
+    first = inspector_drawing(ins)
+    assert ins.refresh() == [] and ins.messages[-1] == "refresh #1: nothing changed since the last look"
+    assert ins.apply_inplace("r", "add_(1)")
+    now = inspector_drawing(ins)
+    assert now is not first and now.id_prefix == first.id_prefix    # redrawn, same ids
+    assert "stale!" in now.svg and "stale!" not in first.svg
+    assert "stale!" in view.graph.svg                               # the view got it too
+    with anb.no_grad():
+        p.mul_(2)
+    changes = ins.refresh()
+    assert changes and all("live → stale" in c for c in changes)
+    assert ins.messages[-1].startswith("refresh #2: MulBackward0 (q) _saved_")
+    html = view.table.value
+    assert "listed twice" in html and "each storage once" in html
+    assert "ag-stale" in " ".join(ins.classes().values())
+    static = ins.static_html()
+    assert "agnb-legend" in static and "stale: changed in place" in static
+
+
+def test_check_explains_a_missing_input_in_plain_words():
+    a = anb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (a * a).exp().sum()                      # SumBackward0's input has no name
+    ins = BufferInspector(loss, names={"a": a, "loss": loss})
+    node = next(f for f in ins.node_ids() if ins.labels[f].startswith("SumBackward0"))
+    res = ins.check(node)
+    assert res.ok is None and "names=" not in res.reason
+    assert "did not keep that value" in res.reason and "variable" in res.reason
+
+
+def test_rules_have_no_markdown_left():
+    from autograd_nb.widgets.rules import RULES
+    assert not [k for k, r in RULES.items() if "*" in r.words.replace("**", "")]

@@ -327,6 +327,69 @@ def test_step_records_classes_for_the_picture():
     s.close()
 
 
+def test_gradients_are_written_on_the_picture_event_by_event():
+    x, y, z, out = seed002()
+    s = BackwardStepper(out, names={"x": x, "y": y, "z": z, "out": out})
+    tid = next(t.id for t in s.graph.tensors if t.name == "x")
+    assert s.picture_texts() == {f"gradline-{tid}": ".grad = None"}      # before the first event
+    s.next()                                                         # MeanBackward0 starts
+    assert not any(k.startswith("edgegrad-") for k in s.current.texts)
+    s.next()                                                         # ... and sends 0.25
+    sent = {k: v for k, v in s.current.texts.items() if k.startswith("edgegrad-")}
+    assert list(sent.values()) == ["[[0.25, 0.25], [0.25, 0.25]]"]
+    s.run_to_end()
+    texts = s.current.texts
+    edges = sorted(v for k, v in texts.items() if k.startswith("edgegrad-"))
+    assert edges == sorted(["[[0.25, 0.25], [0.25, 0.25]]", "[[0.75, 0.75], [0.75, 0.75]]",
+                            "[[2.25, 2.25], [2.25, 2.25]]", "[[2.25, 2.25], [2.25, 2.25]]",
+                            "[[4.5, 4.5], [4.5, 4.5]]", "+= [[4.5, 4.5], [4.5, 4.5]]"])
+    assert texts[f"gradline-{tid}"] == ".grad = [[4.5, 4.5], [4.5, 4.5]]"
+    s.goto(2)                                                        # replay: the old texts
+    assert s.picture_texts() == s.events[1].texts
+    s.reset()                                                        # Reset: none sent yet
+    assert s.picture_texts() == {f"gradline-{tid}": ".grad = None"}
+    s.next()
+    assert not any(k.startswith("edgegrad-") for k in s.current.texts)
+    s.close()
+    # the picture has a slot for each of them: ids the view can fill in
+    from autograd_nb.widgets.stepper_view import drawing_of
+    svg = drawing_of(s).svg
+    for key in texts:
+        assert f'id="{drawing_of(s).id_prefix}{key}"' in svg
+
+
+def test_done_leaves_nothing_that_does_nothing():
+    from autograd_nb.widgets.stepper_view import StepperWidget, status_html
+    x, y, z, out = seed002()
+    s = BackwardStepper(out, names={"x": x, "out": out})
+    w = StepperWidget(s, prefer_anywidget=False)
+    w.end_button.click()
+    assert w.next_button.disabled and w.end_button.disabled
+    w.back_button.click()
+    assert not w.next_button.disabled and not w.end_button.disabled    # replay is possible
+    w.done_button.click()
+    assert s.closed and not w.next_button.disabled                       # one event to replay
+    w.next_button.click()
+    for b in (w.next_button, w.end_button, w.reset_button, w.done_button):
+        assert b.disabled
+    assert "Re-run the cell to start again" in status_html(s)
+
+
+def test_clicking_a_tensor_box_keeps_the_selection():
+    from autograd_nb.widgets.stepper_view import StepperWidget
+    x, y, z, out = seed002()
+    s = BackwardStepper(out, names={"x": x, "out": out})
+    w = StepperWidget(s, prefer_anywidget=False)
+    mul = next(f.id for f in s.graph.functions if f.name == "MeanBackward0")
+    w._select(mul)
+    assert w.selected == mul
+    w._select(next(t.id for t in s.graph.tensors))                 # a tensor: not a node
+    assert w.selected == mul
+    w._select("")                                                  # "(none)" clears it
+    assert w.selected == ""
+    s.close()
+
+
 def test_rules_in_words_and_formulas():
     r = rule_for("MulBackward0")
     assert r.inputs == ("self", "other")

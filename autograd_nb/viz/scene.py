@@ -356,12 +356,22 @@ def _legend(graph: Graph, x: float, y: float) -> Item:
     return Item("legend", "legend", "What the shapes mean", parts)
 
 
-def _grad_slot(k: int, pts: list[tuple[float, float]]) -> Text:
+SLOT_W = text_width("m" * GRAD_SLOT_CHARS, SMALL)      # the widest text a slot holds
+
+
+def _grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int) -> Text:
     """An empty text beside the middle of edge ``k``: the stepper writes the gradient
-    sent along that edge into it (``edgegrad-k``)."""
+    sent along that edge into it (``edgegrad-k``).
+
+    Edges between the same two nodes (``y * y`` sends two) run side by side: the first
+    one's text goes to its left, the others' to their right, one line apart.
+    """
     i = max(len(pts) // 2, 1)
     (x0, y0), (x1, y1) = pts[i - 1], pts[i]
-    return Text((x0 + x1) / 2 + 5, (y0 + y1) / 2 + 3, "", SMALL, GRAD_TEXT, bold=True,
+    x, y = (x0 + x1) / 2, (y0 + y1) / 2 + 3
+    if siblings > 1 and rank == 0 and x - 5 - SLOT_W >= 0:
+        return Text(x - 5, y, "", SMALL, GRAD_TEXT, bold=True, anchor="end", id=f"edgegrad-{k}")
+    return Text(x + 5, y + ROW * max(rank - 1, 0), "", SMALL, GRAD_TEXT, bold=True,
                 id=f"edgegrad-{k}")
 
 
@@ -394,6 +404,17 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     dy = top + (8.0 if header else 0.0)
 
     items: list[Item] = []
+    # parallel edges (same two nodes), ordered left to right, for their gradient texts
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for k, e in enumerate(kept):
+        pairs.setdefault((e.src, e.dst), []).append(k)
+    rank: dict[int, tuple[int, int]] = {}
+    for ks in pairs.values():
+        mid = [(layout.routes[k][len(layout.routes[k]) // 2][0] if layout.routes[k] else 0.0, k)
+               for k in ks]
+        for r, (_, k) in enumerate(sorted(mid)):
+            rank[k] = (r, len(ks))
+    slot_right = 0.0
     for k, e in enumerate(kept):
         pts = [(px, py + dy) for px, py in layout.routes[k]]
         color, dash, arrow, w = EDGE_STYLE.get(e.kind, EDGE_STYLE["next"])
@@ -404,7 +425,10 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
             lx, ly = (x0 + 4, y0 + 12) if e.kind == "next" else ((x0 + x1) / 2 + 4, (y0 + y1) / 2)
             parts.append(Text(lx, ly, label, 9.0, color))
         if grad_slots and len(pts) >= 2 and e.kind in ("next", "variable"):
-            parts.append(_grad_slot(k, pts))
+            slot = _grad_slot(k, pts, *rank[k])
+            parts.append(slot)
+            if slot.anchor == "start":
+                slot_right = max(slot_right, slot.x + SLOT_W)
         src, dst = graph.node(e.src), graph.node(e.dst)
         tip = {"next": f"{src.label}.next_functions[{e.index}] = ({dst.label}, {e.input_nr})",
                "grad_fn": f"{src.label}.grad_fn is {dst.label}",
@@ -418,7 +442,7 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
             cls += f" {n.role}" + (" root" if n.is_root else "")
         items.append(Item(f"node-{n.id}", cls, _title(n, graph),
                           _node_parts(n.id, boxes[n.id], x, y + dy)))
-    width, height = layout.width, layout.height + dy
+    width, height = max(layout.width, slot_right + 8), layout.height + dy
     if header:
         items.append(Item("notes", "notes", "notes", list(header)))
         width = max(width, max(text_width(t.text, t.size) for t in header) + 32)

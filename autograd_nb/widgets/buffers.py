@@ -69,6 +69,7 @@ class BufferInspector(Dashboard):
         self.graph: Graph = build(list(roots), self.names, None)
         self._nodes = {}
         self.reads = 0                       # how many times the graph was read
+        self.refreshes = 0                   # how many of those were asked for (Refresh)
         self._read()
 
     # ------------------------------------------------------------------ reading
@@ -92,7 +93,8 @@ class BufferInspector(Dashboard):
                 what.append(f"value {old.value} → {r.value}")
             if what:
                 changes.append(f"{r.node_label} _saved_{r.name}: " + ", ".join(what))
-        head = f"refresh #{self.reads - 1}: "
+        self.refreshes += 1
+        head = f"refresh #{self.refreshes}: "
         self.messages.append(head + ("nothing changed since the last look" if not changes
                                      else "; ".join(changes)))
         self._notify()

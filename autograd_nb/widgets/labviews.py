@@ -53,6 +53,7 @@ class GradModeView:
         self.try_inplace = w.Button(description="Try: out.add_(1), backward()",
                                     button_style="warning", layout=w.Layout(width="auto"))
         self.results = w.HTML()
+        self.results.add_class("agnb-results")
         self.tried = w.HTML()
         self._syncing = False
         self.outer.observe(self._on_mode, names="value")
@@ -122,6 +123,7 @@ class AccumulationView:
             self.buttons[label] = b
         self.state = w.HTML()
         self.timeline = w.HTML()
+        self.timeline.add_class("agnb-timeline")
         self.widget = w.VBox([w.HTML("<b>Accumulation lab</b>"),
                               w.HBox(list(self.buttons.values())), self.state, self.timeline])
         self.widget.add_class("agnb-accumulation")
@@ -169,6 +171,7 @@ class InspectorView:
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.table = w.HTML()
         self.log = w.HTML()
+        self.log.add_class("agnb-log")
         self.apply_button.on_click(lambda _: ins.apply_inplace(self.target.value, self.op.value))
         self.check_button.on_click(lambda _: ins.check(self.node.value))
         self.refresh_button.on_click(lambda _: ins.refresh())
