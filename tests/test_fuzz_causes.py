@@ -65,6 +65,59 @@ CAUSES = {
                    "x = T.tensor([nan, 0.5, 0.2], requires_grad=True); out = F.threshold(x, 0.4, 9.); "
                    "out.sum().backward()",
                    "x = T.tensor([nan, -1.0, 2.0], requires_grad=True); out = x.sign(); out.sum().backward()"],
+    # zero gradients are selected by masks, never multiplied by them (0 * inf = nan)
+    "masked_gradients": [
+        "x = T.tensor([1., 2.], requires_grad=True); out = T.maximum(x, T.tensor([0., 3.])); "
+        "out.backward(T.tensor([1., inf]))",
+        "x = T.tensor([1., 2., 3.], requires_grad=True); out = T.minimum(x, T.tensor([0., 3., 3.])); "
+        "out.backward(T.tensor([inf, nan, inf]))",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.clamp(0, 1.5); out.backward(T.tensor([inf, inf]))",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.clamp(T.tensor([0., 2.5])); "
+        "out.backward(T.tensor([inf, inf]))",
+        "x = T.tensor([1., -2.], requires_grad=True); out = x.relu(); out.backward(T.tensor([inf, inf]))",
+        "x = T.tensor([1., -2.], requires_grad=True); out = x.relu(); out.backward(T.tensor([-1., nan]))",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.max(); out.backward(T.tensor(inf))",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.clamp_min(1.5); out.backward(T.tensor([inf, 1.]))",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.clamp_max(T.tensor(1.5)); "
+        "out.backward(T.tensor([inf, 1.]))",
+    ],
+    # gradients at the edges of their formulas
+    "gradient_edges": [
+        "x = T.tensor([0., 1.], requires_grad=True); out = T.atan2(x, T.tensor([0., 0.])); out.sum().backward()",
+        "x = T.tensor([0., 1.], requires_grad=True); out = T.atan2(T.tensor([0., 0.]), x); out.sum().backward()",
+        "x = T.tensor([0., 0., 2.], requires_grad=True); out = T.pow(x, T.tensor([0., 1., 0.])); "
+        "out.sum().backward()",
+        "x = T.tensor([-3., 3., -2.5, 3.5, -3.5], requires_grad=True); out = F.hardswish(x); out.sum().backward()",
+        "x = T.tensor([0., 1., 0.], requires_grad=True); out = T.xlogy(x, T.tensor([2., 3., 0.])); "
+        "out.sum().backward()",
+        "x = T.tensor([0., 1.], requires_grad=True); out = T.xlogy(x, 2); out.sum().backward()",
+        "x = T.tensor([0., 1.], requires_grad=True); out = T.xlogy(2, x); out.sum().backward()",
+    ],
+    # node names: the form of the call decides the node, as in PyTorch
+    "node_names": [
+        "x = T.tensor([1., 2.], requires_grad=True); out = x.div(2., rounding_mode=None); out.sum().backward()",
+        "x = T.tensor([1., 2.], requires_grad=True); out = T.div(x, T.tensor([4., 2.]), rounding_mode=None); "
+        "out.sum().backward()",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x / 2",
+        "x = T.tensor([1., 2.], requires_grad=True); out = 0 % x",
+        "x = T.tensor([1., 2.], requires_grad=True); out = 0 % x; out.sum().backward()",
+        "x = T.tensor([1., 2.], requires_grad=True); out = x % 0.5",
+    ],
+    "floor_division_by_inf": ["out = T.tensor([5., -5., 0.186, -0.]).div(inf, rounding_mode='floor')",
+                              "out = T.tensor([5., -5.]).div(-inf, rounding_mode='floor')",
+                              "out = T.tensor([5., -5.]).div(0., rounding_mode='floor')",
+                              "out = T.tensor([0.186]) // -inf"],
+    # shapes: 0-d and 1-d tensors, and the function forms that want one tuple
+    "shape_edges": ["x = T.tensor(2., requires_grad=True); out = x.sum_to_size(())",
+                    "x = T.tensor([[1., 2.]], requires_grad=True); out = x.sum_to_size(())",
+                    "out = T.count_nonzero(T.tensor(1.), 0)", "out = T.count_nonzero(T.tensor(0.), -1)",
+                    "out = T.count_nonzero(T.tensor(0.), 1)",
+                    "x = T.tensor(1., requires_grad=True); out = x.mT", "out = T.tensor([1., 2.]).mT",
+                    "x = T.tensor(1., requires_grad=True); out = x.movedim(0, 0)",
+                    "out = T.tensor(1.).movedim(0, 1)",
+                    "out = T.reshape(T.tensor([1., 2.]), 2)", "out = T.reshape(T.tensor([1., 2.]), [2, 1])",
+                    "out = T.permute(T.ones(1, 2), 1, 0)", "out = T.permute(T.ones(1, 2), 1)",
+                    "out = T.permute(T.ones(1, 2), (1, 0))", "out = T.ones(1, 2).permute(1, 0)"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -174,6 +174,8 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     dims = tuple(canon_dim(x, d.ndim) for x in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+    if d.ndim == 0:                                  # (dim 0 / -1 of a 0-d tensor: itself)
+        return Tensor._wrap(xp.asarray(d != 0, dtype=np.int64))
     return Tensor._wrap(xp.asarray(xp.count_nonzero(d, axis=dims), dtype=np.int64))
 
 

@@ -587,6 +587,8 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
         raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    if n == 0:                                       # nothing to move: an alias, as PyTorch
+        return input[...]
     order = [i for i in range(n) if i not in src]
     perm = [None] * n
     for s, t in zip(src, dst):

@@ -177,6 +177,13 @@ class DivBackward0(OpNode):
         return ga, -g * av / (bv * bv)
 
 
+def _masked(g: Tensor, keep: Tensor) -> Tensor:
+    """``g`` where ``keep``, else 0: gradients are selected by masks, never multiplied by
+    them (an inf or NaN upstream gradient times a 0 of the mask would give NaN)."""
+    from .compare import where
+    return where(keep, g, 0.0)
+
+
 class ReciprocalBackward0(OpNode):
     """out = 1 / self  ->  grad_self = -grad * out^2."""
     __slots__ = ()
@@ -188,11 +195,15 @@ class ReciprocalBackward0(OpNode):
 
 
 class DivBackward2(OpNode):
-    """Division with rounding: piecewise constant, so the gradient is zero."""
+    """Division with a ``rounding_mode``: rounded, it is piecewise constant, so the gradient
+    is zero; ``rounding_mode=None`` spelled out is true division (as DivBackward0)."""
     __slots__ = ()
     saved_names = ("self", "other")
 
     def backward(self, g):
+        if self.extra["rounding_mode"] is None:
+            a, b = (s.unpack() for s in self._saved)
+            return g / b, -g * a / (b * b)
         zero = _zeros_like(g)                        # (not g * 0: an inf in g must not give nan)
         return zero, zero
 
@@ -210,13 +221,20 @@ def _float_operands(ad: Any, bd: Any) -> tuple[Any, Any]:
     return ad, bd
 
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+_TRUE_DIVISION = "true"          # (no rounding_mode given at all; None given records DivBackward2)
+
+
+def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tensor:
     """``input / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
     if not isinstance(input, Tensor):               # number / tensor == number * (1 / tensor)
-        return mul(reciprocal(other), input) if rounding_mode is None else \
+        return mul(reciprocal(other), input) if rounding_mode is _TRUE_DIVISION else \
             div(to_tensor_like(input, other), other, rounding_mode=rounding_mode)
     ad, bd, ta, tb = prep2(input, other)
-    if rounding_mode is None:
+    if rounding_mode is None:                        # spelled out: PyTorch's div.Tensor_mode
+        ad, bd = _float_operands(ad, bd)
+        res = record(as_array(ad / bd), DivBackward2, (ta, tb), saved=(input, other),
+                     extra={"rounding_mode": None})
+    elif rounding_mode is _TRUE_DIVISION:
         ad, bd = _float_operands(ad, bd)
         rb = tb is not None and tb._requires_grad
         res = record(as_array(ad / bd), DivBackward0, (ta, tb),
@@ -227,8 +245,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         _integer_division(ad, bd)
         xp = np if isinstance(ad, np.ndarray) else B.xp_of(ad)
         if ad.dtype.kind == "f" or isinstance(bd, float):
-            q = ad / bd
-            q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = xp.floor_divide(ad, bd) if rounding_mode == "floor" else xp.trunc(ad / bd)
         elif rounding_mode == "floor":
             q = xp.floor_divide(ad, bd)
         else:
@@ -315,7 +333,7 @@ class PowBackward1(OpNode):
     def backward(self, g):
         x, e, r = (s.unpack() for s in self._saved)
         from .compare import where
-        gx = g * e * x ** (e - 1)
+        gx = where(e == 0, 0.0, g * e * x ** (e - 1))          # (x ** 0 is constant, even at x = 0)
         ge = g * r * where((x == 0) & (e >= 0), 0.0, x.log())
         return gx, ge
 
@@ -417,6 +435,8 @@ def remainder(input: Any, other: Any) -> Tensor:
     data = as_array(xp.remainder(ad, bd))
     if tb is None:
         return record(data, RemainderBackward0, (ta,))
+    if ta is None:                                   # number % tensor: no derivative in PyTorch
+        return record(data, NotImplemented, (tb,), extra="remainder")
     res = record(data, RemainderBackward1, (ta, tb), saved=(input, other))
     note_broadcast(res, ta, tb)
     return res
@@ -579,19 +599,12 @@ class ReluBackward0(OpNode):
 
     def backward(self, g):
         if STATE.mode & 1 and g.__class__ is Tensor:
-            # first order (nothing records): the mask made straight in g's float dtype
-            # (a multiply by a bool mask is slower), then g multiplied into it; adding 0
-            # turns the -0. of a negative g times 0 into the 0. PyTorch gives
+            # first order (nothing records): g where the result is positive, else
+            # 0 (selected, not multiplied: an inf in g must not give 0 * inf = nan)
             gd, rd = g._data, self._saved[0].unpack_data()
-            xp = _xp(gd)
-            if rd.dtype is gd.dtype:
-                out = xp.greater(rd, 0, out=xp.empty_like(gd))
-                out *= gd
-            else:
-                out = as_array(xp.multiply(gd, rd > 0, dtype=gd.dtype))
-            out += 0
+            out = as_array(_xp(gd).where(rd > 0, gd, gd.dtype.type(0)))
             return Tensor._wrap(out)
-        return g * (self._saved[0].unpack() > 0)
+        return _masked(g, self._saved[0].unpack() > 0)
 
 
 _abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
@@ -792,7 +805,7 @@ class ClampBackward1(OpNode):
         if hi is not None:
             m2 = x <= hi
             mask = m2 if mask is None else mask & m2
-        return g * mask
+        return _masked(g, mask)
 
     def _extra_saved(self, name):
         if name in ("min", "max"):
@@ -811,12 +824,12 @@ class ClampBackward0(OpNode):
         glo = ghi = None
         if lo is not None:
             inside = x >= lo
-            glo = g * ~inside
+            glo = _masked(g, ~inside)
         if hi is not None:
             below = x <= hi
-            ghi = g * ~below if inside is None else g * (inside & ~below)
+            ghi = _masked(g, ~below if inside is None else inside & ~below)
             inside = below if inside is None else inside & below
-        return g * inside, glo, ghi
+        return _masked(g, inside), glo, ghi
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -855,9 +868,9 @@ class MaximumBackward0(OpNode):
     def backward(self, g):
         a, b = (s.unpack() for s in self._saved)
         win = (a > b) if self._pick == "gt" else (a < b)
-        tie = (a == b) * 0.5
-        ga = g * (win + tie)
-        return ga, g - ga
+        tie = a == b
+        half = _masked(g * 0.5, tie)
+        return _masked(g, win) + half, _masked(g, ~win & ~tie) + half
 
 
 class MinimumBackward0(MaximumBackward0):
@@ -883,7 +896,7 @@ class ClampMinBackward0(OpNode):
     def backward(self, g):
         x = self._saved[0].unpack()
         keep = (x >= self.extra) if self._keep == "ge" else (x <= self.extra)
-        return g * keep
+        return _masked(g, keep)
 
     def _extra_saved(self, name):
         return self.extra if name == ("min" if self._keep == "ge" else "max") else None
@@ -903,7 +916,7 @@ class ClampMinBackward1(OpNode):
     def backward(self, g):
         x, bound = (s.unpack() for s in self._saved)
         keep = (x >= bound) if self._keep == "ge" else (x <= bound)
-        return g * keep, g * ~keep
+        return _masked(g, keep), _masked(g, ~keep)
 
 
 class ClampMaxBackward1(ClampMinBackward1):
@@ -1007,7 +1020,8 @@ class Atan2Backward0(OpNode):
     def backward(self, g):
         y, x = (s.unpack() for s in self._saved)
         r2 = x * x + y * y
-        return g * x / r2, g * -y / r2
+        at_origin = r2 == 0                          # (PyTorch: 0 there, not 0 / 0)
+        return _masked(g * x / r2, ~at_origin), _masked(g * -y / r2, ~at_origin)
 
 
 class HypotBackward0(OpNode):
@@ -1049,17 +1063,29 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
 
 
 class XlogyBackward0(OpNode):
-    """out = x log(y) (0 where x == 0): dx = log(y) where x != 0, dy = x / y."""
+    """out = x log(y) (0 where x == 0): dx = g log(y) (0 where g is 0, and where x == 0
+    with y <= 0), dy = g x / y. One node per form, as PyTorch: XlogyBackward0 (two
+    tensors), XlogyBackward1 (a number x), XlogyBackward2 (a number y)."""
     __slots__ = ()
     saved_names = ("self", "other")
 
     def backward(self, g):
-        x, y = (None if s is None else s.unpack() for s in self._saved)
+        x, y = (s.unpack() for s in self._saved)
         from .compare import where
-        gx = None if y is None or self.next_functions[0][0] is None else \
-            g * where(x != 0, y.log(), 0.0)
-        gy = None if x is None or self.next_functions[1][0] is None else g * x / y
-        return gx, gy
+        gx = gy = None
+        if isinstance(x, Tensor):
+            gx = where((x == 0) & (y <= 0), 0.0, xlogy(g, y))
+        if isinstance(y, Tensor):
+            gy = g * x / y
+        return (gy,) if not isinstance(x, Tensor) else (gx,) if not isinstance(y, Tensor) else (gx, gy)
+
+
+class XlogyBackward1(XlogyBackward0):
+    __slots__ = ()
+
+
+class XlogyBackward2(XlogyBackward0):
+    __slots__ = ()
 
 
 def xlogy(input: Any, other: Any) -> Tensor:
@@ -1072,6 +1098,10 @@ def xlogy(input: Any, other: Any) -> Tensor:
     a, b = xp.asarray(ad, dtype=dt), xp.asarray(bd, dtype=dt)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False)
+    if ta is None:
+        return record(as_array(out), XlogyBackward1, (tb,), saved=(input, tb))
+    if tb is None:
+        return record(as_array(out), XlogyBackward2, (ta,), saved=(ta, other))
     res = record(as_array(out), XlogyBackward0, (ta, tb), saved=(ta, tb))
     note_broadcast(res, ta, tb)
     return res

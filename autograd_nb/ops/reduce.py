@@ -394,7 +394,8 @@ class MaxBackward1(OpNode):
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
         mask = _tie_mask(x._data, r._data)
-        return _const(mask.astype(x._data.dtype)) * (g / int(mask.sum()))
+        from .compare import where                   # (selected, not multiplied: inf stays off the others)
+        return where(_const(mask), g / int(mask.sum()), 0.0)
 
 
 class MinBackward1(MaxBackward1):
@@ -904,6 +905,8 @@ def sum_to_size(self: Tensor, *size: Any) -> Tensor:
     if lead < 0 or any(s != 1 and s != mine[lead + i] for i, s in enumerate(shape)):
         raise RuntimeError(f"size {{[{', '.join(map(str, shape))}]}} is not expandable to size "
                            f"{{[{', '.join(map(str, mine))}]}}.")
+    if not shape:                                    # to a 0-d tensor: always a sum (never self)
+        return self.sum()
     return sum_to(self, shape)
 
 

@@ -305,6 +305,14 @@ def _T(self: Tensor) -> Tensor:
 
 
 def _mT(self: Tensor) -> Tensor:
+    n = self._data.ndim
+    if n == 0:                                       # PyTorch: the tensor itself, with a warning
+        import warnings
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=2)
+        return self
+    if n == 1:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
     return transpose(self, -2, -1)
 
 
@@ -583,6 +591,26 @@ register("broadcast_to")(broadcast_to)
 register("contiguous")(contiguous)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
+
+def _tuple_of_ints(fn: str, arg: str, value: Any) -> None:
+    """``torch.reshape`` / ``torch.permute`` take one sequence (the methods also take varargs)."""
+    if not isinstance(value, (tuple, list, Size)):
+        raise TypeError(f"{fn}(): argument '{arg}' (position 2) must be tuple of ints, not {type(value).__name__}")
+
+
+# The module functions (torch.reshape / torch.permute) from here on; the methods were
+# registered above. Internal calls pass tuples, which both accept.
+def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: F811
+    """``torch.reshape(input, shape)``: see ``Tensor.reshape``."""
+    _tuple_of_ints("reshape", "shape", shape)
+    return Tensor.reshape(input, shape)
+
+
+def permute(input: Tensor, dims: Any) -> Tensor:  # noqa: F811
+    """``torch.permute(input, dims)``: see ``Tensor.permute``."""
+    _tuple_of_ints("permute", "dims", dims)
+    return Tensor.permute(input, dims)
+
 
 EXPORTS = ["view_as", "reshape", "flatten", "unflatten", "transpose", "t", "permute", "squeeze",
            "unsqueeze", "swapaxes", "swapdims", "broadcast_to"]

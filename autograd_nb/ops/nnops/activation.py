@@ -344,14 +344,14 @@ def mish(input: Tensor) -> Tensor:
 
 
 class HardswishBackward0(OpNode):
-    """0 below -3, x/3 + 1/2 up to 3, 1 above."""
+    """0 up to -3, x/3 + 1/2 strictly between -3 and 3, 1 from 3 on (PyTorch's ends)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
         from ..compare import where
         x = self._saved[0].unpack()
-        return where(x < -3, 0.0, where(x <= 3, g * (x / 3 + 0.5), g))
+        return where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g))
 
 
 @floating_kernel("hardswish_cpu")
