@@ -22,13 +22,16 @@ from . import _backend
 from ._backend import (bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A001
                        get_default_dtype, int8, int16, int32, int64, promote_types,
                        set_default_dtype, uint8)
-from ._creation import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
-                        full_like, get_rng_state, initial_seed, linspace, manual_seed, normal,
-                        ones, ones_like, rand, rand_like, randint, randint_like, randn,
-                        randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
+from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                        linspace, ones, ones_like, tensor, zeros, zeros_like)
 from ._printing import get_printoptions, set_printoptions
 from ._tensor import Size, Tensor
 from . import ops as _ops  # noqa: F401  (attaches the ops to Tensor)
+from . import random
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
+from ._random_tensors import (bernoulli, multinomial, normal, rand, rand_like, randint, randint_like,
+                              randn, randn_like, randperm)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
@@ -55,6 +58,11 @@ _SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda")
 def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a Tensor (or a Parameter)."""
     return isinstance(obj, Tensor)
+
+
+def is_inference(input: Tensor) -> bool:
+    """True for an inference tensor (made inside ``inference_mode``)."""
+    return input.is_inference()
 
 
 def numel(input: Tensor) -> int:

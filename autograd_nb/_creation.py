@@ -4,8 +4,8 @@ Every tensor made here is a *leaf*. It requires grad only when you ask for it wi
 ``requires_grad=True`` -- and only floating point tensors may. ``*_like`` functions
 copy shape, dtype and device, never ``requires_grad``.
 
-Random numbers come from one generator seeded by ``manual_seed`` (reproducible within
-autograd_nb; they are not the same numbers PyTorch would draw).
+Random tensors (``rand``, ``randn``, ...) live in ``_random_tensors.py``; their numbers
+come from ``random.py``, PyTorch's own generator.
 """
 from __future__ import annotations
 
@@ -19,63 +19,8 @@ from ._tensor import Tensor
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "rand", "randn", "randint", "randperm", "normal", "zeros_like", "ones_like",
-    "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "manual_seed",
-    "seed", "initial_seed", "Generator", "get_rng_state", "set_rng_state",
+    "linspace", "zeros_like", "ones_like", "full_like", "empty_like",
 ]
-
-
-class Generator:
-    """A source of random numbers (``torch.Generator``); ``manual_seed`` resets it."""
-
-    def __init__(self, device: Any = "cpu") -> None:
-        self.device = B.device(device)
-        self._seed = 67280421310721
-        self.rng = np.random.default_rng(self._seed)
-
-    def manual_seed(self, seed: int) -> "Generator":
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
-        return self
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def seed(self) -> int:
-        s = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self.manual_seed(s)
-        return s
-
-    def get_state(self) -> Any:
-        return self.rng.bit_generator.state
-
-    def set_state(self, state: Any) -> "Generator":
-        self.rng.bit_generator.state = state
-        return self
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the default random generator so random tensors repeat from run to run."""
-    return default_generator.manual_seed(seed)
-
-
-def seed() -> int:
-    return default_generator.seed()
-
-
-def initial_seed() -> int:
-    return default_generator.initial_seed()
-
-
-def get_rng_state() -> Any:
-    return default_generator.get_state()
-
-
-def set_rng_state(state: Any) -> None:
-    default_generator.set_state(state)
 
 
 # ---------------------------------------------------------------------------
@@ -298,54 +243,6 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator).rng
-
-
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
-    """Uniform random numbers in [0, 1)."""
-    dt = _resolve_dtype(dtype) or B.get_default_dtype()
-    arr = _rng(generator).random(_shape(size), dtype=np.float64).astype(dt.np)
-    return _finish(arr, dt, device, requires_grad)
-
-
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal random numbers (mean 0, standard deviation 1)."""
-    dt = _resolve_dtype(dtype) or B.get_default_dtype()
-    arr = _rng(generator).standard_normal(_shape(size), dtype=np.float64).astype(dt.np)
-    return _finish(arr, dt, device, requires_grad)
-
-
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
-            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Random integers in ``[low, high)`` (``randint(high, size)`` starts at 0)."""
-    if size is None:
-        low, high, size = 0, low, high
-    dt = _resolve_dtype(dtype) or B.int64
-    arr = _rng(generator).integers(low, high, size=_shape((tuple(size),))).astype(dt.np)
-    return _finish(arr, dt, device, requires_grad)
-
-
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
-    """A random permutation of ``0 .. n-1``."""
-    dt = _resolve_dtype(dtype) or B.int64
-    return _finish(_rng(generator).permutation(n).astype(dt.np), dt, device, requires_grad)
-
-
-def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
-           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Normal random numbers with the given mean and standard deviation."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    shape = _shape((tuple(size),)) if size is not None else np.broadcast(np.asarray(m), np.asarray(s)).shape
-    dt = _resolve_dtype(dtype) or B.get_default_dtype()
-    arr = (m + s * _rng(generator).standard_normal(shape)).astype(dt.np)
-    return _finish(np.asarray(arr), dt, device, requires_grad)
-
-
 def _like(fn: Any, input: Tensor, dtype: Any, device: Any, requires_grad: bool, *args: Any) -> Tensor:
     dt = _resolve_dtype(dtype) or input.dtype
     dev = device if device is not None else input.device
@@ -374,22 +271,6 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
     dt = _resolve_dtype(dtype) or input.dtype
     return full(input.shape, fill_value, dtype=dt, device=device or input.device,
                 requires_grad=requires_grad)
-
-
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(rand, input, dtype, device, requires_grad)
-
-
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(randn, input, dtype, device, requires_grad)
-
-
-def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None,
-                 device: Any = None) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    dt = _resolve_dtype(dtype) or input.dtype
-    return randint(low, high, tuple(input.shape), dtype=dt, device=device or input.device)
 
 
 # ---------------------------------------------------------------------------

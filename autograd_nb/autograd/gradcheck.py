@@ -109,7 +109,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                   atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
                   raise_exception: bool = True, **_: Any) -> bool:
     """gradcheck of the *gradient*: checks second derivatives (needs create_graph support)."""
-    from .._creation import randn_like
+    from .._random_tensors import randn_like
     from .functional import grad
     inputs = _tuple(inputs)
     outputs = _tuple(func(*inputs))

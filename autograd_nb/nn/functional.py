@@ -14,6 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import _backend as B
+from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops import nnops as _nn
@@ -303,16 +305,19 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, lead: int |
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    from .._backend import to_device
-    from .._creation import default_generator
     d = input._data
+    if d.size == 0:
+        return input
+    if p == 1.0:                                      # PyTorch multiplies by 0 without drawing
+        zero = Tensor._wrap(B.to_device(np.zeros((), d.dtype), input.device))
+        return input.mul_(zero) if inplace else input * zero
+    # PyTorch's order: a noise tensor of 1s with probability 1 - p (bernoulli_), divided
+    # by 1 - p in the input's dtype, multiplied in.
     shape = d.shape if lead is None else d.shape[:lead] + (1,) * (d.ndim - lead)
-    keep = default_generator.rng.random(shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = (keep * scale).astype(d.dtype)
-    if not input.is_cpu:
-        mask = to_device(mask, input.device)
-    mask_t = Tensor._wrap(mask)
+    keep = _random.bernoulli_p(_random.default_generator, int(np.prod(shape)), 1.0 - p)
+    dt = d.dtype.type
+    mask = (keep.reshape(shape).astype(d.dtype) / dt(1.0 - p)).astype(d.dtype)
+    mask_t = Tensor._wrap(B.to_device(mask, input.device) if not input.is_cpu else mask)
     return input.mul_(mask_t) if inplace else input * mask_t
 
 

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from .. import _backend as B
-from .._creation import Generator, default_generator
+from ..autograd.grad_mode import no_grad
+from ..random import Generator
 from .._tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_"]
+           "orthogonal_", "sparse_"]
 
 
 def _write(tensor: Tensor, values: Any) -> Tensor:
@@ -34,10 +35,6 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
         arr[...] = B.to_device(np.asarray(values), tensor.device)
     tensor._vc[0] += 1
     return tensor
-
-
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator).rng
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -87,25 +84,66 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
-    """Fill with numbers drawn uniformly from ``[a, b)``."""
-    return _write(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    """Fill with numbers drawn uniformly from ``[a, b)`` (``tensor.uniform_`` under no_grad)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with numbers from a normal distribution N(mean, std^2)."""
-    return _write(tensor, mean + std * _rng(generator).standard_normal(tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Generator | None = None) -> Tensor:
-    """Normal numbers, redrawn until they fall in ``[a, b]``."""
-    rng = _rng(generator)
-    out = mean + std * rng.standard_normal(tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = mean + std * rng.standard_normal(int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _write(tensor, out)
+    """Normal numbers of ``mean`` and ``std`` restricted to ``[a, b]``, by rejection (as
+    PyTorch 2.13).
+
+    When most of the normal's mass lies in ``[a, b]`` (more than 30%), draw normals and
+    redraw the ones that fell outside until none does. Otherwise draw uniform candidates
+    in ``[a, b]`` and accept each with probability ``pdf(x) / pdf(peak)`` (a second
+    uniform ``u`` accepts when ``log u <= log pdf``), redrawing the rejected ones.
+    """
+    from .._functions import where
+    if mean < a - 2 * std or mean > b + 2 * std:
+        import warnings
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution "
+                      "of values may be incorrect.", stacklevel=2)
+
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    with no_grad():
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo, hi = (tensor.new_tensor(v, device="cpu").item() for v in (a, b))
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                result = where(outside, result.new_empty(result.shape).normal_(mean, std, generator=generator),
+                               result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_pdf(x: Tensor) -> Tensor:               # log pdf(x) - log pdf(peak)
+            return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+        def accept_draw() -> Tensor:
+            return tensor.new_empty(tensor.shape).uniform_(generator=generator).log_()
+        tensor.uniform_(a, b, generator=generator)
+        pending = accept_draw().gt(log_pdf(tensor.clone()))
+        result = tensor
+        while pending.any():
+            candidates = tensor.new_empty(tensor.shape).uniform_(a, b, generator=generator)
+            result = where(pending, candidates, result)
+            pending = where(pending, accept_draw().gt(log_pdf(candidates)), pending)
+        if result is not tensor:
+            tensor.copy_(result)
+        return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -190,7 +228,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    with no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)._data.astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -199,3 +238,19 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
         q = q.T
     _write(tensor, q.reshape(tensor.shape))
     return _write(tensor, tensor._data * gain)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None) -> Tensor:
+    """A 2-D weight with normal numbers, then ``ceil(sparsity * rows)`` of each column's
+    entries (picked by ``randperm``) set to zero."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from .._random_tensors import randperm
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            zero_rows = randperm(rows)[:num_zeros]
+            tensor[zero_rows, col] = 0
+    return tensor

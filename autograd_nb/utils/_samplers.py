@@ -9,9 +9,14 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterable, Iterator, Sequence
 
-from .._creation import Generator, default_generator, randperm
+from .. import _backend as B
+from .. import random as _random
+from .._random_tensors import multinomial, randint, randperm
+from .._tensor import Tensor
+from ..random import Generator
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler"]
 
 
 class Sampler:
@@ -38,11 +43,11 @@ class SequentialSampler(Sampler):
 
 
 def _fresh_generator(generator: Generator | None) -> Generator:
-    """``generator``, or a new one seeded from the default generator (so
-    ``manual_seed`` makes the shuffles repeat)."""
+    """``generator``, or (as PyTorch) a new one seeded by one non-negative int64 drawn
+    from the default generator, so ``manual_seed`` makes the shuffles repeat."""
     if generator is not None:
         return generator
-    seed = int(default_generator.rng.integers(0, 2 ** 63 - 1))
+    seed = int(_random.full_range(_random.default_generator, 1, B.int64.np)[0])
     return Generator().manual_seed(seed)
 
 
@@ -68,8 +73,10 @@ class RandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
         gen = _fresh_generator(self.generator)
-        if self.replacement:
-            yield from gen.rng.integers(0, n, size=self.num_samples).tolist()
+        if self.replacement:                  # in batches of 32 draws, as PyTorch
+            for _ in range(self.num_samples // 32):
+                yield from randint(high=n, size=(32,), generator=gen).tolist()
+            yield from randint(high=n, size=(self.num_samples % 32,), generator=gen).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=gen).tolist()
@@ -87,11 +94,39 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        order = randperm(len(self.indices), generator=_fresh_generator(self.generator)).tolist()
+        order = randperm(len(self.indices), generator=self.generator).tolist()
         return iter([self.indices[i] for i in order])
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``
+    (``torch.multinomial`` over the weights as float64)."""
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Generator | None = None) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        from .._creation import as_tensor
+        weights_tensor = as_tensor(weights, dtype=B.float64)
+        if len(weights_tensor.shape) != 1:
+            raise ValueError("weights should be a 1d sequence but given "
+                             f"weights have shape {tuple(weights_tensor.shape)}")
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        drawn = multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        yield from iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

@@ -28,16 +28,19 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._creation import Generator, default_generator, randperm
+from .. import random as _random
+from .._random_tensors import randperm
+from ..random import Generator, default_generator
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._collate import default_collate, default_convert
 from ._samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
-                        SubsetRandomSampler)
+                        SubsetRandomSampler, WeightedRandomSampler)
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+    "BatchSampler",
     "DataLoader", "default_collate", "default_convert", "get_worker_info",
 ]
 
@@ -324,6 +327,9 @@ class _LoaderIter:
     def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
         self._loader = loader
         self._batches = batches
+        # PyTorch draws a base seed for worker processes here (one int64 from the loader's
+        # generator), even with no workers: drawing it too keeps the random stream in step.
+        self._base_seed = int(_random.full_range(_random._gen(loader.generator), 1, np.dtype(np.int64))[0])
 
     def __iter__(self) -> "_LoaderIter":
         return self
