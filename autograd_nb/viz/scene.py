@@ -28,7 +28,8 @@ from .layout import Layout, layered_layout
 from .model import FunctionNode, Graph, ModuleNode, SavedBuffer, TensorNode
 from .summary import bytes_text, clip, shape_text, text_width
 
-__all__ = ["Rect", "Text", "Path", "Item", "Scene", "build_scene", "PALETTE"]
+__all__ = ["Rect", "Text", "Path", "Item", "Scene", "build_scene", "PALETTE", "grad_text",
+           "grad_line"]
 
 FONT, SMALL = 12.0, 10.0
 LINE, SMALL_LINE, ROW = 16.0, 13.0, 15.0
@@ -186,6 +187,21 @@ def _tensor_flags(t: TensorNode) -> str:
 
 GRAD_TEXT = "#a0005a"                # gradients written on the picture (slots below)
 GRAD_SLOT_CHARS = 30                 # the longest gradient text a slot shows
+
+
+def grad_text(data: Any) -> str:
+    """A gradient short enough to write on a picture: the numbers of a small one
+    (``[[0.75, 0.75], [0.75, 0.75]]``), the shape and size of a bigger one
+    (``[8, 8], norm 0.0123``)."""
+    import numpy as np
+    from .summary import value_summary
+    if data is None:
+        return "None"
+    arr = np.asarray(data)
+    if arr.size <= 4:
+        return value_summary(arr)
+    norm = float(np.linalg.norm(arr.astype(np.float64, copy=False)))
+    return f"{shape_text(list(arr.shape))}, norm {norm:.3g}"
 
 
 def grad_line(value: str | None) -> str:
@@ -366,9 +382,11 @@ def _grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int)
     Edges between the same two nodes (``y * y`` sends two) run side by side: the first
     one's text goes to its left, the others' to their right, one line apart.
     """
-    i = max(len(pts) // 2, 1)
-    (x0, y0), (x1, y1) = pts[i - 1], pts[i]
-    x, y = (x0 + x1) / 2, (y0 + y1) / 2 + 3
+    # three quarters along the last piece of the curve (where edges leaving one node
+    # have spread apart towards their own targets): the point of the cubic that
+    # ``svg.path_data`` draws there, at t = 0.75
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    x, y = 0.15625 * x0 + 0.84375 * x1, 0.296875 * y0 + 0.703125 * y1 + 3
     if siblings > 1 and rank == 0 and x - 5 - SLOT_W >= 0:
         return Text(x - 5, y, "", SMALL, GRAD_TEXT, bold=True, anchor="end", id=f"edgegrad-{k}")
     return Text(x + 5, y + ROW * max(rank - 1, 0), "", SMALL, GRAD_TEXT, bold=True,

@@ -40,7 +40,7 @@ from ..autograd.functional import make_seeds
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
-from ..viz.scene import GRAD_SLOT_CHARS, grad_line
+from ..viz.scene import GRAD_SLOT_CHARS, grad_line, grad_text
 from ..viz.summary import clip, node_label
 from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
 from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
@@ -290,27 +290,31 @@ class BackwardStepper:
             for e in rec.outgoing:
                 k = self._edges.get((rec.node, e.dst, e.index)) if e.dst else None
                 if k is not None and e.grad is not None:
-                    self._edge_texts[f"edgegrad-{k}"] = clip(e.text, GRAD_SLOT_CHARS)
+                    self._edge_texts[f"edgegrad-{k}"] = clip(grad_text(e.grad), GRAD_SLOT_CHARS)
         elif rec.kind == "accumulate" and rec.leaf:
             k = self._edges.get((rec.node, rec.leaf, -1))
             if k is not None:
-                self._edge_texts[f"edgegrad-{k}"] = clip("+= " + summary(rec.added),
+                self._edge_texts[f"edgegrad-{k}"] = clip("+= " + grad_text(rec.added),
                                                          GRAD_SLOT_CHARS)
         texts = dict(self._edge_texts)
+        texts.update(self._leaf_texts())
+        return texts
+
+    def _leaf_texts(self) -> dict[str, str]:
+        """Each leaf's ``.grad`` line as it is now."""
+        out = {}
         for t in self._leaves:
             tid = self._leaf_tids.get(id(t))
             if tid:
-                texts[f"gradline-{tid}"] = grad_line(None if t._grad is None else summary(t._grad))
-        return texts
+                out[f"gradline-{tid}"] = grad_line(None if t._grad is None
+                                                   else grad_text(t._grad._data))
+        return out
 
     def picture_texts(self) -> dict[str, str]:
         """The texts on the picture at the shown event (before the first: every leaf's
         ``.grad`` as it is now, no gradient on any edge)."""
         rec = self.current
-        if rec is not None:
-            return rec.texts
-        return {f"gradline-{tid}": grad_line(None if t._grad is None else summary(t._grad))
-                for t in self._leaves if (tid := self._leaf_tids.get(id(t)))}
+        return rec.texts if rec is not None else self._leaf_texts()
 
     def _graph_bytes(self) -> int:
         return sum(s.nbytes for n in self._nodes for _, s in n.saved_tensors_info if not s.freed)

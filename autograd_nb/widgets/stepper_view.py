@@ -214,10 +214,10 @@ class StepperWidget:
         # the picture takes the room there is; the details keep at least 340 px and move
         # under the picture when the window is too narrow for both side by side
         right = w.VBox([self.details, self.node_picker, self.node_panel],
-                       layout=w.Layout(flex="1 1 380px", min_width="340px", max_width="680px"))
+                       layout=w.Layout(flex="0 1 400px", min_width="340px", max_width="680px"))
         right.add_class("agnb-stepper-side")
         picture = view_widget(self.graph)
-        picture.layout = w.Layout(flex="1 1 520px", min_width="0", max_width="100%")
+        picture.layout = w.Layout(flex="1 1 360px", min_width="0", max_width="100%")
         self.widget = w.VBox([w.HTML(f"<b>Backward stepper over {esc(stepper.title)}</b>"
                                      + legend_html()),
                               bar, self.status,
