@@ -390,7 +390,8 @@ CELLS = [
 
     (`nn.Dropout(p)` zeroes each activation with probability `p` during training, a
     regulariser; `nn.BatchNorm1d(n)` normalises each of `n` features to mean 0 and
-    variance 1 over the batch. The two cells after the next one show both in action.)
+    variance 1 over the batch. Both are shown in action below, after a cell showing that
+    `eval()` leaves the recording on.)
     """),
     code("""
     model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.ReLU(), nn.Linear(2, 1))

@@ -251,8 +251,8 @@ CELLS = [
     """),
     md("""
     You never need to write that loop: `torch.autograd.functional.jacobian(f, x)` builds
-    the Jacobian of a function for you (it runs the same one-hot backward passes
-    inside), and `torch.autograd.functional.vjp(f, x, v)` gives $v^\\top J$ directly:
+    the Jacobian of a function for you (by default it runs one backward pass per output
+    element, as our loop does), and `torch.autograd.functional.vjp(f, x, v)` gives $v^\\top J$ directly:
     """),
     code("""
     def square(t):

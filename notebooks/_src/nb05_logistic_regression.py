@@ -116,8 +116,9 @@ CELLS = [
     weights.data -= lr * weights.grad.data
     ```
 
-    That happens to work here, because no graph still needs these values; but
-    notebook 04 showed how `.data` hides the mistake when one does. We write the safe
+    That happens to work here, because each backward runs right after its own forward
+    pass, before any update changes the values that pass saved; but notebook 04
+    showed how `.data` hides the mistake when that order breaks. We write the safe
     modern spelling, an in-place update under `torch.no_grad()`. (`weights.grad.data`
     is the same numbers as `weights.grad`, which does not require grad here; it would
     only if backward ran with `create_graph=True`.)

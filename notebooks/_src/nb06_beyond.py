@@ -282,10 +282,10 @@ CELLS = [
     print(x.grad)
     """),
     md("""
-    Other usual sources of `nan`: `log` of 0 (use `torch.log(x + eps)` or a loss that
-    takes logits, such as `BCEWithLogitsLoss`), a division by a norm that can be 0, and
-    a learning rate so large that the weights overflow (print the loss: it turns `inf`
-    before it turns `nan`).
+    Other usual sources of `nan`: `log` of 0, which gives `-inf` and soon `nan` (use
+    `torch.log(x + eps)`, or a loss that takes logits, such as `BCEWithLogitsLoss`), a
+    division by a norm that can be 0 ($0/0$ is `nan`), and a learning rate so large
+    that the weights overflow (print the loss: it often turns `inf` before `nan`).
 
     ### `total += loss`: keeping every graph alive
 
