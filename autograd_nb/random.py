@@ -18,9 +18,12 @@ What is bit-exact with PyTorch 2.13 on the CPU (same seed, same calls, same numb
 scalar ``p``, so dropout masks too), ``multinomial``,
 ``exponential_``, ``geometric_``, ``cauchy_``, ``log_normal_``, ``randn``/``normal_``
 in float64, and in float32 for fewer than 16 values, for non-contiguous tensors, and
-(on x86 CPUs with AVX2, where PyTorch's vectorised Box-Muller kernel runs) for 16 or
-more values. Equal to print precision only: float32 ``randn`` of 16+ values on CPUs
-without AVX2 (PyTorch uses the C library's ``logf``/``sinf`` there, we use numpy's),
+(on x86 CPUs with AVX2, where PyTorch's vectorised Box-Muller kernel runs) for 16 to
+65536 values in one call. Equal to print precision (a few ulp) only: float32 ``randn``
+of more than 65536 values in one call (redoing PyTorch's polynomials step by step would
+make a million values 15 times slower than PyTorch; numpy's own log/sin/cos keep it
+within 2x), and of 16+ values on CPUs without AVX2 (PyTorch uses the C library's
+``logf``/``sinf`` there, we use numpy's),
 and ``randint``/``random_`` into float32 over a range of 2**32 or more (PyTorch warns
 that float32 holds integers exactly only up to 2**24, and transforms them otherwise).
 (Older PyTorch builds drew dropout masks from a separate MKL stream on Intel CPUs;
@@ -163,7 +166,11 @@ class Generator:
     # -- raw draws --------------------------------------------------------------------
     def random(self, n: int) -> np.ndarray:
         """``n`` raw 32-bit words (PyTorch's ``random()``), as uint64 for easy arithmetic."""
-        return self._words.integers(0, 2 ** 32, size=n, dtype=np.uint32).astype(_U64)
+        return self.random32(n).astype(_U64)
+
+    def random32(self, n: int) -> np.ndarray:
+        """``n`` raw 32-bit words as uint32 (no widening: the fast road for ``rand``)."""
+        return self._words.integers(0, 2 ** 32, size=n, dtype=np.uint32)
 
     def random64(self, n: int) -> np.ndarray:
         """``n`` 64-bit draws (``random64()``): two words each, the first one high."""
@@ -251,7 +258,10 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
             return x
         return _fma64(x, hi - lo, lo)
     digits = 11 if dtype == np.float16 else 24
-    x = (gen.random(n) & _U64((1 << digits) - 1)).astype(_F32) * _F32(2.0 ** -digits)
+    words = gen.random32(n)
+    words &= np.uint32((1 << digits) - 1)
+    x = words.astype(_F32)
+    x *= _F32(2.0 ** -digits)
     lo, hi = dtype.type(low).astype(_F32), dtype.type(high).astype(_F32)
     if not (lo == 0 and hi == 1):
         x = _fma32(x, _F32(hi - lo), lo)
@@ -308,7 +318,8 @@ def normal(gen: Generator, n: int, dtype: np.dtype, mean: float = 0.0, std: floa
         work = _F32 if dtype != np.float64 else np.float64
         data = uniform(gen, n, work)
         full = (n // 16) * 16
-        fill = _box_muller_16_avx2 if (work == _F32 and _HAS_AVX2) else _box_muller_16
+        exact_avx2 = work == _F32 and _HAS_AVX2 and n <= _EXACT_AVX2_LIMIT
+        fill = _box_muller_16_avx2 if exact_avx2 else _box_muller_16
         data[:full] = fill(data[:full], work(mean), work(std))
         if n % 16:
             data[n - 16:] = fill(uniform(gen, 16, work), work(mean), work(std))
@@ -332,20 +343,35 @@ def _normal_one(gen: Generator, mean: float, std: float) -> float:
     return float(_fma64(np.float64(z), np.float64(std), np.float64(mean)))
 
 
+def _halves(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second 8 of every block of 16, each as one contiguous array (numpy
+    is many times faster on those than on 8-element strided runs)."""
+    d = data.reshape(-1, 16)
+    return np.ascontiguousarray(d[:, :8]).reshape(-1), np.ascontiguousarray(d[:, 8:]).reshape(-1)
+
+
+def _interleave(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Blocks of 16 again: 8 values of ``first``, then 8 of ``second``, and so on."""
+    out = np.empty((first.size // 8, 16), first.dtype)
+    out[:, :8] = first.reshape(-1, 8)
+    out[:, 8:] = second.reshape(-1, 8)
+    return out.reshape(-1)
+
+
 def _box_muller_16(data: np.ndarray, mean: Any, std: Any) -> np.ndarray:
     """Blocks of 16 uniforms -> 16 normals, with the C library's log/sin/cos (for float32
     numpy's, which may differ in the last bit)."""
     t = data.dtype.type
-    d = data.reshape(-1, 16)
-    u1, u2 = t(1) - d[:, :8], d[:, 8:]
-    log_u1 = _libm(math.log, u1.ravel()).reshape(u1.shape) if t is np.float64 else np.log(u1)
+    first, u2 = _halves(data)
+    u1 = t(1) - first
+    log_u1 = _libm(math.log, u1) if t is np.float64 else np.log(u1)
     radius = np.sqrt(t(-2) * log_u1)
-    theta = (2.0 * np.pi * u2.astype(np.float64)).astype(t)
-    fma = _fma64 if t is np.float64 else _fma32
-    out = np.empty_like(d)
-    out[:, :8] = fma(radius * np.cos(theta), std, mean)
-    out[:, 8:] = fma(radius * np.sin(theta), std, mean)
-    return out.reshape(-1)
+    theta = np.multiply(u2, 2.0 * np.pi, dtype=np.float64).astype(t, copy=False)
+    if t is np.float64:
+        return _interleave(_fma64(radius * np.cos(theta), std, mean), _fma64(radius * np.sin(theta), std, mean))
+    if std == 1 and mean == 0:                      # the fused step changes nothing then
+        return _interleave(radius * np.cos(theta), radius * np.sin(theta))
+    return _interleave(_fma32(radius * np.cos(theta), std, mean), _fma32(radius * np.sin(theta), std, mean))
 
 
 # --- PyTorch's AVX2 Box-Muller: Cephes-style float32 polynomials, step by step --------
@@ -368,6 +394,9 @@ def _cpu_has_avx2() -> bool:
 
 
 _HAS_AVX2 = _cpu_has_avx2()
+# Redoing the AVX2 kernel's float32 steps one by one costs ~15x numpy's own log/sin/cos:
+# beyond this many values a call uses numpy's (a few ulp away, same printed digits).
+_EXACT_AVX2_LIMIT = 1 << 16
 
 _LOG_P = (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1,
           -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)
@@ -417,17 +446,13 @@ def _sincos_avx(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _box_muller_16_avx2(data: np.ndarray, mean: Any, std: Any) -> np.ndarray:
-    """The AVX2 kernel's 16-value Box-Muller step (see ``normal``), in 64k-value chunks."""
-    out = np.empty_like(data)
-    step = 1 << 16
-    for start in range(0, data.size, step):
-        d = data[start:start + step].reshape(-1, 16)
-        radius = np.sqrt(_F32(-2) * _log_avx(_F32(1) - d[:, :8]))
-        sin, cos = _sincos_avx(_F32(2.0 * np.pi) * d[:, 8:])
-        o = out[start:start + step].reshape(-1, 16)
-        o[:, :8] = _fma32(radius * cos, std, mean)
-        o[:, 8:] = _fma32(radius * sin, std, mean)
-    return out
+    """The AVX2 kernel's 16-value Box-Muller step (see ``normal``)."""
+    first, u2 = _halves(data)
+    radius = np.sqrt(_F32(-2) * _log_avx(_F32(1) - first))
+    sin, cos = _sincos_avx(_F32(2.0 * np.pi) * u2)
+    if std == 1 and mean == 0:
+        return _interleave(radius * cos, radius * sin)
+    return _interleave(_fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean))
 
 
 def _libm(fn: Any, x: np.ndarray) -> np.ndarray:
