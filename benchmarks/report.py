@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from . import backward, gpu, perop
+from . import backward, gpu, perop, randomness
 from .models import MEM_CASES, MLP_CASES, cnn_case
 
 ANB, TORCH, FLOOR = "autograd_nb", "torch", "numpy"
@@ -51,6 +51,8 @@ def target_for(workload: str, case: str, cnn_shapes: list) -> Target | None:
             return Target("floor", 1.15)
     if workload == "gpu" and case == gpu.MLP_CASE:
         return Target("floor", 1.3)
+    if workload == "random" and case in ("rand 1M float32", "randn 1M float32"):
+        return Target(TORCH, 2.0)
     if workload == "memory":
         if case == "graph bytes [grad]":
             return Target(TORCH, 1.1)
@@ -96,6 +98,8 @@ def case_order(workload: str, preset: Any) -> list[str]:
         return [cnn_case(s) for s in preset.cnn_shapes]
     if workload == "gpu":
         return gpu.cases(preset)
+    if workload == "random":
+        return list(randomness.CASES)
     return list(MEM_CASES)
 
 
@@ -176,6 +180,7 @@ def titles(preset: Any) -> dict[str, str]:
         "memory": f"5. Graph memory, {p.mem_layers} x (Linear({p.mem_width},{p.mem_width})+ReLU), "
                   f"batch {p.mem_batch}",
         "gpu": "6. Training steps on cuda (opt-in: `--workloads gpu`)",
+        "random": "7. Drawing random numbers (PyTorch's stream, bit for bit)",
     }
 NOTES = {
     "perop": "The floor is the same expression on numpy arrays (it has no modes).",
@@ -190,6 +195,9 @@ NOTES = {
                "`autograd.graph.saved_tensors_hooks` in both libraries). `summed per save` "
                "counts every save separately; `saved_bytes()` is autograd_nb's own counter "
                "(the same rule: each storage once, no parameters)."),
+    "random": ("autograd_nb draws PyTorch's own stream (the same numbers as torch after "
+               "`manual_seed`); the floor is numpy turning the same generator's raw words into "
+               "[0, 1) floats, nothing more."),
     "gpu": ("The MLP of section 3 and the bigger conv net of section 4 with model, data and "
             "SGD on `cuda`: autograd_nb through CuPy, torch on cuda, and the numpy floors run "
             "with CuPy arrays. Each timed step ends with a device synchronize."),

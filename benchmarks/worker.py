@@ -21,12 +21,12 @@ if __package__ in (None, ""):                      # run as a file: make the pac
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from . import backward, gpu, models, perop         # noqa: E402
+from . import backward, gpu, models, perop, randomness  # noqa: E402
 from .timing import PRESETS, Preset                # noqa: E402
 
 IMPLS = ("autograd_nb", "torch", "numpy")
 WALL: dict[str, float] = {}                        # seconds each workload took here
-WORKLOADS = ("perop", "backward", "mlp", "cnn", "memory")      # the default run
+WORKLOADS = ("perop", "backward", "mlp", "cnn", "memory", "random")   # the default run
 OPT_IN = ("gpu",)                                  # only when asked for (needs a GPU)
 
 # workload -> (function for a tensor library T, function for the numpy floor or None)
@@ -37,6 +37,7 @@ RUNNERS: dict[str, tuple[Callable, Callable | None]] = {
     "cnn": (models.run_cnn_tensor, models.run_cnn_numpy),
     "memory": (models.run_memory_tensor, None),
     "gpu": (gpu.run_tensor, gpu.run_floor),
+    "random": (randomness.run_tensor, randomness.run_numpy),
 }
 
 
