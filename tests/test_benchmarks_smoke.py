@@ -40,7 +40,7 @@ def test_suite_runs_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads((tmp_path / "latest.json").read_text())
     assert data["info"]["errors"] == [], data["info"]["errors"]
-    assert set(data["summary"]) == {"perop", "backward", "mlp", "cnn", "memory"}
+    assert set(data["summary"]) == {"perop", "backward", "mlp", "cnn", "memory", "random"}
     md = (tmp_path / "latest.md").read_text()
     for workload, title in report.titles(PRESETS["tiny"]).items():
         assert (title in md) == (workload != "gpu")       # gpu: only when asked for
