@@ -264,11 +264,12 @@ CELLS = [
                 y.sum().backward()
         except RuntimeError as error:
             print("RuntimeError:", error)
-    for w in caught:                     # the forward line, from the warning
+    for w in caught:                     # the warning names the forward line
         if "Error detected" in str(w.message):
-            lines = str(w.message).strip().splitlines()
+            lines = str(w.message).splitlines()
+            last_file = max(k for k, line in enumerate(lines) if line.strip().startswith("File "))
             print(lines[0])
-            print("   ", lines[-1].strip())
+            print("   ", lines[last_file + 1].strip())
     """),
     md("""
     The fix: make the unused branch harmless *before* the function, so that its
