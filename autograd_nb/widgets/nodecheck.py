@@ -21,6 +21,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from .. import random as _random
+
 from ..autograd import no_grad
 from ..viz.summary import node_label
 from ._common import explained, keep_caller_mode, summary
@@ -134,11 +136,11 @@ def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = N
     if missing:
         return NodeCheck(node_id, name, None, reason=_missing_reason(name, missing))
     extra = getattr(node, "extra", None)
-    rng = np.random.default_rng(seed)
+    rng = _random.Generator().manual_seed(seed)      # its own stream: the learner's stays put
     with keep_caller_mode(), no_grad():
         x64 = [_f64(v) for v in values]
         out = fwd(x64, extra)
-        g64 = rng.standard_normal(out.shape) if out.ndim else np.array(rng.standard_normal())
+        g64 = _random.normal(rng, int(np.prod(out.shape)), np.float64).reshape(out.shape)
         from .._tensor import Tensor
         dtype = next((v._data.dtype for v in values if hasattr(v, "_data")), np.float32)
         g = Tensor._wrap(np.asarray(g64, dtype=dtype))
