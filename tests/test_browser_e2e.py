@@ -235,6 +235,18 @@ def test_stepper_on_a_100_event_graph_at_1200px(browser, server, shots, failure_
         return {svg: box.querySelector('svg').getBoundingClientRect().width, box: box.clientWidth}; }""")
     assert fit["svg"] <= fit["box"], fit
     stepper.screenshot(path=str(shots / "stepper_mlp_fit_width.png"))
+    # left to right: the same picture turned, the highlight and the texts carried over
+    _button(stepper, "100%").click()
+    _button(stepper, "left to right").click()
+    page.wait_for_function("""() => {
+        const svg = document.querySelectorAll('.agnb-stepper')[1].querySelector('.agnb-graph-scroll svg');
+        return svg && +svg.getAttribute('width') > +svg.getAttribute('height'); }""")
+    expect(stepper.locator("g.node.ag-current")).to_have_count(1)
+    written = [t for t in stepper.locator("svg text[id*='edgegrad-']").all_text_contents() if t]
+    assert len(written) > 20
+    where = page.evaluate(FOLLOW_JS, 1)
+    assert where["inside"], where
+    stepper.screenshot(path=str(shots / "stepper_mlp_left_to_right.png"))
     page.close()
 
 

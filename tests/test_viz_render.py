@@ -315,3 +315,23 @@ def test_side_by_side_puts_drawings_in_one_wrapping_row():
     assert repr(row) == "<2 drawings side by side>" and "0x" not in html
     with pytest.raises(ValueError, match="one title per drawing"):
         viz.side_by_side(short, longer, titles=["only one"])
+
+
+def test_left_to_right_layout_turns_layers_into_columns():
+    x = anb.tensor([1.0, 2.0], requires_grad=True)
+    w = anb.tensor([0.5, -1.0], requires_grad=True)
+    loss = ((x * w).tanh() * 2).sum()
+    tb = viz.draw(loss, names={"x": x, "w": w, "loss": loss})
+    lr = viz.draw(loss, names={"x": x, "w": w, "loss": loss}, direction="LR")
+    assert lr.scene.width > lr.scene.height and tb.scene.height > tb.scene.width
+    boxes_tb, boxes_lr = tb.scene.layout.boxes, lr.scene.layout.boxes
+    assert set(boxes_tb) == set(boxes_lr)
+    for e in lr.graph.edges_of("next"):                 # every arrow points right
+        sx, _, sw, _ = boxes_lr[e.src]
+        dx, _, _, _ = boxes_lr[e.dst]
+        assert sx + sw <= dx + 1e-6
+    for nid, (_, _, w_, h_) in boxes_lr.items():        # boxes keep their own size
+        assert (w_, h_) == boxes_tb[nid][2:]
+    assert lr.svg == viz.draw(loss, names={"x": x, "w": w, "loss": loss}, direction="LR").svg
+    with pytest.raises(ValueError, match="'TB' or 'LR'"):
+        viz.draw(loss, direction="up")

@@ -4,6 +4,7 @@ at backward()'s moments, replay, Reset, Done, the open-stepper guard, grad mode.
 from __future__ import annotations
 
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -434,4 +435,22 @@ def test_predicted_ready_queue_is_the_order_nodes_then_run():
     labels = [r.label for r in s.events if r.kind == "start"]
     assert labels.index("AccumulateGrad (old)") < labels.index("ExpBackward0")
     assert labels.index("AccumulateGrad (b)") < labels.index("AccumulateGrad (a)")
+    s.close()
+
+
+def test_the_layout_toggle_sends_the_other_picture_with_the_same_ids():
+    from autograd_nb.widgets.stepper_view import StepperWidget, drawing_of
+    x, y, z, out = seed002()
+    s = BackwardStepper(out, names={"x": x, "out": out})
+    w = StepperWidget(s, prefer_anywidget=False)
+    s.goto(5)
+    tb = w.graph.svg
+    w.direction.value = "LR"
+    lr = w.graph.svg
+    assert lr != tb and lr == drawing_of(s, "LR").svg
+    ids = lambda svg: sorted(re.findall(r'id="([^"]+)"', svg))        # noqa: E731
+    assert ids(lr) == ids(tb)                              # classes and texts fit both
+    assert w.graph.classes == s.current.classes
+    w.direction.value = "TB"
+    assert w.graph.svg == tb
     s.close()

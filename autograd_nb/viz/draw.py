@@ -44,11 +44,13 @@ class Drawing:
 
     def __init__(self, graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                  title: str | None = None, id_prefix: str | None = None,
-                 scale: float = 1.0, grad_slots: bool = False) -> None:
+                 scale: float = 1.0, grad_slots: bool = False, direction: str = "TB") -> None:
         self.graph = graph
+        self.direction = direction
         with _quiet_gc():
             self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels,
-                                            title=title, grad_slots=grad_slots)
+                                            title=title, grad_slots=grad_slots,
+                                            direction=direction)
         self.id_prefix = id_prefix if id_prefix is not None else default_prefix(self.scene)
         self.scale = scale
         self._svg: str | None = None
@@ -167,7 +169,7 @@ def graph_of(roots: tuple, names: Mapping[str, Any] | None, params: Any,
 def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,
          collapse: Any = None, legend: bool = True, edge_labels: bool | None = None,
          title: str | None = None, id_prefix: str | None = None,
-         scale: float = 1.0) -> Drawing:
+         scale: float = 1.0, direction: str = "TB") -> Drawing:
     """Draw the graph autograd recorded behind ``roots`` (tensors or grad_fns).
 
     ``names``: variable names for tensors (default: the caller's variables, so
@@ -176,6 +178,8 @@ def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None
     ``collapse=True`` (or a list of module paths) fold each module into one box.
     ``edge_labels``: show ``next_functions`` indexes (default: for small graphs).
     ``id_prefix``: starts every SVG element id (default: derived from the picture).
+    ``direction``: ``"TB"`` draws backward's arrows top to bottom (the default);
+    ``"LR"`` left to right, for deep graphs that would grow very tall.
 
     A snapshot (``snapshot(...)``) can be passed instead of tensors.
     """
@@ -183,7 +187,7 @@ def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None
         names = caller_namespace(1)
     graph = graph_of(roots, names, params, collapse)
     return Drawing(graph, legend=legend, edge_labels=edge_labels, title=title,
-                   id_prefix=id_prefix, scale=scale)
+                   id_prefix=id_prefix, scale=scale, direction=direction)
 
 
 def to_dot(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,

@@ -154,12 +154,25 @@ def _place(desired: list[float], seps: list[float], weights: list[float]) -> lis
 def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
                    edges: Sequence[tuple[int, int]], *, node_gap: float = 28.0,
                    layer_gap: float = 46.0, margin: float = 16.0,
-                   sweeps: int | None = None) -> Layout:
+                   sweeps: int | None = None, direction: str = "TB") -> Layout:
     """Lay out a directed graph top to bottom (each edge points down where it can).
 
     ``ids`` and ``sizes`` (width, height) describe the nodes; ``edges`` are pairs of
     indexes into them. Returns boxes for the nodes and one polyline per edge.
+
+    ``direction="LR"`` lays it out left to right instead (a deep graph then grows
+    wide rather than tall): the same layout made with each box turned on its side,
+    then mirrored along the diagonal, so layers become columns.
     """
+    if direction not in ("TB", "LR"):
+        raise ValueError(f"direction must be 'TB' or 'LR', not {direction!r}")
+    if direction == "LR":
+        side = layered_layout(ids, [(h, w) for w, h in sizes], edges, node_gap=node_gap,
+                              layer_gap=layer_gap, margin=margin, sweeps=sweeps)
+        return Layout(width=side.height, height=side.width,
+                      boxes={k: (y, x, h, w) for k, (x, y, w, h) in side.boxes.items()},
+                      routes=[[(y, x) for x, y in r] for r in side.routes],
+                      layers=side.layers, crossings=side.crossings)
     n = len(ids)
     reverse = _acyclic(n, edges)
     dag = [(v, u) if r else (u, v) for (u, v), r in zip(edges, reverse)]

@@ -71,10 +71,11 @@ def scene_figure(scene: Scene, dpi: float = 100.0, ax: Any = None) -> Any:
                     ax.plot([part.x, part.x + w], [ym, ym], color=part.color,
                             linewidth=0.8 * pt)
             elif isinstance(part, Path) and len(part.points) >= 2:
-                pts, head = arrow_head(part.points) if part.arrow else (part.points, None)
+                pts, head = (arrow_head(part.points, part.horizontal) if part.arrow
+                             else (part.points, None))
                 verts: list[tuple[float, float]] = []
                 kinds: list[int] = []
-                for op, ps in path_data(pts, part.curved):
+                for op, ps in path_data(pts, part.curved, part.horizontal):
                     verts.extend(ps)
                     kinds.extend([codes[op]] * len(ps))
                 ax.add_patch(PathPatch(MPath(verts, kinds), facecolor="none",

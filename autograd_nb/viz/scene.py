@@ -96,6 +96,7 @@ class Path:
     dash: str | None = None
     arrow: bool = True
     curved: bool = True
+    horizontal: bool = False         # a left-to-right picture: curves leave sideways
 
 
 @dataclass
@@ -375,6 +376,14 @@ def _legend(graph: Graph, x: float, y: float) -> Item:
 SLOT_W = text_width("m" * GRAD_SLOT_CHARS, SMALL)      # the widest text a slot holds
 
 
+def _grad_slot_lr(k: int, pts: list[tuple[float, float]], rank: int) -> Text:
+    """The same slot in a left-to-right picture: centred above the middle of the last
+    piece of the edge (parallel edges one line apart)."""
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    return Text((x0 + x1) / 2, (y0 + y1) / 2 - 4 - ROW * rank, "", SMALL, GRAD_TEXT, bold=True,
+                anchor="middle", id=f"edgegrad-{k}")
+
+
 def _grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int) -> Text:
     """An empty text beside the middle of edge ``k``: the stepper writes the gradient
     sent along that edge into it (``edgegrad-k``).
@@ -394,19 +403,25 @@ def _grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int)
 
 
 def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
-                title: str | None = None, grad_slots: bool = False) -> Scene:
+                title: str | None = None, grad_slots: bool = False,
+                direction: str = "TB") -> Scene:
     """Lay out ``graph`` and turn it into drawable items (nodes, edges, legend, notes).
 
     ``grad_slots``: leave room for gradients written on the picture later (the stepper
     does): an empty text beside each backward edge (``edgegrad-<k>``) and a ``.grad``
     line in each leaf that requires grad (``gradline-<tensor id>``).
+    ``direction``: ``"TB"`` (top to bottom, the default) or ``"LR"`` (left to right:
+    a deep graph grows wide instead of tall).
     """
+    lr = direction == "LR"
     boxes = _boxes(graph, grad_slots)
     ids = [n.id for n in graph.nodes]
     index = {nid: i for i, nid in enumerate(ids)}
     sizes = [boxes[nid].measure() for nid in ids]
     kept = [e for e in graph.edges if e.src in index and e.dst in index]
-    layout = layered_layout(ids, sizes, [(index[e.src], index[e.dst]) for e in kept])
+    gap = (SLOT_W + 24 if grad_slots else 64.0) if lr else 46.0   # room for the edge texts
+    layout = layered_layout(ids, sizes, [(index[e.src], index[e.dst]) for e in kept],
+                            layer_gap=gap, direction=direction)
     if edge_labels is None:
         edge_labels = len(ids) <= 150
 
@@ -436,14 +451,17 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     for k, e in enumerate(kept):
         pts = [(px, py + dy) for px, py in layout.routes[k]]
         color, dash, arrow, w = EDGE_STYLE.get(e.kind, EDGE_STYLE["next"])
-        parts: list[Any] = [Path(pts, color, w, dash, arrow, True)]
+        parts: list[Any] = [Path(pts, color, w, dash, arrow, True, horizontal=lr)]
         label = _edge_label(e, graph) if edge_labels else None
         if label and pts:
             (x0, y0), (x1, y1) = pts[0], pts[-1]
-            lx, ly = (x0 + 4, y0 + 12) if e.kind == "next" else ((x0 + x1) / 2 + 4, (y0 + y1) / 2)
+            if e.kind != "next":
+                lx, ly = (x0 + x1) / 2 + 4, (y0 + y1) / 2
+            else:
+                lx, ly = (x0 + 4, y0 - 4) if lr else (x0 + 4, y0 + 12)
             parts.append(Text(lx, ly, label, 9.0, color))
         if grad_slots and len(pts) >= 2 and e.kind in ("next", "variable"):
-            slot = _grad_slot(k, pts, *rank[k])
+            slot = _grad_slot_lr(k, pts, rank[k][0]) if lr else _grad_slot(k, pts, *rank[k])
             parts.append(slot)
             if slot.anchor == "start":
                 slot_right = max(slot_right, slot.x + SLOT_W)

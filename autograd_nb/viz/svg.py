@@ -26,14 +26,16 @@ def _f(v: float) -> str:
     return repr(r)                       # the shortest text of a 2-decimal value
 
 
-def arrow_head(points: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+def arrow_head(points: list[tuple[float, float]], horizontal: bool = False
+               ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """Shorten a route by the arrow's length; return (route, triangle).
 
     Routes end vertically (curves leave and enter nodes straight up or down), so
-    the head points up or down.
+    the head points up or down; in a left-to-right picture (``horizontal``) they end
+    sideways and the head points left or right.
     """
     (x0, y0), (x1, y1) = points[-2], points[-1]
-    if abs(y1 - y0) < 1e-6:                      # horizontal end
+    if horizontal or abs(y1 - y0) < 1e-6:        # horizontal end
         d = 1.0 if x1 >= x0 else -1.0
         tip = (x1, y1)
         base = x1 - d * ARROW
@@ -43,16 +45,21 @@ def arrow_head(points: list[tuple[float, float]]) -> tuple[list[tuple[float, flo
     return points[:-1] + [(x1, base)], [(x1, y1), (x1 - 3.5, base), (x1 + 3.5, base)]
 
 
-def path_data(points: list[tuple[float, float]], curved: bool) -> list[tuple[str, list[tuple[float, float]]]]:
+def path_data(points: list[tuple[float, float]], curved: bool, horizontal: bool = False
+              ) -> list[tuple[str, list[tuple[float, float]]]]:
     """The route as commands: ("M", [p]), ("L", [p]) or ("C", [c1, c2, p]).
 
     Between points at different x a cubic curve leaves and enters vertically, the way
     ``dot`` draws its splines; points straight above each other are joined by a line.
+    ``horizontal``: a left-to-right picture, whose curves leave and enter sideways.
     """
     cmds: list[tuple[str, list[tuple[float, float]]]] = [("M", [points[0]])]
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         if not curved or abs(x1 - x0) < 0.5 or abs(y1 - y0) < 0.5:
             cmds.append(("L", [(x1, y1)]))
+        elif horizontal:
+            xm = (x0 + x1) / 2
+            cmds.append(("C", [(xm, y0), (xm, y1), (x1, y1)]))
         else:
             ym = (y0 + y1) / 2
             cmds.append(("C", [(x0, ym), (x1, ym), (x1, y1)]))
@@ -95,8 +102,8 @@ def _text(t: Text, prefix: str = "") -> str:
 def _path(p: Path) -> str:
     if len(p.points) < 2:
         return ""
-    pts, head = (arrow_head(p.points) if p.arrow else (p.points, None))
-    out = (f'<path d="{_d(path_data(pts, p.curved))}" fill="none" stroke="{p.stroke}" '
+    pts, head = (arrow_head(p.points, p.horizontal) if p.arrow else (p.points, None))
+    out = (f'<path d="{_d(path_data(pts, p.curved, p.horizontal))}" fill="none" stroke="{p.stroke}" '
            f'stroke-width="{_f(p.width)}"' + (f' stroke-dasharray="{p.dash}"' if p.dash else "")
            + "/>")
     if head:

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..viz.draw import Drawing
 from ._common import BOX, bundle, bytes_text, esc, next_prefix, summary, table, widgets_available
-from .graphview import legend_html, make_graph_view, restyle, set_classes, view_widget
+from .graphview import (legend_html, make_graph_view, restyle, set_classes, set_svg,
+                        view_widget)
 from .stepper import BackwardStepper, StepRecord
 
 __all__ = ["drawing_of", "status_html", "details_html", "node_html", "static_html",
@@ -21,13 +22,20 @@ KIND_WORDS = {"start": "node starts", "finish": "node finished", "accumulate": "
               "free": "buffers freed", "error": "error"}
 
 
-def drawing_of(stepper: BackwardStepper) -> Drawing:
-    """The stepper's picture, laid out once and cached (prefix ``agst<k>-``)."""
+def drawing_of(stepper: BackwardStepper, direction: str = "TB") -> Drawing:
+    """The stepper's picture, laid out once per direction and cached (prefix
+    ``agst<k>-``, the same for both: the highlight classes and texts fit either)."""
     d = getattr(stepper, "_drawing", None)
     if d is None:
         d = Drawing(stepper.graph, id_prefix=next_prefix("agst"), legend=False, grad_slots=True)
         stepper._drawing = d
-    return d
+    if direction == d.direction:
+        return d
+    others = stepper.__dict__.setdefault("_drawings", {})
+    if direction not in others:
+        others[direction] = Drawing(stepper.graph, id_prefix=d.id_prefix, legend=False,
+                                    grad_slots=True, direction=direction)
+    return others[direction]
 
 
 def status_html(s: BackwardStepper) -> str:
@@ -196,6 +204,13 @@ class StepperWidget:
                                   continuous_update=True, layout=w.Layout(width="320px"))
         self.status = w.HTML()
         self.details = w.HTML()
+        self.direction = w.ToggleButtons(options=[("top to bottom", "TB"), ("left to right", "LR")],
+                                         value="TB", description="layout",
+                                         tooltips=["backward's arrows point down",
+                                                   "backward's arrows point right: a deep "
+                                                   "graph grows wide instead of tall"],
+                                         style={"button_width": "110px"})
+        self.direction.observe(self._on_direction, names="value")
         options = [("(none)", "")] + [(stepper.label(f.id), f.id) for f in stepper.graph.functions]
         self.node_picker = w.Dropdown(options=options, value="", description="node")
         self.node_panel = w.HTML()
@@ -216,8 +231,8 @@ class StepperWidget:
         right = w.VBox([self.details, self.node_picker, self.node_panel],
                        layout=w.Layout(flex="0 1 400px", min_width="340px", max_width="680px"))
         right.add_class("agnb-stepper-side")
-        picture = view_widget(self.graph)
-        picture.layout = w.Layout(flex="1 1 360px", min_width="0", max_width="100%")
+        picture = w.VBox([self.direction, view_widget(self.graph)],
+                         layout=w.Layout(flex="1 1 360px", min_width="0", max_width="100%"))
         self.widget = w.VBox([w.HTML(f"<b>Backward stepper over {esc(stepper.title)}</b>"
                                      + legend_html()),
                               bar, self.status,
@@ -236,6 +251,10 @@ class StepperWidget:
         except RuntimeError as exc:               # e.g. Reset after Done: say so, keep going
             self.error = str(exc)
             self.repaint()
+
+    def _on_direction(self, change: dict) -> None:
+        """Top to bottom or left to right: the other layout of the same picture."""
+        set_svg(self.graph, drawing_of(self.stepper, change["new"]).svg)
 
     def _on_slider(self, change: dict) -> None:
         if not self._syncing:
