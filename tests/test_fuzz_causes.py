@@ -118,6 +118,28 @@ CAUSES = {
                     "out = T.reshape(T.tensor([1., 2.]), 2)", "out = T.reshape(T.tensor([1., 2.]), [2, 1])",
                     "out = T.permute(T.ones(1, 2), 1, 0)", "out = T.permute(T.ones(1, 2), 1)",
                     "out = T.permute(T.ones(1, 2), (1, 0))", "out = T.ones(1, 2).permute(1, 0)"],
+    # memory overlap: an in-place write may not go into an expanded tensor (its elements
+    # share memory) nor read from a tensor that shares part of the written memory
+    "memory_overlap": ["x = T.tensor([1., 2.]); x.expand(2, 2).add_(1); out = x",
+                       "x = T.tensor([1, 2]); x.expand(2, 2).add_(1.5); out = x",
+                       "x = T.tensor([1., 2.]); x.expand(2, 2).exp_(); out = x",
+                       "x = T.tensor([1., 2.]); y = x.expand(2, 2); y += 1; out = x",
+                       "x = T.tensor([1., 2.]); x.broadcast_to(x.shape).mul_(3); out = x",
+                       "x = T.tensor([1., 2.]); x.expand(1, 2).mul_(3); out = x",
+                       "x = T.ones(2, 2); x.add_(x[0]); out = x", "x = T.ones(2, 2); x.add_(x); out = x",
+                       "x = T.ones(2, 2); x.add_(x.t()); out = x",
+                       "x = T.ones(4); x[:2].add_(x[2:]); out = x", "x = T.ones(4); x[:2].add_(x[1:3]); out = x",
+                       "x = T.ones(4); x[:2] = x[1:3]; out = x", "x = T.ones(4); x[0] = x[0]; out = x",
+                       "x = T.ones(2, 2); x[0] = x[1]; out = x", "x = T.ones(4); x[x > 0] = x; out = x",
+                       "x = T.ones(4); x[T.tensor([0, 1])] = x[:2]; out = x",
+                       "x = T.ones(3); x.index_add_(0, T.tensor([0, 1, 2]), x); out = x",
+                       "x = T.ones(3); x.index_add_(0, T.tensor([0]), x[:1]); out = x",
+                       "x = T.ones(3); x.scatter_(0, T.tensor([0]), x[1:2]); out = x",
+                       "x = T.ones(2, 2); x.masked_fill_(x > 0, x[0, 0]); out = x",
+                       "x = T.ones(2, 2); x.clamp_(min=x[0]); out = x", "x = T.ones(2); x.clamp_(min=x); out = x",
+                       "x = T.ones(2, 2); x.lerp_(x[0], 0.5); out = x",
+                       "x = T.ones(2, 2); x.mul_(x[:, :1]); out = x",
+                       "x = T.tensor([1.], requires_grad=True); y = x * 1; y.expand(2).mul_(2); out = y"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
-from ..autograd.node import _seq, ANOMALY, Node
+from ..autograd.node import _seq, ANOMALY, PRE_MUTATION, Node
 from ..autograd.node import save as _save
 
 _ndarray = np.ndarray
@@ -381,6 +381,9 @@ def check_inplace(t: Tensor, *others: Any) -> None:
     one that does not require grad itself. Leaves (and views of leaves) that require
     grad are refused for their own sake.
     """
+    if PRE_MUTATION:                             # e.g. allow_mutation_on_saved_tensors
+        for watcher in PRE_MUTATION:             # keeps what a node saved from ``t``
+            watcher(t)
     mode = STATE.mode                            # (an inference tensor: see bump)
     if mode:                                     # nothing is recorded: nothing to refuse
         return
@@ -405,6 +408,70 @@ def check_inplace(t: Tensor, *others: Any) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if base is not None and base._grad_fn is None:   # (even if the leaf's requires_grad was switched off since)
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+# ---------------------------------------------------------------------------
+# memory overlap: what an in-place write may not do (PyTorch's TensorIterator checks)
+# ---------------------------------------------------------------------------
+
+INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+                    "single memory location. Please clone() the tensor before performing the operation.")
+PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor "
+                   "refer to a single memory location. Please clone() the tensor before performing the "
+                   "operation.")
+
+
+def check_internal_overlap(t: Tensor) -> None:
+    """Refuse to write into a tensor whose elements share memory (an ``expand``-ed view:
+    a stride-0 dim of size > 1): which of the writes would win?"""
+    d = t._data
+    for n, st in zip(d.shape, d.strides):
+        if st == 0 and n > 1:
+            raise RuntimeError(INTERNAL_OVERLAP)
+
+
+def _root(a: Any) -> Any:
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _dense_span(a: Any) -> tuple[int, int] | None:
+    """``(first byte, end byte)`` of an array whose elements fill its span exactly (no
+    gaps, no repeats, in any dim order), else None (PyTorch then does not check)."""
+    dims = sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n != 1)
+    expect = a.itemsize
+    for st, n in dims:
+        if st != expect:
+            return None
+        expect *= n
+    start = a.__array_interface__["data"][0] + sum(st * (n - 1) for n, st in zip(a.shape, a.strides) if st < 0)
+    return start, start + a.size * a.itemsize
+
+
+def memory_overlap(a: Any, b: Any) -> str | None:
+    """``"full"`` (the same elements, laid out alike), ``"partial"`` or None, for two arrays."""
+    if a is b:
+        return "full"
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or _root(a) is not _root(b):
+        return None
+    sa, sb = _dense_span(a), _dense_span(b)
+    if sa is None or sb is None:
+        return None
+    if sa == sb:
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if sa[0] < sb[1] and sb[0] < sa[1] else None
+
+
+def check_overlap(out: Tensor, inputs: Sequence[Any], full_too: bool = False) -> None:
+    """Refuse an in-place write into ``out`` from inputs sharing part of its memory (all of
+    it too, for scatter-like ops, ``full_too``): the result would depend on the order."""
+    od = out._data
+    for t in inputs:
+        if isinstance(t, Tensor):
+            o = memory_overlap(od, t._data)
+            if o == "partial" or o == "full" and full_too:
+                raise RuntimeError(PARTIAL_OVERLAP)
 
 
 def bump(t: Tensor) -> None:

@@ -80,10 +80,10 @@ class _Node(OpNode):
         return self.extra[1].get(name)
 
 
-def _inplace(op: Any) -> Any:
+def _inplace(op: Any, overlap: str = "any") -> Any:
     """The in-place method ``x.op_(...)`` for an out-of-place op of this family (pointwise's,
-    with this family's argument errors)."""
-    return _as_method(_pointwise_inplace(op))
+    with this family's argument errors; a source may not overlap ``x`` at all)."""
+    return _as_method(_pointwise_inplace(op, overlap=overlap))
 
 
 # ---------------------------------------------------------------------------
@@ -691,8 +691,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 for _f in (gather, index_select, index_add, index_fill, masked_fill, scatter, scatter_add,
            scatter_reduce):
     register(_f.__name__)(_as_method(_f))
-for _f in (masked_fill, scatter, scatter_add, index_add, index_fill, scatter_reduce):
+for _f in (scatter, scatter_add, index_add, scatter_reduce):
     register(_f.__name__ + "_")(_inplace(_f))
+for _f in (masked_fill, index_fill):                  # (their value is read as a number)
+    register(_f.__name__ + "_")(_inplace(_f, "none"))
 
 EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_fill", "masked_fill"]

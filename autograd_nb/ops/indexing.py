@@ -19,7 +19,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import (OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register,
+from ._core import (OpNode, bump, check_inplace, check_overlap, needs_grad, note_broadcast, record, register,
                     sum_to)
 from .views import _make_view, plain_view
 
@@ -344,6 +344,7 @@ def _strip_leading_ones(v: Tensor) -> Tensor:
 def _copy_to(dst: Tensor, value: Tensor) -> None:
     """Write ``value`` into all of ``dst`` as PyTorch's setitem does: ``copy_`` for the
     same shape, ``fill_`` for a 0-d value, else a view then an expand, then ``copy_``."""
+    check_overlap(dst, (value,))
     if dst._data.shape == value._data.shape:
         dst.copy_(value)
     elif value._data.ndim == 0:
@@ -401,6 +402,7 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
     if stripped._data.shape != value._data.shape:
         value = stripped
     check_inplace(dst, value)
+    check_overlap(dst, (value,), full_too=True)          # (the value may not be dst itself either)
     vd, dd = value._data, dst._data
     if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
         vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted

@@ -14,8 +14,9 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
-from ._core import (_with_scalar, DTYPE_WORDS, OpNode, arg_error, as_array, as_method, no_kernel, bump, check_broadcast, check_inplace, note_broadcast,
-                    plain, prep2, record, register)
+from ._core import (DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
+                    check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
+                    note_broadcast, plain, prep2, record, register)
 from .convert import _zeros_like
 
 _ndarray = np.ndarray
@@ -1143,14 +1144,15 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
     """
     rd = result._data
     sd = self._data
+    if rd.shape != sd.shape:                          # (PyTorch's order: shape, overlap, dtype)
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the broadcast shape "
+            f"[{', '.join(map(str, rd.shape))}]")
+    check_internal_overlap(self)
     if rd.dtype != sd.dtype and not np.can_cast(rd.dtype, sd.dtype, "same_kind"):
         raise RuntimeError(
             f"result type {_DTYPE_WORDS[rd.dtype.name]} can't be cast to the desired output type "
             f"{_DTYPE_WORDS[sd.dtype.name]}")
-    if rd.shape != sd.shape:
-        raise RuntimeError(
-            f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the broadcast shape "
-            f"[{', '.join(map(str, rd.shape))}]")
     node = result._grad_fn
     if node is not None:
         # only the buffer saved *as self* keeps the old value (as PyTorch's in-place ops
@@ -1172,10 +1174,14 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
     return self
 
 
-def _inplace(op: Any, ufunc: str | None = None):
-    """The in-place method ``x.op_(...)`` for an out-of-place op."""
+def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial"):
+    """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
+    sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
+    is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
+        if overlap != "none":
+            check_overlap(self, (*args, *kwargs.values()), overlap == "any")
         if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
                 return apply_inplace(self, op(self, *args, **kwargs))
@@ -1195,6 +1201,8 @@ def _binary_inplace(op: Any, ufunc: Any):
             return slow(self, other, **kwargs)
         check_inplace(self)
         od = other._data if isinstance(other, Tensor) else other
+        if 0 in self._data.strides or isinstance(other, Tensor) and memory_overlap(self._data, od) == "partial":
+            return slow(self, other)                  # (which refuses an overlap)
         if isinstance(other, Tensor) and type(od) is not type(self._data):
             from ._core import device_mismatch
             raise device_mismatch(self._data, od)

@@ -431,9 +431,11 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
         target.append(s)
     target_t = tuple(target)
     d = self._data
-    if d.__class__ is np.ndarray and not shp:         # a number spread out (sum's backward)
+    if target_t == (1,) * lead + shp:                 # nothing repeated: a writable view, as in
+        data = d[(None,) * lead]                      # PyTorch (x.broadcast_to(x.shape).exp_())
+    elif d.__class__ is np.ndarray and not shp:       # a number spread out (sum's backward)
         data = spread(d, target_t)
-    else:
+    else:                                             # (read-only: its elements share memory)
         xp = np if d.__class__ is np.ndarray else __import__("cupy")
         data = xp.broadcast_to(d, target_t)
     out = record(data, ExpandBackward0, (self,), extra=shp)
