@@ -27,7 +27,10 @@ def _seeds(text: str) -> list[int]:
 
 def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
              quiet: bool = False) -> dict:
+    """Run the programs; shrink and keep the first program of each new cause; count the
+    known ones (known.py) by name."""
     causes: dict = {}
+    known: dict = {}
     total = excused = 0
     start = time.time()
     for seed in seeds:
@@ -37,6 +40,10 @@ def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
             excused += r.excused
             m = r.mismatch
             if m is None:
+                continue
+            k = m.known
+            if k is not None:
+                known[(k.owner, k.name)] = known.get((k.owner, k.name), 0) + 1
                 continue
             if m.key in causes:
                 causes[m.key]["count"] += 1
@@ -53,11 +60,15 @@ def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
                 with open(os.path.join(out_dir, f"cause{len(causes):03d}.py"), "w") as fh:
                     fh.write(text)
     if not quiet:
-        print(f"programs: {total}  distinct causes: {len(causes)}  excused (ties, rounding): "
-              f"{excused}  time: {time.time() - start:.0f}s")
+        print(f"programs: {total}  new causes: {len(causes)}  known causes: {len(known)}  "
+              f"excused (ties, rounding): {excused}  time: {time.time() - start:.0f}s")
         for (label, kind), c in sorted(causes.items(), key=lambda kv: -kv[1]["count"]):
             print(f"  {c['count']:6d}  {kind:16s} {label}")
-    return {"programs": total, "causes": causes, "excused": excused}
+        if known:
+            print("known (tests/fuzz/known.py):")
+        for (owner, name), n in sorted(known.items(), key=lambda kv: -kv[1]):
+            print(f"  {n:6d}  [{owner}] {name}")
+    return {"programs": total, "causes": causes, "known": known, "excused": excused}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ import torch
 
 import autograd_nb
 
+from .known import Known, classify
 from .program import TIES, Draw, Stmt
 
 _VAR = re.compile(r"\bv\d+\b")
@@ -206,6 +207,11 @@ class Mismatch:
     @property
     def key(self) -> tuple[str, str]:
         return (self.label, self.kind)
+
+    @property
+    def known(self) -> Known | None:
+        """The documented, still-open cause this mismatch comes from (known.py), if any."""
+        return classify(self.kind, self.detail, self.label)
 
 
 @dataclass
