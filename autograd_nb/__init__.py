@@ -65,6 +65,11 @@ def is_inference(input: Tensor) -> bool:
     return input.is_inference()
 
 
+def is_inference(input: Tensor) -> bool:
+    """True for an inference tensor (made inside ``inference_mode``)."""
+    return input.is_inference()
+
+
 def numel(input: Tensor) -> int:
     return input.numel()
 

@@ -585,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-failures", action="store_true",
                     help="print why each in-scope test fails under autograd_nb")
     ap.add_argument("--json", help="write every test's outcome in both runs here")
+    ap.add_argument("--reuse-torch", metavar="JSON",
+                    help="take the torch run from an earlier --json file (it does not change)")
     ap.add_argument("--worker", choices=("torch", "autograd_nb"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -592,7 +594,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
 
-    torch_run = _spawn("torch", args)
+    if args.reuse_torch:
+        with open(args.reuse_torch) as f:
+            torch_run = json.load(f)["torch"]
+    else:
+        torch_run = _spawn("torch", args)
     ours = _spawn("autograd_nb", args)
     scope = torch_run["scope"]
     reasons: dict[str, int] = {}

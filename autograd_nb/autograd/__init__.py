@@ -3,10 +3,12 @@
 ``torch.autograd`` in PyTorch; here ``autograd_nb.autograd``.
 """
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
-                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+                        is_inference_mode_enabled, is_multithreading_enabled, no_grad,
+                        set_grad_enabled, set_multithreading_enabled)
 from .functional import backward, grad  # noqa: F401
 from .node import Node, saved_bytes  # noqa: F401
-from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .function import Function, FunctionCtx, InplaceFunction, once_differentiable  # noqa: F401
+from .variable import Variable  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 from . import graph, functional  # noqa: F401
@@ -15,11 +17,9 @@ from . import graph, functional  # noqa: F401
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "Node", "graph", "Function",
            "FunctionCtx", "once_differentiable", "detect_anomaly", "set_detect_anomaly",
-           "gradcheck", "gradgradcheck", "GradcheckError", "functional"]
+           "gradcheck", "gradgradcheck", "GradcheckError", "functional", "Variable",
+           "InplaceFunction", "set_multithreading_enabled", "is_multithreading_enabled"]
 
 
 def __getattr__(name: str):
-    if name == "Variable":
-        from .._tensor import Tensor
-        return Tensor
     raise AttributeError(f"autograd_nb does not implement torch.autograd.{name} yet")

@@ -27,13 +27,59 @@ from __future__ import annotations
 import heapq
 import itertools
 import sys
+import threading
 from typing import Any, Callable, Iterator, Sequence
 
 from .grad_mode import STATE
-from .node import ANOMALY, AccumulateGrad, Node
+from .node import ANOMALY, AccumulateGrad, GradientEdge, Node
 
 __all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed",
-           "BackwardState"]
+           "BackwardState", "GraphTask", "current_task", "queue_callback"]
+
+
+class GraphTask:
+    """One run of the engine, as user code running inside it (hooks, custom backwards)
+    sees it: which nodes this run will execute, and the callbacks to call at its end.
+
+    ``current_task()`` gives the run whose hook or rule is executing on this thread (a
+    backward started inside a custom backward, a *reentrant* backward, has its own).
+    """
+
+    __slots__ = ("will_run", "callbacks", "keep_graph", "multi_hooks")
+
+    def __init__(self, will_run: Any, keep_graph: bool) -> None:
+        self.will_run = will_run              # the nodes this run executes (a dict or set)
+        self.callbacks: list[Callable[[], Any]] = []
+        self.keep_graph = keep_graph
+        self.multi_hooks: dict = {}           # register_multi_grad_hook's state per run
+
+
+_TLS = threading.local()
+
+
+def current_task() -> GraphTask | None:
+    """The engine run executing user code on this thread now (None outside backward)."""
+    return getattr(_TLS, "task", None)
+
+
+def queue_callback(callback: Callable[[], Any]) -> None:
+    """Call ``callback()`` once the backward now running has finished (all its nodes).
+
+    PyTorch's ``Variable._execution_engine.queue_callback``: only valid inside a hook or
+    a custom backward. A callback may queue further callbacks; they run too.
+    """
+    task = current_task()
+    if task is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    task.callbacks.append(callback)
+
+
+def will_execute(node: Node) -> bool:
+    """True when the backward now running (in a hook or rule) will run ``node``."""
+    task = current_task()
+    if task is None:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward pass")
+    return node in task.will_run
 
 
 class Event:
@@ -257,7 +303,11 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     needed = None
     if inputs is not None:
         for i, t in enumerate(inputs):
-            if t._grad_fn is not None:
+            if isinstance(t, GradientEdge):          # an edge: capture what flows into it
+                node = t.node
+                nr = None if node.__class__ is AccumulateGrad else t.output_nr
+                capture.setdefault(node, []).append((nr, i))
+            elif t._grad_fn is not None:
                 capture.setdefault(t._grad_fn, []).append((t._output_nr, i))
             else:
                 acc = t._grad_accumulator(create=False)
@@ -285,26 +335,44 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     if watch is not None:
         watch.deps, watch.ready, watch.buffers = deps, ready, buffers
 
+    task = GraphTask(set(deps).union(n for n in root_nodes if needed is None or n in needed),
+                     retain_graph)
     state = STATE
-    # Without events there is no yield, so the grad mode can be set once for the whole
-    # walk; with events it is set around each rule and never held across a yield.
+    # Without events there is no yield, so the grad mode (and the current task) can be
+    # set once for the whole walk; with events they are set around each rule and hook
+    # and never held across a yield.
     hold = not events
     outer = state.mode
+    outer_task = current_task()
     if hold:
         state.mode = (outer & 2) | (0 if create_graph else 1)
+        _TLS.task = task
     try:
         yield from _walk(ready, arrival, buffers, deps, capture, inputs, captured, accumulate,
-                         retain_graph, create_graph, events, hold)
+                         retain_graph, create_graph, events, hold, task)
+        callbacks = task.callbacks                    # queue_callback: at the very end
+        while callbacks:
+            callback = callbacks.pop(0)
+            if hold:
+                callback()
+            else:
+                _TLS.task = task
+                try:
+                    callback()
+                finally:
+                    _TLS.task = outer_task
     finally:
         if hold:
             state.mode = outer
+            _TLS.task = outer_task
 
 
 def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, capture: dict,
           inputs: Any, captured: Any, accumulate: bool, retain_graph: bool, create_graph: bool,
-          events: bool, hold: bool) -> Iterator[Event]:
+          events: bool, hold: bool, task: GraphTask) -> Iterator[Event]:
     """The main loop of ``run_backward``: run each ready node, pass its grads on."""
     state = STATE
+    tls = _TLS
     run_mode = 0 if create_graph else 1                # grad mode of rules and hooks
     heappop, heappush, acc_cls = heapq.heappop, heapq.heappush, AccumulateGrad
     free = not retain_graph
@@ -313,12 +381,14 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         """Run a hook in the backward's grad mode (held already when ``hold``)."""
         if hold:
             return fn(*args)
-        prev = state.mode
+        prev, prev_task = state.mode, getattr(tls, "task", None)
         state.mode = (prev & 2) | run_mode
+        tls.task = task
         try:
             return fn(*args)
         finally:
             state.mode = prev
+            tls.task = prev_task
 
     while ready:
         node = heappop(ready)[2]
@@ -349,8 +419,8 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             for nr, i in capture[node]:
                 g = grads[0 if nr is None else nr]
                 if accumulate:
-                    if nr is not None:               # a non-leaf input: fill its .grad
-                        t = inputs[i]
+                    t = inputs[i]
+                    if nr is not None and not isinstance(t, GradientEdge):   # a non-leaf: its .grad
                         call(t._accumulate, g)
                         if events:
                             yield GradAccumulated(node, t, g)
@@ -368,8 +438,9 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             if is_acc and node.variable._grad_fn is not None:   # x.add_(y) made the leaf x a non-leaf
                 raise RuntimeError("leaf variable has been moved into the graph interior")
             if not hold:
-                prev = state.mode
+                prev, prev_task = state.mode, getattr(tls, "task", None)
                 state.mode = (prev & 2) | run_mode
+                tls.task = task
             try:
                 if is_acc and run_mode and _sole_owner(grads):
                     out_grads = node.take(grads[0])
@@ -381,6 +452,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             finally:
                 if not hold:
                     state.mode = prev
+                    tls.task = prev_task
             if ANOMALY[0] and ANOMALY[1]:
                 _check_nan(node, out_grads)
             if is_acc and events:

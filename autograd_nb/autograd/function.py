@@ -27,7 +27,7 @@ from typing import Any, Callable
 from .grad_mode import STATE
 from .node import Node, SavedTensor
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction", "InplaceFunction"]
 
 
 class FunctionCtx:
@@ -73,9 +73,14 @@ class BackwardCFunction(Node, FunctionCtx):
 
     def backward(self, *grads: Any) -> tuple:
         if self._materialize:
+            # a missing gradient of a tensor output becomes zeros (of a non-tensor output:
+            # None); outputs marked non-differentiable too, unless
+            # ``ctx._materialize_non_diff_grads = False``
             from .._creation import zeros
-            grads = tuple(zeros(s, dtype=d) if g is None else g
-                          for g, (s, d) in zip(grads, self._shapes))
+            keep_none = not getattr(self, "_materialize_non_diff_grads", True)
+            grads = tuple(g if g is not None or d is None or (keep_none and nd)
+                          else zeros(s, dtype=d)
+                          for g, (s, d, nd) in zip(grads, self._shapes))
         out = self._fn_cls.backward(self, *grads)
         if not isinstance(out, tuple):
             out = (out,)
@@ -148,6 +153,26 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
+        """The modern style: ``forward(*args)`` takes no ctx and ``setup_context(ctx,
+        inputs, output)`` saves what backward needs (define it to use this style)."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    # vmap (functorch) is not part of autograd_nb; the attributes exist as in PyTorch.
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, *args: Any) -> Any:
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must either override the vmap staticmethod "
+            "or set generate_vmap_rule=True.")
+
+    @classmethod
+    def _uses_setup_context(cls) -> bool:
+        own = getattr(cls.setup_context, "__func__", cls.setup_context)
+        return own is not Function.__dict__["setup_context"].__func__
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` without recording, then record one node for the whole function."""
@@ -166,7 +191,14 @@ class Function(metaclass=_FunctionMeta):
         prev = STATE.grad_enabled
         STATE.grad_enabled = False
         try:
-            out = cls.forward(ctx, *args, **kwargs)
+            if cls._uses_setup_context():             # forward(*args), then setup_context
+                out = cls.forward(*args, **kwargs)
+                import inspect
+                bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+                bound.apply_defaults()
+                cls.setup_context(ctx, tuple(bound.arguments.values()), out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
         finally:
             STATE.grad_enabled = prev
         single = not isinstance(out, tuple)
@@ -176,8 +208,9 @@ class Function(metaclass=_FunctionMeta):
         ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
         ctx._in_shapes = tuple(None if t is None else tuple(t.shape) for t in tensor_args)
         ctx.num_outputs = len(outs)
-        ctx._shapes = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else ((), None) for o in outs)
         non_diff = {id(t) for t in ctx._non_diff}
+        ctx._shapes = tuple((o.shape, o.dtype, id(o) in non_diff or o._data.dtype.kind != "f")
+                            if isinstance(o, Tensor) else ((), None, True) for o in outs)
         dirty = {id(t) for t in ctx._dirty}
         result = []
         for i, o in enumerate(outs):
@@ -205,6 +238,14 @@ class Function(metaclass=_FunctionMeta):
             saved.append(SavedTensor(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
         return result[0] if single else tuple(result)
+
+
+class InplaceFunction(Function):
+    """A Function with an ``inplace`` flag (PyTorch's base for in-place custom functions)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
 
 def _fit_grad(name: str, i: int, g: Any, shape: tuple) -> Any:

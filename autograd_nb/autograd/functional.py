@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from .. import _backend as B
 from . import node as _nodes
 from .engine import run_backward
@@ -17,9 +19,24 @@ __all__ = ["backward", "grad"]
 def _as_tuple(x: Any) -> tuple:
     if x is None:
         return ()
-    if isinstance(x, _nodes.Tensor):
+    if isinstance(x, (_nodes.Tensor, _nodes.GradientEdge)):    # (an edge is a tuple itself)
         return (x,)
     return tuple(x)
+
+
+def _edge_seed(i: int, edge: Any, g: Any) -> tuple:
+    """Root and seed for an output given as a GradientEdge (``get_gradient_edge(t)``)."""
+    shape, dtype = getattr(edge, "_meta", (None, None))
+    if g is None:
+        if shape is None or int(np.prod(shape)) != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        from .._creation import ones
+        g = ones(shape, dtype=dtype)
+    elif shape is not None and tuple(g.shape) != shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of {_size_str(tuple(g.shape))} "
+            f"and output[{i}] has a shape of {_size_str(shape)}.")
+    return (edge.node, edge.output_nr), g
 
 
 def _size_str(shape: tuple) -> str:
@@ -37,6 +54,11 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
         raise RuntimeError(
             f"Mismatch in number of gradients: expected {len(outputs)}, got {len(grad_outputs)}")
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if isinstance(out, _nodes.GradientEdge):
+            root, g = _edge_seed(i, out, g)
+            roots.append(root)
+            seeds.append(g)
+            continue
         if not isinstance(out, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(out).__name__}")
         if not out.requires_grad:
@@ -94,7 +116,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if len(inp) == 0:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for t in inp:
-            if not t.requires_grad:
+            if not isinstance(t, _nodes.GradientEdge) and not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = make_seeds(outputs, grads)
     if create_graph and not _WARNED_CREATE_GRAPH:
@@ -122,7 +144,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     from .._creation import zeros_like
     if is_grads_batched:
-        raise NotImplementedError("autograd_nb does not implement is_grads_batched=True yet")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
                          "but got: allow_unused=False.")
@@ -133,7 +156,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if not inp:
         raise RuntimeError("grad requires non-empty inputs.")
     for t in inp:
-        if not t.requires_grad:
+        if not isinstance(t, _nodes.GradientEdge) and not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     gouts = None if grad_outputs is None else _as_tuple(grad_outputs)
     if retain_graph is None:
@@ -151,11 +174,38 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                     f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
-                g = zeros_like(t)
+                if isinstance(t, _nodes.GradientEdge):
+                    raise RuntimeError(
+                        "materialize_grads cannot be used when the given input is a GradientEdge")
+                g = zeros_like(t).requires_grad_(create_graph)   # differentiable again, as torch
         elif not create_graph and g._requires_grad:
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: Any,
+                  create_graph: bool, allow_unused: Any, materialize_grads: bool) -> tuple:
+    """``grad(..., is_grads_batched=True)``: the first dimension of every grad_output is a
+    batch; the result stacks one vector-Jacobian product per batch entry. (PyTorch
+    vectorizes this with vmap; here it is a plain loop over the batch.)"""
+    from .._functions import stack
+    outs, gouts = _as_tuple(outputs), _as_tuple(grad_outputs)
+    for i, (o, g) in enumerate(zip(outs, gouts)):
+        if tuple(g.shape[1:]) != tuple(o.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                "as the batch dimension. The sizes of the remaining dimensions are expected to "
+                f"match the shape of corresponding output, but a mismatch was detected: "
+                f"grad_output[{i}] has a shape of {_size_str(tuple(g.shape))} and output[{i}] has "
+                f"a shape of {_size_str(tuple(o.shape))}. If you only want some tensors in "
+                "`grad_output` to be considered batched, consider using vmap.")
+    n = gouts[0].shape[0]
+    per_batch = [grad(outs, inputs, tuple(g[b] for g in gouts), retain_graph=True,
+                      create_graph=create_graph, allow_unused=allow_unused,
+                      materialize_grads=materialize_grads) for b in range(n)]
+    return tuple(None if parts[0] is None else stack(list(parts))
+                 for parts in zip(*per_batch))
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from typing import Any, Callable, TypeVar
 
 __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-    "is_grad_enabled", "is_inference_mode_enabled",
+    "is_grad_enabled", "is_inference_mode_enabled", "set_multithreading_enabled",
+    "is_multithreading_enabled",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,3 +194,40 @@ class inference_mode(_Mode, metaclass=_BareDecoratorMeta):
 
     def clone(self) -> "inference_mode":
         return inference_mode(self.mode)
+
+
+_MULTITHREADING = [True]
+
+
+def is_multithreading_enabled() -> bool:
+    """Whether backward may use worker threads (``set_multithreading_enabled``)."""
+    return _MULTITHREADING[0]
+
+
+class set_multithreading_enabled(_Mode):
+    """Allow or forbid backward to run on worker threads (PyTorch runs device work on
+    one thread per device). autograd_nb's engine always runs on the thread that called
+    backward, so the flag changes nothing here but reads back as set.
+
+    Like ``set_grad_enabled`` it takes effect at once; used with ``with`` it restores
+    the previous setting on exit.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self.mode = mode
+        self._prev = _MULTITHREADING[0]
+        _MULTITHREADING[0] = mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        _MULTITHREADING[0] = self._prev
+
+    def clone(self) -> "set_multithreading_enabled":
+        prev = _MULTITHREADING[0]
+        copy = set_multithreading_enabled(self.mode)
+        _MULTITHREADING[0] = prev
+        copy._prev = prev
+        return copy

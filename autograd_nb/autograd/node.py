@@ -20,12 +20,12 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ._torch_saved import TORCH_SAVED
 from .grad_mode import STATE
 
-__all__ = ["Node", "AccumulateGrad", "SavedTensor", "saved_bytes", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "saved_bytes", "RemovableHandle", "GradientEdge"]
 
 _seq = itertools.count()
 
@@ -93,6 +93,13 @@ ANOMALY = [False, True]
 # saved_tensors_hooks: a stack of (pack, unpack) pairs, innermost last.
 HOOK_STACK: list[tuple[Callable, Callable]] = []
 
+# Called with a tensor just before an op changes it in place (ops._core.check_inplace):
+# allow_mutation_on_saved_tensors keeps a copy of what a node saved from it there.
+PRE_MUTATION: list[Callable[[Any], None]] = []
+
+# disable_saved_tensors_hooks: the messages of the blocks that forbid saved-tensor hooks.
+HOOKS_DISABLED: list[str] = []
+
 
 # Nodes whose C++ name PyTorch prints in full in its error messages.
 _QUALIFIED = {"CopySlices": "torch::autograd::CopySlices",
@@ -122,11 +129,11 @@ class SavedTensor:
     plain input's buffer (the most common kind) does without.
     """
 
-    __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "_key", "__weakref__")
+    __slots__ = ("_value", "_vc", "version", "nbytes", "freed", "_key", "_unpack", "__weakref__")
     is_output = False             # True: the node's own output, stored as its array
     node = None                   # (an output: a weak reference to its node)
     output_nr = 0                 # (an output: which output of the node it is)
-    _unpack = None                # (packed by saved_tensors_hooks: the unpack function)
+    # _unpack: None, or the unpack function of saved_tensors_hooks / register_hooks
 
     def __new__(cls, value: Any, node: "Node", is_output: bool = False) -> "SavedTensor":
         return save(value, node, is_output)
@@ -140,9 +147,17 @@ class SavedTensor:
         if self.freed:
             raise RuntimeError(SECOND_BACKWARD)
         value = self._value
-        if self._unpack is not None:
-            value = self._unpack(value)
-        elif self.is_output:                          # the node's own output, rebuilt
+        if self._unpack is not None:                  # packed by a hook: the hook answers
+            value = self._unpack(value)               # for it (no version check, as torch)
+            if not isinstance(value, Tensor):
+                raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                                f"result of type {type(value).__name__}")
+            origin = _ORIGIN.get(self) if _ORIGIN else None
+            if origin is not None and value._grad_fn is not origin[0]:
+                # what the hook gave back stands for the saved tensor: it has its history
+                value = Tensor._wrap(value._data, True, origin[0], origin[1], value._vc)
+            return value
+        if self.is_output:                            # the node's own output, rebuilt
             value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
@@ -160,6 +175,42 @@ class SavedTensor:
             value = self.unpack()                     # its errors; hooks; a Python number
             return getattr(value, "_data", value)
         return self._value if self.is_output else self._value._data
+
+    # -- PyTorch's SavedTensor object (``grad_fn._raw_saved_<name>``) -------------------
+    def register_hooks(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+        """Pack this one buffer now with ``pack_hook``; backward gets ``unpack_hook(packed)``.
+
+        ``saved_tensors_hooks`` does the same for every buffer saved inside a block.
+        """
+        if self.freed:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved "
+                "intermediate values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved variables after calling backward.")
+        if self._unpack is not None:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor whose hooks have already been set. "
+                "Hint: only one pair of hooks is allowed at a time.")
+        tensor = self.unpack()
+        self._value = _pack(pack_hook, tensor)
+        self._unpack = unpack_hook
+        if not self.is_output and tensor._grad_fn is not None:
+            _ORIGIN[self] = (tensor._grad_fn, tensor._output_nr)
+
+    @property
+    def data(self) -> Any:
+        """What is stored: the packed object when hooks packed it, else the tensor (a node's
+        own output comes back detached, since the node keeps only its numbers)."""
+        if self._unpack is not None or self._vc is None:
+            return self._value
+        if self.is_output:
+            return Tensor._wrap(self._value, False, None, 0, self._vc)
+        return self._value
+
+    @property
+    def unpack_hook(self) -> Callable[[Any], Any] | None:
+        return self._unpack
 
     def _stale_message(self, value: Any) -> str:
         from .._tensor import type_label
@@ -228,9 +279,30 @@ class _SavedOutput(SavedTensor):
 
 
 class _SavedPacked(SavedTensor):
-    """A buffer packed by ``saved_tensors_hooks``: also its unpack function."""
+    """A buffer packed by ``saved_tensors_hooks``: it may also be the node's output."""
 
-    __slots__ = ("is_output", "node", "output_nr", "_unpack")
+    __slots__ = ("is_output", "node", "output_nr")
+
+
+PACK_INPLACE = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to "
+    "pack hook cannot be modified by in-place operations as this can lead to unexpected "
+    "side-effects. Please open an issue if you need to perform in-place operations on the "
+    "input to a pack hook.")
+
+
+# A hook-packed buffer of a non-leaf input -> (grad_fn, output_nr) of the tensor it saved:
+# the tensor unpacking gives back is attached there, so gradients still flow through it.
+_ORIGIN: "weakref.WeakKeyDictionary[SavedTensor, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _pack(pack_hook: Callable[[Any], Any], tensor: Any) -> Any:
+    """``pack_hook(tensor)``, refusing a hook that changed its input in place."""
+    before = tensor._vc[0]
+    packed = pack_hook(tensor)
+    if tensor._vc[0] != before:
+        raise RuntimeError(PACK_INPLACE)
+    return packed
 
 
 def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
@@ -241,7 +313,7 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     if value.__class__ in _NUMBERS:                   # a Python number (x * 3 saves the 3)
         s = _new(SavedTensor)
         s.freed = False
-        s._key = None
+        s._key = s._unpack = None
         s._value = value
         s._vc = None
         s.version = s.nbytes = 0
@@ -264,14 +336,17 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     else:
         s = _new(SavedTensor)
     s.freed = False
-    s._key = None
+    s._key = s._unpack = None
     vc = s._vc = value._vc
     s.version = vc[0]
     data = value._data
     s.nbytes = data.nbytes
     if HOOK_STACK:
-        pack, s._unpack = HOOK_STACK[-1]
-        s._value = pack(value)
+        pack, unpack = HOOK_STACK[-1]
+        s._value = _pack(pack, value)
+        s._unpack = unpack
+        if not is_output and value._grad_fn is not None:
+            _ORIGIN[s] = (value._grad_fn, value._output_nr)
         s._key = data.nbytes                          # the packed form is opaque: count this save
         _live[0] += data.nbytes
         return s
@@ -321,6 +396,25 @@ def _extra_reader(name: str) -> Callable[["Node"], Any]:
             raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
         return value
     return read
+
+
+class GradientEdge(NamedTuple):
+    """One edge of the graph: a node and which of its outputs (``grad_fn, output_nr``).
+
+    ``autograd.grad`` and ``backward`` take edges wherever they take tensors: as
+    ``inputs`` (the gradient flowing into that output of that node is returned, even if
+    the tensor was changed in place since) and as ``outputs``.
+    """
+
+    node: Any
+    output_nr: int
+
+
+class _TensorEdge(GradientEdge):
+    """The edge ``get_gradient_edge`` gives: it also remembers the tensor's shape and
+    dtype, so backward can start from it without an explicit gradient."""
+
+    _meta: tuple = ((), None)
 
 
 class RemovableHandle:

@@ -319,6 +319,12 @@ DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int6
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
+# the C++ names some of PyTorch's messages print for a dtype ("expected dtype long int")
+CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool"}
+
+
 def no_kernel(kernel: str, dtype: Any) -> NotImplementedError:
     """PyTorch's error for an op with no kernel for a dtype (``"abs_cpu" not implemented
     for 'Bool'``); ``dtype`` is the (promoted) numpy dtype the kernel would run on."""

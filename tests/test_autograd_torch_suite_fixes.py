@@ -1,0 +1,312 @@
+"""Behaviours PyTorch's own test_autograd.py checks, in our words (tools/torch_autograd_tests.py).
+
+Each test runs the same small program under autograd_nb and under PyTorch and compares
+what a learner can observe: values, flags, call orders and error messages.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import autograd_nb
+
+torch = pytest.importorskip("torch")
+
+
+def both(program: Callable[[Any], Any]) -> Any:
+    """Run ``program(lib)`` with autograd_nb and with torch; return both results."""
+    return program(autograd_nb), program(torch)
+
+
+def plain(x: Any) -> Any:
+    """Tensors -> nested lists, so results of both libraries compare with ==."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(plain(v) for v in x)
+    if hasattr(x, "detach") and hasattr(x, "tolist"):
+        return np.round(np.asarray(x.detach().tolist(), dtype=float), 6).tolist()
+    return x
+
+
+def same(program: Callable[[Any], Any]) -> None:
+    ours, theirs = both(program)
+    assert plain(ours) == plain(theirs)
+
+
+# -- the autograd namespace ----------------------------------------------------------------
+
+def test_is_inference_names_tensors_made_in_inference_mode():
+    def program(lib):
+        with lib.inference_mode():
+            a = lib.ones(2)
+        return lib.is_inference(a), lib.is_inference(lib.ones(2))
+    same(program)
+
+
+def test_variable_makes_a_leaf_on_the_same_numbers():
+    def program(lib):
+        x = lib.ones(2)
+        v = lib.autograd.Variable(x, requires_grad=True)
+        (v * 3).sum().backward()
+        x.add_(1)                              # shared memory: v sees it
+        return (v.requires_grad, v.is_leaf, v is x, v.grad, v.detach(),
+                isinstance(x, lib.autograd.Variable))
+    same(program)
+
+
+def test_queue_callback_runs_after_the_whole_backward():
+    def program(lib):
+        log = []
+
+        class Mark(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                log.append("backward")
+                lib.autograd.Variable._execution_engine.queue_callback(
+                    lambda: (log.append("callback"),
+                             lib.autograd.Variable._execution_engine.queue_callback(
+                                 lambda: log.append("second"))))
+                return g
+
+        x = lib.ones(2, requires_grad=True)
+        x.register_hook(lambda g: log.append("leaf hook"))
+        Mark.apply(x).sum().backward()
+        with pytest.raises(RuntimeError, match="Final callbacks can only be installed during backward pass"):
+            lib.autograd.Variable._execution_engine.queue_callback(lambda: None)
+        return log
+    same(program)
+
+
+def test_set_multithreading_enabled_switches_at_once_and_restores():
+    def program(lib):
+        seen = []
+        with lib.autograd.set_multithreading_enabled(False):
+            seen.append(lib.autograd.is_multithreading_enabled())
+        seen.append(lib.autograd.is_multithreading_enabled())
+        lib.autograd.set_multithreading_enabled(False)
+        seen.append(lib.autograd.is_multithreading_enabled())
+        lib.autograd.set_multithreading_enabled(True)
+        seen.append(lib.autograd.is_multithreading_enabled())
+        return seen
+    same(program)
+
+
+def test_gradient_edge_keeps_the_gradient_before_an_inplace_change():
+    def program(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True).clone()
+        old = lib.autograd.graph.get_gradient_edge(x)
+        x *= 3
+        g_old, g_new = lib.autograd.grad(x.sum(), (old, x), retain_graph=True)
+        y = lib.tensor([1.0, 2.0], requires_grad=True)
+        leaf_edge = lib.autograd.graph.get_gradient_edge(y)
+        (g_leaf,) = lib.autograd.grad((y * y).sum(), leaf_edge)
+        out = x.clone()
+        lib.autograd.backward(lib.autograd.graph.get_gradient_edge(out.sum()))
+        return g_old, g_new, g_leaf, type(old).__mro__[1].__name__ == "GradientEdge" or \
+            type(old).__name__ == "GradientEdge"
+    same(program)
+
+
+def test_get_gradient_edge_refuses_a_tensor_without_grad():
+    for lib in (autograd_nb, torch):
+        with pytest.raises(RuntimeError, match="not possible to get the gradient edge"):
+            lib.autograd.graph.get_gradient_edge(lib.ones(1))
+
+
+def test_register_multi_grad_hook_all_and_any():
+    def program(lib):
+        log = []
+        a, b, c = (lib.ones(2, requires_grad=True) for _ in range(3))
+        lib.autograd.graph.register_multi_grad_hook(
+            (a, b, c), lambda grads: log.append([g is not None for g in grads]))
+        lib.autograd.graph.register_multi_grad_hook(
+            (a, b), lambda g: log.append("any"), mode="any")
+        (a * b).sum().backward(retain_graph=True)
+        (a * 2).sum().backward()
+        with pytest.raises(ValueError, match=r"Expects mode to be one of \('all', 'any'\) but got x"):
+            lib.autograd.graph.register_multi_grad_hook((a,), print, mode="x")
+        return log
+    same(program)
+
+
+def test_increment_version_counts_a_hidden_change():
+    def program(lib):
+        a = lib.ones(3, requires_grad=True)
+        y = a * a
+        with lib.no_grad():
+            a.numpy()[0] = 5                   # changed behind autograd's back...
+        lib.autograd.graph.increment_version(a)  # ...and declared
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        return a._version
+    same(program)
+
+
+# -- saved tensors -------------------------------------------------------------------------
+
+def test_allow_mutation_on_saved_tensors_copies_before_the_change():
+    def program(lib):
+        with lib.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
+            a = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+            b = a.clone()
+            out = (b ** 2).sum()
+            b.sin_()                           # b was saved by PowBackward0
+            copies = len(ctx.cloned)
+            out.backward()
+        with lib.autograd.graph.allow_mutation_on_saved_tensors():
+            with pytest.raises(RuntimeError, match="cannot be nested"):
+                with lib.autograd.graph.allow_mutation_on_saved_tensors():
+                    pass
+        return a.grad, copies, len(ctx.cloned)
+    same(program)
+
+
+def test_backward_outside_the_mutation_block_is_refused():
+    for lib in (autograd_nb, torch):
+        with lib.autograd.graph.allow_mutation_on_saved_tensors():
+            a = lib.ones(2, requires_grad=True)
+            out = (a ** 2).sum()
+        with pytest.raises(AssertionError, match="Trying to backward outside of the "
+                                                 "'allow_mutation_on_saved_tensors' context"):
+            out.backward()
+
+
+def test_raw_saved_tensor_register_hooks_data_and_unpack_hook():
+    def program(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = a * a
+        raw = y.grad_fn._raw_saved_self
+        raw.register_hooks(lambda x: 2 * x, lambda x: x / 2)
+        with pytest.raises(RuntimeError, match="whose hooks have already been set"):
+            raw.register_hooks(lambda x: x, lambda x: x)
+        saved = y.grad_fn._saved_self
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="after it has been freed"):
+            y.grad_fn._raw_saved_self.register_hooks(lambda x: x, lambda x: x)
+
+        def unpack(x):
+            return x
+        with lib.autograd.graph.saved_tensors_hooks(lambda x: x, unpack):
+            b = a ** 2
+        c = b.exp()
+        sv = b.grad_fn._raw_saved_self
+        ev = c.grad_fn._raw_saved_result
+        return (saved, a.grad, sv.data is a, sv.unpack_hook is unpack, ev.data is c,
+                ev.unpack_hook is None)
+    same(program)
+
+
+def test_unpack_hook_must_return_a_tensor_and_pack_hook_must_not_change_its_input():
+    for lib in (autograd_nb, torch):
+        a = lib.ones(2, requires_grad=True)
+        y = a * a
+        y.grad_fn._raw_saved_self.register_hooks(lambda x: x, lambda x: 1)
+        with pytest.raises(TypeError, match="unpack_hook expected to be a Tensor but got result of type int"):
+            y.grad_fn._saved_self
+
+        def double_in_place(x):
+            x *= 2
+            return x
+        with lib.autograd.graph.saved_tensors_hooks(double_in_place, lambda x: x):
+            with pytest.raises(RuntimeError, match="pack hook is modifying its input in place"):
+                lib.exp(a.clone())
+
+
+def test_hook_packed_tensor_is_not_version_checked_and_keeps_its_history():
+    def program(lib):
+        a = lib.ones(3, requires_grad=True)
+        b = a * 1
+        with lib.autograd.graph.saved_tensors_hooks(lambda x: x.clone(), lambda x: x):
+            y = (b * b).sum()
+        b.mul_(2)                               # the packed copy is what backward uses
+        same_node = y.grad_fn.next_functions[0][0]._saved_self.grad_fn is b.grad_fn
+        y.backward()
+        return a.grad, same_node
+    same(program)
+
+
+def test_disable_saved_tensors_hooks():
+    for lib in (autograd_nb, torch):
+        with lib.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+            with pytest.raises(RuntimeError, match="no hooks here"):
+                with lib.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x):
+                    pass
+        with lib.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x):
+            with pytest.raises(RuntimeError, match="no hooks here"):
+                with lib.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+                    pass
+
+
+# -- custom Function -----------------------------------------------------------------------
+
+def test_function_with_setup_context_and_default_arguments():
+    def program(lib):
+        class Pow(lib.autograd.Function):
+            @staticmethod
+            def forward(x, y=3):
+                return x ** y
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, y = inputs
+                ctx.save_for_backward(x)
+                ctx.y = y
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * ctx.y * x ** (ctx.y - 1), None
+
+        x = lib.tensor(2.0, requires_grad=True)
+        out = Pow.apply(x)
+        return out, lib.autograd.grad(out, x)[0], Pow.generate_vmap_rule
+    same(program)
+
+
+def test_missing_gradients_of_non_tensor_and_non_differentiable_outputs():
+    def program(lib):
+        seen = []
+
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                mask = x > 0
+                ctx.mark_non_differentiable(mask)
+                ctx._materialize_non_diff_grads = False
+                return x * 2, "label", mask
+
+            @staticmethod
+            def backward(ctx, g, g_label, g_mask):
+                seen.append((g_label is None, g_mask is None))
+                return g * 2
+
+        x = lib.ones(2, requires_grad=True)
+        out, _, _ = F.apply(x)
+        out.sum().backward()
+        return seen, x.grad
+    same(program)
+
+
+def test_inplace_function_is_a_function_with_an_inplace_flag():
+    def program(lib):
+        class AddInPlace(lib.autograd.function.InplaceFunction):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.mark_dirty(a)
+                return a.add_(b)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+
+        x = lib.zeros(2)
+        y = lib.ones(2, requires_grad=True)
+        q = AddInPlace.apply(x, y)
+        q.sum().backward()
+        return q is x, type(q.grad_fn).__name__, y.grad
+    same(program)
