@@ -414,6 +414,11 @@ def test_course_run_all_leaves_every_dashboard_usable(server, browser, failure_s
         assert not facts["broken"], f"{name}: a widget failed to render"
         assert facts["tall"] == 0, f"{name}: a picture sits in an inner scroll box"
         assert facts["library_frames"] == 0, f"{name}: a traceback shows autograd_nb's frames"
+        if name.startswith("01_"):             # no dashboard holds memory the lesson counts
+            text = page.locator(".jp-Notebook").inner_text()
+            for mode in ("no_grad", "inference_mode"):
+                assert re.search(mode + r"\s+[\d.]+ ms per forward\s+0 bytes saved", text), \
+                    f"{name}: {mode} should save 0 bytes"
         steppers = [d for d in facts["dashboards"] if d["kind"] == "stepper"]
         if steppers:
             assert "event 0 of" in steppers[0]["status"], f"{name}: {steppers[0]['status']}"
