@@ -28,8 +28,8 @@ CELLS = [
     | 02 | leaves and `backward()`: who gets `.grad`, vector-Jacobian products, accumulation |
     | 03 | the dynamic graph: `grad_fn`, `next_functions`, in-place operations |
     | 04 | networks: parameters, freezing, one SGD step, `detach()` versus `.data` |
-    | 05 | logistic regression by hand on handwritten digits |
-    | 06 | beyond: `autograd.grad`, higher-order gradients, hooks, custom `Function`, GPU |
+    | 05 | logistic regression on handwritten digits, by hand, then with `nn` and `torch.optim` |
+    | 06 | beyond: `autograd.grad`, higher-order gradients, hooks, custom `Function`, debugging, GPU |
     """),
     md("""
     ## Setting up
@@ -87,7 +87,8 @@ CELLS = [
 
     * `requires_grad`: should autograd record operations on this tensor?
     * `is_leaf`: did you create it (a leaf), or did a recorded operation compute it?
-    * `grad_fn`: for a computed tensor, the node that made it (`None` for a leaf);
+    * `grad_fn`: for a tensor computed by a recorded operation, the node that made it
+      (`None` for a leaf);
     * `.grad`: where backward stores the gradient (of leaves that require grad).
     """),
     code("""

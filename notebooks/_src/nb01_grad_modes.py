@@ -68,7 +68,7 @@ CELLS = [
     both directions:
 
     1. **Forward:** an operation is recorded in the graph only if at least one of its
-       inputs has `requires_grad=True`.
+       inputs has `requires_grad=True` (and recording is on: section 3).
     2. **Backward:** only *leaf* tensors with `requires_grad=True` receive a gradient in
        their `.grad`.
 
@@ -166,8 +166,9 @@ CELLS = [
     ### Freezing parameters
 
     This is how you *freeze* part of a pre-trained model while fine-tuning: set
-    `requires_grad_(False)` on the parameters you want to keep. Operations on them are
-    then not recorded, and backward leaves their `.grad` alone.
+    `requires_grad_(False)` on the parameters you want to keep. The graph then records
+    no edge to them (and no node at all for an operation none of whose inputs requires
+    grad), so backward computes no gradient for them and leaves their `.grad` alone.
     `nn.Module.requires_grad_()` does it for every parameter of a module at once:
     """),
     code("""

@@ -86,8 +86,8 @@ CELLS = [
 
     To compute gradients later, some nodes keep values from the forward pass, visible
     as `_saved_*` attributes. `MulBackward0` for `y * y` saved both factors (the
-    derivative of $a \\cdot b$ with respect to $a$ is $b$); `AddBackward0` saved nothing (its
-    derivative is 1). `%%autograd` lists them with their sizes:
+    derivative of $a \\cdot b$ with respect to $a$ is $b$); `AddBackward0` saved no tensor
+    (its derivative is 1). `%%autograd` lists them with their sizes:
     """),
     code("""
     %%autograd --show buffers
