@@ -187,6 +187,19 @@ def test_every_exercise_has_wrong_answers():
     assert all(len(v) >= 1 for v in WRONG.values())
 
 
+def test_solutions_are_folded_and_prompts_left_open():
+    """No code cell carries a solution: the learner's cell has placeholders, and the
+    solution is only in the folded <details> block."""
+    sources, build = _sources()
+    for filename, module in sources:
+        nb = build.build(module)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        for ex in exercises(nb):
+            prompt = nb.cells[ex["answer"]].source
+            assert "..." in prompt, f"{filename}: the learner's cell should leave ... to fill in"
+            assert ex["solution"].strip() not in code, f"{filename}: a solution is shown as code"
+
+
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_checks_reject_wrong_answers_and_accept_the_solution(prefix):
     for module in ("nbclient", "ipykernel", "matplotlib", "tqdm", "ipywidgets"):

@@ -154,7 +154,7 @@ CELLS = [
     y2.backward()
     """, "raises-exception"),
     md("""
-    ### Networks in two sentences
+    ### Networks, briefly
 
     The next examples use small networks from `torch.nn` (notebook 04 looks at them
     closely). `nn.Linear(4, 3)` is a layer computing $y = xW^\\top + b$ from 4 inputs to 3
