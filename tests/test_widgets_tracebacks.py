@@ -7,9 +7,9 @@ that never went through the library are shown exactly as IPython shows them, and
 from __future__ import annotations
 
 import sys
-import types
 
 import pytest
+from test_notebook_magics import _shell          # the shell those tests share
 
 import autograd_nb as anb
 from autograd_nb.notebook import tracebacks
@@ -50,18 +50,6 @@ def test_a_traceback_without_library_frames_is_left_alone():
         tb = exc.__traceback__
     short, hidden = tracebacks.without_library_frames(tb)
     assert hidden == 0 and short is tb
-
-
-def _shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-    if InteractiveShell.initialized():
-        return InteractiveShell.instance()
-    c = Config()
-    c.HistoryManager.hist_file = ":memory:"
-    c.InteractiveShell.colors = "nocolor"
-    c.InteractiveShell.xmode = "Plain"
-    return InteractiveShell.instance(config=c, user_module=types.ModuleType("agnb_tb_user"))
 
 
 def test_the_shell_shows_the_short_traceback(capsys):
