@@ -140,6 +140,43 @@ CAUSES = {
                        "x = T.ones(2, 2); x.lerp_(x[0], 0.5); out = x",
                        "x = T.ones(2, 2); x.mul_(x[:, :1]); out = x",
                        "x = T.tensor([1.], requires_grad=True); y = x * 1; y.expand(2).mul_(2); out = y"],
+    # indexing: the dimension an error names is the index's position in the subscript
+    "index_messages": ["x = T.ones(2, 3); out = x[None, 0, 3]", "x = T.ones(2, 3); out = x[..., 5]",
+                       "x = T.ones(2, 3); out = x[:, None, 7]", "x = T.ones(2, 3, 4); out = x[None, ..., 9]",
+                       "x = T.ones(2, 3); out = x[0, ..., 4]", "x = T.ones(2, 3); out = x[-3]",
+                       "x = T.tensor(1.); out = x[0]", "x = T.tensor(1.); x[0] = 2.; out = x",
+                       "x = T.tensor(1.); out = x[None, 0]", "x = T.ones(2, 3); out = x.select(1, 3)",
+                       "x = T.ones(2, 3); out = x.select(0, -3)", "x = T.tensor(1.); out = x.select(0, 0)",
+                       "x = T.ones(2, 3); x[0, 7] = 1.; out = x"],
+    # messages that print PyTorch's C++ dtype names
+    "cpp_dtype_names": ["out = i.lerp(T.tensor([True, False, True]), 0.5)",
+                        "out = j.lerp(T.tensor([True, False, True]), 0.5)", "out = t.lerp(d, 0.5)",
+                        "out = t.lerp(t, d)", "out = b.lerp(b, 0.5)", "x = i.clone(); x.clamp_(0.5); out = x",
+                        "x = b.clone(); x.clamp_min_(2); out = x", "x = i.clone(); x.clip_(0.5, 1); out = x",
+                        "x = i.clone(); x.add_(0.5); out = x"],
+    # bool operands: a Python bool counts as a bool
+    "bool_numbers": ["out = False // b", "out = True % b", "x = i.clone(); x.sub_(False); out = x",
+                     "x = i.clone(); x.add_(True); out = x"],
+    # remainder is fmod moved by one divisor (the zero keeps the dividend's sign, as PyTorch)
+    "remainder_zero_sign": ["out = 1 / (-2.0 % T.tensor([0.5, -1., 2., -0.7]))",
+                            "out = 1 / (T.tensor([5., -5., 3., -0.]) % 2.5)",
+                            "out = T.tensor([5, -5, 3]) % T.tensor([3, 3, -2])",
+                            "out = T.tensor([5., -5.]) % inf", "out = 3 % T.tensor([2, -2])",
+                            "x = T.tensor([-2.0, 1.5], requires_grad=True); out = x % T.tensor([0.3, -1.]); "
+                            "out.sum().backward()"],
+    # pointwise losses: promoted dtypes (huber: the input's), no integer or bool kernels
+    "loss_dtypes": ["out = F.mse_loss(t, d)", "out = F.mse_loss(t, j.float() * 0 + j)", "out = F.mse_loss(j, t)",
+                    "out = F.mse_loss(i, i)", "out = F.mse_loss(b, b)", "out = F.smooth_l1_loss(j, t)",
+                    "out = F.smooth_l1_loss(b, b)", "out = F.huber_loss(t, d)", "out = F.huber_loss(d, t)",
+                    "out = F.huber_loss(j, t)", "out = F.huber_loss(t, j)", "out = F.huber_loss(i, i)",
+                    "x = t.clone().requires_grad_(); out = F.mse_loss(x, d); out.backward()",
+                    "out = F.binary_cross_entropy(i, i)", "out = F.binary_cross_entropy(t.sigmoid(), d.sigmoid())",
+                    "out = F.binary_cross_entropy(t.sigmoid(), T.tensor([0.5, nan, 0.2]))",
+                    "out = F.binary_cross_entropy(T.tensor([0.5, nan, 0.2]), t.sigmoid())",
+                    "out = F.binary_cross_entropy_with_logits(i, t)", "out = F.binary_cross_entropy_with_logits(b, t)",
+                    "out = F.binary_cross_entropy_with_logits(t, d.sigmoid())",
+                    "x = d.clone().requires_grad_(); out = F.binary_cross_entropy_with_logits(x, t.sigmoid()); "
+                    "out.backward()"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import (OpNode, check_broadcast, device_mismatch, note_broadcast, record, register,
+from ._core import (CPP_NAMES, OpNode, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
 from .pointwise import _inplace
 
@@ -123,9 +123,8 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     dt = ts[0]._data.dtype
     for name, t in zip(("end", "weight"), ts[1:]):
         if t._data.dtype != dt:
-            from .pointwise import _DTYPE_WORDS
-            raise RuntimeError(f"expected dtype {_DTYPE_WORDS[dt.name].lower()} for `{name}` but got "
-                               f"dtype {_LONG_WORDS[t._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {CPP_NAMES[dt.name]} for `{name}` but got "
+                               f"dtype {CPP_NAMES[t._data.dtype.name]}")
     if dt.kind != "f":
         from .pointwise import _DTYPE_WORDS
         kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
@@ -140,9 +139,6 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     out = record(a._data + w._data * (b._data - a._data), LerpBackward1, (a, b, w), (b, a, w))
     note_broadcast(out, a, b, w)
     return out
-
-
-_LONG_WORDS = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 for _f in (addcmul, addcdiv, lerp):

@@ -113,6 +113,21 @@ def take_region(x: Tensor, key: Any, node: type, accumulate: bool = False) -> Te
 # ---------------------------------------------------------------------------
 
 
+_ZERO_DIM_INDEX = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                   "in C++ to convert a 0-dim tensor to a number")
+
+
+def _indexed_select(self: Tensor, dim: int, index: int, pos: int) -> Tensor:
+    """``select`` for an integer inside ``x[...]``: its errors name the index's position
+    in the subscript (``pos``), as PyTorch's indexing does."""
+    shp = self._data.shape
+    if not shp:
+        raise IndexError(_ZERO_DIM_INDEX)
+    if not -shp[dim] <= index < shp[dim]:
+        raise IndexError(f"index {index} is out of bounds for dimension {pos} with size {shp[dim]}")
+    return select(self, dim, index)
+
+
 def select(self: Tensor, dim: int, index: int) -> Tensor:
     """The slice at position ``index`` of dimension ``dim`` (that dimension disappears)."""
     shp = self._data.shape
@@ -121,7 +136,8 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
     d = canon_dim(dim, len(shp))
     size = shp[d]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"[{', '.join(map(str, shp))}] at dimension {d}")
     i = index + size if index < 0 else index
     key = (slice(None),) * d + (i, Ellipsis)          # Ellipsis: a 0-d result stays a view
     out = record(self._data[key], SelectBackward0, (self,), extra=(shp, key, False))
@@ -233,21 +249,21 @@ def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tu
     ndim = self._data.ndim
     if used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    expanded: list = []
-    for c in comps:
+    expanded: list = []                               # (position in idx, component)
+    for pos, c in enumerate(comps):
         if c is Ellipsis:
-            expanded.extend([slice(None)] * (ndim - used))
+            expanded.extend([(pos, slice(None))] * (ndim - used))
             used = ndim
         else:
-            expanded.append(c)
+            expanded.append((pos, c))
     cur, dim, adv_key, advs = self, 0, [], []
-    for c in expanded:
+    for pos, c in expanded:
         if c is None:
             cur = cur.unsqueeze(dim)
             adv_key.append(slice(None))
             dim += 1
         elif isinstance(c, int):
-            cur = select(cur, dim, c)
+            cur = _indexed_select(cur, dim, c, pos)
         elif isinstance(c, slice):
             if not _whole(c, cur._data.shape[dim]):
                 cur = slice_dim(cur, dim, c)
@@ -288,7 +304,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
             out = record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
             return _make_view(self, out, lambda t: select(t, 0, i))
-        return select(self, 0, idx)                    # (its errors)
+        return _indexed_select(self, 0, idx, 0)        # (its errors)
     if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
         d = self._data
         if d.ndim and (idx.step is None or idx.step.__class__ is int and idx.step > 0):
@@ -376,7 +392,7 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     if idx is True or idx is None:
         dst, key, advs = self.unsqueeze(0), (), []
     elif type(idx) is int:
-        dst, key, advs = select(self, 0, idx), (), []
+        dst, key, advs = _indexed_select(self, 0, idx, 0), (), []
     elif type(idx) is slice:
         dst = self if _whole(idx, self._data.shape[0] if self._data.ndim else 0) else slice_dim(self, 0, idx)
         key, advs = (), []

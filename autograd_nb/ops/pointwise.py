@@ -14,7 +14,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
-from ._core import (DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
+from ._core import (CPP_NAMES, DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
                     check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
                     note_broadcast, plain, prep2, record, register)
 from .convert import _zeros_like
@@ -272,7 +272,9 @@ def _integer_division(ad: Any, bd: Any) -> None:
 
 def _refuse_bool(ad: Any, bd: Any, kernel: str) -> None:
     """PyTorch has no bool kernel for some arithmetic: both operands bool is an error."""
-    if getattr(ad, "dtype", None) == np.bool_ and (type(bd) is bool or getattr(bd, "dtype", None) == np.bool_):
+    def is_bool(x: Any) -> bool:
+        return type(x) is bool or getattr(x, "dtype", None) == np.bool_
+    if is_bool(ad) and is_bool(bd):
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
@@ -433,7 +435,10 @@ def remainder(input: Any, other: Any) -> Tensor:
     _refuse_bool(ad, bd, "remainder_cpu")
     _integer_division(ad, bd)
     xp = B.xp_of(ad) if isinstance(ad, np.ndarray) or hasattr(ad, "device") else np
-    data = as_array(xp.remainder(ad, bd))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = xp.fmod(ad, bd)                          # PyTorch's: fmod, moved by one divisor when the
+        data = as_array(xp.where((m != 0) & ((bd < 0) != (m < 0)), m + bd, m))   # signs differ
+    data = data.astype(xp.result_type(ad, bd), copy=False)
     if tb is None:
         return record(data, RemainderBackward0, (ta,))
     if ta is None:                                   # number % tensor: no derivative in PyTorch
@@ -1135,12 +1140,13 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 _DTYPE_WORDS = DTYPE_WORDS
 
 
-def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
+def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS) -> Tensor:
     """Write ``result`` (computed out of place from ``self``) into ``self``.
 
     The node that made ``result`` becomes ``self.grad_fn``; a copy of ``self``'s old
     value replaces it wherever that node saved it (as PyTorch's in-place ops do), and
     the version counter moves, so any *other* node that saved ``self`` goes stale.
+    ``dtype_names``: how the cast error names the dtypes (clamp's prints C++ names).
     """
     rd = result._data
     sd = self._data
@@ -1151,8 +1157,8 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
     check_internal_overlap(self)
     if rd.dtype != sd.dtype and not np.can_cast(rd.dtype, sd.dtype, "same_kind"):
         raise RuntimeError(
-            f"result type {_DTYPE_WORDS[rd.dtype.name]} can't be cast to the desired output type "
-            f"{_DTYPE_WORDS[sd.dtype.name]}")
+            f"result type {DTYPE_WORDS[rd.dtype.name]} can't be cast to the desired output type "
+            f"{dtype_names[sd.dtype.name]}")
     node = result._grad_fn
     if node is not None:
         # only the buffer saved *as self* keeps the old value (as PyTorch's in-place ops
@@ -1174,7 +1180,7 @@ def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
     return self
 
 
-def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial"):
+def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
     sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
     is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number)."""
@@ -1184,8 +1190,8 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial"):
             check_overlap(self, (*args, *kwargs.values()), overlap == "any")
         if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
-                return apply_inplace(self, op(self, *args, **kwargs))
-        return apply_inplace(self, op(self, *args, **kwargs))
+                return apply_inplace(self, op(self, *args, **kwargs), dtype_names)
+        return apply_inplace(self, op(self, *args, **kwargs), dtype_names)
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
     return method
@@ -1196,8 +1202,8 @@ def _binary_inplace(op: Any, ufunc: Any):
     slow = _inplace(op)
 
     def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
-        if kwargs or not STATE.mode & 1 and (self.requires_grad or
-                                             isinstance(other, Tensor) and other.requires_grad):
+        if kwargs or type(other) is bool or not STATE.mode & 1 and (
+                self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
             return slow(self, other, **kwargs)
         check_inplace(self)
         od = other._data if isinstance(other, Tensor) else other
@@ -1259,7 +1265,9 @@ register("div_", "__itruediv__")(div_)
 for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal, clamp_min,
            clamp_max):
     register(_f.__name__ + "_")(_inplace(_f))
-register("clip_")(_inplace(clamp))
+for _f in (clamp, clamp_min, clamp_max):            # (their cast errors print C++ dtype names)
+    register(_f.__name__ + "_")(_inplace(_f, dtype_names=CPP_NAMES))
+register("clip_")(_inplace(clamp, dtype_names=CPP_NAMES))
 register("__pow__")(pow)
 register("__ipow__")(_inplace(pow))
 register("__rpow__")(_rev(pow))

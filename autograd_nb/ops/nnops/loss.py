@@ -23,7 +23,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, record
+from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from .patches import xp_of
 
 NONE, MEAN, SUM = 0, 1, 2
@@ -102,29 +102,47 @@ class HuberLossBackward0(_PairLoss):
         return self.extra[1] if name == "delta" else super()._extra_saved(name)
 
 
+def _difference(kernel: str, input: Tensor, target: Tensor) -> Any:
+    """``input - target`` in the dtype PyTorch computes a pointwise loss in: the two
+    promoted (``mse_loss(int32, float32)`` is float32), with no integer or bool kernel."""
+    ad, bd, _, _ = prep2(input, target)
+    if ad.dtype.kind != "f":
+        raise no_kernel(kernel, ad.dtype)
+    return ad - bd
+
+
+def _loss(loss: Any, node: type, input: Tensor, target: Tensor, extra: Any, reduction: int) -> Tensor:
+    out = record(_as0d(_reduce_array(loss, reduction)), node, (input, target), saved=(input, target),
+                 extra=extra)
+    note_broadcast(out, input, target)               # (gradients back to each input's dtype)
+    return out
+
+
 def huber_loss(input: Tensor, target: Tensor, reduction: int = MEAN, delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = x - t), reduced."""
-    d = input._data - target._data
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = x - t), reduced; the
+    result has ``input``'s dtype (PyTorch writes it into a tensor like ``input``)."""
+    dt = input._data.dtype
+    d = _difference("huber_cpu", input, target)
+    if dt.kind != "f":
+        raise RuntimeError(f"result type {DTYPE_WORDS[d.dtype.name]} can't be cast to the desired output "
+                           f"type {DTYPE_WORDS[dt.name]}")
     ad = xp_of(d).abs(d)
-    loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
-    return record(_as0d(_reduce_array(loss, reduction)), HuberLossBackward0, (input, target),
-                  saved=(input, target), extra=(reduction, delta))
+    loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(dt, copy=False)
+    return _loss(loss, HuberLossBackward0, input, target, (reduction, delta), reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: int = MEAN) -> Tensor:
     """(x - t)^2, reduced."""
-    diff = input._data - target._data
-    return record(_as0d(_reduce_array(diff * diff, reduction)), MseLossBackward0, (input, target),
-                  saved=(input, target), extra=reduction)
+    diff = _difference("mse_cpu", input, target)
+    return _loss(diff * diff, MseLossBackward0, input, target, reduction, reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: int = MEAN, beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - t), reduced."""
-    d = input._data - target._data
+    d = _difference("smooth_l1_cpu", input, target)
     ad = xp_of(d).abs(d)
     loss = xp_of(d).where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta).astype(d.dtype, copy=False)
-    return record(_as0d(_reduce_array(loss, reduction)), SmoothL1LossBackward0, (input, target),
-                  saved=(input, target), extra=(reduction, beta))
+    return _loss(loss, SmoothL1LossBackward0, input, target, (reduction, beta), reduction)
 
 
 # ---------------------------------------------------------------------------
@@ -264,8 +282,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, r
     """-(t log x + (1 - t) log(1 - x)), logs clamped at -100 so 0 and 1 give finite losses."""
     x, t = input._data, target._data
     xp = xp_of(x)
-    if x.size and ((x < 0).any() or (x > 1).any()):
+    if x.dtype.kind != "f":
+        raise no_kernel("binary_cross_entropy", x.dtype)
+    if t.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {DTYPE_WORDS[t.dtype.name]} but expected {DTYPE_WORDS[x.dtype.name]}")
+    if x.size and not ((x >= 0) & (x <= 1)).all():  # (NaN is outside too)
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if t.size and not ((t >= 0) & (t <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     with np.errstate(divide="ignore"):
         loss = -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
     if weight is not None:
@@ -306,17 +330,23 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
                                      pos_weight: Tensor | None, reduction: int) -> Tensor:
-    """BCE of sigmoid(x), computed from x directly (stable for large |x|)."""
+    """BCE of sigmoid(x), computed from x directly (stable for large |x|); the result has
+    the target's dtype, as PyTorch's."""
     x, t = input._data, target._data
     xp = xp_of(x)
+    if x.dtype.kind != "f":
+        raise no_kernel("log_sigmoid_cpu", x.dtype)
     softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
     lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
     loss = (1 - t) * x + lw * softplus_neg
     if weight is not None:
         loss = loss * weight._data
-    return record(_as0d(_reduce_array(loss.astype(x.dtype, copy=False), reduction)),
-                  BinaryCrossEntropyWithLogitsBackward0, (input, target),
-                  saved=(input, target, weight, pos_weight), extra=reduction)
+    out = record(_as0d(_reduce_array(loss.astype(t.dtype if t.dtype.kind == "f" else x.dtype, copy=False),
+                                     reduction)),
+                 BinaryCrossEntropyWithLogitsBackward0, (input, target),
+                 saved=(input, target, weight, pos_weight), extra=reduction)
+    note_broadcast(out, input, target)
+    return out
 
 
 # ---------------------------------------------------------------------------
