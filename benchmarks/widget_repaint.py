@@ -72,6 +72,8 @@ def _settings(cfg: Path) -> dict[str, str]:
     """A private Jupyter configuration: no "news?" toast, every cell kept in the page
     (JupyterLab 4 otherwise detaches cells scrolled out of view, and a test looks for
     dashboards all over a long notebook), and the teaching kernel installed."""
+    if str(ROOT) not in sys.path:                  # this checkout's package, as the kernel's
+        sys.path.insert(0, str(ROOT))
     from autograd_nb.notebook import kernel
     labconfig = cfg / "config" / "labconfig"
     labconfig.mkdir(parents=True)
