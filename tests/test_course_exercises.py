@@ -5,9 +5,9 @@ the task, the learner's cell (tag ``exercise-answer``, shipped with ``...``
 placeholders), the check cell (tag ``exercise-check``) and the solution folded in a
 ``<details>`` block. For each notebook this test runs the notebook as built from its
 source on a real kernel, and after each check cell it runs, each followed by the same
-check cell again: every wrong answer listed below, then the folded solution. The check
-must print "Not yet" for the untouched prompt and for every wrong answer, and
-"Correct" for the solution.
+check cell again: every wrong answer listed below, other right answers, then the
+folded solution. The check must print "Not yet" for the untouched prompt and for every
+wrong answer, and "Correct" for every right answer and the solution.
 
 The wrong answers are the ones a learner (or issue 23) found the old checks accepting,
 and the usual slips; each must be plausible code that runs without error.
@@ -135,6 +135,45 @@ WRONG = {
 }
 
 
+# other right answers, which the checks must accept as well as the folded solution
+ALSO_RIGHT = {
+    ("01", 0): [
+        "@torch.inference_mode()\ndef evaluate(model, data):\n    return model(data)\n\n\n"
+        "preds = evaluate(net, batch)\n",
+        "def evaluate(model, data):\n    with torch.no_grad():\n        return model(data)\n\n\n"
+        "preds = evaluate(net, batch)\n",
+    ],
+    ("01", 1): [
+        "torch.manual_seed(0)\nclf = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))\n"
+        "inputs = torch.randn(3, 4)\nfor p in clf[2].parameters():\n    p.requires_grad = False\n"
+        "out = clf(inputs).sum()\nout.backward()\n"
+        "got_grad = [n for n, p in clf.named_parameters() if p.grad is not None]\n",
+    ],
+    ("02", 0): [
+        "x = torch.tensor([1., 2., 3.], requires_grad=True)\ny = x ** 3\n"
+        "y.backward(gradient=torch.tensor([1., 0., 2.]))\n",
+    ],
+    ("04", 0): [
+        "torch.manual_seed(1)\nnet = Simple()\nfor p in net.conv1.parameters():\n    p.requires_grad = False\n"
+        "opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)\n"
+        "before = {name: p.detach().clone() for name, p in net.named_parameters()}\n"
+        "opt.zero_grad()\nloss = criterion(net(images), targets)\nloss.backward()\nopt.step()\n",
+    ],
+    ("05", 0): [
+        "@torch.no_grad()\ndef predict(x):\n    return forward_propagation(x)\n\n\n"
+        "preds = predict(x_valid)\nacc = float(((preds > 0.5) == y_valid).float().mean())\n",
+        "@torch.inference_mode()\ndef predict(x):\n    return forward_propagation(x)\n\n\n"
+        "preds = predict(x_valid)\nacc = ((preds > 0.5) == y_valid).float().mean().item()\n",
+    ],
+    ("06", 0): [
+        "class MySiLU(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+        "        s = torch.sigmoid(x)\n        ctx.save_for_backward(x, s)\n        return x * s\n\n"
+        "    @staticmethod\n    def backward(ctx, grad_output):\n        x, s = ctx.saved_tensors\n"
+        "        return grad_output * s * (1 + x * (1 - s))\n",
+    ],
+}
+
+
 def _sources():
     sys.path.insert(0, str(NOTEBOOKS))
     try:
@@ -225,6 +264,8 @@ def test_checks_reject_wrong_answers_and_accept_the_solution(prefix):
         trials.append((len(cells) - 1, "not yet", f"exercise {k}: the untouched prompt"))
         runs = [(w, "not yet", f"exercise {k}: wrong answer {j}")
                 for j, w in enumerate(WRONG[(prefix, k)])]
+        runs += [(r, "correct", f"exercise {k}: right answer {j}")
+                 for j, r in enumerate(ALSO_RIGHT.get((prefix, k), []))]
         runs.append((ex["solution"], "correct", f"exercise {k}: the solution"))
         for src, expected, label in runs:
             cells.append(nbformat.v4.new_code_cell(src))
