@@ -32,6 +32,9 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      set_rng_state)
 from ._random_tensors import (bernoulli, multinomial, normal, rand, rand_like, randint, randint_like,
                               randn, randn_like, randperm)
+from ._compat import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                      IntTensor, LongTensor, ShortTensor, compile, e, get_default_device, inf, nan, pi,
+                      set_default_device)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
@@ -52,17 +55,17 @@ int = int32              # noqa: A001  torch.int
 short = int16
 cfloat = None
 
-_SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda")
+_SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda", "backends", "testing",
+               "jit", "func", "distributions")
+
+# The public classes print under the public name (``<class 'autograd_nb.Tensor'>``).
+for _cls in (Tensor, Size, dtype, device, Generator):
+    _cls.__module__ = __name__
 
 
 def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a Tensor (or a Parameter)."""
     return isinstance(obj, Tensor)
-
-
-def is_inference(input: Tensor) -> bool:
-    """True for an inference tensor (made inside ``inference_mode``)."""
-    return input.is_inference()
 
 
 def is_inference(input: Tensor) -> bool:

@@ -220,6 +220,20 @@ CPU = device("cpu")
 CUDA0 = device("cuda:0")
 
 
+_default_device: list["device | None"] = [None]      # None: the cpu
+
+
+def set_default_device(dev: "device | None") -> None:
+    """Where factory functions put tensors when not told (``torch.set_default_device``)."""
+    if dev is not None and dev.type == "cpu":
+        dev = None
+    _default_device[0] = dev
+
+
+def get_default_device() -> "device":
+    return _default_device[0] or CPU
+
+
 def cupy_or_none():
     """The cupy module if it is installed and a GPU answers, else None (never raises)."""
     return _cupy_probe()

@@ -39,6 +39,8 @@ def _resolve_dtype(dtype: Any) -> B.dtype | None:
 
 
 def _finish(data: Any, dtype: Any, device: Any, requires_grad: bool, msg_capital: bool = True) -> Tensor:
+    if device is None:
+        device = B._default_device[0]            # torch.set_default_device (None: the cpu)
     if device is not None:
         dev = B.device(device)
         if dev.type == "cuda":

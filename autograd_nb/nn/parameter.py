@@ -99,3 +99,6 @@ def _typename(obj: Any) -> str:
     if module in (None, "builtins"):
         return cls.__qualname__
     return module + "." + cls.__qualname__
+
+
+Parameter.__module__ = "autograd_nb.nn"        # printed as <class 'autograd_nb.nn.Parameter'>

@@ -1,0 +1,125 @@
+"""Small pieces of PyTorch's top-level API that tutorials use and that are not ops:
+``torch.pi`` and friends, the legacy tensor types (``torch.FloatTensor(2, 3)``,
+``isinstance(x, torch.LongTensor)``), the default device, and ``torch.compile``.
+
+``torch.compile(model)`` returns the model unchanged and warns once: autograd_nb has
+no compiler, and a learner should know the timing they see is not a compiled one.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+from . import _backend as B
+from ._tensor import Tensor
+
+__all__ = ["pi", "e", "inf", "nan", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
+           "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+           "set_default_device", "get_default_device", "compile", "warn_once"]
+
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+
+_WARNED: set[str] = set()
+
+
+def warn_once(key: str, message: str) -> None:
+    """``warnings.warn(message)`` the first time ``key`` is seen in this process."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------------------------
+# legacy tensor types: constructors, and isinstance checks by dtype
+# ---------------------------------------------------------------------------------------
+
+class _TensorTypeMeta(type):
+    """``isinstance(x, torch.FloatTensor)`` is True for float32 tensors on the cpu, as in
+    PyTorch: these "types" are a dtype and a device, not classes tensors are made of."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype and obj.device.type == "cpu"
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+class _TensorType(metaclass=_TensorTypeMeta):
+    _dtype: B.dtype = B.float32
+
+    def __new__(cls, *args: Any, device: Any = None) -> Tensor:  # type: ignore[misc]
+        from ._creation import empty, tensor
+        dt = cls._dtype
+        if not args:
+            return empty(0, dtype=dt, device=device)
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return empty(*args, dtype=dt, device=device)        # sizes: uninitialised values
+        if len(args) == 1:
+            data = args[0]
+            if isinstance(data, Tensor):
+                if data.dtype is not dt:
+                    raise TypeError(f"expected {_type_word(dt)} (got {_type_word(data.dtype)})")
+                return data
+            return tensor(data, dtype=dt, device=device)
+        raise TypeError(f"new() received an invalid combination of arguments - got ({', '.join(type(a).__name__ for a in args)})")
+
+
+def _type_word(dt: B.dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dt.name]
+
+
+def _tensor_type(name: str, dt: B.dtype) -> type:
+    doc = (f"``torch.{name}(2, 3)`` makes an uninitialised {dt!r} tensor of that size, "
+           f"``torch.{name}([1, 2])`` one from data; ``isinstance(x, torch.{name})`` checks "
+           f"for a {dt!r} tensor on the cpu.")
+    return _TensorTypeMeta(name, (_TensorType,), {"_dtype": dt, "__doc__": doc, "__module__": "autograd_nb"})
+
+
+FloatTensor = _tensor_type("FloatTensor", B.float32)
+DoubleTensor = _tensor_type("DoubleTensor", B.float64)
+HalfTensor = _tensor_type("HalfTensor", B.float16)
+LongTensor = _tensor_type("LongTensor", B.int64)
+IntTensor = _tensor_type("IntTensor", B.int32)
+ShortTensor = _tensor_type("ShortTensor", B.int16)
+CharTensor = _tensor_type("CharTensor", B.int8)
+ByteTensor = _tensor_type("ByteTensor", B.uint8)
+BoolTensor = _tensor_type("BoolTensor", B.bool_)
+
+
+# ---------------------------------------------------------------------------------------
+# the default device for factory functions
+# ---------------------------------------------------------------------------------------
+
+def set_default_device(device: Any) -> None:
+    """Make factory functions (``torch.zeros``, ``torch.tensor``, ``torch.randn``, ...)
+    create tensors on ``device`` when they are not told one (``None`` resets to cpu).
+    Results of ops stay where their inputs are."""
+    B.set_default_device(None if device is None else B.device(device))
+
+
+def get_default_device() -> B.device:
+    """The device factory functions use when they are not told one."""
+    return B.get_default_device()
+
+
+# ---------------------------------------------------------------------------------------
+# compilers: none here
+# ---------------------------------------------------------------------------------------
+
+def compile(model: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """``torch.compile``: returns ``model`` (a module or function) unchanged.
+
+    autograd_nb has no compiler, so the model runs eagerly, op by op, exactly as
+    without ``compile``; a warning says so once. Used as ``@torch.compile(...)`` it
+    returns a decorator that does the same.
+    """
+    warn_once("compile", "autograd_nb has no compiler: torch.compile returns the model unchanged "
+                         "(it runs eagerly, op by op)")
+    if model is None:
+        return lambda fn: fn
+    return model

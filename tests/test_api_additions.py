@@ -1,0 +1,171 @@
+"""Top-level names tutorials use that are not ops: constants, legacy tensor types,
+public class names, the default device, compile/jit, backends, torch.testing,
+torch.func and torch.distributions -- each compared with PyTorch 2.13."""
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_nb as anb
+
+torch = pytest.importorskip("torch")
+
+
+def _np(t):
+    return np.asarray(t.detach().numpy(), dtype=float)
+
+
+def test_constants_and_public_class_names():
+    for name in ("pi", "e", "inf", "nan"):
+        a, t = getattr(anb, name), getattr(torch, name)
+        assert a == t or (np.isnan(a) and np.isnan(t))
+    assert repr(type(anb.tensor(1.0))) == "<class 'autograd_nb.Tensor'>"
+    assert repr(anb.nn.Parameter) == "<class 'autograd_nb.nn.Parameter'>"
+    assert repr(anb.Size) == "<class 'autograd_nb.Size'>" and repr(anb.dtype) == "<class 'autograd_nb.dtype'>"
+    for obj in (anb.float32, anb.tensor([1.0, 2.0]), anb.Size([2, 3]), anb.nn.Parameter(anb.ones(2))):
+        assert repr(pickle.loads(pickle.dumps(obj))) == repr(obj)
+
+
+@pytest.mark.parametrize("name", ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                                  "BoolTensor", "ShortTensor", "CharTensor", "HalfTensor"])
+def test_legacy_tensor_types(name):
+    A, T = getattr(anb, name), getattr(torch, name)
+    a, t = A([1, 0, 1]), T([1, 0, 1])
+    assert a.dtype.name == str(t.dtype).split(".")[1] and a.tolist() == t.tolist()
+    assert tuple(A(2, 3).shape) == tuple(T(2, 3).shape) and A(2, 3).dtype.name == a.dtype.name
+    assert A().shape == (0,)
+    for value in ([1.0, 2.0], [1, 2], [True, False]):
+        for dt in ("float32", "int64", "bool"):
+            x = anb.tensor(value, dtype=getattr(anb, dt))
+            y = torch.tensor(value, dtype=getattr(torch, dt))
+            assert isinstance(x, A) == isinstance(y, T)
+
+
+def test_default_device(device_kind):
+    assert str(anb.get_default_device()) == "cpu"
+    anb.set_default_device("cuda")
+    try:
+        assert anb.zeros(2).device.type == "cuda" and anb.tensor([1.0]).device.type == "cuda"
+        assert anb.randn(3).device.type == "cuda" and anb.arange(3).device.type == "cuda"
+        assert anb.get_default_device().type == "cuda"
+        assert anb.zeros(2, device="cpu").device.type == "cpu"
+    finally:
+        anb.set_default_device(None)
+    assert anb.zeros(2).device.type == "cpu"
+
+
+def test_compile_and_jit_run_the_model_unchanged_and_say_so():
+    import autograd_nb._compat as compat
+    compat._WARNED.clear()
+    model = anb.nn.Linear(2, 1)
+    with pytest.warns(UserWarning, match="no compiler"):
+        assert anb.compile(model) is model
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert anb.compile(model) is model                      # once is enough
+    with pytest.warns(UserWarning, match="no TorchScript"):
+        assert anb.jit.script(model) is model
+    fn = anb.compile()(len)
+    assert fn is len
+
+
+def test_backends_answer_truthfully():
+    assert anb.backends.mps.is_available() is False and anb.backends.cudnn.is_available() is False
+    anb.backends.cudnn.benchmark = True                          # accepted, changes nothing
+    assert anb.backends.cuda.is_built() == (anb._backend.cupy_or_none() is not None)
+
+
+ASSERT_CLOSE = [
+    lambda T: T.testing.assert_close(T.tensor([1., 2., 3.]), T.tensor([1., 2.1, 3.])),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), T.tensor([1., 2., 3.])),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), T.tensor([1., 2.], dtype=T.float64)),
+    lambda T: T.testing.assert_close(1.0, 1.1),
+    lambda T: T.testing.assert_close(1, 2),
+    lambda T: T.testing.assert_close(T.tensor([1, 2]), T.tensor([1, 3])),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), [1., 2.]),
+    lambda T: T.testing.assert_close([T.tensor([1.]), 2.0], [T.tensor([1.]), 2.0]),
+    lambda T: T.testing.assert_close(T.tensor([float("nan")]), T.tensor([float("nan")])),
+    lambda T: T.testing.assert_close(T.tensor([float("nan")]), T.tensor([float("nan")]), equal_nan=True),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), T.tensor([1., 2.], dtype=T.float64), check_dtype=False),
+    lambda T: T.testing.assert_close(T.tensor([[1., 2.], [3., 4.]]), T.tensor([[1., 2.], [3., 4.5]]), rtol=0, atol=0.1),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), T.tensor([1., 2.]), rtol=1e-3),
+    lambda T: T.testing.assert_close(T.tensor([1., 2.]), T.tensor([1., 2.5]), msg="custom"),
+    lambda T: T.testing.assert_close(T.tensor(1.), T.tensor(1.5)),
+    lambda T: T.testing.assert_close({"a": T.tensor(1.)}, {"a": T.tensor(1.5)}),
+    lambda T: T.testing.assert_close(T.tensor([1., float("inf")]), T.tensor([1., float("inf")])),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ASSERT_CLOSE)))
+def test_assert_close_is_torchs(case):
+    def run(T):
+        try:
+            ASSERT_CLOSE[case](T)
+            return "passed"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+    assert run(anb) == run(torch)
+
+
+def test_func_transforms_match_torch():
+    def run(T):
+        x = T.tensor([1.0, 2.0, 3.0])
+        f = lambda v: (v ** 3).sum()
+        out = [T.func.grad(f)(x), T.func.grad(lambda v: T.func.grad(f)(v).sum())(x),
+               T.func.jacrev(lambda v: v.sin() * v)(x), T.func.jacfwd(lambda v: v.sin() * v)(x),
+               T.func.hessian(f)(x)]
+        o, pull = T.func.vjp(lambda v: v * 2, x)
+        out += [o, pull(T.ones(3))[0]]
+        out.append(T.func.vmap(lambda r: r.dot(r))(T.arange(6.).reshape(2, 3)))
+        out.append(T.func.vmap(lambda a, b: a * b, in_dims=(0, None))(T.arange(6.).reshape(2, 3), x))
+        g, v = T.func.grad_and_value(f)(x)
+        out += [g, v, T.func.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(x, x + 1)[1]]
+        m = T.nn.Linear(3, 1)
+        with T.no_grad():
+            m.weight.fill_(1.0)
+            m.bias.fill_(0.0)
+        out += [T.func.functional_call(m, {"weight": T.full((1, 3), 2.0)}, (x,)), m(x)]
+        return [_np(o) for o in out]
+    for a, t in zip(run(anb), run(torch)):
+        assert a.shape == t.shape and np.allclose(a, t)
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar"):
+        anb.func.grad(lambda v: v * 2)(anb.ones(2))
+
+
+def test_distributions_draw_torchs_numbers():
+    def run(T):
+        D = T.distributions
+        T.manual_seed(0)
+        n = D.Normal(T.tensor([0., 1.]), T.tensor([1., 2.]))
+        out = [n.sample(), n.sample((3,)), n.log_prob(T.tensor([0.5, 0.5])), n.entropy(), n.mean, n.stddev]
+        loc = T.tensor([0.5], requires_grad=True)
+        sc = T.tensor([2.0], requires_grad=True)
+        r = D.Normal(loc, sc).rsample((4,))
+        r.sum().backward()
+        out += [r, loc.grad, sc.grad]
+        b = D.Bernoulli(T.tensor([0.2, 0.9]))
+        out += [b.sample((5,)), b.log_prob(T.tensor([1., 0.])), b.entropy(), b.logits]
+        b2 = D.Bernoulli(logits=T.tensor([0.3, -2.]))
+        out += [b2.sample(), b2.probs]
+        c = D.Categorical(T.tensor([0.1, 0.6, 0.3]))
+        out += [c.sample((6,)), c.log_prob(T.tensor([0, 2])), c.entropy(), c.logits]
+        c2 = D.Categorical(logits=T.tensor([[0.1, 0.6, 0.3], [1., 2., 3.]]))
+        out += [c2.sample((2,)), c2.probs, c2.entropy()]
+        return [_np(o) for o in out], [repr(n), repr(b), repr(c2), repr(D.Normal(0., 1.))]
+    (ours, reprs_a), (theirs, reprs_t) = run(anb), run(torch)
+    for a, t in zip(ours, theirs):
+        assert a.shape == t.shape and np.allclose(a, t, rtol=1e-6, atol=1e-6)
+    assert reprs_a == reprs_t
+    for bad in (lambda T: T.distributions.Normal(T.tensor([0., 1.]), T.tensor([1., -1.])),
+                lambda T: T.distributions.Normal(0., -1.),
+                lambda T: T.distributions.Bernoulli(T.tensor([1.5])),
+                lambda T: T.distributions.Bernoulli(),
+                lambda T: T.distributions.Categorical(T.tensor([-1., 2.]))):
+        with pytest.raises(ValueError) as ours_err:
+            bad(anb)
+        with pytest.raises(ValueError) as theirs_err:
+            bad(torch)
+        assert str(ours_err.value) == str(theirs_err.value)
