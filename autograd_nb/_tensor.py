@@ -460,7 +460,8 @@ class Tensor:
             g._vc[0] += 1
         if self._post_hooks:
             for hook in list(self._post_hooks.values()):
-                hook(self)
+                if hook(self) is not None:
+                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
     def retain_grad(self) -> None:
         """Ask a non-leaf to keep its gradient in ``.grad`` after backward."""
@@ -471,9 +472,9 @@ class Tensor:
         self._retains_grad = True
         ref = weakref.ref(self)
 
-        def keep(grad: Tensor) -> None:
+        def keep(grad: Tensor | None) -> None:
             t = ref()
-            if t is not None:
+            if t is not None and grad is not None:
                 if t._grad is None:
                     t._grad = Tensor._wrap(grad._data.copy()) if not STATE.grad_enabled else grad
                 else:

@@ -310,3 +310,108 @@ def test_inplace_function_is_a_function_with_an_inplace_flag():
         q.sum().backward()
         return q is x, type(q.grad_fn).__name__, y.grad
     same(program)
+
+
+# -- hooks: who runs, in which order -------------------------------------------------------
+
+def test_hook_order_at_a_leaf():
+    """tensor hook -> AccumulateGrad pre-hook -> post-accumulate hook -> AccumulateGrad
+    post-hook, which sees the new .grad itself."""
+    def program(lib):
+        log = []
+        t = lib.ones(3, requires_grad=True)
+        acc = t.view_as(t).grad_fn.next_functions[0][0]
+        t.register_hook(lambda g: (log.append("tensor"), g - 2)[1])
+        acc.register_prehook(lambda gs: (log.append("acc pre"), (gs[0] / 5,))[1])
+        t.register_post_accumulate_grad_hook(lambda x: (log.append("post acc"), x.grad.add_(0.5))[0])
+
+        def post(grad_inputs, grad_outputs):
+            log.append(("acc post", len(grad_inputs)))
+            t.grad = grad_outputs[0] * 10
+        acc.register_hook(post)
+        t.sum().backward()
+        return log, t.grad
+    same(program)
+
+
+def test_grad_runs_tensor_hooks_of_its_inputs_but_not_their_nodes():
+    def program(lib):
+        log = []
+        a = lib.tensor(1.0, requires_grad=True)
+        b = a * 2
+        c = b * 2
+        a.register_hook(lambda g: log.append("a"))
+        b.register_hook(lambda g: log.append("b"))
+        b.grad_fn.register_prehook(lambda gs: log.append("b node pre"))
+        b.grad_fn.register_hook(lambda gi, go: log.append("b node post"))
+        acc = b.grad_fn.next_functions[0][0]
+        acc.register_prehook(lambda gs: log.append("acc pre"))
+        lib.autograd.grad(c, b, retain_graph=True)
+        log.append("|")
+        lib.autograd.grad(c, (a, b), retain_graph=True)
+        log.append("|")
+        c.backward(inputs=(b,))
+        return log, b.grad
+    same(program)
+
+
+def test_hooks_of_an_output_without_gradient_are_called_with_none():
+    def program(lib):
+        seen = []
+        x = lib.ones(3, requires_grad=True)
+        parts = x.unbind()
+        parts[0].register_hook(lambda g: seen.append(None if g is None else g.item()))
+        parts[0].backward()
+        parts[2].backward()
+        return seen, x.grad
+    same(program)
+
+
+def test_post_accumulate_grad_hook_must_return_none():
+    for lib in (autograd_nb, torch):
+        t = lib.ones(2, requires_grad=True)
+        t.register_post_accumulate_grad_hook(lambda x: x.grad)
+        with pytest.raises(RuntimeError, match="hooks should return None."):
+            t.sum().backward()
+
+
+# -- grad modes as decorators --------------------------------------------------------------
+
+def test_decorated_generator_keeps_its_mode_through_throw_and_close():
+    def program(lib):
+        seen = []
+
+        @lib.no_grad()
+        def gen():
+            for i in range(3):
+                try:
+                    seen.append(("in", lib.is_grad_enabled()))
+                    yield i
+                except KeyError:
+                    seen.append(("thrown", lib.is_grad_enabled()))
+                except GeneratorExit:
+                    seen.append(("closed", lib.is_grad_enabled()))
+                    raise
+        g = gen()
+        next(g)
+        seen.append(("caller", lib.is_grad_enabled()))
+        g.throw(KeyError)
+        g.close()
+        return seen
+    same(program)
+
+
+def test_decorating_a_class_warns_and_constructs_it_in_the_mode():
+    def program(lib):
+        seen = []
+        with pytest.warns(FutureWarning, match="Decorating classes is deprecated"):
+            @lib.no_grad()
+            class Model:
+                def __init__(self):
+                    seen.append(lib.is_grad_enabled())
+
+                def run(self):
+                    seen.append(lib.is_grad_enabled())
+        Model().run()
+        return seen
+    same(program)

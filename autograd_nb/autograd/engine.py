@@ -263,13 +263,15 @@ def _sole_owner(grads: list) -> bool:
 
 
 def _run_tensor_prehooks(x: Any, grads: list) -> None:
-    """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad."""
+    """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad.
+
+    An output that received no gradient (another output of ``unbind`` was used) still
+    has its hooks called, with None, as in PyTorch.
+    """
     for store in (x.tensor_prehooks, x.retain_prehooks):
         if not store:
             continue
         for nr, hooks in store.items():
-            if grads[nr] is None:
-                continue
             for fn in list(hooks.values()):
                 out = fn(grads[nr])
                 if out is not None:
@@ -395,16 +397,10 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         grads = buffers.pop(node)
         if events:
             yield NodeStarted(node, tuple(grads))
+        # PyTorch's order: the tensor's hooks (register_hook; on a leaf they belong to the
+        # tensor, not to its AccumulateGrad), retain_grad, capture for inputs=, then the
+        # node's own pre-hooks, its rule, its post-hooks
         x = node._x                                   # hooks live here (None: no hooks)
-        if x is not None:
-            if x.tensor_prehooks or x.retain_prehooks:
-                call(_run_tensor_prehooks, x, grads)
-            if x.prehooks:
-                for hook in list(x.prehooks.values()):
-                    out = call(hook, tuple(grads))
-                    if out is not None:
-                        grads = list(out)
-
         is_acc = node.__class__ is acc_cls
         if is_acc and node.variable._hooks:
             g = grads[0]
@@ -413,6 +409,8 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 if out is not None:
                     g = out
             grads[0] = g
+        if x is not None and (x.tensor_prehooks or x.retain_prehooks):
+            call(_run_tensor_prehooks, x, grads)
 
         stop_here = False
         if capture and node in capture:
@@ -428,8 +426,16 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                     captured[i] = _add(captured[i], g)
                     if nr is None and events:
                         yield GradAccumulated(node, inputs[i], g)
-            # a leaf's accumulator runs only when gradients go to .grad
-            stop_here = is_acc and not accumulate
+            # autograd.grad: a captured node runs only if it leads on to another input (a
+            # leaf's accumulator never: gradients go to the result, not to .grad)
+            stop_here = not accumulate and (is_acc or not any(
+                n is not None and n in deps for n, _ in node.next_functions))
+
+        if x is not None and x.prehooks and not stop_here:
+            for hook in list(x.prehooks.values()):
+                out = call(hook, tuple(grads))
+                if out is not None:
+                    grads = list(out)
 
         nexts = node.next_functions
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
@@ -441,6 +447,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 prev, prev_task = state.mode, getattr(tls, "task", None)
                 state.mode = (prev & 2) | run_mode
                 tls.task = task
+            first = is_acc and node.variable._grad is None
             try:
                 if is_acc and run_mode and _sole_owner(grads):
                     out_grads = node.take(grads[0])
@@ -462,6 +469,8 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(nexts)}, got {len(out_grads)})")
             if x is not None and x.hooks:
+                if first and node.variable._grad is not None:
+                    grads = [node.variable._grad]     # the new .grad is that gradient (stolen)
                 for hook in list(x.hooks.values()):
                     res = call(hook, out_grads, tuple(grads))
                     if res is not None:

@@ -88,21 +88,48 @@ class _Mode:
         return self.__class__()
 
     def __call__(self, func: F) -> F:
-        """Use the mode as a decorator: ``func`` runs inside a fresh copy of it."""
+        """Use the mode as a decorator: ``func`` runs inside a fresh copy of it.
+
+        A generator function gets the mode around each step it takes (``next``, ``send``,
+        ``throw``, ``close``), never while it is paused, so the caller's mode is untouched
+        between steps. Decorating a class is deprecated (as in PyTorch): only its
+        construction runs inside the mode.
+        """
         if inspect.isclass(func):
-            raise RuntimeError("autograd_nb grad modes decorate functions, not classes")
+            import warnings
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior of "
+                "class decoration, you can directly decorate the `__init__` method and nothing else.",
+                FutureWarning, stacklevel=2)
+            cls = func
+
+            def construct(*args: Any, **kwargs: Any) -> Any:
+                with self.clone():
+                    return cls(*args, **kwargs)
+            return construct  # type: ignore[return-value]
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def gen_wrapper(*args: Any, **kwargs: Any):
                 gen = func(*args, **kwargs)
-                value = None
-                while True:
+                try:
                     with self.clone():
+                        item = next(gen)
+                    while True:
                         try:
-                            item = gen.send(value)
-                        except StopIteration as stop:
-                            return stop.value
-                    value = yield item
+                            value = yield item
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as exc:        # thrown in by the caller
+                            with self.clone():
+                                item = gen.throw(exc)
+                        else:
+                            with self.clone():
+                                item = gen.send(value)
+                except StopIteration as stop:
+                    return stop.value
             return gen_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
