@@ -251,7 +251,7 @@ function render({ model, el }) {
       const node = index.get(key);
       if (!node) continue;
       if (!original.has(key)) original.set(key, node.textContent);
-      node.textContent = texts[key];
+      if (node.textContent !== texts[key]) node.textContent = texts[key];   // write only news
     }
     el.dataset.step = String(model.get("step"));
     follow();
