@@ -169,3 +169,23 @@ def test_distributions_draw_torchs_numbers():
         with pytest.raises(ValueError) as theirs_err:
             bad(torch)
         assert str(ours_err.value) == str(theirs_err.value)
+
+
+def test_lazy_layers_learn_their_sizes_and_become_ordinary_layers():
+    def run(T):
+        nn = T.nn
+        T.manual_seed(0)
+        net = nn.Sequential(nn.LazyConv2d(4, 3, padding=1), nn.LazyBatchNorm2d(), nn.ReLU(), nn.Flatten(),
+                            nn.LazyLinear(5), nn.LazyLinear(2))
+        before = [repr(net), repr(net[0].weight), type(net[4]).__name__]
+        y = net(T.rand(2, 3, 6, 6))
+        y.sum().backward()
+        after = [repr(net), [type(m).__name__ for m in net], [tuple(p.shape) for p in net.parameters()]]
+        params = [p.detach().numpy().copy() for p in net.parameters()]
+        return before, after, params, [y.detach().numpy(), net[4].weight.grad.numpy()]
+    a, t = run(anb), run(torch)
+    assert a[0] == t[0] and a[1] == t[1]
+    for p, q in zip(a[2], t[2]):
+        np.testing.assert_array_equal(p, q)            # the same random draws as torch
+    for p, q in zip(a[3], t[3]):
+        np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
