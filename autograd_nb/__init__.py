@@ -56,7 +56,7 @@ short = int16
 cfloat = None
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda", "backends", "testing",
-               "jit", "func", "distributions")
+               "jit", "func", "distributions", "functional", "accelerator")
 
 # The public classes print under the public name (``<class 'autograd_nb.Tensor'>``).
 for _cls in (Tensor, Size, dtype, device, Generator):

@@ -86,6 +86,8 @@ def out_of_scope(ns: str, name: str) -> str | None:
             return "C++ or compiler internal type"
         if name.endswith("Storage"):
             return "storage and memory detail"
+    if name in ("modules", "dataset", "dataloader", "sampler") and ns in ("torch.nn", "torch.utils.data"):
+        return "an internal module path (its public names are counted instead)"
     if ns == "torch.nn" and name in ("quantized", "quantizable", "qat", "intrinsic", "parallel",
                                      "DataParallel", "SyncBatchNorm", "attention", "backends",
                                      "common_types", "modules", "factory_kwargs", "grad", "parameter",
@@ -228,6 +230,7 @@ def corpus_report(corpus: dict) -> dict[str, Any]:
     import autograd_nb
     refs, hit = 0, 0
     missing: Counter[str] = Counter()
+    scoped: Counter[str] = Counter()
     for name, count in list(corpus["names"].items()) + list(corpus["methods"].items()):
         if name.startswith("Module."):
             attr = name.split(".", 1)[1]
@@ -239,6 +242,10 @@ def corpus_report(corpus: dict) -> dict[str, Any]:
             continue
         where = _resolve_used(name)
         if where is None or not _exists_in_torch(*where):
+            continue
+        reason = out_of_scope(*where) if not _ours_at(*where) else None
+        if reason:
+            scoped[f"{where[0]}.{where[1]}"] += count
             continue
         refs += count
         if _ours_at(*where):
@@ -264,7 +271,7 @@ def corpus_report(corpus: dict) -> dict[str, Any]:
             else:
                 kw_missing[f"{where[0]}.{where[1]}({kw}=)"] += count
     return {"refs": refs, "hit": hit, "missing": missing, "kw_uses": kw_uses, "kw_hit": kw_hit,
-            "kw_missing": kw_missing}
+            "kw_missing": kw_missing, "scoped": scoped}
 
 
 # ---------------------------------------------------------------------------------------
@@ -329,6 +336,8 @@ def build() -> str:
                 f"**{rep['kw_hit']} ({_pct(rep['kw_hit'], rep['kw_uses'])})**", "",
                 "Missing names the corpus uses, most used first:", ""]
         out += [", ".join(f"`{n}` ({c})" for n, c in rep["missing"].most_common()) or "none"]
+        out += ["", "Out of scope, used by the corpus (not counted above; reasons in the tables below):", "",
+                ", ".join(f"`{n}` ({c})" for n, c in rep["scoped"].most_common()) or "none"]
         out += ["", "Missing keywords the corpus uses:", "",
                 ", ".join(f"`{n}` ({c})" for n, c in rep["kw_missing"].most_common()) or "none"]
     out += ["", "## Per namespace", *details, ""]
