@@ -1,6 +1,6 @@
 """conv2d forward and first-order backward against PyTorch over many geometries (padding,
-'same' with its uneven split, dilation, groups, stride): the stride-1 backward adds the
-columns back on the padded width (patches.col2im_shifts), the others through col2im."""
+'same' with its uneven split, dilation, groups, stride): every product goes through the
+shifted columns of ``patches`` (the stride's phases, the flipped kernel for grad input)."""
 from __future__ import annotations
 
 import itertools
@@ -13,7 +13,7 @@ import autograd_nb as anb
 
 torch = pytest.importorskip("torch")
 
-SHAPES = [(2, 4, 5, 6), (1, 2, 7, 4), (1, 2, 3, 26)]      # (the last: wider than conv.SHORT_ROWS)
+SHAPES = [(2, 4, 5, 6), (1, 2, 7, 4), (1, 2, 3, 26)]
 KERNELS = [(4, 3, 3), (2, 1, 3), (4, 2, 2)]
 CASES = [(s, k, pad, dil, groups, stride)
          for s, k, pad, dil, groups, stride in itertools.product(
@@ -43,17 +43,3 @@ def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stri
     np.testing.assert_allclose(ax.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(aw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)
     assert ax.grad.numpy().flags.c_contiguous
-
-
-def test_col2im_shifts_is_col2im_for_wide_images_too():
-    from autograd_nb.ops.nnops.patches import Geometry, col2im_array, col2im_shifts, padded_grid
-    g = Geometry((3, 2), (1, 1), (2, 1), (1, 0), (2, 1), 1)
-    in_shape = (2, 3, 5, 30)
-    out_h, wp = padded_grid(g, in_shape)
-    wo = wp - (g.kernel[1] - 1) * g.dilation[1]
-    rng = np.random.default_rng(0)
-    cols = rng.standard_normal((2, 1, 3 * 6, out_h, wo))
-    wide = np.zeros(cols.shape[:4] + (wp,))
-    wide[..., :wo] = cols
-    np.testing.assert_allclose(col2im_shifts(wide.reshape(2, 1, 18, -1), g, in_shape),
-                               col2im_array(cols.reshape(2, 1, 18, -1), g, in_shape), atol=1e-12)

@@ -24,12 +24,8 @@ import numpy as np
 from ..._tensor import Tensor
 from .._core import OpNode, record
 from ...autograd.grad_mode import STATE
-from .patches import (Geometry, col2im, col2im_array, col2im_shifts, conv_input_grad, im2col, im2col_array,
-                      padded_grid, xp_of)
-
-# Below this input width col2im's rows are so short that numpy's per-row cost dominates
-# (measured: 10-wide images 5x faster through col2im_shifts, 32-wide ones the same).
-SHORT_ROWS = 24
+from .patches import (Geometry, col2im, correlate, correlate_transposed, correlate_weight, im2col,
+                      xp_of)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -85,38 +81,23 @@ class ConvolutionBackward0(OpNode):
         return gi, gw, gb
 
     def _backward_arrays(self, g):
-        """The same three gradients computed on raw arrays (backward without create_graph).
+        """The same three gradients on raw arrays (backward without create_graph), all
+        through the shifted-columns kernel of ``patches``:
 
-        ``grad_weight`` sums ``cols[n] @ g[n]^T`` over the batch (columns in the
-        forward's layout), a product whose (C*K x O) result is small.
+            grad_input  = g correlated with the flipped, channel-swapped kernel
+            grad_weight = sum over images of g @ cols(input)^T
+            grad_bias   = g summed over the batch and the positions
         """
         geom, info = self.extra
         gd = g._data
-        xp = xp_of(gd)
-        n, out_ch = gd.shape[:2]
-        groups = geom.groups
-        gm = gd.reshape(n, groups, out_ch // groups, -1)                  # (N, G, O/G, L)
         nf = self.next_functions
         gi = gw = gb = None
         if nf[0][0] is not None:
             w = self._saved[1].unpack_data()
-            wm = w.reshape(groups, out_ch // groups, -1).swapaxes(1, 2)   # (G, C/G*K, O/G)
-            in_shape = info["input_shape"]
-            stride1_2d = len(geom.kernel) == 2 and geom.stride == (1, 1)
-            if stride1_2d and in_shape[3] < SHORT_ROWS:   # narrow: the gradient on the padded width
-                wide = xp.zeros(gd.shape[:3] + (padded_grid(geom, in_shape)[1],), dtype=gd.dtype)
-                wide[..., :gd.shape[3]] = gd
-                gi = col2im_shifts(xp.matmul(wm, wide.reshape(n, groups, out_ch // groups, -1)),
-                                   geom, in_shape)
-            elif stride1_2d and groups == 1:                # wide, one group
-                gi = conv_input_grad(w, gd, geom, in_shape)
-            else:
-                gi = col2im_array(xp.matmul(wm, gm), geom, in_shape)
-            gi = Tensor._wrap(gi)
+            gi = Tensor._wrap(_in_2d(correlate_transposed, gd, w, geom, info["input_shape"]))
         if nf[1][0] is not None:
-            cols = im2col_array(self._saved[0].unpack()._data, geom)       # (N, G, C/G*K, L)
-            gwt = xp.matmul(cols, gm.swapaxes(2, 3)).sum(0)               # (G, C/G*K, O/G)
-            gw = Tensor._wrap(xp.ascontiguousarray(gwt.swapaxes(1, 2)).reshape(info["weight_shape"]))
+            x = self._saved[0].unpack()._data
+            gw = Tensor._wrap(_in_2d(correlate_weight, x, gd, geom, info["weight_shape"]))
         if nf[2][0] is not None:
             gb = Tensor._wrap(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
         return gi, gw, gb
@@ -131,11 +112,22 @@ class ConvolutionBackward0(OpNode):
         return self.extra[1]["bias_sizes"]
 
 
+def _in_2d(kernel: Any, a: Any, b: Any, geom: Geometry, *shape: tuple) -> Any:
+    """Run one of the 2-d kernels of ``patches`` on 2-d or 1-d arrays: a 1-d convolution is
+    a 2-d one of height 1 (views in, a view of the result out)."""
+    if len(geom.kernel) == 2:
+        return kernel(a, b, geom, *shape)
+    k, st, d, pb, pa, groups = geom
+    flat = Geometry((1,) + k, (1,) + st, (1,) + d, (0,) + pb, (0,) + pa, groups)
+    res = kernel(a[:, :, None], b[:, :, None], flat, *(s[:2] + (1,) + s[2:] for s in shape))
+    return res.reshape(res.shape[:2] + res.shape[3:])
+
+
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
                 dilation: Any, groups: int, name: str) -> Tensor:
-    """``conv1d``/``conv2d`` (``name``): checks, then im2col + one matmul."""
+    """``conv1d``/``conv2d`` (``name``): checks, then shifted columns + one matmul."""
     nsp = weight.ndim - 2
-    want = {"conv1d": 1, "conv2d": 2, "conv3d": 3}[name]
+    want = {"conv1d": 1, "conv2d": 2}[name]
     if input.ndim not in (want + 1, want + 2):
         raise RuntimeError(
             f"Expected {want + 1}D (unbatched) or {want + 2}D (batched) input to {name}, but got input "
@@ -194,10 +186,7 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, span))}). Kernel size can't be greater than actual input size")
     geom = Geometry(kernel, stride, dilation, pad_before, pad_after, groups)
-    out_sz = geom.out_size(xd.shape[2:])
-    cols = im2col_array(xd, geom)                                    # (N, G, C/G*K, L)
-    out = xp_of(wd).matmul(wd.reshape(groups, out_ch // groups, -1), cols)   # (N, G, O/G, L)
-    out = out.reshape((n, out_ch) + out_sz)
+    out = _in_2d(correlate, xd, wd, geom)                            # columns @ weights
     if bias is not None:
         out += bias._data.reshape((1, out_ch) + (1,) * nsp)
     info = {"input_shape": xd.shape, "weight_shape": wd.shape, "padding": pad_before,

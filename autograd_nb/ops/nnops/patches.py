@@ -57,6 +57,196 @@ class Geometry(NamedTuple):
         return n
 
 
+# ---------------------------------------------------------------------------
+# The fast kernel: a 2-d correlation as ONE matrix product over shifted columns
+# ---------------------------------------------------------------------------
+#
+# Flatten the padded input image into one long row per channel. On that row, moving a
+# window one kernel offset (a, b) to the side is one constant shift (a * width + b),
+# so every kernel offset's view of ALL windows at once is one contiguous slice: the
+# columns are ``kh * kw`` plain copies of long runs (not ``Ho * Wo`` short windows),
+# and a matrix product with the weights does the rest. Each output row then carries
+# ``width - Wo`` extra entries (windows that wrap around the row's end); they are cut
+# off afterwards (or, for the weight gradient, met by zeros).
+#
+# A stride ``s`` would break the constant shift; splitting the padded input into its
+# ``s * s`` phases (every s-th row and column, starting at row p and column q) brings
+# it back: a window's offset (a, b) then reads phase ``(a*d % s, b*d % s)`` shifted by
+# ``(a*d // s, b*d // s)``, again one contiguous slice.
+#
+# Forward, weight gradient and input gradient all use these columns:
+#
+#     out     = W (O x C*K)  @  cols(x)                  (per group; correlate)
+#     grad_W  = sum over images of  g @ cols(x)^T       (correlate_weight)
+#     grad_x  = the flipped, transposed kernel correlated with g, spread back over
+#               the stride's phases                     (correlate_transposed)
+
+CHUNK_BYTES = 1 << 22     # columns are built for this many bytes of images at a time
+
+
+class Grid(NamedTuple):
+    """Where the shifted columns of a 2-d correlation come from.
+
+    ``rows x width`` is each phase's grid (``width >= out[1]``: the extra columns are
+    the wrapped windows), ``length = out[0] * width`` the columns' length, ``taps`` one
+    ``(phase, shift)`` per kernel offset (row-major), ``tail`` the zeros a phase needs
+    past its grid so the last shifted slice stays inside.
+    """
+    out: tuple
+    rows: int
+    width: int
+    length: int
+    taps: tuple
+    tail: int
+
+
+def grid_of(g: Geometry, spatial: tuple) -> Grid:
+    """The phase grid of a 2-d geometry on an input of size ``spatial``."""
+    (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel
+    out = g.out_size(spatial)
+    rows, width = out[0] + dh * (kh - 1) // sh, out[1] + dw * (kw - 1) // sw
+    taps = tuple(((a * dh % sh) * sw + b * dw % sw, (a * dh // sh) * width + b * dw // sw)
+                 for a in range(kh) for b in range(kw))
+    return Grid(out, rows, width, out[0] * width, taps, dw * (kw - 1) // sw)
+
+
+def _fit(size: int, before: int, step: int, phase: int, slots: int) -> tuple[slice, slice] | None:
+    """Which input positions land in one phase's ``slots`` (and where), along one dim.
+
+    Input position ``i`` sits at padded position ``before + i`` (``before`` may be
+    negative: a crop); phase ``phase`` of stride ``step`` holds padded positions
+    ``phase + r * step``. Returns (slot slice, input slice), or None if none lands.
+    """
+    first = max((phase - before) % step, phase - before)   # on the phase, and not before it
+    last = min(size - 1, (slots - 1) * step + phase - before)
+    if last < first:
+        return None
+    count = (last - first) // step + 1
+    slot = (first + before - phase) // step
+    return slice(slot, slot + count), slice(first, first + (count - 1) * step + 1, step)
+
+
+def phases(x: Any, g: Geometry, grid: Grid) -> Any:
+    """The padded input split into its stride phases, each flattened with its tail:
+    ``(N, C, sh * sw, rows * width + tail)`` (a copy of the input and zeros)."""
+    xp = xp_of(x)
+    n, c, h, w = x.shape
+    (sh, sw), (pb_h, pb_w) = g.stride, g.pad_before
+    buf = xp.zeros((n, c, sh * sw, grid.rows * grid.width + grid.tail), dtype=x.dtype)
+    for p in range(sh):
+        fr = _fit(h, pb_h, sh, p, grid.rows)
+        for q in range(sw):
+            fc = _fit(w, pb_w, sw, q, grid.width)
+            if fr is not None and fc is not None:
+                plane = buf[:, :, p * sw + q, :grid.rows * grid.width].reshape(n, c, grid.rows, grid.width)
+                plane[:, :, fr[0], fc[0]] = x[:, :, fr[1], fc[1]]
+    return buf
+
+
+def columns(x: Any, g: Geometry, grid: Grid) -> Any:
+    """Shifted columns ``(N, C, kh * kw, length)`` of ``x`` (``kh * kw`` contiguous copies)."""
+    n, c = x.shape[:2]
+    if grid.taps == ((0, 0),) and grid.tail == 0 and x.shape[2:] == (grid.rows, grid.width) \
+            and not any(g.pad_before) and g.stride == (1, 1):
+        return x.reshape(n, c, 1, grid.length)            # a 1x1 kernel: the input itself
+    buf = phases(x, g, grid)
+    cols = xp_of(x).empty((n, c, len(grid.taps), grid.length), dtype=x.dtype)
+    for t, (phase, shift) in enumerate(grid.taps):
+        cols[:, :, t] = buf[:, :, phase, shift:shift + grid.length]
+    return cols
+
+
+def _chunks(n: int, per_image: int) -> range:
+    """Batch starts so that one chunk's columns stay within ``CHUNK_BYTES``."""
+    return range(0, n, max(1, CHUNK_BYTES // max(per_image, 1)))
+
+
+def correlate(x: Any, w: Any, g: Geometry) -> Any:
+    """The convolution forward ``(N, C, H, W) * (O, C/G, kh, kw) -> (N, O, Ho, Wo)``:
+    per chunk of images, columns then one matrix product into the preallocated output."""
+    xp = xp_of(x)
+    n, c = x.shape[:2]
+    o, groups = w.shape[0], g.groups
+    grid = grid_of(g, x.shape[2:])
+    wm = w.reshape(groups, o // groups, -1)                               # (G, O/G, C/G*K)
+    out = xp.empty((n, groups, o // groups, grid.length), dtype=x.dtype)
+    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize).step
+    for s in range(0, n, step):
+        cols = columns(x[s:s + step], g, grid)
+        xp.matmul(wm, cols.reshape(cols.shape[0], groups, -1, grid.length), out=out[s:s + step])
+    out = out.reshape(n, o, grid.out[0], grid.width)
+    return out if grid.width == grid.out[1] else xp.ascontiguousarray(out[..., :grid.out[1]])
+
+
+def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
+    """The weight gradient: ``sum over images of g @ cols(x)^T`` (g laid on the columns'
+    grid, zeros under the wrapped windows)."""
+    xp = xp_of(x)
+    n, c = x.shape[:2]
+    o, groups = gout.shape[1], g.groups
+    grid = grid_of(g, x.shape[2:])
+    if grid.width == grid.out[1]:
+        gg = gout.reshape(n, groups, o // groups, grid.length)
+    else:
+        gg = xp.zeros((n, o, grid.out[0], grid.width), dtype=gout.dtype)
+        gg[..., :grid.out[1]] = gout
+        gg = gg.reshape(n, groups, o // groups, grid.length)
+    acc = None
+    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize).step
+    for s in range(0, n, step):
+        cols = columns(x[s:s + step], g, grid)
+        cols = cols.reshape(cols.shape[0], groups, -1, grid.length)        # (n, G, C/G*K, L)
+        part = xp.matmul(gg[s:s + step], cols.swapaxes(2, 3)).sum(0)      # (G, O/G, C/G*K)
+        acc = part if acc is None else acc.__iadd__(part)
+    return acc.reshape(w_shape)
+
+
+def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any:
+    """The input gradient (and ``conv_transpose2d``): ``gout`` correlated with the kernel
+    flipped and its channel axes swapped, phase by phase of the stride.
+
+    Input position ``P`` of the padded input (phase ``p = P % s``, slot ``r = P // s``)
+    received ``g[r - a*d // s] * W[a]`` from every offset ``a`` with ``a*d % s == p``,
+    so each phase is a stride-1 correlation of ``g`` (padded by the largest such shift)
+    with the flipped taps of that phase: the same shifted columns and one product.
+    With stride 1 there is one phase holding every tap.
+    """
+    xp = xp_of(gout)
+    n, o, ho, wo = gout.shape
+    _, c, h, wd = in_shape
+    (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel
+    groups = g.groups
+    hp, wp = h + g.pad_before[0] + g.pad_after[0], wd + g.pad_before[1] + g.pad_after[1]
+    mh, mw = dh * (kh - 1) // sh, dw * (kw - 1) // sw                    # the largest shifts
+    flip = Geometry((mh + 1, mw + 1), (1, 1), (1, 1), (mh, mw), (0, 0), groups)
+    rows, width = -(-hp // sh), -(-wp // sw)                              # phase grid (largest phase)
+    grid = Grid((rows, width), rows + mh, width + mw, rows * (width + mw), (), mw)
+    w5 = w.reshape(groups, o // groups, c // groups, kh, kw)
+    acc = None if sh == sw == 1 else xp.zeros((n, c, hp, wp), dtype=gout.dtype)
+    for p in range(sh):
+        for q in range(sw):
+            taps = [(a, b) for a in range(kh) if a * dh % sh == p for b in range(kw) if b * dw % sw == q]
+            if not taps:
+                continue
+            # tap (a, b) reads g shifted by (mh - a*d // s, mw - b*d // s): the flipped kernel
+            tg = grid._replace(taps=tuple((0, (mh - a * dh // sh) * grid.width + mw - b * dw // sw)
+                                          for a, b in taps))
+            wt = xp.stack([w5[..., a, b] for a, b in taps], axis=-1)      # (G, O/G, C/G, T)
+            wt = xp.ascontiguousarray(wt.transpose(0, 2, 1, 3)).reshape(groups, c // groups, -1)
+            res = xp.empty((n, groups, c // groups, grid.length), dtype=gout.dtype)
+            step = _chunks(n, o * len(taps) * grid.length * gout.itemsize).step
+            for s in range(0, n, step):
+                cols = columns(gout[s:s + step], flip, tg)
+                xp.matmul(wt, cols.reshape(cols.shape[0], groups, -1, grid.length), out=res[s:s + step])
+            res = res.reshape(n, c, rows, grid.width)
+            if acc is None:                                               # stride 1: crop the padding
+                top, left = g.pad_before
+                return xp.ascontiguousarray(res[:, :, top:top + h, left:left + wd])
+            acc[:, :, p::sh, q::sw] = res[:, :, :-(-(hp - p) // sh), :-(-(wp - q) // sw)]
+    top, left = g.pad_before
+    return xp.ascontiguousarray(acc[:, :, top:top + h, left:left + wd])
+
+
 def windows(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     """Strided view ``(N, C, *out, *kernel)`` of the padded input (no copy but the padding)."""
     xp = xp_of(arr)
@@ -90,62 +280,6 @@ def im2col_array(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     for o in out:
         length *= o
     return cols.reshape(n, g.groups, (c // g.groups) * g.kernel_numel(), length)
-
-
-def padded_grid(g: Geometry, in_shape: tuple) -> tuple[int, int]:
-    """For a 2-d stride-1 geometry: ``(out_h, wp)``, the output rows and the padded
-    input's width (the grid ``col2im_shifts`` wants its columns on)."""
-    hp = in_shape[2] + g.pad_before[0] + g.pad_after[0]
-    return hp - g.dilation[0] * (g.kernel[0] - 1), in_shape[3] + g.pad_before[1] + g.pad_after[1]
-
-
-def col2im_shifts(cols: Any, g: Geometry, in_shape: tuple) -> Any:
-    """``col2im`` for a 2-d stride-1 geometry, with the columns laid on the padded input's
-    width: ``cols`` is ``(N, G, C/G * kh * kw, out_h * wp)`` (see ``padded_grid``), its
-    entries past the last output column 0.
-
-    On that grid every kernel offset is one constant shift of the flattened padded
-    input, so the adjoint of im2col is ``kh * kw`` adds of long contiguous runs (rather
-    than one short row at a time); the padding is cut off at the end.
-    """
-    xp = xp_of(cols)
-    n, c, h, w = in_shape
-    kh, kw = g.kernel
-    dh, dw = g.dilation
-    out_h, wp = padded_grid(g, in_shape)
-    hp = out_h + dh * (kh - 1)
-    length = out_h * wp
-    cols = cols.reshape(n, c, kh * kw, length)
-    acc = xp.zeros((n, c, hp * wp + dw * (kw - 1)), dtype=cols.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            shift = a * dh * wp + b * dw
-            acc[:, :, shift:shift + length] += cols[:, :, a * kw + b]
-    grid = acc[:, :, :hp * wp].reshape(n, c, hp, wp)
-    top, left = g.pad_before
-    return xp.ascontiguousarray(grid[:, :, top:top + h, left:left + w])
-
-
-def conv_input_grad(w: Any, gd: Any, g: Geometry, in_shape: tuple) -> Any:
-    """The input gradient of a 2-d, stride-1, one-group convolution, col2im fused with its
-    product: per kernel offset one ``(C x O) @ (O x N*L)`` product added at its shift, the
-    images side by side (channel-major) so that each product is one large one, and no
-    ``(C*K x N*L)`` columns array is ever made. For wide images this beats
-    ``col2im(W^T @ g)``; the caller picks (see ``conv.ConvolutionBackward0``)."""
-    xp = xp_of(gd)
-    n, c, h, wd = in_shape
-    o, _, kh, kw = w.shape
-    dh, dw = g.dilation
-    ho, wo = gd.shape[2:]
-    top, left = g.pad_before
-    rows = xp.ascontiguousarray(gd.reshape(n, o, -1).transpose(1, 0, 2)).reshape(o, -1)
-    out_h, wp = padded_grid(g, in_shape)
-    acc = xp.zeros((c, n, out_h + dh * (kh - 1), wp), dtype=gd.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            part = (w[:, :, a, b].T @ rows).reshape(c, n, ho, wo)
-            acc[:, :, a * dh:a * dh + ho, b * dw:b * dw + wo] += part
-    return xp.ascontiguousarray(acc[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3))
 
 
 def _clipped(offset: int, g: Geometry, dim: int, size: int, out: int) -> tuple[slice, slice, bool] | None:
