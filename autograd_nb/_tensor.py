@@ -211,6 +211,36 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._data = value._data
 
+    def __delattr__(self, name: str) -> None:
+        """``del t.grad`` clears the gradient; the attributes autograd relies on stay."""
+        if name in ("data", "requires_grad", "_grad_fn", "_backward_hooks", "grad_fn", "is_leaf",
+                    "_base", "_version", "_vc"):
+            raise RuntimeError(f"cannot delete the '{name}' attribute of a Tensor")
+        object.__delattr__(self, name)
+
+    def _is_view(self) -> bool:
+        """True for a view: a tensor that shares its base's memory (see ``_base``)."""
+        return self._base is not None
+
+    def new(self, *args: Any) -> "Tensor":
+        """A new tensor with this one's dtype and device (the pre-0.4 constructor):
+        ``t.new(2, 3)`` or ``t.new(size)`` is uninitialised, ``t.new([1, 2])`` holds data."""
+        from ._creation import empty, tensor
+        if len(args) == 1 and not isinstance(args[0], (int, Size)) and not (
+                isinstance(args[0], tuple) and all(isinstance(a, int) for a in args[0])):
+            return tensor(args[0], dtype=self.dtype, device=self.device)
+        shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+        return empty(shape, dtype=self.dtype, device=self.device)
+
+    @property
+    def _backward_hooks(self) -> dict | None:
+        """The hooks ``register_hook`` put on this leaf (PyTorch's dict of them)."""
+        return self._hooks
+
+    @_backward_hooks.setter
+    def _backward_hooks(self, hooks: dict | None) -> None:
+        self._hooks = hooks
+
     @property
     def shape(self) -> Size:
         return Size(self._data.shape)
@@ -406,6 +436,8 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._data.dtype.name]}' to a "

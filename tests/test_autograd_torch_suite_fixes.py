@@ -415,3 +415,46 @@ def test_decorating_a_class_warns_and_constructs_it_in_the_mode():
         Model().run()
         return seen
     same(program)
+
+
+# -- small pieces of the Tensor API the suite leans on ----------------------------------
+
+def test_var_mean_is_one_node_with_two_outputs():
+    def program(lib):
+        lib.manual_seed(0)
+        x = lib.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], requires_grad=True)
+        var, mean = lib.var_mean(x, dim=1)
+        seen = []
+        mean.grad_fn.register_prehook(lambda gs: seen.append([g is None for g in gs]))
+        (var * 2 + mean).sum().backward()
+        return (var, mean, x.grad, var.grad_fn is mean.grad_fn, type(var.grad_fn).__name__,
+                (var.output_nr, mean.output_nr), seen)
+    same(program)
+
+
+def test_tensor_new_is_view_and_backward_hooks():
+    def program(lib):
+        x = lib.ones(2, 3, dtype=lib.float64)
+        shaped = x.new(x[0].size())
+        filled = x.new([1, 2])
+        v = x[0]
+        hooked = lib.ones(2, requires_grad=True)
+        hooked.register_hook(lambda g: g * 3)
+        (hooked * 2).sum().backward()
+        return (tuple(shaped.shape), shaped.dtype == x.dtype, filled, filled.dtype == x.dtype,
+                v._is_view(), x._is_view(), len(hooked._backward_hooks), hooked.grad)
+    same(program)
+
+
+def test_attributes_autograd_relies_on_cannot_be_deleted():
+    for lib in (autograd_nb, torch):
+        x = lib.ones(2, requires_grad=True)
+        del x.grad
+        assert x.grad is None
+        for name in ("data", "requires_grad", "_grad_fn", "_backward_hooks"):
+            with pytest.raises(RuntimeError):
+                delattr(x, name)
+        with pytest.raises(TypeError):
+            x.data = None
+        with pytest.raises(RuntimeError):
+            x.grad = x                          # its own gradient

@@ -210,7 +210,10 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "UnsafeViewBackward0": ('self_sym_sizes',),
     "UnsqueezeBackward0": ('dim',),
     "VarBackward0": ('correction', 'dim', 'keepdim', 'self'),
+    "VarMeanBackward0": ('correction', 'dim', 'keepdim', 'self'),
     "ViewBackward0": ('self_sym_sizes',),
     "WhereBackward0": ('condition',),
     "XlogyBackward0": ('other', 'self'),
+    "XlogyBackward1": ('other', 'self'),
+    "XlogyBackward2": ('other', 'self'),
 }

@@ -612,7 +612,7 @@ class StdBackward0(VarBackward0):
 
 
 def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
-              correction: Any) -> Tensor:
+              correction: Any, with_mean: bool = False) -> Any:
     if isinstance(dim, bool):                        # var(True): the old ``unbiased`` form
         dim, unbiased = _UNSET, dim
     d = input._data
@@ -641,12 +641,39 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
     data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
     if fn == "std":
         data = _xp(d).sqrt(data)
+    extra = {"dim": None if dim is None else shown_dims(dim), "keepdim": keepdim,
+             "correction": shown, "_dims": dims, "_dof": n - c}
+    if with_mean:                                    # var_mean: one node, two outputs
+        mean = d.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
+        return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
+                            VarMeanBackward0, (input,), saved=(input,), extra=extra)
     node = StdBackward0 if fn == "std" else VarBackward0
     return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), saved=(input,),
-                  save_output=fn == "std",
-                  extra={"dim": None if dim is None else shown_dims(dim),
-                         "keepdim": keepdim, "correction": shown, "_dims": dims,
-                         "_dof": n - c})
+                  save_output=fn == "std", extra=extra)
+
+
+class VarMeanBackward0(VarBackward0):
+    """``var, mean = var_mean(x)``: one node for both outputs; x's gradient is the sum
+    of what each output sends back (``2 (x - mean) / (N - correction)`` and ``1 / N``)."""
+    __slots__ = ()
+
+    def backward(self, g_var, g_mean):
+        ex = self.extra
+        x = self._saved[0].unpack()
+        out = None
+        if g_var is not None:
+            out = _var_grad(self.up(g_var), x, ex["_dims"], ex["_dof"])
+        if g_mean is not None:
+            n = _numel(x.shape, ex["_dims"])
+            part = (self.up(g_mean) / n).expand(x.shape)
+            out = part if out is None else out + part
+        return out
+
+
+def var_mean(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
+             correction: Any = _UNSET) -> tuple:
+    """``(var(input, ...), mean(input, ...))`` in one pass, recorded as one node."""
+    return _var_like("var", input, dim, unbiased, keepdim, correction, with_mean=True)
 
 
 def var(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
@@ -891,7 +918,7 @@ for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "ar
     register(_name)(globals()[_name])
 
 EXPORTS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-           "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
+           "var_mean", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
 
 
 def sum_to_size(self: Tensor, *size: Any) -> Tensor:
