@@ -189,3 +189,47 @@ def test_lazy_layers_learn_their_sizes_and_become_ordinary_layers():
         np.testing.assert_array_equal(p, q)            # the same random draws as torch
     for p, q in zip(a[3], t[3]):
         np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+
+
+RNN_CONFIGS = [("RNN", {}), ("RNN", {"nonlinearity": "relu", "num_layers": 2}), ("LSTM", {}),
+               ("LSTM", {"num_layers": 2, "bidirectional": True}), ("GRU", {"batch_first": True}),
+               ("GRU", {"num_layers": 3, "bidirectional": True, "bias": False}), ("LSTM", {"proj_size": 2}),
+               ("LSTM", {"num_layers": 2, "dropout": 0.3}), ("RNNCell", {}), ("LSTMCell", {}),
+               ("GRUCell", {}), ("RNNCell", {"nonlinearity": "relu"})]
+
+
+@pytest.mark.parametrize("cls,kw", RNN_CONFIGS)
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_recurrent_layers_match_torch(cls, kw, unbatched):
+    """Seeded RNN/LSTM/GRU layers and cells: torch's parameter names, initial weights,
+    reprs, outputs and gradients (backpropagation through the unrolled steps)."""
+    cell = cls.endswith("Cell")
+
+    def run(T):
+        T.manual_seed(0)
+        m = getattr(T.nn, cls)(3, 4, **kw)
+        names, rep = [n for n, _ in m.named_parameters()], repr(m)
+        init = [p.detach().numpy().copy() for p in m.parameters()]
+        T.manual_seed(1)
+        if cell:
+            x = T.randn(3) if unbatched else T.randn(2, 3)
+        else:
+            x = T.randn(5, 3) if unbatched else (T.randn(2, 5, 3) if kw.get("batch_first") else T.randn(5, 2, 3))
+        out = m(x)
+        flat = []
+        stack = [out]
+        while stack:
+            o = stack.pop(0)
+            if isinstance(o, (tuple, list)):
+                stack[:0] = list(o)
+            else:
+                flat.append(o)
+        sum(f.sum() * (k + 1) for k, f in enumerate(flat)).backward()
+        return names, rep, init, [f.detach().numpy() for f in flat] + [p.grad.numpy() for p in m.parameters()]
+    a, t = run(anb), run(torch)
+    assert a[0] == t[0] and a[1] == t[1]
+    for p, q in zip(a[2], t[2]):
+        np.testing.assert_array_equal(p, q)
+    assert len(a[3]) == len(t[3])
+    for p, q in zip(a[3], t[3]):
+        np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-5)
