@@ -177,6 +177,18 @@ CAUSES = {
                     "out = F.binary_cross_entropy_with_logits(t, d.sigmoid())",
                     "x = d.clone().requires_grad_(); out = F.binary_cross_entropy_with_logits(x, t.sigmoid()); "
                     "out.backward()"],
+    # small op-level causes: bool kernels, 0-d edges, messages naming types
+    "op_edges": ["out = b.median()", "out = b.median(0)", "out = b.kthvalue(1)", "out = b.topk(1)",
+                 "out = b.sort()", "out = b.scatter_reduce(0, T.tensor([0, 0, 0]), b, 'mean')",
+                 "out = b.scatter_reduce(0, T.tensor([0, 0, 0]), b, 'amax')",
+                 "out = t.scatter_reduce(0, T.tensor([0, 0, 0]), t, 'mean')",
+                 "out = b.diff()", "out = T.tensor([[True, False], [True, True]]).diff(dim=0)",
+                 "out = t.permute()", "out = T.tensor(1.).permute()", "out = T.tensor(1.)[-1]",
+                 "out = T.tensor(1.)[1]", "out = T.tensor(1.).narrow(0, 0, 1)", "out = b.expand(())",
+                 "out = i.view(1, 3).expand(())", "out = j.expand(())", "out = t.expand(())",
+                 "x = t.clone().requires_grad_(); out = T.clamp(x, min=d[:1]); out.sum().backward()",
+                 "out = T.clamp(b, min=T.tensor(0.5))", "x = b.clone(); x.clamp_max_(i); out = x",
+                 "x = i.clone(); x.clamp_max_(0.5); out = x"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import is_grad_enabled
-from ._core import (OpNode, arg_error, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
+from ._core import (OpNode, arg_error, no_kernel, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
                     record, register)
 from .pointwise import _DTYPE_WORDS
 from .pointwise import _inplace as _pointwise_inplace
@@ -346,7 +346,7 @@ def _reduced(self: Any, idx: Any, d: int, vals: Any, reduce: str, include_self: 
         count = _xp(out).full(out.shape, 1 if include_self else 0, dtype=np.int64)
         _combine_at(np.add, count, key, 1)
         count[count == 0] = 1                         # untouched positions keep their value
-        out = out / count if out.dtype.kind == "f" else (out // count).astype(out.dtype)
+        out = (out / count).astype(out.dtype) if out.dtype.kind == "f" else (out // count).astype(out.dtype)
     return out.reshape(self.shape)
 
 
@@ -467,6 +467,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     idx, d = _index_and_src(input, dim, index, src, "scatter_reduce")
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if reduce == "mean" and input._data.dtype.kind == "b":
+        raise no_kernel("scatter_gather_tensor_cpu_reduce_mean", input._data.dtype)
     if _scatter_checks(input, d, idx, src, "scatter"):
         data = _reduced(input._data, idx, d, _src_region(src, idx), reduce, bool(include_self))
     else:

@@ -122,7 +122,9 @@ def _indexed_select(self: Tensor, dim: int, index: int, pos: int) -> Tensor:
     in the subscript (``pos``), as PyTorch's indexing does."""
     shp = self._data.shape
     if not shp:
-        raise IndexError(_ZERO_DIM_INDEX)
+        if index == 0:
+            raise IndexError(_ZERO_DIM_INDEX)
+        raise IndexError(f"index {index} is out of bounds for dimension {pos} with size 0")
     if not -shp[dim] <= index < shp[dim]:
         raise IndexError(f"index {index} is out of bounds for dimension {pos} with size {shp[dim]}")
     return select(self, dim, index)
@@ -159,6 +161,8 @@ def slice_dim(self: Tensor, dim: int, sl: slice) -> Tensor:
 
 def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start`` (a view)."""
+    if not self._data.ndim:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     size = self._data.shape[canon_dim(dim, self._data.ndim)]
     if start < 0:
         start += size

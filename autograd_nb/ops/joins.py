@@ -563,7 +563,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         size = out._data.shape[d]
         if size == 0:
             break
-        out = out.narrow(d, 1, size - 1) - out.narrow(d, 0, size - 1)
+        a, b = out.narrow(d, 1, size - 1), out.narrow(d, 0, size - 1)
+        out = a ^ b if a._data.dtype.kind == "b" else a - b      # (bools: whether they differ)
     return out
 
 

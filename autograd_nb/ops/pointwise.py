@@ -848,12 +848,14 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         from ._core import to_tensor
         lo = None if min is None else to_tensor(min, input)
         hi = None if max is None else to_tensor(max, input)
+        dt = B.result_type(*[(B._FROM_NP[t._data.dtype], 2 if t._data.ndim else 1)   # promoted with
+                             for t in (input, lo, hi) if t is not None]).np          # the bounds
         out = d
         if lo is not None:
             out = xp.maximum(out, lo._data)
         if hi is not None:
             out = xp.minimum(out, hi._data)
-        res = record(as_array(out.astype(d.dtype, copy=False)), ClampBackward0, (input, lo, hi),
+        res = record(as_array(out.astype(dt, copy=False)), ClampBackward0, (input, lo, hi),
                      saved=(input, lo, hi))
         note_broadcast(res, input, lo, hi)
         return res
@@ -1265,9 +1267,22 @@ register("div_", "__itruediv__")(div_)
 for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal, clamp_min,
            clamp_max):
     register(_f.__name__ + "_")(_inplace(_f))
-for _f in (clamp, clamp_min, clamp_max):            # (their cast errors print C++ dtype names)
-    register(_f.__name__ + "_")(_inplace(_f, dtype_names=CPP_NAMES))
-register("clip_")(_inplace(clamp, dtype_names=CPP_NAMES))
+def _clamp_inplace(op: Any) -> Any:
+    """clamp's in-place forms: with number bounds, their cast errors print C++ dtype names."""
+    tensors, numbers = _inplace(op), _inplace(op, dtype_names=CPP_NAMES)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            return tensors(self, *args, **kwargs)
+        return numbers(self, *args, **kwargs)
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = numbers.__doc__
+    return method
+
+
+for _f in (clamp, clamp_min, clamp_max):
+    register(_f.__name__ + "_")(_clamp_inplace(_f))
+register("clip_")(_clamp_inplace(clamp))
 register("__pow__")(pow)
 register("__ipow__")(_inplace(pow))
 register("__rpow__")(_rev(pow))

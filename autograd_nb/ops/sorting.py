@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, canon_dim
-from ._core import OpNode, as_array, record, register
+from ._core import OpNode, as_array, no_kernel, record, register
 from .reduce import MaxBackward0, MaxBackward1, _return_type, _xp, return_types, shown_dim, with_indices
 
 return_types.sort = _return_type("sort")
@@ -97,6 +97,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     ``k`` picked elements of each slice.
     """
     d = input._data
+    if d.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     n = canon_dim(dim, d.ndim)
     size = d.shape[n] if d.ndim else 1
     if not 0 <= k <= size:
@@ -162,6 +164,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     ``(values, indices)``. Among equal values the index may differ from PyTorch's, whose
     choice follows its selection algorithm.
     """
+    if input._data.dtype.kind == "b":
+        raise no_kernel("median_cpu" if dim is None else "median_out", input._data.dtype)
     if dim is None:
         d = input._data
         if d.size == 0:                               # NaN; for integers PyTorch gives the
@@ -180,6 +184,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
     d = input._data
+    if d.dtype.kind == "b":
+        raise no_kernel("kthvalue_cpu", d.dtype)
     n = canon_dim(dim, d.ndim)
     size = d.shape[n] if d.ndim else 1
     if not 1 <= k <= size:

@@ -286,6 +286,8 @@ def t(self: Tensor) -> Tensor:
 
 def permute(self: Tensor, *dims: Any) -> Tensor:
     """Reorder the dimensions (a view)."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _sizes(dims)
     n = self._data.ndim
     if len(dims) != n:
@@ -402,13 +404,20 @@ class ExpandBackward0(OpNode):
         return self.extra if name == "self_sym_sizes" else None
 
 
+# how PyTorch's expand error names a cpu tensor's type
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+               "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "CPUBoolType"}
+
+
 def expand(self: Tensor, *sizes: Any) -> Tensor:
     """Repeat size-1 dimensions (and add leading ones) without copying; ``-1`` keeps a size."""
     sizes = _sizes(sizes)
     shp = self._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{[{', '.join(map(str, shp))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            f"expand({_TYPE_NAMES.get(self._data.dtype.name, 'torch.Tensor')}{{[{', '.join(map(str, shp))}]}}, "
+            f"size=[{', '.join(map(str, sizes))}]): "
             "the number of sizes provided (%d) must be greater or equal to the number of dimensions in the "
             "tensor (%d)" % (len(sizes), len(shp)))
     lead = len(sizes) - len(shp)
