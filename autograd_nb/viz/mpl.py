@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scene import Path, Rect, Scene, Text
+from .primitives import Path, Rect, Scene, Text
 from .summary import text_width
 from .svg import arrow_head, path_data
 

@@ -1,6 +1,6 @@
 """From a snapshot to a *scene*: boxes, text and lines with their teaching styles.
 
-The scene is what both renderers draw (``svg.py`` writes it as SVG, ``mpl.py`` draws
+The scene (made of the ``primitives``) is what both renderers draw (``svg.py`` writes it as SVG, ``mpl.py`` draws
 it with matplotlib patches), so the SVG and the PNG of a graph show the same picture.
 Coordinates are pixels, y grows downwards; text is monospace so its width is known
 (``summary.text_width``) without a font library.
@@ -21,101 +21,19 @@ solid arrow            ``next_functions``: where backward sends gradients
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .layout import Layout, layered_layout
+from .layout import layered_layout
 from .model import FunctionNode, Graph, ModuleNode, SavedBuffer, TensorNode
+from .primitives import (EDGE_STYLE, FONT, LINE, MONO, MUTED, PAD, PALETTE, ROW, SMALL,  # noqa: F401
+                         SMALL_LINE, TEXT, Item, Path, Rect, Scene, Text)
+from .slots import (GRAD_SLOT_CHARS, GRAD_TEXT, SLOT_W, grad_line, grad_slot, grad_slot_lr,
+                    grad_text)
 from .summary import bytes_text, clip, shape_text, text_width
 
 __all__ = ["Rect", "Text", "Path", "Item", "Scene", "build_scene", "PALETTE", "grad_text",
            "grad_line"]
-
-FONT, SMALL = 12.0, 10.0
-LINE, SMALL_LINE, ROW = 16.0, 13.0, 15.0
-PAD = 7.0
-MONO = "DejaVu Sans Mono, Menlo, Consolas, monospace"
-
-PALETTE = {
-    "leaf_grad": ("#dff3e4", "#2e7d32"),
-    "leaf": ("#ffffff", "#8a8a8a"),
-    "nonleaf": ("#e3eefa", "#1f5fa8"),
-    "grad_fn": ("#f1f1f1", "#555555"),
-    "accumulate_grad": ("#efe5f7", "#6a1b9a"),
-    "module": ("#fff3e0", "#e65100"),
-    "saved_live": ("#fff8d6", "#b8960c"),
-    "saved_freed": ("#eeeeee", "#b0b0b0"),
-    "saved_stale": ("#fde4e4", "#c62828"),
-    "grad": ("#fff0e0", "#e66a00"),
-}
-EDGE_STYLE = {                       # colour, dash, arrow head, width
-    "next": ("#444444", None, True, 1.3),
-    "grad_fn": ("#1f5fa8", "5,3", True, 1.0),
-    "variable": ("#6a1b9a", "5,3", True, 1.0),
-    "saved": ("#b8960c", "1.5,2.5", False, 1.2),
-}
-TEXT = "#222222"
-MUTED = "#5f5f5f"
-
-
-# --------------------------------------------------------------------- primitives
-@dataclass
-class Rect:
-    x: float
-    y: float
-    w: float
-    h: float
-    fill: str
-    stroke: str
-    width: float = 1.0
-    rx: float = 0.0
-    dash: str | None = None
-    id: str | None = None
-    cls: str | None = None
-
-
-@dataclass
-class Text:
-    x: float
-    y: float                         # baseline
-    text: str
-    size: float = FONT
-    color: str = TEXT
-    bold: bool = False
-    italic: bool = False
-    strike: bool = False
-    anchor: str = "start"            # start | middle | end
-    id: str | None = None            # set where a dashboard rewrites the text per step
-
-
-@dataclass
-class Path:
-    points: list[tuple[float, float]]
-    stroke: str
-    width: float = 1.2
-    dash: str | None = None
-    arrow: bool = True
-    curved: bool = True
-    horizontal: bool = False         # a left-to-right picture: curves leave sideways
-
-
-@dataclass
-class Item:
-    """One element of the picture (a node, an edge, the legend): one SVG ``<g>``."""
-
-    id: str
-    cls: str
-    title: str
-    parts: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class Scene:
-    width: float
-    height: float
-    items: list[Item]
-    layout: Layout | None = None
-
 
 # --------------------------------------------------------------------- node boxes
 @dataclass
@@ -184,30 +102,6 @@ def _tensor_flags(t: TensorNode) -> str:
     if t.version:
         parts.append(f"_version={t.version}")
     return " · ".join(parts)
-
-
-GRAD_TEXT = "#a0005a"                # gradients written on the picture (slots below)
-GRAD_SLOT_CHARS = 30                 # the longest gradient text a slot shows
-
-
-def grad_text(data: Any) -> str:
-    """A gradient short enough to write on a picture: the numbers of a small one
-    (``[[0.75, 0.75], [0.75, 0.75]]``), the shape and size of a bigger one
-    (``[8, 8], norm 0.0123``)."""
-    import numpy as np
-    from .summary import value_summary
-    if data is None:
-        return "None"
-    arr = np.asarray(data)
-    if arr.size <= 4:
-        return value_summary(arr)
-    norm = float(np.linalg.norm(arr.astype(np.float64, copy=False)))
-    return f"{shape_text(list(arr.shape))}, norm {norm:.3g}"
-
-
-def grad_line(value: str | None) -> str:
-    """The text of a leaf's ``.grad`` line: ``.grad = [4.5, 4.5]`` or ``.grad = None``."""
-    return clip(".grad = " + ("None" if value is None else value), GRAD_SLOT_CHARS + 8)
 
 
 def _tensor_box(t: TensorNode, slots: bool = False) -> _Box:
@@ -373,35 +267,6 @@ def _legend(graph: Graph, x: float, y: float) -> Item:
     return Item("legend", "legend", "What the shapes mean", parts)
 
 
-SLOT_W = text_width("m" * GRAD_SLOT_CHARS, SMALL)      # the widest text a slot holds
-
-
-def _grad_slot_lr(k: int, pts: list[tuple[float, float]], rank: int) -> Text:
-    """The same slot in a left-to-right picture: centred above the middle of the last
-    piece of the edge (parallel edges one line apart)."""
-    (x0, y0), (x1, y1) = pts[-2], pts[-1]
-    return Text((x0 + x1) / 2, (y0 + y1) / 2 - 4 - ROW * rank, "", SMALL, GRAD_TEXT, bold=True,
-                anchor="middle", id=f"edgegrad-{k}")
-
-
-def _grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int) -> Text:
-    """An empty text beside the middle of edge ``k``: the stepper writes the gradient
-    sent along that edge into it (``edgegrad-k``).
-
-    Edges between the same two nodes (``y * y`` sends two) run side by side: the first
-    one's text goes to its left, the others' to their right, one line apart.
-    """
-    # three quarters along the last piece of the curve (where edges leaving one node
-    # have spread apart towards their own targets): the point of the cubic that
-    # ``svg.path_data`` draws there, at t = 0.75
-    (x0, y0), (x1, y1) = pts[-2], pts[-1]
-    x, y = 0.15625 * x0 + 0.84375 * x1, 0.296875 * y0 + 0.703125 * y1 + 3
-    if siblings > 1 and rank == 0 and x - 5 - SLOT_W >= 0:
-        return Text(x - 5, y, "", SMALL, GRAD_TEXT, bold=True, anchor="end", id=f"edgegrad-{k}")
-    return Text(x + 5, y + ROW * max(rank - 1, 0), "", SMALL, GRAD_TEXT, bold=True,
-                id=f"edgegrad-{k}")
-
-
 def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                 title: str | None = None, grad_slots: bool = False,
                 direction: str = "TB") -> Scene:
@@ -461,7 +326,7 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
                 lx, ly = (x0 + 4, y0 - 4) if lr else (x0 + 4, y0 + 12)
             parts.append(Text(lx, ly, label, 9.0, color))
         if grad_slots and len(pts) >= 2 and e.kind in ("next", "variable"):
-            slot = _grad_slot_lr(k, pts, rank[k][0]) if lr else _grad_slot(k, pts, *rank[k])
+            slot = grad_slot_lr(k, pts, rank[k][0]) if lr else grad_slot(k, pts, *rank[k])
             parts.append(slot)
             if slot.anchor == "start":
                 slot_right = max(slot_right, slot.x + SLOT_W)

@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .scene import MONO, Path, Rect, Scene, Text
+from .primitives import MONO, Path, Rect, Scene, Text
 
 __all__ = ["to_svg", "path_data", "arrow_head", "default_prefix"]
 

@@ -4,9 +4,10 @@
 that SVG has an id ``<prefix>node-f3``, ``<prefix>edge-5``, ``<prefix>saved-f3.other``.
 A step of the stepper changes only a small dict ``{"node-f3": "ag-current", ...}``:
 
-* ``GraphView`` (an anywidget: a ~50-line ES module, no build step) puts the classes on
-  the elements in the browser, and a click on a node sets its ``selected`` trait, so
-  Python can show that node in the other panels;
+* ``GraphView`` (an anywidget: the ES module ``graphview.js``, no build step) puts the
+  classes on the elements in the browser and writes the ``texts`` (gradients) into
+  theirs, offers zoom / fit width, keeps the current node in sight, and a click on a
+  backward node sets its ``selected`` trait, so Python can show it in the other panels;
 * without anywidget, ``HtmlGraphView`` does the same with two ``ipywidgets.HTML``: the
   SVG once, and a small ``<style>`` block (scoped to the prefix) swapped per step
   (no click-to-select there: pick the node from the list instead);
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any, Mapping
 
 __all__ = ["CLASS_STYLES", "STEPPER_LEGEND", "BUFFER_LEGEND", "legend_html", "restyle",
@@ -164,117 +166,8 @@ def restyle(svg: str, prefix: str, classes: Mapping[str, str],
 
 
 # ---------------------------------------------------------------------- the browser side
-ESM = """
-function render({ model, el }) {
-  el.classList.add("agnb-graphview");
-  const bar = document.createElement("div");
-  bar.className = "agnb-zoom";
-  bar.style.cssText = "font-size:11px;margin:2px 0";
-  const box = document.createElement("div");
-  box.className = "agnb-graph-scroll";
-  box.style.cssText = "max-width:100%;max-height:" + model.get("max_height") + "px;overflow:auto";
-  el.appendChild(bar);
-  el.appendChild(box);
-  let index = new Map();
-  let applied = [];
-  let original = new Map();
-  let natural = [0, 0];
-  let zoom = 1;
-  const label = document.createElement("span");
-  function button(text, title, fn) {
-    const b = document.createElement("button");
-    b.textContent = text;
-    b.title = title;
-    b.addEventListener("click", fn);
-    bar.appendChild(b);
-    return b;
-  }
-  function setZoom(z) {
-    zoom = Math.max(0.1, Math.min(3, z));
-    const svg = box.querySelector("svg");
-    if (svg && natural[0]) {
-      svg.setAttribute("width", String(natural[0] * zoom));
-      svg.setAttribute("height", String(natural[1] * zoom));
-    }
-    label.textContent = " zoom " + Math.round(zoom * 100) + "%";
-    el.dataset.zoom = String(zoom);
-    follow();
-  }
-  button("fit width", "shrink the picture to the width of the box", () =>
-    setZoom(Math.min(1, (box.clientWidth - 4) / (natural[0] || 1))));
-  button("\u2212", "zoom out", () => setZoom(zoom / 1.25));
-  button("100%", "actual size", () => setZoom(1));
-  button("+", "zoom in", () => setZoom(zoom * 1.25));
-  bar.appendChild(label);
-  function draw() {
-    box.innerHTML = model.get("svg");
-    index = new Map();
-    original = new Map();
-    const prefix = model.get("prefix");
-    for (const node of box.querySelectorAll("[id]")) {
-      if (node.id.startsWith(prefix)) index.set(node.id.slice(prefix.length), node);
-    }
-    const svg = box.querySelector("svg");
-    natural = svg ? [parseFloat(svg.getAttribute("width")), parseFloat(svg.getAttribute("height"))] : [0, 0];
-    applied = [];
-    paint();
-    setZoom(zoom);
-  }
-  function follow() {
-    // keep the current node (or the leaf just updated) inside the scroll box
-    const node = box.querySelector("g.ag-current") || box.querySelector("g.ag-updated");
-    if (!node) return;
-    const r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.top < b.top || r.bottom > b.bottom)
-      box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
-    if (r.left < b.left || r.right > b.right)
-      box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
-  }
-  function paint() {
-    for (const [node, names] of applied) node.classList.remove(...names);
-    applied = [];
-    const classes = Object.assign({}, model.get("classes"));
-    const sel = model.get("selected");
-    if (sel) classes["node-" + sel] = ((classes["node-" + sel] || "") + " ag-selected").trim();
-    for (const key in classes) {
-      const node = index.get(key);
-      if (!node) continue;
-      const names = classes[key].split(" ").filter(Boolean);
-      node.classList.add(...names);
-      applied.push([node, names]);
-    }
-    const texts = model.get("texts") || {};
-    for (const [key, text] of original) {
-      if (!(key in texts)) { index.get(key).textContent = text; original.delete(key); }
-    }
-    for (const key in texts) {
-      const node = index.get(key);
-      if (!node) continue;
-      if (!original.has(key)) original.set(key, node.textContent);
-      if (node.textContent !== texts[key]) node.textContent = texts[key];   // write only news
-    }
-    el.dataset.step = String(model.get("step"));
-    follow();
-  }
-  function onClick(event) {
-    const g = event.target.closest("g.node");
-    if (!g || !(g.classList.contains("grad_fn") || g.classList.contains("accumulate_grad"))) return;
-    const prefix = model.get("prefix");
-    const key = g.id.slice(prefix.length);
-    if (!key.startsWith("node-")) return;
-    model.set("selected", key.slice(5));
-    model.save_changes();
-  }
-  box.addEventListener("click", onClick);
-  model.on("change:svg", draw);
-  model.on("change:classes", paint);
-  model.on("change:texts", paint);
-  model.on("change:selected", paint);
-  draw();
-  return () => box.removeEventListener("click", onClick);
-}
-export default { render };
-"""
+# the ES module lives beside this file (graphview.js), read once
+ESM = (Path(__file__).with_name("graphview.js")).read_text(encoding="utf-8")
 
 
 def _anywidget_class() -> Any:

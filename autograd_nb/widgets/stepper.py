@@ -40,7 +40,7 @@ from ..autograd.functional import make_seeds
 from ..autograd.graph import saved_bytes
 from ..viz.model import Graph
 from ..viz.snapshot import build, caller_namespace
-from ..viz.scene import GRAD_SLOT_CHARS, grad_line, grad_text
+from ..viz.slots import GRAD_SLOT_CHARS, grad_line, grad_text
 from ..viz.summary import clip, node_label
 from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summary
 from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
