@@ -458,3 +458,33 @@ def test_attributes_autograd_relies_on_cannot_be_deleted():
             x.data = None
         with pytest.raises(RuntimeError):
             x.grad = x                          # its own gradient
+
+
+def test_inplace_view_ops_change_the_layout_and_record_the_inplace_node():
+    def program(lib):
+        a = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        b = a.clone()
+        v = b._version
+        b.transpose_(0, 1)
+        names = [type(b.grad_fn).__name__]
+        b.unsqueeze_(0)
+        names.append(type(b.grad_fn).__name__)
+        b.squeeze_(0)
+        names.append(type(b.grad_fn).__name__)
+        (b * lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).sum().backward()
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used"):
+            lib.ones(2, 2, requires_grad=True).t_()
+        with lib.inference_mode():
+            c = lib.ones(2, 3)
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            c.transpose_(0, 1)
+        return tuple(b.shape), b._version - v, names, a.grad
+    same(program)
+
+
+def test_inference_mode_decorates_with_mode_given_as_keyword():
+    def program(lib):
+        def f(x):
+            return lib.is_inference_mode_enabled(), lib.is_inference(x * 2)
+        return lib.inference_mode(mode=f)(lib.ones(1)), lib.inference_mode(f)(lib.ones(1))
+    same(program)

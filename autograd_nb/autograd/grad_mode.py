@@ -146,6 +146,10 @@ class _BareDecoratorMeta(type):
         if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], bool) \
                 and cls in (no_grad, enable_grad, inference_mode):
             return type.__call__(cls)(args[0])
+        mode = kwargs.get("mode")                 # inference_mode(mode=func) decorates too
+        if cls is inference_mode and not args and len(kwargs) == 1 and callable(mode) \
+                and not isinstance(mode, bool):
+            return type.__call__(cls)(mode)
         return type.__call__(cls, *args, **kwargs)
 
 
