@@ -54,6 +54,7 @@ class Op:
     mixed: bool = False                          # ``fn(m, a, b)`` takes any dtypes / Python numbers
     bad: tuple[Callable[[Any], Any], ...] = ()   # calls that must fail as in PyTorch
     rtol: float = 1e-5                           # float32 parity tolerance
+    graph: bool = True                           # False: grad_fn names documented to differ
 
     def domain_of(self, i: int) -> str:
         return self.domain if isinstance(self.domain, str) else self.domain[i]
@@ -1074,6 +1075,29 @@ CATALOG: list[Op] = [
        bad=(lambda m: _setitem(m, m.ones(2, 3), m.ones(2), (slice(None),)),)),
     Op("setitem_mask", _setitem_mask, 1, setitem_mask_case(), family="index"),
     Op("setitem_list", _setitem_list, 2, setitem_list_case(), family="index"),
+    # composites of ops.shapes: their graphs are made of the view and math nodes above
+    Op("ravel", lambda m, a: m.ravel(a.transpose(0, -1) if a.dim() > 1 else a), 1, U, needs=("ravel",),
+       family="shape"),
+    Op("meshgrid", lambda m, a, b: m.stack(m.meshgrid(a.reshape(-1)[:3], b.reshape(-1)[:3], indexing="xy")) * 1.5,
+       2, st.tuples(shape(min_dims=1, max_dims=1), shape(min_dims=1, max_dims=1)).map(lambda t: Case(t, {})),
+       needs=("meshgrid",), family="shape"),
+    Op("broadcast_tensors", lambda m, a, b: m.broadcast_tensors(a, b)[0] * 2 + m.broadcast_tensors(a, b)[1],
+       2, broadcast(2), broadcast=True, needs=("broadcast_tensors",), family="shape"),
+    Op("repeat_interleave", lambda m, a, dim, r: a.repeat_interleave(r, dim), 1,
+       with_dim(min_dims=1).flatmap(lambda c: st.integers(0, 3).map(
+           lambda r: Case(c.shapes, {"dim": c.params["dim"], "r": r}))), needs=("repeat_interleave",),
+       family="shape", bad=(lambda m: m.ones(3).repeat_interleave(-1),)),
+    Op("dist", lambda m, a, b, p: m.dist(a, b, p), 2,
+       broadcast(2).flatmap(lambda c: st.sampled_from([1, 2, 3, 1.5, math.inf]).map(
+           lambda p: Case(c.shapes, {"p": p}))), broadcast=True, needs=("dist",), family="reduce"),
+    # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
+    Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
+       st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(
+           lambda t: Case(((t[0], t[1]), (t[1], t[2])), {})), needs=("einsum",), family="linalg", graph=False),
+    Op("einsum_batch_trace", lambda m, a, b: m.einsum("...ii,...i->...", a, b), 2,
+       st.tuples(st.integers(1, 3), st.integers(1, 3)).map(
+           lambda t: Case(((t[0], t[1], t[1]), (t[1],)), {})), needs=("einsum",), family="linalg",
+       graph=False),
 ]
 
 BY_NAME: dict[str, Op] = {op.name: op for op in CATALOG}

@@ -233,3 +233,20 @@ def test_recurrent_layers_match_torch(cls, kw, unbatched):
     assert len(a[3]) == len(t[3])
     for p, q in zip(a[3], t[3]):
         np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-5)
+
+
+def test_unique_and_repeat_interleave_counts_match_torch():
+    cases = [lambda T: T.unique(T.tensor([3, 1, 2, 3, 1]), return_inverse=True, return_counts=True),
+             lambda T: T.unique(T.tensor([[1, 2], [1, 2], [0, 1]]), dim=0, return_inverse=True),
+             lambda T: T.tensor([2.5, -1.0, 2.5]).unique(return_counts=True),
+             lambda T: T.repeat_interleave(T.tensor([1, 2, 0, 3]))]
+    for case in cases:
+        a, t = case(anb), case(torch)
+        a, t = (a if isinstance(a, tuple) else (a,)), (t if isinstance(t, tuple) else (t,))
+        assert [x.tolist() for x in a] == [x.tolist() for x in t]
+        assert [str(x.dtype) for x in a] == [str(x.dtype) for x in t]
+    x = anb.tensor([1.0, 3.0, 1.0], requires_grad=True)
+    u = x.unique()
+    assert type(u.grad_fn).__name__ == "Unique2Backward0"
+    with pytest.raises(NotImplementedError, match="the derivative for '_unique2' is not implemented."):
+        u.sum().backward()
