@@ -488,3 +488,73 @@ def test_inference_mode_decorates_with_mode_given_as_keyword():
             return lib.is_inference_mode_enabled(), lib.is_inference(x * 2)
         return lib.inference_mode(mode=f)(lib.ones(1)), lib.inference_mode(f)(lib.ones(1))
     same(program)
+
+
+# -- gradcheck -------------------------------------------------------------------------------
+
+def _jittery(lib):
+    class Jitter(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, jitter):
+            ctx.jitter = jitter
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * (1 + lib.rand_like(g) * ctx.jitter), None
+    return Jitter
+
+
+def test_gradcheck_runs_backward_twice_and_reports_nondeterminism():
+    for lib in (autograd_nb, torch):
+        x = lib.rand(4, dtype=lib.float64, requires_grad=True)
+        Jitter = _jittery(lib)
+        with pytest.raises(RuntimeError, match="Backward is not reentrant"):
+            lib.autograd.gradcheck(lambda t: Jitter.apply(t, 1e-6), (x,))
+        assert lib.autograd.gradcheck(lambda t: Jitter.apply(t, 1e-6), (x,), nondet_tol=1e-5)
+
+
+def test_gradcheck_checks_backward_copes_with_undefined_gradients():
+    for lib in (autograd_nb, torch):
+        def fn(t):
+            y = t.clone()
+            y.register_hook(lambda g: (_ for _ in ()).throw(RuntimeError("no grad")) if g is None else g)
+            return y
+        x = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        with pytest.warns(UserWarning, match="New undefined gradient support checking feature"):
+            with pytest.raises(RuntimeError, match="Expected backward function to handle undefined output grads"):
+                lib.autograd.gradcheck(fn, (x,))
+        assert lib.autograd.gradcheck(fn, (x,), check_undefined_grad=False)
+
+
+def test_gradcheck_refuses_outputs_whose_shape_or_dtype_depend_on_the_values():
+    for lib in (autograd_nb, torch):
+        a = lib.ones(1, dtype=lib.float64, requires_grad=True)
+        with pytest.raises(AssertionError, match="same shape when inputs are perturbed"):
+            lib.autograd.gradcheck(lambda t: lib.cat([t, t]) if bool((t >= 1).all()) else t, (a,))
+        with pytest.raises(AssertionError, match="same dtype when inputs are perturbed"):
+            lib.autograd.gradcheck(lambda t: t.to(lib.float32) if bool((t >= 1).all()) else t, (a,))
+
+
+def test_gradcheck_without_differentiable_outputs():
+    for lib in (autograd_nb, torch):
+        x = lib.ones(1, dtype=lib.float64, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Numerical gradient for function expected to be zero"):
+            lib.autograd.gradcheck(lambda t: t.detach() * 2, (x,))
+        assert lib.autograd.gradcheck(lambda t: (), (x,))
+
+
+def test_deprecated_jacobian_helpers():
+    def program(lib):
+        from importlib import import_module
+        gc_mod = import_module(lib.__name__ + ".autograd.gradcheck")
+        a = lib.tensor([[0.1, 0.2], [0.3, 0.4]], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([[0.5, 0.6], [0.7, 0.8]], dtype=lib.float64, requires_grad=True)
+        with pytest.warns(FutureWarning, match="`get_numerical_jacobian` was part of PyTorch's private API"):
+            num = gc_mod.get_numerical_jacobian(lambda ins: (2 * ins[0] + ins[1],), (a, b), eps=1e-6)
+        with pytest.warns(FutureWarning, match="`get_analytical_jacobian` was part of PyTorch's private API"):
+            ana, reentrant, _, _ = gc_mod.get_analytical_jacobian((a, b), 2 * a + b)
+        with pytest.raises(ValueError, match="Expected grad_out to be 1.0"):
+            gc_mod.get_numerical_jacobian(lambda ins: ins[0], (a,), grad_out=2.0)
+        return num, ana, reentrant
+    same(program)

@@ -451,6 +451,9 @@ def setup_library(which: str, path: str) -> None:
         import autograd_nb
         sys.meta_path.insert(0, _TorchToAutogradNb(shims))
         sys.modules["torch"] = autograd_nb
+        for name, mod in list(sys.modules.items()):   # the submodules already imported: as
+            if name.startswith("autograd_nb."):       # themselves (a fresh import would rebind
+                sys.modules["torch" + name[len("autograd_nb"):]] = mod   # a parent's attribute)
         autograd_nb.autograd._force_original_view_tracking = lambda mode: None
         LIB = autograd_nb
         _bind_missing_imports(path)
@@ -600,7 +603,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         torch_run = _spawn("torch", args)
     ours = _spawn("autograd_nb", args)
-    scope = torch_run["scope"]
+    scope = {t: r for t, r in torch_run["scope"].items()
+             if not args.k or re.search(args.k, t)}
     reasons: dict[str, int] = {}
     in_scope, passing, failing = [], [], []
     torch_fail = torch_skip = 0
