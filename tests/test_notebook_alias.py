@@ -57,8 +57,10 @@ def test_missing_parts_say_so(no_torch_imported):
     with pytest.raises(AttributeError, match="autograd_nb does not implement torch.fft yet"):
         torch.fft
     with pytest.raises(ModuleNotFoundError,
-                       match="autograd_nb does not implement torch.distributions yet"):
-        import torch.distributions  # noqa: F401
+                       match="autograd_nb does not implement torch.special yet"):
+        import torch.special  # noqa: F401
+    import torch.distributions                       # one that exists imports as ours
+    assert torch.distributions.Normal.__module__ == "autograd_nb.distributions"
 
 
 def test_uninstall_restores(no_torch_imported):
