@@ -558,3 +558,69 @@ def test_deprecated_jacobian_helpers():
             gc_mod.get_numerical_jacobian(lambda ins: ins[0], (a,), grad_out=2.0)
         return num, ana, reentrant
     same(program)
+
+
+def test_saved_tensors_read_once_and_saved_variables_deprecated():
+    for lib in (autograd_nb, torch):
+        class Once(lib.autograd.Function):
+            clear_saved_tensors_on_access = True
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                ctx.saved_tensors
+                ctx.saved_tensors
+                return g
+
+        class Old(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_variables
+                return g
+
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="saved_tensors can only be accessed once"):
+            Once.apply(x).sum().backward()
+        with pytest.warns(DeprecationWarning, match="saved_variables"):
+            Old.apply(x).sum().backward()
+
+
+def test_calling_a_grad_fn_checks_the_number_of_gradients():
+    def program(lib):
+        x = lib.tensor([3.0], requires_grad=True)
+        y = x ** 2
+        with pytest.raises(TypeError, match="expected 1 arguments, got 2 instead"):
+            y.grad_fn(x.detach(), x.detach())
+        with pytest.raises(TypeError, match="expected 1 arguments, got 0 instead"):
+            y.grad_fn()
+        return y.grad_fn(lib.ones(1))
+    same(program)
+
+
+def test_pack_hooks_run_with_grad_mode_off():
+    def program(lib):
+        seen = []
+        a = lib.ones(3, requires_grad=True)
+
+        def pack(t):
+            seen.append(lib.is_grad_enabled())
+            t *= 1                              # allowed on a leaf: grad mode is off...
+            return t
+
+        with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            with pytest.raises(RuntimeError, match="pack hook is modifying its input in place"):
+                a * a                           # ...but a pack hook may not change its input
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: 2 * t, lambda t: t):
+            y = (a ** 3).sum()
+        y.backward()
+        return seen, a.grad
+    same(program)

@@ -64,11 +64,30 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to ``save_for_backward`` (raises if freed or changed in place)."""
+        """The tensors given to ``save_for_backward`` (raises if freed or changed in place).
+
+        With ``clear_saved_tensors_on_access = True`` on the Function, reading them also
+        lets the node forget them (so ``backward`` holds the only references) and a second
+        read raises.
+        """
+        if getattr(self._fn_cls, "clear_saved_tensors_on_access", False):
+            if getattr(self, "_cleared", False):
+                raise RuntimeError(
+                    "saved_tensors can only be accessed once when clear_saved_tensors_on_access=True "
+                    "is set on the autograd.Function. Either access saved_tensors only once, or set "
+                    "clear_saved_tensors_on_access=False.")
+            values = tuple(None if s is None else s.unpack() for s in self._saved)
+            self._cleared = True
+            self.release()
+            return values
         return tuple(None if s is None else s.unpack() for s in self._saved)
 
     @property
     def saved_variables(self) -> tuple:
+        """The old name of ``saved_tensors`` (deprecated)."""
+        import warnings
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning,
+                      stacklevel=2)
         return self.saved_tensors
 
     def backward(self, *grads: Any) -> tuple:

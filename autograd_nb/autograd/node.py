@@ -297,9 +297,15 @@ _ORIGIN: "weakref.WeakKeyDictionary[SavedTensor, tuple]" = weakref.WeakKeyDictio
 
 
 def _pack(pack_hook: Callable[[Any], Any], tensor: Any) -> Any:
-    """``pack_hook(tensor)``, refusing a hook that changed its input in place."""
+    """``pack_hook(tensor)``, run with grad mode off (as PyTorch does: packing is not part
+    of the computation), refusing a hook that changed its input in place."""
     before = tensor._vc[0]
-    packed = pack_hook(tensor)
+    mode = STATE.mode
+    STATE.mode = mode | 1
+    try:
+        packed = pack_hook(tensor)
+    finally:
+        STATE.mode = mode
     if tensor._vc[0] != before:
         raise RuntimeError(PACK_INPLACE)
     return packed
@@ -606,6 +612,10 @@ class Node:
         return out
 
     def __call__(self, *grads: Any) -> Any:
+        """Run the rule by hand: ``grad_fn(grad_output)``, one gradient per output."""
+        if len(grads) != self.num_outputs:
+            raise TypeError(f"{self.name()}: expected {self.num_outputs} arguments, got "
+                            f"{len(grads)} instead")
         out = self.apply(*grads)
         return out[0] if len(out) == 1 else out
 
