@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_nb as anb
+from autograd_nb.ops.nnops import patches
 
 torch = pytest.importorskip("torch")
 
@@ -22,8 +23,11 @@ CASES = [(s, k, pad, dil, groups, stride)
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("route", ["columns", "per tap"])
 @pytest.mark.parametrize("shape,kernel,padding,dilation,groups,stride", CASES)
-def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stride):
+def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stride, route, monkeypatch):
+    # both exact routes of patches.shifted_product, whatever the size would pick
+    monkeypatch.setattr(patches, "use_taps", lambda channels, positions: route == "per tap")
     rng = np.random.default_rng(zlib.crc32(repr((shape, kernel, padding, dilation, groups, stride)).encode()))
     o, kh, kw = kernel
     x = rng.standard_normal(shape)
@@ -43,3 +47,47 @@ def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stri
     np.testing.assert_allclose(ax.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(aw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)
     assert ax.grad.numpy().flags.c_contiguous
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("route", ["columns", "per tap"])
+@pytest.mark.parametrize("kw_args", [dict(padding=2, stride=3, dilation=2), dict(stride=1),
+                                     dict(padding=(0, 3), stride=2, groups=3)])
+def test_conv1d_grads_match_torch(kw_args, route, monkeypatch):
+    """conv1d runs as a height-1 conv2d (views in and out)."""
+    monkeypatch.setattr(patches, "use_taps", lambda channels, positions: route == "per tap")
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((2, 6, 17)), rng.standard_normal((9, 6 // kw_args.get("groups", 1), 4)), \
+        rng.standard_normal(9)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = torch.nn.functional.conv1d(tx, tw, tb, **kw_args)
+    g = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(g))
+    ax, aw, ab = (anb.tensor(a, requires_grad=True) for a in (x, w, b))
+    ay = anb.nn.functional.conv1d(ax, aw, ab, **kw_args)
+    ay.backward(anb.tensor(g))
+    for mine, theirs in ((ay, ty), (ax.grad, tx.grad), (aw.grad, tw.grad), (ab.grad, tb.grad)):
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.torch
+def test_big_float32_conv_matches_torch_on_the_route_size_picks():
+    """A shape big enough for the per-tap route and for several chunks of images, in
+    float32: equal to torch to float32 tolerance (sums in another order)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((9, 16, 20, 20)).astype(np.float32)
+    w = (rng.standard_normal((24, 16, 3, 3)) * 0.1).astype(np.float32)
+    g = rng.standard_normal((9, 24, 10, 10)).astype(np.float32)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv2d(tx, tw, stride=2, padding=1)
+    ty.backward(torch.tensor(g))
+    ax, aw = anb.tensor(x, requires_grad=True), anb.tensor(w, requires_grad=True)
+    old = patches.CHUNK_BYTES
+    try:
+        patches.CHUNK_BYTES = 1 << 16                   # several chunks of images
+        ay = anb.nn.functional.conv2d(ax, aw, stride=2, padding=1)
+        ay.backward(anb.tensor(g))
+    finally:
+        patches.CHUNK_BYTES = old
+    for mine, theirs in ((ay, ty), (ax.grad, tx.grad), (aw.grad, tw.grad)):
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-4, atol=1e-4)
