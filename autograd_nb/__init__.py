@@ -56,7 +56,7 @@ short = int16
 cfloat = None
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda", "backends", "testing",
-               "jit", "func", "distributions", "functional", "accelerator")
+               "jit", "func", "distributions", "functional", "accelerator", "profiler")
 
 # The public classes print under the public name (``<class 'autograd_nb.Tensor'>``).
 for _cls in (Tensor, Size, dtype, device, Generator):

@@ -22,4 +22,7 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
 
 
 def __getattr__(name: str):
+    if name == "profiler":                           # loads the op wrappers only when asked for
+        import importlib
+        return importlib.import_module(f"{__name__}.profiler")
     raise AttributeError(f"autograd_nb does not implement torch.autograd.{name} yet")
