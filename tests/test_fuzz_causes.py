@@ -189,6 +189,22 @@ CAUSES = {
                  "x = t.clone().requires_grad_(); out = T.clamp(x, min=d[:1]); out.sum().backward()",
                  "out = T.clamp(b, min=T.tensor(0.5))", "x = b.clone(); x.clamp_max_(i); out = x",
                  "x = i.clone(); x.clamp_max_(0.5); out = x"],
+    "more_edges": ["out = T.tensor([True, False]).any(-2)", "out = T.tensor(True).any(3)",
+                   "out = T.tensor(True).all((0,))", "out = T.ones(2, 3).all((0, 1))",
+                   "x = T.tensor([False, True, False]); x[..., 0] = x; out = x",
+                   "x = T.tensor([-1.5, 1.5, 1.0, 0.5], dtype=T.float64, requires_grad=True); out = x.acosh(); "
+                   "out.backward(T.tensor([0., 1., 1., 0.], dtype=T.float64))",
+                   "x = T.tensor([2.0]); x[..., 0] = x; out = x",
+                   "x = T.tensor([2.0], requires_grad=True); x[..., 0] = x; out = x"],
+    # signed zeros, made visible by 1 / x
+    "signed_zeros": ["out = 1 / F.selu(T.tensor([-0.0, 0.0]))", "out = 1 / F.elu(T.tensor([-0.0, 0.0]))",
+                     "out = 1 / F.celu(T.tensor([-0.0, 0.0]), 0.5)",
+                     "x = T.tensor([[0.0], [1.0], [1.0]]); out = 1 / F.nll_loss(F.log_softmax(x, -1), "
+                     "T.tensor([0, 0, 0]))",
+                     "x = T.tensor([[0.0], [1.0], [1.0]]); out = 1 / F.nll_loss(F.log_softmax(x, -1), "
+                     "T.tensor([0, 0, 0]), reduction='sum')",
+                     "x = T.tensor([[0.0], [1.0]]); out = 1 / F.nll_loss(F.log_softmax(x, -1), T.tensor([0, 0]), "
+                     "weight=T.tensor([2.0]))"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -120,14 +120,27 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return bool((input._data == other._data).all())
 
 
+def _axes(d: Any, dim: Any) -> Any:
+    """``dim`` (an int or a tuple) checked as PyTorch checks it, as numpy axes."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        axes = tuple(canon_dim(x, d.ndim) for x in dim)
+    else:
+        axes = canon_dim(dim, d.ndim)
+    return axes if d.ndim else None                   # (dim 0 / -1 of a 0-d tensor: itself)
+
+
 def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True if any element (along ``dim``) is non-zero."""
-    return Tensor._wrap(as_array(np.any(input._data, axis=dim, keepdims=keepdim)))
+    d = input._data
+    return Tensor._wrap(as_array(np.any(d, axis=_axes(d, dim), keepdims=keepdim)))
 
 
 def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True if every element (along ``dim``) is non-zero."""
-    return Tensor._wrap(as_array(np.all(input._data, axis=dim, keepdims=keepdim)))
+    d = input._data
+    return Tensor._wrap(as_array(np.all(d, axis=_axes(d, dim), keepdims=keepdim)))
 
 
 class WhereBackward0(OpNode):

@@ -364,15 +364,18 @@ def _strip_leading_ones(v: Tensor) -> Tensor:
 def _copy_to(dst: Tensor, value: Tensor) -> None:
     """Write ``value`` into all of ``dst`` as PyTorch's setitem does: ``copy_`` for the
     same shape, ``fill_`` for a 0-d value, else a view then an expand, then ``copy_``."""
-    check_overlap(dst, (value,))
     if dst._data.shape == value._data.shape:
+        check_inplace(dst, value)                     # (PyTorch's order: this, then overlap)
+        check_overlap(dst, (value,))
         dst.copy_(value)
     elif value._data.ndim == 0:
         dst.fill_(value)
     else:
         src = _strip_leading_ones(value)
         if src._data.shape != dst._data.shape:
-            src = src.expand(dst._data.shape)
+            src = src.expand(dst._data.shape)        # (its errors come first)
+        check_inplace(dst, value)
+        check_overlap(dst, (src,))
         dst.copy_(src)
 
 

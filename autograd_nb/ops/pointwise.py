@@ -701,13 +701,13 @@ class AsinhBackward0(OpNode):
 
 
 class AcoshBackward0(OpNode):
-    """d/dx acosh(x) = 1 / sqrt(x^2 - 1), as 1/sqrt(x - 1) * 1/sqrt(x + 1)."""
+    """d/dx acosh(x) = 1 / sqrt(x^2 - 1)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
         x = self._saved[0].unpack()
-        return g * (x - 1).rsqrt() * (x + 1).rsqrt()
+        return g * (x * x - 1).rsqrt()                # (finite below -1 too, as PyTorch's)
 
 
 class AtanhBackward0(OpNode):

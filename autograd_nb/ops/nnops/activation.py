@@ -239,7 +239,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     d = input._data
     xp = xp_of(d)
     with np.errstate(over="ignore"):
-        out = xp.where(d > 0, d, alpha * xp.expm1(xp.minimum(d, 0))).astype(d.dtype, copy=False)
+        out = xp.where(d > 0, d, alpha * xp.expm1(d)).astype(d.dtype, copy=False)
     if inplace:
         return record(out, EluBackward1, (input,), save_output=True, extra=alpha)
     return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
@@ -255,7 +255,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     d = input._data
     xp = xp_of(d)
     with np.errstate(over="ignore"):
-        out = (_SELU_SCALE * xp.where(d > 0, d, _SELU_ALPHA * xp.expm1(xp.minimum(d, 0)))).astype(d.dtype, copy=False)
+        out = (_SELU_SCALE * xp.where(d > 0, d, _SELU_ALPHA * xp.expm1(d))).astype(d.dtype, copy=False)
     if inplace:
         return record(out, EluBackward1, (input,), save_output=True, extra=(_SELU_ALPHA, _SELU_SCALE))
     return record(out, EluBackward0, (input,), saved=(input,), extra=(_SELU_ALPHA, _SELU_SCALE))
@@ -294,7 +294,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     d = input._data
     xp = xp_of(d)
     with np.errstate(over="ignore"):
-        out = xp.where(d > 0, d, alpha * xp.expm1(xp.minimum(d, 0) / alpha)).astype(d.dtype, copy=False)
+        out = xp.where(d > 0, d, alpha * xp.expm1(d / alpha)).astype(d.dtype, copy=False)
     if inplace:
         return record(out, CeluBackward1, (input,), save_output=True, extra=alpha)
     return record(out, CeluBackward0, (input,), saved=(input,), extra=alpha)

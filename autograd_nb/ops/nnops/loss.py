@@ -208,11 +208,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
         out = losses[0] if single else losses
         scale = 1.0
     elif reduction == SUM:
-        out = losses.sum()
+        out = losses.sum() + 0.0                      # (PyTorch sums from +0: no -0. result)
         scale = 1.0
     else:                                             # all targets ignored: 0 / 0 = nan, as in PyTorch
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = losses.sum() / total
+            out = (losses.sum() + 0.0) / total
             scale = 1.0 / total
     classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
     with np.errstate(invalid="ignore"):
@@ -245,7 +245,7 @@ def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor |
     except IndexError:                                # a target >= C: the general path's error
         return None
     total = d.dtype.type(n)
-    out = -picked.sum() / total                       # (negating the sum is exact)
+    out = (0.0 - picked.sum()) / total                # (PyTorch sums from +0: no -0. result)
     coef = np.zeros((n, c), d.dtype)
     coef[rows, t] = -(1.0 / total)
     return record(np.asarray(out, dtype=d.dtype), NllLossBackward0, (input,),
