@@ -94,98 +94,129 @@ class MLPFloor:
         return loss
 
 
-def _im2col(padded: Any, h: int, w: int, xp: Any = np) -> Any:
-    """Patches of a padded NHWC buffer as rows ``(N*H*W, 3*3*C)``, ordered (kh, kw, c).
-
-    The patches are a strided view of the buffer (N, H, W, kh, kw, C: one window per
-    output pixel); the reshape copies them out in one pass.
-    """
-    n, c = padded.shape[0], padded.shape[3]
-    sn, sh, sw, sc = padded.strides
-    win = xp.lib.stride_tricks.as_strided(padded, (n, h, w, 3, 3, c), (sn, sh, sw, sh, sw, sc))
-    return win.reshape(n * h * w, 9 * c)
+CHUNK_BYTES = 1 << 21     # as autograd_nb's patches.CHUNK_BYTES: columns built a cache-sized chunk at a time
 
 
 class ConvNetFloor:
     """Conv(3,16,3,p1)-ReLU-Conv(16,32,3,p1)-ReLU-Flatten-Linear, no biases (seed 003).
 
-    Activations are kept channels-last (NHWC) so that im2col copies contiguous runs,
-    conv weights as ``(9*C_in, C_out)`` matrices and the linear weight in (h, w, c)
-    order, so that every layer is one matmul.
+    The formulation of autograd_nb's conv kernel (``patches.correlate``), written out for
+    this net. Every image is kept flattened on its zero-bordered grid of width ``W + 2``:
+    there, a kernel offset (a, b) moves every window by one constant shift
+    ``a * (W + 2) + b``, so the columns are 9 contiguous copies and a conv is one matrix
+    product per image, a chunk of images at a time (cache-sized). Each output row carries
+    2 extra entries (windows wrapping around the row's end), which are zeroed; then
+
+    * conv1's output drops into conv2's bordered input as ONE contiguous block (its extra
+      entries land exactly on the border);
+    * the linear weight is stored on the grid too, zeros under the extra entries, so
+      nothing is ever cropped;
+    * conv2's input gradient is its output gradient correlated with the flipped kernel:
+      the same shifted columns, shifted the other way, and one product.
+
+    Weights are kept as matrices (``(O, C*9)`` is PyTorch's ``(O, C, 3, 3)`` flattened).
     """
 
     def __init__(self, w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, hw: tuple[int, int],
                  lr: float, xp: Any = np) -> None:
         self.xp = xp
         self.h, self.w = hw
+        self.wp = self.w + 2                                    # the grid's width
+        self.length = self.h * self.wp                          # one channel's grid, flattened
+        self.shifts = [a * self.wp + b for a in range(3) for b in range(3)]
         self.c1, self.c2 = w1.shape[0], w2.shape[0]
         self.k = w3.shape[0]
-        self.W1 = self._conv_matrix(w1)
-        self.W2 = self._conv_matrix(w2)
-        self.W3 = xp.asarray(np.ascontiguousarray(
-            np.asarray(w3, np.float32).reshape(self.k, self.c2, self.h, self.w)
-            .transpose(2, 3, 1, 0).reshape(-1, self.k)))
+        self.W1 = xp.asarray(np.asarray(w1, np.float32).reshape(self.c1, -1).copy())
+        self.W2 = xp.asarray(np.asarray(w2, np.float32).reshape(self.c2, -1).copy())
+        lin = np.zeros((self.k, self.c2, self.h, self.wp), np.float32)
+        lin[..., :self.w] = np.asarray(w3, np.float32).reshape(self.k, self.c2, self.h, self.w)
+        self.W3 = xp.asarray(lin.reshape(self.k, -1))
         self.lr = np.float32(lr)
         self._buf: dict = {}
 
-    def _conv_matrix(self, w: np.ndarray) -> Any:
-        o, i = w.shape[:2]
-        return self.xp.asarray(np.ascontiguousarray(
-            np.asarray(w, np.float32).transpose(2, 3, 1, 0).reshape(9 * i, o)))
-
-    def _padded(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Zero-bordered NHWC input buffers of both convs (reused: borders stay 0)."""
+    def _buffers(self, n: int) -> dict:
+        """Work arrays for a batch of ``n``, reused step after step (borders stay 0)."""
         if n not in self._buf:
-            xp = self.xp
-            self._buf[n] = (xp.zeros((n, self.h + 2, self.w + 2, 3), np.float32),
-                            xp.zeros((n, self.h + 2, self.w + 2, self.c1), np.float32))
+            xp, L, f = self.xp, self.length, np.float32
+            size = (self.h + 2) * self.wp + 2                   # bordered grid + the last shift's tail
+            self._buf[n] = {
+                "x1": xp.zeros((n, 3, size), f), "x2": xp.zeros((n, self.c1, size), f),
+                "cols1": xp.empty((n, 3, 9, L), f), "cols2": xp.empty((n, self.c1, 9, L), f),
+                "z1": xp.empty((n, self.c1, L), f), "z2": xp.empty((n, self.c2, L), f),
+                "gpad": xp.zeros((n, self.c2, L + 2 * self.wp + 2), f),
+                "dx2": xp.empty((n, self.c1, L), f)}
         return self._buf[n]
 
-    def _forward(self, x: np.ndarray) -> tuple:
-        n, h, w = x.shape[0], self.h, self.w
-        xp1, xp2 = self._padded(n)
-        xp1[:, 1:-1, 1:-1, :] = x.transpose(0, 2, 3, 1)
-        cols1 = _im2col(xp1, h, w, self.xp)
-        z1 = cols1 @ self.W1                                   # (NHW, c1)
-        a1 = xp2[:, 1:-1, 1:-1, :]
-        self.xp.maximum(z1.reshape(n, h, w, self.c1), 0, out=a1)   # ReLU into conv2's input
-        cols2 = _im2col(xp2, h, w, self.xp)
-        a2 = cols2 @ self.W2                                   # (NHW, c2)
+    def _chunks(self, n: int, channels: int) -> list[slice]:
+        """Slices of the batch whose columns (``channels`` deep) fit ``CHUNK_BYTES``."""
+        step = min(n, max(1, CHUNK_BYTES // (channels * 9 * self.length * 4)))
+        return [slice(s, s + step) for s in range(0, n, step)]
+
+    def _conv(self, src: Any, cols: Any, wm: Any, out: Any, shifts: list[int]) -> None:
+        """``out = wm @ columns(src)``, chunk by chunk; ``cols`` (kept or scratch) holds
+        the columns: ``cols[:, :, t] = src[:, :, shift_t : shift_t + L]``."""
+        L, keep = self.length, cols.shape[0] == src.shape[0]
+        for sl in self._chunks(src.shape[0], src.shape[1]):
+            c = cols[sl] if keep else cols[:src[sl].shape[0]]
+            for t, sh in enumerate(shifts):
+                c[:, :, t] = src[sl, :, sh:sh + L]
+            self.xp.matmul(wm, c.reshape(c.shape[0], -1, L), out=out[sl])
+
+    def _weight_grad(self, g: Any, cols: Any) -> Any:
+        """``sum over images of g @ cols^T`` (g zero under the extra entries)."""
+        acc = None
+        for sl in self._chunks(g.shape[0], cols.shape[1]):
+            c = cols[sl]
+            part = self.xp.matmul(g[sl], c.reshape(c.shape[0], -1, self.length).swapaxes(1, 2)).sum(0)
+            acc = part if acc is None else acc + part
+        return acc
+
+    def _forward(self, x: Any) -> tuple:
+        n, h, w, wp, L = x.shape[0], self.h, self.w, self.wp, self.length
+        b = self._buffers(n)
+        b["x1"][:, :, :(h + 2) * wp].reshape(n, 3, h + 2, wp)[:, :, 1:-1, 1:-1] = x
+        self._conv(b["x1"], b["cols1"], self.W1, b["z1"], self.shifts)
+        z1 = b["z1"]
+        z1.reshape(n, self.c1, h, wp)[..., w:] = 0                 # the wrapped windows
+        a1 = b["x2"][:, :, wp + 1:wp + 1 + L]                      # conv2's input, inside the border
+        self.xp.maximum(z1, 0, out=a1)                             # ReLU straight into it
+        self._conv(b["x2"], b["cols2"], self.W2, b["z2"], self.shifts)
+        a2 = b["z2"]
         self.xp.maximum(a2, 0, out=a2)
-        flat = a2.reshape(n, -1)                               # (h, w, c) order
-        return cols1, a1, cols2, a2, flat, flat @ self.W3
+        a2.reshape(n, self.c2, h, wp)[..., w:] = 0
+        flat = a2.reshape(n, -1)                                   # (c, h, grid width) order
+        return a1, a2, flat, flat @ self.W3.T
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return self._forward(x)[-1]
 
-    def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        n, h, w = x.shape[0], self.h, self.w
-        cols1, a1, cols2, a2, flat, logits = self._forward(x)
+    def _grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, Any, Any, Any]:
+        n, wp, L = x.shape[0], self.wp, self.length
+        a1, a2, flat, logits = self._forward(x)
+        b = self._buffers(n)
         loss, g = cross_entropy(logits, y, self.xp)
-        g3 = flat.T @ g                                        # (HWC, k)
-        dz2 = (g @ self.W3.T).reshape(n * h * w, self.c2)
+        g3 = g.T @ flat                                            # (k, c2 * L), 0 under the extras
+        dz2 = (g @ self.W3).reshape(n, self.c2, L)
         dz2 *= a2 > 0
-        g2 = cols2.T @ dz2                                     # (9*c1, c2)
-        # col2im fused with its matmul: each kernel offset's share of d cols is one
-        # (NHW, c2) @ (c2, c1) product added at its shift (faster than building all of
-        # d cols and then scattering it)
-        w2 = self.W2.reshape(3, 3, self.c1, self.c2)
-        dxp = self.xp.zeros((n, h + 2, w + 2, self.c1), np.float32)
-        for kh in range(3):
-            for kw in range(3):
-                dxp[:, kh:kh + h, kw:kw + w, :] += (dz2 @ w2[kh, kw].T).reshape(n, h, w, self.c1)
-        dz1 = dxp[:, 1:-1, 1:-1, :]
-        dz1 *= a1 > 0
-        g1 = cols1.T @ dz1.reshape(n * h * w, self.c1)         # (27, c1); no dx for the input
+        g2 = self._weight_grad(dz2, b["cols2"])                    # (c2, c1 * 9)
+        # conv2's input gradient: dz2 (bordered) correlated with the flipped kernel; the
+        # matrix is W2 with its channel axes swapped, the flip is in the shifts
+        gpad = b["gpad"]
+        gpad[:, :, wp + 1:wp + 1 + L] = dz2
+        flipped = [(2 - a) * wp + (2 - c) for a in range(3) for c in range(3)]
+        wf = self.W2.reshape(self.c2, self.c1, 9).transpose(1, 0, 2).reshape(self.c1, -1)
+        scratch = self.xp.empty((self._chunks(n, self.c2)[0].stop, self.c2, 9, L), np.float32)
+        self._conv(gpad, scratch, wf, b["dx2"], flipped)
+        dz1 = b["dx2"]
+        dz1 *= a1 > 0                                              # (0 under the extras too)
+        g1 = self._weight_grad(dz1, b["cols1"])                    # (c1, 27); no dx for the input
         return loss, g1, g2, g3
 
     def torch_layout(self, m1: Any, m2: Any, m3: Any) -> list:
         """Three arrays in this floor's matrix layout (its weights, or their gradients)
         back in PyTorch's layouts: (out, in, kh, kw) for the convs, (k, c*h*w) for the linear."""
-        def conv(m: Any, i: int) -> Any:
-            return m.reshape(3, 3, i, -1).transpose(3, 2, 0, 1)
-        lin = m3.reshape(self.h, self.w, self.c2, self.k).transpose(3, 2, 0, 1).reshape(self.k, -1)
-        return [conv(m1, 3), conv(m2, self.c1), lin]
+        lin = m3.reshape(self.k, self.c2, self.h, self.wp)[..., :self.w].reshape(self.k, -1)
+        return [m1.reshape(self.c1, 3, 3, 3), m2.reshape(self.c2, self.c1, 3, 3), lin]
 
     def grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list]:
         """Loss and gradients of the three weights in PyTorch's layouts."""

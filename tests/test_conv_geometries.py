@@ -52,7 +52,7 @@ def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stri
 @pytest.mark.torch
 @pytest.mark.parametrize("route", ["columns", "per tap"])
 @pytest.mark.parametrize("kw_args", [dict(padding=2, stride=3, dilation=2), dict(stride=1),
-                                     dict(padding=(0, 3), stride=2, groups=3)])
+                                     dict(padding=3, stride=2, groups=3)])
 def test_conv1d_grads_match_torch(kw_args, route, monkeypatch):
     """conv1d runs as a height-1 conv2d (views in and out)."""
     monkeypatch.setattr(patches, "use_taps", lambda channels, positions: route == "per tap")

@@ -81,7 +81,7 @@ class Geometry(NamedTuple):
 #     grad_x  = the flipped, transposed kernel correlated with g, spread back over
 #               the stride's phases                     (correlate_transposed)
 
-CHUNK_BYTES = 1 << 22     # columns are built for this many bytes of images at a time
+CHUNK_BYTES = 1 << 21     # columns are built for about this many bytes of images at a time (cache-sized)
 
 
 class Grid(NamedTuple):
@@ -132,6 +132,8 @@ def phases(x: Any, g: Geometry, grid: Grid) -> Any:
     xp = xp_of(x)
     n, c, h, w = x.shape
     (sh, sw), (pb_h, pb_w) = g.stride, g.pad_before
+    if (sh, sw) == (1, 1) and not pb_h and not pb_w and grid.tail == 0 and (h, w) == (grid.rows, grid.width):
+        return x.reshape(n, c, 1, h * w)                    # nothing to pad or split: x itself
     buf = xp.zeros((n, c, sh * sw, grid.rows * grid.width + grid.tail), dtype=x.dtype)
     for p in range(sh):
         fr = _fit(h, pb_h, sh, p, grid.rows)
@@ -143,44 +145,77 @@ def phases(x: Any, g: Geometry, grid: Grid) -> Any:
     return buf
 
 
-def columns(x: Any, g: Geometry, grid: Grid) -> Any:
-    """Shifted columns ``(N, C, kh * kw, length)`` of ``x`` (``kh * kw`` contiguous copies)."""
-    n, c = x.shape[:2]
-    if grid.taps == ((0, 0),) and grid.tail == 0 and x.shape[2:] == (grid.rows, grid.width) \
-            and not any(g.pad_before) and g.stride == (1, 1):
-        return x.reshape(n, c, 1, grid.length)            # a 1x1 kernel: the input itself
-    buf = phases(x, g, grid)
-    cols = xp_of(x).empty((n, c, len(grid.taps), grid.length), dtype=x.dtype)
-    for t, (phase, shift) in enumerate(grid.taps):
-        cols[:, :, t] = buf[:, :, phase, shift:shift + grid.length]
-    return cols
+def _slice(buf: Any, tap: tuple, length: int, groups: int) -> Any:
+    """One kernel offset's view of every window: ``(n, G, C/G, length)``, no copy."""
+    phase, shift = tap
+    part = buf[:, :, phase, shift:shift + length]
+    return part.reshape(part.shape[0], groups, -1, length)
 
 
-def _chunks(n: int, per_image: int) -> range:
-    """Batch starts so that one chunk's columns stay within ``CHUNK_BYTES``."""
-    return range(0, n, max(1, CHUNK_BYTES // max(per_image, 1)))
+def shifted_product(buf: Any, taps: tuple, wk: Any, out: Any, length: int, per_tap: bool) -> None:
+    """``out = sum over taps t of wk[..., t] @ (tap t's slice of buf)``, per group: the
+    product every convolution here comes down to. ``buf``: a chunk of images split into
+    phases (``phases``); ``wk``: ``(G, R, C/G, T)``; ``out``: ``(n, G, R, length)``.
+
+    Two exact routes, the faster one picked by the caller (``use_taps``):
+
+    * columns: copy the ``T`` slices into one ``(C/G*T, length)`` matrix per image
+      (contiguous copies), then ONE product; best when ``C/G`` is small (the product
+      would be thin) or the images are tiny (fewer numpy calls);
+    * per tap: ``T`` products straight from the strided slices (BLAS reads them in
+      place), added up; no columns at all, so less memory traffic with many channels.
+    """
+    xp = xp_of(buf)
+    n, groups = buf.shape[0], wk.shape[0]
+    if not per_tap:
+        cols = xp.empty((n, buf.shape[1], len(taps), length), dtype=buf.dtype)
+        for t, (phase, shift) in enumerate(taps):
+            cols[:, :, t] = buf[:, :, phase, shift:shift + length]
+        xp.matmul(wk.reshape(groups, wk.shape[1], -1), cols.reshape(n, groups, -1, length), out=out)
+        return
+    tmp = None
+    for t, tap in enumerate(taps):
+        if t == 0:
+            xp.matmul(wk[..., 0], _slice(buf, tap, length, groups), out=out)
+        else:
+            tmp = xp.matmul(wk[..., t], _slice(buf, tap, length, groups), out=tmp)
+            out += tmp
+
+
+TAP_CHANNELS = 16         # per-tap products from this many channels per group (measured)
+
+
+def use_taps(channels: int, positions: int) -> bool:
+    """Per-tap products (no columns) for many channels over many output positions."""
+    return channels >= TAP_CHANNELS and positions >= 2048
+
+
+def _chunks(n: int, per_image: int) -> int:
+    """How many images to take at a time so one chunk's columns stay within ``CHUNK_BYTES``."""
+    return max(1, CHUNK_BYTES // max(per_image, 1))
 
 
 def correlate(x: Any, w: Any, g: Geometry) -> Any:
     """The convolution forward ``(N, C, H, W) * (O, C/G, kh, kw) -> (N, O, Ho, Wo)``:
-    per chunk of images, columns then one matrix product into the preallocated output."""
+    chunk by chunk of images, the shifted product into the preallocated output."""
     xp = xp_of(x)
     n, c = x.shape[:2]
     o, groups = w.shape[0], g.groups
     grid = grid_of(g, x.shape[2:])
-    wm = w.reshape(groups, o // groups, -1)                               # (G, O/G, C/G*K)
+    wk = w.reshape(groups, o // groups, c // groups, -1)                  # (G, O/G, C/G, K)
     out = xp.empty((n, groups, o // groups, grid.length), dtype=x.dtype)
-    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize).step
+    taps = use_taps(c // groups, n * grid.length)
+    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize)
     for s in range(0, n, step):
-        cols = columns(x[s:s + step], g, grid)
-        xp.matmul(wm, cols.reshape(cols.shape[0], groups, -1, grid.length), out=out[s:s + step])
+        shifted_product(phases(x[s:s + step], g, grid), grid.taps, wk, out[s:s + step], grid.length, taps)
     out = out.reshape(n, o, grid.out[0], grid.width)
     return out if grid.width == grid.out[1] else xp.ascontiguousarray(out[..., :grid.out[1]])
 
 
 def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
-    """The weight gradient: ``sum over images of g @ cols(x)^T`` (g laid on the columns'
-    grid, zeros under the wrapped windows)."""
+    """The weight gradient: for each kernel offset, ``sum over images of g @ slice^T``
+    (g laid on the grid, zeros under the wrapped windows); the products are small
+    ``(O/G x C/G)`` and read the slices in place, so no columns are built."""
     xp = xp_of(x)
     n, c = x.shape[:2]
     o, groups = gout.shape[1], g.groups
@@ -191,13 +226,12 @@ def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
         gg = xp.zeros((n, o, grid.out[0], grid.width), dtype=gout.dtype)
         gg[..., :grid.out[1]] = gout
         gg = gg.reshape(n, groups, o // groups, grid.length)
-    acc = None
-    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize).step
+    acc = xp.zeros((groups, o // groups, c // groups, len(grid.taps)), dtype=x.dtype)
+    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize)
     for s in range(0, n, step):
-        cols = columns(x[s:s + step], g, grid)
-        cols = cols.reshape(cols.shape[0], groups, -1, grid.length)        # (n, G, C/G*K, L)
-        part = xp.matmul(gg[s:s + step], cols.swapaxes(2, 3)).sum(0)      # (G, O/G, C/G*K)
-        acc = part if acc is None else acc.__iadd__(part)
+        buf = phases(x[s:s + step], g, grid)
+        for t, tap in enumerate(grid.taps):
+            acc[..., t] += xp.matmul(gg[s:s + step], _slice(buf, tap, grid.length, groups).swapaxes(2, 3)).sum(0)
     return acc.reshape(w_shape)
 
 
@@ -208,7 +242,7 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
     Input position ``P`` of the padded input (phase ``p = P % s``, slot ``r = P // s``)
     received ``g[r - a*d // s] * W[a]`` from every offset ``a`` with ``a*d % s == p``,
     so each phase is a stride-1 correlation of ``g`` (padded by the largest such shift)
-    with the flipped taps of that phase: the same shifted columns and one product.
+    with the flipped taps of that phase: the same ``shifted_product`` as the forward.
     With stride 1 there is one phase holding every tap.
     """
     xp = xp_of(gout)
@@ -232,12 +266,13 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
             tg = grid._replace(taps=tuple((0, (mh - a * dh // sh) * grid.width + mw - b * dw // sw)
                                           for a, b in taps))
             wt = xp.stack([w5[..., a, b] for a, b in taps], axis=-1)      # (G, O/G, C/G, T)
-            wt = xp.ascontiguousarray(wt.transpose(0, 2, 1, 3)).reshape(groups, c // groups, -1)
+            wt = xp.ascontiguousarray(wt.transpose(0, 2, 1, 3))             # (G, C/G, O/G, T)
             res = xp.empty((n, groups, c // groups, grid.length), dtype=gout.dtype)
-            step = _chunks(n, o * len(taps) * grid.length * gout.itemsize).step
+            per_tap = use_taps(o // groups, n * grid.length)
+            step = _chunks(n, o * len(taps) * grid.length * gout.itemsize)
             for s in range(0, n, step):
-                cols = columns(gout[s:s + step], flip, tg)
-                xp.matmul(wt, cols.reshape(cols.shape[0], groups, -1, grid.length), out=res[s:s + step])
+                shifted_product(phases(gout[s:s + step], flip, tg), tg.taps, wt, res[s:s + step],
+                                grid.length, per_tap)
             res = res.reshape(n, c, rows, grid.width)
             if acc is None:                                               # stride 1: crop the padding
                 top, left = g.pad_before
