@@ -220,7 +220,7 @@ class Tensor:
 
     def _is_view(self) -> bool:
         """True for a view: a tensor that shares its base's memory (see ``_base``)."""
-        return self._base is not None
+        return self._base is not None and not self._is_inference   # (inference: no views tracked)
 
     def new(self, *args: Any) -> "Tensor":
         """A new tensor with this one's dtype and device (the pre-0.4 constructor):

@@ -624,3 +624,39 @@ def test_pack_hooks_run_with_grad_mode_off():
         y.backward()
         return seen, a.grad
     same(program)
+
+
+def test_hook_packed_leaf_stays_connected_in_double_backward():
+    def program(lib):
+        a = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        s = (a ** 3).sum()
+        with lib.autograd.graph.saved_tensors_hooks(lambda x: 2 * x, lambda x: x):
+            (g,) = lib.autograd.grad(s, (a,), create_graph=True)
+            g.sum().backward()
+        return g, a.grad
+    same(program)
+
+
+def test_saved_tensors_hooks_entered_during_backward_end_with_it():
+    def program(lib):
+        outer = lib.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x)
+
+        def unpack(x):
+            outer.__enter__()                   # entered, never left
+            return x
+        x = lib.ones(2, requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+            y = x.sin()
+        y.sum().backward()
+        with lib.autograd.graph.disable_saved_tensors_hooks("must be empty"):
+            pass                                # no hooks are left on the stack
+        return x.grad
+    same(program)
+
+
+def test_a_view_of_an_inference_tensor_is_not_tracked_as_a_view():
+    for lib in (autograd_nb, torch):
+        with lib.inference_mode():
+            c = lib.ones(2, 3)
+            v = c.view(-1)
+        assert not v._is_view()

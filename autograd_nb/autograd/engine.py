@@ -31,7 +31,7 @@ import threading
 from typing import Any, Callable, Iterator, Sequence
 
 from .grad_mode import STATE
-from .node import ANOMALY, AccumulateGrad, GradientEdge, Node
+from .node import ANOMALY, HOOK_STACK, AccumulateGrad, GradientEdge, Node
 
 __all__ = ["run_backward", "NodeStarted", "NodeFinished", "GradAccumulated", "BuffersFreed",
            "BackwardState", "GraphTask", "current_task", "queue_callback"]
@@ -339,6 +339,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
 
     task = GraphTask(set(deps).union(n for n in root_nodes if needed is None or n in needed),
                      retain_graph)
+    hooks_before = list(HOOK_STACK)   # saved_tensors_hooks entered inside backward end with it
     state = STATE
     # Without events there is no yield, so the grad mode (and the current task) can be
     # set once for the whole walk; with events they are set around each rule and hook
@@ -367,6 +368,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         if hold:
             state.mode = outer
             _TLS.task = outer_task
+        if HOOK_STACK != hooks_before:
+            HOOK_STACK[:] = hooks_before
 
 
 def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, capture: dict,

@@ -153,9 +153,14 @@ class SavedTensor:
                 raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
                                 f"result of type {type(value).__name__}")
             origin = _ORIGIN.get(self) if _ORIGIN else None
-            if origin is not None and value._grad_fn is not origin[0]:
-                # what the hook gave back stands for the saved tensor: it has its history
-                value = Tensor._wrap(value._data, True, origin[0], origin[1], value._vc)
+            if origin is not None:
+                # what the hook gave back stands for the saved tensor: it gets its history
+                fn, nr, acc = origin
+                if fn is not None and value._grad_fn is not fn:
+                    value = Tensor._wrap(value._data, True, fn, nr, value._vc)
+                elif fn is None and value._acc is not acc:      # a leaf: its accumulator
+                    value = Tensor._wrap(value._data, True, None, 0, value._vc)
+                    value._acc = acc
             return value
         if self.is_output:                            # the node's own output, rebuilt
             value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
@@ -195,8 +200,8 @@ class SavedTensor:
         tensor = self.unpack()
         self._value = _pack(pack_hook, tensor)
         self._unpack = unpack_hook
-        if not self.is_output and tensor._grad_fn is not None:
-            _ORIGIN[self] = (tensor._grad_fn, tensor._output_nr)
+        if not self.is_output:
+            _remember_origin(self, tensor)
 
     @property
     def data(self) -> Any:
@@ -296,6 +301,14 @@ PACK_INPLACE = (
 _ORIGIN: "weakref.WeakKeyDictionary[SavedTensor, tuple]" = weakref.WeakKeyDictionary()
 
 
+def _remember_origin(saved: "SavedTensor", tensor: Any) -> None:
+    """Where gradients of ``tensor`` go (its node, or a leaf's accumulator), for ``unpack``."""
+    if tensor._grad_fn is not None:
+        _ORIGIN[saved] = (tensor._grad_fn, tensor._output_nr, None)
+    elif tensor._requires_grad:
+        _ORIGIN[saved] = (None, 0, tensor._grad_accumulator())
+
+
 def _pack(pack_hook: Callable[[Any], Any], tensor: Any) -> Any:
     """``pack_hook(tensor)``, run with grad mode off (as PyTorch does: packing is not part
     of the computation), refusing a hook that changed its input in place."""
@@ -351,8 +364,8 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
         pack, unpack = HOOK_STACK[-1]
         s._value = _pack(pack, value)
         s._unpack = unpack
-        if not is_output and value._grad_fn is not None:
-            _ORIGIN[s] = (value._grad_fn, value._output_nr)
+        if not is_output:
+            _remember_origin(s, value)
         s._key = data.nbytes                          # the packed form is opaque: count this save
         _live[0] += data.nbytes
         return s
