@@ -34,7 +34,8 @@ from ._random_tensors import (bernoulli, multinomial, normal, rand, rand_like, r
                               randn, randn_like, randperm)
 from ._compat import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                       IntTensor, LongTensor, ShortTensor, compile, e, get_default_device, inf, nan, pi,
-                      set_default_device)
+                      range, set_default_device)
+from . import _compat
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
@@ -57,6 +58,17 @@ cfloat = None
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda", "backends", "testing",
                "jit", "func", "distributions", "functional", "accelerator", "profiler")
+
+_compat.install_tensor_methods()
+# torch.sin_(x) & co: the in-place methods as functions (whichever Tensor has)
+for _name in ("abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_",
+              "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "detach_", "erf_", "exp_", "exp2_",
+              "expm1_", "fill_", "fix_", "floor_", "frac_", "log_", "log10_", "log1p_", "log2_", "logit_",
+              "nan_to_num_", "neg_", "negative_", "reciprocal_", "relu_", "round_", "rsqrt_", "selu_",
+              "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "zero_",
+              "celu_", "xlogy_", "threshold_"):
+    if hasattr(Tensor, _name):
+        globals()[_name] = getattr(Tensor, _name)
 
 # The public classes print under the public name (``<class 'autograd_nb.Tensor'>``).
 for _cls in (Tensor, Size, dtype, device, Generator):

@@ -16,7 +16,7 @@ from ._tensor import Tensor
 
 __all__ = ["pi", "e", "inf", "nan", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
            "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
-           "set_default_device", "get_default_device", "compile", "warn_once"]
+           "set_default_device", "get_default_device", "compile", "warn_once", "range"]
 
 pi = math.pi
 e = math.e
@@ -123,3 +123,50 @@ def compile(model: Any = None, *args: Any, **kwargs: Any) -> Any:
     if model is None:
         return lambda fn: fn
     return model
+
+
+# ---------------------------------------------------------------------------------------
+# old spellings
+# ---------------------------------------------------------------------------------------
+
+_builtin_range = range
+
+
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """``torch.range``: like ``arange`` but *including* ``end`` (deprecated in PyTorch too)."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
+    from ._creation import _finish, _resolve_dtype
+    import numpy as np
+    if end is None:
+        start, end = 0, start
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    n = int(math.floor((end - start) / step)) + 1
+    values = (start + np.arange(max(n, 0), dtype=np.float64) * step).astype(dt.np)
+    return _finish(values, dt, device, requires_grad)
+
+
+def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """Give the tensor a new shape in place, keeping its first numbers (new places are
+    uninitialised in PyTorch; zeros here). Refused for tensors that require grad."""
+    import numpy as np
+    from ._creation import _shape
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = _shape(sizes)
+    n = int(np.prod(shape))
+    xp = B.xp_of(self._data)
+    flat = self._data.reshape(-1)
+    data = xp.zeros(n, dtype=flat.dtype)
+    k = min(n, flat.size)
+    data[:k] = flat[:k]
+    self._data = data.reshape(shape)
+    self._vc[0] += 1
+    return self
+
+
+def install_tensor_methods() -> None:
+    """Tensor methods PyTorch has that live here (``resize_``)."""
+    Tensor.resize_ = _resize_

@@ -186,21 +186,44 @@ def _filled(fill: Any, size: Sequence[Any], dtype: Any, device: Any, requires_gr
     return _finish(arr, dt, device, requires_grad)
 
 
+def _size_kw(size: tuple, kw: dict) -> tuple:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``; other keywords PyTorch
+    accepts (``layout``, ``pin_memory``, ``memory_format``) change nothing here."""
+    named = kw.pop("size", None)
+    for k in ("layout", "pin_memory", "memory_format", "names"):
+        kw.pop(k, None)
+    if kw:
+        raise TypeError(f"got an unexpected keyword argument '{next(iter(kw))}'")
+    if named is not None:
+        return (tuple(named),) if not isinstance(named, int) else (named,)
+    return size
+
+
+def _into(out: Any, result: Tensor) -> Tensor:
+    """``out=``: PyTorch writes the result into ``out`` (resized to fit) and returns it."""
+    if out is None:
+        return result
+    out._data = result._data.astype(out._data.dtype, copy=False)
+    out._vc[0] += 1
+    return out
+
+
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-          out: Any = None) -> Tensor:
+          out: Any = None, **kw: Any) -> Tensor:
     """A tensor of zeros with the given shape (float32 unless ``dtype`` says otherwise)."""
-    return _filled(0, size, dtype, device, requires_grad)
+    return _into(out, _filled(0, _size_kw(size, kw), dtype, device, requires_grad))
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         out: Any = None, **kw: Any) -> Tensor:
     """A tensor of ones with the given shape."""
-    return _filled(1, size, dtype, device, requires_grad)
+    return _into(out, _filled(1, _size_kw(size, kw), dtype, device, requires_grad))
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-          memory_format: Any = None) -> Tensor:
+          out: Any = None, **kw: Any) -> Tensor:
     """A tensor whose values are not set (here: zeros; never rely on them)."""
-    return _filled(0, size, dtype, device, requires_grad)
+    return _into(out, _filled(0, _size_kw(size, kw), dtype, device, requires_grad))
 
 
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,

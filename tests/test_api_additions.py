@@ -250,3 +250,19 @@ def test_unique_and_repeat_interleave_counts_match_torch():
     assert type(u.grad_fn).__name__ == "Unique2Backward0"
     with pytest.raises(NotImplementedError, match="the derivative for '_unique2' is not implemented."):
         u.sum().backward()
+
+
+def test_old_spellings_and_size_keywords():
+    import warnings
+    cases = [lambda T: T.zeros(size=(2, 3)), lambda T: T.ones(size=(2,)), lambda T: T.empty(size=(2,)).shape,
+             lambda T: T.zeros(2, out=T.ones(3)), lambda T: T.sin_(T.zeros(2)), lambda T: T.exp_(T.ones(2)),
+             lambda T: T.ones(2, 3).resize_(3, 2).shape, lambda T: T.arange(3.).resize_(2),
+             lambda T: T.range(1, 4), lambda T: T.range(0, 1, 0.25)]
+    for case in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert repr(case(anb)) == repr(case(torch))
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        anb.range(3)
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        anb.ones(2, requires_grad=True).resize_(3)
