@@ -103,16 +103,19 @@ class ConvNetFloor:
     The formulation of autograd_nb's conv kernel (``patches.correlate``), written out for
     this net. Every image is kept flattened on its zero-bordered grid of width ``W + 2``:
     there, a kernel offset (a, b) moves every window by one constant shift
-    ``a * (W + 2) + b``, so the columns are 9 contiguous copies and a conv is one matrix
-    product per image, a chunk of images at a time (cache-sized). Each output row carries
-    2 extra entries (windows wrapping around the row's end), which are zeroed; then
+    ``a * (W + 2) + b``, so each offset's view of all windows is one slice, and a conv is
+    matrix products over those slices, a cache-sized chunk of images at a time (9
+    products read in place for many channels, one over 9 copied slices for few: the
+    routes of ``patches.shifted_product``). Each output row carries 2 extra entries
+    (windows wrapping around the row's end), which are zeroed; then
 
     * conv1's output drops into conv2's bordered input as ONE contiguous block (its extra
       entries land exactly on the border);
     * the linear weight is stored on the grid too, zeros under the extra entries, so
       nothing is ever cropped;
     * conv2's input gradient is its output gradient correlated with the flipped kernel:
-      the same shifted columns, shifted the other way, and one product.
+      the same shifted products, shifted the other way;
+    * the weight gradients are per-offset products of the gradient with the same slices.
 
     Weights are kept as matrices (``(O, C*9)`` is PyTorch's ``(O, C, 3, 3)`` flattened).
     """
@@ -141,7 +144,6 @@ class ConvNetFloor:
             size = (self.h + 2) * self.wp + 2                   # bordered grid + the last shift's tail
             self._buf[n] = {
                 "x1": xp.zeros((n, 3, size), f), "x2": xp.zeros((n, self.c1, size), f),
-                "cols1": xp.empty((n, 3, 9, L), f), "cols2": xp.empty((n, self.c1, 9, L), f),
                 "z1": xp.empty((n, self.c1, L), f), "z2": xp.empty((n, self.c2, L), f),
                 "gpad": xp.zeros((n, self.c2, L + 2 * self.wp + 2), f),
                 "dx2": xp.empty((n, self.c1, L), f)}
@@ -152,35 +154,49 @@ class ConvNetFloor:
         step = min(n, max(1, CHUNK_BYTES // (channels * 9 * self.length * 4)))
         return [slice(s, s + step) for s in range(0, n, step)]
 
-    def _conv(self, src: Any, cols: Any, wm: Any, out: Any, shifts: list[int]) -> None:
-        """``out = wm @ columns(src)``, chunk by chunk; ``cols`` (kept or scratch) holds
-        the columns: ``cols[:, :, t] = src[:, :, shift_t : shift_t + L]``."""
-        L, keep = self.length, cols.shape[0] == src.shape[0]
-        for sl in self._chunks(src.shape[0], src.shape[1]):
-            c = cols[sl] if keep else cols[:src[sl].shape[0]]
+    def _conv(self, src: Any, wm: Any, out: Any, shifts: list[int]) -> None:
+        """``out = sum over offsets t of wm[:, :, t] @ src[:, :, shift_t : shift_t + L]``,
+        chunk by chunk, by autograd_nb's two routes (``patches.shifted_product``): few
+        channels (conv1's 3) copy the 9 slices into columns for one product; many (16,
+        32) take one product per offset straight from the slice, added up."""
+        xp, L, c = self.xp, self.length, src.shape[1]
+        wk = wm.reshape(wm.shape[0], c, 9)
+        for sl in self._chunks(src.shape[0], c):
+            part = src[sl]
+            if c < 16:
+                cols = xp.empty((part.shape[0], c, 9, L), np.float32)
+                for t, sh in enumerate(shifts):
+                    cols[:, :, t] = part[:, :, sh:sh + L]
+                xp.matmul(wm, cols.reshape(part.shape[0], -1, L), out=out[sl])
+                continue
+            tmp = None
             for t, sh in enumerate(shifts):
-                c[:, :, t] = src[sl, :, sh:sh + L]
-            self.xp.matmul(wm, c.reshape(c.shape[0], -1, L), out=out[sl])
+                if t == 0:
+                    xp.matmul(wk[:, :, 0], part[:, :, sh:sh + L], out=out[sl])
+                else:
+                    tmp = xp.matmul(wk[:, :, t], part[:, :, sh:sh + L], out=tmp)
+                    out[sl] += tmp
 
-    def _weight_grad(self, g: Any, cols: Any) -> Any:
-        """``sum over images of g @ cols^T`` (g zero under the extra entries)."""
-        acc = None
-        for sl in self._chunks(g.shape[0], cols.shape[1]):
-            c = cols[sl]
-            part = self.xp.matmul(g[sl], c.reshape(c.shape[0], -1, self.length).swapaxes(1, 2)).sum(0)
-            acc = part if acc is None else acc + part
-        return acc
+    def _weight_grad(self, g: Any, src: Any) -> Any:
+        """Per offset t, ``sum over images of g @ src[:, :, shift_t : shift_t + L]^T``: small
+        ``(O x C)`` products read straight from the slices (g is 0 under the extras)."""
+        L, c = self.length, src.shape[1]
+        acc = self.xp.zeros((g.shape[1], c, 9), np.float32)
+        for sl in self._chunks(g.shape[0], c):
+            for t, sh in enumerate(self.shifts):
+                acc[:, :, t] += self.xp.matmul(g[sl], src[sl, :, sh:sh + L].swapaxes(1, 2)).sum(0)
+        return acc.reshape(g.shape[1], -1)
 
     def _forward(self, x: Any) -> tuple:
         n, h, w, wp, L = x.shape[0], self.h, self.w, self.wp, self.length
         b = self._buffers(n)
         b["x1"][:, :, :(h + 2) * wp].reshape(n, 3, h + 2, wp)[:, :, 1:-1, 1:-1] = x
-        self._conv(b["x1"], b["cols1"], self.W1, b["z1"], self.shifts)
+        self._conv(b["x1"], self.W1, b["z1"], self.shifts)
         z1 = b["z1"]
         z1.reshape(n, self.c1, h, wp)[..., w:] = 0                 # the wrapped windows
         a1 = b["x2"][:, :, wp + 1:wp + 1 + L]                      # conv2's input, inside the border
         self.xp.maximum(z1, 0, out=a1)                             # ReLU straight into it
-        self._conv(b["x2"], b["cols2"], self.W2, b["z2"], self.shifts)
+        self._conv(b["x2"], self.W2, b["z2"], self.shifts)
         a2 = b["z2"]
         self.xp.maximum(a2, 0, out=a2)
         a2.reshape(n, self.c2, h, wp)[..., w:] = 0
@@ -198,18 +214,17 @@ class ConvNetFloor:
         g3 = g.T @ flat                                            # (k, c2 * L), 0 under the extras
         dz2 = (g @ self.W3).reshape(n, self.c2, L)
         dz2 *= a2 > 0
-        g2 = self._weight_grad(dz2, b["cols2"])                    # (c2, c1 * 9)
+        g2 = self._weight_grad(dz2, b["x2"])                       # (c2, c1 * 9)
         # conv2's input gradient: dz2 (bordered) correlated with the flipped kernel; the
         # matrix is W2 with its channel axes swapped, the flip is in the shifts
         gpad = b["gpad"]
         gpad[:, :, wp + 1:wp + 1 + L] = dz2
         flipped = [(2 - a) * wp + (2 - c) for a in range(3) for c in range(3)]
         wf = self.W2.reshape(self.c2, self.c1, 9).transpose(1, 0, 2).reshape(self.c1, -1)
-        scratch = self.xp.empty((self._chunks(n, self.c2)[0].stop, self.c2, 9, L), np.float32)
-        self._conv(gpad, scratch, wf, b["dx2"], flipped)
+        self._conv(gpad, wf, b["dx2"], flipped)
         dz1 = b["dx2"]
         dz1 *= a1 > 0                                              # (0 under the extras too)
-        g1 = self._weight_grad(dz1, b["cols1"])                    # (c1, 27); no dx for the input
+        g1 = self._weight_grad(dz1, b["x1"])                       # (c1, 27); no dx for the input
         return loss, g1, g2, g3
 
     def torch_layout(self, m1: Any, m2: Any, m3: Any) -> list:

@@ -190,9 +190,15 @@ def use_taps(channels: int, positions: int) -> bool:
     return channels >= TAP_CHANNELS and positions >= 2048
 
 
-def _chunks(n: int, per_image: int) -> int:
-    """How many images to take at a time so one chunk's columns stay within ``CHUNK_BYTES``."""
-    return max(1, CHUNK_BYTES // max(per_image, 1))
+def _chunk(grid: Grid, channels: int, out_channels: int, phases_: int, per_tap: bool, itemsize: int) -> int:
+    """How many images to take at a time: what one image makes the route touch (its
+    columns, or its phase buffer and output for the per-tap products) times the chunk
+    stays within ``CHUNK_BYTES``."""
+    if per_tap:
+        per_image = channels * phases_ * (grid.rows * grid.width + grid.tail) + out_channels * grid.length
+    else:
+        per_image = channels * len(grid.taps) * grid.length
+    return max(1, CHUNK_BYTES // max(per_image * itemsize, 1))
 
 
 def correlate(x: Any, w: Any, g: Geometry) -> Any:
@@ -205,7 +211,7 @@ def correlate(x: Any, w: Any, g: Geometry) -> Any:
     wk = w.reshape(groups, o // groups, c // groups, -1)                  # (G, O/G, C/G, K)
     out = xp.empty((n, groups, o // groups, grid.length), dtype=x.dtype)
     taps = use_taps(c // groups, n * grid.length)
-    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize)
+    step = _chunk(grid, c, o, g.stride[0] * g.stride[1], taps, x.itemsize)
     for s in range(0, n, step):
         shifted_product(phases(x[s:s + step], g, grid), grid.taps, wk, out[s:s + step], grid.length, taps)
     out = out.reshape(n, o, grid.out[0], grid.width)
@@ -227,7 +233,7 @@ def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
         gg[..., :grid.out[1]] = gout
         gg = gg.reshape(n, groups, o // groups, grid.length)
     acc = xp.zeros((groups, o // groups, c // groups, len(grid.taps)), dtype=x.dtype)
-    step = _chunks(n, c * len(grid.taps) * grid.length * x.itemsize)
+    step = _chunk(grid, c, o, g.stride[0] * g.stride[1], True, x.itemsize)
     for s in range(0, n, step):
         buf = phases(x[s:s + step], g, grid)
         for t, tap in enumerate(grid.taps):
@@ -269,7 +275,7 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
             wt = xp.ascontiguousarray(wt.transpose(0, 2, 1, 3))             # (G, C/G, O/G, T)
             res = xp.empty((n, groups, c // groups, grid.length), dtype=gout.dtype)
             per_tap = use_taps(o // groups, n * grid.length)
-            step = _chunks(n, o * len(taps) * grid.length * gout.itemsize)
+            step = _chunk(tg, o, c, 1, per_tap, gout.itemsize)
             for s in range(0, n, step):
                 shifted_product(phases(gout[s:s + step], flip, tg), tg.taps, wt, res[s:s + step],
                                 grid.length, per_tap)
