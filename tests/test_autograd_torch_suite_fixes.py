@@ -660,3 +660,21 @@ def test_a_view_of_an_inference_tensor_is_not_tracked_as_a_view():
             c = lib.ones(2, 3)
             v = c.view(-1)
         assert not v._is_view()
+
+
+def test_split_with_sizes_and_the_unsafe_splits():
+    def program(lib):
+        a = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], requires_grad=True)
+        names, grads = [], []
+        for cut in (lambda t: t.split_with_sizes((1, 2)), lambda t: t.unsafe_split(1),
+                    lambda t: t.unsafe_split_with_sizes((1, 1, 1)), lambda t: t.unsafe_chunk(3)):
+            pieces = cut(a * 1)
+            names.append((type(pieces[0].grad_fn).__name__, pieces[0]._is_view()))
+        s1, s2, _ = (a + a).unsafe_split(1)
+        s1.mul_(s2)                             # allowed: unsafe pieces are not views
+        s1.sum().backward()
+        b, c = (a * 1).split_with_sizes((1, 2))
+        with pytest.raises(RuntimeError, match="output of a function that returns multiple views"):
+            b.mul_(2)
+        return names, a.grad
+    same(program)

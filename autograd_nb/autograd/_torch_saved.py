@@ -213,6 +213,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "UnsafeViewBackward0": ('self_sym_sizes',),
     "UnsqueezeBackward0": ('dim',),
     "UnsqueezeBackward1": ('dim',),
+    "UnsafeSplitBackward0": ('dim', 'self_sym_sizes', 'split_size'),
+    "UnsafeSplitWithSizesBackward0": ('dim', 'self_sym_sizes', 'split_sizes'),
     "VarBackward0": ('correction', 'dim', 'keepdim', 'self'),
     "VarMeanBackward0": ('correction', 'dim', 'keepdim', 'self'),
     "ViewBackward0": ('self_sym_sizes',),

@@ -282,6 +282,45 @@ def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple:
     return split(self, split_size, dim)
 
 
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:
+    """``split`` into pieces of the listed sizes (which must add up to the dimension)."""
+    return split(input, list(split_sizes), dim)
+
+
+class UnsafeSplitBackward0(SplitBackward0):
+    __slots__ = ()
+
+
+class UnsafeSplitWithSizesBackward0(SplitWithSizesBackward0):
+    __slots__ = ()
+
+
+def _unsafe(pieces: tuple) -> tuple:
+    """The pieces of a split, no longer tracked as views: they may be changed in place
+    (their memory is still the input's; changing one changes the input, unrecorded)."""
+    for o in pieces:
+        if o._grad_fn is not None:
+            cls = o._grad_fn.__class__
+            o._grad_fn.__class__ = (UnsafeSplitWithSizesBackward0 if cls is SplitWithSizesBackward0
+                                    else UnsafeSplitBackward0)
+        o._base = o._view_fn = o._view_meta = None
+        o._vc = [0]                                   # (and each counts its own versions)
+    return pieces
+
+
+def unsafe_split(input: Tensor, split_size: Any, dim: int = 0) -> tuple:
+    """``split`` whose pieces are not views for autograd (PyTorch's "unsafe" variant)."""
+    return _unsafe(split(input, split_size, dim))
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:
+    return _unsafe(split(input, list(split_sizes), dim))
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    return _unsafe(chunk(input, chunks, dim))
+
+
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Cut into ``chunks`` nearly equal pieces along ``dim`` (fewer if the size is too small)."""
     if input._data.ndim == 0:
@@ -742,7 +781,8 @@ for _f in (diag, diag_embed, trace, tile, movedim, masked_select, diff):
     register(_f.__name__)(_f)
 register("moveaxis")(movedim)
 moveaxis = movedim
-for _f in (chunk, unbind, roll, tril, triu, diagonal):
+for _f in (chunk, unbind, roll, tril, triu, diagonal, split_with_sizes, unsafe_split,
+           unsafe_split_with_sizes, unsafe_chunk):
     register(_f.__name__)(_as_method(_f))
 for _f in (tril, triu):
     register(_f.__name__ + "_")(_inplace(_f))
@@ -750,4 +790,5 @@ for _f in (tril, triu):
 EXPORTS = ["stack", "cat", "concat", "concatenate", "split", "chunk", "unbind", "flip", "roll",
            "tril", "triu", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack",
            "row_stack", "dstack", "column_stack", "diag", "diag_embed", "trace", "tile", "movedim",
-           "moveaxis", "masked_select", "diff"] + _GATHER_EXPORTS
+           "moveaxis", "masked_select", "diff", "split_with_sizes", "unsafe_split",
+           "unsafe_split_with_sizes", "unsafe_chunk"] + _GATHER_EXPORTS
