@@ -205,6 +205,12 @@ CAUSES = {
                      "T.tensor([0, 0, 0]), reduction='sum')",
                      "x = T.tensor([[0.0], [1.0]]); out = 1 / F.nll_loss(F.log_softmax(x, -1), T.tensor([0, 0]), "
                      "weight=T.tensor([2.0]))"],
+    "bool_and_integer_kernels": ["out = T.addcmul(i, i, i, value=2.0)", "out = T.addcmul(i, i, i, value=0.5)",
+                                 "out = T.addcmul(b, b, b)", "out = T.addcmul(b, i, i)",
+                                 "out = T.addcmul(i, t, i, value=0.5)", "out = T.clamp_min(b, True)",
+                                 "out = T.clamp(b, True, True)", "out = T.clamp_max(b, False)",
+                                 "out = T.clamp(b, min=0)", "out = b.clamp(min=True)",
+                                 "out = T.mv(T.tensor(1.), T.tensor(1.))", "out = T.mv(t, t)"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

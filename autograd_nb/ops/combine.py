@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import (CPP_NAMES, OpNode, check_broadcast, device_mismatch, note_broadcast, record, register,
+from ._core import (CPP_NAMES, OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
 from .pointwise import _inplace
 
@@ -69,6 +69,10 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     """``input + value * tensor1 * tensor2`` (broadcast), in one op."""
     a, b, c = _operands((input, tensor1, tensor2))
     ad, bd, cd = _promoted([a, b, c])
+    if ad.dtype.kind == "b":
+        raise no_kernel("addcmul_cpu_out", ad.dtype)
+    if ad.dtype.kind in "iu" and isinstance(value, float):
+        value = int(value)                            # (an integer result takes value as an integer)
     out = record(ad + value * (bd * cd), AddcmulBackward0, (a, b, c),
                  (b if c.requires_grad else None, c if b.requires_grad else None), extra=value)
     note_broadcast(out, a, b, c)

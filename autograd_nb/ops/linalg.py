@@ -139,6 +139,8 @@ class MvBackward0(OpNode):
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n x m) times vector (m): a vector (n)."""
     a, v = _operands("mv", ("input", "vec"), input, vec)
+    if a.ndim == 0:                                  # (PyTorch looks at input's dim 0 first)
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:

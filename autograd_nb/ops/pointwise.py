@@ -862,6 +862,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     for bound in (min, max):                          # the result dtype promotes with the bounds
         if bound is not None:
             d = _with_scalar(d, bound)[0]
+    if d.dtype.kind == "b":                           # bool bounds on a bool tensor: no kernel
+        raise no_kernel("clamp_scalar_cpu" if min is not None and max is not None else
+                        "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", d.dtype)
     out = xp.clip(d, min, max)
     return record(as_array(out.astype(d.dtype, copy=False)), ClampBackward1, (input,),
                   saved=(input,), extra=(min, max))
@@ -942,6 +945,8 @@ def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
         note_broadcast(res, ta, tb)
         return res
     d = _with_scalar(input._data, bound)[0]           # the result dtype promotes with the bound
+    if d.dtype.kind == "b":
+        raise no_kernel("clamp_min_scalar_cpu" if low else "clamp_max_scalar_cpu", d.dtype)
     out = as_array(_xp(d).clip(d, bound if low else None, None if low else bound)).astype(d.dtype, copy=False)
     return record(out, ClampMinBackward0 if low else ClampMaxBackward0, (input,), saved=(input,),
                   extra=bound)
