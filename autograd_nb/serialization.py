@@ -21,6 +21,9 @@ _SAFE = {
     ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "scalar"), ("builtins", "set"), ("builtins", "frozenset"),
     ("autograd_nb._backend", "device"),
+    # the public names the classes carry now (files saved before keep loading: see above)
+    ("autograd_nb", "Tensor"), ("autograd_nb.nn", "Parameter"), ("autograd_nb", "device"),
+    ("autograd_nb", "Size"),
 }
 
 
