@@ -298,11 +298,11 @@ class UnsafeSplitWithSizesBackward0(SplitWithSizesBackward0):
 def _unsafe(pieces: tuple) -> tuple:
     """The pieces of a split, no longer tracked as views: they may be changed in place
     (their memory is still the input's; changing one changes the input, unrecorded)."""
+    node = pieces[0]._grad_fn if pieces else None      # (one node for all the pieces)
+    if node is not None:
+        node.__class__ = (UnsafeSplitWithSizesBackward0 if node.__class__ is SplitWithSizesBackward0
+                          else UnsafeSplitBackward0)
     for o in pieces:
-        if o._grad_fn is not None:
-            cls = o._grad_fn.__class__
-            o._grad_fn.__class__ = (UnsafeSplitWithSizesBackward0 if cls is SplitWithSizesBackward0
-                                    else UnsafeSplitBackward0)
         o._base = o._view_fn = o._view_meta = None
         o._vc = [0]                                   # (and each counts its own versions)
     return pieces
