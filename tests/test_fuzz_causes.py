@@ -211,6 +211,10 @@ CAUSES = {
                                  "out = T.clamp(b, True, True)", "out = T.clamp_max(b, False)",
                                  "out = T.clamp(b, min=0)", "out = b.clamp(min=True)",
                                  "out = T.mv(T.tensor(1.), T.tensor(1.))", "out = T.mv(t, t)"],
+    "index_put_order": ["x = T.tensor([[True, False, True], [False, True, True]]); "
+                        "x[T.tensor([[True, False, True], [False, True, True]])] = T.ones(2, 3, dtype=T.float64); out = x",
+                        "x = T.tensor([1, 2]); x[T.tensor([True, False])] = T.tensor(1.5); out = x",
+                        "x = T.tensor([1, 2]); x[T.tensor([0])] = T.tensor([1.5]); out = x"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

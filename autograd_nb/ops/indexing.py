@@ -420,20 +420,13 @@ def _broadcasts_to(src: tuple, dst: tuple) -> bool:
 
 def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
     """``dst[key] = value`` for an advanced key (``IndexPutBackward0``), checked in
-    PyTorch's order: leading 1s of ``value`` dropped, dtypes, shapes, then indices."""
+    PyTorch's order: leading 1s of ``value`` dropped, overlap, shapes, dtypes, then indices."""
     stripped = _strip_leading_ones(value)
     if stripped._data.shape != value._data.shape:
         value = stripped
     check_inplace(dst, value)
     check_overlap(dst, (value,), full_too=True)          # (the value may not be dst itself either)
     vd, dd = value._data, dst._data
-    if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
-        vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted
-    elif vd.dtype != dd.dtype:
-        from .pointwise import _DTYPE_WORDS
-        raise RuntimeError(
-            f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
-            f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
     if all(a.dtype.kind != "b" or a.shape == dd.shape[d:d + a.ndim] for d, a in advs):
         # the shape of the region (index arrays zeroed: bounds are checked below)
         probe = tuple(np.zeros(np.shape(k), np.int64) if isinstance(k, np.ndarray) and k.dtype.kind in "iu"
@@ -443,6 +436,13 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
                 f"broadcast to indexing result of shape [{', '.join(map(str, region))}]")
+    if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
+        vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted
+    elif vd.dtype != dd.dtype:
+        from .pointwise import _DTYPE_WORDS
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
+            f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
     _check_advanced(dd.shape, advs)
     if needs_grad(dst, value):
         from .pointwise import apply_inplace

@@ -61,8 +61,6 @@ KNOWN: list[Known] = [
     Known("copy_ (ops/convert.py, not changed here): broadcast and overlap errors", "ops",
           r"output with shape \[[\d, ]*\] doesn't match the broadcast shape .* vs (RuntimeError: The size|"
           r"ValueError: cannot broadcast)"),
-    Known("index_put_: PyTorch checks shapes before dtypes", "ops",
-          r"shape mismatch: value tensor of shape .* vs RuntimeError: Index put requires the source"),
     Known("an in-place op on a view of a split/unbind output: the base keeps its node in PyTorch", "ops",
           r"^grad_fn: v\d+: \w+Backward\d vs CopySlices"),
     Known("masked assignment of a NaN into an integer tensor: PyTorch's overflow error", "ops",
