@@ -162,6 +162,9 @@ CELLS = [
     grad. `nn.Sequential(a, b, c)` chains layers, so `model(x)` is `c(b(a(x)))`, and
     `model[0]` is its first layer; `nn.ReLU()` is $\\max(0, x)$ element-wise and has no
     parameters. `torch.randn(5, 4)` is a batch of 5 random inputs of 4 numbers each.
+    `torch.manual_seed(0)` makes the random numbers repeat from run to run; autograd_nb
+    draws PyTorch's own random stream, so after the same seed these cells print exactly
+    the numbers PyTorch prints (initial weights, `randn` batches and dropout masks alike).
 
     ### Freezing parameters
 
