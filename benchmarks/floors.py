@@ -97,57 +97,21 @@ class MLPFloor:
 CHUNK_BYTES = 1 << 21     # as autograd_nb's patches.CHUNK_BYTES: columns built a cache-sized chunk at a time
 
 
-class ConvNetFloor:
-    """Conv(3,16,3,p1)-ReLU-Conv(16,32,3,p1)-ReLU-Flatten-Linear, no biases (seed 003).
+class GridConv:
+    """3x3 convolutions (padding 1) on images flattened on their zero-bordered grid of
+    width ``W + 2``: there a kernel offset (a, b) moves every window by one constant
+    shift ``a * (W + 2) + b``, so each offset's view of all windows is one slice.
+    The products are autograd_nb's (``patches.shifted_product``), a cache-sized chunk of
+    images at a time: many channels (16+) take one product per offset straight from
+    the slice, few copy the 9 slices into columns for one product. Each output row
+    carries 2 extra entries (windows wrapping around the row's end)."""
 
-    The formulation of autograd_nb's conv kernel (``patches.correlate``), written out for
-    this net. Every image is kept flattened on its zero-bordered grid of width ``W + 2``:
-    there, a kernel offset (a, b) moves every window by one constant shift
-    ``a * (W + 2) + b``, so each offset's view of all windows is one slice, and a conv is
-    matrix products over those slices, a cache-sized chunk of images at a time (9
-    products read in place for many channels, one over 9 copied slices for few: the
-    routes of ``patches.shifted_product``). Each output row carries 2 extra entries
-    (windows wrapping around the row's end), which are zeroed; then
-
-    * conv1's output drops into conv2's bordered input as ONE contiguous block (its extra
-      entries land exactly on the border);
-    * the linear weight is stored on the grid too, zeros under the extra entries, so
-      nothing is ever cropped;
-    * conv2's input gradient is its output gradient correlated with the flipped kernel:
-      the same shifted products, shifted the other way;
-    * the weight gradients are per-offset products of the gradient with the same slices.
-
-    Weights are kept as matrices (``(O, C*9)`` is PyTorch's ``(O, C, 3, 3)`` flattened).
-    """
-
-    def __init__(self, w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, hw: tuple[int, int],
-                 lr: float, xp: Any = np) -> None:
+    def __init__(self, hw: tuple[int, int], xp: Any = np) -> None:
         self.xp = xp
         self.h, self.w = hw
         self.wp = self.w + 2                                    # the grid's width
         self.length = self.h * self.wp                          # one channel's grid, flattened
         self.shifts = [a * self.wp + b for a in range(3) for b in range(3)]
-        self.c1, self.c2 = w1.shape[0], w2.shape[0]
-        self.k = w3.shape[0]
-        self.W1 = xp.asarray(np.asarray(w1, np.float32).reshape(self.c1, -1).copy())
-        self.W2 = xp.asarray(np.asarray(w2, np.float32).reshape(self.c2, -1).copy())
-        lin = np.zeros((self.k, self.c2, self.h, self.wp), np.float32)
-        lin[..., :self.w] = np.asarray(w3, np.float32).reshape(self.k, self.c2, self.h, self.w)
-        self.W3 = xp.asarray(lin.reshape(self.k, -1))
-        self.lr = np.float32(lr)
-        self._buf: dict = {}
-
-    def _buffers(self, n: int) -> dict:
-        """Work arrays for a batch of ``n``, reused step after step (borders stay 0)."""
-        if n not in self._buf:
-            xp, L, f = self.xp, self.length, np.float32
-            size = (self.h + 2) * self.wp + 2                   # bordered grid + the last shift's tail
-            self._buf[n] = {
-                "x1": xp.zeros((n, 3, size), f), "x2": xp.zeros((n, self.c1, size), f),
-                "z1": xp.empty((n, self.c1, L), f), "z2": xp.empty((n, self.c2, L), f),
-                "gpad": xp.zeros((n, self.c2, L + 2 * self.wp + 2), f),
-                "dx2": xp.empty((n, self.c1, L), f)}
-        return self._buf[n]
 
     def _chunks(self, n: int, channels: int) -> list[slice]:
         """Slices of the batch whose columns (``channels`` deep) fit ``CHUNK_BYTES``."""
@@ -186,6 +150,70 @@ class ConvNetFloor:
             for t, sh in enumerate(self.shifts):
                 acc[:, :, t] += self.xp.matmul(g[sl], src[sl, :, sh:sh + L].swapaxes(1, 2)).sum(0)
         return acc.reshape(g.shape[1], -1)
+
+
+class Conv2dFloor(GridConv):
+    """One 3x3 conv, padding 1, no bias, ``(N, C, H, W) -> (N, O, H, W)`` (the forward-alone
+    row): the input copied onto its bordered grid, the products, the extra entries cut off."""
+
+    def __init__(self, w: np.ndarray, hw: tuple[int, int], xp: Any = np) -> None:
+        super().__init__(hw, xp)
+        self.W = xp.asarray(np.asarray(w, np.float32).reshape(w.shape[0], -1).copy())
+        self._buf: dict = {}
+
+    def __call__(self, x: Any) -> Any:
+        (n, c), h, w, wp = x.shape[:2], self.h, self.w, self.wp
+        if n not in self._buf:
+            self._buf[n] = (self.xp.zeros((n, c, (h + 2) * wp + 2), np.float32),
+                            self.xp.empty((n, self.W.shape[0], self.length), np.float32))
+        src, out = self._buf[n]
+        src[:, :, :(h + 2) * wp].reshape(n, c, h + 2, wp)[:, :, 1:-1, 1:-1] = x
+        self._conv(src, self.W, out, self.shifts)
+        return self.xp.ascontiguousarray(out.reshape(n, -1, h, wp)[..., :w])
+
+
+class ConvNetFloor(GridConv):
+    """Conv(3,16,3,p1)-ReLU-Conv(16,32,3,p1)-ReLU-Flatten-Linear, no biases (seed 003).
+
+    autograd_nb's conv formulation (``patches.correlate``, here ``GridConv``) written out
+    for this net, every activation kept on its bordered grid between layers. The extra
+    entries of each output row are zeroed; then
+
+    * conv1's output drops into conv2's bordered input as ONE contiguous block (its extra
+      entries land exactly on the border);
+    * the linear weight is stored on the grid too, zeros under the extra entries, so
+      nothing is ever cropped;
+    * conv2's input gradient is its output gradient correlated with the flipped kernel:
+      the same shifted products, shifted the other way;
+    * the weight gradients are per-offset products of the gradient with the same slices.
+
+    Weights are kept as matrices (``(O, C*9)`` is PyTorch's ``(O, C, 3, 3)`` flattened).
+    """
+
+    def __init__(self, w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, hw: tuple[int, int],
+                 lr: float, xp: Any = np) -> None:
+        super().__init__(hw, xp)
+        self.c1, self.c2 = w1.shape[0], w2.shape[0]
+        self.k = w3.shape[0]
+        self.W1 = xp.asarray(np.asarray(w1, np.float32).reshape(self.c1, -1).copy())
+        self.W2 = xp.asarray(np.asarray(w2, np.float32).reshape(self.c2, -1).copy())
+        lin = np.zeros((self.k, self.c2, self.h, self.wp), np.float32)
+        lin[..., :self.w] = np.asarray(w3, np.float32).reshape(self.k, self.c2, self.h, self.w)
+        self.W3 = xp.asarray(lin.reshape(self.k, -1))
+        self.lr = np.float32(lr)
+        self._buf: dict = {}
+
+    def _buffers(self, n: int) -> dict:
+        """Work arrays for a batch of ``n``, reused step after step (borders stay 0)."""
+        if n not in self._buf:
+            xp, L, f = self.xp, self.length, np.float32
+            size = (self.h + 2) * self.wp + 2                   # bordered grid + the last shift's tail
+            self._buf[n] = {
+                "x1": xp.zeros((n, 3, size), f), "x2": xp.zeros((n, self.c1, size), f),
+                "z1": xp.empty((n, self.c1, L), f), "z2": xp.empty((n, self.c2, L), f),
+                "gpad": xp.zeros((n, self.c2, L + 2 * self.wp + 2), f),
+                "dx2": xp.empty((n, self.c1, L), f)}
+        return self._buf[n]
 
     def _forward(self, x: Any) -> tuple:
         n, h, w, wp, L = x.shape[0], self.h, self.w, self.wp, self.length

@@ -9,7 +9,8 @@ a piece (``nn.Linear``, ``optim.SGD``, ``F.cross_entropy`` ...), the case report
   (zero_grad, forward, cross entropy, backward, step), a forward in grad mode, and
   inference under ``no_grad`` and ``inference_mode``.
 * ``cnn``: seed 003's net, Conv(3,16,3,p1)-ReLU-Conv(16,32,3,p1)-ReLU-Flatten-Linear
-  (no biases, as in the seed; 20 classes), one training step per input shape.
+  (no biases, as in the seed; 20 classes), one training step per input shape; and one
+  ``conv2d`` forward alone, (64,16,32,32) -> 32 channels, 3x3, padding 1 (issue 21).
 * ``memory``: 20 x (Linear(1024,1024) + ReLU), batch 256: bytes of the tensors the
   graph saved (parameters and views of parameters not counted; each storage counted
   once) after a forward in grad mode / no_grad / inference_mode, and after backward.
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .floors import ConvNetFloor, MLPFloor
+from .floors import Conv2dFloor, ConvNetFloor, MLPFloor
 from .timing import Missing, Preset, needs, probe, time_stmt
 
 LR = 0.01
@@ -34,6 +35,17 @@ MEM_CASES = ("graph bytes [grad]", "graph bytes [no_grad]", "graph bytes [infere
 
 def cnn_case(shape: tuple[int, ...]) -> str:
     return "train step " + str(tuple(shape)).replace(" ", "")
+
+
+def conv_forward_shape(preset: Preset) -> tuple[int, int, int, int, int]:
+    """``(N, C, H, W, O)`` of the conv-forward-alone row: issue 21's (64,16,32,32) -> 32
+    (the seed net's second conv), tiny for the smoke test's preset."""
+    return (2, 4, 6, 6, 8) if preset.name == "tiny" else (64, 16, 32, 32, 32)
+
+
+def conv_forward_case(preset: Preset) -> str:
+    n, c, h, w, o = conv_forward_shape(preset)
+    return f"conv2d forward ({n},{c},{h},{w})->{o}, 3x3, p1"
 
 
 def _all_missing(names: Any, why: str) -> dict[str, Any]:
@@ -136,6 +148,10 @@ def run_cnn_tensor(T: Any, preset: Preset) -> dict[str, Any]:
             out[name] = time_stmt("step()", ns, preset)
         except Missing as m:
             out[name] = {"na": str(m)}
+    n, c, h, w, o = conv_forward_shape(preset)
+    T.manual_seed(0)
+    ns = {"F": T.nn.functional, "x": T.randn(n, c, h, w), "w": T.randn(o, c, 3, 3) * 0.1}
+    out[conv_forward_case(preset)] = time_stmt("F.conv2d(x, w, padding=1)", ns, preset)
     return out
 
 
@@ -158,6 +174,10 @@ def run_cnn_numpy(preset: Preset) -> dict[str, Any]:
               "x": rng.standard_normal(shape).astype(np.float32),
               "y": rng.integers(0, 20, shape[0])}
         out[cnn_case(shape)] = time_stmt("net.step(x, y)", ns, preset)
+    n, c, h, w, o = conv_forward_shape(preset)
+    ns = {"conv": Conv2dFloor(rng.standard_normal((o, c, 3, 3)).astype(np.float32) * 0.1, (h, w)),
+          "x": rng.standard_normal((n, c, h, w)).astype(np.float32)}
+    out[conv_forward_case(preset)] = time_stmt("conv(x)", ns, preset)
     return out
 
 

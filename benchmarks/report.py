@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import backward, gpu, perop, randomness
-from .models import MEM_CASES, MLP_CASES, cnn_case
+from .models import MEM_CASES, MLP_CASES, cnn_case, conv_forward_case
 
 ANB, TORCH, FLOOR = "autograd_nb", "torch", "numpy"
 
@@ -26,29 +26,35 @@ class Target:
     against: str
     limit: float = 0.0
     goal: float | None = None
+    also: "Target | None" = None      # a second target the same case must meet too
 
     def text(self) -> str:
         if self.against == "zero":
             return "= 0"
         goal = f" (goal {self.goal:g}x)" if self.goal is not None else ""
-        return f"<= {self.limit:g}x {self.against}{goal}"
+        more = f"; {self.also.text()}" if self.also is not None else ""
+        return f"<= {self.limit:g}x {self.against}{goal}{more}"
 
 
 def target_for(workload: str, case: str, cnn_shapes: list) -> Target | None:
     if workload == "perop":
         if case.endswith("[requires_grad]"):
             return Target(TORCH, 1.5, 1.0)
+        if case in ("matmul (4,)@(4,) [inference_mode]", "sum [inference_mode]"):
+            return Target(TORCH, 1.3)           # accepted in issue 21: numpy's call is most of it
         if case.endswith("[no_grad]") or case.endswith("[inference_mode]"):
             return Target(TORCH, 1.0)
     if workload == "backward" and case == "per node":
         return Target(TORCH, 1.5, 0.6)
     if workload == "mlp" and case == "train step":
-        return Target("floor", 1.25, 1.1)
-    if workload == "cnn" and cnn_shapes:
+        return Target("floor", 1.3, 1.1)        # issue 21
+    if workload == "cnn" and case.startswith("conv2d forward"):
+        return Target(TORCH, 1.3, 1.0)          # issue 21
+    if workload == "cnn" and cnn_shapes:        # issue 21
         if case == cnn_case(min(cnn_shapes, key=_numel)):
-            return Target(TORCH, 1.5)
+            return Target(TORCH, 1.3, 1.0)
         if len(cnn_shapes) > 1 and case == cnn_case(max(cnn_shapes, key=_numel)):
-            return Target("floor", 1.15)
+            return Target(TORCH, 1.6, 1.2, also=Target("floor", 1.15, 1.05))
     if workload == "gpu" and case == gpu.MLP_CASE:
         return Target("floor", 1.3)
     if workload == "random" and case in ("rand 1M float32", "randn 1M float32"):
@@ -95,7 +101,7 @@ def case_order(workload: str, preset: Any) -> list[str]:
     if workload == "mlp":
         return list(MLP_CASES)
     if workload == "cnn":
-        return [cnn_case(s) for s in preset.cnn_shapes]
+        return [cnn_case(s) for s in preset.cnn_shapes] + [conv_forward_case(preset)]
     if workload == "gpu":
         return gpu.cases(preset)
     if workload == "random":
@@ -137,7 +143,9 @@ def _status(tgt: Target | None, row: dict) -> str | None:
     r = row["anb/torch"] if tgt.against == TORCH else row["anb/floor"]
     if r is None:
         return None
-    return "PASS" if r <= tgt.limit else "FAIL"
+    if r > tgt.limit:
+        return "FAIL"
+    return _status(tgt.also, row) if tgt.also is not None else "PASS"
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -176,7 +184,7 @@ def titles(preset: Any) -> dict[str, str]:
         "perop": "1. Per-op overhead, (4,) float32 (time per op)",
         "backward": "2. Backward: per node (100-op chain) and scaling (time of backward())",
         "mlp": f"3. MLP {'-'.join(map(str, p.mlp))}, ReLU, batch {p.mlp_batch}",
-        "cnn": "4. Seed-003 conv net, training step",
+        "cnn": "4. Seed-003 conv net, training step; conv2d forward alone",
         "memory": f"5. Graph memory, {p.mem_layers} x (Linear({p.mem_width},{p.mem_width})+ReLU), "
                   f"batch {p.mem_batch}",
         "gpu": "6. Training steps on cuda (opt-in: `--workloads gpu`)",
@@ -189,7 +197,10 @@ NOTES = {
                  "recorded op (roughly constant = linear scaling). The floor writes the "
                  "chain's backward by hand in numpy."),
     "mlp": "The floor's forward is the same for all three forward rows.",
-    "cnn": "No biases (as in seed 003); 20 classes; SGD lr=0.01; floor uses im2col, NHWC.",
+    "cnn": ("No biases (as in seed 003); 20 classes; SGD lr=0.01. The floor is autograd_nb's "
+            "conv formulation written out (images flattened on their bordered grid, each kernel "
+            "offset one shifted slice; products per offset or over copied columns); the last row "
+            "is one conv2d forward alone."),
     "memory": ("Bytes of tensors saved for backward, parameters and views of parameters "
                "excluded, each storage counted once (counted through "
                "`autograd.graph.saved_tensors_hooks` in both libraries). `summed per save` "

@@ -173,6 +173,16 @@ def test_cnn_floor_gradients_and_step_match_torch() -> None:
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("channels", [3, 16])          # the columns route and the per-tap route
+def test_conv_forward_floor_matches_torch(channels: int) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((5, channels, 7, 9)).astype(np.float32)
+    w = rng.standard_normal((8, channels, 3, 3)).astype(np.float32)
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    np.testing.assert_allclose(floors.Conv2dFloor(w, (7, 9))(x), want, rtol=1e-4, atol=1e-4)
+
+
 def test_chain_floor_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     x = torch.ones(4, requires_grad=True)
