@@ -211,7 +211,8 @@ def test_layer_initialisation_matches(seed):
         ps = []
         for layer in (m.nn.Linear(5, 3), m.nn.Linear(4, 2, bias=False), m.nn.Conv2d(2, 3, 3),
                       m.nn.Conv1d(2, 4, 2), m.nn.Embedding(6, 3), m.nn.PReLU(), m.nn.BatchNorm1d(3),
-                      m.nn.LayerNorm(4)):
+                      m.nn.LayerNorm(4), m.nn.Bilinear(3, 2, 4), m.nn.Embedding(5, 2, padding_idx=1),
+                      m.nn.Conv2d(4, 6, 3, groups=2, bias=False), m.nn.LSTM(3, 2), m.nn.GRUCell(2, 3)):
             ps.extend(p.detach().reshape(-1) for p in layer.parameters())
         return m.cat(ps)
     same(*both(seed, layers))
