@@ -7,7 +7,8 @@ attaches methods with ``_core.register`` and lists its ``torch.X`` functions in
 import importlib
 
 FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "sorting", "combine",
-            "linalg", "joins", "nnops", "inplace_views", "shapes")
+            "linalg", "joins", "nnops", "inplace_views", "shapes",
+            "decompositions")
 
 for _name in FAMILIES:
     try:
