@@ -93,6 +93,17 @@ def view_meta_error(meta: Any, inplace: bool, view: "Tensor | None" = None) -> s
     node ("Output 0 of SliceBackward0 is a view of a view which was created in ..."),
     any other is "A view".
     """
+    if isinstance(meta, tuple) and meta[0] == "custom":          # made inside a custom Function
+        changed = "is being modified inplace" if inplace else \
+            "and its base or another view of its base has been modified inplace"
+        changed = changed if inplace else changed[4:]
+        prefix = f"Output {meta[2]} of {meta[1]} is a view and {changed}." if meta[3] else \
+            f"A view was created in no_grad mode and {changed} with grad mode enabled."
+        return (f"{prefix} This view was created "
+                "inside a custom Function (or because an input was returned as-is) and the autograd "
+                "logic to handle view+inplace would override the custom backward associated with the "
+                "custom Function, leading to incorrect gradients. This behavior is forbidden. You can "
+                "fix this by cloning the output of the custom Function.")
     mode, when = _VIEW_MODES[meta[1] if isinstance(meta, tuple) else meta]
     block = "inference_mode" if mode == "inference" else mode
     fn = None if view is None else view._grad_fn

@@ -678,3 +678,112 @@ def test_split_with_sizes_and_the_unsafe_splits():
             b.mul_(2)
         return names, a.grad
     same(program)
+
+
+# -- custom Functions, views and mark_dirty --------------------------------------------------
+
+def test_view_returned_by_a_custom_function_may_not_be_changed_in_place():
+    for lib in (autograd_nb, torch):
+        class Alias(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.view_as(x)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        b = lib.ones(1, requires_grad=True)
+        v = Alias.apply(lib.ones(1, 2))
+        with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being modified "
+                                               "inplace with grad mode enabled. This view was created "
+                                               "inside a custom Function"):
+            v += b
+        w = Alias.apply(lib.ones(1, 2, requires_grad=True).clone())
+        with pytest.raises(RuntimeError, match="Output 0 of Alias is a view and is being modified "
+                                               "inplace. This view was created inside a custom Function"):
+            w += b
+
+
+def test_view_of_a_temporary_returned_by_a_custom_function_is_a_plain_output():
+    def program(lib):
+        class Head(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                view = x.clone()[:2]
+                view += 1
+                return view
+
+            @staticmethod
+            def backward(ctx, g):
+                return lib.cat([g, g.new_zeros(1)])
+
+        x = lib.ones(3, requires_grad=True)
+        out = Head.apply(x)
+        out.sum().backward()
+        return type(out.grad_fn).__name__, x.grad
+    same(program)
+
+
+def test_mark_dirty_rules():
+    for lib in (autograd_nb, torch):
+        class NotAnInput(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                out = x.clone().view_as(x)
+                ctx.mark_dirty(out)
+                return out
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        class NotReturned(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        class AddOne(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        a = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="received a tensor that was not an input"):
+            NotAnInput.apply(a.clone())
+        with pytest.raises(RuntimeError, match="were not returned as output"):
+            NotReturned.apply(a.clone())
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            AddOne.apply(a.view_as(a))
+
+
+def test_mark_dirty_on_a_view_rewrites_the_base_history():
+    def program(lib):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.mark_dirty(x)
+                return x.mul_(2)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        root = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        x = root.clone()
+        Double.apply(x[1:3])
+        (x * lib.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+        return x, root.grad, type(x.grad_fn).__name__
+    same(program)

@@ -222,6 +222,8 @@ class Function(metaclass=_FunctionMeta):
             STATE.grad_enabled = prev
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
+        _check_dirty(ctx, args, outs, record)
+        _views_of_inputs(cls, args, outs, not STATE.mode, record)
         if not record:
             return out
         ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
@@ -231,6 +233,7 @@ class Function(metaclass=_FunctionMeta):
         ctx._shapes = tuple((o.shape, o.dtype, id(o) in non_diff or o._data.dtype.kind != "f")
                             if isinstance(o, Tensor) else ((), None, True) for o in outs)
         dirty = {id(t) for t in ctx._dirty}
+        rebase = None
         result = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):
@@ -239,6 +242,8 @@ class Function(metaclass=_FunctionMeta):
             marked = id(o) in non_diff                 # (before an input is re-wrapped below)
             if id(o) in dirty:
                 o._vc[0] += 1
+                if o._base is not None and o is args[0] and len(outs) == 1:
+                    rebase = o                         # a view changed in place: see below
             elif any(o is a for a in args):            # an input returned as is: a new tensor on its memory
                 o = Tensor._wrap(o._data, vc=o._vc)
             if marked or o._data.dtype.kind != "f":
@@ -256,7 +261,61 @@ class Function(metaclass=_FunctionMeta):
             is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._grad_fn is ctx
             saved.append(SavedTensor(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
+        if rebase is not None:                         # the view's base gets the change too
+            from ..ops.views import rebase_view
+            rebase._view_fn = rebase._view_fn or (lambda t: t)
+            rebase_view(rebase, ctx)
         return result[0] if single else tuple(result)
+
+
+_NOT_AN_INPUT = ("ctx.mark_dirty() received a tensor that was not an input. Only input Tensors "
+                 "that have been mutated should be passed to ctx.mark_dirty().")
+
+
+def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
+    """PyTorch's rules for ``mark_dirty``: only inputs, all of them returned, a view among
+    them only with a single output, and never a leaf (or a view of one) that requires grad."""
+    import warnings
+    for t in ctx._dirty:
+        if not any(t is a for a in args):
+            if t._base is not None:
+                raise RuntimeError(_NOT_AN_INPUT)
+            warnings.warn(_NOT_AN_INPUT, UserWarning, stacklevel=3)
+            continue
+        if not any(t is o for o in outs):
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as output. "
+                "The inputs that are modified inplace must all be outputs of the Function.")
+        if t._base is not None and len(outs) > 1:
+            raise RuntimeError(
+                "If your Function modifies inplace an input that is a view of another Tensor, your "
+                "Function cannot return more than one Tensor. This is not supported by the current "
+                "autograd engine. You should either make sure the input is not a view (using .clone() "
+                "for example) or make your Function only return one Tensor (potentially splitting it "
+                "into two Functions: one doing the inplace that returns a single Tensor and a second "
+                "one that does the other operations). You can ask on the forum "
+                "https://discuss.pytorch.org/ if you need help to do this change.")
+        if record and t._grad_fn is None and t._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if record and base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _views_of_inputs(cls: type, args: tuple, outs: tuple, mark: bool, recorded: bool) -> None:
+    """Outputs made by views inside ``forward``: a view of an input stays a view but may not
+    be changed in place (``mark``: grad mode is on); a view of a temporary is a plain tensor."""
+    roots = {id(a._base if a._base is not None else a) for a in args if hasattr(a, "_base")}
+    for i, o in enumerate(outs):
+        base = getattr(o, "_base", None)
+        if base is None or any(o is a for a in args):
+            continue
+        if id(base) in roots:
+            if mark:
+                o._view_meta = ("custom", cls.__name__, i, recorded)   # (torch 2.13 names it so)
+        else:
+            o._base = o._view_fn = o._view_meta = None
 
 
 class InplaceFunction(Function):
