@@ -40,6 +40,7 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
 from .serialization import load, save
+from .checkgrads import check_grads  # autograd_nb only: hand-made gradients vs the engine's
 from ._functions import *  # noqa: F401,F403
 from ._functions import __all__ as _fn_all
 
