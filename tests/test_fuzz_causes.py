@@ -215,6 +215,21 @@ CAUSES = {
                         "x[T.tensor([[True, False, True], [False, True, True]])] = T.ones(2, 3, dtype=T.float64); out = x",
                         "x = T.tensor([1, 2]); x[T.tensor([True, False])] = T.tensor(1.5); out = x",
                         "x = T.tensor([1, 2]); x[T.tensor([0])] = T.tensor([1.5]); out = x"],
+    # lerp: PyTorch's two-sided formula (weight 1 gives end exactly; no inf - inf), dtypes
+    # checked before shapes, a 0-d weight of another dtype allowed
+    "lerp": ["out = T.lerp(T.tensor([1., inf, 2.]), T.tensor([inf, 1., 3.]), 0.3)",
+             "out = T.lerp(T.tensor([1., inf, 2.]), T.tensor([inf, 1., 3.]), 0.7)",
+             "out = T.lerp(T.tensor([1., inf, 2.]), T.tensor([inf, 1., 3.]), T.tensor([0.3, 0.7, 0.5]))",
+             "out = T.lerp(d, d * 2, T.tensor(0.5))", "out = T.lerp(d, d * 2, T.tensor([0.5]))",
+             "out = T.lerp(T.ones(3), T.ones(2, dtype=T.int64), 0.5)",
+             "x = T.tensor([0.2, 0.9], requires_grad=True); out = T.lerp(x, T.tensor([1., 2.]), x); "
+             "out.sum().backward()"],
+    "misc_fixes": ["out = T.add(i, i, alpha=1.0)", "out = T.add(t, t, alpha=1.0)", "out = True ** b",
+                   "out = T.pow(False, b)", "x = T.ones(2, requires_grad=True); out = x[0] // 2",
+                   "out = T.clamp(T.ones(2, 1, 2), min=T.ones(3))", "out = T.tensor(True).kthvalue(1, -1)",
+                   "out = T.masked_select(T.tensor(1.), T.tensor(False)).median(0)",
+                   "out = T.ones(2, 0).median(1)", "out = T.masked_select(b, b > 1).median()",
+                   "x = T.remainder(T.tensor([[2., 2., 0.]]), T.zeros(0, 1, dtype=T.int64)); x.neg_(); out = x"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -431,6 +431,8 @@ def check_internal_overlap(t: Tensor) -> None:
     """Refuse to write into a tensor whose elements share memory (an ``expand``-ed view:
     a stride-0 dim of size > 1): which of the writes would win?"""
     d = t._data
+    if d.size == 0:                                  # (nothing is written; numpy gives
+        return                                       # empty arrays 0 strides)
     for n, st in zip(d.shape, d.strides):
         if st == 0 and n > 1:
             raise RuntimeError(INTERNAL_OVERLAP)

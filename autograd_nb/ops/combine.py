@@ -119,28 +119,38 @@ class LerpBackward1(OpNode):
         return g * (1 - w), g * w, g * (end - start)
 
 
+def _lerp(a: Any, b: Any, w: Any) -> Any:
+    """PyTorch's kernel: from ``a`` for small weights, from ``b`` for large ones (so that
+    weight 1 gives exactly ``b``, and an inf at the far end does not turn into a NaN)."""
+    diff = b - a
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)) if type(a) is np.ndarray else \
+            __import__("cupy").where(abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``: ``weight`` 0 gives ``input``,
     1 gives ``end`` (a number or a tensor, broadcast; all tensors of one floating dtype)."""
     scalar = not isinstance(weight, Tensor)
-    ts = _operands((input, end) if scalar else (input, end, weight))
+    ts = [to_tensor(x) for x in ((input, end) if scalar else (input, end, weight))]
     dt = ts[0]._data.dtype
-    for name, t in zip(("end", "weight"), ts[1:]):
-        if t._data.dtype != dt:
+    for name, t in zip(("end", "weight"), ts[1:]):   # (dtypes are checked before shapes; a 0-d
+        if t._data.dtype != dt and not (name == "weight" and t._data.ndim == 0):   # weight is cast)
             raise RuntimeError(f"expected dtype {CPP_NAMES[dt.name]} for `{name}` but got "
                                f"dtype {CPP_NAMES[t._data.dtype.name]}")
+    ts = _operands(ts)
     if dt.kind != "f":
         from .pointwise import _DTYPE_WORDS
         kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_DTYPE_WORDS[dt.name]}\'')
     a, b = ts[0], ts[1]
     if scalar:
-        out = record((a._data + weight * (b._data - a._data)).astype(dt, copy=False), LerpBackward0,
+        out = record(_lerp(a._data, b._data, weight).astype(dt, copy=False), LerpBackward0,
                      (a, b), extra=weight)
         note_broadcast(out, a, b)
         return out
     w = ts[2]
-    out = record(a._data + w._data * (b._data - a._data), LerpBackward1, (a, b, w), (b, a, w))
+    out = record(_lerp(a._data, b._data, w._data.astype(dt, copy=False)), LerpBackward1, (a, b, w), (b, a, w))
     note_broadcast(out, a, b, w)
     return out
 

@@ -78,7 +78,7 @@ def _float_scalar(a: Any, b: Any) -> bool:
 
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
-    if alpha == 1:
+    if alpha == 1 and type(alpha) is not float:
         if _same(input, other):
             ad, bd = input._data, other._data
             res = record(ad + bd, AddBackward0, (input, other), extra=1)
@@ -361,6 +361,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``; either side may be a number."""
     if not isinstance(input, Tensor):
         ad, bd, _, tb = prep2(input, exponent)
+        _refuse_bool(ad, bd, "pow")
         if isinstance(ad, (int, bool)) and bd.dtype.kind == "f":
             ad = float(ad)
         return record(as_array(_int_power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd),
@@ -455,7 +456,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     _integer_division(ad, bd)
     data = as_array(np.floor_divide(ad, bd))
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
-    live = tuple(t for t in (ta, tb) if t is not None and t._requires_grad)
+    live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
     return record(data, NotImplemented, live, extra="floor_divide")
 
 
@@ -848,6 +849,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         from ._core import to_tensor
         lo = None if min is None else to_tensor(min, input)
         hi = None if max is None else to_tensor(max, input)
+        for b in (lo, hi):
+            if b is not None:
+                check_broadcast(d.shape, b._data.shape)
         dt = B.result_type(*[(B._FROM_NP[t._data.dtype], 2 if t._data.ndim else 1)   # promoted with
                              for t in (input, lo, hi) if t is not None]).np          # the bounds
         out = d

@@ -164,13 +164,13 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     ``(values, indices)``. Among equal values the index may differ from PyTorch's, whose
     choice follows its selection algorithm.
     """
-    if input._data.dtype.kind == "b":
+    if input._data.dtype.kind == "b" and input._data.size:    # (an empty one fails its own way)
         raise no_kernel("median_cpu" if dim is None else "median_out", input._data.dtype)
     if dim is None:
         d = input._data
         if d.size == 0:                               # NaN; for integers PyTorch gives the
             fill = np.nan if d.dtype.kind == "f" else (   # smallest value of the dtype
-                np.iinfo(d.dtype).min if d.dtype.kind in "iu" else False)
+                np.iinfo(d.dtype).min if d.dtype.kind in "iu" else True)
             data = _xp(d).asarray(fill, dtype=d.dtype)
         elif d.dtype.kind == "f" and bool(_xp(d).isnan(d).any()):
             data = _xp(d).asarray(np.nan, dtype=d.dtype)
@@ -178,13 +178,17 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
             flat = _xp(d).sort(d.reshape(-1), kind="stable")
             data = flat[(d.size - 1) // 2].copy()
         return record(as_array(data), MedianBackward0, (input,), saved=(input,), save_output=True)
+    d = input._data
+    n = canon_dim(dim, d.ndim)
+    if d.ndim and d.shape[n] == 0:
+        raise IndexError(f"median(): Expected reduction dim {n} to have non-zero size.")
     return _rank_pick("median", input, lambda size: (size - 1) // 2, dim, keepdim)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
     d = input._data
-    if d.dtype.kind == "b":
+    if d.dtype.kind == "b" and d.ndim:               # (a 0-d one is its own k-th value)
         raise no_kernel("kthvalue_cpu", d.dtype)
     n = canon_dim(dim, d.ndim)
     size = d.shape[n] if d.ndim else 1
