@@ -335,3 +335,27 @@ def test_left_to_right_layout_turns_layers_into_columns():
     assert lr.svg == viz.draw(loss, names={"x": x, "w": w, "loss": loss}, direction="LR").svg
     with pytest.raises(ValueError, match="'TB' or 'LR'"):
         viz.draw(loss, direction="up")
+
+
+def test_gradient_slots_have_room_and_avoid_the_other_edges_into_a_node():
+    from autograd_nb.viz.scene import build_scene
+    from autograd_nb.viz.slots import SLOT_W
+    x = anb.ones(2, 2, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    graph = viz.snapshot(out, names={"x": x, "y": y, "z": z, "out": out})
+    scene = build_scene(graph, legend=False, grad_slots=True)
+    slots = [p for item in scene.items for p in item.parts
+             if getattr(p, "id", None) and p.id.startswith("edgegrad-")]
+    nexts = [e for e in graph.edges if e.kind in ("next", "variable")]
+    assert len(slots) == len(nexts) == 6
+    left = [s for s in slots if s.anchor == "end"]
+    assert left and all(s.x - SLOT_W >= 0 for s in left)          # room to their left
+    assert all(s.x + SLOT_W <= scene.width for s in slots if s.anchor == "start")
+    # MeanBackward0's edge and z's enter MulBackward0 side by side: its text goes left
+    mean = next(f.id for f in graph.functions if f.name == "MeanBackward0")
+    k = next(i for i, e in enumerate(e for e in graph.edges) if e.src == mean and e.kind == "next")
+    assert next(s for s in slots if s.id == f"edgegrad-{k}").anchor == "end"
+    plain = build_scene(graph, legend=False)                      # no slots: no extra room
+    assert plain.width <= scene.width

@@ -154,7 +154,8 @@ def _place(desired: list[float], seps: list[float], weights: list[float]) -> lis
 def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
                    edges: Sequence[tuple[int, int]], *, node_gap: float = 28.0,
                    layer_gap: float = 46.0, margin: float = 16.0,
-                   sweeps: int | None = None, direction: str = "TB") -> Layout:
+                   sweeps: int | None = None, direction: str = "TB",
+                   left_margin: float | None = None) -> Layout:
     """Lay out a directed graph top to bottom (each edge points down where it can).
 
     ``ids`` and ``sizes`` (width, height) describe the nodes; ``edges`` are pairs of
@@ -163,6 +164,8 @@ def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
     ``direction="LR"`` lays it out left to right instead (a deep graph then grows
     wide rather than tall): the same layout made with each box turned on its side,
     then mirrored along the diagonal, so layers become columns.
+    ``left_margin``: room left of the leftmost box (default: ``margin``), e.g. for texts
+    a picture writes there later.
     """
     if direction not in ("TB", "LR"):
         raise ValueError(f"direction must be 'TB' or 'LR', not {direction!r}")
@@ -308,7 +311,7 @@ def layered_layout(ids: Sequence[str], sizes: Sequence[tuple[float, float]],
         top[L] = y
         y += band_h[L] + layer_gap
     left = min((x[u] - width[u] / 2 for u in range(total)), default=0.0)
-    shift = margin - left
+    shift = (margin if left_margin is None else left_margin) - left
     boxes: dict[str, tuple[float, float, float, float]] = {}
     right = 0.0
     for u in range(n):

@@ -267,6 +267,40 @@ def _legend(graph: Graph, x: float, y: float) -> Item:
     return Item("legend", "legend", "What the shapes mean", parts)
 
 
+def _slot_sides(kept: list[Any], layout: Any) -> tuple[dict[int, tuple[int, int]], set[int]]:
+    """Where each edge's gradient text goes: its rank among parallel edges (same two
+    nodes, left to right) and whether it goes on the edge's left. An edge entering its
+    node left of every other edge into that node gets its text on its left, where no
+    other edge arrives; so does the first of parallel edges."""
+    pairs: dict[tuple[str, str], list[int]] = {}
+    into: dict[str, list[tuple[float, int]]] = {}
+    for k, e in enumerate(kept):
+        pairs.setdefault((e.src, e.dst), []).append(k)
+        if layout.routes[k]:
+            into.setdefault(e.dst, []).append((layout.routes[k][-1][0], k))
+    rank: dict[int, tuple[int, int]] = {}
+    for ks in pairs.values():
+        mid = [(layout.routes[k][len(layout.routes[k]) // 2][0] if layout.routes[k] else 0.0, k)
+               for k in ks]
+        for r, (_, k) in enumerate(sorted(mid)):
+            rank[k] = (r, len(ks))
+    on_left = {min(ends)[1] for ends in into.values() if len(ends) > 1}
+    on_left |= {k for k, (r, n) in rank.items() if n > 1 and r == 0}
+    return rank, on_left
+
+
+def _left_room(kept: list[Any], layout: Any) -> float:
+    """How much wider the left margin must be for the texts that go left of their edge."""
+    _, on_left = _slot_sides(kept, layout)
+    need = 0.0
+    for k in on_left:
+        pts = layout.routes[k]
+        if kept[k].kind in ("next", "variable") and len(pts) >= 2:
+            x = 0.15625 * pts[-2][0] + 0.84375 * pts[-1][0]      # where grad_slot puts it
+            need = max(need, SLOT_W + 5 - x)
+    return need
+
+
 def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                 title: str | None = None, grad_slots: bool = False,
                 direction: str = "TB") -> Scene:
@@ -285,8 +319,12 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     sizes = [boxes[nid].measure() for nid in ids]
     kept = [e for e in graph.edges if e.src in index and e.dst in index]
     gap = (SLOT_W + 24 if grad_slots else 64.0) if lr else 46.0   # room for the edge texts
-    layout = layered_layout(ids, sizes, [(index[e.src], index[e.dst]) for e in kept],
-                            layer_gap=gap, direction=direction)
+    pairs = [(index[e.src], index[e.dst]) for e in kept]
+    layout = layered_layout(ids, sizes, pairs, layer_gap=gap, direction=direction)
+    if grad_slots and not lr:              # room on the left for texts that go there
+        need = _left_room(kept, layout)
+        if need > 0:
+            layout = layered_layout(ids, sizes, pairs, layer_gap=gap, left_margin=16.0 + need)
     if edge_labels is None:
         edge_labels = len(ids) <= 150
 
@@ -302,16 +340,7 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     dy = top + (8.0 if header else 0.0)
 
     items: list[Item] = []
-    # parallel edges (same two nodes), ordered left to right, for their gradient texts
-    pairs: dict[tuple[str, str], list[int]] = {}
-    for k, e in enumerate(kept):
-        pairs.setdefault((e.src, e.dst), []).append(k)
-    rank: dict[int, tuple[int, int]] = {}
-    for ks in pairs.values():
-        mid = [(layout.routes[k][len(layout.routes[k]) // 2][0] if layout.routes[k] else 0.0, k)
-               for k in ks]
-        for r, (_, k) in enumerate(sorted(mid)):
-            rank[k] = (r, len(ks))
+    rank, on_left = _slot_sides(kept, layout)
     slot_right = 0.0
     for k, e in enumerate(kept):
         pts = [(px, py + dy) for px, py in layout.routes[k]]
@@ -326,7 +355,7 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
                 lx, ly = (x0 + 4, y0 - 4) if lr else (x0 + 4, y0 + 12)
             parts.append(Text(lx, ly, label, 9.0, color))
         if grad_slots and len(pts) >= 2 and e.kind in ("next", "variable"):
-            slot = grad_slot_lr(k, pts, rank[k][0]) if lr else grad_slot(k, pts, *rank[k])
+            slot = grad_slot_lr(k, pts, rank[k][0]) if lr else grad_slot(k, pts, rank[k][0], k in on_left)
             parts.append(slot)
             if slot.anchor == "start":
                 slot_right = max(slot_right, slot.x + SLOT_W)

@@ -50,19 +50,20 @@ def grad_slot_lr(k: int, pts: list[tuple[float, float]], rank: int) -> Text:
                 anchor="middle", id=f"edgegrad-{k}")
 
 
-def grad_slot(k: int, pts: list[tuple[float, float]], rank: int, siblings: int) -> Text:
-    """An empty text beside the middle of edge ``k``: the stepper writes the gradient
+def grad_slot(k: int, pts: list[tuple[float, float]], rank: int, left: bool) -> Text:
+    """An empty text beside edge ``k``, near its end: the stepper writes the gradient
     sent along that edge into it (``edgegrad-k``).
 
-    Edges between the same two nodes (``y * y`` sends two) run side by side: the first
-    one's text goes to its left, the others' to their right, one line apart.
+    ``left``: the text goes on the edge's left (the caller says so for the leftmost of
+    several edges entering one node), when there is room; else on its right, ``rank``
+    lines down for the later of parallel edges (``y * y`` sends two).
     """
     # three quarters along the last piece of the curve (where edges leaving one node
     # have spread apart towards their own targets): the point of the cubic that
     # ``svg.path_data`` draws there, at t = 0.75
     (x0, y0), (x1, y1) = pts[-2], pts[-1]
     x, y = 0.15625 * x0 + 0.84375 * x1, 0.296875 * y0 + 0.703125 * y1 + 3
-    if siblings > 1 and rank == 0 and x - 5 - SLOT_W >= 0:
+    if left and x - 5 - SLOT_W >= 0:
         return Text(x - 5, y, "", SMALL, GRAD_TEXT, bold=True, anchor="end", id=f"edgegrad-{k}")
     return Text(x + 5, y + ROW * max(rank - 1, 0), "", SMALL, GRAD_TEXT, bold=True,
                 id=f"edgegrad-{k}")
