@@ -1,8 +1,11 @@
 """Pooling: max and average over sliding windows, and adaptive average pooling.
 
-Pooling is convolution's sliding window without weights, channel by channel: the
-windows come from ``im2col`` with ``groups = C`` (every channel on its own), and
-the pooling is a reduction over the window axis.
+Pooling is convolution's sliding window without weights, channel by channel. The
+windows are one strided view of the (padded) input, ``(N, C, Ho, Wo, kh, kw)``, and a
+pooling runs over the kernel offsets, not over the windows: offset (a, b) of EVERY
+window at once is the view ``[..., a, b]``, so a ``kh x kw`` pooling is ``kh * kw``
+whole-array steps (a running max, a running sum), and its gradient ``kh * kw`` adds
+into the matching strided view of the input gradient (``_spread``).
 
 * max pooling keeps the largest value of each window; its gradient goes to that one
   position (the ``indices`` PyTorch returns with ``return_indices=True``);
@@ -11,7 +14,9 @@ the pooling is a reduction over the window axis.
 * adaptive average pooling picks window edges so that the output has a given size;
   it is separable, ``out = A_h @ x @ A_w^T`` with averaging matrices.
 
-Backward rules are written with differentiable tensor ops (``col2im``, ``matmul``).
+Without ``create_graph`` the backward rules run on arrays (``_spread``); with it they
+are written with differentiable tensor ops (``col2im``, ``matmul``), so double backward
+works.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import STATE
 from .._core import OpNode, record
 from .patches import Geometry, col2im, windows, xp_of
 
@@ -73,6 +79,24 @@ def _as_batch(input: Tensor) -> tuple[Any, bool]:
     return (d[None], True) if d.ndim == 3 else (d, False)
 
 
+def _spread(parts: Any, geom: Geometry, in_shape: tuple) -> Any:
+    """The adjoint of reading the windows offset by offset: ``parts(t)`` is what offset
+    ``t`` (row-major) of every window sends back, ``(N, C, Ho, Wo)``; each is added into
+    the strided view of the (padded) input gradient that offset read. Padding is cut off."""
+    first = parts(0)
+    xp = xp_of(first)
+    n, c, ho, wo = first.shape
+    (sh, sw), (dh, dw), (ph, pw) = geom.stride, geom.dilation, geom.pad_before
+    h, w = in_shape[-2:]
+    grad = xp.zeros((n, c, h + ph + geom.pad_after[0], w + pw + geom.pad_after[1]), dtype=first.dtype)
+    kw = geom.kernel[1]
+    for t in range(geom.kernel_numel()):
+        a, b = divmod(t, kw)
+        part = first if t == 0 else parts(t)
+        grad[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh, b * dw:b * dw + sw * (wo - 1) + 1:sw] += part
+    return xp.ascontiguousarray(grad[:, :, ph:ph + h, pw:pw + w]).reshape(in_shape)
+
+
 def _shown(geom: Geometry, stride: Any, ceil_mode: bool, **more: Any) -> dict:
     """The arguments as PyTorch's node shows them (``_saved_stride`` is ``()`` when none was given)."""
     given = stride is not None and (isinstance(stride, int) or len(stride) > 0)
@@ -93,6 +117,11 @@ class MaxPool2DWithIndicesBackward0(OpNode):
     def backward(self, g):
         geom, out, _, argmax, in_shape = self.extra
         n, c = argmax.shape[:2]
+        if STATE.mode & 1 and g.__class__ is Tensor:                  # first order: on arrays
+            gd = g._data.reshape(argmax.shape)
+            zero = gd.dtype.type(0)
+            return Tensor._wrap(_spread(lambda t: xp_of(gd).where(argmax == t, gd, zero), geom, in_shape))
+        argmax = argmax.reshape(n, c, -1)
         k = geom.kernel_numel()
         length = argmax.shape[2]
         xp = xp_of(argmax)
@@ -112,17 +141,21 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xp = xp_of(arr)
     win = windows(arr, geom, fill=-np.inf)                          # (N, C, Ho, Wo, kh, kw)
-    n, c = arr.shape[:2]
-    k = geom.kernel_numel()
-    length = out[0] * out[1]
-    flat = win.reshape(n, c, length, k)
-    argmax = flat.argmax(axis=3)                                    # (N, C, L)
-    values = xp.take_along_axis(flat, argmax[..., None], axis=3)[..., 0].reshape((n, c) + out)
-    # the winner's position in the input: window origin + offset * dilation
     kh, kw = geom.kernel
+    # a running max over the kernel offsets; as in PyTorch, a later offset wins only if it
+    # is larger (the first of equal values stays) or NaN
+    values = win[..., 0, 0].copy()
+    am = xp.zeros(values.shape, dtype=np.int16 if kh * kw < 2 ** 15 else np.int64)
+    better = xp.empty(values.shape, dtype=bool)
+    for t in range(1, kh * kw):
+        v = win[..., t // kw, t % kw]
+        xp.greater(v, values, out=better)
+        better |= xp.isnan(v)
+        xp.putmask(am, better, t)
+        xp.maximum(values, v, out=values)            # (NaN in either stays NaN, as in torch)
+    # the winner's position in the input: window origin + offset * dilation
     oh = xp.arange(out[0]).reshape(-1, 1) * geom.stride[0] - geom.pad_before[0]
     ow = xp.arange(out[1]).reshape(1, -1) * geom.stride[1] - geom.pad_before[1]
-    am = argmax.reshape((n, c) + out)
     row = oh + (am // kw) * geom.dilation[0]
     col = ow + (am % kw) * geom.dilation[1]
     indices = (row * arr.shape[3] + col).astype(np.int64)
@@ -130,7 +163,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
         values, indices = values[0], indices[0]
     idx_t = Tensor._wrap(indices)
     res = record(values, MaxPool2DWithIndicesBackward0, (input,), saved=(input, idx_t),
-                 extra=(geom, out, _shown(geom, stride, ceil_mode), argmax, input._data.shape))
+                 extra=(geom, out, _shown(geom, stride, ceil_mode), am, input._data.shape))
     return res, idx_t
 
 
@@ -155,6 +188,9 @@ class AvgPool2DBackward0(OpNode):
         geom, out, _, divisor, in_shape = self.extra
         n = 1 if len(in_shape) == 3 else in_shape[0]
         c = in_shape[-3]
+        if STATE.mode & 1 and g.__class__ is Tensor:                  # first order: on arrays
+            share = (g._data.reshape(n, c, out[0], out[1]) / divisor).astype(g._data.dtype)
+            return Tensor._wrap(_spread(lambda t: share, geom, in_shape))
         k = geom.kernel_numel()
         length = out[0] * out[1]
         share = (g.reshape(n, c, out[0], out[1]) / Tensor._wrap(divisor.astype(g._data.dtype))) \
@@ -177,7 +213,11 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     xp = xp_of(arr)
     n, c = arr.shape[:2]
-    sums = windows(arr, geom).sum(axis=(4, 5))
+    win = windows(arr, geom)
+    kw = geom.kernel[1]
+    sums = win[..., 0, 0].copy()
+    for t in range(1, geom.kernel_numel()):                        # a running sum over the offsets
+        sums += win[..., t // kw, t % kw]
     if divisor_override:
         divisor = xp.full(out, float(divisor_override))
     else:
