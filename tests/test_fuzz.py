@@ -95,6 +95,7 @@ def test_fixed_campaign_finds_nothing_new(seed):
     """Programs of a fixed seed agree with torch, apart from documented, open causes."""
     for p in range(CI_PROGRAMS):
         r = generate(seed, p)
+        assert r.draw_errors == 0, f"the generator failed on seed {seed} program {p}"
         m = r.mismatch
         if m is None or m.known is not None:
             continue

@@ -31,13 +31,14 @@ def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
     known ones (known.py) by name."""
     causes: dict = {}
     known: dict = {}
-    total = excused = 0
+    total = excused = draw_errors = 0
     start = time.time()
     for seed in seeds:
         for p in range(programs):
             r = generate(seed, p, length)
             total += 1
             excused += r.excused
+            draw_errors += r.draw_errors
             m = r.mismatch
             if m is None:
                 continue
@@ -61,14 +62,16 @@ def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
                     fh.write(text)
     if not quiet:
         print(f"programs: {total}  new causes: {len(causes)}  known causes: {len(known)}  "
-              f"excused (ties, rounding): {excused}  time: {time.time() - start:.0f}s")
+              f"excused (ties, rounding): {excused}  generator errors: {draw_errors}  "
+              f"time: {time.time() - start:.0f}s")
         for (label, kind), c in sorted(causes.items(), key=lambda kv: -kv[1]["count"]):
             print(f"  {c['count']:6d}  {kind:16s} {label}")
         if known:
             print("known (tests/fuzz/known.py):")
         for (owner, name), n in sorted(known.items(), key=lambda kv: -kv[1]):
             print(f"  {n:6d}  [{owner}] {name}")
-    return {"programs": total, "causes": causes, "known": known, "excused": excused}
+    return {"programs": total, "causes": causes, "known": known, "excused": excused,
+            "draw_errors": draw_errors}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -364,7 +364,7 @@ class Draw:
         return Stmt(src, template, tuple(dict.fromkeys(uses)))
 
     def target(self, a: torch.Tensor) -> str:
-        c = a.shape[-1] if a.dim() else 1
+        c = max(a.shape[-1], 1) if a.dim() else 1
         if a.dim() <= 1:
             return f"T.tensor({self.rng.randrange(c)})"
         return f"T.tensor({[self.rng.randrange(c) for _ in range(a.shape[0])]})"

@@ -219,6 +219,7 @@ class Run:
     stmts: list[Stmt] = field(default_factory=list)
     mismatch: Mismatch | None = None
     excused: int = 0          # mismatches not counted (ties, amplified rounding)
+    draw_errors: int = 0      # statements the generator failed to draw (a fuzzer bug)
 
 
 class Pair:
@@ -344,7 +345,11 @@ def generate(seed: int, index: int, length: int = 14) -> Run:
     tries = 0
     while len(out.stmts) < length and tries < 4 * length:
         tries += 1
-        st = draw.statement()
+        try:
+            st = draw.statement()
+        except Exception:                            # noqa: BLE001 - counted, reported by the CLI/CI
+            out.draw_errors += 1
+            continue
         if st is None:
             continue
         out.stmts.append(st)
