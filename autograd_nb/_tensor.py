@@ -524,6 +524,15 @@ class Tensor:
                     t._grad = t._grad + grad
         self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
 
+    def _retain_moved(self, old_fn: Node | None, old_nr: int) -> None:
+        """An in-place op gave this tensor a new history: its retain_grad hook moves from the
+        old node to the new one, so ``.grad`` is the gradient of the tensor's latest value."""
+        x = None if old_fn is None else old_fn._x
+        store = None if x is None or not x.retain_prehooks else x.retain_prehooks.get(old_nr)
+        keep = None if not store else store.pop(0, None)
+        if keep is not None and self._grad_fn is not None:
+            self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
+
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad

@@ -787,3 +787,26 @@ def test_mark_dirty_on_a_view_rewrites_the_base_history():
         (x * lib.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
         return x, root.grad, type(x.grad_fn).__name__
     same(program)
+
+
+def test_retain_grad_follows_in_place_changes():
+    def program(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True).clone()
+        a.retain_grad()
+        a.mul_(2)
+        a.mul_(2)
+        a.sum().backward()
+        base = lib.tensor([1.0], requires_grad=True).clone()
+        view, view2 = base[:], base[:]
+        view.retain_grad()
+        view2.retain_grad()
+        view.mul_(2)
+        (view + view2).sum().backward()
+        x = lib.ones(3, requires_grad=True)
+        var, mean = lib.var_mean(x * lib.tensor([1.0, 2.0, 4.0]), dim=0)
+        var.retain_grad()
+        mean.retain_grad()
+        var.mul_(2)
+        (var + mean).backward()
+        return a.grad, view.grad, view2.grad, var.grad, mean.grad
+    same(program)

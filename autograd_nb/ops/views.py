@@ -546,9 +546,12 @@ def _graft(t: Tensor, node_cls: type, next_functions: tuple, extra: Any) -> None
     node._in_meta = None
     node.num_outputs = 1
     node._saved = ()
+    old_fn, old_nr = t._grad_fn, t._output_nr
     t._grad_fn = node
     t._requires_grad = True
     t._output_nr = 0
+    if t._retains_grad:                               # retain_grad follows the new history
+        t._retain_moved(old_fn, old_nr)
 
 
 def _offset(view: Any, base: Any) -> int:
@@ -562,9 +565,12 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
     """After ``view`` was changed in place by ``node``, rewrite its base's history."""
     base = view._base
     if base is None:
+        old_fn, old_nr = view._grad_fn, view._output_nr
         view._grad_fn = node
         view._requires_grad = True
         view._output_nr = 0
+        if view._retains_grad:                        # retain_grad follows the new history
+            view._retain_moved(old_fn, old_nr)
         return
     _graft(base, CopySlices, (base._edge(),) + tuple(node.next_functions[1:]),
            (view._view_fn, node))
