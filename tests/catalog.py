@@ -664,6 +664,127 @@ def _bad_dim(m):
     return m.ones(2, 3).sum(dim=2)
 
 
+# --- torch.linalg: inputs that keep matrices well conditioned, decompositions unique ---
+import autograd_nb.linalg  # noqa: E402,F401  (torch.linalg; autograd_nb's __init__ does not load it yet)
+
+
+def _well_conditioned(rng, shape):      # det, inv, solve: diagonally dominant, either sign of det
+    n = shape[-1]
+    signs = rng.choice([-1.0, 1.0], shape[:-1] + (1,))
+    return signs * (rng.uniform(-1.0, 1.0, shape) + n * np.eye(n))
+
+
+def _orthonormal(rng, batch, n, k):
+    q, r = np.linalg.qr(rng.standard_normal(batch + (n, k)))
+    return q * np.sign(np.diagonal(r, 0, -2, -1))[..., None, :]
+
+
+def _spread_spectrum(rng, shape):       # svd, qr: singular values >= 1 and at least 0.5 apart
+    m, n = shape[-2:]
+    k = min(m, n)
+    s = 1.0 + 0.7 * np.arange(k)[::-1] + rng.uniform(0.0, 0.2, shape[:-2] + (k,))
+    u, v = _orthonormal(rng, shape[:-2], m, k), _orthonormal(rng, shape[:-2], n, k)
+    return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def _half_symmetric(rng, shape):        # eigh of a + a^T: eigenvalues at least 0.6 apart
+    n = shape[-1]
+    lam = 1.0 * np.arange(n) - (n - 1) / 2 + rng.uniform(-0.2, 0.2, shape[:-2] + (n,))
+    q = _orthonormal(rng, shape[:-2], n, n)
+    return (q * lam[..., None, :]) @ np.swapaxes(q, -1, -2) / 2
+
+
+DOMAINS.update({"well_conditioned": _well_conditioned, "spread_spectrum": _spread_spectrum,
+                "half_symmetric": _half_symmetric})
+
+
+def _batch(max_dims: int = 2):
+    return shape(min_dims=0, max_dims=max_dims, max_side=3)
+
+
+def square_case(min_n: int = 1, **params) -> Any:
+    """A (batch of) n x n matrices; ``params`` map a name to a strategy of values."""
+    return st.tuples(_batch(), st.integers(min_n, 4), st.fixed_dictionaries(params)).map(
+        lambda t: Case((t[0] + (t[1], t[1]),), t[2]))
+
+
+def matrix_case(**params) -> Any:
+    """A (batch of) m x n matrices, m and n from 1 to 4."""
+    return st.tuples(_batch(), st.integers(1, 4), st.integers(1, 4), st.fixed_dictionaries(params)).map(
+        lambda t: Case((t[0] + (t[1], t[2]),), t[3]))
+
+
+@st.composite
+def solve_case(draw):
+    """A (batch of) n x n A and a B that is a vector, a batch of vectors or matrices (batch
+    dims broadcasting with A's), for ``left`` or right division."""
+    batch, n, left = draw(_batch()), draw(st.integers(1, 4)), draw(st.booleans())
+    kind = draw(st.sampled_from(["vector", "batched_vector", "matrix"] if left else ["matrix"]))
+    if kind == "vector":
+        b = (n,)
+    elif kind == "batched_vector":
+        b = batch + (n,)
+    else:
+        k = draw(st.integers(1, 3))
+        b = draw(broadcasts_to(batch)) + ((n, k) if left else (k, n))
+    return Case((batch + (n, n), b), {"left": left})
+
+
+@st.composite
+def cross_case(draw):
+    """Two tensors of one rank, 3 long along ``dim``, other dims broadcasting."""
+    a = list(draw(shape(min_dims=1, max_dims=3)))
+    dim = draw(st.integers(-len(a), len(a) - 1))
+    a[dim] = 3
+    b = [s if draw(st.booleans()) else 1 for s in a]
+    b[dim] = 3
+    if draw(st.booleans()):
+        a, b = b, a
+    return Case((tuple(a), tuple(b)), {"dim": dim})
+
+
+@st.composite
+def chain_case(draw, n: int = 3):
+    """Shapes for ``multi_dot`` of ``n`` tensors: the ends may be vectors."""
+    sizes = [draw(st.integers(1, 4)) for _ in range(n + 1)]
+    shapes = [(sizes[i], sizes[i + 1]) for i in range(n)]
+    if draw(st.booleans()):
+        shapes[0] = (sizes[1],)
+    if draw(st.booleans()):
+        shapes[-1] = (sizes[-2],)
+    return Case(tuple(shapes), {})
+
+
+def _sign_fixed_qr(m, a, mode):
+    """Q and R with R's diagonal made positive (QR is unique up to those signs)."""
+    q, r = m.linalg.qr(a, mode=mode)
+    s = r.diagonal(0, -2, -1).sign()
+    return q * s.unsqueeze(-2), r * s.unsqueeze(-1)
+
+
+def _svd_parts(m, a, full_matrices):
+    """U^2, S, Vh^2 (element-wise squares do not see the singular vectors' signs); with
+    full_matrices, only the first k columns of U / rows of Vh (the rest is any basis)."""
+    u, s, vh = m.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    return u[..., :k] ** 2, s, vh[..., :k, :] ** 2
+
+
+def _old_svd_parts(m, a, some):
+    u, s, v = m.svd(a, some=some)
+    k = s.shape[-1]
+    return u[..., :k] ** 2, s, v[..., :k] ** 2
+
+
+def _eigh_parts(m, a, UPLO):
+    w, v = m.linalg.eigh(a + a.mT, UPLO=UPLO)
+    return w, v ** 2
+
+
+_ORDS = [1, 2, 3, 0.5, -1, math.inf, -math.inf]
+_MATRIX_ORDS = ["fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf]
+
+
 # ---------------------------------------------------------------------------
 # the catalog
 # ---------------------------------------------------------------------------
@@ -1098,6 +1219,113 @@ CATALOG: list[Op] = [
        st.tuples(st.integers(1, 3), st.integers(1, 3)).map(
            lambda t: Case(((t[0], t[1], t[1]), (t[1],)), {})), needs=("einsum",), family="linalg",
        graph=False),
+    # --- torch.linalg (ops/decompositions.py, autograd_nb/linalg.py) -------------------
+    Op("linalg_vector_norm", lambda m, a, dim, keepdim, ord: m.linalg.vector_norm(a, ord, dim, keepdim), 1,
+       with_dims().flatmap(lambda c: st.sampled_from([1, 2, 3, 0.5, -1]).map(
+           lambda o: Case(c.shapes, {**c.params, "ord": o}))), "nonzero", needs=("linalg",), family="linalg",
+       rtol=1e-4, bad=(lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int64)),
+                       lambda m: m.linalg.vector_norm(m.ones(3), "fro"))),
+    Op("linalg_matrix_norm", lambda m, a, ord, dim, keepdim: m.linalg.matrix_norm(a, ord, dim, keepdim), 1,
+       matrix_case(ord=st.sampled_from(_MATRIX_ORDS), dim=st.sampled_from([(-2, -1), (-1, -2)]),
+                   keepdim=st.booleans()), "spread_spectrum", needs=("linalg",), family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.matrix_norm(m.ones(3)), lambda m: m.linalg.matrix_norm(m.ones(3, 3), "abc"),
+            lambda m: m.linalg.matrix_norm(m.ones(3, 3), 3), lambda m: m.linalg.matrix_norm(m.ones(3, 3), 3.5),
+            lambda m: m.linalg.matrix_norm(m.ones(3, 3), dim=(0,)),
+            lambda m: m.linalg.matrix_norm(m.ones(3, 3, 3), dim=(-1, 2)),
+            lambda m: m.linalg.matrix_norm(m.ones(3, 3, dtype=m.int64), "nuc"))),
+    Op("linalg_norm_matrix", lambda m, a, ord, keepdim: m.linalg.norm(a, ord, (-2, -1), keepdim), 1,
+       matrix_case(ord=st.sampled_from([None, "fro", "nuc", 2, 1, -math.inf]), keepdim=st.booleans()),
+       "spread_spectrum", needs=("linalg",), family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.norm(m.ones(2, 2, 2), 2), lambda m: m.linalg.norm(m.ones(3, 3, 3), dim=(0, 1, 2)),
+            lambda m: m.linalg.norm(m.ones(3), "fro"), lambda m: m.linalg.norm(m.ones(3, 3), "fro", dim=0))),
+    Op("linalg_norm_vector", lambda m, a, ord: m.linalg.norm(a, ord), 1,
+       unary(min_dims=1, max_dims=1).flatmap(lambda c: st.sampled_from([None, 2, 1, 3]).map(
+           lambda o: Case(c.shapes, {"ord": o}))), "nonzero", needs=("linalg",), family="linalg", rtol=1e-4),
+    Op("linalg_det", lambda m, a: m.linalg.det(a), 1, square_case(), "well_conditioned", needs=("linalg",),
+       family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.det(m.ones(2, 3)), lambda m: m.linalg.det(m.ones(3)),
+            lambda m: m.linalg.det(m.ones(2, 2, dtype=m.int64)), lambda m: m.det(m.ones(2, 3)))),
+    Op("det_method", lambda m, a: a.det(), 1, square_case(), "well_conditioned", needs=("Tensor.det",),
+       family="linalg", rtol=1e-4),
+    Op("linalg_slogdet", lambda m, a: m.linalg.slogdet(a), 1, square_case(), "well_conditioned",
+       needs=("linalg",), family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.slogdet(m.ones(2, 3)), lambda m: m.linalg.slogdet(m.ones(3)))),
+    Op("logdet", lambda m, a: m.logdet(a.mT @ a), 1, square_case(), "well_conditioned", needs=("logdet",),
+       family="linalg", rtol=1e-4),
+    Op("linalg_inv", lambda m, a: m.linalg.inv(a), 1, square_case(), "well_conditioned", needs=("linalg",),
+       family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.inv(m.ones(2, 2)), lambda m: m.linalg.inv(m.zeros(2, 2)),
+            lambda m: m.linalg.inv(m.stack([m.eye(2), m.ones(2, 2)])), lambda m: m.linalg.inv(m.ones(2, 3)),
+            lambda m: m.linalg.inv(m.ones(3)), lambda m: m.linalg.inv(m.ones(2, 2, dtype=m.int64)),
+            lambda m: m.inverse(m.ones(2, 2)))),
+    Op("inverse", lambda m, a: m.inverse(a), 1, square_case(), "well_conditioned", needs=("inverse",),
+       family="linalg", rtol=1e-4),
+    Op("inverse_method", lambda m, a: a.inverse(), 1, square_case(), "well_conditioned",
+       needs=("Tensor.inverse",), family="linalg", rtol=1e-4),
+    Op("linalg_solve", lambda m, a, b, left: m.linalg.solve(a, b, left=left), 2, solve_case().filter(
+           lambda c: c.params["left"] or c.shapes[1] != c.shapes[0][:-1]),   # (a vector, for PyTorch)
+       ("well_conditioned", "real"), needs=("linalg",), family="linalg", broadcast=True, rtol=1e-4,
+       bad=(lambda m: m.linalg.solve(m.ones(2, 3), m.ones(2)), lambda m: m.linalg.solve(m.ones(2, 2), m.ones(3)),
+            lambda m: m.linalg.solve(m.ones(2, 2), m.ones(3, 2)),
+            lambda m: m.linalg.solve(m.ones(2, 2), m.ones(2, 3), left=False),
+            lambda m: m.linalg.solve(m.ones(2, 2), m.ones(2)),
+            lambda m: m.linalg.solve(m.stack([m.eye(2), m.ones(2, 2)]), m.ones(2)),
+            lambda m: m.linalg.solve(m.ones(2), m.ones(2)),
+            lambda m: m.linalg.solve(m.eye(2), m.ones(2, dtype=m.float64)))),
+    Op("linalg_eigh", _eigh_parts, 1, square_case(UPLO=st.sampled_from(["L", "U"])), "half_symmetric",
+       needs=("linalg",), family="linalg", rtol=1e-3,
+       bad=(lambda m: m.linalg.eigh(m.ones(2, 3)), lambda m: m.linalg.eigh(m.ones(3)),
+            lambda m: m.linalg.eigh(m.ones(2, 2), UPLO="X"), lambda m: m.linalg.eigvalsh(m.ones(2, 3)))),
+    Op("linalg_eigvalsh", lambda m, a: m.linalg.eigvalsh(a + a.mT), 1, square_case(), "half_symmetric",
+       needs=("linalg",), family="linalg", rtol=1e-3),
+    Op("linalg_svd", _svd_parts, 1, matrix_case(full_matrices=st.booleans()), "spread_spectrum",
+       needs=("linalg",), family="linalg", rtol=1e-3,
+       bad=(lambda m: m.linalg.svd(m.ones(3)), lambda m: m.linalg.svdvals(m.ones(3)),
+            lambda m: m.linalg.svd(m.ones(2, 2, dtype=m.int64)))),
+    Op("linalg_svdvals", lambda m, a: m.linalg.svdvals(a), 1, matrix_case(), "spread_spectrum",
+       needs=("linalg",), family="linalg", rtol=1e-3),
+    Op("svd", _old_svd_parts, 1, matrix_case(some=st.booleans()), "spread_spectrum", needs=("svd",),
+       family="linalg", rtol=1e-3),
+    Op("linalg_qr", _sign_fixed_qr, 1,
+       matrix_case(mode=st.sampled_from(["reduced", "complete"])).filter(
+           lambda c: c.params["mode"] == "reduced" or c.shapes[0][-2] <= c.shapes[0][-1]),
+       "spread_spectrum", needs=("linalg",), family="linalg", rtol=1e-3,
+       bad=(lambda m: m.linalg.qr(m.ones(3)), lambda m: m.linalg.qr(m.ones(3, 3), mode="x"),
+            lambda m: m.linalg.qr(m.ones(2, 2, dtype=m.int64)))),
+    # (PyTorch's backward refuses these two: the same errors here)
+    Op("linalg_qr_r", lambda m, a: m.linalg.qr(a, mode="r")[1].abs(), 1, matrix_case(), "spread_spectrum",
+       needs=("linalg",), family="linalg", rtol=1e-3, differentiable=False),
+    Op("linalg_qr_complete_tall", lambda m, a: m.linalg.qr(a, mode="complete")[1].abs(), 1,
+       matrix_case().filter(lambda c: c.shapes[0][-2] > c.shapes[0][-1]), "spread_spectrum",
+       needs=("linalg",), family="linalg", rtol=1e-3, differentiable=False),
+    Op("linalg_cross", lambda m, a, b, dim: m.linalg.cross(a, b, dim=dim), 2, cross_case(), needs=("linalg",),
+       family="linalg", broadcast=True, rtol=1e-4,
+       bad=(lambda m: m.linalg.cross(m.ones(2), m.ones(2)), lambda m: m.linalg.cross(m.ones(3), m.ones(2, 3)),
+            lambda m: m.linalg.cross(m.ones(4, 3), m.ones(2, 3)),
+            lambda m: m.linalg.cross(m.ones(3), m.ones(3), dim=2))),
+    Op("cross", lambda m, a, b, dim: m.cross(a, b, dim=dim), 2, cross_case(), needs=("cross",),
+       family="linalg", broadcast=True, rtol=1e-4),
+    Op("cross_method", lambda m, a, b, dim: a.cross(b, dim), 2, cross_case(), needs=("Tensor.cross",),
+       family="linalg", broadcast=True, rtol=1e-4),
+    Op("linalg_matrix_power", lambda m, a, n: m.linalg.matrix_power(a, n), 1, square_case(n=st.integers(-3, 6)),
+       "well_conditioned", needs=("linalg",), family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.matrix_power(m.ones(2, 3), 2), lambda m: m.linalg.matrix_power(m.ones(3), 2),
+            lambda m: m.linalg.matrix_power(m.ones(2, 2), -1),
+            lambda m: m.linalg.matrix_power(m.ones(2, 2), 2.0))),
+    Op("matrix_power_method", lambda m, a, n: a.matrix_power(n), 1, square_case(n=st.integers(-2, 4)),
+       "well_conditioned", needs=("Tensor.matrix_power",), family="linalg", rtol=1e-4),
+    Op("linalg_multi_dot2", lambda m, a, b: m.linalg.multi_dot([a, b]), 2, chain_case(2), needs=("linalg",),
+       family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.multi_dot([m.ones(2, 2)]), lambda m: m.linalg.multi_dot([]),
+            lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, 2)]),
+            lambda m: m.linalg.multi_dot([m.ones(2, 2, 2), m.ones(2, 2)]),
+            lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 2)]),
+            lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2), m.ones(2, 2)]),
+            lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, dtype=m.float64)]))),
+    Op("linalg_multi_dot3", lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), 3, chain_case(3),
+       needs=("linalg",), family="linalg", rtol=1e-4),
+    Op("linalg_multi_dot5", lambda m, a, b, c, d, e: m.linalg.multi_dot([a, b, c, d, e]), 5, chain_case(5),
+       needs=("linalg",), family="linalg", rtol=1e-4),
 ]
 
 BY_NAME: dict[str, Op] = {op.name: op for op in CATALOG}

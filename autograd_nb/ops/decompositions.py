@@ -26,7 +26,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.node import save as _save
-from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, note_broadcast, record,
+from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, device_mismatch, note_broadcast, record,
                     record_multi, register)
 
 EXPORTS = ["det", "logdet", "slogdet", "inverse", "svd", "cross", "matrix_power"]
@@ -179,7 +179,8 @@ class LinalgDetBackward0(_LUSaved, OpNode):
         eye = _eye_like(S, n).bool() if n else None
         from .compare import where
         others = where(eye, 1.0, S.unsqueeze(-2).expand(*S.shape[:-1], n, n)).prod(-1)
-        sign = Tensor._wrap(np.linalg.det(U._data) * np.linalg.det(Vh._data))
+        xp = B.xp_of(U._data)
+        sign = Tensor._wrap(xp.asarray(xp.linalg.det(U._data) * xp.linalg.det(Vh._data)))
         return _diag_scale(g * sign) * (U * others.unsqueeze(-2)) @ Vh
 
 
@@ -274,7 +275,7 @@ class LinalgSolveExBackward0(_LUSaved, OpNode):
         left, vector = self.extra["left"], self.extra["_vector"]
         gB = solve(A.mT, g, left=left)
         if vector:
-            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2)) if left else -(X.unsqueeze(-1) * gB.unsqueeze(-2))
+            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2))      # (vectors: left only)
         else:
             gA = -(gB @ X.mT) if left else -(X.mT @ gB)
         return gA, gB
@@ -290,27 +291,30 @@ def solve(A: Tensor, B_: Tensor, *, left: bool = True) -> Tensor:
     """
     check_matrix("solve", A)
     a, b = A._data, B_._data
+    if type(a) is not type(b):
+        raise device_mismatch(a, b)
     if a.dtype != b.dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A of type "
                            f"{DTYPE_WORDS[a.dtype.name]} and B of type {DTYPE_WORDS[b.dtype.name]} instead")
     vector = _is_vector_rhs(a, b)
-    bm = b[..., None] if vector else b
-    if not left:
-        bm = np.swapaxes(bm, -1, -2) if not vector else bm
+    bm = b[..., None] if vector else b                # a vector is a one-column matrix
     n = a.shape[-1]
-    if bm.shape[-2] != n:
-        rows, cols = (bm.shape[-2], bm.shape[-1]) if left else (bm.shape[-1], bm.shape[-2])
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
-                           f"({n}x{n} and {rows}x{cols})")
-    check_broadcast(a.shape[:-2], bm.shape[:-2])
+    if (bm.shape[-2] if left else bm.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {bm.shape[-2]}x{bm.shape[-1]})")
+    if vector and not left:
+        raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not supported for "
+                           "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
+    check_broadcast(bm.shape[:-2], a.shape[:-2])
+    if not left:                                      # X A = B  <=>  A^T X^T = B^T
+        bm = bm.swapaxes(-1, -2)
     xp = B.xp_of(a)
-    am = a if left else np.swapaxes(a, -1, -2)
+    am = a if left else a.swapaxes(-1, -2)
     try:
         x = xp.linalg.solve(am, bm)
     except np.linalg.LinAlgError:
         raise _singular_error(a, "torch.linalg.solve", where="solver") from None
-    x = x[..., 0] if vector else (x if left else np.swapaxes(x, -1, -2))
+    x = x[..., 0] if vector else (x if left else x.swapaxes(-1, -2))
     out = record(x, LinalgSolveExBackward0, (A, B_), saved=(A,), save_output=True,
                  extra={"left": left, "_vector": vector})
     note_broadcast(out, A, B_)
