@@ -266,3 +266,63 @@ def test_old_spellings_and_size_keywords():
         anb.range(3)
     with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
         anb.ones(2, requires_grad=True).resize_(3)
+
+
+ATTENTION_CASES = ["mha", "mha_bf_mask", "mha_kdim", "mha_unbatched", "sdpa", "encoder_eval",
+                   "encoder_norm_first", "encoder_train_dropout"]
+
+
+def _attention(T, case):
+    import warnings
+    warnings.simplefilter("ignore")
+    T.manual_seed(0)
+    params = None
+    if case == "mha":
+        m = T.nn.MultiheadAttention(8, 2)
+        x = T.randn(5, 3, 8, requires_grad=True)
+        outs, params = list(m(x, x, x)), m
+    elif case == "mha_bf_mask":
+        m = T.nn.MultiheadAttention(8, 4, batch_first=True)
+        x, y = T.randn(3, 5, 8, requires_grad=True), T.randn(3, 6, 8)
+        mask = T.tensor([[False] * 5 + [True]] * 3)
+        outs, params = list(m(x, y, y, key_padding_mask=mask, average_attn_weights=False)), m
+    elif case == "mha_kdim":
+        m = T.nn.MultiheadAttention(8, 2, kdim=4, vdim=6)
+        x = T.randn(5, 2, 8, requires_grad=True)
+        outs = list(m(x, T.randn(7, 2, 4), T.randn(7, 2, 6), attn_mask=T.ones(5, 7).tril().bool().logical_not()))
+        params = m
+    elif case == "mha_unbatched":
+        m = T.nn.MultiheadAttention(8, 2)
+        x = T.randn(5, 8, requires_grad=True)
+        o, w = m(x, x, x, need_weights=False)
+        assert w is None
+        outs, params = [o], m
+    elif case == "sdpa":
+        q, k, v = T.randn(2, 3, 4, 8, requires_grad=True), T.randn(2, 3, 6, 8), T.randn(2, 3, 6, 5)
+        sdpa = T.nn.functional.scaled_dot_product_attention
+        outs = [sdpa(q, k, v), sdpa(q, k[:, :, :4], v[:, :, :4], is_causal=True),
+                sdpa(q, k, v, attn_mask=T.rand(4, 6) > 0.3, scale=0.5)]
+    elif case == "encoder_eval":
+        e = T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2)
+        e.eval()
+        outs, params = [e(T.randn(5, 3, 8, requires_grad=True))], e
+    elif case == "encoder_norm_first":
+        params = T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, norm_first=True,
+                                              batch_first=True, activation="gelu")
+        outs = [params(T.randn(3, 5, 8, requires_grad=True), src_mask=T.ones(5, 5).triu(1).bool())]
+    else:                                            # training, with dropout: torch's masks
+        params = T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.2)
+        outs = [params(T.randn(5, 3, 8, requires_grad=True))]
+    sum((o * (i + 1)).sum() for i, o in enumerate(outs)).backward()
+    grads = [] if params is None else [p.grad.numpy() for _, p in sorted(params.named_parameters())
+                                       if p.grad is not None]
+    return [o.detach().numpy() for o in outs] + grads, repr(params)
+
+
+@pytest.mark.parametrize("case", ATTENTION_CASES)
+def test_attention_and_transformer_layers_match_torch(case):
+    (ours, rep_a), (theirs, rep_t) = _attention(anb, case), _attention(torch, case)
+    assert rep_a == rep_t and len(ours) == len(theirs)
+    for p, q in zip(ours, theirs):
+        assert p.shape == q.shape
+        np.testing.assert_allclose(p, q, rtol=1e-4, atol=2e-5)

@@ -23,6 +23,8 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .attention import (MultiheadAttention, NonDynamicallyQuantizableLinear, TransformerEncoder,
+                        TransformerEncoderLayer)
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
                    UninitializedBuffer, UninitializedParameter)
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
@@ -40,5 +42,5 @@ __all__ = [
     "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init", "utils",
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "UninitializedParameter", "UninitializedBuffer", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell",
-    "GRUCell",
+    "GRUCell", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
 ]

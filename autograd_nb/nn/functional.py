@@ -515,3 +515,7 @@ def _check_repeat_pad(shape: tuple, pad: list, mode: str) -> None:
 
 def _fmt_shape(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# attention lives with its modules (nn/attention.py); imported last, as it uses this module
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
