@@ -45,7 +45,7 @@ RTOL = {"float64": 1e-7, "float32": 1e-4, "float16": 1e-2, "bfloat16": 1e-2}
 # verdict -> (fill, stroke) in the table and the graph; "unchecked" nodes fade out
 VERDICT_COLOURS = {
     "equal": ("#d9f2de", "#2e7d32"),
-    "close": ("#fff0c2", "#c08a00"),
+    "close": ("#ffd8a8", "#d9480f"),
     "wrong": ("#fbdada", "#c62828"),
     "wrong shape": ("#fbdada", "#c62828"),
     "unchecked": ("#ffffff", "#bdbdbd"),

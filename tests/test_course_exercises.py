@@ -132,6 +132,45 @@ WRONG = {
         "    @staticmethod\n    def backward(ctx, grad_output):\n        (x,) = ctx.saved_tensors\n"
         "        s = torch.sigmoid(x)\n        return grad_output * (s + x * s * (1 - s))\n",
     ],
+    ("07", 0): [
+        # tanh's derivative taken at the input instead of from the output
+        "dz = dh * (1 - z.detach() ** 2)\n",
+        # the upstream gradient dropped
+        "dz = 1 - h.detach() ** 2\n",
+    ],
+    ("07", 1): [
+        # the classic: no sum over the batch dimension that g and beta were broadcast over
+        "dg = da * xhat.detach()\ndbeta = da\ndxhat = da * g.detach()\n",
+        # summed over the wrong dimension
+        "dg = (da * xhat.detach()).sum(1)\ndbeta = da.sum(1)\ndxhat = da * g.detach()\n",
+        # g forgotten on the path to xhat
+        "dg = (da * xhat.detach()).sum(0)\ndbeta = da.sum(0)\ndxhat = da\n",
+    ],
+    ("07", 2): [
+        # divided by the batch size a second time
+        "da = dlogits @ W2.detach().T\ndW2 = a.detach().T @ dlogits / N\ndb2 = dlogits.sum(0)\n",
+        # the bias gradient summed over the classes
+        "da = dlogits @ W2.detach().T\ndW2 = a.detach().T @ dlogits\ndb2 = dlogits.sum(1)\n",
+        # the bias gradient averaged instead of summed
+        "da = dlogits @ W2.detach().T\ndW2 = a.detach().T @ dlogits\ndb2 = dlogits.mean(0)\n",
+    ],
+    ("07", 3): [
+        # the mean's 1/N forgotten
+        "dlogits = F.softmax(logits.detach(), 1) - F.one_hot(y, K)\n",
+        # 1 subtracted everywhere, not at the right class
+        "dlogits = (F.softmax(logits.detach(), 1) - 1) / N\n",
+        # the log-softmax's gradient sign flipped
+        "dlogits = (F.one_hot(y, K) - F.softmax(logits.detach(), 1)) / N\n",
+    ],
+    ("07", 4): [
+        # only the direct path, through xc
+        "dh = dxhat * rstd.detach()\n",
+        # the mean's path, but not the variance's
+        "dh = rstd.detach() * (dxhat - dxhat.mean(1, keepdim=True))\n",
+        # the means taken over the batch (batch norm's dimension)
+        "xh, r = xhat.detach(), rstd.detach()\n"
+        "dh = r * (dxhat - dxhat.mean(0, keepdim=True) - xh * (dxhat * xh).mean(0, keepdim=True))\n",
+    ],
 }
 
 
@@ -170,6 +209,16 @@ ALSO_RIGHT = {
         "        s = torch.sigmoid(x)\n        ctx.save_for_backward(x, s)\n        return x * s\n\n"
         "    @staticmethod\n    def backward(ctx, grad_output):\n        x, s = ctx.saved_tensors\n"
         "        return grad_output * s * (1 + x * (1 - s))\n",
+    ],
+    ("07", 3): [
+        # softmax, then 1 taken off at each row's target, then the mean's 1/N
+        "p = F.softmax(logits.detach(), 1)\np[torch.arange(N), y] -= 1\ndlogits = p / N\n",
+    ],
+    ("07", 4): [
+        # the forward's steps chained one by one: xc, rstd, var, mu
+        "with torch.no_grad():\n    dxc = dxhat * rstd\n    drstd = (dxhat * xc).sum(1, keepdim=True)\n"
+        "    dvar = drstd * -0.5 * (var + eps) ** -1.5\n    dxc = dxc + dvar * 2 * xc / H\n"
+        "    dmu = -dxc.sum(1, keepdim=True)\n    dh = dxc + dmu / H\n",
     ],
 }
 
@@ -212,7 +261,7 @@ def _verdict(cell) -> str:
     return f"no verdict: {text!r} {[o.get('ename') for o in cell.outputs]}"
 
 
-PREFIXES = ["00", "01", "02", "03", "04", "05", "06"]
+PREFIXES = ["00", "01", "02", "03", "04", "05", "06", "07"]
 
 
 def test_every_exercise_has_wrong_answers():

@@ -20,6 +20,7 @@ NOTEBOOKS = [
     ("04_networks.ipynb", "nb04_networks"),
     ("05_logistic_regression.ipynb", "nb05_logistic_regression"),
     ("06_beyond_the_seeds.ipynb", "nb06_beyond"),
+    ("07_backprop_by_hand.ipynb", "nb07_backprop_by_hand"),
 ]
 
 
