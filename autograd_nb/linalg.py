@@ -19,15 +19,15 @@ from typing import Any, Sequence
 
 from ._tensor import Tensor
 from .ops._core import CPP_NAMES, DTYPE_WORDS
-from .ops.decompositions import (_LinAlgError as LinAlgError, check_matrix, det, eigh, eigvalsh, inv,
-                                 linalg_cross as cross, linalg_svd as svd, matrix_power, qr, slogdet,
-                                 solve, svdvals)
+from .ops.decompositions import (_LinAlgError as LinAlgError, check_matrix, eigh, eigvalsh, inv,
+                                 linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
+                                 linalg_svd as svd, matrix_power, qr, solve, svdvals)
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "eigh", "eigvalsh",
            "svd", "svdvals", "qr", "cross", "matrix_power", "multi_dot", "LinAlgError"]
 
 
-def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
+def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """``(sum |x|^ord)^(1/ord)`` over all elements or over ``dim`` (ord inf: max |x|,
     -inf: min |x|, 0: the number of nonzeros)."""
@@ -35,16 +35,17 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
     from .ops.reduce import norm as _norm
-    return _norm(x, ord, dim, keepdim, dtype=dtype)
+    return _norm(input, ord, dim, keepdim, dtype=dtype)
 
 
 def _shown(ord: Any) -> str:
     return str(int(ord)) if isinstance(ord, float) and math.isfinite(ord) and ord == int(ord) else str(ord)
 
 
-def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+def matrix_norm(input: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """A norm of each matrix of a stack (``dim``: the two dims that hold the matrices)."""
+    A = input
     check_matrix("matrix_norm", A, square=False, floating=False)
     if A._data.dtype.kind != "f":
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. "
@@ -87,10 +88,11 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     return sums.amax(d1, keepdim) if ord > 0 else sums.amin(d1, keepdim)
 
 
-def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
+def norm(input: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """A vector norm (``dim`` one dim, or all elements) or a matrix norm (``dim`` two dims,
     or a 2-D input with ``ord`` given); ``ord=None`` is the 2-norm / Frobenius norm."""
+    A = input
     if dim is not None:
         dim = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dim) not in (1, 2):

@@ -38,6 +38,7 @@ class _LinAlgError(RuntimeError):
 
 
 _LinAlgError.__module__ = "torch._C"
+_xp_of = B.xp_of          # (``solve`` has an argument named B, as PyTorch's)
 
 
 # ---------------------------------------------------------------------------
@@ -184,7 +185,7 @@ class LinalgDetBackward0(_LUSaved, OpNode):
         return _diag_scale(g * sign) * (U * others.unsqueeze(-2)) @ Vh
 
 
-def det(A: Tensor) -> Tensor:
+def linalg_det(A: Tensor) -> Tensor:
     """The determinant of a (stack of) square matrices: ``torch.linalg.det(A)``."""
     check_matrix("det", A)
     xp = B.xp_of(A._data)
@@ -204,7 +205,7 @@ class LinalgSlogdetBackward0(_LUSaved, OpNode):
         return _diag_scale(g_logabsdet) * inv(A).mT
 
 
-def slogdet(A: Tensor) -> Any:
+def linalg_slogdet(A: Tensor) -> Any:
     """``(sign, logabsdet)`` of det(A): the logarithm never overflows, even when det(A)
     does (``torch.linalg.slogdet``; sign 0 and logabsdet -inf for a singular matrix)."""
     check_matrix("slogdet", A)
@@ -215,11 +216,21 @@ def slogdet(A: Tensor) -> Any:
     return RESULTS["linalg_slogdet"](*outs)
 
 
-def logdet(A: Tensor) -> Tensor:
+def det(input: Tensor) -> Tensor:
+    """``torch.det`` / ``Tensor.det``: ``torch.linalg.det``."""
+    return linalg_det(input)
+
+
+def slogdet(input: Tensor) -> Any:
+    """``torch.slogdet``: ``torch.linalg.slogdet``."""
+    return linalg_slogdet(input)
+
+
+def logdet(input: Tensor) -> Tensor:
     """log det(A): nan for a negative determinant (``torch.logdet``: slogdet, then
     ``where(sign < 0, nan, logabsdet)``, as PyTorch records it)."""
     from .compare import where
-    sign, logabs = slogdet(A)
+    sign, logabs = linalg_slogdet(input)
     return where(sign < 0, float("nan"), logabs)
 
 
@@ -284,13 +295,13 @@ class LinalgSolveExBackward0(_LUSaved, OpNode):
         return self.extra["left"] if name == "left" else _LUSaved._extra_saved(self, name)
 
 
-def solve(A: Tensor, B_: Tensor, *, left: bool = True) -> Tensor:
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """X with ``A X = B`` (``left=False``: ``X A = B``), without forming A^-1.
 
     ``B`` may be a (batch of) vector(s) or matrices; batch dims broadcast.
     """
     check_matrix("solve", A)
-    a, b = A._data, B_._data
+    a, b = A._data, B._data
     if type(a) is not type(b):
         raise device_mismatch(a, b)
     if a.dtype != b.dtype:
@@ -308,16 +319,16 @@ def solve(A: Tensor, B_: Tensor, *, left: bool = True) -> Tensor:
     check_broadcast(bm.shape[:-2], a.shape[:-2])
     if not left:                                      # X A = B  <=>  A^T X^T = B^T
         bm = bm.swapaxes(-1, -2)
-    xp = B.xp_of(a)
+    xp = _xp_of(a)
     am = a if left else a.swapaxes(-1, -2)
     try:
         x = xp.linalg.solve(am, bm)
     except np.linalg.LinAlgError:
         raise _singular_error(a, "torch.linalg.solve", where="solver") from None
     x = x[..., 0] if vector else (x if left else x.swapaxes(-1, -2))
-    out = record(x, LinalgSolveExBackward0, (A, B_), saved=(A,), save_output=True,
+    out = record(x, LinalgSolveExBackward0, (A, B), saved=(A,), save_output=True,
                  extra={"left": left, "_vector": vector})
-    note_broadcast(out, A, B_)
+    note_broadcast(out, A, B)
     return out
 
 
@@ -356,9 +367,10 @@ def _uplo(fn: str, UPLO: str) -> None:
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
-def eigh(A: Tensor, UPLO: str = "L") -> Any:
+def eigh(input: Tensor, UPLO: str = "L") -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix; only the
-    lower (``UPLO='L'``) or upper triangle of ``A`` is read."""
+    lower (``UPLO='L'``) or upper triangle of ``input`` is read."""
+    A = input
     check_matrix("eigh", A)
     _uplo("eigh", UPLO)
     xp = B.xp_of(A._data)
@@ -368,9 +380,9 @@ def eigh(A: Tensor, UPLO: str = "L") -> Any:
     return RESULTS["linalg_eigh"](*outs)
 
 
-def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of ``eigh`` alone (the node still keeps the eigenvectors for backward)."""
-    return eigh(A, UPLO)[0]
+    return eigh(input, UPLO)[0]
 
 
 class LinalgSvdBackward0(OpNode):
@@ -595,9 +607,10 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     return linalg_cross(input, other, dim=dim)
 
 
-def matrix_power(A: Tensor, n: int) -> Tensor:
+def matrix_power(input: Tensor, n: int) -> Tensor:
     """A^n by repeated squaring (binary powers), recorded as the matmuls it does:
     n = 0 gives the identity, n < 0 the power of the inverse (PyTorch's graph)."""
+    A = input
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not "
                         f"{type(n).__name__}")
