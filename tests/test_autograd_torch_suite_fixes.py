@@ -810,3 +810,74 @@ def test_retain_grad_follows_in_place_changes():
         (var + mean).backward()
         return a.grad, view.grad, view2.grad, var.grad, mean.grad
     same(program)
+
+
+# -- anomaly mode ------------------------------------------------------------------------------
+
+def test_anomaly_mode_names_the_forward_of_a_node_made_during_backward():
+    for lib in (autograd_nb, torch):
+        class Inner(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g + float("nan")
+
+        class Outer(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return Inner.apply(x)
+
+        with pytest.warns(UserWarning) as seen:
+            with lib.autograd.detect_anomaly():
+                x = lib.ones(1, requires_grad=True)
+                (g,) = lib.autograd.grad(Outer.apply(x), x, create_graph=True)
+                with pytest.raises(RuntimeError, match="Function 'InnerBackward' returned nan values"):
+                    g.backward()
+        messages = [str(w.message) for w in seen]
+        assert any("Error detected in InnerBackward" in m and "Inner.apply" in m for m in messages)
+        assert any("Previous calculation was induced by OuterBackward" in m and "Outer.apply" in m
+                   for m in messages)
+
+
+def test_anomaly_warning_without_forward_information_and_as_an_error(capsys):
+    for lib in (autograd_nb, torch):
+        a = lib.ones(2, requires_grad=True)
+        y = (a * 1) ** 2                           # made before anomaly mode is on
+        y.grad_fn.next_functions[0][0].register_prehook(lambda gs: (gs[0] * float("nan"),))
+        with pytest.warns(UserWarning, match="No forward pass information available"):
+            with lib.autograd.detect_anomaly():
+                with pytest.raises(RuntimeError, match="returned nan values"):
+                    y.sum().backward()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            with warnings_as_errors():
+                with lib.autograd.detect_anomaly():
+                    leaf = lib.ones(2, requires_grad=True)
+                    d1 = leaf + 1
+                    d2 = d1 ** 2
+                    d1 += 1
+                    lib.autograd.grad(d2.sum(), leaf)
+        assert "Error detected in PowBackward0" in capsys.readouterr().err
+
+
+def warnings_as_errors():
+    import warnings
+    ctx = warnings.catch_warnings()
+
+    class Errors:
+        def __enter__(self):
+            ctx.__enter__()
+            warnings.simplefilter("ignore")        # (detect_anomaly's own notice)
+            warnings.filterwarnings("error", message="Error detected")
+
+        def __exit__(self, *exc):
+            return ctx.__exit__(*exc)
+    return Errors()

@@ -13,7 +13,21 @@ from typing import Any
 
 from .node import ANOMALY
 
-__all__ = ["set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
+__all__ = ["set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+           "note_creation"]
+
+
+def note_creation(node: Any) -> None:
+    """Anomaly mode is on and ``node`` was just recorded: keep the Python stack that made it
+    and, for a node made while backward ran another node (``create_graph=True``), that
+    node: the *parent* whose rule created it, reported too if ``node`` fails later."""
+    import traceback
+    from .engine import current_task
+    x = node.extras
+    x.trace = "".join(traceback.format_stack()[:-2])
+    task = current_task()
+    if task is not None and task.node is not None:
+        x.parent = task.node
 
 
 def is_anomaly_enabled() -> bool:

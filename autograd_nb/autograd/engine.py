@@ -45,13 +45,14 @@ class GraphTask:
     backward started inside a custom backward, a *reentrant* backward, has its own).
     """
 
-    __slots__ = ("will_run", "callbacks", "keep_graph", "multi_hooks")
+    __slots__ = ("will_run", "callbacks", "keep_graph", "multi_hooks", "node")
 
     def __init__(self, will_run: Any, keep_graph: bool) -> None:
         self.will_run = will_run              # the nodes this run executes (a dict or set)
         self.callbacks: list[Callable[[], Any]] = []
         self.keep_graph = keep_graph
         self.multi_hooks: dict = {}           # register_multi_grad_hook's state per run
+        self.node: Node | None = None         # the node whose rule runs now (anomaly mode)
 
 
 _TLS = threading.local()
@@ -451,6 +452,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 state.mode = (prev & 2) | run_mode
                 tls.task = task
             first = is_acc and node.variable._grad is None
+            task.node = node
             try:
                 if is_acc and run_mode and _sole_owner(grads):
                     out_grads = node.take(grads[0])
@@ -460,6 +462,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 _annotate(node, exc)
                 raise
             finally:
+                task.node = None
                 if not hold:
                     state.mode = prev
                     tls.task = prev_task
@@ -508,16 +511,32 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
 
 
 def _annotate(node: Node, exc: Exception) -> None:
-    """With anomaly mode on, point at the forward line that created the failing node."""
-    if node._x is not None and node._x.trace is not None:
-        import warnings
-        warnings.warn(
-            f"Error detected in {node.name()}. Traceback of forward call that caused the "
-            f"error:\n{node._x.trace}", UserWarning, stacklevel=3)
+    """With anomaly mode on, point at the forward line that created the failing node (and,
+    for a node made by another node's backward, at that node's forward line too)."""
+    if not ANOMALY[0]:
+        return
+    import warnings
+    first, n = True, node
+    while n is not None:
+        trace = None if n._x is None else n._x.trace
+        if first:
+            msg = f"Error detected in {n.name()}. " + (
+                f"Traceback of forward call that caused the error:\n{trace}" if trace else
+                "No forward pass information available. Enable detect anomaly during forward pass "
+                "for more information.")
+        else:
+            msg = (f"\n\nPrevious calculation was induced by {n.name()}. Traceback of forward call "
+                   f"that induced the previous calculation:\n{trace}")
         try:
-            exc.add_note(f"(anomaly mode) {node.name()} was created here:\n{node._x.trace}")
-        except AttributeError:
-            pass
+            warnings.warn(msg, UserWarning, stacklevel=3)
+        except Warning as w:              # warnings turned into errors: the error stays the
+            print(w, file=sys.stderr)     # backward's own, the warning goes to stderr
+        if trace:
+            try:
+                exc.add_note(f"(anomaly mode) {n.name()} was created here:\n{trace}")
+            except AttributeError:
+                pass
+        first, n = False, (None if n._x is None else n._x.parent)
 
 
 def _check_nan(node: Node, out_grads: tuple) -> None:

@@ -25,7 +25,7 @@ import functools
 from typing import Any, Callable
 
 from .grad_mode import STATE
-from .node import Node, SavedTensor
+from .node import ANOMALY, Node, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction", "InplaceFunction"]
 
@@ -227,6 +227,9 @@ class Function(metaclass=_FunctionMeta):
         if not record:
             return out
         ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
+        if ANOMALY[0]:
+            from .anomaly_mode import note_creation
+            note_creation(ctx)
         ctx._in_shapes = tuple(None if t is None else tuple(t.shape) for t in tensor_args)
         ctx.num_outputs = len(outs)
         non_diff = {id(t) for t in ctx._non_diff}

@@ -458,11 +458,12 @@ class RemovableHandle:
 class NodeExtras:
     """The rarely used parts of a node, kept apart so recording a node stays cheap."""
 
-    __slots__ = ("hooks", "prehooks", "tensor_prehooks", "retain_prehooks", "meta", "trace")
+    __slots__ = ("hooks", "prehooks", "tensor_prehooks", "retain_prehooks", "meta", "trace",
+                 "parent")
 
     def __init__(self) -> None:
         self.hooks = self.prehooks = self.tensor_prehooks = self.retain_prehooks = None
-        self.meta = self.trace = None
+        self.meta = self.trace = self.parent = None
 
 
 class Node:

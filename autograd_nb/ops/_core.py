@@ -229,8 +229,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     else:
         node._saved = ()
     if ANOMALY[0]:
-        import traceback
-        node.extras.trace = "".join(traceback.format_stack()[:-2])
+        from ..autograd.anomaly_mode import note_creation
+        note_creation(node)
     return out
 
 
