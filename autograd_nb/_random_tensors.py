@@ -59,6 +59,18 @@ def _in_order(shape: tuple[int, ...], strides: Sequence[int], values: np.ndarray
     return out
 
 
+def like_layout(arr: Any, values: np.ndarray) -> np.ndarray:
+    """``values`` (drawn in order) laid out as PyTorch's ``empty_like(arr)`` would hold them:
+    a dense tensor in another dimension order (a transpose) keeps that order, so the
+    draws fill it in memory order; anything else is filled row by row."""
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return values.reshape(arr.shape)
+    order = sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]) if arr.shape[d] > 1 else 0)
+    if not np.transpose(arr, order).flags.c_contiguous:
+        return values.reshape(arr.shape)
+    return _in_order(arr.shape, arr.strides, values)
+
+
 def _fill(self: Tensor, draw: Any, *, contiguous_only: bool = False) -> Tensor:
     """Fill ``self`` in place with ``draw(n)`` values (no graph; the version moves)."""
     from .ops.convert import _random_fill

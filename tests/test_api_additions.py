@@ -269,7 +269,7 @@ def test_old_spellings_and_size_keywords():
 
 
 ATTENTION_CASES = ["mha", "mha_bf_mask", "mha_kdim", "mha_unbatched", "sdpa", "encoder_eval",
-                   "encoder_norm_first", "encoder_train_dropout"]
+                   "encoder_norm_first", "encoder_train_dropout", "decoder", "transformer"]
 
 
 def _attention(T, case):
@@ -310,6 +310,15 @@ def _attention(T, case):
         params = T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, norm_first=True,
                                               batch_first=True, activation="gelu")
         outs = [params(T.randn(3, 5, 8, requires_grad=True), src_mask=T.ones(5, 5).triu(1).bool())]
+    elif case == "decoder":
+        params = T.nn.TransformerDecoder(T.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.1,
+                                                                      norm_first=True), 2, T.nn.LayerNorm(8))
+        tgt, mem = T.randn(4, 2, 8, requires_grad=True), T.randn(6, 2, 8)
+        outs = [params(tgt, mem, tgt_mask=T.nn.Transformer.generate_square_subsequent_mask(4))]
+    elif case == "transformer":
+        params = T.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
+                                  dim_feedforward=16, batch_first=True)
+        outs = [params(T.randn(2, 6, 8, requires_grad=True), T.randn(2, 4, 8), tgt_is_causal=False)]
     else:                                            # training, with dropout: torch's masks
         params = T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.2)
         outs = [params(T.randn(5, 3, 8, requires_grad=True))]

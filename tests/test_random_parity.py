@@ -249,7 +249,9 @@ def test_dropout_masks(seed):
                lambda m: m.nn.Dropout(0.2)(m.tensor(x)),
                lambda m: m.nn.functional.dropout1d(m.tensor(x), 0.5),
                lambda m: m.nn.functional.dropout2d(m.tensor(x).reshape(3, 4, 5, 1), 0.5),
-               lambda m: m.nn.Dropout2d(0.4)(m.tensor(x).reshape(1, 3, 4, 5))):
+               lambda m: m.nn.Dropout2d(0.4)(m.tensor(x).reshape(1, 3, 4, 5)),
+               lambda m: m.nn.functional.dropout(m.tensor(x).transpose(0, 2), 0.5),   # noise in memory order
+               lambda m: m.nn.functional.dropout(m.tensor(x)[:, ::2], 0.5)):          # non-dense: row order
         same(*both(seed, fn))
 
 

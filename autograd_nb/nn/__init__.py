@@ -23,7 +23,8 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
-from .attention import (MultiheadAttention, NonDynamicallyQuantizableLinear, TransformerEncoder,
+from .attention import (MultiheadAttention, NonDynamicallyQuantizableLinear, Transformer,
+                        TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                         TransformerEncoderLayer)
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
                    UninitializedBuffer, UninitializedParameter)
@@ -43,4 +44,5 @@ __all__ = [
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "UninitializedParameter", "UninitializedBuffer", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell",
     "GRUCell", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
 ]

@@ -315,6 +315,9 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, lead: int |
     # by 1 - p in the input's dtype, multiplied in.
     shape = d.shape if lead is None else d.shape[:lead] + (1,) * (d.ndim - lead)
     keep = _random.bernoulli_p(_random.default_generator, int(np.prod(shape)), 1.0 - p)
+    if lead is None:                          # the noise is empty_like(input): the input's layout
+        from .._random_tensors import like_layout
+        keep = like_layout(B.to_device(d, B.CPU) if not input.is_cpu else d, keep)
     dt = d.dtype.type
     mask = (keep.reshape(shape).astype(d.dtype) / dt(1.0 - p)).astype(d.dtype)
     mask_t = Tensor._wrap(B.to_device(mask, input.device) if not input.is_cpu else mask)
