@@ -256,7 +256,8 @@ CELLS = [
       - \\overline{d\\hat{x}} - \\hat{x}\\;\\overline{d\\hat{x} \\odot \\hat{x}}\\,\\Big)$$
 
     (the variance divides by $H$, not $H - 1$, as `F.layer_norm` does). Batch norm is the
-    same formula with the means taken over dimension 0, the batch, instead of 1.
+    same formula in training mode, with the means taken over dimension 0 (the batch)
+    instead of 1.
     """),
     code("""
     dxhat = given(xhat)
@@ -279,10 +280,12 @@ CELLS = [
     ## 8. The whole backward pass, from the loss to the embedding table
 
     Now chain the rules, without any `given(...)`: each line uses only gradients
-    computed on the lines above. The last two steps are new. `emb @ W1` is a matmul like
-    section 5. And `emb = C[idx]` picks rows of `C`, which is the same as
-    `F.one_hot(idx, V) @ C`: its backward is that matmul's, `one_hot.T @ demb`, which adds
-    the gradients of every position where a token appears into that token's row.
+    computed on the lines above. Two steps had no exercise: `z = emb @ W1 + b1` is
+    section 5 again, and `emb = C[idx]` picks rows of `C`, which is the same as a matmul
+    with one-hot rows, `F.one_hot(idx, V).to(dt) @ C` (`one_hot` gives integers, and a
+    matmul wants both sides of one dtype). Its backward is that matmul's,
+    `one_hot.T @ demb`: the gradients of every position where a token appears are added
+    into that token's row of `dC`.
     All the work happens under `no_grad()`, since none of it needs recording.
     """),
     code("""
