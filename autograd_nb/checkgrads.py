@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -211,6 +211,13 @@ def _ratio(hand: np.ndarray, true: np.ndarray) -> float | None:
     return None
 
 
+def _number(v: float | None) -> str:
+    """A table number: "-" when there is none, "0" when exact, else 3 digits."""
+    if v is None:
+        return "-"
+    return "0" if v == 0 else f"{v:.2e}"
+
+
 # --------------------------------------------------------------------- the result
 class GradCheck:
     """What :func:`check_grads` returns: one :class:`GradRow` per gradient you gave.
@@ -242,7 +249,7 @@ class GradCheck:
                 return r
         raise KeyError(name)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[GradRow]:
         return iter(self.rows)
 
     def __len__(self) -> int:
@@ -253,14 +260,15 @@ class GradCheck:
         shape = "x".join(str(s) for s in r.shape) or "scalar"
         if r.verdict == "wrong shape":
             shape += " (want " + ("x".join(str(s) for s in r.expected_shape) or "scalar") + ")"
-        num = (lambda v: "-" if v is None else ("0" if v == 0 else f"{v:.2e}"))
-        return [r.name, shape, num(r.max_abs), num(r.rel_err), r.verdict]
+        return [r.name, shape, _number(r.max_abs), _number(r.rel_err), r.verdict]
 
     def __repr__(self) -> str:
         head = ["gradient", "shape", "max abs diff", "rel error", "verdict"]
         body = [self._cells(r) for r in self.rows]
         widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
         out = [line(head), line(["-" * w for w in widths])] + [line(c) for c in body]
         out += [f"  {r.note}" for r in self.rows if r.note]
         return "\n".join(out)

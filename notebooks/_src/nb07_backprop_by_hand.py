@@ -71,6 +71,10 @@ CELLS = [
       and the factor when yours is a constant times autograd's everywhere;
     * **wrong shape**: a gradient always has the shape of its tensor.
 
+    (By hand, for one intermediate, you would call `sq.retain_grad()` before
+    `y.backward()` and compare with `sq.grad`; `check_grads` does it for every name at
+    once.)
+
     In Jupyter the result also shows as a table and as the graph, each node coloured by
     the verdict of the gradient flowing into it: the red nodes are where your chain
     rule broke.
