@@ -1211,6 +1211,9 @@ CATALOG: list[Op] = [
     Op("dist", lambda m, a, b, p: m.dist(a, b, p), 2,
        broadcast(2).flatmap(lambda c: st.sampled_from([1, 2, 3, 1.5, math.inf]).map(
            lambda p: Case(c.shapes, {"p": p}))), broadcast=True, needs=("dist",), family="reduce"),
+    Op("vdot", lambda m, a, b: m.vdot(a, b), 2, shape(min_dims=1, max_dims=1).map(lambda s: Case((s, s), {})),
+       needs=("vdot",), family="linalg", bad=(lambda m: m.vdot(m.ones(2, 2), m.ones(2, 2)),
+                                              lambda m: m.vdot(m.ones(3), m.ones(4)))),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

@@ -335,3 +335,15 @@ def test_attention_and_transformer_layers_match_torch(case):
     for p, q in zip(ours, theirs):
         assert p.shape == q.shape
         np.testing.assert_allclose(p, q, rtol=1e-4, atol=2e-5)
+
+
+def test_histograms_match_torch():
+    cases = [lambda T: T.histogram(T.tensor([1., 2, 1, 5]), bins=3, range=(0., 6.)),
+             lambda T: T.histogram(T.tensor([1., 2, 1, 5]), bins=T.tensor([0., 1, 2, 6]),
+                                   weight=T.tensor([1., 2, 3, 4]), density=True),
+             lambda T: T.histogram(T.tensor([1., 2, 1, 5]), 4), lambda T: T.histc(T.tensor([1., 2, 1, 5]), 4, 0, 5),
+             lambda T: T.histc(T.tensor([1., 2, 1, 5]), bins=4)]
+    for case in cases:
+        assert repr(case(anb)) == repr(case(torch))
+    with pytest.raises(NotImplementedError, match='"histogramdd" not implemented for \'Long\''):
+        anb.histogram(anb.tensor([1, 2]), 3)

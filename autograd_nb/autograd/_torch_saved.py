@@ -82,6 +82,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "HuberLossBackward0": ('delta', 'reduction', 'self', 'target'),
     "HypotBackward0": ('other', 'result', 'self'),
     "DistBackward0": ('other', 'p', 'result', 'self'),
+    "VdotBackward0": ('other', 'self'),
     "Im2ColBackward0": (
         'dilation', 'kernel_size', 'padding', 'self_sym_argsize_minus_1',
         'self_sym_argsize_minus_2', 'stride'

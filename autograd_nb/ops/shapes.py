@@ -1,5 +1,6 @@
-"""Ops that rearrange or combine whole tensors: ``ravel``, ``meshgrid``,
-``broadcast_tensors``, ``repeat_interleave``, ``einsum``, ``unique`` and ``dist``.
+"""Ops that rearrange, combine or count whole tensors: ``ravel``, ``meshgrid``,
+``broadcast_tensors``, ``repeat_interleave``, ``einsum``, ``unique``, ``dist``, ``vdot``,
+``histogram`` and ``histc``.
 
 Most are *composites*: written with the views and ops we already have, so their
 graph is made of familiar nodes (``meshgrid`` records a ``ViewBackward0`` and an
@@ -20,7 +21,7 @@ from .._tensor import Size, Tensor
 from ._core import OpNode, as_method, note_broadcast, record, record_multi, register
 
 EXPORTS = ["ravel", "meshgrid", "broadcast_tensors", "broadcast_shapes", "repeat_interleave", "einsum",
-           "unique", "dist"]
+           "unique", "dist", "vdot", "histogram", "histc"]
 
 
 def ravel(input: Tensor) -> Tensor:
@@ -268,5 +269,85 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     return out
 
 
-for _name in ("ravel", "repeat_interleave", "unique", "dist"):
+class VdotBackward0(OpNode):
+    """out = sum(conj(self) * other); for real tensors grad_self = g * other, grad_other = g * self."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+
+    def backward(self, g):
+        a, b = (s.unpack() for s in self._saved)
+        return g * b, g * a
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two 1-D tensors (conjugating the first: the same as ``dot`` for
+    real numbers)."""
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_word(input)} and "
+                           f"{_word(other)}")
+    xp = B.xp_of(input._data)
+    return record(xp.asarray(input._data.dot(other._data)), VdotBackward0, (input, other), saved=(input, other))
+
+
+def _word(t: Tensor) -> str:
+    from ._core import DTYPE_WORDS
+    return DTYPE_WORDS[t.dtype.name]
+
+
+class _Histogram(tuple):
+    """``(hist, bin_edges)``, printed as ``torch.return_types.histogram(...)``."""
+
+    @property
+    def hist(self) -> Tensor:
+        return self[0]
+
+    @property
+    def bin_edges(self) -> Tensor:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.histogram(\nhist={self[0]!r},\nbin_edges={self[1]!r})"
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | None = None,
+              weight: Tensor | None = None, density: bool = False) -> _Histogram:
+    """Counts of ``input``'s values in ``bins`` equal-width bins over ``range`` (default: from
+    the smallest to the largest value), or between the given bin edges; with ``weight``,
+    sums of weights; with ``density``, normalised so the histogram integrates to one."""
+    from .._creation import tensor
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_word(input)}\'')
+    data = B.to_device(input.detach()._data, B.CPU).reshape(-1)
+    edges = B.to_device(bins.detach()._data, B.CPU) if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else B.to_device(weight.detach()._data, B.CPU).reshape(-1)
+    if not isinstance(bins, Tensor) and range is None:
+        range = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
+    hist, bin_edges = np.histogram(data.astype(np.float64), bins=edges, range=range, weights=w, density=density)
+    dt = input.dtype
+    return _Histogram((tensor(hist.astype(dt.np), device=input.device),
+                       tensor(bin_edges.astype(dt.np), device=input.device)))
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """``bins`` equal-width counts between ``min`` and ``max`` (both 0: the data's own
+    smallest and largest value); values outside are ignored."""
+    data = B.to_device(input.detach()._data, B.CPU).reshape(-1)
+    lo, hi = float(min), float(max)
+    if lo == hi == 0 and data.size:
+        lo, hi = float(data.min()), float(data.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    inside = data[(data >= lo) & (data <= hi)]
+    hist, _ = np.histogram(inside.astype(np.float64), bins=int(bins), range=(lo, hi))
+    from .._creation import tensor
+    return tensor(hist.astype(input.dtype.np), device=input.device)
+
+
+for _name in ("ravel", "repeat_interleave", "unique", "dist", "vdot", "histogram", "histc"):
     register(_name)(as_method(globals()[_name]))
