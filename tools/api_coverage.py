@@ -71,6 +71,8 @@ def out_of_scope(ns: str, name: str) -> str | None:
             return reason
     if name.endswith("_copy") and ns == "torch":
         return "a view op's copying variant (for compilers)"
+    if ns == "torch.linalg" and name in ("eig", "eigvals"):
+        return "complex numbers"
     if ns == "torch.Tensor" and name in ("eig", "symeig"):
         return "removed from PyTorch (calling it raises)"
     if ns == "torch.Tensor" and name.startswith(("storage", "untyped_storage", "share_memory",
