@@ -881,3 +881,47 @@ def warnings_as_errors():
         def __exit__(self, *exc):
             return ctx.__exit__(*exc)
     return Errors()
+
+
+def test_custom_function_keeps_no_reference_to_what_it_saved_besides_its_buffers():
+    def program(lib):
+        import weakref
+        refs = []
+
+        class Keep(lib.autograd.Function):
+            clear_saved_tensors_on_access = True
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                refs.append(weakref.ref(x))
+                del x
+                refs.append(refs[-1]() is None)   # the local name was the only reference
+                return g
+
+        Keep.apply(lib.ones(2, requires_grad=True).clone()).sum().backward()
+        return refs[1]
+    same(program)
+
+
+def test_mark_dirty_on_a_piece_of_split_is_refused_as_a_multiple_view():
+    for lib in (autograd_nb, torch):
+        class AddOne(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        b, _ = lib.ones(2, requires_grad=True).split_with_sizes([1, 1])
+        with pytest.raises(RuntimeError, match="output of a function that returns multiple view"):
+            AddOne.apply(b)

@@ -264,6 +264,7 @@ class Function(metaclass=_FunctionMeta):
             is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._grad_fn is ctx
             saved.append(SavedTensor(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
+        ctx._to_save = ctx._dirty = ctx._non_diff = ()  # the node holds only its SavedTensors
         if rebase is not None:                         # the view's base gets the change too
             from ..ops.views import rebase_view
             rebase._view_fn = rebase._view_fn or (lambda t: t)
@@ -298,6 +299,9 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
                 "into two Functions: one doing the inplace that returns a single Tensor and a second "
                 "one that does the other operations). You can ask on the forum "
                 "https://discuss.pytorch.org/ if you need help to do this change.")
+        refusal = getattr(getattr(t, "_view_fn", None), "inplace_error", None)
+        if record and refusal is not None:             # a piece of split/unbind/chunk
+            raise RuntimeError(refusal)
         if record and t._grad_fn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = t._base
