@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ..autograd.node import save as _save
 from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, device_mismatch, note_broadcast, record,
                     record_multi, register)
@@ -111,13 +112,17 @@ def _singular_error(a: Any, text: str, where: str = "diagonal") -> _LinAlgError:
 class _LUSaved:
     """``_saved_LU`` / ``_saved_pivots`` of the nodes PyTorch computes through an LU
     factorization: numpy's LAPACK call keeps them to itself, so they are recomputed from
-    the saved ``A`` when read (``lu_factor``)."""
+    the saved ``A`` when read (``lu_factor``). PyTorch's det and slogdet factor A^T when A
+    is contiguous (LAPACK wants column-major data, and det(A^T) = det(A)): so do these."""
     __slots__ = ()
+    _lu_of_transpose = True
 
     def _extra_saved(self, name: str) -> Any:
         if name in ("LU", "pivots"):
-            a = self._saved[0].unpack()
-            lu, piv, _ = lu_factor(a._data)
+            a = self._saved[0].unpack()._data
+            if self._lu_of_transpose and a.flags.c_contiguous:
+                a = a.swapaxes(-1, -2)
+            lu, piv, _ = lu_factor(a)
             return Tensor._wrap(lu if name == "LU" else piv)
         return OpNode._extra_saved(self, name)
 
@@ -165,24 +170,33 @@ def _diag_scale(x: Tensor) -> Tensor:
 class LinalgDetBackward0(_LUSaved, OpNode):
     """out = det(A): grad_A = g * det(A) * A^-T (Jacobi's formula, d det = det tr(A^-1 dA)).
 
-    For a singular A, where A^-T does not exist, the gradient is the cofactor matrix,
-    computed from the SVD A = U diag(S) V^T: grad_A = g det(U) det(V) U diag(prod_{j!=i} S_j) V^T.
+    A singular A has no inverse. A first backward then gives 0 there (PyTorch solves
+    A^T X = g det(A) I, and with det(A) = 0 the solution it computes is 0). With
+    ``create_graph=True`` it gives the true gradient, the cofactor matrix, from the SVD
+    A = U diag(S) Vh: grad_A = g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh, as PyTorch does.
     """
     __slots__ = ()
     saved_names = ("A", "result")
 
     def backward(self, g: Tensor) -> Tensor:
-        A, det = (s.unpack() for s in self._saved)
-        if not (det._data == 0).any():
-            return _diag_scale(g * det) * inv(A).mT
-        U, S, Vh = svd(A)
-        n = S.shape[-1]
-        eye = _eye_like(S, n).bool() if n else None
         from .compare import where
-        others = where(eye, 1.0, S.unsqueeze(-2).expand(*S.shape[:-1], n, n)).prod(-1)
+        A, det = (s.unpack() for s in self._saved)
+        singular = det._data == 0
+        if not singular.any():
+            return _diag_scale(g * det) * inv(A).mT
+        n = A.shape[-1]
+        flags = Tensor._wrap(singular[..., None, None])
+        eye = _eye_like(A, n)
+        safe = where(flags, eye, A)                    # (an invertible stand-in: its det is 0 anyway)
+        regular = _diag_scale(g * det) * inv(safe).mT
+        if STATE.mode:                                 # a first backward, as PyTorch: 0 there
+            return regular
+        U, S, Vh = linalg_svd(A)
+        others = where(eye.bool(), 1.0, S.unsqueeze(-2).expand(*S.shape[:-1], n, n)).prod(-1)
         xp = B.xp_of(U._data)
         sign = Tensor._wrap(xp.asarray(xp.linalg.det(U._data) * xp.linalg.det(Vh._data)))
-        return _diag_scale(g * sign) * (U * others.unsqueeze(-2)) @ Vh
+        cofactors = _diag_scale(g * sign) * ((U * others.unsqueeze(-2)) @ Vh)
+        return where(flags, cofactors, regular)
 
 
 def linalg_det(A: Tensor) -> Tensor:
@@ -280,6 +294,7 @@ class LinalgSolveExBackward0(_LUSaved, OpNode):
     """
     __slots__ = ()
     saved_names = ("A", "result")
+    _lu_of_transpose = False
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         A, X = (s.unpack() for s in self._saved)
