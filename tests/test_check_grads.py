@@ -211,3 +211,41 @@ def test_hand_gradient_of_layer_norm_matches_pytorch():
     xhat = (xv - mu) * rstd
     dx = rstd * (gv - gv.mean(1, keepdims=True) - xhat * (gv * xhat).mean(1, keepdims=True))
     assert np.allclose(dx, x.grad.numpy(), atol=1e-12)
+
+
+def test_names_found_in_a_notebook_cell_and_under_autograd_magic():
+    """In Jupyter the caller's variables are the cell's (IPython's user namespace),
+    also when the cell runs under ``%%autograd``."""
+    pytest.importorskip("IPython")
+    import types
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from traitlets.config import Config
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+    else:
+        c = Config()                 # the shell the magics' tests make (one per process)
+        c.HistoryManager.hist_file = ":memory:"
+        c.InteractiveShell.colors = "nocolor"
+        c.InteractiveShell.xmode = "Plain"
+        shell = InteractiveShell.instance(config=c,
+                                          user_module=types.ModuleType("agnb_test_user"))
+    keys = set(shell.user_ns)
+    shell.run_line_magic("load_ext", "autograd_nb")
+    try:
+        shell.user_ns["torch"] = torch
+        cell = ("p = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                "q = p * p\nl = q.sum()\n"
+                "found = torch.check_grads(l, {'dq': torch.ones(2), 'dp': 2 * p.detach() + 1})\n")
+        for src in (cell, "%%autograd\n" + cell):
+            with capture_output():
+                shell.run_cell(src).raise_error()
+            found = shell.user_ns["found"]
+            assert found.verdicts == {"dq": "equal", "dp": "wrong"}
+            assert [r.target for r in found] == ["q", "p"]
+            del shell.user_ns["found"]
+    finally:
+        shell.run_line_magic("unload_ext", "autograd_nb")
+        for k in set(shell.user_ns) - keys:
+            del shell.user_ns[k]
