@@ -229,6 +229,13 @@ class Tensor:
             raise RuntimeError(f"cannot delete the '{name}' attribute of a Tensor")
         object.__delattr__(self, name)
 
+    @property
+    def volatile(self) -> bool:
+        """Removed in PyTorch 0.4 (use ``torch.no_grad()``): always False, with a warning."""
+        warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
+                      stacklevel=2)
+        return False
+
     def _is_view(self) -> bool:
         """True for a view: a tensor that shares its base's memory (see ``_base``)."""
         return self._base is not None and not self._is_inference   # (inference: no views tracked)

@@ -925,3 +925,18 @@ def test_mark_dirty_on_a_piece_of_split_is_refused_as_a_multiple_view():
         b, _ = lib.ones(2, requires_grad=True).split_with_sizes([1, 1])
         with pytest.raises(RuntimeError, match="output of a function that returns multiple view"):
             AddOne.apply(b)
+
+
+def test_a_view_of_a_piece_of_unbind_refuses_in_place_changes_too():
+    for lib in (autograd_nb, torch):
+        pieces = lib.rand(4, dtype=lib.float64, requires_grad=True).clone().unbind(0)
+        alias = pieces[0].view_as(pieces[0])
+        with pytest.raises(RuntimeError, match="returns multiple views"):
+            alias.mul_(2)
+
+
+def test_volatile_is_gone_and_autograd_torch_is_the_package():
+    for lib in (autograd_nb, torch):
+        assert lib.autograd.torch is lib
+        with pytest.warns(UserWarning, match="volatile was removed"):
+            assert lib.ones(1).volatile is False

@@ -22,6 +22,9 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
 
 
 def __getattr__(name: str):
+    if name == "torch":                              # torch.autograd.torch: the package itself
+        import autograd_nb
+        return autograd_nb
     if name == "profiler":                           # loads the op wrappers only when asked for
         import importlib
         return importlib.import_module(f"{__name__}.profiler")

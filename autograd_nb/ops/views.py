@@ -81,6 +81,20 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     parent_fn = base._view_fn
     out._base = base._base
     out._view_fn = lambda t: fn(parent_fn(t))
+    refusal = getattr(parent_fn, "inplace_error", None)
+    if refusal is not None:                           # a view of a piece of split/unbind is
+        out._view_fn = _Refusing(out._view_fn, refusal, parent_fn.changed_error)   # refused too
+
+
+class _Refusing:
+    """A view function carrying the refusals of the multi-output view it was made from."""
+    __slots__ = ("fn", "inplace_error", "changed_error")
+
+    def __init__(self, fn: Callable[[Tensor], Tensor], inplace_error: str, changed_error: str) -> None:
+        self.fn, self.inplace_error, self.changed_error = fn, inplace_error, changed_error
+
+    def __call__(self, t: Tensor) -> Tensor:
+        return self.fn(t)
 
 
 _new = object.__new__
@@ -441,7 +455,8 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
     target_t = tuple(target)
     d = self._data
     if target_t == (1,) * lead + shp:                 # nothing repeated: a writable view, as in
-        data = d[(None,) * lead]                      # PyTorch (x.broadcast_to(x.shape).exp_())
+        data = d[(None,) * lead + (Ellipsis,)]        # PyTorch (x.broadcast_to(x.shape).exp_());
+        # (Ellipsis: a 0-d result stays a view, not a copy)
     elif d.__class__ is np.ndarray and not shp:       # a number spread out (sum's backward)
         data = spread(d, target_t)
     else:                                             # (read-only: its elements share memory)
