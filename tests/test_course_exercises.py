@@ -171,6 +171,17 @@ WRONG = {
         "xh, r = xhat.detach(), rstd.detach()\n"
         "dh = r * (dxhat - dxhat.mean(0, keepdim=True) - xh * (dxhat * xh).mean(0, keepdim=True))\n",
     ],
+    ("07", 5): [
+        # rows written instead of added: a token used twice keeps only its last row
+        "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
+        "db1 = dz.sum(0)\ndC = torch.zeros_like(C)\ndC[idx] = demb\n",
+        # the embedding's gradient left per position
+        "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
+        "db1 = dz.sum(0)\ndC = demb\n",
+        # the bias not summed over the batch
+        "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
+        "db1 = dz\ndC = F.one_hot(idx, V).to(dt).T @ demb\n",
+    ],
 }
 
 
@@ -219,6 +230,11 @@ ALSO_RIGHT = {
         "with torch.no_grad():\n    dxc = dxhat * rstd\n    drstd = (dxhat * xc).sum(1, keepdim=True)\n"
         "    dvar = drstd * -0.5 * (var + eps) ** -1.5\n    dxc = dxc + dvar * 2 * xc / H\n"
         "    dmu = -dxc.sum(1, keepdim=True)\n    dh = dxc + dmu / H\n",
+    ],
+    ("07", 5): [
+        # index_add_: each position's row added into its token's row
+        "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
+        "db1 = dz.sum(0)\ndC = torch.zeros_like(C).index_add_(0, idx, demb)\n",
     ],
 }
 

@@ -281,16 +281,47 @@ CELLS = [
         verdict(loss, {"dh": dh})
         """),
     md("""
-    ## 8. The whole backward pass, from the loss to the embedding table
+    ## 8. The embedding: rows picked by index
+
+    `emb = C[idx]` picks rows of `C`. That is the same as a matmul with one-hot rows,
+    `F.one_hot(idx, V).to(dt) @ C` (`one_hot` gives integers, and a matmul wants both
+    sides of one dtype), so its backward is that matmul's: `one_hot.T @ demb`, section 5
+    again. Read as a loop: the gradient of every position where a token appears is
+    **added** into that token's row of `dC`; a token used three times in the batch
+    collects three rows, and a token never used gets zeros. (`dC.index_add_(0, idx,
+    demb)` on a zero `dC` adds the same way.)
+    """),
+    code("""
+    dz = given(z)
+    print("tokens:", idx.tolist())
+    """),
+    *exercise(
+        """
+        Finish the backward pass: from `dz`, compute `demb`, `dW1`, `db1` (the first
+        linear layer, `z = emb @ W1 + b1`) and then `dC`, the gradient of the
+        embedding table (shape `(V, D)`).
+        """,
+        """
+        demb = ...
+        dW1 = ...
+        db1 = ...
+        dC = ...
+        """,
+        """
+        demb = dz @ W1.detach().T
+        dW1 = emb.detach().T @ dz
+        db1 = dz.sum(0)
+        dC = F.one_hot(idx, V).to(dt).T @ demb
+        """,
+        """
+        verdict(loss, {"demb": demb, "dW1": dW1, "db1": db1, "dC": dC})
+        """),
+    md("""
+    ## 9. The whole backward pass, from the loss to the embedding table
 
     Now chain the rules, without any `given(...)`: each line uses only gradients
-    computed on the lines above. Two steps had no exercise: `z = emb @ W1 + b1` is
-    section 5 again, and `emb = C[idx]` picks rows of `C`, which is the same as a matmul
-    with one-hot rows, `F.one_hot(idx, V).to(dt) @ C` (`one_hot` gives integers, and a
-    matmul wants both sides of one dtype). Its backward is that matmul's,
-    `one_hot.T @ demb`: the gradients of every position where a token appears are added
-    into that token's row of `dC`.
-    All the work happens under `no_grad()`, since none of it needs recording.
+    computed on the lines above. All the work happens under `no_grad()`, since none of
+    it needs recording.
     """),
     code("""
     with torch.no_grad():
@@ -348,6 +379,8 @@ CELLS = [
       fit.
     * Cross entropy over softmax: $(p - \\text{one-hot}) / N$. Layer norm and batch norm:
       the collapsed formula of section 7, with means over the normalised dimension.
+    * An embedding lookup is a one-hot matmul: its backward adds each position's
+      gradient into its token's row.
     * `torch.check_grads(loss, {"dx": dx, ...})` checks any of them against autograd, and
       its picture shows the first node where the chain went wrong.
     """),
