@@ -172,7 +172,7 @@ WRONG = {
         "dh = r * (dxhat - dxhat.mean(0, keepdim=True) - xh * (dxhat * xh).mean(0, keepdim=True))\n",
     ],
     ("07", 5): [
-        # rows written instead of added: a token used twice keeps only its last row
+        # rows written instead of added: a token used twice keeps only one of its rows
         "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
         "db1 = dz.sum(0)\ndC = torch.zeros_like(C)\ndC[idx] = demb\n",
         # the embedding's gradient left per position
