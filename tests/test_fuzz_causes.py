@@ -230,6 +230,33 @@ CAUSES = {
                    "out = T.masked_select(T.tensor(1.), T.tensor(False)).median(0)",
                    "out = T.ones(2, 0).median(1)", "out = T.masked_select(b, b > 1).median()",
                    "x = T.remainder(T.tensor([[2., 2., 0.]]), T.zeros(0, 1, dtype=T.int64)); x.neg_(); out = x"],
+    # 0-d views stay views (unbind of a 1-d tensor, expand of a 0-d tensor): in place changes show
+    "zero_dim_views": ["x = T.tensor([0.0, -2.0, 2.0]); v = x.unbind(-1)[1]; v.add_(1); out = x",
+                       "x = T.tensor([-2, -1, -2, 2]); v = x.unbind(-1)[-3]; v.add_(-2); out = (x, v)",
+                       "x = T.tensor([0.0, -2.0, 2.0]); v = x.unbind(0)[1]; v.scatter_(0, T.tensor(0), 1.5); out = x",
+                       "x = T.tensor(-1.5, requires_grad=True); y = T.maximum(x, x); v = y.expand_as(y); "
+                       "y.sigmoid_(); out = v",
+                       "x = T.tensor(0.5); v = x.expand(()); v.mul_(3); out = x"],
+    # gradients where PyTorch's rule passes NaN: maximum/minimum of NaN, hardtanh at NaN
+    "nan_gradients": ["x = T.tensor([1.0, 0.5, nan], requires_grad=True); out = x.minimum(x); out.sum().backward()",
+                      "x = T.tensor([1.0, 2., nan], requires_grad=True); out = T.maximum(x, T.tensor([0., 3., 1.])); "
+                      "out.sum().backward()",
+                      "x = T.tensor([1.0, 2., 2.], requires_grad=True); out = T.maximum(x, T.tensor([0., 3., 2.])); "
+                      "out.backward(T.tensor([1., inf, 4.]))",
+                      "x = T.tensor([nan, 3., -2., 0.], requires_grad=True); out = F.hardtanh(x, -2, 3); "
+                      "out.backward(T.ones_like(out))"],
+    # pow with exponent +-0.5 is PyTorch's sqrt / rsqrt ((-inf) ** 0.5 is nan)
+    "pow_half": ["out = T.tensor([-0.5, -inf, 1.0, 4.0, 0.], dtype=T.float64) ** -0.5",
+                 "out = T.tensor([-0.5, -inf, 1.0, 4.0, 0.]) ** 0.5", "out = T.tensor([4, 0]) ** 0.5",
+                 "x = T.tensor([4.0, 0.25], requires_grad=True); out = x ** -0.5; out.sum().backward()"],
+    # cross_entropy/nll_loss skip ignored targets (a -inf there is not 0 * -inf)
+    "ignored_targets": ["x = T.tensor([[-inf, 1., 2.], [0., 1., 2.]], requires_grad=True); "
+                        "out = F.cross_entropy(x, T.tensor([0, 1]), ignore_index=0); out.backward()",
+                        "x = T.tensor([[-inf, 1., 2.], [0., 1., 2.]]); "
+                        "out = F.cross_entropy(x, T.tensor([0, 1]), ignore_index=0, reduction='none')",
+                        "x = T.tensor([[-inf, 1., 2.], [0., 1., 2.]], requires_grad=True); "
+                        "out = F.cross_entropy(x, T.tensor([0, 1]), ignore_index=0, label_smoothing=0.1); "
+                        "out.backward()"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

@@ -341,7 +341,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
         raise _no_dims_error(0)
     d = canon_dim(dim, input._data.ndim)
     key = (slice(None),) * d
-    datas = [input._data[key + (i,)] for i in range(input._data.shape[d])]
+    datas = [input._data[key + (i, Ellipsis)] for i in range(input._data.shape[d])]   # (Ellipsis: a 0-d
+    # piece stays a view of the input, not a copy)
     shape = input._data.shape[:d] + input._data.shape[d + 1:]
     outs = record_multi(datas, UnbindBackward0, (input,),
                         extra=((d, [shape] * len(datas)), {"dim": _u64(dim)}))

@@ -374,8 +374,9 @@ def pow(input: Any, exponent: Any) -> Tensor:
             data = ad | (not e)
         elif e == 2:
             data = ad * ad
-        elif e == 0.5:
-            data = ad ** 0.5
+        elif e == 0.5 or e == -0.5:                   # PyTorch's kernels: sqrt / rsqrt (so (-inf)
+            with np.errstate(invalid="ignore"):      # ** 0.5 is nan, not numpy's inf)
+                data = _xp(ad).sqrt(ad) if e == 0.5 else 1 / _xp(ad).sqrt(ad)
         else:
             data = ad ** e
         return record(as_array(data), PowBackward0, (ta,), saved=(input,), extra=exponent)
@@ -882,10 +883,11 @@ class MaximumBackward0(OpNode):
 
     def backward(self, g):
         a, b = (s.unpack() for s in self._saved)
-        win = (a > b) if self._pick == "gt" else (a < b)
-        tie = a == b
-        half = _masked(g * 0.5, tie)
-        return _masked(g, win) + half, _masked(g, ~win & ~tie) + half
+        from .compare import where
+        shared = where(a == b, g * 0.5, g)           # PyTorch's rule: each side loses only where
+        a_loses = (a < b) if self._pick == "gt" else (a > b)         # it is strictly beaten (so a
+        b_loses = (a > b) if self._pick == "gt" else (a < b)         # NaN sends both sides g)
+        return _masked(shared, ~a_loses), _masked(shared, ~b_loses)
 
 
 class MinimumBackward0(MaximumBackward0):

@@ -88,7 +88,7 @@ class HardtanhBackward0(OpNode):
         x = self._saved[0].unpack()
         lo, hi = self.extra
         from ..compare import where
-        return where((x > lo) & (x < hi), g, 0.0)
+        return where((x <= lo) | (x >= hi), 0.0, g)  # (a NaN passes its gradient, as PyTorch)
 
     def _extra_saved(self, name):
         if name == "min_val":

@@ -202,7 +202,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
     w = (weight._data[safe] if weight is not None else xp.ones(t2.shape, dtype=d.dtype)) * valid
     w = w.astype(d.dtype, copy=False)
     picked = xp.take_along_axis(x2, safe[:, None], axis=1)[:, 0]
-    losses = -w * picked
+    with np.errstate(invalid="ignore"):
+        losses = xp.where(valid, -w * picked, 0)      # (an ignored -inf is skipped, not 0 * -inf)
     total = w.sum()
     if reduction == NONE:
         out = losses[0] if single else losses
