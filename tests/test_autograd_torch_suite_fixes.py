@@ -940,3 +940,12 @@ def test_volatile_is_gone_and_autograd_torch_is_the_package():
         assert lib.autograd.torch is lib
         with pytest.warns(UserWarning, match="volatile was removed"):
             assert lib.ones(1).volatile is False
+
+
+def test_views_of_an_inference_tensor_are_untracked_inference_tensors():
+    def program(lib):
+        with lib.inference_mode():
+            c = lib.ones(2, 3, requires_grad=True)
+        out = c.view(-1)
+        return lib.is_inference(out), out.requires_grad, out._is_view(), out.is_leaf, out.grad_fn
+    same(program)

@@ -28,6 +28,12 @@ from ._core import OpNode, record, register
 
 def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Tensor:
     """Mark ``out`` as a view of ``base``: same version counter, replayable from the base."""
+    if base._is_inference:            # an inference tensor has no autograd: its views are
+        out._grad_fn = None           # inference tensors, untracked and never recorded
+        out._requires_grad = False
+        out._is_inference = True
+        out._vc = base._vc
+        return out
     root = base._base
     if root is None:
         out._base = base
