@@ -34,6 +34,9 @@ def campaign(seeds: list[int], programs: int, length: int, out_dir: str | None,
     total = excused = draw_errors = 0
     start = time.time()
     for seed in seeds:
+        if not quiet and seed != seeds[0]:
+            print(f"# after seed {seed - 1}: programs {total}, new causes {len(causes)}, known causes "
+                  f"{len(known)} ({sum(known.values())} programs), {time.time() - start:.0f}s", flush=True)
         for p in range(programs):
             r = generate(seed, p, length)
             total += 1
