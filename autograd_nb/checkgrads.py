@@ -182,11 +182,17 @@ def compare_one(name: str, target: str, hand_value: Any, engine_grad: Any, tenso
         hint = broadcast_hint(hand.shape, want)
         if hint is not None:
             text, reduce = hint
-            note += (f" The forward broadcast {target} to {list(hand.shape)}, so backward "
-                     f"sums over the stretched dimensions: {name}{text}")
             if _compare(reduce(hand), true, rtol)[0] in ("equal", "close"):
-                note += " (with that sum your numbers are right)"
-            note += "."
+                note += (f" The forward broadcast {target} to {list(hand.shape)}, so backward "
+                         f"sums over the stretched dimensions: {name}{text} (with that sum "
+                         f"your numbers are right).")
+            else:
+                note += (f" If the forward broadcast {target} to {list(hand.shape)}, backward "
+                         f"sums over the stretched dimensions ({name}{text}), but with that "
+                         f"sum the numbers are still off.")
+        elif broadcast_hint(want, hand.shape) is not None:
+            note += (f" Yours has fewer elements: only the dimensions the forward broadcast "
+                     f"{target} over are summed in backward.")
         return GradRow(name, target, hand.shape, want, None, None, "wrong shape", note=note)
     verdict, max_abs, rel, first = _compare(hand, true, rtol)
     row = GradRow(name, target, hand.shape, want, max_abs, rel, verdict, first)

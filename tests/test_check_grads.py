@@ -78,6 +78,11 @@ def test_forgotten_broadcast_sum_is_a_shape_mismatch():
     assert row.max_abs is None and row.rel_err is None
     assert "db.sum(0)" in row.note and "your numbers are right" in row.note
     assert "4x5 (want 5)" in repr(result)
+    # a stretched shape whose sum is still off, and a gradient summed too far
+    off = torch.check_grads(v["loss"], {"db": v["dz"] * 3}, names=v)["db"]
+    assert off.verdict == "wrong shape" and "still off" in off.note
+    far = torch.check_grads(v["loss"], {"dz": v["dz"].sum(0)}, names=v)["dz"]
+    assert far.verdict == "wrong shape" and "fewer elements" in far.note
 
 
 def test_shape_mismatch_hint_for_a_kept_dimension():
