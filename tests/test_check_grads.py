@@ -254,3 +254,15 @@ def test_names_found_in_a_notebook_cell_and_under_autograd_magic():
         shell.run_line_magic("unload_ext", "autograd_nb")
         for k in set(shell.user_ns) - keys:
             del shell.user_ns[k]
+
+
+def test_gradients_on_the_gpu(device_kind):
+    """A graph on ``cuda`` (simulated or real): hand gradients on the device or on the
+    host are compared the same way."""
+    x = torch.tensor([1.0, -2.0, 3.0], device="cuda", requires_grad=True)
+    b = torch.tensor([0.5], device="cuda", requires_grad=True)
+    loss = (x * x + b).sum()
+    result = torch.check_grads(loss, {"dx": 2 * x.detach(), "db": torch.tensor([3.0]),
+                                      "d_x": x.detach().cpu()})
+    assert result.verdicts == {"dx": "equal", "db": "equal", "d_x": "wrong"}
+    assert result["d_x"].note.startswith("d_x[0] is 1, autograd has 2")
