@@ -949,3 +949,17 @@ def test_views_of_an_inference_tensor_are_untracked_inference_tensors():
         out = c.view(-1)
         return lib.is_inference(out), out.requires_grad, out._is_view(), out.is_leaf, out.grad_fn
     same(program)
+
+
+def test_set_warn_always_repeats_the_create_graph_notice():
+    for lib in (autograd_nb, torch):
+        lib.set_warn_always(True)
+        try:
+            assert lib.is_warn_always_enabled()
+            for _ in range(2):
+                x = lib.ones(1, requires_grad=True)
+                with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True"):
+                    (x * x).sum().backward(create_graph=True)
+                x.grad = None
+        finally:
+            lib.set_warn_always(False)

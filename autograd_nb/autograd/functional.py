@@ -13,7 +13,7 @@ from .. import _backend as B
 from . import node as _nodes
 from .engine import run_backward
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "set_warn_always", "is_warn_always_enabled"]
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -94,6 +94,18 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
 
 _WARNED_CREATE_GRAPH: list = []
 
+# torch.set_warn_always: warnings PyTorch gives once per process are given every time
+_WARN_ALWAYS = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """Give "once per process" warnings (such as backward's create_graph notice) every time."""
+    _WARN_ALWAYS[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _WARN_ALWAYS[0]
+
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
@@ -119,7 +131,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             if not isinstance(t, _nodes.GradientEdge) and not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = make_seeds(outputs, grads)
-    if create_graph and not _WARNED_CREATE_GRAPH:
+    if create_graph and (not _WARNED_CREATE_GRAPH or _WARN_ALWAYS[0]):
         _WARNED_CREATE_GRAPH.append(True)            # once per process, as PyTorch
         import warnings
         warnings.warn(
