@@ -17,11 +17,13 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+import numpy as np
+
 from ._tensor import Tensor
 from .ops._core import CPP_NAMES, DTYPE_WORDS
 from .ops.decompositions import (_LinAlgError as LinAlgError, check_matrix, eigh, eigvalsh, inv,
                                  linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
-                                 linalg_svd as svd, matrix_power, qr, solve, svdvals)
+                                 linalg_qr as qr, linalg_svd as svd, matrix_power, solve, svdvals)
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "eigh", "eigvalsh",
            "svd", "svdvals", "qr", "cross", "matrix_power", "multi_dot", "LinAlgError"]
@@ -31,7 +33,7 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
                 dtype: Any = None) -> Tensor:
     """``(sum |x|^ord)^(1/ord)`` over all elements or over ``dim`` (ord inf: max |x|,
     -inf: min |x|, 0: the number of nonzeros)."""
-    if isinstance(ord, str) or isinstance(ord, bool) or not isinstance(ord, (int, float)):
+    if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
     from .ops.reduce import norm as _norm
@@ -71,6 +73,8 @@ def matrix_norm(input: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: b
     if dtype is not None:
         A = A.to(dtype)
     if ord == "nuc" or abs(ord) == 2:
+        if A._data.dtype == np.float16:
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
         # the singular values of the matrices, moved to the last two dims
         perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
         S = svdvals(A.permute(*perm))

@@ -293,3 +293,59 @@ def test_hessian_vector_products_match_torch(name, fn):
         (h,) = m.autograd.grad((g * m.tensor(v)).sum(), x)
         out.append(h.detach().numpy())
     assert np.allclose(out[0], out[1], rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# refusals PyTorch makes for dtypes, and corners of the deprecated functions
+# ---------------------------------------------------------------------------
+
+_DTYPE_CALLS = {
+    "det": lambda m, x: m.linalg.det(x), "slogdet": lambda m, x: m.linalg.slogdet(x),
+    "logdet": lambda m, x: m.logdet(x), "inv": lambda m, x: m.linalg.inv(x),
+    "solve": lambda m, x: m.linalg.solve(x, x), "eigh": lambda m, x: m.linalg.eigh(x),
+    "eigvalsh": lambda m, x: m.linalg.eigvalsh(x), "svd": lambda m, x: m.linalg.svd(x),
+    "svdvals": lambda m, x: m.linalg.svdvals(x), "torch.svd": lambda m, x: m.svd(x),
+    "qr": lambda m, x: m.linalg.qr(x), "matrix_power_inverse": lambda m, x: m.linalg.matrix_power(x, -1),
+    "nuc": lambda m, x: m.linalg.matrix_norm(x, "nuc"), "matrix_norm_2": lambda m, x: m.linalg.matrix_norm(x, 2),
+    "logdet_shape": lambda m, x: m.logdet(x[:1]), "cross_dtypes": lambda m, x: m.linalg.cross(
+        m.ones(3, dtype=x.dtype), m.ones(3, dtype=m.float32 if x.dtype == m.float64 else m.float64)),
+}
+
+
+def _error_line(fn: Any) -> str | None:
+    try:
+        fn()
+    except Exception as exc:                       # noqa: BLE001 - compared with torch
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int64", "bool", "float64"])
+@pytest.mark.parametrize("name", sorted(_DTYPE_CALLS))
+def test_dtype_refusals_match_torch(name, dtype):
+    call = _DTYPE_CALLS[name]
+    data = np.eye(2) * 2 + 1
+    mine = _error_line(lambda: call(anb, anb.tensor(data, dtype=getattr(anb, dtype))))
+    ref = _error_line(lambda: call(torch, torch.tensor(data, dtype=getattr(torch, dtype))))
+    assert mine == ref
+
+
+def test_slogdet_gradient_at_a_singular_matrix_is_infinite_as_torchs():
+    a, t = both([[1.0, 2.0], [2.0, 4.0]])
+    anb.linalg.slogdet(a).logabsdet.backward()
+    torch.linalg.slogdet(t).logabsdet.backward()
+    assert a.grad.tolist() == t.grad.tolist()                # +-inf with the same signs
+
+
+def test_deprecated_qr_and_method_forms():
+    a, t = both(_well_conditioned())
+    with pytest.warns(UserWarning, match="torch.qr is deprecated") if not anb.ops.decompositions._QR_WARNED \
+            else _nothing():
+        mine = anb.qr(a)
+    ref = torch.qr(t)
+    assert type(mine).__name__ == type(ref).__name__ == "qr"
+    assert close(mine.Q @ mine.R, ref.Q @ ref.R) and close(mine.R.abs(), ref.R.abs())
+    assert graph(a.qr().R) == graph(t.qr().R)
+    assert repr(anb.eye(2).slogdet()).startswith("torch.return_types.slogdet(")
+    assert close(a.slogdet().logabsdet, t.slogdet().logabsdet) and close(a.logdet(), t.logdet(), 1e-7) \
+        or np.isnan(t.logdet().item())

@@ -27,10 +27,10 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.node import save as _save
-from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, device_mismatch, note_broadcast, record,
-                    record_multi, register)
+from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, device_mismatch, no_kernel, note_broadcast,
+                    record, record_multi, register)
 
-EXPORTS = ["det", "logdet", "slogdet", "inverse", "svd", "cross", "matrix_power"]
+EXPORTS = ["det", "logdet", "slogdet", "inverse", "svd", "qr", "cross", "matrix_power"]
 
 
 class _LinAlgError(RuntimeError):
@@ -47,17 +47,28 @@ _xp_of = B.xp_of          # (``solve`` has an argument named B, as PyTorch's)
 # ---------------------------------------------------------------------------
 
 
-def check_matrix(fn: str, A: Tensor, square: bool = True, floating: bool = True) -> None:
-    """PyTorch's refusals for ``A`` as a (stack of) matrices: at least 2-D, square, float."""
+def check_matrix(fn: str, A: Tensor, square: bool = True, floating: bool = True, half: str = "",
+                 prefix: str = "linalg.") -> None:
+    """PyTorch's refusals for ``A`` as a (stack of) matrices: at least 2-D, square, float.
+
+    ``half`` names the LAPACK kernel PyTorch lacks for float16 (``"lu_cpu"``: a
+    NotImplementedError); without it, float16 is refused as a low precision dtype.
+    """
     d = A._data
     if d.ndim < 2:
-        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(f"{prefix}{fn}: The input tensor A must have at least 2 dimensions.")
     if square and d.shape[-1] != d.shape[-2]:
-        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
+        raise RuntimeError(f"{prefix}{fn}: A must be batches of square matrices, but they are "
                            f"{d.shape[-2]} by {d.shape[-1]} matrices")
-    if floating and d.dtype.kind != "f":
-        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. "
+    if not floating:
+        return
+    if d.dtype.kind != "f":
+        raise RuntimeError(f"{prefix}{fn}: Expected a floating point or complex tensor as input. "
                            f"Got {DTYPE_WORDS[d.dtype.name]}")
+    if d.dtype == np.float16:
+        if half:
+            raise no_kernel(half, d.dtype)
+        raise RuntimeError(f"{prefix}{fn}: Low precision dtypes not supported. Got Half")
 
 
 def _eye_like(t: Tensor, n: int) -> Tensor:
@@ -94,6 +105,19 @@ def lu_factor(a: Any) -> tuple[Any, Any, Any]:
         lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k, None] * lu[:, k, None, k + 1:]
     shape = a.shape[:-2]
     return lu.reshape(a.shape), piv.reshape(shape + (n,)), info.reshape(shape)
+
+
+def lu_det(a: Any) -> Any:
+    """det(A) from the LU factorization, as PyTorch's det computes it (of A^T for a
+    C-contiguous A): the product of U's diagonal, negated for each row swap. For a
+    singular A its zero keeps PyTorch's sign (what ``1 / det`` then gives, +inf or -inf)."""
+    if a.flags.c_contiguous:
+        a = a.swapaxes(-1, -2)
+    xp = B.xp_of(a)
+    lu, piv, _ = lu_factor(a)
+    n = a.shape[-1]
+    swaps = (piv != xp.arange(1, n + 1, dtype=piv.dtype)).sum(-1)
+    return xp.diagonal(lu, 0, -2, -1).prod(-1) * xp.where(swaps % 2 == 1, -1.0, 1.0).astype(a.dtype)
 
 
 def _singular_error(a: Any, text: str, where: str = "diagonal") -> _LinAlgError:
@@ -154,7 +178,7 @@ def _result_type(kind: str, fields: tuple[str, ...]) -> type:
 RESULTS = {kind: _result_type(kind, fields) for kind, fields in (
     ("linalg_slogdet", ("sign", "logabsdet")), ("slogdet", ("sign", "logabsdet")),
     ("linalg_eigh", ("eigenvalues", "eigenvectors")), ("linalg_svd", ("U", "S", "Vh")),
-    ("svd", ("U", "S", "V")), ("linalg_qr", ("Q", "R")))}
+    ("svd", ("U", "S", "V")), ("linalg_qr", ("Q", "R")), ("qr", ("Q", "R")))}
 
 
 def _diag_scale(x: Tensor) -> Tensor:
@@ -167,13 +191,27 @@ def _diag_scale(x: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
+def cofactors(A: Tensor) -> Tensor:
+    """The cofactor matrix C (C_ij: (-1)^(i+j) times the determinant of A without row i and
+    column j), also for a singular A, from the SVD A = U diag(S) Vh:
+    C = det(U) det(Vh) U diag(prod_{j != i} S_j) Vh. (C = det(A) A^-T when A is invertible.)"""
+    from .compare import where
+    U, S, Vh = linalg_svd(A)
+    n = S.shape[-1]
+    off = ~_eye_like(S, n).bool()
+    others = where(off, S.unsqueeze(-2).expand(*S.shape[:-1], n, n), 1.0).prod(-1)
+    xp = B.xp_of(U._data)
+    sign = Tensor._wrap(xp.asarray(xp.linalg.det(U._data) * xp.linalg.det(Vh._data)))
+    return _diag_scale(sign) * ((U * others.unsqueeze(-2)) @ Vh)
+
+
 class LinalgDetBackward0(_LUSaved, OpNode):
     """out = det(A): grad_A = g * det(A) * A^-T (Jacobi's formula, d det = det tr(A^-1 dA)).
 
     A singular A has no inverse. A first backward then gives 0 there (PyTorch solves
     A^T X = g det(A) I, and with det(A) = 0 the solution it computes is 0). With
-    ``create_graph=True`` it gives the true gradient, the cofactor matrix, from the SVD
-    A = U diag(S) Vh: grad_A = g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh, as PyTorch does.
+    ``create_graph=True`` it gives the true gradient, g times the cofactor matrix
+    (``cofactors``, from the SVD, differentiable), as PyTorch does.
     """
     __slots__ = ()
     saved_names = ("A", "result")
@@ -184,24 +222,17 @@ class LinalgDetBackward0(_LUSaved, OpNode):
         singular = det._data == 0
         if not singular.any():
             return _diag_scale(g * det) * inv(A).mT
-        n = A.shape[-1]
         flags = Tensor._wrap(singular[..., None, None])
-        eye = _eye_like(A, n)
-        safe = where(flags, eye, A)                    # (an invertible stand-in: its det is 0 anyway)
+        safe = where(flags, _eye_like(A, A.shape[-1]), A)   # (invertible; its det is 0 anyway)
         regular = _diag_scale(g * det) * inv(safe).mT
-        if STATE.mode:                                 # a first backward, as PyTorch: 0 there
+        if STATE.mode:                                      # a first backward, as PyTorch: 0 there
             return regular
-        U, S, Vh = linalg_svd(A)
-        others = where(eye.bool(), 1.0, S.unsqueeze(-2).expand(*S.shape[:-1], n, n)).prod(-1)
-        xp = B.xp_of(U._data)
-        sign = Tensor._wrap(xp.asarray(xp.linalg.det(U._data) * xp.linalg.det(Vh._data)))
-        cofactors = _diag_scale(g * sign) * ((U * others.unsqueeze(-2)) @ Vh)
-        return where(flags, cofactors, regular)
+        return where(flags, _diag_scale(g) * cofactors(A), regular)
 
 
 def linalg_det(A: Tensor) -> Tensor:
     """The determinant of a (stack of) square matrices: ``torch.linalg.det(A)``."""
-    check_matrix("det", A)
+    check_matrix("det", A, half="lu_cpu")
     xp = B.xp_of(A._data)
     return record(xp.asarray(xp.linalg.det(A._data)), LinalgDetBackward0, (A,), saved=(A,),
                   save_output=True)
@@ -215,8 +246,12 @@ class LinalgSlogdetBackward0(_LUSaved, OpNode):
     def backward(self, g_sign: Tensor | None, g_logabsdet: Tensor | None) -> Tensor | None:
         if g_logabsdet is None:
             return None
-        A = self._saved[0].unpack()
-        return _diag_scale(g_logabsdet) * inv(A).mT
+        A, sign = (s.unpack() for s in self._saved)
+        if not (sign._data == 0).any():
+            return _diag_scale(g_logabsdet) * inv(A).mT
+        # singular: A^-T = C / det(A) with det(A) = +-0, so +-inf (nan for a zero cofactor)
+        det = Tensor._wrap(B.xp_of(A._data).asarray(lu_det(A._data)))
+        return _diag_scale(g_logabsdet / det) * cofactors(A)
 
 
 def linalg_slogdet(A: Tensor) -> Any:
@@ -236,14 +271,15 @@ def det(input: Tensor) -> Tensor:
 
 
 def slogdet(input: Tensor) -> Any:
-    """``torch.slogdet``: ``torch.linalg.slogdet``."""
-    return linalg_slogdet(input)
+    """``torch.slogdet`` / ``Tensor.slogdet``: ``torch.linalg.slogdet`` (named ``slogdet``)."""
+    return RESULTS["slogdet"](*linalg_slogdet(input))
 
 
 def logdet(input: Tensor) -> Tensor:
     """log det(A): nan for a negative determinant (``torch.logdet``: slogdet, then
     ``where(sign < 0, nan, logabsdet)``, as PyTorch records it)."""
     from .compare import where
+    check_matrix("logdet", input, prefix="")
     sign, logabs = linalg_slogdet(input)
     return where(sign < 0, float("nan"), logabs)
 
@@ -315,7 +351,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
     ``B`` may be a (batch of) vector(s) or matrices; batch dims broadcast.
     """
-    check_matrix("solve", A)
+    check_matrix("solve", A, half="lu_cpu")
     a, b = A._data, B._data
     if type(a) is not type(b):
         raise device_mismatch(a, b)
@@ -386,7 +422,9 @@ def eigh(input: Tensor, UPLO: str = "L") -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix; only the
     lower (``UPLO='L'``) or upper triangle of ``input`` is read."""
     A = input
-    check_matrix("eigh", A)
+    check_matrix("eigh", A, floating=False)
+    if A._data.dtype not in (np.float32, np.float64):
+        raise no_kernel("linalg_eigh_cpu", A._data.dtype)
     _uplo("eigh", UPLO)
     xp = B.xp_of(A._data)
     w, v = xp.linalg.eigh(A._data, UPLO=UPLO)
@@ -451,7 +489,7 @@ class LinalgSvdBackward0(OpNode):
 
 
 def _svd(fn: str, A: Tensor, full_matrices: bool) -> tuple[Tensor, Tensor, Tensor]:
-    check_matrix(fn, A, square=False)
+    check_matrix(fn, A, square=False, half="linalg_svd_cpu")
     xp = B.xp_of(A._data)
     try:
         u, s, vh = xp.linalg.svd(A._data, full_matrices=full_matrices)
@@ -542,13 +580,13 @@ def _qr_square_rule(Q: Tensor, R: Tensor, gQ: Tensor | None, gR: Tensor | None) 
     return solve(R, rhs.mT).mT          # rhs R^-T, as the solution of R Z = rhs^T
 
 
-def qr(A: Tensor, mode: str = "reduced") -> Any:
+def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
     """``A = Q R``, Q with orthonormal columns, R upper triangular (``mode``: 'reduced',
     'complete' (Q square) or 'r' (R alone; Q is empty))."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' "
                            "(default), 'r', or 'complete'")
-    check_matrix("qr", A, square=False)
+    check_matrix("qr", A, square=False, half="geqrf_cpu")
     xp = B.xp_of(A._data)
     if mode == "r":
         r = xp.linalg.qr(A._data, mode="r")
@@ -558,6 +596,22 @@ def qr(A: Tensor, mode: str = "reduced") -> Any:
     outs = record_multi([q, r], LinalgQrBackward0, (A,), extra=mode)
     _save_outputs(outs, (0, 1))
     return RESULTS["linalg_qr"](*outs)
+
+
+_QR_WARNED: list[bool] = []
+
+
+def qr(input: Tensor, some: bool = True) -> Any:
+    """``torch.qr`` / ``Tensor.qr`` (deprecated in PyTorch): ``linalg.qr`` with ``some``
+    for 'reduced' (the default) or 'complete'."""
+    if not _QR_WARNED:                                # PyTorch warns once per process
+        import warnings
+        _QR_WARNED.append(True)
+        warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+                      "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string "
+                      "parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
+                      "torch.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning, stacklevel=2)
+    return RESULTS["qr"](*linalg_qr(input, "reduced" if some else "complete"))
 
 
 # ---------------------------------------------------------------------------
@@ -586,6 +640,10 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     a, b = input._data, other._data
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if a.dtype.kind == "b":
+        raise no_kernel("cross", a.dtype)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {DTYPE_WORDS[a.dtype.name]} but found {DTYPE_WORDS[b.dtype.name]}")
     nd = a.ndim
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -593,9 +651,8 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. "
                            f"Got {a.shape[dim]} and {b.shape[dim]}")
     check_broadcast(a.shape, b.shape)
-    if a.dtype != b.dtype:
-        rt = np.result_type(a, b)
-        a, b = a.astype(rt), b.astype(rt)
+    if type(a) is not type(b):
+        raise device_mismatch(a, b)
     xp = B.xp_of(a)
     out = record(xp.cross(a, b, axis=dim), LinalgCrossBackward0, (input, other), saved=(input, other),
                  extra=dim)
@@ -657,5 +714,6 @@ register("logdet")(logdet)
 register("slogdet")(slogdet)
 register("inverse")(inverse)
 register("svd")(svd)
+register("qr")(qr)
 register("cross")(as_method(cross))
 register("matrix_power")(matrix_power)
