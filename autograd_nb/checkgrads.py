@@ -420,7 +420,15 @@ def check_grads(loss: Any, grads: Mapping[str, Any], *, names: Mapping[str, Any]
     for _, _, t in targets:
         if not any(t is u for u in unique):
             unique.append(t)
-    found = engine_grad(loss, unique, retain_graph=True, allow_unused=True)
+    try:
+        found = engine_grad(loss, unique, retain_graph=True, allow_unused=True)
+    except RuntimeError as error:
+        if "second time" not in str(error):
+            raise
+        raise RuntimeError(
+            f"{error}\ncheck_grads: the graph behind this loss was freed by an earlier "
+            "backward. Run the forward cells again (or call loss.backward(retain_graph=True) "
+            "if you want .grad as well), then check.") from error
     by_id = {id(t): g for t, g in zip(unique, found)}
     rows = [compare_one(key, target, grads[key], by_id[id(t)], t, rtol)
             for key, target, t in targets]

@@ -266,3 +266,15 @@ def test_gradients_on_the_gpu(device_kind):
                                       "d_x": x.detach().cpu()})
     assert result.verdicts == {"dx": "equal", "db": "equal", "d_x": "wrong"}
     assert result["d_x"].note.startswith("d_x[0] is 1, autograd has 2")
+
+
+def test_a_freed_graph_is_explained():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    sq = x * x
+    loss = sq.sum()
+    loss.backward()                               # frees the saved buffers
+    with pytest.raises(RuntimeError) as info:
+        torch.check_grads(loss, {"dx": 2 * x.detach()})
+    first, *rest = str(info.value).splitlines()
+    assert first.startswith("Trying to backward through the graph a second time")
+    assert any("Run the forward cells again" in line for line in rest)
