@@ -9,8 +9,8 @@ CELLS = [
     So far `loss.backward()` did the work. Here you do it yourself: a small network is
     written out one operation per line, every intermediate kept in a variable, and you
     write the backward pass, one intermediate at a time, from the loss back to the
-    weights. Knowing these few rules by heart makes you much faster at reading (and
-    debugging) any network.
+    weights. A handful of rules covers it, and knowing them helps whenever you read,
+    debug or write a layer of your own.
 
     A checker compares your gradients with autograd's:
     `torch.check_grads(loss, {"dlogits": dlogits, ...})` (an autograd_nb addition;
@@ -243,8 +243,9 @@ CELLS = [
         verdict(loss, {"dlogits": dlogits})
         """),
     md("""
-    Each row of `dlogits` sums to zero: the gradient pulls the right class's logit up
-    exactly as much as it pushes the others down.
+    Each row of `dlogits` sums to zero (the probabilities sum to 1, and 1 is taken off):
+    a step against this gradient raises the right class's logit by as much as it
+    lowers the others' together.
 
     ## 7. Layer norm in one step
 
