@@ -963,3 +963,12 @@ def test_set_warn_always_repeats_the_create_graph_notice():
                 x.grad = None
         finally:
             lib.set_warn_always(False)
+
+
+def test_isin_and_signbit_are_masks_without_gradient():
+    def program(lib):
+        x = lib.tensor([[1.0, -2.0], [3.0, -0.0]], requires_grad=True)
+        a = lib.isin(x, lib.tensor([-2.0, 3.0]))
+        b = lib.signbit(x)
+        return a, b, a.requires_grad, b.requires_grad, hasattr(x, "isin"), x.signbit()
+    same(program)

@@ -86,6 +86,20 @@ def isnan(input: Tensor) -> Tensor:
     return Tensor._wrap(as_array(np.isnan(input._data)))
 
 
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """True where an element of ``elements`` occurs in ``test_elements`` (a mask: no gradient)."""
+    e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._wrap(as_array(np.isin(e, t, assume_unique=assume_unique, invert=invert)))
+
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (negative numbers, and -0.0): a mask, no gradient."""
+    return Tensor._wrap(as_array(np.signbit(input._data)))
+
+
 def isinf(input: Tensor) -> Tensor:
     return Tensor._wrap(as_array(np.isinf(input._data)))
 
@@ -218,7 +232,7 @@ def _rev(op):
 
 
 for _f in (eq, ne, lt, le, gt, ge, logical_not, isnan, isinf, isfinite, equal, any, all, bitwise_not,
-           nonzero, count_nonzero):
+           nonzero, count_nonzero, signbit):
     register(_f.__name__)(_f)
 for _f in (logical_and, logical_or, logical_xor, isclose, allclose):   # (methods count from self)
     register(_f.__name__)(as_method(_f))
@@ -236,6 +250,7 @@ register("__invert__")(bitwise_not)
 
 EXPORTS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
            "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "any",
-           "all", "where", "nonzero", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "count_nonzero"]
+           "all", "where", "nonzero", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "count_nonzero",
+           "isin", "signbit"]
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 EXPORTS += ["greater", "less", "greater_equal", "less_equal", "not_equal"]
