@@ -1,7 +1,8 @@
 """``torch.linalg``: norms, determinants, inverses, solves and decompositions.
 
-The ops with a backward rule of their own (``det``, ``inv``, ``solve``, ``eigh``, ``svd``,
-``qr``, ``cross``) live in ``ops/decompositions.py``, forward and rule side by side.
+The ops with a backward rule of their own live in ``ops/matrix_functions.py`` (``det``,
+``slogdet``, ``inv``, ``solve``, ``cross``, ``matrix_power``) and ``ops/decompositions.py``
+(``eigh``, ``svd``, ``qr``), forward and rule side by side.
 Here are the *composites*, written with those ops exactly as PyTorch writes them, so the
 graph a learner prints is PyTorch's:
 
@@ -21,9 +22,10 @@ import numpy as np
 
 from ._tensor import Tensor
 from .ops._core import CPP_NAMES, DTYPE_WORDS
-from .ops.decompositions import (_LinAlgError as LinAlgError, check_matrix, eigh, eigvalsh, inv,
-                                 linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
-                                 linalg_qr as qr, linalg_svd as svd, matrix_power, solve, svdvals)
+from .ops._matrices import _LinAlgError as LinAlgError, check_matrix
+from .ops.decompositions import eigh, eigvalsh, linalg_qr as qr, linalg_svd as svd, svdvals
+from .ops.matrix_functions import (inv, linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
+                                   matrix_power, solve)
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "eigh", "eigvalsh",
            "svd", "svdvals", "qr", "cross", "matrix_power", "multi_dot", "LinAlgError"]

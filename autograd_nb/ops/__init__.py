@@ -8,7 +8,7 @@ import importlib
 
 FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "sorting", "combine",
             "linalg", "joins", "nnops", "inplace_views", "shapes",
-            "decompositions")
+            "matrix_functions", "decompositions")
 
 for _name in FAMILIES:
     try:
