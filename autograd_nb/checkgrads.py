@@ -238,7 +238,9 @@ class GradCheck:
         self.rows = rows
         self._loss = loss
         self._tensors = tensors          # target name -> the tensor
-        self._names = names
+        # the caller's tensors only (their names label the picture): the rest of the
+        # namespace is not kept alive by a result
+        self._names = {k: v for k, v in names.items() if isinstance(k, str) and _is_tensor(v)}
 
     @property
     def ok(self) -> bool:
@@ -325,7 +327,7 @@ class GradCheck:
         verdict of the gradient flowing into it, with a legend: green equal, amber
         close, red wrong; faded nodes were not checked. ``kwargs`` go to ``viz.draw``."""
         from .viz import draw
-        names = {k: v for k, v in self._names.items() if _is_tensor(v)}
+        names = dict(self._names)
         names.update(self._tensors)
         kwargs.setdefault("names", names)
         kwargs["legend"] = False
