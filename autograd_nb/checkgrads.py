@@ -202,6 +202,10 @@ def compare_one(name: str, target: str, hand_value: Any, engine_grad: Any, tenso
         row.note = (f"{name}{_fmt_index(first)} is {row.yours:.6g}, autograd has "
                     f"{row.expected:.6g}")
         row.note += f" (yours is {ratio:.6g} times autograd's everywhere)." if ratio else "."
+        if engine_grad is None:
+            row.note += (f" The loss does not depend on this {target} at all, so its gradient "
+                         f"is zero: was {target} made again after the loss (a forward cell "
+                         f"run twice)?")
     return row
 
 
