@@ -972,3 +972,23 @@ def test_isin_and_signbit_are_masks_without_gradient():
         b = lib.signbit(x)
         return a, b, a.requires_grad, b.requires_grad, hasattr(x, "isin"), x.signbit()
     same(program)
+
+
+def test_out_argument_writes_into_the_tensor_and_records_nothing():
+    def program(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        x = lib.zeros(2)
+        with pytest.raises(RuntimeError, match=r"functions with out=\.\.\. arguments don't support "
+                                               "automatic differentiation"):
+            lib.mul(a, b, out=x)
+        with lib.no_grad():
+            v = x._version
+            r = lib.mul(a, b, out=x)
+        grown = lib.sin(lib.tensor([0.0, 0.5, 1.0]), out=lib.zeros(1))   # resized to fit
+        with lib.inference_mode():
+            c = lib.ones(2)
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            lib.mul(lib.ones(2), lib.ones(2), out=c)
+        return r is x, x, x._version - v, grown
+    same(program)

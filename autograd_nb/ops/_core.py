@@ -482,6 +482,33 @@ def check_overlap(out: Tensor, inputs: Sequence[Any], full_too: bool = False) ->
                 raise RuntimeError(PARTIAL_OVERLAP)
 
 
+def with_out(name: str, fn: Callable) -> Callable:
+    """``torch.<name>(..., out=t)``: the result is written into ``t`` (resized to fit) and
+    ``t`` returned. As in PyTorch such a call records nothing, so it is refused while
+    recording when an argument or ``t`` requires grad; writing into ``t`` is an in-place
+    change of ``t`` (version bump; an inference tensor refuses it outside inference mode)."""
+    def op(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        if not STATE.mode & 1 and (out.requires_grad or any(
+                isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))):
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        if out._is_inference and STATE.mode < 2:
+            raise RuntimeError(INFERENCE_INPLACE)
+        result = fn(*args, **kwargs)
+        check_inplace(out)
+        rd = result._data
+        if rd.shape == out._data.shape:
+            out._data[...] = rd
+        else:
+            out._data = rd.astype(out._data.dtype, copy=True)
+        bump(out)
+        return out
+    op.__name__, op.__doc__, op.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return op
+
+
 def bump(t: Tensor) -> None:
     """An in-place change happened: move the (shared) version counter.
 
