@@ -20,15 +20,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import _backend as B
 from ._tensor import Tensor
 from .ops._core import CPP_NAMES, DTYPE_WORDS
 from .ops._matrices import _LinAlgError as LinAlgError, check_matrix
-from .ops.decompositions import eigh, eigvalsh, linalg_qr as qr, linalg_svd as svd, svdvals
+from .ops.decompositions import cholesky, eigh, eigvalsh, linalg_qr as qr, linalg_svd as svd, svdvals
 from .ops.matrix_functions import (inv, linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
                                    matrix_power, solve)
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "eigh", "eigvalsh",
-           "svd", "svdvals", "qr", "cross", "matrix_power", "multi_dot", "LinAlgError"]
+           "svd", "svdvals", "qr", "cholesky", "cross", "matrix_power", "multi_dot", "vecdot", "diagonal",
+           "matrix_rank", "cond", "LinAlgError"]
 
 
 def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
@@ -177,3 +179,80 @@ def multi_dot(tensors: Sequence[Tensor], *, out: Any = None) -> Tensor:
         result = product(0, n - 1)
     shape = ([result.shape[0]] if first == 2 else []) + ([result.shape[1]] if last == 2 else [])
     return result.view(shape)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along ``dim`` (other dims broadcast): ``(x * y).sum(dim)``;
+    two 1-D tensors: ``vdot`` (PyTorch's graph)."""
+    dx, dy = x._data.dtype, y._data.dtype
+    if dx.kind != "f":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {DTYPE_WORDS[dx.name]}")
+    if dx != dy:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{DTYPE_WORDS[dx.name]} and y of type {DTYPE_WORDS[dy.name]} instead")
+    if x.dim() == 1 and y.dim() == 1:
+        return x.vdot(y)
+    return (x * y).sum(dim)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonals of a stack of matrices (a view): ``A.diagonal(offset, -2, -1)``."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * largest)`` (default: rtol =
+    machine epsilon times max(m, n)); an integer, not differentiable."""
+    from .autograd.grad_mode import no_grad
+    check_matrix("matrix_rank", A, square=hermitian)
+    with no_grad():
+        S = eigvalsh(A).abs() if hermitian else svdvals(A)
+    s = S._data
+    xp = B.xp_of(s)
+    if atol is None and rtol is None:
+        rtol = np.finfo(s.dtype).eps * max(A.shape[-2], A.shape[-1])
+    top = s.max(-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    tol = xp.maximum(0.0 if atol is None else _value(atol), (0.0 if rtol is None else _value(rtol)) * top)
+    return Tensor._wrap(xp.asarray((s > tol).sum(-1), dtype=np.int64))
+
+
+def _value(x: Any) -> Any:
+    return x._data[..., None] if isinstance(x, Tensor) else x
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """The condition number: how much solving with A can magnify relative errors.
+
+    p None or 2: largest / smallest singular value (-2: the inverse ratio); 'nuc': the sum
+    of the singular values times the sum of their reciprocals; other p:
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)``, infinite for a singular A (its inverse
+    is filled with inf, as PyTorch does; 0 * inf counts as inf).
+
+    For those other p, PyTorch 2.13 fills the inverse *in place*, after its node saved it:
+    backward through ``cond`` then fails with the "modified by an inplace operation" error.
+    So does it here, on purpose: the same program behaves the same in both.
+    """
+    if p is None or p in (2, -2):
+        check_matrix("cond", A, square=False)
+        S = svdvals(A)
+        big, small = S[..., :1], S[..., -1:]
+        return (big / small if p != -2 else small / big).squeeze(-1)
+    shown = p if isinstance(p, str) else _shown(float(p))
+    check_matrix(f"cond(ord={shown})", A, prefix="linalg.")
+    if p == "nuc":                                    # ||A||_* ||A^-1||_* from the singular values
+        S = svdvals(A)
+        return S.sum(-1) * S.reciprocal().sum(-1)
+    from .ops._matrices import lu_factor
+    from .ops.compare import where
+    singular = lu_factor(A._data)[2] > 0
+    flags = Tensor._wrap(singular[..., None, None])
+    inverse = inv(where(flags, eye_like(A), A)) if singular.any() else inv(A)
+    inverse.masked_fill_(flags, math.inf)             # (in place, as PyTorch: see the docstring)
+    inf = math.inf
+    return (matrix_norm(A, p) * matrix_norm(inverse, p)).nan_to_num(inf, inf, -inf)
+
+
+def eye_like(A: Tensor) -> Tensor:
+    """Identity matrices shaped like the stack ``A`` (a constant)."""
+    xp = B.xp_of(A._data)
+    return Tensor._wrap(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._data.dtype), A._data.shape))

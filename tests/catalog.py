@@ -1329,6 +1329,27 @@ CATALOG: list[Op] = [
        needs=("linalg",), family="linalg", rtol=1e-4),
     Op("linalg_multi_dot5", lambda m, a, b, c, d, e: m.linalg.multi_dot([a, b, c, d, e]), 5, chain_case(5),
        needs=("linalg",), family="linalg", rtol=1e-4),
+    Op("linalg_cholesky", lambda m, a, upper: m.linalg.cholesky(a @ a.mT, upper=upper), 1,
+       square_case(upper=st.booleans()), "well_conditioned", needs=("linalg",), family="linalg", rtol=1e-4,
+       bad=(lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]])),
+            lambda m: m.linalg.cholesky(m.stack([m.eye(2), -m.eye(2)])), lambda m: m.linalg.cholesky(m.ones(2, 3)),
+            lambda m: m.linalg.cholesky(m.ones(2, 2, dtype=m.float16)))),
+    Op("linalg_vecdot", lambda m, a, b, dim: m.linalg.vecdot(a, b, dim=dim), 2,
+       same_shape(2, min_dims=1).flatmap(lambda c: st.integers(-len(c.shapes[0]), len(c.shapes[0]) - 1).map(
+           lambda d: Case(c.shapes, {"dim": d}))), needs=("linalg",), family="linalg", rtol=1e-4),
+    Op("linalg_diagonal", lambda m, a, offset: m.linalg.diagonal(a, offset=offset), 1,
+       matrix_case(offset=st.integers(-2, 2)), needs=("linalg",), family="linalg"),
+    Op("linalg_cond_2", lambda m, a, p: m.linalg.cond(a, p), 1, matrix_case(p=st.sampled_from([None, 2, -2])),
+       "spread_spectrum", needs=("linalg",), family="linalg", rtol=1e-3),
+    Op("linalg_cond_nuc", lambda m, a: m.linalg.cond(a, "nuc"), 1, square_case(), "well_conditioned",
+       needs=("linalg",), family="linalg", rtol=1e-3),
+    # (torch's backward fails here: it fills the saved inverse in place; the same error here)
+    Op("linalg_cond_norms", lambda m, a, p: m.linalg.cond(a, p), 1,
+       square_case(p=st.sampled_from(["fro", 1, -1, math.inf])), "well_conditioned", needs=("linalg",),
+       family="linalg", rtol=1e-3, differentiable=False,
+       bad=(lambda m: m.linalg.cond(m.ones(2, 3), "fro"), lambda m: m.linalg.cond(m.ones(2, 3), -math.inf))),
+    Op("linalg_matrix_rank", lambda m, a: m.linalg.matrix_rank(a @ a.mT), 1, matrix_case(), "spread_spectrum",
+       needs=("linalg",), family="linalg", differentiable=False),
 ]
 
 BY_NAME: dict[str, Op] = {op.name: op for op in CATALOG}

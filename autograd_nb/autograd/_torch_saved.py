@@ -99,6 +99,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "LeakyReluBackward1": ('negative_slope', 'result'),
     "LerpBackward0": ('weight',),
     "LerpBackward1": ('end', 'self', 'weight'),
+    "LinalgCholeskyExBackward0": ('L', 'upper'),
     "LinalgCrossBackward0": ('dim', 'other', 'self'),
     "LinalgDetBackward0": ('A', 'LU', 'pivots', 'result'),
     "LinalgEighBackward0": ('eigenvalues', 'eigenvectors'),

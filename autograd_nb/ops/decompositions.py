@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import OpNode, no_kernel, record_multi, register
+from ._core import OpNode, no_kernel, record, record_multi, register
 from ._matrices import RESULTS, _LinAlgError, _diag_scale, _eye_like, _save_outputs, check_matrix
 from .matrix_functions import solve
 
@@ -230,6 +230,60 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
     outs = record_multi([q, r], LinalgQrBackward0, (A,), extra=mode)
     _save_outputs(outs, (0, 1))
     return RESULTS["linalg_qr"](*outs)
+
+
+class LinalgCholeskyExBackward0(OpNode):
+    """L = cholesky(A), A = L L^T with L lower triangular (``upper=True``: U = L^T).
+
+    With P = tril(L^T g_L) and Phi = (P + tril(P, -1)^T) / 2 (the symmetric matrix made
+    from P's lower triangle, its diagonal halved): grad_A = L^-T Phi L^-1 (Murray, 2016),
+    two triangular solves (done here with ``solve``).
+    """
+    __slots__ = ()
+    saved_names = ("L",)
+
+    def backward(self, g: Tensor) -> Tensor:
+        L = self._saved[0].unpack()
+        if self.extra:                                    # upper: work with L = U^T
+            L, g = L.mT, g.mT
+        P = (L.mT @ g).tril()
+        phi = (P + P.tril(-1).mT) * 0.5
+        return solve(L, solve(L.mT, phi), left=False)     # L^-T Phi L^-1
+
+    def _extra_saved(self, name: str) -> Any:
+        return self.extra if name == "upper" else None
+
+
+def _not_positive_definite(a: Any) -> _LinAlgError:
+    """PyTorch's message: the first batch element whose leading k x k minor is not
+    positive-definite (tried with growing k, as the factorization would meet it)."""
+    host = np.asarray(B.to_device(a, B.CPU)).reshape((-1,) + a.shape[-2:])
+    for b, m in enumerate(host):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                prefix = f"(Batch element {b}): " if a.ndim > 2 else ""
+                return _LinAlgError(f"linalg.cholesky: {prefix}The factorization could not be completed because "
+                                    f"the input is not positive-definite (the leading minor of order {k} is not "
+                                    "positive-definite).")
+    return _LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                        "positive-definite.")
+
+
+def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of a symmetric positive-definite matrix: A = L L^T, L lower
+    triangular with a positive diagonal (``upper=True``: U with A = U^T U). Only the
+    lower triangle of A is read."""
+    A = input
+    check_matrix("cholesky", A, half="cholesky_cpu")
+    xp = B.xp_of(A._data)
+    try:
+        low = xp.linalg.cholesky(A._data)
+    except np.linalg.LinAlgError:
+        raise _not_positive_definite(A._data) from None
+    data = low.swapaxes(-1, -2).copy() if upper else low
+    return record(data, LinalgCholeskyExBackward0, (A,), save_output=True, extra=upper)
 
 
 def cofactors(A: Tensor) -> Tensor:
