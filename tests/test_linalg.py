@@ -349,3 +349,22 @@ def test_deprecated_qr_and_method_forms():
     assert repr(anb.eye(2).slogdet()).startswith("torch.return_types.slogdet(")
     assert close(a.slogdet().logabsdet, t.slogdet().logabsdet) and close(a.logdet(), t.logdet(), 1e-7) \
         or np.isnan(t.logdet().item())
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"atol": 1.5}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 0.9},
+                                    {"hermitian": True}])
+def test_matrix_rank_thresholds_match_torch(kwargs):
+    data = np.diag([4.0, 2.0, 1.0, 1e-20]) + np.eye(4, k=1) * 1e-3
+    data = data + data.T
+    for batch in (data, np.stack([data, np.eye(4)])):
+        mine = anb.linalg.matrix_rank(anb.tensor(batch), **kwargs)
+        ref = torch.linalg.matrix_rank(torch.tensor(batch), **kwargs)
+        assert mine.tolist() == ref.tolist() and str(mine.dtype) == str(ref.dtype)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_of_singular_and_regular_matrices(p):
+    data = np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[2.0, 1.0], [0.5, 3.0]])])
+    mine, ref = anb.linalg.cond(anb.tensor(data), p), torch.linalg.cond(torch.tensor(data), p)
+    assert mine[1].item() == pytest.approx(ref[1].item(), rel=1e-9)
+    assert (mine[0].item() > 1e15) == (ref[0].item() > 1e15)          # inf, or huge from rounding
