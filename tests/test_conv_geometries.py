@@ -22,12 +22,19 @@ CASES = [(s, k, pad, dil, groups, stride)
          if s[1] % groups == 0 and k[0] % groups == 0 and not (pad == "same" and stride != 1)]
 
 
+ROUTES = ["columns", "taps"]
+
+
+def force(monkeypatch, route):
+    """Every product through one route of patches.shifted_product, whatever the shape would pick."""
+    monkeypatch.setattr(patches, "pick_route", lambda c, o, positions, nph: route)
+
+
 @pytest.mark.torch
-@pytest.mark.parametrize("route", ["columns", "per tap"])
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("shape,kernel,padding,dilation,groups,stride", CASES)
 def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stride, route, monkeypatch):
-    # both exact routes of patches.shifted_product, whatever the size would pick
-    monkeypatch.setattr(patches, "use_taps", lambda channels, positions: route == "per tap")
+    force(monkeypatch, route)
     rng = np.random.default_rng(zlib.crc32(repr((shape, kernel, padding, dilation, groups, stride)).encode()))
     o, kh, kw = kernel
     x = rng.standard_normal(shape)
@@ -50,12 +57,12 @@ def test_conv2d_grads_match_torch(shape, kernel, padding, dilation, groups, stri
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("route", ["columns", "per tap"])
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("kw_args", [dict(padding=2, stride=3, dilation=2), dict(stride=1),
                                      dict(padding=3, stride=2, groups=3)])
 def test_conv1d_grads_match_torch(kw_args, route, monkeypatch):
     """conv1d runs as a height-1 conv2d (views in and out)."""
-    monkeypatch.setattr(patches, "use_taps", lambda channels, positions: route == "per tap")
+    force(monkeypatch, route)
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal((2, 6, 17)), rng.standard_normal((9, 6 // kw_args.get("groups", 1), 4)), \
         rng.standard_normal(9)

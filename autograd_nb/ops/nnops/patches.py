@@ -152,26 +152,28 @@ def _slice(buf: Any, tap: tuple, length: int, groups: int) -> Any:
     return part.reshape(part.shape[0], groups, -1, length)
 
 
-def shifted_product(buf: Any, taps: tuple, wk: Any, out: Any, length: int, per_tap: bool) -> None:
+def shifted_product(buf: Any, taps: tuple, wk: Any, out: Any, length: int, route: str) -> None:
     """``out = sum over taps t of wk[..., t] @ (tap t's slice of buf)``, per group: the
     product every convolution here comes down to. ``buf``: a chunk of images split into
     phases (``phases``); ``wk``: ``(G, R, C/G, T)``; ``out``: ``(n, G, R, length)``.
 
-    Two exact routes, the faster one picked by the caller (``use_taps``):
+    Two exact routes, the faster one for the shape picked by ``pick_route``:
 
-    * columns: copy the ``T`` slices into one ``(C/G*T, length)`` matrix per image
-      (contiguous copies), then ONE product; best when ``C/G`` is small (the product
-      would be thin) or the images are tiny (fewer numpy calls);
-    * per tap: ``T`` products straight from the strided slices (BLAS reads them in
-      place), added up; no columns at all, so less memory traffic with many channels.
+    * ``"columns"``: copy the ``T`` slices into one ``(C/G*T, length)`` matrix per image
+      (contiguous copies), then ONE product;
+    * ``"taps"``: ``T`` products straight from the strided slices (BLAS reads them in
+      place), added up: no columns at all, less memory traffic with many channels.
+
+    (Measured and dropped: the products first, ``(T*R x C/G) @ buf``, then each offset's
+    rows added at its shift; it tied with per-tap products where it could apply.)
     """
     xp = xp_of(buf)
-    n, groups = buf.shape[0], wk.shape[0]
-    if not per_tap:
+    n, groups, r = buf.shape[0], wk.shape[0], wk.shape[1]
+    if route == "columns":
         cols = xp.empty((n, buf.shape[1], len(taps), length), dtype=buf.dtype)
         for t, (phase, shift) in enumerate(taps):
             cols[:, :, t] = buf[:, :, phase, shift:shift + length]
-        xp.matmul(wk.reshape(groups, wk.shape[1], -1), cols.reshape(n, groups, -1, length), out=out)
+        xp.matmul(wk.reshape(groups, r, -1), cols.reshape(n, groups, -1, length), out=out)
         return
     tmp = None
     for t, tap in enumerate(taps):
@@ -183,19 +185,25 @@ def shifted_product(buf: Any, taps: tuple, wk: Any, out: Any, length: int, per_t
 
 
 TAP_CHANNELS = 16         # per-tap products from this many channels per group (measured)
+TINY = 2048               # grid positions in all below which numpy's per-call cost dominates
 
 
-def use_taps(channels: int, positions: int) -> bool:
-    """Per-tap products (no columns) for many channels over many output positions."""
-    return channels >= TAP_CHANNELS and positions >= 2048
+def pick_route(channels: int, out_channels: int, positions: int, phases_: int) -> str:
+    """The route of ``shifted_product`` for a product from ``channels`` to ``out_channels``
+    (per group) over ``positions`` grid positions in all (measured on 2 cores): per tap
+    with many channels over many positions, else columns."""
+    if channels >= TAP_CHANNELS and positions >= TINY:
+        return "taps"
+    return "columns"
 
 
-def _chunk(grid: Grid, channels: int, out_channels: int, phases_: int, per_tap: bool, itemsize: int) -> int:
+def _chunk(grid: Grid, channels: int, out_channels: int, phases_: int, route: str, itemsize: int) -> int:
     """How many images to take at a time: what one image makes the route touch (its
-    columns, or its phase buffer and output for the per-tap products) times the chunk
-    stays within ``CHUNK_BYTES``."""
-    if per_tap:
-        per_image = channels * phases_ * (grid.rows * grid.width + grid.tail) + out_channels * grid.length
+    columns, or its phase buffer and output) times the chunk stays within
+    ``CHUNK_BYTES``."""
+    size = grid.rows * grid.width + grid.tail
+    if route == "taps":
+        per_image = channels * phases_ * size + out_channels * grid.length
     else:
         per_image = channels * len(grid.taps) * grid.length
     return max(1, CHUNK_BYTES // max(per_image * itemsize, 1))
@@ -210,34 +218,50 @@ def correlate(x: Any, w: Any, g: Geometry) -> Any:
     grid = grid_of(g, x.shape[2:])
     wk = w.reshape(groups, o // groups, c // groups, -1)                  # (G, O/G, C/G, K)
     out = xp.empty((n, groups, o // groups, grid.length), dtype=x.dtype)
-    taps = use_taps(c // groups, n * grid.length)
-    step = _chunk(grid, c, o, g.stride[0] * g.stride[1], taps, x.itemsize)
+    nph = g.stride[0] * g.stride[1]
+    route = pick_route(c // groups, o // groups, n * grid.length, nph)
+    step = _chunk(grid, c, o, nph, route, x.itemsize)
     for s in range(0, n, step):
-        shifted_product(phases(x[s:s + step], g, grid), grid.taps, wk, out[s:s + step], grid.length, taps)
+        shifted_product(phases(x[s:s + step], g, grid), grid.taps, wk, out[s:s + step], grid.length, route)
     out = out.reshape(n, o, grid.out[0], grid.width)
     return out if grid.width == grid.out[1] else xp.ascontiguousarray(out[..., :grid.out[1]])
 
 
 def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
-    """The weight gradient: for each kernel offset, ``sum over images of g @ slice^T``
-    (g laid on the grid, zeros under the wrapped windows); the products are small
-    ``(O/G x C/G)`` and read the slices in place, so no columns are built."""
+    """The weight gradient, ``sum over images of g @ cols(x)^T`` (g laid on the grid,
+    zeros under the wrapped windows). With many channels, per kernel offset: small
+    ``(O/G x C/G)`` products that read the slices in place (no columns); with few, the
+    columns and one product."""
     xp = xp_of(x)
     n, c = x.shape[:2]
     o, groups = gout.shape[1], g.groups
     grid = grid_of(g, x.shape[2:])
+    if n * grid.length < TINY:                  # tiny: the windows copied out in one call
+        cols = im2col_array(x, g)                                          # (N, G, C/G*K, Ho*Wo)
+        gm = gout.reshape(n, groups, o // groups, -1)
+        gwt = xp.matmul(cols, gm.swapaxes(2, 3)).sum(0)                 # (G, C/G*K, O/G): BLAS's
+        return xp.ascontiguousarray(gwt.swapaxes(1, 2)).reshape(w_shape)   # faster way round here
     if grid.width == grid.out[1]:
         gg = gout.reshape(n, groups, o // groups, grid.length)
     else:
         gg = xp.zeros((n, o, grid.out[0], grid.width), dtype=gout.dtype)
         gg[..., :grid.out[1]] = gout
         gg = gg.reshape(n, groups, o // groups, grid.length)
-    acc = xp.zeros((groups, o // groups, c // groups, len(grid.taps)), dtype=x.dtype)
-    step = _chunk(grid, c, o, g.stride[0] * g.stride[1], True, x.itemsize)
+    per_tap = pick_route(c // groups, o // groups, n * grid.length, 0) == "taps"
+    k = len(grid.taps)
+    acc = xp.zeros((groups, o // groups, c // groups, k), dtype=x.dtype)
+    step = _chunk(grid, c, o, g.stride[0] * g.stride[1], "taps" if per_tap else "columns", x.itemsize)
     for s in range(0, n, step):
         buf = phases(x[s:s + step], g, grid)
-        for t, tap in enumerate(grid.taps):
-            acc[..., t] += xp.matmul(gg[s:s + step], _slice(buf, tap, grid.length, groups).swapaxes(2, 3)).sum(0)
+        if per_tap:
+            for t, tap in enumerate(grid.taps):
+                acc[..., t] += xp.matmul(gg[s:s + step], _slice(buf, tap, grid.length, groups).swapaxes(2, 3)).sum(0)
+            continue
+        cols = xp.empty((buf.shape[0], c, k, grid.length), dtype=x.dtype)
+        for t, (phase, shift) in enumerate(grid.taps):
+            cols[:, :, t] = buf[:, :, phase, shift:shift + grid.length]
+        cols = cols.reshape(buf.shape[0], groups, -1, grid.length)
+        acc += xp.matmul(gg[s:s + step], cols.swapaxes(2, 3)).sum(0).reshape(acc.shape)
     return acc.reshape(w_shape)
 
 
@@ -271,14 +295,17 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
             # tap (a, b) reads g shifted by (mh - a*d // s, mw - b*d // s): the flipped kernel
             tg = grid._replace(taps=tuple((0, (mh - a * dh // sh) * grid.width + mw - b * dw // sw)
                                           for a, b in taps))
-            wt = xp.stack([w5[..., a, b] for a, b in taps], axis=-1)      # (G, O/G, C/G, T)
+            if len(taps) == kh * kw:                                       # (G, O/G, C/G, T)
+                wt = w5.reshape(groups, o // groups, c // groups, -1)
+            else:
+                wt = xp.stack([w5[..., a, b] for a, b in taps], axis=-1)
             wt = xp.ascontiguousarray(wt.transpose(0, 2, 1, 3))             # (G, C/G, O/G, T)
             res = xp.empty((n, groups, c // groups, grid.length), dtype=gout.dtype)
-            per_tap = use_taps(o // groups, n * grid.length)
-            step = _chunk(tg, o, c, 1, per_tap, gout.itemsize)
+            route = pick_route(o // groups, c // groups, n * grid.length, 1)
+            step = _chunk(tg, o, c, 1, route, gout.itemsize)
             for s in range(0, n, step):
                 shifted_product(phases(gout[s:s + step], flip, tg), tg.taps, wt, res[s:s + step],
-                                grid.length, per_tap)
+                                grid.length, route)
             res = res.reshape(n, c, rows, grid.width)
             if acc is None:                                               # stride 1: crop the padding
                 top, left = g.pad_before
