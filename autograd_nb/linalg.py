@@ -200,9 +200,14 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     return A.diagonal(offset, dim1, dim2)
 
 
-def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
+                rtol: Any = None) -> Tensor:
     """The number of singular values above ``max(atol, rtol * largest)`` (default: rtol =
-    machine epsilon times max(m, n)); an integer, not differentiable."""
+    machine epsilon times max(m, n); ``tol``, the older form: ``atol=tol, rtol=0``); an
+    integer, not differentiable."""
+    A = input
+    if tol is not None:
+        atol, rtol = tol, 0.0
     from .autograd.grad_mode import no_grad
     check_matrix("matrix_rank", A, square=hermitian)
     with no_grad():
@@ -220,7 +225,7 @@ def _value(x: Any) -> Any:
     return x._data[..., None] if isinstance(x, Tensor) else x
 
 
-def cond(A: Tensor, p: Any = None) -> Tensor:
+def cond(input: Tensor, p: Any = None) -> Tensor:
     """The condition number: how much solving with A can magnify relative errors.
 
     p None or 2: largest / smallest singular value (-2: the inverse ratio); 'nuc': the sum
@@ -232,6 +237,7 @@ def cond(A: Tensor, p: Any = None) -> Tensor:
     backward through ``cond`` then fails with the "modified by an inplace operation" error.
     So does it here, on purpose: the same program behaves the same in both.
     """
+    A = input
     if p is None or p in (2, -2):
         check_matrix("cond", A, square=False)
         S = svdvals(A)
