@@ -13,6 +13,7 @@ Gradients of broadcast inputs are summed back to each input's shape here, in
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -505,7 +506,16 @@ def with_out(name: str, fn: Callable) -> Callable:
             out._data = rd.astype(out._data.dtype, copy=True)
         bump(out)
         return out
-    op.__name__, op.__doc__, op.__wrapped__ = fn.__name__, fn.__doc__, fn
+    op.__name__, op.__doc__ = fn.__name__, fn.__doc__
+    try:                                              # help() shows the op's own parameters
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        if "out" not in sig.parameters:
+            at = len(params) - (params and params[-1].kind is inspect.Parameter.VAR_KEYWORD)
+            params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+        op.__signature__ = sig.replace(parameters=params)
+    except (TypeError, ValueError):
+        pass
     return op
 
 

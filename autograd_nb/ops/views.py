@@ -89,14 +89,16 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     out._view_fn = lambda t: fn(parent_fn(t))
     refusal = getattr(parent_fn, "inplace_error", None)
     if refusal is not None:                           # a view of a piece of split/unbind is
-        out._view_fn = _Refusing(out._view_fn, refusal, parent_fn.changed_error)   # refused too
+        out._view_fn = _Refusing(out._view_fn, refusal,                            # refused too
+                                 getattr(parent_fn, "changed_error", None))
 
 
 class _Refusing:
     """A view function carrying the refusals of the multi-output view it was made from."""
     __slots__ = ("fn", "inplace_error", "changed_error")
 
-    def __init__(self, fn: Callable[[Tensor], Tensor], inplace_error: str, changed_error: str) -> None:
+    def __init__(self, fn: Callable[[Tensor], Tensor], inplace_error: str,
+                 changed_error: str | None) -> None:
         self.fn, self.inplace_error, self.changed_error = fn, inplace_error, changed_error
 
     def __call__(self, t: Tensor) -> Tensor:
