@@ -135,11 +135,12 @@ def phases(x: Any, g: Geometry, grid: Grid) -> Any:
     if (sh, sw) == (1, 1) and not pb_h and not pb_w and grid.tail == 0 and (h, w) == (grid.rows, grid.width):
         return x.reshape(n, c, 1, h * w)                    # nothing to pad or split: x itself
     buf = xp.zeros((n, c, sh * sw, grid.rows * grid.width + grid.tail), dtype=x.dtype)
+    used = {phase for phase, _ in grid.taps}           # (a 1x1 kernel at stride 2 reads one)
     for p in range(sh):
         fr = _fit(h, pb_h, sh, p, grid.rows)
         for q in range(sw):
             fc = _fit(w, pb_w, sw, q, grid.width)
-            if fr is not None and fc is not None:
+            if fr is not None and fc is not None and p * sw + q in used:
                 plane = buf[:, :, p * sw + q, :grid.rows * grid.width].reshape(n, c, grid.rows, grid.width)
                 plane[:, :, fr[0], fc[0]] = x[:, :, fr[1], fc[1]]
     return buf
