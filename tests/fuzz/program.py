@@ -216,8 +216,16 @@ class Draw:
         return f"v{self.counter[0] - 1}"
 
     def tensors(self, pred=lambda t: True) -> list[str]:
-        return [k for k, v in self.ns.items()
-                if re.fullmatch(r"v\d+", k) and isinstance(v, torch.Tensor) and pred(v)]
+        out = []
+        for k, v in self.ns.items():
+            if re.fullmatch(r"v\d+", k) and isinstance(v, torch.Tensor):
+                try:
+                    ok = pred(v)
+                except RuntimeError:                 # (torch refuses is_leaf/grad_fn of some views)
+                    ok = False
+                if ok:
+                    out.append(k)
+        return out
 
     def pick(self, names: list[str]) -> str | None:
         if not names:
