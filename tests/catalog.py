@@ -1214,6 +1214,22 @@ CATALOG: list[Op] = [
     Op("vdot", lambda m, a, b: m.vdot(a, b), 2, shape(min_dims=1, max_dims=1).map(lambda s: Case((s, s), {})),
        needs=("vdot",), family="linalg", bad=(lambda m: m.vdot(m.ones(2, 2), m.ones(2, 2)),
                                               lambda m: m.vdot(m.ones(3), m.ones(4)))),
+    Op("glu", lambda m, a, dim: m.nn.functional.glu(m.cat([a, a * 0.5 + 0.1], dim), dim), 1,
+       with_dim(min_dims=1), needs=("nn",), family="nn"),
+    Op("hardshrink", lambda m, a: m.nn.functional.hardshrink(a * 2, 0.7), 1, U, "nonzero", needs=("nn",)),
+    Op("softshrink", lambda m, a: m.nn.functional.softshrink(a * 2, 0.3), 1, U, "nonzero", needs=("nn",)),
+    Op("pixel_shuffle", lambda m, a, r: m.pixel_shuffle(a, r), 1,
+       st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)).map(
+           lambda t: Case(((t[0], t[1] * t[1] * 2, t[2], t[3]),), {"r": t[1]})),
+       needs=("pixel_shuffle",), family="shape", bad=(lambda m: m.pixel_shuffle(m.ones(1, 3, 2, 2), 2),)),
+    Op("pixel_unshuffle", lambda m, a, r: m.pixel_unshuffle(a, r), 1,
+       st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2), st.integers(1, 2)).map(
+           lambda t: Case(((t[0], 2, t[2] * t[1], t[3] * t[1]),), {"r": t[1]})),
+       needs=("pixel_unshuffle",), family="shape", bad=(lambda m: m.pixel_unshuffle(m.ones(1, 1, 3, 2), 2),)),
+    Op("group_norm", lambda m, a, w, b: m.nn.functional.group_norm(a, 2, w, b), 3,
+       st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(
+           lambda t: Case(((t[0], 4, t[1], t[2]), (4,), (4,)), {})),
+       needs=("nn",), family="nn", bad=(lambda m: m.nn.functional.group_norm(m.ones(2, 3, 2), 2),)),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(
@@ -1350,6 +1366,10 @@ CATALOG: list[Op] = [
        bad=(lambda m: m.linalg.cond(m.ones(2, 3), "fro"), lambda m: m.linalg.cond(m.ones(2, 3), -math.inf))),
     Op("linalg_matrix_rank", lambda m, a: m.linalg.matrix_rank(a @ a.mT), 1, matrix_case(), "spread_spectrum",
        needs=("linalg",), family="linalg", differentiable=False),
+    Op("linalg_pinv", lambda m, a, rtol: m.linalg.pinv(a, rtol=rtol), 1,
+       matrix_case(rtol=st.sampled_from([None, 0.05])), "spread_spectrum", needs=("linalg",), family="linalg",
+       rtol=1e-3, bad=(lambda m: m.linalg.pinv(m.ones(3)), lambda m: m.linalg.pinv(m.ones(2, 2, dtype=m.int64)),
+                       lambda m: m.linalg.pinv(m.ones(2, 3), hermitian=True))),
 ]
 
 BY_NAME: dict[str, Op] = {op.name: op for op in CATALOG}

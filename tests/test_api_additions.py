@@ -347,3 +347,21 @@ def test_histograms_match_torch():
         assert repr(case(anb)) == repr(case(torch))
     with pytest.raises(NotImplementedError, match='"histogramdd" not implemented for \'Long\''):
         anb.histogram(anb.tensor([1, 2]), 3)
+
+
+def test_more_layers_and_parameter_containers_match_torch():
+    def run(T):
+        T.manual_seed(0)
+        x = T.randn(2, 8, 4, 4)
+        layers = [T.nn.GroupNorm(4, 8), T.nn.GroupNorm(2, 8, affine=False), T.nn.GLU(1), T.nn.Hardshrink(0.3),
+                  T.nn.Softshrink(), T.nn.PixelShuffle(2), T.nn.PixelUnshuffle(2)]
+        outs = [layer(x).numpy() for layer in layers]
+        pl = T.nn.ParameterList([T.nn.Parameter(T.ones(2)), T.ones(3, 2)])
+        pd = T.nn.ParameterDict({"a": T.nn.Parameter(T.ones(2)), "b": T.zeros(1)})
+        reprs = [repr(layer) for layer in layers] + [repr(pl), repr(pd), [n for n, _ in pl.named_parameters()],
+                                                     [n for n, _ in pd.named_parameters()], type(pl[1]).__name__]
+        return outs, reprs
+    (oa, ra), (ot, rt) = run(anb), run(torch)
+    assert ra == rt
+    for a, t in zip(oa, ot):
+        np.testing.assert_allclose(a, t, rtol=1e-5, atol=1e-6)

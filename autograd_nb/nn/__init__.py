@@ -8,8 +8,8 @@ the one PyTorch records.
 from . import functional, init
 from .activation import (CELU, ELU, GELU, SELU, CosineSimilarity, PReLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
-                         Tanh, Tanhshrink, Threshold)
-from .containers import ModuleDict, ModuleList, Sequential
+                         Tanh, Tanhshrink, Threshold, GLU, Hardshrink, Softshrink)
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
@@ -20,8 +20,9 @@ from .linear import Bilinear, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .parameter import Buffer, Parameter
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .attention import (MultiheadAttention, NonDynamicallyQuantizableLinear, Transformer,
                         TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
@@ -44,5 +45,6 @@ __all__ = [
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "UninitializedParameter", "UninitializedBuffer", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell",
     "GRUCell", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
-    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "GLU", "Hardshrink", "Softshrink",
+    "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict",
 ]

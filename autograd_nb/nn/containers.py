@@ -228,3 +228,102 @@ class ModuleDict(Module):
                                      "2 is required")
                 key, module = pair
             self[key] = module
+
+
+def _param_line(p: Any) -> str:
+    size = "x".join(str(s) for s in p.shape)
+    return f"Parameter containing: [{p.dtype} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of parameters registered with the module (named "0", "1", ...); plain tensors
+    put in become parameters."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        for v in values or ():
+            self.append(v)
+
+    def _as_param(self, value: Any) -> Any:
+        from .parameter import Parameter
+        from .._tensor import Tensor
+        return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) else value
+
+    def append(self, value: Any) -> "ParameterList":
+        self.register_parameter(str(len(self)), self._as_param(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        for v in values:
+            self.append(v)
+        return self
+
+    def __getitem__(self, idx: int) -> Any:
+        return self._parameters[str(_index(idx, len(self)))]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self.register_parameter(str(_index(idx, len(self))), self._as_param(value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._parameters.values())
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): {_param_line(p)}" for k, p in self._parameters.items())
+
+    def __repr__(self) -> str:
+        body = self.extra_repr()
+        return "ParameterList(\n" + "\n".join("    " + line for line in body.splitlines()) + "\n)" if body \
+            else "ParameterList()"
+
+
+class ParameterDict(Module):
+    """A dict of parameters registered with the module, in insertion order; plain tensors
+    put in become parameters."""
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def update(self, parameters: Any) -> None:
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for k, v in items:
+            self[k] = v
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, ParameterList._as_param(self, value))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parameters[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def keys(self) -> Any:
+        return self._parameters.keys()
+
+    def values(self) -> Any:
+        return self._parameters.values()
+
+    def items(self) -> Any:
+        return self._parameters.items()
+
+    def __repr__(self) -> str:
+        def line(p: Any) -> str:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+            size = "x".join(str(s) for s in p.shape)
+            return f"Parameter containing: [torch.{names.get(p.dtype.name, p.dtype.name)}Tensor of size {size}]"
+        body = "\n".join(f"    ({k}): {line(p)}" for k, p in self._parameters.items())
+        return "ParameterDict(\n" + body + "\n)" if body else "ParameterDict()"

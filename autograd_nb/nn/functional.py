@@ -520,5 +520,8 @@ def _fmt_shape(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
+from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
+                                 softshrink)
+
 # attention lives with its modules (nn/attention.py); imported last, as it uses this module
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402

@@ -96,6 +96,42 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
+class GroupNorm(Module):
+    """Normalise each group of ``num_channels / num_groups`` channels of every sample to mean
+    0 and variance 1, then scale and shift per channel (``weight`` ones, ``bias`` zeros to
+    start). Independent of the batch, so it behaves the same in train and eval mode."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        self.has_bias = bias
+        if affine:
+            add_weight_and_bias(self, num_channels, num_channels, bias, device, dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.has_bias}")
+
+
 class LayerNorm(Module):
     """Normalise each sample over its last dims (``normalized_shape``), then scale and shift.
 

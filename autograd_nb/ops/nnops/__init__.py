@@ -21,6 +21,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber
                    smooth_l1_loss)
 from .norm import batch_norm, layer_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+from .shapers import glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle, softshrink
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
@@ -29,8 +30,10 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                       scale_grad_by_freq)
 
 
-EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu"]
+EXPORTS = ["conv1d", "conv2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
+           "pixel_shuffle", "pixel_unshuffle", "group_norm"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)
 _register("prelu")(prelu)
+_register("hardshrink")(hardshrink)

@@ -1,0 +1,239 @@
+"""Gates, shrinkage, pixel shuffles and group norm: each forward beside its node.
+
+* ``glu(x, dim)``: split ``x`` in halves ``a, b`` along ``dim``; ``a * sigmoid(b)`` --
+  the second half decides how much of the first passes (``GluBackward0``).
+* ``hardshrink`` / ``softshrink``: zero the values within ``lambd`` of zero (soft also
+  pulls the rest ``lambd`` towards zero); the gradient passes where ``|x| > lambd``.
+* ``pixel_shuffle(x, r)``: ``(C*r*r, H, W)`` channels rearranged into an ``(C, H*r, W*r)``
+  image (and ``pixel_unshuffle`` back): pure data movement, so each one's gradient is
+  the other applied to the incoming gradient.
+* ``group_norm(x, G)``: normalise each group of ``C / G`` channels of each sample to mean
+  0 and variance 1 (then scale and shift per channel): batch norm without the batch,
+  layer norm within groups (``NativeGroupNormBackward0``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import _backend as B
+from ..._tensor import Tensor
+from .._core import OpNode, record
+
+__all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm"]
+
+
+def _xp(t: Tensor) -> Any:
+    return B.xp_of(t._data)
+
+
+class GluBackward0(OpNode):
+    """out = a * sigmoid(b) with (a, b) the halves of self along dim:
+    grad_a = g * sigmoid(b), grad_b = g * a * sigmoid(b) * (1 - sigmoid(b))."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..._functions import cat
+        x = self._saved[0].unpack()
+        dim = self.extra
+        a, b = x.chunk(2, dim)
+        s = b.sigmoid()
+        return cat([g * s, g * a * s * (1 - s)], dim)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "dim" else None
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: first half times the sigmoid of the second half."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim % input.dim()
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    xp = _xp(input)
+    a, b = xp.split(input._data, 2, axis=d)
+    out = a / (1 + xp.exp(-b)) if input.dtype.is_floating_point else None
+    if out is None:
+        raise NotImplementedError(f'"glu_cpu" not implemented for \'{input.dtype.name}\'')
+    return record(out.astype(input._data.dtype, copy=False), GluBackward0, (input,), saved=(input,),
+                  extra=dim)
+
+
+class _ShrinkBackward(OpNode):
+    """grad = g where |self| > lambd, 0 elsewhere."""
+    __slots__ = ()
+    saved_names = ("self",)
+
+    def backward(self, g):
+        from ..._functions import where
+        x = self._saved[0].unpack()
+        return where(x.abs() > self.extra, g, g * 0)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "lambd" else None
+
+
+class HardshrinkBackward0(_ShrinkBackward):
+    __slots__ = ()
+
+
+class SoftshrinkBackward0(_ShrinkBackward):
+    __slots__ = ()
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    d = input._data
+    xp = _xp(input)
+    out = xp.where(xp.abs(d) > lambd, d, d.dtype.type(0))
+    return record(out, HardshrinkBackward0, (input,), saved=(input,), extra=lambd)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    d = input._data
+    xp = _xp(input)
+    t = d.dtype.type
+    out = xp.where(d > lambd, d - t(lambd), xp.where(d < -lambd, d + t(lambd), t(0)))
+    return record(out, SoftshrinkBackward0, (input,), saved=(input,), extra=lambd)
+
+
+def _shuffle(d: Any, r: int) -> Any:
+    *lead, c, h, w = d.shape
+    x = d.reshape(*lead, c // (r * r), r, r, h, w)
+    n = len(lead)
+    x = x.transpose(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _unshuffle(d: Any, r: int) -> Any:
+    *lead, c, h, w = d.shape
+    x = d.reshape(*lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    x = x.transpose(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class PixelShuffleBackward0(OpNode):
+    """Pure rearrangement: grad = pixel_unshuffle(g, upscale_factor)."""
+    __slots__ = ()
+    saved_names = ()
+
+    def backward(self, g):
+        return pixel_unshuffle(g, self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "upscale_factor" else None
+
+
+class PixelUnshuffleBackward0(OpNode):
+    """Pure rearrangement: grad = pixel_shuffle(g, downscale_factor)."""
+    __slots__ = ()
+    saved_names = ()
+
+    def backward(self, g):
+        return pixel_shuffle(g, self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "downscale_factor" else None
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C*r*r, H, W) -> (*, C, H*r, W*r)``: channels become sub-pixel positions."""
+    r = upscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    if input.shape[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+                           f"square of upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible "
+                           f"by {r * r}")
+    out = _shuffle(input._data, r)
+    return record(_xp(input).ascontiguousarray(out), PixelShuffleBackward0, (input,), extra=r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H*r, W*r) -> (*, C*r*r, H, W)``, the inverse of :func:`pixel_shuffle`."""
+    r = downscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    if input.shape[-2] % r or input.shape[-1] % r:
+        which, size = ("height", input.shape[-2]) if input.shape[-2] % r else ("width", input.shape[-1])
+        raise RuntimeError(f"pixel_unshuffle expects {which} to be divisible by downscale_factor, but input.size"
+                           f"({-2 if which == 'height' else -1})={size} is not divisible by {r}")
+    out = _unshuffle(input._data, r)
+    return record(_xp(input).ascontiguousarray(out), PixelUnshuffleBackward0, (input,), extra=r)
+
+
+class NativeGroupNormBackward0(OpNode):
+    """y = (x - mean_g) * rstd_g * weight_c + bias_c, per sample n and group g of channels.
+
+    With xhat = (x - mean) * rstd and dxhat = g * weight (M values per group):
+    dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) over each group;
+    dweight = sum over n and positions of g * xhat; dbias = sum of g.
+    """
+    __slots__ = ()
+    saved_names = ("input", "weight", "result1", "result2")
+
+    def backward(self, g):
+        x, w = (s.unpack() if s is not None else None for s in self._saved[:2])
+        groups, eps = self.extra["group"], self.extra["eps"]
+        n, c = x.shape[0], x.shape[1]
+        shape_g = (n, groups, -1)
+        xg = x.reshape(shape_g)
+        # mean and rstd recomputed from x (not the saved copies), so a second backward
+        # sees how they depend on x
+        centred = xg - xg.mean(-1, keepdim=True)
+        rstd = ((centred * centred).mean(-1, keepdim=True) + eps) ** -0.5
+        hg = centred * rstd
+        xhat = hg.reshape(x.shape)
+        bshape = (1, c) + (1,) * (x.dim() - 2)
+        dxhat = g * w.reshape(bshape) if w is not None else g
+        dg = dxhat.reshape(shape_g)
+        dx = (dg - dg.mean(-1, keepdim=True) - hg * (dg * hg).mean(-1, keepdim=True)) * rstd
+        red = (0,) + tuple(range(2, x.dim()))
+        dw = (g * xhat).sum(red) if w is not None else None
+        db = g.sum(red) if self.next_functions[2][0] is not None else None
+        return dx.reshape(x.shape), dw, db
+
+    def _extra_saved(self, name):
+        return self.extra.get(name) if isinstance(self.extra, dict) else None
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each group of ``C / num_groups`` channels of every sample separately."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {list(input.shape)} and num_groups={num_groups}")
+    d = input._data
+    xp = _xp(input)
+    xg = d.reshape(n, num_groups, -1)
+    mean = xg.mean(-1)
+    var = ((xg - mean[..., None]) ** 2).mean(-1)
+    rstd = (1 / xp.sqrt(var + d.dtype.type(eps))).astype(d.dtype)
+    y = ((xg - mean[..., None]) * rstd[..., None]).reshape(d.shape)
+    bshape = (1, c) + (1,) * (d.ndim - 2)
+    if weight is not None:
+        y = y * weight._data.reshape(bshape)
+    if bias is not None:
+        y = y + bias._data.reshape(bshape)
+    hxw = int(np.prod(d.shape[2:])) if d.ndim > 2 else 1
+    m, r = Tensor._wrap(mean.astype(d.dtype)), Tensor._wrap(rstd)
+    return record(y.astype(d.dtype, copy=False), NativeGroupNormBackward0, (input, weight, bias),
+                  saved=(input, weight, m, r),
+                  extra={"group": num_groups, "N": n, "C": c, "HxW": hxw, "eps": eps})
