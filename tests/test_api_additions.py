@@ -355,7 +355,7 @@ def test_more_layers_and_parameter_containers_match_torch():
         x = T.randn(2, 8, 4, 4)
         layers = [T.nn.GroupNorm(4, 8), T.nn.GroupNorm(2, 8, affine=False), T.nn.GLU(1), T.nn.Hardshrink(0.3),
                   T.nn.Softshrink(), T.nn.PixelShuffle(2), T.nn.PixelUnshuffle(2)]
-        outs = [layer(x).numpy() for layer in layers]
+        outs = [layer(x).detach().numpy() for layer in layers]
         pl = T.nn.ParameterList([T.nn.Parameter(T.ones(2)), T.ones(3, 2)])
         pd = T.nn.ParameterDict({"a": T.nn.Parameter(T.ones(2)), "b": T.zeros(1)})
         reprs = [repr(layer) for layer in layers] + [repr(pl), repr(pd), [n for n, _ in pl.named_parameters()],
