@@ -368,3 +368,21 @@ def test_cond_of_singular_and_regular_matrices(p):
     mine, ref = anb.linalg.cond(anb.tensor(data), p), torch.linalg.cond(torch.tensor(data), p)
     assert mine[1].item() == pytest.approx(ref[1].item(), rel=1e-9)
     assert (mine[0].item() > 1e15) == (ref[0].item() > 1e15)          # inf, or huge from rounding
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3), (2, 3, 3)])
+@pytest.mark.parametrize("kwargs", [{}, {"hermitian": True}, {"atol": 0.5}, {"rtol": 0.3}])
+def test_pinv_values_and_gradients_match_torch(shape, kwargs):
+    rng = np.random.default_rng(sum(shape))
+    data = rng.standard_normal(shape)
+    if kwargs.get("hermitian"):
+        if shape[-1] != shape[-2]:
+            return
+        data = data + np.swapaxes(data, -1, -2)
+    a, t = both(data)
+    up = rng.standard_normal(shape[:-2] + (shape[-1], shape[-2]))
+    mine, ref = anb.linalg.pinv(a, **kwargs), torch.linalg.pinv(t, **kwargs)
+    assert close(mine, ref) and graph(mine) == graph(ref)
+    (mine * anb.tensor(up)).sum().backward()
+    (ref * torch.tensor(up)).sum().backward()
+    assert close(a.grad, t.grad, 1e-7)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import OpNode, no_kernel, record, record_multi, register
+from ._core import DTYPE_WORDS, OpNode, no_kernel, record, record_multi, register
 from ._matrices import RESULTS, _LinAlgError, _diag_scale, _eye_like, _save_outputs, check_matrix
 from .matrix_functions import solve
 
@@ -284,6 +284,52 @@ def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:
         raise _not_positive_definite(A._data) from None
     data = low.swapaxes(-1, -2).copy() if upper else low
     return record(data, LinalgCholeskyExBackward0, (A,), save_output=True, extra=upper)
+
+
+class LinalgPinvBackward0(OpNode):
+    """P = pinv(A) (n x m for an m x n A), where A's rank does not change:
+
+    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra), so
+    grad_A = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
+    """
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g: Tensor) -> Tensor:
+        A, P = (s.unpack() for s in self._saved)
+        gt, Pt = g.mT, P.mT
+        return -(Pt @ g @ Pt) + (gt - A @ (P @ gt)) @ (P @ Pt) + (Pt @ P) @ (gt - (gt @ P) @ A)
+
+
+def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *, atol: Any = None,
+         rtol: Any = None) -> Tensor:
+    """The pseudoinverse A^+ = V diag(1/S) U^T from the SVD, dropping the singular values
+    at or below ``max(atol, rtol * largest)`` (default rtol: machine epsilon times
+    max(m, n); ``rcond``, the older name of rtol). ``hermitian``: from ``eigh`` instead
+    (only the lower triangle is read). A^+ solves least squares: x = A^+ b."""
+    A, d = input, input._data
+    if d.ndim < 2 or d.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"linalg.pinv({DTYPE_WORDS[d.dtype.name]}{{{list(d.shape)}}}): expected a tensor with "
+                           "2 or more dimensions "
+                           "of float, double, cfloat or cdouble types")
+    if rcond is not None:
+        rtol = rcond
+    xp = B.xp_of(d)
+    if hermitian:
+        check_matrix("eigh", A, floating=False)
+        w, v = xp.linalg.eigh(d)
+        s, u, vh = xp.abs(w), v * xp.sign(w)[..., None, :], v.swapaxes(-1, -2)
+    else:
+        u, s, vh = xp.linalg.svd(d, full_matrices=False)
+    if atol is None and rtol is None:
+        rtol = np.finfo(d.dtype).eps * max(d.shape[-2], d.shape[-1])
+    top = s.max(-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    atol_ = 0.0 if atol is None else (atol._data[..., None] if isinstance(atol, Tensor) else atol)
+    rtol_ = 0.0 if rtol is None else (rtol._data[..., None] if isinstance(rtol, Tensor) else rtol)
+    keep = s > xp.maximum(atol_, rtol_ * top)
+    inv_s = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(d.dtype)
+    data = (vh.swapaxes(-1, -2) * inv_s[..., None, :]) @ u.swapaxes(-1, -2)
+    return record(data, LinalgPinvBackward0, (A,), saved=(A,), save_output=True)
 
 
 def cofactors(A: Tensor) -> Tensor:
