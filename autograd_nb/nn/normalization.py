@@ -110,7 +110,6 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        self.has_bias = bias
         if affine:
             add_weight_and_bias(self, num_channels, num_channels, bias, device, dtype)
         else:
@@ -129,7 +128,7 @@ class GroupNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.has_bias}")
+                f"bias={self.bias is not None}")
 
 
 class LayerNorm(Module):
