@@ -992,3 +992,14 @@ def test_out_argument_writes_into_the_tensor_and_records_nothing():
             lib.mul(lib.ones(2), lib.ones(2), out=c)
         return r is x, x, x._version - v, grown
     same(program)
+
+
+def test_gradient_of_zero_to_the_power_of_a_tensor():
+    def program(lib):
+        b = lib.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+        (0 ** b).sum().backward()
+        g_number = b.grad
+        b.grad = None
+        (lib.zeros(3) ** b).sum().backward()
+        return g_number, b.grad
+    same(program)

@@ -349,8 +349,9 @@ class PowBackward2(OpNode):
     def backward(self, g):
         r = self._saved[1].unpack()
         base = self.extra
-        if base == 0:
-            return _zeros_like(g)
+        if base == 0:                    # log(0) = -inf: it counts where 0 ** e is inf (e < 0)
+            from .compare import where
+            return where(self._saved[0].unpack() >= 0, 0.0, g * r * float("-inf"))
         return g * r * float(np.log(base))
 
     def _extra_saved(self, name):
