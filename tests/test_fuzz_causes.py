@@ -256,7 +256,11 @@ CAUSES = {
                         "out = F.cross_entropy(x, T.tensor([0, 1]), ignore_index=0, reduction='none')",
                         "x = T.tensor([[-inf, 1., 2.], [0., 1., 2.]], requires_grad=True); "
                         "out = F.cross_entropy(x, T.tensor([0, 1]), ignore_index=0, label_smoothing=0.1); "
-                        "out.backward()"],
+                        "out.backward()",
+                        "x = T.tensor([[3.0]], dtype=T.float64, requires_grad=True); "
+                        "out = F.cross_entropy(x, T.tensor([0]), ignore_index=0); (out * out).mean().backward()",
+                        "x = T.tensor([0.0, -2.0, 0.0, 1.5], requires_grad=True); "
+                        "y = F.cross_entropy(x, T.tensor(0), ignore_index=0); out = T.autograd.grad(y, [x])"],
 }
 
 CASES = [pytest.param(cause, src, id=f"{cause}-{k}") for cause, srcs in CAUSES.items()

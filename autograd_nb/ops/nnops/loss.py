@@ -161,11 +161,15 @@ class NllLossBackward0(OpNode):
             gd, xd = g._data, self._saved[0].unpack_data()   # (checked: not stale, not freed)
             if self.extra[1] == NONE and xd.ndim > 1:
                 gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
-            return Tensor._wrap(gd * coef)
+            with np.errstate(invalid="ignore"):      # (only target positions get g: an ignored
+                out = xp_of(coef).where(coef != 0, gd * coef, coef.dtype.type(0))   # one stays 0
+            return Tensor._wrap(out.astype(coef.dtype, copy=False))                # for a nan g)
         x = self._saved[0].unpack()
         if self.extra[1] == NONE and x.ndim > 1:
             g = g.unsqueeze(1)
-        return g * Tensor._wrap(coef)
+        from ..compare import where
+        c = Tensor._wrap(coef)
+        return where(c != 0, g * c, 0.0)
 
     def _extra_saved(self, name):
         ignore_index, reduction = self.extra[:2]
