@@ -153,9 +153,12 @@ def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     uninitialised in PyTorch; zeros here). Refused for tensors that require grad."""
     import numpy as np
     from ._creation import _shape
-    if self.requires_grad:
+    from .autograd.grad_mode import STATE
+    if self.requires_grad and not STATE.inference:    # (inference mode has no autograd check)
         raise RuntimeError("cannot resize variables that require grad")
     shape = _shape(sizes)
+    if tuple(shape) == tuple(self._data.shape):       # nothing to do: no new version either
+        return self
     n = int(np.prod(shape))
     xp = B.xp_of(self._data)
     flat = self._data.reshape(-1)
@@ -167,6 +170,12 @@ def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     return self
 
 
+def _resize_as_(self: Tensor, the_template: Tensor, memory_format: Any = None) -> Tensor:
+    """``resize_`` to the shape of ``the_template``."""
+    return _resize_(self, tuple(the_template.shape))
+
+
 def install_tensor_methods() -> None:
-    """Tensor methods PyTorch has that live here (``resize_``)."""
+    """Tensor methods PyTorch has that live here (``resize_``, ``resize_as_``)."""
     Tensor.resize_ = _resize_
+    Tensor.resize_as_ = _resize_as_

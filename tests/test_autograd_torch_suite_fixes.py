@@ -1003,3 +1003,21 @@ def test_gradient_of_zero_to_the_power_of_a_tensor():
         (lib.zeros(3) ** b).sum().backward()
         return g_number, b.grad
     same(program)
+
+
+def test_resize_version_and_inference_mode():
+    def program(lib):
+        x = lib.rand(1)
+        y = lib.rand(3)
+        x.resize_((1, 2))
+        versions = [x._version]
+        x.resize_as_(y)
+        versions.append(x._version)
+        x.resize_((3,))                          # same shape: nothing happens, no new version
+        x.resize_as_(y)
+        versions.append(x._version)
+        with lib.inference_mode():
+            c = lib.ones(1, 2, 3, requires_grad=True)
+            c.resize_(1, 2)                      # no autograd check in inference mode
+        return versions, tuple(c.shape)
+    same(program)
