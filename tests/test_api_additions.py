@@ -365,3 +365,41 @@ def test_more_layers_and_parameter_containers_match_torch():
     assert ra == rt
     for a, t in zip(oa, ot):
         np.testing.assert_allclose(a, t, rtol=1e-5, atol=1e-6)
+
+
+LOSS_CASES = ["margin", "hinge", "cosemb", "poisson", "poisson_full", "gauss", "gauss_full", "mlsm", "triplet",
+              "triplet_swap"]
+
+
+def _loss(T, case, red):
+    T.manual_seed(0)
+    F = T.nn.functional
+    a = T.randn(4, 5, dtype=T.float64, requires_grad=True)
+    b, c = T.randn(4, 5, dtype=T.float64), T.randn(4, 5, dtype=T.float64)
+    y = T.tensor([1., -1, 1, -1], dtype=T.float64)
+    out = {"margin": lambda: F.margin_ranking_loss(a[:, 0], b[:, 0], y, margin=0.1, reduction=red),
+           "hinge": lambda: F.hinge_embedding_loss(a, T.tensor([1., -1, 1, -1, 1], dtype=T.float64), margin=0.5,
+                                                   reduction=red),
+           "cosemb": lambda: F.cosine_embedding_loss(a, b, T.tensor([1, -1, 1, -1]), margin=0.2, reduction=red),
+           "poisson": lambda: F.poisson_nll_loss(a, b.abs() * 3, reduction=red),
+           "poisson_full": lambda: F.poisson_nll_loss(a.abs() + 0.1, (b.abs() * 3).round(), log_input=False,
+                                                      full=True, reduction=red),
+           "gauss": lambda: F.gaussian_nll_loss(a, b, c.abs() + 0.1, reduction=red),
+           "gauss_full": lambda: F.gaussian_nll_loss(a, b, (c.abs() + 0.1)[:, 0], full=True, reduction=red),
+           "mlsm": lambda: F.multilabel_soft_margin_loss(a, (b > 0).double(), weight=c.abs()[0], reduction=red),
+           "triplet": lambda: F.triplet_margin_loss(a, b, c, margin=0.5, reduction=red),
+           "triplet_swap": lambda: F.triplet_margin_loss(a, b, c, p=1, swap=True, reduction=red)}[case]()
+    out.backward(T.ones_like(out) * 1.5)
+    return out.detach().numpy(), a.grad.numpy(), type(out.grad_fn).__name__
+
+
+@pytest.mark.parametrize("case", LOSS_CASES)
+@pytest.mark.parametrize("red", ["mean", "sum", "none"])
+def test_more_losses_match_torch(case, red):
+    (va, ga, na), (vt, gt, nt) = _loss(anb, case, red), _loss(torch, case, red)
+    assert na == nt and va.shape == vt.shape
+    np.testing.assert_allclose(va, vt, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ga, gt, rtol=1e-10, atol=1e-12)
+    modules = ["MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+               "MultiLabelSoftMarginLoss", "TripletMarginLoss", "PairwiseDistance"]
+    assert [repr(getattr(anb.nn, m)()) for m in modules] == [repr(getattr(torch.nn, m)()) for m in modules]

@@ -8,7 +8,7 @@ the one PyTorch records.
 from . import functional, init
 from .activation import (CELU, ELU, GELU, SELU, CosineSimilarity, PReLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
-                         Tanh, Tanhshrink, Threshold, GLU, Hardshrink, Softshrink)
+                         Tanh, Tanhshrink, Threshold, GLU, Hardshrink, Softshrink, PairwiseDistance)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d
@@ -18,7 +18,9 @@ from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
-                   NLLLoss, SmoothL1Loss)
+                   NLLLoss, SmoothL1Loss,
+                   CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+                   MultiLabelSoftMarginLoss, PoissonNLLLoss, TripletMarginLoss)
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .parameter import Buffer, Parameter
@@ -46,5 +48,7 @@ __all__ = [
     "UninitializedParameter", "UninitializedBuffer", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell",
     "GRUCell", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
     "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "GLU", "Hardshrink", "Softshrink",
-    "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict",
+    "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict", "PairwiseDistance",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MultiLabelSoftMarginLoss", "TripletMarginLoss",
 ]
