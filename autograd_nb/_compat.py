@@ -170,9 +170,9 @@ def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     return self
 
 
-def _resize_as_(self: Tensor, the_template: Tensor, memory_format: Any = None) -> Tensor:
-    """``resize_`` to the shape of ``the_template``."""
-    return _resize_(self, tuple(the_template.shape))
+def _resize_as_(self: Tensor, other: Tensor, memory_format: Any = None) -> Tensor:
+    """``resize_`` to the shape of ``other``."""
+    return _resize_(self, tuple(other.shape))
 
 
 def install_tensor_methods() -> None:
