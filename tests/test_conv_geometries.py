@@ -98,3 +98,28 @@ def test_big_float32_conv_matches_torch_on_the_route_size_picks():
         patches.CHUNK_BYTES = old
     for mine, theirs in ((ay, ty), (ax.grad, tx.grad), (aw.grad, tw.grad)):
         np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dims,padding", [(2, 1), (2, (2, 1)), (2, "same"), (1, 2), (1, "same")])
+def test_conv_layers_pad_by_padding_mode_like_torch(mode, dims, padding):
+    """nn.Conv1d/Conv2d with padding_mode: F.pad in that mode, then a conv with no padding."""
+    rng = np.random.default_rng(11)
+    shape = (2, 4) + (7, 6)[:dims] if dims == 2 else (2, 4, 9)
+    kernel = (3, 4)[:dims] if dims == 2 else 4
+    x = rng.standard_normal(shape)
+    name = f"Conv{dims}d"
+    tl = getattr(torch.nn, name)(4, 6, kernel, padding=padding, padding_mode=mode, dilation=1).double()
+    al = getattr(anb.nn, name)(4, 6, kernel, padding=padding, padding_mode=mode).double()
+    with anb.no_grad():
+        al.weight.copy_(anb.tensor(tl.weight.detach().numpy()))
+        al.bias.copy_(anb.tensor(tl.bias.detach().numpy()))
+    tx, ax = torch.tensor(x, requires_grad=True), anb.tensor(x, requires_grad=True)
+    ty, ay = tl(tx), al(ax)
+    g = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(g))
+    ay.backward(anb.tensor(g))
+    assert repr(al) == repr(tl)
+    for mine, theirs in ((ay, ty), (ax.grad, tx.grad), (al.weight.grad, tl.weight.grad)):
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-10)

@@ -2,8 +2,10 @@
 
 Weights are ``(out_channels, in_channels / groups, *kernel_size)``; each output
 channel is a filter that looks at a ``kernel_size`` window of its group's input
-channels at every position. The computation (im2col + one matrix product) is in
-``ops/nnops/conv.py``.
+channels at every position. The computation (each kernel offset one shifted slice of
+the padded input, matrix products over those slices) is in ``ops/nnops/conv.py`` and
+``ops/nnops/patches.py``. A ``padding_mode`` other than ``'zeros'`` pads with ``F.pad``
+first (reflect / replicate / circular) and convolves with no padding, as PyTorch does.
 """
 from __future__ import annotations
 
@@ -85,10 +87,24 @@ class _ConvNd(Module):
             s += f", padding_mode={self.padding_mode}"
         return s
 
+    def _reversed_padding(self) -> list[int]:
+        """``F.pad``'s amounts for this conv's padding: (left, right) per spatial dim, last
+        dim first; ``'same'`` splits ``dilation * (kernel - 1)`` with the extra one after."""
+        pads: list[int] = []
+        for i in reversed(range(len(self.kernel_size))):
+            if self.padding == "valid":
+                pads += [0, 0]
+            elif self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            else:
+                pads += [self.padding[i], self.padding[i]]
+        return pads
+
     def _conv(self, input: Tensor, fn: Any) -> Tensor:
         if self.padding_mode != "zeros":
-            raise NotImplementedError(
-                f"autograd_nb: Conv padding_mode='{self.padding_mode}' is not implemented (only 'zeros')")
+            padded = F.pad(input, self._reversed_padding(), mode=self.padding_mode)
+            return fn(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
