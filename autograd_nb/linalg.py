@@ -26,11 +26,11 @@ from .ops._core import CPP_NAMES, DTYPE_WORDS
 from .ops._matrices import _LinAlgError as LinAlgError, check_matrix
 from .ops.decompositions import cholesky, eigh, eigvalsh, linalg_qr as qr, linalg_svd as svd, pinv, svdvals
 from .ops.matrix_functions import (inv, linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
-                                   matrix_power, solve)
+                                   matrix_power, solve, solve_triangular)
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "eigh", "eigvalsh",
            "svd", "svdvals", "qr", "cholesky", "cross", "matrix_power", "multi_dot", "vecdot", "diagonal",
-           "matrix_rank", "cond", "pinv", "LinAlgError"]
+           "matrix_rank", "cond", "pinv", "solve_triangular", "LinAlgError"]
 
 
 def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,

@@ -671,7 +671,7 @@ import autograd_nb.linalg  # noqa: E402,F401  (torch.linalg; autograd_nb's __ini
 def _well_conditioned(rng, shape):      # det, inv, solve: diagonally dominant, either sign of det
     n = shape[-1]
     signs = rng.choice([-1.0, 1.0], shape[:-1] + (1,))
-    return signs * (rng.uniform(-1.0, 1.0, shape) + n * np.eye(n))
+    return signs * (rng.uniform(-1.0, 1.0, shape) + (n + 0.5) * np.eye(n))
 
 
 def _orthonormal(rng, batch, n, k):
@@ -1366,6 +1366,16 @@ CATALOG: list[Op] = [
        bad=(lambda m: m.linalg.cond(m.ones(2, 3), "fro"), lambda m: m.linalg.cond(m.ones(2, 3), -math.inf))),
     Op("linalg_matrix_rank", lambda m, a: m.linalg.matrix_rank(a @ a.mT), 1, matrix_case(), "spread_spectrum",
        needs=("linalg",), family="linalg", differentiable=False),
+    Op("linalg_solve_triangular", lambda m, a, b, upper, left, unitriangular: m.linalg.solve_triangular(
+           a, b, upper=upper, left=left, unitriangular=unitriangular), 2,
+       solve_case().filter(lambda c: len(c.shapes[1]) >= 2 and c.shapes[1] != c.shapes[0][:-1]).flatmap(
+           lambda c: st.tuples(st.booleans(), st.booleans()).map(
+               lambda t: Case(c.shapes, {**c.params, "upper": t[0], "unitriangular": t[1]}))),
+       ("well_conditioned", "real"), needs=("linalg",), family="linalg", broadcast=True, rtol=1e-4,
+       bad=(lambda m: m.linalg.solve_triangular(m.ones(2, 3), m.ones(2, 2), upper=True),
+            lambda m: m.linalg.solve_triangular(m.ones(2, 2), m.ones(3, 2), upper=True),
+            lambda m: m.linalg.solve_triangular(m.ones(2, 2), m.ones(2), upper=True),
+            lambda m: m.linalg.solve_triangular(m.eye(2, dtype=m.int64), m.ones(2, 2, dtype=m.int64), upper=True))),
     Op("linalg_pinv", lambda m, a, rtol: m.linalg.pinv(a, rtol=rtol), 1,
        matrix_case(rtol=st.sampled_from([None, 0.05])), "spread_spectrum", needs=("linalg",), family="linalg",
        rtol=1e-3, bad=(lambda m: m.linalg.pinv(m.ones(3)), lambda m: m.linalg.pinv(m.ones(2, 2, dtype=m.int64)),

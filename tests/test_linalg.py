@@ -386,3 +386,24 @@ def test_pinv_values_and_gradients_match_torch(shape, kwargs):
     (mine * anb.tensor(up)).sum().backward()
     (ref * torch.tensor(up)).sum().backward()
     assert close(a.grad, t.grad, 1e-7)
+
+
+def test_solve_triangular_with_a_zero_pivot_gives_inf_and_nan_as_torch():
+    for m in ([[0.0, 0.0], [0.0, 0.0]], [[2.0, 1.0], [0.0, 0.0]]):
+        mine = anb.linalg.solve_triangular(anb.tensor(m), anb.ones(2, 2), upper=True)
+        ref = torch.linalg.solve_triangular(torch.tensor(m), torch.ones(2, 2), upper=True)
+        assert np.array_equal(mine.numpy(), ref.numpy(), equal_nan=True)
+
+
+def test_solve_triangular_reads_one_triangle_and_computes_in_as_dtype():
+    data = np.array([[2.0, 5.0], [7.0, 3.0]])                 # 7 ignored (upper), 5 ignored (lower)
+    for upper in (True, False):
+        for unit in (False, True):
+            a, t = both(data)
+            mine = anb.linalg.solve_triangular(a, anb.tensor([[1.0], [2.0]], dtype=anb.float32), upper=upper,
+                                               unitriangular=unit)
+            ref = torch.linalg.solve_triangular(t, torch.tensor([[1.0], [2.0]]), upper=upper, unitriangular=unit)
+            assert close(mine, ref) and str(mine.dtype) == str(ref.dtype)
+            mine.sum().backward()
+            ref.sum().backward()
+            assert close(a.grad, t.grad)

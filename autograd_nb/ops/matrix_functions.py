@@ -222,6 +222,74 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     return out
 
 
+def _substitute(t: Any, b: Any, upper: bool, unit: bool) -> Any:
+    """X with T X = B for a triangular T, by substitution, one row of X at a time: from
+    the last row up (upper T) or from the first down (lower T). Row i: subtract what the
+    rows already known contribute, divide by T_ii (1 when ``unit``). A zero T_ii gives
+    inf / nan, as LAPACK does: no error."""
+    xp = B.xp_of(t)
+    n = t.shape[-1]
+    batch = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = xp.broadcast_to(t, batch + t.shape[-2:])
+    x = xp.zeros(batch + b.shape[-2:], dtype=b.dtype)
+    b = xp.broadcast_to(b, x.shape)
+    for i in (range(n - 1, -1, -1) if upper else range(n)):
+        known = slice(i + 1, n) if upper else slice(0, i)
+        row = b[..., i, :] - (t[..., i:i + 1, known] @ x[..., known, :])[..., 0, :]
+        x[..., i, :] = row if unit else row / t[..., i, i, None]
+    return x
+
+
+class LinalgSolveTriangularBackward0(OpNode):
+    """X = A^-1 B (left) or B A^-1 for a triangular A: as ``solve``, grad_B = A^-T g
+    (a triangular solve with A^T, triangular the other way) and grad_A = -grad_B X^T
+    (left) or -X^T grad_B, kept to A's triangle (without the diagonal when ``unitriangular``:
+    those entries are never read)."""
+    __slots__ = ()
+    saved_names = ("self", "result")
+
+    def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
+        A, X = (s.unpack() for s in self._saved)
+        upper, left, unit = self.extra
+        gB = solve_triangular(A.mT, g, upper=not upper, left=left, unitriangular=unit)
+        gA = -(gB @ X.mT) if left else -(X.mT @ gB)
+        return (gA.triu(1 if unit else 0) if upper else gA.tril(-1 if unit else 0)), gB
+
+    def _extra_saved(self, name: str) -> Any:
+        names = ("upper", "left", "unitriangular")
+        return self.extra[names.index(name)] if name in names else None
+
+
+def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B (``left=False``: X A = B) for a triangular A (``upper`` or lower;
+    only that triangle is read, and not the diagonal when ``unitriangular``): solved by
+    substitution, no factorization needed."""
+    A = input
+    check_matrix("solve_triangular", A, floating=False)
+    a, b = A._data, B._data
+    if a.dtype not in (np.float32, np.float64):
+        raise no_kernel("triangular_solve_cpu", a.dtype)
+    if b.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    check_broadcast(b.shape[:-2], a.shape[:-2])
+    if type(a) is not type(b):
+        raise device_mismatch(a, b)
+    b = b.astype(a.dtype, copy=False)                 # (PyTorch computes in A's dtype)
+    if left:
+        x = _substitute(a, b, upper, unitriangular)
+    else:                                             # X A = B  <=>  A^T X^T = B^T
+        x = _substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
+    out = record(x, LinalgSolveTriangularBackward0, (A, B), saved=(A,), save_output=True,
+                 extra=(upper, left, unitriangular))
+    note_broadcast(out, A, B)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # cross, matrix_power
 # ---------------------------------------------------------------------------
