@@ -403,3 +403,20 @@ def test_more_losses_match_torch(case, red):
     modules = ["MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
                "MultiLabelSoftMarginLoss", "TripletMarginLoss", "PairwiseDistance"]
     assert [repr(getattr(anb.nn, m)()) for m in modules] == [repr(getattr(torch.nn, m)()) for m in modules]
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_rrelu_draws_torchs_slopes(training):
+    def run(T):
+        T.manual_seed(0)
+        x = T.tensor([[-1., 2., -3.], [0., 4., -0.5]], requires_grad=True)
+        layer = T.nn.RReLU()
+        layer.train(training)
+        y = layer(x)
+        noise = y.grad_fn._saved_noise.numpy().copy()
+        (y * T.tensor([[1., 2., 3.], [4., 5., 6.]])).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), noise, T.rand(1).item(), repr(layer)
+    a, t = run(anb), run(torch)
+    for p, q in zip(a[:3] if training else a[:2], t[:3] if training else t[:2]):   # (eval: torch's noise
+        np.testing.assert_array_equal(p, q)                                        # buffer is uninitialised)
+    assert a[3:] == t[3:]

@@ -8,7 +8,8 @@ the one PyTorch records.
 from . import functional, init
 from .activation import (CELU, ELU, GELU, SELU, CosineSimilarity, PReLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
-                         Tanh, Tanhshrink, Threshold, GLU, Hardshrink, Softshrink, PairwiseDistance)
+                         Tanh, Tanhshrink, Threshold, GLU, Hardshrink, Softshrink, PairwiseDistance,
+                         RReLU)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d
@@ -50,5 +51,5 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "GLU", "Hardshrink", "Softshrink",
     "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict", "PairwiseDistance",
     "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
-    "MultiLabelSoftMarginLoss", "TripletMarginLoss",
+    "MultiLabelSoftMarginLoss", "TripletMarginLoss", "RReLU",
 ]

@@ -311,6 +311,21 @@ class CosineSimilarity(Module):
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
 
 
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each negative input gets its own slope drawn in
+    ``[lower, upper]``; in eval the slope is the middle of that range."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+
 class PairwiseDistance(Module):
     """The p-norm distance between matching rows of two inputs (``F.pairwise_distance``)."""
 

@@ -521,7 +521,7 @@ def _fmt_shape(shape: Sequence[int]) -> str:
 
 
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
-                                 softshrink)
+                                 rrelu, softshrink)
 from ._more_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402
                            margin_ranking_loss, multilabel_soft_margin_loss, pairwise_distance,
                            poisson_nll_loss, triplet_margin_loss)

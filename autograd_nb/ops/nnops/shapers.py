@@ -7,6 +7,9 @@
 * ``pixel_shuffle(x, r)``: ``(C*r*r, H, W)`` channels rearranged into an ``(C, H*r, W*r)``
   image (and ``pixel_unshuffle`` back): pure data movement, so each one's gradient is
   the other applied to the incoming gradient.
+* ``rrelu``: a leaky ReLU whose negative slope is drawn at random per element in
+  training (uniform in ``[lower, upper]``, from PyTorch's random stream) and is the
+  middle of that range in eval mode (``RreluWithNoiseBackward0``).
 * ``group_norm(x, G)``: normalise each group of ``C / G`` channels of each sample to mean
   0 and variance 1 (then scale and shift per channel): batch norm without the batch,
   layer norm within groups (``NativeGroupNormBackward0``).
@@ -22,7 +25,7 @@ from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
 
-__all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm"]
+__all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm", "rrelu"]
 
 
 def _xp(t: Tensor) -> Any:
@@ -237,3 +240,49 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     return record(y.astype(d.dtype, copy=False), NativeGroupNormBackward0, (input, weight, bias),
                   saved=(input, weight, m, r),
                   extra={"group": num_groups, "N": n, "C": c, "HxW": hxw, "eps": eps})
+
+
+class RreluWithNoiseBackward0(OpNode):
+    """out = self * noise (noise: the drawn slope where self <= 0, else 1), so
+    grad = g * noise in training; in eval the slope is (lower + upper) / 2 where self <= 0."""
+    __slots__ = ()
+    saved_names = ("self", "noise")
+
+    def backward(self, g):
+        from ..._functions import where
+        x, noise = (s.unpack() for s in self._saved)
+        ex = self.extra
+        if ex["training"] and ex["upper"] - ex["lower"] > 1e-6:
+            return g * noise
+        return where(x > 0, g, g * ((ex["lower"] + ex["upper"]) / 2))
+
+    def _extra_saved(self, name):
+        return self.extra.get(name) if isinstance(self.extra, dict) else None
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: ``x`` for ``x > 0``, else ``x * a`` with ``a`` drawn uniformly in
+    ``[lower, upper]`` for each element in training (``a = (lower + upper) / 2`` in eval)."""
+    from ... import random as _random
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"rrelu_with_noise_out_cpu" not implemented for \'{input.dtype.name}\'')
+    d = B.to_device(input._data, B.CPU)
+    t = d.dtype.type
+    lo, hi = float(t(lower)), float(t(upper))            # the bounds in the input's precision
+    noise = np.ones(d.shape, d.dtype)
+    if training:
+        neg = np.flatnonzero(d.reshape(-1) <= 0)
+        u = _random._unit53(_random.default_generator, neg.size)       # one draw per element <= 0
+        noise.reshape(-1)[neg] = (u * (hi - lo) + lo).astype(d.dtype)
+    else:
+        noise[d <= 0] = t((lower + upper) / 2)
+    out = d * noise
+    if not input.is_cpu:
+        out, noise = B.to_device(out, input.device), B.to_device(noise, input.device)
+    n = Tensor._wrap(noise)
+    extra = {"lower": lower, "upper": upper, "training": training}
+    if inplace:
+        from ..pointwise import apply_inplace
+        return apply_inplace(input, record(out, RreluWithNoiseBackward0, (input,), saved=(input, n), extra=extra))
+    return record(out, RreluWithNoiseBackward0, (input,), saved=(input, n), extra=extra)
