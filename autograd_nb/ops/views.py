@@ -194,13 +194,19 @@ class ReshapeAliasBackward0(ViewBackward0):
     __slots__ = ()
 
 
-def reshape(self: Tensor, *shape: Any) -> Tensor:
-    """Like ``view``, but copies when the layout requires it.
+def reshape(self: Tensor, *shape: Any, **kw: Any) -> Tensor:
+    """Like ``view``, but copies when the layout requires it (``x.reshape(2, 3)``,
+    ``x.reshape((2, 3))`` or ``x.reshape(shape=(2, 3))``).
 
     Recorded as PyTorch records it: a plain view for a contiguous tensor, an alias view
     when the strides allow one anyway, else a copy (``CloneBackward0``) seen through
     ``UnsafeViewBackward0``.
     """
+    if kw:
+        if set(kw) != {"shape"} or shape:
+            raise TypeError(f"reshape() got an unexpected keyword argument '{next(k for k in kw if k != 'shape')}'"
+                            if set(kw) - {"shape"} else "reshape() got multiple values for argument 'shape'")
+        shape = (kw["shape"],)
     d = self._data
     new = _infer(_sizes(shape), d.size)
     if d.flags.c_contiguous:
