@@ -59,7 +59,7 @@ short = int16
 cfloat = None
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "viz", "notebook", "cuda", "backends", "testing",
-               "jit", "func", "distributions", "functional", "accelerator", "profiler")
+               "jit", "func", "distributions", "functional", "accelerator", "profiler", "linalg")
 
 _compat.install_tensor_methods()
 # torch.sin_(x) & co: the in-place methods as functions (whichever Tensor has)
