@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterator
 # --------------------------------------------------------------------------------------
 OUT_OF_SCOPE: list[tuple[str, str]] = [
     (r"torch\._C\b|torch\._VF|torch\.ops\.|_foreach_|torch\.autograd\._functions"
-     r"|_set_sequence_nr|_sequence_nr\(",
+     r"|_set_sequence_nr|_sequence_nr\(|torch\._test_",
      "torch._C / ATen internals: details of the C++ engine a learner cannot reach "
      "through the public API"),
     (r"sparse", "sparse tensors: autograd_nb tensors are dense numpy arrays"),
