@@ -420,3 +420,14 @@ def test_rrelu_draws_torchs_slopes(training):
     for p, q in zip(a[:3] if training else a[:2], t[:3] if training else t[:2]):   # (eval: torch's noise
         np.testing.assert_array_equal(p, q)                                        # buffer is uninitialised)
     assert a[3:] == t[3:]
+
+
+def test_nuclear_norm_through_torch_norm():
+    def run(T):
+        x = T.tensor([[2., 1.], [1., 3.], [0., 1.]], requires_grad=True)
+        y = T.norm(x, "nuc")
+        y.backward()
+        return y.item(), x.grad.numpy(), type(y.grad_fn).__name__
+    a, t = run(anb), run(torch)
+    assert a[2] == t[2] and abs(a[0] - t[0]) < 1e-5
+    np.testing.assert_allclose(a[1], t[1], rtol=1e-5, atol=1e-6)

@@ -754,9 +754,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     absolute values; ``p=inf`` the largest absolute value.
     """
     if isinstance(p, str):
-        if p == "nuc":
-            raise NotImplementedError("autograd_nb does not implement the nuclear norm (p='nuc'); "
-                                      "vector norms (p a number, or 'fro') are supported")
+        if p == "nuc":                               # the sum of singular values
+            from ..linalg import matrix_norm
+            return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim,
+                               dtype=dtype)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if dim is not None and not isinstance(dim, int) and len(dim) > 2:
