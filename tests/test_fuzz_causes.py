@@ -224,6 +224,13 @@ CAUSES = {
              "out = T.lerp(T.ones(3), T.ones(2, dtype=T.int64), 0.5)",
              "x = T.tensor([0.2, 0.9], requires_grad=True); out = T.lerp(x, T.tensor([1., 2.]), x); "
              "out.sum().backward()"],
+    # an element-wise in-place op reports the output shape before dtypes and kernels
+    "inplace_output_shape": ["x = T.tensor(1); x.lerp_(T.ones(1, 3, dtype=T.int64), 0.5); out = x",
+                             "x = T.tensor(True); x.addcmul_(b[:2], b[:2]); out = x",
+                             "x = T.ones(2); x.add_(T.ones(3)); out = x", "x = T.ones(1); x.mul_(T.ones(2, 2)); out = x",
+                             "x = T.ones(2); x.clamp_(min=T.ones(2, 2)); out = x",
+                             "x = T.tensor([1]); x.sub_(T.ones(2, 2)); out = x",
+                             "x = T.ones(2, 2); x.add_(T.ones(2)); out = x"],
     "misc_fixes": ["out = T.add(i, i, alpha=1.0)", "out = T.add(t, t, alpha=1.0)", "out = True ** b",
                    "out = T.pow(False, b)", "x = T.ones(2, requires_grad=True); out = x[0] // 2",
                    "out = T.clamp(T.ones(2, 1, 2), min=T.ones(3))", "out = T.tensor(True).kthvalue(1, -1)",

@@ -7,7 +7,7 @@ saved buffers follow PyTorch (``MulBackward0`` saves ``self`` and ``other``).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -1194,14 +1194,33 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS)
     return self
 
 
+def _check_output_shape(self: Tensor, inputs: Sequence[Any]) -> None:
+    """An element-wise in-place op cannot grow ``self``: PyTorch says so before it looks
+    at dtypes or kernels (shapes that do not broadcast at all are the op's own error)."""
+    shapes = [t._data.shape for t in inputs if isinstance(t, Tensor)]
+    if not shapes:
+        return
+    try:
+        full = np.broadcast_shapes(self._data.shape, *shapes)
+    except ValueError:
+        return
+    if full != self._data.shape:
+        raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
+                           f"broadcast shape [{', '.join(map(str, full))}]")
+
+
 def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
     sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
     is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
+        if overlap == "partial":                      # element-wise, in PyTorch's order: overlaps,
+            check_internal_overlap(self)              # then the output's shape (dtypes come later)
         if overlap != "none":
             check_overlap(self, (*args, *kwargs.values()), overlap == "any")
+        if overlap == "partial":
+            _check_output_shape(self, (*args, *kwargs.values()))
         if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
                 return apply_inplace(self, op(self, *args, **kwargs), dtype_names)
