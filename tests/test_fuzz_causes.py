@@ -231,6 +231,8 @@ CAUSES = {
                              "x = T.ones(2); x.clamp_(min=T.ones(2, 2)); out = x",
                              "x = T.tensor([1]); x.sub_(T.ones(2, 2)); out = x",
                              "x = T.ones(2, 2); x.add_(T.ones(2)); out = x"],
+    "inference_pieces": ["x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True)\nwith T.inference_mode(): y = x * 2\n"
+                         "out = (y.unbind(1)[0], y.split(1, 0)[1], y.chunk(2, 1)[0])"],
     "misc_fixes": ["out = T.add(i, i, alpha=1.0)", "out = T.add(t, t, alpha=1.0)", "out = True ** b",
                    "out = T.pow(False, b)", "x = T.ones(2, requires_grad=True); out = x[0] // 2",
                    "out = T.clamp(T.ones(2, 1, 2), min=T.ones(3))", "out = T.tensor(True).kthvalue(1, -1)",

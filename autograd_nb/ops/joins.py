@@ -201,7 +201,8 @@ def _as_views(base: Tensor, outs: tuple, label: str, pick: Any) -> tuple:
     """Make each output a view of ``base``; ``pick(t, i)`` re-derives output i from a tensor."""
     for i, o in enumerate(outs):
         _make_view(base, o, lambda t, i=i: pick(t, i))
-        o._view_fn = _MultiView(o._view_fn, label, i)
+        if o._base is not None:                      # (pieces of an inference tensor are no views)
+            o._view_fn = _MultiView(o._view_fn, label, i)
     return outs
 
 
