@@ -233,6 +233,14 @@ CAUSES = {
                              "x = T.ones(2, 2); x.add_(T.ones(2)); out = x"],
     "inference_pieces": ["x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True)\nwith T.inference_mode(): y = x * 2\n"
                          "out = (y.unbind(1)[0], y.split(1, 0)[1], y.chunk(2, 1)[0])"],
+    "kthvalue_nan_and_where_shapes": ["out = T.tensor([1., nan, 0.]).kthvalue(2)", "out = T.tensor([1., nan, 0.]).kthvalue(3)",
+                                      "out = T.tensor([[1., nan, 0.], [2., 1., 3.]]).kthvalue(1, 1)",
+                                      "out = T.tensor([[1., nan, 0.], [2., 1., 3.]]).median(1)",
+                                      "x = T.tensor([1., nan, 0.5], requires_grad=True); out = x.kthvalue(2); "
+                                      "out[0].backward()",
+                                      "out = T.where(T.tensor([True, False, True]), T.tensor([1., 2.]), 0.)",
+                                      "out = T.where(T.tensor([True, False]), T.tensor([1., 2.]), T.ones(3))",
+                                      "out = T.where(T.tensor([[True], [False]]), T.tensor([1., 2.]), 0.)"],
     "misc_fixes": ["out = T.add(i, i, alpha=1.0)", "out = T.add(t, t, alpha=1.0)", "out = True ** b",
                    "out = T.pow(False, b)", "x = T.ones(2, requires_grad=True); out = x[0] // 2",
                    "out = T.clamp(T.ones(2, 1, 2), min=T.ones(3))", "out = T.tensor(True).kthvalue(1, -1)",

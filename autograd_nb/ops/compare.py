@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._core import (DTYPE_WORDS, OpNode, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
+from ._core import (DTYPE_WORDS, OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
                     record, register, to_tensor)
 
 
@@ -184,6 +184,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if not isinstance(other, Tensor):
         b = Tensor._wrap(b._data.astype(a._data.dtype)) if b._data.dtype.kind == a._data.dtype.kind or \
             a._data.dtype.kind == "f" else b
+    check_broadcast(c.shape, a._data.shape)           # (PyTorch's message: the condition first)
+    check_broadcast(np.broadcast_shapes(c.shape, a._data.shape), b._data.shape)
     ad, bd, _, _ = prep2(a, b)
     xp = np if type(ad) is np.ndarray else B.xp_of(ad)
     res = record(as_array(xp.where(c, ad, bd)), WhereBackward0, (a, b), saved=(condition,))

@@ -129,8 +129,8 @@ class KthvalueBackward0(MaxBackward0):
 def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> Any:
     """``(values, indices)`` of the element of rank ``rank(size)`` (0 = smallest) along ``dim``.
 
-    A slice holding NaN gives NaN and the index of its first NaN (NaN counts as largest,
-    so the median of such a slice is NaN, as in PyTorch).
+    NaN counts as largest; for the median, a slice holding NaN gives NaN and the index of
+    its first NaN, as in PyTorch.
     """
     d = input._data
     xp = _xp(d)
@@ -143,7 +143,7 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
         k = rank(size)
         if size:
             idx = xp.take(order, [k], axis=n)
-            if d.dtype.kind == "f":
+            if kind == "median" and d.dtype.kind == "f":   # (kthvalue ranks NaN as largest)
                 nan = xp.isnan(d)
                 first_nan = xp.argmax(nan, axis=n, keepdims=True)
                 idx = xp.where(nan.any(axis=n, keepdims=True), first_nan, idx)
