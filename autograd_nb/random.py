@@ -260,8 +260,8 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
     digits = 11 if dtype == np.float16 else 24
     words = gen.random32(n)
     words &= np.uint32((1 << digits) - 1)
-    x = words.astype(_F32)
-    x *= _F32(2.0 ** -digits)
+    x = words.view(_F32)                          # the floats take the words' place: no new array
+    np.multiply(words, _F32(2.0 ** -digits), out=x, dtype=_F32, casting="unsafe")
     lo, hi = dtype.type(low).astype(_F32), dtype.type(high).astype(_F32)
     if not (lo == 0 and hi == 1):
         x = _fma32(x, _F32(hi - lo), lo)
@@ -314,15 +314,22 @@ def normal(gen: Generator, n: int, dtype: np.dtype, mean: float = 0.0, std: floa
     Then ``value * std + mean``.
     """
     dtype = np.dtype(dtype)
+    if n >= 16 and contiguous and dtype != np.float64:
+        exact = _HAS_AVX2 and n <= _EXACT_AVX2_LIMIT
+        full = (n // 16) * 16
+        words = gen.random32(n)                  # n uniforms are drawn; the last n % 16 are redone
+        _normal_blocks_f32(words[:full], _F32(mean), _F32(std), exact)    # (in the words' place)
+        out = words.view(_F32)
+        if n % 16:
+            out[n - 16:] = _normal_blocks_f32(gen.random32(16), _F32(mean), _F32(std), exact)
+        return out.astype(dtype, copy=False)
     if n >= 16 and contiguous:
-        work = _F32 if dtype != np.float64 else np.float64
+        work = np.float64
         data = uniform(gen, n, work)
         full = (n // 16) * 16
-        exact_avx2 = work == _F32 and _HAS_AVX2 and n <= _EXACT_AVX2_LIMIT
-        fill = _box_muller_16_avx2 if exact_avx2 else _box_muller_16
-        data[:full] = fill(data[:full], work(mean), work(std))
+        data[:full] = _box_muller_16(data[:full], work(mean), work(std))
         if n % 16:
-            data[n - 16:] = fill(uniform(gen, 16, work), work(mean), work(std))
+            data[n - 16:] = _box_muller_16(uniform(gen, 16, work), work(mean), work(std))
         return data.astype(dtype)
     out = np.empty(n, np.float64)
     for i in range(n):
@@ -602,3 +609,44 @@ def multinomial(gen: Generator, probs: np.ndarray, num_samples: int, replacement
         u = _unit53(gen, num_samples)
         out[i] = np.searchsorted(cum, u, side="left")
     return out
+
+
+def _normal_blocks_f32(words: np.ndarray, mean: Any, std: Any, exact: bool) -> np.ndarray:
+    """float32 normals from raw words, 16 at a time (the road of ``normal`` above).
+
+    Word ``j`` of a block gives ``u1 = 1 - (word & 0xFFFFFF) / 2**24`` (exactly
+    ``(2**24 - bits) / 2**24``) and word ``j + 8`` gives ``u2``. The two halves of every
+    block are gathered into contiguous arrays first (numpy is slow on 8-value runs) and
+    the work is done in place (fresh large arrays cost page faults). ``exact``: the AVX2
+    kernel's polynomials, bit for bit; else numpy's float32 log/sin/cos, a few ulp off.
+    """
+    w = words.reshape(-1, 16)
+    mask = np.uint32(0xFFFFFF)
+    half = w.shape[0] * 8
+    a = np.empty(half, np.uint32)
+    np.bitwise_and(w[:, :8], mask, out=a.reshape(-1, 8))
+    np.subtract(np.uint32(1 << 24), a, out=a)
+    u1 = a.view(_F32)
+    np.multiply(a, _F32(2.0 ** -24), out=u1, dtype=_F32, casting="unsafe")
+    b = np.empty(half, np.uint32)
+    np.bitwise_and(w[:, 8:], mask, out=b.reshape(-1, 8))
+    u2 = b.view(_F32)
+    if exact:
+        radius = np.sqrt(_F32(-2) * _log_avx(u1))
+        np.multiply(b, _F32(2.0 ** -24), out=u2, dtype=_F32, casting="unsafe")
+        sin, cos = _sincos_avx(_F32(2.0 * np.pi) * u2)
+    else:
+        radius = np.log(u1, out=u1)
+        radius *= _F32(-2)
+        np.sqrt(radius, out=radius)
+        np.multiply(b, _F32(2.0 * np.pi * 2.0 ** -24), out=u2, dtype=_F32, casting="unsafe")
+        sin = np.sin(u2)
+        cos = np.cos(u2, out=u2)
+    out = words.view(_F32).reshape(-1, 16) if words.flags.c_contiguous else np.empty(w.shape, _F32)
+    if std == 1 and mean == 0:
+        np.multiply(radius.reshape(-1, 8), cos.reshape(-1, 8), out=out[:, :8])
+        np.multiply(radius.reshape(-1, 8), sin.reshape(-1, 8), out=out[:, 8:])
+    else:
+        out[:, :8] = _fma32(radius * cos, std, mean).reshape(-1, 8)
+        out[:, 8:] = _fma32(radius * sin, std, mean).reshape(-1, 8)
+    return out.reshape(-1)
