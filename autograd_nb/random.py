@@ -260,8 +260,8 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
     digits = 11 if dtype == np.float16 else 24
     words = gen.random32(n)
     words &= np.uint32((1 << digits) - 1)
-    x = words.view(_F32)                          # the floats take the words' place: no new array
-    np.multiply(words, _F32(2.0 ** -digits), out=x, dtype=_F32, casting="unsafe")
+    x = words.view(_F32)                          # the floats take the words' place (a fresh
+    np.multiply(words, _F32(2.0 ** -digits), out=x, dtype=_F32, casting="unsafe")  # array costs more)
     lo, hi = dtype.type(low).astype(_F32), dtype.type(high).astype(_F32)
     if not (lo == 0 and hi == 1):
         x = _fma32(x, _F32(hi - lo), lo)
@@ -626,20 +626,20 @@ def _normal_blocks_f32(words: np.ndarray, mean: Any, std: Any, exact: bool) -> n
     a = np.empty(half, np.uint32)
     np.bitwise_and(w[:, :8], mask, out=a.reshape(-1, 8))
     np.subtract(np.uint32(1 << 24), a, out=a)
-    u1 = a.view(_F32)
-    np.multiply(a, _F32(2.0 ** -24), out=u1, dtype=_F32, casting="unsafe")
+    u1 = a.astype(_F32)
+    u1 *= _F32(2.0 ** -24)
     b = np.empty(half, np.uint32)
     np.bitwise_and(w[:, 8:], mask, out=b.reshape(-1, 8))
-    u2 = b.view(_F32)
+    u2 = b.astype(_F32)
     if exact:
         radius = np.sqrt(_F32(-2) * _log_avx(u1))
-        np.multiply(b, _F32(2.0 ** -24), out=u2, dtype=_F32, casting="unsafe")
+        u2 *= _F32(2.0 ** -24)
         sin, cos = _sincos_avx(_F32(2.0 * np.pi) * u2)
     else:
         radius = np.log(u1, out=u1)
         radius *= _F32(-2)
         np.sqrt(radius, out=radius)
-        np.multiply(b, _F32(2.0 * np.pi * 2.0 ** -24), out=u2, dtype=_F32, casting="unsafe")
+        u2 *= _F32(2.0 * np.pi * 2.0 ** -24)
         sin = np.sin(u2)
         cos = np.cos(u2, out=u2)
     out = words.view(_F32).reshape(-1, 16) if words.flags.c_contiguous else np.empty(w.shape, _F32)
