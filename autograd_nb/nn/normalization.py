@@ -96,6 +96,24 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
+def _affine(module: Module, affine: bool, shape: Any, bias: bool, device: Any, dtype: Any) -> None:
+    """A norm layer's per-feature scale and shift (or none), then its reset."""
+    if affine:
+        add_weight_and_bias(module, shape, shape, bias, device, dtype)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+    module.reset_parameters()
+
+
+def _ones_and_zeros(module: Module) -> None:
+    """Scale 1 and shift 0: the norm layer starts as a plain normalisation."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class GroupNorm(Module):
     """Normalise each group of ``num_channels / num_groups`` channels of every sample to mean
     0 and variance 1, then scale and shift per channel (``weight`` ones, ``bias`` zeros to
@@ -110,18 +128,10 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            add_weight_and_bias(self, num_channels, num_channels, bias, device, dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine(self, affine, num_channels, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _ones_and_zeros(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -146,19 +156,10 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            add_weight_and_bias(self, self.normalized_shape, self.normalized_shape, bias, device,
-                                dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine(self, elementwise_affine, self.normalized_shape, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _ones_and_zeros(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
