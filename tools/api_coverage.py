@@ -136,6 +136,11 @@ def _our_obj(ns: str) -> Any:
 def torch_names(ns: str) -> list[str]:
     obj = _torch_obj(ns)
     names = [n for n in dir(obj) if not n.startswith("_")]
+    if ns == "torch":
+        # submodules appear in dir(torch) once something imports them, so which ones are
+        # listed depends on the process: count exactly the in-scope ones, always
+        names = [n for n in names if not isinstance(getattr(obj, n, None), types.ModuleType)]
+        names += sorted(_TORCH_SUBMODULES_IN_SCOPE)
     if isinstance(obj, types.ModuleType) and hasattr(obj, "__all__") and ns != "torch":
         names = sorted(set(names) & set(obj.__all__) | set(obj.__all__))
     return sorted(names)
