@@ -1,4 +1,4 @@
-"""``nn.Conv1d`` and ``nn.Conv2d``: learned filters slid over the input.
+"""``nn.Conv1d``, ``nn.Conv2d`` and ``nn.ConvTranspose2d``: learned filters slid over the input.
 
 Weights are ``(out_channels, in_channels / groups, *kernel_size)``; each output
 channel is a filter that looks at a ``kernel_size`` window of its group's input
@@ -17,7 +17,7 @@ from .linear import default_reset
 from .module import Module
 from .parameter import add_weight_and_bias
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -79,6 +79,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -122,3 +124,73 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv(input, F.conv2d)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-d convolution ("deconvolution"): each input pixel scatters a
+    ``kernel_size`` patch of its weights into the output, so a stride of 2 roughly
+    doubles height and width. It is the gradient of ``Conv2d`` with respect to its
+    input, which is why autograd records it as the same ``ConvolutionBackward0`` node
+    (with ``_saved_transposed == True``).
+
+    Weights are ``(in_channels, out_channels / groups, *kernel_size)``: the first two
+    dimensions are swapped compared with ``Conv2d``. ``output_padding`` adds rows and
+    columns on one side of the output to pick between the sizes a strided conv maps
+    onto the same input size; ``forward(input, output_size=...)`` chooses it for you.
+    """
+    _dims = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"padding must be an int or a tuple of ints for {type(self).__name__}, "
+                             f"got {padding!r}")
+        Module.__init__(self)
+        n = self._dims
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _tuple(kernel_size, n)
+        self.stride = _tuple(stride, n)
+        self.padding = _tuple(padding, n)
+        self.dilation = _tuple(dilation, n)
+        self.transposed = True
+        self.output_padding = _tuple(output_padding, n)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        add_weight_and_bias(self, (in_channels, out_channels // groups) + self.kernel_size,
+                            out_channels, bias, device, dtype)
+        self.reset_parameters()
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """The ``output_padding`` that makes the output ``output_size`` (the last two
+        entries count), checked to lie between the smallest and largest reachable size."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        output_size = list(output_size)[-n:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                             f"{n + 2} elements (got {len(list(output_size))})")
+        spatial = input.shape[-n:]
+        smallest = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]
+                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        largest = [smallest[d] + self.stride[d] - 1 for d in range(n)]
+        if any(not smallest[d] <= output_size[d] <= largest[d] for d in range(n)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
+                             f"{smallest} to {largest} (for an input of {list(spatial)})")
+        extra = [output_size[d] - smallest[d] for d in range(n)]
+        return tuple(extra)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
