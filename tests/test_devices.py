@@ -427,6 +427,8 @@ def _functional_cases() -> dict[str, tuple[Callable, list]]:
         "conv1d": (lambda a, w: F.conv1d(a, w, stride=2, padding=1), [x2453[:, :, :, 0], x2453[:3, :, :3, 0]]),
         "conv2d_groups": (lambda a, w: F.conv2d(a, w, groups=2, padding=1, dilation=(1, 2)),
                           [x2453, x2453[:, :2, :3, :]]),
+        "conv_transpose2d": (lambda a, w: F.conv_transpose2d(a, w, stride=2, padding=1, output_padding=1,
+                                                             dilation=(1, 2)), [x2453, x2453.reshape(4, 2, 5, 3)[:, :, :3, :2]]),
         "max_pool_indices": (lambda a: F.max_pool2d_with_indices(a, 2, ceil_mode=True)[0], [x2453]),
         "avg_adaptive": (lambda a: F.avg_pool2d(a, 2, padding=1) .sum() + F.adaptive_avg_pool2d(a, (2, 1)).sum(),
                          [x2453]),
