@@ -432,6 +432,7 @@ def _functional_cases() -> dict[str, tuple[Callable, list]]:
         "max_pool_indices": (lambda a: F.max_pool2d_with_indices(a, 2, ceil_mode=True)[0], [x2453]),
         "avg_adaptive": (lambda a: F.avg_pool2d(a, 2, padding=1) .sum() + F.adaptive_avg_pool2d(a, (2, 1)).sum(),
                          [x2453]),
+        "adaptive_max": (lambda a: F.adaptive_max_pool2d(a, (3, 2)), [x2453]),
         "batch_norm": (lambda a, w: F.batch_norm(a, None, None, w[0, :4], w[1, :4], training=True), [x2453, x45]),
         "layer_norm": (lambda a, w: F.layer_norm(a, (5,), w[0], w[1]), [x45, x45]),
         "dropout_eval": (lambda a: F.dropout(a, 0.5, training=False), [x45]),

@@ -8,7 +8,7 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``patches``: im2col / col2im, the sliding-window machinery;
 * ``conv``: conv1d, conv2d, constant padding;
 * ``conv_transpose``: conv_transpose2d (the same node, transposed);
-* ``pool``: max, average and adaptive average pooling;
+* ``pool``: max, average and adaptive average and max pooling;
 * ``norm``: batch norm, layer norm;
 * ``activation``: leaky ReLU, ELU, GELU, SiLU, softplus, erf;
 * ``embedding``: table lookup;
@@ -22,7 +22,7 @@ from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
 from .norm import batch_norm, layer_norm
-from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .shapers import glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle, softshrink
 
 

@@ -1,4 +1,4 @@
-"""Pooling: max and average over sliding windows, and adaptive average pooling.
+"""Pooling: max and average over sliding windows, and adaptive average and max pooling.
 
 Pooling is convolution's sliding window without weights, channel by channel. The
 windows are one strided view of the (padded) input, ``(N, C, Ho, Wo, kh, kw)``, and a
@@ -12,7 +12,9 @@ into the matching strided view of the input gradient (``_spread``).
 * average pooling divides each window's sum by its size; its gradient spreads
   evenly over the window;
 * adaptive average pooling picks window edges so that the output has a given size;
-  it is separable, ``out = A_h @ x @ A_w^T`` with averaging matrices.
+  it is separable, ``out = A_h @ x @ A_w^T`` with averaging matrices;
+* adaptive max pooling takes the same windows (one slice each) and keeps each
+  window's largest value; its gradient is scattered back to the winners.
 
 Without ``create_graph`` the backward rules run on arrays (``_spread``); with it they
 are written with differentiable tensor ops (``col2im``, ``matmul``), so double backward
@@ -281,3 +283,64 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     out = xp.matmul(xp.matmul(ah, d), aw.T)
     return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,), extra=(ah, aw))
 
+
+
+# ---------------------------------------------------------------------------
+# adaptive max pooling
+# ---------------------------------------------------------------------------
+
+
+def _edges(size: int, out: int) -> list[tuple[int, int]]:
+    """Window i covers floor(i*size/out) .. ceil((i+1)*size/out) - 1: neighbouring
+    windows may share a cell, and every cell is in some window."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+class AdaptiveMaxPool2DBackward0(OpNode):
+    """Each output's gradient goes to the input cell that won its window; windows can
+    overlap, so a cell that wins two windows gets both gradients (a scatter-add)."""
+    __slots__ = ()
+    saved_names = ("self", "result1")
+
+    def backward(self, g):
+        in_shape, indices = self.extra
+        flat_in = (-1, in_shape[-2] * in_shape[-1])
+        index = Tensor._wrap(indices.reshape(flat_in[0], indices.shape[-2] * indices.shape[-1]))
+        rows = g.reshape(index.shape)
+        zeros = Tensor._wrap(xp_of(indices).zeros((index.shape[0], flat_in[1]), dtype=g._data.dtype))
+        return zeros.scatter_add(1, index, rows).reshape(in_shape)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling whose windows are chosen to give exactly ``output_size`` (None keeps a
+    dim); with ``return_indices`` also where each max was (flat ``h * W + w`` index). Of
+    equal values the first wins; a NaN beats everything (the last NaN, as in PyTorch)."""
+    d = input._data
+    if d.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(d.shape)}")
+    for dim in range(d.ndim - 2, d.ndim):
+        if d.shape[dim] == 0:
+            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(d.shape)} with dimension {dim} being empty")
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size), int(output_size))
+    h, w = d.shape[-2:]
+    oh, ow = (h if output_size[0] is None else output_size[0], w if output_size[1] is None else output_size[1])
+    xp = xp_of(d)
+    lead = d.shape[:-2]
+    values = xp.empty(lead + (oh, ow), dtype=d.dtype)
+    indices = xp.empty(lead + (oh, ow), dtype=np.int64)
+    for i, (h0, h1) in enumerate(_edges(h, oh)):
+        for j, (w0, w1) in enumerate(_edges(w, ow)):
+            win = d[..., h0:h1, w0:w1].reshape(lead + (-1,))
+            best = xp.argmax(win, axis=-1)                           # first of equal maxima
+            nan = xp.isnan(win)
+            if nan.any():                                            # the last NaN wins
+                last_nan = win.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+                best = xp.where(nan.any(-1), last_nan, best)
+            values[..., i, j] = xp.take_along_axis(win, best[..., None], -1)[..., 0]
+            width = w1 - w0
+            indices[..., i, j] = (h0 + best // width) * w + w0 + best % width
+    idx_t = Tensor._wrap(indices)
+    out = record(values, AdaptiveMaxPool2DBackward0, (input,), saved=(input, idx_t), extra=(d.shape, indices))
+    return (out, idx_t) if return_indices else out
