@@ -29,6 +29,16 @@ def _tuple(v: Any, n: int) -> tuple:
     return v * n if len(v) == 1 else v
 
 
+def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    """PyTorch's checks: both channel counts split evenly into ``groups`` groups."""
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+
+
 class _ConvNd(Module):
     _dims = 2
 
@@ -37,12 +47,7 @@ class _ConvNd(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         n = self._dims
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        _check_groups(in_channels, out_channels, groups)
         stride = _tuple(stride, n)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
@@ -150,12 +155,7 @@ class ConvTranspose2d(_ConvNd):
                              f"got {padding!r}")
         Module.__init__(self)
         n = self._dims
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        _check_groups(in_channels, out_channels, groups)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, n)
