@@ -13,6 +13,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AcosBackward0": ('self',),
     "AcoshBackward0": ('self',),
     "AdaptiveAvgPool2DBackward0": ('self',),
+    "AdaptiveMaxPool2DBackward0": ('result1', 'self'),
     "AddBackward0": ('alpha',),
     "AddcdivBackward0": ('tensor1', 'tensor2', 'value'),
     "AddcmulBackward0": ('tensor1', 'tensor2', 'value'),
