@@ -59,18 +59,28 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {set(_PADDING_MODES)}, but got "
                              f"padding_mode='{padding_mode}'")
+        self._set_up(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode,
+                     False, 0, bias, device, dtype)
+
+    def _set_up(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any, groups: int, padding_mode: str, transposed: bool, output_padding: Any,
+                 bias: bool, device: Any, dtype: Any) -> None:
+        """Keep the (checked) settings as PyTorch's attributes and make the parameters:
+        ``(out, in / groups, *kernel)`` weights, or ``(in, out / groups, *kernel)`` when
+        transposed."""
+        n = self._dims
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, n)
-        self.stride = stride
+        self.stride = _tuple(stride, n)
         self.padding = padding
         self.dilation = _tuple(dilation, n)
-        self.transposed = False
-        self.output_padding = (0,) * n
+        self.transposed = transposed
+        self.output_padding = _tuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
-        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size,
-                            out_channels, bias, device, dtype)
+        channels = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        add_weight_and_bias(self, channels + self.kernel_size, out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -156,19 +166,8 @@ class ConvTranspose2d(_ConvNd):
         Module.__init__(self)
         n = self._dims
         _check_groups(in_channels, out_channels, groups)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride = _tuple(stride, n)
-        self.padding = _tuple(padding, n)
-        self.dilation = _tuple(dilation, n)
-        self.transposed = True
-        self.output_padding = _tuple(output_padding, n)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        add_weight_and_bias(self, (in_channels, out_channels // groups) + self.kernel_size,
-                            out_channels, bias, device, dtype)
-        self.reset_parameters()
+        self._set_up(in_channels, out_channels, kernel_size, stride, _tuple(padding, n), dilation, groups,
+                     padding_mode, True, output_padding, bias, device, dtype)
 
     def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
         """The ``output_padding`` that makes the output ``output_size`` (the last two

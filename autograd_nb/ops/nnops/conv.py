@@ -54,6 +54,7 @@ class ConvolutionBackward0(OpNode):
     """Gradients of a convolution for input, weight and bias (see the module docstring)."""
     __slots__ = ()
     saved_names = ("input", "weight")
+    transposed = False                                # ops/nnops/conv_transpose.py's subclass: True
 
     def backward(self, g):
         if not STATE.grad_enabled:                    # first order: plain arrays, no graph
@@ -105,7 +106,8 @@ class ConvolutionBackward0(OpNode):
     def _extra_saved(self, name):
         geom, info = self.extra
         return {"stride": geom.stride, "padding": info["padding"], "dilation": geom.dilation,
-                "groups": geom.groups, "transposed": False, "output_padding": (0,) * len(geom.kernel)}.get(name)
+                "groups": geom.groups, "transposed": self.transposed,
+                "output_padding": info.get("output_padding", (0,) * len(geom.kernel))}.get(name)
 
     @property
     def _saved_bias_sym_sizes_opt(self) -> tuple | None:  # None without a bias, so not via _extra_saved

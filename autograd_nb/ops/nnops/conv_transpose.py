@@ -19,17 +19,19 @@ from typing import Any
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, record
+from .._core import record
+from . import conv
 from .conv import conv2d, ntuple
 from .patches import Geometry, correlate_transposed, correlate_weight, im2col
 
 __all__ = ["conv_transpose2d"]
 
 
-class ConvolutionBackward0(OpNode):
-    """A transposed convolution's node (PyTorch's name for both kinds of convolution)."""
+class ConvolutionBackward0(conv.ConvolutionBackward0):
+    """A transposed convolution's node (PyTorch's name for both kinds of convolution):
+    the saved fields are the convolution's, the rules read the other way round."""
     __slots__ = ()
-    saved_names = ("input", "weight")
+    transposed = True
 
     def backward(self, g):
         geom, info = self.extra
@@ -57,15 +59,6 @@ class ConvolutionBackward0(OpNode):
         if need[2]:
             gb = g.sum((0, 2, 3))
         return gi, gw, gb
-
-    def _extra_saved(self, name):
-        geom, info = self.extra
-        return {"stride": geom.stride, "padding": info["padding"], "dilation": geom.dilation,
-                "groups": geom.groups, "transposed": True, "output_padding": info["output_padding"]}.get(name)
-
-    @property
-    def _saved_bias_sym_sizes_opt(self) -> tuple | None:
-        return self.extra[1]["bias_sizes"]
 
 
 def _weight_view(g: Tensor, geom: Geometry, output_padding: tuple) -> tuple[Tensor, Geometry]:
