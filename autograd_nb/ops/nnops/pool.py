@@ -242,15 +242,20 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 # ---------------------------------------------------------------------------
-# adaptive average pooling
+# adaptive pooling: the windows, and average pooling over them
 # ---------------------------------------------------------------------------
 
 
+def _edges(size: int, out: int) -> list[tuple[int, int]]:
+    """Window i covers floor(i*size/out) .. ceil((i+1)*size/out) - 1: neighbouring
+    windows may share a cell, and every cell is in some window."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
 def _averaging_matrix(size: int, out: int, dtype: Any, xp: Any) -> Any:
-    """``(out, size)``: row i averages input cells floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
-    i = xp.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)
+    """``(out, size)``: row i averages the cells of window i (``_edges``)."""
+    edges = xp.asarray(np.array(_edges(size, out), dtype=np.int64).reshape(out, 2))
+    start, end = edges[:, 0], edges[:, 1]
     cells = xp.arange(size)
     inside = (cells >= start[:, None]) & (cells < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
@@ -284,16 +289,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,), extra=(ah, aw))
 
 
-
 # ---------------------------------------------------------------------------
 # adaptive max pooling
 # ---------------------------------------------------------------------------
-
-
-def _edges(size: int, out: int) -> list[tuple[int, int]]:
-    """Window i covers floor(i*size/out) .. ceil((i+1)*size/out) - 1: neighbouring
-    windows may share a cell, and every cell is in some window."""
-    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
 
 class AdaptiveMaxPool2DBackward0(OpNode):
