@@ -34,14 +34,15 @@ ge = _cmp(np.greater_equal, "ge")
 
 
 def _tensors_only(ufunc: Any, name: str):
-    """A logical op: PyTorch takes tensors only (no Python numbers) on either side."""
+    """A logical op: ``_cmp``'s, but PyTorch takes tensors only (no Python numbers) on either side."""
+    elementwise = _cmp(ufunc, name)
+
     def op(input: Any, other: Any) -> Tensor:
         if not isinstance(input, Tensor):
             raise arg_error(name, "input", 1, input)
         if not isinstance(other, Tensor):
             raise arg_error(name, "other", 2, other)
-        ad, bd, _, _ = prep2(input, other)
-        return Tensor._wrap(as_array(ufunc(ad, bd)))
+        return elementwise(input, other)
     op.__name__ = name
     op.__doc__ = f"Element-wise ``{name}`` of the truth values; a bool tensor."
     return op
