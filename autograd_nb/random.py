@@ -261,11 +261,12 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
     words = gen.random32(n)
     words &= np.uint32((1 << digits) - 1)
     x = words.view(_F32)                          # the floats take the words' place (a fresh
-    np.multiply(words, _F32(2.0 ** -digits), out=x, dtype=_F32, casting="unsafe")  # array costs more)
+    np.copyto(x, words.view(np.int32), casting="unsafe")   # array costs page faults; int32
+    x *= _F32(2.0 ** -digits)                     # converts in place, uint32 would be copied)
     lo, hi = dtype.type(low).astype(_F32), dtype.type(high).astype(_F32)
     if not (lo == 0 and hi == 1):
         x = _fma32(x, _F32(hi - lo), lo)
-    return x.astype(dtype)
+    return x.astype(dtype, copy=False)
 
 
 def _fma32(a: Any, b: Any, c: Any) -> np.ndarray:
@@ -566,14 +567,14 @@ def permutation(gen: Generator, n: int) -> np.ndarray:
     draws and the "inside-out" variant.)
     """
     if n < (2 ** 32 - 1) // 20:
-        r = np.arange(n, dtype=np.int64)
         if n < 2:
-            return r
+            return np.arange(n, dtype=np.int64)
         picks = (gen.random(n - 1) % np.arange(n, 1, -1, dtype=_U64)).astype(np.int64)
         picks += np.arange(n - 1, dtype=np.int64)
+        r = list(range(n))                              # (a list swaps faster than an array)
         for i, z in enumerate(picks.tolist()):          # each swap depends on the last
             r[i], r[z] = r[z], r[i]
-        return r
+        return np.array(r, dtype=np.int64)
     r = np.empty(n, np.int64)
     draws = gen.random64(n)
     for i in range(n):
@@ -611,26 +612,41 @@ def multinomial(gen: Generator, probs: np.ndarray, num_samples: int, replacement
     return out
 
 
+# Values per pass of ``_normal_blocks_f32``: small enough that its temporaries stay in
+# the CPU's cache and are reused from the heap (fresh megabyte arrays cost page faults).
+_BLOCK_PASS = 1 << 15
+
+
 def _normal_blocks_f32(words: np.ndarray, mean: Any, std: Any, exact: bool) -> np.ndarray:
     """float32 normals from raw words, 16 at a time (the road of ``normal`` above).
 
     Word ``j`` of a block gives ``u1 = 1 - (word & 0xFFFFFF) / 2**24`` (exactly
     ``(2**24 - bits) / 2**24``) and word ``j + 8`` gives ``u2``. The two halves of every
-    block are gathered into contiguous arrays first (numpy is slow on 8-value runs) and
-    the work is done in place (fresh large arrays cost page faults). ``exact``: the AVX2
-    kernel's polynomials, bit for bit; else numpy's float32 log/sin/cos, a few ulp off.
+    block are gathered into contiguous arrays first (numpy is slow on 8-value runs), a
+    slice of blocks at a time, and the normals are written in the words' place.
+    ``exact``: the AVX2 kernel's polynomials, bit for bit; else numpy's float32
+    log/sin/cos, a few ulp off.
     """
     w = words.reshape(-1, 16)
+    out = words.view(_F32).reshape(-1, 16) if words.flags.c_contiguous else np.empty(w.shape, _F32)
+    step = _BLOCK_PASS // 16
+    for start in range(0, w.shape[0], step):
+        _box_muller_pass(w[start:start + step], out[start:start + step], mean, std, exact)
+    return out.reshape(-1)
+
+
+def _box_muller_pass(w: np.ndarray, out: np.ndarray, mean: Any, std: Any, exact: bool) -> None:
+    """One slice of ``_normal_blocks_f32``: blocks of 16 words ``w`` -> normals in ``out``
+    (which may be ``w``'s own memory: both halves are copied out before it is written)."""
     mask = np.uint32(0xFFFFFF)
-    half = w.shape[0] * 8
-    a = np.empty(half, np.uint32)
-    np.bitwise_and(w[:, :8], mask, out=a.reshape(-1, 8))
+    a = _half(w, 0)
+    a &= mask
     np.subtract(np.uint32(1 << 24), a, out=a)
-    u1 = a.astype(_F32)
-    u1 *= _F32(2.0 ** -24)
-    b = np.empty(half, np.uint32)
-    np.bitwise_and(w[:, 8:], mask, out=b.reshape(-1, 8))
-    u2 = b.astype(_F32)
+    u1 = a.view(np.int32).astype(_F32)          # below 2**24 + 1: exact, and int32 -> float32
+    u1 *= _F32(2.0 ** -24)                      # converts faster than uint32 does
+    b = _half(w, 1)
+    b &= mask
+    u2 = b.view(np.int32).astype(_F32)
     if exact:
         radius = np.sqrt(_F32(-2) * _log_avx(u1))
         u2 *= _F32(2.0 ** -24)
@@ -642,11 +658,24 @@ def _normal_blocks_f32(words: np.ndarray, mean: Any, std: Any, exact: bool) -> n
         u2 *= _F32(2.0 * np.pi * 2.0 ** -24)
         sin = np.sin(u2)
         cos = np.cos(u2, out=u2)
-    out = words.view(_F32).reshape(-1, 16) if words.flags.c_contiguous else np.empty(w.shape, _F32)
     if std == 1 and mean == 0:
-        np.multiply(radius.reshape(-1, 8), cos.reshape(-1, 8), out=out[:, :8])
-        np.multiply(radius.reshape(-1, 8), sin.reshape(-1, 8), out=out[:, 8:])
+        first, second = np.multiply(radius, cos, out=cos), np.multiply(radius, sin, out=sin)
     else:
-        out[:, :8] = _fma32(radius * cos, std, mean).reshape(-1, 8)
-        out[:, 8:] = _fma32(radius * sin, std, mean).reshape(-1, 8)
-    return out.reshape(-1)
+        first, second = _fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean)
+    _blocks(out)[:, 0] = first.view(_BLOCK_HALF)
+    _blocks(out)[:, 1] = second.view(_BLOCK_HALF)
+
+
+# Eight 4-byte values as one 32-byte item: moving half-blocks this way is one copy per
+# half-block instead of numpy's slow loop over runs of 8 numbers.
+_BLOCK_HALF = np.dtype((np.void, 32))
+
+
+def _blocks(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous ``(k, 16)`` array of 4-byte values seen as ``(k, 2)`` half-blocks."""
+    return a.view(_BLOCK_HALF)
+
+
+def _half(w: np.ndarray, i: int) -> np.ndarray:
+    """Half ``i`` (0: values 0-7, 1: values 8-15) of every block of ``w``, contiguous."""
+    return np.ascontiguousarray(_blocks(w)[:, i]).view(w.dtype)
