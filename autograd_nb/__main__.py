@@ -96,6 +96,9 @@ def install_kernel(argv: list[str]) -> int:
     dest = kernel.install(user=opts.user, sys_prefix=opts.sys_prefix, prefix=opts.prefix,
                           name=opts.name, display_name=opts.display_name)
     print(f"Installed kernelspec {opts.name} ('{opts.display_name}') in {dest}")
+    config = kernel.install_server_config(user=opts.user, sys_prefix=opts.sys_prefix, prefix=opts.prefix)
+    if config is not None:
+        print(f"Dashboard clicks answered without the websocket's delay: {config}")
     if opts.prefix:
         print(f"(Jupyter finds it if {opts.prefix}/share/jupyter is on its path, e.g. "
               "JUPYTER_PATH, or the prefix is the server's own.)")
@@ -148,6 +151,8 @@ def course(argv: list[str]) -> int:
     print(f"Teaching kernel '{kernel.DISPLAY_NAME}' is installed in {dest}")
     print(f"Starting JupyterLab on {folder} (Ctrl+C to stop)")
     cmd = [sys.executable, "-m", "jupyterlab", str(folder), *lab_args]
+    if not any(a.startswith("--ServerApp.kernel_websocket_connection_class") for a in lab_args):
+        cmd.append(kernel.SERVER_OPTION)            # dashboards answer clicks at once
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

@@ -102,7 +102,9 @@ def jupyter_lab(root: Path, timeout: float = 90.0) -> Iterator[str]:
                "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={root}",
                # kernels talk over unix sockets in the private runtime dir: no TCP ports
                # that a kernel started beside this one (a parallel test) could take first
-               "--KernelManager.transport=ipc"]
+               "--KernelManager.transport=ipc",
+               # the kernel websocket without Nagle's delay, as `autograd-nb course` starts it
+               "--ServerApp.kernel_websocket_connection_class=autograd_nb.notebook.server.QuickConnection"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         log = open(Path(cfg, "server.log"), "w")

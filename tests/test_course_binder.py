@@ -6,6 +6,7 @@ no Docker needed), and the Dockerfile it would build is checked.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -77,6 +78,9 @@ def test_postbuild_command_writes_the_kernelspec(tmp_path):
     assert proc.returncode == 0, proc.stderr
     spec = tmp_path / "share" / "jupyter" / "kernels" / kernel.KERNEL_NAME / "kernel.json"
     assert "--ext=autograd_nb.notebook" in spec.read_text(encoding="utf-8")
+    server = tmp_path / "etc" / "jupyter" / "jupyter_server_config.d" / "autograd_nb.json"
+    assert json.loads(server.read_text(encoding="utf-8")) == \
+        {"ServerApp": {"jpserver_extensions": {kernel.SERVER_EXTENSION: True}}}
 
 
 def test_repo2docker_accepts_the_config():

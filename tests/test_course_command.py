@@ -39,9 +39,15 @@ def test_course_starts_jupyterlab_on_the_notebooks(fake_lab, capsys):
     assert cli.main(["course", "--no-browser", "--port", "8899", "--debug"]) == 0
     assert fake_lab["install"] == [{}]                     # this environment, or the user's
     assert fake_lab["run"] == [[sys.executable, "-m", "jupyterlab", str(REPO / "notebooks"),
-                                "--no-browser", "--port", "8899", "--debug"]]
+                                "--no-browser", "--port", "8899", "--debug", kernel.SERVER_OPTION]]
     out = capsys.readouterr().out
     assert kernel.DISPLAY_NAME in out and "Starting JupyterLab" in out
+
+
+def test_course_keeps_a_websocket_class_given_by_the_user(fake_lab):
+    mine = "--ServerApp.kernel_websocket_connection_class=my.Connection"
+    assert cli.main(["course", mine]) == 0
+    assert fake_lab["run"][0][4:] == [mine]
 
 
 def test_course_dir_option(fake_lab, tmp_path):
