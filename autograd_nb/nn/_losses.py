@@ -100,37 +100,55 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, redu
     ``target * (log(target) - input)`` per element, reduced.
 
     ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence per
-    sample); ``'mean'`` divides by the number of elements (PyTorch warns about it).
-    ``log_target=True``: ``target`` holds log-probabilities too.
+    sample; a 0-d input is its own batch: just the sum); ``'mean'`` divides by the number
+    of elements (PyTorch warns about it). ``log_target=True``: ``target`` holds
+    log-probabilities too. Integer and bool tensors are refused (no log of a count).
     """
     if size_average is not None or reduce is not None:
-        reduction = _legacy(reduction, size_average, reduce)
-    if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
-                      "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
-                      "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
-                      "major release.", stacklevel=2)
+        code = _reduction("mean", size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+                          "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+                          "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+                          "major release.", stacklevel=2)
+        code = _reduction("sum" if reduction == "batchmean" else reduction)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     from ..ops.pointwise import xlogy
     if log_target:
         loss = target.exp() * (target - input)
     else:
         loss = xlogy(target, target) - target * input
-    if reduction == "batchmean":
-        return loss.sum() / (input.shape[0] if input.dim() else 1)
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    loss = loss if code == _L.NONE else (loss.sum() if code == _L.SUM else loss.mean())
+    if reduction == "batchmean" and input.dim() != 0:
+        loss = loss / input.shape[0]
+    return loss
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast):
-    ``sum(x1 * x2) / (|x1| |x2|)``, each norm at least ``eps``."""
-    n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
-    n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    ``sum(x1 / |x1| * x2 / |x2|)``, each norm at least ``eps``.
+
+    As PyTorch: integer operands are converted to the (floating) common dtype first, and
+    each norm is raised to ``eps`` in place under no_grad, on a clone: the gradient flows
+    through the norm as if it had not been clamped."""
+    from .. import _backend as B
+    from ..autograd.grad_mode import no_grad
+    from ..linalg import vector_norm
+    common = B.result_type((x1.dtype, 2 if x1.ndim else 1), (x2.dtype, 2 if x2.ndim else 1))
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {_WORD[common.np.name]}")
+    if eps < 0:
+        raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
+    x1 = x1 if x1.is_floating_point() else x1.to(common)
+    x2 = x2 if x2.is_floating_point() else x2.to(common)
+    x1, x2 = _broadcast_pair(x1, x2)
+    n1 = vector_norm(x1, 2, dim, keepdim=True).clone()
+    n2 = vector_norm(x2, 2, dim, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -202,9 +220,9 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ign
     """NLL for any input rank: (C), (N, C), (N, C, H, W), other ranks folded to 4-d."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
+    if input.ndim != 1 and input.shape[0] != (target.shape[0] if target.ndim else 0):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "   # (a 0-d
+                         f"({target.shape[0] if target.ndim else 0}).")                         # target: 0)
     _not_differentiable("nll_loss_forward", "weight", weight)
     if input.ndim <= 2 and target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -213,7 +231,11 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ign
                            f"dimension: {target.ndim}")
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_WORD[target.dtype.name]}")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
+    if weight is not None and weight.dtype != input.dtype:     # (the kernel's own check)
+        raise RuntimeError(f"expected scalar type {_WORD[input.dtype.name]} but found {_WORD[weight.dtype.name]}")
     if input.ndim <= 2:
         return _L.nll_loss(input, target, weight, code, ignore_index)
     if input.ndim == 4:
@@ -252,17 +274,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             if fast is not None:
                 return fast
     code = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
-    classes = input.shape[class_dim] if input.ndim else 1
     if input.shape == target.shape:
-        return _soft_cross_entropy(input, target, weight, code, ignore_index, label_smoothing, class_dim,
-                                   classes)
+        return _soft_cross_entropy(input, target, weight, code, ignore_index, label_smoothing, class_dim)
+    if label_smoothing > 0.0:                         # (a negative one is simply not used)
+        _check_smoothing(label_smoothing)
     logp = input.log_softmax(class_dim)
     nll = _nll_nd(logp, target, weight, code, ignore_index)
     if label_smoothing <= 0.0:
         return nll
+    classes = input.shape[class_dim]
     from ..ops.compare import where
     if weight is not None:
         wshape = [1] * input.ndim
@@ -286,17 +307,29 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return _L.mul_scalar(nll, 1 - label_smoothing) + _L.mul_scalar(ret, label_smoothing / classes)
 
 
+def _check_smoothing(label_smoothing: float) -> None:
+    if label_smoothing > 1.0:                         # (PyTorch prints the number as C++ does: 2, 1.5)
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+
+
 def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ignore_index: int,
-                        label_smoothing: float, class_dim: int, classes: int) -> Tensor:
-    """Cross entropy against class probabilities ``target`` (same shape as ``input``)."""
+                        label_smoothing: float, class_dim: int) -> Tensor:
+    """Cross entropy against class probabilities ``target`` (same shape as ``input``).
+
+    PyTorch's order of checks: the target's dtype, ``ignore_index``, the class count
+    (a 0-d input has no dim 1), the weight, then log_softmax, then ``label_smoothing``."""
     if not target.is_floating_point():
         raise RuntimeError("Expected floating point type for target with class probabilities, got "
                            f"{_WORD[target.dtype.name]}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    _check_class_weight(weight, classes)
+    classes = input.size(class_dim)
+    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {classes} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
     logp = input.log_softmax(class_dim)
     if label_smoothing > 0.0:
+        _check_smoothing(label_smoothing)
         target = target * (1 - label_smoothing) + label_smoothing / classes
     prod = logp * target
     if weight is not None:

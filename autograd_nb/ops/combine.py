@@ -128,16 +128,24 @@ def _lerp(a: Any, b: Any, w: Any) -> Any:
             __import__("cupy").where(abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
 
 
+def _lerp_dtypes(input: Any, end: Any, weight: Any) -> list[Tensor]:
+    """lerp's first check, before shapes and overlaps (``lerp_`` too): ``end`` and a tensor
+    ``weight`` have ``input``'s dtype (a 0-d weight is cast). Returns the operands as tensors."""
+    ts = [to_tensor(x) for x in ((input, end) if not isinstance(weight, Tensor) else (input, end, weight))]
+    dt = ts[0]._data.dtype
+    for name, t in zip(("end", "weight"), ts[1:]):
+        if t._data.dtype != dt and not (name == "weight" and t._data.ndim == 0):
+            raise RuntimeError(f"expected dtype {CPP_NAMES[dt.name]} for `{name}` but got "
+                               f"dtype {CPP_NAMES[t._data.dtype.name]}")
+    return ts
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``: ``weight`` 0 gives ``input``,
     1 gives ``end`` (a number or a tensor, broadcast; all tensors of one floating dtype)."""
     scalar = not isinstance(weight, Tensor)
-    ts = [to_tensor(x) for x in ((input, end) if scalar else (input, end, weight))]
+    ts = _lerp_dtypes(input, end, weight)
     dt = ts[0]._data.dtype
-    for name, t in zip(("end", "weight"), ts[1:]):   # (dtypes are checked before shapes; a 0-d
-        if t._data.dtype != dt and not (name == "weight" and t._data.ndim == 0):   # weight is cast)
-            raise RuntimeError(f"expected dtype {CPP_NAMES[dt.name]} for `{name}` but got "
-                               f"dtype {CPP_NAMES[t._data.dtype.name]}")
     ts = _operands(ts)
     if dt.kind != "f":
         from .pointwise import _DTYPE_WORDS
@@ -157,6 +165,6 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
 
 for _f in (addcmul, addcdiv, lerp):
     register(_f.__name__)(_f)
-    register(_f.__name__ + "_")(_inplace(_f))
+    register(_f.__name__ + "_")(_inplace(_f, first=_lerp_dtypes if _f is lerp else None))
 
 EXPORTS = ["addcmul", "addcdiv", "lerp"]

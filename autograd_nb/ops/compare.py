@@ -169,6 +169,18 @@ class WhereBackward0(OpNode):
                 where(c, 0.0, g) if self.next_functions[1][0] is not None else None)   # not leak)
 
 
+def _number_operand(x: Any, other: Any, like: Tensor | None) -> Tensor:
+    """A number given to ``where`` as a 0-d tensor: in the other operand's dtype when that
+    does not lose its kind (2.5 beside float64 stays 2.5 in float64, not float32 first),
+    else in its own default dtype, which then promotes."""
+    t = to_tensor(x, like)
+    if isinstance(other, Tensor):
+        od = other._data.dtype
+        if t._data.dtype.kind == od.kind or od.kind == "f":
+            return Tensor._wrap(B.xp_of(other._data).asarray(x, dtype=od))
+    return t
+
+
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """``input`` where ``condition`` holds, else ``other`` (numbers allowed on either side)."""
     if input is None and other is None:
@@ -176,15 +188,9 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     c = condition._data
     if c.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
-    like = input if isinstance(input, Tensor) else other
-    a = to_tensor(input, like) if not isinstance(input, Tensor) else input
-    b = to_tensor(other, like) if not isinstance(other, Tensor) else other
-    if not isinstance(input, Tensor):
-        a = Tensor._wrap(a._data.astype(b._data.dtype)) if a._data.dtype.kind == b._data.dtype.kind or \
-            b._data.dtype.kind == "f" else a
-    if not isinstance(other, Tensor):
-        b = Tensor._wrap(b._data.astype(a._data.dtype)) if b._data.dtype.kind == a._data.dtype.kind or \
-            a._data.dtype.kind == "f" else b
+    like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
+    a = input if isinstance(input, Tensor) else _number_operand(input, other, like)
+    b = other if isinstance(other, Tensor) else _number_operand(other, a, like)
     check_broadcast(c.shape, a._data.shape)           # (PyTorch's message: the condition first)
     check_broadcast(np.broadcast_shapes(c.shape, a._data.shape), b._data.shape)
     ad, bd, _, _ = prep2(a, b)

@@ -607,13 +607,13 @@ class ReluBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        if STATE.mode & 1 and g.__class__ is Tensor:
-            # first order (nothing records): g where the result is positive, else
-            # 0 (selected, not multiplied: an inf in g must not give 0 * inf = nan)
+        # g except where the result is <= 0 (so a NaN result passes g, as in PyTorch);
+        # selected, not multiplied: an inf in g must not give 0 * inf = nan
+        if STATE.mode & 1 and g.__class__ is Tensor:  # first order: nothing records
             gd, rd = g._data, self._saved[0].unpack_data()
-            out = as_array(_xp(gd).where(rd > 0, gd, gd.dtype.type(0)))
+            out = as_array(_xp(gd).where(rd <= 0, gd.dtype.type(0), gd))
             return Tensor._wrap(out)
-        return _masked(g, self._saved[0].unpack() > 0)
+        return _masked(g, ~(self._saved[0].unpack() <= 0))
 
 
 _abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)
@@ -785,7 +785,7 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def relu(input: Tensor) -> Tensor:
-    """max(x, 0); the gradient passes where the result is positive."""
+    """max(x, 0); the gradient passes where the result is not <= 0 (positive, or NaN)."""
     d = input._data                   # (maximum(0, x) keeps a -0. as PyTorch; maximum(x, 0) not)
     if d.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
@@ -1209,12 +1209,17 @@ def _check_output_shape(self: Tensor, inputs: Sequence[Any]) -> None:
                            f"broadcast shape [{', '.join(map(str, full))}]")
 
 
-def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS):
+def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS,
+             first: Any = None):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
     sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
-    is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number)."""
+    is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number).
+    ``first(x, *args)``: the op's own checks that PyTorch makes before the shared ones
+    (lerp's dtypes)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
+        if first is not None:
+            first(self, *args, **kwargs)
         if overlap == "partial":                      # element-wise, in PyTorch's order: overlaps,
             check_internal_overlap(self)              # then the output's shape (dtypes come later)
         if overlap != "none":

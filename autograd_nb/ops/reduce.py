@@ -855,6 +855,8 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
     d = input._data
     n = canon_dim(dim, d.ndim)
     if d.dtype.kind != "f":
+        if not d.size:                                # (an empty input runs no kernel: it comes
+            return record(d.copy(), SoftmaxBackward0, (input,))    # back, in its own dtype)
         where = "lastdim_kernel_impl" if n == d.ndim - 1 or d.ndim == 0 else "kernel_impl"
         raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{_WORDS[d.dtype.name]}\'')
     xp = _xp(d)

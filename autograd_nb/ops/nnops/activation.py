@@ -211,7 +211,7 @@ class EluBackward0(OpNode):
         from ..compare import where
         x = self._saved[0].unpack()
         alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
-        slope = where(x > 0, 1.0, x.exp() * alpha)
+        slope = where(x <= 0, x.exp() * alpha, 1.0)    # (a NaN input gets the slope 1, as in PyTorch)
         return g * (slope * scale if scale != 1 else slope)
 
     def _extra_saved(self, name):
@@ -229,8 +229,8 @@ class EluBackward1(EluBackward0):
         r = self._saved[0].unpack()
         alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
         if scale == 1:
-            return g * where(r > 0, 1.0, r + alpha)
-        return g * where(r > 0, float(scale), r + alpha * scale)
+            return g * where(r <= 0, r + alpha, 1.0)
+        return g * where(r <= 0, r + alpha * scale, float(scale))
 
 
 @floating_kernel("elu_cpu")
@@ -269,7 +269,7 @@ class CeluBackward0(OpNode):
     def backward(self, g):
         from ..compare import where
         x = self._saved[0].unpack()
-        return g * where(x > 0, 1.0, (x / self.extra).exp())
+        return g * where(x <= 0, (x / self.extra).exp(), 1.0)
 
     def _extra_saved(self, name):
         return self.extra if name == "alpha" else None
@@ -283,7 +283,7 @@ class CeluBackward1(CeluBackward0):
     def backward(self, g):
         from ..compare import where
         r = self._saved[0].unpack()
-        return g * where(r > 0, 1.0, r / self.extra + 1)
+        return g * where(r <= 0, r / self.extra + 1, 1.0)
 
 
 @floating_kernel("elu_cpu")

@@ -1,0 +1,172 @@
+"""Op-level and nn-level differences the program fuzzer found (issue #24), each pinned by
+small programs run under PyTorch and under autograd_nb.
+
+A case is a few lines of Python over ``T`` (the library) and ``F`` (its
+``nn.functional``). It leaves its answer in ``out``; leaves the case wants checked
+after a backward are listed in ``grads``. Both runs must agree on the values
+(NaN-aware), dtype, shape, ``requires_grad`` and ``grad_fn`` name of ``out``, on the
+gradients, or on the error: its type and first line of message.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import autograd_nb  # noqa: E402
+
+NAMES = {"nan": math.nan, "inf": math.inf}
+
+
+def outcome(lib, code: str, grads: tuple = ()):
+    """What ``code`` leaves behind under ``lib``: a description to compare."""
+    ns = {"T": lib, "F": lib.nn.functional, **NAMES}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(code, ns)
+    except Exception as e:                            # noqa: BLE001 - compared across libraries
+        return ("error", type(e).__name__, str(e).split("\n")[0])
+    out = ns.get("out")
+    seen = [describe(out)]
+    for name in grads:
+        g = ns[name].grad
+        seen.append(None if g is None else describe(g))
+    return ("ok", seen)
+
+
+def describe(t):
+    if isinstance(t, (tuple, list)):
+        return [describe(x) for x in t]
+    if not hasattr(t, "detach"):
+        return t
+    fn = t.grad_fn
+    return (np.asarray(t.detach().cpu().numpy(), dtype=np.float64).round(5).tolist()
+            if t.dtype.is_floating_point else t.tolist(),
+            str(t.dtype).replace("torch.", ""), tuple(t.shape), t.requires_grad,
+            None if fn is None else type(fn).__name__)
+
+
+def same(code: str, grads: tuple = ()) -> None:
+    want, got = outcome(torch, code, grads), outcome(autograd_nb, code, grads)
+    assert repr(got) == repr(want), f"\n{code}\n torch: {want}\n ours:  {got}"
+
+
+def check_all(cases: list, grads: tuple = ()) -> None:
+    for code in cases:
+        same(code, grads)
+
+
+# --- gradients where an activation meets NaN ----------------------------------------------
+# PyTorch decides with "x <= 0" (a NaN is not <= 0): relu passes the gradient at a NaN
+# result, the ELU family uses the positive slope there.
+
+@pytest.mark.parametrize("act", ["relu", "elu", "selu", "celu", "leaky_relu", "relu6", "hardtanh"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_activation_gradient_at_nan(act, inplace):
+    same(f"x = T.tensor([nan, -1.0, 0.0, 2.0, inf, -inf], dtype=T.float64, requires_grad=True)\n"
+         f"out = F.{act}(x * 1, inplace={inplace})\n"
+         "out.backward(T.ones_like(out))", grads=("x",))
+
+
+def test_relu_gradient_at_nan_reached_by_autograd_grad():
+    same("x = T.tensor([[0.0], [3.0], [0.0]], dtype=T.float64, requires_grad=True)\n"
+         "y = x.div(False).sigmoid()\n"
+         "out = T.autograd.grad(F.relu(y).sum(), [y])")
+
+
+def test_where_keeps_a_number_in_the_other_operands_dtype():
+    check_all(["r = T.tensor([1.0, -1.0], dtype=T.float64); out = T.where(r > 0, 1.0507009873554805, r)",
+               "r = T.tensor([1.0, -1.0], dtype=T.float64); out = T.where(r > 0, r, 0.1)",
+               "i = T.tensor([1, 2]); out = T.where(i > 1, 2.5, i)",
+               "i = T.tensor([1, 2]); out = T.where(i > 1, True, i)",
+               "i = T.tensor([1, 2]); out = T.where(i > 1, 1.5, 2)",
+               "i = T.tensor([1, 2]); out = T.where(i > 1, 2, 3)"])
+
+
+# --- error order and empty inputs ------------------------------------------------------------
+
+def test_lerp_inplace_checks_dtypes_before_shapes():
+    check_all(["a = T.tensor(0.0, dtype=T.float64); out = a.lerp_(T.tensor([-1.5]), 1.0)",
+               "a = T.tensor([0.0, 1.0]); out = a.lerp_(T.tensor([[1.0], [2.0]], dtype=T.float64), 0.5)",
+               "a = T.tensor([0.0, 1.0]); out = a.lerp_(T.tensor([1.0, 2.0]), T.tensor(0.5, dtype=T.float64))"])
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", ["bool", "int64"])
+def test_softmax_of_an_empty_integer_tensor_runs_no_kernel(fn, dtype):
+    check_all([f"out = F.{fn}(T.ones((0,), dtype=T.{dtype}), -1)",
+               f"out = F.{fn}(T.ones((0, 3), dtype=T.{dtype}), 1)",
+               f"out = F.{fn}(T.ones((2,), dtype=T.{dtype}), -1)"])
+
+
+def test_size_of_a_0d_tensor():
+    check_all(["out = T.tensor(1.0).size(1)", "out = T.tensor(1.0).size(-1)", "out = T.ones(3).size(-1)"])
+
+
+# --- nn.functional losses ------------------------------------------------------------------------
+
+CROSS_ENTROPY = [
+    # label_smoothing: checked only when used (> 0), printed as C++ prints a double
+    "out = F.cross_entropy(T.tensor([-2.0, 0.5, 0.0]), T.tensor(1), label_smoothing=2.0)",
+    "out = F.cross_entropy(T.tensor([[0.25, 0.5], [-2.0, 1.5]]), T.tensor([0, 0]), label_smoothing=-0.5)",
+    "out = F.cross_entropy(T.tensor([[3], [0], [-1]]), T.tensor([0, 0, 0]), label_smoothing=-0.5)",
+    "out = F.cross_entropy(T.tensor([[3], [0], [-1]]), T.tensor([0, 0, 0]), label_smoothing=1.5)",
+    # class probabilities: the target's dtype first, then the class count, then the rest
+    "out = F.cross_entropy(T.tensor(3.0), T.tensor(0), label_smoothing=1.5)",
+    "out = F.cross_entropy(T.tensor(3.0), T.tensor(0.5), label_smoothing=1.5)",
+    "out = F.cross_entropy(T.tensor([1.0, 2.0]), T.tensor([0.5, 0.5]), label_smoothing=1.5)",
+    "out = F.cross_entropy(T.tensor([1.0, 2.0]), T.tensor([0.5, 0.5]), weight=T.ones(3))",
+    "out = F.cross_entropy(T.tensor([1.0, 2.0]), T.tensor([0.5, 0.5]), label_smoothing=-1.0)",
+    "x = T.tensor(inf, requires_grad=True); out = F.cross_entropy(x, F.softmax(x, -1))",
+    # nll_loss's own checks
+    "out = F.cross_entropy(T.tensor([1.0, 2.0, 3.0]), T.tensor([0, 1]))",
+    "out = F.nll_loss(T.ones(2, 3), T.tensor(1))",
+    "out = F.cross_entropy(T.ones(2, 2, dtype=T.float64), T.tensor([0, 1]), weight=T.ones(2))",
+]
+
+
+def test_cross_entropy_checks():
+    check_all(CROSS_ENTROPY)
+
+
+KL_DIV = [
+    "out = F.kl_div(T.tensor([1.5], dtype=T.float64), T.tensor([True]), reduction='sum', log_target=True)",
+    "out = F.kl_div(T.tensor([[-1, -3]]), T.tensor([[-1, -3]]), reduction='sum', log_target=True)",
+    "out = F.kl_div(T.tensor([0.5]), T.tensor([1]))",
+    "out = F.kl_div(T.tensor([0.5]), T.tensor([0.5]), reduction='bad')",
+    "x = T.tensor(-1.5, requires_grad=True)\n"
+    "out = F.kl_div(F.log_softmax(x, -1), F.softmax(x, -1), reduction='batchmean')",
+    "x = T.tensor([[0.5, 1.0], [2.0, 1.0]], requires_grad=True)\n"
+    "out = F.kl_div(F.log_softmax(x, -1), F.softmax(x * 2, -1), reduction='batchmean')",
+    "out = F.kl_div(T.tensor([0.5, 0.2]), T.tensor([0.5, 0.1]), reduction='none')",
+]
+
+
+def test_kl_div():
+    check_all(KL_DIV)
+
+
+COSINE = [
+    # the operands broadcast against each other before the norms are taken
+    "a = T.tensor([[0.25], [-1.5], [1.5]], requires_grad=True); b = T.tensor([[0.25, -1.5, 1.5]])\n"
+    "out = F.cosine_similarity(a, b, dim=0); out.sum().backward()",
+    "out = F.cosine_similarity(T.tensor([1, 2]), T.tensor([1, 2]), dim=0)",
+    "out = F.cosine_similarity(T.tensor([True, False]), T.tensor([1.0, 2.0], dtype=T.float64), dim=0)",
+    "out = F.cosine_similarity(T.tensor(3.0), T.tensor(2.0), dim=0)",
+    "out = F.cosine_similarity(T.tensor([1.0, 2.0]), T.tensor([1.0, 2.0, 3.0]), dim=0)",
+    "out = F.cosine_similarity(T.tensor([1.0]), T.tensor([1.0]), dim=0, eps=-1.0)",
+    # the norm is clamped under no_grad: a zero row still sends a (large) gradient back
+    "a = T.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True); b = T.tensor([[1.0, 2.0]], requires_grad=True)\n"
+    "out = F.cosine_similarity(a, b); out.sum().backward()",
+]
+
+
+def test_cosine_similarity():
+    check_all(COSINE)
+    same(COSINE[0], grads=("a",))
+    same(COSINE[-1], grads=("a", "b"))
