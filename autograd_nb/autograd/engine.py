@@ -420,12 +420,10 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         if capture and node in capture:
             for nr, i in capture[node]:
                 g = grads[0 if nr is None else nr]
-                if accumulate:
-                    t = inputs[i]
-                    if nr is not None and not isinstance(t, GradientEdge):   # a non-leaf: its .grad
-                        call(t._accumulate, g)
-                        if events:
-                            yield GradAccumulated(node, t, g)
+                if accumulate:          # a non-leaf input retains its grad (make_seeds asked it
+                    t = inputs[i]       # to), so its hook above filled .grad already
+                    if nr is not None and events and not isinstance(t, GradientEdge):
+                        yield GradAccumulated(node, t, g)
                 else:
                     captured[i] = _add(captured[i], g)
                     if nr is None and events:
@@ -482,7 +480,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                     if res is not None:
                         out_grads = tuple(res)
 
-        if free and (node._saved or node.releasable):
+        if free and not stop_here and (node._saved or node.releasable):   # (only what ran)
             if events:
                 nbytes = sum(s.nbytes for s in node._saved if s is not None and not s.freed)
                 node.release()

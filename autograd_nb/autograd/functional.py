@@ -5,6 +5,7 @@ simply exhaust ``engine.run_backward``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,6 +23,16 @@ def _as_tuple(x: Any) -> tuple:
     if isinstance(x, (_nodes.Tensor, _nodes.GradientEdge)):    # (an edge is a tuple itself)
         return (x,)
     return tuple(x)
+
+
+def _inputs_tuple(inputs: Any, caller: str) -> tuple:
+    """``inputs=`` as a tuple: a tensor, an edge, a sequence, or a dict (its values)."""
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{caller}()` must be a dict, not {type(inputs).__name__}. "
+                        "Other Mapping types are not supported.")
+    return _as_tuple(inputs)
 
 
 def _edge_seed(i: int, edge: Any, g: Any) -> tuple:
@@ -43,52 +54,77 @@ def _size_str(shape: tuple) -> str:
     return f"torch.Size([{', '.join(str(s) for s in shape)}])"
 
 
-def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
-               allow_none_output: bool = False) -> tuple[list, list]:
-    """Root edges and seed gradients, with PyTorch's checks and messages."""
+def _seed(i: int, out: Any, g: Any) -> Any:
+    """The seed gradient of output ``i``, checked against the output: its shape, or for
+    an implicit seed that the output is a real scalar (None: an output that does not
+    require grad and got no gradient; the roots' check refuses it)."""
     Tensor = _nodes.Tensor
-    roots, seeds = [], []
+    if not isinstance(out, Tensor):
+        raise AssertionError("Expected output to be a torch.Tensor")
+    if g is None:
+        if not out.requires_grad:
+            return None
+        if out._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if out._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
+        seed = B.xp_of(out._data).empty(out._data.shape, out._data.dtype)
+        seed.fill(1)                                  # the seed: d out / d out = 1
+        return Tensor._wrap(seed)
+    if not isinstance(g, Tensor):
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    if g._data.shape != out._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of {_size_str(g._data.shape)} "
+            f"and output[{i}] has a shape of {_size_str(out._data.shape)}.")
+    return g
+
+
+def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
+               inputs: Sequence[Any] | None = None, accumulate: bool = False) -> tuple[list, list]:
+    """Root edges and seed gradients, with PyTorch's checks, messages and their order.
+
+    First every gradient against its output (what PyTorch checks in Python; surplus
+    gradients are ignored, as its ``zip`` does), then what its engine checks: the
+    counts, that every output has a history, that every input requires grad (with
+    ``accumulate``, ``backward(inputs=...)``, a non-leaf input is asked to
+    ``retain_grad()`` first, as PyTorch does, so it keeps its ``.grad``), and last each
+    gradient's device and dtype (converted to the output's).
+    """
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"Mismatch in number of gradients: expected {len(outputs)}, got {len(grad_outputs)}")
+    roots: list = []
+    seeds: list = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if isinstance(out, _nodes.GradientEdge):
             root, g = _edge_seed(i, out, g)
-            roots.append(root)
-            seeds.append(g)
-            continue
-        if not isinstance(out, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(out).__name__}")
-        if not out.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-        if g is None:
-            if out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind != "f":
-                raise RuntimeError(
-                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            seed = B.xp_of(out._data).empty(out._data.shape, out._data.dtype)
-            seed.fill(1)                              # the seed: d out / d out = 1
-            g = Tensor._wrap(seed)
         else:
-            if not isinstance(g, Tensor):
-                raise TypeError(f"expected Tensor or None as element {i} in argument 1, but got {type(g).__name__}")
-            if g._data.shape != out._data.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {_size_str(g._data.shape)} "
-                    f"and output[{i}] has a shape of {_size_str(out._data.shape)}.")
-            if type(g._data) is not type(out._data):
-                raise RuntimeError(
-                    f"invalid gradient at index {i} - expected device {out.device} but got {g.device}")
-            if g._data.dtype != out._data.dtype:
-                g = g.to(out.dtype)
-        edge = out._edge()
-        if edge[0] is None:              # a view made under no_grad: requires grad, no history
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-        roots.append(edge)
+            root, g = None, _seed(i, out, g)
+        roots.append(root)
         seeds.append(g)
+    if len(seeds) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(seeds)} gradients")
+    for i, out in enumerate(outputs):
+        if roots[i] is None:
+            roots[i] = out._edge()
+            if roots[i][0] is None:   # (also a view made under no_grad: requires grad, no history)
+                raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    for t in inputs or ():
+        if isinstance(t, _nodes.GradientEdge):
+            continue
+        if accumulate:
+            t.retain_grad()
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for i, (out, g) in enumerate(zip(outputs, seeds)):
+        if g is None or isinstance(out, _nodes.GradientEdge):
+            continue
+        if type(g._data) is not type(out._data):
+            raise RuntimeError(
+                f"invalid gradient at index {i} - expected device {out.device} but got {g.device}")
+        if g._data.dtype != out._data.dtype:
+            seeds[i] = g.to(out.dtype)
     return roots, seeds
 
 
@@ -118,19 +154,14 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     """
     outputs = _as_tuple(tensors)
     grads = None if grad_tensors is None else _as_tuple(grad_tensors)
-    if grads is not None and len(grads) == 0:
-        grads = None
     if retain_graph is None:
         retain_graph = create_graph
     inp = None
     if inputs is not None:
-        inp = _as_tuple(inputs)
+        inp = _inputs_tuple(inputs, "backward")
         if len(inp) == 0:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-        for t in inp:
-            if not isinstance(t, _nodes.GradientEdge) and not t.requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-    roots, seeds = make_seeds(outputs, grads)
+    roots, seeds = make_seeds(outputs, grads, inp, accumulate=True)
     if create_graph and (not _WARNED_CREATE_GRAPH or _WARN_ALWAYS[0]):
         _WARNED_CREATE_GRAPH.append(True)            # once per process, as PyTorch
         import warnings
@@ -164,16 +195,13 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if allow_unused is None:
         allow_unused = materialize_grads
     outs = _as_tuple(outputs)
-    inp = _as_tuple(inputs)
+    inp = _inputs_tuple(inputs, "grad")
     if not inp:
-        raise RuntimeError("grad requires non-empty inputs.")
-    for t in inp:
-        if not isinstance(t, _nodes.GradientEdge) and not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     gouts = None if grad_outputs is None else _as_tuple(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    roots, seeds = make_seeds(outs, gouts)
+    roots, seeds = make_seeds(outs, gouts, inp)
     captured: list = [None] * len(inp)
     for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp,
                           accumulate=False, captured=captured, events=False):
@@ -193,6 +221,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         elif not create_graph and g._requires_grad:
             g = g.detach()
         result.append(g)
+    if type(inputs) is dict:                          # a dict of inputs: a dict of gradients
+        return dict(zip(inputs.keys(), result))
     return tuple(result)
 
 

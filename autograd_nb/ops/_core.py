@@ -495,7 +495,7 @@ def with_out(name: str, fn: Callable) -> Callable:
                 isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                                "differentiation, but one of the arguments requires grad.")
-        if out._is_inference and STATE.mode < 2:
+        if out._is_inference is True and STATE.mode < 2:
             raise RuntimeError(INFERENCE_INPLACE)
         result = fn(*args, **kwargs)
         check_inplace(out)
@@ -524,8 +524,13 @@ def bump(t: Tensor) -> None:
 
     An inference tensor has no version counter: changed outside inference mode, it is
     refused here, after the change was written, as PyTorch refuses it (the numbers do
-    change, then the error comes).
+    change, then the error comes). One that has a counter (``_tensor.COUNTED``) counts
+    changes made outside inference mode only.
     """
-    if t._is_inference and STATE.mode < 2:
-        raise RuntimeError(INFERENCE_INPLACE)
+    inference = t._is_inference
+    if inference:
+        if STATE.mode > 1:
+            return
+        if inference is True:
+            raise RuntimeError(INFERENCE_INPLACE)
     t._vc[0] += 1

@@ -47,7 +47,7 @@ class UnsqueezeBackward1(views.UnsqueezeBackward0):
 def _inplace_view(view: Callable[..., Tensor], node_for: Callable[[tuple], type]) -> Callable:
     """The in-place form of view op ``view``; ``node_for(args)`` names its node class."""
     def method(self: Tensor, *args: Any) -> Tensor:
-        if self._is_inference and STATE.mode < 2:
+        if self._is_inference is True and STATE.mode < 2:
             raise RuntimeError(INFERENCE_INPLACE)
         check_inplace(self)
         out = view(self, *args)
@@ -58,7 +58,7 @@ def _inplace_view(view: Callable[..., Tensor], node_for: Callable[[tuple], type]
         self._data = out._data
         if self._base is not None:                    # a view stays a view of its base
             self._view_fn = out._view_fn
-        if not self._is_inference:
+        if not self._is_inference or self._is_inference is not True and STATE.mode < 2:
             self._vc[0] += 1
             if self._base is not None:
                 self._view_ver = self._vc[0]

@@ -71,7 +71,7 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     out._retains_grad = False
     vc = out._vc = base._vc
     out._view_ver = vc[0]
-    out._is_inference = base._is_inference
+    out._is_inference = base._is_inference is not False     # (a view has no counter of its own)
     out._view_meta = "inference" if mode & 2 else "no_grad"
     if base._base is None:
         out._base = base

@@ -1,0 +1,239 @@
+"""Engine-level differences the program fuzzer (tests/fuzz) found, each pinned here.
+
+Every test states the rule PyTorch follows and checks that autograd_nb follows it too;
+where a comparison is the clearest statement, the same snippet runs under both.
+"""
+from __future__ import annotations
+
+import pytest
+
+import autograd_nb as anb
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+
+
+def _outcome(fn, lib):
+    """What ``fn(lib)`` gives: its value, or the type and message of what it raised."""
+    try:
+        return ("ok", fn(lib))
+    except Exception as exc:                          # noqa: BLE001 - compared as data
+        return (type(exc).__name__, str(exc))
+
+
+def same(fn):
+    """Run ``fn`` under torch and autograd_nb; both must give the same outcome."""
+    ours, theirs = _outcome(fn, anb), _outcome(fn, torch)
+    assert ours == theirs
+    return ours
+
+
+# --- the order of autograd.grad's and backward's argument checks ---------------------
+
+def _grad_call(outs, ins, grads=None, backward=False):
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        c = T.tensor([1.0, 2.0])
+        env = {"x": x, "c": c, "T": T}
+        o, i = eval(outs, env), eval(ins, env)
+        g = None if grads is None else eval(grads, env)
+        if backward:
+            T.autograd.backward(o, g, inputs=i)
+            return None
+        return [r.tolist() for r in T.autograd.grad(o, i, g, allow_unused=True)]
+    return run
+
+
+@pytest.mark.parametrize("backward", [False, True])
+@pytest.mark.parametrize("outs, ins, grads", [
+    ("(c.sum(),)", "(c,)", None),                     # an output without history comes first
+    ("(x * 2, c.sum())", "(c,)", None),               # the implicit seed of a vector, before both
+    ("(c, x.sum())", "(x,)", "(T.ones(3), None)"),    # a gradient's shape, before the history
+    ("(x.sum(), c)", "(c,)", None),                   # then the outputs' histories
+    ("(x * 2,)", "(c,)", "(T.ones(2),)"),             # then the inputs
+    ("(3,)", "(x,)", None),
+    ("(x.sum(),)", "(x,)", "(3,)"),
+    ("(x.sum(), x.sum())", "(x,)", "(T.tensor(1.),)"),
+    ("(x.sum(),)", "(x,)", "(T.tensor(1.), T.tensor(2.))"),   # surplus gradients are ignored
+    ("(x.sum(),)", "(x,)", "()"),
+])
+def test_argument_checks_come_in_pytorchs_order(outs, ins, grads, backward):
+    same(_grad_call(outs, ins, grads, backward))
+
+
+def test_grad_takes_a_dict_of_inputs_and_refuses_an_empty_one():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        g = T.autograd.grad((x * x).sum(), {"a": x, "b": x})
+        return {k: v.tolist() for k, v in g.items()}
+    assert same(run) == ("ok", {"a": [2.0,4.0], "b": [2.0, 4.0]})
+    same(lambda T: T.autograd.grad(T.ones(1, requires_grad=True).sum(), []))
+
+
+def test_backward_with_a_non_leaf_input_makes_it_retain_its_grad():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = y * 3
+        z.sum().backward(inputs=[y], retain_graph=True)
+        first = (y.retains_grad, y.grad.tolist(), x.grad)
+        z.sum().backward()                            # y keeps collecting its gradient
+        return first, y.grad.tolist(), x.grad.tolist()
+    assert same(run) == ("ok", ((True, [3.0, 3.0], None), [6.0, 6.0], [6.0, 6.0]))
+
+
+# --- what a pass frees ----------------------------------------------------------------
+
+def test_grad_frees_only_the_nodes_it_ran():
+    """``autograd.grad`` with respect to the output itself runs no node: the graph below
+    stays whole, and a later backward goes through it."""
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x.pow(x)
+        (g,) = T.autograd.grad(y.sum(), (y,))
+        y.sum().backward()
+        return g.tolist(), x.grad.tolist()
+    outcome = same(run)
+    assert outcome[0] == "ok"
+
+
+def test_grad_stopping_at_an_intermediate_input_keeps_the_nodes_below_it():
+    def run(T):
+        x = T.tensor(1.0, requires_grad=True)
+        y = T.nn.functional.elu(x).exp()
+        T.autograd.grad(y, [y])                       # the root node itself is the input
+        (a,) = T.autograd.grad(y, [x], retain_graph=True)
+        return round(a.item(), 6)
+    assert same(run)[0] == "ok"
+
+
+# --- retained gradients -----------------------------------------------------------------
+
+def test_a_retained_grad_is_a_copy_of_the_returned_gradient():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        (g,) = T.autograd.grad((y * y).sum(), y)
+        g.mul_(0)                                     # changing the result leaves .grad alone
+        return y.grad.tolist(), g is y.grad
+    assert same(run) == ("ok", ([4.0, 8.0], False))
+
+
+def test_a_retained_grad_under_create_graph_is_a_recorded_clone():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        (g,) = T.autograd.grad((y * y).sum(), y, create_graph=True)
+        first = (y.grad.grad_fn.name(), g is y.grad)
+        y.grad.sum().backward()                       # differentiable back to x
+        return first, x.grad.tolist()
+    assert same(run) == ("ok", (("CloneBackward0", False), [4.0, 4.0]))
+
+
+# --- .grad under create_graph ------------------------------------------------------------
+
+def test_create_graph_grad_is_a_fresh_writable_copy():
+    """The first gradient a create_graph backward leaves in ``.grad`` is copied into a new
+    tensor (never the expanded gradient of ``sum`` itself), so later backwards add to it
+    in place."""
+    def run(T):
+        x = T.tensor([[1.0, 2.0]], requires_grad=True)
+        x.sum().backward(create_graph=True)
+        g = x.grad
+        first = (g.stride(), g._version)
+        g.mul_(2)
+        x.sum().backward()
+        return first, x.grad.tolist(), x.grad is g
+    assert same(run) == ("ok", (((2, 1), 1), [[3.0, 3.0]], True))
+
+
+def test_create_graph_grad_records_the_copy_and_keeps_it_when_added_to_later():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward(create_graph=True)
+        g = x.grad
+        first = (g.grad_fn.name(), g._version)
+        (x * x).sum().backward()                      # first order: in place, same tensor
+        return first, x.grad.tolist(), x.grad is g, x.grad._version, x.grad.grad_fn.name()
+    assert same(run)[0] == "ok"
+
+
+# --- the Tensor's own rules ---------------------------------------------------------------
+
+def _views(T):
+    """Views of several kinds, keyed by what they are."""
+    a = T.zeros(3)
+    x = T.ones(3, requires_grad=True)
+    with T.inference_mode():
+        i = T.zeros(3)
+        views = {"inference view of a normal tensor": a[0:2], "inference view of an inference tensor": i[0:2]}
+    with T.no_grad():
+        views["no_grad view of a leaf"] = x[0:2]
+    views["view of a plain tensor"] = a[0:2]
+    views["view of a leaf"] = x[0:2]
+    views["inference tensor"] = i
+    return views
+
+
+@pytest.mark.parametrize("kind", ["inference view of a normal tensor", "inference view of an inference tensor",
+                                  "no_grad view of a leaf", "view of a plain tensor", "view of a leaf",
+                                  "inference tensor"])
+def test_detach__refuses_every_view(kind):
+    """A view cannot be cut out of the graph in place, whether or not it requires grad
+    (an inference tensor's views are not tracked as views)."""
+    def run(T):
+        t = _views(T)[kind]
+        t.detach_()
+        return t.requires_grad, t.is_leaf
+    same(run)
+
+
+def test_detach__does_nothing_inside_inference_mode():
+    def run(T):
+        x = T.ones(2, requires_grad=True)
+        y = x * 2
+        v = x[0:1]
+        with T.inference_mode():
+            y.detach_()
+            v.detach_()                               # not even a view is refused
+        return y.grad_fn.name(), v.grad_fn.name()
+    assert same(run) == ("ok", ("MulBackward0", "SliceBackward0"))
+
+
+def test_hooks_on_a_no_grad_view_that_requires_grad():
+    """A view made under no_grad of a tensor that requires grad requires grad too: hooks
+    may be registered on it (nothing flows through it, so they are never called)."""
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        with T.no_grad():
+            v = x[0:1]
+        calls = []
+        v.register_hook(calls.append)
+        v.register_post_accumulate_grad_hook(calls.append)
+        y = v * 2
+        y.sum().backward()
+        return v.requires_grad, calls, v.grad, x.grad
+    assert same(run) == ("ok", (True, [], None, None))
+
+
+def test_a_detached_inference_tensor_has_its_own_version_counter():
+    """``detach()`` (or ``.data``) of an inference tensor outside inference mode is still an
+    inference tensor, but one with a version counter: it may be changed in place there.
+    Its views, and what ``detach()`` gives inside inference mode, have none."""
+    def run(T):
+        with T.inference_mode():
+            i = T.ones(3)
+        d = i.detach()
+        out = [d.is_inference(), d.mul_(2)._version, d.detach().add_(1)._version, d._version,
+               i.data.add_(1)._version, d.t_()._version]
+        for change in (lambda: d.view(3).mul_(2), lambda: i.mul_(2), lambda: d.view(3)._version):
+            out.append(_outcome(lambda T: change(), T)[0])
+        with T.inference_mode():
+            d.mul_(2)                                 # inside: not counted
+            e = d.detach()
+        out += [d._version, _outcome(lambda T: e.add_(1), T)[0], i.tolist()]
+        return out
+    assert same(run)[1][:6] == [True, 1, 1, 1, 1, 2]
