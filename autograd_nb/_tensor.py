@@ -120,6 +120,20 @@ def view_meta_error(meta: Any, inplace: bool, view: "Tensor | None" = None) -> s
             f"to be tracked) or both outside (if you want the inplace to be tracked).")
 
 
+# Tensor._is_inference is False for a normal tensor and True for an inference tensor (one
+# made inside inference_mode), which has no version counter: it cannot be changed in place
+# outside inference mode. detach() or .data of an inference tensor taken outside inference
+# mode is an inference tensor that PyTorch gives a version counter of its own: COUNTED.
+COUNTED = 2
+
+
+def _detached_inference(t: "Tensor") -> Any:
+    """``_is_inference`` of a tensor that ``detach()`` or ``.data`` makes from ``t``."""
+    if not t._is_inference:
+        return False
+    return COUNTED if STATE.mode < 2 else True
+
+
 # Changing an inference tensor in place outside inference mode (PyTorch's wording).
 INFERENCE_INPLACE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
@@ -213,7 +227,7 @@ class Tensor:
         ``detach()``, which shares the version counter and so raises instead.
         """
         out = Tensor._wrap(self._data)
-        out._is_inference = self._is_inference
+        out._is_inference = _detached_inference(self)
         return out
 
     @data.setter
@@ -343,15 +357,16 @@ class Tensor:
     def _version(self) -> int:
         """How many times this tensor (or a view sharing its storage) was changed in place.
 
-        Inference tensors track no version counter: asking one raises, as in PyTorch.
+        Inference tensors track no version counter: asking one raises, as in PyTorch
+        (except one that ``detach()`` gave outside inference mode: see ``COUNTED``).
         """
-        if self._is_inference:
+        if self._is_inference is True:
             raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc[0]
 
     def is_inference(self) -> bool:
-        """True for tensors made inside ``inference_mode``."""
-        return self._is_inference
+        """True for tensors made inside ``inference_mode`` (and their views and detached copies)."""
+        return self._is_inference is not False
 
     @property
     def is_leaf(self) -> bool:
@@ -492,8 +507,12 @@ class Tensor:
         if grad._data.shape != self._data.shape:        # defensive; ops unbroadcast already
             from .ops._core import sum_to
             grad = sum_to(grad, self._data.shape)
-        if not STATE.mode & 1:                          # create_graph: keep the graph
-            self._grad = grad if self._grad is None else self._grad + grad
+        if not STATE.mode & 1:        # create_graph: the first gradient is copied into a new
+            if self._grad is None:     # tensor with a recorded copy_ (CopyBackwards), later
+                fresh = Tensor._wrap(B.xp_of(self._data).empty_like(self._data))   # ones added
+                self._grad = fresh.copy_(grad)                                    # out of place
+            else:
+                self._grad = self._grad + grad
         elif self._grad is None:
             d = grad._data
             if not owned or d.dtype != self._data.dtype:
@@ -502,12 +521,10 @@ class Tensor:
                 self._grad = grad                       # nobody else has it: keep it as is
             else:
                 self._grad = Tensor._wrap(d)
-        elif self._grad._requires_grad:                 # earlier create_graph grad: out of place
-            self._grad = Tensor._wrap(self._grad._data + grad._data)
-        else:
+        else:                                           # (even a create_graph .grad: in place)
             g = self._grad
             g._data += grad._data
-            if g._is_inference and STATE.mode < 2:          # a .grad made in inference_mode:
+            if g._is_inference is True and STATE.mode < 2:  # a .grad made in inference_mode:
                 raise RuntimeError(INFERENCE_INPLACE)       # refused after the add, as torch
             g._vc[0] += 1
         if self._post_hooks:
@@ -525,10 +542,10 @@ class Tensor:
         ref = weakref.ref(self)
 
         def keep(grad: Tensor | None) -> None:
-            t = ref()
-            if t is not None and grad is not None:
-                if t._grad is None:
-                    t._grad = Tensor._wrap(grad._data.copy()) if not STATE.grad_enabled else grad
+            t = ref()                   # a copy, never the gradient itself: what backward or
+            if t is not None and grad is not None:    # autograd.grad hands on stays apart from
+                if t._grad is None:                   # .grad (under create_graph the copy is
+                    t._grad = grad.clone()            # recorded: CloneBackward0)
                 else:
                     t._grad = t._grad + grad
         self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
@@ -552,7 +569,7 @@ class Tensor:
         The hook may return a new gradient to use instead. On a leaf it runs before
         the gradient is accumulated into ``.grad``.
         """
-        if not self._requires_grad:
+        if not self.requires_grad:                  # (a view made under no_grad too)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             store = self._grad_fn._tensor_hook_store(self._output_nr)
@@ -566,7 +583,7 @@ class Tensor:
 
     def register_post_accumulate_grad_hook(self, hook: Any) -> RemovableHandle:
         """Call ``hook(tensor)`` after a gradient was accumulated into this leaf's ``.grad``."""
-        if not self._requires_grad:
+        if not self.requires_grad:                  # (a view made under no_grad too)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
@@ -633,19 +650,26 @@ class Tensor:
         leaf's ``.grad``; the graph's saved buffers are freed unless
         ``retain_graph=True``.
         """
-        _backward((self,), None if gradient is None else (gradient,), retain_graph,
-                  create_graph, inputs=inputs)
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ conversion
     def detach(self) -> "Tensor":
         """A tensor sharing these numbers (and the version counter) but outside the graph."""
         out = Tensor._wrap(self._data, False, None, 0, self._vc)
-        out._is_inference = self._is_inference
+        out._is_inference = _detached_inference(self)
+        if out._is_inference is COUNTED:
+            out._vc = [0]
         return out
 
     def detach_(self) -> "Tensor":
-        """Cut this tensor out of the graph in place: it becomes a leaf."""
-        if self._base is not None and self._base._requires_grad:
+        """Cut this tensor out of the graph in place: it becomes a leaf.
+
+        A view cannot be cut out (it shares its base's history); inside
+        ``inference_mode`` nothing happens, as autograd's part of PyTorch's op is skipped.
+        """
+        if STATE.inference:
+            return self
+        if self._is_view():
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "

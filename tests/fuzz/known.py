@@ -25,32 +25,18 @@ class Known:
 
 KNOWN: list[Known] = [
     # --- engine (autograd_nb/autograd/) ------------------------------------------------
-    Known("autograd.grad checks the outputs before the inputs", "engine",
-          r"element 0 of tensors does not require grad and does not have a grad_fn vs "
-          r"RuntimeError: One of the differentiated Tensors does not require grad"),
     Known("create_graph builds primitive ops where torch records *BackwardBackward nodes", "engine",
           r"^grad(\.grad)?_fn: .*(Backward\d*Backward\d|CopyBackwards|LogSoftmaxBackwardData|"
           r"SoftmaxBackwardData|BackwardBackward)"),
-    Known("a graph is freed too eagerly (nodes the first pass never ran)", "engine",
-          r"ours raised RuntimeError: Trying to backward through the graph a second time"),
-    Known("autograd.grad does not fill a retained .grad", "engine", r"^grad: v\d+\.grad: tensor vs None"),
     Known("create_graph: gradients of relu/clamp/hardtanh come back not requiring grad", "engine",
           r"^requires_grad: v\d+: True vs False @ .*create_graph=True"),
     Known("the in-place error names the overload (ClampMax1, Min1): node.py's short names", "engine",
           r"which is output \d+ of (\w+)\d, is at version .* vs RuntimeError: .*which is output \d+ of \1,"),
-    Known("a .grad set by create_graph backward is an expanded read-only array, then added to in place",
-          "engine", r"ours raised ValueError: output array is read-only @ .*backward"),
-    Known("register_hook refused on a no_grad view whose requires_grad is True", "engine",
-          r"cannot register a hook on a tensor that doesn't require gradient"),
-    Known("inference tensors: in-place use of their detached views outside inference mode", "engine",
-          r"Inplace update to inference tensor outside InferenceMode is not allowed"),
     Known("create_graph: a second-order node is NotImplemented in PyTorch (floor_divide, ...)", "engine",
           r"^grad_fn: v\d+: NotImplemented vs \w+ @ .*create_graph=True"),
     Known("create_graph: .grad of a leaf requires grad in PyTorch", "engine",
           r"^grad\.requires_grad: .* @ .*create_graph=True"),
     # --- the Tensor class (autograd_nb/_tensor.py) ----------------------------------------
-    Known("detach_() on a view is accepted (PyTorch: Can't detach views in-place)", "tensor",
-          r"torch raised RuntimeError: Can't detach views in-place"),
     Known("reading is_leaf/grad_fn of a no_grad view changed in place raises", "tensor",
           r"^is_leaf: v\d+: True vs RuntimeError: A view was created in no_grad mode"),
     # --- PyTorch's own quirks (not ours to copy) --------------------------------------------
