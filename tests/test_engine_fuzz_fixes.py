@@ -237,3 +237,30 @@ def test_a_detached_inference_tensor_has_its_own_version_counter():
         out += [d._version, _outcome(lambda T: e.add_(1), T)[0], i.tolist()]
         return out
     assert same(run)[1][:6] == [True, 1, 1, 1, 1, 2]
+
+
+# --- the in-place error's node names ----------------------------------------------------------
+
+@pytest.mark.parametrize("make", ["x.exp()", "x ** x", "T.pow(2.0, x)", "x.max()", "x.sigmoid()",
+                                  "Custom.apply(x)"])
+def test_the_inplace_error_names_the_node_without_backward_but_with_its_overload(make):
+    """"output 0 of Exp" for ExpBackward0, "Pow1" for PowBackward1, "Max1" for MaxBackward1,
+    "MyExp" for a custom MyExpBackward: the node that saved the changed output."""
+    def run(T):
+        class MyExp(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * y
+        x = T.tensor([1.5, 2.0], requires_grad=True)
+        y = eval(make, {"x": x, "T": T, "Custom": MyExp})
+        with T.no_grad():
+            y.add_(1)
+        y.sum().backward()
+    assert same(run)[0] == "RuntimeError"

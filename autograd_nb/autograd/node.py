@@ -107,9 +107,13 @@ _QUALIFIED = {"CopySlices": "torch::autograd::CopySlices",
 
 
 def _short_name(node: "Node") -> str:
-    """The name PyTorch's in-place error uses: ``Mul`` for MulBackward0."""
+    """The name PyTorch's in-place error uses: ``Mul`` for MulBackward0, but ``Pow1`` for
+    PowBackward1 (an overload's number stays), ``MyFn`` for a custom MyFnBackward."""
     name = node.name()
-    return _QUALIFIED.get(name) or re.sub(r"Backward\d*$", "", name)
+    m = re.fullmatch(r"(.*)Backward(\d*)", name)
+    if m is None:
+        return _QUALIFIED.get(name, name)
+    return m[1] + ("" if m[2] in ("", "0") else m[2])
 
 
 class SavedTensor:

@@ -30,8 +30,6 @@ KNOWN: list[Known] = [
           r"SoftmaxBackwardData|BackwardBackward)"),
     Known("create_graph: gradients of relu/clamp/hardtanh come back not requiring grad", "engine",
           r"^requires_grad: v\d+: True vs False @ .*create_graph=True"),
-    Known("the in-place error names the overload (ClampMax1, Min1): node.py's short names", "engine",
-          r"which is output \d+ of (\w+)\d, is at version .* vs RuntimeError: .*which is output \d+ of \1,"),
     Known("create_graph: a second-order node is NotImplemented in PyTorch (floor_divide, ...)", "engine",
           r"^grad_fn: v\d+: NotImplemented vs \w+ @ .*create_graph=True"),
     Known("create_graph: .grad of a leaf requires grad in PyTorch", "engine",
