@@ -264,3 +264,29 @@ def test_the_inplace_error_names_the_node_without_backward_but_with_its_overload
             y.add_(1)
         y.sum().backward()
     assert same(run)[0] == "RuntimeError"
+
+
+# --- a lone root that leads to no input ------------------------------------------------------
+
+def test_a_lone_root_runs_its_tensor_hooks_even_when_no_input_lies_below_it():
+    """With one output, the pass starts at that output's node: its tensor's hooks and
+    retain_grad run even when no input is reachable. With several outputs such a root is
+    skipped altogether."""
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        w = T.tensor([1.0], requires_grad=True)
+        calls = []
+        y = (x * 2).sum()
+        y.retain_grad()
+        y.register_hook(lambda g: calls.append("y"))
+        T.autograd.grad(y, [w], allow_unused=True, retain_graph=True)
+        z = (x * 3).sum()
+        z.retain_grad()
+        T.autograd.grad([y, z], [w], allow_unused=True)
+        a = (x * 2).sum()
+        a.retain_grad()
+        a.backward(inputs=[w])
+        x.register_hook(lambda g: calls.append("x"))  # a leaf as the lone root
+        T.autograd.grad(x, [w], T.ones(2), allow_unused=True)
+        return calls, y.grad.item(), z.grad, a.grad.item(), w.grad
+    assert same(run) == ("ok", (["y", "x"], 1.0, None, 1.0, None))

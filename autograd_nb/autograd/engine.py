@@ -326,9 +326,14 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     buffers: dict[Node, list] = {}
     ready: list = []
     arrival = itertools.count()                       # ties in the ready queue: first come
+    hooks_only = None
     for (node, nr), g in zip(roots, grad_roots):
         if needed is not None and node not in needed:
-            continue
+            if len(roots) != 1:
+                continue
+            # a lone root leading to no input still gets its gradient: the hooks of the tensor
+            # (register_hook, retain_grad) run, nothing else does (PyTorch starts at that node)
+            hooks_only = node
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
@@ -353,7 +358,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
         _TLS.task = task
     try:
         yield from _walk(ready, arrival, buffers, deps, capture, inputs, captured, accumulate,
-                         retain_graph, create_graph, events, hold, task)
+                         retain_graph, create_graph, events, hold, task, hooks_only)
         callbacks = task.callbacks                    # queue_callback: at the very end
         while callbacks:
             callback = callbacks.pop(0)
@@ -375,8 +380,9 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
 
 def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, capture: dict,
           inputs: Any, captured: Any, accumulate: bool, retain_graph: bool, create_graph: bool,
-          events: bool, hold: bool, task: GraphTask) -> Iterator[Event]:
-    """The main loop of ``run_backward``: run each ready node, pass its grads on."""
+          events: bool, hold: bool, task: GraphTask, hooks_only: Node | None = None) -> Iterator[Event]:
+    """The main loop of ``run_backward``: run each ready node, pass its grads on
+    (``hooks_only``: a node that only runs its tensors' hooks)."""
     state = STATE
     tls = _TLS
     run_mode = 0 if create_graph else 1                # grad mode of rules and hooks
@@ -416,7 +422,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         if x is not None and (x.tensor_prehooks or x.retain_prehooks):
             call(_run_tensor_prehooks, x, grads)
 
-        stop_here = False
+        stop_here = node is hooks_only
         if capture and node in capture:
             for nr, i in capture[node]:
                 g = grads[0 if nr is None else nr]
