@@ -170,3 +170,132 @@ def test_cosine_similarity():
     check_all(COSINE)
     same(COSINE[0], grads=("a",))
     same(COSINE[-1], grads=("a", "b"))
+
+
+# --- writing through an expand -------------------------------------------------------------------
+# PyTorch's fills (fill_ with a number, zero_, masked_fill_, index_fill_, tril_/triu_, an
+# advanced-index put) may write into a tensor whose elements share memory; copies and
+# element-wise ops may not. Backward through such a write fails in PyTorch's CopySlices.
+
+EXPANDED = ["x.fill_(2)", "x.zero_()", "x[0] = 1", "x[0] = T.tensor(5.)", "x[:, 0] = 9",
+            "x[T.tensor([[True, False, True], [False, False, False]])] = 7.",
+            "x[T.tensor([[True, False, True], [False, False, False]])] = T.tensor([7., 8.])",
+            "x.masked_fill_(T.tensor([True, False, True]), 1.0)", "x.index_fill_(1, T.tensor([0]), 1.0)",
+            "x.tril_()", "x.triu_(1)", "x.masked_fill_(T.tensor([True, False, True]), T.tensor(4.))",
+            "x.fill_(T.tensor(3.))", "x.copy_(T.ones(3))", "x.copy_(x)", "x[1] = x[0]", "x.uniform_()",
+            "x.clamp_(0, 1)", "x.mul_(2)", "x[T.tensor([0, 1])] = 3.0", "x[:, T.tensor([True, False, True])] = 5."]
+
+
+@pytest.mark.parametrize("op", EXPANDED)
+@pytest.mark.parametrize("grad", [False, True])
+def test_writes_into_an_expanded_tensor(op, grad):
+    make = "b = T.tensor([1., 2., 3.], requires_grad=True) * 1" if grad else "b = T.tensor([1., 2., 3.])"
+    code = f"{make}\nx = b.expand(2, 3)\n{op}\nout = b"
+    same(code)
+    if grad:
+        same(code + "\nb.sum().backward()")
+
+
+def test_a_one_element_expand_may_be_written():
+    check_all(["x = T.tensor(1.0, requires_grad=True)\ng, = T.autograd.grad(x.sum(), [x])\nout = g.detach().mul_(2.0)",
+               "x = T.tensor([[1.0]], requires_grad=True)\ng, = T.autograd.grad(x.sum(), [x])\nout = g.detach().add_(1)"])
+
+
+COPY = ["x = T.zeros(3).median(0)[0]; out = x.copy_(T.tensor([-0.5, 0.0, -0.5]))",
+        "x = T.zeros(1, 1); out = x.copy_(T.tensor([[0, 1], [-2, 2]]))",
+        "x = T.zeros(2, 3); out = x.copy_(T.ones(4))",
+        "x = T.zeros(2, 3); out = x.copy_(T.ones(3, dtype=T.int64))",
+        "x = T.zeros(4); out = x[1:].copy_(x[:3])",
+        "x = T.zeros(3, dtype=T.int64); out = x.copy_(2.7)",
+        "out = T.zeros(3).copy_([1.0])"]
+
+
+def test_copy_checks():
+    check_all(COPY)
+
+
+# --- x[mask] = value -------------------------------------------------------------------------------------
+# one bool mask and a one-element value: PyTorch's masked fill, the value read as a
+# number of x's dtype (no dtype or overlap check, but an overflow check)
+
+SETITEM = [
+    "x = T.tensor([2.0]); x[T.tensor([False])] = x; out = x",
+    "x = T.tensor([2.0, 3.0]); x[T.tensor([True, False])] = x[1]; out = x",
+    "x = T.tensor([2.0, 3.0]); x[T.tensor([True, False])] = x; out = x",
+    "x = T.tensor([2., 3.]); x[T.tensor([True, False])] = T.tensor(7, dtype=T.int64); out = x",
+    "x = T.tensor([2., 3.]); x[T.tensor([True, False])] = T.tensor([7.], dtype=T.float64); out = x",
+    "x = T.tensor([2., 3.]); x[T.tensor([True, True])] = T.tensor([7., 8.], dtype=T.float64); out = x",
+    "x = T.tensor([1, 2, 3]); x[T.tensor([True, False, True])] = nan; out = x",
+    "x = T.tensor([1, 2, 3]); x[T.tensor([True, False, True])] = T.tensor(inf); out = x",
+    "x = T.tensor([1, 2, 3], dtype=T.int8); x[T.tensor([True, False, True])] = 300; out = x",
+    "x = T.tensor([1, 2, 3], dtype=T.uint8); x[0] = -1; out = x",
+    "x = T.tensor([1, 2, 3]); x.masked_fill_(T.tensor([True, False, True]), inf); out = x",
+    "x = T.tensor([1, 2, 3]); out = x.fill_(nan)",
+    "x = T.tensor([1., 2.]); out = x.fill_(1e300)",
+    "x = T.tensor([1, 2, 3]); out = x.index_fill_(0, T.tensor([0]), nan)",
+    "x = T.tensor([1, 2, 3]); out = T.masked_fill(x, T.tensor([True, False, True]), 2.5)",
+    # a 0-d bool index: a new dim of size 1, then index [0] (True) or [] (False)
+    "x = T.tensor(2.0, requires_grad=True); out = x[T.tensor(True)]",
+    "x = T.tensor([2.0, 3.0], requires_grad=True); out = x[0, T.tensor(True)]",
+    "x = T.tensor([2.0, 3.0], requires_grad=True); out = x[T.tensor(False)]",
+    "x = T.tensor(2.0) * 1; x[T.tensor(True)] = T.tensor(5., dtype=T.float64); out = x",
+    "x = T.tensor(2.0, requires_grad=True) * 1; x[T.tensor(True)] = T.tensor([5.], requires_grad=True); out = x",
+    "x = T.tensor(2.0, requires_grad=True); x[T.tensor(False)] = -1; out = x",
+    "x = T.tensor(-1.5, requires_grad=True); x[x > -1] = T.tensor(True); out = x",
+    # out-of-bounds indices: the first one, in order, is named
+    "x = T.ones(1, 3); out = x[T.tensor([1, 2, 0]).view(1, 3)]",
+    "x = T.ones(1, 3); out = x[T.tensor([0, -3, 5])]",
+]
+
+
+def test_setitem_and_fills():
+    check_all(SETITEM)
+
+
+# --- error order of in-place ops; lerp; pointwise losses ----------------------------------------
+
+INPLACE_ORDER = [f"x = T.tensor([True, False, True]).expand(2, 3); out = x.{op}" for op in
+                 ["neg_()", "relu_()", "sub_(2)", "sub_(True)", "clamp_min_(2)", "clamp_max_(2.5)",
+                  "clamp_(0, 1)", "exp_()", "add_(1)"]] + [
+    "x = T.tensor([1, 2, 3]).expand(2, 3); out = x.clamp_min_(2.5)",
+    "x = T.tensor([1, 2, 3]); out = x.clamp_(0.5, 1)",
+    "x = T.tensor([True, False]); out = x.neg_()",
+]
+
+
+def test_inplace_checks_come_in_pytorchs_order():
+    check_all(INPLACE_ORDER)
+
+
+LERP = [
+    "out = T.lerp(T.tensor(False), T.tensor(False), T.tensor(0.))",
+    "out = T.lerp(T.tensor([1, 2]), T.tensor([1, 2]), T.tensor(0.5))",
+    "out = T.lerp(T.tensor([1, 2]), T.tensor([1, 2]), 0.5)",
+    "out = T.lerp(T.tensor([1, 2]), T.tensor([1, 2]), T.tensor([0.5, 1.0]))",
+    "out = T.lerp(T.tensor([True]), T.tensor([True]), T.tensor(0))",
+    "out = T.tensor([True]).lerp_(T.tensor([True]), T.tensor(0))",
+    "out = T.tensor(1).lerp_(T.tensor([1, 2]), T.tensor(0.5))",
+    "out = T.tensor([1, 2]).lerp_(T.tensor([1, 2]), T.tensor(0.5))",
+    "a = T.tensor([1.0, 2.0], requires_grad=True); w = T.tensor(0.25, dtype=T.float64, requires_grad=True)\n"
+    "out = T.lerp(a, T.tensor([3.0, 5.0]), w); out.sum().backward()",
+]
+
+
+def test_lerp_with_a_0d_weight_promotes():
+    check_all(LERP)
+    same(LERP[-1], grads=("a", "w"))
+
+
+LOSSES = [
+    "x = T.tensor([inf, nan, 1.0, -inf, 3.0], requires_grad=True); t = T.tensor([inf, 1.0, nan, -inf, 0.0])\n"
+    f"out = F.{fn}(x, t, reduction='none'); out.sum().backward()"
+    for fn in ("huber_loss", "smooth_l1_loss", "mse_loss", "l1_loss")] + [
+    f"out = F.huber_loss(T.ones(2, dtype=T.{a}), T.zeros(2, dtype=T.{b}))"
+    for a, b in (("bool", "int64"), ("int64", "int64"), ("int32", "int64"), ("int64", "float32"),
+                 ("float32", "float64"))]
+
+
+def test_pointwise_losses():
+    check_all(LOSSES[4:])
+    for code in LOSSES[:4]:
+        same(code, grads=("x",))

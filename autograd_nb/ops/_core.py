@@ -14,6 +14,7 @@ Gradients of broadcast inputs are summed back to each input's shape here, in
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -326,6 +327,33 @@ CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "i
              "bool": "bool"}
 
 
+# the C++ types PyTorch names when a number does not fit a dtype
+_SCALAR_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t",
+                 "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def scalar_to(value: Any, dtype: Any) -> Any:
+    """The number ``value`` as a numpy scalar of ``dtype``, converted as PyTorch converts
+    a number it writes into a tensor (``fill_``, ``masked_fill_``, ``x[i] = number``):
+    2.5 becomes 2 in an integer tensor and -1 wraps to 255 in a uint8 one, but a value
+    the type cannot hold (a NaN or an inf for integers, 1e300 for float32) is refused."""
+    dt = np.dtype(dtype)
+    v = value.item() if isinstance(value, (np.generic, np.ndarray)) else value
+    if dt.kind == "b" or isinstance(v, bool):
+        return np.asarray(v).astype(dt)[()]
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if isinstance(v, float):
+            bad = not math.isfinite(v) or v < info.min or v > info.max
+        else:                                         # (negative ints wrap into unsigned types)
+            bad = v > info.max or v < (-info.max if dt.kind == "u" else info.min)
+    else:
+        bad = (not isinstance(v, float) or math.isfinite(v)) and abs(v) > np.finfo(dt).max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {_SCALAR_TYPES[dt.name]} without overflow")
+    return np.asarray(v).astype(dt)[()]
+
+
 def no_kernel(kernel: str, dtype: Any) -> NotImplementedError:
     """PyTorch's error for an op with no kernel for a dtype (``"abs_cpu" not implemented
     for 'Bool'``); ``dtype`` is the (promoted) numpy dtype the kernel would run on."""
@@ -428,15 +456,58 @@ PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and
                    "operation.")
 
 
+def has_internal_overlap(d: Any) -> bool:
+    """Do elements of array ``d`` share memory (an ``expand``-ed view: a stride-0 dim of
+    size > 1)? (An empty array has none: numpy gives empty arrays 0 strides.)"""
+    return d.size != 0 and any(st == 0 and n > 1 for n, st in zip(d.shape, d.strides))
+
+
 def check_internal_overlap(t: Tensor) -> None:
-    """Refuse to write into a tensor whose elements share memory (an ``expand``-ed view:
-    a stride-0 dim of size > 1): which of the writes would win?"""
-    d = t._data
-    if d.size == 0:                                  # (nothing is written; numpy gives
-        return                                       # empty arrays 0 strides)
-    for n, st in zip(d.shape, d.strides):
-        if st == 0 and n > 1:
-            raise RuntimeError(INTERNAL_OVERLAP)
+    """Refuse to write into a tensor whose elements share memory: which of the writes
+    would win? (Fills may: see ``write_fill``.)"""
+    if has_internal_overlap(t._data):
+        raise RuntimeError(INTERNAL_OVERLAP)
+
+
+def writable(a: Any) -> Any:
+    """``a`` itself, or a writable alias of it. NumPy marks expanded arrays read-only;
+    PyTorch lets some ops write through an expand (into its base's memory)."""
+    if type(a) is not np.ndarray or a.flags.writeable:
+        return a
+    root = _root(a)
+    if not isinstance(root, np.ndarray) or not root.flags.writeable:
+        return a                                     # (memory that is truly read-only)
+    start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(a.shape, a.dtype, root, start, a.strides)
+
+
+def write_fill(dst: Any, src: Any) -> None:
+    """Write ``src`` (``dst``'s shape and dtype) into array ``dst`` as PyTorch's filling
+    kernels do (``fill_``, ``zero_``, ``masked_fill_``, ``index_fill_``, ``tril_``,
+    ``index_put_``): they write only the places they fill, so PyTorch lets them write
+    into a tensor whose elements share memory. There only the places whose value
+    changes are written: each memory place then gets the filled value if any of the
+    elements sharing it was filled (compared bit by bit: -0.0 and NaN count)."""
+    out = writable(dst)
+    if not has_internal_overlap(dst):
+        out[...] = src
+        return
+    bits = np.dtype(f"u{dst.itemsize}")
+    changed = dst.view(bits) != src.view(bits)
+    out[changed] = src[changed]
+
+
+EXPANDED_DEPRECATED = ("Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
+                       "performing this operation. This also applies to advanced indexing e.g. {example}")
+
+
+def warn_expanded(op: str, t: Tensor) -> None:
+    """PyTorch's warning when ``masked_fill_`` / ``index_fill_`` / ``index_put_`` write
+    into a tensor whose elements share memory (still done, for now)."""
+    if has_internal_overlap(t._data):
+        import warnings
+        example = "tensor[indices] = tensor" if op == "index_put_" else "tensor[mask] = scalar"
+        warnings.warn(EXPANDED_DEPRECATED.format(op=op, example=example), UserWarning, stacklevel=3)
 
 
 def _root(a: Any) -> Any:

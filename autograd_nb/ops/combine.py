@@ -140,17 +140,29 @@ def _lerp_dtypes(input: Any, end: Any, weight: Any) -> list[Tensor]:
     return ts
 
 
+def _lerp_result_type(input: Tensor, end: Any, weight: Any) -> None:
+    """``lerp_`` with a 0-d weight tensor: the result it promotes to must fit ``input``."""
+    ts = [to_tensor(x) for x in (input, end, weight)]
+    if isinstance(weight, Tensor) and not weight._data.ndim:
+        dt = input._data.dtype
+        common = _promoted([t[:0] if t._data.ndim else t for t in ts])[0].dtype
+        if not np.can_cast(common, dt, "same_kind"):
+            from ._core import DTYPE_WORDS
+            raise RuntimeError(f"result type {DTYPE_WORDS[common.name]} can't be cast to the desired output type "
+                               f"{DTYPE_WORDS[dt.name]}")
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``: ``weight`` 0 gives ``input``,
-    1 gives ``end`` (a number or a tensor, broadcast; all tensors of one floating dtype)."""
+    1 gives ``end`` (a number or a tensor, broadcast; ``end`` and a weight with dims have
+    ``input``'s dtype, a 0-d weight promotes with them)."""
     scalar = not isinstance(weight, Tensor)
-    ts = _lerp_dtypes(input, end, weight)
-    dt = ts[0]._data.dtype
-    ts = _operands(ts)
+    ts = _operands(_lerp_dtypes(input, end, weight))
+    promotes = not scalar and not ts[2]._data.ndim    # (a 0-d weight tensor promotes)
+    arrays = _promoted(ts) if promotes else [t._data for t in ts]
+    dt = arrays[0].dtype
     if dt.kind != "f":
-        from .pointwise import _DTYPE_WORDS
-        kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_DTYPE_WORDS[dt.name]}\'')
+        raise no_kernel("lerp_kernel_scalar" if scalar else "lerp_kernel_tensor", dt)
     a, b = ts[0], ts[1]
     if scalar:
         out = record(_lerp(a._data, b._data, weight).astype(dt, copy=False), LerpBackward0,
@@ -158,13 +170,15 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         note_broadcast(out, a, b)
         return out
     w = ts[2]
-    out = record(_lerp(a._data, b._data, w._data.astype(dt, copy=False)), LerpBackward1, (a, b, w), (b, a, w))
+    out = record(_lerp(arrays[0], arrays[1], arrays[2].astype(dt, copy=False)), LerpBackward1, (a, b, w),
+                 (b, a, w))
     note_broadcast(out, a, b, w)
     return out
 
 
 for _f in (addcmul, addcdiv, lerp):
     register(_f.__name__)(_f)
-    register(_f.__name__ + "_")(_inplace(_f, first=_lerp_dtypes if _f is lerp else None))
+    register(_f.__name__ + "_")(_inplace(_f, first=_lerp_dtypes, types=_lerp_result_type) if _f is lerp
+                                else _inplace(_f))
 
 EXPORTS = ["addcmul", "addcdiv", "lerp"]

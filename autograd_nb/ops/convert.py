@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import OpNode, bump, check_inplace, needs_grad, note_broadcast, record, register
+from ._core import (PARTIAL_OVERLAP, OpNode, bump, check_broadcast, check_inplace, check_internal_overlap,
+                    memory_overlap, needs_grad, note_broadcast, record, register, scalar_to, writable, write_fill)
 
 
 class CloneBackward0(OpNode):
@@ -158,16 +159,22 @@ class CopyBackwards(OpNode):
         return _zeros_like(g), g
 
 
-def _overwrite(self: Tensor, data: Any, node: type, value: Tensor | None) -> Tensor:
+def _overwrite(self: Tensor, data: Any, node: type, value: Tensor | None, fills: bool = False) -> Tensor:
     """Write ``data`` (already of ``self``'s shape and dtype) into ``self``, recording
-    ``node`` when grad mode is on and ``self`` or ``value`` requires grad."""
+    ``node`` when grad mode is on and ``self`` or ``value`` requires grad. ``fills``: a
+    number is written (``fill_``, ``zero_``), which PyTorch allows through an expand
+    (``write_fill``); otherwise ``self``'s elements may not share memory."""
     if needs_grad(self, value):
         from .pointwise import apply_inplace
         inputs = (self,) if value is None else (self, value)
         out = record(data, node, inputs)
         note_broadcast(out, *inputs)
-        return apply_inplace(self, out)
-    self._data[...] = data
+        return apply_inplace(self, out, fills=fills)
+    if fills:
+        write_fill(self._data, data)
+    else:
+        check_internal_overlap(self)
+        writable(self._data)[...] = data
     bump(self)
     return self
 
@@ -176,14 +183,15 @@ def zero_(self: Tensor) -> Tensor:
     """Fill with zeros in place (recorded as ``ZeroBackward0``)."""
     check_inplace(self)
     d = self._data
-    return _overwrite(self, B.xp_of(d).zeros_like(d), ZeroBackward0, None)
+    return _overwrite(self, B.xp_of(d).zeros_like(d), ZeroBackward0, None, fills=True)
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with ``value`` in place (bumps the version).
 
     ``value`` is a number (``FillBackward2``) or a 0-d tensor (``FillBackward3``, whose
-    gradient is the sum of the gradient over every element it was written to).
+    gradient is the sum of the gradient over every element it was written to; PyTorch
+    copies it as ``copy_`` does, so ``self`` may not be an expand then).
     """
     check_inplace(self, value)
     d = self._data
@@ -192,33 +200,52 @@ def fill_(self: Tensor, value: Any) -> Tensor:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         vd = value._data if type(value._data) is type(d) else B.to_device(value._data, self.device)
+        if type(value._data) is type(d):
+            check_internal_overlap(self)
         return _overwrite(self, B.xp_of(d).full_like(d, vd), FillBackward3, value)
-    return _overwrite(self, B.xp_of(d).full_like(d, value), FillBackward2, None)
+    return _overwrite(self, B.xp_of(d).full_like(d, scalar_to(value, d.dtype)), FillBackward2, None, fills=True)
+
+
+def _copy_checks(self: Tensor, sd: Any) -> bool:
+    """copy_'s refusals, in PyTorch's order: ``self``'s elements sharing memory, ``src``
+    sharing part of ``self``'s, then shapes (``src`` broadcasts to ``self``'s shape, never
+    the other way round). Copying a tensor onto itself (the same memory, laid out alike)
+    is no copy at all: nothing is checked (True is returned)."""
+    od = self._data
+    if od is sd or (type(od) is type(sd) is np.ndarray and od.shape == sd.shape and od.strides == sd.strides
+                    and od.dtype == sd.dtype and od.__array_interface__["data"] == sd.__array_interface__["data"]):
+        return True
+    check_internal_overlap(self)
+    if memory_overlap(od, sd) == "partial":
+        raise RuntimeError(PARTIAL_OVERLAP)
+    if sd.shape != od.shape:
+        check_broadcast(od.shape, sd.shape)
+        full = np.broadcast_shapes(od.shape, sd.shape)
+        if full != od.shape:
+            raise RuntimeError(f"output with shape [{', '.join(map(str, od.shape))}] doesn't match the broadcast "
+                               f"shape [{', '.join(map(str, full))}]")
+    return False
 
 
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
-    """Copy ``src``'s values into this tensor in place (broadcasting ``src``)."""
+    """Copy ``src``'s values into this tensor in place (broadcasting ``src``, converting
+    its dtype)."""
+    if not isinstance(src, Tensor):
+        if not isinstance(src, (int, float, bool)):
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+        from ._core import to_tensor
+        src = to_tensor(src, self)                    # (a number is copied as a 0-d tensor)
     check_inplace(self, src)
-    srct = src if isinstance(src, Tensor) else None
-    if needs_grad(self, srct):
-        sd = srct._data
-        if type(sd) is not type(self._data):
-            sd = B.to_device(sd, self.device)
-        if sd.shape != self._data.shape:
-            from ._core import check_broadcast
-            check_broadcast(self._data.shape, sd.shape)
-            sd = B.xp_of(sd).broadcast_to(sd, self._data.shape)
-        return _overwrite(self, sd.astype(self._data.dtype, copy=True), CopyBackwards, srct)
-    sd = src._data if srct is not None else src
-    if srct is not None and type(sd) is not type(self._data):
+    sd = src._data
+    if type(sd) is not type(self._data):
         sd = B.to_device(sd, self.device)
-    try:
-        self._data[...] = sd
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of "
-            f"tensor b ({np.shape(sd)[-1] if np.ndim(sd) else 1}) at non-singleton dimension "
-            f"{max(self._data.ndim - 1, 0)}") from None
+    itself = _copy_checks(self, sd)
+    if needs_grad(self, src):
+        if sd.shape != self._data.shape:
+            sd = B.xp_of(sd).broadcast_to(sd, self._data.shape)
+        return _overwrite(self, sd.astype(self._data.dtype, copy=True), CopyBackwards, src, fills=itself)
+    if not itself:
+        writable(self._data)[...] = sd
     bump(self)
     return self
 
@@ -245,6 +272,7 @@ EXPORTS = ["clone"]
 
 def _random_fill(self: Tensor, values: Any) -> Tensor:
     check_inplace(self)
+    check_internal_overlap(self)
     from ._core import needs_grad
     if needs_grad(self):
         from .pointwise import apply_inplace

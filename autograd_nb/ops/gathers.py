@@ -21,7 +21,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import is_grad_enabled
-from ._core import (OpNode, arg_error, no_kernel, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
+from ._core import (OpNode, arg_error, scalar_to, no_kernel, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
                     record, register)
 from .pointwise import _DTYPE_WORDS
 from .pointwise import _inplace as _pointwise_inplace
@@ -80,10 +80,10 @@ class _Node(OpNode):
         return self.extra[1].get(name)
 
 
-def _inplace(op: Any, overlap: str = "any") -> Any:
+def _inplace(op: Any, overlap: str = "any", expand_warning: bool = False) -> Any:
     """The in-place method ``x.op_(...)`` for an out-of-place op of this family (pointwise's,
     with this family's argument errors; a source may not overlap ``x`` at all)."""
-    return _as_method(_pointwise_inplace(op, overlap=overlap))
+    return _as_method(_pointwise_inplace(op, overlap=overlap, expand_warning=expand_warning))
 
 
 # ---------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     _same_device([sd, md] + ([vt._data] if vt is not None else []))
     check_broadcast(md.shape, sd.shape)
     xp = _xp(sd)
-    fill = (vt._data if vt is not None else xp.asarray(value)).astype(sd.dtype)
+    fill = vt._data.astype(sd.dtype) if vt is not None else xp.asarray(scalar_to(value, sd.dtype))
     data = as_array(xp.where(md, fill, sd))           # the shape of mask and input broadcast
     if vt is None:
         out = record(data, MaskedFillBackward0, (input,), saved=(mask,))
@@ -679,7 +679,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         first = int(flat[int(bad.argmax())])
         raise IndexError(f"index {first} is out of bounds for dimension {d} with size {size}")
     out = input._data.copy()
-    fill = vt._data if vt is not None else value
+    fill = vt._data if vt is not None else scalar_to(value, out.dtype)
     if out.ndim:
         out[(slice(None),) * d + (flat,)] = fill
     elif flat.size:
@@ -695,8 +695,8 @@ for _f in (gather, index_select, index_add, index_fill, masked_fill, scatter, sc
     register(_f.__name__)(_as_method(_f))
 for _f in (scatter, scatter_add, index_add, scatter_reduce):
     register(_f.__name__ + "_")(_inplace(_f))
-for _f in (masked_fill, index_fill):                  # (their value is read as a number)
-    register(_f.__name__ + "_")(_inplace(_f, "none"))
+for _f in (masked_fill, index_fill):                  # (their value is read as a number; they fill)
+    register(_f.__name__ + "_")(_inplace(_f, "fill", expand_warning=True))
 
 EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_fill", "masked_fill"]

@@ -19,8 +19,8 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import (OpNode, bump, check_inplace, check_overlap, needs_grad, note_broadcast, record, register,
-                    sum_to)
+from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
+                    record, register, scalar_to, sum_to, warn_expanded, write_fill)
 from .views import _make_view, plain_view
 
 
@@ -177,7 +177,8 @@ def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 def _normalise(idx: Any) -> tuple:
-    """The index as a tuple of int / slice / None / Ellipsis / ('adv', array)."""
+    """The index as a tuple of int / slice / None / Ellipsis / ('adv', array) / ('bool', b)
+    (a Python bool or a 0-d bool tensor: see ``_basic_parts``)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     out = []
@@ -186,6 +187,8 @@ def _normalise(idx: Any) -> tuple:
             d = B.to_device(c._data, B.CPU) if not c.is_cpu else c._data
             if d.ndim == 0 and d.dtype.kind in "iu":
                 out.append(int(d))
+            elif d.ndim == 0 and d.dtype.kind == "b":
+                out.append(("bool", bool(d)))
             elif d.dtype.kind in "iub":
                 out.append(("adv", c._data))
             else:
@@ -196,7 +199,7 @@ def _normalise(idx: Any) -> tuple:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(("adv", arr.astype(np.int64) if arr.dtype.kind == "f" or arr.size == 0 else arr))
         elif isinstance(c, bool):
-            out.append(("adv", np.asarray(c)))
+            out.append(("bool", c))
         elif isinstance(c, (int, np.integer)):
             out.append(int(c))
         elif c is None or c is Ellipsis or isinstance(c, slice):
@@ -212,6 +215,8 @@ def _consumed(c: Any) -> int:
     if c is None or c is Ellipsis:
         return 0
     if isinstance(c, tuple):
+        if c[0] == "bool":
+            return 0
         arr = c[1]
         return arr.ndim if arr.dtype.kind == "b" else 1
     return 1
@@ -220,9 +225,9 @@ def _consumed(c: Any) -> int:
 def _check_adv(arr: Any, dim: int, size: int) -> None:
     if arr.dtype.kind in "iu" and arr.size:
         a = B.to_device(arr, B.CPU)
-        lo, hi = int(a.min()), int(a.max())
-        bad = hi if hi >= size else (lo if lo < -size else None)
-        if bad is not None:
+        if a.min() < -size or a.max() >= size:       # PyTorch names the first one, in order
+            flat = a.reshape(-1)
+            bad = int(flat[int(((flat < -size) | (flat >= size)).argmax())])
             raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
@@ -272,6 +277,12 @@ def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tu
             if not _whole(c, cur._data.shape[dim]):
                 cur = slice_dim(cur, dim, c)
             adv_key.append(slice(None))
+            dim += 1
+        elif c[0] == "bool":                          # a new dim of size 1, kept whole by
+            cur = cur.unsqueeze(dim)                  # an index [0] (True) or left empty by []
+            arr = _xp(cur._data).zeros(1 if c[1] else 0, dtype=np.int64)
+            advs.append((dim, arr))
+            adv_key.append(arr)
             dim += 1
         else:
             advs.append((dim, c[1]))
@@ -395,7 +406,7 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
             raise device_mismatch(self._data, value._data)
         vt = value
     else:                                              # a number becomes a 0-d tensor
-        vt = Tensor._wrap(_xp(self._data).asarray(value, dtype=self._data.dtype))
+        vt = Tensor._wrap(_xp(self._data).asarray(scalar_to(value, self._data.dtype)))
     if idx is True or idx is None:
         dst, key, advs = self.unsqueeze(0), (), []
     elif type(idx) is int:
@@ -419,15 +430,29 @@ def _broadcasts_to(src: tuple, dst: tuple) -> bool:
 
 
 def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
-    """``dst[key] = value`` for an advanced key (``IndexPutBackward0``), checked in
-    PyTorch's order: leading 1s of ``value`` dropped, overlap, shapes, dtypes, then indices."""
+    """``dst[key] = value`` for an advanced key, recorded as ``IndexPutBackward0``.
+
+    As in PyTorch: leading 1s of ``value`` are dropped; one bool mask with a
+    one-element ``value`` is a masked fill (``value`` read as a number of ``dst``'s
+    dtype, nothing else checked); otherwise, in this order: overlaps, mask shapes, the
+    value's shape, dtypes, then index bounds. A ``dst`` whose elements share memory (an
+    expand) is written with a warning (``write_fill``).
+    """
     stripped = _strip_leading_ones(value)
     if stripped._data.shape != value._data.shape:
         value = stripped
     check_inplace(dst, value)
-    check_overlap(dst, (value,), full_too=True)          # (the value may not be dst itself either)
+    warn_expanded("index_put_", dst)
     vd, dd = value._data, dst._data
-    if all(a.dtype.kind != "b" or a.shape == dd.shape[d:d + a.ndim] for d, a in advs):
+    if len(advs) == 1 and advs[0][1].dtype.kind == "b" and vd.size == 1:
+        _check_mask(dd.shape, advs[0][1], advs[0][0])
+        warn_expanded("masked_fill_", dst)
+        vd = _xp(dd).asarray(scalar_to(vd.reshape(-1)[0].item(), dd.dtype))
+    else:
+        check_overlap(dst, (value,), full_too=True)      # (the value may not be dst itself either)
+        for d, a in advs:
+            if a.dtype.kind == "b":
+                _check_mask(dd.shape, a, d)
         # the shape of the region (index arrays zeroed: bounds are checked below)
         probe = tuple(np.zeros(np.shape(k), np.int64) if isinstance(k, np.ndarray) and k.dtype.kind in "iu"
                       else k for k in key)
@@ -436,23 +461,26 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
                 f"broadcast to indexing result of shape [{', '.join(map(str, region))}]")
-    if vd.dtype != dd.dtype and len(key) == 1 and key[0].dtype.kind == "b" and vd.ndim == 0:
-        vd = vd.astype(dd.dtype)                       # a masked fill: the value is converted
-    elif vd.dtype != dd.dtype:
-        from .pointwise import _DTYPE_WORDS
-        raise RuntimeError(
-            f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
-            f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
-    _check_advanced(dd.shape, advs)
+        if vd.dtype != dd.dtype:
+            from .pointwise import _DTYPE_WORDS
+            raise RuntimeError(
+                f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
+                f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
+        _check_advanced(dd.shape, advs)
     if needs_grad(dst, value):
         from .pointwise import apply_inplace
         data = dst._data.copy()
         data[key] = vd
         out = record(data, IndexPutBackward0, (dst, value), extra=(key, value._data.shape))
         note_broadcast(out, dst, value)                # value's grad back to its dtype
-        apply_inplace(dst, out)
+        apply_inplace(dst, out, fills=True)
         return
-    dst._data[key] = vd
+    if has_internal_overlap(dd):
+        data = dd.copy()
+        data[key] = vd
+        write_fill(dd, data)
+    else:
+        dd[key] = vd
     bump(dst)
 
 

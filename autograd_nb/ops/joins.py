@@ -786,8 +786,8 @@ moveaxis = movedim
 for _f in (chunk, unbind, roll, tril, triu, diagonal, split_with_sizes, unsafe_split,
            unsafe_split_with_sizes, unsafe_chunk):
     register(_f.__name__)(_as_method(_f))
-for _f in (tril, triu):
-    register(_f.__name__ + "_")(_inplace(_f))
+for _f in (tril, triu):                               # (zeros written: fills, see write_fill)
+    register(_f.__name__ + "_")(_inplace(_f, "fill"))
 
 EXPORTS = ["stack", "cat", "concat", "concatenate", "split", "chunk", "unbind", "flip", "roll",
            "tril", "triu", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack",

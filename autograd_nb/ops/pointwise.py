@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
 from ._core import (CPP_NAMES, DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
                     check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
-                    note_broadcast, plain, prep2, record, register)
+                    note_broadcast, plain, prep2, record, register, warn_expanded, writable, write_fill)
 from .convert import _zeros_like
 
 _ndarray = np.ndarray
@@ -104,8 +104,8 @@ def _is_bool(x: Any) -> bool:
     return type(x) is bool or isinstance(x, Tensor) and x._data.dtype.kind == "b"
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    """``input - alpha * other`` with broadcasting."""
+def _sub_check(input: Any, other: Any, **kwargs: Any) -> None:
+    """Subtraction refuses bools (before anything else: ``sub_`` too)."""
     a_bool, b_bool = _is_bool(input), _is_bool(other)
     if a_bool and b_bool:
         raise RuntimeError(
@@ -115,6 +115,11 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other`` with broadcasting."""
+    _sub_check(input, other)
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
         return record(as_array(ad - _alpha_times(bd, alpha)), RsubBackward1, (tb,), extra=alpha)
@@ -298,12 +303,17 @@ class NegBackward0(OpNode):
         return -g
 
 
-def neg(input: Tensor) -> Tensor:
-    """``-input``."""
+def _neg_check(input: Tensor) -> None:
+    """Negation refuses bools (before anything else: ``neg_`` too)."""
     if input._data.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    _neg_check(input)
     return record(as_array(-input._data), NegBackward0, (input,))
 
 
@@ -784,11 +794,16 @@ def sigmoid(input: Tensor) -> Tensor:
                   save_output=True)
 
 
+def _relu_check(input: Tensor) -> None:
+    """ReLU refuses bools (before anything else: ``relu_`` too)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+
+
 def relu(input: Tensor) -> Tensor:
     """max(x, 0); the gradient passes where the result is not <= 0 (positive, or NaN)."""
     d = input._data                   # (maximum(0, x) keeps a -0. as PyTorch; maximum(x, 0) not)
-    if d.dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu")
+    _relu_check(input)
     if d.__class__ is np.ndarray and d.ndim and d.dtype.kind == "f":
         return record(np.maximum(0, d), ReluBackward0, (input,), (), True)   # (keeps d's dtype)
     return record(as_array(_xp(d).maximum(0, d).astype(d.dtype, copy=False)), ReluBackward0,
@@ -1154,13 +1169,14 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 _DTYPE_WORDS = DTYPE_WORDS
 
 
-def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS) -> Tensor:
+def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS, fills: bool = False) -> Tensor:
     """Write ``result`` (computed out of place from ``self``) into ``self``.
 
     The node that made ``result`` becomes ``self.grad_fn``; a copy of ``self``'s old
     value replaces it wherever that node saved it (as PyTorch's in-place ops do), and
     the version counter moves, so any *other* node that saved ``self`` goes stale.
     ``dtype_names``: how the cast error names the dtypes (clamp's prints C++ names).
+    ``fills``: the op is a fill (``write_fill``), which may write through an expand.
     """
     rd = result._data
     sd = self._data
@@ -1168,7 +1184,8 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS)
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the broadcast shape "
             f"[{', '.join(map(str, rd.shape))}]")
-    check_internal_overlap(self)
+    if not fills:
+        check_internal_overlap(self)
     if rd.dtype != sd.dtype and not np.can_cast(rd.dtype, sd.dtype, "same_kind"):
         raise RuntimeError(
             f"result type {DTYPE_WORDS[rd.dtype.name]} can't be cast to the desired output type "
@@ -1183,7 +1200,10 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = DTYPE_WORDS)
                     and names[i] == "self":
                 old = Tensor._wrap(sd.copy(), self._requires_grad, self._grad_fn, self._output_nr)
                 s._value, s._vc, s.version = old, old._vc, 0
-    sd[...] = rd
+    if fills:
+        write_fill(sd, rd.astype(sd.dtype, copy=False))
+    else:
+        writable(sd)[...] = rd                        # (an expand of one element: read-only in numpy)
     bump(self)
     if node is not None:
         for s in node._saved:
@@ -1210,34 +1230,43 @@ def _check_output_shape(self: Tensor, inputs: Sequence[Any]) -> None:
 
 
 def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS,
-             first: Any = None):
+             first: Any = None, expand_warning: bool = False, types: Any = None):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
     sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
-    is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number).
+    is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number);
+    ``"fill"``: as ``"none"``, and the op fills (``write_fill``): ``x`` may be an expand
+    (with PyTorch's deprecation warning if ``expand_warning``).
     ``first(x, *args)``: the op's own checks that PyTorch makes before the shared ones
-    (lerp's dtypes)."""
+    (lerp's dtypes); ``types(x, *args)``: those it makes after them, before computing
+    (lerp's result type)."""
+    fills = overlap == "fill"
+
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
         if first is not None:
             first(self, *args, **kwargs)
         if overlap == "partial":                      # element-wise, in PyTorch's order: overlaps,
             check_internal_overlap(self)              # then the output's shape (dtypes come later)
-        if overlap != "none":
+        if overlap not in ("none", "fill"):
             check_overlap(self, (*args, *kwargs.values()), overlap == "any")
         if overlap == "partial":
             _check_output_shape(self, (*args, *kwargs.values()))
+        if expand_warning:
+            warn_expanded(method.__name__, self)
+        if types is not None:
+            types(self, *args, **kwargs)
         if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
-                return apply_inplace(self, op(self, *args, **kwargs), dtype_names)
-        return apply_inplace(self, op(self, *args, **kwargs), dtype_names)
+                return apply_inplace(self, op(self, *args, **kwargs), dtype_names, fills)
+        return apply_inplace(self, op(self, *args, **kwargs), dtype_names, fills)
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
     return method
 
 
-def _binary_inplace(op: Any, ufunc: Any):
+def _binary_inplace(op: Any, ufunc: Any, first: Any = None):
     """In-place arithmetic with a fast path when nothing is recorded."""
-    slow = _inplace(op)
+    slow = _inplace(op, first=first)
 
     def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
         if kwargs or type(other) is bool or not STATE.mode & 1 and (
@@ -1265,7 +1294,7 @@ def _binary_inplace(op: Any, ufunc: Any):
 
 
 add_ = _binary_inplace(add, np.add)
-sub_ = _binary_inplace(sub, np.subtract)
+sub_ = _binary_inplace(sub, np.subtract, first=_sub_check)
 mul_ = _binary_inplace(mul, np.multiply)
 div_ = _binary_inplace(div, np.true_divide)
 
@@ -1300,12 +1329,28 @@ register("add_", "__iadd__")(add_)
 register("sub_", "__isub__")(sub_)
 register("mul_", "__imul__")(mul_)
 register("div_", "__itruediv__")(div_)
-for _f in (exp, log, sqrt, sigmoid, relu, tanh, clamp, neg, abs, pow, sin, cos, reciprocal, clamp_min,
-           clamp_max):
+for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, pow, sin, cos, reciprocal, clamp_min, clamp_max):
     register(_f.__name__ + "_")(_inplace(_f))
+register("relu_")(_inplace(relu, first=_relu_check))
+register("neg_")(_inplace(neg, first=_neg_check))
+
+
+def _clamp_cast_check(self: Tensor, *bounds: Any, **named: Any) -> None:
+    """In place, number bounds may not promote ``self`` (``bool.clamp_(0, 1)``): PyTorch
+    says so first, naming the dtypes as C++ does."""
+    dt = self._data.dtype
+    probe = np.empty(0, dt)
+    for b in (*bounds, *named.values()):
+        if b is not None:
+            probe = _with_scalar(probe, b)[0]
+    if probe.dtype != dt:
+        raise RuntimeError(f"result type {DTYPE_WORDS[probe.dtype.name]} can't be cast to the desired output "
+                           f"type {CPP_NAMES[dt.name]}")
+
+
 def _clamp_inplace(op: Any) -> Any:
     """clamp's in-place forms: with number bounds, their cast errors print C++ dtype names."""
-    tensors, numbers = _inplace(op), _inplace(op, dtype_names=CPP_NAMES)
+    tensors, numbers = _inplace(op), _inplace(op, dtype_names=CPP_NAMES, first=_clamp_cast_check)
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):

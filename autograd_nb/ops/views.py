@@ -109,10 +109,12 @@ _new = object.__new__
 
 
 def spread(d: np.ndarray, shape: tuple) -> np.ndarray:
-    """The 0-d numpy array ``d`` seen with ``shape``: every element is ``d`` (stride 0,
-    read-only), as ``np.broadcast_to`` gives, at a fraction of its cost."""
+    """The 0-d numpy array ``d`` seen with ``shape``: every element is ``d`` (stride 0),
+    as ``np.broadcast_to`` gives, at a fraction of its cost. Read-only when elements share
+    memory, as numpy's; one element (a 0-d or all-1 shape) may be written, as in PyTorch."""
     view = np.ndarray(shape, d.dtype, d, 0, (0,) * len(shape))
-    view.flags.writeable = False
+    if any(n > 1 for n in shape):
+        view.flags.writeable = False
     return view
 
 

@@ -83,29 +83,32 @@ class SmoothL1LossBackward0(_PairLoss):
 
     def slope(self, x, t):
         from ..compare import where
-        d = x - t
+        d = x - t                                     # (a NaN difference keeps its NaN slope)
         beta = self.extra[1]
-        return where(d.abs() < beta, d / beta, d.sign())
+        return where(d < -beta, -1.0, where(d > beta, 1.0, d / beta))
 
 
 class HuberLossBackward0(_PairLoss):
-    """Slope d = x - t inside ``|d| < delta``, ``delta * sign(d)`` outside."""
+    """Slope d = x - t inside ``|d| <= delta``, ``delta * sign(d)`` outside (a NaN d keeps
+    its NaN: d clamped to [-delta, delta])."""
     __slots__ = ()
 
     def slope(self, x, t):
-        from ..compare import where
-        d = x - t
         delta = self.extra[1]
-        return where(d.abs() < delta, d, d.sign() * delta)
+        return (x - t).clamp(-delta, delta)
 
     def _extra_saved(self, name):
         return self.extra[1] if name == "delta" else super()._extra_saved(name)
 
 
-def _difference(kernel: str, input: Tensor, target: Tensor) -> Any:
+def _difference(kernel: str, input: Tensor, target: Tensor, out: Any = None) -> Any:
     """``input - target`` in the dtype PyTorch computes a pointwise loss in: the two
-    promoted (``mse_loss(int32, float32)`` is float32), with no integer or bool kernel."""
+    promoted (``mse_loss(int32, float32)`` is float32), with no integer or bool kernel.
+    ``out``: the dtype the loss is written in (huber's: ``input``'s), checked first."""
     ad, bd, _, _ = prep2(input, target)
+    if out is not None and not np.can_cast(ad.dtype, out, "same_kind"):
+        raise RuntimeError(f"result type {DTYPE_WORDS[ad.dtype.name]} can't be cast to the desired output "
+                           f"type {DTYPE_WORDS[out.name]}")
     if ad.dtype.kind != "f":
         raise no_kernel(kernel, ad.dtype)
     return ad - bd
@@ -122,10 +125,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: int = MEAN, delta: floa
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = x - t), reduced; the
     result has ``input``'s dtype (PyTorch writes it into a tensor like ``input``)."""
     dt = input._data.dtype
-    d = _difference("huber_cpu", input, target)
-    if dt.kind != "f":
-        raise RuntimeError(f"result type {DTYPE_WORDS[d.dtype.name]} can't be cast to the desired output "
-                           f"type {DTYPE_WORDS[dt.name]}")
+    d = _difference("huber_cpu", input, target, dt)
     ad = xp_of(d).abs(d)
     loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(dt, copy=False)
     return _loss(loss, HuberLossBackward0, input, target, (reduction, delta), reduction)
