@@ -299,3 +299,29 @@ def test_pointwise_losses():
     check_all(LOSSES[4:])
     for code in LOSSES[:4]:
         same(code, grads=("x",))
+
+
+MORE = [
+    # a dim out of range is named before a missing kernel
+    "out = T.tensor([[False]]).median(2)", "out = T.tensor([[True]]).kthvalue(1, 3)",
+    "out = T.tensor([[True]]).topk(1, 3)",
+    # shapes are compared from the last dim
+    "out = T.ones(2, 2).expand(1, 1)", "out = T.ones(2, 2).expand(3, 1, 1)",
+    "out = F.l1_loss(T.ones(2, 2), T.ones(3, 3))",
+    # no classes at all: every target is ignored
+    "x = T.zeros(0, requires_grad=True); out = F.cross_entropy(x, T.tensor(0), ignore_index=0)",
+    "x = T.zeros(0, requires_grad=True); out = F.cross_entropy(x, T.tensor(0), ignore_index=0, reduction='sum')",
+]
+
+
+def test_check_order_and_empty_classes():
+    check_all(MORE)
+
+
+def test_binary_cross_entropy_target_gradient_is_minus_logit():
+    same("x = T.tensor([[-1.5], [-inf], [3.0], [inf]], requires_grad=True)\n"
+         "t = T.tensor([[0.2], [0.5], [0.1], [0.3]], requires_grad=True)\n"
+         "out = F.binary_cross_entropy(T.sigmoid(x), t, weight=T.tensor([[1.], [2.], [3.], [4.]]), reduction='sum')\n"
+         "out.backward()", grads=("x", "t"))
+    same("x = T.tensor([[-1.5], [-inf], [3.0]], requires_grad=True)\n"
+         "out = T.autograd.grad(F.binary_cross_entropy(T.sigmoid(x), T.sigmoid(x)), [x])")

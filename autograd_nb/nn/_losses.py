@@ -50,15 +50,11 @@ def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     sa, sb = tuple(a.shape), tuple(b.shape)
     if sa == sb:
         return a, b
+    from ..ops._core import check_broadcast
+    check_broadcast(sa, sb)                           # (PyTorch's message: the last clash first)
     n = max(len(sa), len(sb))
     pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    shape = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
-        shape.append(max(x, y) if x != 0 and y != 0 else 0)
-    shape = tuple(shape)
+    shape = tuple(max(x, y) if x != 0 and y != 0 else 0 for x, y in zip(pa, pb))
     return (a if sa == shape else a.expand(shape)), (b if sb == shape else b.expand(shape))
 
 

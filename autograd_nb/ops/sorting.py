@@ -97,9 +97,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     ``k`` picked elements of each slice.
     """
     d = input._data
+    n = canon_dim(dim, d.ndim)                        # (the dim is checked first)
     if d.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    n = canon_dim(dim, d.ndim)
     size = d.shape[n] if d.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
@@ -164,6 +164,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     ``(values, indices)``. Among equal values the index may differ from PyTorch's, whose
     choice follows its selection algorithm.
     """
+    if dim is not None:
+        canon_dim(dim, input._data.ndim)              # (the dim is checked first)
     if input._data.dtype.kind == "b" and input._data.size:    # (an empty one fails its own way)
         raise no_kernel("median_cpu" if dim is None else "median_out", input._data.dtype)
     if dim is None:
@@ -188,9 +190,9 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
     d = input._data
+    n = canon_dim(dim, d.ndim)                        # (the dim is checked first)
     if d.dtype.kind == "b" and d.ndim:               # (a 0-d one is its own k-th value)
         raise no_kernel("kthvalue_cpu", d.dtype)
-    n = canon_dim(dim, d.ndim)
     size = d.shape[n] if d.ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {n}")

@@ -451,13 +451,14 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
             "the number of sizes provided (%d) must be greater or equal to the number of dimensions in the "
             "tensor (%d)" % (len(sizes), len(shp)))
     lead = len(sizes) - len(shp)
-    target = []
-    for i, s in enumerate(sizes):
+    target = [0] * len(sizes)
+    for i in range(len(sizes) - 1, -1, -1):           # (PyTorch checks from the last dim)
+        s = sizes[i]
         if i < lead:
             if s == -1:
                 raise RuntimeError(
                     f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}")
-            target.append(s)
+            target[i] = s
             continue
         cur = shp[i - lead]
         if s == -1:
@@ -467,7 +468,7 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                 f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
                 f"Tensor sizes: [{', '.join(map(str, shp))}]")
-        target.append(s)
+        target[i] = s
     target_t = tuple(target)
     d = self._data
     if target_t == (1,) * lead + shp:                 # nothing repeated: a writable view, as in

@@ -205,7 +205,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
     safe = xp.where(valid, t2, 0)
     w = (weight._data[safe] if weight is not None else xp.ones(t2.shape, dtype=d.dtype)) * valid
     w = w.astype(d.dtype, copy=False)
-    picked = xp.take_along_axis(x2, safe[:, None], axis=1)[:, 0]
+    picked = xp.take_along_axis(x2, safe[:, None], axis=1)[:, 0] if c else \
+        xp.zeros(t2.shape, d.dtype)                   # (no classes: every target was ignored)
     with np.errstate(invalid="ignore"):
         losses = xp.where(valid, -w * picked, 0)      # (an ignored -inf is skipped, not 0 * -inf)
     total = w.sum()
@@ -276,7 +277,8 @@ class BinaryCrossEntropyBackward0(OpNode):
         if self.next_functions[0][0] is not None:
             gx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
         if self.next_functions[1][0] is not None:
-            gt = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+            gt = g * -x.logit()                       # (not clamped, unlike the loss: an x of 0
+                                                      # or 1 gives an infinite slope, as in PyTorch)
         return gx, gt
 
     def _extra_saved(self, name):
