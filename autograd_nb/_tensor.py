@@ -620,12 +620,19 @@ class Tensor:
         restride_view(self)
 
     def _view_changed(self) -> None:
-        """This view's storage was changed in place since the view's history was set."""
+        """This view's storage was changed in place since the view's history was set.
+
+        A view without history whose base does not require grad has nothing to re-derive
+        (even one that was itself made to require grad): it stays a leaf. Any other gets
+        its history from the base again (a view made before its base required grad too),
+        or is refused if it was made under no_grad / inference_mode.
+        """
+        if self._grad_fn is None and not self._base._requires_grad:
+            return
         meta = self._view_meta
         if meta is not None and self.requires_grad:
             raise RuntimeError(view_meta_error(meta, False, self))
-        if self._grad_fn is not None or self._base._requires_grad:   # (a view made before its
-            self._refresh_view()                      # base required grad gets a history too)
+        self._refresh_view()
 
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""

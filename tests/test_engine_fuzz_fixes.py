@@ -290,3 +290,30 @@ def test_a_lone_root_runs_its_tensor_hooks_even_when_no_input_lies_below_it():
         T.autograd.grad(x, [w], T.ones(2), allow_unused=True)
         return calls, y.grad.item(), z.grad, a.grad.item(), w.grad
     assert same(run) == ("ok", (["y", "x"], 1.0, None, 1.0, None))
+
+
+# --- a view whose storage changed ----------------------------------------------------------------
+
+def test_a_no_grad_view_made_to_require_grad_stays_a_leaf_when_its_base_changes():
+    """A view with no history whose base does not require grad has nothing to re-derive
+    when the storage changes, even if the view itself was made to require grad."""
+    def run(T):
+        c = T.ones(3)
+        with T.no_grad():
+            v = c[0:2]
+        v.requires_grad_()
+        c.mul_(2)
+        y = v * 2
+        y.sum().backward()
+        return v.is_leaf, v.grad_fn, v.requires_grad, v.grad.tolist()
+    assert same(run) == ("ok", (True, None, True, [2.0, 2.0]))
+
+
+def test_a_no_grad_view_of_a_base_that_requires_grad_is_still_refused_after_a_change():
+    def run(T):
+        c = T.ones(3)
+        with T.no_grad():
+            v = c[0:2]
+        c.mul_(T.ones(3, requires_grad=True))         # now the base has a history
+        return v.is_leaf
+    assert same(run)[0] == "RuntimeError"

@@ -34,9 +34,6 @@ KNOWN: list[Known] = [
           r"^grad_fn: v\d+: NotImplemented vs \w+ @ .*create_graph=True"),
     Known("create_graph: .grad of a leaf requires grad in PyTorch", "engine",
           r"^grad\.requires_grad: .* @ .*create_graph=True"),
-    # --- the Tensor class (autograd_nb/_tensor.py) ----------------------------------------
-    Known("reading is_leaf/grad_fn of a no_grad view changed in place raises", "tensor",
-          r"^is_leaf: v\d+: True vs RuntimeError: A view was created in no_grad mode"),
     # --- PyTorch's own quirks (not ours to copy) --------------------------------------------
     Known("PyTorch: a 0-d loss result indexed with -1 says 'select() cannot be applied'", "torch",
           r"select\(\) cannot be applied to a 0-dim tensor\. vs IndexError: index -?\d+ is out of bounds"),
