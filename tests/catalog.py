@@ -911,7 +911,9 @@ CATALOG: list[Op] = [
     Op("prelu_shared", lambda m, a, w: m.prelu(a, w), 2, shape().map(lambda s: Case((s, (1,)), {})),
        "nonzero", needs=("prelu",)),
     Op("hardswish", lambda m, a: m.nn.functional.hardswish(a * 2.5), 1, U, "nonzero", needs=("nn",)),
-    Op("hardsigmoid", lambda m, a: m.nn.functional.hardsigmoid(a * 2.5), 1, U, "nonzero", needs=("nn",)),
+    # (PyTorch defines no derivative of hardsigmoid's backward: its create_graph gradient is NotImplemented)
+    Op("hardsigmoid", lambda m, a: m.nn.functional.hardsigmoid(a * 2.5), 1, U, "nonzero", needs=("nn",),
+       twice=False),
     Op("softsign", lambda m, a: m.nn.functional.softsign(a), 1, U, "nonzero", needs=("nn",)),
     Op("tanhshrink", lambda m, a: m.nn.functional.tanhshrink(a), 1, U, needs=("nn",)),
     Op("logit", lambda m, a: m.logit(a * 0.5 + 0.5), 1, U, "inner", needs=("logit",)),

@@ -317,3 +317,65 @@ def test_a_no_grad_view_of_a_base_that_requires_grad_is_still_refused_after_a_ch
         c.mul_(T.ones(3, requires_grad=True))         # now the base has a history
         return v.is_leaf
     assert same(run)[0] == "RuntimeError"
+
+
+# --- what hooks may return ------------------------------------------------------------------------
+
+def _named_hook(g):
+    return g.double()
+
+
+class _CallableHook:
+    def __call__(self, g):
+        return g[:1]
+
+
+@pytest.mark.parametrize("where, hook", [
+    ("tensor", "lambda g: T.ones(3)"),                # another shape
+    ("tensor", "_named_hook"),                        # another dtype, named by its __name__
+    ("tensor", "_CallableHook()"),                    # no __name__: '<unknown>'
+    ("tensor", "lambda g: [1]"),                      # no tensor
+    ("tensor", "lambda g: g.view(2, 1)"),
+    ("tensor", "lambda g: g.expand(2)"),              # same shape: fine
+    ("leaf", "lambda g: T.ones(3)"),
+    ("leaf", "lambda g: g.long()"),
+    ("prehook", "lambda go: [go[0]]"),                # a node hook returns a tuple
+    ("prehook", "lambda go: (go[0], go[0])"),         # of as many gradients
+    ("prehook", "lambda go: (5,)"),
+    ("prehook", "lambda go: (go[0].double(),)"),
+    ("posthook", "lambda gi, go: (gi[0], T.ones(2))"),   # a None gradient stays None
+    ("posthook", "lambda gi, go: (gi[0].double(), None)"),
+    ("posthook", "lambda gi, go: (None, None)"),      # None in the tuple: no gradient
+    ("posthook", "lambda gi, go: (gi[0], None, None)"),
+])
+def test_hook_results_are_checked_as_pytorch_checks_them(where, hook):
+    def run(T):
+        env = {"T": T, "_named_hook": _named_hook, "_CallableHook": _CallableHook}
+        fn = eval(hook, env)
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        c = T.tensor([1.0, 2.0])
+        y = x * c
+        if where == "tensor":
+            y.register_hook(fn)
+        elif where == "leaf":
+            x.register_hook(fn)
+        elif where == "prehook":
+            y.grad_fn.register_prehook(fn)
+        else:
+            y.grad_fn.register_hook(fn)
+        y.sum().backward()
+        return None if x.grad is None else (x.grad.tolist(), str(x.grad.dtype))
+    same(run)
+
+
+def test_a_hook_may_not_give_a_gradient_to_an_output_that_received_none():
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        a, b = (x * 2).unbind(0)
+        seen = []
+        b.register_hook(lambda g: seen.append(g))     # called with None: fine
+        a.backward(retain_graph=True)
+        b.register_hook(lambda g: T.ones(()))         # replacing that None: refused
+        a.backward()
+        return seen
+    assert same(run)[0] == "RuntimeError"

@@ -34,6 +34,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'stride'
     ),
     "BinaryCrossEntropyBackward0": ('reduction', 'self', 'target', 'weight'),
+    "BinaryCrossEntropyBackwardBackward0": ('grad_output', 'reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyWithLogitsBackward0": (
         'pos_weight', 'reduction', 'self', 'target', 'weight'
     ),
@@ -66,6 +67,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "DotBackward0": ('self', 'tensor'),
     "EluBackward0": ('alpha', 'input_scale', 'scale', 'self'),
     "EluBackward1": ('alpha', 'input_scale', 'result', 'scale'),
+    "EluBackwardBackward0": (
+        'alpha', 'grad_output', 'input_scale', 'is_result', 'scale', 'self_or_result'
+    ),
     "EmbeddingBackward0": (
         'indices', 'padding_idx', 'scale_grad_by_freq', 'sparse', 'weight_sym_argsize_0'
     ),
@@ -77,19 +81,37 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "FlipBackward0": ('dims',),
     "GatherBackward0": ('dim', 'index', 'self', 'sparse_grad'),
     "GeluBackward0": ('approximate', 'self'),
+    "GeluBackwardBackward0": ('approximate', 'grad_output', 'self'),
+    "HardshrinkBackwardBackward0": ('lambd', 'self'),
     "HardsigmoidBackward0": ('self',),
     "HardswishBackward0": ('self',),
+    "HardswishBackwardBackward0": ('grad_output', 'self'),
     "HardtanhBackward0": ('max_val', 'min_val', 'self'),
+    "HardtanhBackwardBackward0": ('max_val', 'min_val', 'self'),
     "HuberLossBackward0": ('delta', 'reduction', 'self', 'target'),
+    "HuberLossBackwardBackward0": ('delta', 'grad_output', 'reduction', 'self', 'target'),
     "HypotBackward0": ('other', 'result', 'self'),
     "DistBackward0": ('other', 'p', 'result', 'self'),
     "GluBackward0": ('dim', 'self'),
+    "LeakyReluBackwardBackward0": ('negative_slope', 'self'),
+    "LogSigmoidBackwardBackward0": ('buffer', 'grad_output', 'self'),
+    "LogSoftmaxBackwardDataBackward0": ('dim', 'grad_output', 'output'),
+    "MseLossBackwardBackward0": ('grad_output', 'reduction', 'self', 'target'),
+    "NllLoss2DBackwardBackward0": ('ignore_index', 'reduction', 'target', 'weight'),
+    "NllLossBackwardBackward0": ('ignore_index', 'reduction', 'target', 'weight'),
     "RreluWithNoiseBackward0": ('lower', 'noise', 'self', 'training', 'upper'),
     "HardshrinkBackward0": ('lambd', 'self'),
+    "SigmoidBackwardBackward0": ('grad_output', 'output'),
+    "SmoothL1LossBackwardBackward0": ('beta', 'grad_output', 'reduction', 'self', 'target'),
+    "SoftmaxBackwardDataBackward0": ('dim', 'grad_output', 'output'),
+    "SoftplusBackwardBackward0": ('beta', 'grad_output', 'self', 'threshold'),
     "SoftshrinkBackward0": ('lambd', 'self'),
     "PixelShuffleBackward0": ('upscale_factor',),
     "PixelUnshuffleBackward0": ('downscale_factor',),
     "NativeGroupNormBackward0": ('C', 'HxW', 'N', 'eps', 'group', 'input', 'result1', 'result2', 'weight'),
+    "SoftshrinkBackwardBackward0": ('lambd', 'self'),
+    "TanhBackwardBackward0": ('grad_output', 'output'),
+    "ThresholdBackwardBackward0": ('self', 'threshold'),
     "VdotBackward0": ('other', 'self'),
     "Im2ColBackward0": (
         'dilation', 'kernel_size', 'padding', 'self_sym_argsize_minus_1',

@@ -30,6 +30,7 @@ import sys
 import threading
 from typing import Any, Callable, Iterator, Sequence
 
+from . import node as _node
 from .grad_mode import STATE
 from .node import ANOMALY, HOOK_STACK, AccumulateGrad, GradientEdge, Node
 
@@ -263,6 +264,44 @@ def _sole_owner(grads: list) -> bool:
     return _refcount(base) == holders
 
 
+def _hook_name(hook: Any) -> str:
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
+
+
+def checked(hook: Any, before: Any, after: Any) -> Any:
+    """The gradient ``after`` that ``hook`` returned in place of ``before`` (None: keep
+    ``before``), refused as PyTorch refuses it when it is no tensor, or a tensor of another
+    dtype, device or shape than the gradient it replaces."""
+    if after is None:
+        return before
+    if before is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not isinstance(after, _node.Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(after).__name__}'")
+    if after._data.dtype != before._data.dtype or type(after._data) is not type(before._data):
+        from .._tensor import type_label
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{type_label(before)} got {type_label(after)})")
+    if after._data.shape != before._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return after
+
+
+def checked_all(hook: Any, before: tuple, after: Any) -> tuple:
+    """A node hook's tuple of gradients in place of ``before``: as many, each checked
+    (a None in it stands: that gradient becomes None)."""
+    if not isinstance(after, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(after).__name__}'")
+    if len(after) != len(before):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values "
+                           f"(got {len(after)}, but expected {len(before)})")
+    for b, a in zip(before, after):
+        if a is not None:
+            checked(hook, b, a)
+    return after
+
+
 def _run_tensor_prehooks(x: Any, grads: list) -> None:
     """Hooks registered with ``tensor.register_hook`` on a node's outputs, then retain_grad.
 
@@ -274,9 +313,7 @@ def _run_tensor_prehooks(x: Any, grads: list) -> None:
             continue
         for nr, hooks in store.items():
             for fn in list(hooks.values()):
-                out = fn(grads[nr])
-                if out is not None:
-                    grads[nr] = out
+                grads[nr] = checked(fn, grads[nr], fn(grads[nr]))
 
 
 def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
@@ -415,9 +452,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         if is_acc and node.variable._hooks:
             g = grads[0]
             for hook in list(node.variable._hooks.values()):
-                out = call(hook, g)
-                if out is not None:
-                    g = out
+                g = checked(hook, g, call(hook, g))
             grads[0] = g
         if x is not None and (x.tensor_prehooks or x.retain_prehooks):
             call(_run_tensor_prehooks, x, grads)
@@ -443,7 +478,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             for hook in list(x.prehooks.values()):
                 out = call(hook, tuple(grads))
                 if out is not None:
-                    grads = list(out)
+                    grads = list(checked_all(hook, tuple(grads), out))
 
         nexts = node.next_functions
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
@@ -484,7 +519,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 for hook in list(x.hooks.values()):
                     res = call(hook, out_grads, tuple(grads))
                     if res is not None:
-                        out_grads = tuple(res)
+                        out_grads = checked_all(hook, out_grads, res)
 
         if free and not stop_here and (node._saved or node.releasable):   # (only what ran)
             if events:

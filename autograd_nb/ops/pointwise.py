@@ -18,6 +18,7 @@ from ._core import (CPP_NAMES, DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_
                     check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
                     note_broadcast, plain, prep2, record, register, warn_expanded, writable, write_fill)
 from .convert import _zeros_like
+from .backward_ops import sigmoid_backward, tanh_backward, threshold_backward, threshold_kernel
 
 _ndarray = np.ndarray
 
@@ -595,35 +596,34 @@ class TanBackward0(OpNode):
 
 
 class TanhBackward0(OpNode):
+    """grad = tanh_backward(g, result) = g * (1 - result^2)."""
     __slots__ = ()
     saved_names = ("result",)
 
     def backward(self, g):
-        r = self._saved[0].unpack()
-        return g * (1 - r * r)
+        return tanh_backward(g, self._saved[0].unpack())
 
 
 class SigmoidBackward0(OpNode):
+    """grad = sigmoid_backward(g, result) = g * result * (1 - result)."""
     __slots__ = ()
     saved_names = ("result",)
 
     def backward(self, g):
-        r = self._saved[0].unpack()
-        return g * (r * (1 - r))
+        return sigmoid_backward(g, self._saved[0].unpack())
 
 
 class ReluBackward0(OpNode):
+    """grad = threshold_backward(g, result, 0): g except where the result is <= 0 (so a
+    NaN result passes g, as in PyTorch)."""
     __slots__ = ()
     saved_names = ("result",)
 
     def backward(self, g):
-        # g except where the result is <= 0 (so a NaN result passes g, as in PyTorch);
-        # selected, not multiplied: an inf in g must not give 0 * inf = nan
-        if STATE.mode & 1 and g.__class__ is Tensor:  # first order: nothing records
-            gd, rd = g._data, self._saved[0].unpack_data()
-            out = as_array(_xp(gd).where(rd <= 0, gd.dtype.type(0), gd))
-            return Tensor._wrap(out)
-        return _masked(g, ~(self._saved[0].unpack() <= 0))
+        if STATE.mode & 1 and g.__class__ is Tensor:  # first order: nothing records, the
+            gd, rd = g._data, self._saved[0].unpack_data()     # kernel on the arrays
+            return Tensor._wrap(as_array(threshold_kernel(gd, rd, 0)))
+        return threshold_backward(g, self._saved[0].unpack(), 0)
 
 
 _abs = _unary("abs", "abs", AbsBackward0, "self", "Absolute value |x|.", floating=False)

@@ -25,6 +25,7 @@ from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import DTYPE_WORDS, OpNode, as_array, plain, record, record_multi, register
 from .views import spread
+from .backward_ops import log_softmax_backward_data, softmax_backward_data
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 
@@ -829,9 +830,7 @@ class SoftmaxBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        y = self._saved[0].unpack()
-        n = self.extra["_n"]
-        return y * (g - (g * y).sum(n, keepdim=True))
+        return softmax_backward_data(g, self._saved[0].unpack(), self.extra["_n"], self.extra["dim"])
 
 
 class LogSoftmaxBackward0(OpNode):
@@ -840,12 +839,7 @@ class LogSoftmaxBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        n = self.extra["_n"]
-        if STATE.mode & 1:                            # first order: the same on arrays
-            gd, yd = g._data, self._saved[0].unpack_data()
-            return Tensor._wrap(as_array(gd - _xp(yd).exp(yd) * gd.sum(n, keepdims=True)))
-        y = self._saved[0].unpack()
-        return g - y.exp() * g.sum(n, keepdim=True)
+        return log_softmax_backward_data(g, self._saved[0].unpack(), self.extra["_n"], self.extra["dim"])
 
 
 def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:

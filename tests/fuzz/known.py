@@ -25,13 +25,6 @@ class Known:
 
 KNOWN: list[Known] = [
     # --- engine (autograd_nb/autograd/) ------------------------------------------------
-    Known("create_graph builds primitive ops where torch records *BackwardBackward nodes", "engine",
-          r"^grad(\.grad)?_fn: .*(Backward\d*Backward\d|CopyBackwards|LogSoftmaxBackwardData|"
-          r"SoftmaxBackwardData|BackwardBackward)"),
-    Known("create_graph: gradients of relu/clamp/hardtanh come back not requiring grad", "engine",
-          r"^requires_grad: v\d+: True vs False @ .*create_graph=True"),
-    Known("create_graph: a second-order node is NotImplemented in PyTorch (floor_divide, ...)", "engine",
-          r"^grad_fn: v\d+: NotImplemented vs \w+ @ .*create_graph=True"),
     Known("create_graph: .grad of a leaf requires grad in PyTorch", "engine",
           r"^grad\.requires_grad: .* @ .*create_graph=True"),
     # --- PyTorch's own quirks (not ours to copy) --------------------------------------------

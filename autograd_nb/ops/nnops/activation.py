@@ -7,7 +7,9 @@ Each saves its input and multiplies the incoming gradient by the local slope:
 * ``gelu``: x * Phi(x) with Phi the standard normal CDF, slope ``Phi(x) + x * phi(x)``;
   with ``approximate='tanh'`` Phi is replaced by ``0.5 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
 
-The slopes are computed with tensor ops, so second derivatives work too.
+Each rule is one call of the backward op PyTorch's formula calls (``leaky_relu_backward``,
+``elu_backward``, ``gelu_backward``, ... in ``ops/backward_ops.py``): under create_graph the
+gradient's node is PyTorch's (``EluBackwardBackward0``) and second derivatives work too.
 (ReLU, sigmoid and tanh live with the other element-wise ops.)
 """
 from __future__ import annotations
@@ -18,10 +20,12 @@ import numpy as np
 
 from ..._tensor import Tensor
 from .._core import OpNode, floating_kernel, no_kernel, record
+from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
+                            hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
+                            softplus_backward, threshold_backward)
 from .patches import xp_of
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _np_erf = np.frompyfunc(math.erf, 1, 1)
 
 
@@ -85,10 +89,8 @@ class HardtanhBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
         lo, hi = self.extra
-        from ..compare import where
-        return where((x <= lo) | (x >= hi), 0.0, g)  # (a NaN passes its gradient, as PyTorch)
+        return hardtanh_backward(g, self._saved[0].unpack(), lo, hi)   # (a NaN passes its gradient)
 
     def _extra_saved(self, name):
         if name == "min_val":
@@ -111,8 +113,8 @@ class LogSigmoidBackward0(OpNode):
     saved_names = ("self", "buffer")
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        return g * (-x).sigmoid()
+        x, buffer = (s.unpack() for s in self._saved)
+        return log_sigmoid_backward(g, x, buffer)
 
 
 @floating_kernel("log_sigmoid_cpu")
@@ -132,11 +134,8 @@ class SoftplusBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
         beta, threshold = self.extra
-        bx = x * beta
-        from ..compare import where
-        return where(bx > threshold, g, g * bx.sigmoid())
+        return softplus_backward(g, self._saved[0].unpack(), beta, threshold)
 
     def _extra_saved(self, name):
         if name == "beta":
@@ -165,10 +164,7 @@ class LeakyReluBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        slope = self.extra
-        xd = x._data
-        return g * Tensor._wrap(xp_of(xd).where(xd > 0, 1, slope).astype(xd.dtype))
+        return leaky_relu_backward(g, self._saved[0].unpack(), self.extra, self.saved_names == ("result",))
 
     def _extra_saved(self, name):
         return self.extra if name == "negative_slope" else None
@@ -186,7 +182,7 @@ class LeakyReluBackward1(LeakyReluBackward0):
                 "supported. This is caused by calling in-place forward function with a negative slope, please "
                 "call out-of-place version instead. File an issue at https://github.com/pytorch/pytorch if you "
                 "do require supporting in-place leakRelu backward calculation with negative slope")
-        return LeakyReluBackward0.backward(self, g)     # result > 0 exactly where input > 0
+        return LeakyReluBackward0.backward(self, g)     # (result > 0 exactly where input > 0)
 
 
 @floating_kernel("leaky_relu_cpu")
@@ -208,11 +204,8 @@ class EluBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        from ..compare import where
-        x = self._saved[0].unpack()
         alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
-        slope = where(x <= 0, x.exp() * alpha, 1.0)    # (a NaN input gets the slope 1, as in PyTorch)
-        return g * (slope * scale if scale != 1 else slope)
+        return elu_backward(g, alpha, scale, 1, self.saved_names == ("result",), self._saved[0].unpack())
 
     def _extra_saved(self, name):
         alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
@@ -223,14 +216,6 @@ class EluBackward1(EluBackward0):
     """The in-place form: for x <= 0 the slope alpha * exp(x) equals result + alpha."""
     __slots__ = ()
     saved_names = ("result",)
-
-    def backward(self, g):
-        from ..compare import where
-        r = self._saved[0].unpack()
-        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
-        if scale == 1:
-            return g * where(r <= 0, r + alpha, 1.0)
-        return g * where(r <= 0, r + alpha * scale, float(scale))
 
 
 @floating_kernel("elu_cpu")
@@ -262,14 +247,13 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class CeluBackward0(OpNode):
-    """d/dx celu = 1 for x > 0, exp(x / alpha) otherwise."""
+    """d/dx celu = 1 for x > 0, exp(x / alpha) otherwise: ELU's rule with input_scale 1/alpha."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
-        from ..compare import where
-        x = self._saved[0].unpack()
-        return g * where(x <= 0, (x / self.extra).exp(), 1.0)
+        alpha = self.extra
+        return elu_backward(g, alpha, 1, 1 / alpha, self.saved_names == ("result",), self._saved[0].unpack())
 
     def _extra_saved(self, name):
         return self.extra if name == "alpha" else None
@@ -279,11 +263,6 @@ class CeluBackward1(CeluBackward0):
     """The in-place form: for x <= 0 the slope exp(x / alpha) equals result / alpha + 1."""
     __slots__ = ()
     saved_names = ("result",)
-
-    def backward(self, g):
-        from ..compare import where
-        r = self._saved[0].unpack()
-        return g * where(r <= 0, r / self.extra + 1, 1.0)
 
 
 @floating_kernel("elu_cpu")
@@ -306,8 +285,7 @@ class ThresholdBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        from ..compare import where
-        return where(self._saved[0].unpack() <= self.extra, 0.0, g)
+        return threshold_backward(g, self._saved[0].unpack(), self.extra)
 
     def _extra_saved(self, name):
         return self.extra if name == "threshold" else None
@@ -349,9 +327,7 @@ class HardswishBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        from ..compare import where
-        x = self._saved[0].unpack()
-        return where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g))
+        return hardswish_backward(g, self._saved[0].unpack())
 
 
 @floating_kernel("hardswish_cpu")
@@ -368,9 +344,7 @@ class HardsigmoidBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        from ..compare import where
-        x = self._saved[0].unpack()
-        return where((x > -3) & (x < 3), g / 6, 0.0)
+        return hardsigmoid_backward(g, self._saved[0].unpack())
 
 
 @floating_kernel("hardsigmoid_cpu")
@@ -420,17 +394,7 @@ class GeluBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        if self.extra == "tanh":
-            inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-            t = inner.tanh()
-            dinner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
-            slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner
-        else:
-            cdf = (_erf(x * (1 / math.sqrt(2.0))) + 1) * 0.5
-            pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
-            slope = cdf + x * pdf
-        return g * slope
+        return gelu_backward(g, self._saved[0].unpack(), self.extra)
 
     def _extra_saved(self, name):
         return self.extra if name == "approximate" else None

@@ -13,7 +13,9 @@ Gradients, per element, before the reduction's ``1/N``:
 * BCE: ``weight * (x - t) / (x (1 - x))``;
 * BCE with logits: ``weight * ((1 - t) - l * sigmoid(-x))`` with ``l = 1 + (pos_weight - 1) t``.
 
-All rules are tensor ops, so second derivatives work.
+The input's gradient (the target's too, for the pointwise losses) is one call of the
+backward op PyTorch's formula calls (``mse_loss_backward``, ... in ``ops/backward_ops.py``):
+under create_graph it records PyTorch's second-order node (``MseLossBackwardBackward0``).
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
-from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from .patches import xp_of
+from ..backward_ops import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
+                            nll_loss_backward, smooth_l1_loss_backward)
 
 NONE, MEAN, SUM = 0, 1, 2
 
@@ -47,18 +50,19 @@ def _as0d(a: Any) -> Any:
 
 
 class _PairLoss(OpNode):
-    """A loss of (input, target): the target's gradient is minus the input's."""
+    """A loss of (input, target): ``rule(g, self, target, reduction[, number])`` is the
+    input's gradient, and the target's is the same rule with the two swapped."""
     __slots__ = ()
     saved_names = ("self", "target")
-
-    def slope(self, x: Tensor, t: Tensor) -> Tensor:      # d loss / d x, per element
-        raise NotImplementedError
+    rule: Any = None                                  # the op of backward_ops
 
     def backward(self, g):
         x, t = self._saved[0].unpack(), self._saved[1].unpack()
-        reduction = self._reduction()
-        gi = self.slope(x, t) * _scale_grad(g, x.numel(), reduction)
-        return gi, (-gi if self.next_functions[1][0] is not None else None)
+        ex = self.extra
+        reduction, params = (ex, ()) if isinstance(ex, int) else (ex[0], ex[1:])
+        rule = type(self).rule
+        return (rule(g, x, t, reduction, *params) if self.next_functions[0][0] is not None else None,
+                rule(g, t, x, reduction, *params) if self.next_functions[1][0] is not None else None)
 
     def _reduction(self) -> int:
         return self.extra if isinstance(self.extra, int) else self.extra[0]
@@ -73,29 +77,19 @@ class _PairLoss(OpNode):
 
 class MseLossBackward0(_PairLoss):
     __slots__ = ()
-
-    def slope(self, x, t):
-        return (x - t) * 2
+    rule = staticmethod(mse_loss_backward)
 
 
 class SmoothL1LossBackward0(_PairLoss):
     __slots__ = ()
-
-    def slope(self, x, t):
-        from ..compare import where
-        d = x - t                                     # (a NaN difference keeps its NaN slope)
-        beta = self.extra[1]
-        return where(d < -beta, -1.0, where(d > beta, 1.0, d / beta))
+    rule = staticmethod(smooth_l1_loss_backward)
 
 
 class HuberLossBackward0(_PairLoss):
     """Slope d = x - t inside ``|d| <= delta``, ``delta * sign(d)`` outside (a NaN d keeps
-    its NaN: d clamped to [-delta, delta])."""
+    its NaN)."""
     __slots__ = ()
-
-    def slope(self, x, t):
-        delta = self.extra[1]
-        return (x - t).clamp(-delta, delta)
+    rule = staticmethod(huber_loss_backward)
 
     def _extra_saved(self, name):
         return self.extra[1] if name == "delta" else super()._extra_saved(name)
@@ -156,20 +150,9 @@ class NllLossBackward0(OpNode):
     saved_names = ("self", "target", "weight", "total_weight")
 
     def backward(self, g):
-        coef = self.extra[2]
-        if STATE.mode & 1:                            # first order: one product of arrays
-            gd, xd = g._data, self._saved[0].unpack_data()   # (checked: not stale, not freed)
-            if self.extra[1] == NONE and xd.ndim > 1:
-                gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
-            with np.errstate(invalid="ignore"):      # (only target positions get g: an ignored
-                out = xp_of(coef).where(coef != 0, gd * coef, coef.dtype.type(0))   # one stays 0
-            return Tensor._wrap(out.astype(coef.dtype, copy=False))                # for a nan g)
-        x = self._saved[0].unpack()
-        if self.extra[1] == NONE and x.ndim > 1:
-            g = g.unsqueeze(1)
-        from ..compare import where
-        c = Tensor._wrap(coef)
-        return where(c != 0, g * c, 0.0)
+        ignore_index, reduction, coef = self.extra
+        x, t, w = (None if s is None else s.unpack() for s in self._saved[:3])
+        return nll_loss_backward(g, x, t, w, reduction, ignore_index, coef, type(self))
 
     def _extra_saved(self, name):
         ignore_index, reduction = self.extra[:2]
@@ -270,13 +253,13 @@ class BinaryCrossEntropyBackward0(OpNode):
 
     def backward(self, g):
         x, t, w = (None if s is None else s.unpack() for s in self._saved)
-        g = _scale_grad(g, x.numel(), self.extra)
-        if w is not None:
-            g = g * w
         gx = gt = None
         if self.next_functions[0][0] is not None:
-            gx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+            gx = binary_cross_entropy_backward(g, x, t, w, self.extra)
         if self.next_functions[1][0] is not None:
+            g = _scale_grad(g, x.numel(), self.extra)
+            if w is not None:
+                g = g * w
             gt = g * -x.logit()                       # (not clamped, unlike the loss: an x of 0
                                                       # or 1 gives an infinite slope, as in PyTorch)
         return gx, gt

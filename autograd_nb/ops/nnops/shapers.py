@@ -24,6 +24,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
+from ..backward_ops import hardshrink_backward, softshrink_backward
 
 __all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm", "rrelu"]
 
@@ -67,14 +68,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 
 class _ShrinkBackward(OpNode):
-    """grad = g where |self| > lambd, 0 elsewhere."""
+    """grad = 0 where -lambd <= self <= lambd, g elsewhere (a NaN passes g)."""
     __slots__ = ()
     saved_names = ("self",)
-
-    def backward(self, g):
-        from ..._functions import where
-        x = self._saved[0].unpack()
-        return where(x.abs() > self.extra, g, g * 0)
 
     def _extra_saved(self, name):
         return self.extra if name == "lambd" else None
@@ -83,9 +79,15 @@ class _ShrinkBackward(OpNode):
 class HardshrinkBackward0(_ShrinkBackward):
     __slots__ = ()
 
+    def backward(self, g):
+        return hardshrink_backward(g, self._saved[0].unpack(), self.extra)
+
 
 class SoftshrinkBackward0(_ShrinkBackward):
     __slots__ = ()
+
+    def backward(self, g):
+        return softshrink_backward(g, self._saved[0].unpack(), self.extra)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
