@@ -41,6 +41,16 @@ KNOWN: list[Known] = [
     Known("PyTorch: index_fill_ of an empty tensor at index 0 fails inside (setStorage ... out of bounds)", "torch",
           r"setStorage: sizes \[[\d, ]*\], strides .* out of bounds for storage of size 0 vs IndexError"),
     # --- ops still open --------------------------------------------------------------------
+    Known("index tensors kept as plain state, not SavedTensors (x[idx], x[mask], max_pool's indices, "
+          "min/max/median of a 0-d tensor): a second backward or a change of the indices in place goes "
+          "unnoticed; PyTorch saves them (freed by backward, version-checked)", "ops",
+          r"torch raised RuntimeError: (Trying to backward through the graph a second time|one of the variables "
+          r"needed for gradient computation has been modified by an inplace operation: \[torch\.LongTensor)"),
+    Known("the gradient of sum() (autograd.grad of a scalar loss) is a view made under no_grad in PyTorch "
+          "(SumBackward0 expands): changing it in place with an operand that requires grad is refused "
+          "there; ours is a plain stride-0 array (reduce.py's first-order fast path)", "ops",
+          r"A view was created in no_grad mode and is being modified inplace with grad mode enabled\..* vs "
+          r"RuntimeError: unsupported operation: more than one element of the written-to tensor"),
     Known("ops save inputs whose gradient is not needed: an inference tensor there is refused", "ops",
           r"Inference tensors cannot be saved for backward"),
     Known("in-place on an expanded bool tensor: PyTorch's overlap error comes before the kernel error", "ops",

@@ -14,7 +14,7 @@ Gradients, per element, before the reduction's ``1/N``:
 * BCE with logits: ``weight * ((1 - t) - l * sigmoid(-x))`` with ``l = 1 + (pos_weight - 1) t``.
 
 The input's gradient (the target's too, for the pointwise losses) is one call of the
-backward op PyTorch's formula calls (``mse_loss_backward``, ... in ``ops/backward_ops.py``):
+backward op PyTorch's formula calls (``mse_loss_backward``, ... in ``loss_backward.py``):
 under create_graph it records PyTorch's second-order node (``MseLossBackwardBackward0``).
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ import numpy as np
 from ..._tensor import Tensor
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from .patches import xp_of
-from ..backward_ops import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
-                            nll_loss_backward, smooth_l1_loss_backward)
+from .loss_backward import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
+                             nll_loss_backward, smooth_l1_loss_backward)
 
 NONE, MEAN, SUM = 0, 1, 2
 
