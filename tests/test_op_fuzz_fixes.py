@@ -325,3 +325,35 @@ def test_binary_cross_entropy_target_gradient_is_minus_logit():
          "out.backward()", grads=("x", "t"))
     same("x = T.tensor([[-1.5], [-inf], [3.0]], requires_grad=True)\n"
          "out = T.autograd.grad(F.binary_cross_entropy(T.sigmoid(x), T.sigmoid(x)), [x])")
+
+
+# --- views of split / unbind outputs: the refusal names the view's own node -----------------------
+
+SPLIT_VIEWS = [
+    "v = x.chunk(2, 1)[-1]; v.t().mul_(3)", "v = x.chunk(2, 1)[-1]; v.mul_(3)", "v = x.unbind(0)[1]; v[0] = 5",
+    "v = x.unbind(0)[1]; v.view(3).add_(1)", "v = x.split(1, 0)[0]; v.squeeze(0).unsqueeze(1).neg_()",
+    "v = x.unbind(0)[1]; v.expand(2, 3).exp_()", "v = x.unbind(0)[1]; v[None].mul_(2)",
+    "v = x.unbind(0)[1]; v[0:2].mul_(2)", "v = x.unbind(0)[1]\nwith T.no_grad(): v.add_(1)",
+    # a piece of a tensor that requires no grad: PyTorch's no_grad-mode header
+    "y = T.ones(2, 2); v = y.unbind(0)[0]; v.mul_(x[0, :2])", "y = T.ones(2, 2); v = y.unbind(0)[0]; v.t().mul_(x[0, :2])",
+]
+
+
+def test_split_and_unbind_views_refuse_in_place_changes():
+    check_all([f"x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True) * 1\n{c}\nout = x"
+               for c in SPLIT_VIEWS])
+
+
+# --- inference tensors outside inference mode ----------------------------------------------------------
+# PyTorch's autograd sees an op only when one of its inputs is an ordinary tensor; an
+# input saved only for another input's gradient is not saved at all.
+
+INFERENCE = [f"with T.inference_mode(): v = T.ones_like(T.zeros(2), requires_grad=True)\nout = {c}"
+             for c in ("v * v", "v.sum()", "v * 2", "v + 1", "2 * v", "v.exp()", "v[0]", "T.cat([v, v])")] + [
+    f"x = T.tensor([1.5, -2.0], requires_grad=True)\nwith T.inference_mode(): f = T.floor(x) + 3\nout = {c}"
+    for c in ("T.hypot(f, x)", "T.hypot(x, f)", "x.remainder(f)", "f.remainder(x)", "T.lerp(x, f, 0.5)",
+              "T.lerp(f, x, f)", "T.lerp(x, x, f)", "T.addcdiv(x, f, f)", "x * f")]
+
+
+def test_inference_tensors_in_recorded_ops():
+    check_all(INFERENCE)

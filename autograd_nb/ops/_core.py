@@ -158,6 +158,13 @@ def plain(data: Any, inference: bool) -> Tensor:
     return out
 
 
+def _inference_only(inputs: Sequence[Tensor | None]) -> bool:
+    """Are all the op's inputs inference tensors (no number among them)? PyTorch's autograd
+    then never sees the op, even outside inference mode and for one that requires grad
+    (``x * x`` records nothing; ``x * 2`` does: the 2 becomes an ordinary tensor)."""
+    return all(u is not None and u._is_inference for u in inputs)
+
+
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
            extra: Any = None) -> Tensor:
@@ -192,6 +199,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     else:
         return out
     if data.dtype.kind != "f":                        # integer/bool results never require grad
+        return out
+    if t._is_inference and _inference_only(inputs):
         return out
     node = _new(node_cls)
     node._seq = next(_seq)
@@ -432,9 +441,9 @@ def check_inplace(t: Tensor, *others: Any) -> None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode
         if meta is not None:
             raise RuntimeError(view_meta_error(meta, True, t))
-        refusal = getattr(t._view_fn, "inplace_error", None)   # split/unbind outputs (joins.py)
+        refusal = getattr(t._view_fn, "refusal", None)      # split/unbind outputs (views.Refusing)
         if refusal is not None:
-            raise RuntimeError(refusal)
+            raise RuntimeError(refusal(t))
     if not own:
         return
     if t._grad_fn is None:

@@ -14,7 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ._core import (CPP_NAMES, OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
-from .pointwise import _inplace
+from .pointwise import _inplace, _needed
 
 
 def _operands(items: tuple) -> list[Tensor]:
@@ -113,10 +113,15 @@ class LerpBackward1(OpNode):
     """out = start + weight * (end - start), weight a tensor."""
     __slots__ = ()
     saved_names = ("end", "self", "weight")
+    saved_for = ((2,), (2,), (0, 1))                  # the ends for weight's gradient, and back
 
     def backward(self, g):
-        end, start, w = (s.unpack() for s in self._saved)
-        return g * (1 - w), g * w, g * (end - start)
+        end, start, w = self._saved
+        if w is None:
+            return None, None, g * (end.unpack() - start.unpack())
+        w = w.unpack()
+        gw = None if end is None else g * (end.unpack() - start.unpack())
+        return g * (1 - w), g * w, gw
 
 
 def _lerp(a: Any, b: Any, w: Any) -> Any:
@@ -171,7 +176,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         return out
     w = ts[2]
     out = record(_lerp(arrays[0], arrays[1], arrays[2].astype(dt, copy=False)), LerpBackward1, (a, b, w),
-                 (b, a, w))
+                 _needed(LerpBackward1, (b, a, w), (a, b, w)))
     note_broadcast(out, a, b, w)
     return out
 

@@ -27,7 +27,7 @@ from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp,
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill,  # noqa: F401
                       scatter, scatter_add, scatter_reduce)                 # (torch.X)
-from .views import _make_view
+from .views import Refusing, _make_view
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -178,31 +178,12 @@ concat = concatenate = cat
 # ---------------------------------------------------------------------------
 
 
-class _MultiView:
-    """A view function that refuses in-place changes (the view came from a multi-view op),
-    and refuses to re-derive the view's history once its storage was changed in place
-    (what PyTorch refuses when such a view is used after that)."""
-    __slots__ = ("fn", "inplace_error", "changed_error")
-
-    def __init__(self, fn: Any, label: str, nr: int) -> None:
-        self.fn = fn
-        tail = ("This view is the output of a function that returns multiple views. Such functions "
-                "do not allow the output views to be modified inplace. You should replace the inplace "
-                "operation by an out-of-place one.")
-        self.inplace_error = f"Output {nr} of {label} is a view and is being modified inplace. {tail}"
-        self.changed_error = (f"Output {nr} of {label} is a view and its base or another view of its "
-                              f"base has been modified inplace. {tail}")
-
-    def __call__(self, t: Tensor) -> Tensor:
-        return self.fn(t)
-
-
 def _as_views(base: Tensor, outs: tuple, label: str, pick: Any) -> tuple:
     """Make each output a view of ``base``; ``pick(t, i)`` re-derives output i from a tensor."""
     for i, o in enumerate(outs):
         _make_view(base, o, lambda t, i=i: pick(t, i))
         if o._base is not None:                      # (pieces of an inference tensor are no views)
-            o._view_fn = _MultiView(o._view_fn, label, i)
+            o._view_fn = Refusing(o._view_fn, label, i)  # (refuses in-place changes)
     return outs
 
 

@@ -427,12 +427,16 @@ class RemainderBackward0(OpNode):
 
 
 class RemainderBackward1(OpNode):
+    """out = self - floor(self / other) * other: dself = g, dother = -g floor(self / other)."""
     __slots__ = ()
     saved_names = ("self", "other")
+    saved_for = ((1,), (1,))                          # both only for other's gradient
 
     def backward(self, g):
-        a, b = (s.unpack() for s in self._saved)
-        return g, -g * div(a, b, rounding_mode="floor")
+        a, b = self._saved
+        if b is None:
+            return g, None
+        return g, -g * div(a.unpack(), b.unpack(), rounding_mode="floor")
 
 
 class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's node name
@@ -457,7 +461,7 @@ def remainder(input: Any, other: Any) -> Tensor:
         return record(data, RemainderBackward0, (ta,))
     if ta is None:                                   # number % tensor: no derivative in PyTorch
         return record(data, NotImplemented, (tb,), extra="remainder")
-    res = record(data, RemainderBackward1, (ta, tb), saved=(input, other))
+    res = record(data, RemainderBackward1, (ta, tb), saved=_needed(RemainderBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
     return res
 
@@ -1063,10 +1067,12 @@ class HypotBackward0(OpNode):
     """out = sqrt(a^2 + b^2): da = a / out, db = b / out."""
     __slots__ = ()
     saved_names = ("self", "other", "result")
+    saved_for = ((0,), (1,))                          # self for self's gradient, other for other's
 
     def backward(self, g):
-        a, b, r = (s.unpack() for s in self._saved)
-        return g * a / r, g * b / r
+        a, b, r = self._saved                         # (an input saved only when its own
+        r = r.unpack()                                # gradient is needed)
+        return None if a is None else g * a.unpack() / r, None if b is None else g * b.unpack() / r
 
 
 class LogaddexpBackward0(OpNode):
@@ -1077,6 +1083,18 @@ class LogaddexpBackward0(OpNode):
     def backward(self, g):
         a, b = (s.unpack() for s in self._saved)
         return g / ((b - a).exp() + 1), g / ((a - b).exp() + 1)
+
+
+def _needed(node: type, values: tuple, inputs: tuple) -> tuple:
+    """What a node saves, as PyTorch does: a value only when the gradient of an input that
+    uses it will be computed (``node.saved_for[i]``: the inputs whose gradient uses value
+    i; a node without it saves everything). What is not saved is None (so an inference
+    tensor there, or one changed in place later, is no error)."""
+    uses = getattr(node, "saved_for", None)
+    if uses is None:
+        return values
+    req = [t is not None and t.requires_grad for t in inputs]
+    return tuple(v if any(req[k] for k in uses[i]) else None for i, v in enumerate(values))
 
 
 def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor, ints: bool) -> Tensor:
@@ -1092,7 +1110,8 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
         dt = B.get_default_dtype().np
         ad, bd = ad.astype(dt), bd.astype(dt)
     out = as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False))
-    res = record(out, node, (ta, tb), saved=(input, other), save_output="result" in node.saved_names)
+    res = record(out, node, (ta, tb), saved=_needed(node, (input, other), (ta, tb)),
+                 save_output="result" in node.saved_names)
     note_broadcast(res, ta, tb)
     return res
 

@@ -18,7 +18,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ..autograd.node import SECOND_BACKWARD
+from ..autograd.node import SECOND_BACKWARD, _short_name
 from ._core import OpNode, record, register
 
 # ---------------------------------------------------------------------------
@@ -87,19 +87,42 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     parent_fn = base._view_fn
     out._base = base._base
     out._view_fn = lambda t: fn(parent_fn(t))
-    refusal = getattr(parent_fn, "inplace_error", None)
-    if refusal is not None:                           # a view of a piece of split/unbind is
-        out._view_fn = _Refusing(out._view_fn, refusal,                            # refused too
-                                 getattr(parent_fn, "changed_error", None))
+    if isinstance(parent_fn, Refusing):               # a view of a piece of split/unbind is
+        node = out._grad_fn                           # refused too, named after its own node
+        label, nr = (_short_name(node), out._output_nr) if node is not None else (parent_fn.label, parent_fn.nr)
+        out._view_fn = Refusing(out._view_fn, label, nr)
 
 
-class _Refusing:
-    """A view function carrying the refusals of the multi-output view it was made from."""
-    __slots__ = ("fn", "inplace_error", "changed_error")
+_MULTI = ("This view is the output of a function that returns multiple views. Such functions do not allow "
+          "the output views to be modified inplace. You should replace the inplace operation by an "
+          "out-of-place one.")
 
-    def __init__(self, fn: Callable[[Tensor], Tensor], inplace_error: str,
-                 changed_error: str | None) -> None:
-        self.fn, self.inplace_error, self.changed_error = fn, inplace_error, changed_error
+
+class Refusing:
+    """The view function of an output of split / chunk / unbind (joins.py) or of a view of
+    one: such a view may not be changed in place, nor used once its storage was changed
+    in place. PyTorch's messages name the view's own node (``Output 1 of Split``,
+    ``Output 0 of T`` for ``.t()`` of one)."""
+    __slots__ = ("fn", "label", "nr")
+
+    def __init__(self, fn: Callable[[Tensor], Tensor], label: str, nr: int) -> None:
+        self.fn, self.label, self.nr = fn, label, nr
+
+    @property
+    def inplace_error(self) -> str:
+        return f"Output {self.nr} of {self.label} is a view and is being modified inplace. {_MULTI}"
+
+    def refusal(self, view: Tensor) -> str:
+        """The message for changing ``view`` in place (a view without history: one of a
+        tensor that required no grad, which PyTorch counts as made in no_grad mode)."""
+        if view._grad_fn is None:
+            return f"A view was created in no_grad mode and is being modified inplace with grad mode enabled. {_MULTI}"
+        return self.inplace_error
+
+    @property
+    def changed_error(self) -> str:
+        return (f"Output {self.nr} of {self.label} is a view and its base or another view of its base has been "
+                f"modified inplace. {_MULTI}")
 
     def __call__(self, t: Tensor) -> Tensor:
         return self.fn(t)
