@@ -59,8 +59,6 @@ KNOWN: list[Known] = [
     Known("x[mask] = value on an integer x with a one-element floating value that requires grad: PyTorch "
           "records IndexPutBackward0 on the integer tensor (requires_grad=True); we record nothing", "ops",
           r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}\[\{m\}\] = \{x\}"),
-    Known("setitem on an output of unbind/split: PyTorch's multiple-views message", "ops",
-          r"This view is the output of a function that returns multiple views"),
     Known("an in-place op on a view of a split/unbind output: the base keeps its node in PyTorch", "ops",
           r"^grad_fn: v\d+: \w+Backward\d vs CopySlices"),
 ]
