@@ -1015,6 +1015,9 @@ CATALOG: list[Op] = [
     Op("median", lambda m, a: m.median(a), 1, U, "distinct", needs=("median",), family="reduce"),
     Op("median_dim", lambda m, a, dim, keepdim: a.median(dim, keepdim), 1, with_dim(keepdim=True), "distinct",
        needs=("median",), family="reduce"),
+    Op("nanmedian", lambda m, a: m.nanmedian(a), 1, U, "distinct", needs=("nanmedian",), family="reduce"),
+    Op("nanmedian_dim", lambda m, a, dim, keepdim: a.nanmedian(dim, keepdim), 1, with_dim(keepdim=True),
+       "distinct", needs=("nanmedian",), family="reduce"),
     Op("kthvalue", lambda m, a, k, dim: m.kthvalue(a, k, dim), 1,
        topk_case().filter(lambda c: c.params["k"] >= 1).map(
            lambda c: Case(c.shapes, {"k": c.params["k"], "dim": c.params["dim"]})), "distinct",

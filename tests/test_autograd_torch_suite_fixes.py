@@ -1021,3 +1021,139 @@ def test_resize_version_and_inference_mode():
             c.resize_(1, 2)                      # no autograd check in inference mode
         return versions, tuple(c.shape)
     same(program)
+
+
+# -- session 6: view replay, SavedTensor, once_differentiable under create_graph ----------
+
+def _graph(fn: Any) -> str:
+    """A node and everything below it, by class name (None for an empty edge)."""
+    if fn is None:
+        return "None"
+    return f"{type(fn).__name__}({', '.join(_graph(n) for n, _ in fn.next_functions)})"
+
+
+def test_view_replay_keeps_the_view_op_for_views_made_while_it_is_on():
+    def program(lib):
+        x = lib.ones(2, 2, requires_grad=True)
+        names = []
+
+        def changed_view():
+            out = x.clone().view(-1)
+            out.add_(1)
+            return out
+        names.append((changed_view().grad_fn.name(), lib.autograd.is_view_replay_enabled()))
+        with lib.autograd._force_original_view_tracking(True):
+            v = changed_view()
+            names.append((v.grad_fn.name(), lib.autograd.is_view_replay_enabled()))
+            v.sum().backward()
+        names.append((changed_view().grad_fn.name(), lib.autograd.is_view_replay_enabled()))
+        lib.autograd._force_original_view_tracking(True)        # as a function: stays on
+        names.append(changed_view().grad_fn.name())
+        lib.autograd._force_original_view_tracking(False)
+        y = x.detach().clone().requires_grad_()
+        early = y.clone()[0]                                    # made with replay off
+        with lib.autograd._force_original_view_tracking(True):
+            base = y.clone()
+            late = base[0][1:]                                  # a view of a view, replayed
+            early._base.mul_(2)
+            base.mul_(3)
+            names += [early.grad_fn.name(), _graph(late.grad_fn)]
+        return names, x.grad
+    same(program)
+
+
+def test_saved_tensors_cannot_be_made_from_python():
+    for lib in (autograd_nb, torch):
+        with pytest.raises(RuntimeError, match="Trying to create a SavedTensor object from Python is forbidden"):
+            lib.autograd.SavedTensor()
+        x = lib.ones(2, requires_grad=True)
+        assert isinstance(x.exp().grad_fn._raw_saved_result, lib.autograd.SavedTensor)
+
+
+def test_once_differentiable_hands_on_through_an_error_node_under_create_graph():
+    def program(lib):
+        class ScaledSum(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, k, b):
+                ctx.k = k
+                ctx.save_for_backward(a, b)
+                return a + k * b + a * b
+
+            @staticmethod
+            @lib.autograd.function.once_differentiable
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                return g + g * b, None, g * ctx.k + g * a
+
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, -1.0], requires_grad=True)
+        ScaledSum.apply(a, 2, b).sum().backward(lib.ones((), requires_grad=True), create_graph=True)
+        seen = [_graph(a.grad.grad_fn), _graph(b.grad.grad_fn), a.grad.requires_grad]
+        try:
+            a.grad.sum().backward()
+        except RuntimeError as e:
+            seen.append(str(e))
+        c = lib.tensor([1.0, 2.0], requires_grad=True)            # first order: no Error node
+        ScaledSum.apply(c, 2, b).sum().backward()
+        return seen, a.grad, b.grad, c.grad, c.grad.grad_fn
+    same(program)
+
+
+def test_nanmedian_leaves_nan_out():
+    def program(lib):
+        nan = float("nan")
+        x = lib.tensor([[1.0, nan, 3.0, 2.0], [5.0, 4.0, nan, nan], [nan, 7.0, 6.0, 8.0]], requires_grad=True)
+        whole = lib.nanmedian(x)
+        rows = x.nanmedian(1)
+        cols = lib.nanmedian(x, 0, keepdim=True)
+        (whole + rows.values.sum() + cols.values.sum()).backward()
+        every_nan = lib.tensor([nan, nan, nan], requires_grad=True)
+        lib.nanmedian(every_nan).backward()               # NaN; the NaNs share the gradient
+        ints = lib.nanmedian(lib.tensor([[3, 1, 2]]), 1)
+        return (whole, whole.grad_fn.name(), tuple(rows), rows.values.grad_fn.name(), tuple(cols), x.grad,
+                every_nan.grad, repr(lib.nanmedian(lib.tensor([]))), tuple(ints), type(ints).__name__)
+    same(program)
+
+
+def test_nanmedian_errors_are_medians():
+    for lib in (autograd_nb, torch):
+        with pytest.raises(IndexError, match="median\\(\\): Expected reduction dim 1 to have non-zero size"):
+            lib.nanmedian(lib.zeros(2, 0), 1)
+        with pytest.raises(NotImplementedError, match="\"median_cpu\" not implemented for 'Bool'"):
+            lib.nanmedian(lib.tensor([True]))
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_values_gradients_and_nodes(reduce, include_self):
+    def program(lib):
+        x = lib.tensor([[1.0, -2.0, 0.5, 3.0], [2.0, 2.0, -1.0, 0.0], [4.0, 1.0, 1.0, -3.0]],
+                       dtype=lib.float64, requires_grad=True)
+        src = lib.tensor([[2.0, -1.0, 2.0], [0.5, 2.0, 3.0], [1.0, 1.0, -2.0]], dtype=lib.float64,
+                         requires_grad=True)
+        index = lib.tensor([1, 1, 3])                 # two slices into column 1, none into 0 and 2
+        out = lib.index_reduce(x, 1, index, src, reduce, include_self=include_self)
+        gx, gs = lib.autograd.grad((out * out).sum(), (x, src))
+        y = x.detach().clone()
+        y.index_reduce_(1, index, src.detach(), reduce, include_self=include_self)
+        return out, out.grad_fn.name(), gx, gs, y, out.grad_fn._saved_reduce, out.grad_fn._saved_include_self
+    same(program)
+
+
+def test_index_reduce_checks_and_double_backward_error():
+    for lib in (autograd_nb, torch):
+        x = lib.zeros(3)
+        with pytest.raises(RuntimeError, match="Expected reduce to be one of prod, mean, amax or amin but got sum"):
+            lib.index_reduce(x, 0, lib.tensor([0]), lib.ones(1), "sum")
+        with pytest.raises(IndexError, match="index out of range in self"):
+            lib.index_reduce(x, 0, lib.tensor([5]), lib.ones(1), "prod")
+        with pytest.raises(RuntimeError, match=r"Number of indices \(1\) should be equal to source.size\(dim\): \(2\)"):
+            lib.index_reduce(x, 0, lib.tensor([0]), lib.ones(2), "prod")
+        with pytest.raises(RuntimeError, match=r"self \(Float\) and source \(Double\) must have the same scalar type"):
+            lib.index_reduce(x, 0, lib.tensor([0]), lib.ones(1, dtype=lib.float64), "prod")
+        one = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        zeros = lib.tensor([0.0, 0.0], dtype=lib.float64, requires_grad=True)
+        both = lib.tensor([0, 0])
+        assert lib.autograd.gradcheck(lib.index_reduce, (one, 0, both, zeros, "prod"))
+        with pytest.raises(RuntimeError, match="index_reduce\\(\\): Double backward is unsupported for source"):
+            lib.autograd.gradgradcheck(lib.index_reduce, (one, 0, both, zeros, "prod"))

@@ -11,6 +11,8 @@ from .function import Function, FunctionCtx, InplaceFunction, once_differentiabl
 from .variable import Variable  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
+from .view_tracking import _force_original_view_tracking, is_view_replay_enabled  # noqa: F401
+from .node import SavedTensor  # noqa: F401
 from . import graph, functional  # noqa: F401
 
 
@@ -18,7 +20,8 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
            "is_grad_enabled", "is_inference_mode_enabled", "Node", "graph", "Function",
            "FunctionCtx", "once_differentiable", "detect_anomaly", "set_detect_anomaly",
            "gradcheck", "gradgradcheck", "GradcheckError", "functional", "Variable",
-           "InplaceFunction", "set_multithreading_enabled", "is_multithreading_enabled"]
+           "InplaceFunction", "set_multithreading_enabled", "is_multithreading_enabled",
+           "is_view_replay_enabled", "SavedTensor"]
 
 
 def __getattr__(name: str):

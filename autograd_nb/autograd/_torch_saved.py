@@ -33,6 +33,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'self',
         'stride'
     ),
+    "AvgPool2DBackwardBackward0": (
+        'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'stride'
+    ),
     "BinaryCrossEntropyBackward0": ('reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyBackwardBackward0": ('grad_output', 'reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyWithLogitsBackward0": (
@@ -96,6 +99,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "LeakyReluBackwardBackward0": ('negative_slope', 'self'),
     "LogSigmoidBackwardBackward0": ('buffer', 'grad_output', 'self'),
     "LogSoftmaxBackwardDataBackward0": ('dim', 'grad_output', 'output'),
+    "MaxPool2DWithIndicesBackwardBackward0": ('indices',),
     "MseLossBackwardBackward0": ('grad_output', 'reduction', 'self', 'target'),
     "NllLoss2DBackwardBackward0": ('ignore_index', 'reduction', 'target', 'weight'),
     "NllLossBackwardBackward0": ('ignore_index', 'reduction', 'target', 'weight'),
@@ -118,6 +122,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
         'self_sym_argsize_minus_2', 'stride'
     ),
     "IndexAddBackward0": ('alpha', 'dim', 'index', 'source', 'source_dim'),
+    "IndexReduceBackward0": ('dim', 'include_self', 'index', 'reduce', 'result', 'self', 'source'),
     "IndexFillBackward0": ('dim', 'index'),
     "IndexFillBackward1": ('dim', 'index'),
     "IndexBackward0": ('indices', 'self_sym_sizes'),
@@ -163,6 +168,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "MeanBackward1": ('dim', 'keepdim', 'self_sym_numel', 'self_sym_sizes'),
     "MedianBackward0": ('result', 'self'),
     "MedianBackward1": ('dim', 'indices', 'keepdim', 'self_sym_sizes'),
+    "NanmedianBackward0": ('result', 'self'),
+    "NanmedianBackward1": ('dim', 'indices', 'keepdim', 'self_sym_sizes'),
     "MinBackward0": ('dim', 'indices', 'keepdim', 'self_sym_sizes'),
     "MinBackward1": ('result', 'self'),
     "MinimumBackward0": ('other', 'self'),

@@ -25,7 +25,7 @@ import functools
 from typing import Any, Callable
 
 from .grad_mode import STATE
-from .node import ANOMALY, Node, SavedTensor
+from .node import ANOMALY, Node, save
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction", "InplaceFunction"]
 
@@ -262,7 +262,7 @@ class Function(metaclass=_FunctionMeta):
                 saved.append(None)
                 continue
             is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._grad_fn is ctx
-            saved.append(SavedTensor(t, ctx, is_output=is_out))
+            saved.append(save(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
         ctx._to_save = ctx._dirty = ctx._non_diff = ()  # the node holds only its SavedTensors
         if rebase is not None:                         # the view's base gets the change too
@@ -346,14 +346,40 @@ def _fit_grad(name: str, i: int, g: Any, shape: tuple) -> Any:
         f"[{', '.join(map(str, gs))}] but expected shape compatible with [{', '.join(map(str, shape))}]")
 
 
+ONCE_DIFFERENTIABLE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
 def once_differentiable(fn: Callable) -> Callable:
-    """Mark a ``backward`` that cannot itself be differentiated (runs without recording)."""
+    """Mark a ``backward`` that cannot itself be differentiated.
+
+    It runs without recording. Under ``create_graph=True`` (grad mode on and a gradient
+    that requires grad) its results are handed on through an ``Error`` node instead, as
+    in PyTorch: the first-order gradients are right, and differentiating through them
+    raises "trying to differentiate twice...".
+    """
+    from .._tensor import Tensor
+    from ..ops._core import record_multi
+
     @functools.wraps(fn)
     def wrapper(ctx: Any, *grads: Any) -> Any:
         prev = STATE.grad_enabled
         STATE.grad_enabled = False
         try:
-            return fn(ctx, *grads)
+            outputs = fn(ctx, *grads)
         finally:
             STATE.grad_enabled = prev
+        if not prev or not any(isinstance(g, Tensor) and g.requires_grad for g in grads):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not any(isinstance(o, Tensor) for o in outs):
+            return outputs
+        from ..ops.gathers import Error
+        # each result becomes a fresh leaf that requires grad, one input of the Error node,
+        # whose output i is result i again (None stays None, with a None edge)
+        fakes = [o.detach().requires_grad_() if isinstance(o, Tensor) else None for o in outs]
+        made = record_multi([o._data if f is not None else 0.0 for o, f in zip(outs, fakes)],
+                            Error, fakes, extra=ONCE_DIFFERENTIABLE)
+        wrapped = tuple(m if f is not None else o for m, o, f in zip(made, outs, fakes))
+        return wrapped[0] if single else wrapped
     return wrapper

@@ -30,10 +30,10 @@ def _numerical(fn: Callable, inputs: tuple, outputs: tuple, eps: float) -> list:
     """J[input][output] as arrays of shape (out.numel(), in.numel())."""
     jac = []
     for t in inputs:
-        per_out = [np.zeros((o.numel(), t.numel())) for o in outputs]
-        if t is None or not getattr(t, "_requires_grad", False):
+        if t is None or not getattr(t, "_requires_grad", False):   # (numbers, strings too)
             jac.append(None)
             continue
+        per_out = [np.zeros((o.numel(), t.numel())) for o in outputs]
         flat = t._data.reshape(-1)
         for j in range(flat.size):
             orig = flat[j].item()

@@ -139,11 +139,9 @@ class SavedTensor:
     output_nr = 0                 # (an output: which output of the node it is)
     # _unpack: None, or the unpack function of saved_tensors_hooks / register_hooks
 
-    def __new__(cls, value: Any, node: "Node", is_output: bool = False) -> "SavedTensor":
-        return save(value, node, is_output)
-
-    def __init__(self, value: Any, node: "Node", is_output: bool = False) -> None:
-        """Made by ``save`` (see ``__new__``)."""
+    def __new__(cls, *args: Any, **kwargs: Any) -> "SavedTensor":
+        # Only recording an op makes these (``save`` below), as in PyTorch.
+        raise RuntimeError("Trying to create a SavedTensor object from Python is forbidden.")
 
 
     def unpack(self) -> Any:

@@ -14,6 +14,7 @@ these functions; the small helpers both modules share live here.)
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -392,11 +393,18 @@ class ScatterReduceBackward0(_Node):
     """The gradient of each reduction, as PyTorch defines it (see the comments per case)."""
     __slots__ = ()
     saved_names = ("self", "src", "index", "result")
+    _double_backward_error = ("scatter_reduce(): Double backward is unsupported for src when >1 zeros in "
+                              "src are scattered to the same position in self")
+
+    def _scatter_index(self, index: Tensor, src: Tensor, d: int) -> Tensor:
+        """The scatter index of every ``src`` value (``index_reduce`` spreads its own)."""
+        return index
 
     def backward(self, g):
         from .compare import where
         (d, reduce, include_self), shown = self.extra
         x, src, index, result = (s.unpack() for s in self._saved)
+        index = self._scatter_index(index, src, d)
         if reduce == "sum":
             # every value that took part passes the gradient on unchanged
             gs, gsrc = g, gather(g, d, index)
@@ -421,9 +429,7 @@ class ScatterReduceBackward0(_Node):
                          gather(g * result, d, index) / masked_fill(src, src_zero, 1))
             if is_grad_enabled() and bool((zeros_here._data > 1).any()):
                 # with two zeros at one position this formula has no correct derivative
-                gsrc = record(gsrc._data, Error, (gsrc,), extra=(
-                    "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
-                    "scattered to the same position in self"))
+                gsrc = record(gsrc._data, Error, (gsrc,), extra=self._double_backward_error)
         else:
             # amax / amin: the gradient is shared equally by all values equal to the result
             value = gather(result, d, index)
@@ -579,6 +585,82 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     return out_t
 
 
+class IndexReduceBackward0(ScatterReduceBackward0):
+    """index_reduce is scatter_reduce with one index per slice of ``source`` along ``dim``:
+    the same rule, with that index spread over ``source``'s shape."""
+    __slots__ = ()
+    saved_names = ("self", "source", "index", "result")
+    _double_backward_error = ("index_reduce(): Double backward is unsupported for source when >1 zeros in "
+                              "source are scattered to the same position in self")
+
+    def _scatter_index(self, index: Tensor, src: Tensor, d: int) -> Tensor:
+        return _spread_index(index, src._data.shape, d)
+
+
+def _spread_index(index: Tensor, shape: tuple, d: int) -> Tensor:
+    """A ``shape``-shaped index holding ``index[k]`` at every position k along ``d``."""
+    if not shape:
+        return index.reshape(())
+    along = [1] * len(shape)
+    along[d] = -1
+    return index.reshape(along).expand(shape)
+
+
+_INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+_BETA_WARNED = [False]
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """A copy of ``input`` where slice ``k`` of ``source`` along ``dim`` is combined into slice
+    ``index[k]`` with ``reduce``: ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``
+    (``include_self``: whether ``input``'s own slice takes part, as in ``scatter_reduce``).
+
+    It is ``scatter_reduce`` with the index given once per slice instead of per element,
+    and so is its gradient (``IndexReduceBackward0``). PyTorch calls the API beta and
+    warns once.
+    """
+    if not _BETA_WARNED[0]:
+        _BETA_WARNED[0] = True
+        warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+                           f"{reduce}.")
+    idx = _index_array(index, input, "index_reduce")
+    if not isinstance(source, Tensor):
+        raise _arg_error("index_reduce", "source", 4, source)
+    shp = input._data.shape
+    d = canon_dim(dim, len(shp))
+    if idx.dtype != np.int64 and idx.dtype != np.int32:
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{_DTYPE_WORDS[idx.dtype.name]}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
+                         f"type: {_DTYPE_WORDS[idx.dtype.name]} and size: {_fmt(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
+                           f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
+    flat = idx.reshape(-1)
+    sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
+    if src.ndim != sd.ndim or any(k != d and a != b for k, (a, b) in enumerate(zip(sd.shape, src.shape))):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {_fmt(shp)} source.shape = "
+                           f"{_fmt(source._data.shape)}")
+    if src.shape[d] != flat.size:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({flat.size}) should be equal to "
+                           f"source.size(dim): ({src.shape[d]}), for dim: {d}")
+    if ((flat < 0) | (flat >= sd.shape[d])).any():
+        raise IndexError("index out of range in self")
+    if input._data.dtype.kind == "b":
+        raise no_kernel("index_func_", input._data.dtype)
+    spread = _spread_index(Tensor._wrap(_xp(flat).asarray(flat, dtype=np.int64)), src.shape, d)._data
+    data = _reduced(sd, spread, d, src, reduce, bool(include_self)).reshape(shp)
+    shown = {"dim": _u64(dim), "reduce": reduce, "include_self": bool(include_self),
+             "src_shape": source._data.shape}
+    return record(data, IndexReduceBackward0, (input, source), saved=(input, source, index), save_output=True,
+                  extra=((d, reduce, bool(include_self)), shown))
+
+
 # ---------------------------------------------------------------------------
 # masked_fill
 # ---------------------------------------------------------------------------
@@ -691,12 +773,12 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 
 for _f in (gather, index_select, index_add, index_fill, masked_fill, scatter, scatter_add,
-           scatter_reduce):
+           scatter_reduce, index_reduce):
     register(_f.__name__)(_as_method(_f))
-for _f in (scatter, scatter_add, index_add, scatter_reduce):
+for _f in (scatter, scatter_add, index_add, scatter_reduce, index_reduce):
     register(_f.__name__ + "_")(_inplace(_f))
 for _f in (masked_fill, index_fill):                  # (their value is read as a number; they fill)
     register(_f.__name__ + "_")(_inplace(_f, "fill", expand_warning=True))
 
 EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
-           "index_fill", "masked_fill"]
+           "index_fill", "masked_fill", "index_reduce"]

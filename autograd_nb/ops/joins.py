@@ -26,7 +26,7 @@ from ._core import record, record_multi, register
 from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill,  # noqa: F401
-                      scatter, scatter_add, scatter_reduce)                 # (torch.X)
+                      scatter, scatter_add, scatter_reduce, index_reduce)  # (torch.X)
 from .views import Refusing, _make_view
 
 # ---------------------------------------------------------------------------

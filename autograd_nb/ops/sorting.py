@@ -21,6 +21,7 @@ from .reduce import MaxBackward0, MaxBackward1, _return_type, _xp, return_types,
 return_types.sort = _return_type("sort")
 return_types.topk = _return_type("topk")
 return_types.median = _return_type("median")
+return_types.nanmedian = _return_type("nanmedian")
 return_types.kthvalue = _return_type("kthvalue")
 
 
@@ -187,6 +188,60 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _rank_pick("median", input, lambda size: (size - 1) // 2, dim, keepdim)
 
 
+class NanmedianBackward0(MaxBackward1):
+    """out = the median of the elements that are not NaN: tied elements share the gradient
+    evenly (all of them NaN: the NaNs share it)."""
+    __slots__ = ()
+
+
+class NanmedianBackward1(MaxBackward0):
+    """values = x.nanmedian(dim): the gradient goes to the element each index points at."""
+    __slots__ = ()
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The median of the values that are not NaN: NaNs are left out, as if absent.
+
+    The lower of the two middle values for an even count; NaN only where every value is
+    NaN. Otherwise as :func:`median` (for integers the two are the same). For a slice of
+    nothing but NaN the index is one of the NaNs' (PyTorch's depends on its selection
+    algorithm).
+    """
+    d = input._data
+    if d.dtype.kind != "f":
+        return median(input, dim, keepdim) if dim is None else _renamed(median(input, dim, keepdim))
+    xp = _xp(d)
+    if dim is None:
+        kept = d.reshape(-1)
+        kept = kept[~xp.isnan(kept)]
+        if kept.size == 0:
+            data = xp.asarray(np.nan, dtype=d.dtype)
+        else:
+            data = xp.sort(kept, kind="stable")[(kept.size - 1) // 2].copy()
+        return record(as_array(data), NanmedianBackward0, (input,), saved=(input,), save_output=True)
+    n = canon_dim(dim, d.ndim)
+    if d.ndim == 0:
+        idx = xp.zeros((), np.int64)
+        vals = d.copy()
+    else:
+        if d.shape[n] == 0:
+            raise IndexError(f"median(): Expected reduction dim {n} to have non-zero size.")
+        order = _order(d, n, False)                   # NaN sorts last
+        count = (~xp.isnan(d)).sum(axis=n, keepdims=True)
+        idx = xp.take_along_axis(order, xp.maximum(count - 1, 0) // 2, axis=n)
+        vals = xp.take_along_axis(d, idx, axis=n)
+        if not keepdim:
+            idx, vals = idx.squeeze(n), vals.squeeze(n)
+    return with_indices("nanmedian", NanmedianBackward1, input, vals, idx,
+                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
+
+
+def _renamed(pair: Any) -> Any:
+    """median's ``(values, indices)`` as nanmedian's return type (integer inputs)."""
+    values, indices = pair
+    return return_types.nanmedian(values, indices)
+
+
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
     d = input._data
@@ -199,7 +254,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     return _rank_pick("kthvalue", input, lambda _size: k - 1, dim, keepdim)
 
 
-for _name in ("sort", "argsort", "msort", "topk", "median", "kthvalue"):
+for _name in ("sort", "argsort", "msort", "topk", "median", "nanmedian", "kthvalue"):
     register(_name)(globals()[_name])
 
-EXPORTS = ["sort", "argsort", "msort", "topk", "median", "kthvalue"]
+EXPORTS = ["sort", "argsort", "msort", "topk", "median", "nanmedian", "kthvalue"]

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
+from ..autograd.view_tracking import _REPLAYED, REPLAY, is_replayed, mark_replayed
 from ..autograd.node import SECOND_BACKWARD, _short_name
 from ._core import OpNode, record, register
 
@@ -43,6 +44,8 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
     out._vc = base._vc
     out._view_ver = base._vc[0]                       # see Tensor._refresh_view
     out._is_inference = base._is_inference
+    if REPLAY[0]:                                     # (autograd.view_tracking)
+        mark_replayed(out)
     # made under no_grad / inference_mode: changing it in place while recording, or using
     # it after its storage changed, is refused (as PyTorch does); a view of such a view,
     # made while recording, is refused in place with its own message
@@ -580,6 +583,8 @@ def restride_view(view: Tensor) -> None:
     Which base elements the view holds is found by replaying the view's own op on a
     tensor of positions (0, 1, 2, ... in the base's shape).
     """
+    if _REPLAYED and is_replayed(view):
+        return replay_view(view)
     base = view._base
     bd, vd = base._data, view._data
     size = bd.itemsize
@@ -589,6 +594,23 @@ def restride_view(view: Tensor) -> None:
         "size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
         "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
         "_positions": Tensor._wrap(xp.ascontiguousarray(positions._data).reshape(-1))})
+    view._view_ver = view._vc[0]
+
+
+def replay_view(view: Tensor) -> None:
+    """(View replay on: see ``autograd.view_tracking``.) Give ``view`` the history of its
+    own view ops replayed on its base, e.g. ViewBackward0 on top of the base's new node."""
+    prev = STATE.grad_enabled
+    STATE.grad_enabled = True                         # (re-derived in any grad mode)
+    try:
+        fresh = view._view_fn(view._base)
+    finally:
+        STATE.grad_enabled = prev
+    old_fn, old_nr = view._grad_fn, view._output_nr
+    view._grad_fn, view._output_nr = fresh._grad_fn, fresh._output_nr
+    view._requires_grad = True
+    if view._retains_grad:                            # retain_grad follows the new history
+        view._retain_moved(old_fn, old_nr)
     view._view_ver = view._vc[0]
 
 
