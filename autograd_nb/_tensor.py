@@ -523,7 +523,12 @@ class Tensor:
                 self._grad = Tensor._wrap(d)
         else:                                           # (even a create_graph .grad: in place)
             g = self._grad
-            g._data += grad._data
+            gd = g._data
+            if not gd.flags.writeable:                  # a .grad you assigned: an expand()-ed
+                from .ops._core import check_internal_overlap   # one is refused as PyTorch
+                check_internal_overlap(g)               # refuses it; another read-only array
+                g._data = gd = gd.copy()                # gets a writable copy
+            gd += grad._data
             if g._is_inference is True and STATE.mode < 2:  # a .grad made in inference_mode:
                 raise RuntimeError(INFERENCE_INPLACE)       # refused after the add, as torch
             g._vc[0] += 1

@@ -379,3 +379,11 @@ def test_a_hook_may_not_give_a_gradient_to_an_output_that_received_none():
         a.backward()
         return seen
     assert same(run)[0] == "RuntimeError"
+
+
+def test_accumulating_into_an_assigned_expanded_grad_is_refused_as_pytorch():
+    def run(T):
+        x = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        x.grad = T.zeros(1, 2).expand(2, 2)
+        (x * 2).sum().backward()
+    assert same(run)[0] == "RuntimeError"
