@@ -175,7 +175,51 @@ def _resize_as_(self: Tensor, other: Tensor, memory_format: Any = None) -> Tenso
     return _resize_(self, tuple(other.shape))
 
 
+_SET_DTYPE = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+              "uint8": "unsigned char", "int16": "short", "int32": "int", "int64": "long", "bool": "bool"}
+
+
+def _set_(self: Tensor, source: Any = None) -> Tensor:
+    """Make this tensor use ``source``'s memory, shape and strides, in place (``x.set_()``:
+    an empty tensor). Afterwards the two share their numbers: a change to one shows in the
+    other.
+
+    For autograd it is an in-place change: refused on a leaf that requires grad while
+    recording (use ``torch.no_grad()``, as optimisers that resize parameters do); a
+    tensor with history gets a node without a derivative (``NotImplemented``). A leaf
+    starts a new gradient accumulator: graphs recorded before do not reach the new
+    tensor through it (``torch.autograd.graph.get_gradient_edge`` taken before still
+    does).
+    """
+    import numpy as np
+    from .ops._core import bump, check_inplace, record
+    if source is None:
+        data = B.xp_of(self._data).empty((0,), dtype=self._data.dtype)
+        source_t = None
+    elif isinstance(source, Tensor):
+        if source._data.dtype != self._data.dtype:
+            raise RuntimeError(f"Could not set tensor of type {_SET_DTYPE.get(source._data.dtype.name, source._data.dtype.name)} "
+                               f"to a tensor of type {_SET_DTYPE.get(self._data.dtype.name, self._data.dtype.name)}")
+        data = source._data
+        source_t = source
+    else:
+        raise TypeError(f"set_() received an invalid combination of arguments - got ({type(source).__name__}), "
+                        "but expected one of:\n * ()\n * (Tensor source)")
+    check_inplace(self, *([source_t] if source_t is not None else []))
+    history = self._grad_fn is not None and self.requires_grad
+    self._data = data if isinstance(data, np.ndarray) or hasattr(data, "device") else np.asarray(data)
+    bump(self)
+    self._acc = None                                  # a new accumulator for the new tensor
+    if history:                                       # no derivative: a NotImplemented node
+        from .ops.pointwise import NotImplemented as _NoDerivative
+        marker = record(self._data, _NoDerivative, (self, source_t), extra=("set_", False))
+        if marker._grad_fn is not None:               # (nothing is recorded under no_grad)
+            self._grad_fn, self._output_nr = marker._grad_fn, 0
+    return self
+
+
 def install_tensor_methods() -> None:
-    """Tensor methods PyTorch has that live here (``resize_``, ``resize_as_``)."""
+    """Tensor methods PyTorch has that live here (``resize_``, ``resize_as_``, ``set_``)."""
     Tensor.resize_ = _resize_
     Tensor.resize_as_ = _resize_as_
+    Tensor.set_ = _set_

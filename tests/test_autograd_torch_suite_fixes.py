@@ -1157,3 +1157,45 @@ def test_index_reduce_checks_and_double_backward_error():
         assert lib.autograd.gradcheck(lib.index_reduce, (one, 0, both, zeros, "prod"))
         with pytest.raises(RuntimeError, match="index_reduce\\(\\): Double backward is unsupported for source"):
             lib.autograd.gradgradcheck(lib.index_reduce, (one, 0, both, zeros, "prod"))
+
+
+def test_set_shares_memory_and_starts_a_new_accumulator():
+    def program(lib):
+        a, b = lib.ones(4), lib.zeros(16)
+        a.set_(b[1:])
+        b.add_(1)                                        # shared numbers
+        seen = [tuple(a.shape), a._version, a[:3], tuple(lib.ones(3).set_().shape)]
+        x = lib.rand(2, requires_grad=True)
+        edge = lib.autograd.graph.get_gradient_edge(x)
+        out = x.clone()
+        with lib.no_grad():
+            x.set_(lib.rand_like(x))
+        try:
+            lib.autograd.grad(out.sum(), x)
+        except RuntimeError as e:
+            seen.append(str(e))
+        seen.append(lib.autograd.grad(out.sum(), edge))
+        p = lib.nn.Parameter(lib.ones(6, dtype=lib.float64))
+        for _ in range(2):
+            with lib.no_grad():
+                p.set_(p[1:])
+                p.grad = None
+            lib.cat((p, p)).sum().backward()
+        seen += [tuple(p.grad.shape), p.grad]
+        z = lib.ones(2, requires_grad=True).clone()
+        z.set_(lib.ones(3))
+        seen.append((z.grad_fn.name(), [n is None for n, _ in z.grad_fn.next_functions]))
+        try:
+            z.sum().backward()
+        except RuntimeError as e:
+            seen.append(str(e))
+        return seen
+    same(program)
+
+
+def test_set_refusals():
+    for lib in (autograd_nb, torch):
+        with pytest.raises(RuntimeError, match="Could not set tensor of type double to a tensor of type float"):
+            lib.ones(2).set_(lib.ones(2, dtype=lib.float64))
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            lib.ones(2, requires_grad=True).set_(lib.ones(3))

@@ -75,16 +75,12 @@ OUT_OF_SCOPE: list[tuple[str, str]] = [
     (r"assertExpected\(", "expect files of PyTorch's repository (not fetched)"),
     (r"mkldnn|channels_last|memory_format|refine_names",
      "memory layouts and named tensors"),
+    (r"bfloat16", "bfloat16: autograd_nb's dtypes are numpy's, which has no bfloat16"),
 ]
 
 # Names the fetched file calls outside any test body that autograd_nb has no use for;
 # the adapter accepts them in the autograd_nb run. Each is a no-op with a reason.
-ADAPTER_SHIMS = {
-    "autograd._force_original_view_tracking":
-        "TestAutograd.tearDown resets torch's view-replay mode (as_strided vs replaying "
-        "the view op, a C++ engine option); autograd_nb always replays views, so "
-        "resetting to the default is a no-op",
-}
+ADAPTER_SHIMS: dict[str, str] = {}
 
 DEFAULT_TOLERANCES = {  # torch.testing's defaults: dtype name -> (rtol, atol)
     "float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5),
@@ -461,7 +457,6 @@ def setup_library(which: str, path: str) -> None:
         for name, mod in list(sys.modules.items()):   # the submodules already imported: as
             if name.startswith("autograd_nb."):       # themselves (a fresh import would rebind
                 sys.modules["torch" + name[len("autograd_nb"):]] = mod   # a parent's attribute)
-        autograd_nb.autograd._force_original_view_tracking = lambda mode: None
         LIB = autograd_nb
         _bind_missing_imports(path)
 

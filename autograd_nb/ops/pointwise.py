@@ -443,8 +443,14 @@ class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's nod
     """A node for an op whose derivative PyTorch does not define."""
     __slots__ = ()
 
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
     def backward(self, *g):
-        raise RuntimeError(f"derivative for aten::{self.extra} is not implemented")
+        # extra: the op's name ("floor_divide" is shown as aten::floor_divide), or
+        # (name, False) for the few ops PyTorch names without the prefix (set_)
+        name, aten = self.extra if isinstance(self.extra, tuple) else (self.extra, True)
+        raise RuntimeError(f"derivative for {'aten::' if aten else ''}{name} is not implemented")
 
 
 def remainder(input: Any, other: Any) -> Tensor:
