@@ -62,6 +62,10 @@ def _cases(F, lib):
         "nll_loss_sum": lambda x: F.nll_loss(x, cls, reduction="sum"),
         "nll_loss_none": lambda x: F.nll_loss(x, cls, reduction="none"),
         "cross_entropy": lambda x: F.cross_entropy(x, cls),
+        "max_pool2d": lambda x: F.max_pool2d(x.view(1, 1, 3, 4), 2, 1),
+        "max_pool2d_3d": lambda x: F.max_pool2d(x.view(1, 3, 4), (1, 2), padding=(0, 1)),
+        "avg_pool2d": lambda x: F.avg_pool2d(x.view(1, 1, 3, 4), 2, 1, padding=1, count_include_pad=False),
+        "avg_pool2d_divisor": lambda x: F.avg_pool2d(x.view(1, 3, 4), (1, 3), divisor_override=2),
     }
 
 
@@ -125,7 +129,8 @@ def test_saved_values_of_the_second_order_node(name):
 SMOOTH = ["sigmoid", "tanh", "elu", "selu", "celu", "elu_", "celu_", "gelu", "gelu_tanh", "softplus",
           "logsigmoid", "softmax", "log_softmax", "mse_loss", "bce", "bce_weight_sum", "nll_loss",
           "hardswish", "relu", "leaky_relu", "hardtanh", "threshold", "softshrink", "cross_entropy",
-          "mse_loss_none", "bce_none", "smooth_l1_loss", "huber_loss", "huber_loss_none"]
+          "mse_loss_none", "bce_none", "smooth_l1_loss", "huber_loss", "huber_loss_none", "max_pool2d",
+          "avg_pool2d", "avg_pool2d_divisor"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)

@@ -16,9 +16,12 @@ into the matching strided view of the input gradient (``_spread``).
 * adaptive max pooling takes the same windows (one slice each) and keeps each
   window's largest value; its gradient is scattered back to the winners.
 
-Without ``create_graph`` the backward rules run on arrays (``_spread``); with it they
-are written with differentiable tensor ops (``col2im``, ``matmul``), so double backward
-works.
+The backward rules run on arrays (``_spread``). Max and average pooling's rules are ops
+of their own, as in PyTorch (``max_pool2d_with_indices_backward``, ``avg_pool2d_backward``):
+under ``create_graph`` they record PyTorch's second-order nodes, linear in the gradient
+(``MaxPool2DWithIndicesBackwardBackward0`` reads gg back at the winners,
+``AvgPool2DBackwardBackward0`` average-pools it). The adaptive ones are written with
+differentiable tensor ops, so double backward works.
 """
 from __future__ import annotations
 
@@ -27,9 +30,8 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
-from ...autograd.grad_mode import STATE
 from .._core import OpNode, record
-from .patches import Geometry, col2im, windows, xp_of
+from .patches import Geometry, windows, xp_of
 
 
 def _pair(v: Any, name: str, op: str) -> tuple:
@@ -112,28 +114,41 @@ def _shown(geom: Geometry, stride: Any, ceil_mode: bool, **more: Any) -> dict:
 
 
 class MaxPool2DWithIndicesBackward0(OpNode):
-    """Each output's gradient goes to the input position that won its window."""
+    """Each output's gradient goes to the input position that won its window:
+    grad = max_pool2d_with_indices_backward(g, self, ..., indices)."""
     __slots__ = ()
     saved_names = ("self", "result1")
 
     def backward(self, g):
-        geom, out, _, argmax, in_shape = self.extra
-        n, c = argmax.shape[:2]
-        if STATE.mode & 1 and g.__class__ is Tensor:                  # first order: on arrays
-            gd = g._data.reshape(argmax.shape)
-            zero = gd.dtype.type(0)
-            return Tensor._wrap(_spread(lambda t: xp_of(gd).where(argmax == t, gd, zero), geom, in_shape))
-        argmax = argmax.reshape(n, c, -1)
-        k = geom.kernel_numel()
-        length = argmax.shape[2]
-        xp = xp_of(argmax)
-        onehot = xp.arange(k).reshape(1, 1, k, 1) == argmax[:, :, None, :]
-        mask = Tensor._wrap(onehot.astype(g._data.dtype))
-        gcols = g.reshape(n, c, 1, length) * mask
-        return col2im(gcols, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
+        return max_pool2d_with_indices_backward(g, self._saved[0].unpack(), self._saved[1].unpack(), self.extra)
 
     def _extra_saved(self, name):
         return self.extra[2].get(name)
+
+
+class MaxPool2DWithIndicesBackwardBackward0(OpNode):
+    """max_pool2d_with_indices_backward is linear in the gradient (each element goes to
+    its window's winner): d/d(grad_output) reads gg back at the winners; self gets zeros."""
+    __slots__ = ()
+    saved_names = ("indices",)
+
+    def backward(self, gg):
+        idx = self._saved[0].unpack()
+        ggo = None
+        if self.next_functions[0][0] is not None:
+            ggo = gg.flatten(-2).gather(-1, idx.flatten(-2)).view(tuple(idx.shape))
+        gx = Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if self.next_functions[1][0] is not None else None
+        return ggo, gx
+
+
+def max_pool2d_with_indices_backward(grad: Tensor, self: Tensor, indices: Tensor, extra: tuple) -> Tensor:
+    """Each element of ``grad`` added at its window's winner (offset ``argmax`` of the
+    window, ``extra`` being the forward node's geometry)."""
+    geom, out, _, argmax, in_shape = extra
+    gd = grad._data.reshape(argmax.shape)
+    zero = gd.dtype.type(0)
+    data = _spread(lambda t: xp_of(gd).where(argmax == t, gd, zero), geom, in_shape)
+    return record(data, MaxPool2DWithIndicesBackwardBackward0, (grad, self), saved=(indices,))
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -182,22 +197,13 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 class AvgPool2DBackward0(OpNode):
-    """Each output's gradient, divided by its window size, goes to every window position."""
+    """Each output's gradient, divided by its window size, goes to every window position:
+    grad = avg_pool2d_backward(g, self, ...)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
-        geom, out, _, divisor, in_shape = self.extra
-        n = 1 if len(in_shape) == 3 else in_shape[0]
-        c = in_shape[-3]
-        if STATE.mode & 1 and g.__class__ is Tensor:                  # first order: on arrays
-            share = (g._data.reshape(n, c, out[0], out[1]) / divisor).astype(g._data.dtype)
-            return Tensor._wrap(_spread(lambda t: share, geom, in_shape))
-        k = geom.kernel_numel()
-        length = out[0] * out[1]
-        share = (g.reshape(n, c, out[0], out[1]) / Tensor._wrap(divisor.astype(g._data.dtype))) \
-            .reshape(n, c, 1, length).expand(n, c, k, length)
-        return col2im(share, geom, (n, c) + in_shape[-2:]).reshape(in_shape)
+        return avg_pool2d_backward(g, self._saved[0].unpack(), self.extra)
 
     def _extra_saved(self, name):
         return self.extra[2].get(name)
@@ -205,6 +211,30 @@ class AvgPool2DBackward0(OpNode):
     @property
     def _saved_divisor_override(self) -> int | None:      # may be None, so not via _extra_saved
         return self.extra[2]["divisor_override"]
+
+
+class AvgPool2DBackwardBackward0(AvgPool2DBackward0):
+    """avg_pool2d_backward is linear in the gradient and the adjoint of avg_pool2d: its
+    derivative in grad_output is avg_pool2d itself (same windows); self gets zeros."""
+    __slots__ = ()
+    saved_names = ()
+
+    def backward(self, gg):
+        ex = self.extra[2]
+        ggo = None
+        if self.next_functions[0][0] is not None:
+            ggo = avg_pool2d(gg, ex["kernel_size"], ex["stride"], ex["padding"], ex["ceil_mode"],
+                             ex["count_include_pad"], ex["divisor_override"])
+        gx = Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if self.next_functions[1][0] is not None else None
+        return ggo, gx
+
+
+def avg_pool2d_backward(grad: Tensor, self: Tensor, extra: tuple) -> Tensor:
+    """Each element of ``grad`` divided by its window's divisor and added over the window."""
+    geom, out, _, divisor, in_shape = extra
+    n = 1 if len(in_shape) == 3 else in_shape[0]
+    share = (grad._data.reshape(n, in_shape[-3], out[0], out[1]) / divisor).astype(grad._data.dtype)
+    return record(_spread(lambda t: share, geom, in_shape), AvgPool2DBackwardBackward0, (grad, self), extra=extra)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
