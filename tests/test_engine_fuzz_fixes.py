@@ -387,3 +387,29 @@ def test_accumulating_into_an_assigned_expanded_grad_is_refused_as_pytorch():
         x.grad = T.zeros(1, 2).expand(2, 2)
         (x * 2).sum().backward()
     assert same(run)[0] == "RuntimeError"
+
+
+def test_the_inplace_error_names_a_bool_tensor_by_its_cpp_type():
+    """PyTorch prints the C++ type name there: the legacy ``torch.LongTensor`` style, which
+    has no bool entry, so a bool tensor is ``CPUBoolType``."""
+    for make in ("T.tensor([True, False])", "T.tensor([1, 2])"):
+        def run(T):
+            x = T.tensor([0.5, 1.0], requires_grad=True)
+            c = eval(make, {"T": T})
+            y = T.atan2(x, c)
+            c.index_fill_(0, T.tensor([0]), 0)
+            y.sum().backward()
+        assert same(run)[0] == "RuntimeError"
+
+
+def test_the_inplace_error_names_the_views_node_for_an_output_changed_through_a_view():
+    """An in-place op on a view saves its result; once the view's history is rebuilt
+    (AsStridedBackward0 on the base's CopySlices) the error names that node."""
+    def run(T):
+        x = T.tensor([0.0, 1.0], requires_grad=True)
+        y = x.sqrt()
+        v = y.narrow(-1, 0, 1)
+        v.sigmoid_()
+        v.ceil_()
+        v.sum().backward()
+    assert same(run)[0] == "RuntimeError"

@@ -222,16 +222,23 @@ class SavedTensor:
     def _stale_message(self, value: Any) -> str:
         from .._tensor import type_label
         shape = ", ".join(str(s) for s in value.shape)
+        label = type_label(value)        # PyTorch's C++ name: legacy ones exist but for bool
+        if value._data.dtype.kind == "b":
+            label = ("CUDA" if value.is_cuda else "CPU") + "BoolType"
         where = ""
         if self.is_output:
-            fn, nr = self.node(), self.output_nr
+            ref = _ON_VIEW.get(self) if _ON_VIEW else None
+            fn = None if ref is None else ref()
+            if fn is None:
+                fn = self.node()
+            nr = self.output_nr
         else:
             fn, nr = getattr(value, "_grad_fn", None), getattr(value, "_output_nr", 0)
         if fn is not None:
             where = f", which is output {nr} of {_short_name(fn)},"
         return (
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{type_label(value)} [{shape}]]{where} is at version "
+            f"inplace operation: [{label} [{shape}]]{where} is at version "
             f"{self._vc[0]}; expected version {self.version} instead. Hint: enable anomaly "
             "detection to find the operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
@@ -301,6 +308,19 @@ PACK_INPLACE = (
 # A hook-packed buffer of a non-leaf input -> (grad_fn, output_nr) of the tensor it saved:
 # the tensor unpacking gives back is attached there, so gradients still flow through it.
 _ORIGIN: "weakref.WeakKeyDictionary[SavedTensor, tuple]" = weakref.WeakKeyDictionary()
+
+
+# A node's own output saved by an in-place op on a view -> (a weak reference to) the view's
+# grad_fn once the change went through it: PyTorch's in-place error names that node
+# (AsStridedBackward0: "output 0 of AsStrided"), not the op's.
+_ON_VIEW: "weakref.WeakKeyDictionary[SavedTensor, Any]" = weakref.WeakKeyDictionary()
+
+
+def saved_through_view(node: "Node", view_fn: "Node") -> None:
+    """``node`` changed a view in place and the view's history is now ``view_fn``."""
+    for s in node._saved:
+        if s is not None and s.is_output:
+            _ON_VIEW[s] = _weakref(view_fn)
 
 
 def _remember_origin(saved: "SavedTensor", tensor: Any) -> None:

@@ -19,7 +19,7 @@ from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.view_tracking import _REPLAYED, REPLAY, is_replayed, mark_replayed
-from ..autograd.node import SECOND_BACKWARD, _short_name
+from ..autograd.node import SECOND_BACKWARD, _short_name, saved_through_view
 from ._core import OpNode, record, register
 
 # ---------------------------------------------------------------------------
@@ -652,6 +652,8 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
     _graft(base, CopySlices, (base._edge(),) + tuple(node.next_functions[1:]),
            (view._view_fn, node))
     restride_view(view)                               # the view, re-derived from the new base
+    if view._grad_fn is not None:
+        saved_through_view(node, view._grad_fn)
 
 
 def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:

@@ -25,8 +25,6 @@ class Known:
 
 KNOWN: list[Known] = [
     # --- engine (autograd_nb/autograd/) ------------------------------------------------
-    Known("create_graph: .grad of a leaf requires grad in PyTorch", "engine",
-          r"^grad\.requires_grad: .* @ .*create_graph=True"),
     # --- PyTorch's own quirks (not ours to copy) --------------------------------------------
     Known("PyTorch: a 0-d loss result indexed with -1 says 'select() cannot be applied'", "torch",
           r"select\(\) cannot be applied to a 0-dim tensor\. vs IndexError: index -?\d+ is out of bounds"),
