@@ -357,3 +357,42 @@ INFERENCE = [f"with T.inference_mode(): v = T.ones_like(T.zeros(2), requires_gra
 
 def test_inference_tensors_in_recorded_ops():
     check_all(INFERENCE)
+
+
+BATCH3 = [
+    "x = T.zeros(0, requires_grad=True); out = F.cross_entropy(x, F.softmax(x, -1))",
+    "x = T.zeros(0, 3, requires_grad=True); out = F.cross_entropy(x, F.softmax(x, -1), reduction='sum')",
+    # a view made to require grad itself is a view of a leaf
+    "x = T.tensor([[-0.5]]).broadcast_to((2, 1, 1)); x.requires_grad_(); y = x.relu(); x *= y; out = x",
+    # sub_'s bool refusal also without anything to record
+    "x = T.tensor([0.5, 1.0]); out = x.sub_(T.tensor([True, False]))",
+    "x = T.tensor([0.5, 1.0]); x -= T.tensor(True); out = x",
+    # index_select of an empty 1-d tensor
+    "out = T.zeros(0).index_select(-1, T.tensor([0, 0]))", "out = T.zeros(2, 0).index_select(0, T.tensor([5]))",
+    "out = T.zeros(2, 0).index_select(1, T.tensor([0]))",
+    # elu keeps a zero's sign, whatever alpha
+    "out = F.elu(T.tensor([0.0, -0.0, -1e-30]), alpha=-0.5)",
+]
+
+
+def test_batch3():
+    check_all(BATCH3)
+
+
+@pytest.mark.parametrize("code", [
+    "out = T.clamp(x, min=lo)", "out = T.clamp(x, max=hi)", "out = T.clamp(x, lo, hi)", "out = T.clamp_min(x, lo)",
+    "out = T.clamp_max(x, hi)", "out = T.clamp(x, min=x)", "out = T.clamp(x, x, x)"])
+def test_clamp_with_tensor_bounds_gives_nan_no_gradient(code):
+    same("x = T.tensor([nan, 1.0, -1.0, 0.0, 2.0], requires_grad=True)\n"
+         "lo = T.tensor([0.5, nan, 0.0, 1.0, 3.0], requires_grad=True)\n"
+         "hi = T.tensor([1.0, 0.5, nan, -1.0, 2.5], requires_grad=True)\n"
+         f"{code}\nout.sum().backward()", grads=("x", "lo", "hi"))
+
+
+def test_atan2_gradient_at_the_origin():
+    same("a = T.tensor([-0.0, 0.0, 1.0, -0.0, 2.0], dtype=T.float64, requires_grad=True)\n"
+         "b = T.tensor([-0.0, 0.0, 0.0, 0.0, -1.0], dtype=T.float64, requires_grad=True)\n"
+         "out = T.autograd.grad(T.atan2(a, b).sum(), [a, b], retain_graph=True)")
+    same("a = T.tensor([-0.0, 0.0, 1.0], dtype=T.float64, requires_grad=True)\n"
+         "b = T.tensor([-0.0, 0.0, 0.0], dtype=T.float64, requires_grad=True)\n"
+         "out = T.autograd.grad(T.atan2(a, b).sqrt().sum(), [a, b])")

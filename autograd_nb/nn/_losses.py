@@ -333,6 +333,8 @@ def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, co
         wshape[class_dim] = classes
         prod = prod * weight.view(wshape)
     if code == _L.MEAN:
+        if input.numel() == 0:                        # (PyTorch: the empty sum, filled with NaN)
+            return -prod.sum().fill_(float("nan"))
         return _L.div_scalar(-prod.sum(), input.numel() / classes)
     if code == _L.SUM:
         return -prod.sum()

@@ -446,8 +446,8 @@ def check_inplace(t: Tensor, *others: Any) -> None:
             raise RuntimeError(refusal(t))
     if not own:
         return
-    if t._grad_fn is None:
-        if base is not None and base._requires_grad and base._grad_fn is None:
+    if t._grad_fn is None:                       # (a view that was made to require grad
+        if base is not None and base._grad_fn is None:       # itself counts as one of a leaf)
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if base is not None and base._grad_fn is None:   # (even if the leaf's requires_grad was switched off since)

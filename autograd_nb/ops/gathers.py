@@ -523,11 +523,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         data = input._data.copy()
     else:
         size = shp[d]
-        if flat.size and size == 0:
+        if flat.size and size == 0:                   # (a 1-d tensor: the plain bounds error)
+            if len(shp) == 1:
+                raise IndexError("index out of range in self")
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         bad = (flat < 0) | (flat >= size)
         if bad.any():
-            if d == 1:
+            if d == 1 or input._data.size == 0:       # (PyTorch's kernels for these two cases)
                 first = int(flat[int(bad.argmax())])
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={size}")
             raise IndexError("index out of range in self")

@@ -853,17 +853,16 @@ class ClampBackward0(OpNode):
     saved_names = ("self", "min", "max")
 
     def backward(self, g):
+        # PyTorch's rule, comparisons that a NaN fails everywhere (it gets no gradient):
+        # self where min <= self <= max; min where self < min (and min < max); max where
+        # self > max (or max < min: then max won)
         x, lo, hi = (None if s is None else s.unpack() for s in self._saved)
-        inside = None
-        glo = ghi = None
-        if lo is not None:
-            inside = x >= lo
-            glo = _masked(g, ~inside)
-        if hi is not None:
-            below = x <= hi
-            ghi = _masked(g, ~below if inside is None else inside & ~below)
-            inside = below if inside is None else inside & below
-        return _masked(g, inside), glo, ghi
+        if lo is None:
+            return _masked(g, x <= hi), None, _masked(g, x > hi)
+        if hi is None:
+            return _masked(g, x >= lo), _masked(g, x < lo), None
+        return (_masked(g, (x >= lo) & (x <= hi)), _masked(g, (x < lo) & (lo < hi)),
+                _masked(g, (x > hi) | (hi < lo)))
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -957,9 +956,10 @@ class ClampMinBackward1(OpNode):
     _keep = "ge"
 
     def backward(self, g):
-        x, bound = (s.unpack() for s in self._saved)
-        keep = (x >= bound) if self._keep == "ge" else (x <= bound)
-        return _masked(g, keep), _masked(g, ~keep)
+        x, bound = (s.unpack() for s in self._saved)     # (a NaN fails both comparisons)
+        if self._keep == "ge":
+            return _masked(g, x >= bound), _masked(g, x < bound)
+        return _masked(g, x <= bound), _masked(g, x > bound)
 
 
 class ClampMaxBackward1(ClampMinBackward1):
@@ -1064,9 +1064,10 @@ class Atan2Backward0(OpNode):
 
     def backward(self, g):
         y, x = (s.unpack() for s in self._saved)
-        r2 = x * x + y * y
-        at_origin = r2 == 0                          # (PyTorch: 0 there, not 0 / 0)
-        return _masked(g * x / r2, ~at_origin), _masked(g * -y / r2, ~at_origin)
+        from .compare import where
+        r2 = x * x + y * y                            # 1 / r2 taken as 0 at the origin (PyTorch:
+        recip = where(r2 == 0, 0.0, r2.reciprocal())  # a 0 there, signed, and NaN for a NaN g)
+        return g * x * recip, g * -y * recip
 
 
 class HypotBackward0(OpNode):
@@ -1298,6 +1299,8 @@ def _binary_inplace(op: Any, ufunc: Any, first: Any = None):
                 self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
             return slow(self, other, **kwargs)
         check_inplace(self)
+        if first is not None:                         # (sub_'s bool checks: here too)
+            first(self, other)
         od = other._data if isinstance(other, Tensor) else other
         if 0 in self._data.strides or isinstance(other, Tensor) and memory_overlap(self._data, od) == "partial":
             return slow(self, other)                  # (which refuses an overlap)

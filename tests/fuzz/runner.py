@@ -69,6 +69,15 @@ def _is_tensor(v: Any) -> bool:
     return isinstance(v, (torch.Tensor, autograd_nb.Tensor))
 
 
+def _values(v: Any) -> np.ndarray:
+    """A copy of the tensor's numbers (a torch ZeroTensor, which some of torch's backward
+    formulas hand out for a zero gradient, refuses ``numpy()``: its zeros)."""
+    t = v.detach().cpu()
+    if isinstance(t, torch.Tensor) and t._is_zerotensor():
+        return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
+    return np.array(t.numpy(), copy=True)
+
+
 def look(v: Any, depth: int = 0) -> Any:
     """A plain description of ``v`` (a tensor as a dict of its visible state)."""
     if _is_tensor(v):
@@ -76,7 +85,7 @@ def look(v: Any, depth: int = 0) -> Any:
             "shape": tuple(v.shape), "dtype": str(v.dtype), "requires_grad": v.requires_grad,
             "is_leaf": _attr(v, "is_leaf"), "inference": v.is_inference(),
             "grad_fn": _attr(v, "grad_fn"),
-            "value": np.array(v.detach().cpu().numpy(), copy=True)}
+            "value": _values(v)}
         if not isinstance(d["grad_fn"], str) and d["grad_fn"] is not None:
             d["grad_fn"] = type(d["grad_fn"]).__name__
         if depth == 0 and d["is_leaf"] is True or v.retains_grad:

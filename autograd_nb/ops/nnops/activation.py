@@ -224,9 +224,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     d = input._data
     xp = xp_of(d)
     with np.errstate(over="ignore"):
-        out = xp.where(d > 0, d, alpha * xp.expm1(d)).astype(d.dtype, copy=False)
-    if inplace:
-        return record(out, EluBackward1, (input,), save_output=True, extra=alpha)
+        out = xp.where((d > 0) | (d == 0), d, alpha * xp.expm1(d)).astype(d.dtype, copy=False)
+    if inplace:                                       # (a zero stays itself, its sign too, as in
+        return record(out, EluBackward1, (input,), save_output=True, extra=alpha)   # PyTorch)
     return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
 
 
