@@ -1199,3 +1199,51 @@ def test_set_refusals():
             lib.ones(2).set_(lib.ones(2, dtype=lib.float64))
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
             lib.ones(2, requires_grad=True).set_(lib.ones(3))
+
+
+@pytest.mark.parametrize("affine,track", [(False, False), (True, True), (True, False), (False, True)])
+def test_instance_norm_layers_match(affine, track):
+    def program(lib):
+        lib.manual_seed(0)
+        x = lib.randn(2, 3, 4, 5, dtype=lib.float64, requires_grad=True)
+        m = lib.nn.InstanceNorm2d(3, affine=affine, track_running_stats=track, dtype=lib.float64)
+        y = m(x)
+        (y * x).sum().backward()
+        seen = [repr(m), sorted(m.state_dict()), y.grad_fn.name(), y.grad_fn.next_functions[0][0].name(),
+                y, x.grad, m.running_mean, m.running_var, None if m.weight is None else m.weight.grad]
+        m.eval()
+        seen.append(m(x.detach()))
+        one = lib.nn.InstanceNorm1d(3, affine=affine, dtype=lib.float64)(lib.randn(3, 6, dtype=lib.float64))
+        three = lib.nn.InstanceNorm3d(2)(lib.randn(1, 2, 2, 2, 3, dtype=lib.float64))
+        return seen, one, three
+    same(program)
+
+
+def test_instance_norm_second_order_and_errors():
+    def program(lib):
+        net = lib.nn.Sequential(lib.nn.InstanceNorm2d(2), lib.nn.ReLU(True))
+        x = lib.tensor([[[[1.0, 1.0]]]], requires_grad=True)
+        (g,) = lib.autograd.grad(net(x).pow(2), [x], grad_outputs=x.new_ones(x.shape), create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), [x])
+        errors = []
+        for bad in (lambda: lib.nn.InstanceNorm2d(3)(lib.randn(3, 4)),
+                    lambda: lib.nn.functional.instance_norm(lib.randn(2, 3, 1, 1)),
+                    lambda: lib.nn.InstanceNorm2d(4, affine=True)(lib.randn(2, 3, 4, 4))):
+            try:
+                bad()
+            except ValueError as e:
+                errors.append(str(e))
+        return g, gg, errors
+    same(program)
+
+
+def test_double_backward_through_an_in_place_op_on_a_view():
+    """The saved output of relu_ on a view comes back with the view's history (as in
+    PyTorch), so a second derivative reaches the op's node once, through CopySlices."""
+    def program(lib):
+        x = lib.tensor([[1.0, -3.0], [2.0, 5.0]], requires_grad=True)
+        h = (x * 2).view(4)
+        lib.nn.functional.relu(h, inplace=True)
+        (g,) = lib.autograd.grad(h.pow(2).sum(), [x], create_graph=True)
+        return g, lib.autograd.grad(g.sum(), [x])
+    same(program)

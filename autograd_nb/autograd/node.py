@@ -143,7 +143,6 @@ class SavedTensor:
         # Only recording an op makes these (``save`` below), as in PyTorch.
         raise RuntimeError("Trying to create a SavedTensor object from Python is forbidden.")
 
-
     def unpack(self) -> Any:
         """The saved value, checked: never stale, never freed."""
         if self.freed:
@@ -165,7 +164,12 @@ class SavedTensor:
                     value._acc = acc
             return value
         if self.is_output:                            # the node's own output, rebuilt
-            value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)
+            on_view = _ON_VIEW.get(self) if _ON_VIEW else None
+            fn = on_view() if on_view is not None else None
+            if fn is not None:                        # changed in place through a view: the
+                value = Tensor._wrap(value, True, fn, 0, self._vc)      # view's history, as
+            else:                                     # PyTorch (the op's node is reached
+                value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)  # via it)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
             if self._unpack is None and not self.is_output and value._base is not None \

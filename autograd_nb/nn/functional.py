@@ -28,7 +28,7 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, co
                       cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
-    "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+    "linear", "bilinear", "instance_norm", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
@@ -385,6 +385,36 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     return _nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each *sample* on its own, over its spatial positions (see
+    ``nn.InstanceNorm2d``).
+
+    As in PyTorch it is batch norm in disguise: ``(N, C, ...)`` is seen as one sample of
+    ``N * C`` channels, the per-channel weight, bias and running statistics are repeated
+    ``N`` times, batch norm runs, and the result is viewed back (so the graph shows
+    ViewBackward0 on NativeBatchNormBackward0). Running statistics, if given, take the
+    mean over the samples of what batch norm computed.
+    """
+    size = tuple(input.shape)
+    if use_input_stats:
+        spatial = 1
+        for s in size[2:]:
+            spatial *= s
+        if spatial == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    b, c = size[0], size[1]
+    rep = [None if t is None else t.repeat(b) for t in (weight, bias, running_mean, running_var)]
+    flat = input.contiguous().view((1, b * c) + size[2:])
+    out = _nn.batch_norm(flat, rep[2], rep[3], rep[0], rep[1], use_input_stats, momentum, eps)
+    with no_grad():
+        for stat, repeated in ((running_mean, rep[2]), (running_var, rep[3])):
+            if stat is not None:
+                stat.copy_(repeated.view(b, c).mean(0))
+    return out.view(size)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
