@@ -201,3 +201,14 @@ def test_huber_loss_gradient_takes_one_dtype():
             word = "Int" if dtype == lib.int32 else "Float"
             with pytest.raises(RuntimeError, match=f"Found dtype {word} but expected Double"):
                 loss.backward()
+
+
+def test_hardsigmoid_gradient_is_torchs_to_the_last_bit():
+    """PyTorch multiplies by 1/6 rounded to float32, in float64 too."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (torch, anb):
+        x = lib.tensor([0.5, 1.0, -2.9, 2.9, 4.0], dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.hardsigmoid(x).backward(lib.tensor([1.0, 3.0, 0.7, -1.3, 1.0], dtype=lib.float64))
+        grads.append(x.grad.numpy())
+    assert grads[0].tolist() == grads[1].tolist()
