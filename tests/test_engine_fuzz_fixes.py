@@ -413,3 +413,24 @@ def test_the_inplace_error_names_the_views_node_for_an_output_changed_through_a_
         v.ceil_()
         v.sum().backward()
     assert same(run)[0] == "RuntimeError"
+
+
+def test_the_gradient_of_a_sum_is_a_no_grad_view_of_the_seed():
+    """SumBackward0 expands the incoming gradient: what autograd.grad returns for a
+    scalar loss is a view made under no_grad, so changing it in place together with a
+    tensor that requires grad is refused (in place on its own it is fine)."""
+    def run(T):
+        x = T.tensor(2.0, requires_grad=True)
+        (g,) = T.autograd.grad(x.sum(), [x])
+        first = (g._is_view(), g.requires_grad)
+        g.add_(1)
+        g.sub_(x)
+        return first
+    assert same(run)[0] == "RuntimeError"
+
+    def plain(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = T.autograd.grad((x * x).sum(), [x])
+        x.sum().backward()
+        return g.tolist(), x.grad.tolist(), x.grad._is_view()
+    assert same(plain) == ("ok", ([2.0, 4.0], [1.0, 1.0], False))

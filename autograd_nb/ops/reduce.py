@@ -24,7 +24,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import DTYPE_WORDS, OpNode, as_array, plain, record, record_multi, register
-from .views import spread
+from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
@@ -156,14 +156,28 @@ class _Shown:
 # ---------------------------------------------------------------------------
 
 
+class _Expand:
+    """A view function: ``t.expand(shape)`` (how a view of the gradient is re-derived)."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def __call__(self, t: Tensor) -> Tensor:
+        return t.expand(self.shape)
+
+
 class SumBackward0(OpNode):
     """out = sum of all elements -> every element gets the incoming gradient."""
     __slots__ = ()
 
     def backward(self, g):
         d = g._data
-        if STATE.mode & 1 and d.__class__ is np.ndarray and not d.ndim and not g._requires_grad:
-            return Tensor._wrap(spread(d, self.extra))   # first order: expand, on the array
+        mode = STATE.mode
+        if mode & 1 and d.__class__ is np.ndarray and not d.ndim and not g._requires_grad:
+            # first order: expand, on the array (still a view of g made under no_grad, as
+            # PyTorch's: changed in place with an operand that requires grad, it is refused)
+            return plain_view(g, spread(d, self.extra), _Expand(self.extra), mode)
         return g.expand(self.extra)
 
     def _extra_saved(self, name):
