@@ -41,11 +41,6 @@ KNOWN: list[Known] = [
           "unnoticed; PyTorch saves them (freed by backward, version-checked)", "ops",
           r"torch raised RuntimeError: (Trying to backward through the graph a second time|one of the variables "
           r"needed for gradient computation has been modified by an inplace operation: \[torch\.LongTensor)"),
-    Known("the gradient of sum() (autograd.grad of a scalar loss) is a view made under no_grad in PyTorch "
-          "(SumBackward0 expands): changing it in place with an operand that requires grad is refused "
-          "there; ours is a plain stride-0 array (reduce.py's first-order fast path)", "ops",
-          r"A view was created in no_grad mode and is being modified inplace with grad mode enabled\..* vs "
-          r"RuntimeError: unsupported operation: more than one element of the written-to tensor"),
     Known("inference tensors in ops outside inference mode: PyTorch's autograd runs only when an input is an "
           "ordinary tensor (its dispatch keys: a mask or a wrapped number counts, some composites record "
           "CopyBackwards or raise out= errors) and saves inputs before the kernel checks them; ours records when "
