@@ -1,4 +1,4 @@
-"""``nn.Conv1d``, ``nn.Conv2d`` and ``nn.ConvTranspose2d``: learned filters slid over the input.
+"""``nn.Conv1d/2d/3d`` and ``nn.ConvTranspose1d/2d/3d``: learned filters slid over the input.
 
 Weights are ``(out_channels, in_channels / groups, *kernel_size)``; each output
 channel is a filter that looks at a ``kernel_size`` window of its group's input
@@ -17,7 +17,7 @@ from .linear import default_reset
 from .module import Module
 from .parameter import add_weight_and_bias
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -141,7 +141,15 @@ class Conv2d(_ConvNd):
         return self._conv(input, F.conv2d)
 
 
-class ConvTranspose2d(_ConvNd):
+class Conv3d(_ConvNd):
+    """3-d convolution over ``(N, C_in, D, H, W)`` (or ``(C_in, D, H, W)``) volumes."""
+    _dims = 3
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv(input, F.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
     """Transposed 2-d convolution ("deconvolution"): each input pixel scatters a
     ``kernel_size`` patch of its weights into the output, so a stride of 2 roughly
     doubles height and width. It is the gradient of ``Conv2d`` with respect to its
@@ -170,8 +178,8 @@ class ConvTranspose2d(_ConvNd):
                      padding_mode, True, output_padding, bias, device, dtype)
 
     def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
-        """The ``output_padding`` that makes the output ``output_size`` (the last two
-        entries count), checked to lie between the smallest and largest reachable size."""
+        """The ``output_padding`` that makes the output ``output_size`` (the last
+        ``_dims`` entries count), checked to lie between the smallest and largest reachable size."""
         if output_size is None:
             return self.output_padding
         n = self._dims
@@ -185,11 +193,27 @@ class ConvTranspose2d(_ConvNd):
         largest = [smallest[d] + self.stride[d] - 1 for d in range(n)]
         if any(not smallest[d] <= output_size[d] <= largest[d] for d in range(n)):
             raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
-                             f"{smallest} to {largest} (for an input of {list(spatial)})")
+                             f"{smallest} to {largest} (for an input of {spatial})")
         extra = [output_size[d] - smallest[d] for d in range(n)]
         return tuple(extra)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._dims - 1]
+        return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                  self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-d convolution over ``(N, C_in, L)`` (or ``(C_in, L)``) inputs."""
+    _dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-d convolution over ``(N, C_in, H, W)`` (or ``(C_in, H, W)``) images."""
+    _dims = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution over ``(N, C_in, D, H, W)`` (or ``(C_in, D, H, W)``) volumes."""
+    _dims = 3

@@ -28,7 +28,8 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, co
                       cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
-    "linear", "bilinear", "instance_norm", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+    "linear", "bilinear", "instance_norm", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
@@ -40,7 +41,10 @@ __all__ = [
 
 conv1d = _nn.conv1d
 conv2d = _nn.conv2d
+conv3d = _nn.conv3d
+conv_transpose1d = _nn.conv_transpose1d
 conv_transpose2d = _nn.conv_transpose2d
+conv_transpose3d = _nn.conv_transpose3d
 max_pool2d_with_indices = _nn.max_pool2d_with_indices
 adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
 adaptive_max_pool2d = _nn.adaptive_max_pool2d

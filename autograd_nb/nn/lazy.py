@@ -13,13 +13,14 @@ from typing import Any
 
 from .. import _backend as B
 from .._tensor import Tensor
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 
-__all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
+__all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+           "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
            "LazyBatchNorm1d", "LazyBatchNorm2d"]
 
 
@@ -137,8 +138,9 @@ class _LazyConv(_LazyMixin):
         self.in_channels = input.shape[1] if batched else input.shape[0]
         if self.in_channels % self.groups != 0:
             raise ValueError("in_channels must be divisible by groups")
-        self._materialize({"weight": (self.out_channels, self.in_channels // self.groups) + tuple(self.kernel_size),
-                           "bias": (self.out_channels,)})
+        channels = ((self.in_channels, self.out_channels // self.groups) if self.transposed
+                    else (self.out_channels, self.in_channels // self.groups))
+        self._materialize({"weight": channels + tuple(self.kernel_size), "bias": (self.out_channels,)})
 
 
 class LazyConv1d(_LazyConv, Conv1d):
@@ -151,6 +153,39 @@ class LazyConv2d(_LazyConv, Conv2d):
     """``Conv2d`` whose ``in_channels`` comes from its first input."""
 
     cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """``Conv3d`` whose ``in_channels`` comes from its first input."""
+
+    cls_to_become = Conv3d
+
+
+class _LazyConvTranspose(_LazyConv):
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super(_LazyConv, self).__init__(0, out_channels, kernel_size, stride, padding,  # type: ignore[call-arg]
+                                        output_padding, groups, bias, dilation, padding_mode, device, dtype)
+        self._make_lazy()
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """``ConvTranspose1d`` whose ``in_channels`` comes from its first input."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """``ConvTranspose2d`` whose ``in_channels`` comes from its first input."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """``ConvTranspose3d`` whose ``in_channels`` comes from its first input."""
+
+    cls_to_become = ConvTranspose3d
 
 
 class _LazyBatchNorm(_LazyMixin):

@@ -6,8 +6,8 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 ``NativeBatchNormBackward0``, ``NllLossBackward0``, ...):
 
 * ``patches``: im2col / col2im, the sliding-window machinery;
-* ``conv``: conv1d, conv2d, constant padding;
-* ``conv_transpose``: conv_transpose2d (the same node, transposed);
+* ``conv``: conv1d, conv2d, conv3d, constant padding;
+* ``conv_transpose``: conv_transpose1d/2d/3d (the same node, transposed);
 * ``pool``: max, average and adaptive average and max pooling;
 * ``norm``: batch norm, layer norm;
 * ``activation``: leaky ReLU, ELU, GELU, SiLU, softplus, erf;
@@ -16,8 +16,8 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 """
 from .activation import (celu, elu, erf, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid,
                          mish, prelu, selu, silu, softplus, threshold)
-from .conv import constant_pad_nd, conv1d, conv2d
-from .conv_transpose import conv_transpose2d
+from .conv import constant_pad_nd, conv1d, conv2d, conv3d
+from .conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
@@ -32,7 +32,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                       scale_grad_by_freq)
 
 
-EXPORTS = ["conv1d", "conv2d", "conv_transpose2d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
+EXPORTS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
            "pixel_shuffle", "pixel_unshuffle", "group_norm"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches

@@ -1,4 +1,4 @@
-"""Convolution (1-d and 2-d, any stride/padding/dilation/groups) and constant padding.
+"""Convolution (1-d, 2-d and 3-d, any stride/padding/dilation/groups) and constant padding.
 
 Forward: ``im2col`` turns the input into columns, then ONE batched matrix product
 with the weights computes every output pixel of every image at once:
@@ -24,8 +24,8 @@ import numpy as np
 from ..._tensor import Tensor
 from .._core import OpNode, record
 from ...autograd.grad_mode import STATE
-from .patches import (Geometry, col2im, correlate, correlate_transposed, correlate_weight, im2col,
-                      xp_of)
+from .patches import (Geometry, col2im, col2im_array, correlate, correlate_transposed, correlate_weight,
+                      im2col, im2col_array, xp_of)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
 _WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -95,10 +95,10 @@ class ConvolutionBackward0(OpNode):
         gi = gw = gb = None
         if nf[0][0] is not None:
             w = self._saved[1].unpack_data()
-            gi = Tensor._wrap(_in_2d(correlate_transposed, gd, w, geom, info["input_shape"]))
+            gi = Tensor._wrap(run_kernel(correlate_transposed, gd, w, geom, info["input_shape"]))
         if nf[1][0] is not None:
             x = self._saved[0].unpack()._data
-            gw = Tensor._wrap(_in_2d(correlate_weight, x, gd, geom, info["weight_shape"]))
+            gw = Tensor._wrap(run_kernel(correlate_weight, x, gd, geom, info["weight_shape"]))
         if nf[2][0] is not None:
             gb = Tensor._wrap(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
         return gi, gw, gb
@@ -114,22 +114,60 @@ class ConvolutionBackward0(OpNode):
         return self.extra[1]["bias_sizes"]
 
 
-def _in_2d(kernel: Any, a: Any, b: Any, geom: Geometry, *shape: tuple) -> Any:
-    """Run one of the 2-d kernels of ``patches`` on 2-d or 1-d arrays: a 1-d convolution is
-    a 2-d one of height 1 (views in, a view of the result out)."""
-    if len(geom.kernel) == 2:
+def run_kernel(kernel: Any, a: Any, b: Any, geom: Geometry, *shape: tuple) -> Any:
+    """Run one of the 2-d kernels of ``patches`` on arrays of 1, 2 or 3 spatial dims.
+
+    A 1-d convolution is a 2-d one of height 1 (views in, a view of the result out); a
+    3-d one takes the plain columns route of ``_COLUMNS`` (the same three formulas)."""
+    nsp = len(geom.kernel)
+    if nsp == 2:
         return kernel(a, b, geom, *shape)
+    if nsp != 1:
+        return _COLUMNS[kernel](a, b, geom, *shape)
     k, st, d, pb, pa, groups = geom
     flat = Geometry((1,) + k, (1,) + st, (1,) + d, (0,) + pb, (0,) + pa, groups)
     res = kernel(a[:, :, None], b[:, :, None], flat, *(s[:2] + (1,) + s[2:] for s in shape))
     return res.reshape(res.shape[:2] + res.shape[3:])
 
 
+def _columns_forward(x: Any, w: Any, geom: Geometry) -> Any:
+    """out[n, g] = W[g] @ cols(x)[n, g], any number of spatial dims."""
+    n, o, groups = x.shape[0], w.shape[0], geom.groups
+    out = w.reshape(groups, o // groups, -1) @ im2col_array(x, geom)
+    return out.reshape((n, o) + geom.out_size(x.shape[2:]))
+
+
+def _columns_input_grad(g: Any, w: Any, geom: Geometry, in_shape: tuple) -> Any:
+    """grad_input = col2im(W[g]^T @ g[n, g]); windows past the end of ``g`` (a transposed
+    convolution's ``output_padding``) get no gradient."""
+    xp = xp_of(g)
+    out = geom.out_size(tuple(in_shape[2:]))
+    if tuple(g.shape[2:]) != out:
+        fit = xp.zeros(g.shape[:2] + out, dtype=g.dtype)
+        fit[(slice(None),) * 2 + tuple(slice(0, min(a, b)) for a, b in zip(out, g.shape[2:]))] = \
+            g[(slice(None),) * 2 + tuple(slice(0, min(a, b)) for a, b in zip(out, g.shape[2:]))]
+        g = fit
+    n, o, groups = g.shape[0], g.shape[1], geom.groups
+    wm = w.reshape(groups, o // groups, -1).swapaxes(1, 2)
+    return col2im_array(wm @ g.reshape(n, groups, o // groups, -1), geom, in_shape)
+
+
+def _columns_weight_grad(x: Any, g: Any, geom: Geometry, w_shape: tuple) -> Any:
+    """grad_weight = sum over images of g[n, g] @ cols(x)[n, g]^T."""
+    n, o, groups = g.shape[0], g.shape[1], geom.groups
+    gm = g.reshape(n, groups, o // groups, -1)
+    return (gm @ im2col_array(x, geom).swapaxes(2, 3)).sum(0).reshape(w_shape)
+
+
+_COLUMNS = {correlate: _columns_forward, correlate_transposed: _columns_input_grad,
+            correlate_weight: _columns_weight_grad}
+
+
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
                 dilation: Any, groups: int, name: str) -> Tensor:
-    """``conv1d``/``conv2d`` (``name``): checks, then shifted columns + one matmul."""
+    """``conv1d``/``conv2d``/``conv3d`` (``name``): checks, then shifted columns + one matmul."""
     nsp = weight.ndim - 2
-    want = {"conv1d": 1, "conv2d": 2}[name]
+    want = {"conv1d": 1, "conv2d": 2, "conv3d": 3}[name]
     if input.ndim not in (want + 1, want + 2):
         raise RuntimeError(
             f"Expected {want + 1}D (unbatched) or {want + 2}D (batched) input to {name}, but got input "
@@ -188,7 +226,7 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, span))}). Kernel size can't be greater than actual input size")
     geom = Geometry(kernel, stride, dilation, pad_before, pad_after, groups)
-    out = _in_2d(correlate, xd, wd, geom)                            # columns @ weights
+    out = run_kernel(correlate, xd, wd, geom)                            # columns @ weights
     if bias is not None:
         out += bias._data.reshape((1, out_ch) + (1,) * nsp)
     info = {"input_shape": xd.shape, "weight_shape": wd.shape, "padding": pad_before,
@@ -207,6 +245,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d convolution of ``(N, C, H, W)`` (or ``(C, H, W)``) with weights ``(O, C/groups, kh, kw)``."""
     return convolution(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-d convolution of ``(N, C, D, H, W)`` (or ``(C, D, H, W)``) with weights ``(O, C/groups, kd, kh, kw)``."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, "conv3d")
 
 
 # ---------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import record
 from . import conv
-from .conv import conv2d, ntuple
+from .conv import convolution, ntuple, run_kernel
 from .patches import Geometry, correlate_transposed, correlate_weight, im2col
 
-__all__ = ["conv_transpose2d"]
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 class ConvolutionBackward0(conv.ConvolutionBackward0):
@@ -38,14 +38,15 @@ class ConvolutionBackward0(conv.ConvolutionBackward0):
         x_saved, w_saved = self._saved
         need = [e[0] is not None for e in self.next_functions]
         gi = gw = gb = None
+        nsp = len(geom.kernel)
         if need[0] or need[1]:
             x = x_saved.unpack()
-            h, w = x.shape[2:]
+            spatial = tuple(x.shape[2:])
         if need[0]:                                   # the convolution of the gradient; with an
-            gi = conv2d(g, w_saved.unpack(), None, geom.stride, info["padding"], geom.dilation,
-                        geom.groups)                  # output_padding past the stride it has
-            if tuple(gi.shape[2:]) != (h, w):         # rows for inputs that do not exist
-                gi = gi[:, :, :h, :w]
+            gi = convolution(g, w_saved.unpack(), None, geom.stride, info["padding"], geom.dilation,
+                             geom.groups, f"conv{nsp}d")  # output_padding past the stride it has
+            if tuple(gi.shape[2:]) != spatial:        # rows for inputs that do not exist
+                gi = gi[(slice(None),) * 2 + tuple(slice(0, s) for s in spatial)]
         if need[1]:
             g_w, geom_w = _weight_view(g, geom, info["output_padding"])
             if STATE.grad_enabled:                    # create_graph: with differentiable ops
@@ -55,9 +56,9 @@ class ConvolutionBackward0(conv.ConvolutionBackward0):
                 cols = im2col(g_w, geom_w)
                 gw = xm.matmul(cols.transpose(2, 3)).sum(0).reshape(info["weight_shape"])
             else:
-                gw = Tensor._wrap(correlate_weight(g_w._data, x._data, geom_w, info["weight_shape"]))
+                gw = Tensor._wrap(run_kernel(correlate_weight, g_w._data, x._data, geom_w, info["weight_shape"]))
         if need[2]:
-            gb = g.sum((0, 2, 3))
+            gb = g.sum((0,) + tuple(range(2, g.ndim)))
         return gi, gw, gb
 
 
@@ -71,43 +72,66 @@ def _weight_view(g: Tensor, geom: Geometry, output_padding: tuple) -> tuple[Tens
         after.append(max(p - op, 0))
         crop.append(size + min(p - op, 0))
     if tuple(crop) != tuple(g.shape[2:]):
-        g = g[:, :, :crop[0], :crop[1]]
+        g = g[(slice(None),) * 2 + tuple(slice(0, c) for c in crop)]
     return g, geom._replace(pad_after=tuple(after))
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
-    """Transposed 2-d convolution of ``(N, C_in, H, W)`` (or ``(C_in, H, W)``) with weights
-    ``(C_in, C_out / groups, kh, kw)``: the output is ``(H - 1) * stride - 2 * padding +
-    dilation * (kh - 1) + output_padding + 1`` high (and likewise wide)."""
-    if input.dim() == 3:
-        return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
-                                dilation).squeeze(0)
-    if input.dim() != 4:
-        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input "
-                           f"of size: [{', '.join(map(str, input.shape))}]")
-    stride, padding = ntuple(stride, 2, "stride"), ntuple(padding, 2, "padding")
-    output_padding, dilation = ntuple(output_padding, 2, "output_padding"), ntuple(dilation, 2, "dilation")
+def conv_transpose_nd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+                      output_padding: Any, groups: int, dilation: Any, nsp: int) -> Tensor:
+    """Transposed convolution over ``nsp`` spatial dims of ``(N, C_in, *spatial)`` (or
+    ``(C_in, *spatial)``) with weights ``(C_in, C_out / groups, *kernel)``: each output size
+    is ``(size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``."""
+    name = f"conv_transpose{nsp}d"
+    if input.dim() == nsp + 1:
+        return conv_transpose_nd(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
+                                 dilation, nsp).squeeze(0)
+    if input.dim() != nsp + 2:
+        raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to {name}, but got "
+                           f"input of size: [{', '.join(map(str, input.shape))}]")
+    stride, padding = ntuple(stride, nsp, "stride"), ntuple(padding, nsp, "padding")
+    output_padding, dilation = ntuple(output_padding, nsp, "output_padding"), ntuple(dilation, nsp, "dilation")
     xd, wd = input._data, weight._data
-    n, cin, h, w = xd.shape
+    n, cin = xd.shape[:2]
     if wd.shape[0] != cin:
         raise RuntimeError(f"Given transposed=1, weight of size [{', '.join(map(str, wd.shape))}], expected "
                            f"input[{', '.join(map(str, xd.shape))}] to have {wd.shape[0]} channels, but got "
                            f"{cin} channels instead")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        # PyTorch names the sizes of a 2-d or 3-d check; a 1-d one is a 2-d one of height 1
+        dims = ("depth", "height", "width") if nsp == 3 else ("height", "width")
+        pad = (1,) * (len(dims) - nsp)
+        parts = [f"{what}_{dim}: {v}" for what, vals in (("output_padding", (0,) * len(pad) + output_padding),
+                                                         ("stride", pad + stride), ("dilation", pad + dilation))
+                 for dim, v in zip(dims, vals)]
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                           f"output_padding_height: {output_padding[0]} output_padding_width: "
-                           f"{output_padding[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
-                           f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+                           + " ".join(parts))
     kernel = tuple(wd.shape[2:])
     cout = wd.shape[1] * groups
-    out_hw = tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1
-                   for s, st, p, d, k, op in zip((h, w), stride, padding, dilation, kernel, output_padding))
+    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1 for s, st, p, d, k, op in
+                     zip(xd.shape[2:], stride, padding, dilation, kernel, output_padding))
     geom = Geometry(kernel, stride, dilation, padding, padding, groups)
-    out = correlate_transposed(xd, wd, geom, (n, cout) + out_hw)
+    out = run_kernel(correlate_transposed, xd, wd, geom, (n, cout) + out_size)
     if bias is not None:
-        out = out + bias._data.reshape(1, cout, 1, 1)
+        out = out + bias._data.reshape((1, cout) + (1,) * nsp)
     info = {"weight_shape": wd.shape, "padding": padding, "output_padding": output_padding,
             "bias_sizes": None if bias is None else tuple(bias.shape)}
     return record(out.astype(xd.dtype, copy=False), ConvolutionBackward0, (input, weight, bias),
                   saved=(input, weight), extra=(geom, info))
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-d convolution of ``(N, C_in, L)`` with weights ``(C_in, C_out / groups, k)``."""
+    return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 2-d convolution of ``(N, C_in, H, W)`` with weights ``(C_in, C_out / groups, kh, kw)``."""
+    return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 3-d convolution of ``(N, C_in, D, H, W)`` with weights ``(C_in, C_out / groups, kd, kh, kw)``."""
+    return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
