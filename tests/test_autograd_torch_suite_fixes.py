@@ -1247,3 +1247,25 @@ def test_double_backward_through_an_in_place_op_on_a_view():
         (g,) = lib.autograd.grad(h.pow(2).sum(), [x], create_graph=True)
         return g, lib.autograd.grad(g.sum(), [x])
     same(program)
+
+
+def test_index_tensors_are_saved_and_freed_like_any_saved_tensor():
+    def program(lib):
+        seen = []
+        b = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        c = lib.zeros(3, dtype=lib.float64)
+        c[[1, 2]] = b[[1, 1]]                           # IndexPutBackward0 over IndexBackward0
+        seen.append((c.grad_fn._saved_indices, c.grad_fn.next_functions[1][0]._saved_indices))
+        c.backward(lib.ones(3, dtype=lib.float64))
+        for again in (lambda: c.backward(lib.ones(3, dtype=lib.float64)), lambda: c.grad_fn._saved_indices):
+            try:
+                again()
+            except RuntimeError as e:
+                seen.append(str(e)[:60])
+        s = b[1:]                                        # a slice saves no tensor: twice is fine
+        s.sum().backward()
+        s.sum().backward()
+        m = lib.ones(2, 3, requires_grad=True)[:, [0, 2]]
+        seen += [b.grad, m.grad_fn._saved_indices]
+        return seen
+    same(program)

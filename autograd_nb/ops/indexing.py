@@ -19,6 +19,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
+from ..autograd.node import SECOND_BACKWARD
 from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
                     record, register, scalar_to, sum_to, warn_expanded, write_fill)
 from .views import _make_view, plain_view
@@ -98,9 +99,43 @@ class AliasBackward0(_Region):
     __slots__ = ()
 
 
+_FREED = object()      # an advanced index's place in ``extra`` once backward freed it
+
+
+def _index_tensors(key: Any) -> tuple:
+    """PyTorch's ``_saved_indices``: each index tensor of the key (None for a plain ``:``)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return tuple(Tensor._wrap(k) if hasattr(k, "dtype") and hasattr(k, "shape") else None for k in key)
+
+
+def _has_tensor_index(key: Any) -> bool:
+    return any(hasattr(k, "dtype") and hasattr(k, "shape") for k in (key if isinstance(key, tuple) else (key,)))
+
+
 class IndexBackward0(_Region):
+    """x[indices] with index tensors. PyTorch saves the index tensors, so like any saved
+    tensor they are freed by a backward without ``retain_graph`` (a second one raises)."""
     __slots__ = ()
     _back = IndexPutImplBackward0
+    releasable = True                                 # (the engine calls release() after it)
+
+    def backward(self, g):
+        if self.extra[1] is _FREED:
+            raise RuntimeError(SECOND_BACKWARD)
+        return super().backward(g)
+
+    def release(self) -> None:
+        super().release()
+        shape, key, accumulate = self.extra
+        if _has_tensor_index(key):
+            self.extra = (shape, _FREED, accumulate)
+
+    def _extra_saved(self, name):
+        if name == "indices":
+            if self.extra[1] is _FREED:
+                raise RuntimeError(SECOND_BACKWARD)
+            return _index_tensors(self.extra[1])
+        return super()._extra_saved(name)
 
 
 def take_region(x: Tensor, key: Any, node: type, accumulate: bool = False) -> Tensor:
@@ -350,6 +385,8 @@ class _Put(OpNode):
 
     def backward(self, g):
         key, vshape = self.extra
+        if key is _FREED:                              # (its index tensors were freed)
+            raise RuntimeError(SECOND_BACKWARD)
         keep = _xp(g._data).ones(g._data.shape, dtype=g._data.dtype)
         keep[key] = 0                                  # the overwritten region gets nothing
         gs = g * Tensor._wrap(keep)
@@ -360,7 +397,25 @@ class _Put(OpNode):
 
 
 class IndexPutBackward0(_Put):
+    """x[indices] = value with index tensors, which PyTorch saves (and frees) like
+    IndexBackward0's."""
     __slots__ = ()
+    releasable = True
+
+    def release(self) -> None:
+        super().release()
+        key, vshape = self.extra
+        if _has_tensor_index(key):
+            self.extra = (_FREED, vshape)
+
+    def _extra_saved(self, name):
+        if name == "indices":
+            if self.extra[0] is _FREED:
+                raise RuntimeError(SECOND_BACKWARD)
+            return _index_tensors(self.extra[0])
+        if name == "accumulate":
+            return False                              # (index_put_(accumulate=True) is another op)
+        return None
 
 
 def _strip_leading_ones(v: Tensor) -> Tensor:
