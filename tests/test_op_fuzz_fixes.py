@@ -396,3 +396,9 @@ def test_atan2_gradient_at_the_origin():
     same("a = T.tensor([-0.0, 0.0, 1.0], dtype=T.float64, requires_grad=True)\n"
          "b = T.tensor([-0.0, 0.0, 0.0], dtype=T.float64, requires_grad=True)\n"
          "out = T.autograd.grad(T.atan2(a, b).sqrt().sum(), [a, b])")
+
+
+@pytest.mark.parametrize("t2", ["T.tensor([1, 2])", "T.tensor([True, False])", "T.tensor([1., 2.], dtype=T.float64)"])
+def test_addcdiv_backward_with_an_integer_divisor(t2):
+    same(f"x = T.tensor([0.5, 1.0], requires_grad=True)\nout = T.addcdiv(x.detach(), x, {t2}, value=1.5)\n"
+         "out.sum().backward()", grads=("x",))

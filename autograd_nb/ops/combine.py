@@ -62,6 +62,11 @@ class AddcdivBackward0(AddcmulBackward0):
     def backward(self, g):
         t1, t2 = (s.unpack() for s in self._saved)
         value = self.extra
+        if self.next_functions[1][0] is not None and not t2.is_floating_point():
+            # PyTorch divides value by t2 into a tensor of t2's dtype first: refused
+            from ._core import DTYPE_WORDS
+            raise RuntimeError(f"result type {DTYPE_WORDS[B.get_default_dtype().np.name]} can't be cast to the "
+                               f"desired output type {DTYPE_WORDS[t2._data.dtype.name]}")
         return (g, g * value / t2, -g * value * t1 / (t2 * t2))
 
 

@@ -46,9 +46,11 @@ KNOWN: list[Known] = [
           "CopyBackwards or raise out= errors) and saves inputs before the kernel checks them; ours records when "
           "an input requires grad, unless every input is an inference tensor, and saves after", "ops",
           r"Inference tensors cannot be saved for backward"),
-    Known("x[mask] = value on an integer x with a one-element floating value that requires grad: PyTorch "
-          "records IndexPutBackward0 on the integer tensor (requires_grad=True); we record nothing", "ops",
-          r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}\[\{m\}\] = \{x\}"),
+    Known("an integer tensor written in place with a floating value that requires grad (x[mask] = v, "
+          "x[..., 0] = v, fill_/masked_fill_/index_fill_ with a tensor): PyTorch records the node on the integer "
+          "tensor (requires_grad=True; the out-of-place forms raise 'Autograd not support dtype'); we record nothing",
+          "ops",
+          r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}(\[[^\]]*\] = \{[xb]\}|\.(masked_fill_|index_fill_|fill_)\()"),
     Known("an in-place op on a view of a split/unbind output: the base keeps its node in PyTorch", "ops",
           r"^grad_fn: v\d+: \w+Backward\d vs CopySlices"),
 ]
