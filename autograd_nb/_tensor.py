@@ -687,6 +687,8 @@ class Tensor:
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
                 "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
                 "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        if self._grad_fn is not None:                 # (what it saved for backward cannot be used)
+            _node_module.detached_in_place(self)
         self._grad_fn = None
         self._requires_grad = False
         return self

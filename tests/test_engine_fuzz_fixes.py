@@ -434,3 +434,52 @@ def test_the_gradient_of_a_sum_is_a_no_grad_view_of_the_seed():
         x.sum().backward()
         return g.tolist(), x.grad.tolist(), x.grad._is_view()
     assert same(plain) == ("ok", ([2.0, 4.0], [1.0, 1.0], False))
+
+
+# --- a saved input detached in place -------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["input", "output", "custom", "reader", "saved after", "requires again",
+                                  "saved before, requires again"])
+def test_a_saved_input_detached_in_place_is_refused_by_the_rule_that_saved_it(case):
+    """A built-in rule cannot use an input it saved with a history that detach_() has cut
+    since (PyTorch's message); a saved output, a custom Function's saved_tensors, the
+    ``_saved_self`` reader and a buffer saved after the detach_ are unaffected."""
+    def run(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+
+        class Keep(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                (a,) = ctx.saved_tensors
+                return g * a
+        if case == "input":
+            out = y.sin()
+        elif case == "output":
+            out = y.exp()
+        elif case == "custom":
+            out = Keep.apply(y)
+        elif case == "reader":
+            out = y * y
+            y.detach_()
+            return out.grad_fn._saved_self.tolist()
+        elif case == "saved after":
+            y.detach_()
+            out = x * y
+        elif case == "requires again":
+            y.detach_()
+            y.requires_grad_()
+            out = y.sin()
+        else:
+            out = y.sin()
+            y.detach_()
+            y.requires_grad_()
+        y.detach_()
+        out.sum().backward()
+        return None if x.grad is None else [round(v, 4) for v in x.grad.tolist()]
+    same(run)

@@ -76,11 +76,11 @@ class BackwardCFunction(Node, FunctionCtx):
                     "saved_tensors can only be accessed once when clear_saved_tensors_on_access=True "
                     "is set on the autograd.Function. Either access saved_tensors only once, or set "
                     "clear_saved_tensors_on_access=False.")
-            values = tuple(None if s is None else s.unpack() for s in self._saved)
+            values = tuple(None if s is None else s.unpack(history=False) for s in self._saved)
             self._cleared = True
             self.release()
             return values
-        return tuple(None if s is None else s.unpack() for s in self._saved)
+        return tuple(None if s is None else s.unpack(history=False) for s in self._saved)
 
     @property
     def saved_variables(self) -> tuple:

@@ -100,6 +100,22 @@ PRE_MUTATION: list[Callable[[Any], None]] = []
 # disable_saved_tensors_hooks: the messages of the blocks that forbid saved-tensor hooks.
 HOOKS_DISABLED: list[str] = []
 
+# Non-leaf tensors that detach_() cut out of the graph: id -> weak reference. A built-in
+# rule refuses to use one it saved as an input while it still had its history (PyTorch's
+# saved input can no longer tell its node); buffers saved after the detach_ are exempt.
+DETACHED: dict[int, Any] = {}
+_SAVED_DETACHED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+DETACHED_IN_PLACE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is not "
+    "supported, please use out-of-place `.detach()` instead")
+
+
+def detached_in_place(t: Any) -> None:
+    """``t`` (which had a grad_fn) was just detached in place (Tensor.detach_)."""
+    key = id(t)
+    DETACHED[key] = _weakref(t, lambda _, key=key: DETACHED.pop(key, None))
+
 
 # Nodes whose C++ name PyTorch prints in full in its error messages.
 _QUALIFIED = {"CopySlices": "torch::autograd::CopySlices",
@@ -143,8 +159,10 @@ class SavedTensor:
         # Only recording an op makes these (``save`` below), as in PyTorch.
         raise RuntimeError("Trying to create a SavedTensor object from Python is forbidden.")
 
-    def unpack(self) -> Any:
-        """The saved value, checked: never stale, never freed."""
+    def unpack(self, history: bool = True) -> Any:
+        """The saved value, checked: never stale, never freed. (``history=False``: the
+        node's own readers, ``_saved_self`` or a custom Function's ``saved_tensors``, which
+        may read an input that was detached in place since it was saved.)"""
         if self.freed:
             raise RuntimeError(SECOND_BACKWARD)
         value = self._value
@@ -170,6 +188,11 @@ class SavedTensor:
                 value = Tensor._wrap(value, True, fn, 0, self._vc)      # view's history, as
             else:                                     # PyTorch (the op's node is reached
                 value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)  # via it)
+        elif DETACHED and history and value.__class__ not in _NUMBERS:
+            ref = DETACHED.get(id(value))
+            if ref is not None and ref() is value and value._grad_fn is None \
+                    and self not in _SAVED_DETACHED:
+                raise RuntimeError(DETACHED_IN_PLACE)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
             if self._unpack is None and not self.is_output and value._base is not None \
@@ -182,7 +205,7 @@ class SavedTensor:
         """The saved tensor's array, checked as ``unpack()`` checks it: what a first-order
         rule (one that computes on plain arrays) needs, without rebuilding a tensor."""
         vc = self._vc
-        if self.freed or self._unpack is not None or vc is None or vc[0] != self.version:
+        if self.freed or self._unpack is not None or vc is None or vc[0] != self.version or DETACHED:
             value = self.unpack()                     # its errors; hooks; a Python number
             return getattr(value, "_data", value)
         return self._value if self.is_output else self._value._data
@@ -400,6 +423,8 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
         s._key = _count(data)
         return s
     s._value = value
+    if DETACHED and id(value) in DETACHED:            # saved after its detach_(): as a leaf
+        _SAVED_DETACHED[s] = True
     if value._requires_grad:                          # a parameter, or a view of one: not counted
         if value._grad_fn is None:
             return s
@@ -422,7 +447,7 @@ def _generate(cls: type, attr: str, fn: Callable, doc: str) -> None:
 def _saved_reader(i: int) -> Callable[["Node"], Any]:
     def read(node: "Node") -> Any:
         s = node._saved[i] if i < len(node._saved) else None
-        return None if s is None else s.unpack()
+        return None if s is None else s.unpack(history=False)
     return read
 
 
