@@ -66,6 +66,8 @@ def _cases(F, lib):
         "max_pool2d_3d": lambda x: F.max_pool2d(x.view(1, 3, 4), (1, 2), padding=(0, 1)),
         "avg_pool2d": lambda x: F.avg_pool2d(x.view(1, 1, 3, 4), 2, 1, padding=1, count_include_pad=False),
         "avg_pool2d_divisor": lambda x: F.avg_pool2d(x.view(1, 3, 4), (1, 3), divisor_override=2),
+        "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x.view(1, 1, 3, 4), (2, 3)),
+        "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.view(1, 3, 4), (2, 3)),
     }
 
 
@@ -130,7 +132,7 @@ SMOOTH = ["sigmoid", "tanh", "elu", "selu", "celu", "elu_", "celu_", "gelu", "ge
           "logsigmoid", "softmax", "log_softmax", "mse_loss", "bce", "bce_weight_sum", "nll_loss",
           "hardswish", "relu", "leaky_relu", "hardtanh", "threshold", "softshrink", "cross_entropy",
           "mse_loss_none", "bce_none", "smooth_l1_loss", "huber_loss", "huber_loss_none", "max_pool2d",
-          "avg_pool2d", "avg_pool2d_divisor"]
+          "avg_pool2d", "avg_pool2d_divisor", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)

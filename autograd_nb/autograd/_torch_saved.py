@@ -13,7 +13,11 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AcosBackward0": ('self',),
     "AcoshBackward0": ('self',),
     "AdaptiveAvgPool2DBackward0": ('self',),
+    "AdaptiveAvgPool2DBackwardBackward0": (
+        'grad_output_sym_argsize_minus_1', 'grad_output_sym_argsize_minus_2'
+    ),
     "AdaptiveMaxPool2DBackward0": ('result1', 'self'),
+    "AdaptiveMaxPool2DBackwardBackward0": ('indices',),
     "AddBackward0": ('alpha',),
     "AddcdivBackward0": ('tensor1', 'tensor2', 'value'),
     "AddcmulBackward0": ('tensor1', 'tensor2', 'value'),
@@ -24,6 +28,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AmaxBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AminBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AsStridedBackward0": ('size', 'storage_offset', 'stride'),
+    "AsStridedBackward1": ('size', 'storage_offset', 'stride'),
     "AsinBackward0": ('self',),
     "AsinhBackward0": ('self',),
     "Atan2Backward0": ('other', 'self'),
@@ -72,6 +77,10 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "EluBackward1": ('alpha', 'input_scale', 'result', 'scale'),
     "EluBackwardBackward0": (
         'alpha', 'grad_output', 'input_scale', 'is_result', 'scale', 'self_or_result'
+    ),
+    "EmbeddingBagBackward0": (
+        'indices', 'mode', 'offsets', 'padding_idx', 'per_sample_weights', 'result1', 'result2', 'result3',
+        'scale_grad_by_freq', 'sparse', 'weight', 'weight_sym_argsize_0'
     ),
     "EmbeddingBackward0": (
         'indices', 'padding_idx', 'scale_grad_by_freq', 'sparse', 'weight_sym_argsize_0'

@@ -20,8 +20,7 @@ The backward rules run on arrays (``_spread``). Max and average pooling's rules 
 of their own, as in PyTorch (``max_pool2d_with_indices_backward``, ``avg_pool2d_backward``):
 under ``create_graph`` they record PyTorch's second-order nodes, linear in the gradient
 (``MaxPool2DWithIndicesBackwardBackward0`` reads gg back at the winners,
-``AvgPool2DBackwardBackward0`` average-pools it). The adaptive ones are written with
-differentiable tensor ops, so double backward works.
+``AvgPool2DBackwardBackward0`` average-pools it); the adaptive ones' too.
 """
 from __future__ import annotations
 
@@ -137,8 +136,13 @@ class MaxPool2DWithIndicesBackwardBackward0(OpNode):
         ggo = None
         if self.next_functions[0][0] is not None:
             ggo = gg.flatten(-2).gather(-1, idx.flatten(-2)).view(tuple(idx.shape))
-        gx = Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if self.next_functions[1][0] is not None else None
-        return ggo, gx
+        return ggo, _zeros_for_self(self, gg)
+
+
+def _zeros_for_self(node: OpNode, gg: Tensor) -> Tensor | None:
+    """What a pooling's backward op sends its saved input (PyTorch's ``zeros_like``): the
+    windows (and winners) do not move when the input moves a little."""
+    return Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if node.next_functions[1][0] is not None else None
 
 
 def max_pool2d_with_indices_backward(grad: Tensor, self: Tensor, indices: Tensor, extra: tuple) -> Tensor:
@@ -225,8 +229,7 @@ class AvgPool2DBackwardBackward0(AvgPool2DBackward0):
         if self.next_functions[0][0] is not None:
             ggo = avg_pool2d(gg, ex["kernel_size"], ex["stride"], ex["padding"], ex["ceil_mode"],
                              ex["count_include_pad"], ex["divisor_override"])
-        gx = Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if self.next_functions[1][0] is not None else None
-        return ggo, gx
+        return ggo, _zeros_for_self(self, gg)
 
 
 def avg_pool2d_backward(grad: Tensor, self: Tensor, extra: tuple) -> Tensor:
@@ -292,13 +295,38 @@ def _averaging_matrix(size: int, out: int, dtype: Any, xp: Any) -> Any:
 
 
 class AdaptiveAvgPool2DBackward0(OpNode):
-    """out = A_h @ x @ A_w^T, so grad_x = A_h^T @ grad_out @ A_w."""
+    """out = A_h @ x @ A_w^T, so grad_x = A_h^T @ grad_out @ A_w
+    (adaptive_avg_pool2d_backward)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
-        ah, aw = self.extra
-        return Tensor._wrap(ah.T.copy()).matmul(g).matmul(Tensor._wrap(aw))
+        return adaptive_avg_pool2d_backward(g, self._saved[0].unpack(), *self.extra)
+
+
+class AdaptiveAvgPool2DBackwardBackward0(OpNode):
+    """adaptive_avg_pool2d_backward is linear in the gradient and the adjoint of the
+    pooling: its derivative in grad_output is adaptive_avg_pool2d itself; self gets zeros."""
+    __slots__ = ()
+
+    def backward(self, gg):
+        ggo = None
+        if self.next_functions[0][0] is not None:
+            ggo = adaptive_avg_pool2d(gg, (self.extra["grad_output_sym_argsize_minus_2"],
+                                           self.extra["grad_output_sym_argsize_minus_1"]))
+        return ggo, _zeros_for_self(self, gg)
+
+    def _extra_saved(self, name):
+        return self.extra.get(name)
+
+
+def adaptive_avg_pool2d_backward(grad: Tensor, self: Tensor, ah: Any, aw: Any) -> Tensor:
+    gd = grad._data
+    xp = xp_of(gd)
+    data = xp.matmul(xp.matmul(ah.T, gd), aw)
+    return record(data, AdaptiveAvgPool2DBackwardBackward0, (grad, self),
+                  extra={"grad_output_sym_argsize_minus_2": gd.shape[-2],
+                         "grad_output_sym_argsize_minus_1": gd.shape[-1]})
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
@@ -326,17 +354,27 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 
 class AdaptiveMaxPool2DBackward0(OpNode):
     """Each output's gradient goes to the input cell that won its window; windows can
-    overlap, so a cell that wins two windows gets both gradients (a scatter-add)."""
+    overlap, so a cell that wins two windows gets both gradients (a scatter-add):
+    adaptive_max_pool2d_backward."""
     __slots__ = ()
     saved_names = ("self", "result1")
 
     def backward(self, g):
-        in_shape, indices = self.extra
-        flat_in = (-1, in_shape[-2] * in_shape[-1])
-        index = Tensor._wrap(indices.reshape(flat_in[0], indices.shape[-2] * indices.shape[-1]))
-        rows = g.reshape(index.shape)
-        zeros = Tensor._wrap(xp_of(indices).zeros((index.shape[0], flat_in[1]), dtype=g._data.dtype))
-        return zeros.scatter_add(1, index, rows).reshape(in_shape)
+        return adaptive_max_pool2d_backward(g, self._saved[0].unpack(), self._saved[1].unpack())
+
+
+class AdaptiveMaxPool2DBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
+    """Linear in the gradient, as max pooling's: gg is read back at the winners."""
+    __slots__ = ()
+
+
+def adaptive_max_pool2d_backward(grad: Tensor, self: Tensor, indices: Tensor) -> Tensor:
+    in_shape, idx = self._data.shape, indices._data
+    index = Tensor._wrap(idx.reshape(-1, idx.shape[-2] * idx.shape[-1]))
+    rows = Tensor._wrap(grad._data.reshape(index.shape))           # (its numbers: no history)
+    zeros = Tensor._wrap(xp_of(idx).zeros((index.shape[0], in_shape[-2] * in_shape[-1]), dtype=rows._data.dtype))
+    data = zeros.scatter_add(1, index, rows)._data.reshape(in_shape)
+    return record(data, AdaptiveMaxPool2DBackwardBackward0, (grad, self), saved=(indices,))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
@@ -370,5 +408,5 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
             width = w1 - w0
             indices[..., i, j] = (h0 + best // width) * w + w0 + best % width
     idx_t = Tensor._wrap(indices)
-    out = record(values, AdaptiveMaxPool2DBackward0, (input,), saved=(input, idx_t), extra=(d.shape, indices))
+    out = record(values, AdaptiveMaxPool2DBackward0, (input,), saved=(input, idx_t))
     return (out, idx_t) if return_indices else out
