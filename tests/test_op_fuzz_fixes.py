@@ -402,3 +402,15 @@ def test_atan2_gradient_at_the_origin():
 def test_addcdiv_backward_with_an_integer_divisor(t2):
     same(f"x = T.tensor([0.5, 1.0], requires_grad=True)\nout = T.addcdiv(x.detach(), x, {t2}, value=1.5)\n"
          "out.sum().backward()", grads=("x",))
+
+
+def test_threshold_converts_its_numbers_to_the_tensors_dtype():
+    check_all([f"out = F.threshold(T.tensor([0, 1, 2, 3], dtype=T.{dt}), {th}, {v})"
+               for dt in ("int64", "uint8", "float32") for th, v in ((-0.5, 1.5), (0.1, 2.0), (2.5, 300))])
+
+
+def test_nll_loss_has_floating_kernels_only():
+    check_all(["out = F.nll_loss(T.zeros(0, dtype=T.int32), T.tensor(0))",
+               "out = F.nll_loss(T.zeros(2, 3, dtype=T.int32), T.tensor([0, 1]))",
+               "out = F.nll_loss(T.zeros(2, 3, 4, dtype=T.int32), T.zeros(2, 4, dtype=T.int64))",
+               "out = F.nll_loss(T.zeros(0), T.tensor(0))"])

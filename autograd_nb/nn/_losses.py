@@ -230,6 +230,9 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, code: int, ign
     if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
+    if not input.is_floating_point():                 # (the kernels: floating types only)
+        from ..ops._core import no_kernel
+        raise no_kernel("nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame", input._data.dtype)
     if weight is not None and weight.dtype != input.dtype:     # (the kernel's own check)
         raise RuntimeError(f"expected scalar type {_WORD[input.dtype.name]} but found {_WORD[weight.dtype.name]}")
     if input.ndim <= 2:

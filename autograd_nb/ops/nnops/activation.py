@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
-from .._core import OpNode, floating_kernel, no_kernel, record
+from .._core import OpNode, floating_kernel, no_kernel, record, scalar_to
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
                             softplus_backward, threshold_backward)
@@ -296,7 +296,8 @@ def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     d = input._data
     if d.dtype.kind == "b":
         raise no_kernel("threshold_cpu", d.dtype)
-    out = xp_of(d).where(d <= threshold, value, d).astype(d.dtype, copy=False)
+    th, val = scalar_to(threshold, d.dtype), scalar_to(value, d.dtype)   # (both in x's dtype first:
+    out = xp_of(d).where(d <= th, val, d).astype(d.dtype, copy=False)      # -0.5 is 0 for integers)
     return record(out, ThresholdBackward0, (input,), saved=(input,), extra=threshold)
 
 
