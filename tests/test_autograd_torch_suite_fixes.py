@@ -1269,3 +1269,33 @@ def test_index_tensors_are_saved_and_freed_like_any_saved_tensor():
         seen += [b.grad, m.grad_fn._saved_indices]
         return seen
     same(program)
+
+
+def test_as_strided_reads_the_storage():
+    def program(lib):
+        out = []
+        x = lib.arange(6.0, requires_grad=True)
+        y = x.clone()
+        v = y.as_strided((2, 2), (1, 2), 1)
+        out += [v, v.grad_fn.name(), v._base is y, v.storage_offset(), v.grad_fn._saved_size,
+                v.grad_fn._saved_storage_offset, v.grad_fn._saved_stride]
+        v.sum().backward()
+        out.append(x.grad)
+        y.as_strided_((2, 2), (1, 2))                  # in place: y becomes that view
+        out += [repr(v), y.grad_fn.name(), tuple(y.shape), y.stride(), y.storage_offset()]
+        try:
+            x.detach().as_strided((3, 3), (3, 1))
+        except RuntimeError as e:
+            out.append(str(e))
+        out += [lib.arange(6.0)[2:].as_strided((2,), (1,)), lib.arange(6.0).view(2, 3)[1].storage_offset()]
+        x = lib.arange(4.0, requires_grad=True)
+        (x * 1).as_strided((2, 2), (1, 1)).sum().backward()     # overlapping: gradients add
+        out.append(x.grad)
+        x = lib.arange(4.0, requires_grad=True)
+        x[1:3].as_strided((3,), (1,), 0).backward(lib.tensor([1.0, 10.0, 100.0]))  # x[0]: outside
+        out.append(x.grad)
+        b = lib.zeros(4)
+        b[1:].as_strided((2,), (2,)).fill_(7)
+        out.append(b)
+        return out
+    same(program)

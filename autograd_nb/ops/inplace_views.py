@@ -1,9 +1,11 @@
-"""In-place view ops: ``x.transpose_(0, 1)``, ``x.t_()``, ``x.squeeze_()``, ``x.unsqueeze_(d)``.
+"""In-place view ops: ``x.transpose_(0, 1)``, ``x.t_()``, ``x.squeeze_()``, ``x.unsqueeze_(d)``,
+``x.as_strided_(size, stride)``.
 
 They change the *layout* of ``x`` (its shape and strides), not its numbers: ``x``
 becomes the view that the out-of-place op would have returned, with the same memory.
 While recording, ``x`` gets the view's node under PyTorch's in-place name
-(``TransposeBackward1``, ``TBackward1``, ``SqueezeBackward3/4``, ``UnsqueezeBackward1``)
+(``TransposeBackward1``, ``TBackward1``, ``SqueezeBackward3/4``, ``UnsqueezeBackward1``,
+``AsStridedBackward1``)
 and, as for every in-place op, its version moves and leaves that require grad refuse.
 """
 from __future__ import annotations
@@ -74,5 +76,6 @@ t_ = register("t_")(_inplace_view(views.t, lambda args: TBackward1))
 squeeze_ = register("squeeze_")(
     _inplace_view(views.squeeze, lambda args: SqueezeBackward4 if args else SqueezeBackward3))
 unsqueeze_ = register("unsqueeze_")(_inplace_view(views.unsqueeze, lambda args: UnsqueezeBackward1))
+as_strided_ = register("as_strided_")(_inplace_view(views.as_strided, lambda args: views.AsStridedBackward1))
 
 EXPORTS: list[str] = []

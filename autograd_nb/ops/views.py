@@ -20,7 +20,7 @@ from .._tensor import Size, Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.view_tracking import _REPLAYED, REPLAY, is_replayed, mark_replayed
 from ..autograd.node import SECOND_BACKWARD, _short_name, saved_through_view
-from ._core import OpNode, record, register
+from ._core import OpNode, needs_grad, record, register
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -90,6 +90,8 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     parent_fn = base._view_fn
     out._base = base._base
     out._view_fn = lambda t: fn(parent_fn(t))
+    if getattr(fn, "storage_based", False) or getattr(parent_fn, "storage_based", False):
+        out._view_fn.storage_based = True              # (see restride_view)
     if isinstance(parent_fn, Refusing):               # a view of a piece of split/unbind is
         node = out._grad_fn                           # refused too, named after its own node
         label, nr = (_short_name(node), out._output_nr) if node is not None else (parent_fn.label, parent_fn.nr)
@@ -570,11 +572,107 @@ class AsStridedBackward0(OpNode):
         shape, positions = self.extra["_base_shape"], self.extra["_positions"]
         numel = int(np.prod(shape, dtype=np.int64))
         from .._creation import zeros
-        flat = zeros(numel, dtype=g.dtype, device=g.device).index_add(0, positions, g.reshape(-1))
+        gflat = g.reshape(-1)
+        keep = self.extra.get("_kept")                # (as_strided: places outside the input
+        if keep is not None:                          # get nothing)
+            gflat = gflat[keep]
+        flat = zeros(numel, dtype=g.dtype, device=g.device).index_add(0, positions, gflat)
         return flat.view(shape)
 
     def _extra_saved(self, name):
         return self.extra.get(name) if not name.startswith("_") else None
+
+
+class AsStridedBackward1(AsStridedBackward0):
+    """``as_strided_``: the rule of ``as_strided``."""
+    __slots__ = ()
+
+
+def _storage(t: Tensor) -> Any:
+    """The array that owns ``t``'s memory (PyTorch's storage)."""
+    a = t._data
+    while True:
+        up = getattr(a, "base", None)
+        if up is not None and not isinstance(up, type(a)):      # (as_strided's wrapper of
+            up = getattr(up, "base", None)                       # the array it views)
+        if up is None or not isinstance(up, type(a)):
+            return a
+        a = up
+
+
+def _address(a: Any) -> int:
+    return a.__array_interface__["data"][0] if isinstance(a, np.ndarray) else int(a.data.ptr)
+
+
+def storage_offset(self: Tensor) -> int:
+    """Where this tensor's first element is in its storage, in elements (a view of the
+    middle of another tensor starts further in)."""
+    return (_address(self._data) - _address(_storage(self))) // self._data.itemsize
+
+
+def _storage_positions(shape: tuple, stride: tuple, offset: int, xp: Any) -> Any:
+    """The storage position of every element of a ``shape``/``stride`` layout, flat."""
+    pos = xp.full(shape, offset, dtype=np.int64)
+    for d, (n, st) in enumerate(zip(shape, stride)):
+        along = [1] * len(shape)
+        along[d] = n
+        pos = pos + (xp.arange(n, dtype=np.int64) * st).reshape(along)
+    return pos.reshape(-1)
+
+
+def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    """A view of this tensor's *storage* with any shape and strides: element ``(i, j)``
+    is storage element ``storage_offset + i * stride[0] + j * stride[1]``.
+
+    The most general view (every other view op is one of these); elements may repeat
+    (overlap) or lie outside this tensor but inside its storage. Gradients go back to the
+    places of this tensor that were read, added up where one was read twice; storage
+    places outside it get none. Prefer ``view``, ``expand``, ``unfold``: they cannot read
+    out of bounds.
+    """
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    storage = _storage(self)
+    item = self._data.itemsize
+    offset = globals()["storage_offset"](self) if storage_offset is None else int(storage_offset)
+    total = storage.size * storage.itemsize
+    need = 0 if 0 in size else (offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1) * item
+    if need > total or offset < 0:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+                           f"and itemsize {item} requiring a storage size of {need} are out of bounds for "
+                           f"storage of size {total}")
+    xp = B.xp_of(self._data)
+    flat = storage.reshape(-1).view(self._data.dtype) if storage.ndim != 1 or storage.dtype != self._data.dtype \
+        else storage
+    data = xp.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=tuple(st * item for st in stride))
+    extra = {"size": size, "stride": stride, "storage_offset": offset, "_base_shape": self._data.shape}
+    if needs_grad(self) and STATE.mode == 0:
+        extra["_positions"], kept = _positions_in(self._data, data, globals()["storage_offset"](self), offset, xp)
+        if kept is not None:
+            extra["_kept"] = kept
+    out = record(data, AsStridedBackward0, (self,), extra=extra)
+
+    def again(t: Tensor) -> Tensor:
+        return as_strided(t, size, stride, offset)
+    again.storage_based = True                        # (see restride_view)
+    return _make_view(self, out, again)
+
+
+def _positions_in(src: Any, view: Any, src_offset: int, view_offset: int, xp: Any) -> tuple:
+    """For each element of ``view`` (flat), the flat index of the element of ``src`` at the
+    same storage place; places ``src`` does not hold are left out, and then the second
+    value lists the view elements kept (else None)."""
+    item = src.itemsize
+    mine = _storage_positions(src.shape, tuple(st // item for st in src.strides), src_offset, xp)
+    theirs = _storage_positions(view.shape, tuple(st // item for st in view.strides), view_offset, xp)
+    where = xp.full(int(max(mine.max(initial=-1), theirs.max(initial=-1))) + 1, -1, dtype=np.int64)
+    where[mine] = xp.arange(mine.size, dtype=np.int64)
+    index = where[theirs]
+    kept = index >= 0
+    if bool(kept.all()):
+        return Tensor._wrap(index), None
+    return Tensor._wrap(index[kept]), Tensor._wrap(xp.nonzero(kept)[0])
 
 
 def restride_view(view: Tensor) -> None:
@@ -589,11 +687,18 @@ def restride_view(view: Tensor) -> None:
     bd, vd = base._data, view._data
     size = bd.itemsize
     xp = B.xp_of(bd)                                  # (positions live with the base)
-    positions = view._view_fn(Tensor._wrap(xp.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
-    _graft(view, AsStridedBackward0, (base._edge(),), {
-        "size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
-        "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape,
-        "_positions": Tensor._wrap(xp.ascontiguousarray(positions._data).reshape(-1))})
+    extra = {"size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
+             "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape}
+    if getattr(view._view_fn, "storage_based", False):
+        # made by as_strided, which reads the storage, not the base's elements: match the
+        # view's storage places with the base's
+        extra["_positions"], kept = _positions_in(bd, vd, storage_offset(base), storage_offset(view), xp)
+        if kept is not None:
+            extra["_kept"] = kept
+    else:
+        positions = view._view_fn(Tensor._wrap(xp.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
+        extra["_positions"] = Tensor._wrap(xp.ascontiguousarray(positions._data).reshape(-1))
+    _graft(view, AsStridedBackward0, (base._edge(),), extra)
     view._view_ver = view._vc[0]
 
 
@@ -676,6 +781,8 @@ register("squeeze")(squeeze)
 register("unsqueeze")(unsqueeze)
 register("expand")(expand)
 register("expand_as")(expand_as)
+register("as_strided")(as_strided)
+Tensor.storage_offset = storage_offset
 
 
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
@@ -709,5 +816,5 @@ def permute(input: Tensor, dims: Any) -> Tensor:  # noqa: F811
 
 
 EXPORTS = ["view_as", "reshape", "flatten", "unflatten", "transpose", "t", "permute", "squeeze",
-           "unsqueeze", "swapaxes", "swapdims", "broadcast_to"]
+           "unsqueeze", "swapaxes", "swapdims", "broadcast_to", "as_strided"]
 swapaxes = swapdims = transpose
