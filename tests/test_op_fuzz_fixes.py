@@ -414,3 +414,9 @@ def test_nll_loss_has_floating_kernels_only():
                "out = F.nll_loss(T.zeros(2, 3, dtype=T.int32), T.tensor([0, 1]))",
                "out = F.nll_loss(T.zeros(2, 3, 4, dtype=T.int32), T.zeros(2, 4, dtype=T.int64))",
                "out = F.nll_loss(T.zeros(0), T.tensor(0))"])
+
+
+def test_kthvalue_checks_an_empty_dim_then_k_then_the_dtype():
+    check_all([f"out = {x}.kthvalue({k}, {d})" for x in ("T.zeros(2, dtype=T.bool)", "T.zeros(0, dtype=T.bool)",
+                                                         "T.zeros(0)", "T.zeros(2, 0)", "T.zeros(0, 2)")
+               for k, d in ((1, -1), (5, 0), (1, 0))])

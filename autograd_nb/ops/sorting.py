@@ -245,12 +245,14 @@ def _renamed(pair: Any) -> Any:
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
     d = input._data
-    n = canon_dim(dim, d.ndim)                        # (the dim is checked first)
-    if d.dtype.kind == "b" and d.ndim:               # (a 0-d one is its own k-th value)
-        raise no_kernel("kthvalue_cpu", d.dtype)
-    size = d.shape[n] if d.ndim else 1
+    n = canon_dim(dim, d.ndim)                        # (PyTorch's order: the dim, an empty one,
+    size = d.shape[n] if d.ndim else 1                # k, then the kernel's dtype)
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {n} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {n}")
+    if d.dtype.kind == "b" and d.ndim:               # (a 0-d one is its own k-th value)
+        raise no_kernel("kthvalue_cpu", d.dtype)
     return _rank_pick("kthvalue", input, lambda _size: k - 1, dim, keepdim)
 
 
