@@ -1299,3 +1299,37 @@ def test_as_strided_reads_the_storage():
         out.append(b)
         return out
     same(program)
+
+
+def _reentrant_chain(lib, fail_below=None):
+    class Deep(lib.autograd.Function):
+        """Each backward runs a backward of its own on a fresh graph: nested engine runs."""
+        @staticmethod
+        def forward(ctx, x):
+            with lib.enable_grad():
+                ctx.x = x.detach().requires_grad_() - 1
+            return ctx.x.detach()
+
+        @staticmethod
+        def backward(ctx, g):
+            if fail_below is not None and ctx.x < fail_below:
+                raise ValueError("deep enough")
+            if ctx.x >= 0:
+                assert not lib.is_grad_enabled()            # the engine's mode, on any thread
+                with lib.enable_grad():
+                    Deep.apply(ctx.x).sum().backward()
+            return g
+    return Deep
+
+
+def test_a_2000_deep_reentrant_backward_does_not_overflow():
+    Deep = _reentrant_chain(autograd_nb)
+    for depth in (2000.0, 200.0):
+        v = autograd_nb.tensor(depth, requires_grad=True)
+        Deep.apply(v).sum().backward()
+        assert v.grad.item() == 1.0
+    Failing = _reentrant_chain(autograd_nb, fail_below=5)
+    v = autograd_nb.tensor(300.0, requires_grad=True)
+    with pytest.raises(ValueError, match="deep enough"):       # raised on a worker thread,
+        Failing.apply(v).sum().backward()                      # seen by the caller
+    assert autograd_nb.is_grad_enabled()

@@ -5,6 +5,7 @@ simply exhaust ``engine.run_backward``.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, Sequence
 
@@ -13,6 +14,7 @@ import numpy as np
 from .. import _backend as B
 from . import node as _nodes
 from .engine import run_backward
+from .grad_mode import STATE
 
 __all__ = ["backward", "grad", "set_warn_always", "is_warn_always_enabled"]
 
@@ -143,6 +145,42 @@ def is_warn_always_enabled() -> bool:
     return _WARN_ALWAYS[0]
 
 
+# Reentrant backward: a custom Function's backward that itself calls backward() nests one
+# engine run inside another, each some fifteen Python frames deep. Like PyTorch, which
+# moves such a run to a pool thread before the C++ stack runs out, every _HANDOFF-th
+# nested run continues on a fresh thread (its own stack and recursion count), the caller
+# waiting for it; so a 2000-deep chain of reentrant backwards stays within Python's limit.
+_NESTED = [0]
+_HANDOFF = 40
+
+
+def _drain(run: Any) -> None:
+    """Run the engine generator ``run`` to the end (on a fresh thread when deep)."""
+    _NESTED[0] += 1
+    try:
+        if _NESTED[0] % _HANDOFF:
+            for _ in run:
+                pass
+            return
+        failed: list = []
+        mode = STATE.mode                              # (grad mode is per thread: carried over)
+
+        def work() -> None:
+            STATE.mode = mode
+            try:
+                for _ in run:
+                    pass
+            except BaseException as exc:               # re-raised in the calling thread
+                failed.append(exc)
+        worker = threading.Thread(target=work, name="autograd_nb reentrant backward")
+        worker.start()
+        worker.join()
+        if failed:
+            raise failed[0]
+    finally:
+        _NESTED[0] -= 1
+
+
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
     """Run backward from ``tensors`` and add the gradients into the leaves' ``.grad``.
@@ -171,9 +209,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             "autograd.grad when creating the graph to avoid this. If you have to use this "
             "function, make sure to reset the .grad fields of your parameters to None after use "
             "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
-    for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True,
-                          events=False):
-        pass
+    _drain(run_backward(roots, seeds, retain_graph, create_graph, inputs=inp, accumulate=True,
+                        events=False))
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -203,9 +240,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph = create_graph
     roots, seeds = make_seeds(outs, gouts, inp)
     captured: list = [None] * len(inp)
-    for _ in run_backward(roots, seeds, retain_graph, create_graph, inputs=inp,
-                          accumulate=False, captured=captured, events=False):
-        pass
+    _drain(run_backward(roots, seeds, retain_graph, create_graph, inputs=inp,
+                        accumulate=False, captured=captured, events=False))
     result = []
     for i, (t, g) in enumerate(zip(inp, captured)):
         if g is None:

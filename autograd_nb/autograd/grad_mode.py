@@ -237,8 +237,9 @@ def is_multithreading_enabled() -> bool:
 
 class set_multithreading_enabled(_Mode):
     """Allow or forbid backward to run on worker threads (PyTorch runs device work on
-    one thread per device). autograd_nb's engine always runs on the thread that called
-    backward, so the flag changes nothing here but reads back as set.
+    one thread per device). autograd_nb's engine runs on the thread that called backward
+    (only a very deep chain of reentrant backwards moves on to fresh threads, see
+    ``functional._drain``), so the flag changes nothing here but reads back as set.
 
     Like ``set_grad_enabled`` it takes effect at once; used with ``with`` it restores
     the previous setting on exit.
