@@ -18,6 +18,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     ),
     "AdaptiveMaxPool2DBackward0": ('result1', 'self'),
     "AdaptiveMaxPool2DBackwardBackward0": ('indices',),
+    "AdaptiveMaxPool3DBackward0": ('result1', 'self'),
+    "AdaptiveMaxPool3DBackwardBackward0": ('indices',),
     "AddBackward0": ('alpha',),
     "AddcdivBackward0": ('tensor1', 'tensor2', 'value'),
     "AddcmulBackward0": ('tensor1', 'tensor2', 'value'),

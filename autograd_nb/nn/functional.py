@@ -30,7 +30,8 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, co
 __all__ = [
     "linear", "bilinear", "instance_norm", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
     "conv_transpose3d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
-    "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
+    "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid",
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "prelu", "softmax",
@@ -47,13 +48,27 @@ conv_transpose2d = _nn.conv_transpose2d
 conv_transpose3d = _nn.conv_transpose3d
 max_pool2d_with_indices = _nn.max_pool2d_with_indices
 adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
+adaptive_max_pool1d = _nn.adaptive_max_pool1d
 adaptive_max_pool2d = _nn.adaptive_max_pool2d
+adaptive_max_pool3d = _nn.adaptive_max_pool3d
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool1d`` returning ``(values, indices)`` always."""
+    return _nn.adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any,
                                      return_indices: bool = False) -> tuple[Tensor, Tensor]:
     """``adaptive_max_pool2d`` returning ``(values, indices)`` always."""
     return _nn.adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool3d`` returning ``(values, indices)`` always."""
+    return _nn.adaptive_max_pool3d(input, output_size, return_indices=True)
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ PyTorch (``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``,
 * ``patches``: im2col / col2im, the sliding-window machinery;
 * ``conv``: conv1d, conv2d, conv3d, constant padding;
 * ``conv_transpose``: conv_transpose1d/2d/3d (the same node, transposed);
-* ``pool``: max, average and adaptive average and max pooling;
+* ``pool``: max, average and adaptive average pooling;
+* ``adaptive_max_pool``: adaptive max pooling (1-d, 2-d, 3-d);
 * ``norm``: batch norm, layer norm;
 * ``activation``: leaky ReLU, ELU, GELU, SiLU, softplus, erf;
 * ``embedding``: table lookup;
@@ -22,7 +23,8 @@ from .embedding import embedding as _embedding
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
 from .norm import batch_norm, layer_norm
-from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+from .adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .shapers import glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle, softshrink
 
 

@@ -13,8 +13,8 @@ into the matching strided view of the input gradient (``_spread``).
   evenly over the window;
 * adaptive average pooling picks window edges so that the output has a given size;
   it is separable, ``out = A_h @ x @ A_w^T`` with averaging matrices;
-* adaptive max pooling takes the same windows (one slice each) and keeps each
-  window's largest value; its gradient is scattered back to the winners.
+* adaptive max pooling (``adaptive_max_pool.py``) takes the same windows and keeps
+  each window's largest value; its gradient is scattered back to the winners.
 
 The backward rules run on arrays (``_spread``). Max and average pooling's rules are ops
 of their own, as in PyTorch (``max_pool2d_with_indices_backward``, ``avg_pool2d_backward``):
@@ -130,12 +130,13 @@ class MaxPool2DWithIndicesBackwardBackward0(OpNode):
     its window's winner): d/d(grad_output) reads gg back at the winners; self gets zeros."""
     __slots__ = ()
     saved_names = ("indices",)
+    dims = 2                                          # spatial dims (adaptive_max_pool3d's: 3)
 
     def backward(self, gg):
         idx = self._saved[0].unpack()
         ggo = None
         if self.next_functions[0][0] is not None:
-            ggo = gg.flatten(-2).gather(-1, idx.flatten(-2)).view(tuple(idx.shape))
+            ggo = gg.flatten(-self.dims).gather(-1, idx.flatten(-self.dims)).view(tuple(idx.shape))
         return ggo, _zeros_for_self(self, gg)
 
 
@@ -345,68 +346,3 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     aw = _averaging_matrix(d.shape[-1], ow, d.dtype, xp)
     out = xp.matmul(xp.matmul(ah, d), aw.T)
     return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,), extra=(ah, aw))
-
-
-# ---------------------------------------------------------------------------
-# adaptive max pooling
-# ---------------------------------------------------------------------------
-
-
-class AdaptiveMaxPool2DBackward0(OpNode):
-    """Each output's gradient goes to the input cell that won its window; windows can
-    overlap, so a cell that wins two windows gets both gradients (a scatter-add):
-    adaptive_max_pool2d_backward."""
-    __slots__ = ()
-    saved_names = ("self", "result1")
-
-    def backward(self, g):
-        return adaptive_max_pool2d_backward(g, self._saved[0].unpack(), self._saved[1].unpack())
-
-
-class AdaptiveMaxPool2DBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
-    """Linear in the gradient, as max pooling's: gg is read back at the winners."""
-    __slots__ = ()
-
-
-def adaptive_max_pool2d_backward(grad: Tensor, self: Tensor, indices: Tensor) -> Tensor:
-    in_shape, idx = self._data.shape, indices._data
-    index = Tensor._wrap(idx.reshape(-1, idx.shape[-2] * idx.shape[-1]))
-    rows = Tensor._wrap(grad._data.reshape(index.shape))           # (its numbers: no history)
-    zeros = Tensor._wrap(xp_of(idx).zeros((index.shape[0], in_shape[-2] * in_shape[-1]), dtype=rows._data.dtype))
-    data = zeros.scatter_add(1, index, rows)._data.reshape(in_shape)
-    return record(data, AdaptiveMaxPool2DBackwardBackward0, (grad, self), saved=(indices,))
-
-
-def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
-    """Max pooling whose windows are chosen to give exactly ``output_size`` (None keeps a
-    dim); with ``return_indices`` also where each max was (flat ``h * W + w`` index). Of
-    equal values the first wins; a NaN beats everything (the last NaN, as in PyTorch)."""
-    d = input._data
-    if d.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(d.shape)}")
-    for dim in range(d.ndim - 2, d.ndim):
-        if d.shape[dim] == 0:
-            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
-                               f"dimensions, but input has sizes {list(d.shape)} with dimension {dim} being empty")
-    if isinstance(output_size, (int, np.integer)):
-        output_size = (int(output_size), int(output_size))
-    h, w = d.shape[-2:]
-    oh, ow = (h if output_size[0] is None else output_size[0], w if output_size[1] is None else output_size[1])
-    xp = xp_of(d)
-    lead = d.shape[:-2]
-    values = xp.empty(lead + (oh, ow), dtype=d.dtype)
-    indices = xp.empty(lead + (oh, ow), dtype=np.int64)
-    for i, (h0, h1) in enumerate(_edges(h, oh)):
-        for j, (w0, w1) in enumerate(_edges(w, ow)):
-            win = d[..., h0:h1, w0:w1].reshape(lead + (-1,))
-            best = xp.argmax(win, axis=-1)                           # first of equal maxima
-            nan = xp.isnan(win)
-            if nan.any():                                            # the last NaN wins
-                last_nan = win.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
-                best = xp.where(nan.any(-1), last_nan, best)
-            values[..., i, j] = xp.take_along_axis(win, best[..., None], -1)[..., 0]
-            width = w1 - w0
-            indices[..., i, j] = (h0 + best // width) * w + w0 + best % width
-    idx_t = Tensor._wrap(indices)
-    out = record(values, AdaptiveMaxPool2DBackward0, (input,), saved=(input, idx_t))
-    return (out, idx_t) if return_indices else out
