@@ -21,7 +21,8 @@ from .linear import Bilinear, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss,
                    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
-                   MultiLabelSoftMarginLoss, PoissonNLLLoss, TripletMarginLoss)
+                   MultiLabelSoftMarginLoss, PoissonNLLLoss, TripletMarginLoss, MultiLabelMarginLoss,
+                   MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss)
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                             InstanceNorm3d, LayerNorm)
@@ -54,5 +55,6 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "GLU", "Hardshrink", "Softshrink",
     "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict", "PairwiseDistance",
     "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
-    "MultiLabelSoftMarginLoss", "TripletMarginLoss", "RReLU",
+    "MultiLabelSoftMarginLoss", "TripletMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
+    "TripletMarginWithDistanceLoss", "RReLU",
 ]

@@ -1,6 +1,8 @@
 """Losses PyTorch writes from other ops (so their graphs here are PyTorch's too): margin
 ranking, hinge embedding, cosine embedding, Poisson and Gaussian negative log
-likelihood, multi-label soft margin, triplet margin, and the pairwise distance.
+likelihood, multi-label soft margin, triplet margin (also with any distance), and the
+pairwise distance; and the checks in front of the margin losses PyTorch computes as ops
+of their own (soft margin, multi margin, multi-label margin: ops/nnops/margin_loss.py).
 
 Each is the formula in its docstring, then the usual reduction: ``'mean'`` (the
 default), ``'sum'`` or ``'none'`` (one loss per element or sample).
@@ -13,7 +15,8 @@ from typing import Any
 from .._tensor import Tensor
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "poisson_nll_loss",
-           "gaussian_nll_loss", "multilabel_soft_margin_loss", "pairwise_distance", "triplet_margin_loss"]
+           "gaussian_nll_loss", "multilabel_soft_margin_loss", "pairwise_distance", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss", "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss"]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -132,3 +135,88 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         from .._functions import minimum
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """``triplet_margin_loss`` with any ``distance_function(x1, x2)`` (the pairwise
+    distance by default)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        from .._functions import minimum
+        d_neg = minimum(d_neg, distance(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """``log(1 + exp(-target * input))``: a smooth two-class (+1 / -1) margin loss."""
+    from ..autograd.grad_mode import is_grad_enabled
+    from ..ops._core import check_broadcast
+    from ..ops.nnops.margin_loss import soft_margin_loss as _op
+    from ._losses import _reduction
+    code = _reduction(reduction, size_average, reduce)
+    if target.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument "
+                           "'target'. This input cannot have requires_grad True.")
+    check_broadcast(tuple(input.shape), tuple(target.shape))
+    return _op(input, target, code)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: every class scoring within ``margin`` of the target class
+    costs ``(margin - x[y] + x[i])^p`` (times ``weight[y]``), averaged over the classes."""
+    from ..ops.nnops.margin_loss import multi_margin_loss as _op
+    from ._losses import _reduction
+    code = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    c = input.shape[-1] if input.dim() else 1
+    n = input.shape[0] if input.dim() == 2 else 1
+    if input.dim() > 2 or (input.dim() == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    if target.dim() > 1 or target.numel() != n:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(target.shape)}. Input "
+                           f"has shape {list(input.shape)}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    t = target._data
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError("target out of range")
+    return _op(input, target, p, margin, weight, code)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: each target class (listed first in ``target``, up to the
+    first -1) should score at least 1 above each non-target class."""
+    from ..ops.nnops.margin_loss import multilabel_margin_loss as _op
+    from ._losses import _reduction
+    code = _reduction(reduction, size_average, reduce)
+    if input.dim() > 2 or (input.dim() == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    t = target._data
+    c = input.shape[-1] if input.dim() else 1
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise RuntimeError("argument #2 'target' is out of range")
+    return _op(input, target, code)

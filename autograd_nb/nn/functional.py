@@ -637,8 +637,9 @@ def _fmt_shape(shape: Sequence[int]) -> str:
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                  rrelu, softshrink)
 from ._more_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402
-                           margin_ranking_loss, multilabel_soft_margin_loss, pairwise_distance,
-                           poisson_nll_loss, triplet_margin_loss)
+                           margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
+                           multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss, soft_margin_loss,
+                           triplet_margin_loss, triplet_margin_with_distance_loss)
 
 # attention lives with its modules (nn/attention.py); imported last, as it uses this module
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
