@@ -145,3 +145,67 @@ def _error(fn):
 ])
 def test_errors_match_torch(call):
     assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+
+
+# CTC: (targets, input lengths, target lengths, blank, zero_infinity); 1-D targets are concatenated
+CTC_CASES = [
+    ([[1, 2, 2, 0], [3, 1, 0, 0], [4, 4, 4, 4]], [7, 5, 7], [3, 2, 0], 0, False),
+    ([1, 2, 2, 3, 1, 4], [7, 5, 6], [3, 2, 1], 0, False),
+    ([[1, 3, 3, 0], [3, 0, 0, 0], [4, 4, 4, 4]], [7, 5, 3], [3, 2, 4], 2, True),   # the last is impossible
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("targets,in_len,tg_len,blank,zero_inf", CTC_CASES)
+def test_ctc_loss_matches_torch(targets, in_len, tg_len, blank, zero_inf, reduction):
+    rng = np.random.default_rng(1)
+    lp = rng.standard_normal((7, 3, 5))
+    lp -= np.log(np.exp(lp).sum(2, keepdims=True))
+    g = rng.standard_normal(3) if reduction == "none" else np.array(1.3)
+    res = []
+    for lib in (torch, anb):
+        x = lib.tensor(lp, requires_grad=True)
+        y = lib.nn.CTCLoss(blank, reduction, zero_inf)(x, lib.tensor(targets), lib.tensor(in_len), lib.tensor(tg_len))
+        chain, node, ctc = [], y.grad_fn, None
+        while node is not None and node.next_functions:
+            chain.append(node.name())
+            ctc = node if node.name() == "CtcLossBackward0" else ctc
+            node = [f for f, _ in node.next_functions if f is not None][-1]
+        fields = [getattr(ctc, "_saved_" + f) for f in ("blank", "input_lengths", "target_lengths", "zero_infinity")]
+        fields.append(ctc._saved_result0.detach().numpy().tolist())
+        y.backward(lib.tensor(g))
+        res.append((y.detach().numpy(), x.grad.numpy(), chain, fields))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-12)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-10, atol=1e-12)
+    assert res[1][2] == res[0][2] and res[1][3] == res[0][3]
+
+
+def test_ctc_loss_finite_differences():
+    gen = anb.Generator().manual_seed(2)
+    raw = anb.randn(5, 2, 4, dtype=anb.float64, generator=gen, requires_grad=True)
+    targets, in_len, tg_len = anb.tensor([[1, 3], [2, 2]]), [5, 4], [2, 2]
+    assert gradcheck(lambda r: F.ctc_loss(r.log_softmax(2), targets, in_len, tg_len), (raw,))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", [
+    lambda F, t: F.ctc_loss(t.zeros(4, 2, 3), t.tensor([[1], [2]]), [5, 4], [1, 1]),
+    lambda F, t: F.ctc_loss(t.zeros(4, 2, 3), t.tensor([[1], [2]]), [4], [1, 1]),
+    lambda F, t: F.ctc_loss(t.zeros(4, 2, 3), t.tensor([[1], [2]]), [4, 4], [1, 1], reduction="x"),
+])
+def test_ctc_errors_match_torch(call):
+    assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+
+
+@pytest.mark.torch
+def test_ctc_has_no_second_derivative_as_torch():
+    errs = []
+    for lib in (torch, anb):
+        x = lib.zeros(4, 2, 3, dtype=lib.float64).log_softmax(2).detach().requires_grad_()
+        y = lib.nn.functional.ctc_loss(x, lib.tensor([[1], [2]]), [4, 4], [1, 1], reduction="sum")
+        g, = lib.autograd.grad(y, x, create_graph=True)
+        with pytest.raises(RuntimeError) as err:
+            g.sum().backward()
+        errs.append((g.grad_fn.name(), str(err.value), repr(lib.nn.CTCLoss(blank=2))))
+    assert errs[0] == errs[1]

@@ -66,6 +66,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     ),
     "CosBackward0": ('self',),
     "CoshBackward0": ('self',),
+    "CtcLossBackward0": (
+        'blank', 'input_lengths', 'log_probs', 'result0', 'result1', 'target_lengths', 'targets', 'zero_infinity'
+    ),
     "CumsumBackward0": ('dim',),
     "DiagEmbedBackward0": ('dim1', 'dim2', 'offset'),
     "DiagonalBackward0": ('dim1', 'dim2', 'offset', 'self_sym_sizes'),

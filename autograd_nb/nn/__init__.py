@@ -22,7 +22,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    NLLLoss, SmoothL1Loss,
                    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
                    MultiLabelSoftMarginLoss, PoissonNLLLoss, TripletMarginLoss, MultiLabelMarginLoss,
-                   MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss)
+                   MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss, CTCLoss)
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                             InstanceNorm3d, LayerNorm)
@@ -56,5 +56,5 @@ __all__ = [
     "GroupNorm", "PixelShuffle", "PixelUnshuffle", "ParameterList", "ParameterDict", "PairwiseDistance",
     "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
     "MultiLabelSoftMarginLoss", "TripletMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
-    "TripletMarginWithDistanceLoss", "RReLU",
+    "TripletMarginWithDistanceLoss", "CTCLoss", "RReLU",
 ]

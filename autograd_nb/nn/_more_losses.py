@@ -2,7 +2,8 @@
 ranking, hinge embedding, cosine embedding, Poisson and Gaussian negative log
 likelihood, multi-label soft margin, triplet margin (also with any distance), and the
 pairwise distance; and the checks in front of the margin losses PyTorch computes as ops
-of their own (soft margin, multi margin, multi-label margin: ops/nnops/margin_loss.py).
+of their own (soft margin, multi margin, multi-label margin: ops/nnops/margin_loss.py;
+CTC: ops/nnops/ctc_loss.py).
 
 Each is the formula in its docstring, then the usual reduction: ``'mean'`` (the
 default), ``'sum'`` or ``'none'`` (one loss per element or sample).
@@ -16,7 +17,8 @@ from .._tensor import Tensor
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "poisson_nll_loss",
            "gaussian_nll_loss", "multilabel_soft_margin_loss", "pairwise_distance", "triplet_margin_loss",
-           "triplet_margin_with_distance_loss", "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss"]
+           "triplet_margin_with_distance_loss", "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "ctc_loss"]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -220,3 +222,37 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = No
     if t.size and (t.min() < -1 or t.max() >= c):
         raise RuntimeError("argument #2 'target' is out of range")
     return _op(input, target, code)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification: ``-log`` of the probability of each target
+    sequence summed over all its alignments to the ``(T, N, C)`` log probabilities
+    (ops/nnops/ctc_loss.py). ``'mean'`` divides each loss by its target length first."""
+    import numpy as np
+    from .._tensor import Tensor as _T
+    from ..ops.nnops.ctc_loss import ctc_loss as _op
+    from ._losses import _reduction
+    code = _reduction(reduction)
+    unbatched = log_probs.dim() == 2
+    if unbatched:
+        log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
+    lengths = [np.asarray(v._data if isinstance(v, _T) else v, dtype=np.int64).reshape(-1)
+               for v in (input_lengths, target_lengths)]
+    n = log_probs.shape[1]
+    for what, v in zip(("input_lengths", "target_lengths"), lengths):
+        if v.shape[0] != n:
+            raise RuntimeError(f"{what} must be of size batch_size")
+    if bool((lengths[0] > log_probs.shape[0]).any()):
+        i = int(np.argmax(lengths[0] > log_probs.shape[0]))
+        raise RuntimeError(f"Expected input_lengths to have value at most {log_probs.shape[0]}, but got value "
+                           f"{int(lengths[0][i])} (while checking arguments for ctc_loss_allocate_outputs)")
+    loss = _op(log_probs, targets, lengths[0], lengths[1], blank, zero_infinity)
+    if zero_infinity:                                  # an impossible alignment costs 0, not inf
+        loss = _where(loss == math.inf, _T._wrap(np.zeros((), dtype=loss._data.dtype)), loss)
+    if code == 1:
+        divisor = _T._wrap(np.maximum(lengths[1], 1).astype(log_probs._data.dtype))
+        return (loss / divisor).mean()
+    if code == 2:
+        return loss.sum()
+    return loss.squeeze(0) if unbatched else loss

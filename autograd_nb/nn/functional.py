@@ -636,7 +636,7 @@ def _fmt_shape(shape: Sequence[int]) -> str:
 
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                  rrelu, softshrink)
-from ._more_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402
+from ._more_losses import (cosine_embedding_loss, ctc_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402
                            margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                            multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss, soft_margin_loss,
                            triplet_margin_loss, triplet_margin_with_distance_loss)
