@@ -9,6 +9,7 @@ import pytest
 
 import autograd_nb as anb
 from autograd_nb.autograd import gradcheck, gradgradcheck
+from torch_errors import assert_same_error
 
 torch = pytest.importorskip("torch")
 F = anb.nn.functional
@@ -83,14 +84,6 @@ def test_modules_and_with_indices():
             np.testing.assert_array_equal(u.numpy(), v.numpy())
 
 
-def _error(fn):
-    try:
-        fn()
-    except Exception as e:               # noqa: BLE001 - the type and message are compared
-        return type(e).__name__, str(e)
-    return None
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("call", [
     lambda F, t: F.adaptive_max_pool1d(t.ones(2, 3, 4, 5), 3),
@@ -101,4 +94,4 @@ def _error(fn):
     lambda F, t: F.adaptive_max_pool3d(t.ones(3, 4, 4, 4), (1, 2)),
 ])
 def test_errors_match_torch(call):
-    assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+    assert_same_error(call, torch)

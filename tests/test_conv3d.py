@@ -9,6 +9,7 @@ import pytest
 
 import autograd_nb as anb
 from autograd_nb.autograd import gradcheck, gradgradcheck
+from torch_errors import assert_same_error
 
 torch = pytest.importorskip("torch")
 F = anb.nn.functional
@@ -116,14 +117,6 @@ def test_output_size_picks_the_output_padding():
     np.testing.assert_allclose(ay.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
 
 
-def _error(fn):
-    try:
-        fn()
-    except Exception as e:               # noqa: BLE001 - the type and message are compared
-        return type(e).__name__, str(e)
-    return None
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("call", [
     lambda F, t: F.conv3d(t.ones(1, 5, 5), t.ones(2, 3, 3, 3, 3)),
@@ -138,7 +131,7 @@ def _error(fn):
     lambda F, t: t.nn.Conv3d(3, 4, 3, groups=2),
 ])
 def test_errors_match_torch(call):
-    assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+    assert_same_error(call, torch)
 
 
 @pytest.mark.torch

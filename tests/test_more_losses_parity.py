@@ -8,6 +8,7 @@ import pytest
 
 import autograd_nb as anb
 from autograd_nb.autograd import gradcheck, gradgradcheck
+from torch_errors import assert_same_error
 
 torch = pytest.importorskip("torch")
 F = anb.nn.functional
@@ -119,14 +120,6 @@ def test_modules():
         np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-6)
 
 
-def _error(fn):
-    try:
-        fn()
-    except Exception as e:               # noqa: BLE001 - the type and message are compared
-        return type(e).__name__, str(e)
-    return None
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("call", [
     lambda F, t: F.soft_margin_loss(t.ones(3, 4), t.ones(3, 5)),
@@ -144,7 +137,7 @@ def _error(fn):
     lambda F, t: t.nn.MultiMarginLoss(p=3),
 ])
 def test_errors_match_torch(call):
-    assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+    assert_same_error(call, torch)
 
 
 # CTC: (targets, input lengths, target lengths, blank, zero_infinity); 1-D targets are concatenated
@@ -195,7 +188,7 @@ def test_ctc_loss_finite_differences():
     lambda F, t: F.ctc_loss(t.zeros(4, 2, 3), t.tensor([[1], [2]]), [4, 4], [1, 1], reduction="x"),
 ])
 def test_ctc_errors_match_torch(call):
-    assert _error(lambda: call(F, anb)) == _error(lambda: call(torch.nn.functional, torch))
+    assert_same_error(call, torch)
 
 
 @pytest.mark.torch
