@@ -696,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {n:4d}  {reason}")
     print(f"  {torch_skip:4d}  skipped under torch (slow, CUDA-only, expect files)")
     print(f"  {torch_fail:4d}  fail under torch 2.13 itself")
-    print("adapter shims in the autograd_nb run:")
+    print("adapter shims in the autograd_nb run:" + ("" if ADAPTER_SHIMS else " none"))
     for name, why in ADAPTER_SHIMS.items():
         print(f"  torch.{name}: {why}")
     print(f"failing in scope ({len(failing)}):")
