@@ -25,6 +25,9 @@ CASES = [
                                                                  output_padding=(1, 0, 2))),
     ("conv_transpose3d", (1, 4, 3, 3, 3), (4, 1, 2, 2, 2), dict(groups=2, dilation=2, stride=2,
                                                                  output_padding=1)),
+    ("conv_transpose3d", (1, 2, 3, 3, 3), (2, 3, 2, 2, 2), dict(stride=(1, 2, 3), dilation=(3, 1, 1),
+                                                                 output_padding=(2, 1, 0))),  # past the stride
+    ("conv_transpose1d", (2, 2, 5), (2, 3, 2), dict(dilation=3, output_padding=2)),
 ]
 
 
