@@ -553,21 +553,23 @@ class IndexAddBackward0(_Node):
         return g, gsrc
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
-    """A copy of ``input`` with ``alpha * source``'s slices added at positions ``index`` along ``dim``."""
-    idx = _index_array(index, input, "index_add")
+def _slice_source_checks(fn: str, input: Tensor, dim: int, index: Tensor, source: Tensor) -> tuple:
+    """PyTorch's checks shared by ``index_add`` and ``index_reduce`` (slice ``k`` of
+    ``source`` along ``dim`` goes to slice ``index[k]`` of ``input``), in its order and
+    words; returns the dim, the flat index and both arrays at least 1-d."""
+    idx = _index_array(index, input, fn)
     if not isinstance(source, Tensor):
-        raise _arg_error("index_add", "source", 4, source)
+        raise _arg_error(fn, "source", 4, source)
     shp = input._data.shape
     d = canon_dim(dim, len(shp))
     if idx.dtype != np.int64 and idx.dtype != np.int32:
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+        raise RuntimeError(f"{fn}_(): Expected dtype int32/int64 for index but got: "
                            f"{_DTYPE_WORDS[idx.dtype.name]}")
     if idx.ndim > 1:
-        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
+        raise IndexError(f"{fn}_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
                          f"type: {_DTYPE_WORDS[idx.dtype.name]} and size: {_fmt(idx.shape)}")
     if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"index_add_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
+        raise RuntimeError(f"{fn}_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
                            f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
     flat = idx.reshape(-1)
     sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
@@ -576,8 +578,15 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
                            f"dimension. Got self.shape = {_fmt(shp)} source.shape = "
                            f"{_fmt(source._data.shape)}")
     if src.shape[d] != flat.size:
-        raise RuntimeError(f"index_add_(): Number of indices ({flat.size}) should be equal to "
+        raise RuntimeError(f"{fn}_(): Number of indices ({flat.size}) should be equal to "
                            f"source.size(dim): ({src.shape[d]}), for dim: {d}")
+    return d, flat, sd, src
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source``'s slices added at positions ``index`` along ``dim``."""
+    d, flat, sd, src = _slice_source_checks("index_add", input, dim, index, source)
+    shp = input._data.shape
     _check_bounds(flat, sd.shape[d], d)
     out = sd.copy()
     _add_at(out, (slice(None),) * d + (flat,), src * alpha if alpha != 1 else src)
@@ -628,29 +637,8 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     if reduce not in _INDEX_REDUCTIONS:
         raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
                            f"{reduce}.")
-    idx = _index_array(index, input, "index_reduce")
-    if not isinstance(source, Tensor):
-        raise _arg_error("index_reduce", "source", 4, source)
+    d, flat, sd, src = _slice_source_checks("index_reduce", input, dim, index, source)
     shp = input._data.shape
-    d = canon_dim(dim, len(shp))
-    if idx.dtype != np.int64 and idx.dtype != np.int32:
-        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
-                           f"{_DTYPE_WORDS[idx.dtype.name]}")
-    if idx.ndim > 1:
-        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
-                         f"type: {_DTYPE_WORDS[idx.dtype.name]} and size: {_fmt(idx.shape)}")
-    if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"index_reduce_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
-                           f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
-    flat = idx.reshape(-1)
-    sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
-    if src.ndim != sd.ndim or any(k != d and a != b for k, (a, b) in enumerate(zip(sd.shape, src.shape))):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
-                           f"dimension. Got self.shape = {_fmt(shp)} source.shape = "
-                           f"{_fmt(source._data.shape)}")
-    if src.shape[d] != flat.size:
-        raise RuntimeError(f"index_reduce_(): Number of indices ({flat.size}) should be equal to "
-                           f"source.size(dim): ({src.shape[d]}), for dim: {d}")
     if ((flat < 0) | (flat >= sd.shape[d])).any():
         raise IndexError("index out of range in self")
     if input._data.dtype.kind == "b":
