@@ -1333,3 +1333,16 @@ def test_a_2000_deep_reentrant_backward_does_not_overflow():
     with pytest.raises(ValueError, match="deep enough"):       # raised on a worker thread,
         Failing.apply(v).sum().backward()                      # seen by the caller
     assert autograd_nb.is_grad_enabled()
+
+
+def test_fuzz_found_error_messages_amax_and_unbind():
+    def program(lib):
+        seen = []
+        for call in (lambda: lib.zeros(2, 0).amax((-1, 0)), lambda: lib.zeros(2, 0).amin(-1),
+                     lambda: lib.tensor(2.0).unbind(3), lambda: lib.tensor(2.0).unbind(-1)):
+            try:
+                call()
+            except IndexError as e:
+                seen.append(str(e))
+        return seen
+    same(program)

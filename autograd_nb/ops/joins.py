@@ -320,6 +320,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """All slices along ``dim`` (that dimension removed), as views: ``tuple(x)`` for dim 0."""
     if input._data.ndim == 0:
+        canon_dim(dim, 0)                             # (out of range first, as PyTorch)
         raise _no_dims_error(0)
     d = canon_dim(dim, input._data.ndim)
     key = (slice(None),) * d

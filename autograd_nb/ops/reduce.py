@@ -537,9 +537,10 @@ def _amax_like(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
         if not isinstance(dim, (int, np.integer)) and not len(dim):
             raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() "
                                "== 0. Specify the reduction dim with the 'dim' argument.")
-        for k in dims:
-            if d.shape[k] == 0:
-                raise IndexError(f"{fn}(): Expected reduction dim {k} to have non-zero size.")
+        given = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        for shown in given:                           # (PyTorch names the dim as it was given)
+            if d.shape[canon_dim(int(shown), d.ndim)] == 0:
+                raise IndexError(f"{fn}(): Expected reduction dim {shown} to have non-zero size.")
     data = d.max(axis=dims, keepdims=keepdim) if fn == "amax" else d.min(axis=dims, keepdims=keepdim)
     node = AmaxBackward0 if fn == "amax" else AminBackward0
     return record(as_array(data), node, (input,), saved=(input,), save_output=True,
