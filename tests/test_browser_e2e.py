@@ -496,6 +496,55 @@ def _check_gradmode_usable(page, d, where):
         expect(root.locator(".agnb-results pre")).to_contain_text("with torch.no_grad():")
 
 
+ADD_CELL_JS = """
+async (code) => {
+  const app = window.jupyterapp;
+  const nb = app.shell.currentWidget.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  await app.commands.execute('notebook:insert-cell-below');
+  nb.activeCell.model.sharedModel.setSource(code);
+  await app.commands.execute('notebook:run-cell');
+}
+"""
+
+# one right and one wrong hand gradient of y = sum(b * a**2): dy/da = 2 b a (the wrong
+# one forgets the 2), dy/db = a**2
+CHECKER_CELL = """a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+b = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+y = (b * a ** 2).sum()
+display(torch.check_grads(y, {"da": 2 * b * a, "db": a ** 2}))
+display(torch.check_grads(y, {"da": b * a, "db": a ** 2}))"""
+
+
+def test_notebook_07_checker_colours_wrong_red_and_right_green(server, browser, failure_shot):
+    """Notebook 07 after Run All: a learner's cell checks hand gradients; the right ones
+    show green (table and graph), the wrong one red, with the note that says why."""
+    from playwright.sync_api import expect
+    name = next(n for n in COURSE_NOTEBOOKS if n.startswith("07_"))
+    page = _new_page(browser, width=1400, height=1000)
+    failure_shot(page)
+    state = harness.run_all(page, server, f"course/{name}", timeout_s=300)
+    assert state["failed"] < 0 and state["done"] == state["cells"], state
+    page.evaluate(ADD_CELL_JS, CHECKER_CELL)
+    last = page.locator(".jp-Notebook .jp-CodeCell").last
+    checks = last.locator("div.autograd-check-grads")
+    expect(checks).to_have_count(2, timeout=60_000)
+    green, red = "rgb(46, 125, 50)", "rgb(198, 40, 40)"          # checkgrads.VERDICT_COLOURS
+    right, wrong = checks.nth(0), checks.nth(1)
+    verdicts = [right.locator("tbody tr td:last-child").nth(i) for i in range(2)]
+    for cell in verdicts:
+        expect(cell).to_have_text("equal")
+        expect(cell).to_have_css("color", green)
+    expect(wrong.locator("td", has_text=re.compile(r"^\s*wrong\s*$"))).to_have_css("color", red)
+    expect(wrong.locator("td", has_text=re.compile(r"^\s*equal\s*$"))).to_have_css("color", green)
+    def strokes(check, colour):                   # (the legend shows each colour once)
+        return check.locator(f"svg [stroke='{colour}']").count()
+    assert strokes(right, "#2e7d32") >= strokes(wrong, "#2e7d32") + 1     # both leaves green
+    assert strokes(wrong, "#c62828") >= strokes(right, "#c62828") + 1     # the wrong one red
+    page.evaluate("window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+    page.close()
+
+
 # ---------------------------------------------------------------------- timing (reported)
 def test_click_to_update_times_are_reported(browser, server, capsys):
     """Every control's click-to-update time, printed as the benchmark does (not asserted
