@@ -169,14 +169,14 @@ def test_explains_a_real_device_mismatch():
 
 
 def test_stepper_open_is_explained():
-    from autograd_nb.autograd import engine
+    from autograd_nb.widgets import stepper
     x = anb.tensor([1.0], requires_grad=True)
     y = (x * 2).sum()
-    engine.OPEN_STEPPERS[id(y.grad_fn)] = "stepper 1"
+    stepper.OPEN_STEPPERS[id(y.grad_fn)] = "stepper 1"
     try:
         exc = _raised(lambda t: y.backward(), anb)
     finally:
-        del engine.OPEN_STEPPERS[id(y.grad_fn)]
+        del stepper.OPEN_STEPPERS[id(y.grad_fn)]
     _check(explain(exc), "stepper_open", exc)
 
 

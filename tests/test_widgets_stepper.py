@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_nb as anb
-from autograd_nb.autograd import engine
+from autograd_nb.widgets import stepper as stepper_module
 from autograd_nb.autograd.engine import BackwardState, run_backward
 from autograd_nb.autograd.functional import make_seeds
 from autograd_nb.autograd.graph import saved_bytes
@@ -272,7 +272,7 @@ def test_open_stepper_refuses_other_backwards_and_second_steppers():
     with pytest.raises(RuntimeError, match="paused over this graph"):
         BackwardStepper(loss, names={})
     s.close()
-    assert not any(id(n) in engine.OPEN_STEPPERS for n in (loss.grad_fn, h.grad_fn))
+    assert not any(id(n) in stepper_module.OPEN_STEPPERS for n in (loss.grad_fn, h.grad_fn))
     loss.backward()
 
 
@@ -282,10 +282,10 @@ def test_a_dropped_stepper_unregisters():
     s = BackwardStepper(loss, names={})
     s.next()
     key = id(loss.grad_fn)
-    assert key in engine.OPEN_STEPPERS
+    assert key in stepper_module.OPEN_STEPPERS
     del s
     gc.collect()
-    assert key not in engine.OPEN_STEPPERS
+    assert key not in stepper_module.OPEN_STEPPERS
     loss.backward()
 
 

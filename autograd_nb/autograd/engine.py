@@ -169,8 +169,10 @@ def priority(node: Node) -> int:
     return _FIRST if node.__class__ is AccumulateGrad else -node._seq
 
 
-# Graphs an open stepper is paused over: id(root node) -> description of the stepper.
-OPEN_STEPPERS: dict[int, str] = {}
+# Checks run before every backward pass, each given the pass's root nodes; one may refuse
+# the pass by raising. The engine does not know who adds them (the backward stepper widget
+# refuses a graph it is paused over: widgets/stepper.py).
+BEFORE_RUN: list[Callable[[list[Node]], None]] = []
 
 
 def _dependencies(roots: Sequence[Node]) -> dict[Node, int]:
@@ -330,12 +332,9 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
     ``watch``: a ``BackwardState`` the generator keeps current (the ready queue and the
     dependency counts), for viewers that pause between events.
     """
-    for node, _ in roots:
-        if id(node) in OPEN_STEPPERS:
-            raise RuntimeError(
-                f"A backward stepper ({OPEN_STEPPERS[id(node)]}) is paused over this graph. "
-                "Finish or close that stepper before running another backward through it.")
     root_nodes = [n for n, _ in roots]
+    for check in BEFORE_RUN:
+        check(root_nodes)
     deps = _dependencies(root_nodes)
 
     # Where to capture or stop: {node: [(output_nr or None, input index)]}

@@ -22,8 +22,9 @@ How the stepper treats the graph (so that Reset can work):
   time" error, which is shown, explained.
 
 While the stepper is open, any other backward through its graph is refused with a
-RuntimeError naming the stepper (``engine.OPEN_STEPPERS``). ``close()`` before the end
-abandons the run: the leaves' ``.grad`` go back to what they were and nothing is freed.
+RuntimeError naming the stepper (``OPEN_STEPPERS``, checked through ``engine.BEFORE_RUN``).
+``close()`` before the end abandons the run: the leaves' ``.grad`` go back to what they
+were and nothing is freed.
 The grad mode is never held across a pause: every step runs inside the caller's mode
 and restores it afterwards.
 """
@@ -46,6 +47,23 @@ from ._common import GradBackup, explained, graph_nodes, keep_caller_mode, summa
 from .records import (EdgeGrad, StepRecord, after_delivery, copy_array, edge_index, input_name,
                       node_labels, picture_classes)
 from .rules import Rule, rule_for
+
+# Graphs an open stepper is paused over: id(root node) -> description of the stepper.
+OPEN_STEPPERS: dict[int, str] = {}
+
+
+def _refuse_open_graphs(roots: list[Any]) -> None:
+    """(An ``engine.BEFORE_RUN`` check) refuse a backward pass through a paused graph."""
+    if not OPEN_STEPPERS:
+        return
+    for node in roots:
+        if id(node) in OPEN_STEPPERS:
+            raise RuntimeError(
+                f"A backward stepper ({OPEN_STEPPERS[id(node)]}) is paused over this graph. "
+                "Finish or close that stepper before running another backward through it.")
+
+
+engine.BEFORE_RUN.append(_refuse_open_graphs)
 
 __all__ = ["BackwardStepper", "StepRecord", "EdgeGrad"]
 
@@ -99,11 +117,7 @@ class BackwardStepper:
         self._deferred: int = 0
         self._listeners: list[Any] = []
         self._key_ids = [id(n) for n in self._nodes]
-        for k in self._key_ids:
-            if k in engine.OPEN_STEPPERS:
-                raise RuntimeError(
-                    f"A backward stepper ({engine.OPEN_STEPPERS[k]}) is paused over this graph. "
-                    "Finish or close that stepper before running another backward through it.")
+        _refuse_open_graphs(self._nodes)
         self._register()
         self._finalizer = weakref.finalize(self, _unregister, list(self._key_ids))
 
@@ -147,7 +161,7 @@ class BackwardStepper:
     def _register(self) -> None:
         desc = self.describe()
         for k in self._key_ids:
-            engine.OPEN_STEPPERS[k] = desc
+            OPEN_STEPPERS[k] = desc
 
     def _unregister(self) -> None:
         _unregister(self._key_ids)
@@ -168,7 +182,7 @@ class BackwardStepper:
             self._start()
         try:
             with keep_caller_mode():
-                if self._first:                    # the engine refuses graphs in OPEN_STEPPERS
+                if self._first:                    # (the engine refuses graphs in OPEN_STEPPERS)
                     self._unregister()
                     try:
                         ev = next(self._gen)
@@ -453,4 +467,4 @@ class BackwardStepper:
 
 def _unregister(keys: list[int]) -> None:
     for k in keys:
-        engine.OPEN_STEPPERS.pop(k, None)
+        OPEN_STEPPERS.pop(k, None)
