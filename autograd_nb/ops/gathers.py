@@ -32,8 +32,7 @@ from .pointwise import _inplace as _pointwise_inplace
 # ---------------------------------------------------------------------------
 
 
-def _xp(d: Any) -> Any:
-    return np if type(d) is np.ndarray else B.xp_of(d)
+_xp = B.xp_of                                         # (numpy or cupy, for an array)
 
 
 def _u64(v: Any) -> Any:

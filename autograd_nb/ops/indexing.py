@@ -25,8 +25,7 @@ from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_ove
 from .views import _make_view, plain_view
 
 
-def _xp(d: Any) -> Any:
-    return np if type(d) is np.ndarray else B.xp_of(d)
+_xp = B.xp_of                                         # (numpy or cupy, for an array)
 
 
 # ---------------------------------------------------------------------------

@@ -493,8 +493,7 @@ def _floating(input: Tensor) -> Any:
     return d if d.dtype.kind == "f" else d.astype(B.get_default_dtype().np)
 
 
-def _xp(d: Any) -> Any:
-    return np if type(d) is np.ndarray else B.xp_of(d)
+_xp = B.xp_of                                         # (numpy or cupy, for an array)
 
 
 def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool = True):

@@ -109,8 +109,7 @@ def _need_dim(fn: str, dim: Any) -> None:
         raise TypeError(f'{fn}() missing 1 required positional arguments: "dim"')
 
 
-def _xp(d: Any) -> Any:
-    return np if type(d) is np.ndarray else B.xp_of(d)
+_xp = B.xp_of                                         # (numpy or cupy, for an array)
 
 
 def _cast_back(out: Tensor, input: Tensor) -> Tensor:
