@@ -211,7 +211,7 @@ def _set_(self: Tensor, source: Any = None) -> Tensor:
     bump(self)
     self._acc = None                                  # a new accumulator for the new tensor
     if history:                                       # no derivative: a NotImplemented node
-        from .ops.pointwise import NotImplemented as _NoDerivative
+        from .ops.pointwise import NoDerivative as _NoDerivative
         marker = record(self._data, _NoDerivative, (self, source_t), extra=("set_", False))
         if marker._grad_fn is not None:               # (nothing is recorded under no_grad)
             self._grad_fn, self._output_nr = marker._grad_fn, 0

@@ -231,7 +231,7 @@ def hardsigmoid_backward(grad: Tensor, self: Tensor) -> Tensor:
     """g / 6 strictly between -3 and 3, else 0, as PyTorch computes it: g times 1/6 rounded
     to float32 (also in float64). PyTorch gives this op no derivative: under create_graph
     the gradient's node is ``NotImplemented``, which refuses to run."""
-    from .pointwise import NotImplemented as _NotImplemented
+    from .pointwise import NoDerivative as _NotImplemented
     gd, xd = grad._data, self._data
     sixth = gd.dtype.type(np.float32(1) / np.float32(6))
     out = _xp(gd).where((xd > -3) & (xd < 3), gd * sixth, gd.dtype.type(0)).astype(gd.dtype, copy=False)

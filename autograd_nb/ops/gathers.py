@@ -369,7 +369,7 @@ def _scatter_with_reduce(input: Tensor, d: int, idx: Any, src: Any, st: Tensor |
         data = _reduced(input._data, idx, d, vals, reduce, True)
     else:
         data = input._data.copy()
-    from .pointwise import NotImplemented as _NoDerivative
+    from .pointwise import NoDerivative as _NoDerivative
     live = tuple(t for t in (input, st) if t is not None and t._requires_grad)
     return record(data, _NoDerivative, live, extra="scatter")
 

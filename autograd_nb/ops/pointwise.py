@@ -439,7 +439,7 @@ class RemainderBackward1(OpNode):
         return g, -g * div(a.unpack(), b.unpack(), rounding_mode="floor")
 
 
-class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's node name
+class NoDerivative(OpNode):
     """A node for an op whose derivative PyTorch does not define."""
     __slots__ = ()
 
@@ -451,6 +451,11 @@ class NotImplemented(OpNode):                       # noqa: A001 - PyTorch's nod
         # (name, False) for the few ops PyTorch names without the prefix (set_)
         name, aten = self.extra if isinstance(self.extra, tuple) else (self.extra, True)
         raise RuntimeError(f"derivative for {'aten::' if aten else ''}{name} is not implemented")
+
+
+# PyTorch's name for this node (type(node).__name__, what pictures and reprs show); the
+# class keeps another name here so that Python's NotImplemented is not shadowed.
+NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"
 
 
 def remainder(input: Any, other: Any) -> Tensor:
@@ -466,7 +471,7 @@ def remainder(input: Any, other: Any) -> Tensor:
     if tb is None:
         return record(data, RemainderBackward0, (ta,))
     if ta is None:                                   # number % tensor: no derivative in PyTorch
-        return record(data, NotImplemented, (tb,), extra="remainder")
+        return record(data, NoDerivative, (tb,), extra="remainder")
     res = record(data, RemainderBackward1, (ta, tb), saved=_needed(RemainderBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
     return res
@@ -480,7 +485,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     data = as_array(np.floor_divide(ad, bd))
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
-    return record(data, NotImplemented, live, extra="floor_divide")
+    return record(data, NoDerivative, live, extra="floor_divide")
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from ..pointwise import NotImplemented as _NoDerivative
+from ..pointwise import NoDerivative as _NoDerivative
 
 
 def _extended(targets: Any, lengths: Any, blank: int) -> tuple[Any, Any]:
