@@ -21,6 +21,12 @@ __all__ = [
 ]
 
 
+# PyTorch's ScalarType names, as its messages and legacy type names say them
+# ("expected scalar type Float", "torch.LongTensor"): keyed by our dtype names.
+SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 class dtype:
     """An element type, printed as PyTorch prints it (``torch.float32``).
 
@@ -42,6 +48,11 @@ class dtype:
     @property
     def is_complex(self) -> bool:
         return False
+
+    @property
+    def scalar_name(self) -> str:
+        """PyTorch's ScalarType name of this dtype (``Float`` for float32), as errors say it."""
+        return SCALAR_NAMES[self.name]
 
     def __repr__(self) -> str:
         return "torch." + self.name

@@ -69,8 +69,7 @@ class _TensorType(metaclass=_TensorTypeMeta):
 
 
 def _type_word(dt: B.dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dt.name]
+    return dt.scalar_name
 
 
 def _tensor_type(name: str, dt: B.dtype) -> type:

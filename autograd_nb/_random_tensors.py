@@ -22,8 +22,7 @@ from ._tensor import Tensor
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
            "rand_like", "randn_like", "randint_like"]
 
-_KERNEL_TYPE = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "bool": "Bool", "float16": "Half", "float32": "Float", "float64": "Double"}
+_KERNEL_TYPE = B.SCALAR_NAMES
 _C_TYPE = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
            "int64": "long int", "bool": "bool", "float16": "c10::Half", "float32": "float",
            "float64": "double"}

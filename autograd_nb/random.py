@@ -178,9 +178,7 @@ class Generator:
 
 
 def _legacy_name(t: Tensor) -> str:
-    names = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-             "float16": "Half", "float32": "Float", "float64": "Double", "bool": "Bool"}
-    return f"torch.{names[t.dtype.name]}Tensor"
+    return f"torch.{t.dtype.scalar_name}Tensor"
 
 
 default_generator = Generator()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 import numpy as np
 
-from .._backend import xp_of
+from .._backend import SCALAR_NAMES, xp_of
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..ops.nnops import loss as _L
@@ -22,8 +22,7 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cos
            "binary_cross_entropy_with_logits"]
 
 _CODES = {"none": _L.NONE, "mean": _L.MEAN, "sum": _L.SUM, "elementwise_mean": _L.MEAN}
-_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_WORD = SCALAR_NAMES
 
 
 def _reduction(reduction: str, size_average: bool | None = None, reduce: bool | None = None) -> int:

@@ -322,8 +322,7 @@ class ParameterDict(Module):
 
     def __repr__(self) -> str:
         def line(p: Any) -> str:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
             size = "x".join(str(s) for s in p.shape)
-            return f"Parameter containing: [torch.{names.get(p.dtype.name, p.dtype.name)}Tensor of size {size}]"
+            return f"Parameter containing: [torch.{p.dtype.scalar_name}Tensor of size {size}]"
         body = "\n".join(f"    ({k}): {line(p)}" for k, p in self._parameters.items())
         return "ParameterDict(\n" + body + "\n)" if body else "ParameterDict()"

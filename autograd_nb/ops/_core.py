@@ -326,8 +326,7 @@ def reduce_grad(g: Any, meta: Any) -> Any:
     return g
 
 
-DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+DTYPE_WORDS = B.SCALAR_NAMES                          # (numpy dtype name -> PyTorch's name)
 
 
 # the C++ names some of PyTorch's messages print for a dtype ("expected dtype long int")

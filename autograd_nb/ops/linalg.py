@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._core import OpNode, as_array, device_mismatch, note_broadcast, plain, record, register
@@ -39,8 +40,7 @@ _empty = np.empty
 _F32 = np.dtype(np.float32)
 
 # PyTorch's two ways of naming a dtype in these errors
-_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_WORD = B.SCALAR_NAMES
 _CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
         "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
         "bool": "bool"}

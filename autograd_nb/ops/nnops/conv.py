@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
 from ...autograd.grad_mode import STATE
@@ -28,8 +29,7 @@ from .patches import (Geometry, col2im, col2im_array, correlate, correlate_trans
                       im2col, im2col_array, xp_of)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
-_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_WORD = B.SCALAR_NAMES
 
 
 def ntuple(value: Any, n: int, what: str) -> tuple:
