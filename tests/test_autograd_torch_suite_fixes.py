@@ -1346,3 +1346,10 @@ def test_fuzz_found_error_messages_amax_and_unbind():
                 seen.append(str(e))
         return seen
     same(program)
+
+
+def test_matmul_batch_broadcast_error_names_the_last_clashing_dim():
+    for lib in (autograd_nb, torch):
+        with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b \(2\) at "
+                                               r"non-singleton dimension 1"):
+            lib.matmul(lib.ones(2, 3, 4, 5), lib.ones(3, 2, 5, 6))

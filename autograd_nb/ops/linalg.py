@@ -29,7 +29,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, device_mismatch, note_broadcast, plain, record, register
+from ._core import OpNode, as_array, broadcast_error, device_mismatch, note_broadcast, plain, record, register
 from . import views as _views
 from .views import UnsafeViewBackward0
 
@@ -409,12 +409,11 @@ def _squeeze_first(t: Tensor) -> Tensor:
 
 
 def _broadcast_batch(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two batch shapes (PyTorch's error names the last clashing dim)."""
     n = max(len(a), len(b))
     a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i, (sa, sb) in enumerate(zip(a, b)):
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
-                               f"at non-singleton dimension {i}")
+    if any(sa != sb and sa != 1 and sb != 1 for sa, sb in zip(a, b)):
+        raise broadcast_error(a, b)
     return tuple(sb if sa == 1 else sa for sa, sb in zip(a, b))
 
 
