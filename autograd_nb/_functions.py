@@ -11,12 +11,7 @@ from .ops._core import with_out as _with_out
 __all__: list[str] = []
 
 for _mod in __import__("autograd_nb.ops", fromlist=["FAMILIES"]).FAMILIES:
-    try:
-        _m = importlib.import_module(f"autograd_nb.ops.{_mod}")
-    except ModuleNotFoundError as _e:                  # a family not written yet
-        if _e.name != f"autograd_nb.ops.{_mod}":
-            raise
-        continue
+    _m = importlib.import_module(f"autograd_nb.ops.{_mod}")
     for _name in getattr(_m, "EXPORTS", ()):
         _fn = getattr(_m, _name)
         if callable(_fn) and not isinstance(_fn, type) and getattr(_fn, "__code__", None) is not None:
