@@ -1353,3 +1353,15 @@ def test_matmul_batch_broadcast_error_names_the_last_clashing_dim():
         with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b \(2\) at "
                                                r"non-singleton dimension 1"):
             lib.matmul(lib.ones(2, 3, 4, 5), lib.ones(3, 2, 5, 6))
+
+
+def test_squeeze_backward_hands_on_the_gradient_itself_when_nothing_was_squeezed():
+    def program(lib):
+        v = lib.ones(3, 3, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.exp(v.squeeze()).sum(), [v])
+        (g1,) = lib.autograd.grad(lib.exp(v.squeeze(0)).sum(), [v])
+        w = lib.ones(3, 1, dtype=lib.float64, requires_grad=True)
+        (g2,) = lib.autograd.grad(lib.exp(w.squeeze()).sum(), [w])
+        g.lerp_(lib.exp(v), 0.5)                      # not a no_grad view: may change in place
+        return g._base is None, g1._base is None, g2._base is None, g, g.grad_fn.name()
+    same(program)

@@ -189,6 +189,10 @@ class ViewBackward0(OpNode):
         return self.extra if name == "self_sym_sizes" else None
 
 
+def _unsqueeze_to(g: Tensor, shape: tuple) -> Tensor:
+    return g if g._data.shape == tuple(shape) else g.reshape(shape)
+
+
 class UnsafeViewBackward0(ViewBackward0):
     __slots__ = ()
 
@@ -382,7 +386,12 @@ def _mT(self: Tensor) -> Tensor:
 
 
 class SqueezeBackward0(ViewBackward0):
+    """``squeeze()``: the gradient gets its size-1 dims back (PyTorch's ``unsqueeze_to``:
+    when nothing was squeezed, the gradient itself, not a view of it)."""
     __slots__ = ()
+
+    def backward(self, g):
+        return _unsqueeze_to(g, self.extra)
 
 
 class SqueezeBackward1(ViewBackward0):
@@ -390,7 +399,7 @@ class SqueezeBackward1(ViewBackward0):
     __slots__ = ()
 
     def backward(self, g):
-        return g.reshape(self.extra[0])
+        return _unsqueeze_to(g, self.extra[0])
 
     def _extra_saved(self, name):
         if name == "dim":
