@@ -311,6 +311,8 @@ def test_grad_mode_lab_buttons_follow_a_mode_set_from_code(dashboards, shots, fa
     expect(lab.locator(".agnb-results pre")).not_to_contain_text("no_grad")
     expect(lab.locator(".agnb-results")).to_contain_text("ExpBackward0")
     _button(mode, "no_grad").click()
+    # (wait for this run's own results: the previous run also said "changed since")
+    expect(lab.locator(".agnb-results pre")).to_contain_text("with torch.no_grad():")
     expect(lab.locator(".agnb-results")).to_contain_text("changed since the previous run")
     _button(lab, "Try: backward()").click()
     expect(lab).to_contain_text("element 0 of tensors does not require grad")
