@@ -352,16 +352,15 @@ def _normal_one(gen: Generator, mean: float, std: float) -> float:
 def _halves(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first and second 8 of every block of 16, each as one contiguous array (numpy
     is many times faster on those than on 8-element strided runs)."""
-    d = data.reshape(-1, 16)
-    return np.ascontiguousarray(d[:, :8]).reshape(-1), np.ascontiguousarray(d[:, 8:]).reshape(-1)
+    return _half(data, 0), _half(data, 1)
 
 
 def _interleave(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Blocks of 16 again: 8 values of ``first``, then 8 of ``second``, and so on."""
-    out = np.empty((first.size // 8, 16), first.dtype)
-    out[:, :8] = first.reshape(-1, 8)
-    out[:, 8:] = second.reshape(-1, 8)
-    return out.reshape(-1)
+    out = np.empty(first.size * 2, first.dtype)
+    _blocks(out)[:, 0] = _as_half_blocks(first)
+    _blocks(out)[:, 1] = _as_half_blocks(second)
+    return out
 
 
 def _box_muller_16(data: np.ndarray, mean: Any, std: Any) -> np.ndarray:
@@ -449,16 +448,6 @@ def _sincos_avx(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sin = np.where((j & 4) != 0, -sin, sin)
     cos = np.where(((j - 2) & 4) == 0, -cos, cos)
     return sin, cos
-
-
-def _box_muller_16_avx2(data: np.ndarray, mean: Any, std: Any) -> np.ndarray:
-    """The AVX2 kernel's 16-value Box-Muller step (see ``normal``)."""
-    first, u2 = _halves(data)
-    radius = np.sqrt(_F32(-2) * _log_avx(_F32(1) - first))
-    sin, cos = _sincos_avx(_F32(2.0 * np.pi) * u2)
-    if std == 1 and mean == 0:
-        return _interleave(radius * cos, radius * sin)
-    return _interleave(_fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean))
 
 
 def _libm(fn: Any, x: np.ndarray) -> np.ndarray:
@@ -660,18 +649,20 @@ def _box_muller_pass(w: np.ndarray, out: np.ndarray, mean: Any, std: Any, exact:
         first, second = np.multiply(radius, cos, out=cos), np.multiply(radius, sin, out=sin)
     else:
         first, second = _fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean)
-    _blocks(out)[:, 0] = first.view(_BLOCK_HALF)
-    _blocks(out)[:, 1] = second.view(_BLOCK_HALF)
+    _blocks(out)[:, 0] = _as_half_blocks(first)
+    _blocks(out)[:, 1] = _as_half_blocks(second)
 
 
-# Eight 4-byte values as one 32-byte item: moving half-blocks this way is one copy per
-# half-block instead of numpy's slow loop over runs of 8 numbers.
-_BLOCK_HALF = np.dtype((np.void, 32))
+# Eight values as one item (32 bytes for float32, 64 for float64): moving half-blocks
+# this way is one copy per half-block instead of numpy's slow loop over runs of 8 numbers.
+def _as_half_blocks(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous array of 8k values seen as k items of 8 values each."""
+    return a.reshape(-1).view(np.dtype((np.void, 8 * a.itemsize)))
 
 
 def _blocks(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous ``(k, 16)`` array of 4-byte values seen as ``(k, 2)`` half-blocks."""
-    return a.view(_BLOCK_HALF)
+    """A C-contiguous array of 16k values (or ``(k, 16)``) seen as ``(k, 2)`` half-blocks."""
+    return _as_half_blocks(a).reshape(-1, 2)
 
 
 def _half(w: np.ndarray, i: int) -> np.ndarray:
