@@ -174,10 +174,6 @@ def _resize_as_(self: Tensor, other: Tensor, memory_format: Any = None) -> Tenso
     return _resize_(self, tuple(other.shape))
 
 
-_SET_DTYPE = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-              "uint8": "unsigned char", "int16": "short", "int32": "int", "int64": "long", "bool": "bool"}
-
-
 def _set_(self: Tensor, source: Any = None) -> Tensor:
     """Make this tensor use ``source``'s memory, shape and strides, in place (``x.set_()``:
     an empty tensor). Afterwards the two share their numbers: a change to one shows in the
@@ -191,14 +187,14 @@ def _set_(self: Tensor, source: Any = None) -> Tensor:
     does).
     """
     import numpy as np
-    from .ops._core import bump, check_inplace, record
+    from .ops._core import CPP_NAMES, bump, check_inplace, record
     if source is None:
         data = B.xp_of(self._data).empty((0,), dtype=self._data.dtype)
         source_t = None
     elif isinstance(source, Tensor):
         if source._data.dtype != self._data.dtype:
-            raise RuntimeError(f"Could not set tensor of type {_SET_DTYPE.get(source._data.dtype.name, source._data.dtype.name)} "
-                               f"to a tensor of type {_SET_DTYPE.get(self._data.dtype.name, self._data.dtype.name)}")
+            raise RuntimeError(f"Could not set tensor of type {CPP_NAMES[source._data.dtype.name]} "
+                               f"to a tensor of type {CPP_NAMES[self._data.dtype.name]}")
         data = source._data
         source_t = source
     else:

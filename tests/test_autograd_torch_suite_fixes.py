@@ -1197,6 +1197,8 @@ def test_set_refusals():
     for lib in (autograd_nb, torch):
         with pytest.raises(RuntimeError, match="Could not set tensor of type double to a tensor of type float"):
             lib.ones(2).set_(lib.ones(2, dtype=lib.float64))
+        with pytest.raises(RuntimeError, match="Could not set tensor of type long int to a tensor of type short int"):
+            lib.ones(2, dtype=lib.int16).set_(lib.ones(2, dtype=lib.int64))
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
             lib.ones(2, requires_grad=True).set_(lib.ones(3))
 
