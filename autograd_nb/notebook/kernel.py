@@ -59,13 +59,21 @@ def kernels_dir(user: bool = False, sys_prefix: bool = False, prefix: str | None
     user's Jupyter data directory. With none given: ``sys.prefix`` inside a virtual
     environment, else the user's directory.
     """
+    root = _environment(user, sys_prefix, prefix)
+    if root is not None:
+        return root / "share" / "jupyter" / "kernels"
+    return _user_data_dir() / "kernels"
+
+
+def _environment(user: bool, sys_prefix: bool, prefix: str | None) -> Path | None:
+    """The prefix the chosen scope installs into, or None for the user's own folders."""
     if sum([bool(user), bool(sys_prefix), prefix is not None]) > 1:
         raise ValueError("choose one of user, sys_prefix and prefix")
     if prefix is not None:
-        return Path(prefix) / "share" / "jupyter" / "kernels"
+        return Path(prefix)
     if sys_prefix or (not user and sys.prefix != sys.base_prefix):
-        return Path(sys.prefix) / "share" / "jupyter" / "kernels"
-    return _user_data_dir() / "kernels"
+        return Path(sys.prefix)
+    return None
 
 
 def _copy_logos(dest: Path) -> None:
@@ -109,13 +117,10 @@ def install_server_config(user: bool = False, sys_prefix: bool = False, prefix: 
     virtual environment), never into the user's folder, which servers of other
     environments read too: one that cannot import autograd_nb would log an error.
     """
-    if prefix is not None:
-        etc = Path(prefix)
-    elif sys_prefix or (not user and sys.prefix != sys.base_prefix):
-        etc = Path(sys.prefix)
-    else:
+    root = _environment(user, sys_prefix, prefix)
+    if root is None:
         return None
-    dest = etc / "etc" / "jupyter" / "jupyter_server_config.d" / "autograd_nb.json"
+    dest = root / "etc" / "jupyter" / "jupyter_server_config.d" / "autograd_nb.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     config = {"ServerApp": {"jpserver_extensions": {SERVER_EXTENSION: True}}}
     dest.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
