@@ -613,9 +613,9 @@ def _address(a: Any) -> int:
     return a.__array_interface__["data"][0] if isinstance(a, np.ndarray) else int(a.data.ptr)
 
 
-def storage_offset(self: Tensor) -> int:
-    """Where this tensor's first element is in its storage, in elements (a view of the
-    middle of another tensor starts further in)."""
+def _storage_offset(self: Tensor) -> int:
+    """``Tensor.storage_offset()``: where this tensor's first element is in its storage,
+    in elements (a view of the middle of another tensor starts further in)."""
     return (_address(self._data) - _address(_storage(self))) // self._data.itemsize
 
 
@@ -644,7 +644,7 @@ def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None 
         raise RuntimeError(f"mismatch in length of strides and shape")
     storage = _storage(self)
     item = self._data.itemsize
-    offset = globals()["storage_offset"](self) if storage_offset is None else int(storage_offset)
+    offset = _storage_offset(self) if storage_offset is None else int(storage_offset)
     total = storage.size * storage.itemsize
     need = 0 if 0 in size else (offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1) * item
     if need > total or offset < 0:
@@ -657,7 +657,7 @@ def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None 
     data = xp.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=tuple(st * item for st in stride))
     extra = {"size": size, "stride": stride, "storage_offset": offset, "_base_shape": self._data.shape}
     if needs_grad(self) and STATE.mode == 0:
-        extra["_positions"], kept = _positions_in(self._data, data, globals()["storage_offset"](self), offset, xp)
+        extra["_positions"], kept = _positions_in(self._data, data, _storage_offset(self), offset, xp)
         if kept is not None:
             extra["_kept"] = kept
     out = record(data, AsStridedBackward0, (self,), extra=extra)
@@ -701,7 +701,7 @@ def restride_view(view: Tensor) -> None:
     if getattr(view._view_fn, "storage_based", False):
         # made by as_strided, which reads the storage, not the base's elements: match the
         # view's storage places with the base's
-        extra["_positions"], kept = _positions_in(bd, vd, storage_offset(base), storage_offset(view), xp)
+        extra["_positions"], kept = _positions_in(bd, vd, _storage_offset(base), _storage_offset(view), xp)
         if kept is not None:
             extra["_kept"] = kept
     else:
@@ -791,7 +791,7 @@ register("unsqueeze")(unsqueeze)
 register("expand")(expand)
 register("expand_as")(expand_as)
 register("as_strided")(as_strided)
-Tensor.storage_offset = storage_offset
+Tensor.storage_offset = _storage_offset
 
 
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
