@@ -101,14 +101,19 @@ class AliasBackward0(_Region):
 _FREED = object()      # an advanced index's place in ``extra`` once backward freed it
 
 
+def _index_arrays(key: Any) -> tuple:
+    """Each entry of the key: its index array, or None (a plain ``:``, an integer)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return tuple(k if hasattr(k, "dtype") and hasattr(k, "shape") else None for k in key)
+
+
 def _index_tensors(key: Any) -> tuple:
     """PyTorch's ``_saved_indices``: each index tensor of the key (None for a plain ``:``)."""
-    key = key if isinstance(key, tuple) else (key,)
-    return tuple(Tensor._wrap(k) if hasattr(k, "dtype") and hasattr(k, "shape") else None for k in key)
+    return tuple(None if k is None else Tensor._wrap(k) for k in _index_arrays(key))
 
 
 def _has_tensor_index(key: Any) -> bool:
-    return any(hasattr(k, "dtype") and hasattr(k, "shape") for k in (key if isinstance(key, tuple) else (key,)))
+    return any(k is not None for k in _index_arrays(key))
 
 
 class IndexBackward0(_Region):
