@@ -8,7 +8,8 @@ first line of message).
 What is *not* counted, because torch itself gives no promise there:
 
 * ties: which index ``sort``/``topk``/``argmax``/``max(dim)``/``median``/``kthvalue``
-  return among equal values (or NaNs);
+  return among equal values (or NaNs), and so every gradient that flows back through
+  such a result;
 * amplified rounding: a statement whose inputs already differ in the last bits (numpy's
   ``exp`` is not torch's) may legitimately give different results (``floor``, ``//``,
   comparisons, kinks of ``relu``...). Such a mismatch is only excused when torch, run
@@ -244,6 +245,7 @@ class Pair:
         et = execute(st.src, self.t)
         eo = execute(st.src, self.o)
         reads_taint = bool(set(st.uses) & self.tainted)
+        ties = any(tok in st.src for tok in TIES) and self._has_ties(st)
         found: list[tuple[str, str, str]] = []       # (var, kind, detail)
         lt, lo = error_line(et), error_line(eo)
         if lt != lo:
@@ -267,6 +269,10 @@ class Pair:
                 found.append((name, kind, detail))
             if name in st.defs and set(st.uses) & self.inexact or not bit_equal(a, b):
                 self.inexact.add(name)
+        if ties:
+            # which of the equal values torch picks is its own choice: the values agree, but
+            # the graph behind them (the index a backward scatters to) need not
+            self.tainted.update(st.defs)
         if not found:
             return None, 0
         counted = [f for f in found if not self.excused(st, f, reads_taint)]
