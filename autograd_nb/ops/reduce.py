@@ -14,6 +14,7 @@ winner(s)" for ``max``.
 from __future__ import annotations
 
 import builtins as _py
+import math
 import types
 import warnings
 from typing import Any
@@ -752,13 +753,26 @@ def _vector_norm(d: Any, p: float, dims: tuple, keepdim: bool) -> Any:
     if p == 1:
         return a.sum(axis=dims, keepdims=keepdim)
     if p in (float("inf"), float("-inf")):
-        if d.size == 0:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                               "because the operation does not have an identity")
         return a.max(axis=dims, keepdims=keepdim) if p > 0 else a.min(axis=dims, keepdims=keepdim)
     if p == 0:
         return (a != 0).sum(axis=dims, keepdims=keepdim).astype(d.dtype)
     return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def _check_identity(d: Any, p: float, dim: Any) -> None:
+    """A negative or infinite p-norm is a min/max-like reduction, which has no value over
+    nothing: PyTorch refuses an empty tensor (or an empty dimension reduced over)."""
+    if d.size or not (p < 0 or p == float("inf")):
+        return
+    shown = str(int(p)) if math.isfinite(p) and p == int(p) else str(p)
+    if dim is None or (not isinstance(dim, int) and len(dim) == 0):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    for k in ((dim,) if isinstance(dim, int) else dim):
+        if d.shape[k] == 0:                         # (dims_of has checked the range)
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension "
+                               f"{k}because this dimension is empty and the operation does not have "
+                               "an identity")
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
@@ -786,6 +800,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_WORDS[d.dtype.name]}")
     dims = dims_of(dim, d.ndim)
+    _check_identity(d, float(p), dim)
     data = _vector_norm(d, float(p), dims, keepdim)
     res = record(as_array(data), LinalgVectorNormBackward0, (input,), saved=(input,),
                  save_output=True,

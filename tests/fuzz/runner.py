@@ -9,7 +9,8 @@ What is *not* counted, because torch itself gives no promise there:
 
 * ties: which index ``sort``/``topk``/``argmax``/``max(dim)``/``median``/``kthvalue``
   return among equal values (or NaNs), and so every gradient that flows back through
-  such a result;
+  such a result; likewise the gradient of ``hardtanh``/``relu6`` at NaN, which torch
+  computes differently in its vector blocks and in their scalar tail;
 * amplified rounding: a statement whose inputs already differ in the last bits (numpy's
   ``exp`` is not torch's) may legitimately give different results (``floor``, ``//``,
   comparisons, kinks of ``relu``...). Such a mismatch is only excused when torch, run
@@ -37,6 +38,9 @@ from .known import Known, classify
 from .program import TIES, Draw, Stmt
 
 _VAR = re.compile(r"\bv\d+\b")
+# ops whose gradient at NaN depends on torch's SIMD path (hardtanh's backward: 0 inside full
+# vector blocks, the upstream gradient in the scalar tail), so on the machine's vector width
+_SIMD_NAN = re.compile(r"hardtanh|relu6")
 RTOL = {"torch.float32": 1e-4, "torch.float64": 1e-9, "torch.float16": 1e-2}
 ATOL = {"torch.float32": 1e-5, "torch.float64": 1e-12, "torch.float16": 1e-3}
 
@@ -245,7 +249,8 @@ class Pair:
         et = execute(st.src, self.t)
         eo = execute(st.src, self.o)
         reads_taint = bool(set(st.uses) & self.tainted)
-        ties = any(tok in st.src for tok in TIES) and self._has_ties(st)
+        ties = any(tok in st.src for tok in TIES) and self._has_ties(st) or \
+            _SIMD_NAN.search(st.src) is not None and self._has_nan(st)
         found: list[tuple[str, str, str]] = []       # (var, kind, detail)
         lt, lo = error_line(et), error_line(eo)
         if lt != lo:
@@ -299,6 +304,10 @@ class Pair:
                 return True
             return self._replays_ours(st)
         return False
+
+    def _has_nan(self, st: Stmt) -> bool:
+        return any(isinstance(v, torch.Tensor) and v.is_floating_point() and bool(v.detach().isnan().any())
+                   for v in (self.t.get(u) for u in st.uses))
 
     def _has_ties(self, st: Stmt) -> bool:
         for u in st.uses:
