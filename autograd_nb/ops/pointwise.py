@@ -347,8 +347,11 @@ class PowBackward1(OpNode):
     def backward(self, g):
         x, e, r = (s.unpack() for s in self._saved)
         from .compare import where
-        gx = where(e == 0, 0.0, g * e * x ** (e - 1))          # (x ** 0 is constant, even at x = 0)
-        ge = g * r * where((x == 0) & (e >= 0), 0.0, x.log())
+        gx = where(e == 0, 0.0, g * (e * x ** (e - 1)))        # (x ** 0 is constant, even at x = 0)
+        # as PyTorch's pow_backward_exponent: the log of self in the promoted dtype, times the
+        # result, then the gradient (so a float32 self's log is taken in float64 for a float64 e)
+        common = B.result_type((x.dtype, 2 if x.ndim else 1), (e.dtype, 2 if e.ndim else 1))
+        ge = g * where((x == 0) & (e >= 0), 0.0, r * x.to(common).log())
         return gx, ge
 
 
@@ -362,8 +365,8 @@ class PowBackward2(OpNode):
         base = self.extra
         if base == 0:                    # log(0) = -inf: it counts where 0 ** e is inf (e < 0)
             from .compare import where
-            return where(self._saved[0].unpack() >= 0, 0.0, g * r * float("-inf"))
-        return g * r * float(np.log(base))
+            return g * where(self._saved[0].unpack() >= 0, 0.0, r * float("-inf"))
+        return g * (r * float(np.log(base)))
 
     def _extra_saved(self, name):
         return self.extra if name == "self" else None

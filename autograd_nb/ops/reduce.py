@@ -424,16 +424,17 @@ class MaxBackward0(OpNode):
 
     def backward(self, g, _g_indices=None):
         ex = self.extra
-        shape = ex["self_sym_sizes"]
-        if not shape:
-            return g
-        n, keep = ex["_n"], ex["keepdim"]
-        idx = self._saved[0].unpack()._data
-        if not keep:
-            idx = _xp(idx).expand_dims(idx, n)
-        along = _xp(idx).arange(shape[n]).reshape([-1 if i == n else 1 for i in range(len(shape))])
-        from .compare import where
-        return where(_const(along == idx), _back(g, (n,), keep), 0.0)
+        return value_selecting_backward(g, self._saved[0].unpack(), ex["self_sym_sizes"], ex["_n"],
+                                        ex["keepdim"])
+
+
+def value_selecting_backward(g: Tensor, indices: Tensor, shape: tuple, n: int, keepdim: bool) -> Tensor:
+    """The gradient of an op that picks values along dim ``n`` (max/min/median/kthvalue
+    along a dim, sort, topk): zeros of the input's shape with each incoming gradient written
+    where its index points (``scatter``, as PyTorch records it under ``create_graph``)."""
+    if not keepdim and shape:
+        g, indices = g.unsqueeze(n), indices.unsqueeze(n)
+    return g.new_zeros(shape).scatter(n, indices, g)
 
 
 class MinBackward0(MaxBackward0):

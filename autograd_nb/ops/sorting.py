@@ -16,7 +16,8 @@ import numpy as np
 
 from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, no_kernel, record, register
-from .reduce import MaxBackward0, MaxBackward1, _return_type, _xp, return_types, shown_dim, with_indices
+from .reduce import (MaxBackward0, MaxBackward1, _return_type, _xp, return_types, shown_dim,
+                     value_selecting_backward, with_indices)
 
 return_types.sort = _return_type("sort")
 return_types.topk = _return_type("topk")
@@ -32,11 +33,7 @@ class SortBackward0(OpNode):
 
     def backward(self, g, _g_indices=None):
         ex = self.extra
-        shape, n = ex["self_sym_sizes"], ex["_n"]
-        if not shape:                                 # a 0-d input is its own sort
-            return g
-        idx = self._saved[0].unpack()
-        return g.new_zeros(shape).scatter(n, idx, g)
+        return value_selecting_backward(g, self._saved[0].unpack(), ex["self_sym_sizes"], ex["_n"], True)
 
 
 class TopkBackward0(SortBackward0):

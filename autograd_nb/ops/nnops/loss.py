@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from .patches import xp_of
 from .loss_backward import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
@@ -289,50 +290,85 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, r
                   extra=reduction)
 
 
-def _softplus_neg(x: Tensor) -> Tensor:
-    """log(1 + exp(-x)), computed without overflow."""
-    return (-x.abs()).exp().log1p() + (-x).clamp(min=0)
-
-
 class BinaryCrossEntropyWithLogitsBackward0(OpNode):
+    """PyTorch's two rules, step by step (an in-place step keeps its tensor's dtype, so a
+    float32 gradient is rounded where PyTorch rounds it):
+
+    * input: ``(sigmoid(x) - t) * g`` (with ``pos_weight``:
+      ``((pw t + 1 - t) * sigmoid(x) - pw t) * g``), times ``weight``, ``/ N`` last;
+    * target: ``-x * g`` (with ``pos_weight``: ``(log_sigmoid(-x) - pw log_sigmoid(x)) * g``),
+      times ``weight``, ``/ N`` last.
+
+    Without create_graph PyTorch takes the input's steps in place; with it, out of place
+    (the promoted dtype is kept until the engine casts the gradient back)."""
     __slots__ = ()
     saved_names = ("self", "target", "weight", "pos_weight")
 
     def backward(self, g):
         x, t, w, pw = (None if s is None else s.unpack() for s in self._saved)
-        g = _scale_grad(g, x.numel(), self.extra)
-        if w is not None:
-            g = g * w
+        mean = self.extra == MEAN
         gx = gt = None
         if self.next_functions[0][0] is not None:
+            inplace = not STATE.grad_enabled
             if pw is None:
-                gx = g * (x.sigmoid() - t)
+                gx = x.sigmoid().sub_(t) if inplace else x.sigmoid() - t
             else:
-                lw = (pw - 1) * t + 1
-                gx = g * ((1 - t) - lw * (-x).sigmoid())
+                pt = pw * t
+                gx = (pt + 1).sub_(t).mul_(x.sigmoid()).sub_(pt) if inplace else \
+                    (pt + 1 - t) * x.sigmoid() - pt
+            gx = gx.mul_(g) if inplace else gx * g
+            if w is not None:
+                gx = gx.mul_(w) if inplace else gx * w
+            if mean:
+                gx = gx.div_(x.numel())
         if self.next_functions[1][0] is not None:
-            gt = g * (-x if pw is None else (pw - 1) * _softplus_neg(x) - x)
+            if pw is None:
+                gt = -x * g
+            else:
+                from .activation import logsigmoid
+                gt = logsigmoid(-x).sub_(logsigmoid(x).mul_(pw)).mul_(g)
+            if w is not None:
+                gt = gt.mul_(w)
+            if mean:
+                gt = gt.div_(t.numel())
         return gx, gt
 
     def _extra_saved(self, name):
         return self.extra if name == "reduction" else None
 
 
+def _in_place(dst: Any, value: Any) -> Any:
+    """``value`` written into an array of ``dst``'s dtype, as an in-place op writes it (the
+    op computed in the promoted dtype; a float result into an integer array is refused)."""
+    if value.dtype != dst.dtype and not np.can_cast(value.dtype, dst.dtype, "same_kind"):
+        raise RuntimeError(f"result type {DTYPE_WORDS[value.dtype.name]} can't be cast to the desired output "
+                           f"type {DTYPE_WORDS[dst.dtype.name]}")
+    return value.astype(dst.dtype, copy=False)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
                                      pos_weight: Tensor | None, reduction: int) -> Tensor:
-    """BCE of sigmoid(x), computed from x directly (stable for large |x|); the result has
-    the target's dtype, as PyTorch's."""
+    """BCE of sigmoid(x), computed from x directly (stable for large |x|), in PyTorch's
+    steps: ``log_sigmoid(x)`` (scaled in place by ``1 + (pos_weight - 1) t``), then
+    ``(1 - t) * x - log_sigmoid(x)`` written into ``1 - t`` step by step: the loss has
+    the target's dtype (an integer target is refused at the product, a bool one at ``1 - t``)."""
     x, t = input._data, target._data
     xp = xp_of(x)
     if x.dtype.kind != "f":
         raise no_kernel("log_sigmoid_cpu", x.dtype)
-    softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
-    lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
-    loss = (1 - t) * x + lw * softplus_neg
+    log_sigmoid = (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+    if pos_weight is not None:
+        pw = pos_weight._data
+        lw = (pw - pw.dtype.type(1)) * t
+        log_sigmoid = _in_place(log_sigmoid, log_sigmoid * _in_place(lw, lw + lw.dtype.type(1)))
+    if t.dtype.kind == "b":                           # (PyTorch's 1 - t: a bool tensor minus t)
+        from ..pointwise import _sub_check
+        _sub_check(target, target)
+    one_minus = xp.ones_like(t) - t
+    loss = _in_place(one_minus, _in_place(one_minus, one_minus * x) - log_sigmoid)
     if weight is not None:
-        loss = loss * weight._data
-    out = record(_as0d(_reduce_array(loss.astype(t.dtype if t.dtype.kind == "f" else x.dtype, copy=False),
-                                     reduction)),
+        loss = _in_place(loss, loss * weight._data)
+    out = record(_as0d(_reduce_array(loss, reduction)),
                  BinaryCrossEntropyWithLogitsBackward0, (input, target),
                  saved=(input, target, weight, pos_weight), extra=reduction)
     note_broadcast(out, input, target)
