@@ -19,6 +19,7 @@ under create_graph it records PyTorch's second-order node (``MseLossBackwardBack
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -337,9 +338,16 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
         return self.extra if name == "reduction" else None
 
 
-def _in_place(dst: Any, value: Any) -> Any:
-    """``value`` written into an array of ``dst``'s dtype, as an in-place op writes it (the
-    op computed in the promoted dtype; a float result into an integer array is refused)."""
+def _promoted(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two arrays in PyTorch's result type of the pair."""
+    return prep2(Tensor._wrap(a), Tensor._wrap(b))[:2]
+
+
+def _in_place(dst: Any, op: Any, other: Any) -> Any:
+    """``op(dst, other)`` written into an array of ``dst``'s dtype, as an in-place op writes
+    it: computed in the promoted dtype, then cast (a float result into an integer array is
+    refused)."""
+    value = op(*_promoted(dst, other))
     if value.dtype != dst.dtype and not np.can_cast(value.dtype, dst.dtype, "same_kind"):
         raise RuntimeError(f"result type {DTYPE_WORDS[value.dtype.name]} can't be cast to the desired output "
                            f"type {DTYPE_WORDS[dst.dtype.name]}")
@@ -359,15 +367,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     log_sigmoid = (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
     if pos_weight is not None:
         pw = pos_weight._data
-        lw = (pw - pw.dtype.type(1)) * t
-        log_sigmoid = _in_place(log_sigmoid, log_sigmoid * _in_place(lw, lw + lw.dtype.type(1)))
+        lw = operator.mul(*_promoted(pw - 1, t)) + 1
+        log_sigmoid = _in_place(log_sigmoid, operator.mul, lw)
     if t.dtype.kind == "b":                           # (PyTorch's 1 - t: a bool tensor minus t)
         from ..pointwise import _sub_check
         _sub_check(target, target)
     one_minus = xp.ones_like(t) - t
-    loss = _in_place(one_minus, _in_place(one_minus, one_minus * x) - log_sigmoid)
+    loss = _in_place(_in_place(one_minus, operator.mul, x), operator.sub, log_sigmoid)
     if weight is not None:
-        loss = _in_place(loss, loss * weight._data)
+        loss = _in_place(loss, operator.mul, weight._data)
     out = record(_as0d(_reduce_array(loss, reduction)),
                  BinaryCrossEntropyWithLogitsBackward0, (input, target),
                  saved=(input, target, weight, pos_weight), extra=reduction)
