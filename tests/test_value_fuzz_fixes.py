@@ -174,3 +174,31 @@ def test_var_float32_feeds_float64_kl_div():
         v = T.tensor([[-1.0, 0.5, -1.5], [1.5, 0.25, -1.0], [-0.5, -1.0, 0.0]], dtype=T.float32)
         return v.var(0)
     _same_bits(*_both(run))
+
+
+# ---------------------------------------------------------------------------
+# logit's gradient at the ends: PyTorch's kernel gives g * inf at 0 and 1 (-0.0 too)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("eps", [None, 0.0, 0.1, -0.2])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_logit_gradient_at_the_ends(eps, create_graph):
+    nan = float("nan")
+    vals = [0.5, -0.5, 1.5, 0.0, -0.0, 1.0, nan, 0.3, 0.9999, 1e-9]
+
+    def run(T):
+        x = T.tensor(vals, dtype=T.float64, requires_grad=True)
+        y = x.logit() if eps is None else x.logit(eps)
+        g, = T.autograd.grad(y, x, T.tensor(np.linspace(-1, 1, len(vals))), create_graph=create_graph)
+        return g
+    _same_bits(*_both(run))
+
+
+def test_logit_gradient_at_negative_zero_float32():
+    def run(T):
+        x = T.tensor([[0.5, -0.5, 1.5], [3.0, -0.0, -0.0], [1.5, 1.0, -1.0]], dtype=T.float32,
+                     requires_grad=True)
+        g, = T.autograd.grad(x.logit().sum(), [x])
+        return g
+    _same_bits(*_both(run))

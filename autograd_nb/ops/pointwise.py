@@ -992,16 +992,24 @@ def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
 
 
 class LogitBackward0(OpNode):
-    """d/dx log(x / (1 - x)) = 1 / (x (1 - x)); with ``eps``, 0 outside [eps, 1 - eps]."""
+    """d/dx log(x / (1 - x)) = 1 / (x (1 - x)); with ``eps``, 0 outside [eps, 1 - eps].
+
+    As PyTorch: without create_graph its kernel (``logit_backward``) gives ``g * inf`` at
+    x = 0 and x = 1 (so +inf at -0.0 too) and nan outside [0, 1] (no eps, or a negative
+    one); with create_graph the differentiable form ``g / (x (1 - x))`` inside [lo, hi]."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
         x = self._saved[0].unpack()
         eps = self.extra
-        out = g / (x * (1 - x))
         from .compare import where
-        if eps is None:                               # outside [0, 1] logit is nan: so is its slope
+        out = g / (x * (1 - x))
+        if STATE.grad_enabled:                        # infinitely_differentiable_logit_backward
+            lo = 0.0 if eps is None else eps
+            return where((x >= lo) & (x <= 1 - lo), out, 0.0 if eps is not None else float("nan"))
+        out = where((x == 0) | (x == 1), g * float("inf"), out)
+        if eps is None or eps < 0:                    # outside [0, 1] logit is nan: so is its slope
             return where((x < 0) | (x > 1), float("nan"), out)
         return where((x < eps) | (x > 1 - eps), 0.0, out)
 
