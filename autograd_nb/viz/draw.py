@@ -14,7 +14,9 @@ import os
 from typing import Any, Iterator, Mapping
 
 from .dot import graph_to_dot
+from .frames import decorate
 from .model import Graph
+from .rolled import Rolled, roll as roll_calls
 from .scene import Scene, build_scene
 from .snapshot import build, caller_namespace
 from .svg import default_prefix, to_svg
@@ -40,17 +42,28 @@ class Drawing:
 
     ``graph`` is the snapshot (plain data), ``scene`` the positioned boxes and lines,
     ``svg`` the SVG text. ``id_prefix`` starts every element id of the SVG.
+    ``rolled``: the frames and loops of a ``draw(..., roll=calls)`` picture (else None);
+    ``graph`` is then the graph drawn (a rolled loop keeps one step's nodes).
     """
 
     def __init__(self, graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                  title: str | None = None, id_prefix: str | None = None,
-                 scale: float = 1.0, grad_slots: bool = False, direction: str = "TB") -> None:
-        self.graph = graph
+                 scale: float = 1.0, grad_slots: bool = False, direction: str = "TB",
+                 rolled: Rolled | None = None) -> None:
+        self.rolled = rolled
+        self.graph = graph = rolled.graph if rolled is not None else graph
         self.direction = direction
         with _quiet_gc():
-            self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels,
-                                            title=title, grad_slots=grad_slots,
-                                            direction=direction)
+            if rolled is None:
+                self.scene: Scene = build_scene(graph, legend=legend, edge_labels=edge_labels,
+                                                title=title, grad_slots=grad_slots,
+                                                direction=direction)
+            else:
+                self.scene = decorate(
+                    build_scene(graph, legend=False, edge_labels=edge_labels, title=title,
+                                grad_slots=grad_slots, direction=direction,
+                                layout_edges=tuple(rolled.layout_edges)),
+                    rolled, legend=legend, direction=direction)
         self.id_prefix = id_prefix if id_prefix is not None else default_prefix(self.scene)
         self.scale = scale
         self._svg: str | None = None
@@ -169,7 +182,8 @@ def graph_of(roots: tuple, names: Mapping[str, Any] | None, params: Any,
 def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,
          collapse: Any = None, legend: bool = True, edge_labels: bool | None = None,
          title: str | None = None, id_prefix: str | None = None,
-         scale: float = 1.0, direction: str = "TB") -> Drawing:
+         scale: float = 1.0, direction: str = "TB", roll: Any = None,
+         unroll: bool = False) -> Drawing:
     """Draw the graph autograd recorded behind ``roots`` (tensors or grad_fns).
 
     ``names``: variable names for tensors (default: the caller's variables, so
@@ -181,13 +195,24 @@ def draw(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None
     ``direction``: ``"TB"`` draws backward's arrows top to bottom (the default);
     ``"LR"`` left to right, for deep graphs that would grow very tall.
 
+    ``roll``: the calls recorded by ``viz.record_calls(module)`` around a loop: the
+    module's repeated steps are drawn once, framed, "× N", with the recurrent edge back
+    into the frame; ``unroll=True`` frames each step instead, with its backward nodes
+    and saved buffers; a step whose input was ``detach()``-ed is marked as cut (see
+    ``viz.rolled``).
+
     A snapshot (``snapshot(...)``) can be passed instead of tensors.
     """
     if names is None:
         names = caller_namespace(1)
+    if roll is not None and collapse:
+        raise ValueError("draw(): roll= and collapse= cannot be combined; choose one")
+    if unroll and roll is None:
+        raise ValueError("draw(): unroll=True needs roll= (the calls of viz.record_calls)")
     graph = graph_of(roots, names, params, collapse)
+    rolled = roll_calls(graph, roll, unroll) if roll is not None else None
     return Drawing(graph, legend=legend, edge_labels=edge_labels, title=title,
-                   id_prefix=id_prefix, scale=scale, direction=direction)
+                   id_prefix=id_prefix, scale=scale, direction=direction, rolled=rolled)
 
 
 def to_dot(*roots: Any, names: Mapping[str, Any] | None = None, params: Any = None,

@@ -303,7 +303,7 @@ def _left_room(kept: list[Any], layout: Any) -> float:
 
 def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None = None,
                 title: str | None = None, grad_slots: bool = False,
-                direction: str = "TB") -> Scene:
+                direction: str = "TB", layout_edges: tuple = ()) -> Scene:
     """Lay out ``graph`` and turn it into drawable items (nodes, edges, legend, notes).
 
     ``grad_slots``: leave room for gradients written on the picture later (the stepper
@@ -311,6 +311,8 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     line in each leaf that requires grad (``gradline-<tensor id>``).
     ``direction``: ``"TB"`` (top to bottom, the default) or ``"LR"`` (left to right:
     a deep graph grows wide instead of tall).
+    ``layout_edges``: extra ``(src id, dst id)`` pairs the layout keeps in order like
+    edges, never drawn (the rolled view stacks a loop's steps with them).
     """
     lr = direction == "LR"
     boxes = _boxes(graph, grad_slots)
@@ -320,6 +322,7 @@ def build_scene(graph: Graph, *, legend: bool = True, edge_labels: bool | None =
     kept = [e for e in graph.edges if e.src in index and e.dst in index]
     gap = (SLOT_W + 24 if grad_slots else 64.0) if lr else 46.0   # room for the edge texts
     pairs = [(index[e.src], index[e.dst]) for e in kept]
+    pairs += [(index[a], index[b]) for a, b in layout_edges if a in index and b in index]
     layout = layered_layout(ids, sizes, pairs, layer_gap=gap, direction=direction)
     if grad_slots and not lr:              # room on the left for texts that go there
         need = _left_room(kept, layout)
