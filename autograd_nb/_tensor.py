@@ -79,44 +79,56 @@ _NONLEAF_OFF = (
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
 
 
-_VIEW_MODES = {"no_grad": ("no_grad", "with grad mode enabled"),
-               "inference": ("inference", "in normal mode")}
+# How a view was made (PyTorch's CreationMeta), kept in ``Tensor._view_meta``: None for
+# an ordinary view; "no_grad" / "inference" for one made while nothing recorded; "multi"
+# for an output of split / chunk / unbind (one node, several views); "custom" for a view
+# of an input returned by a custom Function. A view of a view inherits its base's unless
+# it is itself made under no_grad / inference_mode ("inference" always stays).
+_MODE_WORDS = {"inference": ("inference", "in normal mode", "inference_mode")}
+_NO_GRAD_WORDS = ("no_grad", "with grad mode enabled", "no_grad")
+_WHY = {
+    "multi": "This view is the output of a function that returns multiple views. Such functions do not allow "
+             "the output views to be modified inplace. You should replace the inplace operation by an "
+             "out-of-place one.",
+    "custom": "This view was created inside a custom Function (or because an input was returned as-is) and the "
+              "autograd logic to handle view+inplace would override the custom backward associated with the "
+              "custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by "
+              "cloning the output of the custom Function.",
+}
 
 
-def view_meta_error(meta: Any, inplace: bool, view: "Tensor | None" = None) -> str:
-    """PyTorch's refusal for a view made under no_grad / inference_mode (``meta``).
+def propagate_view_meta(parent: Any, new: Any) -> Any:
+    """The creation meta of a view made from a view whose meta is ``parent``: ``new``
+    (how this view was made) unless that is ordinary; "inference" always wins."""
+    if new is None:
+        return parent
+    return parent if parent == "inference" else new
+
+
+def view_meta_error(meta: Any, inplace: bool, view: "Tensor") -> str:
+    """PyTorch's refusal for a view whose creation meta (``meta``) is not ordinary.
 
     ``inplace``: the view itself is being changed in place; otherwise its base (or
-    another view of it) was changed and the view is then used. As in PyTorch, a view
-    with a ``grad_fn`` (a view of such a view, made while recording) is named by that
-    node ("Output 0 of SliceBackward0 is a view of a view which was created in ..."),
-    any other is "A view".
+    another view of it) was changed and the view is then used. The view is named by its
+    node ("Output 1 of Split is a view and ...") when it has one; one made under no_grad
+    / inference_mode, or one without a node, is "A view was created in ..." (or, with a
+    node, "... a view of a view which was created in ...": it inherited the mode).
     """
-    if isinstance(meta, tuple) and meta[0] == "custom":          # made inside a custom Function
-        changed = "is being modified inplace" if inplace else \
-            "and its base or another view of its base has been modified inplace"
-        changed = changed if inplace else changed[4:]
-        prefix = f"Output {meta[2]} of {meta[1]} is a view and {changed}." if meta[3] else \
-            f"A view was created in no_grad mode and {changed} with grad mode enabled."
-        return (f"{prefix} This view was created "
-                "inside a custom Function (or because an input was returned as-is) and the autograd "
-                "logic to handle view+inplace would override the custom backward associated with the "
-                "custom Function, leading to incorrect gradients. This behavior is forbidden. You can "
-                "fix this by cloning the output of the custom Function.")
-    mode, when = _VIEW_MODES[meta[1] if isinstance(meta, tuple) else meta]
-    block = "inference_mode" if mode == "inference" else mode
-    fn = None if view is None else view._grad_fn
-    if fn is not None:
-        prefix = (f"Output {view._output_nr} of {_node_module._short_name(fn)} is a view of a view which was "
-                  f"created in")
+    kind = meta[0] if isinstance(meta, tuple) else meta      # (a custom Function's: a tuple)
+    mode, when, block = _MODE_WORDS.get(kind, _NO_GRAD_WORDS)
+    changed = "is being" if inplace else "its base or another view of its base has been"
+    fn = view._grad_fn
+    name = None if fn is None else f"Output {view._output_nr} of {_node_module._short_name(fn)}"
+    if kind in ("no_grad", "inference") or fn is None:
+        prefix = "A view was created in" if fn is None else f"{name} is a view of a view which was created in"
+        head = f"{prefix} {mode} mode and {changed} modified inplace {when}."
     else:
-        prefix = "A view was created in"
-    changed = "is being modified inplace" if inplace else \
-        "its base or another view of its base has been modified inplace"
-    return (f"{prefix} {mode} mode and {changed} {when}. Given that this use case is ambiguous "
-            f"and error-prone, it is forbidden. You can clarify your code by moving both the view "
-            f"and the inplace either both inside the {block} block (if you don't want the inplace "
-            f"to be tracked) or both outside (if you want the inplace to be tracked).")
+        head = f"{name} is a view and {changed} modified inplace."
+    why = _WHY.get(kind) or (
+        f"Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+        f"moving both the view and the inplace either both inside the {block} block (if you don't want the "
+        f"inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+    return f"{head} {why}"
 
 
 # Tensor._is_inference is False for a normal tensor and True for an inference tensor (one
@@ -612,11 +624,7 @@ class Tensor:
     def _refresh_view(self) -> None:
         """A view whose base was changed in place since the view was made: re-derive the
         view's history from the base (its values already changed: they share memory), so
-        gradients flow through the base's new history, as in PyTorch (which refuses to for
-        an output of split / chunk / unbind, every time it is asked)."""
-        changed_error = getattr(self._view_fn, "changed_error", None)
-        if changed_error is not None:
-            raise RuntimeError(changed_error)
+        gradients flow through the base's new history, as in PyTorch."""
         self._view_ver = self._vc[0]
         if self._view_fn is None:
             return
@@ -629,12 +637,13 @@ class Tensor:
         A view without history whose base does not require grad has nothing to re-derive
         (even one that was itself made to require grad): it stays a leaf. Any other gets
         its history from the base again (a view made before its base required grad too),
-        or is refused if it was made under no_grad / inference_mode.
+        or is refused, every time it is asked, if it was not an ordinary view (made under
+        no_grad / inference_mode, by split / chunk / unbind, ...: see ``view_meta_error``).
         """
         if self._grad_fn is None and not self._base._requires_grad:
             return
         meta = self._view_meta
-        if meta is not None and self.requires_grad:
+        if meta is not None:
             raise RuntimeError(view_meta_error(meta, False, self))
         self._refresh_view()
 

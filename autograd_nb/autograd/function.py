@@ -223,7 +223,7 @@ class Function(metaclass=_FunctionMeta):
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         _check_dirty(ctx, args, outs, record)
-        _views_of_inputs(cls, args, outs, not STATE.mode, record)
+        _views_of_inputs(args, outs, not STATE.mode)
         if not record:
             return out
         ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
@@ -299,9 +299,9 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
                 "into two Functions: one doing the inplace that returns a single Tensor and a second "
                 "one that does the other operations). You can ask on the forum "
                 "https://discuss.pytorch.org/ if you need help to do this change.")
-        refusal = getattr(getattr(t, "_view_fn", None), "inplace_error", None)
-        if record and refusal is not None:             # a piece of split/unbind/chunk
-            raise RuntimeError(refusal)
+        if record and getattr(t, "_view_meta", None) == "multi":     # a piece of split/unbind/chunk
+            from .._tensor import view_meta_error
+            raise RuntimeError(view_meta_error("multi", True, t))
         if record and t._grad_fn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = t._base
@@ -310,17 +310,17 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
                 "a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
-def _views_of_inputs(cls: type, args: tuple, outs: tuple, mark: bool, recorded: bool) -> None:
+def _views_of_inputs(args: tuple, outs: tuple, mark: bool) -> None:
     """Outputs made by views inside ``forward``: a view of an input stays a view but may not
     be changed in place (``mark``: grad mode is on); a view of a temporary is a plain tensor."""
     roots = {id(a._base if a._base is not None else a) for a in args if hasattr(a, "_base")}
-    for i, o in enumerate(outs):
+    for o in outs:
         base = getattr(o, "_base", None)
         if base is None or any(o is a for a in args):
             continue
         if id(base) in roots:
             if mark:
-                o._view_meta = ("custom", cls.__name__, i, recorded)   # (torch 2.13 names it so)
+                o._view_meta = "custom"                # (see _tensor.view_meta_error)
         else:
             o._base = o._view_fn = o._view_meta = None
 

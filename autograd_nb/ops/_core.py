@@ -437,15 +437,12 @@ def check_inplace(t: Tensor, *others: Any) -> None:
         return                                   # inference error comes from bump()
     base = t._base
     if base is not None:
-        meta = t._view_meta                      # a view made under no_grad / inference_mode
-        if meta is not None:
+        meta = t._view_meta                      # a view made under no_grad / inference_mode,
+        if meta is not None:                     # by split / unbind, ...
             raise RuntimeError(view_meta_error(meta, True, t))
-        fn = t._view_fn                               # outputs of split/unbind (views.Refusing)
-        refusal = getattr(fn, "refusal", None)        # and of backward hooks (nn/_backward_hooks)
-        if refusal is not None:
-            raise RuntimeError(refusal(t))
-        if getattr(fn, "inplace_error", None) is not None:
-            raise RuntimeError(fn.inplace_error)
+        inplace_error = getattr(t._view_fn, "inplace_error", None)   # (nn/_backward_hooks)
+        if inplace_error is not None:
+            raise RuntimeError(inplace_error)
     if not own:
         return
     if t._grad_fn is None:                       # (a view that was made to require grad

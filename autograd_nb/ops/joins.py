@@ -27,7 +27,7 @@ from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp,
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill,  # noqa: F401
                       scatter, scatter_add, scatter_reduce, index_reduce)  # (torch.X)
-from .views import Refusing, _make_view
+from .views import _make_view
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -178,12 +178,11 @@ concat = concatenate = cat
 # ---------------------------------------------------------------------------
 
 
-def _as_views(base: Tensor, outs: tuple, label: str, pick: Any) -> tuple:
-    """Make each output a view of ``base``; ``pick(t, i)`` re-derives output i from a tensor."""
+def _as_views(base: Tensor, outs: tuple, pick: Any) -> tuple:
+    """Make each output a view of ``base`` that may not be changed in place (one of several
+    views of one node); ``pick(t, i)`` re-derives output i from a tensor."""
     for i, o in enumerate(outs):
-        _make_view(base, o, lambda t, i=i: pick(t, i))
-        if o._base is not None:                      # (pieces of an inference tensor are no views)
-            o._view_fn = Refusing(o._view_fn, label, i)  # (refuses in-place changes)
+        _make_view(base, o, lambda t, i=i: pick(t, i), multi=True)
     return outs
 
 
@@ -224,10 +223,9 @@ def _split_sizes(self: Tensor, sizes: Sequence[int], d: int, dim: int, node: typ
         at += n
     shown = {"dim": _u64(dim), "self_sym_sizes": shp, **shown}
     outs = record_multi(datas, node, (self,), extra=((d, shapes), shown))
-    label = node.__name__[:-len("Backward0")]
     if node is SplitBackward0:
-        return _as_views(self, outs, label, lambda t, i: split(t, sizes[0], d)[i])
-    return _as_views(self, outs, label, lambda t, i: split(t, list(sizes), d)[i])
+        return _as_views(self, outs, lambda t, i: split(t, sizes[0], d)[i])
+    return _as_views(self, outs, lambda t, i: split(t, list(sizes), d)[i])
 
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
@@ -329,7 +327,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     shape = input._data.shape[:d] + input._data.shape[d + 1:]
     outs = record_multi(datas, UnbindBackward0, (input,),
                         extra=((d, [shape] * len(datas)), {"dim": _u64(dim)}))
-    return _as_views(input, outs, "Unbind", lambda t, i: unbind(t, d)[i])
+    return _as_views(input, outs, lambda t, i: unbind(t, d)[i])
 
 
 # ---------------------------------------------------------------------------

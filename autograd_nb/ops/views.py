@@ -16,10 +16,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Size, Tensor, canon_dim
+from .._tensor import Size, Tensor, canon_dim, propagate_view_meta
 from ..autograd.grad_mode import STATE
 from ..autograd.view_tracking import _REPLAYED, REPLAY, is_replayed, mark_replayed
-from ..autograd.node import SECOND_BACKWARD, _short_name, saved_through_view
+from ..autograd.node import SECOND_BACKWARD, saved_through_view
 from ._core import OpNode, needs_grad, record, register
 
 # ---------------------------------------------------------------------------
@@ -27,8 +27,9 @@ from ._core import OpNode, needs_grad, record, register
 # ---------------------------------------------------------------------------
 
 
-def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Tensor:
-    """Mark ``out`` as a view of ``base``: same version counter, replayable from the base."""
+def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor], multi: bool = False) -> Tensor:
+    """Mark ``out`` as a view of ``base``: same version counter, replayable from the base.
+    ``multi``: one of several views one node returns (split / chunk / unbind)."""
     if base._is_inference:            # an inference tensor has no autograd: its views are
         out._grad_fn = None           # inference tensors, untracked and never recorded
         out._requires_grad = False
@@ -46,16 +47,11 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> Ten
     out._is_inference = base._is_inference
     if REPLAY[0]:                                     # (autograd.view_tracking)
         mark_replayed(out)
-    # made under no_grad / inference_mode: changing it in place while recording, or using
-    # it after its storage changed, is refused (as PyTorch does); a view of such a view,
-    # made while recording, is refused in place with its own message
+    # how it was made (PyTorch's creation meta: see _tensor.view_meta_error): changing it
+    # in place while recording, or using it after its storage changed, may be refused
     mode = STATE.mode
-    if mode:
-        out._view_meta = "inference" if mode & 2 else "no_grad"
-    else:
-        parent = base._view_meta if root is not None else None
-        out._view_meta = None if parent is None else \
-            ("of_view", parent[1] if isinstance(parent, tuple) else parent)
+    meta = ("inference" if mode & 2 else "no_grad") if mode else ("multi" if multi else None)
+    out._view_meta = meta if root is None else propagate_view_meta(base._view_meta, meta)
     return out
 
 
@@ -75,12 +71,14 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     vc = out._vc = base._vc
     out._view_ver = vc[0]
     out._is_inference = base._is_inference is not False     # (a view has no counter of its own)
-    out._view_meta = "inference" if mode & 2 else "no_grad"
+    meta = "inference" if mode & 2 else "no_grad"
     if base._base is None:
         out._base = base
         out._view_fn = fn
+        out._view_meta = meta
     else:
         _view_of_view(base, out, fn)
+        out._view_meta = propagate_view_meta(base._view_meta, meta)
     return out
 
 
@@ -90,47 +88,6 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     parent_fn = base._view_fn
     out._base = base._base
     out._view_fn = lambda t: fn(parent_fn(t))
-    if getattr(fn, "storage_based", False) or getattr(parent_fn, "storage_based", False):
-        out._view_fn.storage_based = True              # (see restride_view)
-    if isinstance(parent_fn, Refusing):               # a view of a piece of split/unbind is
-        node = out._grad_fn                           # refused too, named after its own node
-        label, nr = (_short_name(node), out._output_nr) if node is not None else (parent_fn.label, parent_fn.nr)
-        out._view_fn = Refusing(out._view_fn, label, nr)
-
-
-_MULTI = ("This view is the output of a function that returns multiple views. Such functions do not allow "
-          "the output views to be modified inplace. You should replace the inplace operation by an "
-          "out-of-place one.")
-
-
-class Refusing:
-    """The view function of an output of split / chunk / unbind (joins.py) or of a view of
-    one: such a view may not be changed in place, nor used once its storage was changed
-    in place. PyTorch's messages name the view's own node (``Output 1 of Split``,
-    ``Output 0 of T`` for ``.t()`` of one)."""
-    __slots__ = ("fn", "label", "nr")
-
-    def __init__(self, fn: Callable[[Tensor], Tensor], label: str, nr: int) -> None:
-        self.fn, self.label, self.nr = fn, label, nr
-
-    @property
-    def inplace_error(self) -> str:
-        return f"Output {self.nr} of {self.label} is a view and is being modified inplace. {_MULTI}"
-
-    def refusal(self, view: Tensor) -> str:
-        """The message for changing ``view`` in place (a view without history: one of a
-        tensor that required no grad, which PyTorch counts as made in no_grad mode)."""
-        if view._grad_fn is None:
-            return f"A view was created in no_grad mode and is being modified inplace with grad mode enabled. {_MULTI}"
-        return self.inplace_error
-
-    @property
-    def changed_error(self) -> str:
-        return (f"Output {self.nr} of {self.label} is a view and its base or another view of its base has been "
-                f"modified inplace. {_MULTI}")
-
-    def __call__(self, t: Tensor) -> Tensor:
-        return self.fn(t)
 
 
 _new = object.__new__
@@ -312,8 +269,9 @@ class TBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        if STATE.mode & 1 and not g._requires_grad:   # first order: the array's transpose
-            return Tensor._wrap(g._data.T)
+        mode = STATE.mode
+        if mode & 1 and not g._requires_grad:         # first order: the array's transpose (a
+            return plain_view(g, g._data.T, t, mode)    # view of g, as g.t() under no_grad gives)
         return g.t()
 
 
