@@ -182,6 +182,32 @@ WRONG = {
         "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
         "db1 = dz\ndC = F.one_hot(idx, V).to(dt).T @ demb\n",
     ],
+    ("08", 0): [
+        # tanh's derivative forgotten
+        "g4 = grads[4]\nwith torch.no_grad():\n    g3 = g4 @ cell.hh.weight\n",
+        # W_hh transposed: the forward's matrix instead of the backward's
+        "g4 = grads[4]\nwith torch.no_grad():\n    g3 = (g4 * (1 - hs[3] ** 2)) @ cell.hh.weight.T\n",
+        # tanh's derivative taken at the wrong step (h_3 instead of h_4)
+        "g4 = grads[4]\nwith torch.no_grad():\n    g3 = (g4 * (1 - hs[2] ** 2)) @ cell.hh.weight\n",
+    ],
+    ("08", 1): [
+        # tanh and sigmoid swapped on the candidate g
+        "def lstm_step(x, h, c):\n    i, f, g, o = lstm_gates(x, h).chunk(4, dim=1)\n"
+        "    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.sigmoid(g)\n"
+        "    h = torch.sigmoid(o) * torch.tanh(c)\n    return h, c\n",
+        # the gates in the wrong order (i, g, f, o)
+        "def lstm_step(x, h, c):\n    i, g, f, o = lstm_gates(x, h).chunk(4, dim=1)\n"
+        "    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+        "    h = torch.sigmoid(o) * torch.tanh(c)\n    return h, c\n",
+        # h from the old cell state
+        "def lstm_step(x, h, c):\n    i, f, g, o = lstm_gates(x, h).chunk(4, dim=1)\n"
+        "    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+        "    h = torch.sigmoid(o) * torch.tanh(c)\n    return h, c_new\n",
+        # no tanh on the cell state in h's line
+        "def lstm_step(x, h, c):\n    i, f, g, o = lstm_gates(x, h).chunk(4, dim=1)\n"
+        "    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+        "    h = torch.sigmoid(o) * c\n    return h, c\n",
+    ],
 }
 
 
@@ -236,6 +262,16 @@ ALSO_RIGHT = {
         "demb = dz @ W1.detach().T\ndW1 = emb.detach().T @ dz\n"
         "db1 = dz.sum(0)\ndC = torch.zeros_like(C).index_add_(0, idx, demb)\n",
     ],
+    ("08", 0): [
+        # the same rule as one matmul with the transposed weight, transposed back
+        "g4 = grads[4]\nwith torch.no_grad():\n    g3 = (cell.hh.weight.T @ (g4 * (1 - hs[3] ** 2)).T).T\n",
+    ],
+    ("08", 1): [
+        # tanh written through the sigmoid: tanh(z) = 2 sigmoid(2z) - 1
+        "def lstm_step(x, h, c):\n    i, f, g, o = lstm_gates(x, h).chunk(4, dim=1)\n"
+        "    c = torch.sigmoid(f) * c + torch.sigmoid(i) * (2 * torch.sigmoid(2 * g) - 1)\n"
+        "    h = torch.sigmoid(o) * torch.tanh(c)\n    return h, c\n",
+    ],
 }
 
 
@@ -277,7 +313,7 @@ def _verdict(cell) -> str:
     return f"no verdict: {text!r} {[o.get('ename') for o in cell.outputs]}"
 
 
-PREFIXES = ["00", "01", "02", "03", "04", "05", "06", "07"]
+PREFIXES = ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 def test_every_exercise_has_wrong_answers():

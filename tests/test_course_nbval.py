@@ -32,7 +32,8 @@ NOTEBOOKS = REPO / "notebooks"
 SANITIZE = NOTEBOOKS / "nbval_sanitize.cfg"
 COURSE = ["00_welcome.ipynb", "01_grad_modes.ipynb", "02_leaves_and_backward.ipynb",
           "03_dynamic_graph.ipynb", "04_networks.ipynb", "05_logistic_regression.ipynb",
-          "06_beyond_the_seeds.ipynb", "07_backprop_by_hand.ipynb"]
+          "06_beyond_the_seeds.ipynb", "07_backprop_by_hand.ipynb",
+          "08_backprop_through_time.ipynb"]
 
 
 def _load(name: str) -> dict:

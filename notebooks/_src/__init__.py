@@ -21,6 +21,7 @@ NOTEBOOKS = [
     ("05_logistic_regression.ipynb", "nb05_logistic_regression"),
     ("06_beyond_the_seeds.ipynb", "nb06_beyond"),
     ("07_backprop_by_hand.ipynb", "nb07_backprop_by_hand"),
+    ("08_backprop_through_time.ipynb", "nb08_backprop_through_time"),
 ]
 
 
