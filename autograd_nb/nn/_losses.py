@@ -111,10 +111,14 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, redu
     if not (input.is_floating_point() and target.is_floating_point()):
         raise RuntimeError("kl_div: Integral inputs not supported.")
     from ..ops.pointwise import xlogy
+    # (operands in the order PyTorch's compiled kl_div creates them, right one first: the
+    # order the target's gradient contributions are added up in)
     if log_target:
-        loss = target.exp() * (target - input)
+        diff = target - input
+        loss = target.exp() * diff
     else:
-        loss = xlogy(target, target) - target * input
+        prod = target * input
+        loss = xlogy(target, target) - prod
     loss = loss if code == _L.NONE else (loss.sum() if code == _L.SUM else loss.mean())
     if reduction == "batchmean" and input.dim() != 0:
         loss = loss / input.shape[0]

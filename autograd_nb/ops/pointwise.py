@@ -184,6 +184,55 @@ class DivBackward0(OpNode):
         return ga, -g * av / (bv * bv)
 
 
+class MulBackward1(OpNode):
+    """out = self * number (PyTorch's ``mul.Scalar``: what its own backward formulas
+    record when they scale a tensor by a number)  ->  grad_self = grad * number."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return mul_scalar(g, self.extra)
+
+    def _extra_saved(self, name):
+        return self.extra if name == "other" else None
+
+
+class DivBackward1(MulBackward1):
+    """out = self / number (PyTorch's ``div.Scalar``)  ->  grad_self = grad / number."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return div_scalar(g, self.extra)
+
+
+def mul_scalar(input: Tensor, other: Any) -> Tensor:
+    """``input * other`` for a Python number, recorded as ``MulBackward1`` (a Python
+    ``x * 2`` is ``MulBackward0``: PyTorch wraps the number into a tensor there)."""
+    d = input._data
+    return record(as_array((d * other).astype(d.dtype, copy=False)), MulBackward1, (input,), extra=other)
+
+
+class SubBackward1(OpNode):
+    """out = self - number (PyTorch's ``sub.Scalar``)  ->  grad_self = grad."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g
+
+
+def sub_scalar(input: Tensor, other: Any) -> Tensor:
+    """``input - other`` for a Python number, recorded as ``SubBackward1``."""
+    d = input._data
+    return record(as_array((d - other).astype(d.dtype, copy=False)), SubBackward1, (input,))
+
+
+def div_scalar(input: Tensor, other: Any) -> Tensor:
+    """``input / other`` for a Python number, recorded as ``DivBackward1``."""
+    d = input._data
+    with np.errstate(divide="ignore", invalid="ignore"):     # (by 0: inf or nan, as C++)
+        data = d / other
+    return record(as_array(data.astype(d.dtype, copy=False)), DivBackward1, (input,), extra=other)
+
+
 def _masked(g: Tensor, keep: Tensor) -> Tensor:
     """``g`` where ``keep``, else 0: gradients are selected by masks, never multiplied by
     them (an inf or NaN upstream gradient times a 0 of the mask would give NaN)."""
@@ -324,16 +373,22 @@ def neg(input: Tensor) -> Tensor:
 
 
 class PowBackward0(OpNode):
-    """out = self ** exponent (a number)  ->  grad = grad * exponent * self^(exponent-1)."""
+    """out = self ** exponent (a number)  ->  grad * (exponent * self ** (exponent - 1)),
+    the number as a float (PyTorch's ``pow_backward``: a ``MulBackward1`` of a
+    ``PowBackward0`` under create_graph); exponent 0 gives zeros, self still unpacked
+    (so still version-checked)."""
     __slots__ = ()
     saved_names = ("self",)
 
     def backward(self, g):
-        e = self.extra
-        if e == 0:
-            return _zeros_like(g)
         x = self._saved[0].unpack()
-        return g * (e * x ** (e - 1)) if e != 2 else g * (2 * x)
+        e = self.extra
+        if e == 0 and e.__class__ is not bool:         # (False is no 0 to PyTorch's Scalar)
+            return _zeros_like(x)
+        if isinstance(e, complex):
+            return g * (e * x ** (e - 1))
+        e = float(e)
+        return g * mul_scalar(x.pow(e - 1), e)
 
     def _extra_saved(self, name):
         return self.extra if name == "exponent" else None
@@ -347,7 +402,7 @@ class PowBackward1(OpNode):
     def backward(self, g):
         x, e, r = (s.unpack() for s in self._saved)
         from .compare import where
-        gx = where(e == 0, 0.0, g * (e * x ** (e - 1)))        # (x ** 0 is constant, even at x = 0)
+        gx = where(e == 0, 0.0, g * (e * x ** sub_scalar(e, 1)))   # (x ** 0 is constant, even at x = 0)
         # as PyTorch's pow_backward_exponent: the log of self in the promoted dtype, times the
         # result, then the gradient (so a float32 self's log is taken in float64 for a float64 e)
         common = B.result_type((x.dtype, 2 if x.ndim else 1), (e.dtype, 2 if e.ndim else 1))
@@ -361,12 +416,12 @@ class PowBackward2(OpNode):
     saved_names = ("exponent", "result")
 
     def backward(self, g):
-        r = self._saved[1].unpack()
+        e, r = (s.unpack() for s in self._saved)
         base = self.extra
         if base == 0:                    # log(0) = -inf: it counts where 0 ** e is inf (e < 0)
             from .compare import where
-            return g * where(self._saved[0].unpack() >= 0, 0.0, r * float("-inf"))
-        return g * (r * float(np.log(base)))
+            return g * where(e >= 0, 0.0, mul_scalar(r, float("-inf")))
+        return g * mul_scalar(r, float(np.log(base)))
 
     def _extra_saved(self, name):
         return self.extra if name == "self" else None

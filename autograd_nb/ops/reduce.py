@@ -25,6 +25,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import DTYPE_WORDS, OpNode, as_array, plain, record, record_multi, register
+from .pointwise import div_scalar, mul_scalar
 from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
 
@@ -228,7 +229,7 @@ class MeanBackward0(OpNode):
 
     def backward(self, g):
         shape = self.extra
-        return g.expand(shape) / _numel(shape, tuple(range(len(shape))))
+        return div_scalar(g.expand(shape), _numel(shape, tuple(range(len(shape)))))
 
     def _extra_saved(self, name):
         if name == "self_sym_sizes":
@@ -244,7 +245,7 @@ class MeanBackward1(OpNode):
     def backward(self, g):
         ex = self.extra
         shape, dims = ex["self_sym_sizes"], ex["_dims"]
-        return grad_to_input(g, shape, dims, ex["keepdim"]) / _numel(shape, dims)
+        return div_scalar(grad_to_input(g, shape, dims, ex["keepdim"]), _numel(shape, dims))
 
 
 _WORDS = DTYPE_WORDS
@@ -597,10 +598,27 @@ def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-def _var_grad(g: Tensor, x: Tensor, dims: tuple, dof: float) -> Tensor:
-    """d var / d x = 2 (x - mean) / (N - correction), times the incoming gradient."""
-    factor = 2.0 / dof if dof else float("inf")
-    return g * (x - x.mean(dims, keepdim=True)) * factor
+def _var_grad(g: Tensor, x: Tensor, ex: dict) -> Tensor:
+    """d var / d x = 2 (x - mean) / (N - correction), times the incoming gradient, in
+    PyTorch's order of ops (``var_backward``): the number scales the gradient first.
+
+    Reduced over everything (no ``dim``, or a 0-d x) with no degrees of freedom left
+    (N - correction <= 0) the gradient is NaN where x equals its mean and +inf
+    elsewhere (the upstream gradient times a constant); along ``dim``, N counts the
+    named dims only, and 2 / 0 is inf.
+    """
+    from .compare import where
+    if ex["_all"]:
+        dof = x._data.size - ex["_c"]
+        if dof <= 0:
+            xd = x._data
+            return g * where(_const(xd == xd.mean()), _const(np.array(np.nan, xd.dtype)),
+                             _const(np.array(np.inf, xd.dtype)))
+        return mul_scalar(g, 2.0 / dof) * (x - x.mean())
+    dof = ex["_rnumel"] - ex["_c"]
+    if not ex["keepdim"] and x._data.ndim > 1:
+        g = _back(g, ex["_dims"], False)
+    return mul_scalar(g, 2.0 / dof if dof else np.inf) * (x - x.mean(ex["_dims"], keepdim=True))
 
 
 class VarBackward0(_Reduction):
@@ -611,21 +629,19 @@ class VarBackward0(_Reduction):
     _saved_keepdim = _Shown("keepdim")
 
     def backward(self, g):
-        ex = self.extra
-        return _var_grad(self.up(g), self._saved[0].unpack(), ex["_dims"], ex["_dof"])
+        return _var_grad(g, self._saved[0].unpack(), self.extra)
 
 
 class StdBackward0(VarBackward0):
-    """std = sqrt(var): d std = d var / (2 std), taken as 0 where std is 0."""
+    """std = sqrt(var): d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's
+    ``std_backward``: the gradient of var, fed ``grad / (2 std)``)."""
     __slots__ = ()
     saved_names = ("self", "result")
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        r = self.up(r)
-        from .compare import where
-        gv = where(_const(r._data == 0), 0.0, self.up(g) / (r * 2))
-        return _var_grad(gv, x, self.extra["_dims"], self.extra["_dof"])
+        gv = (g / mul_scalar(r, 2)).masked_fill_(_const(r._data == 0), 0)
+        return _var_grad(gv, x, self.extra)
 
 
 def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
@@ -659,7 +675,9 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
     if fn == "std":
         data = _xp(d).sqrt(data)
     extra = {"dim": None if dim is None else shown_dims(dim), "keepdim": keepdim,
-             "correction": shown, "_dims": dims, "_dof": n - c}
+             "correction": shown, "_dims": dims, "_c": c, "_all": dim is None or not d.ndim,
+             # N of the gradient along dim: the named dims only (an empty list names none)
+             "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
     if with_mean:                                    # var_mean: one node, two outputs
         mean = d.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
         return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
@@ -679,10 +697,11 @@ class VarMeanBackward0(VarBackward0):
         x = self._saved[0].unpack()
         out = None
         if g_var is not None:
-            out = _var_grad(self.up(g_var), x, ex["_dims"], ex["_dof"])
-        if g_mean is not None:
-            n = _numel(x.shape, ex["_dims"])
-            part = (self.up(g_mean) / n).expand(x.shape)
+            out = _var_grad(g_var, x, ex)
+        if g_mean is not None:                       # (mean's own rule)
+            shape = x.shape
+            grow = g_mean.expand(shape) if ex["_all"] else grad_to_input(g_mean, shape, ex["_dims"], ex["keepdim"])
+            part = div_scalar(grow, _numel(shape, ex["_dims"]))
             out = part if out is None else out + part
         return out
 
@@ -891,7 +910,13 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
     e = xp.exp(z)                                                            # in place below
     total = e.sum(axis=axis, keepdims=True)
     if kind == "softmax":
-        data, node = xp.divide(e, total, out=e), SoftmaxBackward0
+        # PyTorch's kernels: along the last dim, times 1 / total; along another, / total
+        # (the two can differ in the last bit)
+        if axis[0] == src.ndim - 1:
+            data = xp.multiply(e, xp.reciprocal(total, out=total), out=e)
+        else:
+            data = xp.divide(e, total, out=e)
+        node = SoftmaxBackward0
     else:
         data, node = xp.subtract(z, xp.log(total, out=total), out=z), LogSoftmaxBackward0
     return record(data if d.ndim else data.reshape(()), node, (input,), save_output=True,

@@ -526,28 +526,77 @@ class CopySlices(OpNode):
 
 
 class AsStridedBackward0(OpNode):
-    """The history of a view re-derived after an in-place change (to it or its base).
+    """The history of a view re-derived after an in-place change (to it or its base), and
+    of ``as_strided``.
 
     PyTorch rebuilds such a view from its base with ``as_strided`` (its size, stride and
-    storage offset), whatever op first made it. The view's elements are some of the
-    base's; the gradient goes back to those places of a zero tensor of the base's shape,
-    adding up where a place is picked more than once (an expanded view).
+    storage offset), whatever op first made it. The rule (PyTorch's
+    ``as_strided_backward``) works on a flat zero "storage" big enough for both layouts:
+    the gradient is written into it through the view's layout (added up where the view
+    repeats a place: an expanded view), then read back through the input's layout (a
+    place the input holds twice gets half each). Under create_graph these steps are the
+    nodes recorded: ``SqueezeBackward1`` / ``SumBackward1`` for the view's size-1 and
+    expanded dims, ``CopySlices``, ``AsStridedBackward0``.
     """
     __slots__ = ()
 
     def backward(self, g):
-        shape, positions = self.extra["_base_shape"], self.extra["_positions"]
-        numel = int(np.prod(shape, dtype=np.int64))
-        from .._creation import zeros
-        gflat = g.reshape(-1)
-        keep = self.extra.get("_kept")                # (as_strided: places outside the input
-        if keep is not None:                          # get nothing)
-            gflat = gflat[keep]
-        flat = zeros(numel, dtype=g.dtype, device=g.device).index_add(0, positions, gflat)
-        return flat.view(shape)
+        ex = self.extra
+        in_size, in_stride, in_offset = ex["_in_geometry"]
+        size, stride, offset = ex["size"], ex["stride"], ex["storage_offset"]
+        out_size, out_stride = [], []
+        for i in reversed(range(len(size))):          # the view: size-1 and expanded dims go
+            if size[i] == 0:
+                return g.new_zeros(in_size)
+            if size[i] == 1:
+                g = g.squeeze(i)
+            elif stride[i] == 0:
+                g = g.sum(i)
+            else:
+                out_size.insert(0, size[i])
+                out_stride.insert(0, stride[i])
+        if 0 in in_size:
+            return g.new_zeros(in_size)
+        kept = [(n, st) for n, st in zip(in_size, in_stride) if n != 1]
+        inp_size, inp_stride = [n for n, _ in kept], [st for _, st in kept]
+        shared = min(in_offset, offset)
+        in_off, out_off = in_offset - shared, offset - shared
+        n = max(_min_storage(inp_size, inp_stride, in_off), _min_storage(out_size, out_stride, out_off))
+        storage = g.new_zeros(n)
+        in_overlap, out_overlap = _maybe_overlapping(inp_size, inp_stride), _maybe_overlapping(out_size, out_stride)
+        if in_overlap or out_overlap:                 # (storage places, to index_add with)
+            from .._creation import arange
+            places = arange(n, device=g.device)
+        if out_overlap:
+            storage.index_add_(0, places.as_strided(out_size, out_stride, out_off).reshape(-1), g.reshape(-1))
+        else:
+            storage.as_strided(out_size, out_stride, out_off).copy_(g)
+        if in_overlap:                                # (nan where the input holds nothing)
+            mine = places.as_strided(inp_size, inp_stride, in_off).reshape(-1)
+            count = storage.new_zeros(n).index_add_(0, mine, g.new_ones(1).expand_as(mine))
+            storage.div_(count)
+        return storage.as_strided(in_size, in_stride, in_off)
 
     def _extra_saved(self, name):
         return self.extra.get(name) if not name.startswith("_") else None
+
+
+def _maybe_overlapping(size: list, stride: list) -> bool:
+    """Might two elements of this layout share a storage place? (Sorted by stride, each
+    stride must pass the farthest place reached by the smaller ones.)"""
+    reach = 0
+    for st, n in sorted(zip(stride, size)):
+        if st <= reach:
+            return True
+        reach += st * (n - 1)
+    return False
+
+
+def _min_storage(size: list, stride: list, offset: int) -> int:
+    """The storage length a layout needs (just ``offset`` when it holds nothing)."""
+    if 0 in size:
+        return offset
+    return offset + 1 + sum((n - 1) * st for n, st in zip(size, stride))
 
 
 class AsStridedBackward1(AsStridedBackward0):
@@ -577,16 +626,6 @@ def _storage_offset(self: Tensor) -> int:
     return (_address(self._data) - _address(_storage(self))) // self._data.itemsize
 
 
-def _storage_positions(shape: tuple, stride: tuple, offset: int, xp: Any) -> Any:
-    """The storage position of every element of a ``shape``/``stride`` layout, flat."""
-    pos = xp.full(shape, offset, dtype=np.int64)
-    for d, (n, st) in enumerate(zip(shape, stride)):
-        along = [1] * len(shape)
-        along[d] = n
-        pos = pos + (xp.arange(n, dtype=np.int64) * st).reshape(along)
-    return pos.reshape(-1)
-
-
 def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
     """A view of this tensor's *storage* with any shape and strides: element ``(i, j)``
     is storage element ``storage_offset + i * stride[0] + j * stride[1]``.
@@ -613,58 +652,26 @@ def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None 
     flat = storage.reshape(-1).view(self._data.dtype) if storage.ndim != 1 or storage.dtype != self._data.dtype \
         else storage
     data = xp.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=tuple(st * item for st in stride))
-    extra = {"size": size, "stride": stride, "storage_offset": offset, "_base_shape": self._data.shape}
-    if needs_grad(self) and STATE.mode == 0:
-        extra["_positions"], kept = _positions_in(self._data, data, _storage_offset(self), offset, xp)
-        if kept is not None:
-            extra["_kept"] = kept
+    extra = {"size": size, "stride": stride, "storage_offset": offset, "_in_geometry": _geometry(self)}
     out = record(data, AsStridedBackward0, (self,), extra=extra)
 
-    def again(t: Tensor) -> Tensor:
-        return as_strided(t, size, stride, offset)
-    again.storage_based = True                        # (see restride_view)
-    return _make_view(self, out, again)
+    return _make_view(self, out, lambda t: as_strided(t, size, stride, offset))
 
 
-def _positions_in(src: Any, view: Any, src_offset: int, view_offset: int, xp: Any) -> tuple:
-    """For each element of ``view`` (flat), the flat index of the element of ``src`` at the
-    same storage place; places ``src`` does not hold are left out, and then the second
-    value lists the view elements kept (else None)."""
-    item = src.itemsize
-    mine = _storage_positions(src.shape, tuple(st // item for st in src.strides), src_offset, xp)
-    theirs = _storage_positions(view.shape, tuple(st // item for st in view.strides), view_offset, xp)
-    where = xp.full(int(max(mine.max(initial=-1), theirs.max(initial=-1))) + 1, -1, dtype=np.int64)
-    where[mine] = xp.arange(mine.size, dtype=np.int64)
-    index = where[theirs]
-    kept = index >= 0
-    if bool(kept.all()):
-        return Tensor._wrap(index), None
-    return Tensor._wrap(index[kept]), Tensor._wrap(xp.nonzero(kept)[0])
+def _geometry(t: Tensor) -> tuple:
+    """``t``'s size, strides (in elements) and storage offset: PyTorch's TensorGeometry."""
+    d = t._data
+    return d.shape, tuple(st // d.itemsize for st in d.strides), _storage_offset(t)
 
 
 def restride_view(view: Tensor) -> None:
-    """Give ``view`` an AsStridedBackward0 history on top of its base's current one.
-
-    Which base elements the view holds is found by replaying the view's own op on a
-    tensor of positions (0, 1, 2, ... in the base's shape).
-    """
+    """Give ``view`` an AsStridedBackward0 history on top of its base's current one:
+    the view's layout in the storage, read from the base's (PyTorch's rule)."""
     if _REPLAYED and is_replayed(view):
         return replay_view(view)
     base = view._base
-    bd, vd = base._data, view._data
-    size = bd.itemsize
-    xp = B.xp_of(bd)                                  # (positions live with the base)
-    extra = {"size": tuple(vd.shape), "stride": tuple(s // size for s in vd.strides),
-             "storage_offset": _offset(vd, bd) // size, "_base_shape": bd.shape}
-    if getattr(view._view_fn, "storage_based", False):
-        # made by as_strided, which reads the storage, not the base's elements: match the
-        # view's storage places with the base's
-        extra["_positions"], kept = _positions_in(bd, vd, _storage_offset(base), _storage_offset(view), xp)
-        if kept is not None:
-            extra["_kept"] = kept
-    else:
-        positions = view._view_fn(Tensor._wrap(xp.arange(bd.size, dtype=np.int64).reshape(bd.shape)))
-        extra["_positions"] = Tensor._wrap(xp.ascontiguousarray(positions._data).reshape(-1))
+    size, stride, offset = _geometry(view)
+    extra = {"size": size, "stride": stride, "storage_offset": offset, "_in_geometry": _geometry(base)}
     _graft(view, AsStridedBackward0, (base._edge(),), extra)
     view._view_ver = view._vc[0]
 
@@ -701,13 +708,6 @@ def _graft(t: Tensor, node_cls: type, next_functions: tuple, extra: Any) -> None
     t._output_nr = 0
     if t._retains_grad:                               # retain_grad follows the new history
         t._retain_moved(old_fn, old_nr)
-
-
-def _offset(view: Any, base: Any) -> int:
-    """Bytes from the base's first element to the view's (both on one device)."""
-    if isinstance(view, np.ndarray):
-        return view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return int(view.data.ptr) - int(base.data.ptr)
 
 
 def rebase_view(view: Tensor, node: OpNode) -> None:

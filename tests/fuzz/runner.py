@@ -281,6 +281,10 @@ class Pair:
         if not found:
             return None, 0
         counted = [f for f in found if not self.excused(st, f, reads_taint)]
+        if not found[0][0] and found[0] not in counted:
+            # one side raised and that is excused (inexact inputs): what the statement left
+            # behind on the other side (a .grad filled, a variable defined) is its echo
+            counted = []
         for name, _, _ in found:
             if name:
                 self.tainted.add(name)

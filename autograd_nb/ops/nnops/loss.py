@@ -27,6 +27,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
+from ..pointwise import mul_scalar, div_scalar  # noqa: F401 (the composite losses' nodes)
 from .patches import xp_of
 from .loss_backward import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
                              nll_loss_backward, smooth_l1_loss_backward)
@@ -381,40 +382,3 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                  saved=(input, target, weight, pos_weight), extra=reduction)
     note_broadcast(out, input, target)
     return out
-
-
-# ---------------------------------------------------------------------------
-# multiplying / dividing by a Python number, as PyTorch records it inside composite losses
-# ---------------------------------------------------------------------------
-
-
-class MulBackward1(OpNode):
-    """out = self * number (PyTorch's ``mul.Scalar``)."""
-    __slots__ = ()
-
-    def backward(self, g):
-        return g * self.extra
-
-    def _extra_saved(self, name):
-        return self.extra if name == "other" else None
-
-
-class DivBackward1(OpNode):
-    """out = self / number (PyTorch's ``div.Scalar``)."""
-    __slots__ = ()
-
-    def backward(self, g):
-        return g / self.extra
-
-    def _extra_saved(self, name):
-        return self.extra if name == "other" else None
-
-
-def mul_scalar(input: Tensor, other: float) -> Tensor:
-    d = input._data
-    return record(_as0d((d * other).astype(d.dtype, copy=False)), MulBackward1, (input,), extra=other)
-
-
-def div_scalar(input: Tensor, other: float) -> Tensor:
-    d = input._data
-    return record(_as0d((d / other).astype(d.dtype, copy=False)), DivBackward1, (input,), extra=other)
