@@ -498,8 +498,14 @@ class RemainderBackward1(OpNode):
 
 
 class NoDerivative(OpNode):
-    """A node for an op whose derivative PyTorch does not define."""
+    """A node for an op whose derivative PyTorch does not define.
+
+    PyTorch numbers this node 2**64 - 1 (its ``_sequence_nr()``), not by creation: among
+    the nodes ready to run it comes first, so its error is raised before any other node
+    of the pass runs (a version error further down, say)."""
     __slots__ = ()
+    # (the number every node gets when recorded is ignored: this one is fixed)
+    _seq = property(lambda self: (1 << 64) - 1, lambda self, value: None)
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
