@@ -18,6 +18,10 @@ from . import _backend as B
 from . import random as R
 from ._creation import _finish, _resolve_dtype, _shape
 from ._tensor import Tensor
+from .autograd.grad_mode import no_grad
+from .ops import convert
+from .ops._core import record
+from .ops.pointwise import NoDerivative
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
            "rand_like", "randn_like", "randint_like"]
@@ -70,14 +74,23 @@ def like_layout(arr: Any, values: np.ndarray) -> np.ndarray:
     return _in_order(arr.shape, arr.strides, values)
 
 
-def _fill(self: Tensor, draw: Any, *, contiguous_only: bool = False) -> Tensor:
-    """Fill ``self`` in place with ``draw(n)`` values (no graph; the version moves)."""
-    from .ops.convert import _random_fill
+def _fill(self: Tensor, draw: Any, node: str, p: Tensor | None = None) -> Tensor:
+    """Fill ``self`` in place with ``draw(n)`` values, in memory order; the version moves
+    and, with grad, ``node`` (a class of ops/convert.py) is recorded. Nothing is drawn when
+    ``self``'s elements share memory (an expand): PyTorch refuses that first."""
+    convert.check_internal_overlap(self)
     arr = self._data
     vals = np.asarray(draw(arr.size))
     if arr.ndim and not arr.flags.c_contiguous:
         vals = _in_order(arr.shape, arr.strides, vals)
-    return _random_fill(self, vals.reshape(arr.shape).astype(arr.dtype, copy=False))
+    return convert._random_fill(self, vals.reshape(arr.shape).astype(arr.dtype, copy=False),
+                                getattr(convert, node), p)
+
+
+def _writable(self: Tensor) -> None:
+    """PyTorch's autograd checks an in-place op before the fill checks its arguments: a
+    leaf that requires grad (or a view of one) is refused first."""
+    convert.check_inplace(self)
 
 
 def _contiguous(t: Tensor) -> bool:
@@ -216,8 +229,12 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Ge
         vals = R.normal(gen, n, npdt, 0.0, std).reshape(shape) + m
     else:                                             # normal_(0, 1), then * std + mean
         vals = R.normal(gen, n, npdt).reshape(shape) * sd.astype(npdt) + m
-    t = _finish(np.asarray(vals, npdt), like.dtype, like.device, False)
-    return _out(out, t)
+    data = np.asarray(vals, npdt)
+    if like.device.type == "cuda":
+        data = B.to_device(data, like.device)
+    sizes = (tuple(mean.shape) if mt else None, tuple(std.shape) if st else None)
+    node = convert.NormalBackward3 if mt and st else (convert.NormalBackward1 if mt else convert.NormalBackward2)
+    return _out(out, record(data, node, tuple(t for t in (mean, std) if isinstance(t, Tensor)), extra=sizes))
 
 
 def _num(v: float) -> str:
@@ -227,15 +244,19 @@ def _num(v: float) -> str:
 def bernoulli(input: Tensor, p: Any = None, *, generator: R.Generator | None = None,
               out: Tensor | None = None) -> Tensor:
     """0 or 1 for each element, 1 with the probability the element holds (or with ``p``)."""
-    if p is not None:
-        return bernoulli_(input.detach().clone(), p, generator=generator)
+    if p is not None:                                 # (no derivative defined: NotImplemented)
+        with no_grad():
+            vals = bernoulli_(input.detach().clone(), p, generator=generator)
+        return _out(out, record(vals._data, NoDerivative, (input,), extra="bernoulli"))
     probs = B.to_device(input._data, B.CPU)
     if probs.size and not ((probs >= 0) & (probs <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
                            "error message be improved?  If so, please report an enhancement request "
                            "to PyTorch.)")
     vals = R.bernoulli_tensor(R._gen(generator), probs).reshape(probs.shape).astype(probs.dtype)
-    return _out(out, _finish(vals, input.dtype, input.device, False))
+    if not input.is_cpu:
+        vals = B.to_device(vals, input.device)
+    return _out(out, record(vals, convert.BernoulliBackward0, (input,)))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
@@ -280,16 +301,34 @@ def _like(input: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
             "device": input.device if device is None else device}
 
 
+def _laid_out_like(t: Tensor, input: Tensor) -> Tensor:
+    """``t`` (fresh, its values in drawing order) laid out as ``input``: PyTorch's ``*_like``
+    functions start from ``empty_like(input)``, which keeps a transposed input's memory
+    order, and fill it in memory order. So ``randn_like(x.T)`` holds the numbers
+    ``randn_like(x)`` holds, transposed, and has ``x.T``'s strides."""
+    arr = input._data
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return t
+    host = B.to_device(arr, B.CPU) if not input.is_cpu else arr
+    drawn = B.to_device(t._data, B.CPU) if not t.is_cpu else t._data
+    out = np.empty_like(host, dtype=drawn.dtype)      # (order 'K': a dense permutation keeps its order)
+    out[...] = like_layout(host, drawn.reshape(-1))
+    t._data = B.to_device(out, t.device) if not t.is_cpu else out
+    return t
+
+
 def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    """``rand`` with ``input``'s shape, dtype and device."""
-    return rand(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device))
+    """``rand`` with ``input``'s shape, dtype, device and memory layout."""
+    return _laid_out_like(rand(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device)),
+                          input)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    """``randn`` with ``input``'s shape, dtype and device."""
-    return randn(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device))
+    """``randn`` with ``input``'s shape, dtype, device and memory layout."""
+    return _laid_out_like(randn(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device)),
+                          input)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
@@ -298,7 +337,8 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
     """``randint`` with ``input``'s shape, dtype and device (``randint_like(x, high)`` too)."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device))
+    return _laid_out_like(randint(low, high, tuple(input.shape), requires_grad=requires_grad,
+                                  **_like(input, dtype, device)), input)
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,21 +349,24 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: R.
              **kw: Any) -> Tensor:
     """Fill in place with uniform random numbers from ``[from, to)``."""
     from_ = kw.pop("from", from_)
+    _writable(self)
     _float_dtype(self.dtype, "check_uniform_bounds")
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_num(from_)} > "
                            f"to={_num(to)}")
-    return _fill(self, lambda n: R.uniform(R._gen(generator), n, self.dtype.np, from_, to))
+    return _fill(self, lambda n: R.uniform(R._gen(generator), n, self.dtype.np, from_, to), "UniformBackward0")
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: R.Generator | None = None) -> Tensor:
     """Fill in place with normal random numbers of the given ``mean`` and ``std``."""
+    _writable(self)
     _float_dtype(self.dtype, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
     contiguous = _contiguous(self)
-    return _fill(self, lambda n: R.normal(R._gen(generator), n, self.dtype.np, mean, std, contiguous))
+    return _fill(self, lambda n: R.normal(R._gen(generator), n, self.dtype.np, mean, std, contiguous),
+                 "NormalBackward0")
 
 
 def random_(self: Tensor, *args: Any, generator: R.Generator | None = None, **kw: Any) -> Tensor:
@@ -332,20 +375,22 @@ def random_(self: Tensor, *args: Any, generator: R.Generator | None = None, **kw
     ``random_()`` over every integer the dtype holds exactly."""
     gen = R._gen(generator)
     dt = self.dtype
+    _writable(self)
     if len(args) > 2 or set(kw) - {"from", "to"}:
         raise TypeError("random_() received an invalid combination of arguments")
     if not args and not kw:
-        return _fill(self, lambda n: R.full_range(gen, n, dt.np))
+        return _fill(self, lambda n: R.full_range(gen, n, dt.np), "RandomBackward2")
     if len(args) == 1 and not kw:
         low, high = 0, args[0]                          # random_(to)
     else:
         low, high = (args + (None, None))[:2] if args else (kw.get("from", 0), kw.get("to"))
         if len(args) == 1:
             high = kw.get("to")
+    node = "RandomBackward1" if len(args) == 1 and not kw else "RandomBackward0"
     low = int(low)
     if high is None:                                    # random_(from, None)
         if dt.name == "int64" and low == -2 ** 63:
-            return _fill(self, lambda n: R.int64_any(gen, n))
+            return _fill(self, lambda n: R.int64_any(gen, n), node)
         top = (2 ** R._FLOAT_DIGITS[dt.np] if dt.is_floating_point else
                (1 if dt.name == "bool" else int(np.iinfo(dt.np).max)))
         high = top + 1
@@ -358,18 +403,20 @@ def random_(self: Tensor, *args: Any, generator: R.Generator | None = None, **kw
                           f"limitations {_C_TYPE[dt.name]} can support discrete uniform distribution "
                           "only within this range. This warning will become an error in version 1.7 "
                           "release, please fix the code in advance", UserWarning, stacklevel=2)
-    return _fill(self, lambda n: R.integers(gen, n, dt.np, low, high))
+    return _fill(self, lambda n: R.integers(gen, n, dt.np, low, high), node)
 
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: R.Generator | None = None) -> Tensor:
     """Fill in place with 1 (with probability ``p``, a number or a tensor of them) or 0."""
     gen = R._gen(generator)
+    _writable(self)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(B.to_device(p._data, B.CPU), self._data.shape)
-        return _fill(self, lambda n: R.bernoulli_tensor(gen, np.ascontiguousarray(probs)))
+        return _fill(self, lambda n: R.bernoulli_tensor(gen, np.ascontiguousarray(probs)),
+                     "BernoulliBackward1", p)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_num(p)}")
-    return _fill(self, lambda n: R.bernoulli_p(gen, n, float(p)))
+    return _fill(self, lambda n: R.bernoulli_p(gen, n, float(p)), "BernoulliBackward2")
 
 
 def _continuous(self: Tensor, what: str) -> None:
@@ -381,35 +428,39 @@ def _continuous(self: Tensor, what: str) -> None:
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: R.Generator | None = None) -> Tensor:
     """Fill in place with Exponential(``lambd``) numbers (mean ``1 / lambd``)."""
+    _writable(self)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_num(lambd)}")
     _continuous(self, "Exponential")
-    return _fill(self, lambda n: R.exponential(R._gen(generator), n, lambd))
+    return _fill(self, lambda n: R.exponential(R._gen(generator), n, lambd), "ExponentialBackward0")
 
 
 def geometric_(self: Tensor, p: float, *, generator: R.Generator | None = None) -> Tensor:
     """Fill in place with the number of Bernoulli(``p``) trials up to the first success."""
+    _writable(self)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_num(p)}")
-    return _fill(self, lambda n: R.geometric(R._gen(generator), n, p))
+    return _fill(self, lambda n: R.geometric(R._gen(generator), n, p), "GeometricBackward0")
 
 
 def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *,
                 generator: R.Generator | None = None) -> Tensor:
     """Fill in place with ``exp`` of Normal(``mean``, ``std``) numbers."""
+    _writable(self)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num(std)}")
     _continuous(self, "LogNormal")
-    return _fill(self, lambda n: R.log_normal(R._gen(generator), n, mean, std))
+    return _fill(self, lambda n: R.log_normal(R._gen(generator), n, mean, std), "LogNormalBackward0")
 
 
 def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *,
             generator: R.Generator | None = None) -> Tensor:
     """Fill in place with Cauchy(``median``, ``sigma``) numbers."""
+    _writable(self)
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_num(sigma)}")
     _continuous(self, "Cauchy")
-    return _fill(self, lambda n: R.cauchy(R._gen(generator), n, median, sigma))
+    return _fill(self, lambda n: R.cauchy(R._gen(generator), n, median, sigma), "CauchyBackward0")
 
 
 def _bernoulli_method(self: Tensor, p: Any = None, *, generator: R.Generator | None = None) -> Tensor:

@@ -78,3 +78,160 @@ def test_zero_dim_max_indices_are_version_checked():
         return "no error"
     assert f(T) == f(torch)
     assert "modified by an inplace operation" in f(T)
+
+
+# --- random ops (the fuzzer draws them since the random stream is torch's) -----------------
+
+def _random_outcome(lib, fn):
+    lib.manual_seed(0)
+    try:
+        r = fn(lib)
+        got = ("ok", r.dtype is not None and str(r.dtype), r.detach().numpy().tolist(), r.requires_grad,
+               r.grad_fn.name() if r.grad_fn is not None else None)
+    except Exception as e:                                  # noqa: BLE001 - compared below
+        got = (type(e).__name__, str(e))
+    return got, lib.rand(2).tolist()                        # and where the stream was left
+
+
+def _req(lib):
+    return lib.tensor([0.25, 0.5, 0.75], dtype=lib.float64, requires_grad=True) * 1
+
+
+_RANDOM_CASES = {
+    "dropout of an int tensor draws, then refuses the float noise": lambda m: m.nn.functional.dropout(
+        m.tensor([3, 4]), 0.5),
+    "dropout of a bool tensor": lambda m: m.nn.functional.dropout(m.tensor([True]), 0.5),
+    "dropout of a 0-d float": lambda m: m.nn.functional.dropout(m.tensor(2.0, dtype=m.float64), 0.5),
+    "bernoulli(p) with p requiring grad": lambda m: m.bernoulli(_req(m)),
+    "bernoulli(x, 0.3): no derivative": lambda m: m.bernoulli(_req(m), 0.3),
+    "bernoulli_(number)": lambda m: _req(m).bernoulli_(0.5),
+    "bernoulli_(tensor)": lambda m: _req(m).bernoulli_(m.full((3,), 0.5)),
+    "bernoulli_(tensor requiring grad)": lambda m: m.zeros(3).bernoulli_(_req(m)),
+    "uniform_": lambda m: _req(m).uniform_(),
+    "normal_": lambda m: _req(m).normal_(),
+    "random_()": lambda m: _req(m).random_(),
+    "random_(to)": lambda m: _req(m).random_(5),
+    "random_(from, to)": lambda m: _req(m).random_(1, 5),
+    "exponential_": lambda m: _req(m).exponential_(),
+    "cauchy_": lambda m: _req(m).cauchy_(),
+    "geometric_": lambda m: _req(m).geometric_(0.5),
+    "log_normal_": lambda m: _req(m).log_normal_(),
+    "normal(tensor mean, number std)": lambda m: m.normal(_req(m), 1.0),
+    "normal(number mean, tensor std)": lambda m: m.normal(0.0, _req(m)),
+    "normal(tensor, tensor)": lambda m: m.normal(_req(m), _req(m)),
+    "a leaf is refused before anything is drawn": lambda m: m.zeros(3, requires_grad=True).normal_(),
+    "a view of a leaf too": lambda m: m.zeros(3, requires_grad=True).expand(2, 3).normal_(),
+    "an expand is refused before drawing": lambda m: m.zeros(1).expand(3).uniform_(),
+    "the leaf check comes before the argument check": lambda m: m.zeros(3, requires_grad=True).uniform_(2, 1),
+    "randn_like of a transpose fills memory order": lambda m: m.randn_like(m.zeros(2, 3).T),
+    "rand_like of a permuted 3-d tensor": lambda m: m.rand_like(m.zeros(2, 1, 3).permute(2, 0, 1)),
+    "randint_like of a transpose": lambda m: m.randint_like(m.zeros(3, 2).T, 9),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_RANDOM_CASES))
+def test_random_ops_record_and_draw_as_torch(case):
+    """Values, flags, the node PyTorch records (an in-place fill of a tensor with history
+    gets a zero-gradient node of its own, not the old one), errors, and how much of the
+    random stream was used."""
+    fn = _RANDOM_CASES[case]
+    assert _random_outcome(T, fn) == _random_outcome(torch, fn)
+
+
+def test_random_fill_gradients_are_zero():
+    for lib in (T, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.uniform_()
+        (y * 2).sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0]
+        m = lib.tensor([1.0, 2.0], requires_grad=True)
+        lib.normal(m, 2.0).sum().backward()
+        assert m.grad.tolist() == [0.0, 0.0]
+
+
+def test_randn_like_keeps_the_layout():
+    x = T.zeros(2, 3).T
+    assert T.randn_like(x).stride() == torch.randn_like(torch.zeros(2, 3).T).stride()
+
+
+@pytest.mark.parametrize("values", [
+    [[-1.0, -2.0, 0.0], [0.25, 0.0, -math.inf]],      # two zeros and an inf: zeros, not nan
+    [[-1.0, -2.0, 0.0], [0.25, 1.0, 3.0]],
+    [[1.0, 2.0], [3.0, 4.0]],
+])
+def test_prod_gradient_as_torch(values):
+    def f(lib, create_graph):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad(lib.prod(x), x, create_graph=create_graph)
+        return g.tolist(), g.grad_fn.name() if g.grad_fn is not None else None
+    for cg in (False, True):
+        assert str(f(T, cg)) == str(f(torch, cg))
+
+
+def test_nan_to_num_gradient_is_a_product_with_the_mask():
+    def f(lib):
+        x = lib.tensor([1.0, math.nan, math.inf, -math.inf], requires_grad=True)
+        y = x.nan_to_num()
+        g, = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        return str(g.tolist()), g.grad_fn.name()
+    assert f(T) == f(torch)
+
+
+# --- masked_scatter (masked_select's backward writes through it, as PyTorch's does) ----------
+
+@pytest.mark.parametrize("self_shape,mask_shape,n_source", [((2, 3), (2, 3), 5), ((3,), (2, 3), 6),
+                                                           ((2, 3), (3,), 4), ((), (), 1)])
+def test_masked_scatter_forward_backward_and_node(self_shape, mask_shape, n_source):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal(self_shape)
+    mv = rng.random(mask_shape) < 0.6
+    sv = rng.standard_normal(n_source)
+
+    def f(lib):
+        x = lib.tensor(xv, requires_grad=True)
+        s = lib.tensor(sv, requires_grad=True)
+        try:
+            y = x.masked_scatter(lib.tensor(mv), s)
+        except RuntimeError as e:
+            return str(e)
+        y.backward(lib.arange(float(y.numel()), dtype=lib.float64).reshape(y.shape))
+        return (y.tolist(), y.grad_fn.name(), tuple(y.grad_fn._saved_source_sym_sizes),
+                x.grad.tolist(), s.grad.tolist())
+    assert f(T) == f(torch)
+
+
+def test_masked_scatter_gradcheck():
+    x = T.randn(2, 3, dtype=T.float64, requires_grad=True)
+    s = T.randn(5, dtype=T.float64, requires_grad=True)
+    m = T.tensor([[True, False, True], [False, True, True]])
+    assert T.autograd.gradcheck(lambda a, b: a.masked_scatter(m, b), (x, s))
+    assert T.autograd.gradgradcheck(lambda a, b: a.masked_scatter(m, b), (x, s))
+
+
+@pytest.mark.parametrize("bad", ["count", "mask dtype", "dtypes"])
+def test_masked_scatter_errors(bad):
+    def f(lib):
+        m = lib.tensor([[True, False, True], [False, True, False]])
+        x = lib.zeros(2, 3)
+        try:
+            if bad == "count":
+                x.masked_scatter(m, lib.arange(2.0))
+            elif bad == "mask dtype":
+                x.masked_scatter(m.int(), lib.arange(6.0))
+            else:
+                x.masked_scatter(m, lib.arange(6))
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch) is not None
+
+
+def test_masked_select_second_order_is_a_masked_scatter():
+    def f(lib):
+        v0 = lib.tensor([2.0, 0.25, 3.0], requires_grad=True)
+        v1 = lib.masked_select(v0, v0 > 0.5)
+        g, = lib.autograd.grad((v1 ** 3).sum(), [v0], create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), [v0])
+        return g.grad_fn.name(), g.tolist(), gg.tolist()
+    assert f(T) == f(torch)

@@ -345,8 +345,11 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, lead: int |
     if lead is None:                          # the noise is empty_like(input): the input's layout
         from .._random_tensors import like_layout
         keep = like_layout(B.to_device(d, B.CPU) if not input.is_cpu else d, keep)
+    if d.dtype.kind != "f":                   # the noise is divided by 1 - p in the input's dtype
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{input.dtype.scalar_name}")
     dt = d.dtype.type
-    mask = (keep.reshape(shape).astype(d.dtype) / dt(1.0 - p)).astype(d.dtype)
+    mask = np.asarray((keep.reshape(shape).astype(d.dtype) / dt(1.0 - p)).astype(d.dtype))
     mask_t = Tensor._wrap(B.to_device(mask, input.device) if not input.is_cpu else mask)
     return input.mul_(mask_t) if inplace else input * mask_t
 

@@ -90,7 +90,9 @@ def prep2(a: Any, b: Any) -> tuple[Any, Any, Tensor | None, Tensor | None]:
     if ta is not None and tb is not None:
         ad, bd = ta._data, tb._data
         if type(ad) is not type(bd):
-            raise device_mismatch(ad, bd)
+            if B.array_device(ad) != B.array_device(bd):
+                raise device_mismatch(ad, bd)
+            ad, bd = as_array(ad), as_array(bd)       # (a numpy scalar slipped into a tensor)
         if ad.shape != bd.shape:
             check_broadcast(ad.shape, bd.shape)
         if ad.dtype is not bd.dtype:

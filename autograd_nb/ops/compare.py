@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._layout import elementwise_layout
 from ._core import (DTYPE_WORDS, OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
                     record, register, to_tensor)
 
@@ -20,8 +19,7 @@ from ._core import (DTYPE_WORDS, OpNode, check_broadcast, arg_error, as_array, a
 def _cmp(ufunc: Any, name: str):
     def op(input: Any, other: Any) -> Tensor:
         ad, bd, _, _ = prep2(input, other)
-        return Tensor._wrap(elementwise_layout(as_array(ufunc(ad, bd)), input, other,
-                                               dtype=ad.dtype if hasattr(ad, "dtype") else bd.dtype))
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
     op.__name__ = name
     op.__doc__ = f"Element-wise ``{name}``; a bool tensor outside any graph."
     return op
@@ -63,7 +61,7 @@ def _bitwise(ufunc: Any, name: str):
         dt = ad.dtype if hasattr(ad, "dtype") else bd.dtype
         if dt.kind == "f":
             raise no_kernel(f"{name}_cpu", dt)
-        return Tensor._wrap(elementwise_layout(as_array(ufunc(ad, bd)), input, other, dtype=dt))
+        return Tensor._wrap(as_array(ufunc(ad, bd)))
     op.__name__ = name
     return op
 
@@ -197,8 +195,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     check_broadcast(np.broadcast_shapes(c.shape, a._data.shape), b._data.shape)
     ad, bd, _, _ = prep2(a, b)
     xp = np if type(ad) is np.ndarray else B.xp_of(ad)
-    data = elementwise_layout(as_array(xp.where(c, ad, bd)), c, a, b, dtype=ad.dtype)   # (c: never cast)
-    res = record(data, WhereBackward0, (a, b), saved=(condition,))
+    res = record(as_array(xp.where(c, ad, bd)), WhereBackward0, (a, b), saved=(condition,))
     note_broadcast(res, a, b)
     return res
 

@@ -139,6 +139,103 @@ class FillBackward2(ZeroBackward0):
     __slots__ = ()
 
 
+class _RandomFill(ZeroBackward0):
+    """An in-place random fill (``x.uniform_()``, ``x.normal_()``, ...): the new values do
+    not depend on the old ones, so the old history gets a zero gradient."""
+    __slots__ = ()
+
+
+class UniformBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class NormalBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class RandomBackward0(_RandomFill):
+    """``x.random_(from, to)``."""
+    __slots__ = ()
+
+
+class RandomBackward1(_RandomFill):
+    """``x.random_(to)``."""
+    __slots__ = ()
+
+
+class RandomBackward2(_RandomFill):
+    """``x.random_()``."""
+    __slots__ = ()
+
+
+class BernoulliBackward1(_RandomFill):
+    """``x.bernoulli_(p)`` with a tensor ``p``: neither ``x`` nor ``p`` gets a gradient."""
+    __slots__ = ()
+
+    def backward(self, g):                            # (extra: p's shape)
+        return _zeros_like(g), g.new_zeros(self.extra)
+
+
+class BernoulliBackward2(_RandomFill):
+    """``x.bernoulli_(p)`` with a number ``p``."""
+    __slots__ = ()
+
+
+class ExponentialBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class GeometricBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class LogNormalBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class CauchyBackward0(_RandomFill):
+    __slots__ = ()
+
+
+class BernoulliBackward0(_RandomFill):
+    """``torch.bernoulli(p)``: the draws do not depend smoothly on ``p``; zero gradient."""
+    __slots__ = ()
+
+
+class NormalBackward1(OpNode):
+    """``torch.normal(mean, std)`` with a tensor ``mean`` and a number ``std``. PyTorch
+    defines the gradient as zero (no reparameterisation: use ``mean + std * randn``)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.new_zeros(self.extra[0])
+
+    def _extra_saved(self, name):
+        return self.extra[0] if name == "mean_sym_sizes" else None
+
+
+class NormalBackward2(NormalBackward1):
+    """``torch.normal(mean, std)`` with a number ``mean`` and a tensor ``std``."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.new_zeros(self.extra[1])
+
+    def _extra_saved(self, name):
+        return self.extra[1] if name == "std_sym_sizes" else None
+
+
+class NormalBackward3(NormalBackward1):
+    """``torch.normal(mean, std)`` with both tensors."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.new_zeros(self.extra[0]), g.new_zeros(self.extra[1])
+
+    def _extra_saved(self, name):
+        return {"mean_sym_sizes": self.extra[0], "std_sym_sizes": self.extra[1]}.get(name)
+
+
 class FillBackward3(OpNode):
     """``x.fill_(value)`` with a 0-d tensor: ``value`` was written everywhere."""
     __slots__ = ()
@@ -270,13 +367,23 @@ EXPORTS = ["clone"]
 # in-place random fills (``w.data.normal_(0, 0.01)`` in tutorials)
 # ---------------------------------------------------------------------------
 
-def _random_fill(self: Tensor, values: Any) -> Tensor:
+def random_fill_checks(self: Tensor) -> None:
+    """What PyTorch refuses before an in-place random fill draws a single number (so a
+    refused fill leaves the random stream where it was)."""
     check_inplace(self)
     check_internal_overlap(self)
+
+
+def _random_fill(self: Tensor, values: Any, node: type, p: Tensor | None = None) -> Tensor:
+    """Write the drawn ``values`` into ``self``; with grad, record ``node`` (whose gradient
+    is zero: the new values do not depend on the old ones, nor on a probability ``p``)."""
     from ._core import needs_grad
-    if needs_grad(self):
+    if needs_grad(self, p):
         from .pointwise import apply_inplace
-        return apply_inplace(self, self * 0 + Tensor._wrap(values))
+        inputs = (self,) if p is None else (self, p)
+        out = record(B.to_device(values, self.device) if not self.is_cpu else values, node, inputs,
+                     extra=None if p is None else tuple(p.shape))
+        return apply_inplace(self, out)
     self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values
     bump(self)
     return self

@@ -704,6 +704,59 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
+class MaskedScatterBackward0(OpNode):
+    """out = self, with the places where ``mask`` is True overwritten, in row-major order, by
+    ``source``'s first elements: those places give ``self`` no gradient, and each of
+    ``source``'s first elements gets the gradient of the place it went to (the unused rest
+    of ``source`` gets zeros). ``extra``: source's shape."""
+    __slots__ = ()
+    saved_names = ("mask",)
+
+    def backward(self, g):
+        from .joins import cat, masked_select
+        mask = self._saved[0].unpack()
+        g_self = masked_fill(g, mask, 0) if self.next_functions[0][0] is not None else None
+        g_source = None
+        if self.next_functions[1][0] is not None:
+            picked = masked_select(g, mask)
+            n = int(np.prod(self.extra))
+            if n > picked._data.size:
+                picked = cat([picked, g.new_zeros(n - picked._data.size)])
+            g_source = picked.view(self.extra)
+        return g_self, g_source
+
+    def _extra_saved(self, name):
+        return self.extra if name == "source_sym_sizes" else None
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` (broadcast with ``mask``) whose places where ``mask`` is True get
+    ``source``'s elements, in order: the first True place the first element, and so on.
+    ``source`` needs at least as many elements as ``mask`` has True places."""
+    if not all(isinstance(t, Tensor) for t in (input, mask, source)):
+        raise _combination_error("masked_scatter", (input, mask, source))
+    md, sd, srcd = mask._data, input._data, source._data
+    if md.dtype != np.bool_:
+        raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_DTYPE_WORDS[md.dtype.name]}")
+    if srcd.dtype != sd.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_DTYPE_WORDS[sd.dtype.name]} and {_DTYPE_WORDS[srcd.dtype.name]}")
+    _same_device([sd, md, srcd])
+    check_broadcast(md.shape, sd.shape)
+    xp = _xp(sd)
+    shape = np.broadcast_shapes(md.shape, sd.shape)
+    where_ = xp.broadcast_to(md, shape)
+    count = int(where_.sum())
+    if count > srcd.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    data = xp.array(xp.broadcast_to(sd, shape))
+    data[where_] = srcd.reshape(-1)[:count]
+    out = record(data, MaskedScatterBackward0, (input, source), saved=(mask,), extra=tuple(srcd.shape))
+    note_broadcast(out, input, None)
+    return out
+
+
 class IndexFillBackward0(_Node):
     """``self.index_fill(dim, index, number)``: the filled slices get no gradient."""
     __slots__ = ()
@@ -761,13 +814,13 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     return record(out, IndexFillBackward1, (input, vt), saved=(index,), extra=(d, shown))
 
 
-for _f in (gather, index_select, index_add, index_fill, masked_fill, scatter, scatter_add,
+for _f in (gather, index_select, index_add, index_fill, masked_fill, masked_scatter, scatter, scatter_add,
            scatter_reduce, index_reduce):
     register(_f.__name__)(_as_method(_f))
-for _f in (scatter, scatter_add, index_add, scatter_reduce, index_reduce):
+for _f in (scatter, scatter_add, index_add, scatter_reduce, index_reduce, masked_scatter):
     register(_f.__name__ + "_")(_inplace(_f))
 for _f in (masked_fill, index_fill):                  # (their value is read as a number; they fill)
     register(_f.__name__ + "_")(_inplace(_f, "fill", expand_warning=True))
 
 EXPORTS = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
-           "index_fill", "masked_fill", "index_reduce"]
+           "index_fill", "masked_fill", "masked_scatter", "index_reduce"]

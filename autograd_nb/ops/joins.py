@@ -25,7 +25,7 @@ from .._tensor import Size, Tensor, canon_dim
 from ._core import record, record_multi, register
 from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
-from .gathers import (gather, index_add, index_fill, index_select, masked_fill,  # noqa: F401
+from .gathers import (gather, index_add, index_fill, index_select, masked_fill, masked_scatter,  # noqa: F401
                       scatter, scatter_add, scatter_reduce, index_reduce)  # (torch.X)
 from .views import _make_view
 
@@ -628,11 +628,8 @@ class MaskedSelectBackward0(_Node):
     def backward(self, g):
         mask, x = (s.unpack() for s in self._saved)
         shape = np.broadcast_shapes(mask._data.shape, x._data.shape)
-        full = g.new_zeros(shape)
-        m = mask if mask._data.shape == shape else mask.expand(shape)
-        full[m] = g
-        from ._core import sum_to
-        return sum_to(full, x._data.shape)
+        from ._core import sum_to                    # (PyTorch: zeros, masked_scatter_, sum_to)
+        return sum_to(g.new_zeros(shape).masked_scatter_(mask, g), x._data.shape)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:

@@ -309,10 +309,13 @@ def _prod_grad(g: Tensor, x: Tensor, result: Tensor, axis: int | None) -> Tensor
     xd = x._data
     if xd.ndim == 0:
         return g
-    if not (xd == 0).any():
+    zeros = int((xd == 0).sum())
+    if not zeros:
         return g * (result / x)
     if axis is None:
-        return g * _others_product(x.reshape(-1), 0).reshape(xd.shape)
+        if zeros > 1 and not STATE.grad_enabled:   # every product of the others holds a 0
+            return _const(_xp(xd).zeros_like(xd))    # (PyTorch's shortcut: no 0 * inf = nan)
+        return (g * _others_product(x.reshape(-1), 0)).view(xd.shape)   # (on the flat input, as PyTorch)
     return g * _others_product(x, axis)
 
 
@@ -670,10 +673,7 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
             "reduction factor (input numel divided by output numel). (Triggered internally at "
             "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)", UserWarning,
             stacklevel=3)
-    # PyTorch's CPU kernel accumulates in double whatever the dtype (float32 results are the
-    # double result rounded once)
-    acc = d if d.dtype.itemsize >= 8 else d.astype(np.float64)
-    dev = acc - acc.sum(axis=dims, keepdims=True) / (n or np.nan)
+    dev = d - d.sum(axis=dims, keepdims=True) / (n or np.nan)
     data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
     if fn == "std":
         data = _xp(d).sqrt(data)
@@ -682,7 +682,7 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
              # N of the gradient along dim: the named dims only (an empty list names none)
              "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
     if with_mean:                                    # var_mean: one node, two outputs
-        mean = acc.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
+        mean = d.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
         return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
                             VarMeanBackward0, (input,), saved=(input,), extra=extra)
     node = StdBackward0 if fn == "std" else VarBackward0

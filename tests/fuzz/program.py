@@ -154,6 +154,19 @@ for _tmpl in [
 ]:
     _t(_tmpl, weight=0.35)
 
+# random ops: both libraries are seeded alike at the start of a program (runner.Pair), and
+# autograd_nb's random stream is torch's, so the numbers must agree bit for bit
+RANDOM = ("rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "dropout", "uniform_",
+          "normal_", "random_", "exponential_")
+for _tmpl in ["{g}T.rand_like({a})", "{g}T.randn_like({a})", "{g}T.randint_like({a}, 5)",
+              "{g}T.rand({a_size})", "{g}T.randn({a_size}, dtype=T.float64)", "{g}T.randperm({n})",
+              "{g}T.bernoulli(T.sigmoid({a}))", "{g}T.multinomial(T.sigmoid({A}), 1)",
+              "{g}F.dropout({a}, {f})", "{g}F.dropout({a}, 0.5, training={k})"]:
+    _t(_tmpl, weight=0.3)
+for _tmpl in ["{g}{a}.uniform_()", "{g}{a}.normal_()", "{g}{a}.bernoulli_(0.5)", "{g}{a}.random_(5)",
+              "{g}{a}.exponential_()", "{g}F.dropout({a}, 0.5, inplace=True)"]:
+    _t(_tmpl, "inplace", 0.25)
+
 # in-place ops (also on views; a few meant to fail)
 for _u in INPLACE_UNARY:
     _t(f"{{g}}{{a}}.{_u}()", "inplace", 0.35)

@@ -35,7 +35,7 @@ import torch
 import autograd_nb
 
 from .known import Known, classify
-from .program import TIES, Draw, Stmt
+from .program import RANDOM, TIES, Draw, Stmt
 
 _VAR = re.compile(r"\bv\d+\b")
 # ops whose gradient at NaN depends on torch's SIMD path (hardtanh's backward: 0 inside full
@@ -240,6 +240,8 @@ class Pair:
     """The two namespaces of a program and what is known about their variables."""
 
     def __init__(self) -> None:
+        torch.manual_seed(0)                          # random ops draw the same numbers
+        autograd_nb.manual_seed(0)
         self.t = fresh(torch)
         self.o = fresh(autograd_nb)
         self.tainted: set[str] = set()
@@ -323,7 +325,10 @@ class Pair:
         return False
 
     def _replays_ours(self, st: Stmt) -> bool:
-        """Does torch, given our (slightly different) inputs, compute what we computed?"""
+        """Does torch, given our (slightly different) inputs, compute what we computed?
+        (Not asked of a random op: running it again would move both random streams.)"""
+        if any(tok in st.src for tok in RANDOM):
+            return False
         ns = fresh(torch)
         for u in st.uses:
             v = self.o.get(u)
@@ -419,7 +424,7 @@ def script(stmts: list[Stmt], m: Mismatch | None, title: str = "") -> str:
         head.append(f"#   torch vs autograd_nb: {m.detail}")
     head += ["import sys", "if sys.argv[1:2] == ['torch']:", "    import torch as T", "else:",
              "    import autograd_nb as T", "F = T.nn.functional", "nan, inf = float('nan'), float('inf')",
-             "# --- program ---"]
+             "T.manual_seed(0)", "# --- program ---"]
     body = [s.src for s in stmts]
     tail = ["# --- end ---"]
     shown = [n for n in (stmts[-1].defs or stmts[-1].uses)] if stmts else []
