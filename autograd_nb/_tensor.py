@@ -552,8 +552,9 @@ class Tensor:
         """Ask a non-leaf to keep its gradient in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None or self._retains_grad:
+        if self._grad_fn is None or self._retains_grad:     # (PyTorch asks a leaf no more)
             return
+        fn = self.grad_fn                                  # (a changed view: its history first)
         self._retains_grad = True
         ref = weakref.ref(self)
 
@@ -564,7 +565,7 @@ class Tensor:
                     t._grad = grad.clone()            # recorded: CloneBackward0)
                 else:
                     t._grad = t._grad + grad
-        self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
+        fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
 
     def _retain_moved(self, old_fn: Node | None, old_nr: int) -> None:
         """An in-place op gave this tensor a new history: its retain_grad hook moves from the
@@ -587,7 +588,7 @@ class Tensor:
         """
         if not self.requires_grad:                  # (a view made under no_grad too)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
+        if self.grad_fn is not None:                # (a changed view: its history first)
             store = self._grad_fn._tensor_hook_store(self._output_nr)
         else:
             if self._hooks is None:
@@ -601,7 +602,7 @@ class Tensor:
         """Call ``hook(tensor)`` after a gradient was accumulated into this leaf's ``.grad``."""
         if not self.requires_grad:                  # (a view made under no_grad too)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
+        if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_hooks is None:
             self._post_hooks = {}

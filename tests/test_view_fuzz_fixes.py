@@ -169,3 +169,51 @@ def test_squeeze_gradient_is_not_a_view():
         v5.lerp_(v3, 0.0)
         return _name(v5.grad_fn)
     assert same(run) == ("ok", "LerpBackward0")
+
+
+# --- a changed view is refused wherever PyTorch reads its history --------------------------
+
+def _changed_view(T, how="unbind"):
+    """A view PyTorch refuses once its base changed: no_grad, or split/unbind's output."""
+    x = T.tensor([[2.0, 3.0, -1.5]], dtype=T.float64, requires_grad=True)
+    if how == "no_grad":
+        with T.no_grad():
+            v = x.unbind(1)[1]
+        with T.inference_mode():                      # (changed without being recorded)
+            v.sin_()
+        return v, x
+    base = x * 1
+    v = base.unbind(1)[1]
+    with T.no_grad():
+        base.mul_(1)
+    return v, base
+
+
+@pytest.mark.parametrize("how", ["no_grad", "unbind"])
+@pytest.mark.parametrize("use", [
+    "T.isfinite(v)",                                  # built from abs(), which records
+    "T.isclose(v, v)", "T.isclose(v, v, rtol=0, atol=0)", "T.allclose(v, v)",
+    "T.isnan(v)", "v == v", "T.argmax(v)",            # these record nothing
+    "v & v", "T.bitwise_and(v, -1)", "v | base", "T.bitwise_xor(base, v)",   # a NotImplemented node
+    "T.softmax(v, 3)", "T.sum(v, 5)", "T.cat([base, v], 3)",    # the kernel's checks come after
+    "T.mul(v, T.ones(2))", "T.add(v, T.ones(2), alpha=2)",
+    "v.retain_grad()", "v.register_hook(lambda g: g)", "v.register_post_accumulate_grad_hook(lambda t: None)",
+])
+def test_changed_view_refused_before_the_kernel_checks(use, how):
+    def run(T):
+        v, base = _changed_view(T, how)
+        out = eval(use, {"T": T, "v": v, "base": base})
+        return None if out is None or isinstance(out, bool) or not hasattr(out, "tolist") else out.tolist()
+    same(run)
+
+
+def test_retain_grad_on_a_view_whose_base_changed_follows_its_new_history():
+    def run(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        base = x * 1
+        v = base[0:2]
+        base.mul_(3)
+        v.retain_grad()
+        (v * v).sum().backward()
+        return v.grad.tolist(), x.grad.tolist(), type(v.grad_fn).__name__
+    same(run)

@@ -137,6 +137,23 @@ def needs_grad(*ts: Any) -> bool:
     return False
 
 
+def read_histories(*inputs: Any) -> None:
+    """What PyTorch's autograd layer does before an op's kernel runs (and checks the
+    arguments): while recording, it reads every input's history (``grad_fn``), so a view
+    that may no longer be used since its base changed (``Tensor._view_changed``) is
+    refused first. ``record`` reads them after our checks; this reads them before, for
+    an op that PyTorch records (or builds from ops that record) where ours records
+    nothing, and for an argument error met before ``record`` (``with_out``). Tensors in
+    a list or tuple (``cat``'s) count too."""
+    if STATE.mode:
+        return
+    ts = [t for a in inputs for t in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(t, Tensor)]
+    if any(t.requires_grad for t in ts):
+        for t in ts:
+            if t._base is not None and t._vc[0] != t._view_ver:
+                t._view_changed()                     # (may refuse)
+
+
 def plain(data: Any, inference: bool) -> Tensor:
     """The result of an op that records nothing (``no_grad`` / ``inference_mode``).
 
@@ -568,10 +585,20 @@ def with_out(name: str, fn: Callable) -> Callable:
     """``torch.<name>(..., out=t)``: the result is written into ``t`` (resized to fit) and
     ``t`` returned. As in PyTorch such a call records nothing, so it is refused while
     recording when an argument or ``t`` requires grad; writing into ``t`` is an in-place
-    change of ``t`` (version bump; an inference tensor refuses it outside inference mode)."""
+    change of ``t`` (version bump; an inference tensor refuses it outside inference mode).
+
+    An argument the op refuses (a dim out of range, a dtype without a kernel, shapes that
+    do not broadcast) is refused after PyTorch's autograd layer read the inputs'
+    histories: a view that may no longer be used is refused first (``read_histories``).
+    (Methods, ``x.softmax(9)``, do not pass here: a wrapper around every method call
+    would cost every op time; theirs is the kernel's error.)"""
     def op(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if out is None:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except (RuntimeError, IndexError, ValueError):   # an argument refused by the kernel:
+                read_histories(*args, *kwargs.values())    # PyTorch's autograd layer came first
+                raise
         if not STATE.mode & 1 and (out.requires_grad or any(
                 isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "

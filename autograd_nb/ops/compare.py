@@ -12,14 +12,16 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
+from ._layout import elementwise_layout
 from ._core import (DTYPE_WORDS, OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
-                    record, register, to_tensor)
+                    read_histories, record, register, to_tensor)
 
 
 def _cmp(ufunc: Any, name: str):
     def op(input: Any, other: Any) -> Tensor:
         ad, bd, _, _ = prep2(input, other)
-        return Tensor._wrap(as_array(ufunc(ad, bd)))
+        return Tensor._wrap(elementwise_layout(as_array(ufunc(ad, bd)), input, other,
+                                               dtype=ad.dtype if hasattr(ad, "dtype") else bd.dtype))
     op.__name__ = name
     op.__doc__ = f"Element-wise ``{name}``; a bool tensor outside any graph."
     return op
@@ -57,11 +59,12 @@ def _bitwise(ufunc: Any, name: str):
     """A bitwise op over the promoted dtype (bool & int is int64, as PyTorch promotes);
     floating operands have no kernel."""
     def op(input: Any, other: Any) -> Tensor:
+        read_histories(input, other)                 # (PyTorch records a NotImplemented node first)
         ad, bd, _, _ = prep2(input, other)
         dt = ad.dtype if hasattr(ad, "dtype") else bd.dtype
         if dt.kind == "f":
             raise no_kernel(f"{name}_cpu", dt)
-        return Tensor._wrap(as_array(ufunc(ad, bd)))
+        return Tensor._wrap(elementwise_layout(as_array(ufunc(ad, bd)), input, other, dtype=dt))
     op.__name__ = name
     return op
 
@@ -107,25 +110,38 @@ def isinf(input: Tensor) -> Tensor:
 
 def isfinite(input: Tensor) -> Tensor:
     """True where the value is neither NaN nor infinite."""
+    if input._data.dtype.kind == "f":                # (PyTorch's is built from abs(), which records)
+        read_histories(input)
     return Tensor._wrap(as_array(np.isfinite(input._data)))
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, element-wise (both tensors of one dtype)."""
-    if not isinstance(other, Tensor):
-        raise arg_error("isclose", "other", 2, other)
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{DTYPE_WORDS[input._data.dtype.name]} did not match "
-                           f"{DTYPE_WORDS[other._data.dtype.name]}")
-    ad, bd, _, _ = prep2(input, other)
-    return Tensor._wrap(as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    _close_args("isclose", input, other)
+    if rtol or atol:                                 # (PyTorch's is built from ops that record,
+        read_histories(other, input)                 # rtol * other first)
+    return _close(input, other, rtol, atol, equal_nan)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
-    """True when every element is close (see ``isclose``)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    """True when every element is close (see ``isclose``; PyTorch's records nothing)."""
+    _close_args("allclose", input, other)
+    return bool(_close(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def _close_args(name: str, input: Tensor, other: Any) -> None:
+    if not isinstance(other, Tensor):
+        raise arg_error(name, "other", 2, other)
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{DTYPE_WORDS[input._data.dtype.name]} did not match "
+                           f"{DTYPE_WORDS[other._data.dtype.name]}")
+
+
+def _close(input: Tensor, other: Tensor, rtol: float, atol: float, equal_nan: bool) -> Tensor:
+    ad, bd, _, _ = prep2(input, other)
+    return Tensor._wrap(as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
@@ -195,7 +211,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     check_broadcast(np.broadcast_shapes(c.shape, a._data.shape), b._data.shape)
     ad, bd, _, _ = prep2(a, b)
     xp = np if type(ad) is np.ndarray else B.xp_of(ad)
-    res = record(as_array(xp.where(c, ad, bd)), WhereBackward0, (a, b), saved=(condition,))
+    data = elementwise_layout(as_array(xp.where(c, ad, bd)), c, a, b, dtype=ad.dtype)   # (c: never cast)
+    res = record(data, WhereBackward0, (a, b), saved=(condition,))
     note_broadcast(res, a, b)
     return res
 
