@@ -51,8 +51,6 @@ KNOWN: list[Known] = [
           "tensor (requires_grad=True; the out-of-place forms raise 'Autograd not support dtype'); we record nothing",
           "ops",
           r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}(\[[^\]]*\] = \{[xb]\}|\.(masked_fill_|index_fill_|fill_)\()"),
-    Known("an in-place op on a view of a split/unbind output: the base keeps its node in PyTorch", "ops",
-          r"^grad_fn: v\d+: \w+Backward\d vs CopySlices"),
 ]
 
 
