@@ -235,3 +235,51 @@ def test_masked_select_second_order_is_a_masked_scatter():
         gg, = lib.autograd.grad(g.sum(), [v0])
         return g.grad_fn.name(), g.tolist(), gg.tolist()
     assert f(T) == f(torch)
+
+
+# --- saved values are all unpacked (checked) before a node's rule runs, in PyTorch's order ---
+
+def _backward_error(lib, build):
+    try:
+        build(lib)
+    except RuntimeError as e:
+        return str(e)
+    return "no error"
+
+
+def test_a_saved_value_the_rule_does_not_need_is_still_checked():
+    """``x // y`` (div with rounding_mode) saves both operands; its gradient is zero, yet
+    changing one in place makes backward fail, as in PyTorch."""
+    def build(lib):
+        a = lib.tensor([[1.5]], dtype=lib.float64)
+        b = lib.tensor([[-1.5, -2.0, -1.0]], dtype=lib.float64, requires_grad=True)
+        q = lib.div(a, b, rounding_mode="trunc")
+        a.clamp_min_(a)
+        q.sum().backward()
+    assert _backward_error(T, build) == _backward_error(torch, build)
+    assert "modified by an inplace operation" in _backward_error(T, build)
+
+
+def test_the_first_stale_saved_value_is_named_in_torchs_order():
+    """Both ``self`` and ``exponent`` of a pow were changed: PyTorch unpacks saved inputs by
+    name (exponent before self), so its error names the exponent."""
+    def build(lib):
+        x = lib.tensor([0.5], requires_grad=True)
+        base = lib.masked_fill(x, x > 0.5, 0.25)
+        e = lib.nn.functional.mse_loss(x, x)
+        y = base ** e
+        e.fill_(1)
+        s = lib.softmax(y, 0)
+        base.add_(base)
+        lib.autograd.grad(s, [x], grad_outputs=lib.ones_like(s))
+    assert _backward_error(T, build) == _backward_error(torch, build)
+
+
+@pytest.mark.parametrize("op", ["max", "min", "median", "nanmedian"])
+def test_full_reduction_picks_share_the_gradient_through_masked_fill(op):
+    def f(lib):
+        x = lib.tensor([[0.5], [3.0], [0.25], [3.0]], requires_grad=True)
+        y = getattr(lib, op)(x)
+        g, = lib.autograd.grad((y * y).mean(), x, create_graph=True)
+        return g.grad_fn.name(), g.tolist()
+    assert f(T) == f(torch)

@@ -226,3 +226,23 @@ def test_pow_saved_tensors(case):
         y.sum().backward()
         return "no error"
     same(run)
+
+
+# --- NotImplemented nodes run first ---------------------------------------------------
+
+def test_not_implemented_runs_before_a_stale_saved_tensor():
+    """PyTorch numbers its NotImplemented node 2**64 - 1, so it is the first node of the
+    pass to run: its error comes before a version error elsewhere (seed 603 program 60)."""
+    def run(T):
+        F = T.nn.functional
+        v0 = T.tensor(0.5, dtype=T.float64, requires_grad=True)
+        v1 = 1.0 // v0
+        v2 = T.ceil(v0)
+        v2.clamp_max_(v2)
+        v9 = v1 * F.elu(v2).sinh()
+        numbers = (v1.grad_fn.name(), v1.grad_fn._sequence_nr(), (v0 * 2).grad_fn._sequence_nr() < 1000)
+        try:
+            v9.sum().backward(create_graph=True)
+        except RuntimeError as exc:
+            return numbers, str(exc)
+    assert "floor_divide" in same(run)[1][1]

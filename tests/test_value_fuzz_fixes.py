@@ -202,3 +202,78 @@ def test_logit_gradient_at_negative_zero_float32():
         g, = T.autograd.grad(x.logit().sum(), [x])
         return g
     _same_bits(*_both(run))
+
+
+# ---------------------------------------------------------------------------
+# element-wise results laid out as PyTorch's TensorIterator lays them out
+# ---------------------------------------------------------------------------
+
+
+def _layout(T, kind, shape, dtype):
+    n = int(np.prod(shape))
+    x = T.arange(n, dtype=dtype)
+    if kind == "contiguous":
+        return x.reshape(shape)
+    if kind == "transposed":
+        return x.reshape(shape[::-1]).permute(*range(len(shape) - 1, -1, -1))
+    if kind == "sliced":
+        return T.arange(2 * n, dtype=dtype).reshape(shape[:-1] + (2 * shape[-1],))[..., ::2]
+    if kind == "permuted":
+        return x.reshape(shape[1], shape[0], *shape[2:]).permute(1, 0, *range(2, len(shape)))
+    if kind == "expanded":
+        return T.arange(n // shape[0], dtype=dtype).reshape((1,) + shape[1:]).expand(shape)
+    raise ValueError(kind)
+
+
+_KINDS = ["contiguous", "transposed", "sliced", "permuted", "expanded"]
+_SHAPES = [(2, 3, 4), (3, 1, 4), (2, 3, 1), (2, 1, 3, 2)]
+
+
+def _other_shapes(shape):
+    return [shape, shape[1:], (1,) + shape[1:], shape[:-1] + (1,)]
+
+
+@pytest.mark.parametrize("shape", _SHAPES)
+@pytest.mark.parametrize("ka", _KINDS)
+def test_elementwise_result_strides(shape, ka):
+    """Binary ops, comparisons (mixed dtypes: bytes decide), where and unary ops give
+    PyTorch's strides for operands laid out in many ways."""
+    for sb in _other_shapes(shape):
+        for kb in _KINDS:
+            if kb in ("permuted", "expanded") and len(sb) < 3:
+                continue
+            results = []
+            for T in (torch, A):
+                a = _layout(T, ka, shape, T.float32)
+                b = _layout(T, kb, sb, T.int32)
+                c = _layout(T, kb, sb, T.float64)
+                mask = c > 3
+                results.append([(a + b).stride(), (a * 2.0).stride(), (mask == b).stride(),
+                                (mask < a).stride(), T.where(mask, a, 0.0).stride(), a.exp().stride(),
+                                T.logaddexp(a, c).stride(), T.maximum(a, c).stride(),
+                                (a ** c).stride(), (a / b).stride(), (b * a).stride(), (a - c).stride()])
+            assert results[0] == results[1], (shape, ka, sb, kb)
+
+
+def test_expand_strides():
+    t, o = _both(lambda T: [
+        T.arange(6.).reshape(2, 3)[:, :1].expand(4, 2, 3).stride(),
+        T.arange(6.).reshape(2, 3)[0].expand(1, 1, 3).stride(),
+        T.tensor(2.).expand(3, 1).stride(), T.tensor(2.).expand(1, 1).stride(),
+        T.arange(6.).reshape(2, 3).T.expand(1, 3, 2).stride(),
+        T.arange(6.).reshape(2, 3)[:, ::2].expand(3, 2, 2).stride()])
+    assert t == o
+
+
+def test_comparison_of_expanded_bool_and_int_views():
+    """The fuzzer's program: ``(expanded bool vs float) > int`` is contiguous in PyTorch, so
+    ``.view(-1)`` works."""
+    def run(T):
+        v0 = T.tensor([[-2.0], [0.0], [-0.5]], dtype=T.float32)
+        v1 = T.tensor([[[2, -3, 2]], [[-1, -1, -3]]], dtype=T.int32)
+        v5 = T.isnan(v0.T).expand((2, 1, 3))
+        v8 = T.add(T.logaddexp(v5, v0.log1p()), 2.0) > v1
+        return v8.view(-1), v8.stride()
+    (t, ts), (o, os_) = _both(run)
+    assert ts == os_
+    _same_bits(t, o)

@@ -318,6 +318,10 @@ class OpNode(Node):
     __slots__ = ("extra", "_in_meta", "num_outputs")
 
     def apply(self, *grads: Any) -> tuple:
+        for s in self._saved:                         # PyTorch unpacks every saved value before
+            if s is not None and s._unpack is None and (s.freed or s._vc is not None and
+                                                        s._vc[0] != s.version):     # the rule runs
+                _raise_first_stale(self)
         out = self.backward(*grads)
         if type(out) is not tuple:
             out = (out,)
@@ -331,6 +335,19 @@ class OpNode(Node):
         if isinstance(ex, dict) and name in ex:
             return ex[name]
         return None
+
+
+def _raise_first_stale(node: OpNode) -> None:
+    """Raise the error of the first saved value that was changed in place (or freed), in
+    the order PyTorch's generated nodes unpack them: the saved inputs by name, then the
+    saved outputs by name -- even one the rule would not need this time (``x // y`` saves
+    ``x`` and ``y``, though its gradient is zero)."""
+    names = node.saved_names
+    saved = node._saved
+    order = sorted((i for i, s in enumerate(saved) if s is not None),
+                   key=lambda i: (saved[i].is_output, names[i] if i < len(names) else "result"))
+    for i in order:
+        saved[i].unpack()
 
 
 def reduce_grad(g: Any, meta: Any) -> Any:

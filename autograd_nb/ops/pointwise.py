@@ -17,6 +17,7 @@ from ..autograd.grad_mode import STATE, no_grad
 from ._core import (CPP_NAMES, DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
                     check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
                     note_broadcast, plain, prep2, record, register, warn_expanded, writable, write_fill)
+from ._layout import elementwise_layout as _laid
 from .convert import _zeros_like
 from .backward_ops import sigmoid_backward, tanh_backward, threshold_backward, threshold_kernel
 
@@ -82,15 +83,16 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     if alpha == 1 and type(alpha) is not float:
         if _same(input, other):
             ad, bd = input._data, other._data
-            res = record(ad + bd, AddBackward0, (input, other), extra=1)
+            res = record(_laid(ad + bd, ad, bd), AddBackward0, (input, other), extra=1)
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
         if _float_scalar(input, other):
-            return record(input._data + other, AddBackward0, (input, None), extra=1)
+            return record(_laid(input._data + other, input, None), AddBackward0, (input, None), extra=1)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
-    res = record(as_array(ad + _alpha_times(bd, alpha)), AddBackward0, (ta, tb), extra=alpha)
+    data = _laid(as_array(ad + _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
+    res = record(data, AddBackward0, (ta, tb), extra=alpha)
     note_broadcast(res, ta, tb)
     return res
 
@@ -123,10 +125,12 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     _sub_check(input, other)
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
-        return record(as_array(ad - _alpha_times(bd, alpha)), RsubBackward1, (tb,), extra=alpha)
+        data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=bd.dtype)
+        return record(data, RsubBackward1, (tb,), extra=alpha)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
-    res = record(as_array(ad - _alpha_times(bd, alpha)), SubBackward0, (ta, tb), extra=alpha)
+    data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
+    res = record(data, SubBackward0, (ta, tb), extra=alpha)
     note_broadcast(res, ta, tb)
     return res
 
@@ -146,19 +150,19 @@ def mul(input: Any, other: Any) -> Tensor:
     """Element-wise product with broadcasting."""
     if _same(input, other):
         ad, bd = input._data, other._data
-        res = record(ad * bd, MulBackward0, (input, other),
+        res = record(_laid(ad * bd, ad, bd), MulBackward0, (input, other),
                      saved=(input if other._requires_grad else None,
                             other if input._requires_grad else None))
         if ad.shape != bd.shape:
             note_broadcast(res, input, other)
         return res
     if _float_scalar(input, other):
-        return record(input._data * other, MulBackward0, (input, None), saved=(None, other))
+        return record(_laid(input._data * other, input, None), MulBackward0, (input, None), saved=(None, other))
     ad, bd, ta, tb = prep2(input, other)
     if ta is None:                                  # number * tensor == tensor * number
         ad, bd, ta, tb = bd, ad, tb, ta
         input, other = other, input
-    data = as_array(ad * bd)
+    data = _laid(as_array(ad * bd), input, other, dtype=getattr(ad, "dtype", None))
     ra = ta is not None and ta._requires_grad
     rb = tb is not None and tb._requires_grad
     res = record(data, MulBackward0, (ta, tb),
@@ -221,6 +225,7 @@ class SubBackward1(OpNode):
 
 def sub_scalar(input: Tensor, other: Any) -> Tensor:
     """``input - other`` for a Python number, recorded as ``SubBackward1``."""
+    _sub_check(input, other)
     d = input._data
     return record(as_array((d - other).astype(d.dtype, copy=False)), SubBackward1, (input,))
 
@@ -288,12 +293,13 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
     ad, bd, ta, tb = prep2(input, other)
     if rounding_mode is None:                        # spelled out: PyTorch's div.Tensor_mode
         ad, bd = _float_operands(ad, bd)
-        res = record(as_array(ad / bd), DivBackward2, (ta, tb), saved=(input, other),
+        res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward2, (ta, tb),
+                     saved=(input, other),
                      extra={"rounding_mode": None})
     elif rounding_mode is _TRUE_DIVISION:
         ad, bd = _float_operands(ad, bd)
         rb = tb is not None and tb._requires_grad
-        res = record(as_array(ad / bd), DivBackward0, (ta, tb),
+        res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward0, (ta, tb),
                      saved=(input if rb else None, other),
                      extra=other if tb is None else None)
     elif rounding_mode in ("trunc", "floor"):
@@ -308,7 +314,7 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
         else:
             q = (ad / bd).astype(np.float64)
             q = xp.trunc(q).astype(ad.dtype)
-        res = record(as_array(q), DivBackward2, (ta, tb), saved=(input, other),
+        res = record(_laid(as_array(q), input, other, dtype=ad.dtype), DivBackward2, (ta, tb), saved=(input, other),
                      extra={"rounding_mode": rounding_mode})
     else:
         raise RuntimeError(
@@ -452,7 +458,8 @@ def pow(input: Any, exponent: Any) -> Tensor:
         return record(as_array(data), PowBackward0, (ta,), saved=(input,), extra=exponent)
     ad, bd, ta, tb = prep2(input, exponent)
     _refuse_bool(ad, bd, "pow")
-    res = record(as_array(_int_power(ad, bd)), PowBackward1, (ta, tb), saved=(input, exponent),
+    data = _laid(as_array(_int_power(ad, bd)), input, exponent, dtype=bd.dtype)
+    res = record(data, PowBackward1, (ta, tb), saved=(input, exponent),
                  save_output=True)
     note_broadcast(res, ta, tb)
     return res
@@ -498,8 +505,14 @@ class RemainderBackward1(OpNode):
 
 
 class NoDerivative(OpNode):
-    """A node for an op whose derivative PyTorch does not define."""
+    """A node for an op whose derivative PyTorch does not define.
+
+    PyTorch numbers this node 2**64 - 1 (its ``_sequence_nr()``), not by creation: among
+    the nodes ready to run it comes first, so its error is raised before any other node
+    of the pass runs (a version error further down, say)."""
     __slots__ = ()
+    # (the number every node gets when recorded is ignored: this one is fixed)
+    _seq = property(lambda self: (1 << 64) - 1, lambda self, value: None)
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
@@ -568,7 +581,7 @@ def _unary(name: str, fn: str, node: type, save: str, doc: str, floating: bool =
         d = input._data
         if floating and d.dtype.kind != "f":
             d = d.astype(B.get_default_dtype().np)
-        data = np_fn(d) if d.__class__ is _ndarray else getattr(B.xp_of(d), fn)(d)
+        data = _laid(np_fn(d) if d.__class__ is _ndarray else getattr(B.xp_of(d), fn)(d), input)
         mode = STATE.mode
         if mode:                                      # nothing to record
             return plain(data, mode > 1)
@@ -986,7 +999,8 @@ def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
     if not isinstance(other, Tensor):
         raise arg_error(fn, "other", 2, other)
     ad, bd, ta, tb = prep2(input, other)
-    res = record(as_array(getattr(_xp(ad), fn)(ad, bd)), node, (ta, tb), saved=(input, other))
+    data = _laid(as_array(getattr(_xp(ad), fn)(ad, bd)), input, other, dtype=ad.dtype)
+    res = record(data, node, (ta, tb), saved=(input, other))
     note_broadcast(res, ta, tb)
     return res
 
@@ -1184,7 +1198,8 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
             raise no_kernel(f"{fn}_cpu", ad.dtype)
         dt = B.get_default_dtype().np
         ad, bd = ad.astype(dt), bd.astype(dt)
-    out = as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False))
+    out = _laid(as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False)), input, other,
+                dtype=ad.dtype)
     res = record(out, node, (ta, tb), saved=_needed(node, (input, other), (ta, tb)),
                  save_output="result" in node.saved_names)
     note_broadcast(res, ta, tb)
@@ -1489,7 +1504,7 @@ def _operator(symbol: str, ufunc: Any, node: type, saves: str, slow: Callable,
             if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and \
                     (kinds is None or ad.dtype.kind in kinds):
                 try:
-                    data = ufunc(ad, bd)
+                    data = _laid(ufunc(ad, bd), ad, bd)
                 except ValueError:
                     check_broadcast(ad.shape, bd.shape)
                     raise
@@ -1508,7 +1523,7 @@ def _operator(symbol: str, ufunc: Any, node: type, saves: str, slow: Callable,
                     note_broadcast(out, self, other)
                 return out
         elif scalars and oc in _Scalars and self._data.dtype.kind == "f":
-            return record(ufunc(self._data, other), node, (self, None),
+            return record(_laid(ufunc(self._data, other), self, None), node, (self, None),
                           (None, other) if saves == "cross" else (), False, extra)
         return slow(self, other)
     op.__name__ = op.__qualname__ = f"__{slow.__name__}__"

@@ -412,9 +412,9 @@ class MaxBackward1(OpNode):
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        mask = _tie_mask(x._data, r._data)
-        from .compare import where                   # (selected, not multiplied: inf stays off the others)
-        return where(_const(mask), g / int(mask.sum()), 0.0)
+        mask = _tie_mask(x._data, r._data)          # (PyTorch's evenly_distribute_backward: written
+        count = _const(_xp(mask).asarray(mask.sum(), dtype=np.int64))   # in, not multiplied: an inf
+        return g.new_zeros(x.shape).masked_fill_(_const(mask), g / count)   # stays off the others)
 
 
 class MinBackward1(MaxBackward1):
@@ -673,7 +673,10 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
             "reduction factor (input numel divided by output numel). (Triggered internally at "
             "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)", UserWarning,
             stacklevel=3)
-    dev = d - d.sum(axis=dims, keepdims=True) / (n or np.nan)
+    # PyTorch's CPU kernel accumulates in double whatever the dtype (float32 results are the
+    # double result rounded once)
+    acc = d if d.dtype.itemsize >= 8 else d.astype(np.float64)
+    dev = acc - acc.sum(axis=dims, keepdims=True) / (n or np.nan)
     data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
     if fn == "std":
         data = _xp(d).sqrt(data)
@@ -682,7 +685,7 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
              # N of the gradient along dim: the named dims only (an empty list names none)
              "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
     if with_mean:                                    # var_mean: one node, two outputs
-        mean = d.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
+        mean = acc.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
         return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
                             VarMeanBackward0, (input,), saved=(input,), extra=extra)
     node = StdBackward0 if fn == "std" else VarBackward0

@@ -466,14 +466,23 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
         target[i] = s
     target_t = tuple(target)
     d = self._data
-    if target_t == (1,) * lead + shp:                 # nothing repeated: a writable view, as in
-        data = d[(None,) * lead + (Ellipsis,)]        # PyTorch (x.broadcast_to(x.shape).exp_());
-        # (Ellipsis: a 0-d result stays a view, not a copy)
-    elif d.__class__ is np.ndarray and not shp:       # a number spread out (sum's backward)
+    repeated = target_t != (1,) * lead + shp
+    if d.__class__ is np.ndarray and not shp:        # a number spread out (sum's backward): stride 0
         data = spread(d, target_t)
-    else:                                             # (read-only: its elements share memory)
-        xp = np if d.__class__ is np.ndarray else __import__("cupy")
-        data = xp.broadcast_to(d, target_t)
+    elif d.__class__ is np.ndarray:                   # PyTorch's strides: 0 where repeated, a kept
+        # dim keeps its own (a size-1 one too), a new leading one of size 1 the next dim's span
+        strides = [0] * len(target_t)
+        for i in range(len(target_t) - 1, -1, -1):
+            j = i - lead
+            st = d.strides[j] if j >= 0 else target_t[i + 1] * strides[i + 1]
+            strides[i] = st if (shp[j] if j >= 0 else 1) == target_t[i] else 0
+        # (read-only where elements share memory; with nothing repeated a writable view, as
+        # in PyTorch: x.broadcast_to(x.shape).exp_())
+        data = np.lib.stride_tricks.as_strided(d, target_t, tuple(strides), writeable=not repeated)
+    elif not repeated:
+        data = d[(None,) * lead + (Ellipsis,)]
+    else:
+        data = __import__("cupy").broadcast_to(d, target_t)
     out = record(data, ExpandBackward0, (self,), extra=shp)
     return _make_view(self, out, lambda x: x.expand(target_t))
 

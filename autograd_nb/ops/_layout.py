@@ -1,0 +1,154 @@
+"""The memory layout of an element-wise result, chosen as PyTorch's TensorIterator chooses it.
+
+numpy lays a ufunc's result out in the order its operands are stored ("K" order), and so
+does PyTorch, but by its own rule; the two part ways when operands disagree (a transposed
+tensor plus a contiguous one, an expanded bool compared with an int tensor). The layout
+shows in ``stride()``, ``is_contiguous()`` and in whether a later ``view`` works, so an
+element-wise op hands its numpy result to ``elementwise_layout``, which copies it into
+PyTorch's layout when the two differ.
+
+PyTorch's rule, in its order:
+
+1. every operand of the same shape (no Python number among them): all contiguous gives a
+   contiguous result, all channels-last a channels-last one, all dense with equal strides
+   a result with those strides;
+2. otherwise the dims are sorted by the operands' strides in bytes, fastest first: the
+   first operand that orders two dims decides (a broadcast dim, stride 0, orders nothing;
+   equal strides put the smaller size first), and the result is dense in that order
+   (contiguous when nothing moved).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .._tensor import Tensor
+
+
+def _contiguous_strides(shape: Sequence[int], order: Sequence[int]) -> tuple[int, ...]:
+    """Element strides of a dense array whose dims, fastest first, are ``order``."""
+    strides = [0] * len(shape)
+    step = 1
+    for d in order:
+        strides[d] = step
+        step *= shape[d]
+    return tuple(strides)
+
+
+def _c_order(nd: int) -> list[int]:
+    return list(range(nd - 1, -1, -1))
+
+
+def _channels_last(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """PyTorch's channels-last contiguity (4-d: C fastest, then W, H, N; 5-d likewise)."""
+    expected = 1
+    for d in (1, 3, 2, 0) if len(shape) == 4 else (1, 4, 3, 2, 0):
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def _dense(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """Non-overlapping and dense: sorted by stride (sizes < 2 last), each stride is the
+    product of the sizes before it."""
+    order = sorted((d for d in range(len(shape)) if shape[d] >= 2), key=lambda d: strides[d])
+    expected = 1
+    for d in order:
+        if strides[d] != expected:
+            return False
+        expected *= shape[d]
+    return True
+
+
+def _sorted_dims(shape: tuple, operands: list[tuple[tuple, tuple]]) -> list[int]:
+    """TensorIterator's ``reorder_dimensions``: dims fastest first, from the operands'
+    byte strides (broadcast dims count as 0)."""
+    nd = len(shape)
+    byte_strides = []
+    for oshape, ostrides in operands:
+        off = nd - len(oshape)
+        s = [0] * nd
+        for i, (n, st) in enumerate(zip(oshape, ostrides)):
+            s[off + i] = 0 if n == 1 and shape[off + i] != 1 else st
+        byte_strides.append(s)
+
+    def should_swap(d0: int, d1: int) -> int:
+        for s in byte_strides:
+            s0, s1 = s[d0], s[d1]
+            if s0 == 0 or s1 == 0:                     # a broadcast dim orders nothing
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:                  # equal strides: the smaller size first
+                return 1
+        return 0
+
+    perm = _c_order(nd)
+    for i in range(1, nd):                             # insertion sort; 0 means "no opinion"
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def torch_strides(shape: tuple, operands: Sequence[Any]) -> tuple[int, ...]:
+    """The element strides PyTorch gives an element-wise result of ``shape`` computed from
+    ``operands`` (arrays in their own dtypes; a Python number is ``None``)."""
+    arrays = [a for a in operands if a is not None]
+    nd = len(shape)
+    if nd == 0:
+        return ()
+    el = [(a.shape, tuple(s // a.itemsize for s in a.strides)) for a in arrays]
+    if len(arrays) == len(operands) and all(s == shape for s, _ in el):
+        if all(a.flags.c_contiguous for a in arrays):
+            return _contiguous_strides(shape, _c_order(nd))
+        if nd in (4, 5) and all(_channels_last(s, st) for s, st in el):
+            order = (1, 3, 2, 0) if nd == 4 else (1, 4, 3, 2, 0)
+            return _contiguous_strides(shape, order)
+        if all(_dense(s, st) for s, st in el) and all(st == el[0][1] for _, st in el):
+            return el[0][1]
+    perm = _sorted_dims(shape, [(a.shape, a.strides) for a in arrays])
+    return _contiguous_strides(shape, perm)
+
+
+def _converted(a: Any, dtype: Any) -> Any:
+    """A stand-in (strides only, never read) for ``a`` converted to ``dtype`` as PyTorch's
+    ``.to(dtype)`` lays it out: a dense array keeps its strides, another one is packed in
+    its own stride order."""
+    el = tuple(s // a.itemsize for s in a.strides)
+    want = el if _dense(a.shape, el) else _contiguous_strides(a.shape, _sorted_dims(a.shape, [(a.shape, a.strides)]))
+    xp = np if a.__class__ is np.ndarray else __import__("cupy")
+    size = np.dtype(dtype).itemsize
+    return xp.lib.stride_tricks.as_strided(xp.empty(1, dtype), a.shape, tuple(s * size for s in want))
+
+
+def elementwise_layout(out: Any, *operands: Any, dtype: Any = None) -> Any:
+    """``out`` (an element-wise result) in PyTorch's layout for these ``operands`` (Tensors,
+    arrays or Python numbers): itself when it already is, else a copy laid out so.
+    ``dtype``: the dtype the op computes in; a Tensor operand of another dtype counts as
+    converted to it first, as PyTorch converts it (an array operand counts as it is)."""
+    if out.ndim < 2:
+        return out
+    arrays = [o._data if isinstance(o, Tensor) else o if hasattr(o, "strides") else None for o in operands]
+    if all(a is None or a.flags.c_contiguous for a in arrays) and 1 not in out.shape:
+        return out                                    # (contiguous operands: a contiguous result;
+        # a size-1 dim's stride follows the operands' own, as numpy's need not)
+    if dtype is not None:
+        arrays = [_converted(a, dtype) if isinstance(o, Tensor) and a.dtype != dtype and a.ndim else a
+                  for o, a in zip(operands, arrays)]
+    want = torch_strides(out.shape, arrays)
+    if tuple(s // out.itemsize for s in out.strides) == want:
+        return out
+    xp = np if out.__class__ is np.ndarray else __import__("cupy")
+    laid = xp.lib.stride_tricks.as_strided(xp.empty(out.size, out.dtype), out.shape,
+                                           tuple(s * out.itemsize for s in want))
+    laid[...] = out
+    return laid
