@@ -246,3 +246,110 @@ def test_not_implemented_runs_before_a_stale_saved_tensor():
         except RuntimeError as exc:
             return numbers, str(exc)
     assert "floor_divide" in same(run)[1][1]
+
+
+# --- index tensors are saved tensors ---------------------------------------------------
+
+def _x23(T):
+    return T.tensor(X23, requires_grad=True)
+
+
+INDEX_PROGRAMS = {
+    "x[idx], idx changed": lambda T: (lambda x, i: (x[i], i.add_(0)))(_x23(T), T.tensor([0, 1]))[0],
+    "x[mask], mask changed": lambda T: (lambda x, m: (x[m], m.zero_()))(_x23(T), T.tensor([True, False]))[0],
+    "x[mask2d], mask changed": lambda T: (lambda x: (lambda m: (x[m], m.zero_()))(x.detach() > 1))(_x23(T))[0],
+    "x[1:, idx], idx changed": lambda T: (lambda x, i: (x[1:, i], i.add_(0)))(_x23(T), T.tensor([0, 2]))[0],
+    "x[i, j], j changed": lambda T: (lambda x, i, j: (x[i, j], j.add_(0)))(_x23(T), T.tensor([0, 1]),
+                                                                         T.tensor([2, 0]))[0],
+    "x[view of idx], idx changed": lambda T: (lambda x, i: (x[i[:2]], i.add_(0)))(_x23(T), T.tensor([0, 1, 1]))[0],
+    "x[idx] = v, idx changed": lambda T: (lambda x, i: (x.__setitem__(i, T.tensor([[9.0, 9.0, 9.0]])), i.add_(0),
+                                                       x)[2])(_x23(T) * 1, T.tensor([0])),
+    "x[mask] = v, mask changed": lambda T: (lambda x, m: (x.__setitem__(m, T.tensor(5.0, requires_grad=True)),
+                                                         m.zero_(), x)[2])(_x23(T) * 1, _x23(T).detach() > 2),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_PROGRAMS))
+def test_index_tensor_changed_in_place_is_refused(name):
+    """PyTorch saves the index tensors of x[idx] / x[idx] = v (IndexBackward0,
+    IndexPutBackward0): changed in place before backward, they raise the version error
+    ('[torch.LongTensor [2]]', a mask '[CPUBoolType [2]]'). The fuzzer's known entry."""
+    def run(T):
+        out = INDEX_PROGRAMS[name](T)
+        out.sum().backward()
+        return "no error"
+    same(run)
+
+
+def test_index_tensors_saved_and_freed():
+    """``_saved_indices`` gives the user's own index tensors (None for a ':'), a list index
+    a new tensor; a backward frees them (reading them after, or a second backward, raises);
+    the second-order node IndexPutImplBackward0 saves them too, version-checked."""
+    def run(T):
+        out = []
+        x = _x23(T)
+        i = T.tensor([0, 2])
+        y = x[..., i]
+        out += [y.grad_fn._saved_indices, y.grad_fn._saved_indices[1] is i, x[[0, 1], [2, 0]].grad_fn._saved_indices]
+        fn = y.grad_fn
+        y.sum().backward()
+        for again in (lambda: fn._saved_indices, lambda: y.sum().backward()):
+            try:
+                again()
+            except RuntimeError as exc:
+                out.append(str(exc)[:60])
+        j = T.tensor([0, 1, 1])
+        g, = T.autograd.grad((x[j] ** 2).sum(), x, create_graph=True)
+        out += [graph(g), g.grad_fn._saved_indices, g.grad_fn._saved_accumulate]
+        j.add_(0)
+        try:
+            g.sum().backward()
+        except RuntimeError as exc:
+            out.append(str(exc)[:120])
+        return [repr(o) for o in out]
+    same(run)
+
+
+def test_inference_index_tensor_cannot_be_saved():
+    """An index tensor made in inference mode cannot be saved, so x[idx] refuses it."""
+    def run(T):
+        with T.inference_mode():
+            i = T.tensor([0, 1])
+        x = _x23(T)
+        return [_outcome(lambda T: x[i], T)[0], _outcome(lambda T: x.detach()[i].sum().item(), T)]
+    same(run)
+
+
+# --- repeat: PyTorch's repeat_backward -------------------------------------------------
+
+@pytest.mark.parametrize("reps", [(2,), (2, 1, 1, 3), (1, 1, 1), (1, 2, 1), (0, 1, 1), (3, 2, 2, 1)])
+def test_repeat_backward_graph(reps):
+    """New leading dims summed one by one (``SumBackward1``), then one reshape and one sum
+    over the copies; nothing at all where every repeat is 1 (seed 600 program 397)."""
+    def run(T):
+        x = T.tensor([[[3.0, 3.0, 0.5]], [[1.0, 0.0, 0.25]]], dtype=T.float64, requires_grad=True)
+        y = x.repeat(*reps) if len(reps) > 1 else x.tile(reps)
+        first = values(T.autograd.grad((y * T.arange(float(y.numel())).view(y.shape)).sum(), x)[0])
+        return first, _grad_view(x, y * y, T)
+    same(run)
+
+
+def test_pow_bool_exponent_backward_refuses():
+    """pow(x, e) with a bool e: the rule's ``e - 1`` is refused as PyTorch's (seed 601
+    program 681)."""
+    def run(T):
+        x = T.tensor([1.5, 2.0], requires_grad=True)
+        x.pow(T.tensor([True, False])).sum().backward()
+    same(run)
+
+
+def test_hypot_unpacks_its_inputs_before_its_result():
+    """Changed in place, the input is reported, not the result: PyTorch unpacks saved
+    inputs (by name) before saved outputs (seed 609 program 227)."""
+    def run(T):
+        v0 = T.tensor([[3.0, -1.5], [-2.0, 1.0]], dtype=T.float64, requires_grad=True)
+        v1 = T.hypot(v0, v0)
+        v0.detach().mul_(2.0)
+        v1.view(-1).sub_(-0.5)
+        v1.sum().backward()
+    same(run)

@@ -19,7 +19,6 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ..autograd.node import SECOND_BACKWARD
 from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
                     record, register, scalar_to, sum_to, warn_expanded, write_fill)
 from .views import _make_view, plain_view
@@ -38,8 +37,8 @@ class _Embed(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        shape, key, _ = self.extra
-        return take_region(g, key, IndexBackward0)
+        key, indices = _keyed(self, self.extra[1])
+        return take_region(g, key, IndexBackward0, indices=indices)
 
 
 class SelectBackwardBackward0(_Embed):
@@ -51,11 +50,24 @@ class SliceBackwardBackward0(_Embed):
 
 
 class IndexPutImplBackward0(_Embed):
+    """``_index_put_impl_(zeros, indices, grad, accumulate=True)``: x[indices]'s gradient
+    (it saves the index tensors too)."""
     __slots__ = ()
 
+    def _extra_saved(self, name):
+        if name == "indices":
+            return _saved_indices(self, self.extra[1])
+        return self.extra[2] if name == "accumulate" else None
 
-def embed(g: Tensor, shape: tuple, key: Any, node: type, accumulate: bool = False) -> Tensor:
-    """Zeros of ``shape`` with ``g`` written (or, with repeats, added) at ``key``."""
+    @property
+    def saved_tensors_info(self) -> list:
+        return [("indices", s) for s in self._saved]
+
+
+def embed(g: Tensor, shape: tuple, key: Any, node: type, accumulate: bool = False,
+          indices: tuple = ()) -> Tensor:
+    """Zeros of ``shape`` with ``g`` written (or, with repeats, added) at ``key``
+    (``indices``: the index tensors behind its arrays, which the node saves)."""
     gd = g._data
     xp = _xp(gd)
     z = xp.zeros(shape, dtype=gd.dtype)
@@ -67,7 +79,7 @@ def embed(g: Tensor, shape: tuple, key: Any, node: type, accumulate: bool = Fals
             cupyx.scatter_add(z, key, gd)
     else:
         z[key] = gd
-    return record(z, node, (g,), extra=(shape, key, accumulate))
+    return record(z, node, (g,), saved=indices, extra=(shape, _template(key) if indices else key, accumulate))
 
 
 class _Region(OpNode):
@@ -77,7 +89,8 @@ class _Region(OpNode):
 
     def backward(self, g):
         shape, key, accumulate = self.extra
-        return embed(g, shape, key, self._back, accumulate)
+        key, indices = _keyed(self, key)
+        return embed(g, shape, key, self._back, accumulate, indices)
 
     def _extra_saved(self, name):
         if name == "self_sym_sizes":
@@ -98,53 +111,58 @@ class AliasBackward0(_Region):
     __slots__ = ()
 
 
-_FREED = object()      # an advanced index's place in ``extra`` once backward freed it
+# The index tensors of an advanced index are saved (PyTorch's ``_saved_indices``): freed
+# by a backward, version-checked when the node runs. The key a node keeps marks their
+# places with _SLOT; the arrays come back from the saved tensors.
+_SLOT = type("_Slot", (), {"__repr__": lambda self: "<index tensor>"})()
 
 
-def _index_arrays(key: Any) -> tuple:
-    """Each entry of the key: its index array, or None (a plain ``:``, an integer)."""
-    key = key if isinstance(key, tuple) else (key,)
-    return tuple(k if hasattr(k, "dtype") and hasattr(k, "shape") else None for k in key)
+def _is_array(k: Any) -> bool:
+    return hasattr(k, "dtype") and hasattr(k, "shape")
 
 
-def _index_tensors(key: Any) -> tuple:
+def _template(key: tuple) -> tuple:
+    """``key`` with each index array's place marked."""
+    return tuple(_SLOT if _is_array(k) else k for k in key)
+
+
+def _keyed(node: OpNode, key: tuple) -> tuple[tuple, tuple]:
+    """The node's key with its index tensors unpacked (checked) into it, and the tensors."""
+    if not node._saved:
+        return key, ()
+    indices = tuple(s.unpack() for s in node._saved)
+    arrays = iter(t._data for t in indices)
+    return tuple(next(arrays) if k is _SLOT else k for k in key), indices
+
+
+def _saved_indices(node: OpNode, key: tuple) -> tuple:
     """PyTorch's ``_saved_indices``: each index tensor of the key (None for a plain ``:``)."""
-    return tuple(None if k is None else Tensor._wrap(k) for k in _index_arrays(key))
-
-
-def _has_tensor_index(key: Any) -> bool:
-    return any(k is not None for k in _index_arrays(key))
+    saved = iter(node._saved)
+    return tuple(next(saved).unpack(history=False) if k is _SLOT else None for k in key)
 
 
 class IndexBackward0(_Region):
-    """x[indices] with index tensors. PyTorch saves the index tensors, so like any saved
-    tensor they are freed by a backward without ``retain_graph`` (a second one raises)."""
+    """x[indices] with index tensors: PyTorch saves the index tensors (so, like any saved
+    tensor, they are freed by a backward without ``retain_graph``, and changing one in
+    place before backward is refused)."""
     __slots__ = ()
     _back = IndexPutImplBackward0
-    releasable = True                                 # (the engine calls release() after it)
-
-    def backward(self, g):
-        if self.extra[1] is _FREED:
-            raise RuntimeError(SECOND_BACKWARD)
-        return super().backward(g)
-
-    def release(self) -> None:
-        super().release()
-        shape, key, accumulate = self.extra
-        if _has_tensor_index(key):
-            self.extra = (shape, _FREED, accumulate)
 
     def _extra_saved(self, name):
         if name == "indices":
-            if self.extra[1] is _FREED:
-                raise RuntimeError(SECOND_BACKWARD)
-            return _index_tensors(self.extra[1])
+            return _saved_indices(self, self.extra[1])
         return super()._extra_saved(name)
 
+    @property
+    def saved_tensors_info(self) -> list:
+        return [("indices", s) for s in self._saved]
 
-def take_region(x: Tensor, key: Any, node: type, accumulate: bool = False) -> Tensor:
-    """``x._data[key]`` recorded with ``node`` (no view bookkeeping)."""
-    return record(x._data[key], node, (x,), extra=(x._data.shape, key, accumulate))
+
+def take_region(x: Tensor, key: Any, node: type, accumulate: bool = False, indices: tuple = ()) -> Tensor:
+    """``x._data[key]`` recorded with ``node`` (no view bookkeeping); ``indices``: the
+    index tensors behind the key's arrays, in order, which the node saves."""
+    return record(x._data[key], node, (x,), saved=indices,
+                  extra=(x._data.shape, _template(key) if indices else key, accumulate))
 
 
 # ---------------------------------------------------------------------------
@@ -229,14 +247,15 @@ def _normalise(idx: Any) -> tuple:
             elif d.ndim == 0 and d.dtype.kind == "b":
                 out.append(("bool", bool(d)))
             elif d.dtype.kind in "iub":
-                out.append(("adv", c._data))
+                out.append(("adv", c._data, c))
             else:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(c, (list, np.ndarray)):
             arr = np.asarray(c)
             if arr.dtype.kind not in "iub" and arr.size:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(("adv", arr.astype(np.int64) if arr.dtype.kind == "f" or arr.size == 0 else arr))
+            arr = arr.astype(np.int64) if arr.dtype.kind == "f" or arr.size == 0 else arr
+            out.append(("adv", arr, Tensor._wrap(arr)))     # (a new tensor, as PyTorch makes)
         elif isinstance(c, bool):
             out.append(("bool", c))
         elif isinstance(c, (int, np.integer)):
@@ -285,12 +304,14 @@ def _check_mask(shape: tuple, mask: Any, dim: int) -> None:
                 f"the shape of the indexed tensor [{', '.join(map(str, shape))}] at index {dim + j}")
 
 
-def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tuple, list]:
+def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tuple, list, tuple]:
     """Apply the basic parts of ``idx`` (ints, slices, None, ...) as views, as PyTorch does.
 
-    Returns ``(view, key, advanced)``: the view (``self`` itself when every part was
+    Returns ``(view, key, advanced, indices)``: the view (``self`` itself when every part was
     skipped), the array key for the advanced parts that remain, and those parts as
     ``(dim, array)`` pairs (none for a basic index), checked unless ``check`` is False.
+    ``indices``: the index tensors behind the key's arrays, in order (the user's own, or
+    new ones for lists and bools), for the node to save.
     """
     comps = _normalise(idx)
     used = sum(_consumed(c) for c in comps)
@@ -304,7 +325,7 @@ def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tu
             used = ndim
         else:
             expanded.append((pos, c))
-    cur, dim, adv_key, advs = self, 0, [], []
+    cur, dim, adv_key, advs, indices = self, 0, [], [], []
     for pos, c in expanded:
         if c is None:
             cur = cur.unsqueeze(dim)
@@ -322,14 +343,16 @@ def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tu
             arr = _xp(cur._data).zeros(1 if c[1] else 0, dtype=np.int64)
             advs.append((dim, arr))
             adv_key.append(arr)
+            indices.append(Tensor._wrap(arr))
             dim += 1
         else:
             advs.append((dim, c[1]))
             adv_key.append(c[1])
+            indices.append(c[2])
             dim += _consumed(c)
     if advs and check:
         _check_advanced(cur._data.shape, advs)
-    return cur, tuple(adv_key), advs
+    return cur, tuple(adv_key), advs, tuple(indices)
 
 
 def _check_advanced(shape: tuple, advs: list) -> None:
@@ -369,9 +392,9 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             out = record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
-    cur, key, advs = _basic_parts(self, idx)
+    cur, key, advs, indices = _basic_parts(self, idx)
     if advs:
-        return take_region(cur, key, IndexBackward0, accumulate=True)
+        return take_region(cur, key, IndexBackward0, accumulate=True, indices=indices)
     if cur is self:
         out = record(self._data[...], AliasBackward0, (self,), extra=(self._data.shape, Ellipsis, False))
         return _make_view(self, out, lambda t: t[...])
@@ -389,37 +412,31 @@ class _Put(OpNode):
 
     def backward(self, g):
         key, vshape = self.extra
-        if key is _FREED:                              # (its index tensors were freed)
-            raise RuntimeError(SECOND_BACKWARD)
+        key, indices = _keyed(self, key)
         keep = _xp(g._data).ones(g._data.shape, dtype=g._data.dtype)
         keep[key] = 0                                  # the overwritten region gets nothing
         gs = g * Tensor._wrap(keep)
         gv = None
         if self.next_functions[1][0] is not None:
-            gv = sum_to(take_region(g, key, IndexBackward0), vshape)
+            gv = sum_to(take_region(g, key, IndexBackward0, indices=indices), vshape)
         return gs, gv
 
 
 class IndexPutBackward0(_Put):
-    """x[indices] = value with index tensors, which PyTorch saves (and frees) like
-    IndexBackward0's."""
+    """x[indices] = value with index tensors, which PyTorch saves (freed by backward,
+    version-checked) as IndexBackward0 does."""
     __slots__ = ()
-    releasable = True
-
-    def release(self) -> None:
-        super().release()
-        key, vshape = self.extra
-        if _has_tensor_index(key):
-            self.extra = (_FREED, vshape)
 
     def _extra_saved(self, name):
         if name == "indices":
-            if self.extra[0] is _FREED:
-                raise RuntimeError(SECOND_BACKWARD)
-            return _index_tensors(self.extra[0])
+            return _saved_indices(self, self.extra[0])
         if name == "accumulate":
             return False                              # (index_put_(accumulate=True) is another op)
         return None
+
+    @property
+    def saved_tensors_info(self) -> list:
+        return [("indices", s) for s in self._saved]
 
 
 def _strip_leading_ones(v: Tensor) -> Tensor:
@@ -467,18 +484,18 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     else:                                              # a number becomes a 0-d tensor
         vt = Tensor._wrap(_xp(self._data).asarray(scalar_to(value, self._data.dtype)))
     if idx is True or idx is None:
-        dst, key, advs = self.unsqueeze(0), (), []
+        dst, key, advs, indices = self.unsqueeze(0), (), [], ()
     elif type(idx) is int:
-        dst, key, advs = _indexed_select(self, 0, idx, 0), (), []
+        dst, key, advs, indices = _indexed_select(self, 0, idx, 0), (), [], ()
     elif type(idx) is slice:
         dst = self if _whole(idx, self._data.shape[0] if self._data.ndim else 0) else slice_dim(self, 0, idx)
-        key, advs = (), []
+        key, advs, indices = (), [], ()
     else:
-        dst, key, advs = _basic_parts(self, idx, check=False)
+        dst, key, advs, indices = _basic_parts(self, idx, check=False)
     if not advs:
         _copy_to(dst, vt)
         return
-    _index_put(dst, key, advs, vt)
+    _index_put(dst, key, advs, vt, indices)
 
 
 def _broadcasts_to(src: tuple, dst: tuple) -> bool:
@@ -488,7 +505,7 @@ def _broadcasts_to(src: tuple, dst: tuple) -> bool:
         return False
 
 
-def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
+def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tuple) -> None:
     """``dst[key] = value`` for an advanced key, recorded as ``IndexPutBackward0``.
 
     As in PyTorch: leading 1s of ``value`` are dropped; one bool mask with a
@@ -530,7 +547,8 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor) -> None:
         from .pointwise import apply_inplace
         data = dst._data.copy()
         data[key] = vd
-        out = record(data, IndexPutBackward0, (dst, value), extra=(key, value._data.shape))
+        out = record(data, IndexPutBackward0, (dst, value), saved=indices,
+                     extra=(_template(key), value._data.shape))
         note_broadcast(out, dst, value)                # value's grad back to its dtype
         apply_inplace(dst, out, fills=True)
         return

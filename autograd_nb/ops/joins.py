@@ -399,15 +399,27 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 
 class RepeatBackward0(_Node):
-    """Every copy of an element sends its gradient back: sum over the copies."""
+    """Every copy of an element sends its gradient back: sum over the copies.
+
+    As PyTorch's ``repeat_backward``: the new leading dims are summed away one by one,
+    then one reshape splits each repeated dim into (copies, size) and one sum over the
+    copies finishes (nothing to do where every repeat is 1; zeros if one is 0)."""
     __slots__ = ()
 
     def backward(self, g):
         shape, reps = self.extra[0]
-        padded = (1,) * (len(reps) - len(shape)) + tuple(shape)
-        split_shape = tuple(x for r, s in zip(reps, padded) for x in (r, s))
-        summed = g.reshape(split_shape).sum(tuple(range(0, 2 * len(reps), 2)))
-        return summed.reshape(shape)
+        if 0 in reps:
+            return g.new_zeros(shape)
+        lead = len(reps) - len(shape)
+        for _ in range(lead):
+            g = g.sum(0)
+        split, copies = [], []
+        for r, n in zip(reps[lead:], shape):
+            if r != 1:
+                split.append(r)
+                copies.append(len(split) - 1)
+            split.append(n)
+        return g.reshape(split).sum(copies) if copies else g
 
 
 def repeat(self: Tensor, *sizes: Any) -> Tensor:

@@ -36,11 +36,6 @@ KNOWN: list[Known] = [
     Known("PyTorch: index_fill_ of an empty tensor at index 0 fails inside (setStorage ... out of bounds)", "torch",
           r"setStorage: sizes \[[\d, ]*\], strides .* out of bounds for storage of size 0 vs IndexError"),
     # --- ops still open --------------------------------------------------------------------
-    Known("index tensors kept as plain state, not SavedTensors: max_pool's indices and min/max/median of a "
-          "0-d tensor (a second backward goes unnoticed), and x[idx]/x[mask] (freed by backward since session 6, "
-          "but an in-place change of the index tensor is not version-checked); PyTorch saves them", "ops",
-          r"torch raised RuntimeError: (Trying to backward through the graph a second time|one of the variables "
-          r"needed for gradient computation has been modified by an inplace operation: \[torch\.LongTensor)"),
     Known("inference tensors in ops outside inference mode: PyTorch's autograd runs only when an input is an "
           "ordinary tensor (its dispatch keys: a mask or a wrapped number counts, some composites record "
           "CopyBackwards or raise out= errors) and saves inputs before the kernel checks them; ours records when "
