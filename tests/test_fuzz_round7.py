@@ -283,3 +283,22 @@ def test_full_reduction_picks_share_the_gradient_through_masked_fill(op):
         g, = lib.autograd.grad((y * y).mean(), x, create_graph=True)
         return g.grad_fn.name(), g.tolist()
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("req", [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1), (0, 1, 1)])
+def test_addcdiv_saves_tensor1_only_for_tensor2s_gradient(req):
+    """So an inference tensor as tensor1 is no error while tensor2 needs no gradient."""
+    def f(lib):
+        ts = [lib.tensor([1.0, 2.0], requires_grad=bool(r)) for r in req]
+        y = lib.addcdiv(*ts, value=0.5)
+        saved = [getattr(y.grad_fn, n) is not None for n in ("_saved_tensor1", "_saved_tensor2")]
+        grads = lib.autograd.grad(y.sum(), [t for t in ts if t.requires_grad])
+        return saved, [g.tolist() for g in grads]
+    assert f(T) == f(torch)
+
+    def g(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.inference_mode():
+            t1 = lib.tensor([3.0, 4.0])
+        return lib.addcdiv(x, t1, lib.tensor([2.0, 2.0]), value=0.25).tolist()
+    assert g(T) == g(torch)

@@ -60,14 +60,15 @@ class AddcdivBackward0(AddcmulBackward0):
     __slots__ = ()
 
     def backward(self, g):
-        t1, t2 = (s.unpack() for s in self._saved)
+        t1, t2 = (None if s is None else s.unpack() for s in self._saved)
         value = self.extra
         if self.next_functions[1][0] is not None and not t2.is_floating_point():
             # PyTorch divides value by t2 into a tensor of t2's dtype first: refused
             from ._core import DTYPE_WORDS
             raise RuntimeError(f"result type {DTYPE_WORDS[B.get_default_dtype().np.name]} can't be cast to the "
                                f"desired output type {DTYPE_WORDS[t2._data.dtype.name]}")
-        return (g, g * value / t2, -g * value * t1 / (t2 * t2))
+        return (g, None if self.next_functions[1][0] is None else g * value / t2,
+                None if t1 is None else -g * value * t1 / (t2 * t2))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
@@ -96,8 +97,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
             "dtypes.")
     a, b, c = _operands((input, tensor1, tensor2))
     ad, bd, cd = _promoted([a, b, c])
-    out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c), (b, c),
-                 extra=value)
+    out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
+                 (b if c.requires_grad else None, c), extra=value)         # only for tensor2's gradient)
     note_broadcast(out, a, b, c)
     return out
 
