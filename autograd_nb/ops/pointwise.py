@@ -230,6 +230,26 @@ def sub_scalar(input: Tensor, other: Any) -> Tensor:
     return record(as_array((d - other).astype(d.dtype, copy=False)), SubBackward1, (input,))
 
 
+class AddBackward1(SubBackward1):
+    """out = self + number (PyTorch's ``add.Scalar``)  ->  grad_self = grad."""
+    __slots__ = ()
+
+
+def add_scalar(input: Tensor, other: Any) -> Tensor:
+    """``input + other`` for a Python number, recorded as ``AddBackward1`` (what PyTorch's
+    backward formulas record for ``t + 1`` and ``1 + t``; a Python ``t + 1`` is an
+    ``AddBackward0``)."""
+    d = input._data
+    return record(as_array((d + other).astype(d.dtype, copy=False)), AddBackward1, (input,))
+
+
+def rsub_scalar(number: Any, input: Tensor) -> Tensor:
+    """``number - input`` as PyTorch's C++ formulas spell it: a tensor filled with the
+    number, then ``sub_``: a ``SubBackward0`` whose first edge is empty."""
+    d = input._data
+    return sub(Tensor._wrap(as_array(_xp(d).full(d.shape, number, dtype=d.dtype))), input)
+
+
 def div_scalar(input: Tensor, other: Any) -> Tensor:
     """``input / other`` for a Python number, recorded as ``DivBackward1``."""
     d = input._data
@@ -252,7 +272,7 @@ class ReciprocalBackward0(OpNode):
 
     def backward(self, g):
         r = self._saved[0].unpack()
-        return -g * r * r
+        return -g * (r * r)                           # -grad * (result * result)
 
 
 class DivBackward2(OpNode):
@@ -324,10 +344,11 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
 
 
 def _integer_division(ad: Any, bd: Any) -> None:
-    """Integer division by zero (``//``, ``%``, rounding ``div``) is an error in PyTorch,
-    where numpy quietly gives 0."""
+    """Integer division by zero (``//``, ``%``, ``fmod``, rounding ``div``) is an error in
+    PyTorch, where numpy quietly gives 0. PyTorch's kernel checks each divisor as it
+    computes an element: an empty result checks none."""
     kinds = {getattr(ad, "dtype", np.dtype(type(ad))).kind, getattr(bd, "dtype", np.dtype(type(bd))).kind}
-    if kinds <= {"i", "u", "b"} and not (bd.all() if hasattr(bd, "all") else bd):
+    if kinds <= {"i", "u", "b"} and getattr(ad, "size", 1) and not (bd.all() if hasattr(bd, "all") else bd):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -548,6 +569,48 @@ def remainder(input: Any, other: Any) -> Tensor:
     return res
 
 
+class FmodBackward0(OpNode):
+    """out = fmod(self, number)  ->  grad_self = grad."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return g
+
+
+class FmodBackward1(OpNode):
+    """out = self - trunc(self / other) * other: dself = g, dother = -g trunc(self / other)."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+    saved_for = ((1,), (1,))                          # both only for other's gradient
+
+    def backward(self, g):
+        a, b = self._saved
+        if b is None:
+            return g, None
+        return g, -g * div(a.unpack(), b.unpack(), rounding_mode="trunc")
+
+
+def fmod(input: Tensor, other: Any) -> Tensor:
+    """C's ``fmod``: the remainder of a division rounded toward zero (the sign of ``input``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fmod() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}), but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, Number other, *, Tensor out = None)\n")
+    ad, bd, ta, tb = prep2(input, other)
+    _refuse_bool(ad, bd, "fmod_cpu")
+    _integer_division(ad, bd)
+    xp = B.xp_of(ad)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = as_array(xp.fmod(ad, bd)).astype(xp.result_type(ad, bd), copy=False)
+    if tb is None:
+        return record(_laid(data, input, None), FmodBackward0, (ta,))
+    res = record(_laid(data, input, other), FmodBackward1, (ta, tb),
+                 saved=_needed(FmodBackward1, (input, other), (ta, tb)))
+    note_broadcast(res, ta, tb)
+    return res
+
+
 def floor_divide(input: Any, other: Any) -> Tensor:
     """``input // other`` (not differentiable)."""
     ad, bd, ta, tb = prep2(input, other)
@@ -596,11 +659,21 @@ class AbsBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        return g * self._saved[0].unpack().sign()
+        return g * self._saved[0].unpack().sgn()
 
 
 class SignBackward0(OpNode):
     __slots__ = ()
+
+    def backward(self, g):
+        return _zeros_like(g)
+
+
+class SgnBackward0(OpNode):
+    """sgn is sign extended to complex numbers; for real tensors PyTorch's sgn_backward
+    gives zeros (what it saves serves the complex case)."""
+    __slots__ = ()
+    saved_names = ("self", "result")
 
     def backward(self, g):
         return _zeros_like(g)
@@ -611,7 +684,7 @@ class SqrtBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        return g / (2 * self._saved[0].unpack())
+        return g / mul_scalar(self._saved[0].unpack(), 2)           # grad / (2 * result)
 
 
 class RsqrtBackward0(OpNode):
@@ -619,8 +692,7 @@ class RsqrtBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        r = self._saved[0].unpack()
-        return -0.5 * g * r * r * r
+        return mul_scalar(g, -0.5) * self._saved[0].unpack().pow(3)   # -0.5 * grad * result.pow(3)
 
 
 class ExpBackward0(OpNode):
@@ -644,7 +716,7 @@ class Log1PBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        return g / (self._saved[0].unpack() + 1)
+        return g / add_scalar(self._saved[0].unpack(), 1)          # log1p_backward: grad / (self + 1)
 
 
 class Expm1Backward0(OpNode):
@@ -652,7 +724,7 @@ class Expm1Backward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        return g * (self._saved[0].unpack() + 1)
+        return g * add_scalar(self._saved[0].unpack(), 1)          # grad * (result + 1)
 
 
 class SinBackward0(OpNode):
@@ -676,8 +748,7 @@ class TanBackward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        r = self._saved[0].unpack()
-        return g * (1 + r * r)
+        return g * add_scalar(self._saved[0].unpack().pow(2), 1)   # grad * (1 + result.pow(2))
 
 
 class TanhBackward0(OpNode):
@@ -721,15 +792,24 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
     return _abs(input)
 
 
-def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1: the sign of each element (0 for NaN, as PyTorch; a bool stays itself)."""
-    d = input._data
+def _sign_data(d: Any) -> Any:
+    """-1, 0 or 1 for each element (0 for NaN, as PyTorch; a bool stays itself)."""
     if d.dtype.kind == "b":
-        return record(d.copy(), SignBackward0, (input,))
+        return d.copy()
     out = _xp(d).sign(d)
     if d.dtype.kind == "f":
         out = _xp(d).where(out != out, 0, out).astype(d.dtype, copy=False)
-    return record(as_array(out), SignBackward0, (input,))
+    return as_array(out)
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1: the sign of each element (0 for NaN, as PyTorch; a bool stays itself)."""
+    return record(_sign_data(input._data), SignBackward0, (input,))
+
+
+def sgn(input: Tensor) -> Tensor:
+    """``sign`` extended to complex numbers (``x / |x|``); for real tensors, ``sign``."""
+    return record(_sign_data(input._data), SgnBackward0, (input,), (input,), True)
 sqrt = _unary("sqrt", "sqrt", SqrtBackward0, "result", "Square root; d/dx sqrt(x) = 1 / (2 sqrt(x)).")
 exp = _unary("exp", "exp", ExpBackward0, "result", "e^x; its derivative is itself, so the node saves the result.")
 log = _unary("log", "log", LogBackward0, "self", "Natural logarithm; d/dx log(x) = 1/x.")
@@ -765,7 +845,7 @@ class AsinBackward0(OpNode):
 
     def backward(self, g):
         x = self._saved[0].unpack()
-        return g * (1 - x * x).rsqrt()
+        return g * add_scalar(-x * x, 1).rsqrt()                   # grad * (-self * self + 1).rsqrt()
 
 
 class AcosBackward0(OpNode):
@@ -775,7 +855,7 @@ class AcosBackward0(OpNode):
 
     def backward(self, g):
         x = self._saved[0].unpack()
-        return g * -(1 - x * x).rsqrt()
+        return g * -add_scalar(-x * x, 1).rsqrt()                  # grad * -((-self * self + 1).rsqrt())
 
 
 class AtanBackward0(OpNode):
@@ -785,7 +865,7 @@ class AtanBackward0(OpNode):
 
     def backward(self, g):
         x = self._saved[0].unpack()
-        return g / (x * x + 1)
+        return g / add_scalar(x * x, 1)                             # grad / (self * self + 1)
 
 
 class AsinhBackward0(OpNode):
@@ -794,8 +874,7 @@ class AsinhBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        return g * (x * x + 1).rsqrt()
+        return g * add_scalar(self._saved[0].unpack().pow(2), 1).rsqrt()   # grad * (self.pow(2) + 1).rsqrt()
 
 
 class AcoshBackward0(OpNode):
@@ -804,8 +883,8 @@ class AcoshBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        return g * (x * x - 1).rsqrt()                # (finite below -1 too, as PyTorch's)
+        x = self._saved[0].unpack()                  # grad * (self * self - 1).rsqrt(), finite below
+        return g * sub_scalar(x * x, 1).rsqrt()       # -1 too, as PyTorch's
 
 
 class AtanhBackward0(OpNode):
@@ -814,8 +893,8 @@ class AtanhBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        return g / (1 - x * x)
+        # grad * 1 / (1 - self.pow(2)): C++'s number - tensor is a filled tensor's sub_
+        return mul_scalar(g, 1) / rsub_scalar(1, self._saved[0].unpack().pow(2))
 
 
 class Log2Backward0(OpNode):
@@ -824,7 +903,7 @@ class Log2Backward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        return g / (self._saved[0].unpack() * math.log(2.0))
+        return g / mul_scalar(self._saved[0].unpack(), 0.6931471805599453)   # grad / (self * ln 2)
 
 
 class Log10Backward0(OpNode):
@@ -833,7 +912,7 @@ class Log10Backward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        return g / (self._saved[0].unpack() * math.log(10.0))
+        return g / mul_scalar(self._saved[0].unpack(), 2.3025850929940456)   # grad / (self * ln 10)
 
 
 class Exp2Backward0(OpNode):
@@ -842,7 +921,7 @@ class Exp2Backward0(OpNode):
     saved_names = ("result",)
 
     def backward(self, g):
-        return g * (self._saved[0].unpack() * math.log(2.0))
+        return mul_scalar(g * self._saved[0].unpack(), math.log(2.0))   # grad * result * M_LN2
 
 
 sinh = _unary("sinh", "sinh", SinhBackward0, "self", "Hyperbolic sine; d/dx sinh(x) = cosh(x).")
@@ -982,12 +1061,15 @@ class MaximumBackward0(OpNode):
     _pick = "gt"
 
     def backward(self, g):
+        # PyTorch's formula, per side that needs it: where(self == other, grad / 2, grad)
+        # .masked_fill_(beaten, 0): ties split, a side loses only where it is strictly
+        # beaten (so a NaN sends both sides the whole grad)
         a, b = (s.unpack() for s in self._saved)
         from .compare import where
-        shared = where(a == b, g * 0.5, g)           # PyTorch's rule: each side loses only where
-        a_loses = (a < b) if self._pick == "gt" else (a > b)         # it is strictly beaten (so a
-        b_loses = (a > b) if self._pick == "gt" else (a < b)         # NaN sends both sides g)
-        return _masked(shared, ~a_loses), _masked(shared, ~b_loses)
+        a_loses = (a < b) if self._pick == "gt" else (a > b)
+        b_loses = (a > b) if self._pick == "gt" else (a < b)
+        return tuple(None if edge[0] is None else where(a == b, div_scalar(g, 2), g).masked_fill_(loses, 0)
+                     for edge, loses in zip(self.next_functions, (a_loses, b_loses)))
 
 
 class MinimumBackward0(MaximumBackward0):
@@ -1073,7 +1155,7 @@ class LogitBackward0(OpNode):
         x = self._saved[0].unpack()
         eps = self.extra
         from .compare import where
-        out = g / (x * (1 - x))
+        out = g / (x * rsub_scalar(1, x))
         if STATE.grad_enabled:                        # infinitely_differentiable_logit_backward
             lo = 0.0 if eps is None else eps
             return where((x >= lo) & (x <= 1 - lo), out, 0.0 if eps is not None else float("nan"))
@@ -1136,6 +1218,35 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Element-wise smaller of two tensors."""
     return _minmax2(input, other, "minimum", MinimumBackward0)
+
+
+class FmaxBackward0(OpNode):
+    """fmax ignores a NaN (the other value wins): the gradient goes to self where
+    ``self >= other`` or other is NaN, to other elsewhere (no split at ties)."""
+    __slots__ = ()
+    saved_names = ("self", "other")
+    _pick = "ge"
+
+    def backward(self, g):
+        a, b = (s.unpack() for s in self._saved)
+        a_wins = ((a >= b) if self._pick == "ge" else (a <= b)) | b.isnan()
+        return (None if self.next_functions[0][0] is None else g.masked_fill(a_wins.logical_not(), 0),
+                None if self.next_functions[1][0] is None else g.masked_fill(a_wins, 0))
+
+
+class FminBackward0(FmaxBackward0):
+    __slots__ = ()
+    _pick = "le"
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise larger of two tensors, a NaN losing to a number."""
+    return _minmax2(input, other, "fmax", FmaxBackward0)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise smaller of two tensors, a NaN losing to a number."""
+    return _minmax2(input, other, "fmin", FminBackward0)
 
 
 # --- atan2, hypot, logaddexp: two floating inputs, broadcast ----------------------
@@ -1373,9 +1484,9 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
     return method
 
 
-def _binary_inplace(op: Any, ufunc: Any, first: Any = None):
+def _binary_inplace(op: Any, ufunc: Any, first: Any = None, types: Any = None):
     """In-place arithmetic with a fast path when nothing is recorded."""
-    slow = _inplace(op, first=first)
+    slow = _inplace(op, first=first, types=types)
 
     def method(self: Tensor, other: Any, **kwargs: Any) -> Tensor:
         if kwargs or type(other) is bool or not STATE.mode & 1 and (
@@ -1404,10 +1515,29 @@ def _binary_inplace(op: Any, ufunc: Any, first: Any = None):
     return method
 
 
+def _result_cast_check(self: Tensor, other: Any, **_: Any) -> None:
+    """In place, the result type must cast to ``self``'s dtype: PyTorch checks it before the
+    kernel runs (so ``bool_tensor.remainder_(0)`` is a cast error, not a division by zero)."""
+    sd = self._data
+    if isinstance(other, Tensor):
+        od = other._data
+        rt = B.result_type((B._FROM_NP[sd.dtype], 2 if sd.ndim else 1), (B._FROM_NP[od.dtype], 2 if od.ndim else 1)).np
+    else:
+        rt = _with_scalar(np.empty(0, sd.dtype), other)[0].dtype
+    if rt != sd.dtype and not np.can_cast(rt, sd.dtype, "same_kind"):
+        raise RuntimeError(f"result type {DTYPE_WORDS[rt.name]} can't be cast to the desired output type "
+                           f"{DTYPE_WORDS[sd.dtype.name]}")
+
+
+def _div_cast_check(self: Tensor, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> None:
+    if rounding_mode in ("trunc", "floor"):          # (integer kernels that raise)
+        _result_cast_check(self, other)
+
+
 add_ = _binary_inplace(add, np.add)
 sub_ = _binary_inplace(sub, np.subtract, first=_sub_check)
 mul_ = _binary_inplace(mul, np.multiply)
-div_ = _binary_inplace(div, np.true_divide)
+div_ = _binary_inplace(div, np.true_divide, types=_div_cast_check)
 
 
 def _rev(op):
@@ -1423,14 +1553,15 @@ register("div", "divide", "true_divide")(div)
 register("pow")(pow)
 register("remainder")(remainder)
 register("floor_divide")(floor_divide)
+register("fmod")(fmod)
 register("neg", "negative", "__neg__")(neg)
 register("reciprocal")(reciprocal)
 register("abs", "absolute", "__abs__")(abs)
-for _f in (sign, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
+for _f in (sign, sgn, sqrt, rsqrt, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
            clamp, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, log2,
            log10, exp2, square, clamp_min, clamp_max, logit, nan_to_num, xlogy):
     register(_f.__name__)(_f)
-for _f in (maximum, minimum, atan2, arctan2, hypot, logaddexp):      # (methods count from self)
+for _f in (maximum, minimum, fmax, fmin, atan2, arctan2, hypot, logaddexp):      # (methods count from self)
     register(_f.__name__)(as_method(_f))
 for _alias, _f in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
                    ("arccosh", acosh), ("arctanh", atanh)):
@@ -1440,6 +1571,11 @@ register("add_", "__iadd__")(add_)
 register("sub_", "__isub__")(sub_)
 register("mul_", "__imul__")(mul_)
 register("div_", "__itruediv__")(div_)
+
+
+register("remainder_", "__imod__")(_inplace(remainder, types=_result_cast_check))
+register("floor_divide_", "__ifloordiv__")(_inplace(floor_divide, types=_result_cast_check))
+register("fmod_")(_inplace(fmod, types=_result_cast_check))
 for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, pow, sin, cos, reciprocal, clamp_min, clamp_max):
     register(_f.__name__ + "_")(_inplace(_f))
 register("relu_")(_inplace(relu, first=_relu_check))
@@ -1549,9 +1685,9 @@ register("__floordiv__")(floor_divide)
 register("__rfloordiv__")(_rev(floor_divide))
 register("__pos__")(lambda self: self)
 
-EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "floor_divide", "neg", "reciprocal",
-           "abs", "sign", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan",
-           "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum"]
+EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "neg", "reciprocal",
+           "abs", "sign", "sgn", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan",
+           "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "fmax", "fmin"]
 subtract, multiply, divide, true_divide, negative, absolute, clip = sub, mul, div, div, neg, abs, clamp
 EXPORTS += ["subtract", "multiply", "divide", "true_divide", "negative", "absolute", "clip"]
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh

@@ -23,6 +23,7 @@ from .._core import OpNode, floating_kernel, no_kernel, record, scalar_to
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
                             softplus_backward, threshold_backward)
+from ..pointwise import mul_scalar
 from .patches import xp_of
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -44,8 +45,8 @@ class ErfBackward0(OpNode):
     saved_names = ("self",)
 
     def backward(self, g):
-        x = self._saved[0].unpack()
-        return g * ((-(x * x)).exp() * (2.0 / math.sqrt(math.pi)))
+        x = self._saved[0].unpack()                  # 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
+        return mul_scalar((-x.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * g
 
 
 def _erf(input: Tensor) -> Tensor:

@@ -1,0 +1,177 @@
+"""Small op causes and the order of checks: differences the program fuzzer found (#24).
+
+Each test runs one snippet under real torch and autograd_nb and compares what a learner
+sees: the value or the error (type and first line), and for create_graph gradients the
+nodes the gradient links to, as PyTorch's backward formulas (derivatives.yaml) record
+them: a number times a tensor inside a formula is ``MulBackward1``, ``t + 1`` is
+``AddBackward1``, ``1 - t`` a ``SubBackward0`` of a filled tensor.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+
+import autograd_nb as anb
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+
+
+def _outcome(fn, lib):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ("ok", fn(lib))
+    except Exception as exc:                          # noqa: BLE001 - compared as data
+        return (type(exc).__name__, str(exc).split("\n")[0])
+
+
+def same(fn):
+    """``fn(lib)`` under torch and autograd_nb: the same outcome."""
+    ours, theirs = _outcome(fn, anb), _outcome(fn, torch)
+    assert ours == theirs
+    return ours
+
+
+def values(t, digits=6):
+    """A tensor's values to ``digits`` significant digits (NaN as the string 'nan', so
+    that lists compare)."""
+    return [v if isinstance(v, bool) else "nan" if v != v else float(f"{v:.{digits}g}")
+            for v in t.reshape(-1).tolist()]
+
+
+def chain(t, depth=4):
+    """The names of the nodes a tensor's history reaches, level by level (None for an
+    edge to nothing), as PyTorch's next_functions list them."""
+    levels, frontier = [], [t.grad_fn]
+    for _ in range(depth):
+        names, nxt = [], []
+        for fn in frontier:
+            if fn is None:
+                names.append(None)
+                continue
+            names.append(type(fn).__name__)
+            nxt += [n for n, _ in fn.next_functions]
+        levels.append(names)
+        frontier = nxt
+    return levels
+
+
+def result(t):
+    return (str(t.dtype).split(".")[-1], tuple(t.shape), t.tolist())
+
+
+# --- integer division by zero: checked per element, so never on an empty result ------
+
+_DIVISIONS = {
+    "floordiv": lambda x, d: x // d, "mod": lambda x, d: x % d, "rfloordiv": lambda x, d: 5 // x,
+    "floor": lambda x, d: x.div(d, rounding_mode="floor"), "trunc": lambda x, d: x.div(d, rounding_mode="trunc"),
+    "remainder": lambda x, d: x.remainder(d), "fmod": lambda x, d: x.fmod(d),
+    "floor_divide": lambda x, d: x.floor_divide(d),
+    "floor_": lambda x, d: x.div_(d, rounding_mode="floor"), "trunc_": lambda x, d: x.div_(d, rounding_mode="trunc"),
+    "remainder_": lambda x, d: x.remainder_(d), "fmod_": lambda x, d: x.fmod_(d),
+    "floor_divide_": lambda x, d: x.floor_divide_(d), "ifloordiv": lambda x, d: x.__ifloordiv__(d),
+    "imod": lambda x, d: x.__imod__(d),
+}
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32", "int64"])
+@pytest.mark.parametrize("op", sorted(_DIVISIONS))
+@pytest.mark.parametrize("n", [0, 2])
+def test_integer_division_by_zero(op, dtype, n):
+    def run(lib):
+        x = lib.tensor([3, 4][:n], dtype=getattr(lib, dtype))
+        return [result(_DIVISIONS[op](x.clone(), d)) for d in
+                (0, lib.zeros((), dtype=lib.int64), lib.zeros(1, dtype=getattr(lib, dtype)))]
+    same(run)
+
+
+def test_integer_division_empty_broadcast():
+    same(lambda lib: result(lib.zeros((0, 2), dtype=lib.int64) // lib.tensor([0, 1])))
+    same(lambda lib: result(lib.tensor(3) % lib.zeros(0, dtype=lib.int64)))
+    same(lambda lib: result(lib.div(lib.tensor([False])[lib.tensor([False])], 0, rounding_mode="floor")))
+
+
+def test_fmod():
+    def run(lib):
+        x = lib.tensor([5.5, -3.0, 2.0, -0.0], requires_grad=True)
+        y = lib.tensor([2.0, 2.0, -1.5, 3.0], requires_grad=True)
+        r = lib.fmod(x, y)
+        gx, gy = lib.autograd.grad((r * r).sum(), [x, y], create_graph=True)
+        s = lib.fmod(x, 2.5)
+        return (values(r), type(r.grad_fn).__name__, values(gx), values(gy), chain(gy),
+                values(s), type(s.grad_fn).__name__, result(lib.fmod(lib.tensor([5, -3]), lib.tensor([2.5]))))
+    same(run)
+    same(lambda lib: lib.fmod(2, lib.tensor([1.0])))
+
+
+# --- create_graph gradients of one-input ops: the nodes of PyTorch's formulas --------
+
+_UNARY = ["exp2", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sinh", "cosh", "tan",
+          "tanh", "sigmoid", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "reciprocal", "sin",
+          "cos", "abs", "sign", "trunc", "frac", "neg", "ceil", "floor", "round", "square", "relu", "logit",
+          "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "negative", "absolute"]
+
+
+@pytest.mark.parametrize("x", [[0.3, -0.7], [1.3, 1.7], 0.5])
+@pytest.mark.parametrize("op", _UNARY)
+def test_unary_create_graph_nodes(op, x):
+    def run(lib):
+        t = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        y = getattr(lib, op)(t)
+        g, = lib.autograd.grad((y * y).mean(), [t], create_graph=True)
+        return chain(g), values(g, 10)
+    same(run)
+
+
+def test_sgn():
+    def run(lib):
+        x = lib.tensor([1.5, 0.0, -2.0, float("nan")], requires_grad=True)
+        y = lib.sgn(x)
+        g, = lib.autograd.grad(y.sum(), [x], create_graph=True)
+        a = x.abs()
+        ga, = lib.autograd.grad(a.sum(), [x], create_graph=True)
+        return (values(y), type(y.grad_fn).__name__, g.grad_fn is None, chain(ga),
+                result(lib.sgn(lib.tensor([1, 0, -2]))), result(lib.sgn(lib.tensor([True, False]))))
+    same(run)
+
+
+# --- maximum / minimum / fmax / fmin / clamp with tensor bounds ----------------------
+
+_NAN = float("nan")
+_BINARY_BOUNDS = {
+    "maximum": lambda lib, a, b, c: lib.maximum(a, b), "minimum": lambda lib, a, b, c: lib.minimum(a, b),
+    "fmax": lambda lib, a, b, c: lib.fmax(a, b), "fmin": lambda lib, a, b, c: lib.fmin(a, b),
+    "clamp": lambda lib, a, b, c: lib.clamp(a, b, c), "clamp_min": lambda lib, a, b, c: lib.clamp(a, min=b),
+    "clamp_max": lambda lib, a, b, c: lib.clamp(a, max=c), "clamp_minT": lambda lib, a, b, c: lib.clamp_min(a, b),
+    "clamp_maxT": lambda lib, a, b, c: lib.clamp_max(a, c),
+    "minimum_bool": lambda lib, a, b, c: lib.minimum(a == 1.0, a),
+    "maximum_bool": lambda lib, a, b, c: lib.maximum(b.detach(), a > 0),
+}
+
+
+@pytest.mark.parametrize("others", [True, False])
+@pytest.mark.parametrize("op", sorted(_BINARY_BOUNDS))
+def test_min_max_create_graph(op, others):
+    """Ties (1 and 1), NaN on either side; the gradients, their nodes, and a third order."""
+    def run(lib):
+        a = lib.tensor([3.0, -0.5, 1.0, _NAN, 2.0], requires_grad=True)
+        b = lib.tensor([1.0, 0.5, 1.0, 1.0, _NAN], requires_grad=others)
+        c = lib.tensor([2.0, 0.0, 1.0, 2.0, 3.0], requires_grad=others)
+        y = _BINARY_BOUNDS[op](lib, a, b, c)
+        ins = [a, b, c] if others and "bool" not in op else [a]
+        gs = lib.autograd.grad((y * y).sum(), ins, create_graph=True, allow_unused=True)
+        out = [None if g is None else (chain(g), values(g)) for g in gs]
+        h = lib.autograd.grad(gs[0].sum(), ins, allow_unused=True)
+        return out, [None if t is None else values(t) for t in h]
+    same(run)
+
+
+def test_fmax_arguments():
+    same(lambda lib: result(lib.fmax(lib.tensor([True, False]), lib.tensor([False, False]))))
+    same(lambda lib: result(lib.fmin(lib.tensor([1, 2]), lib.tensor([1.5]))))
+    same(lambda lib: lib.fmax(lib.tensor([1, 2]), 1))
+    same(lambda lib: lib.tensor([1.0]).fmin(2.0))
