@@ -175,3 +175,28 @@ def test_fmax_arguments():
     same(lambda lib: result(lib.fmin(lib.tensor([1, 2]), lib.tensor([1.5]))))
     same(lambda lib: lib.fmax(lib.tensor([1, 2]), 1))
     same(lambda lib: lib.tensor([1.0]).fmin(2.0))
+
+
+# --- sorting ops: PyTorch's order of argument checks (dim, empty dim, k, dtype) -------
+
+def _shape_of(r):
+    parts = r if isinstance(r, tuple) else (r,)
+    return [(tuple(t.shape), str(t.dtype).split(".")[-1]) for t in parts]
+
+
+_SORTING = {
+    "topk": lambda lib, x, d, k: lib.topk(x, k, d), "topk_smallest": lambda lib, x, d, k: lib.topk(x, k, d, largest=False),
+    "kthvalue": lambda lib, x, d, k: lib.kthvalue(x, k, d), "sort": lambda lib, x, d, k: lib.sort(x, d),
+    "argsort": lambda lib, x, d, k: lib.argsort(x, d), "median": lambda lib, x, d, k: lib.median(x, d),
+    "nanmedian": lambda lib, x, d, k: lib.nanmedian(x, d), "median_all": lambda lib, x, d, k: lib.median(x),
+    "msort": lambda lib, x, d, k: lib.msort(x),
+}
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+@pytest.mark.parametrize("shape", [(3, 0), (0,), (3, 2), ()])
+@pytest.mark.parametrize("op", sorted(_SORTING))
+def test_sorting_check_order(op, shape, dtype):
+    for dim in (-1, 0, 1, 2):
+        for k in (0, 1, 2, 4, -1):
+            same(lambda lib: _shape_of(_SORTING[op](lib, lib.zeros(shape, dtype=getattr(lib, dtype)), dim, k)))

@@ -95,12 +95,12 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     ``k`` picked elements of each slice.
     """
     d = input._data
-    n = canon_dim(dim, d.ndim)                        # (the dim is checked first)
-    if d.dtype.kind == "b":
-        raise RuntimeError("topk does not support bool dtypes on CPU")
-    size = d.shape[n] if d.ndim else 1
+    n = canon_dim(dim, d.ndim)                        # (PyTorch's order: the dim, k, then
+    size = d.shape[n] if d.ndim else 1                # the kernel's dtype)
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
+    if d.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     return _sorted("topk", input, dim, largest, None if not d.ndim else k)
 
 
@@ -162,27 +162,26 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     ``(values, indices)``. Among equal values the index may differ from PyTorch's, whose
     choice follows its selection algorithm.
     """
-    if dim is not None:
-        canon_dim(dim, input._data.ndim)              # (the dim is checked first)
-    if input._data.dtype.kind == "b" and input._data.size:    # (an empty one fails its own way)
-        raise no_kernel("median_cpu" if dim is None else "median_out", input._data.dtype)
-    if dim is None:
-        d = input._data
-        if d.size == 0:                               # NaN; for integers PyTorch gives the
-            fill = np.nan if d.dtype.kind == "f" else (   # smallest value of the dtype
-                np.iinfo(d.dtype).min if d.dtype.kind in "iu" else True)
-            data = _xp(d).asarray(fill, dtype=d.dtype)
-        elif d.dtype.kind == "f" and bool(_xp(d).isnan(d).any()):
-            data = _xp(d).asarray(np.nan, dtype=d.dtype)
-        else:
-            flat = _xp(d).sort(d.reshape(-1), kind="stable")
-            data = flat[(d.size - 1) // 2].copy()
-        return record(as_array(data), MedianBackward0, (input,), saved=(input,), save_output=True)
     d = input._data
-    n = canon_dim(dim, d.ndim)
-    if d.ndim and d.shape[n] == 0:
-        raise IndexError(f"median(): Expected reduction dim {n} to have non-zero size.")
-    return _rank_pick("median", input, lambda size: (size - 1) // 2, dim, keepdim)
+    if dim is not None:                               # PyTorch's order: the dim, an empty one,
+        n = canon_dim(dim, d.ndim)                    # then the kernel's dtype
+        if d.ndim and d.shape[n] == 0:
+            raise IndexError(f"median(): Expected reduction dim {n} to have non-zero size.")
+        if d.dtype.kind == "b":
+            raise no_kernel("median_out", d.dtype)
+        return _rank_pick("median", input, lambda size: (size - 1) // 2, dim, keepdim)
+    if d.dtype.kind == "b" and d.size:               # (an empty one has its own value)
+        raise no_kernel("median_cpu", d.dtype)
+    if d.size == 0:                               # NaN; for integers PyTorch gives the
+        fill = np.nan if d.dtype.kind == "f" else (   # smallest value of the dtype
+            np.iinfo(d.dtype).min if d.dtype.kind in "iu" else True)
+        data = _xp(d).asarray(fill, dtype=d.dtype)
+    elif d.dtype.kind == "f" and bool(_xp(d).isnan(d).any()):
+        data = _xp(d).asarray(np.nan, dtype=d.dtype)
+    else:
+        flat = _xp(d).sort(d.reshape(-1), kind="stable")
+        data = flat[(d.size - 1) // 2].copy()
+    return record(as_array(data), MedianBackward0, (input,), saved=(input,), save_output=True)
 
 
 class NanmedianBackward0(MaxBackward1):
