@@ -200,3 +200,64 @@ def test_sorting_check_order(op, shape, dtype):
     for dim in (-1, 0, 1, 2):
         for k in (0, 1, 2, 4, -1):
             same(lambda lib: _shape_of(_SORTING[op](lib, lib.zeros(shape, dtype=getattr(lib, dtype)), dim, k)))
+
+
+# --- a changed view is refused before the op's own argument errors (methods too) -----
+
+def _changed_split_view(lib):
+    """A split output whose base was changed in place: PyTorch refuses to use it
+    wherever its autograd layer reads its history."""
+    v0 = lib.tensor([[2.0, -1.5, 0.5], [1.5, 2.0, 3.0]], requires_grad=True)
+    v2 = v0 * 1
+    v3 = v2.split(1, 1)[0]
+    v2.mul_(2)
+    return v3
+
+
+_VIEW_FIRST = {   # PyTorch reads the histories first: the view's error
+    "softmax": lambda lib, v, bad: v.softmax(3), "T.softmax": lambda lib, v, bad: lib.softmax(v, 3),
+    "F.softmax": lambda lib, v, bad: lib.nn.functional.softmax(v, 3), "sum": lambda lib, v, bad: v.sum(5),
+    "add": lambda lib, v, bad: v.add(bad), "op+": lambda lib, v, bad: v + bad, "view": lambda lib, v, bad: v.view(7),
+    "transpose": lambda lib, v, bad: v.transpose(0, 5), "topk": lambda lib, v, bad: v.topk(9),
+    "sort": lambda lib, v, bad: v.sort(5), "argsort": lambda lib, v, bad: v.argsort(5),
+    "expand": lambda lib, v, bad: v.expand(5, 5), "max": lambda lib, v, bad: v.max(5),
+    "index_select": lambda lib, v, bad: v.index_select(0, lib.tensor([9])),
+    "gather": lambda lib, v, bad: v.gather(0, lib.tensor([[9]])), "squeeze": lambda lib, v, bad: v.squeeze(5),
+    "matmul": lambda lib, v, bad: v.matmul(bad), "mm": lambda lib, v, bad: v.mm(bad),
+    "cumsum": lambda lib, v, bad: v.cumsum(5), "norm": lambda lib, v, bad: v.norm(dim=5),
+    "select": lambda lib, v, bad: v.select(0, 9), "split": lambda lib, v, bad: v.split(1, 5),
+    "repeat": lambda lib, v, bad: v.repeat(1), "std": lambda lib, v, bad: v.std(5),
+    "permute": lambda lib, v, bad: v.permute(0, 5), "mean": lambda lib, v, bad: v.mean(5),
+    "kthvalue": lambda lib, v, bad: v.kthvalue(9), "scatter": lambda lib, v, bad: v.scatter(0, lib.tensor([[9]]), 1.0),
+    "clamp": lambda lib, v, bad: v.clamp(), "as_strided": lambda lib, v, bad: v.as_strided((9,), (1,)),
+    "matmul_op": lambda lib, v, bad: v @ bad, "div_mode": lambda lib, v, bad: v.div(bad, rounding_mode="x"),
+}
+_KERNEL_FIRST = {   # PyTorch's own checks come first (an op it does not record, or a
+    # composite that checks before it calls the ops that record)
+    "argmax": lambda lib, v, bad: v.argmax(4), "T.argmax": lambda lib, v, bad: lib.argmax(v, 4),
+    "all": lambda lib, v, bad: v.all(5), "count_nonzero": lambda lib, v, bad: v.count_nonzero(5),
+    "reshape": lambda lib, v, bad: v.reshape(7), "T.reshape": lambda lib, v, bad: lib.reshape(v, (7,)),
+    "flatten": lambda lib, v, bad: v.flatten(5), "narrow": lambda lib, v, bad: v.narrow(0, 0, 9),
+    "chunk": lambda lib, v, bad: v.chunk(2, 5), "diff": lambda lib, v, bad: v.diff(dim=5),
+    "movedim": lambda lib, v, bad: v.movedim(0, 5), "repeat_interleave": lambda lib, v, bad: v.repeat_interleave(2, dim=5),
+    "getitem": lambda lib, v, bad: v[7], "setitem": lambda lib, v, bad: v.__setitem__(9, 1.0),
+    "bool": lambda lib, v, bad: bool(v), "item": lambda lib, v, bad: v.item(),
+}
+_IN_PLACE = {   # in place: the in-place check of self comes first
+    "add_": lambda lib, v, bad: v.add_(bad), "abs_": lambda lib, v, bad: v.abs_(),
+    "copy_": lambda lib, v, bad: v.copy_(bad), "squeeze_": lambda lib, v, bad: v.squeeze_(5),
+    "transpose_": lambda lib, v, bad: v.transpose_(0, 5),
+}
+
+
+@pytest.mark.parametrize("case", sorted({**_VIEW_FIRST, **_KERNEL_FIRST, **_IN_PLACE}))
+def test_changed_view_error_order(case):
+    op = {**_VIEW_FIRST, **_KERNEL_FIRST, **_IN_PLACE}[case]
+    outcome = same(lambda lib: (op(lib, _changed_split_view(lib), lib.ones(5)), None)[1])
+    assert ("Output 0 of Split" in outcome[1]) == (case not in _KERNEL_FIRST)
+
+
+def test_changed_view_as_other_argument():
+    """In place, the other inputs' histories are read before the kernel's errors."""
+    same(lambda lib: lib.ones(2, 2).add_(_changed_split_view(lib).expand(2, 5)) and None)
+    same(lambda lib: lib.ones(3).add(_changed_split_view(lib)) and None)

@@ -24,6 +24,7 @@ from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
 from ..autograd.node import _seq, ANOMALY, PRE_MUTATION, Node
 from ..autograd.node import save as _save
+from ._histories import KERNEL_FIRST, histories_first, read_histories
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -135,23 +136,6 @@ def needs_grad(*ts: Any) -> bool:
         if t is not None and (t._requires_grad or t._base is not None and t.requires_grad):
             return True                               # (a view may require grad via its base)
     return False
-
-
-def read_histories(*inputs: Any) -> None:
-    """What PyTorch's autograd layer does before an op's kernel runs (and checks the
-    arguments): while recording, it reads every input's history (``grad_fn``), so a view
-    that may no longer be used since its base changed (``Tensor._view_changed``) is
-    refused first. ``record`` reads them after our checks; this reads them before, for
-    an op that PyTorch records (or builds from ops that record) where ours records
-    nothing, and for an argument error met before ``record`` (``with_out``). Tensors in
-    a list or tuple (``cat``'s) count too."""
-    if STATE.mode:
-        return
-    ts = [t for a in inputs for t in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(t, Tensor)]
-    if any(t.requires_grad for t in ts):
-        for t in ts:
-            if t._base is not None and t._vc[0] != t._view_ver:
-                t._view_changed()                     # (may refuse)
 
 
 def plain(data: Any, inference: bool) -> Tensor:
@@ -444,10 +428,19 @@ def as_method(fn: Callable, name: str | None = None) -> Callable:
 
 
 def register(*names: str) -> Callable:
-    """Attach a function to Tensor under ``names`` (decorator)."""
+    """Attach a function to Tensor under ``names`` (decorator). As a method, an op that
+    refuses its arguments reads the inputs' histories first, as PyTorch's autograd layer
+    does (``histories_first``; not the ops of ``KERNEL_FIRST``)."""
     def deco(fn: Callable) -> Callable:
+        methods: dict = {}
         for n in names:
-            setattr(Tensor, n, fn)
+            if n in KERNEL_FIRST or not inspect.isfunction(fn):
+                setattr(Tensor, n, fn)
+                continue
+            inplace = n.endswith("_") and not n.endswith("__") or n.startswith("__i")
+            if inplace not in methods:
+                methods[inplace] = histories_first(fn, inplace)
+            setattr(Tensor, n, methods[inplace])
         return fn
     return deco
 
@@ -606,15 +599,15 @@ def with_out(name: str, fn: Callable) -> Callable:
 
     An argument the op refuses (a dim out of range, a dtype without a kernel, shapes that
     do not broadcast) is refused after PyTorch's autograd layer read the inputs'
-    histories: a view that may no longer be used is refused first (``read_histories``).
-    (Methods, ``x.softmax(9)``, do not pass here: a wrapper around every method call
-    would cost every op time; theirs is the kernel's error.)"""
+    histories: a view that may no longer be used is refused first (``read_histories``;
+    not for the ops of ``KERNEL_FIRST``; methods: ``register``)."""
     def op(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if out is None:
             try:
                 return fn(*args, **kwargs)
             except (RuntimeError, IndexError, ValueError):   # an argument refused by the kernel:
-                read_histories(*args, *kwargs.values())    # PyTorch's autograd layer came first
+                if name not in KERNEL_FIRST:                 # PyTorch's autograd layer came first
+                    read_histories(*args, *kwargs.values())
                 raise
         if not STATE.mode & 1 and (out.requires_grad or any(
                 isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))):

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._tensor import Size, Tensor
+from .._tensor import Size, Tensor, canon_dim
 from ._core import OpNode, as_method, note_broadcast, record, record_multi, register
 
 EXPORTS = ["ravel", "meshgrid", "broadcast_tensors", "broadcast_shapes", "repeat_interleave", "einsum",
@@ -103,7 +103,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         return make(np.repeat(np.arange(counts.size), counts), device=input.device)
     if dim is None:
         input, dim = input.reshape(-1), 0
-    dim = dim % max(input.dim(), 1)
+    dim = canon_dim(dim, input.dim())
     if isinstance(repeats, Tensor) and repeats.numel() != 1:
         if repeats.dim() != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
