@@ -261,3 +261,35 @@ def test_changed_view_as_other_argument():
     """In place, the other inputs' histories are read before the kernel's errors."""
     same(lambda lib: lib.ones(2, 2).add_(_changed_split_view(lib).expand(2, 5)) and None)
     same(lambda lib: lib.ones(3).add(_changed_split_view(lib)) and None)
+
+
+# --- autograd.grad / backward(inputs=...) read each input's history first ------------
+
+def _no_grad_view_changed(lib):
+    v0 = lib.tensor([1.5, 1.0], dtype=lib.float64, requires_grad=True)
+    v1 = lib.nn.functional.softplus(v0)
+    with lib.no_grad():
+        v3 = v1.expand((2, 2))
+    v1.sub_(3)
+    return v0, v1, v3
+
+
+def test_grad_inputs_read_history():
+    def grad(lib):
+        v0, v1, v3 = _no_grad_view_changed(lib)
+        v5 = v1.chunk(2, -1)[-1]
+        return lib.autograd.grad(v1.sum(), [v3, v5], create_graph=True, allow_unused=True)
+    assert "no_grad mode" in same(lambda lib: grad(lib) and None)[1]
+
+    def backward(lib):
+        v0, v1, v3 = _no_grad_view_changed(lib)
+        v1.sum().backward(inputs=[v0, v3])
+    assert "no_grad mode" in same(backward)[1]
+
+    def split_output(lib):
+        v0 = lib.tensor([[2.0, -1.5], [1.5, 2.0]], requires_grad=True)
+        v2 = v0 * 1
+        v3 = v2.split(1, 1)[0]
+        v2.mul_(2)
+        return lib.autograd.grad(v2.sum(), [v3])
+    assert "Output 0 of Split" in same(lambda lib: split_output(lib) and None)[1]

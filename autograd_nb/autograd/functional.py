@@ -115,7 +115,8 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
     for t in inputs or ():
         if isinstance(t, _nodes.GradientEdge):
             continue
-        if accumulate:
+        t.grad_fn                                     # noqa: B018 - read first, as PyTorch's engine
+        if accumulate:                                # does: a changed view is refused here
             t.retain_grad()
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
