@@ -68,9 +68,13 @@ for _name in ("abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "
               "expm1_", "fill_", "fix_", "floor_", "frac_", "log_", "log10_", "log1p_", "log2_", "logit_",
               "nan_to_num_", "neg_", "negative_", "reciprocal_", "relu_", "round_", "rsqrt_", "selu_",
               "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "zero_",
-              "celu_", "xlogy_", "threshold_"):
+              "celu_", "xlogy_", "threshold_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",
+              "arctanh_", "as_strided_", "resize_as_"):
     if hasattr(Tensor, _name):
         globals()[_name] = getattr(Tensor, _name)
+# ... and the in-place activations, which are functions only (torch.celu_ is nn.functional's)
+from .nn.functional import celu_, rrelu_, selu_, threshold_  # noqa: E402
+from .nn.functional import _torch_dropout_ as dropout_, _torch_feature_dropout_ as feature_dropout_  # noqa: E402
 
 # The public classes print under the public name (``<class 'autograd_nb.Tensor'>``).
 for _cls in (Tensor, Size, dtype, device, Generator):

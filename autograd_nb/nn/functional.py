@@ -37,7 +37,8 @@ __all__ = [
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "prelu", "softmax",
     "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "embedding_bag", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
+    "threshold_",
 ]
 
 conv1d = _nn.conv1d
@@ -230,7 +231,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value``."""
-    return _maybe_inplace(input, lambda t: _nn.threshold(t, threshold, value), inplace)
+    return _maybe_inplace(input, lambda t: _nn.threshold(t, threshold, value, inplace), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -639,6 +640,50 @@ def _fmt_shape(shape: Sequence[int]) -> str:
 
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                  rrelu, softshrink)
+
+
+# the in-place activations: ``F.celu_(x)`` is ``F.celu(x, inplace=True)`` (torch.celu_ too)
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _maybe_inplace(input, lambda t: _nn.threshold(t, threshold, value, True), True)
+
+
+# torch.dropout_ and torch.feature_dropout_ (not names of torch.nn.functional)
+def _torch_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _dropout(input, p, train, True, None)
+
+
+def _torch_feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """Whole channels (one draw per index of dims 0 and 1), in place."""
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _dropout(input, p, train, True, 2)
+
+
+_torch_dropout_.__name__, _torch_feature_dropout_.__name__ = "dropout_", "feature_dropout_"
 from ._more_losses import (cosine_embedding_loss, ctc_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402
                            margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                            multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss, soft_margin_loss,

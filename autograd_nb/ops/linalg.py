@@ -290,16 +290,8 @@ class AddmmBackward0(OpNode):
                 None if m1 is None else _grad_mat2(ga, m1.unpack(), _strides_t(self.extra["mat2_sym_strides"])))
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape.
-
-    What ``nn.Linear`` computes for a batch of rows: ``addmm(bias, x, weight.t())``.
-    """
-    if beta == 1 and alpha == 1 and isinstance(input, Tensor) and isinstance(mat1, Tensor) \
-            and isinstance(mat2, Tensor):
-        fast = _linear_rows(input, mat1, mat2)
-        if fast is not None:
-            return fast
+def addmm_shape(input: Tensor, mat1: Tensor, mat2: Tensor) -> tuple[int, int]:
+    """addmm's checks of its operands, in PyTorch's order; the product's shape."""
     for i, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2))):
         _need_tensor("addmm", name, i + 1, t)
     s, a, b = input._data, mat1._data, mat2._data
@@ -315,7 +307,21 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     if a.shape[1] != b.shape[0]:
         raise _mm_shapes_error(a, b)
     _no_bool(a, "addmm_impl_cpu_")
-    target = (a.shape[0], b.shape[1])
+    return (a.shape[0], b.shape[1])
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape.
+
+    What ``nn.Linear`` computes for a batch of rows: ``addmm(bias, x, weight.t())``.
+    """
+    if beta == 1 and alpha == 1 and isinstance(input, Tensor) and isinstance(mat1, Tensor) \
+            and isinstance(mat2, Tensor):
+        fast = _linear_rows(input, mat1, mat2)
+        if fast is not None:
+            return fast
+    target = addmm_shape(input, mat1, mat2)
+    s, a, b = input._data, mat1._data, mat2._data
     if s.shape != target and (s.ndim > 2 or any(k != 1 and k != t for k, t in
                                                  zip(s.shape[::-1], target[::-1]))):
         Tensor._wrap(s).expand(target)              # raises PyTorch's error: input does not fit

@@ -1449,6 +1449,13 @@ def _check_output_shape(self: Tensor, inputs: Sequence[Any]) -> None:
                            f"broadcast shape [{', '.join(map(str, full))}]")
 
 
+def inplace_type_error(e: TypeError, name: str) -> TypeError:
+    """``e``, raised by the op ``name`` under its in-place method: PyTorch's argument errors
+    name the method (``atan2_(): argument 'other' ...``)."""
+    text = str(e)
+    return TypeError(name + "_" + text[len(name):]) if text.startswith(name + "()") else e
+
+
 def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = DTYPE_WORDS,
              first: Any = None, expand_warning: bool = False, types: Any = None):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
@@ -1462,6 +1469,12 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
     fills = overlap == "fill"
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        try:
+            return checked(self, *args, **kwargs)
+        except TypeError as e:                        # (an argument error names the method)
+            raise inplace_type_error(e, op.__name__) from None
+
+    def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
         if first is not None:
             first(self, *args, **kwargs)

@@ -292,14 +292,21 @@ class ThresholdBackward0(OpNode):
         return self.extra if name == "threshold" else None
 
 
-def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
-    """``value`` where x <= threshold, else x (a NaN is not <= anything: it stays)."""
+class ThresholdBackward1(ThresholdBackward0):
+    """The in-place form, ``threshold_``: the same rule, on the value it overwrote."""
+    __slots__ = ()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``value`` where x <= threshold, else x (a NaN is not <= anything: it stays).
+    ``inplace``: the result is for ``threshold_`` (its node is ThresholdBackward1)."""
     d = input._data
     if d.dtype.kind == "b":
         raise no_kernel("threshold_cpu", d.dtype)
     th, val = scalar_to(threshold, d.dtype), scalar_to(value, d.dtype)   # (both in x's dtype first:
     out = xp_of(d).where(d <= th, val, d).astype(d.dtype, copy=False)      # -0.5 is 0 for integers)
-    return record(out, ThresholdBackward0, (input,), saved=(input,), extra=threshold)
+    return record(out, ThresholdBackward1 if inplace else ThresholdBackward0, (input,), saved=(input,),
+                  extra=threshold)
 
 
 class MishBackward0(OpNode):

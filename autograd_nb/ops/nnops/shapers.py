@@ -23,7 +23,7 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, record
+from .._core import OpNode, check_inplace, record
 from ..backward_ops import hardshrink_backward, softshrink_backward
 
 __all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm", "rrelu"]
@@ -251,8 +251,12 @@ class RreluWithNoiseBackward0(OpNode):
     saved_names = ("self", "noise")
 
     def backward(self, g):
-        from ..._functions import where
         x, noise = (s.unpack() for s in self._saved)
+        return self._rule(g, x, noise)
+
+    def _rule(self, g, x, noise):
+        """``x``: the input, or the result (of the same sign)."""
+        from ..._functions import where
         ex = self.extra
         if ex["training"] and ex["upper"] - ex["lower"] > 1e-6:
             return g * noise
@@ -262,11 +266,24 @@ class RreluWithNoiseBackward0(OpNode):
         return self.extra.get(name) if isinstance(self.extra, dict) else None
 
 
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    """The in-place form, ``rrelu_``: the input is overwritten, so the result is kept
+    instead (its sign is the input's: the slopes are positive)."""
+    __slots__ = ()
+    saved_names = ("noise", "result")
+
+    def backward(self, g):
+        noise, result = (s.unpack() for s in self._saved)
+        return self._rule(g, result, noise)
+
+
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: ``x`` for ``x > 0``, else ``x * a`` with ``a`` drawn uniformly in
     ``[lower, upper]`` for each element in training (``a = (lower + upper) / 2`` in eval)."""
     from ... import random as _random
+    if inplace:                                       # (refused before anything is drawn)
+        check_inplace(input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"rrelu_with_noise_out_cpu" not implemented for \'{input.dtype.name}\'')
     d = B.to_device(input._data, B.CPU)
@@ -286,5 +303,6 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     extra = {"lower": lower, "upper": upper, "training": training}
     if inplace:
         from ..pointwise import apply_inplace
-        return apply_inplace(input, record(out, RreluWithNoiseBackward0, (input,), saved=(input, n), extra=extra))
+        return apply_inplace(input, record(out, RreluWithNoiseBackward1, (input,), saved=(n,), save_output=True,
+                                           extra=extra))
     return record(out, RreluWithNoiseBackward0, (input,), saved=(input, n), extra=extra)
