@@ -302,3 +302,24 @@ def test_addcdiv_saves_tensor1_only_for_tensor2s_gradient(req):
             t1 = lib.tensor([3.0, 4.0])
         return lib.addcdiv(x, t1, lib.tensor([2.0, 2.0]), value=0.25).tolist()
     assert g(T) == g(torch)
+
+
+def test_an_ordinary_index_makes_autograd_see_inference_inputs():
+    """PyTorch's autograd runs for an op when any input is an ordinary tensor -- an index
+    counts -- and then refuses to save an inference tensor."""
+    def f(lib):
+        v0 = lib.tensor([2.0, 0.0, -2.0, -1.0], dtype=lib.float64, requires_grad=True)
+        with lib.inference_mode():
+            v2 = lib.ones_like(v0, requires_grad=True)
+            idx2 = lib.tensor([1, 0])
+        out = []
+        for fn in (lambda: v2.scatter_reduce(0, lib.tensor([2, 0, 2, 2]), v2, "mean"),
+                   lambda: v2.gather(0, lib.tensor([1, 2])), lambda: v2.gather(0, idx2),
+                   lambda: v2 * v2, lambda: v2 * 2):
+            try:
+                r = fn()
+                out.append((r.requires_grad, r.grad_fn.name() if r.grad_fn else None))
+            except RuntimeError as e:
+                out.append(str(e).split(".")[0])
+        return out
+    assert f(T) == f(torch)

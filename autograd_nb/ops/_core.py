@@ -203,7 +203,8 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
         return out
     if data.dtype.kind != "f":                        # integer/bool results never require grad
         return out
-    if t._is_inference and _inference_only(inputs):
+    if t._is_inference and _inference_only(inputs) and not any(   # (an ordinary index or mask
+            s.__class__ is _Tensor and not s._is_inference for s in saved):   # counts as an input)
         return out
     node = _new(node_cls)
     node._seq = next(_seq)
