@@ -323,3 +323,13 @@ def test_an_ordinary_index_makes_autograd_see_inference_inputs():
                 out.append(str(e).split(".")[0])
         return out
     assert f(T) == f(torch)
+
+
+def test_a_broadcast_0d_input_gets_its_gradient_by_a_plain_sum():
+    """at::sum_to to shape () is tensor.sum(): under create_graph a SumBackward0."""
+    def f(lib):
+        a = lib.tensor(3.0, requires_grad=True)
+        b = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        g, = lib.autograd.grad((a * b * b).sum(), [a], create_graph=True)
+        return g.grad_fn.name(), g.item()
+    assert f(T) == f(torch)

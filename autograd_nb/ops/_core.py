@@ -288,6 +288,8 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     gshape = grad._data.shape
     if gshape == shape:
         return grad
+    if not shape:                                     # (PyTorch's at::sum_to: a plain sum)
+        return grad.sum()
     lead = len(gshape) - len(shape)
     dims = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
