@@ -269,9 +269,17 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 
 
 def _like(fn: Any, input: Tensor, dtype: Any, device: Any, requires_grad: bool, *args: Any) -> Tensor:
+    """``fn(*args, input.shape, ...)`` with ``input``'s dtype and device unless given, laid
+    out as PyTorch's ``empty_like(input)``: a transpose keeps its strides (ops/_layout)."""
     dt = _resolve_dtype(dtype) or input.dtype
     dev = device if device is not None else input.device
-    return fn(*args, input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    out = fn(*args, input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    if not input._data.flags.c_contiguous:
+        from .ops._layout import preserve_strides, strided
+        strides = preserve_strides(input._data)
+        if strides is not None:
+            out._data = strided(out._data.reshape(-1).copy(), out._data.shape, strides)
+    return out
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -293,9 +301,7 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    dt = _resolve_dtype(dtype) or input.dtype
-    return full(input.shape, fill_value, dtype=dt, device=device or input.device,
-                requires_grad=requires_grad)
+    return _like(lambda shape, **kw: full(shape, fill_value, **kw), input, dtype, device, requires_grad)
 
 
 # ---------------------------------------------------------------------------

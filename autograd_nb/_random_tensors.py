@@ -21,6 +21,7 @@ from ._tensor import Tensor
 from .autograd.grad_mode import no_grad
 from .ops import convert
 from .ops._core import record
+from .ops._layout import preserve_strides, strided
 from .ops.pointwise import NoDerivative
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
@@ -41,37 +42,40 @@ def _size(size: tuple[Any, ...], size_kw: Any) -> tuple[int, ...]:
     return _shape(size)
 
 
-def _float_dtype(dtype: Any, kernel: str) -> B.dtype:
+def _float_dtype(dtype: Any, kernel: str, numel: int = 1) -> B.dtype:
+    """The dtype, refused unless floating. ``normal_kernel_cpu`` is PyTorch's kernel itself,
+    which an empty tensor never reaches: ``randn(0, dtype=torch.long)`` is no error."""
     dt = _resolve_dtype(dtype) or B.get_default_dtype()
-    if not dt.is_floating_point:
+    if not dt.is_floating_point and (numel or kernel != "normal_kernel_cpu"):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_KERNEL_TYPE[dt.name]}\'')
     return dt
 
 
+def _visit_order(shape: tuple[int, ...], strides: Sequence[int]) -> list[int]:
+    """The dims, outermost first, in which PyTorch's element loop visits a tensor with these
+    ``strides``: innermost the dimension of smallest stride (memory order), so
+    ``x.t().uniform_()`` fills ``x`` row by row, as PyTorch does."""
+    by_stride = sorted(reversed(range(len(shape))), key=lambda d: abs(strides[d]) if shape[d] > 1 else 0)
+    return list(reversed(by_stride))
+
+
 def _in_order(shape: tuple[int, ...], strides: Sequence[int], values: np.ndarray) -> np.ndarray:
     """An array of ``shape`` holding ``values`` in the order PyTorch's element loop visits a
-    tensor with these ``strides``: innermost the dimension of smallest stride (memory
-    order), so ``x.t().uniform_()`` fills ``x`` row by row, as PyTorch does."""
+    tensor with these ``strides`` (``_visit_order``)."""
     out = np.empty(shape, values.dtype)
     if len(shape) < 2:
         out.reshape(-1)[:] = values
         return out
-    by_stride = sorted(reversed(range(len(shape))), key=lambda d: abs(strides[d]) if shape[d] > 1 else 0)
-    outer_first = list(reversed(by_stride))
+    outer_first = _visit_order(shape, strides)
     np.transpose(out, outer_first)[...] = values.reshape([shape[d] for d in outer_first])
     return out
 
 
 def like_layout(arr: Any, values: np.ndarray) -> np.ndarray:
-    """``values`` (drawn in order) laid out as PyTorch's ``empty_like(arr)`` would hold them:
-    a dense tensor in another dimension order (a transpose) keeps that order, so the
-    draws fill it in memory order; anything else is filled row by row."""
-    if arr.ndim < 2 or arr.flags.c_contiguous:
-        return values.reshape(arr.shape)
-    order = sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]) if arr.shape[d] > 1 else 0)
-    if not np.transpose(arr, order).flags.c_contiguous:
-        return values.reshape(arr.shape)
-    return _in_order(arr.shape, arr.strides, values)
+    """``values`` (drawn in order) laid out as PyTorch's ``empty_like(arr)`` holds them and
+    fills them: in memory order, the memory laid out as ``arr``'s (a transpose keeps its
+    order; a slice with gaps or an expand gets dense strides in its own stride order)."""
+    return strided(values, arr.shape, preserve_strides(arr))
 
 
 def _fill(self: Tensor, draw: Any, node: str, p: Tensor | None = None) -> Tensor:
@@ -81,7 +85,7 @@ def _fill(self: Tensor, draw: Any, node: str, p: Tensor | None = None) -> Tensor
     convert.check_internal_overlap(self)
     arr = self._data
     vals = np.asarray(draw(arr.size))
-    if arr.ndim and not arr.flags.c_contiguous:
+    if arr.ndim > 1 and not arr.flags.c_contiguous:
         vals = _in_order(arr.shape, arr.strides, vals)
     return convert._random_fill(self, vals.reshape(arr.shape).astype(arr.dtype, copy=False),
                                 getattr(convert, node), p)
@@ -116,7 +120,7 @@ def randn(*size: Any, generator: R.Generator | None = None, out: Tensor | None =
           **kw: Any) -> Tensor:
     """Standard normal random numbers (mean 0, standard deviation 1)."""
     shape = _size(size, kw.pop("size", None))
-    dt = _float_dtype(dtype, "normal_kernel_cpu")
+    dt = _float_dtype(dtype, "normal_kernel_cpu", int(np.prod(shape)))
     vals = R.normal(R._gen(generator), int(np.prod(shape)), dt.np).reshape(shape)
     return _out(out, _finish(vals, dt, device, requires_grad))
 
@@ -188,8 +192,25 @@ def randperm(n: int, *, generator: R.Generator | None = None, out: Tensor | None
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = _resolve_dtype(dtype) or B.int64
+    _randperm_fits(dt, n)
     vals = R.permutation(R._gen(generator), n).astype(dt.np)
     return _out(out, _finish(vals, dt, device, requires_grad))
+
+
+_FLOAT_LIMIT = {"float16": ("2049", "Half"), "float32": ("2^24+1", "Float"), "float64": ("2^53+1", "Double")}
+
+
+def _randperm_fits(dt: B.dtype, n: int) -> None:
+    """PyTorch's refusals: no permutation of bools; the largest value ``n - 1`` must fit the
+    dtype (a float's run of exact integers)."""
+    if dt.name == "bool":
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dt.is_floating_point:
+        limit, name = _FLOAT_LIMIT[dt.name]
+        if n > 2 ** R._FLOAT_DIGITS[dt.np] + 1:
+            raise RuntimeError(f"n cannot be greater than {limit} for {name} type.")
+    elif n and n - 1 > np.iinfo(dt.np).max:
+        raise RuntimeError(f"value cannot be converted to type {np.dtype(dt.np).name}_t without overflow")
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Generator | None = None,
@@ -209,12 +230,12 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Ge
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
         shape = _shape((tuple(size),) if not isinstance(size, int) else (size,))
-        dt = _float_dtype(dtype, "normal_kernel_cpu")
+        dt = _float_dtype(dtype, "normal_kernel_cpu", int(np.prod(shape)))
         vals = R.normal(gen, int(np.prod(shape)), dt.np, mean, std).reshape(shape)
         return _out(out, _finish(vals, dt, device, requires_grad))
     like = mean if mt else std
-    if not like.dtype.is_floating_point:
-        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_KERNEL_TYPE[like.dtype.name]}\'')
+    shape = np.broadcast_shapes(tuple(mean.shape) if mt else (), tuple(std.shape) if st else ())
+    _float_dtype(like.dtype, "normal_kernel_cpu", int(np.prod(shape)))
     if st:
         sd = B.to_device(std._data, B.CPU)
         if (sd < 0).any():
@@ -249,11 +270,14 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: R.Generator | None = N
             vals = bernoulli_(input.detach().clone(), p, generator=generator)
         return _out(out, record(vals._data, NoDerivative, (input,), extra="bernoulli"))
     probs = B.to_device(input._data, B.CPU)
-    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
-                           "error message be improved?  If so, please report an enhancement request "
-                           "to PyTorch.)")
-    vals = R.bernoulli_tensor(R._gen(generator), probs).reshape(probs.shape).astype(probs.dtype)
+    if probs.size and not input.dtype.is_floating_point:     # (PyTorch's kernel, never reached when empty)
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{_KERNEL_TYPE[input.dtype.name]}\'')
+    gen = R._gen(generator)
+    try:                                              # (a contiguous result: drawn row by row)
+        _check_probs(gen, probs.reshape(-1))
+    except RuntimeError:
+        raise RuntimeError(_P_IN) from None
+    vals = R.bernoulli_tensor(gen, probs).reshape(probs.shape).astype(probs.dtype)
     if not input.is_cpu:
         vals = B.to_device(vals, input.device)
     return _out(out, record(vals, convert.BernoulliBackward0, (input,)))
@@ -290,55 +314,55 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                                "infinity or NaN)")
         if (rows.sum(-1) <= 0).any():
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    idx = R.multinomial(R._gen(generator), rows, int(num_samples), bool(replacement))
+    idx = R.multinomial(R._gen(generator), rows, int(num_samples), bool(replacement),
+                        preserve_strides(w) if w.ndim == 2 else None)
     if input.dim() == 1:
         idx = idx[0]
     return _out(out, _finish(idx.astype(np.int64), B.int64, input.device, False))
 
 
-def _like(input: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
-    return {"dtype": _resolve_dtype(dtype) or input.dtype,
-            "device": input.device if device is None else device}
-
-
-def _laid_out_like(t: Tensor, input: Tensor) -> Tensor:
-    """``t`` (fresh, its values in drawing order) laid out as ``input``: PyTorch's ``*_like``
-    functions start from ``empty_like(input)``, which keeps a transposed input's memory
-    order, and fill it in memory order. So ``randn_like(x.T)`` holds the numbers
-    ``randn_like(x)`` holds, transposed, and has ``x.T``'s strides."""
+def _like(input: Tensor, dtype: Any, device: Any, requires_grad: bool, check: Any, draw: Any) -> Tensor:
+    """A fresh tensor as PyTorch's ``empty_like(input)`` makes it (``input``'s shape, dtype,
+    device and memory layout: see ops/_layout.preserve_strides), filled with ``draw(n, dt,
+    contiguous)`` values in memory order, after ``check(dt, n)``. So ``randn_like(x.T)``
+    holds the numbers ``randn_like(x)`` holds, transposed, and has ``x.T``'s strides."""
+    dt = _resolve_dtype(dtype) or input.dtype
     arr = input._data
-    if arr.ndim < 2 or arr.flags.c_contiguous:
-        return t
-    host = B.to_device(arr, B.CPU) if not input.is_cpu else arr
-    drawn = B.to_device(t._data, B.CPU) if not t.is_cpu else t._data
-    out = np.empty_like(host, dtype=drawn.dtype)      # (order 'K': a dense permutation keeps its order)
-    out[...] = like_layout(host, drawn.reshape(-1))
-    t._data = B.to_device(out, t.device) if not t.is_cpu else out
-    return t
+    strides = preserve_strides(arr)
+    check(dt, arr.size)
+    vals = np.asarray(draw(arr.size, dt, strides is None), dt.np)
+    return _finish(strided(vals, arr.shape, strides), dt, input.device if device is None else device,
+                   requires_grad)
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """``rand`` with ``input``'s shape, dtype, device and memory layout."""
-    return _laid_out_like(rand(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device)),
-                          input)
+    return _like(input, dtype, device, requires_grad,
+                 lambda dt, n: _float_dtype(dt, "check_uniform_bounds"),
+                 lambda n, dt, contiguous: R.uniform(R._gen(None), n, dt.np))
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    """``randn`` with ``input``'s shape, dtype, device and memory layout."""
-    return _laid_out_like(randn(tuple(input.shape), requires_grad=requires_grad, **_like(input, dtype, device)),
-                          input)
+    """``randn`` with ``input``'s shape, dtype, device and memory layout (a layout that is not
+    contiguous takes normal's value-by-value road, as PyTorch's kernel does)."""
+    return _like(input, dtype, device, requires_grad,
+                 lambda dt, n: _float_dtype(dt, "normal_kernel_cpu", n),
+                 lambda n, dt, contiguous: R.normal(R._gen(None), n, dt.np, contiguous=contiguous))
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
                  layout: Any = None, device: Any = None, requires_grad: bool = False,
                  memory_format: Any = None) -> Tensor:
-    """``randint`` with ``input``'s shape, dtype and device (``randint_like(x, high)`` too)."""
+    """``randint`` with ``input``'s shape, dtype, device and memory layout (``randint_like(x,
+    high)`` too)."""
     if high is None:
         low, high = 0, low
-    return _laid_out_like(randint(low, high, tuple(input.shape), requires_grad=requires_grad,
-                                  **_like(input, dtype, device)), input)
+    low, high = int(low), int(high)
+    return _like(input, dtype, device, requires_grad,
+                 lambda dt, n: _int_bounds(dt, low, high),
+                 lambda n, dt, contiguous: R.integers(R._gen(None), n, dt.np, low, high))
 
 
 # ---------------------------------------------------------------------------------------
@@ -359,11 +383,12 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: R.
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: R.Generator | None = None) -> Tensor:
-    """Fill in place with normal random numbers of the given ``mean`` and ``std``."""
+    """Fill in place with normal random numbers of the given ``mean`` and ``std``. (The
+    dtype is refused by PyTorch's kernel, which an empty tensor never reaches.)"""
     _writable(self)
-    _float_dtype(self.dtype, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
+    _float_dtype(self.dtype, "normal_kernel_cpu", self._data.size)
     contiguous = _contiguous(self)
     return _fill(self, lambda n: R.normal(R._gen(generator), n, self.dtype.np, mean, std, contiguous),
                  "NormalBackward0")
@@ -375,9 +400,10 @@ def random_(self: Tensor, *args: Any, generator: R.Generator | None = None, **kw
     ``random_()`` over every integer the dtype holds exactly."""
     gen = R._gen(generator)
     dt = self.dtype
-    _writable(self)
     if len(args) > 2 or set(kw) - {"from", "to"}:
         raise TypeError("random_() received an invalid combination of arguments")
+    _writable(self)
+    convert.check_internal_overlap(self)                # (before the range checks, as PyTorch's)
     if not args and not kw:
         return _fill(self, lambda n: R.full_range(gen, n, dt.np), "RandomBackward2")
     if len(args) == 1 and not kw:
@@ -411,12 +437,56 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: R.Generator | None = No
     gen = R._gen(generator)
     _writable(self)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(B.to_device(p._data, B.CPU), self._data.shape)
-        return _fill(self, lambda n: R.bernoulli_tensor(gen, np.ascontiguousarray(probs)),
-                     "BernoulliBackward1", p)
+        return _bernoulli_tensor_(self, p, gen)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_num(p)}")
     return _fill(self, lambda n: R.bernoulli_p(gen, n, float(p)), "BernoulliBackward2")
+
+
+_P_IN = ("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  "
+         "If so, please report an enhancement request to PyTorch.)")
+
+
+def _check_probs(gen: R.Generator, probs: np.ndarray) -> None:
+    """PyTorch's kernel checks each probability as it draws for it: a bad one at place ``k``
+    (in drawing order) raises after ``k`` draws. ``probs``: flat, in drawing order. Returns
+    nothing when all are in [0, 1]; else draws those ``k`` and raises with them attached
+    (``err.drawn``) for the caller to write."""
+    bad = ~((probs >= 0) & (probs <= 1))
+    if not bad.any():
+        return
+    k = int(bad.argmax())
+    err = RuntimeError(_P_IN)
+    err.drawn = R.bernoulli_tensor(gen, probs[:k])
+    raise err
+
+
+def _bernoulli_tensor_(self: Tensor, p: Tensor, gen: R.Generator) -> Tensor:
+    """``self.bernoulli_(p)``: PyTorch refuses an overlapping ``self`` first; an empty one
+    is left as it is; then ``p`` is expanded to ``self``'s shape, must be floating, and
+    each element is 1 where a uniform draw is below its ``p`` (drawn in ``self``'s memory
+    order; a bad ``p`` stops the loop, the places before it already written)."""
+    convert.check_internal_overlap(self)
+    arr = self._data
+    if arr.size == 0:
+        return _fill(self, lambda n: np.empty(0), "BernoulliBackward1", p)
+    with no_grad():
+        probs = B.to_device(p.detach().expand(tuple(self.shape))._data, B.CPU)
+    if not p.dtype.is_floating_point:
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{_KERNEL_TYPE[p.dtype.name]}\'')
+    order = _visit_order(arr.shape, arr.strides) if arr.ndim > 1 and not arr.flags.c_contiguous else None
+    flat = (probs if order is None else np.transpose(probs, order)).reshape(-1)
+    try:
+        _check_probs(gen, flat)
+    except RuntimeError as err:
+        k = err.drawn.size
+        host = B.to_device(arr, B.CPU) if not self.is_cpu else arr
+        now = (host if order is None else np.transpose(host, order)).reshape(-1).copy()
+        now[:k] = err.drawn.astype(arr.dtype)
+        new = _in_order(arr.shape, arr.strides, now) if order is not None else now.reshape(arr.shape)
+        self._data[...] = B.to_device(new, self.device) if not self.is_cpu else new
+        raise RuntimeError(_P_IN) from None
+    return _fill(self, lambda n: R.bernoulli_tensor(gen, flat), "BernoulliBackward1", p)
 
 
 def _continuous(self: Tensor, what: str) -> None:
@@ -431,7 +501,9 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: R.Generator | N
     _writable(self)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_num(lambd)}")
-    _continuous(self, "Exponential")
+    convert.check_internal_overlap(self)                 # (the dtype is refused by the kernel,
+    if self._data.size:                                  # after the overlap check, never reached
+        _continuous(self, "Exponential")                 # when empty)
     return _fill(self, lambda n: R.exponential(R._gen(generator), n, lambd), "ExponentialBackward0")
 
 
@@ -440,6 +512,9 @@ def geometric_(self: Tensor, p: float, *, generator: R.Generator | None = None) 
     _writable(self)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_num(p)}")
+    convert.check_internal_overlap(self)                 # (the kernel takes any dtype but bool)
+    if self._data.size and self.dtype.name == "bool":
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
     return _fill(self, lambda n: R.geometric(R._gen(generator), n, p), "GeometricBackward0")
 
 
@@ -449,7 +524,9 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *,
     _writable(self)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num(std)}")
-    _continuous(self, "LogNormal")
+    convert.check_internal_overlap(self)                 # (the kernel refuses the dtype, as
+    if self._data.size and not self.dtype.is_floating_point:    # exponential_'s)
+        raise NotImplementedError(f'"log_normal_cpu" not implemented for \'{_KERNEL_TYPE[self.dtype.name]}\'')
     return _fill(self, lambda n: R.log_normal(R._gen(generator), n, mean, std), "LogNormalBackward0")
 
 

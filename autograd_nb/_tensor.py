@@ -562,7 +562,8 @@ class Tensor:
             t = ref()                   # a copy, never the gradient itself: what backward or
             if t is not None and grad is not None:    # autograd.grad hands on stays apart from
                 if t._grad is None:                   # .grad (under create_graph the copy is
-                    t._grad = grad.clone()            # recorded: CloneBackward0)
+                    from .ops.convert import contiguous_clone     # recorded: CloneBackward0;
+                    t._grad = contiguous_clone(grad)  # PyTorch's is a contiguous clone)
                 else:
                     t._grad = t._grad + grad
         fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep

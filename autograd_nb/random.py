@@ -244,9 +244,9 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
     """Uniform in ``[low, high)``.
 
     float64 takes one 64-bit draw per value and keeps its low 53 bits (a double's
-    mantissa): ``x = bits * 2**-53``. float32 takes one 32-bit word and keeps 24 bits,
-    float16 11. Then ``x * (high - low) + low`` in the value's own precision (float16 in
-    float32), computed as one fused multiply-add, as PyTorch's compiled kernel does.
+    mantissa): ``x = bits * 2**-53``. float32 (and float16) takes one 32-bit word and
+    keeps 24 bits. Then ``x * (high - low) + low`` in float32 (float16 rounds that),
+    computed as one fused multiply-add, as PyTorch's compiled kernel does.
     """
     dtype = np.dtype(dtype)
     if dtype == np.float64:
@@ -255,7 +255,7 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, low: float = 0.0, high: flo
         if lo == 0 and hi == 1:
             return x
         return _fma64(x, hi - lo, lo)
-    digits = 11 if dtype == np.float16 else 24
+    digits = 24                                   # (float16 too: drawn as a float32, then rounded)
     words = gen.random32(n)
     words &= np.uint32((1 << digits) - 1)
     x = words.view(_F32)                          # the floats take the words' place (a fresh
@@ -313,6 +313,15 @@ def normal(gen: Generator, n: int, dtype: np.dtype, mean: float = 0.0, std: floa
     Then ``value * std + mean``.
     """
     dtype = np.dtype(dtype)
+    if n >= 16 and contiguous and dtype == np.float16:
+        # float16's kernel draws 16 uniforms (rounded to float16) per whole block, then 16 fresh
+        # ones for the last 16 places; it computes in float16 steps (equal to print precision)
+        full = (n // 16) * 16
+        out = np.empty(n, np.float64)
+        out[:full] = _box_muller_16(uniform(gen, full, dtype).astype(np.float64), mean, std)
+        if n % 16:
+            out[n - 16:] = _box_muller_16(uniform(gen, 16, dtype).astype(np.float64), mean, std)
+        return out.astype(dtype)
     if n >= 16 and contiguous and dtype != np.float64:
         exact = _HAS_AVX2 and n <= _EXACT_AVX2_LIMIT
         full = (n // 16) * 16
@@ -571,17 +580,22 @@ def permutation(gen: Generator, n: int) -> np.ndarray:
     return r
 
 
-def multinomial(gen: Generator, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+def multinomial(gen: Generator, probs: np.ndarray, num_samples: int, replacement: bool,
+                strides: Any = None) -> np.ndarray:
     """Category indices drawn from each row of (unnormalised) ``probs``.
 
     Without replacement, or for one sample: the "exponential race": divide each weight
     by an Exponential(1) draw and keep the ``num_samples`` largest (one draw per weight,
-    row by row). With replacement: per row, the running sums of the weights divided by
-    their total; each sample is a 53-bit uniform placed among them by binary search.
+    in the memory order of a tensor laid out as ``probs`` is: its element ``strides``,
+    None for row by row). With replacement: per row, the running sums of the weights
+    divided by their total; each sample is a 53-bit uniform placed among them by binary
+    search.
     """
     rows = probs.reshape(-1, probs.shape[-1])
     if not replacement or num_samples == 1:
-        q = exponential(gen, rows.size, 1.0).reshape(rows.shape).astype(rows.dtype)
+        q = exponential(gen, rows.size, 1.0).astype(rows.dtype)
+        q = q.reshape(rows.shape) if strides is None else \
+            np.lib.stride_tricks.as_strided(q, rows.shape, tuple(st * q.itemsize for st in strides))
         keys = rows / q
         if num_samples == 1:
             return keys.argmax(-1)[:, None]

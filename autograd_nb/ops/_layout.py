@@ -51,6 +51,37 @@ def _channels_last(shape: Sequence[int], strides: Sequence[int]) -> bool:
     return True
 
 
+def _strides_like_channels_last(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """PyTorch's ``is_channels_last_strides_2d`` / ``_3d``: C, then W, (D,) H, N from the
+    fastest stride on, ties and the ambiguous N111 shapes counted as contiguous."""
+    if strides[1] == 0:
+        return False
+    low = 0
+    for d in (1, 3, 2, 0) if len(shape) == 4 else (1, 4, 3, 2, 0):
+        if shape[d] == 0 or strides[d] < low or (d == 0 and low == strides[1]):
+            return False
+        low = strides[d] * (shape[d] if shape[d] > 1 else 1)
+    return True
+
+
+def joined_strides(shape: Sequence[int], arrays: Sequence[Any], new_dim: int | None = None) -> tuple[int, ...] | None:
+    """The element strides of ``cat``'s result (of ``stack``'s: ``new_dim``, where ``stack``
+    unsqueezes its inputs, PyTorch's ``unsqueeze`` strides): contiguous (None), unless every
+    input suggests channels-last (4-d or 5-d strides like NHWC): then channels-last."""
+    if len(shape) not in (4, 5) or not arrays:
+        return None
+    for a in arrays:
+        if a.flags.c_contiguous:
+            return None
+        sh, st = list(a.shape), [s // a.itemsize for s in a.strides]
+        if new_dim is not None:
+            st.insert(new_dim, sh[new_dim] * st[new_dim] if new_dim < len(sh) else 1)
+            sh.insert(new_dim, 1)
+        if len(sh) != len(shape) or not _strides_like_channels_last(sh, st):
+            return None
+    return _contiguous_strides(shape, (1, 3, 2, 0) if len(shape) == 4 else (1, 4, 3, 2, 0))
+
+
 def _dense(shape: Sequence[int], strides: Sequence[int]) -> bool:
     """Non-overlapping and dense: sorted by stride (sizes < 2 last), each stride is the
     product of the sizes before it."""
@@ -119,12 +150,67 @@ def torch_strides(shape: tuple, operands: Sequence[Any]) -> tuple[int, ...]:
     return _contiguous_strides(shape, perm)
 
 
+# ---------------------------------------------------------------------------------------
+# a tensor made "like" another: empty_like, clone, .to(dtype), the *_like functions
+# ---------------------------------------------------------------------------------------
+# PyTorch's preserve_format: a dense input (a transpose, a permutation) keeps its strides;
+# any other (a slice with gaps, an expand) gets dense strides in its own dims' stride order
+# (``infer_dense_strides``: TensorIterator's sort, where a stride-0 dim orders nothing).
+
+
+def _preserved(a: Any) -> tuple[int, ...]:
+    """PyTorch's preserve_format strides for a tensor made like array ``a``: its own when
+    dense (a size-1 dim's too; an empty tensor counts as dense), else ``infer_dense_strides``."""
+    shape = a.shape
+    el = tuple(s // a.itemsize for s in a.strides)
+    if not a.size or _dense(shape, el):
+        return el
+    packed = [0] * len(shape)
+    step = 1
+    for d in _sorted_dims(shape, [(shape, a.strides)]):
+        packed[d] = step
+        step *= max(shape[d], 1)                        # (an empty dim counts as 1)
+    return tuple(packed)
+
+
+def preserve_strides(a: Any) -> tuple[int, ...] | None:
+    """The element strides PyTorch gives a tensor made like array ``a`` (``empty_like``,
+    ``clone``, ``.to(dtype)``, ``rand_like``, ...), or None when that is C-contiguous (so
+    a contiguous input costs one flag test)."""
+    if a.flags.c_contiguous and a.size:
+        return None
+    el = _preserved(a)
+    return None if el == _contiguous_strides(a.shape, _c_order(a.ndim)) else el
+
+
+def strided(values: Any, shape: Sequence[int], strides: Sequence[int] | None) -> Any:
+    """An array of ``shape`` with element ``strides`` (a dense layout; None: C order) whose
+    memory is ``values`` (flat, in memory order): so values drawn one after another fill
+    it in memory order, as PyTorch's kernels fill a fresh tensor."""
+    if strides is None:
+        return values.reshape(shape)
+    xp = np if values.__class__ is np.ndarray else __import__("cupy")
+    return xp.lib.stride_tricks.as_strided(values, tuple(shape), tuple(s * values.itemsize for s in strides))
+
+
+def copy_like(a: Any, dtype: Any = None) -> Any:
+    """A copy of array ``a`` (converted to ``dtype``) laid out as PyTorch's ``clone()`` and
+    ``.to(dtype)`` lay it out (``preserve_strides``)."""
+    dtype = a.dtype if dtype is None else np.dtype(dtype)
+    strides = preserve_strides(a)
+    if strides is None:
+        return a.astype(dtype, order="C")
+    xp = np if a.__class__ is np.ndarray else __import__("cupy")
+    out = strided(xp.empty(a.size, dtype), a.shape, strides)
+    out[...] = a
+    return out
+
+
 def _converted(a: Any, dtype: Any) -> Any:
     """A stand-in (strides only, never read) for ``a`` converted to ``dtype`` as PyTorch's
-    ``.to(dtype)`` lays it out: a dense array keeps its strides, another one is packed in
-    its own stride order."""
-    el = tuple(s // a.itemsize for s in a.strides)
-    want = el if _dense(a.shape, el) else _contiguous_strides(a.shape, _sorted_dims(a.shape, [(a.shape, a.strides)]))
+    ``.to(dtype)`` lays it out: a dense array keeps its strides (a size-1 dim's too), another
+    one is packed in its own stride order."""
+    want = _preserved(a)
     xp = np if a.__class__ is np.ndarray else __import__("cupy")
     size = np.dtype(dtype).itemsize
     return xp.lib.stride_tricks.as_strided(xp.empty(1, dtype), a.shape, tuple(s * size for s in want))

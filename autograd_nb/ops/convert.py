@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
+from ._layout import copy_like
 from ._core import (PARTIAL_OVERLAP, OpNode, bump, check_broadcast, check_inplace, check_internal_overlap,
                     memory_overlap, needs_grad, note_broadcast, record, register, scalar_to, writable, write_fill)
 
@@ -33,7 +34,16 @@ class ToCopyBackward0(OpNode):
 
 
 def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
-    """A copy with its own memory; in a graph the gradient passes straight through."""
+    """A copy with its own memory; in a graph the gradient passes straight through.
+
+    Laid out as PyTorch's ``preserve_format``: a transpose stays transposed, a slice with
+    gaps or an expand becomes dense in its own stride order (ops/_layout.copy_like)."""
+    d = self._data
+    return record(d.copy() if d.flags.c_contiguous else copy_like(d), CloneBackward0, (self,))
+
+
+def contiguous_clone(self: Tensor) -> Tensor:
+    """``clone(memory_format=torch.contiguous_format)``: a C-ordered copy (``contiguous()``)."""
     return record(self._data.copy(), CloneBackward0, (self,))
 
 
@@ -73,7 +83,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         else:
             B.check_cuda_index(dev)                  # (cuda:0 -> cuda:1: refused)
     if dtype is not None and dtype.np != new.dtype:
-        new = new.astype(dtype.np)
+        new = new.astype(dtype.np) if new.flags.c_contiguous else copy_like(new, dtype.np)
     if new is d:
         return clone(self) if copy else self
     return record(new, ToCopyBackward0, (self,), extra=(src_dt, src_dev))
@@ -384,7 +394,8 @@ def _random_fill(self: Tensor, values: Any, node: type, p: Tensor | None = None)
         out = record(B.to_device(values, self.device) if not self.is_cpu else values, node, inputs,
                      extra=None if p is None else tuple(p.shape))
         return apply_inplace(self, out)
-    self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values
+    if values.size:                                  # (an empty expand is read-only to numpy)
+        self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values
     bump(self)
     return self
 

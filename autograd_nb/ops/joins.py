@@ -16,6 +16,7 @@ the backward pass too (second derivatives).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ._core import record, record_multi, register
+from ._layout import joined_strides, strided
 from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill, masked_scatter,  # noqa: F401
@@ -70,6 +72,23 @@ def _promoted(tensors: Sequence[Tensor]) -> Any:
 # ---------------------------------------------------------------------------
 
 
+def _joined(xp: Any, shape: tuple, dt: Any, strides: tuple[int, ...] | None) -> Any:
+    """The empty result of a join with these element strides (None: contiguous)."""
+    if strides is None:
+        return xp.empty(shape, dt)
+    return strided(xp.empty(math.prod(shape), dt), shape, strides)
+
+
+def _stack_strides(first: tuple, n: int, d: int, arrays: list) -> tuple[int, ...] | None:
+    """PyTorch stacks along an existing dim as a ``cat`` there, viewed with the new dim split
+    off (so channels-last inputs give a channels-last-like result); at the end, as a
+    ``cat`` of the inputs unsqueezed."""
+    if d == len(first):
+        return joined_strides(first + (n,), arrays, new_dim=d)
+    st = joined_strides(first[:d] + (n * first[d],) + first[d + 1:], arrays)
+    return None if st is None else st[:d] + (first[d] * st[d], st[d]) + st[d + 1:]
+
+
 class StackBackward0(_Node):
     """out[..., i, ...] = inputs[i]: input i gets the gradient's slice i along ``dim``."""
     __slots__ = ()
@@ -96,7 +115,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     arrays = [t._data for t in tensors]
     _same_device(arrays)
     dt = _promoted(tensors)
-    data = _xp(arrays[0]).stack([a.astype(dt, copy=False) for a in arrays], axis=d)
+    xp = _xp(arrays[0])                               # (PyTorch's layout: contiguous, or channels-last)
+    data = _joined(xp, first[:d] + (len(arrays),) + first[d:], dt, _stack_strides(first, len(arrays), d, arrays))
+    xp.stack([a.astype(dt, copy=False) for a in arrays], axis=d, out=data)
     out = record(data, StackBackward0, tensors, extra=(d, {"dim": _u64(dim)}))
     _note_dtypes(out, tensors)
     return out
@@ -156,7 +177,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
                     raise RuntimeError(
                         f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got "
                         f"size {b} for tensor number {i} in the list.")
-        data = xp.concatenate([arrays[i].astype(dt, copy=False) for i in kept], axis=d)
+        shape = ref[:d] + (sum(arrays[i].shape[d] for i in kept),) + ref[d + 1:]
+        data = _joined(xp, shape, dt, joined_strides(shape, [arrays[i] for i in kept]))
+        xp.concatenate([arrays[i].astype(dt, copy=False) for i in kept], axis=d, out=data)
         spans, at = [], 0
         for t in tensors:
             if _legacy_empty(t):

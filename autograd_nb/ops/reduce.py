@@ -897,6 +897,9 @@ class LogSoftmaxBackward0(OpNode):
         return log_softmax_backward_data(g, self._saved[0].unpack(), self.extra["_n"], self.extra["dim"])
 
 
+_C_ORDER = {True: {"order": "C"}, False: {}}          # (numpy's ufuncs lay out by their inputs)
+
+
 def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
     _need_dim(kind, dim)
     if dtype is not None:
@@ -912,8 +915,9 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
     src, axis = (d, (n,)) if d.ndim else (d.reshape(1), (0,))   # (ufuncs make 0-d scalars)
     # shifted by the maximum, so exp() cannot overflow; a slice holding +inf or only -inf
     # gives nan, as in PyTorch (logsumexp is the one that treats them specially)
-    z = src - src.max(axis=axis, keepdims=True) if src.size else src.copy()   # fresh: updated
-    e = xp.exp(z)                                                            # in place below
+    # (the result is contiguous whatever the input's layout, as PyTorch's kernels write it)
+    z = xp.subtract(src, src.max(axis=axis, keepdims=True), **_C_ORDER[xp is np]) if src.size else src.copy()
+    e = xp.exp(z)                                           # (z: fresh, updated in place below)
     total = e.sum(axis=axis, keepdims=True)
     if kind == "softmax":
         # PyTorch's kernels: along the last dim, times 1 / total; along another, / total
@@ -963,7 +967,13 @@ def cumsum(input: Tensor, dim: int = _UNSET, *, dtype: Any = None) -> Tensor:
     d = input._data
     n = canon_dim(dim, d.ndim)
     acc = _acc_dtype(d, dtype)
-    data = _xp(d).cumsum(d, axis=n, dtype=acc) if d.ndim else d.astype(acc or d.dtype)
+    xp = _xp(d)
+    if not d.ndim:
+        data = d.astype(acc or d.dtype)
+    elif d.flags.c_contiguous:
+        data = xp.cumsum(d, axis=n, dtype=acc)
+    else:                                             # (PyTorch's result is contiguous)
+        data = xp.cumsum(d, axis=n, dtype=acc, out=xp.empty(d.shape, acc or d.dtype))
     out = record(as_array(data), CumsumBackward0, (input,),
                  extra={"dim": shown_dim(dim), "_n": n})
     return _cast_back(out, input) if dtype is not None else out

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ._core import OpNode, as_method, note_broadcast, record, record_multi, register
+from .convert import contiguous_clone
 
 EXPORTS = ["ravel", "meshgrid", "broadcast_tensors", "broadcast_shapes", "repeat_interleave", "einsum",
            "unique", "dist", "vdot", "histogram", "histc"]
@@ -116,7 +117,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         raise RuntimeError("Repeats must be non-negative")
     shape = list(input.shape)
     expanded = list(shape[:dim + 1]) + [r] + list(shape[dim + 1:])
-    out = input.unsqueeze(dim + 1).expand(expanded).clone()
+    out = contiguous_clone(input.unsqueeze(dim + 1).expand(expanded))
     shape[dim] *= r
     return out.view(shape)
 

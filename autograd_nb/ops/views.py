@@ -206,8 +206,9 @@ def reshape(self: Tensor, *shape: Any, **kw: Any) -> Tensor:
         data = d.reshape(new, copy=False) if type(d) is np.ndarray else _cupy_view(d, new)
     except (ValueError, AttributeError):
         data = None
-    if data is None:
-        c = self.clone()
+    if data is None:                                  # (PyTorch: a contiguous clone, viewed)
+        from .convert import contiguous_clone
+        c = contiguous_clone(self)
         return record(c._data.reshape(new), UnsafeViewBackward0, (c,), extra=c._data.shape)
     out = record(data, ReshapeAliasBackward0, (self,), extra=d.shape)
     return _make_view(self, out, lambda t: reshape(t, new))
@@ -741,7 +742,8 @@ def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
     """This tensor if already contiguous, else a contiguous copy (recorded as a clone)."""
     if self._data.flags.c_contiguous:
         return self
-    return self.clone()
+    from .convert import contiguous_clone
+    return contiguous_clone(self)
 
 
 register("view")(view)
