@@ -16,6 +16,7 @@ before they call the ops that record (``reshape``, ``flatten``, ``narrow``...):
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Any, Callable
 
 from .._tensor import Tensor
@@ -93,7 +94,9 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
                f"        _read({', '.join(read)})\n"
                f"        raise\n")
         scope = {"_fn": fn, "_read": read_histories, **{f"_d{i}": p.default for i, p in enumerate(params)}}
-        exec(src, scope)                              # noqa: S102 - our own source, built above
+        # (named as a file of the package: notebook tracebacks hide the frame with the others)
+        where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
+        exec(compile(src, where, "exec"), scope)      # noqa: S102 - our own source, built above
         op = scope[name]
     op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     op.__wrapped__ = fn                               # (help() and inspect see fn's parameters)
