@@ -343,3 +343,18 @@ def test_nn_functional_in_place(name):
     assert seen[1][0] and seen[0][0] and seen[1][2:4] == seen[0][2:4]
     _same_values(seen[0][1], seen[1][1])
     _same_values(seen[0][4], seen[1][4])
+
+
+def test_overwritten_region_gets_a_zero_gradient_even_from_nan():
+    """``x[mask] = v`` then an op whose gradient is NaN (xlogy_ by a negative number): the
+    overwritten positions get exactly 0, as PyTorch's index_put writes it (found by the
+    fuzzer through xlogy_)."""
+    grads = []
+    for lib in (torch, T):
+        a = lib.tensor([[0.5, 0.0, 3.0], [0.5, -1.0, 0.5]], requires_grad=True)
+        y = a * 1
+        y[y > -1] = -0.7
+        y.xlogy_(-0.5)
+        grads.append(_np(lib.autograd.grad(y.sum(), a)[0]))
+    np.testing.assert_array_equal(grads[1], grads[0])
+    assert np.isnan(grads[0]).sum() == 1

@@ -413,9 +413,9 @@ class _Put(OpNode):
     def backward(self, g):
         key, vshape = self.extra
         key, indices = _keyed(self, key)
-        keep = _xp(g._data).ones(g._data.shape, dtype=g._data.dtype)
-        keep[key] = 0                                  # the overwritten region gets nothing
-        gs = g * Tensor._wrap(keep)
+        drop = _xp(g._data).zeros(g._data.shape, dtype=bool)
+        drop[key] = True                               # the overwritten region gets nothing (a
+        gs = g.masked_fill(Tensor._wrap(drop), 0)      # zero, as PyTorch writes it: even where g is NaN)
         gv = None
         if self.next_functions[1][0] is not None:
             gv = sum_to(take_region(g, key, IndexBackward0, indices=indices), vshape)

@@ -46,6 +46,9 @@ KNOWN: list[Known] = [
           "tensor (requires_grad=True; the out-of-place forms raise 'Autograd not support dtype'); we record nothing",
           "ops",
           r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}(\[[^\]]*\] = \{[xb]\}|\.(masked_fill_|index_fill_|fill_)\()"),
+    Known("the same for a comparison written in place into an integer or bool tensor (b.gt_(x), b.eq_(x) with x "
+          "requiring grad): PyTorch records GtBackward1 & co on it (requires_grad=True); we record nothing",
+          "ops", r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}\.(eq|ne|lt|le|gt|ge)_\("),
 ]
 
 

@@ -66,8 +66,8 @@ OPERATORS = "+ - * / // % ** & | ^ < <= > >= == !=".split()
 ACTIVATIONS = """relu relu6 elu selu celu gelu silu mish softplus softsign tanhshrink hardtanh
 hardswish hardsigmoid leaky_relu logsigmoid sigmoid tanh""".split()
 INPLACE_UNARY = """exp_ neg_ relu_ sigmoid_ tanh_ zero_ sqrt_ log_ abs_ ceil_ floor_ round_ trunc_
-reciprocal_ sin_ cos_ frac_""".split()
-INPLACE_BINARY = "add_ sub_ mul_ div_ pow_ clamp_min_ clamp_max_".split()
+reciprocal_ sin_ cos_ frac_ expm1_ square_ sign_ atan_ asinh_ log1p_ erf_ fix_ nan_to_num_""".split()
+INPLACE_BINARY = "add_ sub_ mul_ div_ pow_ clamp_min_ clamp_max_ xlogy_ multiply_ subtract_ eq_ gt_ logical_and_".split()
 REDUCE_DIM = "sum mean prod amax amin logsumexp std var norm cumsum softmax log_softmax".split()
 TIES = ("sort", "argsort", "topk", "kthvalue", "median", "argmax", "argmin", ".max(", ".min(",
         "T.max(", "T.min(", "unique", "mode")
