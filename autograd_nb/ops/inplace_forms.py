@@ -180,19 +180,20 @@ def _untracked(op: Any) -> Any:
     """``x.op_(...)`` for an op PyTorch lists as needing no derivative: no autograd check
     at all (even a leaf that requires grad may be changed), only the write and the bump.
     (A view's history is then re-derived when read, as after any change to its base.)"""
-    def method(self: Tensor, *args: Any) -> Tensor:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         try:
-            return checked(self, *args)
+            return checked(self, *args, **kwargs)
         except TypeError as e:
             raise inplace_type_error(e, op.__name__) from None
 
-    def checked(self: Tensor, *args: Any) -> Tensor:
+    def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         for watcher in PRE_MUTATION:                  # (allow_mutation_on_saved_tensors)
             watcher(self)
+        others = (*args, *kwargs.values())
         check_internal_overlap(self)
-        check_overlap(self, args)
-        _check_output_shape(self, args)
-        return apply_inplace(self, op(self, *args))
+        check_overlap(self, others)
+        _check_output_shape(self, others)
+        return apply_inplace(self, op(self, *args, **kwargs))
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
     return method
