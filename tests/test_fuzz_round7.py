@@ -333,3 +333,15 @@ def test_a_broadcast_0d_input_gets_its_gradient_by_a_plain_sum():
         g, = lib.autograd.grad((a * b * b).sum(), [a], create_graph=True)
         return g.grad_fn.name(), g.item()
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_alpha_scales_the_gradient_as_a_scalar_product(op):
+    """derivatives.yaml's maybe_multiply(grad, alpha): a Tensor * Scalar, MulBackward1."""
+    def f(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        y = getattr(lib, op)(a, b, alpha=1.5)
+        gs = lib.autograd.grad((y * y).sum(), [a, b], create_graph=True)
+        return [(g.grad_fn.name(), g.tolist()) for g in gs]
+    assert f(T) == f(torch)

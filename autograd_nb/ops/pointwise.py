@@ -33,8 +33,8 @@ class AddBackward0(OpNode):
     __slots__ = ()
 
     def backward(self, g):
-        alpha = self.extra
-        return g, (g if alpha == 1 else g * alpha)
+        alpha = self.extra                            # (PyTorch's maybe_multiply: a Scalar product)
+        return g, (g if alpha == 1 else mul_scalar(g, alpha))
 
     def _extra_saved(self, name):
         return self.extra if name == "alpha" else None
@@ -46,7 +46,7 @@ class SubBackward0(AddBackward0):
 
     def backward(self, g):
         alpha = self.extra
-        return g, (-g if alpha == 1 else g * -alpha)
+        return g, (-g if alpha == 1 else mul_scalar(-g, alpha))
 
 
 class RsubBackward1(AddBackward0):
@@ -55,7 +55,7 @@ class RsubBackward1(AddBackward0):
 
     def backward(self, g):
         alpha = self.extra
-        return -g if alpha == 1 else g * -alpha
+        return -g if alpha == 1 else mul_scalar(-g, alpha)
 
 
 def _alpha_times(d: Any, alpha: Any) -> Any:
