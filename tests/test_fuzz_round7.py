@@ -345,3 +345,15 @@ def test_alpha_scales_the_gradient_as_a_scalar_product(op):
         gs = lib.autograd.grad((y * y).sum(), [a, b], create_graph=True)
         return [(g.grad_fn.name(), g.tolist()) for g in gs]
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("op", ["true_divide", "atan2", "xlogy"])
+def test_integer_operands_become_float_each_from_its_own_dtype(op):
+    """int32 with a 0-d int64 promotes to int32, but a float op converts each operand from
+    its own dtype: the int64 minimum is not wrapped to 0 on the way."""
+    def f(lib):
+        big = lib.tensor(-9223372036854775808)
+        small = lib.tensor([[0], [2], [2]], dtype=lib.int32)
+        fn = getattr(lib, op)
+        return str((fn(small, big).tolist(), fn(big, small).tolist()))
+    assert f(T) == f(torch)

@@ -16,7 +16,8 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE, no_grad
 from ._core import (CPP_NAMES, DTYPE_WORDS, OpNode, _with_scalar, arg_error, as_array, as_method, bump, check_broadcast,
                     check_inplace, check_internal_overlap, check_overlap, memory_overlap, no_kernel,
-                    note_broadcast, plain, prep2, record, register, warn_expanded, writable, write_fill)
+                    note_broadcast, plain, prep2, record, register, warn_expanded, writable, write_fill,
+                    written_into)
 from ._layout import elementwise_layout as _laid
 from .convert import _zeros_like
 from .backward_ops import sigmoid_backward, tanh_backward, threshold_backward, threshold_kernel
@@ -289,16 +290,18 @@ class DivBackward2(OpNode):
         return zero, zero
 
 
-def _float_operands(ad: Any, bd: Any) -> tuple[Any, Any]:
-    """True division of integer (or bool) operands happens in the default float dtype."""
+def _float_operands(ad: Any, bd: Any, ta: Tensor | None = None, tb: Tensor | None = None) -> tuple[Any, Any]:
+    """True division of integer (or bool) operands happens in the default float dtype, each
+    operand converted from its own dtype (``ta``/``tb``: the tensors before promotion; an
+    int64 value that does not fit the promoted int32 is not wrapped first)."""
     a_float = getattr(ad, "dtype", None) is not None and ad.dtype.kind == "f"
     b_float = isinstance(bd, float) or getattr(bd, "dtype", None) is not None and bd.dtype.kind == "f"
     if not a_float and not b_float:
         dflt = B.get_default_dtype().np
         if getattr(ad, "dtype", None) is not None:
-            ad = ad.astype(dflt)
+            ad = (ta._data if ta is not None else ad).astype(dflt)
         if getattr(bd, "dtype", None) is not None:
-            bd = bd.astype(dflt)
+            bd = (tb._data if tb is not None else bd).astype(dflt)
     return ad, bd
 
 
@@ -312,12 +315,12 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
             div(to_tensor_like(input, other), other, rounding_mode=rounding_mode)
     ad, bd, ta, tb = prep2(input, other)
     if rounding_mode is None:                        # spelled out: PyTorch's div.Tensor_mode
-        ad, bd = _float_operands(ad, bd)
+        ad, bd = _float_operands(ad, bd, ta, tb)
         res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward2, (ta, tb),
                      saved=(input, other),
                      extra={"rounding_mode": None})
     elif rounding_mode is _TRUE_DIVISION:
-        ad, bd = _float_operands(ad, bd)
+        ad, bd = _float_operands(ad, bd, ta, tb)
         rb = tb is not None and tb._requires_grad
         res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward0, (ta, tb),
                      saved=(input if rb else None, other),
@@ -1307,8 +1310,7 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
     if ad.dtype.kind != "f":
         if not ints:
             raise no_kernel(f"{fn}_cpu", ad.dtype)
-        dt = B.get_default_dtype().np
-        ad, bd = ad.astype(dt), bd.astype(dt)
+        ad, bd = _float_operands(ad, bd, ta, tb)     # (each from its own dtype)
     out = _laid(as_array(getattr(_xp(ad), np_fn)(ad, bd).astype(ad.dtype, copy=False)), input, other,
                 dtype=ad.dtype)
     res = record(out, node, (ta, tb), saved=_needed(node, (input, other), (ta, tb)),
@@ -1350,6 +1352,8 @@ def xlogy(input: Any, other: Any) -> Tensor:
     tensor = ad if ta is not None else bd
     xp = _xp(tensor)
     dt = tensor.dtype if tensor.dtype.kind == "f" else B.get_default_dtype().np
+    if tensor.dtype.kind != "f":                      # (each operand from its own dtype)
+        ad, bd = _float_operands(ad, bd, ta, tb)
     a, b = xp.asarray(ad, dtype=dt), xp.asarray(bd, dtype=dt)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False)
@@ -1491,7 +1495,7 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
         if self._is_inference and STATE.mode < 2:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
                 return apply_inplace(self, op(self, *args, **kwargs), dtype_names, fills)
-        return apply_inplace(self, op(self, *args, **kwargs), dtype_names, fills)
+        return apply_inplace(self, written_into(self, op, self, *args, **kwargs), dtype_names, fills)
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place version of ``{op.__name__}``: changes this tensor and bumps its version."
     return method
