@@ -357,3 +357,21 @@ def test_integer_operands_become_float_each_from_its_own_dtype(op):
         fn = getattr(lib, op)
         return str((fn(small, big).tolist(), fn(big, small).tolist()))
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_division_gradients_round_as_torchs_formulas(dt):
+    """div's other-gradient is -grad * ((self / other) / other) and addcdiv's tensor1-gradient
+    grad * (value / tensor2): the same bits as PyTorch (a cancelling sum amplified later
+    shows any other order)."""
+    import numpy as np
+    rng = np.random.default_rng(1)
+    a, b, c, g = (rng.standard_normal(40).astype(dt) for _ in range(4))
+
+    def f(lib):
+        x, y, z = (lib.tensor(v, requires_grad=True) for v in (a, b, c))
+        out = [t.detach().numpy().tobytes() for t in lib.autograd.grad(x / y, [x, y], lib.tensor(g))]
+        out += [t.detach().numpy().tobytes()
+                for t in lib.autograd.grad(lib.addcdiv(z, x, y, value=0.3), [z, x, y], lib.tensor(g))]
+        return out
+    assert f(T) == f(torch)

@@ -67,8 +67,10 @@ class AddcdivBackward0(AddcmulBackward0):
             from ._core import DTYPE_WORDS
             raise RuntimeError(f"result type {DTYPE_WORDS[B.get_default_dtype().np.name]} can't be cast to the "
                                f"desired output type {DTYPE_WORDS[t2._data.dtype.name]}")
-        return (g, None if self.next_functions[1][0] is None else g * value / t2,
-                None if t1 is None else -g * value * t1 / (t2 * t2))
+        g1 = None
+        if self.next_functions[1][0] is not None:     # value / t2 a true division (C++'s Scalar / Tensor)
+            g1 = g * (Tensor._wrap(B.xp_of(t2._data).asarray(value, dtype=t2._data.dtype)) / t2)
+        return g, g1, None if t1 is None else -g * (value * t1 / (t2 * t2))     # (PyTorch's order)
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:

@@ -186,7 +186,7 @@ class DivBackward0(OpNode):
         av = a.unpack()
         if bv is None:
             bv = self.extra
-        return ga, -g * av / (bv * bv)
+        return ga, -g * ((av / bv) / bv)              # (PyTorch's div_tensor_other_backward)
 
 
 class MulBackward1(OpNode):
@@ -285,7 +285,7 @@ class DivBackward2(OpNode):
     def backward(self, g):
         if self.extra["rounding_mode"] is None:
             a, b = (s.unpack() for s in self._saved)
-            return g / b, -g * a / (b * b)
+            return g / b, -g * ((a / b) / b)
         zero = _zeros_like(g)                        # (not g * 0: an inf in g must not give nan)
         return zero, zero
 
