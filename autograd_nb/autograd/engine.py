@@ -163,6 +163,13 @@ class BackwardState:
 # the newest node. Ties (only between AccumulateGrad nodes) go by arrival.
 _FIRST = -(1 << 64)
 
+# What PyTorch's engine asserts of every gradient it sends along an edge: an integer tensor
+# that got a history (written in place with a float value that requires grad, as in
+# ``int_x.fill_(v)``) gets an integer gradient, which PyTorch refuses with this internal
+# assertion's text (engine.cpp's validate_outputs).
+_INTEGER_GRAD = ('isDifferentiableType(grad.scalar_type()) INTERNAL ASSERT FAILED at '
+                 '"/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp":998, please report a bug to PyTorch. ')
+
 
 def priority(node: Node) -> int:
     """Where ``node`` goes in the ready queue: the smaller, the sooner it runs."""
@@ -533,6 +540,8 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         for (nxt, nr), g in zip(nexts, out_grads):
             if nxt is None:
                 continue
+            if g is not None and g._data.dtype.kind != "f":
+                raise RuntimeError(_INTEGER_GRAD)
             left = deps.get(nxt)
             if left is None:                          # pruned: leads to no input
                 continue

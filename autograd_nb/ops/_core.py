@@ -168,6 +168,40 @@ def _inference_only(inputs: Sequence[Tensor | None]) -> bool:
     return all(u is not None and u._is_inference for u in inputs)
 
 
+# Nonzero while an in-place op computes the values it writes into an integer or bool
+# ``self`` (``pointwise._inplace``, ``convert._overwrite``, ``indexing._index_put``).
+INTEGER_SELF = [0]
+
+
+def _integer_result(data: Any) -> bool:
+    """Is an integer or bool result of an op some input of which requires grad recorded?
+
+    PyTorch gives a history to floating (and complex) tensors only: an op that would record
+    an integer result is refused ("Autograd not support dtype: Long", from its
+    ``set_history``), ``int_tensor_with_history + 1`` or ``x.sum(dtype=torch.long)``. An
+    in-place op is not refused: ``int_tensor.fill_(v)`` with ``v`` requiring grad gives the
+    integer tensor the node (PyTorch checks no dtype when it rebases ``self``'s history),
+    and every later in-place op on it records too. Ops whose integer results are not
+    differentiable (comparisons, ``argmax``, ``x.long()``) never get here: they record
+    nothing, whatever their inputs."""
+    if INTEGER_SELF[0]:
+        return True
+    raise RuntimeError(f"Autograd not support dtype: {DTYPE_WORDS[data.dtype.name]}")
+
+
+def written_into(self: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``op(*args, **kwargs)``: the values an in-place op is about to write into ``self``.
+    For an integer or bool ``self``, ``record`` then records an integer result (see
+    ``_integer_result``)."""
+    if self._data.dtype.kind == "f":
+        return op(*args, **kwargs)
+    INTEGER_SELF[0] += 1
+    try:
+        return op(*args, **kwargs)
+    finally:
+        INTEGER_SELF[0] -= 1
+
+
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
            extra: Any = None) -> Tensor:
@@ -201,7 +235,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
             break                                     # (a view may require grad via its base)
     else:
         return out
-    if data.dtype.kind != "f":                        # integer/bool results never require grad
+    if data.dtype.kind != "f" and not _integer_result(data):   # (see there: maybe refused)
         return out
     if t._is_inference and _inference_only(inputs) and not any(   # (an ordinary index or mask
             s.__class__ is _Tensor and not s._is_inference for s in saved):   # counts as an input)

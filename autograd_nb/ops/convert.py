@@ -12,9 +12,11 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ._layout import copy_like
 from ._core import (PARTIAL_OVERLAP, OpNode, bump, check_broadcast, check_inplace, check_internal_overlap,
-                    memory_overlap, needs_grad, note_broadcast, record, register, scalar_to, writable, write_fill)
+                    memory_overlap, needs_grad, note_broadcast, plain, record, register, scalar_to, writable,
+                    write_fill, written_into)
 
 
 class CloneBackward0(OpNode):
@@ -86,6 +88,8 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         new = new.astype(dtype.np) if new.flags.c_contiguous else copy_like(new, dtype.np)
     if new is d:
         return clone(self) if copy else self
+    if dtype is not None and new.dtype.kind != "f":   # a conversion to an integer dtype is not
+        return plain(new, STATE.mode > 1)             # differentiable (PyTorch's _to_copy)
     return record(new, ToCopyBackward0, (self,), extra=(src_dt, src_dev))
 
 
@@ -274,7 +278,7 @@ def _overwrite(self: Tensor, data: Any, node: type, value: Tensor | None, fills:
     if needs_grad(self, value):
         from .pointwise import apply_inplace
         inputs = (self,) if value is None else (self, value)
-        out = record(data, node, inputs)
+        out = written_into(self, record, data, node, inputs)
         note_broadcast(out, *inputs)
         return apply_inplace(self, out, fills=fills)
     if fills:
@@ -347,7 +351,8 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     if type(sd) is not type(self._data):
         sd = B.to_device(sd, self.device)
     itself = _copy_checks(self, sd)
-    if needs_grad(self, src):
+    if needs_grad(self, src) and self._data.dtype.kind == "f":   # (PyTorch's copy_ records
+        # into a floating self only: an integer one keeps its history, if it has one)
         if sd.shape != self._data.shape:
             sd = B.xp_of(sd).broadcast_to(sd, self._data.shape)
         return _overwrite(self, sd.astype(self._data.dtype, copy=True), CopyBackwards, src, fills=itself)
@@ -391,8 +396,8 @@ def _random_fill(self: Tensor, values: Any, node: type, p: Tensor | None = None)
     if needs_grad(self, p):
         from .pointwise import apply_inplace
         inputs = (self,) if p is None else (self, p)
-        out = record(B.to_device(values, self.device) if not self.is_cpu else values, node, inputs,
-                     extra=None if p is None else tuple(p.shape))
+        out = written_into(self, record, B.to_device(values, self.device) if not self.is_cpu else values, node,
+                           inputs, extra=None if p is None else tuple(p.shape))
         return apply_inplace(self, out)
     if values.size:                                  # (an empty expand is read-only to numpy)
         self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values

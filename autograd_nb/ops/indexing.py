@@ -20,7 +20,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
-                    record, register, scalar_to, sum_to, warn_expanded, write_fill)
+                    record, register, scalar_to, sum_to, warn_expanded, write_fill, written_into)
 from .views import _make_view, plain_view
 
 
@@ -547,8 +547,8 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tupl
         from .pointwise import apply_inplace
         data = dst._data.copy()
         data[key] = vd
-        out = record(data, IndexPutBackward0, (dst, value), saved=indices,
-                     extra=(_template(key), value._data.shape))
+        out = written_into(dst, record, data, IndexPutBackward0, (dst, value), saved=indices,
+                           extra=(_template(key), value._data.shape))
         note_broadcast(out, dst, value)                # value's grad back to its dtype
         apply_inplace(dst, out, fills=True)
         return
