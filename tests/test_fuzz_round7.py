@@ -375,3 +375,12 @@ def test_division_gradients_round_as_torchs_formulas(dt):
                 for t in lib.autograd.grad(lib.addcdiv(z, x, y, value=0.3), [z, x, y], lib.tensor(g))]
         return out
     assert f(T) == f(torch)
+
+
+def test_nan_to_num_in_place_of_an_integer_expand_is_a_copy_onto_itself():
+    def f(lib):
+        v0 = lib.tensor([[-2], [-2], [-1]], dtype=lib.int32)
+        v = v0.unbind(1)[-1].expand((2, 3))
+        v.nan_to_num_()
+        return v.tolist(), v._version, v0._version
+    assert f(T) == f(torch)

@@ -25,7 +25,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..autograd.node import PRE_MUTATION
-from ._core import CPP_NAMES, OpNode, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
+from ._core import CPP_NAMES, OpNode, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
 from .convert import _zeros_like
 from . import compare, linalg, pointwise as pw, reduce
 from .nnops import activation
@@ -36,8 +36,22 @@ from .pointwise import _check_output_shape, _inplace, _result_cast_check, apply_
 # ---------------------------------------------------------------------------
 
 for _f in (pw.acos, pw.asin, pw.atan, pw.cosh, pw.sinh, pw.tan, pw.exp2, pw.expm1, pw.log10, pw.log1p,
-           pw.log2, pw.logit, pw.nan_to_num, pw.rsqrt, pw.sgn, pw.sign, pw.square, activation.erf):
+           pw.log2, pw.logit, pw.rsqrt, pw.sgn, pw.sign, pw.square, activation.erf):
     register(_f.__name__ + "_")(_inplace(_f))
+_float_nan_to_num_ = _inplace(pw.nan_to_num)
+
+
+@register("nan_to_num_")
+def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None,
+                neginf: float | None = None) -> Tensor:
+    """In-place ``nan_to_num``. An integer or bool tensor holds no NaN or inf: PyTorch
+    copies it onto itself (the version moves; an expand is no error)."""
+    if self._data.dtype.kind in "biu":
+        check_inplace(self)
+        bump(self)
+        return self
+    return _float_nan_to_num_(self, nan, posinf, neginf)
+
 register("xlogy_")(_inplace(pw.xlogy))
 register("atan2_")(_inplace(pw.as_method(pw.atan2, "atan2")))
 register("arctan2_")(_inplace(pw.as_method(pw.arctan2, "arctan2")))
