@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _backend as B
 from . import node as _nodes
-from .engine import run_backward
+from .engine import _INTEGER_GRAD, run_backward
 from .grad_mode import STATE
 
 __all__ = ["backward", "grad", "set_warn_always", "is_warn_always_enabled"]
@@ -128,6 +128,8 @@ def make_seeds(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None,
                 f"invalid gradient at index {i} - expected device {out.device} but got {g.device}")
         if g._data.dtype != out._data.dtype:
             seeds[i] = g.to(out.dtype)
+        if out._data.dtype.kind != "f":               # an integer tensor given a history in place
+            raise RuntimeError(_INTEGER_GRAD)
     return roots, seeds
 
 
