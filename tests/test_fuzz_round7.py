@@ -384,3 +384,28 @@ def test_nan_to_num_in_place_of_an_integer_expand_is_a_copy_onto_itself():
         v.nan_to_num_()
         return v.tolist(), v._version, v0._version
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("case", ["norm0", "norm0_plus", "times0"])
+def test_a_not_implemented_node_raises_even_without_a_gradient(case):
+    """PyTorch's engine runs a NotImplemented node even when no gradient reached it (norm
+    of order 0 passes none back), and the node raises."""
+    def f(lib):
+        v1 = lib.tensor([[1.0, -2.0], [-0.5, 3.0]], requires_grad=True)
+        v3 = (v1 / v1).floor_divide(v1)
+        y = {"norm0": lambda: v3.norm(0), "norm0_plus": lambda: v3.norm(0) + v1.sum(),
+             "times0": lambda: v3.sum() * 0}[case]()
+        try:
+            return lib.autograd.grad(y, [v1], allow_unused=True)[0].tolist()
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch)
+
+
+def test_a_0d_tensor_exponent_of_one_half_is_cs_pow_not_sqrt():
+    """x ** 0.5 (a number) is sqrt in PyTorch, x ** tensor(0.5) is C's pow: (-inf) ** 0.5
+    is nan in the first and inf in the second (numpy would take sqrt for both)."""
+    def f(lib):
+        x = lib.tensor([-math.inf, -0.0, -2.0, math.inf])
+        return str([(x ** 0.5).tolist(), (x ** lib.tensor(0.5)).tolist(), x.pow(lib.tensor(0.5)).tolist()])
+    assert f(T) == f(torch)

@@ -535,6 +535,9 @@ class Node:
     # True for a node that holds state to free after backward besides ``_saved``
     # (CopySlices holds the in-place op's node): the engine calls ``release`` on it too
     releasable = False
+    # True for a node the engine runs even when no gradient reached it (PyTorch's
+    # NotImplemented node, which then raises its "not implemented" error)
+    runs_without_grad = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give the class PyTorch's ``_saved_<name>`` attributes as properties.

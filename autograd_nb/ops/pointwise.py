@@ -495,6 +495,9 @@ def _int_power(base: Any, e: Any) -> Any:
     xp = _xp(e)
     kind = getattr(base, "dtype", np.dtype(type(base))).kind
     if kind not in "iub" or e.dtype.kind not in "iu" or xp.all(e >= 0):
+        if not e.ndim and getattr(base, "ndim", 0) and e == 0.5:   # (numpy takes x ** 0.5 for sqrt
+            e = xp.full(base.shape, e, e.dtype)       # even from a 0-d array or a stride-0 view:
+                                                      # -inf ** 0.5 would be nan, not C's inf)
         return xp.power(base, e)
     neg = e < 0
     out = xp.power(base, xp.where(neg, 0, e))
@@ -535,6 +538,7 @@ class NoDerivative(OpNode):
     the nodes ready to run it comes first, so its error is raised before any other node
     of the pass runs (a version error further down, say)."""
     __slots__ = ()
+    runs_without_grad = True          # PyTorch's engine runs it, and it raises, even for no gradient
     # (the number every node gets when recorded is ignored: this one is fixed)
     _seq = property(lambda self: (1 << 64) - 1, lambda self, value: None)
 
