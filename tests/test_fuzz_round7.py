@@ -409,3 +409,16 @@ def test_a_0d_tensor_exponent_of_one_half_is_cs_pow_not_sqrt():
         x = lib.tensor([-math.inf, -0.0, -2.0, math.inf])
         return str([(x ** 0.5).tolist(), (x ** lib.tensor(0.5)).tolist(), x.pow(lib.tensor(0.5)).tolist()])
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("x,t", [([0.5, 2.0], [3.0, 0.5]), ([2.0, 0.2], [0.5, 0.5]), ([0.1, 0.2], [0.5, -1.0]),
+                                 ([math.nan], [0.5])])
+def test_binary_cross_entropy_names_the_first_bad_element(x, t):
+    """PyTorch checks input then target element by element: the first element out of [0, 1]
+    in either decides which one the message names."""
+    def f(lib):
+        try:
+            lib.nn.functional.binary_cross_entropy(lib.tensor(x), lib.tensor(t))
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch)

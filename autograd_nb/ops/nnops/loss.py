@@ -279,10 +279,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, r
         raise no_kernel("binary_cross_entropy", x.dtype)
     if t.dtype != x.dtype:
         raise RuntimeError(f"Found dtype {DTYPE_WORDS[t.dtype.name]} but expected {DTYPE_WORDS[x.dtype.name]}")
-    if x.size and not ((x >= 0) & (x <= 1)).all():  # (NaN is outside too)
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    if t.size and not ((t >= 0) & (t <= 1)).all():
-        raise RuntimeError("all elements of target should be between 0 and 1")
+    bad_x, bad_t = ~((x >= 0) & (x <= 1)), ~((t >= 0) & (t <= 1))      # (NaN is outside too)
+    if bad_x.any() or bad_t.any():                   # PyTorch checks element by element, the input
+        first = int(xp.argmax((bad_x | bad_t).reshape(-1)))              # first, then the target
+        raise RuntimeError(f"all elements of {'input' if bad_x.reshape(-1)[first] else 'target'} should "
+                           "be between 0 and 1")
     with np.errstate(divide="ignore"):
         loss = -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
     if weight is not None:
