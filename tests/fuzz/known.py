@@ -41,14 +41,6 @@ KNOWN: list[Known] = [
           "checks the arguments, so it names the inference tensor first; our ops check first and save when they "
           "record (what a node saves is declared with the node only: issue #19 will let the check run first)",
           "ops", r"^error-(message|type): RuntimeError: Inference tensors cannot be saved for backward.* vs "),
-    Known("an integer tensor written in place with a floating value that requires grad (x[mask] = v, "
-          "x[..., 0] = v, fill_/masked_fill_/index_fill_ with a tensor): PyTorch records the node on the integer "
-          "tensor (requires_grad=True; the out-of-place forms raise 'Autograd not support dtype'); we record nothing",
-          "ops",
-          r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}(\[[^\]]*\] = \{[xb]\}|\.(masked_fill_|index_fill_|fill_)\()"),
-    Known("the same for a comparison written in place into an integer or bool tensor (b.gt_(x), b.eq_(x) with x "
-          "requiring grad): PyTorch records GtBackward1 & co on it (requires_grad=True); we record nothing",
-          "ops", r"^requires_grad: v\d+: True vs False @ \{g\}\{a\}\.(eq|ne|lt|le|gt|ge)_\("),
 ]
 
 
