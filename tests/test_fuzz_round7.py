@@ -422,3 +422,13 @@ def test_binary_cross_entropy_names_the_first_bad_element(x, t):
         except RuntimeError as e:
             return str(e)
     assert f(T) == f(torch)
+
+
+def test_logical_and_in_place_refuses_a_number_before_looking_at_memory():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0]).expand(2, 2)
+        try:
+            x.logical_and_(3.0)
+        except (TypeError, RuntimeError) as e:
+            return type(e).__name__, str(e)
+    assert f(T) == f(torch)

@@ -204,6 +204,8 @@ def _untracked(op: Any) -> Any:
         for watcher in PRE_MUTATION:                  # (allow_mutation_on_saved_tensors)
             watcher(self)
         others = (*args, *kwargs.values())
+        if any(not isinstance(o, Tensor) for o in others):
+            op(self, *args, **kwargs)                 # (its argument error comes first, as PyTorch's parser's)
         check_internal_overlap(self)
         check_overlap(self, others)
         _check_output_shape(self, others)
