@@ -240,7 +240,7 @@ def test_not_implemented_runs_before_a_stale_saved_tensor():
         v2 = T.ceil(v0)
         v2.clamp_max_(v2)
         v9 = v1 * F.elu(v2).sinh()
-        numbers = (v1.grad_fn.name(), v1.grad_fn._sequence_nr(), (v0 * 2).grad_fn._sequence_nr() < 2 ** 63)   # (an ordinary number)
+        numbers = (v1.grad_fn.name(), v1.grad_fn._sequence_nr(), (v0 * 2).grad_fn._sequence_nr() < 2 ** 63)
         try:
             v9.sum().backward(create_graph=True)
         except RuntimeError as exc:
