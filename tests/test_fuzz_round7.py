@@ -432,3 +432,60 @@ def test_logical_and_in_place_refuses_a_number_before_looking_at_memory():
         except (TypeError, RuntimeError) as e:
             return type(e).__name__, str(e)
     assert f(T) == f(torch)
+
+
+def test_squeeze_backward_unsqueezes_as_torch():
+    """PyTorch's unsqueeze_to: UnsqueezeBackward0 nodes under create_graph, not a view."""
+    def f(lib):
+        out = []
+        for shape in ((3, 1), (1, 3, 1), (1,), (2, 3)):
+            for fn in (lambda x: x.squeeze(), lambda x: x.squeeze(-1),
+                       lambda x: x.squeeze((0, -1)) if x.dim() > 1 else x.squeeze(0)):
+                x = lib.ones(shape, requires_grad=True)
+                y = fn(x)
+                g, = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+                out.append((tuple(g.shape), g.grad_fn.name()))
+        return out
+    assert f(T) == f(torch)
+
+
+def test_div_with_a_rounding_mode_saves_self_only_for_others_gradient():
+    def f(lib):
+        x = lib.tensor([1.5, 2.0], requires_grad=True)
+        out = []
+        for rm in (None, "trunc"):
+            fn = lib.div(x, 2, rounding_mode=rm).grad_fn
+            out.append((fn.name(), fn._saved_self is None, fn._saved_rounding_mode))
+        y = lib.div(x, 2, rounding_mode=None)
+        with lib.no_grad():
+            x.mul_(2)                                # (self not saved: no version error)
+        out.append(lib.autograd.grad(y.sum(), x)[0].tolist())
+        return out
+    assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("case", ["scalar_other_positive", "scalar_other_negative", "tensors"])
+def test_xlogy_gradient_nodes(case):
+    def f(lib):
+        x = lib.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        y = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        z = {"scalar_other_positive": lambda: x.xlogy(3), "scalar_other_negative": lambda: x.xlogy(-1.0),
+             "tensors": lambda: x.xlogy(y)}[case]()
+        g, = lib.autograd.grad((z * z).sum(), [x], create_graph=True)
+        return g.grad_fn.name(), str(g.tolist())
+    assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod", "floor_divide", "hardtanh"])
+def test_a_number_argument_makes_autograd_see_an_inference_input(op):
+    """A composite op of PyTorch wraps the number in an ordinary tensor: autograd runs."""
+    def f(lib):
+        with lib.inference_mode():
+            xi = lib.ones(2, requires_grad=True)
+        fn = {"remainder": lambda t: t.remainder(2), "fmod": lambda t: t.fmod(2), "floor_divide": lambda t: t // 2,
+              "hardtanh": lambda t: lib.nn.functional.hardtanh(t)}[op]
+        try:
+            return fn(xi).requires_grad
+        except RuntimeError as e:
+            return str(e).split(".")[0]
+    assert f(T) == f(torch)

@@ -204,13 +204,16 @@ def written_into(self: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
-           extra: Any = None) -> Tensor:
+           extra: Any = None, number: bool = False) -> Tensor:
     """Wrap ``data`` as the op's result and record ``node_cls`` if grad is needed.
 
     ``inputs``: the forward inputs in PyTorch's order (None for non-tensors); one
     ``next_functions`` edge each. ``saved``: values for the node's ``saved_names``
     (a Tensor, a Python number or None); with ``save_output`` the result itself is
     saved last (its name is ``result``). ``extra``: non-tensor state for the rule.
+    ``number``: a Python number among the op's arguments is an ordinary tensor in PyTorch
+    (its composite op wraps it), so autograd sees the op even when every tensor input is
+    an inference tensor.
 
     This is the hottest function of the library, hence the inlined constructor.
     """
@@ -237,9 +240,9 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
         return out
     if data.dtype.kind != "f" and not _integer_result(data):   # (see there: maybe refused)
         return out
-    if t._is_inference and _inference_only(inputs) and not any(   # (an ordinary index or mask
-            s.__class__ is _Tensor and not s._is_inference for s in saved):   # counts as an input)
-        return out
+    if t._is_inference and not number and _inference_only(inputs) and not any(   # (an ordinary
+            s.__class__ is _Tensor and not s._is_inference for s in saved):   # index or mask counts,
+        return out                                    # and a number PyTorch wraps in a tensor: number)
     node = _new(node_cls)
     node._seq = next(_seq)
     node._x = None

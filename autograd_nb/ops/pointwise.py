@@ -127,7 +127,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
         data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=bd.dtype)
-        return record(data, RsubBackward1, (tb,), extra=alpha)
+        return record(data, RsubBackward1, (tb,), extra=alpha, number=True)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
     data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
@@ -282,10 +282,15 @@ class DivBackward2(OpNode):
     __slots__ = ()
     saved_names = ("self", "other")
 
+    @property
+    def _saved_rounding_mode(self) -> str | None:     # (None too: PyTorch shows it)
+        return self.extra["rounding_mode"]
+
     def backward(self, g):
         if self.extra["rounding_mode"] is None:
-            a, b = (s.unpack() for s in self._saved)
-            return g / b, -g * ((a / b) / b)
+            a, b = self._saved                        # (self is saved only for other's gradient)
+            b = b.unpack()
+            return g / b, None if a is None else -g * ((a.unpack() / b) / b)
         zero = _zeros_like(g)                        # (not g * 0: an inf in g must not give nan)
         return zero, zero
 
@@ -317,7 +322,7 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
     if rounding_mode is None:                        # spelled out: PyTorch's div.Tensor_mode
         ad, bd = _float_operands(ad, bd, ta, tb)
         res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward2, (ta, tb),
-                     saved=(input, other),
+                     saved=(input if tb is not None and tb.requires_grad else None, other),
                      extra={"rounding_mode": None})
     elif rounding_mode is _TRUE_DIVISION:
         ad, bd = _float_operands(ad, bd, ta, tb)
@@ -337,7 +342,8 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
         else:
             q = (ad / bd).astype(np.float64)
             q = xp.trunc(q).astype(ad.dtype)
-        res = record(_laid(as_array(q), input, other, dtype=ad.dtype), DivBackward2, (ta, tb), saved=(input, other),
+        res = record(_laid(as_array(q), input, other, dtype=ad.dtype), DivBackward2, (ta, tb),
+                     saved=(input if tb is not None and tb.requires_grad else None, other),
                      extra={"rounding_mode": rounding_mode})
     else:
         raise RuntimeError(
@@ -568,7 +574,7 @@ def remainder(input: Any, other: Any) -> Tensor:
         data = as_array(xp.where((m != 0) & ((bd < 0) != (m < 0)), m + bd, m))   # signs differ
     data = data.astype(xp.result_type(ad, bd), copy=False)
     if tb is None:
-        return record(data, RemainderBackward0, (ta,))
+        return record(data, RemainderBackward0, (ta,), number=True)
     if ta is None:                                   # number % tensor: no derivative in PyTorch
         return record(data, NoDerivative, (tb,), extra="remainder")
     res = record(data, RemainderBackward1, (ta, tb), saved=_needed(RemainderBackward1, (input, other), (ta, tb)))
@@ -611,7 +617,7 @@ def fmod(input: Tensor, other: Any) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         data = as_array(xp.fmod(ad, bd)).astype(xp.result_type(ad, bd), copy=False)
     if tb is None:
-        return record(_laid(data, input, None), FmodBackward0, (ta,))
+        return record(_laid(data, input, None), FmodBackward0, (ta,), number=True)
     res = record(_laid(data, input, other), FmodBackward1, (ta, tb),
                  saved=_needed(FmodBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
@@ -626,7 +632,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     data = as_array(np.floor_divide(ad, bd))
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
-    return record(data, NoDerivative, live, extra="floor_divide")
+    return record(data, NoDerivative, live, extra="floor_divide", number=ta is None or tb is None)
 
 
 # ---------------------------------------------------------------------------
@@ -1332,10 +1338,12 @@ class XlogyBackward0(OpNode):
 
     def backward(self, g):
         x, y = (s.unpack() for s in self._saved)
-        from .compare import where
         gx = gy = None
-        if isinstance(x, Tensor):
-            gx = where((x == 0) & (y <= 0), 0.0, xlogy(g, y))
+        if isinstance(x, Tensor):                     # (derivatives.yaml's forms, node for node)
+            if isinstance(y, Tensor):
+                gx = xlogy(g, y).masked_fill((x == 0) & (y <= 0), 0.0)
+            else:
+                gx = xlogy(g, y) if y > 0 else xlogy(g, y).masked_fill(x == 0, 0.0)
         if isinstance(y, Tensor):
             gy = g * x / y
         return (gy,) if not isinstance(x, Tensor) else (gx,) if not isinstance(y, Tensor) else (gx, gy)
@@ -1362,9 +1370,9 @@ def xlogy(input: Any, other: Any) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False)
     if ta is None:
-        return record(as_array(out), XlogyBackward1, (tb,), saved=(input, tb))
+        return record(as_array(out), XlogyBackward1, (tb,), saved=(input, tb), number=True)
     if tb is None:
-        return record(as_array(out), XlogyBackward2, (ta,), saved=(ta, other))
+        return record(as_array(out), XlogyBackward2, (ta,), saved=(ta, other), number=True)
     res = record(as_array(out), XlogyBackward0, (ta, tb), saved=(ta, tb))
     note_broadcast(res, ta, tb)
     return res

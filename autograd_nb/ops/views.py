@@ -146,8 +146,17 @@ class ViewBackward0(OpNode):
         return self.extra if name == "self_sym_sizes" else None
 
 
-def _unsqueeze_to(g: Tensor, shape: tuple) -> Tensor:
-    return g if g._data.shape == tuple(shape) else g.reshape(shape)
+def _unsqueeze_to(g: Tensor, shape: tuple, dims: Any = None) -> Tensor:
+    """PyTorch's ``unsqueeze_to``: ``g`` with each squeezed size-1 dim of ``shape`` put back
+    by ``unsqueeze`` (of those in ``dims`` only, when given), lowest first; ``g`` itself when
+    nothing was squeezed."""
+    n = len(shape)
+    if dims is not None:
+        dims = {d % n for d in ((dims,) if isinstance(dims, int) else dims)} if n else set()
+    for d in range(n):
+        if shape[d] == 1 and (dims is None or d in dims):
+            g = g.unsqueeze(d)
+    return g
 
 
 class UnsafeViewBackward0(ViewBackward0):
@@ -358,7 +367,7 @@ class SqueezeBackward1(ViewBackward0):
     __slots__ = ()
 
     def backward(self, g):
-        return _unsqueeze_to(g, self.extra[0])
+        return _unsqueeze_to(g, self.extra[0], self.extra[1])
 
     def _extra_saved(self, name):
         if name == "dim":

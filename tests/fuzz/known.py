@@ -41,6 +41,13 @@ KNOWN: list[Known] = [
           "checks the arguments, so it names the inference tensor first; our ops check first and save when they "
           "record (what a node saves is declared with the node only: issue #19 will let the check run first)",
           "ops", r"^error-(message|type): RuntimeError: Inference tensors cannot be saved for backward.* vs "),
+    Known("the node an op with a number records when its only tensor input is an inference tensor: the number "
+          "op never reaches autograd there, and PyTorch's fallback calls the Tensor form with the number wrapped "
+          "(x.remainder(2) records RemainderBackward1, 2 - x SubBackward0, 5 % x saves x and refuses it); we "
+          "record the number form's node", "ops",
+          r"^grad_fn: v\d+: (RemainderBackward1|FmodBackward1|SubBackward0) vs (RemainderBackward0|FmodBackward0|"
+          r"RsubBackward1)|^no-error: torch raised RuntimeError: Inference tensors cannot be saved for backward.* @ "
+          r"\{g\}\{s\} % \{a\}"),
 ]
 
 

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import STATE
 from .._core import OpNode, floating_kernel, no_kernel, record, scalar_to
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
@@ -104,6 +105,11 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     d = input._data
     if d.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._is_inference and input._requires_grad and not STATE.mode:
+        # an inference tensor never reaches autograd's hardtanh; PyTorch's fallback writes
+        # into a fresh tensor with hardtanh's out= form, which autograd refuses
+        raise RuntimeError("hardtanh(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
     out = xp_of(d).clip(d, min_val, max_val).astype(d.dtype, copy=False)
     return record(out, HardtanhBackward0, (input,), saved=(input,), extra=(min_val, max_val))
 
