@@ -489,3 +489,12 @@ def test_a_number_argument_makes_autograd_see_an_inference_input(op):
         except RuntimeError as e:
             return str(e).split(".")[0]
     assert f(T) == f(torch)
+
+
+def test_lerp_with_a_number_weight_scales_by_scalar_products():
+    def f(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 5.0], requires_grad=True)
+        y = lib.lerp(a, b, 0.25)
+        return [(g.grad_fn.name(), g.tolist()) for g in lib.autograd.grad((y * y).sum(), [a, b], create_graph=True)]
+    assert f(T) == f(torch)

@@ -14,7 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ._core import (CPP_NAMES, OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
-from .pointwise import _inplace, _needed
+from .pointwise import _inplace, _needed, mul_scalar
 
 
 def _operands(items: tuple) -> list[Tensor]:
@@ -109,9 +109,9 @@ class LerpBackward0(OpNode):
     """out = start + weight * (end - start), weight a number."""
     __slots__ = ()
 
-    def backward(self, g):
+    def backward(self, g):                            # (Scalar products: MulBackward1)
         w = self.extra
-        return g * (1 - w), g * w
+        return mul_scalar(g, 1 - w), mul_scalar(g, w)
 
     def _extra_saved(self, name):
         return self.extra if name == "weight" else None
