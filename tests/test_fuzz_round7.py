@@ -498,3 +498,16 @@ def test_lerp_with_a_number_weight_scales_by_scalar_products():
         y = lib.lerp(a, b, 0.25)
         return [(g.grad_fn.name(), g.tolist()) for g in lib.autograd.grad((y * y).sum(), [a, b], create_graph=True)]
     assert f(T) == f(torch)
+
+
+def test_expand_of_a_0d_tensor_sums_its_gradient():
+    """ExpandBackward0 is at::sum_to(grad, sizes): to shape () a sum, even of a 0-d grad."""
+    def f(lib):
+        v0 = lib.tensor(-2.0, requires_grad=True)
+        out = []
+        for fn in (lambda: v0.expand_as(v0), lambda: v0.expand(3)):
+            y = fn()
+            g, = lib.autograd.grad((y * y).mean(), [v0], create_graph=True)
+            out.append((g.grad_fn.name(), g.item()))
+        return out
+    assert f(T) == f(torch)

@@ -433,6 +433,8 @@ class ExpandBackward0(OpNode):
 
     def backward(self, g):
         from ._core import sum_to
+        if not self.extra:                            # (PyTorch's at::sum_to: to shape () it sums,
+            return g.sum()                            # even a 0-d gradient)
         return sum_to(g, self.extra)
 
     def _extra_saved(self, name):
