@@ -529,12 +529,13 @@ class RemainderBackward1(OpNode):
     __slots__ = ()
     saved_names = ("self", "other")
     saved_for = ((1,), (1,))                          # both only for other's gradient
+    rounding = "floor"                                # (fmod's quotient is truncated instead)
 
     def backward(self, g):
         a, b = self._saved
         if b is None:
             return g, None
-        return g, -g * div(a.unpack(), b.unpack(), rounding_mode="floor")
+        return g, -g * div(a.unpack(), b.unpack(), rounding_mode=self.rounding)
 
 
 class NoDerivative(OpNode):
@@ -582,25 +583,15 @@ def remainder(input: Any, other: Any) -> Tensor:
     return res
 
 
-class FmodBackward0(OpNode):
+class FmodBackward0(RemainderBackward0):
     """out = fmod(self, number)  ->  grad_self = grad."""
     __slots__ = ()
 
-    def backward(self, g):
-        return g
 
-
-class FmodBackward1(OpNode):
+class FmodBackward1(RemainderBackward1):
     """out = self - trunc(self / other) * other: dself = g, dother = -g trunc(self / other)."""
     __slots__ = ()
-    saved_names = ("self", "other")
-    saved_for = ((1,), (1,))                          # both only for other's gradient
-
-    def backward(self, g):
-        a, b = self._saved
-        if b is None:
-            return g, None
-        return g, -g * div(a.unpack(), b.unpack(), rounding_mode="trunc")
+    rounding = "trunc"
 
 
 def fmod(input: Tensor, other: Any) -> Tensor:
