@@ -253,7 +253,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Ge
     data = np.asarray(vals, npdt)
     if like.device.type == "cuda":
         data = B.to_device(data, like.device)
-    sizes = (tuple(mean.shape) if mt else None, tuple(std.shape) if st else None)
+    sizes = {"mean_sym_sizes": tuple(mean.shape) if mt else None,
+             "std_sym_sizes": tuple(std.shape) if st else None}
     node = convert.NormalBackward3 if mt and st else (convert.NormalBackward1 if mt else convert.NormalBackward2)
     return _out(out, record(data, node, tuple(t for t in (mean, std) if isinstance(t, Tensor)), extra=sizes))
 

@@ -218,36 +218,29 @@ class BernoulliBackward0(_RandomFill):
 
 class NormalBackward1(OpNode):
     """``torch.normal(mean, std)`` with a tensor ``mean`` and a number ``std``. PyTorch
-    defines the gradient as zero (no reparameterisation: use ``mean + std * randn``)."""
+    defines the gradient as zero (no reparameterisation: use ``mean + std * randn``).
+    ``extra``: the shapes of the tensor arguments, under PyTorch's saved names."""
     __slots__ = ()
+    shapes = ("mean_sym_sizes",)                      # (one zero gradient per tensor argument)
 
     def backward(self, g):
-        return g.new_zeros(self.extra[0])
+        zeros = tuple(g.new_zeros(self.extra[name]) for name in self.shapes)
+        return zeros[0] if len(zeros) == 1 else zeros
 
     def _extra_saved(self, name):
-        return self.extra[0] if name == "mean_sym_sizes" else None
+        return self.extra[name] if name in self.shapes else None
 
 
 class NormalBackward2(NormalBackward1):
     """``torch.normal(mean, std)`` with a number ``mean`` and a tensor ``std``."""
     __slots__ = ()
-
-    def backward(self, g):
-        return g.new_zeros(self.extra[1])
-
-    def _extra_saved(self, name):
-        return self.extra[1] if name == "std_sym_sizes" else None
+    shapes = ("std_sym_sizes",)
 
 
 class NormalBackward3(NormalBackward1):
     """``torch.normal(mean, std)`` with both tensors."""
     __slots__ = ()
-
-    def backward(self, g):
-        return g.new_zeros(self.extra[0]), g.new_zeros(self.extra[1])
-
-    def _extra_saved(self, name):
-        return {"mean_sym_sizes": self.extra[0], "std_sym_sizes": self.extra[1]}.get(name)
+    shapes = ("mean_sym_sizes", "std_sym_sizes")
 
 
 class FillBackward3(OpNode):
