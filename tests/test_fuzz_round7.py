@@ -511,3 +511,46 @@ def test_expand_of_a_0d_tensor_sums_its_gradient():
             out.append((g.grad_fn.name(), g.item()))
         return out
     assert f(T) == f(torch)
+
+
+def test_in_place_refuses_a_leaf_before_reading_the_other_inputs():
+    def f(lib):
+        v0 = lib.tensor([[-2.0]], requires_grad=True)
+        v1 = v0.ceil()
+        v5 = v1.split(1, -1)[0]
+        v5.logical_and_(v1)
+        try:
+            v0.subtract_(v5)
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("shape,dim,idx", [((0, 0), -2, [0, 0]), ((0, 3), 1, [5]), ((2, 0), 0, [7]),
+                                           ((2, 3), 0, [7]), ((2, 3), 0, [1])])
+def test_index_fill_of_an_empty_tensor_checks_no_index(shape, dim, idx):
+    def f(lib):
+        x = lib.zeros(shape)
+        try:
+            x.index_fill_(dim, lib.tensor(idx), 1.0)
+        except IndexError as e:
+            return str(e)
+        return x.sum().item()
+    assert f(T) == f(torch)
+
+
+def test_roll_of_an_empty_tensor_checks_no_dim():
+    def f(lib):
+        x = lib.zeros(0, 1, requires_grad=True)
+        y = x.roll(1, -3)
+        return tuple(y.shape), y.grad_fn.name()
+    assert f(T) == f(torch)
+
+
+def test_huber_loss_writes_into_a_tensor_like_the_broadcast_input():
+    def f(lib):
+        v0 = lib.tensor([[3.0, 1.5, 0.25], [-1.0, 2.0, 0.5]])
+        v3 = v0.T
+        y = lib.nn.functional.huber_loss(v3.sum(0), v3, reduction="none")
+        return y.stride(), y.view(-1).tolist()
+    assert f(T) == f(torch)

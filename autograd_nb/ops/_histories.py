@@ -50,6 +50,14 @@ def read_histories(*inputs: Any) -> None:
                 t._view_changed()                     # (may refuse)
 
 
+def self_first(t: Any) -> None:
+    """An in-place op's own refusal of ``self`` (a leaf that requires grad, ...) comes before
+    PyTorch reads the other inputs' histories: raise it if there is one."""
+    if isinstance(t, Tensor):
+        from ._core import check_inplace
+        check_inplace(t)
+
+
 def histories_first(fn: Callable, inplace: bool = False) -> Callable:
     """``fn`` as an op whose argument errors (RuntimeError, IndexError, ValueError) come
     after ``read_histories``. In place (``inplace``), the op's own check of ``self``
@@ -66,6 +74,8 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
             try:
                 return fn(*args, **kwargs)
             except (RuntimeError, IndexError, ValueError):
+                if inplace and args:
+                    self_first(args[0])
                 read_histories(*args[inplace:], *kwargs.values())
                 raise
     else:
@@ -85,15 +95,19 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
             else:
                 head.append(p.name + default), call.append(p.name), read.append(p.name)
         name = fn.__name__ if fn.__name__.isidentifier() else "op"
+        first = ""
         if inplace:
+            first = f"        _self_first({read[0]})\n"
             read = read[1:]
         src = (f"def {name}({', '.join(head)}):\n"
                f"    try:\n"
                f"        return _fn({', '.join(call)})\n"
                f"    except (RuntimeError, IndexError, ValueError):\n"
+               f"{first}"
                f"        _read({', '.join(read)})\n"
                f"        raise\n")
-        scope = {"_fn": fn, "_read": read_histories, **{f"_d{i}": p.default for i, p in enumerate(params)}}
+        scope = {"_fn": fn, "_read": read_histories, "_self_first": self_first,
+                 **{f"_d{i}": p.default for i, p in enumerate(params)}}
         # (named as a file of the package: notebook tracebacks hide the frame with the others)
         where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
         exec(compile(src, where, "exec"), scope)      # noqa: S102 - our own source, built above

@@ -193,6 +193,15 @@ def strided(values: Any, shape: Sequence[int], strides: Sequence[int] | None) ->
     return xp.lib.stride_tricks.as_strided(values, tuple(shape), tuple(s * values.itemsize for s in strides))
 
 
+def strided_copy(a: Any, strides: Sequence[int]) -> Any:
+    """A copy of array ``a`` with the (dense) element ``strides``: the same values, laid out
+    as a PyTorch kernel that writes into such a tensor lays them out."""
+    xp = np if a.__class__ is np.ndarray else __import__("cupy")
+    out = strided(xp.empty(a.size, a.dtype), a.shape, strides)
+    out[...] = a
+    return out
+
+
 def copy_like(a: Any, dtype: Any = None) -> Any:
     """A copy of array ``a`` (converted to ``dtype``) laid out as PyTorch's ``clone()`` and
     ``.to(dtype)`` lay it out (``preserve_strides``)."""

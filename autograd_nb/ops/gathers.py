@@ -799,14 +799,14 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     size = shp[d] if shp else 1
     flat = idx.reshape(-1)
     bad = (flat < -size) | (flat >= size)
-    if bad.any():
+    if bad.any() and input._data.size:                # (an empty tensor's kernel checks nothing)
         first = int(flat[int(bad.argmax())])
         raise IndexError(f"index {first} is out of bounds for dimension {d} with size {size}")
     out = input._data.copy()
     fill = vt._data if vt is not None else scalar_to(value, out.dtype)
-    if out.ndim:
+    if out.ndim and out.size:
         out[(slice(None),) * d + (flat,)] = fill
-    elif flat.size:
+    elif flat.size and out.size:
         out[...] = fill
     shown = {"dim": _u64(dim)}
     if vt is None:

@@ -415,7 +415,8 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     n = input._data.ndim
     if n == 0 and dm:
         raise _no_dims_error(dm[0])
-    cd = tuple(canon_dim(d, n) for d in dm)
+    # (an empty tensor is copied before the dims are checked, as PyTorch's roll does)
+    cd = tuple(canon_dim(d, n) for d in dm) if input._data.size else ()
     xp = _xp(input._data)
     data = xp.roll(input._data, sh[0]) if not cd else xp.roll(input._data, sh, axis=cd)
     return record(data, RollBackward0, (input,), extra=((sh, cd), {"dims": _u64(dm), "shifts": _u64(sh)}))

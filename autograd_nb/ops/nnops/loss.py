@@ -28,6 +28,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from ..pointwise import mul_scalar, div_scalar  # noqa: F401 (the composite losses' nodes)
+from .._layout import preserve_strides, strided_copy
 from .patches import xp_of
 from .loss_backward import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
                              nll_loss_backward, smooth_l1_loss_backward)
@@ -125,6 +126,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: int = MEAN, delta: floa
     d = _difference("huber_cpu", input, target, dt)
     ad = xp_of(d).abs(d)
     loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(dt, copy=False)
+    if reduction == NONE and loss.ndim > 1:          # written into empty_like(input broadcast):
+        lay = preserve_strides(xp_of(d).broadcast_to(input._data, loss.shape))     # its layout
+        loss = xp_of(d).ascontiguousarray(loss) if lay is None else strided_copy(loss, lay)
     return _loss(loss, HuberLossBackward0, input, target, (reduction, delta), reduction)
 
 
