@@ -1297,7 +1297,10 @@ def _needed(node: type, values: tuple, inputs: tuple) -> tuple:
     uses = getattr(node, "saved_for", None)
     if uses is None:
         return values
-    req = [t is not None and t.requires_grad for t in inputs]
+    # (an input's gradient is computed when it has an edge: a view made under no_grad of a
+    # leaf that requires grad requires grad, yet has none)
+    req = [t is not None and t.requires_grad and (t._base is None or t._grad_fn is not None or t._requires_grad)
+           for t in inputs]
     return tuple(v if any(req[k] for k in uses[i]) else None for i, v in enumerate(values))
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.engine import current_task
 from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from ..pointwise import mul_scalar, div_scalar  # noqa: F401 (the composite losses' nodes)
@@ -53,6 +54,17 @@ def _as0d(a: Any) -> Any:
     return np.asarray(a) if isinstance(a, np.generic) else a
 
 
+def _wanted(node: OpNode, i: int) -> bool:
+    """PyTorch's ``task_should_compute_output(i)``: input ``i`` has an edge that the running
+    backward will execute (``autograd.grad(loss, [target])`` computes only the target's
+    gradient, so only its checks run)."""
+    nxt = node.next_functions[i][0]
+    if nxt is None:
+        return False
+    task = current_task()
+    return task is None or nxt in task.will_run
+
+
 class _PairLoss(OpNode):
     """A loss of (input, target): ``rule(g, self, target, reduction[, number])`` is the
     input's gradient, and the target's is the same rule with the two swapped."""
@@ -65,8 +77,8 @@ class _PairLoss(OpNode):
         ex = self.extra
         reduction, params = (ex, ()) if isinstance(ex, int) else (ex[0], ex[1:])
         rule = type(self).rule
-        return (rule(g, x, t, reduction, *params) if self.next_functions[0][0] is not None else None,
-                rule(g, t, x, reduction, *params) if self.next_functions[1][0] is not None else None)
+        return (rule(g, x, t, reduction, *params) if _wanted(self, 0) else None,
+                rule(g, t, x, reduction, *params) if _wanted(self, 1) else None)
 
     def _reduction(self) -> int:
         return self.extra if isinstance(self.extra, int) else self.extra[0]
