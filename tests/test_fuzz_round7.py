@@ -554,3 +554,53 @@ def test_huber_loss_writes_into_a_tensor_like_the_broadcast_input():
         y = lib.nn.functional.huber_loss(v3.sum(0), v3, reduction="none")
         return y.stride(), y.view(-1).tolist()
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("case", ["freed", "changed"])
+def test_a_node_reached_by_no_gradient_still_unpacks_what_it_saved(case):
+    """norm of order 0 passes no gradient back, yet PyTorch's engine runs the node before it,
+    which unpacks its buffers: freed or changed ones fail."""
+    def f(lib):
+        if case == "freed":
+            v0 = lib.tensor([[1.0]], requires_grad=True)
+            v3 = v0.log10()
+            v3.sum().backward()
+            y = v3.norm(0)
+        else:
+            v0 = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
+            v4 = lib.nn.functional.selu(v0)
+            with lib.no_grad():
+                v0.sign_()
+            y = v4.norm(0)
+        try:
+            y.backward()
+        except RuntimeError as e:
+            return str(e).split(".")[0]
+    assert f(T) == f(torch)
+
+
+def test_a_no_grad_view_of_a_leaf_has_no_edge_so_nothing_is_saved_for_it():
+    """It requires grad, but a node gets no edge to it: an inference tensor beside it is not
+    saved (its gradient would only be needed for the view's)."""
+    def f(lib):
+        v0 = lib.tensor(0.25, requires_grad=True)
+        with lib.inference_mode():
+            v1 = v0.cos()
+        with lib.no_grad():
+            v3 = v0.reshape(-1, 1)
+        y = v1.remainder(v3)
+        return v3.requires_grad, y.grad_fn.name(), y.grad_fn.next_functions[1][0] is None
+    assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("wrt", ["target", "input", "both"])
+def test_huber_gradient_runs_only_the_rules_asked_for(wrt):
+    def f(lib):
+        v1 = lib.tensor([[1.0]], dtype=lib.float32, requires_grad=True)
+        v2 = lib.tensor([[-0.5, 0.0], [1.5, 0.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.huber_loss(v2, v1.expand(2, 2), reduction="none")
+        try:
+            lib.autograd.grad(y.sum(), {"target": [v1], "input": [v2], "both": [v1, v2]}[wrt])
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch)

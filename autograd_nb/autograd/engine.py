@@ -489,6 +489,8 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         nexts = node.next_functions
         if stop_here or (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)) \
                 and not node.runs_without_grad:      # (a NotImplemented node raises even then)
+            if not stop_here and node._saved:        # PyTorch's node unpacks what it saved even
+                node.check_saved()                    # then: a freed or changed buffer still fails
             out_grads: tuple = (None,) * len(nexts)
         else:
             if is_acc and node.variable._grad_fn is not None:   # x.add_(y) made the leaf x a non-leaf

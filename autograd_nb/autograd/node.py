@@ -539,6 +539,14 @@ class Node:
     # NotImplemented node, which then raises its "not implemented" error)
     runs_without_grad = False
 
+    def check_saved(self) -> None:
+        """Unpack every saved buffer as the rule would (raising PyTorch's error for a freed
+        or changed one), without running the rule: what PyTorch's generated nodes do when
+        no gradient reached them."""
+        for s in self._saved:
+            if s is not None:
+                s.unpack()
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give the class PyTorch's ``_saved_<name>`` attributes as properties.
 

@@ -341,6 +341,11 @@ class OpNode(Node):
 
     __slots__ = ("extra", "_in_meta", "num_outputs")
 
+    def check_saved(self) -> None:
+        for s in self._saved:
+            if s is not None and s._unpack is None and (s.freed or s._vc is not None and s._vc[0] != s.version):
+                _raise_first_stale(self)
+
     def apply(self, *grads: Any) -> tuple:
         for s in self._saved:                         # PyTorch unpacks every saved value before
             if s is not None and s._unpack is None and (s.freed or s._vc is not None and
