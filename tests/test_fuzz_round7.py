@@ -604,3 +604,27 @@ def test_huber_gradient_runs_only_the_rules_asked_for(wrt):
         except RuntimeError as e:
             return str(e)
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("op", ["remainder", "xlogy", "floor_divide"])
+def test_more_element_wise_results_laid_out_as_torchs(op):
+    def f(lib):
+        a = lib.tensor([[3.0, -3.0], [2.0, -1.0]]).permute(1, 0)
+        b = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        y = getattr(lib, op)(a, b)
+        lib.manual_seed(0)
+        return y.stride(), lib.randn_like(y).tolist()
+    assert f(T) == f(torch)
+
+
+def test_an_inference_tensor_cloned_outside_inference_mode_records_a_copy():
+    def f(lib):
+        with lib.inference_mode():
+            v = lib.ones(2, requires_grad=True)
+        out = []
+        for fn in (lambda: v.clone(), lambda: v.to(lib.float64)):
+            y = fn()
+            out.append((y.requires_grad, y.grad_fn.name(), y.is_inference()))
+        v.clone().sum().backward()
+        return out, v.grad.tolist()
+    assert f(T) == f(torch)

@@ -41,7 +41,17 @@ def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
     Laid out as PyTorch's ``preserve_format``: a transpose stays transposed, a slice with
     gaps or an expand becomes dense in its own stride order (ops/_layout.copy_like)."""
     d = self._data
-    return record(d.copy() if d.flags.c_contiguous else copy_like(d), CloneBackward0, (self,))
+    data = d.copy() if d.flags.c_contiguous else copy_like(d)
+    if self._is_inference and self._requires_grad and not STATE.mode:
+        return _copied_from_inference(data, self)
+    return record(data, CloneBackward0, (self,))
+
+
+def _copied_from_inference(data: Any, src: Tensor) -> Tensor:
+    """An inference tensor that requires grad, cloned or converted outside inference mode:
+    it never reaches autograd's clone / _to_copy; PyTorch's fallback copies it into a fresh
+    tensor with ``copy_``, which records CopyBackwards (no edge for the fresh tensor)."""
+    return record(data, CopyBackwards, (None, src))
 
 
 def contiguous_clone(self: Tensor) -> Tensor:
@@ -90,6 +100,8 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         return clone(self) if copy else self
     if dtype is not None and new.dtype.kind != "f":   # a conversion to an integer dtype is not
         return plain(new, STATE.mode > 1)             # differentiable (PyTorch's _to_copy)
+    if self._is_inference and self._requires_grad and not STATE.mode:
+        return _copied_from_inference(new, self)
     return record(new, ToCopyBackward0, (self,), extra=(src_dt, src_dev))
 
 

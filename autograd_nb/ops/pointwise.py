@@ -573,7 +573,7 @@ def remainder(input: Any, other: Any) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         m = xp.fmod(ad, bd)                          # PyTorch's: fmod, moved by one divisor when the
         data = as_array(xp.where((m != 0) & ((bd < 0) != (m < 0)), m + bd, m))   # signs differ
-    data = data.astype(xp.result_type(ad, bd), copy=False)
+    data = _laid(data.astype(xp.result_type(ad, bd), copy=False), input, other)
     if tb is None:
         return record(data, RemainderBackward0, (ta,), number=True)
     if ta is None:                                   # number % tensor: no derivative in PyTorch
@@ -620,7 +620,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     ad, bd, ta, tb = prep2(input, other)
     _refuse_bool(ad, bd, "div_floor_cpu")
     _integer_division(ad, bd)
-    data = as_array(np.floor_divide(ad, bd))
+    data = _laid(as_array(np.floor_divide(ad, bd)), input, other)
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
     return record(data, NoDerivative, live, extra="floor_divide", number=ta is None or tb is None)
@@ -1362,7 +1362,8 @@ def xlogy(input: Any, other: Any) -> Tensor:
         ad, bd = _float_operands(ad, bd, ta, tb)
     a, b = xp.asarray(ad, dtype=dt), xp.asarray(bd, dtype=dt)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False)
+        out = _laid(xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(dt, copy=False), input, other,
+                    dtype=dt)
     if ta is None:
         return record(as_array(out), XlogyBackward1, (tb,), saved=(input, tb), number=True)
     if tb is None:
