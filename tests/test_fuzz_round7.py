@@ -628,3 +628,14 @@ def test_an_inference_tensor_cloned_outside_inference_mode_records_a_copy():
         v.clone().sum().backward()
         return out, v.grad.tolist()
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "smooth_l1_loss"])
+def test_pair_loss_gradient_is_written_in_the_inputs_dtype(loss):
+    def f(lib):
+        x = lib.tensor([[0.5, 1.5]], dtype=lib.float32, requires_grad=True)
+        t = lib.tensor([-1.5, 2.0], dtype=lib.float64)
+        y = getattr(lib.nn.functional, loss)(x, t.expand(1, 2))
+        g, = lib.autograd.grad(y, [x], create_graph=True)
+        return g.grad_fn.name(), str(g.dtype), g.tolist()
+    assert f(T) == f(torch)

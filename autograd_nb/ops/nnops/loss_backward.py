@@ -78,6 +78,9 @@ def _pair_loss(slope: Any, node: type, grad: Tensor, self: Tensor, target: Tenso
                extra: dict) -> Tensor:
     gd = grad._data
     out = slope * (gd / slope.size if reduction == _MEAN else gd)
+    sd = self._data.dtype                             # (PyTorch's kernel writes into a tensor like
+    if sd.kind == "f" and out.dtype != sd:            # self: computed in the common dtype, stored
+        out = out.astype(sd)                          # in self's)
     extra["reduction"] = reduction
     return _op(out, node, (grad, self, target), (grad, self, target), extra)
 
