@@ -639,3 +639,13 @@ def test_pair_loss_gradient_is_written_in_the_inputs_dtype(loss):
         g, = lib.autograd.grad(y, [x], create_graph=True)
         return g.grad_fn.name(), str(g.dtype), g.tolist()
     assert f(T) == f(torch)
+
+
+@pytest.mark.parametrize("shape", [(), (2,)])
+def test_alias_passes_its_gradient_through(shape):
+    def f(lib):
+        v0 = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+        v1 = v0[...]
+        g, = lib.autograd.grad((v1 * v1).mean(), [v0], create_graph=True)
+        return v1.grad_fn.name(), g.grad_fn.name(), g.tolist()
+    assert f(T) == f(torch)

@@ -108,7 +108,12 @@ class SliceBackward0(_Region):
 
 
 class AliasBackward0(_Region):
+    """``x[...]`` (and ``movedim`` of a 0-d tensor): the tensor itself, seen again; its
+    gradient passes through unchanged (PyTorch's ``alias``: ``self: grad``)."""
     __slots__ = ()
+
+    def backward(self, g):
+        return g
 
 
 # The index tensors of an advanced index are saved (PyTorch's ``_saved_indices``): freed
