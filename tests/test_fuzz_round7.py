@@ -649,3 +649,17 @@ def test_alias_passes_its_gradient_through(shape):
         g, = lib.autograd.grad((v1 * v1).mean(), [v0], create_graph=True)
         return v1.grad_fn.name(), g.grad_fn.name(), g.tolist()
     assert f(T) == f(torch)
+
+
+def test_a_not_implemented_node_ready_beside_an_accumulator_runs_in_arrival_order():
+    """Both carry PyTorch's largest number: the one that became ready first runs first, so
+    here the error comes before the leaf gets any gradient."""
+    def f(lib):
+        v0 = lib.tensor([3.0], requires_grad=True)
+        v4 = lib.tensor([[3.0, -0.5], [-0.5, -1.0]], requires_grad=True)
+        v6 = lib.floor_divide(v4, 0).maximum(v0)
+        try:
+            v6.sum().backward()
+        except RuntimeError as e:
+            return str(e), v0.grad
+    assert f(T) == f(torch)

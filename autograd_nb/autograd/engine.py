@@ -160,8 +160,9 @@ class BackwardState:
 
 
 # The ready queue's order (a min-heap): an AccumulateGrad before anything else, then
-# the newest node. Ties (only between AccumulateGrad nodes) go by arrival.
-_FIRST = -(1 << 64)
+# the newest node. PyTorch numbers both AccumulateGrad and NotImplemented nodes 2**64 - 1,
+# the largest there is: ties among them go by arrival.
+_FIRST = -((1 << 64) - 1)
 
 # What PyTorch's engine asserts of every gradient it sends along an edge: an integer tensor
 # that got a history (written in place with a float value that requires grad, as in
