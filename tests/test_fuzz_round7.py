@@ -663,3 +663,50 @@ def test_a_not_implemented_node_ready_beside_an_accumulator_runs_in_arrival_orde
         except RuntimeError as e:
             return str(e), v0.grad
     assert f(T) == f(torch)
+
+
+def test_cumsum_and_prod_along_a_size_one_dim_as_torch():
+    """cumsum's backward is the gradient itself when the dim has one element; prod's
+    "others" product over one element is the constant 1 (so a create_graph gradient does
+    not require grad)."""
+    def f(lib):
+        v0 = lib.tensor([-0.5], requires_grad=True)
+        v2 = v0.cumsum(-1)
+        g1, = lib.autograd.grad((v2 * v2).sum(), [v0], create_graph=True)
+        w = lib.tensor([[0.0, 0.5, 0.5]], dtype=lib.float64, requires_grad=True)
+        g2, = lib.autograd.grad(w.prod(0, keepdim=True).sum(), [w], create_graph=True)
+        return g1.grad_fn.name(), g2.requires_grad, g2.tolist()
+    assert f(T) == f(torch)
+
+
+def test_inference_edge_cases_of_floor_divide_addcmul_and_in_place():
+    def f(lib):
+        out = []
+        with lib.inference_mode():
+            v1 = lib.ones((), requires_grad=True)
+            v8 = lib.ones(2, requires_grad=True)
+        v4 = lib.asinh(v1)                       # (an ordinary tensor: made outside inference mode)
+        out.append(lib.floor_divide(v1, v4).requires_grad)
+        for fn in (lambda: v8.multiply_(True), lambda: v8.exp_()):
+            try:
+                fn()
+            except RuntimeError as e:
+                out.append(str(e).split(".")[0])
+        x = lib.tensor([3.0, 0.25], requires_grad=True)
+        xv = x.reshape(-1, 1)
+        with lib.no_grad():
+            v2 = xv.chunk(2, -2)[-1]
+        with lib.inference_mode():
+            v3 = lib.nn.functional.tanhshrink(v2)
+        out.append(lib.addcmul(xv, v2, v3, value=0.0).grad_fn.name())
+        return out
+    assert f(T) == f(torch)
+
+
+def test_bce_with_logits_mean_divides_by_a_scalar():
+    def f(lib):
+        x = lib.tensor([[1.0, 2.0, 0.25], [-2.0, 0.0, 1.0]], requires_grad=True)
+        t = lib.full((2, 3), 0.3, requires_grad=True)
+        y = lib.nn.functional.binary_cross_entropy_with_logits(x, t)
+        return [g.grad_fn.name() for g in lib.autograd.grad(y, [x, t], create_graph=True)]
+    assert f(T) == f(torch)

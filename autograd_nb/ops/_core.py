@@ -508,7 +508,12 @@ def check_inplace(t: Tensor, *others: Any) -> None:
     if not own and not any(isinstance(o, Tensor) and o.requires_grad for o in others):
         return
     if t._is_inference:                          # no autograd metadata at all: PyTorch's
-        return                                   # inference error comes from bump()
+        # inference error comes from bump(), unless an ordinary input (a tensor, or a number
+        # PyTorch wraps) takes the op through autograd, which refuses a leaf first
+        if own and t._grad_fn is None and t._base is None and others and any(
+                not (isinstance(o, Tensor) and o._is_inference) for o in others):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        return
     base = t._base
     if base is not None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode,

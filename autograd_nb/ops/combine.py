@@ -14,7 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ._core import (CPP_NAMES, OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
-from .pointwise import _inplace, _needed, mul_scalar
+from .pointwise import _inplace, _needed, has_edge, mul_scalar
 
 
 def _operands(items: tuple) -> list[Tensor]:
@@ -82,7 +82,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     if ad.dtype.kind in "iu" and isinstance(value, float):
         value = int(value)                            # (an integer result takes value as an integer)
     out = record(ad + value * (bd * cd), AddcmulBackward0, (a, b, c),
-                 (b if c.requires_grad else None, c if b.requires_grad else None), extra=value)
+                 (b if has_edge(c) else None, c if has_edge(b) else None), extra=value)
     note_broadcast(out, a, b, c)
     return out
 
@@ -100,7 +100,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     a, b, c = _operands((input, tensor1, tensor2))
     ad, bd, cd = _promoted([a, b, c])
     out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
-                 (b if c.requires_grad else None, c), extra=value)         # only for tensor2's gradient)
+                 (b if has_edge(c) else None, c), extra=value)         # only for tensor2's gradient)
     note_broadcast(out, a, b, c)
     return out
 

@@ -623,7 +623,8 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     data = _laid(as_array(np.floor_divide(ad, bd)), input, other)
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
-    return record(data, NoDerivative, live, extra="floor_divide", number=ta is None or tb is None)
+    return record(data, NoDerivative, live, extra="floor_divide",      # (an ordinary input or a
+                  number=not (ta is not None and ta._is_inference and tb is not None and tb._is_inference))
 
 
 # ---------------------------------------------------------------------------
@@ -1289,6 +1290,12 @@ class LogaddexpBackward0(OpNode):
         return g / ((b - a).exp() + 1), g / ((a - b).exp() + 1)
 
 
+def has_edge(t: Tensor) -> bool:
+    """Does a node get an edge to ``t`` (so its gradient will be computed)? A view made under
+    no_grad of a leaf that requires grad requires grad, yet has none."""
+    return t.requires_grad and (t._base is None or t._grad_fn is not None or t._requires_grad)
+
+
 def _needed(node: type, values: tuple, inputs: tuple) -> tuple:
     """What a node saves, as PyTorch does: a value only when the gradient of an input that
     uses it will be computed (``node.saved_for[i]``: the inputs whose gradient uses value
@@ -1297,10 +1304,7 @@ def _needed(node: type, values: tuple, inputs: tuple) -> tuple:
     uses = getattr(node, "saved_for", None)
     if uses is None:
         return values
-    # (an input's gradient is computed when it has an edge: a view made under no_grad of a
-    # leaf that requires grad requires grad, yet has none)
-    req = [t is not None and t.requires_grad and (t._base is None or t._grad_fn is not None or t._requires_grad)
-           for t in inputs]
+    req = [t is not None and has_edge(t) for t in inputs]
     return tuple(v if any(req[k] for k in uses[i]) else None for i, v in enumerate(values))
 
 

@@ -288,6 +288,8 @@ def _others_product(x: Tensor, axis: int) -> Tensor:
     with a 1 put on the diagonal, and the rows are multiplied out (n*n work).
     """
     xd = x._data
+    if xd.shape[axis] == 1:                           # (the product of no others: 1, a constant,
+        return _const(_xp(xd).ones_like(xd))          # as PyTorch's empty cumprod gives)
     if not STATE.grad_enabled:
         xp = _xp(xd)
         a = xp.moveaxis(xd, axis, -1)
@@ -955,8 +957,8 @@ class CumsumBackward0(OpNode):
 
     def backward(self, g):
         n = self.extra["_n"]
-        if not g._data.ndim:
-            return g
+        if g._data.size <= 1 or g._data.shape[n] == 1:   # (PyTorch's cumsum_backward: trivially
+            return g                                      # the gradient itself)
         from .joins import flip
         return flip(flip(g, (n,)).cumsum(n), (n,))
 

@@ -338,8 +338,8 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
             gx = gx.mul_(g) if inplace else gx * g
             if w is not None:
                 gx = gx.mul_(w) if inplace else gx * w
-            if mean:
-                gx = gx.div_(x.numel())
+            if mean:                                  # (a Scalar division: DivBackward1 when recorded)
+                gx = gx.div_(x.numel()) if inplace else div_scalar(gx, x.numel())
         if self.next_functions[1][0] is not None:
             if pw is None:
                 gt = -x * g
@@ -349,7 +349,7 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
             if w is not None:
                 gt = gt.mul_(w)
             if mean:
-                gt = gt.div_(t.numel())
+                gt = div_scalar(gt, t.numel()) if STATE.grad_enabled else gt.div_(t.numel())
         return gx, gt
 
     def _extra_saved(self, name):
