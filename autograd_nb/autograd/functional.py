@@ -364,8 +364,8 @@ def jacobian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = 
         rows: list = [[[] for _ in ins] for _ in outs]
         for k, o in enumerate(outs):
             for r in range(o.numel()):
-                seed = zeros_like(o)
-                seed._data.reshape(-1)[r] = 1
+                seed = zeros_like(o)                  # (laid out as o: set element r in place)
+                seed._data[np.unravel_index(r, seed._data.shape)] = 1
                 gs = grad(o, ins, seed, retain_graph=True, create_graph=create_graph,
                           allow_unused=True, materialize_grads=True)
                 for i, g in enumerate(gs):

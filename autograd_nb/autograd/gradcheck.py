@@ -34,14 +34,15 @@ def _numerical(fn: Callable, inputs: tuple, outputs: tuple, eps: float) -> list:
             jac.append(None)
             continue
         per_out = [np.zeros((o.numel(), t.numel())) for o in outputs]
-        flat = t._data.reshape(-1)
-        for j in range(flat.size):
-            orig = flat[j].item()
-            flat[j] = orig + eps                      # raw writes: no version bump, no graph
+        data = t._data                                # (any layout: element j in row-major order)
+        for j in range(data.size):
+            at = np.unravel_index(j, data.shape)
+            orig = data[at].item()
+            data[at] = orig + eps                     # raw writes: no version bump, no graph
             plus = _perturbed(fn(*inputs), outputs)
-            flat[j] = orig - eps
+            data[at] = orig - eps
             minus = _perturbed(fn(*inputs), outputs)
-            flat[j] = orig
+            data[at] = orig
             for k in range(len(outputs)):
                 per_out[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
         jac.append(per_out)
@@ -75,8 +76,8 @@ def _analytical(inputs: tuple, outputs: tuple) -> list:
         if not o.requires_grad:
             continue
         for r in range(o.numel()):
-            seed = zeros_like(o)
-            seed._data.reshape(-1)[r] = 1
+            seed = zeros_like(o)                      # (laid out as o: set element r in place)
+            seed._data[np.unravel_index(r, seed._data.shape)] = 1
             gs = grad(o, diff, seed, retain_graph=True, allow_unused=True)
             it = iter(gs)
             for i, t in enumerate(inputs):

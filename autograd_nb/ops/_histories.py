@@ -58,6 +58,20 @@ def self_first(t: Any) -> None:
         check_inplace(t)
 
 
+def first_error(self: Any, *others: Any) -> BaseException | None:
+    """The error PyTorch would have raised before the op's own: ``self``'s in-place refusal
+    (``self`` None: not in place), then a changed view among the inputs; None if neither.
+    (Returned, not raised, so the wrapper raises it ``from None``: a traceback chained to
+    the op's own error would start inside the library, hiding the user's line.)"""
+    try:
+        if self is not None:
+            self_first(self)
+        read_histories(*others)
+    except RuntimeError as e:
+        return e
+    return None
+
+
 def histories_first(fn: Callable, inplace: bool = False) -> Callable:
     """``fn`` as an op whose argument errors (RuntimeError, IndexError, ValueError) come
     after ``read_histories``. In place (``inplace``), the op's own check of ``self``
@@ -74,9 +88,9 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
             try:
                 return fn(*args, **kwargs)
             except (RuntimeError, IndexError, ValueError):
-                if inplace and args:
-                    self_first(args[0])
-                read_histories(*args[inplace:], *kwargs.values())
+                first = first_error(args[0] if inplace and args else None, *args[inplace:], *kwargs.values())
+                if first is not None:
+                    raise first from None
                 raise
     else:
         head, call, read, star = [], [], [], False
@@ -95,19 +109,18 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
             else:
                 head.append(p.name + default), call.append(p.name), read.append(p.name)
         name = fn.__name__ if fn.__name__.isidentifier() else "op"
-        first = ""
+        own = "None"
         if inplace:
-            first = f"        _self_first({read[0]})\n"
-            read = read[1:]
+            own, read = read[0], read[1:]
         src = (f"def {name}({', '.join(head)}):\n"
                f"    try:\n"
                f"        return _fn({', '.join(call)})\n"
                f"    except (RuntimeError, IndexError, ValueError):\n"
-               f"{first}"
-               f"        _read({', '.join(read)})\n"
+               f"        first = _first({', '.join([own] + read)})\n"
+               f"        if first is not None:\n"
+               f"            raise first from None\n"
                f"        raise\n")
-        scope = {"_fn": fn, "_read": read_histories, "_self_first": self_first,
-                 **{f"_d{i}": p.default for i, p in enumerate(params)}}
+        scope = {"_fn": fn, "_first": first_error, **{f"_d{i}": p.default for i, p in enumerate(params)}}
         # (named as a file of the package: notebook tracebacks hide the frame with the others)
         where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
         exec(compile(src, where, "exec"), scope)      # noqa: S102 - our own source, built above

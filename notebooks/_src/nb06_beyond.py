@@ -297,11 +297,13 @@ CELLS = [
     with `saved_bytes()` (autograd_nb only):
     """),
     code("""
+    import gc
     from autograd_nb.autograd.graph import saved_bytes      # autograd_nb only
 
     torch.manual_seed(0)
     model = nn.Linear(100, 1)
     batches = [torch.randn(64, 100) for _ in range(5)]
+    gc.collect()                         # (graphs earlier cells left in reference cycles go now)
     start = saved_bytes()
 
     total = 0
