@@ -11,22 +11,14 @@ import autograd_nb as anb
 
 torch = pytest.importorskip("torch")
 
+from torch_errors import outcome as _outcome, same_outcome  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 
 
-def _outcome(fn, lib):
-    """What ``fn(lib)`` gives: its value, or the type and message of what it raised."""
-    try:
-        return ("ok", fn(lib))
-    except Exception as exc:                          # noqa: BLE001 - compared as data
-        return (type(exc).__name__, str(exc))
-
-
 def same(fn):
-    """Run ``fn`` under torch and autograd_nb; both must give the same outcome."""
-    ours, theirs = _outcome(fn, anb), _outcome(fn, torch)
-    assert ours == theirs
-    return ours
+    """``fn(lib)`` under torch and autograd_nb: the same outcome."""
+    return same_outcome(fn, torch)
 
 
 # --- the order of autograd.grad's and backward's argument checks ---------------------

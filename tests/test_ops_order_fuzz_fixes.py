@@ -8,6 +8,7 @@ them: a number times a tensor inside a formula is ``MulBackward1``, ``t + 1`` is
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -17,23 +18,16 @@ import autograd_nb as anb
 
 torch = pytest.importorskip("torch")
 
+from torch_errors import outcome, same_outcome  # noqa: E402
+
+_outcome = functools.partial(outcome, first_line=True, quiet=True)
+
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
-
-
-def _outcome(fn, lib):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ("ok", fn(lib))
-    except Exception as exc:                          # noqa: BLE001 - compared as data
-        return (type(exc).__name__, str(exc).split("\n")[0])
 
 
 def same(fn):
     """``fn(lib)`` under torch and autograd_nb: the same outcome."""
-    ours, theirs = _outcome(fn, anb), _outcome(fn, torch)
-    assert ours == theirs
-    return ours
+    return same_outcome(fn, torch, first_line=True, quiet=True)
 
 
 def values(t, digits=6):

@@ -7,6 +7,7 @@ they are changed in place or read after being freed).
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -15,6 +16,10 @@ import pytest
 import autograd_nb as anb
 
 torch = pytest.importorskip("torch")
+
+from torch_errors import outcome, same_outcome  # noqa: E402
+
+_outcome = functools.partial(outcome, first_line=True, quiet=True)
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True"),
               pytest.mark.filterwarnings("ignore:var.. degrees of freedom")]
@@ -36,21 +41,9 @@ def graph(t) -> list:
     return out
 
 
-def _outcome(fn, lib):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ("ok", fn(lib))
-    except Exception as exc:                          # noqa: BLE001 - compared as data
-        return (type(exc).__name__, str(exc).split("\n")[0])
-
-
 def same(fn):
-    """``fn(lib)`` under torch and autograd_nb: the same outcome (values compared exactly
-    unless ``fn`` rounds them)."""
-    ours, theirs = _outcome(fn, anb), _outcome(fn, torch)
-    assert ours == theirs
-    return ours
+    """``fn(lib)`` under torch and autograd_nb: the same outcome."""
+    return same_outcome(fn, torch, first_line=True, quiet=True)
 
 
 def _grad_view(x, out, lib, **kw):
