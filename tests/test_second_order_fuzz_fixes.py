@@ -8,7 +8,6 @@ they are changed in place or read after being freed).
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import pytest
