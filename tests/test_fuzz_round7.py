@@ -710,3 +710,14 @@ def test_bce_with_logits_mean_divides_by_a_scalar():
         y = lib.nn.functional.binary_cross_entropy_with_logits(x, t)
         return [g.grad_fn.name() for g in lib.autograd.grad(y, [x, t], create_graph=True)]
     assert f(T) == f(torch)
+
+
+def test_lerp_with_a_bool_weight_refuses_its_backward_as_torch():
+    def f(lib):
+        v0 = lib.tensor(0.0, requires_grad=True)
+        y = lib.lerp(v0 * 1, v0 * 2, lib.tensor(True))
+        try:
+            lib.autograd.grad(y, [v0])
+        except RuntimeError as e:
+            return str(e)
+    assert f(T) == f(torch)

@@ -129,6 +129,10 @@ class LerpBackward1(OpNode):
             return None, None, g * (end.unpack() - start.unpack())
         w = w.unpack()
         gw = None if end is None else g * (end.unpack() - start.unpack())
+        if w._data.dtype.kind == "b":
+            # (PyTorch's 1 - weight takes the 1 in weight's dtype: two bool tensors)
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
         return g * (1 - w), g * w, gw
 
 
