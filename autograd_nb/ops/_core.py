@@ -342,15 +342,15 @@ class OpNode(Node):
     __slots__ = ("extra", "_in_meta", "num_outputs")
 
     def check_saved(self) -> None:
+        """PyTorch unpacks every saved value before the rule runs: a freed or changed one
+        fails first, in PyTorch's order (``_raise_first_stale``)."""
         for s in self._saved:
             if s is not None and s._unpack is None and (s.freed or s._vc is not None and s._vc[0] != s.version):
                 _raise_first_stale(self)
 
     def apply(self, *grads: Any) -> tuple:
-        for s in self._saved:                         # PyTorch unpacks every saved value before
-            if s is not None and s._unpack is None and (s.freed or s._vc is not None and
-                                                        s._vc[0] != s.version):     # the rule runs
-                _raise_first_stale(self)
+        if self._saved:
+            self.check_saved()
         out = self.backward(*grads)
         if type(out) is not tuple:
             out = (out,)

@@ -387,13 +387,6 @@ EXPORTS = ["clone"]
 # in-place random fills (``w.data.normal_(0, 0.01)`` in tutorials)
 # ---------------------------------------------------------------------------
 
-def random_fill_checks(self: Tensor) -> None:
-    """What PyTorch refuses before an in-place random fill draws a single number (so a
-    refused fill leaves the random stream where it was)."""
-    check_inplace(self)
-    check_internal_overlap(self)
-
-
 def _random_fill(self: Tensor, values: Any, node: type, p: Tensor | None = None) -> Tensor:
     """Write the drawn ``values`` into ``self``; with grad, record ``node`` (whose gradient
     is zero: the new values do not depend on the old ones, nor on a probability ``p``)."""
