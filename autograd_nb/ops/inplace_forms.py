@@ -26,7 +26,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..autograd.node import PRE_MUTATION
 from ._core import CPP_NAMES, OpNode, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
-from .convert import _zeros_like
+from .convert import ZeroBackward0, _zeros_like
 from . import compare, linalg, pointwise as pw, reduce
 from .nnops import activation
 from .pointwise import _check_output_shape, _inplace, _result_cast_check, apply_inplace, inplace_type_error
@@ -138,12 +138,9 @@ for _f, _node in ((pw.acosh, AcoshBackward1), (pw.asinh, AsinhBackward1), (pw.at
 # comparisons written into self: a zero gradient
 # ---------------------------------------------------------------------------
 
-class EqBackward0(OpNode):
+class EqBackward0(ZeroBackward0):
     """``x.eq_(number)``: x becomes 0s and 1s, a step function of x: zero gradient."""
     __slots__ = ()
-
-    def backward(self, g):
-        return _zeros_like(g)
 
 
 class EqBackward1(OpNode):
