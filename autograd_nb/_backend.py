@@ -25,6 +25,10 @@ __all__ = [
 # ("expected scalar type Float", "torch.LongTensor"): keyed by our dtype names.
 SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+# The C++ type names other messages print ("expected dtype long int"), keyed the same way.
+CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool"}
 
 
 class dtype:
@@ -53,6 +57,12 @@ class dtype:
     def scalar_name(self) -> str:
         """PyTorch's ScalarType name of this dtype (``Float`` for float32), as errors say it."""
         return SCALAR_NAMES[self.name]
+
+    @property
+    def cpp_name(self) -> str:
+        """The C++ name of this dtype (``float`` for float32, ``long int`` for int64), as
+        other messages say it."""
+        return CPP_NAMES[self.name]
 
     def __repr__(self) -> str:
         return "torch." + self.name

@@ -60,10 +60,7 @@ _TYPE_NAMES = {
 }
 
 
-# dtype names as PyTorch's C++ core prints them in messages
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
+_CPP_NAMES = B.CPP_NAMES                              # (dtype names as PyTorch's C++ prints them)
 _SCALAR_NAMES = B.SCALAR_NAMES
 
 

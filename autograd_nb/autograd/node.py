@@ -435,6 +435,10 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     return s
 
 
+# Every node class by its name (the first class of a name wins), for the readers that know
+# a node only by the name a graph shows (the stepper's rule, widgets/rules.py).
+NODE_CLASSES: dict[str, type] = {}
+
 _GENERATED: set = set()                             # the properties __init_subclass__ made
 
 
@@ -456,6 +460,15 @@ def _raw_reader(i: int | None) -> Callable[["Node"], Any]:
         if i is None:
             raise AttributeError(f"'{type(node).__name__}' saved no such buffer")
         return node._saved[i] if i < len(node._saved) else None
+    return read
+
+
+def _field_reader(name: str) -> Callable[["Node"], Any]:
+    def read(node: "Node") -> Any:
+        try:
+            return getattr(node, name)
+        except AttributeError:
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'") from None
     return read
 
 
@@ -531,6 +544,11 @@ class Node:
     __slots__ = ("next_functions", "_saved", "_seq", "_x", "__weakref__")
 
     saved_names: tuple[str, ...] = ()
+    # The non-tensor values the rule needs, named as PyTorch names them (``dim``,
+    # ``alpha``, ``reduction``): each is read as ``grad_fn._saved_<name>`` (a name with a
+    # leading underscore is the rule's own, not shown). Built-in op nodes (``OpNode``)
+    # get one slot per field, set by ``record(..., name=value)``.
+    fields: tuple[str, ...] = ()
     num_outputs = 1
     # True for a node that holds state to free after backward besides ``_saved``
     # (CopySlices holds the in-place op's node): the engine calls ``release`` on it too
@@ -558,8 +576,10 @@ class Node:
         makes every attribute read slower, and the engine reads nodes all the time.)
         """
         super().__init_subclass__(**kwargs)
+        NODE_CLASSES.setdefault(cls.__name__, cls)
         saved = cls.saved_names
-        names = dict.fromkeys(TORCH_SAVED.get(cls.__name__, ()) + tuple(saved))
+        fields = tuple(f for f in cls.fields if not f.startswith("_"))
+        names = dict.fromkeys(TORCH_SAVED.get(cls.__name__, ()) + tuple(saved) + fields)
         for k in cls.__mro__[1:]:                       # a parent's buffers are not ours
             for attr, value in list(k.__dict__.items()):
                 if value.__class__ is not property or value not in _GENERATED or attr in cls.__dict__:
@@ -577,6 +597,8 @@ class Node:
                 i = saved.index(name)
                 _generate(cls, attr, _saved_reader(i), f"The saved ``{name}``.")
                 _generate(cls, "_raw_saved_" + name, _raw_reader(i), f"The SavedTensor of ``{name}``.")
+            elif name in fields:
+                _generate(cls, attr, _field_reader(name), f"The kept ``{name}``.")
             else:
                 _generate(cls, attr, _extra_reader(name), f"The kept ``{name}``.")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -204,13 +205,15 @@ def written_into(self: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
-           extra: Any = None, number: bool = False) -> Tensor:
+           extra: Any = None, number: bool = False, **fields: Any) -> Tensor:
     """Wrap ``data`` as the op's result and record ``node_cls`` if grad is needed.
 
     ``inputs``: the forward inputs in PyTorch's order (None for non-tensors); one
     ``next_functions`` edge each. ``saved``: values for the node's ``saved_names``
     (a Tensor, a Python number or None); with ``save_output`` the result itself is
-    saved last (its name is ``result``). ``extra``: non-tensor state for the rule.
+    saved last (its name is ``result``). ``fields``: the node's declared ``fields``
+    (``record(data, SumBackward1, (x,), dim=(0,), keepdim=False)``); ``extra``: the
+    untyped state of a node class that declares no fields yet.
     ``number``: a Python number among the op's arguments is an ordinary tensor in PyTorch
     (its composite op wraps it), so autograd sees the op even when every tensor input is
     an inference tensor.
@@ -263,6 +266,9 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
                 edges.append((acc, 0) if acc is not None else t._edge())
     node.next_functions = tuple(edges)
     node.extra = extra
+    if fields:
+        for name in fields:
+            setattr(node, name, fields[name])
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True
@@ -288,7 +294,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
 
 def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor | None],
                  saved: Sequence[Any] = (), extra: Any = None,
-                 differentiable: Sequence[bool] | None = None) -> tuple[Tensor, ...]:
+                 differentiable: Sequence[bool] | None = None, **fields: Any) -> tuple[Tensor, ...]:
     """Like ``record`` for ops with several outputs (``max(dim)``, ``split``, ``unbind``)."""
     outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
     if not needs_grad(*inputs):
@@ -297,6 +303,8 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
     node.extra = extra
+    for name, value in fields.items():
+        setattr(node, name, value)
     node._in_meta = None
     node.num_outputs = len(outs)
     node._saved = tuple([None if s is None else _save(s, node) for s in saved])
@@ -336,8 +344,31 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     return out
 
 
-class OpNode(Node):
-    """A built-in op's node: adds ``extra`` state and central gradient reduction."""
+class _Declared(type):
+    """OpNode's metaclass: the ``fields`` a node class declares become its slots, so a
+    class says once what it keeps (``fields = ("dim", "keepdim")``) and needs no
+    ``__slots__`` line."""
+
+    def __new__(mcls, name: str, bases: tuple, ns: dict, **kwargs: Any) -> type:
+        if "__module__" not in ns:                   # (a class made by type(...) in a family module)
+            ns["__module__"] = sys._getframe(1).f_globals.get("__name__")
+        if "__slots__" not in ns:
+            have = {f for b in bases for k in b.__mro__ for f in k.__dict__.get("__slots__", ())}
+            ns["__slots__"] = tuple(f for f in ns.get("fields", ()) if f not in have)
+        return super().__new__(mcls, name, bases, ns, **kwargs)
+
+
+class OpNode(Node, metaclass=_Declared):
+    """A built-in op's node: one class is the whole declaration of its op's backward.
+
+    * its docstring: the rule in words, then one ``grad_<input> = ...`` line per forward
+      input (in ``next_functions`` order), which the stepper shows;
+    * ``saved_names``: the tensors it saves, named as PyTorch (``grad_fn._saved_self``);
+    * ``fields``: the other values it keeps (``dim``, ``alpha``), set by ``record``;
+    * ``backward(*grads)``: the rule, written with tensor ops.
+
+    The engine sums a broadcast gradient back to its input's shape here (``_in_meta``).
+    """
 
     __slots__ = ("extra", "_in_meta", "num_outputs")
 
@@ -394,10 +425,7 @@ def reduce_grad(g: Any, meta: Any) -> Any:
 DTYPE_WORDS = B.SCALAR_NAMES                          # (numpy dtype name -> PyTorch's name)
 
 
-# the C++ names some of PyTorch's messages print for a dtype ("expected dtype long int")
-CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
+CPP_NAMES = B.CPP_NAMES                               # (numpy dtype name -> the C++ name)
 
 
 # the C++ types PyTorch names when a number does not fit a dtype

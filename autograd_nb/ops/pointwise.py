@@ -30,32 +30,42 @@ _ndarray = np.ndarray
 
 
 class AddBackward0(OpNode):
-    """out = self + alpha * other  ->  grad_self = grad, grad_other = alpha * grad."""
-    __slots__ = ()
+    """Addition passes the gradient through unchanged to both inputs (the second one
+    scaled by alpha, usually 1).
+
+    out = self + alpha * other
+    grad_self = grad
+    grad_other = grad * alpha
+    """
+    fields = ("alpha",)
 
     def backward(self, g):
-        alpha = self.extra                            # (PyTorch's maybe_multiply: a Scalar product)
+        alpha = self.alpha                            # (PyTorch's maybe_multiply: a Scalar product)
         return g, (g if alpha == 1 else mul_scalar(g, alpha))
-
-    def _extra_saved(self, name):
-        return self.extra if name == "alpha" else None
 
 
 class SubBackward0(AddBackward0):
-    """out = self - alpha * other  ->  grad_self = grad, grad_other = -alpha * grad."""
-    __slots__ = ()
+    """Subtraction passes the gradient to the first input and its negative to the second.
+
+    out = self - alpha * other
+    grad_self = grad
+    grad_other = -grad * alpha
+    """
 
     def backward(self, g):
-        alpha = self.extra
+        alpha = self.alpha
         return g, (-g if alpha == 1 else mul_scalar(-g, alpha))
 
 
 class RsubBackward1(AddBackward0):
-    """out = number - alpha * self  ->  grad_self = -alpha * grad."""
-    __slots__ = ()
+    """number - self: the gradient comes back negated.
+
+    out = other - alpha * self   (other: a number)
+    grad_self = -grad * alpha
+    """
 
     def backward(self, g):
-        alpha = self.extra
+        alpha = self.alpha
         return -g if alpha == 1 else mul_scalar(-g, alpha)
 
 
@@ -84,16 +94,16 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     if alpha == 1 and type(alpha) is not float:
         if _same(input, other):
             ad, bd = input._data, other._data
-            res = record(_laid(ad + bd, ad, bd), AddBackward0, (input, other), extra=1)
+            res = record(_laid(ad + bd, ad, bd), AddBackward0, (input, other), alpha=1)
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
         if _float_scalar(input, other):
-            return record(_laid(input._data + other, input, None), AddBackward0, (input, None), extra=1)
+            return record(_laid(input._data + other, input, None), AddBackward0, (input, None), alpha=1)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
     data = _laid(as_array(ad + _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
-    res = record(data, AddBackward0, (ta, tb), extra=alpha)
+    res = record(data, AddBackward0, (ta, tb), alpha=alpha)
     note_broadcast(res, ta, tb)
     return res
 
@@ -123,22 +133,36 @@ def _sub_check(input: Any, other: Any, **kwargs: Any) -> None:
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
+    if alpha == 1 and type(alpha) is not float:
+        if _same(input, other) and input._data.dtype.kind != "b":
+            ad, bd = input._data, other._data
+            res = record(_laid(ad - bd, ad, bd), SubBackward0, (input, other), alpha=1)
+            if ad.shape != bd.shape:
+                note_broadcast(res, input, other)
+            return res
+        if _float_scalar(input, other):
+            return record(_laid(input._data - other, input, None), SubBackward0, (input, None), alpha=1)
     _sub_check(input, other)
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
         data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=bd.dtype)
-        return record(data, RsubBackward1, (tb,), extra=alpha, number=True)
+        return record(data, RsubBackward1, (tb,), number=True, alpha=alpha)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
     data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
-    res = record(data, SubBackward0, (ta, tb), extra=alpha)
+    res = record(data, SubBackward0, (ta, tb), alpha=alpha)
     note_broadcast(res, ta, tb)
     return res
 
 
 class MulBackward0(OpNode):
-    """out = self * other  ->  grad_self = grad * other, grad_other = grad * self."""
-    __slots__ = ()
+    """Product rule: each input gets the gradient times the other input (saved during
+    the forward pass for this purpose).
+
+    out = self * other
+    grad_self = grad * other
+    grad_other = grad * self
+    """
     saved_names = ("self", "other")
 
     def backward(self, g):
@@ -173,9 +197,14 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 class DivBackward0(OpNode):
-    """out = self / other  ->  grad_self = grad / other, grad_other = -grad * self / other^2."""
-    __slots__ = ()
+    """Quotient rule: d(a/b)/da = 1/b and d(a/b)/db = -a/b².
+
+    out = self / other
+    grad_self = grad / other
+    grad_other = -grad * self / other²
+    """
     saved_names = ("self", "other")
+    fields = ("_divisor",)                            # (other, when it is a number)
 
     def backward(self, g):
         a, b = self._saved
@@ -185,40 +214,47 @@ class DivBackward0(OpNode):
             return ga, None
         av = a.unpack()
         if bv is None:
-            bv = self.extra
+            bv = self._divisor
         return ga, -g * ((av / bv) / bv)              # (PyTorch's div_tensor_other_backward)
 
 
 class MulBackward1(OpNode):
-    """out = self * number (PyTorch's ``mul.Scalar``: what its own backward formulas
-    record when they scale a tensor by a number)  ->  grad_self = grad * number."""
-    __slots__ = ()
+    """Multiplying by a number scales the gradient by that number (PyTorch's mul.Scalar:
+    what its own backward formulas record when they scale a tensor by a number).
+
+    out = self * other   (other: a number)
+    grad_self = grad * other
+    """
+    fields = ("other",)
 
     def backward(self, g):
-        return mul_scalar(g, self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "other" else None
+        return mul_scalar(g, self.other)
 
 
 class DivBackward1(MulBackward1):
-    """out = self / number (PyTorch's ``div.Scalar``)  ->  grad_self = grad / number."""
-    __slots__ = ()
+    """Dividing by a number divides the gradient by that number (PyTorch's div.Scalar).
+
+    out = self / other   (other: a number)
+    grad_self = grad / other
+    """
 
     def backward(self, g):
-        return div_scalar(g, self.extra)
+        return div_scalar(g, self.other)
 
 
 def mul_scalar(input: Tensor, other: Any) -> Tensor:
     """``input * other`` for a Python number, recorded as ``MulBackward1`` (a Python
     ``x * 2`` is ``MulBackward0``: PyTorch wraps the number into a tensor there)."""
     d = input._data
-    return record(as_array((d * other).astype(d.dtype, copy=False)), MulBackward1, (input,), extra=other)
+    return record(as_array((d * other).astype(d.dtype, copy=False)), MulBackward1, (input,), other=other)
 
 
 class SubBackward1(OpNode):
-    """out = self - number (PyTorch's ``sub.Scalar``)  ->  grad_self = grad."""
-    __slots__ = ()
+    """Subtracting a number passes the gradient through (PyTorch's sub.Scalar).
+
+    out = self - other   (other: a number)
+    grad_self = grad
+    """
 
     def backward(self, g):
         return g
@@ -232,8 +268,11 @@ def sub_scalar(input: Tensor, other: Any) -> Tensor:
 
 
 class AddBackward1(SubBackward1):
-    """out = self + number (PyTorch's ``add.Scalar``)  ->  grad_self = grad."""
-    __slots__ = ()
+    """Adding a number passes the gradient through (PyTorch's add.Scalar).
+
+    out = self + other   (other: a number)
+    grad_self = grad
+    """
 
 
 def add_scalar(input: Tensor, other: Any) -> Tensor:
@@ -256,7 +295,7 @@ def div_scalar(input: Tensor, other: Any) -> Tensor:
     d = input._data
     with np.errstate(divide="ignore", invalid="ignore"):     # (by 0: inf or nan, as C++)
         data = d / other
-    return record(as_array(data.astype(d.dtype, copy=False)), DivBackward1, (input,), extra=other)
+    return record(as_array(data.astype(d.dtype, copy=False)), DivBackward1, (input,), other=other)
 
 
 def _masked(g: Tensor, keep: Tensor) -> Tensor:
@@ -315,6 +354,13 @@ _TRUE_DIVISION = "true"          # (no rounding_mode given at all; None given re
 
 def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tensor:
     """``input / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
+    if rounding_mode is _TRUE_DIVISION and _same(input, other) and input._data.dtype.kind == "f":
+        ad, bd = input._data, other._data
+        res = record(_laid(ad / bd, ad, bd), DivBackward0, (input, other),
+                     saved=(input if other._requires_grad else None, other))
+        if ad.shape != bd.shape:
+            note_broadcast(res, input, other)
+        return res
     if not isinstance(input, Tensor):               # number / tensor == number * (1 / tensor)
         return mul(reciprocal(other), input) if rounding_mode is _TRUE_DIVISION else \
             div(to_tensor_like(input, other), other, rounding_mode=rounding_mode)
@@ -329,7 +375,7 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
         rb = tb is not None and tb._requires_grad
         res = record(_laid(as_array(ad / bd), input, other, dtype=ad.dtype), DivBackward0, (ta, tb),
                      saved=(input if rb else None, other),
-                     extra=other if tb is None else None)
+                     _divisor=other if tb is None else None)
     elif rounding_mode in ("trunc", "floor"):
         _refuse_bool(ad, bd, f"div_{rounding_mode}_cpu")
         _integer_division(ad, bd)
@@ -1644,68 +1690,13 @@ register("__ipow__")(_inplace(pow))
 register("__rpow__")(_rev(pow))
 
 
-# The operators ``+ - * /`` are the most used ops of all: they get a fast path for the
-# common case (two tensors of one dtype on one device, or a floating tensor and a
-# Python number), where numpy's result dtype is PyTorch's, and fall back to the full
-# functions above for everything else.
-_Scalars = (float, int)
-
-
-def _operator(symbol: str, ufunc: Any, node: type, saves: str, slow: Callable,
-              kinds: str | None, scalars: bool) -> Callable:
-    """The fast path of one operator (``self <symbol> other``), else ``slow(self, other)``.
-
-    ``saves``: what the node keeps, as its op's full function does: ``""`` nothing
-    (add/sub: ``alpha`` 1 as extra), ``"cross"`` each operand for the other's gradient
-    (mul), ``"div"`` (div). ``kinds``: the dtype kinds the fast path takes (None: all).
-    """
-    extra = 1 if saves == "" else None
-
-    def op(self: Tensor, other: Any) -> Tensor:
-        oc = other.__class__
-        if oc is Tensor:
-            ad, bd = self._data, other._data
-            if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and \
-                    (kinds is None or ad.dtype.kind in kinds):
-                try:
-                    data = _laid(ufunc(ad, bd), ad, bd)
-                except ValueError:
-                    check_broadcast(ad.shape, bd.shape)
-                    raise
-                mode = STATE.mode
-                if mode:                              # nothing to record
-                    return plain(data, mode > 1)
-                if saves == "cross":
-                    saved = (self if other._requires_grad else None,
-                             other if self._requires_grad else None)
-                elif saves == "div":
-                    saved = (self if other._requires_grad else None, other)
-                else:
-                    saved = ()
-                out = record(data, node, (self, other), saved, False, extra)
-                if out._grad_fn is not None and ad.shape != bd.shape:
-                    note_broadcast(out, self, other)
-                return out
-        elif scalars and oc in _Scalars and self._data.dtype.kind == "f":
-            return record(_laid(ufunc(self._data, other), self, None), node, (self, None),
-                          (None, other) if saves == "cross" else (), False, extra)
-        return slow(self, other)
-    op.__name__ = op.__qualname__ = f"__{slow.__name__}__"
-    op.__doc__ = f"``self {symbol} other``"
-    return op
-
-
-_add_op = _operator("+", np.add, AddBackward0, "", add, None, True)
-_sub_op = _operator("-", np.subtract, SubBackward0, "", sub, "iuf", True)
-_mul_op = _operator("*", np.multiply, MulBackward0, "cross", mul, None, True)
-_div_op = _operator("/", np.true_divide, DivBackward0, "div", div, "f", False)
-
-
-register("__add__", "__radd__")(_add_op)
-register("__sub__")(_sub_op)
+# The operators are the functions themselves (their first lines are the fast path of the
+# common case: two tensors of one dtype, or a floating tensor and a Python number).
+register("__add__", "__radd__")(add)
+register("__sub__")(sub)
 register("__rsub__")(_rev(sub))
-register("__mul__", "__rmul__")(_mul_op)
-register("__truediv__")(_div_op)
+register("__mul__", "__rmul__")(mul)
+register("__truediv__")(div)
 register("__rtruediv__")(_rev(div))
 register("__mod__")(remainder)
 register("__rmod__")(_rev(remainder))

@@ -32,32 +32,32 @@ __all__ = ["NodeCheck", "check_node", "FORWARDS"]
 
 
 def _f(name: str) -> Callable:
-    return lambda ins, ex: getattr(ins[0], name)()
+    return lambda ins, n: getattr(ins[0], name)()
 
 
-def _dims(ex: Any) -> tuple:
-    return tuple(ex["dim"]), bool(ex["keepdim"])
+def _dims(n: Any) -> tuple:
+    return tuple(n._saved_dim), bool(n._saved_keepdim)
 
 
 FORWARDS: dict[str, Callable[[list, Any], Any]] = {
-    "AddBackward0": lambda i, ex: i[0] + i[1] * (ex if ex is not None else 1),
-    "SubBackward0": lambda i, ex: i[0] - i[1] * (ex if ex is not None else 1),
-    "MulBackward0": lambda i, ex: i[0] * i[1],
-    "DivBackward0": lambda i, ex: i[0] / i[1],
-    "PowBackward0": lambda i, ex: i[0] ** ex,
-    "PowBackward1": lambda i, ex: i[0] ** i[1],
-    "NegBackward0": lambda i, ex: -i[0],
+    "AddBackward0": lambda i, n: i[0] + i[1] * n._saved_alpha,
+    "SubBackward0": lambda i, n: i[0] - i[1] * n._saved_alpha,
+    "MulBackward0": lambda i, n: i[0] * i[1],
+    "DivBackward0": lambda i, n: i[0] / i[1],
+    "PowBackward0": lambda i, n: i[0] ** n._saved_exponent,
+    "PowBackward1": lambda i, n: i[0] ** i[1],
+    "NegBackward0": lambda i, n: -i[0],
     "ExpBackward0": _f("exp"), "LogBackward0": _f("log"), "SinBackward0": _f("sin"),
     "CosBackward0": _f("cos"), "TanhBackward0": _f("tanh"), "SigmoidBackward0": _f("sigmoid"),
     "ReluBackward0": _f("relu"), "SqrtBackward0": _f("sqrt"), "AbsBackward0": _f("abs"),
     "ReciprocalBackward0": _f("reciprocal"), "TBackward0": _f("t"),
     "SumBackward0": _f("sum"), "MeanBackward0": _f("mean"),
-    "SumBackward1": lambda i, ex: i[0].sum(*_dims(ex)),
-    "MeanBackward1": lambda i, ex: i[0].mean(*_dims(ex)),
-    "MmBackward0": lambda i, ex: i[0] @ i[1],
-    "MvBackward0": lambda i, ex: i[0] @ i[1],
-    "DotBackward0": lambda i, ex: i[0] @ i[1],
-    "AddmmBackward0": lambda i, ex: i[0] * ex["beta"] + (i[1] @ i[2]) * ex["alpha"],
+    "SumBackward1": lambda i, n: i[0].sum(*_dims(n)),
+    "MeanBackward1": lambda i, n: i[0].mean(*_dims(n)),
+    "MmBackward0": lambda i, n: i[0] @ i[1],
+    "MvBackward0": lambda i, n: i[0] @ i[1],
+    "DotBackward0": lambda i, n: i[0] @ i[1],
+    "AddmmBackward0": lambda i, n: i[0] * n._saved_beta + (i[1] @ i[2]) * n._saved_alpha,
 }
 # inputs that may be replaced by 0 when unknown: the rule of the other input ignores them
 _ADDITIVE = {"AddBackward0": (1,), "SubBackward0": (1,)}
@@ -135,11 +135,10 @@ def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = N
     missing = [labels[i] for i, v in enumerate(values) if v is None]
     if missing:
         return NodeCheck(node_id, name, None, reason=_missing_reason(name, missing))
-    extra = getattr(node, "extra", None)
     rng = _random.Generator().manual_seed(seed)      # its own stream: the learner's stays put
     with keep_caller_mode(), no_grad():
         x64 = [_f64(v) for v in values]
-        out = fwd(x64, extra)
+        out = fwd(x64, node)
         g64 = _random.normal(rng, int(np.prod(out.shape)), np.float64).reshape(out.shape)
         from .._tensor import Tensor
         dtype = next((v._data.dtype for v in values if hasattr(v, "_data")), np.float32)
@@ -161,9 +160,9 @@ def check_node(node: Any, node_id: str = "", names: Mapping[str, Any] | None = N
             for j, e in enumerate(idx):
                 keep = flat[e]
                 flat[e] = keep + eps
-                up = float((fwd(x64, extra)._data * g64).sum())
+                up = float((fwd(x64, node)._data * g64).sum())
                 flat[e] = keep - eps
-                down = float((fwd(x64, extra)._data * g64).sum())
+                down = float((fwd(x64, node)._data * g64).sum())
                 flat[e] = keep
                 numeric[j] = (up - down) / (2 * eps)
             exact = np.asarray(analytic[i]._data, dtype=np.float64).reshape(-1)[idx]

@@ -9,9 +9,12 @@ input's shape).
 """
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..autograd.node import NODE_CLASSES
 from ..viz.summary import node_label
 
 __all__ = ["Rule", "rule_for", "RULES"]
@@ -115,10 +118,31 @@ RULES: dict[str, Rule] = {
 }
 
 
+_FORMULA = re.compile(r"^grad_(\w+) = (.+)$")
+
+
+def rule_of_class(cls: type) -> Rule | None:
+    """The rule a node class declares in its docstring, or None if it declares none.
+
+    The format (see ``OpNode``): the first paragraph says the idea in words; then one
+    line ``grad_<input> = <formula>`` per forward input, in ``next_functions`` order.
+    Other lines (``out = self * other``) are for the reader of the source only.
+    """
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    pairs = [m.groups() for m in map(_FORMULA.match, doc.splitlines()) if m]
+    if not pairs:
+        return None
+    words = " ".join(doc.split("\n\n")[0].split()).replace("``", "")
+    return Rule(words, tuple(a for a, _ in pairs), tuple(f"grad_{a} = {b}" for a, b in pairs))
+
+
 def rule_for(node: Any) -> Rule:
     """The rule of ``node`` (a Node or its class name); a pointer to the source otherwise."""
     name = node if isinstance(node, str) else node_label(node)
-    rule = RULES.get(name)
+    cls = NODE_CLASSES.get(name) if isinstance(node, str) else type(node)
+    rule = None if cls is None else rule_of_class(cls)
+    if rule is None:
+        rule = RULES.get(name)
     if rule is not None:
         return rule
     where = "autograd_nb/ops/"
