@@ -187,14 +187,14 @@ def _set_(self: Tensor, source: Any = None) -> Tensor:
     does).
     """
     import numpy as np
-    from .ops._core import CPP_NAMES, bump, check_inplace, record
+    from .ops._core import bump, check_inplace, record
     if source is None:
         data = B.xp_of(self._data).empty((0,), dtype=self._data.dtype)
         source_t = None
     elif isinstance(source, Tensor):
         if source._data.dtype != self._data.dtype:
-            raise RuntimeError(f"Could not set tensor of type {CPP_NAMES[source._data.dtype.name]} "
-                               f"to a tensor of type {CPP_NAMES[self._data.dtype.name]}")
+            raise RuntimeError(f"Could not set tensor of type {B.CPP_NAMES[source._data.dtype.name]} "
+                               f"to a tensor of type {B.CPP_NAMES[self._data.dtype.name]}")
         data = source._data
         source_t = source
     else:
@@ -207,7 +207,7 @@ def _set_(self: Tensor, source: Any = None) -> Tensor:
     self._acc = None                                  # a new accumulator for the new tensor
     if history:                                       # no derivative: a NotImplemented node
         from .ops.pointwise import NoDerivative as _NoDerivative
-        marker = record(self._data, _NoDerivative, (self, source_t), extra=("set_", False))
+        marker = record(self._data, _NoDerivative, (self, source_t), _op=("set_", False))
         if marker._grad_fn is not None:               # (nothing is recorded under no_grad)
             self._grad_fn, self._output_nr = marker._grad_fn, 0
     return self

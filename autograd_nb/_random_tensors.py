@@ -27,7 +27,6 @@ from .ops.pointwise import NoDerivative
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
            "rand_like", "randn_like", "randint_like"]
 
-_KERNEL_TYPE = B.SCALAR_NAMES
 _C_TYPE = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
            "int64": "long int", "bool": "bool", "float16": "c10::Half", "float32": "float",
            "float64": "double"}
@@ -47,7 +46,7 @@ def _float_dtype(dtype: Any, kernel: str, numel: int = 1) -> B.dtype:
     which an empty tensor never reaches: ``randn(0, dtype=torch.long)`` is no error."""
     dt = _resolve_dtype(dtype) or B.get_default_dtype()
     if not dt.is_floating_point and (numel or kernel != "normal_kernel_cpu"):
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_KERNEL_TYPE[dt.name]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{B.SCALAR_NAMES[dt.name]}\'')
     return dt
 
 
@@ -253,10 +252,13 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Ge
     data = np.asarray(vals, npdt)
     if like.device.type == "cuda":
         data = B.to_device(data, like.device)
-    sizes = {"mean_sym_sizes": tuple(mean.shape) if mt else None,
-             "std_sym_sizes": tuple(std.shape) if st else None}
+    sizes = {}                                        # (the node's fields: each tensor argument's shape)
+    if mt:
+        sizes["mean_sym_sizes"] = tuple(mean.shape)
+    if st:
+        sizes["std_sym_sizes"] = tuple(std.shape)
     node = convert.NormalBackward3 if mt and st else (convert.NormalBackward1 if mt else convert.NormalBackward2)
-    return _out(out, record(data, node, tuple(t for t in (mean, std) if isinstance(t, Tensor)), extra=sizes))
+    return _out(out, record(data, node, tuple(t for t in (mean, std) if isinstance(t, Tensor)), **sizes))
 
 
 def _num(v: float) -> str:
@@ -269,10 +271,10 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: R.Generator | None = N
     if p is not None:                                 # (no derivative defined: NotImplemented)
         with no_grad():
             vals = bernoulli_(input.detach().clone(), p, generator=generator)
-        return _out(out, record(vals._data, NoDerivative, (input,), extra="bernoulli"))
+        return _out(out, record(vals._data, NoDerivative, (input,), _op="bernoulli"))
     probs = B.to_device(input._data, B.CPU)
     if probs.size and not input.dtype.is_floating_point:     # (PyTorch's kernel, never reached when empty)
-        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{_KERNEL_TYPE[input.dtype.name]}\'')
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{B.SCALAR_NAMES[input.dtype.name]}\'')
     gen = R._gen(generator)
     try:                                              # (a contiguous result: drawn row by row)
         _check_probs(gen, probs.reshape(-1))
@@ -290,7 +292,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     dimension: ``num_samples`` per row, with or without ``replacement``."""
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_KERNEL_TYPE[input.dtype.name]}")
+                           f"{B.SCALAR_NAMES[input.dtype.name]}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if num_samples <= 0:
@@ -474,7 +476,7 @@ def _bernoulli_tensor_(self: Tensor, p: Tensor, gen: R.Generator) -> Tensor:
     with no_grad():
         probs = B.to_device(p.detach().expand(tuple(self.shape))._data, B.CPU)
     if not p.dtype.is_floating_point:
-        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{_KERNEL_TYPE[p.dtype.name]}\'')
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{B.SCALAR_NAMES[p.dtype.name]}\'')
     order = _visit_order(arr.shape, arr.strides) if arr.ndim > 1 and not arr.flags.c_contiguous else None
     flat = (probs if order is None else np.transpose(probs, order)).reshape(-1)
     try:
@@ -494,7 +496,7 @@ def _continuous(self: Tensor, what: str) -> None:
     if not self.dtype.is_floating_point:
         raise RuntimeError(f"{what} distribution is a continuous probability distribution. dtype must "
                            f"be a floating point but you specified "
-                           f"{_KERNEL_TYPE[self.dtype.name] if what == 'Exponential' else _C_TYPE[self.dtype.name]}")
+                           f"{B.SCALAR_NAMES[self.dtype.name] if what == 'Exponential' else _C_TYPE[self.dtype.name]}")
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: R.Generator | None = None) -> Tensor:
@@ -527,7 +529,7 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *,
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num(std)}")
     convert.check_internal_overlap(self)                 # (the kernel refuses the dtype, as
     if self._data.size and not self.dtype.is_floating_point:    # exponential_'s)
-        raise NotImplementedError(f'"log_normal_cpu" not implemented for \'{_KERNEL_TYPE[self.dtype.name]}\'')
+        raise NotImplementedError(f'"log_normal_cpu" not implemented for \'{B.SCALAR_NAMES[self.dtype.name]}\'')
     return _fill(self, lambda n: R.log_normal(R._gen(generator), n, mean, std), "LogNormalBackward0")
 
 

@@ -22,7 +22,6 @@ import numpy as np
 
 from . import _backend as B
 from ._tensor import Tensor
-from .ops._core import CPP_NAMES, DTYPE_WORDS
 from .ops._matrices import _LinAlgError as LinAlgError, check_matrix
 from .ops.decompositions import cholesky, eigh, eigvalsh, linalg_qr as qr, linalg_svd as svd, pinv, svdvals
 from .ops.matrix_functions import (inv, linalg_cross as cross, linalg_det as det, linalg_slogdet as slogdet,
@@ -55,7 +54,7 @@ def matrix_norm(input: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: b
     check_matrix("matrix_norm", A, square=False, floating=False)
     if A._data.dtype.kind != "f":
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {DTYPE_WORDS[A._data.dtype.name]}")
+                           f"Got {B.SCALAR_NAMES[A._data.dtype.name]}")
     dim = (dim,) if isinstance(dim, int) else tuple(dim)
     if len(dim) != 2:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
@@ -152,7 +151,7 @@ def multi_dot(tensors: Sequence[Tensor], *, out: Any = None) -> Tensor:
     for i, t in enumerate(ts):
         if t._data.dtype != dt:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{CPP_NAMES[dt.name]} and tensor {i} {CPP_NAMES[t._data.dtype.name]}")
+                               f"{B.CPP_NAMES[dt.name]} and tensor {i} {B.CPP_NAMES[t._data.dtype.name]}")
     if first == 1:
         ts[0] = ts[0].unsqueeze(0)
     if last == 1:
@@ -186,10 +185,10 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     two 1-D tensors: ``vdot`` (PyTorch's graph)."""
     dx, dy = x._data.dtype, y._data.dtype
     if dx.kind != "f":
-        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {DTYPE_WORDS[dx.name]}")
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {B.SCALAR_NAMES[dx.name]}")
     if dx != dy:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
-                           f"{DTYPE_WORDS[dx.name]} and y of type {DTYPE_WORDS[dy.name]} instead")
+                           f"{B.SCALAR_NAMES[dx.name]} and y of type {B.SCALAR_NAMES[dy.name]} instead")
     if x.dim() == 1 and y.dim() == 1:
         return x.vdot(y)
     return (x * y).sum(dim)

@@ -40,12 +40,15 @@ class BackwardHookFunctionBackward(OpNode):
     Its backward passes each gradient through unchanged; a gradient that did not arrive
     is passed on as zeros (as PyTorch's custom functions do), so a hook on the inputs'
     marker sees zeros for an input tensor that does not require grad.
+
+    outs = args   (each marked tensor, unchanged)
+    grad_args = grads, each unchanged (one that did not arrive: zeros of its tensor's shape)
     """
-    __slots__ = ()
+    fields = ("_input_specs",)                        # (shape, dtype, array module) of each tensor
 
     def backward(self, *grads):
         return tuple(Tensor._wrap(xp.zeros(shape, dtype=dtype)) if g is None else g
-                     for g, (shape, dtype, xp) in zip(grads, self.extra))
+                     for g, (shape, dtype, xp) in zip(grads, self._input_specs))
 
 
 def mark(tensors: Sequence[Tensor]) -> tuple:
@@ -55,7 +58,7 @@ def mark(tensors: Sequence[Tensor]) -> tuple:
     require grad stay outside the graph (no ``grad_fn``).
     """
     outs = record_multi([t._data for t in tensors], BackwardHookFunctionBackward, tensors,
-                        extra=tuple((t._data.shape, t._data.dtype, xp_of(t._data)) for t in tensors),
+                        _input_specs=tuple((t._data.shape, t._data.dtype, xp_of(t._data)) for t in tensors),
                         differentiable=[t.requires_grad for t in tensors])
     for i, (o, t) in enumerate(zip(outs, tensors)):
         _make_view(t, o, lambda base: base.view_as(base))   # the same memory and version counter

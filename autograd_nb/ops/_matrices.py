@@ -15,7 +15,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.node import save as _save
-from ._core import DTYPE_WORDS, OpNode, no_kernel
+from ._core import no_kernel
 
 
 class _LinAlgError(RuntimeError):
@@ -24,7 +24,6 @@ class _LinAlgError(RuntimeError):
 
 
 _LinAlgError.__module__ = "torch._C"
-_xp_of = B.xp_of          # (``solve`` has an argument named B, as PyTorch's)
 
 
 def check_matrix(fn: str, A: Tensor, square: bool = True, floating: bool = True, half: str = "",
@@ -44,7 +43,7 @@ def check_matrix(fn: str, A: Tensor, square: bool = True, floating: bool = True,
         return
     if d.dtype.kind != "f":
         raise RuntimeError(f"{prefix}{fn}: Expected a floating point or complex tensor as input. "
-                           f"Got {DTYPE_WORDS[d.dtype.name]}")
+                           f"Got {B.SCALAR_NAMES[d.dtype.name]}")
     if d.dtype == np.float16:
         if half:
             raise no_kernel(half, d.dtype)
@@ -121,14 +120,21 @@ class _LUSaved:
     __slots__ = ()
     _lu_of_transpose = True
 
-    def _extra_saved(self, name: str) -> Any:
-        if name in ("LU", "pivots"):
-            a = self._saved[0].unpack()._data
-            if self._lu_of_transpose and a.flags.c_contiguous:
-                a = a.swapaxes(-1, -2)
-            lu, piv, _ = lu_factor(a)
-            return Tensor._wrap(lu if name == "LU" else piv)
-        return OpNode._extra_saved(self, name)
+    def _lu(self, which: int) -> Tensor:
+        a = self._saved[0].unpack()._data
+        if self._lu_of_transpose and a.flags.c_contiguous:
+            a = a.swapaxes(-1, -2)
+        return Tensor._wrap(lu_factor(a)[which])
+
+    @property
+    def _saved_LU(self) -> Tensor:
+        """L (below the diagonal, unit diagonal not stored) and U of A's LU factorization."""
+        return self._lu(0)
+
+    @property
+    def _saved_pivots(self) -> Tensor:
+        """The 1-based row swaps of A's LU factorization (int32, as LAPACK's)."""
+        return self._lu(1)
 
 
 def _save_outputs(outs: Sequence[Tensor], which: Sequence[int]) -> None:

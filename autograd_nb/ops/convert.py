@@ -20,19 +20,27 @@ from ._core import (PARTIAL_OVERLAP, OpNode, bump, check_broadcast, check_inplac
 
 
 class CloneBackward0(OpNode):
-    __slots__ = ()
+    """A copy: the gradient passes unchanged.
+
+    out = self.clone()
+    grad_self = grad
+    """
 
     def backward(self, g):
         return g
 
 
 class ToCopyBackward0(OpNode):
-    """Gradient converted back to the input's dtype and device."""
-    __slots__ = ()
+    """A conversion to another dtype or device: the gradient is converted back to the
+    input's dtype and device.
+
+    out = self.to(dtype, device)
+    grad_self = grad.to(self.dtype, self.device)
+    """
+    fields = ("_dtype", "_device")                   # (self's; PyTorch keeps them unshown)
 
     def backward(self, g):
-        dt, dev = self.extra
-        return g.to(dtype=dt, device=dev)
+        return g.to(dtype=self._dtype, device=self._device)
 
 
 def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
@@ -42,7 +50,7 @@ def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
     gaps or an expand becomes dense in its own stride order (ops/_layout.copy_like)."""
     d = self._data
     data = d.copy() if d.flags.c_contiguous else copy_like(d)
-    if self._is_inference and self._requires_grad and not STATE.mode:
+    if self._is_inference and self._requires_grad and not STATE.mode:   # (0: recording)
         return _copied_from_inference(data, self)
     return record(data, CloneBackward0, (self,))
 
@@ -99,10 +107,10 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if new is d:
         return clone(self) if copy else self
     if dtype is not None and new.dtype.kind != "f":   # a conversion to an integer dtype is not
-        return plain(new, STATE.mode > 1)             # differentiable (PyTorch's _to_copy)
-    if self._is_inference and self._requires_grad and not STATE.mode:
+        return plain(new, STATE.inference)            # differentiable (PyTorch's _to_copy)
+    if self._is_inference and self._requires_grad and not STATE.mode:   # (0: recording)
         return _copied_from_inference(new, self)
-    return record(new, ToCopyBackward0, (self,), extra=(src_dt, src_dev))
+    return record(new, ToCopyBackward0, (self,), _dtype=src_dt, _device=src_dev)
 
 
 def _as(dt: B.dtype):
@@ -153,119 +161,197 @@ def _zeros_like(g: Tensor) -> Tensor:
 
 
 class ZeroBackward0(OpNode):
-    """``x.zero_()``: nothing of the old ``x`` survives."""
-    __slots__ = ()
+    """x.zero_(): nothing of the old x survives, so its history gets a zero gradient.
+
+    out = zeros_like(self)
+    grad_self = zeros_like(grad)
+    """
 
     def backward(self, g):
         return _zeros_like(g)
 
 
 class FillBackward2(ZeroBackward0):
-    """``x.fill_(number)``."""
-    __slots__ = ()
+    """x.fill_(number): nothing of the old x survives, so its history gets a zero gradient.
+
+    out = full_like(self, value)
+    grad_self = zeros_like(grad)
+    """
 
 
 class _RandomFill(ZeroBackward0):
-    """An in-place random fill (``x.uniform_()``, ``x.normal_()``, ...): the new values do
-    not depend on the old ones, so the old history gets a zero gradient."""
-    __slots__ = ()
+    """An in-place random fill (x.uniform_(), x.normal_(), ...): the new values do not
+    depend on the old ones, so the old history gets a zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class UniformBackward0(_RandomFill):
-    __slots__ = ()
+    """x.uniform_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class NormalBackward0(_RandomFill):
-    __slots__ = ()
+    """x.normal_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class RandomBackward0(_RandomFill):
-    """``x.random_(from, to)``."""
-    __slots__ = ()
+    """x.random_(from, to): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class RandomBackward1(_RandomFill):
-    """``x.random_(to)``."""
-    __slots__ = ()
+    """x.random_(to): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class RandomBackward2(_RandomFill):
-    """``x.random_()``."""
-    __slots__ = ()
+    """x.random_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class BernoulliBackward1(_RandomFill):
-    """``x.bernoulli_(p)`` with a tensor ``p``: neither ``x`` nor ``p`` gets a gradient."""
-    __slots__ = ()
+    """x.bernoulli_(p) with a tensor p: the draws do not depend smoothly on x or p, so
+    neither gets a gradient (zeros).
 
-    def backward(self, g):                            # (extra: p's shape)
-        return _zeros_like(g), g.new_zeros(self.extra)
+    grad_self = zeros_like(grad)
+    grad_p = zeros(p.shape)
+    """
+    fields = ("_p_shape",)
+
+    def backward(self, g):
+        return _zeros_like(g), g.new_zeros(self._p_shape)
 
 
 class BernoulliBackward2(_RandomFill):
-    """``x.bernoulli_(p)`` with a number ``p``."""
-    __slots__ = ()
+    """x.bernoulli_(p) with a number p: the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class ExponentialBackward0(_RandomFill):
-    __slots__ = ()
+    """x.exponential_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class GeometricBackward0(_RandomFill):
-    __slots__ = ()
+    """x.geometric_(p): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class LogNormalBackward0(_RandomFill):
-    __slots__ = ()
+    """x.log_normal_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class CauchyBackward0(_RandomFill):
-    __slots__ = ()
+    """x.cauchy_(): the new values do not depend on the old ones, so the old history gets a
+    zero gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
 class BernoulliBackward0(_RandomFill):
-    """``torch.bernoulli(p)``: the draws do not depend smoothly on ``p``; zero gradient."""
-    __slots__ = ()
+    """torch.bernoulli(p): the draws do not depend smoothly on p, so p gets a zero
+    gradient.
+
+    grad_self = zeros_like(grad)
+    """
 
 
-class NormalBackward1(OpNode):
-    """``torch.normal(mean, std)`` with a tensor ``mean`` and a number ``std``. PyTorch
-    defines the gradient as zero (no reparameterisation: use ``mean + std * randn``).
-    ``extra``: the shapes of the tensor arguments, under PyTorch's saved names."""
-    __slots__ = ()
-    shapes = ("mean_sym_sizes",)                      # (one zero gradient per tensor argument)
+class _NormalBackward(OpNode):
+    """torch.normal(mean, std) with tensor arguments. PyTorch defines the gradient as
+    zero (no reparameterisation: use mean + std times randn). The fields are the shapes
+    of the tensor arguments (one zero gradient each), under PyTorch's saved names.
+
+    grad_mean = zeros(mean.shape)
+    grad_std = zeros(std.shape)
+    """
 
     def backward(self, g):
-        zeros = tuple(g.new_zeros(self.extra[name]) for name in self.shapes)
+        zeros = tuple([g.new_zeros(getattr(self, name)) for name in self.fields])
         return zeros[0] if len(zeros) == 1 else zeros
 
-    def _extra_saved(self, name):
-        return self.extra[name] if name in self.shapes else None
+
+class NormalBackward1(_NormalBackward):
+    """torch.normal(mean, std) with a tensor mean and a number std. PyTorch defines the
+    gradient as zero (no reparameterisation: use mean + std times randn).
+
+    grad_mean = zeros(mean.shape)
+    """
+    fields = ("mean_sym_sizes",)
 
 
-class NormalBackward2(NormalBackward1):
-    """``torch.normal(mean, std)`` with a number ``mean`` and a tensor ``std``."""
-    __slots__ = ()
-    shapes = ("std_sym_sizes",)
+class NormalBackward2(_NormalBackward):
+    """torch.normal(mean, std) with a number mean and a tensor std. PyTorch defines the
+    gradient as zero (no reparameterisation: use mean + std times randn).
+
+    grad_std = zeros(std.shape)
+    """
+    fields = ("std_sym_sizes",)
 
 
-class NormalBackward3(NormalBackward1):
-    """``torch.normal(mean, std)`` with both tensors."""
-    __slots__ = ()
-    shapes = ("mean_sym_sizes", "std_sym_sizes")
+class NormalBackward3(_NormalBackward):
+    """torch.normal(mean, std) with both tensors. PyTorch defines the gradient as zero
+    (no reparameterisation: use mean + std times randn).
+
+    grad_mean = zeros(mean.shape)
+    grad_std = zeros(std.shape)
+    """
+    fields = ("mean_sym_sizes", "std_sym_sizes")
 
 
 class FillBackward3(OpNode):
-    """``x.fill_(value)`` with a 0-d tensor: ``value`` was written everywhere."""
-    __slots__ = ()
+    """x.fill_(value) with a 0-d tensor: nothing of the old x survives (zero gradient);
+    value was written everywhere, so it gets the sum of the gradient.
+
+    out = full_like(self, value)
+    grad_self = zeros_like(grad)
+    grad_value = grad.sum()
+    """
 
     def backward(self, g):
         return _zeros_like(g), g.sum()
 
 
 class CopyBackwards(OpNode):
-    """``x.copy_(src)``: ``src`` (broadcast, converted) replaces every value of ``x``."""
-    __slots__ = ()
+    """x.copy_(src): src (broadcast, converted) replaces every value of x, so the old x
+    gets a zero gradient and src the gradient (summed back to its shape, converted back
+    to its dtype).
+
+    out = src broadcast to self.shape
+    grad_self = zeros_like(grad)
+    grad_src = grad
+    """
 
     def name(self) -> str:
         """PyTorch's C++ name; the class (what reprs and graphs show) is ``CopyBackwards``."""
@@ -394,8 +480,9 @@ def _random_fill(self: Tensor, values: Any, node: type, p: Tensor | None = None)
     if needs_grad(self, p):
         from .pointwise import apply_inplace
         inputs = (self,) if p is None else (self, p)
+        fields = {} if p is None else {"_p_shape": tuple(p.shape)}      # (BernoulliBackward1's)
         out = written_into(self, record, B.to_device(values, self.device) if not self.is_cpu else values, node,
-                           inputs, extra=None if p is None else tuple(p.shape))
+                           inputs, **fields)
         return apply_inplace(self, out)
     if values.size:                                  # (an empty expand is read-only to numpy)
         self._data[...] = B.to_device(values, self.device) if not self.is_cpu else values

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import DTYPE_WORDS, OpNode, no_kernel, record, record_multi, register
+from ._core import OpNode, no_kernel, record, record_multi, register
 from ._matrices import RESULTS, _LinAlgError, _diag_scale, _eye_like, _save_outputs, check_matrix
 from .matrix_functions import solve
 
@@ -23,13 +23,14 @@ EXPORTS = ["svd", "qr"]
 
 
 class LinalgEighBackward0(OpNode):
-    """(L, V) = eigh(A), A = V diag(L) V^T symmetric.
+    """The eigendecomposition A = V diag(L) V^T of a symmetric A: the eigenvalues' gradient
+    goes on the diagonal, the eigenvectors' (its antisymmetric part) off it, divided by
+    the differences of the eigenvalues (so distinct eigenvalues are assumed), all turned
+    back by V. The result is symmetric: only symmetric changes of A keep it symmetric.
 
-    grad_A = V (diag(g_L) + skew(V^T g_V) / E) V^T with skew(X) = (X - X^T) / 2 and
-    E_ij = L_j - L_i off the diagonal (so distinct eigenvalues are assumed). The result
-    is symmetric: only symmetric changes of A keep it symmetric.
+    (eigenvalues L, eigenvectors V) = eigh(A)
+    grad_A = V @ (diag(grad) + skew(V^T @ grads[1]) / E) @ V^T, skew(X) = (X - X^T) / 2, E_ij = L_j - L_i
     """
-    __slots__ = ()
     saved_names = ("eigenvalues", "eigenvectors")
 
     def backward(self, gL: Tensor | None, gV: Tensor | None) -> Tensor | None:
@@ -73,22 +74,23 @@ def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:
 
 
 class LinalgSvdBackward0(OpNode):
-    """(U, S, Vh) = svd(A), A = U diag(S) Vh, k = min(m, n) singular values, distinct.
+    """The singular value decomposition A = U diag(S) Vh (k = min(m, n) distinct singular
+    values): the singular values' gradient goes on the diagonal, the antisymmetric parts
+    of U's and Vh's off it, divided by the differences of the squared singular values;
+    a non-square A adds the parts of U's (or Vh's) gradient outside U's columns (Vh's
+    rows). With full_matrices, only the first k columns of U (rows of Vh) count: the
+    others are an arbitrary basis.
 
-    With skew(X) = X - X^T and E_jk = S_k^2 - S_j^2 off the diagonal:
-    grad_A = U [ (skew(U^T g_U) S + S skew(V^T g_V)) / E + diag(g_S) ] Vh
-             + (I - U U^T) g_U S^-1 Vh      (when m > n)
-             + U S^-1 g_V^T (I - V V^T)     (when m < n).
-    Only g_S: grad_A = U diag(g_S) Vh. With full_matrices, only the first k columns of
-    U (rows of Vh) count: the others are an arbitrary basis.
+    (U, S, Vh) = svd(A); grad (U's), grads[1] (S's), grads[2] (Vh's)
+    grad_A = U [(skew(U^T grad) S + S skew(Vh grads[2]^T)) / E + diag(grads[1])] Vh + (I - U U^T) grad S^-1 Vh (m > n) + U S^-1 grads[2] (I - Vh^T Vh) (m < n), skew(X) = X - X^T, E_jk = S_k² - S_j²
     """
-    __slots__ = ()
     saved_names = ("S", "U", "Vh")
+    fields = ("full_matrices", "S_sym_argsize_minus_1")
 
     def backward(self, gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None) -> Tensor | None:
         S, U, Vh = (s.unpack() for s in self._saved)
         k = S.shape[-1]
-        if self.extra["full_matrices"]:
+        if self.full_matrices:
             U, Vh = U[..., :k], Vh[..., :k, :]
             gU = None if gU is None else gU[..., :k]
             gVh = None if gVh is None else gVh[..., :k, :]
@@ -116,11 +118,6 @@ class LinalgSvdBackward0(OpNode):
             gA = gA + U @ (gVhS - (gVhS @ Vh.mT) @ Vh)
         return gA
 
-    def _extra_saved(self, name: str) -> Any:
-        if name == "S_sym_argsize_minus_1":
-            return self._saved[0].unpack().shape[-1]
-        return self.extra.get(name)
-
 
 def _svd(fn: str, A: Tensor, full_matrices: bool) -> tuple[Tensor, Tensor, Tensor]:
     check_matrix(fn, A, square=False, half="linalg_svd_cpu")
@@ -130,7 +127,8 @@ def _svd(fn: str, A: Tensor, full_matrices: bool) -> tuple[Tensor, Tensor, Tenso
     except np.linalg.LinAlgError:
         raise _LinAlgError(f"linalg.svd: The algorithm failed to converge because the input matrix "
                            "is ill-conditioned or has too many repeated singular values") from None
-    outs = record_multi([u, s, vh], LinalgSvdBackward0, (A,), extra={"full_matrices": full_matrices})
+    outs = record_multi([u, s, vh], LinalgSvdBackward0, (A,), full_matrices=full_matrices,
+                        S_sym_argsize_minus_1=s.shape[-1])
     _save_outputs(outs, (1, 0, 2))
     return outs
 
@@ -160,18 +158,21 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
 
 
 class LinalgQrBackward0(OpNode):
-    """(Q, R) = qr(A), Q^T Q = I, R upper triangular with a nonzero diagonal.
+    """The QR decomposition A = QR (Q^T Q = I, R upper triangular with a nonzero
+    diagonal). For m >= n: with M = R g_R^T - g_Q^T Q and copyltu(M) the symmetric matrix
+    made from M's lower triangle, the gradient is (g_Q + Q copyltu(M)) R^-T. For m < n:
+    split A = [X | Y] and R = [U | V] (U square): (Q, U) = qr(X) and V = Q^T Y, so Y gets
+    Q g_V, and X the square rule with g_Q + Y g_V^T in place of g_Q. Not differentiable
+    for mode='r' (no Q), nor for mode='complete' with more rows than columns.
 
-    m >= n (Q is m x n): with M = R g_R^T - g_Q^T Q and copyltu(M) the symmetric matrix
-    made from M's lower triangle, grad_A = (g_Q + Q copyltu(M)) R^-T.
-    m < n: split A = [X | Y] and R = [U | V] (U square): (Q, U) = qr(X) and V = Q^T Y, so
-    grad_Y = Q g_V, and X gets the square rule with g_Q + Y g_V^T in place of g_Q.
+    (Q, R) = qr(A); grad (Q's), grads[1] (R's)
+    grad_A = (grad + Q @ copyltu(M)) @ R^-T, M = R @ grads[1]^T - grad^T @ Q   (m >= n)
     """
-    __slots__ = ()
     saved_names = ("Q", "R")
+    fields = ("mode",)
 
     def backward(self, gQ: Tensor | None, gR: Tensor | None) -> Tensor | None:
-        mode = self.extra
+        mode = self.mode
         if mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
                                "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
@@ -195,10 +196,6 @@ class LinalgQrBackward0(OpNode):
         gX = _qr_square_rule(Q, X_R, gQ, gX_R)
         gY = Q @ gV if gV is not None else gX.new_zeros(gX.shape[:-1] + (n - m,))
         return cat([gX, gY], -1)
-
-
-    def _extra_saved(self, name: str) -> Any:
-        return self.extra if name == "mode" else None
 
 
 def _qr_square_rule(Q: Tensor, R: Tensor, gQ: Tensor | None, gR: Tensor | None) -> Tensor:
@@ -227,31 +224,30 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
         q = xp.zeros((0,), dtype=A._data.dtype)
     else:
         q, r = xp.linalg.qr(A._data, mode=mode)
-    outs = record_multi([q, r], LinalgQrBackward0, (A,), extra=mode)
+    outs = record_multi([q, r], LinalgQrBackward0, (A,), mode=mode)
     _save_outputs(outs, (0, 1))
     return RESULTS["linalg_qr"](*outs)
 
 
 class LinalgCholeskyExBackward0(OpNode):
-    """L = cholesky(A), A = L L^T with L lower triangular (``upper=True``: U = L^T).
+    """The Cholesky factor, A = L L^T with L lower triangular (upper=True: U = L^T). With
+    P = tril(L^T g) and Phi = (P + tril(P, -1)^T) / 2 (the symmetric matrix made from P's
+    lower triangle, its diagonal halved), the gradient is L^-T Phi L^-1 (Murray, 2016),
+    two triangular solves (done here with solve).
 
-    With P = tril(L^T g_L) and Phi = (P + tril(P, -1)^T) / 2 (the symmetric matrix made
-    from P's lower triangle, its diagonal halved): grad_A = L^-T Phi L^-1 (Murray, 2016),
-    two triangular solves (done here with ``solve``).
+    L = cholesky(A)
+    grad_A = L^-T @ Phi @ L^-1, Phi = (P + tril(P, -1)^T) / 2, P = tril(L^T @ grad)
     """
-    __slots__ = ()
     saved_names = ("L",)
+    fields = ("upper",)
 
     def backward(self, g: Tensor) -> Tensor:
         L = self._saved[0].unpack()
-        if self.extra:                                    # upper: work with L = U^T
+        if self.upper:                                    # upper: work with L = U^T
             L, g = L.mT, g.mT
         P = (L.mT @ g).tril()
         phi = (P + P.tril(-1).mT) * 0.5
         return solve(L, solve(L.mT, phi), left=False)     # L^-T Phi L^-1
-
-    def _extra_saved(self, name: str) -> Any:
-        return self.extra if name == "upper" else None
 
 
 def _not_positive_definite(a: Any) -> _LinAlgError:
@@ -283,16 +279,16 @@ def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:
     except np.linalg.LinAlgError:
         raise _not_positive_definite(A._data) from None
     data = low.swapaxes(-1, -2).copy() if upper else low
-    return record(data, LinalgCholeskyExBackward0, (A,), save_output=True, extra=upper)
+    return record(data, LinalgCholeskyExBackward0, (A,), save_output=True, upper=upper)
 
 
 class LinalgPinvBackward0(OpNode):
-    """P = pinv(A) (n x m for an m x n A), where A's rank does not change:
+    """The pseudoinverse P = pinv(A) (n x m for an m x n A), where A's rank does not
+    change: dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub and Pereyra).
 
-    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra), so
-    grad_A = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
+    result = pinv(self)
+    grad_self = -P^T grad P^T + (I - A P) grad^T P P^T + P^T P grad^T (I - P A)
     """
-    __slots__ = ()
     saved_names = ("self", "result")
 
     def backward(self, g: Tensor) -> Tensor:
@@ -309,7 +305,7 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *, atol: Any
     (only the lower triangle is read). A^+ solves least squares: x = A^+ b."""
     A, d = input, input._data
     if d.ndim < 2 or d.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"linalg.pinv({DTYPE_WORDS[d.dtype.name]}{{{list(d.shape)}}}): expected a tensor with "
+        raise RuntimeError(f"linalg.pinv({B.SCALAR_NAMES[d.dtype.name]}{{{list(d.shape)}}}): expected a tensor with "
                            "2 or more dimensions "
                            "of float, double, cfloat or cdouble types")
     if rcond is not None:

@@ -39,15 +39,11 @@ _asarray = np.asarray
 _empty = np.empty
 _F32 = np.dtype(np.float32)
 
-# PyTorch's two ways of naming a dtype in these errors
-_WORD = B.SCALAR_NAMES
-_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool"}
 
 
 def _w(a: Any) -> str:
-    return _WORD[a.dtype.name]
+    """PyTorch's word for an array's dtype in these errors (``Float``)."""
+    return B.SCALAR_NAMES[a.dtype.name]
 
 
 def _need_tensor(fn: str, name: str, pos: int, x: Any) -> None:
@@ -80,12 +76,13 @@ def _operands(fn: str, names: tuple[str, str], input: Any, other: Any) -> tuple[
     return a, b
 
 
-def _product(data: Any, node: type, input: Tensor, other: Tensor, extra: Any = None) -> Tensor:
-    """Record a two-operand product. Each operand is saved only if the *other* one needs a
-    gradient (d(AB)/dA needs B, and the other way round), as PyTorch does."""
+def _product(data: Any, node: type, input: Tensor, other: Tensor, **fields: Any) -> Tensor:
+    """Record a two-operand product (with the node's ``fields``). Each operand is saved
+    only if the *other* one needs a gradient (d(AB)/dA needs B, and the other way round),
+    as PyTorch does."""
     return record(data, node, (input, other),
                   saved=(input if other._requires_grad else None,
-                         other if input._requires_grad else None), extra=extra)
+                         other if input._requires_grad else None), **fields)
 
 
 def _mm_shapes_error(a: Any, b: Any) -> RuntimeError:
@@ -99,8 +96,12 @@ def _mm_shapes_error(a: Any, b: Any) -> RuntimeError:
 
 
 class DotBackward0(OpNode):
-    """out = sum_i a_i b_i  ->  da = g * b, db = g * a."""
-    __slots__ = ()
+    """Dot product: each vector gets the gradient times the other vector.
+
+    out = sum(self * tensor)
+    grad_self = grad * tensor
+    grad_tensor = grad * self
+    """
     saved_names = ("self", "tensor")
 
     def backward(self, g):
@@ -126,8 +127,12 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 
 class MvBackward0(OpNode):
-    """out = A v  ->  dA = outer(g, v), dv = A^T g."""
-    __slots__ = ()
+    """Matrix-vector product y = A·v: dA = dy·vᵀ and dv = Aᵀ·dy.
+
+    out = self @ vec
+    grad_self = outer(grad, vec)
+    grad_vec = self.T @ grad
+    """
     saved_names = ("self", "vec")
 
     def backward(self, g):
@@ -154,24 +159,26 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 class MmBackward0(OpNode):
-    """out = A B  ->  dA = g B^T, dB = A^T g."""
-    __slots__ = ()
+    """Matrix product C = A·B: dA = dC·Bᵀ and dB = Aᵀ·dC (each laid out as its input
+    was: the gradient of a transposed weight comes out transposed too).
+
+    out = self @ mat2
+    grad_self = grad @ mat2.T
+    grad_mat2 = self.T @ grad
+    """
     saved_names = ("self", "mat2")
+    fields = ("self_sym_sizes", "self_sym_strides", "mat2_sym_sizes", "mat2_sym_strides")
 
     def backward(self, g):
         a, b = self._saved
-        (_, st1), (_, st2) = self.extra
-        if STATE.mode & 1:                            # first order: plain arrays
+        if not STATE.grad_enabled:                    # first order: the same rule on plain arrays
             gd = g._data
-            return (None if b is None else _wrap(_mat1_array(gd, b.unpack_data(), _strides_t(st1))),
-                    None if a is None else _wrap(_mat2_array(gd, a.unpack_data(), _strides_t(st2))))
-        return (None if b is None else _grad_mat1(g, b.unpack(), _strides_t(st1)),
-                None if a is None else _grad_mat2(g, a.unpack(), _strides_t(st2)))
-
-    def _extra_saved(self, name):
-        (ss, st), (ms, mt) = self.extra
-        return {"self_sym_sizes": ss, "self_sym_strides": st,
-                "mat2_sym_sizes": ms, "mat2_sym_strides": mt}.get(name)
+            return (None if b is None else _wrap(_grad_mat1(gd, b.unpack_data(), _strides_t(self.self_sym_strides),
+                                                            True)),
+                    None if a is None else _wrap(_grad_mat2(gd, a.unpack_data(), _strides_t(self.mat2_sym_strides),
+                                                            True)))
+        return (None if b is None else _grad_mat1(g, b.unpack(), _strides_t(self.self_sym_strides)),
+                None if a is None else _grad_mat2(g, a.unpack(), _strides_t(self.mat2_sym_strides)))
 
 
 def _strides_t(strides: tuple) -> bool:
@@ -184,33 +191,35 @@ def _is_t(d: Any) -> bool:
     return d.ndim == 2 and not d.flags.c_contiguous and d.flags.f_contiguous
 
 
-def _grad_mat1(g: Tensor, mat2: Tensor, mat1_t: bool) -> Tensor:
-    """d mat1 = g mat2^T, laid out like mat1 (so a parameter's .grad keeps its strides)."""
-    return mm(mat2, g.t()).t() if mat1_t else mm(g, mat2.t())
+def _grad_mat1(g: Any, mat2: Any, mat1_t: bool, arrays: bool = False) -> Any:
+    """d mat1 = g mat2^T, laid out like mat1 (so a parameter's .grad keeps its strides).
+    On tensors (``mm``, ``t()``), or with ``arrays`` on plain arrays (a first-order
+    backward, which records nothing)."""
+    prod, t = (_matmul, _T) if arrays else (mm, Tensor.t)
+    return t(prod(mat2, t(g))) if mat1_t else prod(g, t(mat2))
 
 
-def _grad_mat2(g: Tensor, mat1: Tensor, mat2_t: bool) -> Tensor:
+def _grad_mat2(g: Any, mat1: Any, mat2_t: bool, arrays: bool = False) -> Any:
     """d mat2 = mat1^T g, laid out like mat2: for ``weight.t()`` the weight's gradient
-    comes out row-major, as PyTorch's does."""
-    return mm(g.t(), mat1).t() if mat2_t else mm(mat1.t(), g)
+    comes out row-major, as PyTorch's does. (Tensors or arrays, as ``_grad_mat1``.)"""
+    prod, t = (_matmul, _T) if arrays else (mm, Tensor.t)
+    return t(prod(t(g), mat1)) if mat2_t else prod(t(mat1), g)
 
 
-def _mat1_array(g: Any, mat2: Any, mat1_t: bool) -> Any:
-    """``_grad_mat1`` on arrays (first-order backward records nothing)."""
-    return (mat2 @ g.T).T if mat1_t else g @ mat2.T
+def _matmul(a: Any, b: Any) -> Any:
+    return a @ b
 
 
-def _mat2_array(g: Any, mat1: Any, mat2_t: bool) -> Any:
-    """``_grad_mat2`` on arrays."""
-    return (g.T @ mat1).T if mat2_t else mat1.T @ g
+def _T(a: Any) -> Any:
+    return a.T
 
 
 def _check_mm(a: Any, b: Any) -> None:
     if a.shape[1] != b.shape[0]:
         raise _mm_shapes_error(a, b)
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP[a.dtype.name]} "
-                           f"!= {_CPP[b.dtype.name]}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {B.CPP_NAMES[a.dtype.name]} "
+                           f"!= {B.CPP_NAMES[b.dtype.name]}")
     _no_bool(a, "addmm_impl_cpu_")
 
 
@@ -222,12 +231,19 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     _check_mm(a, b)
-    return _product(a @ b, MmBackward0, input, mat2, extra=(_geometry(a), _geometry(b)))
+    (ss, st), (ms, mt) = _geometry(a), _geometry(b)
+    return _product(a @ b, MmBackward0, input, mat2, self_sym_sizes=ss, self_sym_strides=st,
+                    mat2_sym_sizes=ms, mat2_sym_strides=mt)
 
 
 class BmmBackward0(OpNode):
-    """out[i] = A[i] B[i]  ->  dA = g B^T, dB = A^T g, batch by batch."""
-    __slots__ = ()
+    """A batch of matrix products C[i] = A[i]·B[i]: the matrix-product rule, batch by
+    batch (dA = dC·Bᵀ and dB = Aᵀ·dC).
+
+    out = bmm(self, mat2)
+    grad_self = bmm(grad, mat2.transpose(1, 2))
+    grad_mat2 = bmm(self.transpose(1, 2), grad)
+    """
     saved_names = ("self", "mat2")
 
     def backward(self, g):
@@ -254,21 +270,23 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 class AddmmBackward0(OpNode):
-    """out = beta * input + alpha * (mat1 @ mat2).
+    """Linear layer out = bias + x·Wᵀ (addmm): the bias gets the gradient summed over the
+    batch, the matrices get the matrix-product rule.
 
-    d input = beta * g (summed back to the input's shape: a bias row broadcast over
-    the batch gets the sum over the batch), d mat1 = alpha * g mat2^T,
-    d mat2 = alpha * mat1^T g.
+    out = beta * self + alpha * (mat1 @ mat2)
+    grad_self = beta * grad (summed to the bias's shape)
+    grad_mat1 = alpha * grad @ mat2.T
+    grad_mat2 = alpha * mat1.T @ grad
     """
-    __slots__ = ()
     saved_names = ("mat1", "mat2")
+    fields = ("alpha", "beta", "mat1_sym_sizes", "mat1_sym_strides", "mat2_sym_sizes", "mat2_sym_strides",
+              "_row")                                 # _row: self is one row for the batch (nn.Linear)
 
     def backward(self, g):
         m1, m2 = self._saved
-        ex = self.extra
-        alpha, beta = ex["alpha"], ex["beta"]
-        row = "_row" in ex                            # input: one row for the batch (nn.Linear)
-        if STATE.mode & 1:                            # first order: plain arrays
+        alpha, beta = self.alpha, self.beta
+        row = self._row
+        if not STATE.grad_enabled:                    # first order: plain arrays
             gd = g._data
             ga = gd if alpha == 1 else gd * alpha
             gi = None
@@ -279,15 +297,15 @@ class AddmmBackward0(OpNode):
                     gi = gi.sum(axis=0)                  # the batch (anything else: reduce_grad)
                 gi = _wrap(gi)
             return (gi,
-                    None if m2 is None else _wrap(_mat1_array(ga, m2.unpack_data(),
-                                                              _strides_t(ex["mat1_sym_strides"]))),
-                    None if m1 is None else _wrap(_mat2_array(ga, m1.unpack_data(),
-                                                              _strides_t(ex["mat2_sym_strides"]))))
+                    None if m2 is None else _wrap(_grad_mat1(ga, m2.unpack_data(), _strides_t(self.mat1_sym_strides),
+                                                             True)),
+                    None if m1 is None else _wrap(_grad_mat2(ga, m1.unpack_data(), _strides_t(self.mat2_sym_strides),
+                                                             True)))
         ga = g if alpha == 1 else g * alpha
         gi = g if beta == 1 else g * beta
         return (gi.sum(0) if row else gi,
-                None if m2 is None else _grad_mat1(ga, m2.unpack(), _strides_t(self.extra["mat1_sym_strides"])),
-                None if m1 is None else _grad_mat2(ga, m1.unpack(), _strides_t(self.extra["mat2_sym_strides"])))
+                None if m2 is None else _grad_mat1(ga, m2.unpack(), _strides_t(self.mat1_sym_strides)),
+                None if m1 is None else _grad_mat2(ga, m1.unpack(), _strides_t(self.mat2_sym_strides)))
 
 
 def addmm_shape(input: Tensor, mat1: Tensor, mat2: Tensor) -> tuple[int, int]:
@@ -339,9 +357,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
             data = prod + (s if beta == 1 else s * beta)
     res = record(data.astype(a.dtype, copy=False), AddmmBackward0, (input, mat1, mat2),
                  saved=(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None),
-                 extra={"alpha": alpha, "beta": beta,
-                        "mat1_sym_sizes": a.shape, "mat1_sym_strides": _geometry(a)[1],
-                        "mat2_sym_sizes": b.shape, "mat2_sym_strides": _geometry(b)[1]})
+                 alpha=alpha, beta=beta, mat1_sym_sizes=a.shape, mat1_sym_strides=_geometry(a)[1],
+                 mat2_sym_sizes=b.shape, mat2_sym_strides=_geometry(b)[1], _row=False)
     if s.shape != target:
         note_broadcast(res, input, None, None)
     return res
@@ -363,14 +380,11 @@ def _linear_rows(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor | None:
     prod = a @ b
     prod += s
     sa, sb, size = a.strides, b.strides, a.itemsize       # strides in elements, as PyTorch's
-    res = record(prod, AddmmBackward0, (input, mat1, mat2),
-                 (mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None), False,
-                 {"alpha": 1, "beta": 1,
-                  "mat1_sym_sizes": a.shape, "mat1_sym_strides": (sa[0] // size, sa[1] // size),
-                  "mat2_sym_sizes": b.shape, "mat2_sym_strides": (sb[0] // size, sb[1] // size)})
-    if row and res._grad_fn is not None:              # the bias row's gradient sums the batch
-        res._grad_fn.extra["_row"] = True
-    return res
+    return record(prod, AddmmBackward0, (input, mat1, mat2),
+                  (mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None),
+                  alpha=1, beta=1, mat1_sym_sizes=a.shape, mat1_sym_strides=(sa[0] // size, sa[1] // size),
+                  mat2_sym_sizes=b.shape, mat2_sym_strides=(sb[0] // size, sb[1] // size),
+                  _row=row)                           # (the bias row's gradient sums the batch)
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
@@ -398,20 +412,26 @@ def _reshape(t: Tensor, shape: tuple) -> Tensor:
 
 def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
     """Reshape a fresh intermediate result: no view bookkeeping (PyTorch's ``_unsafe_view``)."""
-    return record(t._data.reshape(shape), UnsafeViewBackward0, (t,), extra=t._data.shape)
+    return record(t._data.reshape(shape), UnsafeViewBackward0, (t,), self_sym_sizes=t._data.shape)
 
 
-class SqueezeBackward4(_views.SqueezeBackward4):
-    """PyTorch's in-place ``squeeze_(0)`` of a fresh (1, p) product: it also shows ``_saved_dim``."""
-    __slots__ = ()
+class SqueezeBackward4(OpNode):
+    """PyTorch's in-place squeeze_(0) of a fresh (1, p) product (a vector times a
+    matrix): the gradient is reshaped back to the product's shape.
 
-    def _extra_saved(self, name):
-        return 0 if name == "dim" else super()._extra_saved(name)
+    out = self.squeeze_(0)
+    grad_self = grad.reshape(self.shape)
+    """
+    fields = ("self_sym_sizes", "dim")
+
+    def backward(self, g):
+        return g.reshape(self.self_sym_sizes)
 
 
 def _squeeze_first(t: Tensor) -> Tensor:
     """Drop the leading 1 of a fresh (1, p) result (not a view: nothing else sees the product)."""
-    return record(t._data.reshape(t._data.shape[1:]), SqueezeBackward4, (t,), extra=t._data.shape)
+    return record(t._data.reshape(t._data.shape[1:]), SqueezeBackward4, (t,), self_sym_sizes=t._data.shape,
+                  dim=0)
 
 
 def _broadcast_batch(a: tuple, b: tuple) -> tuple:
@@ -554,9 +574,11 @@ def _with_fast_products(slow: Callable[[Tensor, Any], Any], operator: bool) -> C
                               (input if other._requires_grad else None,
                                other if input._requires_grad else None))
         elif nb == 2 and a.ndim == 2 and a.shape[1] == b.shape[0]:
+            (ss, st), (ms, mt) = _geometry(a), _geometry(b)
             return record(a @ b, MmBackward0, (input, other),
                           (input if other._requires_grad else None,
-                           other if input._requires_grad else None), False, (_geometry(a), _geometry(b)))
+                           other if input._requires_grad else None),
+                          self_sym_sizes=ss, self_sym_strides=st, mat2_sym_sizes=ms, mat2_sym_strides=mt)
         return slow(input, other)
     return product
 

@@ -25,16 +25,15 @@ from typing import Any
 import numpy as np
 
 from .. import _backend as B
+from .._backend import SCALAR_NAMES, xp_of   # (by name too: ``solve`` has an argument named B, as PyTorch's)
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ._core import (DTYPE_WORDS, OpNode, as_method, check_broadcast, device_mismatch, no_kernel, note_broadcast,
+from ._core import (OpNode, as_method, check_broadcast, device_mismatch, no_kernel, note_broadcast,
                     record, record_multi, register)
 from ._matrices import (RESULTS, _LUSaved, _diag_scale, _eye_like, _save_outputs, _singular_error, check_matrix,
                         lu_det)
 
 EXPORTS = ["det", "logdet", "slogdet", "inverse", "cross", "matrix_power"]
-
-_xp_of = B.xp_of          # (``solve`` has an argument named B, as PyTorch's)
 
 
 # ---------------------------------------------------------------------------
@@ -43,14 +42,15 @@ _xp_of = B.xp_of          # (``solve`` has an argument named B, as PyTorch's)
 
 
 class LinalgDetBackward0(_LUSaved, OpNode):
-    """out = det(A): grad_A = g * det(A) * A^-T (Jacobi's formula, d det = det tr(A^-1 dA)).
+    """Jacobi's formula, d det(A) = det(A) tr(A^-1 dA): the gradient is g times det(A)
+    times the transposed inverse. A singular A has no inverse: a first backward then
+    gives 0 there (PyTorch solves A^T X = g det(A) I, and with det(A) = 0 the solution it
+    computes is 0); with create_graph=True it gives the true gradient, g times the
+    cofactor matrix (cofactors, from the SVD, differentiable), as PyTorch does.
 
-    A singular A has no inverse. A first backward then gives 0 there (PyTorch solves
-    A^T X = g det(A) I, and with det(A) = 0 the solution it computes is 0). With
-    ``create_graph=True`` it gives the true gradient, g times the cofactor matrix
-    (``cofactors``, from the SVD, differentiable), as PyTorch does.
+    out = det(A)
+    grad_A = grad * result * A^-T   (singular A: grad * cofactors(A) under create_graph, else 0)
     """
-    __slots__ = ()
     saved_names = ("A", "result")
 
     def backward(self, g: Tensor) -> Tensor:
@@ -77,8 +77,12 @@ def linalg_det(A: Tensor) -> Tensor:
 
 
 class LinalgSlogdetBackward0(_LUSaved, OpNode):
-    """(sign, logabsdet) = slogdet(A): grad_A = g_logabsdet * A^-T (sign: no gradient)."""
-    __slots__ = ()
+    """log|det(A)| changes by tr(A^-1 dA): the gradient of logabsdet times the transposed
+    inverse (the sign has no gradient).
+
+    (sign, logabsdet) = slogdet(A)
+    grad_A = grads[1] * A^-T
+    """
     saved_names = ("A", "sign")
 
     def backward(self, g_sign: Tensor | None, g_logabsdet: Tensor | None) -> Tensor | None:
@@ -129,8 +133,12 @@ def logdet(input: Tensor) -> Tensor:
 
 
 class LinalgInvExBackward0(OpNode):
-    """Ainv = A^-1: grad_A = -Ainv^T g Ainv^T (from d(A^-1) = -A^-1 dA A^-1)."""
-    __slots__ = ()
+    """The inverse changes by d(A^-1) = -A^-1 dA A^-1, so the gradient is the incoming
+    one between two transposed inverses, negated.
+
+    inverse = A^-1
+    grad_A = -inverse^T @ grad @ inverse^T
+    """
     saved_names = ("inverse",)
 
     def backward(self, g: Tensor) -> Tensor:
@@ -161,28 +169,28 @@ def _is_vector_rhs(A: Any, Bd: Any) -> bool:
 
 
 class LinalgSolveExBackward0(_LUSaved, OpNode):
-    """X = A^-1 B (left) or X = B A^-1 (left=False).
+    """Solving A X = B (left) or X A = B (left=False): B's gradient is one more solve,
+    with the transposed matrix; A's is minus B's gradient times X transposed (left) or X
+    transposed times it (right). Batch dims broadcast; the sums over them happen
+    centrally (reduce_grad).
 
-    left: grad_B = A^-T g (one more solve, with the transposed matrix), grad_A = -grad_B X^T;
-    right: grad_B = g A^-T, grad_A = -X^T grad_B. Batch dims broadcast; the sums over them
-    happen centrally (``reduce_grad``).
+    result = A^-1 B   (left=False: B A^-1)
+    grad_A = -grad_B @ result^T   (left=False: -result^T @ grad_B)
+    grad_B = solve(A^T, grad, left=left)
     """
-    __slots__ = ()
     saved_names = ("A", "result")
+    fields = ("left", "_vector")                      # _vector: B is a (batch of) vector(s)
     _lu_of_transpose = False
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         A, X = (s.unpack() for s in self._saved)
-        left, vector = self.extra["left"], self.extra["_vector"]
+        left, vector = self.left, self._vector
         gB = solve(A.mT, g, left=left)
         if vector:
             gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2))      # (vectors: left only)
         else:
             gA = -(gB @ X.mT) if left else -(X.mT @ gB)
         return gA, gB
-
-    def _extra_saved(self, name: str) -> Any:
-        return self.extra["left"] if name == "left" else _LUSaved._extra_saved(self, name)
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
@@ -196,7 +204,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         raise device_mismatch(a, b)
     if a.dtype != b.dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A of type "
-                           f"{DTYPE_WORDS[a.dtype.name]} and B of type {DTYPE_WORDS[b.dtype.name]} instead")
+                           f"{SCALAR_NAMES[a.dtype.name]} and B of type {SCALAR_NAMES[b.dtype.name]} instead")
     vector = _is_vector_rhs(a, b)
     bm = b[..., None] if vector else b                # a vector is a one-column matrix
     n = a.shape[-1]
@@ -209,15 +217,14 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     check_broadcast(bm.shape[:-2], a.shape[:-2])
     if not left:                                      # X A = B  <=>  A^T X^T = B^T
         bm = bm.swapaxes(-1, -2)
-    xp = _xp_of(a)
+    xp = xp_of(a)
     am = a if left else a.swapaxes(-1, -2)
     try:
         x = xp.linalg.solve(am, bm)
     except np.linalg.LinAlgError:
         raise _singular_error(a, "torch.linalg.solve", where="solver") from None
     x = x[..., 0] if vector else (x if left else x.swapaxes(-1, -2))
-    out = record(x, LinalgSolveExBackward0, (A, B), saved=(A,), save_output=True,
-                 extra={"left": left, "_vector": vector})
+    out = record(x, LinalgSolveExBackward0, (A, B), saved=(A,), save_output=True, left=left, _vector=vector)
     note_broadcast(out, A, B)
     return out
 
@@ -241,23 +248,24 @@ def _substitute(t: Any, b: Any, upper: bool, unit: bool) -> Any:
 
 
 class LinalgSolveTriangularBackward0(OpNode):
-    """X = A^-1 B (left) or B A^-1 for a triangular A: as ``solve``, grad_B = A^-T g
-    (a triangular solve with A^T, triangular the other way) and grad_A = -grad_B X^T
-    (left) or -X^T grad_B, kept to A's triangle (without the diagonal when ``unitriangular``:
-    those entries are never read)."""
-    __slots__ = ()
+    """Solving with a triangular A, as solve: B's gradient is a triangular solve with A
+    transposed (triangular the other way), A's is minus B's gradient times X transposed
+    (left) or X transposed times it, kept to A's triangle (without the diagonal when
+    unitriangular: those entries are never read).
+
+    result = A^-1 B   (left=False: B A^-1)
+    grad_self = triu(-grad_B @ result^T)   (left=False: -result^T @ grad_B; lower A: tril)
+    grad_B = solve_triangular(self^T, grad, upper=not upper, left=left, unitriangular=unitriangular)
+    """
     saved_names = ("self", "result")
+    fields = ("upper", "left", "unitriangular")
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         A, X = (s.unpack() for s in self._saved)
-        upper, left, unit = self.extra
+        upper, left, unit = self.upper, self.left, self.unitriangular
         gB = solve_triangular(A.mT, g, upper=not upper, left=left, unitriangular=unit)
         gA = -(gB @ X.mT) if left else -(X.mT @ gB)
         return (gA.triu(1 if unit else 0) if upper else gA.tril(-1 if unit else 0)), gB
-
-    def _extra_saved(self, name: str) -> Any:
-        names = ("upper", "left", "unitriangular")
-        return self.extra[names.index(name)] if name in names else None
 
 
 def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True,
@@ -285,7 +293,7 @@ def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True
     else:                                             # X A = B  <=>  A^T X^T = B^T
         x = _substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
     out = record(x, LinalgSolveTriangularBackward0, (A, B), saved=(A,), save_output=True,
-                 extra=(upper, left, unitriangular))
+                 upper=upper, left=left, unitriangular=unitriangular)
     note_broadcast(out, A, B)
     return out
 
@@ -296,19 +304,26 @@ def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True
 
 
 class LinalgCrossBackward0(OpNode):
-    """out = a x b along ``dim``: grad_a = b x g, grad_b = g x a (the cross product is
-    antisymmetric and <a x b, g> = <b x g, a> = <g x a, b>)."""
-    __slots__ = ()
+    """The cross product is antisymmetric and <a x b, g> = <b x g, a> = <g x a, b>: each
+    input gets the cross product of the other one with the gradient.
+
+    out = cross(self, other, dim)
+    grad_self = cross(other, grad, dim)
+    grad_other = cross(grad, self, dim)
+    """
     saved_names = ("self", "other")
+    fields = ("dim",)
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         a, b = (s.unpack() for s in self._saved)
-        dim = self.extra
+        dim = self.dim
         return linalg_cross(b, g, dim=dim), linalg_cross(g, a, dim=dim)
 
-    def _extra_saved(self, name: str) -> Any:
+    @property
+    def _saved_dim(self) -> int:
+        """``dim`` as PyTorch shows it (a negative one as an unsigned 64-bit number)."""
         from .reduce import shown_dim
-        return shown_dim(self.extra) if name == "dim" else None
+        return shown_dim(self.dim)
 
 
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
@@ -319,7 +334,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     if a.dtype.kind == "b":
         raise no_kernel("cross", a.dtype)
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {DTYPE_WORDS[a.dtype.name]} but found {DTYPE_WORDS[b.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {SCALAR_NAMES[a.dtype.name]} but found {SCALAR_NAMES[b.dtype.name]}")
     nd = a.ndim
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -331,7 +346,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
         raise device_mismatch(a, b)
     xp = B.xp_of(a)
     out = record(xp.cross(a, b, axis=dim), LinalgCrossBackward0, (input, other), saved=(input, other),
-                 extra=dim)
+                 dim=dim)
     note_broadcast(out, input, other)
     return out
 
