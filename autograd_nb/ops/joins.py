@@ -23,13 +23,13 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
-from ._core import record, record_multi, register
+from ._core import OpNode, record, record_multi, register
 from ._layout import joined_strides, strided
-from .gathers import _Node, _as_method, _fmt, _inplace, _same_device, _u64, _xp, _zeros
+from .gathers import _as_method, _fmt, _inplace, _same_device, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill, masked_scatter,  # noqa: F401
                       scatter, scatter_add, scatter_reduce, index_reduce)  # (torch.X)
-from .views import _make_view
+from .views import _make_view, shown_unsigned
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -89,12 +89,18 @@ def _stack_strides(first: tuple, n: int, d: int, arrays: list) -> tuple[int, ...
     return None if st is None else st[:d] + (first[d] * st[d], st[d]) + st[d + 1:]
 
 
-class StackBackward0(_Node):
-    """out[..., i, ...] = inputs[i]: input i gets the gradient's slice i along ``dim``."""
-    __slots__ = ()
+class StackBackward0(OpNode):
+    """Stacking puts input i at position i of a new dim: input i gets the gradient's slice i
+    along that dim.
+
+    out = stack(tensors, dim)
+    grad_tensors = grad.select(dim, i) for input i (one edge each)
+    """
+    fields = ("dim", "_dim")                          # (_dim: counted from 0)
+    _saved_dim = shown_unsigned("dim")
 
     def backward(self, g):
-        d = self.extra[0]
+        d = self._dim
         return tuple(None if fn is None else g.select(d, i)
                      for i, (fn, _) in enumerate(self.next_functions))
 
@@ -115,22 +121,27 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     arrays = [t._data for t in tensors]
     _same_device(arrays)
     dt = _promoted(tensors)
-    xp = _xp(arrays[0])                               # (PyTorch's layout: contiguous, or channels-last)
+    xp = B.xp_of(arrays[0])                           # (PyTorch's layout: contiguous, or channels-last)
     data = _joined(xp, first[:d] + (len(arrays),) + first[d:], dt, _stack_strides(first, len(arrays), d, arrays))
     xp.stack([a.astype(dt, copy=False) for a in arrays], axis=d, out=data)
-    out = record(data, StackBackward0, tensors, extra=(d, {"dim": _u64(dim)}))
+    out = record(data, StackBackward0, tensors, dim=dim, _dim=d)
     _note_dtypes(out, tensors)
     return out
 
 
-class CatBackward0(_Node):
-    """Each input gets back the stretch of the gradient it filled along ``dim``."""
-    __slots__ = ()
+class CatBackward0(OpNode):
+    """Concatenation: each input gets back the stretch of the gradient it filled along dim.
+
+    out = cat(tensors, dim)
+    grad_tensors = grad.narrow(dim, start_i, size_i) for input i (one edge each)
+    """
+    fields = ("dim", "_dim", "_spans")                # (_dim: counted from 0; _spans: each input's
+    _saved_dim = shown_unsigned("dim")                # start and size, None for a skipped empty one)
 
     def backward(self, g):
-        d, spans = self.extra[0]
+        d = self._dim
         out = []
-        for (fn, _), span in zip(self.next_functions, spans):
+        for (fn, _), span in zip(self.next_functions, self._spans):
             if fn is None:
                 out.append(None)
             elif span is None:                         # a skipped empty 1-D input
@@ -158,7 +169,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     arrays = [t._data for t in tensors]
     _same_device(arrays)
     dt = _promoted(tensors)
-    xp = _xp(arrays[0])
+    xp = B.xp_of(arrays[0])
     kept = [i for i, t in enumerate(tensors) if not _legacy_empty(t)]
     if not kept:
         data = xp.zeros((0,), dtype=dt)
@@ -188,7 +199,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
                 n = t._data.shape[d]
                 spans.append((at, n))
                 at += n
-    out = record(data, CatBackward0, tensors, extra=((d, spans), {"dim": _u64(dim)}))
+    out = record(data, CatBackward0, tensors, dim=dim, _dim=d, _spans=spans)
     _note_dtypes(out, tensors)
     return out
 
@@ -209,43 +220,60 @@ def _as_views(base: Tensor, outs: tuple, pick: Any) -> tuple:
     return outs
 
 
-class _Glue(_Node):
-    """Backward of a cut: glue the outputs' gradients back, zeros for the unused ones."""
-    __slots__ = ()
+class _Glue(OpNode):
+    """The backward of a cut: the outputs' gradients are glued back together (zeros for
+    an output that was not used).
+
+    grad_self = cat(grads, dim)
+    """
+    fields = ("dim", "_dim", "_shapes")               # (_dim: counted from 0; _shapes: the outputs')
+    _saved_dim = shown_unsigned("dim")
 
     def _pieces(self, grads):
-        shapes = self.extra[0][1]
         like = next(g for g in grads if g is not None)._data
-        return [_zeros(s, like) if g is None else g for g, s in zip(grads, shapes)]
+        return [_zeros(s, like) if g is None else g for g, s in zip(grads, self._shapes)]
+
+    def backward(self, *grads):
+        return cat(self._pieces(grads), self._dim)
 
 
 class SplitBackward0(_Glue):
-    __slots__ = ()
+    """split into pieces of split_size: the pieces' gradients are glued back together
+    (zeros for a piece that was not used).
 
-    def backward(self, *grads):
-        return cat(self._pieces(grads), self.extra[0][0])
+    grad_self = cat(grads, dim)
+    """
+    fields = _Glue.fields + ("self_sym_sizes", "split_size")
 
 
-class SplitWithSizesBackward0(SplitBackward0):
-    __slots__ = ()
+class SplitWithSizesBackward0(_Glue):
+    """split into pieces of the listed split_sizes: the pieces' gradients are glued back
+    together (zeros for a piece that was not used).
+
+    grad_self = cat(grads, dim)
+    """
+    fields = _Glue.fields + ("self_sym_sizes", "split_sizes")
 
 
 class UnbindBackward0(_Glue):
-    __slots__ = ()
+    """unbind takes the slices along dim apart: their gradients are stacked back along dim
+    (zeros for a slice that was not used).
+
+    grad_self = stack(grads, dim)
+    """
 
     def backward(self, *grads):
-        return stack(self._pieces(grads), self.extra[0][0])
+        return stack(self._pieces(grads), self._dim)
 
 
-def _split_sizes(self: Tensor, sizes: Sequence[int], d: int, dim: int, node: type, shown: dict) -> tuple:
+def _split_sizes(self: Tensor, sizes: Sequence[int], d: int, dim: int, node: type, **shown: Any) -> tuple:
     shp = self._data.shape
     key, at, datas, shapes = (slice(None),) * d, 0, [], []
     for n in sizes:
         datas.append(self._data[key + (slice(at, at + n),)])
         shapes.append(shp[:d] + (n,) + shp[d + 1:])
         at += n
-    shown = {"dim": _u64(dim), "self_sym_sizes": shp, **shown}
-    outs = record_multi(datas, node, (self,), extra=((d, shapes), shown))
+    outs = record_multi(datas, node, (self,), dim=dim, self_sym_sizes=shp, _dim=d, _shapes=shapes, **shown)
     if node is SplitBackward0:
         return _as_views(self, outs, lambda t, i: split(t, sizes[0], d)[i])
     return _as_views(self, outs, lambda t, i: split(t, list(sizes), d)[i])
@@ -267,7 +295,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
                 f"dimension {d}), but got split_sizes={_fmt(sizes)}")
-        return _split_sizes(tensor, sizes, d, dim, SplitWithSizesBackward0, {"split_sizes": tuple(sizes)})
+        return _split_sizes(tensor, sizes, d, dim, SplitWithSizesBackward0, split_sizes=tuple(sizes))
     n = int(split_size_or_sections)
     if n < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={n}")
@@ -278,7 +306,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
             f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
     count = max(-(-size // n), 1) if n else 1
     sizes = [min(n, size - i * n) for i in range(count)]
-    return _split_sizes(tensor, sizes, d, dim, SplitBackward0, {"split_size": n})
+    return _split_sizes(tensor, sizes, d, dim, SplitBackward0, split_size=n)
 
 
 def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple:
@@ -291,11 +319,18 @@ def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) ->
 
 
 class UnsafeSplitBackward0(SplitBackward0):
-    __slots__ = ()
+    """unsafe_split: the rule of split (the pieces' gradients glued back together).
+
+    grad_self = cat(grads, dim)
+    """
 
 
 class UnsafeSplitWithSizesBackward0(SplitWithSizesBackward0):
-    __slots__ = ()
+    """unsafe_split_with_sizes: the rule of split_with_sizes (the pieces' gradients glued
+    back together).
+
+    grad_self = cat(grads, dim)
+    """
 
 
 def _unsafe(pieces: tuple) -> tuple:
@@ -348,8 +383,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     datas = [input._data[key + (i, Ellipsis)] for i in range(input._data.shape[d])]   # (Ellipsis: a 0-d
     # piece stays a view of the input, not a copy)
     shape = input._data.shape[:d] + input._data.shape[d + 1:]
-    outs = record_multi(datas, UnbindBackward0, (input,),
-                        extra=((d, [shape] * len(datas)), {"dim": _u64(dim)}))
+    outs = record_multi(datas, UnbindBackward0, (input,), dim=dim, _dim=d, _shapes=[shape] * len(datas))
     return _as_views(input, outs, lambda t, i: unbind(t, d)[i])
 
 
@@ -364,12 +398,16 @@ def _dims_list(dims: Any) -> list:
     return [int(d) for d in dims]
 
 
-class FlipBackward0(_Node):
-    """Flipping is its own inverse: flip the gradient along the same dims."""
-    __slots__ = ()
+class FlipBackward0(OpNode):
+    """Flipping is its own inverse: the gradient is flipped along the same dims.
+
+    grad_self = grad.flip(dims)
+    """
+    fields = ("dims", "_dims")                        # (_dims: counted from 0)
+    _saved_dims = shown_unsigned("dims")
 
     def backward(self, g):
-        return flip(g, self.extra[0])
+        return flip(g, self._dims)
 
 
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
@@ -386,21 +424,25 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
         cd.append(c)
     data = input._data
     if n and cd:
-        data = _xp(data).flip(data, axis=tuple(cd))
-    return record(data.copy(), FlipBackward0, (input,), extra=(tuple(cd), {"dims": _u64(tuple(dims))}))
+        data = B.xp_of(data).flip(data, axis=tuple(cd))
+    return record(data.copy(), FlipBackward0, (input,), dims=tuple(dims), _dims=tuple(cd))
 
 
 def _flip_method(self: Tensor, *dims: Any) -> Tensor:
     return flip(self, _dims_list(dims))
 
 
-class RollBackward0(_Node):
-    """Roll the gradient back by the same shifts."""
-    __slots__ = ()
+class RollBackward0(OpNode):
+    """Rolling moves elements cyclically: the gradient is rolled back by the same shifts.
+
+    grad_self = grad.roll(-shifts, dims)
+    """
+    fields = ("dims", "shifts", "_dims")              # (_dims: counted from 0; () for a flat roll)
+    _saved_dims = shown_unsigned("dims")
+    _saved_shifts = shown_unsigned("shifts")
 
     def backward(self, g):
-        shifts, dims = self.extra[0]
-        return roll(g, tuple(-s for s in shifts), dims)
+        return roll(g, tuple(-s for s in self.shifts), self._dims)
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
@@ -417,21 +459,25 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         raise _no_dims_error(dm[0])
     # (an empty tensor is copied before the dims are checked, as PyTorch's roll does)
     cd = tuple(canon_dim(d, n) for d in dm) if input._data.size else ()
-    xp = _xp(input._data)
+    xp = B.xp_of(input._data)
     data = xp.roll(input._data, sh[0]) if not cd else xp.roll(input._data, sh, axis=cd)
-    return record(data, RollBackward0, (input,), extra=((sh, cd), {"dims": _u64(dm), "shifts": _u64(sh)}))
+    return record(data, RollBackward0, (input,), dims=dm, shifts=sh, _dims=cd)
 
 
-class RepeatBackward0(_Node):
-    """Every copy of an element sends its gradient back: sum over the copies.
+class RepeatBackward0(OpNode):
+    """Every copy of an element sends its gradient back: the gradient is summed over the
+    copies.
 
-    As PyTorch's ``repeat_backward``: the new leading dims are summed away one by one,
+    As PyTorch's repeat_backward: the new leading dims are summed away one by one,
     then one reshape splits each repeated dim into (copies, size) and one sum over the
-    copies finishes (nothing to do where every repeat is 1; zeros if one is 0)."""
-    __slots__ = ()
+    copies finishes (nothing to do where every repeat is 1; zeros if one is 0).
+
+    grad_self = grad summed over the copies of each element (back to self.shape)
+    """
+    fields = ("repeats", "self_sym_sizes")
 
     def backward(self, g):
-        shape, reps = self.extra[0]
+        shape, reps = self.self_sym_sizes, self.repeats
         if 0 in reps:
             return g.new_zeros(shape)
         lead = len(reps) - len(shape)
@@ -460,9 +506,8 @@ def repeat(self: Tensor, *sizes: Any) -> Tensor:
     for s in target:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {_fmt(target)}")
-    data = _xp(self._data).tile(self._data.reshape(padded), reps)
-    return record(data, RepeatBackward0, (self,),
-                  extra=((shp, reps), {"repeats": reps, "self_sym_sizes": shp}))
+    data = B.xp_of(self._data).tile(self._data.reshape(padded), reps)
+    return record(data, RepeatBackward0, (self,), repeats=reps, self_sym_sizes=shp)
 
 
 # ---------------------------------------------------------------------------
@@ -470,26 +515,35 @@ def repeat(self: Tensor, *sizes: Any) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-class TrilBackward0(_Node):
-    """Entries set to zero got no say in the result: mask the gradient the same way."""
-    __slots__ = ()
+class TrilBackward0(OpNode):
+    """Entries set to zero got no say in the result: the gradient is masked the same way.
+
+    grad_self = grad.tril(diagonal)
+    """
+    fields = ("diagonal",)
+    _saved_diagonal = shown_unsigned("diagonal")
 
     def backward(self, g):
-        return tril(g, self.extra[0])
+        return tril(g, self.diagonal)
 
 
-class TriuBackward0(_Node):
-    __slots__ = ()
+class TriuBackward0(OpNode):
+    """Entries set to zero got no say in the result: the gradient is masked the same way.
+
+    grad_self = grad.triu(diagonal)
+    """
+    fields = ("diagonal",)
+    _saved_diagonal = shown_unsigned("diagonal")
 
     def backward(self, g):
-        return triu(g, self.extra[0])
+        return triu(g, self.diagonal)
 
 
 def _triangle(input: Tensor, diagonal: int, name: str, node: type) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
-    data = getattr(_xp(input._data), name)(input._data, diagonal)
-    return record(data, node, (input,), extra=(diagonal, {"diagonal": _u64(diagonal)}))
+    data = getattr(B.xp_of(input._data), name)(input._data, diagonal)
+    return record(data, node, (input,), diagonal=diagonal)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -503,28 +557,48 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 def _diag_view(d: Any, offset: int, d1: int, d2: int) -> Any:
-    out = _xp(d).diagonal(d, offset, d1, d2)
+    out = B.xp_of(d).diagonal(d, offset, d1, d2)
     if type(out) is np.ndarray and d.flags.writeable:
         out.flags.writeable = True                   # numpy hands out read-only diagonals
     return out
 
 
-class DiagonalBackwardBackward0(_Node):
-    __slots__ = ()
+class _Diagonal(OpNode):
+    """The nodes that read or write one diagonal of the (dim1, dim2) planes.
+
+    grad_self = diagonal(grad, offset, dim1, dim2)
+    """
+    fields = ("dim1", "dim2", "offset",
+              "_dim1", "_dim2")                       # (counted from 0)
+    _saved_dim1 = shown_unsigned("dim1")
+    _saved_dim2 = shown_unsigned("dim2")
+    _saved_offset = shown_unsigned("offset")
+
+
+class DiagonalBackwardBackward0(_Diagonal):
+    """The backward of diagonal's backward (which wrote the gradient onto a diagonal of
+    zeros): the gradient is read off that diagonal again.
+
+    grad_grad_output = diagonal(grad, offset, dim1, dim2)
+    """
 
     def backward(self, g):
-        return diagonal(g, *self.extra[0][1:])
+        return diagonal(g, self.offset, self._dim1, self._dim2)
 
 
-class DiagonalBackward0(_Node):
-    """The gradient goes back onto the diagonal of a zero tensor of the input's shape."""
-    __slots__ = ()
+class DiagonalBackward0(_Diagonal):
+    """The gradient goes back onto the diagonal of a zero tensor of the input's shape.
+
+    grad_self = zeros(self.shape) with grad on the (dim1, dim2) diagonal at offset
+    """
+    fields = _Diagonal.fields + ("self_sym_sizes",)
 
     def backward(self, g):
-        shape, offset, d1, d2 = self.extra[0]
-        z = _xp(g._data).zeros(shape, dtype=g._data.dtype)
+        shape, offset, d1, d2 = self.self_sym_sizes, self.offset, self._dim1, self._dim2
+        z = B.xp_of(g._data).zeros(shape, dtype=g._data.dtype)
         _diag_view(z, offset, d1, d2)[...] = g._data
-        return record(z, DiagonalBackwardBackward0, (g,), extra=(self.extra[0], {}))
+        return record(z, DiagonalBackwardBackward0, (g,), dim1=self.dim1, dim2=self.dim2, offset=offset,
+                      _dim1=d1, _dim2=d2)
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -534,24 +608,29 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     shp = input._data.shape
-    shown = {"dim1": _u64(dim1), "dim2": _u64(dim2), "offset": _u64(offset), "self_sym_sizes": shp}
     out = record(_diag_view(input._data, offset, a, b), DiagonalBackward0, (input,),
-                 extra=((shp, offset, a, b), shown))
+                 dim1=dim1, dim2=dim2, offset=offset, self_sym_sizes=shp, _dim1=a, _dim2=b)
     return _make_view(input, out, lambda t: diagonal(t, offset, a, b))
 
 
 class DiagonalBackward0_copy(DiagonalBackward0):       # noqa: N801 - PyTorch's name
-    """``torch.diag`` of a matrix: a *copy* of the diagonal (PyTorch names its node so)."""
-    __slots__ = ()
+    """torch.diag of a matrix, a copy of its diagonal (PyTorch names its node so): the
+    gradient goes back onto the diagonal of a zero matrix of the input's shape.
+
+    grad_self = zeros(self.shape) with grad on the diagonal at offset
+    """
 
 
-class DiagEmbedBackward0(_Node):
-    """out = zeros with ``input`` on the (dim1, dim2) diagonal: the gradient is that diagonal."""
-    __slots__ = ()
+class DiagEmbedBackward0(_Diagonal):
+    """The input was written onto the (dim1, dim2) diagonal of zeros: its gradient is read
+    off that diagonal.
+
+    out = zeros with self on the (dim1, dim2) diagonal at offset
+    grad_self = diagonal(grad, offset, dim1, dim2)
+    """
 
     def backward(self, g):
-        offset, d1, d2 = self.extra[0]
-        return diagonal(g, offset, d1, d2)
+        return diagonal(g, self.offset, self._dim1, self._dim2)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -565,10 +644,9 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     size = (d.shape[-1] if d.ndim else 1) + abs(offset)
     rest = iter(d.shape[:-1])
     shape = tuple(size if i in (a, b) else next(rest) for i in range(n))
-    z = _xp(d).zeros(shape, dtype=d.dtype)
+    z = B.xp_of(d).zeros(shape, dtype=d.dtype)
     _diag_view(z, offset, a, b)[...] = d
-    shown = {"dim1": _u64(dim1), "dim2": _u64(dim2), "offset": _u64(offset)}
-    return record(z, DiagEmbedBackward0, (input,), extra=((offset, a, b), shown))
+    return record(z, DiagEmbedBackward0, (input,), dim1=dim1, dim2=dim2, offset=offset, _dim1=a, _dim2=b)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -580,18 +658,20 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if d.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
     shp = d.shape
-    shown = {"dim1": 0, "dim2": 1, "offset": _u64(diagonal), "self_sym_sizes": shp}
     return record(_diag_view(d, diagonal, 0, 1).copy(), DiagonalBackward0_copy, (input,),
-                  extra=((shp, diagonal, 0, 1), shown))
+                  dim1=0, dim2=1, offset=diagonal, self_sym_sizes=shp, _dim1=0, _dim2=1)
 
 
-class TraceBackward0(_Node):
-    """out = sum of the diagonal: the gradient is ``g`` on the diagonal, 0 elsewhere."""
-    __slots__ = ()
+class TraceBackward0(OpNode):
+    """The trace is the sum of the diagonal: the gradient goes to the diagonal, 0 elsewhere.
+
+    grad_self = grad * eye(self.shape)
+    """
+    fields = ("self_sym_sizes",)
 
     def backward(self, g):
-        n, m = self.extra[0]
-        return g * Tensor._wrap(_xp(g._data).eye(n, m, dtype=g._data.dtype))
+        n, m = self.self_sym_sizes
+        return g * Tensor._wrap(B.xp_of(g._data).eye(n, m, dtype=g._data.dtype))
 
 
 def trace(input: Tensor) -> Tensor:
@@ -599,11 +679,11 @@ def trace(input: Tensor) -> Tensor:
     d = input._data
     if d.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
-    out = _xp(d).trace(d)
+    out = B.xp_of(d).trace(d)
     if d.dtype.kind in "biu":
         out = out.astype(np.int64)
     return record(np.asarray(out) if isinstance(out, np.generic) else out, TraceBackward0, (input,),
-                  extra=(d.shape, {"self_sym_sizes": d.shape}))
+                  self_sym_sizes=d.shape)
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
@@ -656,9 +736,13 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     return input.permute(*perm)
 
 
-class MaskedSelectBackward0(_Node):
-    """out = input[mask] (broadcast): the gradient goes back to the selected places."""
-    __slots__ = ()
+class MaskedSelectBackward0(OpNode):
+    """The selected elements' gradients go back to the places they were read from (zeros
+    elsewhere; summed back where self was broadcast against the mask).
+
+    out = self[mask]   (self and mask broadcast)
+    grad_self = zeros(shape).masked_scatter_(mask, grad), summed to self.shape
+    """
     saved_names = ("mask", "self")
 
     def backward(self, g):
@@ -675,7 +759,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     d, md = input._data, mask._data
     _same_device([d, md])
     shape = np.broadcast_shapes(d.shape, md.shape)
-    xp = _xp(d)
+    xp = B.xp_of(d)
     data = xp.broadcast_to(d, shape)[xp.broadcast_to(md, shape)]
     return record(data, MaskedSelectBackward0, (input,), saved=(mask, input))
 

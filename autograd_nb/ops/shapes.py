@@ -187,8 +187,10 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 
 class Unique2Backward0(OpNode):
-    """``unique`` picks values; it has no derivative (PyTorch refuses too)."""
-    __slots__ = ()
+    """unique picks values; it has no derivative (PyTorch refuses too).
+
+    grad_self = not implemented (the backward refuses)
+    """
     saved_names = ()
 
     def backward(self, *g):
@@ -196,8 +198,10 @@ class Unique2Backward0(OpNode):
 
 
 class UniqueDimBackward0(OpNode):
-    """``unique(dim=...)`` picks slices; no derivative (as in PyTorch)."""
-    __slots__ = ()
+    """unique(dim=...) picks slices; it has no derivative (PyTorch refuses too).
+
+    grad_self = not implemented (the backward refuses)
+    """
     saved_names = ()
 
     def backward(self, *g):
@@ -221,16 +225,21 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 
 class DistBackward0(OpNode):
-    """out = ||self - other||_p: grad_self = g * d|d|^(p-2) / out^(p-1) (d = self - other;
-    p = 2: g * d / out; p = 1: g * sign(d); p = inf: g * sign(d) on the largest |d|, shared
-    among ties), grad_other = -grad_self."""
-    __slots__ = ()
+    """The p-norm of the difference d = self - other: each difference gets the gradient
+    times d|d|^(p-2) / out^(p-1) (p = 2: d / out; p = 1: sign(d); p = inf: sign(d) on the
+    largest |d|, shared among ties); other gets the negative.
+
+    out = ||self - other||_p
+    grad_self = grad * d * |d|^(p-2) / result^(p-1)   (d = self - other)
+    grad_other = -grad_self
+    """
     saved_names = ("self", "other", "result")
+    fields = ("p",)
 
     def backward(self, g):
         from .._functions import where
         a, b, r = (s.unpack() for s in self._saved)
-        p = self.extra
+        p = self.p
         d = a - b
         if p == 0:
             gd = d * 0
@@ -244,9 +253,6 @@ class DistBackward0(OpNode):
         else:
             gd = where(r == 0, d * 0, d * d.abs() ** (p - 2) / r ** (p - 1))
         return g * gd, -(g * gd)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "p" else None
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -265,14 +271,19 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     else:
         val = (d ** p).sum() ** (1 / p)
     out = record(xp.asarray(val, dtype=d.dtype), DistBackward0, (ta, tb), saved=(ta, tb), save_output=True,
-                 extra=int(p) if math.isfinite(p) and p == int(p) else p)
+                 p=int(p) if math.isfinite(p) and p == int(p) else p)
     note_broadcast(out, ta, tb)
     return out
 
 
 class VdotBackward0(OpNode):
-    """out = sum(conj(self) * other); for real tensors grad_self = g * other, grad_other = g * self."""
-    __slots__ = ()
+    """Dot product (the first vector conjugated, which changes nothing for real numbers):
+    each vector gets the gradient times the other.
+
+    out = sum(conj(self) * other)
+    grad_self = grad * other
+    grad_other = grad * self
+    """
     saved_names = ("self", "other")
 
     def backward(self, g):

@@ -49,8 +49,10 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor], multi:
         mark_replayed(out)
     # how it was made (PyTorch's creation meta: see _tensor.view_meta_error): changing it
     # in place while recording, or using it after its storage changed, may be refused
-    mode = STATE.mode
-    meta = ("inference" if mode & 2 else "no_grad") if mode else ("multi" if multi else None)
+    if STATE.mode:                                    # (0: recording)
+        meta = "inference" if STATE.inference else "no_grad"
+    else:
+        meta = "multi" if multi else None
     out._view_meta = meta if root is None else propagate_view_meta(base._view_meta, meta)
     return out
 
@@ -71,8 +73,8 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     vc = out._vc = base._vc
     out._view_ver = vc[0]
     out._is_inference = base._is_inference is not False     # (a view has no counter of its own)
-    meta = "inference" if mode & 2 else "no_grad"
-    if base._base is None:
+    meta = "inference" if mode & 2 else "no_grad"   # (bit 2 of STATE.mode: inference mode;
+    if base._base is None:                          # a hot path, mode read by the caller)
         out._base = base
         out._view_fn = fn
         out._view_meta = meta
@@ -136,14 +138,14 @@ def _infer(shape: tuple, numel: int) -> tuple:
 
 
 class ViewBackward0(OpNode):
-    """A reshape: the gradient is reshaped back to the input's shape."""
-    __slots__ = ()
+    """A view only reshapes, so the gradient is reshaped back.
+
+    grad_self = grad.reshape(self.shape)
+    """
+    fields = ("self_sym_sizes",)                      # (the input's shape)
 
     def backward(self, g):
-        return g.reshape(self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "self_sym_sizes" else None
+        return g.reshape(self.self_sym_sizes)
 
 
 def _unsqueeze_to(g: Tensor, shape: tuple, dims: Any = None) -> Tensor:
@@ -160,7 +162,10 @@ def _unsqueeze_to(g: Tensor, shape: tuple, dims: Any = None) -> Tensor:
 
 
 class UnsafeViewBackward0(ViewBackward0):
-    __slots__ = ()
+    """A reshape: the gradient is reshaped back.
+
+    grad_self = grad.reshape(self.shape)
+    """
 
 
 def view(self: Tensor, *shape: Any) -> Tensor:
@@ -179,7 +184,7 @@ def view(self: Tensor, *shape: Any) -> Tensor:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension "
             "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
-    out = record(data, ViewBackward0, (self,), extra=d.shape)
+    out = record(data, ViewBackward0, (self,), self_sym_sizes=d.shape)
     return _make_view(self, out, lambda t: t.view(new))
 
 
@@ -190,8 +195,11 @@ def _cupy_view(d: Any, new: tuple) -> Any:
 
 
 class ReshapeAliasBackward0(ViewBackward0):
-    """A reshape that could be a view of a non-contiguous tensor (PyTorch's ``_reshape_alias``)."""
-    __slots__ = ()
+    """A reshape: the gradient is reshaped back. (A reshape that could be a view of a
+    non-contiguous tensor: PyTorch's _reshape_alias.)
+
+    grad_self = grad.reshape(self.shape)
+    """
 
 
 def reshape(self: Tensor, *shape: Any, **kw: Any) -> Tensor:
@@ -218,8 +226,8 @@ def reshape(self: Tensor, *shape: Any, **kw: Any) -> Tensor:
     if data is None:                                  # (PyTorch: a contiguous clone, viewed)
         from .convert import contiguous_clone
         c = contiguous_clone(self)
-        return record(c._data.reshape(new), UnsafeViewBackward0, (c,), extra=c._data.shape)
-    out = record(data, ReshapeAliasBackward0, (self,), extra=d.shape)
+        return record(c._data.reshape(new), UnsafeViewBackward0, (c,), self_sym_sizes=c._data.shape)
+    out = record(data, ReshapeAliasBackward0, (self,), self_sym_sizes=d.shape)
     return _make_view(self, out, lambda t: reshape(t, new))
 
 
@@ -260,40 +268,62 @@ def unflatten(self: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-def _saved_int(d: int) -> int:
-    """A dim as PyTorch's node keeps it: unsigned 64-bit, so -1 reads 18446744073709551615."""
-    return d % 2 ** 64
+def _saved_int(d: Any) -> Any:
+    """A dim (or a tuple of them) as PyTorch's node shows it: unsigned 64-bit, so -1 reads
+    18446744073709551615."""
+    if isinstance(d, tuple):
+        return tuple(_saved_int(i) for i in d)
+    return d + (1 << 64) if d < 0 else d
+
+
+def shown_unsigned(name: str) -> property:
+    """``grad_fn._saved_<name>`` for the field ``name``, which PyTorch's node keeps as a
+    signed int (or ints) and shows as unsigned 64-bit numbers (a dim of -1 reads
+    18446744073709551615)."""
+    def read(node: OpNode) -> Any:
+        try:
+            value = getattr(node, name)
+        except AttributeError:
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'") from None
+        return _saved_int(value)
+    return property(read, doc=f"The kept ``{name}``, as PyTorch shows it (unsigned).")
 
 
 class TransposeBackward0(OpNode):
-    __slots__ = ()
+    """Transposing: the gradient is transposed back.
+
+    grad_self = grad.transpose(dim0, dim1)
+    """
+    fields = ("dim0", "dim1")
+    _saved_dim0 = shown_unsigned("dim0")
+    _saved_dim1 = shown_unsigned("dim1")
 
     def backward(self, g):
-        return g.transpose(*self.extra)
-
-    def _extra_saved(self, name):
-        return {"dim0": _saved_int(self.extra[0]), "dim1": _saved_int(self.extra[1])}.get(name)
+        return g.transpose(self.dim0, self.dim1)
 
 
 class TBackward0(OpNode):
-    __slots__ = ()
+    """Transposing: the gradient is transposed back.
+
+    grad_self = grad.t()
+    """
 
     def backward(self, g):
-        mode = STATE.mode
-        if mode & 1 and not g._requires_grad:         # first order: the array's transpose (a
-            return plain_view(g, g._data.T, t, mode)    # view of g, as g.t() under no_grad gives)
+        if not STATE.grad_enabled and not g._requires_grad:   # first order: the array's transpose
+            return plain_view(g, g._data.T, t, STATE.mode)    # (a view of g, as g.t() under no_grad)
         return g.t()
 
 
 class PermuteBackward0(OpNode):
-    __slots__ = ()
+    """Permuting dims: the gradient is permuted back.
+
+    grad_self = grad.permute(inverse of dims)
+    """
+    fields = ("dims",)                                # (canonical: non-negative)
 
     def backward(self, g):
-        inv = tuple(int(i) for i in np.argsort(self.extra))
+        inv = tuple(int(i) for i in np.argsort(self.dims))
         return g.permute(inv)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "dims" else None
 
 
 def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -301,7 +331,7 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     n = self._data.ndim
     a, b = canon_dim(dim0, n), canon_dim(dim1, n)
     data = self._data.swapaxes(a, b) if n else self._data[...]     # 0-d: still a recorded view
-    out = record(data, TransposeBackward0, (self,), extra=(dim0, dim1))
+    out = record(data, TransposeBackward0, (self,), dim0=dim0, dim1=dim1)
     return _make_view(self, out, lambda t: t.transpose(a, b))
 
 
@@ -327,7 +357,7 @@ def permute(self: Tensor, *dims: Any) -> Tensor:
     cd = tuple(canon_dim(d, n) for d in dims)
     if len(set(cd)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    out = record(self._data.transpose(cd), PermuteBackward0, (self,), extra=cd)
+    out = record(self._data.transpose(cd), PermuteBackward0, (self,), dims=cd)
     return _make_view(self, out, lambda x: x.permute(cd))
 
 
@@ -354,46 +384,54 @@ def _mT(self: Tensor) -> Tensor:
 
 
 class SqueezeBackward0(ViewBackward0):
-    """``squeeze()``: the gradient gets its size-1 dims back (PyTorch's ``unsqueeze_to``:
-    when nothing was squeezed, the gradient itself, not a view of it)."""
-    __slots__ = ()
+    """squeeze(): the gradient gets the input's size-1 dims back (PyTorch's unsqueeze_to;
+    when nothing was squeezed, the gradient itself, not a view of it).
+
+    grad_self = grad unsqueezed at each size-1 dim of self
+    """
 
     def backward(self, g):
-        return _unsqueeze_to(g, self.extra)
+        return _unsqueeze_to(g, self.self_sym_sizes)
 
 
 class SqueezeBackward1(ViewBackward0):
-    """``squeeze(dim)``: ``extra`` is ``(input shape, dim)``."""
-    __slots__ = ()
+    """squeeze(dim): the gradient gets the squeezed dim back (if it had size 1).
+
+    grad_self = grad.unsqueeze(dim) where self.shape[dim] == 1, else grad
+    """
+    fields = ViewBackward0.fields + ("dim",)          # (dim as given: an int here, a tuple in 2)
+    _saved_dim = shown_unsigned("dim")
 
     def backward(self, g):
-        return _unsqueeze_to(g, self.extra[0], self.extra[1])
-
-    def _extra_saved(self, name):
-        if name == "dim":
-            d = self.extra[1]
-            return _saved_int(d) if isinstance(d, int) else tuple(_saved_int(i) for i in d)
-        return self.extra[0] if name == "self_sym_sizes" else None
+        return _unsqueeze_to(g, self.self_sym_sizes, self.dim)
 
 
 class SqueezeBackward2(SqueezeBackward1):
-    """``squeeze(dims)`` with a tuple or list of dims."""
-    __slots__ = ()
+    """squeeze(dims) with a tuple or list of dims: the gradient gets those of them that had
+    size 1 back.
+
+    grad_self = grad unsqueezed at each of dims where self had size 1
+    """
 
 
 class SqueezeBackward4(ViewBackward0):
-    """The in-place ``squeeze_(dim)`` (used by linalg for fresh results)."""
-    __slots__ = ()
+    """The in-place squeeze_(dim) of a fresh result (used by linalg): the gradient is
+    reshaped back.
+
+    grad_self = grad.reshape(self.shape)
+    """
+    fields = ViewBackward0.fields + ("dim",)
 
 
 class UnsqueezeBackward0(OpNode):
-    __slots__ = ()
+    """Unsqueezing adds a size-1 dim: the gradient loses it again.
+
+    grad_self = grad.squeeze(dim)
+    """
+    fields = ("dim",)                                 # (canonical: non-negative)
 
     def backward(self, g):
-        return g.squeeze(self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "dim" else None
+        return g.squeeze(self.dim)
 
 
 def squeeze(self: Tensor, dim: Any = None) -> Tensor:
@@ -402,7 +440,7 @@ def squeeze(self: Tensor, dim: Any = None) -> Tensor:
     n = len(shp)
     if dim is None:
         keep = tuple(s for s in shp if s != 1)
-        node, extra = SqueezeBackward0, shp
+        out = record(self._data.reshape(keep), SqueezeBackward0, (self,), self_sym_sizes=shp)
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(int(d) for d in dim)
         cd = [canon_dim(d, n) for d in dims]
@@ -413,8 +451,8 @@ def squeeze(self: Tensor, dim: Any = None) -> Tensor:
             cd = []
         keep = tuple(s for i, s in enumerate(shp) if not (i in cd and s == 1))
         node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
-        extra = (shp, dim if isinstance(dim, int) else dims)
-    out = record(self._data.reshape(keep), node, (self,), extra=extra)
+        out = record(self._data.reshape(keep), node, (self,), self_sym_sizes=shp,
+                     dim=dim if isinstance(dim, int) else dims)
     return _make_view(self, out, lambda x: x.squeeze(dim))
 
 
@@ -423,22 +461,24 @@ def unsqueeze(self: Tensor, dim: int) -> Tensor:
     n = self._data.ndim
     d = canon_dim(dim, n + 1)
     shp = self._data.shape
-    out = record(self._data.reshape(shp[:d] + (1,) + shp[d:]), UnsqueezeBackward0, (self,), extra=d)
+    out = record(self._data.reshape(shp[:d] + (1,) + shp[d:]), UnsqueezeBackward0, (self,), dim=d)
     return _make_view(self, out, lambda x: x.unsqueeze(d))
 
 
 class ExpandBackward0(OpNode):
-    """Broadcast copies: their gradients are summed back to the input shape."""
-    __slots__ = ()
+    """An expanded input was used several times, so the gradient is summed over the
+    expanded dims.
+
+    grad_self = grad.sum_to_size(self.shape)
+    """
+    fields = ("self_sym_sizes",)                      # (the input's shape)
 
     def backward(self, g):
         from ._core import sum_to
-        if not self.extra:                            # (PyTorch's at::sum_to: to shape () it sums,
+        shape = self.self_sym_sizes
+        if not shape:                                 # (PyTorch's at::sum_to: to shape () it sums,
             return g.sum()                            # even a 0-d gradient)
-        return sum_to(g, self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "self_sym_sizes" else None
+        return sum_to(g, shape)
 
 
 # how PyTorch's expand error names a cpu tensor's type
@@ -495,7 +535,7 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
         data = d[(None,) * lead + (Ellipsis,)]
     else:
         data = __import__("cupy").broadcast_to(d, target_t)
-    out = record(data, ExpandBackward0, (self,), extra=shp)
+    out = record(data, ExpandBackward0, (self,), self_sym_sizes=shp)
     return _make_view(self, out, lambda x: x.expand(target_t))
 
 
@@ -509,12 +549,14 @@ def expand_as(self: Tensor, other: Tensor) -> Tensor:
 
 
 class CopySlices(OpNode):
-    """The base's history after a view of it was changed in place.
+    """The base's history after a view of it was changed in place: the gradient outside
+    the changed region goes straight to the old base; inside it, through the in-place
+    op's own rule (fn, the in-place op's node).
 
-    Gradient outside the changed region goes straight to the old base; inside it,
-    through the in-place op's own rule.
+    grad_self = grad, with the changed region replaced by fn's gradient for it
+    grad_others = fn's gradients for its other inputs (one edge each)
     """
-    __slots__ = ()
+    fields = ("_view_fn", "_fn")                      # (the region, as a view of the base; fn)
 
     def name(self) -> str:
         """PyTorch's C++ name; the class (what reprs and graphs show) is ``CopySlices``."""
@@ -525,15 +567,15 @@ class CopySlices(OpNode):
     def release(self) -> None:
         """Free the in-place op's node with its buffers (PyTorch frees its ``fn``):
         a second backward through this node then fails as through a freed buffer."""
-        view_fn, node = self.extra
+        node = self._fn
         if node is not None:
             node.release()
-            self.extra = (view_fn, None)
+            self._fn = None
 
     def backward(self, g):
         # Written with differentiable ops (a view, an in-place copy into a clone), so that
         # with create_graph=True the backward pass is itself recorded.
-        view_fn, node = self.extra
+        view_fn, node = self._view_fn, self._fn
         if node is None:
             raise RuntimeError(SECOND_BACKWARD)
         grads = node.apply(view_fn(g))                # the in-place op's rule, on the region
@@ -556,15 +598,16 @@ class AsStridedBackward0(OpNode):
     the gradient is written into it through the view's layout (added up where the view
     repeats a place: an expanded view), then read back through the input's layout (a
     place the input holds twice gets half each). Under create_graph these steps are the
-    nodes recorded: ``SqueezeBackward1`` / ``SumBackward1`` for the view's size-1 and
-    expanded dims, ``CopySlices``, ``AsStridedBackward0``.
+    nodes recorded: SqueezeBackward1 / SumBackward1 for the view's size-1 and
+    expanded dims, CopySlices, AsStridedBackward0.
+
+    grad_self = grad written into zeros as the view (size, stride), read back as self
     """
-    __slots__ = ()
+    fields = ("size", "stride", "storage_offset", "_in_geometry")   # (the input's size, stride, offset)
 
     def backward(self, g):
-        ex = self.extra
-        in_size, in_stride, in_offset = ex["_in_geometry"]
-        size, stride, offset = ex["size"], ex["stride"], ex["storage_offset"]
+        in_size, in_stride, in_offset = self._in_geometry
+        size, stride, offset = self.size, self.stride, self.storage_offset
         out_size, out_stride = [], []
         for i in reversed(range(len(size))):          # the view: size-1 and expanded dims go
             if size[i] == 0:
@@ -598,9 +641,6 @@ class AsStridedBackward0(OpNode):
             storage.div_(count)
         return storage.as_strided(in_size, in_stride, in_off)
 
-    def _extra_saved(self, name):
-        return self.extra.get(name) if not name.startswith("_") else None
-
 
 def _maybe_overlapping(size: list, stride: list) -> bool:
     """Might two elements of this layout share a storage place? (Sorted by stride, each
@@ -621,8 +661,11 @@ def _min_storage(size: list, stride: list, offset: int) -> int:
 
 
 class AsStridedBackward1(AsStridedBackward0):
-    """``as_strided_``: the rule of ``as_strided``."""
-    __slots__ = ()
+    """as_strided_: the rule of as_strided (the gradient written into zeros through the
+    view's layout, read back through the input's).
+
+    grad_self = grad written into zeros as the view (size, stride), read back as self
+    """
 
 
 def _storage(t: Tensor) -> Any:
@@ -673,8 +716,8 @@ def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int | None 
     flat = storage.reshape(-1).view(self._data.dtype) if storage.ndim != 1 or storage.dtype != self._data.dtype \
         else storage
     data = xp.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=tuple(st * item for st in stride))
-    extra = {"size": size, "stride": stride, "storage_offset": offset, "_in_geometry": _geometry(self)}
-    out = record(data, AsStridedBackward0, (self,), extra=extra)
+    out = record(data, AsStridedBackward0, (self,), size=size, stride=stride, storage_offset=offset,
+                 _in_geometry=_geometry(self))
 
     return _make_view(self, out, lambda t: as_strided(t, size, stride, offset))
 
@@ -692,8 +735,8 @@ def restride_view(view: Tensor) -> None:
         return replay_view(view)
     base = view._base
     size, stride, offset = _geometry(view)
-    extra = {"size": size, "stride": stride, "storage_offset": offset, "_in_geometry": _geometry(base)}
-    _graft(view, AsStridedBackward0, (base._edge(),), extra)
+    _graft(view, AsStridedBackward0, (base._edge(),), size=size, stride=stride, storage_offset=offset,
+           _in_geometry=_geometry(base))
     view._view_ver = view._vc[0]
 
 
@@ -714,12 +757,14 @@ def replay_view(view: Tensor) -> None:
     view._view_ver = view._vc[0]
 
 
-def _graft(t: Tensor, node_cls: type, next_functions: tuple, extra: Any) -> None:
-    """Give ``t`` a new history: a ``node_cls`` node (no saved buffers) as its grad_fn."""
+def _graft(t: Tensor, node_cls: type, next_functions: tuple, **fields: Any) -> None:
+    """Give ``t`` a new history: a ``node_cls`` node (no saved buffers; its ``fields``
+    set) as its grad_fn."""
     node = node_cls.__new__(node_cls)
     node._init_common()
     node.next_functions = next_functions
-    node.extra = extra
+    for name, value in fields.items():
+        setattr(node, name, value)
     node._in_meta = None
     node.num_outputs = 1
     node._saved = ()
@@ -743,7 +788,7 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
             view._retain_moved(old_fn, old_nr)
         return
     _graft(base, CopySlices, (base._edge(),) + tuple(node.next_functions[1:]),
-           (view._view_fn, node))
+           _view_fn=view._view_fn, _fn=node)
     restride_view(view)                               # the view, re-derived from the new base
     if view._grad_fn is not None:
         saved_through_view(node, view._grad_fn)

@@ -25,9 +25,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import xp_of
+from ..views import shown_unsigned
 
 # ---------------------------------------------------------------------------
 # which input position each output position copies
@@ -47,7 +48,7 @@ def source_positions(n: int, left: int, right: int, mode: str) -> np.ndarray:
 
 def _gather(data: Any, pad: Sequence[int], mode: str) -> Any:
     """Pad ``data`` by reading, along each padded dim, the input positions the mode picks."""
-    xp = xp_of(data)
+    xp = B.xp_of(data)
     for i in range(len(pad) // 2):
         dim = data.ndim - 1 - i
         pos = source_positions(data.shape[dim], pad[2 * i], pad[2 * i + 1], mode)
@@ -57,7 +58,7 @@ def _gather(data: Any, pad: Sequence[int], mode: str) -> Any:
 
 def _scatter_add(grad: Any, in_shape: tuple, pad: Sequence[int], mode: str) -> Any:
     """The backward of ``_gather``: send every output gradient back to the position it copied."""
-    xp = xp_of(grad)
+    xp = B.xp_of(grad)
     for i in range(len(pad) // 2):
         dim = grad.ndim - 1 - i
         n = in_shape[dim]
@@ -78,57 +79,76 @@ def _scatter_add(grad: Any, in_shape: tuple, pad: Sequence[int], mode: str) -> A
 # ---------------------------------------------------------------------------
 
 
-def _u64(pad: Sequence[int]) -> tuple:
-    """Paddings as PyTorch shows them in ``_saved_padding`` (negatives wrap to unsigned 64 bit)."""
-    return tuple(p + (1 << 64) if p < 0 else p for p in pad)
+_PAD_RULE = """{word} padding of the last {k} dim(s) ({how}): an input element
+copied into several output positions gets the sum of their gradients (a scatter-add
+of the gradient back to the positions copied).
+
+grad_self = grad scatter-added back to the positions each output copied ({mode})
+"""
+
+_PAD_BACKWARD_RULE = """The backward of {word} padding of the last {k} dim(s) (a
+scatter-add of the gradient) is the padding again: the gradient's gradient is
+padded the same way; self only gave the shape, so it gets zeros.
+
+grad_grad_output = pad(grad, padding, mode="{mode}")
+grad_self = zeros(self.shape)
+"""
+
+_HOW = {"reflect": "each border mirrors the input around its edge element",
+        "replicate": "each border repeats the input's edge element"}
 
 
 class _PadBackward(OpNode):
-    """``grad_fn`` of reflect/replicate padding: scatter-add the gradient back (saves ``self``)."""
-    __slots__ = ()
+    """Reflect or replicate padding: an input element copied into several output
+    positions gets the sum of their gradients.
+
+    grad_self = grad scatter-added back to the positions each output copied
+    """
     saved_names = ("self",)
+    fields = ("padding",)                             # (as given: negatives crop)
+    _saved_padding = shown_unsigned("padding")
     mode = ""
     twin: type = OpNode                                # the node recorded by this node's backward
 
     def backward(self, g):
         x = self._saved[0].unpack()
-        pad = self.extra
+        pad = self.padding
         data = _scatter_add(g._data, x._data.shape, pad, self.mode)
         # a differentiable op in its own right (for create_graph=True): its inputs are the
         # gradient and ``self``, as in PyTorch (whose ``self`` edge only ever gets zeros)
-        return record(data, self.twin, (g, x), extra=pad)
-
-    def _extra_saved(self, name):
-        return _u64(self.extra) if name == "padding" else None
+        return record(data, self.twin, (g, x), padding=pad)
 
 
 class _PadBackwardBackward(OpNode):
-    """The backward of the padding's backward is the padding again (and zero for ``self``)."""
-    __slots__ = ()
+    """The backward of the padding's backward is the padding again (and zeros for self).
+
+    grad_grad_output = pad(grad, padding, mode)
+    grad_self = zeros(self.shape)
+    """
+    fields = ("padding",)
+    _saved_padding = shown_unsigned("padding")
     mode = ""
 
     def backward(self, gg):
         # gg has the unpadded input's shape, like ``self``: its gradient is zeros of that shape
-        zeros = Tensor._wrap(xp_of(gg._data).zeros(gg._data.shape, dtype=gg._data.dtype))
-        return pad_repeat(gg, self.extra, self.mode), zeros
-
-    def _extra_saved(self, name):
-        return _u64(self.extra) if name == "padding" else None
+        zeros = Tensor._wrap(B.xp_of(gg._data).zeros(gg._data.shape, dtype=gg._data.dtype))
+        return pad_repeat(gg, self.padding, self.mode), zeros
 
 
 _NODES: dict[tuple[str, int], type] = {}
 for _mode, _word in (("reflect", "Reflection"), ("replicate", "Replication")):
     for _k in (1, 2, 3):
+        _says = {"word": _word, "k": _k, "mode": _mode, "how": _HOW[_mode]}
         _twin = type(f"{_word}Pad{_k}DBackwardBackward0", (_PadBackwardBackward,),
-                     {"__slots__": (), "mode": _mode, "saved_names": ()})
+                     {"__doc__": _PAD_BACKWARD_RULE.format(**_says), "mode": _mode, "saved_names": ()})
         _NODES[_mode, _k] = type(f"{_word}Pad{_k}DBackward0", (_PadBackward,),
-                                 {"__slots__": (), "mode": _mode, "twin": _twin})
+                                 {"__doc__": _PAD_RULE.format(**_says), "mode": _mode, "twin": _twin})
 
 
 def pad_repeat(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
     """Reflect or replicate padding of the last ``len(pad) // 2`` dims (checks done by ``F.pad``)."""
     node = _NODES[mode, len(pad) // 2]
-    return record(_gather(input._data, pad, mode), node, (input,), saved=(input,), extra=tuple(pad))
+    return record(_gather(input._data, pad, mode), node, (input,), saved=(input,), padding=tuple(pad))
 
 
 # ---------------------------------------------------------------------------
@@ -162,7 +182,7 @@ def circular_pad(input: Tensor, pad: Sequence[int]) -> Tensor:
         if out_shape[dim] < 0:
             raise RuntimeError("Negative padding value is resulting in an empty dimension")
     d = input._data
-    out = Tensor._wrap(xp_of(d).zeros(tuple(out_shape), dtype=d.dtype))
+    out = Tensor._wrap(B.xp_of(d).zeros(tuple(out_shape), dtype=d.dtype))
     middle, source = out, input
     for i in range(k):
         dim, lo, hi = nd - 1 - i, pad[2 * i], pad[2 * i + 1]

@@ -29,26 +29,24 @@ from ..backward_ops import hardshrink_backward, softshrink_backward
 __all__ = ["glu", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle", "group_norm", "rrelu"]
 
 
-def _xp(t: Tensor) -> Any:
-    return B.xp_of(t._data)
-
-
 class GluBackward0(OpNode):
-    """out = a * sigmoid(b) with (a, b) the halves of self along dim:
-    grad_a = g * sigmoid(b), grad_b = g * a * sigmoid(b) * (1 - sigmoid(b))."""
-    __slots__ = ()
+    """The gated linear unit: the first half a of self (along dim) times the sigmoid of the
+    second half b, the gate. The first half gets the gradient times the gate, the second
+    the gradient times a times the gate's derivative.
+
+    out = a * sigmoid(b)
+    grad_self = cat([grad * sigmoid(b), grad * a * sigmoid(b) * (1 - sigmoid(b))], dim)
+    """
     saved_names = ("self",)
+    fields = ("dim",)
 
     def backward(self, g):
         from ..._functions import cat
         x = self._saved[0].unpack()
-        dim = self.extra
+        dim = self.dim
         a, b = x.chunk(2, dim)
         s = b.sigmoid()
         return cat([g * s, g * a * s * (1 - s)], dim)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "dim" else None
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
@@ -58,44 +56,53 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     d = dim % input.dim()
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
-    xp = _xp(input)
+    xp = B.xp_of(input._data)
     a, b = xp.split(input._data, 2, axis=d)
     out = a / (1 + xp.exp(-b)) if input.dtype.is_floating_point else None
     if out is None:
         raise NotImplementedError(f'"glu_cpu" not implemented for \'{input.dtype.name}\'')
     return record(out.astype(input._data.dtype, copy=False), GluBackward0, (input,), saved=(input,),
-                  extra=dim)
+                  dim=dim)
 
 
 class _ShrinkBackward(OpNode):
-    """grad = 0 where -lambd <= self <= lambd, g elsewhere (a NaN passes g)."""
-    __slots__ = ()
-    saved_names = ("self",)
+    """Shrinking zeroes the values within lambd of zero: the gradient passes elsewhere
+    (a NaN passes it too).
 
-    def _extra_saved(self, name):
-        return self.extra if name == "lambd" else None
+    grad_self = grad where |self| > lambd, else 0
+    """
+    saved_names = ("self",)
+    fields = ("lambd",)
 
 
 class HardshrinkBackward0(_ShrinkBackward):
-    __slots__ = ()
+    """hardshrink zeroes the values within lambd of zero: the gradient passes elsewhere
+    (a NaN passes it too).
+
+    grad_self = grad where |self| > lambd, else 0
+    """
 
     def backward(self, g):
-        return hardshrink_backward(g, self._saved[0].unpack(), self.extra)
+        return hardshrink_backward(g, self._saved[0].unpack(), self.lambd)
 
 
 class SoftshrinkBackward0(_ShrinkBackward):
-    __slots__ = ()
+    """softshrink zeroes the values within lambd of zero and moves the others lambd
+    towards zero: the gradient passes where it did not zero (a NaN passes it too).
+
+    grad_self = grad where |self| > lambd, else 0
+    """
 
     def backward(self, g):
-        return softshrink_backward(g, self._saved[0].unpack(), self.extra)
+        return softshrink_backward(g, self._saved[0].unpack(), self.lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0."""
     d = input._data
-    xp = _xp(input)
+    xp = B.xp_of(input._data)
     out = xp.where(xp.abs(d) > lambd, d, d.dtype.type(0))
-    return record(out, HardshrinkBackward0, (input,), saved=(input,), extra=lambd)
+    return record(out, HardshrinkBackward0, (input,), saved=(input,), lambd=lambd)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -103,10 +110,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     d = input._data
-    xp = _xp(input)
+    xp = B.xp_of(input._data)
     t = d.dtype.type
     out = xp.where(d > lambd, d - t(lambd), xp.where(d < -lambd, d + t(lambd), t(0)))
-    return record(out, SoftshrinkBackward0, (input,), saved=(input,), extra=lambd)
+    return record(out, SoftshrinkBackward0, (input,), saved=(input,), lambd=lambd)
 
 
 def _shuffle(d: Any, r: int) -> Any:
@@ -126,27 +133,27 @@ def _unshuffle(d: Any, r: int) -> Any:
 
 
 class PixelShuffleBackward0(OpNode):
-    """Pure rearrangement: grad = pixel_unshuffle(g, upscale_factor)."""
-    __slots__ = ()
+    """Pure rearrangement of channels into pixels: the gradient is rearranged back.
+
+    grad_self = pixel_unshuffle(grad, upscale_factor)
+    """
     saved_names = ()
+    fields = ("upscale_factor",)
 
     def backward(self, g):
-        return pixel_unshuffle(g, self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "upscale_factor" else None
+        return pixel_unshuffle(g, self.upscale_factor)
 
 
 class PixelUnshuffleBackward0(OpNode):
-    """Pure rearrangement: grad = pixel_shuffle(g, downscale_factor)."""
-    __slots__ = ()
+    """Pure rearrangement of pixels into channels: the gradient is rearranged back.
+
+    grad_self = pixel_shuffle(grad, downscale_factor)
+    """
     saved_names = ()
+    fields = ("downscale_factor",)
 
     def backward(self, g):
-        return pixel_shuffle(g, self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "downscale_factor" else None
+        return pixel_shuffle(g, self.downscale_factor)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -162,7 +169,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
                            f"square of upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible "
                            f"by {r * r}")
     out = _shuffle(input._data, r)
-    return record(_xp(input).ascontiguousarray(out), PixelShuffleBackward0, (input,), extra=r)
+    return record(B.xp_of(input._data).ascontiguousarray(out), PixelShuffleBackward0, (input,), upscale_factor=r)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -178,22 +185,26 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
         raise RuntimeError(f"pixel_unshuffle expects {which} to be divisible by downscale_factor, but input.size"
                            f"({-2 if which == 'height' else -1})={size} is not divisible by {r}")
     out = _unshuffle(input._data, r)
-    return record(_xp(input).ascontiguousarray(out), PixelUnshuffleBackward0, (input,), extra=r)
+    return record(B.xp_of(input._data).ascontiguousarray(out), PixelUnshuffleBackward0, (input,), downscale_factor=r)
 
 
 class NativeGroupNormBackward0(OpNode):
-    """y = (x - mean_g) * rstd_g * weight_c + bias_c, per sample n and group g of channels.
+    """Group norm normalises each group of channels of each sample, then scales and shifts
+    per channel: the input's gradient is the normalisation's (the gradient's mean and its
+    projection on the normalised values taken out, per group), weight's and bias's are
+    sums over samples and positions.
 
-    With xhat = (x - mean) * rstd and dxhat = g * weight (M values per group):
-    dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) over each group;
-    dweight = sum over n and positions of g * xhat; dbias = sum of g.
+    out = (input - mean_g) * rstd_g * weight_c + bias_c   (xhat = (input - mean_g) * rstd_g)
+    grad_input = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) per group, dxhat = grad * weight
+    grad_weight = (grad * xhat) summed over samples and positions
+    grad_bias = grad summed over samples and positions
     """
-    __slots__ = ()
     saved_names = ("input", "weight", "result1", "result2")
+    fields = ("N", "C", "HxW", "group", "eps")
 
     def backward(self, g):
         x, w = (s.unpack() if s is not None else None for s in self._saved[:2])
-        groups, eps = self.extra["group"], self.extra["eps"]
+        groups, eps = self.group, self.eps
         n, c = x.shape[0], x.shape[1]
         shape_g = (n, groups, -1)
         xg = x.reshape(shape_g)
@@ -212,9 +223,6 @@ class NativeGroupNormBackward0(OpNode):
         db = g.sum(red) if self.next_functions[2][0] is not None else None
         return dx.reshape(x.shape), dw, db
 
-    def _extra_saved(self, name):
-        return self.extra.get(name) if isinstance(self.extra, dict) else None
-
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
@@ -226,7 +234,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
                            f"of shape {list(input.shape)} and num_groups={num_groups}")
     d = input._data
-    xp = _xp(input)
+    xp = B.xp_of(input._data)
     xg = d.reshape(n, num_groups, -1)
     mean = xg.mean(-1)
     var = ((xg - mean[..., None]) ** 2).mean(-1)
@@ -241,14 +249,19 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     m, r = Tensor._wrap(mean.astype(d.dtype)), Tensor._wrap(rstd)
     return record(y.astype(d.dtype, copy=False), NativeGroupNormBackward0, (input, weight, bias),
                   saved=(input, weight, m, r),
-                  extra={"group": num_groups, "N": n, "C": c, "HxW": hxw, "eps": eps})
+                  N=n, C=c, HxW=hxw, group=num_groups, eps=eps)
 
 
 class RreluWithNoiseBackward0(OpNode):
-    """out = self * noise (noise: the drawn slope where self <= 0, else 1), so
-    grad = g * noise in training; in eval the slope is (lower + upper) / 2 where self <= 0."""
-    __slots__ = ()
+    """Randomized leaky ReLU multiplies each element by its noise (the drawn slope where
+    self <= 0, else 1): the gradient is multiplied by it too (in eval mode, by the middle
+    slope (lower + upper) / 2 where self <= 0).
+
+    out = self * noise
+    grad_self = grad * noise   (eval: grad where self > 0, else grad * (lower + upper) / 2)
+    """
     saved_names = ("self", "noise")
+    fields = ("lower", "upper", "training")
 
     def backward(self, g):
         x, noise = (s.unpack() for s in self._saved)
@@ -257,19 +270,18 @@ class RreluWithNoiseBackward0(OpNode):
     def _rule(self, g, x, noise):
         """``x``: the input, or the result (of the same sign)."""
         from ..._functions import where
-        ex = self.extra
-        if ex["training"] and ex["upper"] - ex["lower"] > 1e-6:
+        if self.training and self.upper - self.lower > 1e-6:
             return g * noise
-        return where(x > 0, g, g * ((ex["lower"] + ex["upper"]) / 2))
-
-    def _extra_saved(self, name):
-        return self.extra.get(name) if isinstance(self.extra, dict) else None
+        return where(x > 0, g, g * ((self.lower + self.upper) / 2))
 
 
 class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
-    """The in-place form, ``rrelu_``: the input is overwritten, so the result is kept
-    instead (its sign is the input's: the slopes are positive)."""
-    __slots__ = ()
+    """The in-place form, rrelu_: the gradient is multiplied by the noise, as rrelu's (the
+    input is overwritten, so the result is kept instead: its sign is the input's, the
+    slopes being positive).
+
+    grad_self = grad * noise   (eval: grad where result > 0, else grad * (lower + upper) / 2)
+    """
     saved_names = ("noise", "result")
 
     def backward(self, g):
@@ -300,9 +312,9 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if not input.is_cpu:
         out, noise = B.to_device(out, input.device), B.to_device(noise, input.device)
     n = Tensor._wrap(noise)
-    extra = {"lower": lower, "upper": upper, "training": training}
     if inplace:
         from ..pointwise import apply_inplace
         return apply_inplace(input, record(out, RreluWithNoiseBackward1, (input,), saved=(n,), save_output=True,
-                                           extra=extra))
-    return record(out, RreluWithNoiseBackward0, (input,), saved=(input, n), extra=extra)
+                                           lower=lower, upper=upper, training=training))
+    return record(out, RreluWithNoiseBackward0, (input,), saved=(input, n),
+                  lower=lower, upper=upper, training=training)
