@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import OpNode, floating_kernel, no_kernel, record, scalar_to
@@ -25,7 +26,6 @@ from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, h
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
                             softplus_backward, threshold_backward)
 from ..pointwise import mul_scalar
-from .patches import xp_of
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _np_erf = np.frompyfunc(math.erf, 1, 1)
@@ -33,16 +33,17 @@ _np_erf = np.frompyfunc(math.erf, 1, 1)
 
 def _erf_array(d):
     """erf element-wise (numpy has none; ``math.erf`` is exact, one element at a time)."""
-    xp = xp_of(d)
-    if xp is not np:
+    if B.xp_of(d) is not np:
         import cupyx.scipy.special as sp  # noqa: PLC0415
         return sp.erf(d)
     return np.asarray(_np_erf(d), dtype=d.dtype) if d.ndim else np.asarray(math.erf(float(d)), dtype=d.dtype)
 
 
 class ErfBackward0(OpNode):
-    """d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)."""
-    __slots__ = ()
+    """The derivative of erf x is 2/sqrt(pi) exp(-x²), the integrand of its integral.
+
+    grad_self = grad * 2 / sqrt(pi) * exp(-self²)
+    """
     saved_names = ("self",)
 
     def backward(self, g):
@@ -65,8 +66,10 @@ def erf(input: Tensor) -> Tensor:
 
 
 class SiluBackward0(OpNode):
-    """d/dx x*sigmoid(x) = s * (1 + x * (1 - s)), s = sigmoid(x)."""
-    __slots__ = ()
+    """The derivative of x sigmoid(x) is s (1 + x (1 - s)), with s = sigmoid(x).
+
+    grad_self = grad * s * (1 + self * (1 - s)),   s = sigmoid(self)
+    """
     saved_names = ("self",)
 
     def backward(self, g):
@@ -79,25 +82,23 @@ class SiluBackward0(OpNode):
 def silu(input: Tensor) -> Tensor:
     """x * sigmoid(x) (the "swish" activation)."""
     d = input._data
-    xp = xp_of(d)
     with np.errstate(over="ignore"):
-        out = d / (1 + xp.exp(-d))
+        out = d / (1 + B.xp_of(d).exp(-d))
     return record(out.astype(d.dtype, copy=False), SiluBackward0, (input,), saved=(input,))
 
 
 class HardtanhBackward0(OpNode):
-    """The gradient passes strictly between ``min_val`` and ``max_val``, 0 outside."""
-    __slots__ = ()
+    """The gradient passes strictly between min_val and max_val (where the input was not
+    clipped), 0 outside.
+
+    out = self.clamp(min_val, max_val)
+    grad_self = hardtanh_backward(grad, self, min_val, max_val)   (grad where min_val < self < max_val, else 0)
+    """
     saved_names = ("self",)
+    fields = ("min_val", "max_val")
 
-    def backward(self, g):
-        lo, hi = self.extra
-        return hardtanh_backward(g, self._saved[0].unpack(), lo, hi)   # (a NaN passes its gradient)
-
-    def _extra_saved(self, name):
-        if name == "min_val":
-            return self.extra[0]
-        return self.extra[1] if name == "max_val" else None
+    def backward(self, g):                           # (a NaN passes its gradient)
+        return hardtanh_backward(g, self._saved[0].unpack(), self.min_val, self.max_val)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -110,13 +111,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
         # into a fresh tensor with hardtanh's out= form, which autograd refuses
         raise RuntimeError("hardtanh(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    out = xp_of(d).clip(d, min_val, max_val).astype(d.dtype, copy=False)
-    return record(out, HardtanhBackward0, (input,), saved=(input,), extra=(min_val, max_val))
+    out = B.xp_of(d).clip(d, min_val, max_val).astype(d.dtype, copy=False)
+    return record(out, HardtanhBackward0, (input,), saved=(input,), min_val=min_val, max_val=max_val)
 
 
 class LogSigmoidBackward0(OpNode):
-    """d/dx log(sigmoid(x)) = 1 - sigmoid(x) = sigmoid(-x)."""
-    __slots__ = ()
+    """The derivative of log(sigmoid(x)) is 1 - sigmoid(x) = sigmoid(-x); the forward's
+    exp(-|x|) (the buffer) is kept to compute it.
+
+    grad_self = log_sigmoid_backward(grad, self, buffer)   (grad * sigmoid(-self))
+    """
     saved_names = ("self", "buffer")
 
     def backward(self, g):
@@ -129,61 +133,66 @@ def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow. The node also keeps
     ``exp(-|x|)`` (PyTorch's ``buffer``)."""
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     buffer = xp.exp(-xp.abs(d))
     out = (xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False)
     return record(out, LogSigmoidBackward0, (input,), saved=(input, Tensor._wrap(buffer.astype(d.dtype, copy=False))))
 
 
 class SoftplusBackward0(OpNode):
-    """d/dx log(1 + exp(beta x)) / beta = sigmoid(beta x); 1 where beta x > threshold."""
-    __slots__ = ()
+    """The derivative of log(1 + exp(beta x)) / beta is sigmoid(beta x); 1 where
+    beta x > threshold (there the op is x itself).
+
+    grad_self = softplus_backward(grad, self, beta, threshold)   (grad * sigmoid(beta * self))
+    """
     saved_names = ("self",)
+    fields = ("beta", "threshold")
 
     def backward(self, g):
-        beta, threshold = self.extra
-        return softplus_backward(g, self._saved[0].unpack(), beta, threshold)
-
-    def _extra_saved(self, name):
-        if name == "beta":
-            return self.extra[0]
-        return self.extra[1] if name == "threshold" else None
+        return softplus_backward(g, self._saved[0].unpack(), self.beta, self.threshold)
 
 
 @floating_kernel("softplus_cpu")
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, a smooth ReLU; x itself where ``beta * x > threshold``."""
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     bx = d * beta
     with np.errstate(over="ignore"):
         smooth = xp.log1p(xp.exp(bx)) / beta
     out = xp.where(bx > threshold, d, smooth)
     return record(out.astype(d.dtype, copy=False), SoftplusBackward0, (input,), saved=(input,),
-                  extra=(beta, threshold))
+                  beta=beta, threshold=threshold)
 
 
 # ---------------------------------------------------------------------------
 
 
 class LeakyReluBackward0(OpNode):
-    __slots__ = ()
+    """Leaky ReLU passes the gradient where the input was positive and scales it by
+    negative_slope elsewhere.
+
+    out = self where self > 0, else negative_slope * self
+    grad_self = leaky_relu_backward(grad, self, negative_slope)   (grad where self > 0, else grad * negative_slope)
+    """
     saved_names = ("self",)
+    fields = ("negative_slope",)
 
     def backward(self, g):
-        return leaky_relu_backward(g, self._saved[0].unpack(), self.extra, self.saved_names == ("result",))
-
-    def _extra_saved(self, name):
-        return self.extra if name == "negative_slope" else None
+        return leaky_relu_backward(g, self._saved[0].unpack(), self.negative_slope,
+                                   self.saved_names == ("result",))
 
 
 class LeakyReluBackward1(LeakyReluBackward0):
-    """The in-place form: the input is overwritten, so the slope is read from the result."""
-    __slots__ = ()
+    """The in-place form: the input is overwritten, so the slope is read from the result
+    (result > 0 exactly where the input was > 0; a negative slope is refused).
+
+    grad_self = leaky_relu_backward(grad, result, negative_slope)   (grad where result > 0, else grad * negative_slope)
+    """
     saved_names = ("result",)
 
     def backward(self, g):
-        if self.extra < 0:
+        if self.negative_slope < 0:
             raise RuntimeError(
                 "In-place leakyReLu backward calculation is triggered with a negative slope which is not "
                 "supported. This is caused by calling in-place forward function with a negative slope, please "
@@ -200,28 +209,33 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     ``nn.functional``), so the node keeps the result instead of the input.
     """
     d = input._data
-    out = xp_of(d).where(d > 0, d, d * negative_slope).astype(d.dtype, copy=False)
+    out = B.xp_of(d).where(d > 0, d, d * negative_slope).astype(d.dtype, copy=False)
     if inplace:
-        return record(out, LeakyReluBackward1, (input,), save_output=True, extra=negative_slope)
-    return record(out, LeakyReluBackward0, (input,), saved=(input,), extra=negative_slope)
+        return record(out, LeakyReluBackward1, (input,), save_output=True, negative_slope=negative_slope)
+    return record(out, LeakyReluBackward0, (input,), saved=(input,), negative_slope=negative_slope)
 
 
 class EluBackward0(OpNode):
-    __slots__ = ()
+    """ELU (and SELU, its scaled form) passes the gradient times scale where the input was
+    positive, and times the slope scale·alpha·exp(x) of the exponential part elsewhere.
+
+    out = scale * (self where self > 0, else alpha * (exp(input_scale * self) - 1))
+    grad_self = elu_backward(grad, alpha, scale, input_scale, self)   (grad * scale where self > 0, else grad * scale * alpha * exp(self))
+    """
     saved_names = ("self",)
+    fields = ("alpha", "scale", "input_scale")
 
     def backward(self, g):
-        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
-        return elu_backward(g, alpha, scale, 1, self.saved_names == ("result",), self._saved[0].unpack())
-
-    def _extra_saved(self, name):
-        alpha, scale = self.extra if isinstance(self.extra, tuple) else (self.extra, 1)
-        return {"alpha": alpha, "scale": scale, "input_scale": 1}.get(name)
+        return elu_backward(g, self.alpha, self.scale, self.input_scale, self.saved_names == ("result",),
+                            self._saved[0].unpack())
 
 
 class EluBackward1(EluBackward0):
-    """The in-place form: for x <= 0 the slope alpha * exp(x) equals result + alpha."""
-    __slots__ = ()
+    """The in-place form: the input is overwritten, so the slope is read from the result
+    (for x <= 0, alpha·exp(x) equals result + alpha).
+
+    grad_self = elu_backward(grad, alpha, scale, input_scale, result)   (grad * scale where result > 0, else grad * (result + scale * alpha))
+    """
     saved_names = ("result",)
 
 
@@ -229,12 +243,13 @@ class EluBackward1(EluBackward0):
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise: smooth, and negative outputs are possible."""
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     with np.errstate(over="ignore"):
         out = xp.where((d > 0) | (d == 0), d, alpha * xp.expm1(d)).astype(d.dtype, copy=False)
     if inplace:                                       # (a zero stays itself, its sign too, as in
-        return record(out, EluBackward1, (input,), save_output=True, extra=alpha)   # PyTorch)
-    return record(out, EluBackward0, (input,), saved=(input,), extra=alpha)
+        return record(out, EluBackward1, (input,), save_output=True, alpha=alpha, scale=1,   # PyTorch)
+                      input_scale=1)
+    return record(out, EluBackward0, (input,), saved=(input,), alpha=alpha, scale=1, input_scale=1)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -245,30 +260,36 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants (alpha ~1.673, scale ~1.051)."""
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     with np.errstate(over="ignore"):
         out = (_SELU_SCALE * xp.where(d > 0, d, _SELU_ALPHA * xp.expm1(d))).astype(d.dtype, copy=False)
     if inplace:
-        return record(out, EluBackward1, (input,), save_output=True, extra=(_SELU_ALPHA, _SELU_SCALE))
-    return record(out, EluBackward0, (input,), saved=(input,), extra=(_SELU_ALPHA, _SELU_SCALE))
+        return record(out, EluBackward1, (input,), save_output=True, alpha=_SELU_ALPHA, scale=_SELU_SCALE,
+                      input_scale=1)
+    return record(out, EluBackward0, (input,), saved=(input,), alpha=_SELU_ALPHA, scale=_SELU_SCALE,
+                  input_scale=1)
 
 
 class CeluBackward0(OpNode):
-    """d/dx celu = 1 for x > 0, exp(x / alpha) otherwise: ELU's rule with input_scale 1/alpha."""
-    __slots__ = ()
+    """CELU's slope is 1 for x > 0 and exp(x / alpha) otherwise: ELU's rule with
+    input_scale 1/alpha.
+
+    grad_self = elu_backward(grad, alpha, 1, 1 / alpha, self)   (grad where self > 0, else grad * exp(self / alpha))
+    """
     saved_names = ("self",)
+    fields = ("alpha",)
 
     def backward(self, g):
-        alpha = self.extra
+        alpha = self.alpha
         return elu_backward(g, alpha, 1, 1 / alpha, self.saved_names == ("result",), self._saved[0].unpack())
-
-    def _extra_saved(self, name):
-        return self.extra if name == "alpha" else None
 
 
 class CeluBackward1(CeluBackward0):
-    """The in-place form: for x <= 0 the slope exp(x / alpha) equals result / alpha + 1."""
-    __slots__ = ()
+    """The in-place form: the input is overwritten, so the slope is read from the result
+    (for x <= 0, exp(x / alpha) equals result / alpha + 1).
+
+    grad_self = elu_backward(grad, alpha, 1, 1 / alpha, result)   (grad where result > 0, else grad * (result / alpha + 1))
+    """
     saved_names = ("result",)
 
 
@@ -278,29 +299,32 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     with np.errstate(over="ignore"):
         out = xp.where(d > 0, d, alpha * xp.expm1(d / alpha)).astype(d.dtype, copy=False)
     if inplace:
-        return record(out, CeluBackward1, (input,), save_output=True, extra=alpha)
-    return record(out, CeluBackward0, (input,), saved=(input,), extra=alpha)
+        return record(out, CeluBackward1, (input,), save_output=True, alpha=alpha)
+    return record(out, CeluBackward0, (input,), saved=(input,), alpha=alpha)
 
 
 class ThresholdBackward0(OpNode):
-    """The gradient is 0 where x <= threshold, passes elsewhere (NaN included)."""
-    __slots__ = ()
+    """The gradient is 0 where the input was <= threshold (replaced by value), and passes
+    elsewhere (NaN included).
+
+    grad_self = threshold_backward(grad, self, threshold)   (0 where self <= threshold, else grad)
+    """
     saved_names = ("self",)
+    fields = ("threshold",)
 
     def backward(self, g):
-        return threshold_backward(g, self._saved[0].unpack(), self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "threshold" else None
+        return threshold_backward(g, self._saved[0].unpack(), self.threshold)
 
 
 class ThresholdBackward1(ThresholdBackward0):
-    """The in-place form, ``threshold_``: the same rule, on the value it overwrote."""
-    __slots__ = ()
+    """The in-place form, threshold_: the same rule, on the value it overwrote.
+
+    grad_self = threshold_backward(grad, self, threshold)   (0 where self <= threshold, else grad)
+    """
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -310,14 +334,17 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     if d.dtype.kind == "b":
         raise no_kernel("threshold_cpu", d.dtype)
     th, val = scalar_to(threshold, d.dtype), scalar_to(value, d.dtype)   # (both in x's dtype first:
-    out = xp_of(d).where(d <= th, val, d).astype(d.dtype, copy=False)      # -0.5 is 0 for integers)
+    out = B.xp_of(d).where(d <= th, val, d).astype(d.dtype, copy=False)    # -0.5 is 0 for integers)
     return record(out, ThresholdBackward1 if inplace else ThresholdBackward0, (input,), saved=(input,),
-                  extra=threshold)
+                  threshold=threshold)
 
 
 class MishBackward0(OpNode):
-    """d/dx x tanh(softplus(x)) = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
-    __slots__ = ()
+    """The derivative of x tanh(softplus(x)) is t + x sigmoid(x) (1 - t²), with
+    t = tanh(softplus(x)).
+
+    grad_self = grad * (t + self * sigmoid(self) * (1 - t²)),   t = tanh(softplus(self))
+    """
     saved_names = ("self",)
 
     def backward(self, g):
@@ -330,15 +357,18 @@ class MishBackward0(OpNode):
 def mish(input: Tensor) -> Tensor:
     """x * tanh(softplus(x))."""
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     with np.errstate(over="ignore"):
         sp = xp.where(d > 20, d, xp.log1p(xp.exp(d)))
     return record((d * xp.tanh(sp)).astype(d.dtype, copy=False), MishBackward0, (input,), saved=(input,))
 
 
 class HardswishBackward0(OpNode):
-    """0 up to -3, x/3 + 1/2 strictly between -3 and 3, 1 from 3 on (PyTorch's ends)."""
-    __slots__ = ()
+    """The slope of x relu6(x + 3) / 6: 0 up to -3, x/3 + 1/2 strictly between -3 and 3,
+    1 from 3 on (PyTorch's ends).
+
+    grad_self = hardswish_backward(grad, self)   (0, grad * (self / 3 + 1/2) or grad)
+    """
     saved_names = ("self",)
 
     def backward(self, g):
@@ -349,13 +379,15 @@ class HardswishBackward0(OpNode):
 def hardswish(input: Tensor) -> Tensor:
     """x * relu6(x + 3) / 6."""
     d = input._data
-    out = d * xp_of(d).clip(d + 3, 0, 6) / 6
+    out = d * B.xp_of(d).clip(d + 3, 0, 6) / 6
     return record(out.astype(d.dtype, copy=False), HardswishBackward0, (input,), saved=(input,))
 
 
 class HardsigmoidBackward0(OpNode):
-    """1/6 strictly between -3 and 3, 0 elsewhere."""
-    __slots__ = ()
+    """The slope of relu6(x + 3) / 6: 1/6 strictly between -3 and 3, 0 elsewhere.
+
+    grad_self = hardsigmoid_backward(grad, self)   (grad / 6 where -3 < self < 3, else 0)
+    """
     saved_names = ("self",)
 
     def backward(self, g):
@@ -366,14 +398,19 @@ class HardsigmoidBackward0(OpNode):
 def hardsigmoid(input: Tensor) -> Tensor:
     """relu6(x + 3) / 6: a piecewise linear sigmoid."""
     d = input._data
-    out = xp_of(d).clip(d + 3, 0, 6) / 6
+    out = B.xp_of(d).clip(d + 3, 0, 6) / 6
     return record(out.astype(d.dtype, copy=False), HardsigmoidBackward0, (input,), saved=(input,))
 
 
 class PreluKernelBackward0(OpNode):
-    """out = x where x > 0, else w * x (``w`` already shaped to broadcast along the
-    channels): dx = 1 or w, dw = x where x <= 0, summed back to w's shape."""
-    __slots__ = ()
+    """A leaky ReLU with a learned slope w (shaped to broadcast along the channels): the
+    input gets the gradient or w times it, the slope gets grad·x where x <= 0, summed
+    back to w's shape.
+
+    out = self where self > 0, else weight * self
+    grad_self = grad where self > 0, else grad * weight
+    grad_weight = (0 where self > 0, else grad * self) summed to weight's shape
+    """
     saved_names = ("self", "weight")
 
     def backward(self, g):
@@ -400,19 +437,21 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
                            f"= {n} and channel size = {channels}.")
     if d.ndim != 1:
         weight = weight.view(() if d.ndim == 0 else (1, n) + (1,) * (d.ndim - 2))
-    out = xp_of(d).where(d > 0, d, weight._data * d).astype(d.dtype, copy=False)
+    out = B.xp_of(d).where(d > 0, d, weight._data * d).astype(d.dtype, copy=False)
     return record(out, PreluKernelBackward0, (input, weight), saved=(input, weight))
 
 
 class GeluBackward0(OpNode):
-    __slots__ = ()
+    """The derivative of x Phi(x) (Phi the standard normal CDF, phi its density) is
+    Phi(x) + x phi(x); approximate='tanh' differentiates the tanh approximation instead.
+
+    grad_self = gelu_backward(grad, self, approximate)   (grad * (Phi(self) + self * phi(self)))
+    """
     saved_names = ("self",)
+    fields = ("approximate",)
 
     def backward(self, g):
-        return gelu_backward(g, self._saved[0].unpack(), self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "approximate" else None
+        return gelu_backward(g, self._saved[0].unpack(), self.approximate)
 
 
 @floating_kernel("GeluKernelImpl")
@@ -421,10 +460,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     if approximate == "tanh":
         out = 0.5 * d * (1 + xp.tanh(_SQRT_2_OVER_PI * (d + 0.044715 * d ** 3)))
     else:
         out = 0.5 * d * (1 + _erf_array(d / math.sqrt(2.0)))
     return record(out.astype(d.dtype, copy=False), GeluBackward0, (input,), saved=(input,),
-                  extra=approximate)
+                  approximate=approximate)

@@ -12,14 +12,21 @@ all with tensor ops, so higher order works.
 """
 from __future__ import annotations
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import xp_of
 
 
 class TrilinearBackward0(OpNode):
-    __slots__ = ()
+    """out[n, k] = x1[n] . W[k] . x2[n]: each factor's gradient contracts the other two
+    with the output gradient (the fields say how PyTorch's _trilinear lays the three out).
+
+    grad_i1 = sum over k of grad[n, k] * (W[k] @ x2[n])
+    grad_i2 = sum over n of grad[n, k] * outer(x1[n], x2[n])
+    grad_i3 = sum over k of grad[n, k] * (x1[n] @ W[k])
+    """
     saved_names = ("i1", "i2", "i3")
+    fields = ("expand1", "expand2", "expand3", "sumdim")
 
     def backward(self, g):
         x1, w, x2 = (s.unpack() for s in self._saved)
@@ -34,13 +41,11 @@ class TrilinearBackward0(OpNode):
             g3 = (x1.matmul(w) * gk.unsqueeze(2)).sum(0)                  # (K, N, J) -> (N, J)
         return g1, g2, g3
 
-    def _extra_saved(self, name):
-        return {"expand1": (1, 3), "expand2": (0,), "expand3": (1, 2), "sumdim": (2, 3)}.get(name)
-
 
 def bilinear_2d(x1: Tensor, weight: Tensor, x2: Tensor) -> Tensor:
     """``(N, I), (K, I, J), (N, J) -> (N, K)``."""
-    xp = xp_of(x1._data)
+    xp = B.xp_of(x1._data)
     # (K, N, J): x1 through each W[k], then the dot product with x2
     out = (xp.matmul(x1._data, weight._data) * x2._data).sum(axis=2).T
-    return record(xp.ascontiguousarray(out), TrilinearBackward0, (x1, weight, x2), saved=(x1, weight, x2))
+    return record(xp.ascontiguousarray(out), TrilinearBackward0, (x1, weight, x2), saved=(x1, weight, x2),
+                  expand1=(1, 3), expand2=(0,), expand3=(1, 2), sumdim=(2, 3))

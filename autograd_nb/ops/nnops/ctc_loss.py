@@ -59,12 +59,21 @@ def _lse(*parts: Any) -> Any:
 
 
 class CtcLossBackward0(OpNode):
-    """PyTorch's gradient for log-softmax inputs (see the module docstring)."""
-    __slots__ = ()
+    """PyTorch's gradient for log-softmax inputs: the probability of each class at each
+    step minus its share of the alignments (alpha, kept from the forward, and beta, run
+    back from the end), times the loss's gradient; none past a sample's input length.
+    PyTorch defines no second derivative (a NotImplemented node).
+
+    grad_log_probs = grad * (exp(log_probs) - exp(logsumexp over s with l'[s] = c of (alpha + beta) + loss - log_probs))
+    """
     saved_names = ("log_probs", "targets", "result0", "result1")
+    fields = ("blank", "input_lengths", "target_lengths", "zero_infinity", "_ext", "_skip")
+    # (_ext: the blank-padded targets l' per sample; _skip: where l'[s] may follow l'[s - 2])
 
     def backward(self, g):
-        blank, in_len, tg_len, zero_inf, ext, skip = self.extra
+        blank, zero_inf, ext, skip = self.blank, self.zero_infinity, self._ext, self._skip
+        in_len = np.asarray(self.input_lengths, dtype=np.int64)
+        tg_len = np.asarray(self.target_lengths, dtype=np.int64)
         lp = self._saved[0].unpack()._data
         nll = self._saved[2].unpack()._data
         alpha = self._saved[3].unpack()._data
@@ -93,12 +102,7 @@ class CtcLossBackward0(OpNode):
             keep = keep & np.isfinite(nll)[:, None, None]
         grad = np.where(keep, grad * g._data.reshape(n, 1, 1), 0).transpose(1, 0, 2)
         return record(np.ascontiguousarray(grad), _NoDerivative, (g, self._saved[0].unpack()),
-                      extra="_ctc_loss_backward")
-
-    def _extra_saved(self, name):
-        blank, in_len, tg_len, zero_inf, _, _ = self.extra
-        return {"blank": blank, "input_lengths": tuple(int(v) for v in in_len),
-                "target_lengths": tuple(int(v) for v in tg_len), "zero_infinity": zero_inf}.get(name)
+                      _op="_ctc_loss_backward")
 
 
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any, blank: int,
@@ -129,4 +133,6 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     nll = -np.logaddexp(last, before)
     nll = nll.astype(lp.dtype, copy=False)           # (zero_infinity's zeros come after, as a where)
     return record(nll, CtcLossBackward0, (log_probs,), saved=(log_probs, targets, Tensor._wrap(nll), Tensor._wrap(alpha)),
-                  extra=(blank, input_lengths, target_lengths, zero_infinity, ext, skip))
+                  blank=blank, input_lengths=tuple(int(v) for v in input_lengths),
+                  target_lengths=tuple(int(v) for v in target_lengths), zero_infinity=zero_infinity, _ext=ext,
+                  _skip=skip)

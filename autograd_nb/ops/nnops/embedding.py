@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import xp_of
 
 _WORDS = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "bool": "BoolTensor",
           "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor"}
@@ -25,36 +25,46 @@ def _as_unsigned(v: int) -> int:
 
 
 class EmbeddingBackward0(OpNode):
-    __slots__ = ()
+    """A lookup copies rows of the table: each output row's gradient is added back into
+    the row it was read from (rows read several times add up; the padding_idx row gets
+    none; scale_grad_by_freq divides by how often a row was read).
+
+    out = weight[indices]
+    grad_weight = embedding_dense_backward(grad, indices, weight.size(0), padding_idx, scale_grad_by_freq)
+    """
     saved_names = ("indices",)
+    fields = ("weight_sym_argsize_0", "padding_idx", "scale_grad_by_freq", "sparse")
 
     def backward(self, g):
-        num, padding_idx, scale = self.extra
         idx = self._saved[0].unpack()
-        return embedding_dense_backward(g, idx, num, padding_idx, scale)
+        return embedding_dense_backward(g, idx, self.weight_sym_argsize_0, self.padding_idx,
+                                        self.scale_grad_by_freq)
 
-    def _extra_saved(self, name):
-        num, padding_idx, scale = self.extra
-        return {"weight_sym_argsize_0": num, "padding_idx": _as_unsigned(padding_idx),
-                "scale_grad_by_freq": scale, "sparse": False}.get(name)
+    @property
+    def _saved_padding_idx(self) -> int:
+        return _as_unsigned(self.padding_idx)
 
 
 class EmbeddingDenseBackward0(OpNode):
-    """The scatter's gradient: look the rows up again (scaled as in the forward scatter)."""
-    __slots__ = ()
+    """The scatter embedding_dense_backward is linear in the gradient; its own gradient
+    looks the rows up again (scaled as in the scatter).
+
+    grad_grad_output = embedding(grad, indices) * factor   (0 for the padding row, 1 / count with scale_grad_by_freq)
+    """
     saved_names = ("indices",)
+    fields = ("num_weights", "padding_idx", "scale_grad_by_freq")
 
     def backward(self, gg):
-        num, padding_idx, scale = self.extra
         idx = self._saved[0].unpack()
         out = embedding(gg, idx)
-        keep = _row_factor(idx._data, num, padding_idx, scale, gg._data.dtype)
+        keep = _row_factor(idx._data, self.num_weights, self.padding_idx, self.scale_grad_by_freq,
+                           gg._data.dtype)
         return out * Tensor._wrap(keep[..., None])
 
 
 def _row_factor(idx: Any, num: int, padding_idx: int, scale: bool, dtype: Any) -> Any:
     """Per looked-up position: 0 for the padding row, else 1 (or 1/count with scale_grad_by_freq)."""
-    xp = xp_of(idx)
+    xp = B.xp_of(idx)
     factor = xp.ones(idx.shape, dtype=dtype)
     if scale:
         counts = xp.bincount(idx.ravel(), minlength=num)
@@ -69,7 +79,7 @@ def embedding_dense_backward(g: Tensor, indices: Tensor, num_weights: int, paddi
     """Sum the rows of ``g`` into a ``(num_weights, D)`` gradient at ``indices``."""
     gd = g._data
     idx = indices._data
-    xp = xp_of(gd)
+    xp = B.xp_of(gd)
     dim = gd.shape[-1]
     rows = gd.reshape(-1, dim) * _row_factor(idx, num_weights, padding_idx, scale_grad_by_freq,
                                              gd.dtype).reshape(-1, 1)
@@ -79,8 +89,8 @@ def embedding_dense_backward(g: Tensor, indices: Tensor, num_weights: int, paddi
     else:
         import cupyx  # noqa: PLC0415
         cupyx.scatter_add(out, idx.ravel(), rows)
-    return record(out, EmbeddingDenseBackward0, (g,), saved=(indices,),
-                  extra=(num_weights, padding_idx, scale_grad_by_freq))
+    return record(out, EmbeddingDenseBackward0, (g,), saved=(indices,), num_weights=num_weights,
+                  padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
 
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int | None = None,
@@ -97,5 +107,5 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int | None = None,
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         raise IndexError("index out of range in self")
     pad = -1 if padding_idx is None else int(padding_idx)
-    return record(wd[idx], EmbeddingBackward0, (weight,), saved=(indices,),
-                  extra=(num, pad, scale_grad_by_freq))
+    return record(wd[idx], EmbeddingBackward0, (weight,), saved=(indices,), weight_sym_argsize_0=num,
+                  padding_idx=pad, scale_grad_by_freq=scale_grad_by_freq, sparse=False)

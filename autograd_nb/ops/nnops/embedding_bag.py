@@ -22,29 +22,37 @@ from typing import Any
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
 from .embedding import _as_unsigned
-from .patches import xp_of
 
 MODES = {"sum": 0, "mean": 1, "max": 2}
 
 
 class EmbeddingBagBackward0(OpNode):
-    """Gradients of a bag reduction for the table and the per-sample weights (see above).
+    """A bag's row is the sum, mean or max of the rows it looked up: each looked-up row
+    gets its bag's gradient (times its per-sample weight, / the bag size for the mean; for
+    max only the winning row of each column), and each per-sample weight gets its bag's
+    gradient dotted with its row.
 
-    ``extra`` holds what PyTorch keeps: the mode, the bag of each position
-    (``offset2bag``), the bag sizes and, for ``'max'``, the winning rows."""
-    __slots__ = ()
+    grad_weight = grad[bag[i]] * per_sample_weights[i] (/ bag_size for mean) added into row indices[i]   (max: grad at the winning rows)
+    grad_per_sample_weights = grad[bag[i]] . weight[indices[i]]   (0 for padding_idx)
+    """
     saved_names = ("indices", "offsets", "per_sample_weights", "weight")
+    fields = ("mode", "padding_idx", "scale_grad_by_freq", "sparse", "weight_sym_argsize_0",
+              "_bag", "_size", "_max_rows")
+    # (_bag: the bag of each position, PyTorch's offset2bag; _size: the bag sizes;
+    # _max_rows: for 'max', the row that won each (bag, column))
 
     def backward(self, g):
-        mode, bag, size, max_rows, num, padding_idx = self.extra
+        mode, bag, size, max_rows = self.mode, self._bag, self._size, self._max_rows
+        num, padding_idx = self.weight_sym_argsize_0, self.padding_idx
         idx = self._saved[0].unpack()
         psw = None if self._saved[2] is None else self._saved[2].unpack()
         need = [e[0] is not None for e in self.next_functions]
         gw = gp = None
-        xp = xp_of(g._data)
+        xp = B.xp_of(g._data)
         if need[0] and mode == 2:                   # each (bag, column) max came from one row
             rows = Tensor._wrap(xp.where(size[:, None] > 0, max_rows, 0))
             g_kept = g * Tensor._wrap((size[:, None] > 0).astype(g._data.dtype))
@@ -61,18 +69,30 @@ class EmbeddingBagBackward0(OpNode):
             gp = (g.index_select(0, Tensor._wrap(bag)) * w.index_select(0, idx)).sum(1) * keep
         return gw, gp
 
-    def _extra_saved(self, name):
-        mode, bag, size, max_rows, num, padding_idx = self.extra
-        xp = xp_of(bag)
-        if name == "result1":                       # PyTorch's float32 sum keeps no bag list
-            plain = mode == 0 and padding_idx < 0 and self._saved[3].unpack_data().dtype == np.float32
-            return Tensor._wrap(xp.zeros(0, dtype=np.int64) if plain else bag)
-        if name in ("result2", "result3"):
-            if mode == 0:
-                return Tensor._wrap(xp.zeros_like(size))
-            return Tensor._wrap(max_rows if name == "result3" and mode == 2 else size)
-        return {"mode": mode, "padding_idx": _as_unsigned(padding_idx), "scale_grad_by_freq": False,
-                "sparse": False, "weight_sym_argsize_0": num}.get(name)
+    @property
+    def _saved_padding_idx(self) -> int:
+        return _as_unsigned(self.padding_idx)
+
+    @property
+    def _saved_result1(self) -> Tensor:
+        """offset2bag (PyTorch's float32 sum keeps no bag list)."""
+        bag = self._bag
+        plain = self.mode == 0 and self.padding_idx < 0 and self._saved[3].unpack_data().dtype == np.float32
+        return Tensor._wrap(B.xp_of(bag).zeros(0, dtype=np.int64) if plain else bag)
+
+    @property
+    def _saved_result2(self) -> Tensor:
+        """The bag sizes (zeros for a sum)."""
+        size = self._size
+        return Tensor._wrap(B.xp_of(size).zeros_like(size) if self.mode == 0 else size)
+
+    @property
+    def _saved_result3(self) -> Tensor:
+        """max_indices: the winning rows for 'max', the bag sizes for 'mean', zeros for a sum."""
+        size = self._size
+        if self.mode == 0:
+            return Tensor._wrap(B.xp_of(size).zeros_like(size))
+        return Tensor._wrap(self._max_rows if self.mode == 2 else size)
 
 
 def _position_factor(idx: Any, bag: Any, size: Any, mode: int, padding_idx: int, dtype: Any) -> Any:
@@ -89,7 +109,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, mode: str = 
     """One row per bag: the ``mode`` reduction of ``weight[indices[offsets[b]:offsets[b+1]]]``
     (1-d ``indices`` and ``offsets``; ``nn.functional.embedding_bag`` does the checks)."""
     wd, idx, off = weight._data, indices._data, offsets._data.astype(np.int64)
-    xp = xp_of(wd)
+    xp = B.xp_of(wd)
     n, num, dim = idx.shape[0], wd.shape[0], wd.shape[1]
     if off.shape[0] and off[0] != 0:                # (PyTorch's check prints the 0-d tensor after it)
         kind = "Int" if offsets._data.dtype == np.int32 else "Long"
@@ -125,4 +145,5 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, mode: str = 
             out /= xp.maximum(size, 1)[:, None]
     saved = (indices, offsets, per_sample_weights, weight)
     return record(out.astype(wd.dtype, copy=False), EmbeddingBagBackward0, (weight, per_sample_weights),
-                  saved=saved, extra=(code, bag, size, max_rows, num, pad))
+                  saved=saved, mode=code, padding_idx=pad, scale_grad_by_freq=False, sparse=False,
+                  weight_sym_argsize_0=num, _bag=bag, _size=size, _max_rows=max_rows)

@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.engine import current_task
 from ...autograd.grad_mode import STATE
 from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
 from ..pointwise import mul_scalar, div_scalar  # noqa: F401 (the composite losses' nodes)
 from .._layout import preserve_strides, strided_copy
-from .patches import xp_of
 from .loss_backward import (binary_cross_entropy_backward, huber_loss_backward, mse_loss_backward,
                              nll_loss_backward, smooth_l1_loss_backward)
 
@@ -66,49 +66,59 @@ def _wanted(node: OpNode, i: int) -> bool:
 
 
 class _PairLoss(OpNode):
-    """A loss of (input, target): ``rule(g, self, target, reduction[, number])`` is the
-    input's gradient, and the target's is the same rule with the two swapped."""
-    __slots__ = ()
+    """A loss of (input, target) computed from x - t: the input's gradient is the loss's
+    backward op, and the target's is the same op with the two swapped (its negative).
+
+    out = loss(self - target), reduced
+    grad_self = <loss>_backward(grad, self, target, reduction)
+    grad_target = <loss>_backward(grad, target, self, reduction)
+    """
     saved_names = ("self", "target")
-    rule: Any = None                                  # the op of backward_ops
+    fields = ("reduction",)
+    rule: Any = None                                  # the loss's backward op (loss_backward.py)
+    _param: str | None = None                         # the field holding the op's number (beta, delta)
 
     def backward(self, g):
         x, t = self._saved[0].unpack(), self._saved[1].unpack()
-        ex = self.extra
-        reduction, params = (ex, ()) if isinstance(ex, int) else (ex[0], ex[1:])
+        reduction = self.reduction
+        params = () if self._param is None else (getattr(self, self._param),)
         rule = type(self).rule
         return (rule(g, x, t, reduction, *params) if _wanted(self, 0) else None,
                 rule(g, t, x, reduction, *params) if _wanted(self, 1) else None)
 
-    def _reduction(self) -> int:
-        return self.extra if isinstance(self.extra, int) else self.extra[0]
-
-    def _extra_saved(self, name):
-        if name == "reduction":
-            return self._reduction()
-        if name == "beta":
-            return self.extra[1]
-        return None
-
 
 class MseLossBackward0(_PairLoss):
-    __slots__ = ()
+    """Mean squared error: d/dx mean((x - t)²) = 2(x - t)/N.
+
+    out = ((self - target)²).mean()   (or sum, or none: reduction)
+    grad_self = grad * 2 * (self - target) / N
+    grad_target = -grad * 2 * (self - target) / N
+    """
     rule = staticmethod(mse_loss_backward)
 
 
 class SmoothL1LossBackward0(_PairLoss):
-    __slots__ = ()
+    """Smooth L1: the slope is (x - t) / beta inside |x - t| < beta and the sign of x - t
+    outside (/ N for a mean).
+
+    grad_self = smooth_l1_loss_backward(grad, self, target, reduction, beta)
+    grad_target = smooth_l1_loss_backward(grad, target, self, reduction, beta)
+    """
+    fields = ("reduction", "beta")
     rule = staticmethod(smooth_l1_loss_backward)
+    _param = "beta"
 
 
 class HuberLossBackward0(_PairLoss):
-    """Slope d = x - t inside ``|d| <= delta``, ``delta * sign(d)`` outside (a NaN d keeps
-    its NaN)."""
-    __slots__ = ()
-    rule = staticmethod(huber_loss_backward)
+    """Huber: the slope is d = x - t inside |d| <= delta and delta sign(d) outside (a NaN d
+    keeps its NaN; / N for a mean).
 
-    def _extra_saved(self, name):
-        return self.extra[1] if name == "delta" else super()._extra_saved(name)
+    grad_self = huber_loss_backward(grad, self, target, reduction, delta)
+    grad_target = huber_loss_backward(grad, target, self, reduction, delta)
+    """
+    fields = ("reduction", "delta")
+    rule = staticmethod(huber_loss_backward)
+    _param = "delta"
 
 
 def _difference(kernel: str, input: Tensor, target: Tensor, out: Any = None) -> Any:
@@ -124,9 +134,9 @@ def _difference(kernel: str, input: Tensor, target: Tensor, out: Any = None) -> 
     return ad - bd
 
 
-def _loss(loss: Any, node: type, input: Tensor, target: Tensor, extra: Any, reduction: int) -> Tensor:
+def _loss(loss: Any, node: type, input: Tensor, target: Tensor, reduction: int, **params: Any) -> Tensor:
     out = record(_as0d(_reduce_array(loss, reduction)), node, (input, target), saved=(input, target),
-                 extra=extra)
+                 reduction=reduction, **params)
     note_broadcast(out, input, target)               # (gradients back to each input's dtype)
     return out
 
@@ -136,26 +146,28 @@ def huber_loss(input: Tensor, target: Tensor, reduction: int = MEAN, delta: floa
     result has ``input``'s dtype (PyTorch writes it into a tensor like ``input``)."""
     dt = input._data.dtype
     d = _difference("huber_cpu", input, target, dt)
-    ad = xp_of(d).abs(d)
-    loss = xp_of(d).where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(dt, copy=False)
+    xp = B.xp_of(d)
+    ad = xp.abs(d)
+    loss = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(dt, copy=False)
     if reduction == NONE and loss.ndim > 1:          # written into empty_like(input broadcast):
-        lay = preserve_strides(xp_of(d).broadcast_to(input._data, loss.shape))     # its layout
-        loss = xp_of(d).ascontiguousarray(loss) if lay is None else strided_copy(loss, lay)
-    return _loss(loss, HuberLossBackward0, input, target, (reduction, delta), reduction)
+        lay = preserve_strides(xp.broadcast_to(input._data, loss.shape))     # its layout
+        loss = xp.ascontiguousarray(loss) if lay is None else strided_copy(loss, lay)
+    return _loss(loss, HuberLossBackward0, input, target, reduction, delta=delta)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: int = MEAN) -> Tensor:
     """(x - t)^2, reduced."""
     diff = _difference("mse_cpu", input, target)
-    return _loss(diff * diff, MseLossBackward0, input, target, reduction, reduction)
+    return _loss(diff * diff, MseLossBackward0, input, target, reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: int = MEAN, beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - t), reduced."""
     d = _difference("smooth_l1_cpu", input, target)
-    ad = xp_of(d).abs(d)
-    loss = xp_of(d).where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta).astype(d.dtype, copy=False)
-    return _loss(loss, SmoothL1LossBackward0, input, target, (reduction, beta), reduction)
+    xp = B.xp_of(d)
+    ad = xp.abs(d)
+    loss = xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta).astype(d.dtype, copy=False)
+    return _loss(loss, SmoothL1LossBackward0, input, target, reduction, beta=beta)
 
 
 # ---------------------------------------------------------------------------
@@ -164,26 +176,32 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: int = MEAN, beta: f
 
 
 class NllLossBackward0(OpNode):
-    """-weight[t] / total_weight at each target position (class dim 1), 0 elsewhere."""
-    __slots__ = ()
+    """Negative log likelihood picks -weight[t] times the log-probability of each target
+    class t, so the gradient is -weight[t] at each target position (class dim 1), divided
+    by the total weight of the targets for a mean, and 0 elsewhere (ignore_index targets
+    get none).
+
+    out = -weight[target] * self[target] summed over the targets (/ total_weight for a mean)
+    grad_self = nll_loss_backward(grad, self, target, weight, reduction, ignore_index, total_weight)   (-grad * weight[target] / total_weight at the targets, 0 elsewhere)
+    """
     saved_names = ("self", "target", "weight", "total_weight")
+    fields = ("ignore_index", "reduction")
 
     def backward(self, g):
-        ignore_index, reduction, coef = self.extra
-        x, t, w = (None if s is None else s.unpack() for s in self._saved[:3])
-        return nll_loss_backward(g, x, t, w, reduction, ignore_index, coef, type(self))
+        x, t, w, total = (None if s is None else s.unpack() for s in self._saved)
+        return nll_loss_backward(g, x, t, w, self.reduction, self.ignore_index, total,
+                                 isinstance(self, NllLoss2DBackward0))
 
-    def _extra_saved(self, name):
-        ignore_index, reduction = self.extra[:2]
-        if name == "ignore_index":
-            return ignore_index & (2 ** 64 - 1)       # PyTorch shows it as an unsigned 64-bit number
-        if name == "reduction":
-            return reduction
-        return None
+    @property
+    def _saved_ignore_index(self) -> int:
+        return self.ignore_index & (2 ** 64 - 1)     # PyTorch shows it as an unsigned 64-bit number
 
 
 class NllLoss2DBackward0(NllLossBackward0):
-    __slots__ = ()
+    """nll_loss2d (images, a target class per position): NllLossBackward0's rule.
+
+    grad_self = nll_loss2d_backward(grad, self, target, weight, reduction, ignore_index, total_weight)   (-grad * weight[target] / total_weight at the targets, 0 elsewhere)
+    """
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int, ignore_index: int,
@@ -194,7 +212,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
         fast = _nll_mean_rows(input, target, ignore_index)
         if fast is not None:
             return fast
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     single = d.ndim == 1
     x2 = d[None] if single else d
     t2 = target._data.reshape(1) if single else target._data
@@ -214,23 +232,14 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: in
     total = w.sum()
     if reduction == NONE:
         out = losses[0] if single else losses
-        scale = 1.0
     elif reduction == SUM:
         out = losses.sum() + 0.0                      # (PyTorch sums from +0: no -0. result)
-        scale = 1.0
     else:                                             # all targets ignored: 0 / 0 = nan, as in PyTorch
         with np.errstate(invalid="ignore", divide="ignore"):
             out = (losses.sum() + 0.0) / total
-            scale = 1.0 / total
-    classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
-    with np.errstate(invalid="ignore"):
-        per_target = xp.where(valid, -w * scale, 0)   # ignored targets get no gradient
-    coef = ((classes == safe[:, None]) * per_target[:, None]).astype(d.dtype)
-    if single:
-        coef = coef[0]
     total_t = Tensor._wrap(xp.asarray(total if reduction != NONE else 0, dtype=d.dtype))
     return record(_as0d(xp.asarray(out, dtype=d.dtype)), node, (input,),
-                  saved=(input, target, weight, total_t), extra=(ignore_index, reduction, coef))
+                  saved=(input, target, weight, total_t), ignore_index=ignore_index, reduction=reduction)
 
 
 def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor | None:
@@ -254,11 +263,9 @@ def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor |
         return None
     total = d.dtype.type(n)
     out = (0.0 - picked.sum()) / total                # (PyTorch sums from +0: no -0. result)
-    coef = np.zeros((n, c), d.dtype)
-    coef[rows, t] = -(1.0 / total)
     return record(np.asarray(out, dtype=d.dtype), NllLossBackward0, (input,),
                   saved=(input, target, None, Tensor._wrap(np.asarray(total))),
-                  extra=(ignore_index, MEAN, coef))
+                  ignore_index=ignore_index, reduction=MEAN)
 
 
 # ---------------------------------------------------------------------------
@@ -267,30 +274,34 @@ def _nll_mean_rows(input: Tensor, target: Tensor, ignore_index: int) -> Tensor |
 
 
 class BinaryCrossEntropyBackward0(OpNode):
-    __slots__ = ()
+    """Binary cross entropy -(t log x + (1 - t) log(1 - x)): its slope in x is
+    (x - t) / (x (1 - x)), in t it is -logit(x) = log(1 - x) - log x (times the weight,
+    / N for a mean).
+
+    grad_self = binary_cross_entropy_backward(grad, self, target, weight, reduction)   (grad * weight * (self - target) / max(self * (1 - self), 1e-12))
+    grad_target = -grad * weight * logit(self)   (/ N for a mean)
+    """
     saved_names = ("self", "target", "weight")
+    fields = ("reduction",)
 
     def backward(self, g):
         x, t, w = (None if s is None else s.unpack() for s in self._saved)
         gx = gt = None
         if self.next_functions[0][0] is not None:
-            gx = binary_cross_entropy_backward(g, x, t, w, self.extra)
+            gx = binary_cross_entropy_backward(g, x, t, w, self.reduction)
         if self.next_functions[1][0] is not None:
-            g = _scale_grad(g, x.numel(), self.extra)
+            g = _scale_grad(g, x.numel(), self.reduction)
             if w is not None:
                 g = g * w
             gt = g * -x.logit()                       # (not clamped, unlike the loss: an x of 0
                                                       # or 1 gives an infinite slope, as in PyTorch)
         return gx, gt
 
-    def _extra_saved(self, name):
-        return self.extra if name == "reduction" else None
-
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int) -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), logs clamped at -100 so 0 and 1 give finite losses."""
     x, t = input._data, target._data
-    xp = xp_of(x)
+    xp = B.xp_of(x)
     if x.dtype.kind != "f":
         raise no_kernel("binary_cross_entropy", x.dtype)
     if t.dtype != x.dtype:
@@ -306,26 +317,28 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, r
         loss = loss * weight._data
     return record(_as0d(_reduce_array(loss.astype(x.dtype, copy=False), reduction)),
                   BinaryCrossEntropyBackward0, (input, target), saved=(input, target, weight),
-                  extra=reduction)
+                  reduction=reduction)
 
 
 class BinaryCrossEntropyWithLogitsBackward0(OpNode):
-    """PyTorch's two rules, step by step (an in-place step keeps its tensor's dtype, so a
-    float32 gradient is rounded where PyTorch rounds it):
+    """Binary cross entropy of sigmoid(x): the input's slope is sigmoid(x) - t, the
+    target's is -x (with pos_weight pw: (pw t + 1 - t) sigmoid(x) - pw t and
+    log_sigmoid(-x) - pw log_sigmoid(x)); times the weight, / N for a mean, last.
 
-    * input: ``(sigmoid(x) - t) * g`` (with ``pos_weight``:
-      ``((pw t + 1 - t) * sigmoid(x) - pw t) * g``), times ``weight``, ``/ N`` last;
-    * target: ``-x * g`` (with ``pos_weight``: ``(log_sigmoid(-x) - pw log_sigmoid(x)) * g``),
-      times ``weight``, ``/ N`` last.
+    grad_self = grad * (sigmoid(self) - target) * weight   (with pos_weight: grad * ((pos_weight * target + 1 - target) * sigmoid(self) - pos_weight * target) * weight; / N for a mean)
+    grad_target = -grad * self * weight   (with pos_weight: grad * (log_sigmoid(-self) - pos_weight * log_sigmoid(self)) * weight; / N for a mean)
 
-    Without create_graph PyTorch takes the input's steps in place; with it, out of place
-    (the promoted dtype is kept until the engine casts the gradient back)."""
-    __slots__ = ()
+    PyTorch's steps are taken one by one (an in-place step keeps its tensor's dtype, so a
+    float32 gradient is rounded where PyTorch rounds it). Without create_graph PyTorch
+    takes the input's steps in place; with it, out of place (the promoted dtype is kept
+    until the engine casts the gradient back).
+    """
     saved_names = ("self", "target", "weight", "pos_weight")
+    fields = ("reduction",)
 
     def backward(self, g):
         x, t, w, pw = (None if s is None else s.unpack() for s in self._saved)
-        mean = self.extra == MEAN
+        mean = self.reduction == MEAN
         gx = gt = None
         if self.next_functions[0][0] is not None:
             inplace = not STATE.grad_enabled
@@ -352,9 +365,6 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
                 gt = div_scalar(gt, t.numel()) if STATE.grad_enabled else gt.div_(t.numel())
         return gx, gt
 
-    def _extra_saved(self, name):
-        return self.extra if name == "reduction" else None
-
 
 def _promoted(a: Any, b: Any) -> tuple[Any, Any]:
     """Two arrays in PyTorch's result type of the pair."""
@@ -379,7 +389,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     ``(1 - t) * x - log_sigmoid(x)`` written into ``1 - t`` step by step: the loss has
     the target's dtype (an integer target is refused at the product, a bool one at ``1 - t``)."""
     x, t = input._data, target._data
-    xp = xp_of(x)
+    xp = B.xp_of(x)
     if x.dtype.kind != "f":
         raise no_kernel("log_sigmoid_cpu", x.dtype)
     log_sigmoid = (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
@@ -396,6 +406,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         loss = _in_place(loss, operator.mul, weight._data)
     out = record(_as0d(_reduce_array(loss, reduction)),
                  BinaryCrossEntropyWithLogitsBackward0, (input, target),
-                 saved=(input, target, weight, pos_weight), extra=reduction)
+                 saved=(input, target, weight, pos_weight), reduction=reduction)
     note_broadcast(out, input, target)
     return out

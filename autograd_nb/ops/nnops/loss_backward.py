@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..._backend import xp_of as _xp
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import DTYPE_WORDS
 from ..backward_ops import _BackwardNode, _op
@@ -25,17 +25,23 @@ def _summed_like(v: Tensor, grad_output: Tensor) -> Tensor:
 
 
 class _PairLossBackwardBackward(_BackwardNode):
-    """out = slope(x - t) * g (/ N for a mean), for the losses of (input, target) whose
-    target's gradient is the input's negated: d/dg is the same op (summed back to a 0-d
-    g), d/dx = gg * g * slope'(x - t) (/ N), d/dt its negative."""
-    __slots__ = ()
+    """The backward op of a loss of (input, target), out = slope(x - t) g (/ N for a mean):
+    linear in g (its gradient is the same op, summed back to a 0-d g); the input gets gg g
+    times the slope's own derivative, the target its negative.
+
+    out = slope(self - target) * grad_output   (/ N for a mean)
+    grad_grad_output = <op>_backward(grad, self, target, reduction)
+    grad_self = grad * grad_output * slope'(self - target)   (/ N for a mean)
+    grad_target = -grad_self
+    """
     saved_names = ("grad_output", "self", "target")
-    _param: str | None = None                        # beta, delta: the op's number
+    fields = ("reduction",)
+    _param: str | None = None                        # the field holding the op's number (beta, delta)
 
     def backward(self, gg):
         g, x, t = self._unpacked()
-        reduction = self.extra["reduction"]
-        params = () if self._param is None else (self.extra[self._param],)
+        reduction = self.reduction
+        params = () if self._param is None else (getattr(self, self._param),)
         gg_out = gx = None
         if self._wants(0):
             gg_out = _summed_like(_PAIR_RULES[type(self)](gg, x, t, reduction, *params), g)
@@ -50,24 +56,44 @@ class _PairLossBackwardBackward(_BackwardNode):
 
 
 class MseLossBackwardBackward0(_PairLossBackwardBackward):
-    __slots__ = ()
+    """mse_loss_backward, out = 2 (x - t) g (/ N): linear in g, and its slope 2 (x - t)
+    has the constant derivative 2.
+
+    grad_grad_output = mse_loss_backward(grad, self, target, reduction)
+    grad_self = 2 * grad * grad_output   (/ N for a mean)
+    grad_target = -2 * grad * grad_output   (/ N for a mean)
+    """
 
     def curvature(self, v, x, t):
         return v * 2
 
 
 class SmoothL1LossBackwardBackward0(_PairLossBackwardBackward):
-    __slots__ = ()
+    """smooth_l1_loss_backward, out = g (x - t) / beta inside |x - t| < beta and g sign(x - t)
+    outside (/ N): linear in g; the slope's derivative is 1 / beta inside, 0 outside.
+
+    grad_grad_output = smooth_l1_loss_backward(grad, self, target, reduction, beta)
+    grad_self = grad * grad_output / beta where |self - target| < beta, else 0   (/ N for a mean)
+    grad_target = -grad_self
+    """
+    fields = ("reduction", "beta")
     _param = "beta"
 
     def curvature(self, v, x, t, beta):
         if beta == 0:                                 # (the slope is only a sign)
-            return Tensor._wrap(_xp(v._data).zeros_like(v._data))
+            return Tensor._wrap(B.xp_of(v._data).zeros_like(v._data))
         return v * ((x - t).abs() < beta).to(v.dtype) / beta
 
 
 class HuberLossBackwardBackward0(_PairLossBackwardBackward):
-    __slots__ = ()
+    """huber_loss_backward, out = g clamp(x - t, -delta, delta) (/ N): linear in g; the
+    slope's derivative is 1 inside |x - t| < delta, 0 outside.
+
+    grad_grad_output = huber_loss_backward(grad, self, target, reduction, delta)
+    grad_self = grad * grad_output where |self - target| < delta, else 0   (/ N for a mean)
+    grad_target = -grad_self
+    """
+    fields = ("reduction", "delta")
     _param = "delta"
 
     def curvature(self, v, x, t, delta):
@@ -75,28 +101,27 @@ class HuberLossBackwardBackward0(_PairLossBackwardBackward):
 
 
 def _pair_loss(slope: Any, node: type, grad: Tensor, self: Tensor, target: Tensor, reduction: int,
-               extra: dict) -> Tensor:
+               **params: Any) -> Tensor:
     gd = grad._data
     out = slope * (gd / slope.size if reduction == _MEAN else gd)
     sd = self._data.dtype                             # (PyTorch's kernel writes into a tensor like
     if sd.kind == "f" and out.dtype != sd:            # self: computed in the common dtype, stored
         out = out.astype(sd)                          # in self's)
-    extra["reduction"] = reduction
-    return _op(out, node, (grad, self, target), (grad, self, target), extra)
+    return _op(out, node, (grad, self, target), (grad, self, target), reduction=reduction, **params)
 
 
 def mse_loss_backward(grad: Tensor, self: Tensor, target: Tensor, reduction: int) -> Tensor:
     """``2 (x - t) * g``, divided by the number of elements for a mean."""
     return _pair_loss((self._data - target._data) * 2, MseLossBackwardBackward0, grad, self, target,
-                      reduction, {})
+                      reduction)
 
 
 def smooth_l1_loss_backward(grad: Tensor, self: Tensor, target: Tensor, reduction: int, beta: float) -> Tensor:
     """``g * (x - t) / beta`` where ``|x - t| < beta``, else ``g * sign(x - t)`` (/ N for a mean)."""
     d = self._data - target._data
     with np.errstate(divide="ignore", invalid="ignore"):      # (a NaN difference keeps its NaN;
-        slope = _xp(d).where(abs(d) < beta, d / beta, _xp(d).sign(d))    # beta 0 gives the sign)
-    return _pair_loss(slope, SmoothL1LossBackwardBackward0, grad, self, target, reduction, {"beta": beta})
+        slope = B.xp_of(d).where(abs(d) < beta, d / beta, B.xp_of(d).sign(d))    # beta 0 gives the sign)
+    return _pair_loss(slope, SmoothL1LossBackwardBackward0, grad, self, target, reduction, beta=beta)
 
 
 def huber_loss_backward(grad: Tensor, self: Tensor, target: Tensor, reduction: int, delta: float) -> Tensor:
@@ -107,8 +132,8 @@ def huber_loss_backward(grad: Tensor, self: Tensor, target: Tensor, reduction: i
             raise RuntimeError(f"Found dtype {DTYPE_WORDS[other._data.dtype.name]} but expected "
                                f"{DTYPE_WORDS[self._data.dtype.name]}")
     d = self._data - target._data
-    slope = _xp(d).clip(d, -delta, delta)             # (a NaN difference keeps its NaN)
-    return _pair_loss(slope, HuberLossBackwardBackward0, grad, self, target, reduction, {"delta": delta})
+    slope = B.xp_of(d).clip(d, -delta, delta)         # (a NaN difference keeps its NaN)
+    return _pair_loss(slope, HuberLossBackwardBackward0, grad, self, target, reduction, delta=delta)
 
 
 _PAIR_RULES = {MseLossBackwardBackward0: mse_loss_backward, SmoothL1LossBackwardBackward0: smooth_l1_loss_backward,
@@ -116,13 +141,20 @@ _PAIR_RULES = {MseLossBackwardBackward0: mse_loss_backward, SmoothL1LossBackward
 
 
 class BinaryCrossEntropyBackwardBackward0(_BackwardNode):
-    """out = g w (x - t) / (x (1 - x)) (/ N): each input's derivative of that."""
-    __slots__ = ()
+    """binary_cross_entropy_backward, out = g w (x - t) / (x (1 - x)) (/ N): linear in g;
+    x and t get that quotient's derivatives (the denominators kept from 0 by 1e-12).
+
+    out = grad_output * weight * (self - target) / (self * (1 - self))   (/ N for a mean)
+    grad_grad_output = grad * weight * (self - target) / max(self * (1 - self), eps)   (/ N, summed to a 0-d grad_output)
+    grad_self = grad * grad_output * weight * (self² - 2 self target + target) / ((self + eps)² (1 - self + eps)²)   (/ N)
+    grad_target = -grad * grad_output * weight / max(self * (1 - self), eps)   (/ N)
+    """
     saved_names = ("grad_output", "self", "target", "weight")
+    fields = ("reduction",)
 
     def backward(self, gg):
         g, x, t, w = self._unpacked()
-        reduction = self.extra["reduction"]
+        reduction = self.reduction
         n = gg.numel()
 
         def scaled(v):
@@ -148,45 +180,77 @@ def binary_cross_entropy_backward(grad: Tensor, self: Tensor, target: Tensor, we
         gd = gd / xd.size
     if weight is not None:
         gd = gd * weight._data
-    out = (gd * (xd - td) / _xp(xd).maximum((1 - xd) * xd, _BCE_EPS)).astype(xd.dtype, copy=False)
+    out = (gd * (xd - td) / B.xp_of(xd).maximum((1 - xd) * xd, _BCE_EPS)).astype(xd.dtype, copy=False)
     return _op(out, BinaryCrossEntropyBackwardBackward0, (grad, self, target), (grad, self, target, weight),
-               {"reduction": reduction})
+               reduction=reduction)
 
 
 class NllLossBackwardBackward0(_BackwardNode):
-    """out = g * coef (-weight[t] / total weight at the targets, 0 elsewhere): linear in
-    g, so d/dg is nll_loss itself applied to gg; x gets zeros."""
-    __slots__ = ()
+    """nll_loss_backward, out = g times -weight[t] (/ the total weight for a mean) at each
+    target, 0 elsewhere: linear in g, so its gradient in g is nll_loss itself applied to
+    gg; the input (the log-probabilities) gets zeros.
+
+    out = nll_loss_backward(grad_output, self, target, weight, reduction, ignore_index, total_weight)
+    grad_grad_output = nll_loss(grad, target, weight, reduction, ignore_index)
+    grad_self = zeros_like(grad)
+    """
     saved_names = ("target", "weight")
+    fields = ("ignore_index", "reduction")
 
     def backward(self, gg):
         t, w = self._unpacked()
-        ex = self.extra
         gg_out = None
         if self._wants(0):
-            from .loss import nll_loss
-            gg_out = nll_loss(gg, t, w, ex["reduction"], ex["_ignore"], ex["_forward"])
+            from .loss import NllLoss2DBackward0, NllLossBackward0, nll_loss
+            forward = NllLoss2DBackward0 if isinstance(self, NllLoss2DBackwardBackward0) else NllLossBackward0
+            gg_out = nll_loss(gg, t, w, self.reduction, self.ignore_index, forward)
         return gg_out, self._zeros(gg, 1)
 
-    def _extra_saved(self, name):
-        if name == "ignore_index":
-            return self.extra["_ignore"] & (2 ** 64 - 1)      # shown as an unsigned 64-bit number
-        return self.extra.get(name)
+    @property
+    def _saved_ignore_index(self) -> int:
+        return self.ignore_index & (2 ** 64 - 1)     # PyTorch shows it as an unsigned 64-bit number
 
 
 class NllLoss2DBackwardBackward0(NllLossBackwardBackward0):
-    __slots__ = ()
+    """nll_loss2d_backward (images: a target per position), the same rule as nll_loss_backward.
+
+    grad_grad_output = nll_loss2d(grad, target, weight, reduction, ignore_index)
+    grad_self = zeros_like(grad)
+    """
 
 
 def nll_loss_backward(grad: Tensor, self: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
-                      ignore_index: int, coef: Any, forward: type) -> Tensor:
-    """``g * coef`` where ``coef`` (the forward's per-target coefficients) is nonzero, else 0
-    (only target positions get g: an ignored one stays 0 even for a NaN g)."""
+                      ignore_index: int, total_weight: Tensor, two_d: bool = False) -> Tensor:
+    """PyTorch's ``nll_loss_backward``: ``-weight[t] * g`` at each target position (class dim 1; a
+    1-D ``self`` is one sample), divided by ``total_weight`` for a mean, 0 elsewhere (an ignored
+    target, or a class weight of 0, stays 0 even for a NaN g). ``two_d``: nll_loss2d's."""
+    x = self._data
+    xp = B.xp_of(x)
     gd = grad._data
+    single = x.ndim == 1
+    x2 = x[None] if single else x
+    t2 = target._data.reshape(1) if single else target._data
+    t2 = t2.astype(np.int64, copy=False)
+    c = x2.shape[1]
+    valid = t2 != ignore_index
+    safe = xp.where(valid, t2, 0)
+    w = (weight._data[safe] if weight is not None else xp.ones(t2.shape, dtype=x.dtype)) * valid
+    w = w.astype(x.dtype, copy=False)
+    if reduction == _MEAN:                            # (all ignored: 1 / 0, multiplied by zeros only)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = 1.0 / total_weight._data
+    else:
+        scale = 1.0
+    classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
+    with np.errstate(invalid="ignore"):
+        per_target = xp.where(valid, -w * scale, 0)   # ignored targets get no gradient
+    coef = ((classes == safe[:, None]) * per_target[:, None]).astype(x.dtype)
+    if single:
+        coef = coef[0]
     if reduction == 0 and coef.ndim > 1:
         gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
     with np.errstate(invalid="ignore"):
-        out = _xp(coef).where(coef != 0, gd * coef, coef.dtype.type(0))
-    node = NllLoss2DBackwardBackward0 if forward.__name__ == "NllLoss2DBackward0" else NllLossBackwardBackward0
+        out = xp.where(coef != 0, gd * coef, coef.dtype.type(0))
+    node = NllLoss2DBackwardBackward0 if two_d else NllLossBackwardBackward0
     return _op(out.astype(coef.dtype, copy=False), node, (grad, self), (target, weight),
-               {"reduction": reduction, "_ignore": ignore_index, "_forward": forward})
+               reduction=reduction, ignore_index=ignore_index)

@@ -36,25 +36,26 @@ def _reduce(loss: Any, reduction: int) -> Any:
 
 
 class SoftMarginLossBackward0(OpNode):
-    """grad = -t * e / (1 + e) * g, e = exp(-t x) (divided by the count for the mean)."""
-    __slots__ = ()
+    """The soft margin loss log(1 + exp(-t x)) has the slope -t e / (1 + e) with
+    e = exp(-t x) (divided by the count for the mean).
+
+    grad_self = -grad * target * e / (1 + e),   e = exp(-target * self)   (/ N for a mean)
+    """
     saved_names = ("self", "target")
+    fields = ("reduction",)
 
     def backward(self, g):
         x, t = self._saved[0].unpack(), self._saved[1].unpack()
         e = (-t * x).exp()
         grad = -t * e / (1 + e) * g
-        return grad / x.numel() if self.extra == MEAN else grad
-
-    def _extra_saved(self, name):
-        return self.extra if name == "reduction" else None
+        return grad / x.numel() if self.reduction == MEAN else grad
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Tensor:
     x, t = np.broadcast_arrays(input._data, target._data)
     loss = np.log1p(np.exp(-t * x))
     return record(np.asarray(_reduce(loss, reduction)).astype(input._data.dtype, copy=False),
-                  SoftMarginLossBackward0, (input,), saved=(input, target), extra=reduction)
+                  SoftMarginLossBackward0, (input,), saved=(input, target), reduction=reduction)
 
 
 def _rows(g: Tensor, per_sample: Any, reduction: int) -> Any:
@@ -67,17 +68,21 @@ def _rows(g: Tensor, per_sample: Any, reduction: int) -> Any:
 
 def _no_second_derivative(data: Any, node: OpNode, g: Tensor, name: str) -> Tensor:
     """The input's gradient, with PyTorch's NotImplemented node should it be differentiated."""
-    return record(data, _NoDerivative, (g, node._saved[0].unpack()), extra=name)
+    return record(data, _NoDerivative, (g, node._saved[0].unpack()), _op=name)
 
 
 class MultiMarginLossBackward0(OpNode):
-    """Per sample, with ``a`` the classes within the margin: ``dz * w[y] / C`` at each, minus
-    their sum at ``y`` (``dz`` is 1, or ``2 z`` for ``p = 2``)."""
-    __slots__ = ()
+    """Per sample, every class i scoring within the margin of the target class y
+    (z = margin - x[y] + x[i] > 0) gets dz w[y] / C, and y gets minus their sum (dz is 1,
+    or 2 z for p = 2). PyTorch defines no second derivative (a NotImplemented node).
+
+    grad_self = grad * dz * weight[target] / C at each class within the margin, minus their sum at target
+    """
     saved_names = ("self", "target", "weight")
+    fields = ("p", "margin", "reduction", "_coef")   # _coef: dz w[y] / C per (sample, class)
 
     def backward(self, g):
-        coef, reduction = self.extra[1], self.extra[3]
+        coef, reduction = self._coef, self.reduction
         x = self._saved[0].unpack()
         y = self._saved[1].unpack()._data.reshape(-1)
         n = y.shape[0]
@@ -85,9 +90,6 @@ class MultiMarginLossBackward0(OpNode):
         grad[np.arange(n), y] = -grad.sum(1)
         return _no_second_derivative(grad.reshape(x.shape).astype(x._data.dtype, copy=False), self, g,
                                      "multi_margin_loss_backward")
-
-    def _extra_saved(self, name):
-        return {"p": self.extra[0], "margin": self.extra[2], "reduction": self.extra[3]}.get(name)
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int, margin: float, weight: Tensor | None,
@@ -106,23 +108,25 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int, margin: float, weig
     if reduction == NONE and input.dim() < 2:
         loss = loss.reshape(())
     return record(np.asarray(_reduce(loss, reduction)).astype(x.dtype, copy=False), MultiMarginLossBackward0,
-                  (input,), saved=(input, target, weight), extra=(p, coef.astype(x.dtype), margin, reduction))
+                  (input,), saved=(input, target, weight), p=p, margin=margin, reduction=reduction,
+                  _coef=coef.astype(x.dtype))
 
 
 class MultilabelMarginLossBackward0(OpNode):
-    """Per pair (target j, non-target i) within the margin: ``+1/C`` at i, ``-1/C`` at j."""
-    __slots__ = ()
+    """Per pair (target class j, non-target class i) with 1 - x[j] + x[i] > 0: +1/C at i and
+    -1/C at j. PyTorch defines no second derivative (a NotImplemented node).
+
+    grad_self = grad * (count of such pairs as i - count as j) / C
+    """
     saved_names = ("self", "target", "is_target")
+    fields = ("reduction", "_coef")                  # _coef: the gradient per (sample, class) for g = 1
 
     def backward(self, g):
-        coef, reduction = self.extra
+        coef, reduction = self._coef, self.reduction
         x = self._saved[0].unpack()
         grad = coef * _rows(g, coef.shape[0], reduction)
         return _no_second_derivative(grad.reshape(x.shape).astype(x._data.dtype, copy=False), self, g,
                                      "multilabel_margin_loss_backward")
-
-    def _extra_saved(self, name):
-        return self.extra[1] if name == "reduction" else None
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Tensor:
@@ -144,4 +148,4 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Ten
     return record(np.asarray(_reduce(loss, reduction)).astype(x.dtype, copy=False),
                   MultilabelMarginLossBackward0, (input,),
                   saved=(input, target, Tensor._wrap(is_target.reshape(input._data.shape))),
-                  extra=(coef, reduction))
+                  reduction=reduction, _coef=coef)

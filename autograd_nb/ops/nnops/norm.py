@@ -23,10 +23,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import OpNode, record
-from .patches import xp_of
 
 
 def _batch_stats_backward(g: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | None,
@@ -56,12 +56,23 @@ def _batch_stats_backward(g: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, we
 
 
 class NativeBatchNormBackward0(OpNode):
-    __slots__ = ()
+    """Batch norm x_hat = (x - mean) invstd per channel, then weight x_hat + bias. In
+    training the input's gradient has two more terms, the paths through the batch's mean
+    and variance (sums over the batch and positions, M values each); in eval mode the
+    running statistics are constants. (With create_graph the statistics are recomputed
+    from x, so second derivatives see them.)
+
+    out = weight * (input - mean) * invstd + bias
+    grad_input = weight * invstd * (grad - sum(grad) / M - x_hat * sum(grad * x_hat) / M)   (eval: grad * weight * invstd)
+    grad_weight = sum(grad * x_hat)
+    grad_bias = sum(grad)
+    """
     saved_names = ("input", "weight", "running_mean", "running_var", "result1", "result2")
+    fields = ("training", "eps")
 
     def backward(self, g):
         x, w, rm, rv, mean, invstd = (None if s is None else s.unpack() for s in self._saved)
-        training, eps = self.extra
+        training, eps = self.training, self.eps
         need = [e[0] is not None for e in self.next_functions]
         if training:
             return _batch_stats_backward(g, x, mean, invstd, w, eps, need)
@@ -73,12 +84,9 @@ class NativeBatchNormBackward0(OpNode):
         gb = g.sum(axes) if need[2] else None
         return gx, gw, gb
 
-    def _extra_saved(self, name):
-        return {"training": self.extra[0], "eps": self.extra[1]}.get(name)
-
 
 def _empty_like(d: Any) -> Tensor:
-    return Tensor._wrap(xp_of(d).zeros((0,), dtype=d.dtype))
+    return Tensor._wrap(B.xp_of(d).zeros((0,), dtype=d.dtype))
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -92,7 +100,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     statistics are used and nothing changes.
     """
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     c = d.shape[1] if d.ndim > 1 else 0
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
@@ -127,7 +135,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = out + bias._data.reshape(pshape)
     return record(out.astype(d.dtype, copy=False), NativeBatchNormBackward0, (input, weight, bias),
                   saved=(input, weight, running_mean, running_var, save_mean, save_invstd),
-                  extra=(use_batch, eps))
+                  training=use_batch, eps=eps)
 
 
 # ---------------------------------------------------------------------------
@@ -136,12 +144,22 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 class NativeLayerNormBackward0(OpNode):
-    __slots__ = ()
+    """Layer norm x_hat = (x - mean) rstd over each sample's last dims (M values), then
+    weight x_hat + bias: the input's gradient has the two more terms of the paths through
+    the sample's mean and variance. (With create_graph the statistics are recomputed
+    from x, so second derivatives see them.)
+
+    out = weight * (input - mean) * rstd + bias
+    grad_input = rstd * (grad * weight - sum(grad * weight) / M - x_hat * sum(grad * weight * x_hat) / M)
+    grad_weight = (grad * x_hat) summed over the leading dims
+    grad_bias = grad summed over the leading dims
+    """
     saved_names = ("input", "weight", "bias", "result1", "result2")
+    fields = ("normalized_shape", "_eps")
 
     def backward(self, g):
         x, w, b, mean, rstd = (None if s is None else s.unpack() for s in self._saved)
-        normalized, eps = self.extra
+        normalized, eps = self.normalized_shape, self._eps
         k = len(normalized)
         axes = tuple(range(x.ndim - k, x.ndim))
         lead = tuple(range(x.ndim - k))
@@ -164,9 +182,6 @@ class NativeLayerNormBackward0(OpNode):
             gb = g.sum(lead) if lead else g
         return gx, gw, gb
 
-    def _extra_saved(self, name):
-        return tuple(self.extra[0]) if name == "normalized_shape" else None
-
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
@@ -181,7 +196,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
         expect = "[*, " + ", ".join(map(str, normalized_shape)) + "]"
         raise RuntimeError(f"Given normalized_shape={shown}, expected input with shape {expect}, but got "
                            f"input of size{list(d.shape)}")
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     axes = tuple(range(d.ndim - k, d.ndim))
     mean = d.mean(axis=axes, keepdims=True)
     rstd = (1.0 / xp.sqrt(d.var(axis=axes, keepdims=True) + eps)).astype(d.dtype)
@@ -192,5 +207,5 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
         out = out + bias._data
     return record(out.astype(d.dtype, copy=False), NativeLayerNormBackward0, (input, weight, bias),
                   saved=(input, weight, bias, Tensor._wrap(mean.astype(d.dtype)), Tensor._wrap(rstd)),
-                  extra=(normalized_shape, eps))
+                  normalized_shape=normalized_shape, _eps=eps)
 
