@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ._core import (CPP_NAMES, OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
+from ._core import (OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
 from .pointwise import _inplace, _needed, has_edge, mul_scalar
 
@@ -40,33 +40,43 @@ def _promoted(ts: list[Tensor]) -> list:
 
 
 class AddcmulBackward0(OpNode):
-    """out = self + value * t1 * t2."""
-    __slots__ = ()
+    """self plus value times a product: self passes the gradient through; each factor
+    gets it times the other factor, times value (product rule).
+
+    out = self + value * tensor1 * tensor2
+    grad_self = grad
+    grad_tensor1 = grad * tensor2 * value
+    grad_tensor2 = grad * tensor1 * value
+    """
     saved_names = ("tensor1", "tensor2")
+    fields = ("value",)
 
     def backward(self, g):
         t1, t2 = (None if s is None else s.unpack() for s in self._saved)
-        value = self.extra
+        value = self.value
         return (g,
                 None if t2 is None else g * t2 * value,
                 None if t1 is None else g * t1 * value)
 
-    def _extra_saved(self, name):
-        return self.extra if name == "value" else None
-
 
 class AddcdivBackward0(AddcmulBackward0):
-    """out = self + value * t1 / t2."""
-    __slots__ = ()
+    """self plus value times a quotient: self passes the gradient through; tensor1 gets it
+    divided by tensor2, tensor2 gets minus it times tensor1 / tensor2² (quotient rule),
+    both times value.
+
+    out = self + value * tensor1 / tensor2
+    grad_self = grad
+    grad_tensor1 = grad * value / tensor2
+    grad_tensor2 = -grad * value * tensor1 / tensor2²
+    """
 
     def backward(self, g):
         t1, t2 = (None if s is None else s.unpack() for s in self._saved)
-        value = self.extra
+        value = self.value
         if self.next_functions[1][0] is not None and not t2.is_floating_point():
             # PyTorch divides value by t2 into a tensor of t2's dtype first: refused
-            from ._core import DTYPE_WORDS
-            raise RuntimeError(f"result type {DTYPE_WORDS[B.get_default_dtype().np.name]} can't be cast to the "
-                               f"desired output type {DTYPE_WORDS[t2._data.dtype.name]}")
+            raise RuntimeError(f"result type {B.get_default_dtype().scalar_name} can't be cast to the "
+                               f"desired output type {B.SCALAR_NAMES[t2._data.dtype.name]}")
         g1 = None
         if self.next_functions[1][0] is not None:     # value / t2 a true division (C++'s Scalar / Tensor)
             g1 = g * (Tensor._wrap(B.xp_of(t2._data).asarray(value, dtype=t2._data.dtype)) / t2)
@@ -82,7 +92,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     if ad.dtype.kind in "iu" and isinstance(value, float):
         value = int(value)                            # (an integer result takes value as an integer)
     out = record(ad + value * (bd * cd), AddcmulBackward0, (a, b, c),
-                 (b if has_edge(c) else None, c if has_edge(b) else None), extra=value)
+                 (b if has_edge(c) else None, c if has_edge(b) else None), value=value)
     note_broadcast(out, a, b, c)
     return out
 
@@ -100,26 +110,35 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     a, b, c = _operands((input, tensor1, tensor2))
     ad, bd, cd = _promoted([a, b, c])
     out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
-                 (b if has_edge(c) else None, c), extra=value)         # only for tensor2's gradient)
+                 (b if has_edge(c) else None, c), value=value)         # only for tensor2's gradient)
     note_broadcast(out, a, b, c)
     return out
 
 
 class LerpBackward0(OpNode):
-    """out = start + weight * (end - start), weight a number."""
-    __slots__ = ()
+    """Linear interpolation by a number: self gets the gradient times (1 - weight), end
+    gets it times weight.
+
+    out = self + weight * (end - self)   (weight: a number)
+    grad_self = grad * (1 - weight)
+    grad_end = grad * weight
+    """
+    fields = ("weight",)
 
     def backward(self, g):                            # (Scalar products: MulBackward1)
-        w = self.extra
+        w = self.weight
         return mul_scalar(g, 1 - w), mul_scalar(g, w)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "weight" else None
 
 
 class LerpBackward1(OpNode):
-    """out = start + weight * (end - start), weight a tensor."""
-    __slots__ = ()
+    """Linear interpolation by a tensor: self gets the gradient times (1 - weight), end
+    gets it times weight, and weight gets it times (end - self).
+
+    out = self + weight * (end - self)   (weight: a tensor)
+    grad_self = grad * (1 - weight)
+    grad_end = grad * weight
+    grad_weight = grad * (end - self)
+    """
     saved_names = ("end", "self", "weight")
     saved_for = ((2,), (2,), (0, 1))                  # the ends for weight's gradient, and back
 
@@ -141,8 +160,7 @@ def _lerp(a: Any, b: Any, w: Any) -> Any:
     weight 1 gives exactly ``b``, and an inf at the far end does not turn into a NaN)."""
     diff = b - a
     with np.errstate(invalid="ignore"):
-        return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)) if type(a) is np.ndarray else \
-            __import__("cupy").where(abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
+        return B.xp_of(a).where(abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
 
 
 def _lerp_dtypes(input: Any, end: Any, weight: Any) -> list[Tensor]:
@@ -152,8 +170,8 @@ def _lerp_dtypes(input: Any, end: Any, weight: Any) -> list[Tensor]:
     dt = ts[0]._data.dtype
     for name, t in zip(("end", "weight"), ts[1:]):
         if t._data.dtype != dt and not (name == "weight" and t._data.ndim == 0):
-            raise RuntimeError(f"expected dtype {CPP_NAMES[dt.name]} for `{name}` but got "
-                               f"dtype {CPP_NAMES[t._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {B.CPP_NAMES[dt.name]} for `{name}` but got "
+                               f"dtype {B.CPP_NAMES[t._data.dtype.name]}")
     return ts
 
 
@@ -164,9 +182,8 @@ def _lerp_result_type(input: Tensor, end: Any, weight: Any) -> None:
         dt = input._data.dtype
         common = _promoted([t[:0] if t._data.ndim else t for t in ts])[0].dtype
         if not np.can_cast(common, dt, "same_kind"):
-            from ._core import DTYPE_WORDS
-            raise RuntimeError(f"result type {DTYPE_WORDS[common.name]} can't be cast to the desired output type "
-                               f"{DTYPE_WORDS[dt.name]}")
+            raise RuntimeError(f"result type {B.SCALAR_NAMES[common.name]} can't be cast to the desired output type "
+                               f"{B.SCALAR_NAMES[dt.name]}")
 
 
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
@@ -183,7 +200,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     a, b = ts[0], ts[1]
     if scalar:
         out = record(_lerp(a._data, b._data, weight).astype(dt, copy=False), LerpBackward0,
-                     (a, b), extra=weight)
+                     (a, b), weight=weight)
         note_broadcast(out, a, b)
         return out
     w = ts[2]

@@ -24,22 +24,12 @@ from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import is_grad_enabled
 from ._core import (OpNode, arg_error, scalar_to, no_kernel, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
                     record, register)
-from .pointwise import _DTYPE_WORDS
 from .pointwise import _inplace as _pointwise_inplace
+from .reduce import shown_dim
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-
-_xp = B.xp_of                                         # (numpy or cupy, for an array)
-
-
-def _u64(v: Any) -> Any:
-    """An int as PyTorch shows it in ``grad_fn._saved_*``: negatives wrap to unsigned 64 bit."""
-    if isinstance(v, tuple):
-        return tuple(_u64(x) for x in v)
-    return v + (1 << 64) if v < 0 else v
 
 
 def _fmt(shape: Sequence[int]) -> str:
@@ -48,7 +38,7 @@ def _fmt(shape: Sequence[int]) -> str:
 
 def _zeros(shape: tuple, like: Any) -> Tensor:
     """A zero tensor (no history) with ``like``'s dtype and device."""
-    return Tensor._wrap(_xp(like).zeros(shape, dtype=like.dtype))
+    return Tensor._wrap(B.xp_of(like).zeros(shape, dtype=like.dtype))
 
 
 def _same_device(arrays: Sequence[Any]) -> None:
@@ -70,14 +60,6 @@ def _combination_error(fn: str, args: Sequence[Any]) -> TypeError:
 
 
 _as_method = as_method
-
-
-class _Node(OpNode):
-    """A node whose ``extra`` is ``(state for the rule, {torch name: shown value})``."""
-    __slots__ = ()
-
-    def _extra_saved(self, name):
-        return self.extra[1].get(name)
 
 
 def _inplace(op: Any, overlap: str = "any", expand_warning: bool = False) -> Any:
@@ -114,7 +96,7 @@ def _check_bounds(idx: Any, size: int, dim: int) -> None:
 
 def _along(idx: Any, d: int) -> tuple:
     """The advanced-index key that reads ``arr[i0, .., idx[i0, ..], ..]`` for every position."""
-    xp = _xp(idx)
+    xp = B.xp_of(idx)
     n = idx.ndim
     key = []
     for k, s in enumerate(idx.shape):
@@ -139,14 +121,20 @@ def _at_least_1d(a: Any) -> Any:
     return a.reshape(1) if a.ndim == 0 else a
 
 
-class GatherBackward0(_Node):
-    """Each read value sends its gradient back to where it was read (added up on repeats)."""
-    __slots__ = ()
+class GatherBackward0(OpNode):
+    """Each read value sends its gradient back to where it was read (added up where a
+    place was read twice).
+
+    out = self.gather(dim, index)
+    grad_self = zeros(self.shape).scatter_add(dim, index, grad)
+    """
     saved_names = ("self", "index")
+    fields = ("dim", "sparse_grad",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
         src, index = self._saved[0].unpack(), self._saved[1].unpack()
-        return scatter_add(_zeros(src._data.shape, g._data), self.extra[0], index, g)
+        return scatter_add(_zeros(src._data.shape, g._data), self._n, index, g)
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
@@ -166,9 +154,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         _check_bounds(ii, sd.shape[d], d)
         data = sd[_along(ii, d)].reshape(idx.shape)
     else:
-        data = _xp(sd).zeros(idx.shape, dtype=sd.dtype)
+        data = B.xp_of(sd).zeros(idx.shape, dtype=sd.dtype)
     return record(data, GatherBackward0, (input,), saved=(input, index),
-                  extra=(d, {"dim": _u64(dim), "sparse_grad": bool(sparse_grad)}))
+                  dim=shown_dim(dim), sparse_grad=bool(sparse_grad), _n=d)
 
 
 def _scatter_checks(self: Tensor, d: int, idx: Any, src: Tensor | None, fn: str) -> bool:
@@ -210,7 +198,7 @@ def _src_region(src: Tensor, idx: Any) -> Any:
 def _src_grad(node: OpNode, g: Tensor, d: int, index: Tensor) -> Tensor:
     """``src`` gets the gradient at the positions it was written to."""
     got = gather(g, d, index)
-    want = node.extra[1]["src_shape"]
+    want = node._src_shape
     if got._data.shape != want:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index 1 - got "
@@ -218,27 +206,35 @@ def _src_grad(node: OpNode, g: Tensor, d: int, index: Tensor) -> Tensor:
     return got
 
 
-class ScatterBackward0(_Node):
-    """Overwritten entries of ``self`` get no gradient; ``src`` gets the gradient where it landed."""
-    __slots__ = ()
+class ScatterBackward0(OpNode):
+    """Overwritten entries of self get no gradient; src gets the gradient of the place
+    each of its values landed.
+
+    out = self.scatter(dim, index, src)
+    grad_self = grad.scatter(dim, index, 0)
+    grad_src = grad.gather(dim, index)
+    """
     saved_names = ("index",)
+    fields = ("dim",
+              "_n",                                   # dim, counted from 0
+              "_src_shape")                           # (the src gradient's shape is checked)
 
     def backward(self, g):
-        d, index = self.extra[0], self._saved[0].unpack()
+        d, index = self._n, self._saved[0].unpack()
         gs = None if self.next_functions[0][0] is None else scatter(g, d, index, 0)
         gsrc = None if self.next_functions[1][0] is None else _src_grad(self, g, d, index)
         return gs, gsrc
 
-    def _extra_saved(self, name):
-        return self.extra[1].get(name) if name == "dim" else None
-
 
 class ScatterBackward1(ScatterBackward0):
-    """Scatter of a number: only ``self`` has a gradient (zero where overwritten)."""
-    __slots__ = ()
+    """Scatter of a number: only self has a gradient, zero where it was overwritten.
+
+    out = self.scatter(dim, index, value)   (value: a number)
+    grad_self = grad.scatter(dim, index, 0)
+    """
 
     def backward(self, g):
-        return scatter(g, self.extra[0], self._saved[0].unpack(), 0)
+        return scatter(g, self._n, self._saved[0].unpack(), 0)
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
@@ -268,17 +264,22 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         out[_along(_at_least_1d(idx), d)] = _src_region(st, idx) if st is not None else src
     out = out.reshape(input._data.shape)
     if st is not None:
-        return record(out, ScatterBackward0, (input, st), saved=(index,),
-                      extra=(d, {"dim": _u64(dim), "src_shape": st._data.shape}))
-    return record(out, ScatterBackward1, (input,), saved=(index,), extra=(d, {"dim": _u64(dim)}))
+        return record(out, ScatterBackward0, (input, st), saved=(index,), dim=shown_dim(dim), _n=d,
+                      _src_shape=st._data.shape)
+    return record(out, ScatterBackward1, (input,), saved=(index,), dim=shown_dim(dim), _n=d)
 
 
 class ScatterAddBackward0(ScatterBackward0):
-    """Adding passes ``self``'s gradient straight through; ``src`` gets it where it was added."""
-    __slots__ = ()
+    """Adding passes self's gradient straight through; each value of src gets the
+    gradient of the place it was added to.
+
+    out = self.scatter_add(dim, index, src)
+    grad_self = grad
+    grad_src = grad.gather(dim, index)
+    """
 
     def backward(self, g):
-        d, index = self.extra[0], self._saved[0].unpack()
+        d, index = self._n, self._saved[0].unpack()
         gsrc = None if self.next_functions[1][0] is None else _src_grad(self, g, d, index)
         return g, gsrc
 
@@ -301,7 +302,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if _scatter_checks(input, d, idx, src, "scatter"):
         _add_at(out, _along(_at_least_1d(idx), d), _src_region(src, idx))
     return record(out.reshape(input._data.shape), ScatterAddBackward0, (input, src), saved=(index,),
-                  extra=(d, {"dim": _u64(dim), "src_shape": src._data.shape}))
+                  dim=shown_dim(dim), _n=d, _src_shape=src._data.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -343,7 +344,7 @@ def _reduced(self: Any, idx: Any, d: int, vals: Any, reduce: str, include_self: 
         out[key] = _identity(reduce, out.dtype)
     _combine_at(_COMBINE[reduce], out, key, vals)
     if reduce == "mean":
-        count = _xp(out).full(out.shape, 1 if include_self else 0, dtype=np.int64)
+        count = B.xp_of(out).full(out.shape, 1 if include_self else 0, dtype=np.int64)
         _combine_at(np.add, count, key, 1)
         count[count == 0] = 1                         # untouched positions keep their value
         out = (out / count).astype(out.dtype) if out.dtype.kind == "f" else (out // count).astype(out.dtype)
@@ -371,27 +372,43 @@ def _scatter_with_reduce(input: Tensor, d: int, idx: Any, src: Any, st: Tensor |
         data = input._data.copy()
     from .pointwise import NoDerivative as _NoDerivative
     live = tuple(t for t in (input, st) if t is not None and t._requires_grad)
-    return record(data, _NoDerivative, live, extra="scatter")
+    return record(data, _NoDerivative, live, _op="scatter")
 
 
 class Error(OpNode):
-    """PyTorch's node for a gradient that is right but cannot be differentiated again.
+    """PyTorch's node for a gradient that is right but cannot be differentiated again:
+    recorded only under create_graph=True, differentiating through it raises.
 
-    Recorded only under ``create_graph=True``; differentiating through it raises.
+    grad_self = error (_message)
     """
-    __slots__ = ()
+    fields = ("_message",)                            # (the error it raises)
 
     def name(self) -> str:
         return "torch::autograd::Error"
 
     def backward(self, *grads):
-        raise RuntimeError(self.extra)
+        raise RuntimeError(self._message)
+
+    # autograd/function.py (once_differentiable) still records it with extra=message:
+    # taken as the message until it passes _message= (then delete this property)
+    extra = property(lambda self: self._message,
+                     lambda self, message: message is None or setattr(self, "_message", message))
 
 
-class ScatterReduceBackward0(_Node):
-    """The gradient of each reduction, as PyTorch defines it (see the comments per case)."""
-    __slots__ = ()
+class ScatterReduceBackward0(OpNode):
+    """Each value that took part in a reduction at a place gets that place's gradient as
+    the reduction passes it on: sum unchanged, mean divided by the count, prod times the
+    product of the other values, amax/amin shared among the values equal to the result.
+    Where include_self=False, self's values at written places took no part (no gradient).
+
+    out = self.scatter_reduce(dim, index, src, reduce, include_self)
+    grad_self = d(reduce)/d(self) * grad   (e.g. sum: grad; mean: grad / count)
+    grad_src = (d(reduce)/d(src) * grad).gather(dim, index)
+    """
     saved_names = ("self", "src", "index", "result")
+    fields = ("dim", "reduce", "include_self",
+              "_n",                                   # dim, counted from 0
+              "_src_shape")                           # (the src gradient's shape is checked)
     _double_backward_error = ("scatter_reduce(): Double backward is unsupported for src when >1 zeros in "
                               "src are scattered to the same position in self")
 
@@ -401,7 +418,7 @@ class ScatterReduceBackward0(_Node):
 
     def backward(self, g):
         from .compare import where
-        (d, reduce, include_self), shown = self.extra
+        d, reduce, include_self = self._n, self.reduce, self.include_self
         x, src, index, result = (s.unpack() for s in self._saved)
         index = self._scatter_index(index, src, d)
         if reduce == "sum":
@@ -428,7 +445,7 @@ class ScatterReduceBackward0(_Node):
                          gather(g * result, d, index) / masked_fill(src, src_zero, 1))
             if is_grad_enabled() and bool((zeros_here._data > 1).any()):
                 # with two zeros at one position this formula has no correct derivative
-                gsrc = record(gsrc._data, Error, (gsrc,), extra=self._double_backward_error)
+                gsrc = record(gsrc._data, Error, (gsrc,), _message=self._double_backward_error)
         else:
             # amax / amin: the gradient is shared equally by all values equal to the result
             value = gather(result, d, index)
@@ -438,16 +455,16 @@ class ScatterReduceBackward0(_Node):
             gs, gsrc = share * self_wins, gather(share, d, index) * src_wins
         if not include_self:                          # self's values at written positions took no part
             gs = scatter(gs, d, index, 0)
-        if self.next_functions[1][0] is not None and gsrc._data.shape != shown["src_shape"]:
+        if self.next_functions[1][0] is not None and gsrc._data.shape != self._src_shape:
             raise RuntimeError(
                 f"Function {self.name()} returned an invalid gradient at index 1 - got "
-                f"{_fmt(gsrc._data.shape)} but expected shape compatible with {_fmt(shown['src_shape'])}")
+                f"{_fmt(gsrc._data.shape)} but expected shape compatible with {_fmt(self._src_shape)}")
         return (None if self.next_functions[0][0] is None else gs,
                 None if self.next_functions[1][0] is None else gsrc)
 
 
 def _filled_like(t: Tensor, value: float) -> Tensor:
-    return Tensor._wrap(_xp(t._data).full(t._data.shape, value, dtype=t._data.dtype))
+    return Tensor._wrap(B.xp_of(t._data).full(t._data.shape, value, dtype=t._data.dtype))
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -478,25 +495,14 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         data = _reduced(input._data, idx, d, _src_region(src, idx), reduce, bool(include_self))
     else:
         data = input._data.copy()
-    shown = {"dim": _u64(dim), "reduce": reduce, "include_self": bool(include_self),
-             "src_shape": src._data.shape}
     return record(data, ScatterReduceBackward0, (input, src), saved=(input, src, index), save_output=True,
-                  extra=((d, reduce, bool(include_self)), shown))
+                  dim=shown_dim(dim), reduce=reduce, include_self=bool(include_self), _n=d,
+                  _src_shape=src._data.shape)
 
 
 # ---------------------------------------------------------------------------
 # index_select / index_add
 # ---------------------------------------------------------------------------
-
-
-class IndexSelectBackward0(_Node):
-    """Selected slices send their gradient back, added up where a slice was picked twice."""
-    __slots__ = ()
-    saved_names = ("index",)
-
-    def backward(self, g):
-        shape, d = self.extra[0]
-        return index_add(_zeros(shape, g._data), d, self._saved[0].unpack(), g)
 
 
 def _vector_index(idx: Any, fn: str) -> Any:
@@ -505,6 +511,21 @@ def _vector_index(idx: Any, fn: str) -> Any:
     if idx.dtype != np.int64 and idx.dtype != np.int32:
         raise RuntimeError(f"{fn}(): Expected dtype int32 or int64 for index")
     return idx.reshape(-1)
+
+
+class IndexSelectBackward0(OpNode):
+    """Each selected slice sends its gradient back to the slice of self it was read from
+    (added up where a slice was picked twice); slices never picked get zero.
+
+    out = self.index_select(dim, index)
+    grad_self = zeros(self.shape).index_add(dim, index, grad)
+    """
+    saved_names = ("index",)
+    fields = ("dim", "self_sym_sizes",
+              "_n")                                   # (dim, counted from 0)
+
+    def backward(self, g):
+        return index_add(_zeros(self.self_sym_sizes, g._data), self._n, self._saved[0].unpack(), g)
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -532,21 +553,35 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
                 first = int(flat[int(bad.argmax())])
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={size}")
             raise IndexError("index out of range in self")
-        data = _xp(input._data).take(input._data, flat, axis=d)
+        data = B.xp_of(input._data).take(input._data, flat, axis=d)
     return record(data, IndexSelectBackward0, (input,), saved=(index,),
-                  extra=((shp, d), {"dim": _u64(dim), "self_sym_sizes": shp}))
+                  dim=shown_dim(dim), self_sym_sizes=shp, _n=d)
 
 
-class IndexAddBackward0(_Node):
-    """``self`` passes its gradient through; ``source`` gets the slices it was added to."""
-    __slots__ = ()
+class IndexAddBackward0(OpNode):
+    """Adding passes self's gradient straight through; each slice of source gets the
+    gradient of the slice it was added to, times alpha.
+
+    out = self.index_add(dim, index, source, alpha=alpha)
+    grad_self = grad
+    grad_source = grad.index_select(dim, index) * alpha
+    """
     saved_names = ("index",)
+    fields = ("dim", "alpha", "source_dim",
+              "_n",                                   # dim, counted from 0
+              "_source_shape")
+
+    @property
+    def _saved_source(self) -> Any:
+        """PyTorch saves source too (and so refuses a backward after source changed in
+        place); its rule here needs only source's shape: not kept."""
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_source'")
 
     def backward(self, g):
-        d, alpha, src_shape = self.extra[0]
         gsrc = None
         if self.next_functions[1][0] is not None:
-            gsrc = index_select(g, d, self._saved[0].unpack()).reshape(src_shape)
+            gsrc = index_select(g, self._n, self._saved[0].unpack()).reshape(self._source_shape)
+            alpha = self.alpha
             if alpha != 1:
                 gsrc = gsrc * alpha
         return g, gsrc
@@ -563,13 +598,13 @@ def _slice_source_checks(fn: str, input: Tensor, dim: int, index: Tensor, source
     d = canon_dim(dim, len(shp))
     if idx.dtype != np.int64 and idx.dtype != np.int32:
         raise RuntimeError(f"{fn}_(): Expected dtype int32/int64 for index but got: "
-                           f"{_DTYPE_WORDS[idx.dtype.name]}")
+                           f"{B.SCALAR_NAMES[idx.dtype.name]}")
     if idx.ndim > 1:
         raise IndexError(f"{fn}_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
-                         f"type: {_DTYPE_WORDS[idx.dtype.name]} and size: {_fmt(idx.shape)}")
+                         f"type: {B.SCALAR_NAMES[idx.dtype.name]} and size: {_fmt(idx.shape)}")
     if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"{fn}_(): self ({_DTYPE_WORDS[input._data.dtype.name]}) and source "
-                           f"({_DTYPE_WORDS[source._data.dtype.name]}) must have the same scalar type")
+        raise RuntimeError(f"{fn}_(): self ({B.SCALAR_NAMES[input._data.dtype.name]}) and source "
+                           f"({B.SCALAR_NAMES[source._data.dtype.name]}) must have the same scalar type")
     flat = idx.reshape(-1)
     sd, src = _at_least_1d(input._data), _at_least_1d(source._data)
     if src.ndim != sd.ndim or any(k != d and a != b for k, (a, b) in enumerate(zip(sd.shape, src.shape))):
@@ -589,16 +624,19 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     _check_bounds(flat, sd.shape[d], d)
     out = sd.copy()
     _add_at(out, (slice(None),) * d + (flat,), src * alpha if alpha != 1 else src)
-    shown = {"alpha": alpha, "dim": _u64(dim), "source_dim": source._data.ndim}
-    out_t = record(out.reshape(shp), IndexAddBackward0, (input, source), saved=(index,),
-                   extra=((d, alpha, source._data.shape), shown))
-    return out_t
+    return record(out.reshape(shp), IndexAddBackward0, (input, source), saved=(index,),
+                  dim=shown_dim(dim), alpha=alpha, source_dim=source._data.ndim, _n=d,
+                  _source_shape=source._data.shape)
 
 
 class IndexReduceBackward0(ScatterReduceBackward0):
-    """index_reduce is scatter_reduce with one index per slice of ``source`` along ``dim``:
-    the same rule, with that index spread over ``source``'s shape."""
-    __slots__ = ()
+    """index_reduce is scatter_reduce with one index per slice of source along dim: the
+    same rule, with that index spread over source's shape.
+
+    out = self.index_reduce(dim, index, source, reduce, include_self)
+    grad_self = d(reduce)/d(self) * grad   (e.g. mean: grad / count)
+    grad_source = (d(reduce)/d(source) * grad).index_select(dim, index)
+    """
     saved_names = ("self", "source", "index", "result")
     _double_backward_error = ("index_reduce(): Double backward is unsupported for source when >1 zeros in "
                               "source are scattered to the same position in self")
@@ -642,25 +680,24 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
         raise IndexError("index out of range in self")
     if input._data.dtype.kind == "b":
         raise no_kernel("index_func_", input._data.dtype)
-    spread = _spread_index(Tensor._wrap(_xp(flat).asarray(flat, dtype=np.int64)), src.shape, d)._data
+    spread = _spread_index(Tensor._wrap(B.xp_of(flat).asarray(flat, dtype=np.int64)), src.shape, d)._data
     data = _reduced(sd, spread, d, src, reduce, bool(include_self)).reshape(shp)
-    shown = {"dim": _u64(dim), "reduce": reduce, "include_self": bool(include_self),
-             "src_shape": source._data.shape}
     return record(data, IndexReduceBackward0, (input, source), saved=(input, source, index), save_output=True,
-                  extra=((d, reduce, bool(include_self)), shown))
+                  dim=shown_dim(dim), reduce=reduce, include_self=bool(include_self), _n=d,
+                  _src_shape=source._data.shape)
 
 
 # ---------------------------------------------------------------------------
 # masked_fill
 # ---------------------------------------------------------------------------
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
-
-
 class MaskedFillBackward0(OpNode):
-    """Filled entries came from the value, not from ``self``: their gradient is zero."""
-    __slots__ = ()
+    """Filled entries came from the value, not from self: their gradient is zero; the
+    others pass it through.
+
+    out = self.masked_fill(mask, value)   (value: a number)
+    grad_self = grad.masked_fill(mask, 0)
+    """
     saved_names = ("mask",)
 
     def backward(self, g):
@@ -668,8 +705,13 @@ class MaskedFillBackward0(OpNode):
 
 
 class MaskedFillBackward1(MaskedFillBackward0):
-    """A 0-d tensor value: it receives the sum of the gradient over the filled entries."""
-    __slots__ = ()
+    """Filled with a 0-d tensor value: it receives the sum of the gradient over the filled
+    entries; self's filled entries get zero.
+
+    out = self.masked_fill(mask, value)   (value: a 0-d tensor)
+    grad_self = grad.masked_fill(mask, 0)
+    grad_value = (grad * mask).sum()
+    """
 
     def backward(self, g):
         mask = self._saved[0].unpack()
@@ -686,13 +728,13 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     md, sd = mask._data, input._data
     if md.dtype != np.bool_:
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_CPP_NAMES.get(md.dtype.name, md.dtype.name)}")
+                           f"{B.CPP_NAMES.get(md.dtype.name, md.dtype.name)}")
     if vt is not None and vt._data.ndim:
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{vt._data.ndim} dimension(s).")
     _same_device([sd, md] + ([vt._data] if vt is not None else []))
     check_broadcast(md.shape, sd.shape)
-    xp = _xp(sd)
+    xp = B.xp_of(sd)
     fill = vt._data.astype(sd.dtype) if vt is not None else xp.asarray(scalar_to(value, sd.dtype))
     data = as_array(xp.where(md, fill, sd))           # the shape of mask and input broadcast
     if vt is None:
@@ -705,12 +747,17 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
 
 
 class MaskedScatterBackward0(OpNode):
-    """out = self, with the places where ``mask`` is True overwritten, in row-major order, by
-    ``source``'s first elements: those places give ``self`` no gradient, and each of
-    ``source``'s first elements gets the gradient of the place it went to (the unused rest
-    of ``source`` gets zeros). ``extra``: source's shape."""
-    __slots__ = ()
+    """out = self, with the places where mask is True overwritten, in row-major order, by
+    source's first elements: those places give self no gradient, and each of source's
+    first elements gets the gradient of the place it went to (the unused rest of source
+    gets zeros).
+
+    out = self.masked_scatter(mask, source)
+    grad_self = grad.masked_fill(mask, 0)
+    grad_source = grad.masked_select(mask), padded with zeros, viewed as source's shape
+    """
     saved_names = ("mask",)
+    fields = ("source_sym_sizes",)
 
     def backward(self, g):
         from .joins import cat, masked_select
@@ -719,14 +766,12 @@ class MaskedScatterBackward0(OpNode):
         g_source = None
         if self.next_functions[1][0] is not None:
             picked = masked_select(g, mask)
-            n = int(np.prod(self.extra))
+            shape = self.source_sym_sizes
+            n = int(np.prod(shape))
             if n > picked._data.size:
                 picked = cat([picked, g.new_zeros(n - picked._data.size)])
-            g_source = picked.view(self.extra)
+            g_source = picked.view(shape)
         return g_self, g_source
-
-    def _extra_saved(self, name):
-        return self.extra if name == "source_sym_sizes" else None
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
@@ -738,13 +783,13 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     md, sd, srcd = mask._data, input._data, source._data
     if md.dtype != np.bool_:
         raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
-                           f"{_DTYPE_WORDS[md.dtype.name]}")
+                           f"{B.SCALAR_NAMES[md.dtype.name]}")
     if srcd.dtype != sd.dtype:
         raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
-                           f"{_DTYPE_WORDS[sd.dtype.name]} and {_DTYPE_WORDS[srcd.dtype.name]}")
+                           f"{B.SCALAR_NAMES[sd.dtype.name]} and {B.SCALAR_NAMES[srcd.dtype.name]}")
     _same_device([sd, md, srcd])
     check_broadcast(md.shape, sd.shape)
-    xp = _xp(sd)
+    xp = B.xp_of(sd)
     shape = np.broadcast_shapes(md.shape, sd.shape)
     where_ = xp.broadcast_to(md, shape)
     count = int(where_.sum())
@@ -752,31 +797,42 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     data = xp.array(xp.broadcast_to(sd, shape))
     data[where_] = srcd.reshape(-1)[:count]
-    out = record(data, MaskedScatterBackward0, (input, source), saved=(mask,), extra=tuple(srcd.shape))
+    out = record(data, MaskedScatterBackward0, (input, source), saved=(mask,),
+                 source_sym_sizes=tuple(srcd.shape))
     note_broadcast(out, input, None)
     return out
 
 
-class IndexFillBackward0(_Node):
-    """``self.index_fill(dim, index, number)``: the filled slices get no gradient."""
-    __slots__ = ()
+class IndexFillBackward0(OpNode):
+    """The filled slices came from the value, not from self: their gradient is zero; the
+    others pass it through.
+
+    out = self.index_fill(dim, index, value)   (value: a number)
+    grad_self = grad.index_fill(dim, index, 0)
+    """
     saved_names = ("index",)
+    fields = ("dim",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
-        return index_fill(g, self.extra[0], self._saved[0].unpack(), 0.0)
+        return index_fill(g, self._n, self._saved[0].unpack(), 0.0)
 
 
 class IndexFillBackward1(IndexFillBackward0):
-    """``self.index_fill(dim, index, value)`` with a 0-d tensor ``value``: it gets the sum
-    of the gradient over the slices it filled."""
-    __slots__ = ()
+    """Filled with a 0-d tensor value: it gets the sum of the gradient over the slices it
+    filled; self's filled slices get zero.
+
+    out = self.index_fill(dim, index, value)   (value: a 0-d tensor)
+    grad_self = grad.index_fill(dim, index, 0)
+    grad_value = grad.index_select(dim, index).sum()
+    """
 
     def backward(self, g):
         index = self._saved[0].unpack()
         gv = None
         if self.next_functions[1][0] is not None:
-            gv = index_select(g, self.extra[0], index.reshape(-1)).sum()
-        return index_fill(g, self.extra[0], index, 0.0), gv
+            gv = index_select(g, self._n, index.reshape(-1)).sum()
+        return index_fill(g, self._n, index, 0.0), gv
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
@@ -808,10 +864,9 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         out[(slice(None),) * d + (flat,)] = fill
     elif flat.size and out.size:
         out[...] = fill
-    shown = {"dim": _u64(dim)}
     if vt is None:
-        return record(out, IndexFillBackward0, (input,), saved=(index,), extra=(d, shown))
-    return record(out, IndexFillBackward1, (input, vt), saved=(index,), extra=(d, shown))
+        return record(out, IndexFillBackward0, (input,), saved=(index,), dim=shown_dim(dim), _n=d)
+    return record(out, IndexFillBackward1, (input, vt), saved=(index,), dim=shown_dim(dim), _n=d)
 
 
 for _f in (gather, index_select, index_add, index_fill, masked_fill, masked_scatter, scatter, scatter_add,

@@ -21,10 +21,8 @@ from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
                     record, register, scalar_to, sum_to, warn_expanded, write_fill, written_into)
+from .reduce import shown_dim
 from .views import _make_view, plain_view
-
-
-_xp = B.xp_of                                         # (numpy or cupy, for an array)
 
 
 # ---------------------------------------------------------------------------
@@ -32,46 +30,77 @@ _xp = B.xp_of                                         # (numpy or cupy, for an a
 # ---------------------------------------------------------------------------
 
 
-class _Embed(OpNode):
-    """Backward of a read, itself differentiable: its own gradient reads the region again."""
+_INT64_MAX = (1 << 63) - 1                            # (a slice's end when it has none)
+
+
+class _SavesIndices:
+    """For a node whose saved tensors are the index tensors of its key (``_key``, their
+    places marked): PyTorch shows them as one ``_saved_indices`` tuple (None for a plain
+    ``:``)."""
     __slots__ = ()
 
-    def backward(self, g):
-        key, indices = _keyed(self, self.extra[1])
-        return take_region(g, key, IndexBackward0, indices=indices)
-
-
-class SelectBackwardBackward0(_Embed):
-    __slots__ = ()
-
-
-class SliceBackwardBackward0(_Embed):
-    __slots__ = ()
-
-
-class IndexPutImplBackward0(_Embed):
-    """``_index_put_impl_(zeros, indices, grad, accumulate=True)``: x[indices]'s gradient
-    (it saves the index tensors too)."""
-    __slots__ = ()
-
-    def _extra_saved(self, name):
-        if name == "indices":
-            return _saved_indices(self, self.extra[1])
-        return self.extra[2] if name == "accumulate" else None
+    @property
+    def _saved_indices(self) -> tuple:
+        return _indices_shown(self, self._key)
 
     @property
     def saved_tensors_info(self) -> list:
         return [("indices", s) for s in self._saved]
 
 
-def embed(g: Tensor, shape: tuple, key: Any, node: type, accumulate: bool = False,
-          indices: tuple = ()) -> Tensor:
-    """Zeros of ``shape`` with ``g`` written (or, with repeats, added) at ``key``
-    (``indices``: the index tensors behind its arrays, which the node saves)."""
+class _Embed(OpNode):
+    """The backward of a read is itself differentiable: its own gradient reads the same
+    region of the incoming gradient again.
+
+    out = zeros(self_sym_sizes) with grad_output written at the region
+    grad_grad_output = grad[region]
+    """
+    fields = ("_key",)                                # (the region; index tensors: saved)
+
+    def backward(self, g):
+        key, indices = _keyed(self, self._key)
+        return take_region(g, key, IndexBackward0, indices=indices)
+
+
+class SelectBackwardBackward0(_Embed):
+    """The backward of select (zeros with the gradient written at one index) is linear:
+    its own gradient selects that index again.
+
+    out = zeros(self_sym_sizes) with grad_output written at [index along dim]
+    grad_grad_output = grad.select(dim, index)
+    """
+    fields = ("dim", "index")                         # (the select's, as PyTorch shows them)
+
+
+class SliceBackwardBackward0(_Embed):
+    """The backward of a slice (zeros with the gradient written at the slice) is linear:
+    its own gradient takes the same slice again.
+
+    out = zeros(self_sym_sizes) with grad_output written at [start:end:step along dim]
+    grad_grad_output = grad[start:end:step along dim]
+    """
+    fields = ("dim", "start", "end", "step")          # (the slice's, as PyTorch shows them)
+
+
+class IndexPutImplBackward0(_SavesIndices, _Embed):
+    """_index_put_impl_(zeros, indices, grad, accumulate=True), the backward of
+    x[indices]: its own gradient reads the same places again (it saves the index tensors).
+
+    out = zeros(self.shape).index_put(indices, values, accumulate)
+    grad_values = grad[indices]
+    """
+    fields = ("accumulate",)
+
+
+def embed(g: Tensor, shape: tuple, key: Any, node: type, indices: tuple = (), add: bool = False,
+          **fields: Any) -> Tensor:
+    """Zeros of ``shape`` with ``g`` written (``add``: added, for repeats) at ``key``,
+    recorded as ``node`` with its ``fields`` (``indices``: the index tensors behind the
+    key's arrays, which the node saves)."""
     gd = g._data
-    xp = _xp(gd)
+    xp = B.xp_of(gd)
     z = xp.zeros(shape, dtype=gd.dtype)
-    if accumulate:
+    if add:
         if xp is np:
             np.add.at(z, key, gd)
         else:
@@ -79,38 +108,46 @@ def embed(g: Tensor, shape: tuple, key: Any, node: type, accumulate: bool = Fals
             cupyx.scatter_add(z, key, gd)
     else:
         z[key] = gd
-    return record(z, node, (g,), saved=indices, extra=(shape, _template(key) if indices else key, accumulate))
+    return record(z, node, (g,), saved=indices, _key=_template(key) if indices else key, **fields)
 
 
-class _Region(OpNode):
-    """A read of ``key``: the gradient goes back into zeros of the input's shape."""
-    __slots__ = ()
-    _back = SliceBackwardBackward0
+class SelectBackward0(OpNode):
+    """select reads one slice: the gradient goes back into zeros of the input's shape at
+    that slice.
+
+    out = self.select(dim, index)
+    grad_self = zeros(self.shape) with grad written at [index along dim]
+    """
+    fields = ("dim", "index", "self_sym_sizes",       # (dim, index: as given, as PyTorch shows them)
+              "_key")                                 # the region as an array key
 
     def backward(self, g):
-        shape, key, accumulate = self.extra
-        key, indices = _keyed(self, key)
-        return embed(g, shape, key, self._back, accumulate, indices)
-
-    def _extra_saved(self, name):
-        if name == "self_sym_sizes":
-            return self.extra[0]
-        return None
+        return embed(g, self.self_sym_sizes, self._key, SelectBackwardBackward0,
+                     dim=self.dim, index=self.index)
 
 
-class SelectBackward0(_Region):
-    __slots__ = ()
-    _back = SelectBackwardBackward0
+class SliceBackward0(OpNode):
+    """A slice reads part of one dim: the gradient goes back into zeros of the input's
+    shape at that part.
+
+    out = self[start:end:step along dim]
+    grad_self = zeros(self.shape) with grad written at [start:end:step along dim]
+    """
+    fields = ("dim", "start", "end", "step", "self_sym_sizes",   # (as given, as PyTorch shows them)
+              "_key")                                 # the region as an array key
+
+    def backward(self, g):
+        return embed(g, self.self_sym_sizes, self._key, SliceBackwardBackward0,
+                     dim=self.dim, start=self.start, end=self.end, step=self.step)
 
 
-class SliceBackward0(_Region):
-    __slots__ = ()
+class AliasBackward0(OpNode):
+    """x[...] (and movedim of a 0-d tensor) is the tensor itself, seen again: its gradient
+    passes through unchanged (PyTorch's alias).
 
-
-class AliasBackward0(_Region):
-    """``x[...]`` (and ``movedim`` of a 0-d tensor): the tensor itself, seen again; its
-    gradient passes through unchanged (PyTorch's ``alias``: ``self: grad``)."""
-    __slots__ = ()
+    out = self
+    grad_self = grad
+    """
 
     def backward(self, g):
         return g
@@ -140,34 +177,36 @@ def _keyed(node: OpNode, key: tuple) -> tuple[tuple, tuple]:
     return tuple(next(arrays) if k is _SLOT else k for k in key), indices
 
 
-def _saved_indices(node: OpNode, key: tuple) -> tuple:
+def _indices_shown(node: OpNode, key: tuple) -> tuple:
     """PyTorch's ``_saved_indices``: each index tensor of the key (None for a plain ``:``)."""
     saved = iter(node._saved)
     return tuple(next(saved).unpack(history=False) if k is _SLOT else None for k in key)
 
 
-class IndexBackward0(_Region):
-    """x[indices] with index tensors: PyTorch saves the index tensors (so, like any saved
-    tensor, they are freed by a backward without ``retain_graph``, and changing one in
-    place before backward is refused)."""
-    __slots__ = ()
-    _back = IndexPutImplBackward0
+class IndexBackward0(_SavesIndices, OpNode):
+    """x[indices] reads the places the index tensors name: the gradient goes back into
+    zeros of the input's shape there, added up where a place was read twice. PyTorch
+    saves the index tensors (so, like any saved tensor, they are freed by a backward
+    without retain_graph, and changing one in place before backward is refused).
 
-    def _extra_saved(self, name):
-        if name == "indices":
-            return _saved_indices(self, self.extra[1])
-        return super()._extra_saved(name)
+    out = self[indices]
+    grad_self = zeros(self.shape).index_put(indices, grad, accumulate=True)
+    """
+    fields = ("self_sym_sizes",
+              "_key",                                 # the region (index tensors: saved)
+              "_accumulate")                          # repeats add up (x[indices]; not a put's read)
 
-    @property
-    def saved_tensors_info(self) -> list:
-        return [("indices", s) for s in self._saved]
+    def backward(self, g):
+        key, indices = _keyed(self, self._key)
+        acc = self._accumulate
+        return embed(g, self.self_sym_sizes, key, IndexPutImplBackward0, indices, acc, accumulate=acc)
 
 
 def take_region(x: Tensor, key: Any, node: type, accumulate: bool = False, indices: tuple = ()) -> Tensor:
-    """``x._data[key]`` recorded with ``node`` (no view bookkeeping); ``indices``: the
-    index tensors behind the key's arrays, in order, which the node saves."""
-    return record(x._data[key], node, (x,), saved=indices,
-                  extra=(x._data.shape, _template(key) if indices else key, accumulate))
+    """``x._data[key]`` recorded with ``node`` (IndexBackward0; no view bookkeeping);
+    ``indices``: the index tensors behind the key's arrays, in order, which the node saves."""
+    return record(x._data[key], node, (x,), saved=indices, self_sym_sizes=x._data.shape,
+                  _key=_template(key) if indices else key, _accumulate=accumulate)
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +243,8 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
                          f"[{', '.join(map(str, shp))}] at dimension {d}")
     i = index + size if index < 0 else index
     key = (slice(None),) * d + (i, Ellipsis)          # Ellipsis: a 0-d result stays a view
-    out = record(self._data[key], SelectBackward0, (self,), extra=(shp, key, False))
+    out = record(self._data[key], SelectBackward0, (self,), dim=shown_dim(dim), index=shown_dim(int(index)),
+                 self_sym_sizes=shp, _key=key)
     return _make_view(self, out, lambda t: select(t, d, i))
 
 
@@ -217,8 +257,17 @@ def slice_dim(self: Tensor, dim: int, sl: slice) -> Tensor:
     if sl.step is not None and sl.step <= 0:
         raise ValueError("step must be greater than zero")
     key = (slice(None),) * d + (sl,)
-    out = record(self._data[key], SliceBackward0, (self,), extra=(shp, key, False))
+    out = record(self._data[key], SliceBackward0, (self,), dim=shown_dim(dim), **_slice_shown(sl),
+                 self_sym_sizes=shp, _key=key)
     return _make_view(self, out, lambda t: slice_dim(t, d, sl))
+
+
+def _slice_shown(sl: slice) -> dict:
+    """A slice's ``start``, ``end`` and ``step`` as PyTorch shows them on its node (a
+    missing start is 0, a missing end the largest int64; negatives wrap to unsigned)."""
+    return {"start": 0 if sl.start is None else shown_dim(int(sl.start)),
+            "end": _INT64_MAX if sl.stop is None else shown_dim(int(sl.stop)),
+            "step": 1 if sl.step is None else int(sl.step)}
 
 
 def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -345,7 +394,7 @@ def _basic_parts(self: Tensor, idx: Any, check: bool = True) -> tuple[Tensor, tu
             dim += 1
         elif c[0] == "bool":                          # a new dim of size 1, kept whole by
             cur = cur.unsqueeze(dim)                  # an index [0] (True) or left empty by []
-            arr = _xp(cur._data).zeros(1 if c[1] else 0, dtype=np.int64)
+            arr = B.xp_of(cur._data).zeros(1 if c[1] else 0, dtype=np.int64)
             advs.append((dim, arr))
             adv_key.append(arr)
             indices.append(Tensor._wrap(arr))
@@ -384,7 +433,8 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
-            out = record(self._data[key], SelectBackward0, (self,), (), False, (shp, key, False))
+            out = record(self._data[key], SelectBackward0, (self,), dim=0, index=shown_dim(idx),
+                         self_sym_sizes=shp, _key=key)
             return _make_view(self, out, lambda t: select(t, 0, i))
         return _indexed_select(self, 0, idx, 0)        # (its errors)
     if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
@@ -394,14 +444,15 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
-            out = record(d[key], SliceBackward0, (self,), (), False, (d.shape, key, False))
+            out = record(d[key], SliceBackward0, (self,), dim=0, **_slice_shown(idx),
+                         self_sym_sizes=d.shape, _key=key)
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs, indices = _basic_parts(self, idx)
     if advs:
         return take_region(cur, key, IndexBackward0, accumulate=True, indices=indices)
     if cur is self:
-        out = record(self._data[...], AliasBackward0, (self,), extra=(self._data.shape, Ellipsis, False))
+        out = record(self._data[...], AliasBackward0, (self,))
         return _make_view(self, out, lambda t: t[...])
     return cur
 
@@ -411,37 +462,29 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-class _Put(OpNode):
-    """``self[key] = value``: the old values there get no gradient; ``value`` gets the region's."""
-    __slots__ = ()
+class IndexPutBackward0(_SavesIndices, OpNode):
+    """x[indices] = values: the old values there were overwritten, so they get no
+    gradient; values get the gradient of the places they were written to (summed back to
+    their shape). PyTorch saves the index tensors (freed by backward, version-checked),
+    as IndexBackward0 does.
+
+    out = self.index_put(indices, values)
+    grad_self = grad.index_put(indices, 0)
+    grad_values = grad[indices]
+    """
+    fields = ("accumulate",                           # (False: index_put_(accumulate=True) is another op)
+              "_key",                                 # the region (index tensors: saved)
+              "_values_shape")
 
     def backward(self, g):
-        key, vshape = self.extra
-        key, indices = _keyed(self, key)
-        drop = _xp(g._data).zeros(g._data.shape, dtype=bool)
+        key, indices = _keyed(self, self._key)
+        drop = B.xp_of(g._data).zeros(g._data.shape, dtype=bool)
         drop[key] = True                               # the overwritten region gets nothing (a
         gs = g.masked_fill(Tensor._wrap(drop), 0)      # zero, as PyTorch writes it: even where g is NaN)
         gv = None
         if self.next_functions[1][0] is not None:
-            gv = sum_to(take_region(g, key, IndexBackward0, indices=indices), vshape)
+            gv = sum_to(take_region(g, key, IndexBackward0, indices=indices), self._values_shape)
         return gs, gv
-
-
-class IndexPutBackward0(_Put):
-    """x[indices] = value with index tensors, which PyTorch saves (freed by backward,
-    version-checked) as IndexBackward0 does."""
-    __slots__ = ()
-
-    def _extra_saved(self, name):
-        if name == "indices":
-            return _saved_indices(self, self.extra[0])
-        if name == "accumulate":
-            return False                              # (index_put_(accumulate=True) is another op)
-        return None
-
-    @property
-    def saved_tensors_info(self) -> list:
-        return [("indices", s) for s in self._saved]
 
 
 def _strip_leading_ones(v: Tensor) -> Tensor:
@@ -487,7 +530,7 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
             raise device_mismatch(self._data, value._data)
         vt = value
     else:                                              # a number becomes a 0-d tensor
-        vt = Tensor._wrap(_xp(self._data).asarray(scalar_to(value, self._data.dtype)))
+        vt = Tensor._wrap(B.xp_of(self._data).asarray(scalar_to(value, self._data.dtype)))
     if idx is True or idx is None:
         dst, key, advs, indices = self.unsqueeze(0), (), [], ()
     elif type(idx) is int:
@@ -528,7 +571,7 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tupl
     if len(advs) == 1 and advs[0][1].dtype.kind == "b" and vd.size == 1:
         _check_mask(dd.shape, advs[0][1], advs[0][0])
         warn_expanded("masked_fill_", dst)
-        vd = _xp(dd).asarray(scalar_to(vd.reshape(-1)[0].item(), dd.dtype))
+        vd = B.xp_of(dd).asarray(scalar_to(vd.reshape(-1)[0].item(), dd.dtype))
     else:
         check_overlap(dst, (value,), full_too=True)      # (the value may not be dst itself either)
         for d, a in advs:
@@ -553,7 +596,7 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tupl
         data = dst._data.copy()
         data[key] = vd
         out = written_into(dst, record, data, IndexPutBackward0, (dst, value), saved=indices,
-                           extra=(_template(key), value._data.shape))
+                           accumulate=False, _key=_template(key), _values_shape=value._data.shape)
         note_broadcast(out, dst, value)                # value's grad back to its dtype
         apply_inplace(dst, out, fills=True)
         return

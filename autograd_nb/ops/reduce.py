@@ -111,9 +111,6 @@ def _need_dim(fn: str, dim: Any) -> None:
         raise TypeError(f'{fn}() missing 1 required positional arguments: "dim"')
 
 
-_xp = B.xp_of                                         # (numpy or cupy, for an array)
-
-
 def _cast_back(out: Tensor, input: Tensor) -> Tensor:
     """A ``dtype=`` argument changed the result dtype: the gradient converts back."""
     node = out._grad_fn
@@ -129,27 +126,10 @@ def _acc_dtype(d: Any, dtype: Any) -> Any:
     return np.int64 if d.dtype.kind in "biu" else None
 
 
-class _Reduction(OpNode):
-    """A node of a reduction over ``extra['_dims']`` (kept or dropped per ``keepdim``)."""
-    __slots__ = ()
-
-    def up(self, t: Tensor) -> Tensor:
-        """``t`` (gradient or result) with the reduced dims back, to broadcast against x."""
-        ex = self.extra
-        return _back(t, ex["_dims"], ex["keepdim"])
-
-
-class _Shown:
-    """A node attribute read from ``node.extra[key]`` that may legitimately be None.
-
-    (``OpNode._extra_saved`` treats None as "no such attribute".)
-    """
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def __get__(self, node: Any, owner: type) -> Any:
-        return self if node is None else node.extra[self.key]
+def _up(node: OpNode, t: Tensor) -> Tensor:
+    """``t`` (gradient or result) with the node's reduced dims (``_dims``) back, to
+    broadcast against the input (unless ``keepdim`` kept them)."""
+    return _back(t, node._dims, node.keepdim)
 
 
 # ---------------------------------------------------------------------------
@@ -169,29 +149,35 @@ class _Expand:
 
 
 class SumBackward0(OpNode):
-    """out = sum of all elements -> every element gets the incoming gradient."""
-    __slots__ = ()
+    """Every element contributed once to the sum, so each gets the (scalar) gradient: it
+    is expanded back to the input's shape.
+
+    out = self.sum()
+    grad_self = grad.expand(self.shape)
+    """
+    fields = ("self_sym_sizes",)
 
     def backward(self, g):
         d = g._data
-        mode = STATE.mode
-        if mode & 1 and d.__class__ is np.ndarray and not d.ndim and not g._requires_grad:
+        shape = self.self_sym_sizes
+        if not STATE.grad_enabled and d.__class__ is np.ndarray and not d.ndim and not g._requires_grad:
             # first order: expand, on the array (still a view of g made under no_grad, as
             # PyTorch's: changed in place with an operand that requires grad, it is refused)
-            return plain_view(g, spread(d, self.extra), _Expand(self.extra), mode)
-        return g.expand(self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra if name == "self_sym_sizes" else None
+            return plain_view(g, spread(d, shape), _Expand(shape), STATE.mode)
+        return g.expand(shape)
 
 
 class SumBackward1(OpNode):
-    """out = sum along ``dim`` -> the gradient is copied along the summed dims."""
-    __slots__ = ()
+    """Summing over dims: the gradient is expanded back along those dims.
+
+    out = self.sum(dim, keepdim)
+    grad_self = grad.unsqueeze(dim).expand(self.shape)
+    """
+    fields = ("dim", "keepdim", "self_sym_sizes",
+              "_dims")                                # (dim, counted from 0 and sorted)
 
     def backward(self, g):
-        ex = self.extra
-        return grad_to_input(g, ex["self_sym_sizes"], ex["_dims"], ex["keepdim"])
+        return grad_to_input(g, self.self_sym_sizes, self._dims, self.keepdim)
 
 
 _add_reduce = np.add.reduce
@@ -211,41 +197,42 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             mode = STATE.mode
             if mode:                                  # nothing to record
                 return plain(data, mode > 1)
-            return record(data, SumBackward0, (input,), (), False, d.shape)
+            return record(data, SumBackward0, (input,), self_sym_sizes=d.shape)
     acc = _acc_dtype(d, dtype)
     if dim is None:
-        out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), extra=d.shape)
+        out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), self_sym_sizes=d.shape)
     else:
         dims = dims_of(dim, d.ndim)
         out = record(as_array(d.sum(axis=dims, keepdims=keepdim, dtype=acc)), SumBackward1,
-                     (input,), extra={"self_sym_sizes": d.shape, "dim": shown_dims(dim),
-                                      "keepdim": keepdim, "_dims": dims})
+                     (input,), dim=shown_dims(dim), keepdim=keepdim, self_sym_sizes=d.shape,
+                     _dims=dims)
     return _cast_back(out, input) if dtype is not None else out
 
 
 class MeanBackward0(OpNode):
-    """out = sum / N -> every element gets 1/N of the incoming gradient."""
-    __slots__ = ()
+    """Each of the N elements contributed 1/N of the mean.
+
+    out = self.sum() / N
+    grad_self = grad.expand(self.shape) / N
+    """
+    fields = ("self_sym_sizes", "self_sym_numel")     # (N: self_sym_numel)
 
     def backward(self, g):
-        shape = self.extra
-        return div_scalar(g.expand(shape), _numel(shape, tuple(range(len(shape)))))
-
-    def _extra_saved(self, name):
-        if name == "self_sym_sizes":
-            return self.extra
-        if name == "self_sym_numel":
-            return _numel(self.extra, tuple(range(len(self.extra))))
-        return None
+        return div_scalar(g.expand(self.self_sym_sizes), self.self_sym_numel)
 
 
 class MeanBackward1(OpNode):
-    __slots__ = ()
+    """Mean over dims: expanded back along those dims, divided by their size.
+
+    out = self.sum(dim, keepdim) / N   (N: the number of elements averaged)
+    grad_self = grad.unsqueeze(dim).expand(self.shape) / N
+    """
+    fields = ("dim", "keepdim", "self_sym_sizes", "self_sym_numel",
+              "_dims")                                # (dim, counted from 0 and sorted)
 
     def backward(self, g):
-        ex = self.extra
-        shape, dims = ex["self_sym_sizes"], ex["_dims"]
-        return div_scalar(grad_to_input(g, shape, dims, ex["keepdim"]), _numel(shape, dims))
+        shape, dims = self.self_sym_sizes, self._dims
+        return div_scalar(grad_to_input(g, shape, dims, self.keepdim), _numel(shape, dims))
 
 
 _WORDS = DTYPE_WORDS
@@ -263,13 +250,13 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if dim is None:
         data = d.sum(keepdims=True) / (d.size or np.nan)      # (mean of nothing: nan)
         out = record(data.reshape(()).astype(d.dtype, copy=False), MeanBackward0, (input,),
-                     extra=d.shape)
+                     self_sym_sizes=d.shape, self_sym_numel=d.size)
     else:
         dims = dims_of(dim, d.ndim)
         data = d.sum(axis=dims, keepdims=keepdim) / _numel(d.shape, dims)
         out = record(as_array(data.astype(d.dtype, copy=False)), MeanBackward1, (input,),
-                     extra={"self_sym_sizes": d.shape, "self_sym_numel": d.size,
-                            "dim": shown_dims(dim), "keepdim": keepdim, "_dims": dims})
+                     dim=shown_dims(dim), keepdim=keepdim, self_sym_sizes=d.shape,
+                     self_sym_numel=d.size, _dims=dims)
     return _cast_back(out, input) if dtype is not None else out
 
 
@@ -289,9 +276,9 @@ def _others_product(x: Tensor, axis: int) -> Tensor:
     """
     xd = x._data
     if xd.shape[axis] == 1:                           # (the product of no others: 1, a constant,
-        return _const(_xp(xd).ones_like(xd))          # as PyTorch's empty cumprod gives)
+        return _const(B.xp_of(xd).ones_like(xd))          # as PyTorch's empty cumprod gives)
     if not STATE.grad_enabled:
-        xp = _xp(xd)
+        xp = B.xp_of(xd)
         a = xp.moveaxis(xd, axis, -1)
         ones = xp.ones(a.shape[:-1] + (1,), a.dtype)
         before = xp.cumprod(xp.concatenate([ones, a[..., :-1]], -1), -1)
@@ -302,7 +289,7 @@ def _others_product(x: Tensor, axis: int) -> Tensor:
     xt = x.transpose(axis, last) if axis != last else x
     n = xt.shape[-1]
     rows = xt.unsqueeze(-2).expand(*xt.shape[:-1], n, n)
-    others = where(_const(_xp(xd).eye(n, dtype=bool)), 1.0, rows).prod(-1)
+    others = where(_const(B.xp_of(xd).eye(n, dtype=bool)), 1.0, rows).prod(-1)
     return others.transpose(axis, last) if axis != last else others
 
 
@@ -316,14 +303,18 @@ def _prod_grad(g: Tensor, x: Tensor, result: Tensor, axis: int | None) -> Tensor
         return g * (result / x)
     if axis is None:
         if zeros > 1 and not STATE.grad_enabled:   # every product of the others holds a 0
-            return _const(_xp(xd).zeros_like(xd))    # (PyTorch's shortcut: no 0 * inf = nan)
+            return _const(B.xp_of(xd).zeros_like(xd))    # (PyTorch's shortcut: no 0 * inf = nan)
         return (g * _others_product(x.reshape(-1), 0)).view(xd.shape)   # (on the flat input, as PyTorch)
     return g * _others_product(x, axis)
 
 
 class ProdBackward0(OpNode):
-    """out = x1 * x2 * ... -> d out / d xi = product of all the other elements."""
-    __slots__ = ()
+    """The derivative of a product with respect to one factor is the product of all the
+    other factors (computed without dividing, so zeros are handled).
+
+    out = self.prod()
+    grad_self = grad * (product of the other elements)   (= grad * result / self without zeros)
+    """
     saved_names = ("self", "result")
 
     def backward(self, g):
@@ -332,15 +323,21 @@ class ProdBackward0(OpNode):
 
 
 class ProdBackward1(OpNode):
-    __slots__ = ()
+    """Product along one dim: each element gets the gradient times the product of the
+    other elements of its slice.
+
+    out = self.prod(dim, keepdim)
+    grad_self = grad.unsqueeze(dim) * (product of the other elements along dim)
+    """
     saved_names = ("self", "result")
+    fields = ("dim", "keepdim",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        ex = self.extra
         if not x._data.ndim:
             return g
-        n, keep = ex["_n"], ex["keepdim"]
+        n, keep = self._n, self.keepdim
         return _prod_grad(_back(g, (n,), keep), x, _back(r, (n,), keep), n)
 
 
@@ -358,7 +355,7 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         n = canon_dim(int(dim), d.ndim)
         data = d.prod(axis=n, keepdims=keepdim, dtype=acc) if d.ndim else d.astype(acc or d.dtype)
         out = record(as_array(data), ProdBackward1, (input,), saved=(input,), save_output=True,
-                     extra={"dim": shown_dim(dim), "keepdim": keepdim, "_n": n})
+                     dim=shown_dim(dim), keepdim=keepdim, _n=n)
     return _cast_back(out, input) if dtype is not None else out
 
 
@@ -403,35 +400,49 @@ return_types = types.SimpleNamespace(max=_return_type("max"), min=_return_type("
 
 def _tie_mask(x: Any, best: Any) -> Any:
     """Where ``x`` equals the extreme value (NaN counts as equal to a NaN result)."""
-    xp = _xp(x)
+    xp = B.xp_of(x)
     return (x == best) | (xp.isnan(x) & xp.isnan(best))
 
 
 class MaxBackward1(OpNode):
-    """out = the largest element. Tied elements share the gradient evenly."""
-    __slots__ = ()
+    """out = the largest element: only the element(s) equal to it get the gradient; tied
+    elements share it evenly.
+
+    out = self.max()
+    grad_self = grad / count where self == result, else 0
+    """
     saved_names = ("self", "result")
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
         mask = _tie_mask(x._data, r._data)          # (PyTorch's evenly_distribute_backward: written
-        count = _const(_xp(mask).asarray(mask.sum(), dtype=np.int64))   # in, not multiplied: an inf
+        count = _const(B.xp_of(mask).asarray(mask.sum(), dtype=np.int64))   # in, not multiplied: an inf
         return g.new_zeros(x.shape).masked_fill_(_const(mask), g / count)   # stays off the others)
 
 
 class MinBackward1(MaxBackward1):
-    __slots__ = ()
+    """out = the smallest element: only the element(s) equal to it get the gradient; tied
+    elements share it evenly.
+
+    out = self.min()
+    grad_self = grad / count where self == result, else 0
+    """
 
 
 class MaxBackward0(OpNode):
-    """values = x.max(dim): the gradient goes to the one element each index points at."""
-    __slots__ = ()
+    """values = x.max(dim): the gradient goes to the one element each index points at
+    (the indices output has no gradient).
+
+    values, indices = self.max(dim, keepdim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
     saved_names = ("indices",)
+    fields = ("dim", "keepdim", "self_sym_sizes",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g, _g_indices=None):
-        ex = self.extra
-        return value_selecting_backward(g, self._saved[0].unpack(), ex["self_sym_sizes"], ex["_n"],
-                                        ex["keepdim"])
+        return value_selecting_backward(g, self._saved[0].unpack(), self.self_sym_sizes, self._n,
+                                        self.keepdim)
 
 
 def value_selecting_backward(g: Tensor, indices: Tensor, shape: tuple, n: int, keepdim: bool) -> Tensor:
@@ -444,7 +455,12 @@ def value_selecting_backward(g: Tensor, indices: Tensor, shape: tuple, n: int, k
 
 
 class MinBackward0(MaxBackward0):
-    __slots__ = ()
+    """values = x.min(dim): the gradient goes to the one element each index points at
+    (the indices output has no gradient).
+
+    values, indices = self.min(dim, keepdim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
 
 
 def _bad_args(fn: str, *args: Any, **kwargs: Any) -> TypeError:
@@ -479,19 +495,20 @@ def _extreme_all(fn: str, input: Tensor) -> Tensor:
     return record(as_array(data), node, (input,), saved=(input,), save_output=True)
 
 
-def with_indices(kind: str, node: type, input: Tensor, vals: Any, idx: Any, extra: dict) -> Any:
+def with_indices(kind: str, node: type, input: Tensor, vals: Any, idx: Any, **fields: Any) -> Any:
     """``return_types.<kind>(values, indices)`` of an op that picks elements: ``values``
-    records ``node``, which saves the (int64) ``indices`` to send each gradient back."""
+    records ``node`` (with its ``fields``), which saves the (int64) ``indices`` to send
+    each gradient back."""
     idx = idx.astype(np.int64, copy=False)
     indices = Tensor._wrap(as_array(idx))
-    values = record_multi((vals, idx), node, (input,), saved=(indices,), extra=extra,
-                          differentiable=(True, False))[0]
+    values = record_multi((vals, idx), node, (input,), saved=(indices,),
+                          differentiable=(True, False), **fields)[0]
     return getattr(return_types, kind)(values, indices)
 
 
 def _extreme_dim(fn: str, input: Tensor, dim: int, keepdim: bool) -> Any:
     d = input._data
-    xp = _xp(d)
+    xp = B.xp_of(d)
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
         idx, vals = xp.zeros((), np.int64), d.copy()
@@ -504,7 +521,7 @@ def _extreme_dim(fn: str, input: Tensor, dim: int, keepdim: bool) -> Any:
         if not keepdim:
             idx, vals = idx.squeeze(n), vals.squeeze(n)
     return with_indices(fn, MaxBackward0 if fn == "max" else MinBackward0, input, vals, idx,
-                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
+                        dim=shown_dim(dim), keepdim=keepdim, self_sym_sizes=d.shape, _n=n)
 
 
 def max(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = None) -> Any:
@@ -521,20 +538,31 @@ def min(input: Tensor, dim: Any = None, keepdim: Any = _UNSET, *, other: Any = N
     return _extreme("min", input, dim, keepdim, other)
 
 
-class AmaxBackward0(_Reduction):
-    """out = amax(x, dim): tied maxima share the gradient evenly."""
-    __slots__ = ()
+class AmaxBackward0(OpNode):
+    """out = amax(x, dim): the gradient goes to the elements equal to the maximum of their
+    slice; tied maxima share it evenly.
+
+    out = self.amax(dim, keepdim)
+    grad_self = grad.unsqueeze(dim) / count where self == result, else 0
+    """
     saved_names = ("self", "result")
+    fields = ("dim", "keepdim",
+              "_dims")                                # (dim, counted from 0 and sorted)
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        mask = x._data == self.up(r)._data
-        count = mask.sum(axis=self.extra["_dims"], keepdims=True).astype(x._data.dtype)
-        return (self.up(g) / _const(count)) * _const(mask.astype(x._data.dtype))
+        mask = x._data == _up(self, r)._data
+        count = mask.sum(axis=self._dims, keepdims=True).astype(x._data.dtype)
+        return (_up(self, g) / _const(count)) * _const(mask.astype(x._data.dtype))
 
 
 class AminBackward0(AmaxBackward0):
-    __slots__ = ()
+    """out = amin(x, dim): the gradient goes to the elements equal to the minimum of their
+    slice; tied minima share it evenly.
+
+    out = self.amin(dim, keepdim)
+    grad_self = grad.unsqueeze(dim) / count where self == result, else 0
+    """
 
 
 def _amax_like(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
@@ -551,8 +579,7 @@ def _amax_like(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     data = d.max(axis=dims, keepdims=keepdim) if fn == "amax" else d.min(axis=dims, keepdims=keepdim)
     node = AmaxBackward0 if fn == "amax" else AminBackward0
     return record(as_array(data), node, (input,), saved=(input,), save_output=True,
-                  extra={"dim": shown_dims(dim),
-                         "keepdim": keepdim, "_dims": dims})
+                  dim=shown_dims(dim), keepdim=keepdim, _dims=dims)
 
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
@@ -567,7 +594,7 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 
 def _arg(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     d = input._data
-    xp = _xp(d)
+    xp = B.xp_of(d)
     if d.dtype.kind == "b":
         raise RuntimeError(f"{fn}(): does not support bool input")
     pick = xp.argmax if fn == "argmax" else xp.argmin
@@ -603,7 +630,7 @@ def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-def _var_grad(g: Tensor, x: Tensor, ex: dict) -> Tensor:
+def _var_grad(g: Tensor, x: Tensor, node: OpNode) -> Tensor:
     """d var / d x = 2 (x - mean) / (N - correction), times the incoming gradient, in
     PyTorch's order of ops (``var_backward``): the number scales the gradient first.
 
@@ -613,40 +640,51 @@ def _var_grad(g: Tensor, x: Tensor, ex: dict) -> Tensor:
     named dims only, and 2 / 0 is inf.
     """
     from .compare import where
-    if ex["_all"]:
-        dof = x._data.size - ex["_c"]
+    if node._all:
+        dof = x._data.size - node._c
         if dof <= 0:
             xd = x._data
             return g * where(_const(xd == xd.mean()), _const(np.array(np.nan, xd.dtype)),
                              _const(np.array(np.inf, xd.dtype)))
         return mul_scalar(g, 2.0 / dof) * (x - x.mean())
-    dof = ex["_rnumel"] - ex["_c"]
-    if not ex["keepdim"] and x._data.ndim > 1:
-        g = _back(g, ex["_dims"], False)
-    return mul_scalar(g, 2.0 / dof if dof else np.inf) * (x - x.mean(ex["_dims"], keepdim=True))
+    dof = node._rnumel - node._c
+    if not node.keepdim and x._data.ndim > 1:
+        g = _back(g, node._dims, False)
+    return mul_scalar(g, 2.0 / dof if dof else np.inf) * (x - x.mean(node._dims, keepdim=True))
 
 
-class VarBackward0(_Reduction):
-    __slots__ = ()
+class VarBackward0(OpNode):
+    """Each element moves the variance by twice its distance from the mean, divided by
+    the degrees of freedom (N - correction).
+
+    out = ((self - self.mean(dim))²).sum(dim) / (N - correction)
+    grad_self = grad * 2 * (self - self.mean(dim)) / (N - correction)
+    """
     saved_names = ("self",)
-    _saved_dim = _Shown("dim")
-    _saved_correction = _Shown("correction")
-    _saved_keepdim = _Shown("keepdim")
+    # dim, correction: None when not given (PyTorch shows None)
+    fields = ("dim", "keepdim", "correction",
+              "_dims",                                # dim, counted from 0 and sorted
+              "_c",                                   # the correction used (1 when not given)
+              "_all",                                 # reduced over everything
+              "_rnumel")                              # N along dim (the named dims only)
 
     def backward(self, g):
-        return _var_grad(g, self._saved[0].unpack(), self.extra)
+        return _var_grad(g, self._saved[0].unpack(), self)
 
 
 class StdBackward0(VarBackward0):
     """std = sqrt(var): d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's
-    ``std_backward``: the gradient of var, fed ``grad / (2 std)``)."""
-    __slots__ = ()
+    std_backward: the gradient of var, fed grad / (2 std)).
+
+    out = sqrt(var(self, dim, correction))
+    grad_self = (grad / (2 * result)) * 2 * (self - self.mean(dim)) / (N - correction)
+    """
     saved_names = ("self", "result")
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
         gv = (g / mul_scalar(r, 2)).masked_fill_(_const(r._data == 0), 0)
-        return _var_grad(gv, x, self.extra)
+        return _var_grad(gv, x, self)
 
 
 def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
@@ -681,35 +719,37 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
     dev = acc - acc.sum(axis=dims, keepdims=True) / (n or np.nan)
     data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
     if fn == "std":
-        data = _xp(d).sqrt(data)
-    extra = {"dim": None if dim is None else shown_dims(dim), "keepdim": keepdim,
-             "correction": shown, "_dims": dims, "_c": c, "_all": dim is None or not d.ndim,
-             # N of the gradient along dim: the named dims only (an empty list names none)
-             "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
+        data = B.xp_of(d).sqrt(data)
+    fields = {"dim": None if dim is None else shown_dims(dim), "keepdim": keepdim,
+              "correction": shown, "_dims": dims, "_c": c, "_all": dim is None or not d.ndim,
+              # N of the gradient along dim: the named dims only (an empty list names none)
+              "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
     if with_mean:                                    # var_mean: one node, two outputs
         mean = acc.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
         return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
-                            VarMeanBackward0, (input,), saved=(input,), extra=extra)
+                            VarMeanBackward0, (input,), saved=(input,), **fields)
     node = StdBackward0 if fn == "std" else VarBackward0
     return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), saved=(input,),
-                  save_output=fn == "std", extra=extra)
+                  save_output=fn == "std", **fields)
 
 
 class VarMeanBackward0(VarBackward0):
-    """``var, mean = var_mean(x)``: one node for both outputs; x's gradient is the sum
-    of what each output sends back (``2 (x - mean) / (N - correction)`` and ``1 / N``)."""
-    __slots__ = ()
+    """var, mean = var_mean(x): one node for both outputs; x's gradient is the sum of what
+    each output sends back (2 (x - mean) / (N - correction) and 1 / N).
+
+    var, mean = self.var(dim, correction), self.mean(dim)
+    grad_self = grad * 2 * (self - mean) / (N - correction) + grads[1] / N
+    """
 
     def backward(self, g_var, g_mean):
-        ex = self.extra
         x = self._saved[0].unpack()
         out = None
         if g_var is not None:
-            out = _var_grad(g_var, x, ex)
+            out = _var_grad(g_var, x, self)
         if g_mean is not None:                       # (mean's own rule)
             shape = x.shape
-            grow = g_mean.expand(shape) if ex["_all"] else grad_to_input(g_mean, shape, ex["_dims"], ex["keepdim"])
-            part = div_scalar(grow, _numel(shape, ex["_dims"]))
+            grow = g_mean.expand(shape) if self._all else grad_to_input(g_mean, shape, self._dims, self.keepdim)
+            part = div_scalar(grow, _numel(shape, self._dims))
             out = part if out is None else out + part
         return out
 
@@ -741,17 +781,21 @@ def std(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool 
 # ---------------------------------------------------------------------------
 
 
-class LinalgVectorNormBackward0(_Reduction):
-    """Gradient of ``(sum |x|^p)^(1/p)``; 0 where the norm is 0 (as PyTorch)."""
-    __slots__ = ()
+class LinalgVectorNormBackward0(OpNode):
+    """The p-norm (sum |x|^p)^(1/p) grows with each element as sign(x) |x|^(p-1) / norm^(p-1);
+    the gradient is 0 where the norm is 0 (as PyTorch).
+
+    out = (|self|^ord).sum(dim) ^ (1/ord)
+    grad_self = grad * sign(self) * |self|^(ord-1) / result^(ord-1)
+    """
     saved_names = ("self", "result")
-    _saved_dim = _Shown("dim")
+    fields = ("ord", "dim", "keepdim",               # (dim: None when not given, as PyTorch shows)
+              "_dims")                                # (dim, counted from 0 and sorted)
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        ex = self.extra
-        p, dims = float(ex["ord"]), ex["_dims"]
-        g, r = self.up(g), self.up(r)
+        p, dims = float(self.ord), self._dims
+        g, r = _up(self, g), _up(self, r)
         xd, rd = x._data, r._data
         if p == 0:
             return None
@@ -762,8 +806,8 @@ class LinalgVectorNormBackward0(_Reduction):
         if p == 2:
             return g * where(zero_norm, 0.0, x / r)
         if p in (float("inf"), float("-inf")):
-            ax = _xp(xd).abs(xd)
-            mask = (ax == rd) | _xp(xd).isnan(ax)
+            ax = B.xp_of(xd).abs(xd)
+            mask = (ax == rd) | B.xp_of(xd).isnan(ax)
             count = mask.sum(axis=dims, keepdims=True).astype(xd.dtype)
             return x.sign() * ((g / _const(count)) * _const(mask.astype(xd.dtype)))
         if p < 1:
@@ -774,7 +818,7 @@ class LinalgVectorNormBackward0(_Reduction):
 
 
 def _vector_norm(d: Any, p: float, dims: tuple, keepdim: bool) -> Any:
-    xp = _xp(d)
+    xp = B.xp_of(d)
     a = xp.abs(d)
     if p == 2:
         return xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
@@ -831,9 +875,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     _check_identity(d, float(p), dim)
     data = _vector_norm(d, float(p), dims, keepdim)
     res = record(as_array(data), LinalgVectorNormBackward0, (input,), saved=(input,),
-                 save_output=True,
-                 extra={"ord": p, "keepdim": keepdim, "_dims": dims,
-                        "dim": None if dim is None else shown_dims(dim)})
+                 save_output=True, ord=p, dim=None if dim is None else shown_dims(dim),
+                 keepdim=keepdim, _dims=dims)
     return _cast_back(res, input) if dtype is not None else res
 
 
@@ -844,7 +887,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
 
 def _shifted(d: Any, axis: Any) -> tuple[Any, Any]:
     """``d - m`` with ``m`` the (finite) maximum along ``axis``: exp() cannot overflow."""
-    xp = _xp(d)
+    xp = B.xp_of(d)
     if d.size == 0:
         return d, xp.zeros(tuple(1 if i in axis else s for i, s in enumerate(d.shape)), d.dtype)
     m = d.max(axis=axis, keepdims=True)
@@ -856,14 +899,19 @@ def _floating(d: Any) -> Any:
     return d if d.dtype.kind == "f" else d.astype(B.get_default_dtype().np)
 
 
-class LogsumexpBackward0(_Reduction):
-    """out = log(sum(exp(x))) -> d out / d x = exp(x - out) (the softmax)."""
-    __slots__ = ()
+class LogsumexpBackward0(OpNode):
+    """out = log(sum(exp(x))): its derivative is exp(x - out), the softmax of x.
+
+    out = self.exp().sum(dim, keepdim).log()
+    grad_self = grad.unsqueeze(dim) * exp(self - result)
+    """
     saved_names = ("self", "result")
+    fields = ("dim", "keepdim",
+              "_dims")                                # (dim, counted from 0 and sorted)
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        return self.up(g) * (x - self.up(r)).exp()
+        return _up(self, g) * (x - _up(self, r)).exp()
 
 
 def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:
@@ -872,31 +920,41 @@ def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor
     d = _floating(input._data)
     dims = dims_of(dim, d.ndim)
     z, m = _shifted(d, dims)
-    xp = _xp(d)
+    xp = B.xp_of(d)
     data = xp.log(xp.exp(z).sum(axis=dims, keepdims=True)) + m
     if not keepdim:
         data = data.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
     return record(as_array(data), LogsumexpBackward0, (input,), saved=(input,), save_output=True,
-                  extra={"dim": shown_dims(dim),
-                         "keepdim": keepdim, "_dims": dims})
+                  dim=shown_dims(dim), keepdim=keepdim, _dims=dims)
 
 
 class SoftmaxBackward0(OpNode):
-    """y = softmax(x): dx = y * (g - sum(g * y)) along dim."""
-    __slots__ = ()
+    """y = softmax(x): each input moves every output of its slice, so the gradient is
+    y times (grad minus the y-weighted sum of grad) along dim.
+
+    out = self.softmax(dim)
+    grad_self = result * (grad - (grad * result).sum(dim, keepdim=True))
+    """
     saved_names = ("result",)
+    fields = ("dim",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
-        return softmax_backward_data(g, self._saved[0].unpack(), self.extra["_n"], self.extra["dim"])
+        return softmax_backward_data(g, self._saved[0].unpack(), self._n, self.dim)
 
 
 class LogSoftmaxBackward0(OpNode):
-    """y = log_softmax(x): dx = g - softmax(x) * sum(g) along dim."""
-    __slots__ = ()
+    """y = log_softmax(x): the gradient minus softmax(x) times the slice's total gradient.
+
+    out = self.log_softmax(dim)
+    grad_self = grad - exp(result) * grad.sum(dim, keepdim=True)
+    """
     saved_names = ("result",)
+    fields = ("dim",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
-        return log_softmax_backward_data(g, self._saved[0].unpack(), self.extra["_n"], self.extra["dim"])
+        return log_softmax_backward_data(g, self._saved[0].unpack(), self._n, self.dim)
 
 
 _C_ORDER = {True: {"order": "C"}, False: {}}          # (numpy's ufuncs lay out by their inputs)
@@ -913,7 +971,7 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
             return record(d.copy(), SoftmaxBackward0, (input,))    # back, in its own dtype)
         where = "lastdim_kernel_impl" if n == d.ndim - 1 or d.ndim == 0 else "kernel_impl"
         raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{_WORDS[d.dtype.name]}\'')
-    xp = _xp(d)
+    xp = B.xp_of(d)
     src, axis = (d, (n,)) if d.ndim else (d.reshape(1), (0,))   # (ufuncs make 0-d scalars)
     # shifted by the maximum, so exp() cannot overflow; a slice holding +inf or only -inf
     # gives nan, as in PyTorch (logsumexp is the one that treats them specially)
@@ -932,7 +990,7 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
     else:
         data, node = xp.subtract(z, xp.log(total, out=total), out=z), LogSoftmaxBackward0
     return record(data if d.ndim else data.reshape(()), node, (input,), save_output=True,
-                  extra={"dim": shown_dim(dim), "_n": n})
+                  dim=shown_dim(dim), _n=n)
 
 
 def softmax(input: Tensor, dim: int = _UNSET, dtype: Any = None) -> Tensor:
@@ -951,12 +1009,17 @@ def log_softmax(input: Tensor, dim: int = _UNSET, dtype: Any = None) -> Tensor:
 
 
 class CumsumBackward0(OpNode):
-    """out_i = x_1 + ... + x_i -> x_i receives the gradients of out_i, ..., out_n:
-    a cumulative sum taken from the other end (flip, cumsum, flip)."""
-    __slots__ = ()
+    """out_i = x_1 + ... + x_i, so x_i receives the gradients of out_i, ..., out_n: a
+    cumulative sum taken from the other end (flip, cumsum, flip).
+
+    out = self.cumsum(dim)
+    grad_self = grad.flip(dim).cumsum(dim).flip(dim)
+    """
+    fields = ("dim",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g):
-        n = self.extra["_n"]
+        n = self._n
         if g._data.size <= 1 or g._data.shape[n] == 1:   # (PyTorch's cumsum_backward: trivially
             return g                                      # the gradient itself)
         from .joins import flip
@@ -969,15 +1032,14 @@ def cumsum(input: Tensor, dim: int = _UNSET, *, dtype: Any = None) -> Tensor:
     d = input._data
     n = canon_dim(dim, d.ndim)
     acc = _acc_dtype(d, dtype)
-    xp = _xp(d)
+    xp = B.xp_of(d)
     if not d.ndim:
         data = d.astype(acc or d.dtype)
     elif d.flags.c_contiguous:
         data = xp.cumsum(d, axis=n, dtype=acc)
     else:                                             # (PyTorch's result is contiguous)
         data = xp.cumsum(d, axis=n, dtype=acc, out=xp.empty(d.shape, acc or d.dtype))
-    out = record(as_array(data), CumsumBackward0, (input,),
-                 extra={"dim": shown_dim(dim), "_n": n})
+    out = record(as_array(data), CumsumBackward0, (input,), dim=shown_dim(dim), _n=n)
     return _cast_back(out, input) if dtype is not None else out
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, no_kernel, record, register
-from .reduce import (MaxBackward0, MaxBackward1, _return_type, _xp, return_types, shown_dim,
+from .reduce import (MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim,
                      value_selecting_backward, with_indices)
 
 return_types.sort = _return_type("sort")
@@ -27,23 +28,32 @@ return_types.kthvalue = _return_type("kthvalue")
 
 
 class SortBackward0(OpNode):
-    """values = x sorted along dim: each value's gradient goes back where it came from."""
-    __slots__ = ()
+    """values = x sorted along dim: each value's gradient goes back to the place it came
+    from (indices tells where; the indices output has no gradient).
+
+    values, indices = self.sort(dim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
     saved_names = ("indices",)
+    fields = ("dim", "self_sym_sizes",
+              "_n")                                   # (dim, counted from 0)
 
     def backward(self, g, _g_indices=None):
-        ex = self.extra
-        return value_selecting_backward(g, self._saved[0].unpack(), ex["self_sym_sizes"], ex["_n"], True)
+        return value_selecting_backward(g, self._saved[0].unpack(), self.self_sym_sizes, self._n, True)
 
 
 class TopkBackward0(SortBackward0):
-    """values = the k largest (or smallest) along dim: the others get no gradient."""
-    __slots__ = ()
+    """values = the k largest (or smallest) along dim: each gets its gradient back where
+    it came from; the elements not picked get none.
+
+    values, indices = self.topk(k, dim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
 
 
 def _order(d: Any, n: int, descending: bool) -> Any:
     """Stable sorting indices along axis ``n`` (NaN largest), ascending or descending."""
-    xp = _xp(d)
+    xp = B.xp_of(d)
     if d.dtype.kind == "b":
         d = d.view(np.uint8)
     if not descending:
@@ -59,14 +69,14 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None)
     d = input._data
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
-        idx, vals = _xp(d).zeros((), np.int64), d.copy()
+        idx, vals = B.xp_of(d).zeros((), np.int64), d.copy()
     else:
         idx = _order(d, n, descending)
         if k is not None:
             idx = idx[(slice(None),) * n + (slice(0, k),)]
-        vals = _xp(d).take_along_axis(d, idx, axis=n)
+        vals = B.xp_of(d).take_along_axis(d, idx, axis=n)
     return with_indices(kind, SortBackward0 if kind == "sort" else TopkBackward0, input, vals, idx,
-                        {"dim": shown_dim(dim), "self_sym_sizes": d.shape, "_n": n})
+                        dim=shown_dim(dim), self_sym_sizes=d.shape, _n=n)
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
@@ -110,18 +120,30 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 class MedianBackward0(MaxBackward1):
-    """out = the median of all elements: tied elements share the gradient evenly."""
-    __slots__ = ()
+    """out = the median of all elements: only the element(s) equal to it get the gradient;
+    tied elements share it evenly.
+
+    out = self.median()
+    grad_self = grad / count where self == result, else 0
+    """
 
 
 class MedianBackward1(MaxBackward0):
-    """values = x.median(dim): the gradient goes to the element each index points at."""
-    __slots__ = ()
+    """values = x.median(dim): the gradient goes to the element each index points at
+    (the indices output has no gradient).
+
+    values, indices = self.median(dim, keepdim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
 
 
 class KthvalueBackward0(MaxBackward0):
-    """values = x.kthvalue(k, dim): the gradient goes to the element each index points at."""
-    __slots__ = ()
+    """values = x.kthvalue(k, dim): the gradient goes to the element each index points at
+    (the indices output has no gradient).
+
+    values, indices = self.kthvalue(k, dim, keepdim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
 
 
 def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> Any:
@@ -131,7 +153,7 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
     its first NaN, as in PyTorch.
     """
     d = input._data
-    xp = _xp(d)
+    xp = B.xp_of(d)
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
         idx, vals = xp.zeros((), np.int64), d.copy()
@@ -152,7 +174,7 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
         if not keepdim:
             idx, vals = idx.squeeze(n), vals.squeeze(n)
     return with_indices(kind, MedianBackward1 if kind == "median" else KthvalueBackward0, input, vals, idx,
-                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
+                        dim=shown_dim(dim), keepdim=keepdim, self_sym_sizes=d.shape, _n=n)
 
 
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
@@ -175,24 +197,31 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if d.size == 0:                               # NaN; for integers PyTorch gives the
         fill = np.nan if d.dtype.kind == "f" else (   # smallest value of the dtype
             np.iinfo(d.dtype).min if d.dtype.kind in "iu" else True)
-        data = _xp(d).asarray(fill, dtype=d.dtype)
-    elif d.dtype.kind == "f" and bool(_xp(d).isnan(d).any()):
-        data = _xp(d).asarray(np.nan, dtype=d.dtype)
+        data = B.xp_of(d).asarray(fill, dtype=d.dtype)
+    elif d.dtype.kind == "f" and bool(B.xp_of(d).isnan(d).any()):
+        data = B.xp_of(d).asarray(np.nan, dtype=d.dtype)
     else:
-        flat = _xp(d).sort(d.reshape(-1), kind="stable")
+        flat = B.xp_of(d).sort(d.reshape(-1), kind="stable")
         data = flat[(d.size - 1) // 2].copy()
     return record(as_array(data), MedianBackward0, (input,), saved=(input,), save_output=True)
 
 
 class NanmedianBackward0(MaxBackward1):
-    """out = the median of the elements that are not NaN: tied elements share the gradient
-    evenly (all of them NaN: the NaNs share it)."""
-    __slots__ = ()
+    """out = the median of the elements that are not NaN: only the element(s) equal to it
+    get the gradient; tied elements share it evenly (all of them NaN: the NaNs share it).
+
+    out = self.nanmedian()
+    grad_self = grad / count where self == result, else 0
+    """
 
 
 class NanmedianBackward1(MaxBackward0):
-    """values = x.nanmedian(dim): the gradient goes to the element each index points at."""
-    __slots__ = ()
+    """values = x.nanmedian(dim): the gradient goes to the element each index points at
+    (the indices output has no gradient).
+
+    values, indices = self.nanmedian(dim, keepdim)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
 
 
 def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
@@ -206,7 +235,7 @@ def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     d = input._data
     if d.dtype.kind != "f":
         return median(input, dim, keepdim) if dim is None else _renamed(median(input, dim, keepdim))
-    xp = _xp(d)
+    xp = B.xp_of(d)
     if dim is None:
         kept = d.reshape(-1)
         kept = kept[~xp.isnan(kept)]
@@ -229,7 +258,7 @@ def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
         if not keepdim:
             idx, vals = idx.squeeze(n), vals.squeeze(n)
     return with_indices("nanmedian", NanmedianBackward1, input, vals, idx,
-                        {"dim": shown_dim(dim), "keepdim": keepdim, "self_sym_sizes": d.shape, "_n": n})
+                        dim=shown_dim(dim), keepdim=keepdim, self_sym_sizes=d.shape, _n=n)
 
 
 def _renamed(pair: Any) -> Any:
