@@ -430,7 +430,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         if shp and -shp[0] <= idx < shp[0]:
             i = idx + shp[0] if idx < 0 else idx
             key = (i, Ellipsis)                        # Ellipsis: a 0-d result stays a view
-            mode = STATE.mode
+            mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
             out = record(self._data[key], SelectBackward0, (self,), dim=0, index=shown_dim(idx),
@@ -441,7 +441,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         d = self._data
         if d.ndim and (idx.step is None or idx.step.__class__ is int and idx.step > 0):
             key = (idx,)
-            mode = STATE.mode
+            mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
             out = record(d[key], SliceBackward0, (self,), dim=0, **_slice_shown(idx),
