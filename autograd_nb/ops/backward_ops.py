@@ -35,11 +35,10 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
-def _op(data: Any, node: type, inputs: tuple, saved: tuple, extra: Any = None, **fields: Any) -> Tensor:
+def _op(data: Any, node: type, inputs: tuple, saved: tuple, **fields: Any) -> Tensor:
     """Wrap a backward op's result; record ``node`` (with its ``fields``) when an input
-    requires grad (only under create_graph: first-order backward runs with grad mode off).
-    (``extra``: for the loss nodes of ``nnops/loss_backward.py`` until they declare fields.)"""
-    out = record(as_array(data), node, inputs, saved=saved, extra=extra, **fields)
+    requires grad (only under create_graph: first-order backward runs with grad mode off)."""
+    out = record(as_array(data), node, inputs, saved=saved, **fields)
     if out._grad_fn is not None:                      # (the gradient of a 0-d grad_output
         note_broadcast(out, *inputs)                  # is summed back to 0-d)
     return out
