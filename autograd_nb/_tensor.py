@@ -162,6 +162,32 @@ def canon_dim(dim: int, ndim: int) -> int:
     return dim + n if dim < 0 else dim
 
 
+def _element_strides(a: Any) -> tuple[int, ...]:
+    return tuple(st // a.itemsize for st in a.strides)
+
+
+def _obeys_layout(g: Any, var: Any) -> bool:
+    """PyTorch's layout contract for ``.grad``: a dense leaf's gradient has the leaf's
+    strides (in every dim longer than 1), another leaf's is contiguous."""
+    from .ops import _layout                         # (ops import this module)
+    if _layout._dense(var.shape, _element_strides(var)):
+        return all(n == 1 or sg == sv for n, sg, sv in zip(g.shape, g.strides, var.strides))
+    return g.flags.c_contiguous
+
+
+def _grad_copy(g: Any, var: Any) -> "Tensor":
+    """A first ``.grad`` copied from ``g``, laid out by the contract (``_obeys_layout``): a
+    dense leaf's made as an empty tensor with its strides and then filled by ``copy_``
+    (version 1, as in PyTorch), another leaf's a contiguous clone (version 0)."""
+    from .ops import _layout
+    strides = _element_strides(var)
+    if not _layout._dense(var.shape, strides):
+        return Tensor._wrap(g.astype(var.dtype, order="C", copy=True))
+    out = Tensor._wrap(_layout.strided_copy(g.astype(var.dtype, copy=False), strides))
+    out._vc[0] = 1
+    return out
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
@@ -515,7 +541,7 @@ class Tensor:
         if grad._data.shape != self._data.shape:        # defensive; ops unbroadcast already
             from .ops._core import sum_to
             grad = sum_to(grad, self._data.shape)
-        if not STATE.mode & 1:        # create_graph: the first gradient is copied into a new
+        if STATE.grad_enabled:         # create_graph: the first gradient is copied into a new
             if self._grad is None:     # tensor with a recorded copy_ (CopyBackwards), later
                 fresh = Tensor._wrap(B.xp_of(self._data).empty_like(self._data))   # ones added
                 self._grad = fresh.copy_(grad)                                    # out of place
@@ -523,12 +549,13 @@ class Tensor:
                 self._grad = self._grad + grad
         elif self._grad is None:
             d = grad._data
-            if not owned or d.dtype != self._data.dtype:
-                self._grad = Tensor._wrap(d.astype(self._data.dtype, copy=True))
+            if not owned or d.dtype != self._data.dtype or not _obeys_layout(d, self._data):
+                self._grad = _grad_copy(d, self._data)
             elif grad._base is None and not grad._requires_grad and grad.__class__ is Tensor:
                 self._grad = grad                       # nobody else has it: keep it as is
-            else:
-                self._grad = Tensor._wrap(d)
+            else:                                       # (PyTorch keeps grad.detach(): the
+                self._grad = Tensor._wrap(d)            # same memory and version counter)
+                self._grad._vc = grad._vc
         else:                                           # (even a create_graph .grad: in place)
             g = self._grad
             gd = g._data
@@ -702,7 +729,7 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The numbers as a numpy array that shares memory with the tensor."""
-        if self._requires_grad and not force and not STATE.mode & 1:   # (allowed under no_grad)
+        if self._requires_grad and not force and STATE.grad_enabled:   # (allowed under no_grad)
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if not self.is_cpu:
             if force:

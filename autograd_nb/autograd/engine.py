@@ -239,8 +239,28 @@ def _add(a: Any, b: Any) -> Any:
 _refcount = sys.getrefcount
 
 
-def _sole_owner(grads: list) -> bool:
-    """True when nobody but ``grads`` can see ``grads[0]`` or the memory of its array.
+def _add_into(buf: list, nr: int, g: Any, grad_off: int) -> None:
+    """Add the gradient ``g`` into ``buf[nr]``, which holds one already.
+
+    As PyTorch's input buffers do: with grad mode off (no ``create_graph``), a dense
+    gradient that only the buffer holds, memory included (``_sole_owner``), is added to
+    in place, and its version counts the add (``autograd.grad`` of ``x * x`` gives a
+    gradient at version 1); else the sum is a new tensor.
+    """
+    if grad_off and _sole_owner(buf, nr):             # (checked first: a local name would count)
+        old = buf[nr]
+        d, gd = old._data, g._data
+        if old.__class__ is g.__class__ and not old._requires_grad and d.shape == gd.shape \
+                and d.dtype == gd.dtype and d.__class__ is gd.__class__ \
+                and (d.flags.c_contiguous or d.flags.f_contiguous):
+            d += gd
+            old._vc[0] += 1
+            return
+    buf[nr] = buf[nr] + g
+
+
+def _sole_owner(grads: list, i: int = 0) -> bool:
+    """True when nobody but ``grads`` can see ``grads[i]`` or the memory of its array.
 
     Then the leaf may keep that array as ``.grad`` instead of copying it (PyTorch steals
     such a gradient too). Whatever else holds the tensor or its memory (the caller's
@@ -248,7 +268,7 @@ def _sole_owner(grads: list) -> bool:
     counts, and the gradient is copied. Counted references below: the holder, the local
     name and the argument of ``getrefcount``.
     """
-    g = grads[0]
+    g = grads[i]
     if g is None or _refcount(g) != 3:               # grads, g, argument
         return False
     d = g._data
@@ -541,7 +561,14 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
         if events:
             yield NodeFinished(node, out_grads)
 
-        for (nxt, nr), g in zip(nexts, out_grads):
+        # Each gradient is handed on and let go (PyTorch moves it into the next buffer), so
+        # a buffer that alone holds its gradient can add the next one in place (_add_into).
+        grads = None
+        outs = list(out_grads)
+        out_grads = None
+        for i, (nxt, nr) in enumerate(nexts):
+            g = outs[i]
+            outs[i] = None
             if nxt is None:
                 continue
             if g is not None and g._data.dtype.kind != "f":
@@ -553,12 +580,15 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             if buf is None:
                 buf = buffers[nxt] = [None] * nxt.num_outputs
             if g is not None:
-                buf[nr] = _add(buf[nr], g)
+                if buf[nr] is None:
+                    buf[nr] = g
+                else:
+                    _add_into(buf, nr, g, run_mode)
             left -= 1
             deps[nxt] = left
             if not left:
                 heappush(ready, (priority(nxt), next(arrival), nxt))
-        out_grads = g = None         # hold no gradient between nodes (see _sole_owner)
+        g = None                     # hold no gradient between nodes (see _sole_owner)
 
 
 def _annotate(node: Node, exc: Exception) -> None:
