@@ -13,7 +13,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ._layout import elementwise_layout
-from ._core import (DTYPE_WORDS, OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
+from ._core import (OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
                     read_histories, record, register, to_tensor)
 
 
@@ -135,8 +135,8 @@ def _close_args(name: str, input: Tensor, other: Any) -> None:
     if not isinstance(other, Tensor):
         raise arg_error(name, "other", 2, other)
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{DTYPE_WORDS[input._data.dtype.name]} did not match "
-                           f"{DTYPE_WORDS[other._data.dtype.name]}")
+        raise RuntimeError(f"{B.SCALAR_NAMES[input._data.dtype.name]} did not match "
+                           f"{B.SCALAR_NAMES[other._data.dtype.name]}")
 
 
 def _close(input: Tensor, other: Tensor, rtol: float, atol: float, equal_nan: bool) -> Tensor:
@@ -175,8 +175,13 @@ def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 class WhereBackward0(OpNode):
-    """Gradient to ``self`` where the condition held, to ``other`` elsewhere."""
-    __slots__ = ()
+    """The gradient goes to self where the condition held, to other elsewhere (selected,
+    never multiplied by the mask: an inf or NaN in the gradient does not leak).
+
+    out = where(condition, self, other)
+    grad_self = grad where condition, else 0
+    grad_other = grad where not condition, else 0
+    """
     saved_names = ("condition",)
 
     def backward(self, g):

@@ -1,7 +1,7 @@
 """In-place forms (``x.acos_()``, ``x.eq_(y)``, ...) of ops defined in the other families.
 
 Each is the out-of-place op written back into ``x`` by the shared machinery of
-``pointwise._inplace``: PyTorch's refusals first (a leaf that requires grad, a view
+``pointwise.inplace._inplace``: PyTorch's refusals first (a leaf that requires grad, a view
 made under no_grad, overlapping memory, a result that would need to grow ``x``), then
 the op, then the write, which keeps ``x``'s dtype (a result that needs a wider type,
 ``int_tensor.acos_()``, is PyTorch's cast error), bumps the version and makes the op's
@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..autograd.node import PRE_MUTATION
-from ._core import CPP_NAMES, OpNode, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
+from ._core import OpNode, as_method, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
 from .convert import ZeroBackward0, _zeros_like
 from . import compare, linalg, pointwise as pw, reduce
 from .nnops import activation
@@ -53,9 +54,9 @@ def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None,
     return _float_nan_to_num_(self, nan, posinf, neginf)
 
 register("xlogy_")(_inplace(pw.xlogy))
-register("atan2_")(_inplace(pw.as_method(pw.atan2, "atan2")))
-register("arctan2_")(_inplace(pw.as_method(pw.arctan2, "arctan2")))
-register("hypot_")(_inplace(pw.as_method(pw.hypot, "hypot")))
+register("atan2_")(_inplace(as_method(pw.atan2, "atan2")))
+register("arctan2_")(_inplace(as_method(pw.arctan2, "arctan2")))
+register("hypot_")(_inplace(as_method(pw.hypot, "hypot")))
 
 
 def _bad_inplace_call(self: Tensor, what: str, mine: Any, result: Any) -> RuntimeError:
@@ -82,7 +83,7 @@ def _cumsum_kernel(self: Tensor, *_: Any, dtype: Any = None) -> None:
     bool ``self`` has no kernel (out of place its sum is int64)."""
     sd = self._data.dtype
     if dtype is not None and dtype.np != sd:
-        raise _bad_inplace_call(self, "dtype", CPP_NAMES[sd.name], CPP_NAMES[dtype.np.name])
+        raise _bad_inplace_call(self, "dtype", B.CPP_NAMES[sd.name], B.CPP_NAMES[dtype.np.name])
     if sd.kind == "b":
         raise no_kernel("cumsum_out_cpu", sd)
 
@@ -96,27 +97,37 @@ register("cumsum_")(_inplace(reduce.cumsum, overlap="none", first=_cumsum_kernel
 
 class _NoInplaceDerivative(OpNode):
     """The in-place form of an op whose derivative needs its input, which the op
-    overwrote: PyTorch records the node and refuses when backward reaches it."""
-    __slots__ = ()
-    saved_names = ()
-    op = ""
+    overwrote: PyTorch records the node and refuses when backward reaches it.
+
+    grad_self = error (the derivative of the in-place op is not implemented)
+    """
+    op = ""                                           # (the op's name, for the error)
 
     def backward(self, g):
         raise NotImplementedError(f"the derivative for 'inplace version of {self.op}' is not implemented.")
 
 
 class AcoshBackward1(_NoInplaceDerivative):
-    __slots__ = ()
+    """acosh_: its derivative needs the input, which the op overwrote, so backward refuses.
+
+    grad_self = error (the derivative of the in-place acosh is not implemented)
+    """
     op = "acosh"
 
 
 class AsinhBackward1(_NoInplaceDerivative):
-    __slots__ = ()
+    """asinh_: its derivative needs the input, which the op overwrote, so backward refuses.
+
+    grad_self = error (the derivative of the in-place asinh is not implemented)
+    """
     op = "asinh"
 
 
 class AtanhBackward1(_NoInplaceDerivative):
-    __slots__ = ()
+    """atanh_: its derivative needs the input, which the op overwrote, so backward refuses.
+
+    grad_self = error (the derivative of the in-place atanh is not implemented)
+    """
     op = "atanh"
 
 
@@ -139,13 +150,18 @@ for _f, _node in ((pw.acosh, AcoshBackward1), (pw.asinh, AsinhBackward1), (pw.at
 # ---------------------------------------------------------------------------
 
 class EqBackward0(ZeroBackward0):
-    """``x.eq_(number)``: x becomes 0s and 1s, a step function of x: zero gradient."""
-    __slots__ = ()
+    """x.eq_(number): x becomes 0s and 1s, a step function of x: zero gradient.
+
+    grad_self = 0
+    """
 
 
 class EqBackward1(OpNode):
-    """``x.eq_(other)``: a step function of both: zero gradients."""
-    __slots__ = ()
+    """x.eq_(other): x becomes 0s and 1s, a step function of both: zero gradients.
+
+    grad_self = 0
+    grad_other = 0
+    """
 
     def backward(self, g):
         zero = _zeros_like(g)
@@ -157,8 +173,12 @@ def _node_pair(name: str) -> tuple[type, type]:
     if name == "eq":
         return EqBackward0, EqBackward1
     cap = name.capitalize()
-    return (type(f"{cap}Backward0", (EqBackward0,), {"__slots__": (), "__module__": __name__}),
-            type(f"{cap}Backward1", (EqBackward1,), {"__slots__": (), "__module__": __name__}))
+    words = f"x.{name}_(%s): x becomes 0s and 1s, a step function of %s: zero gradient%s."
+    return (type(f"{cap}Backward0", (EqBackward0,), {
+                "__module__": __name__, "__doc__": words % ("number", "x", "") + "\n\ngrad_self = 0\n"}),
+            type(f"{cap}Backward1", (EqBackward1,), {
+                "__module__": __name__,
+                "__doc__": words % ("other", "both", "s") + "\n\ngrad_self = 0\ngrad_other = 0\n"}))
 
 
 def _recorded_compare(op: Any, name: str) -> Any:
@@ -213,7 +233,7 @@ def _untracked(op: Any) -> Any:
 
 
 for _f in (compare.logical_and, compare.logical_or, compare.logical_xor, compare.logical_not):
-    register(_f.__name__ + "_")(_untracked(compare.as_method(_f) if _f is not compare.logical_not else _f))
+    register(_f.__name__ + "_")(_untracked(as_method(_f) if _f is not compare.logical_not else _f))
 for _f, _dunder in ((compare.bitwise_and, "__iand__"), (compare.bitwise_or, "__ior__"),
                     (compare.bitwise_xor, "__ixor__")):
     register(_f.__name__ + "_", _dunder)(_inplace(_f, types=_result_cast_check))

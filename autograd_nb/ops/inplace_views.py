@@ -22,34 +22,46 @@ __all__ = ["TransposeBackward1", "TBackward1", "SqueezeBackward3", "SqueezeBackw
 
 
 class TransposeBackward1(views.TransposeBackward0):
-    """``transpose_`` / ``swapdims_`` / ``swapaxes_``: the rule of ``transpose``."""
-    __slots__ = ()
+    """transpose_ (swapdims_, swapaxes_): the rule of transpose, the gradient transposed back.
+
+    grad_self = grad.transpose(dim0, dim1)
+    """
 
 
 class TBackward1(views.TBackward0):
-    """``t_``: the rule of ``t``."""
-    __slots__ = ()
+    """t_: the rule of t, the gradient transposed back.
+
+    grad_self = grad.t()
+    """
 
 
 class SqueezeBackward3(views.SqueezeBackward0):
-    """``squeeze_()`` (every size-1 dim): the rule of ``squeeze``."""
-    __slots__ = ()
+    """squeeze_() (every size-1 dim): the rule of squeeze, the gradient gets the input's
+    size-1 dims back.
+
+    grad_self = grad unsqueezed at each size-1 dim of self
+    """
 
 
 class SqueezeBackward4(views.SqueezeBackward1):
-    """``squeeze_(dim)``: the rule of ``squeeze(dim)``."""
-    __slots__ = ()
+    """squeeze_(dim): the rule of squeeze(dim), the gradient gets the squeezed dim back
+    (if it had size 1).
+
+    grad_self = grad.unsqueeze(dim) where self.shape[dim] == 1, else grad
+    """
 
 
 class UnsqueezeBackward1(views.UnsqueezeBackward0):
-    """``unsqueeze_``: the rule of ``unsqueeze``."""
-    __slots__ = ()
+    """unsqueeze_: the rule of unsqueeze, the gradient loses the added dim again.
+
+    grad_self = grad.squeeze(dim)
+    """
 
 
 def _inplace_view(view: Callable[..., Tensor], node_for: Callable[[tuple], type]) -> Callable:
     """The in-place form of view op ``view``; ``node_for(args)`` names its node class."""
     def method(self: Tensor, *args: Any) -> Tensor:
-        if self._is_inference is True and STATE.mode < 2:
+        if self._is_inference is True and not STATE.inference:
             raise RuntimeError(INFERENCE_INPLACE)
         check_inplace(self)
         out = view(self, *args)
@@ -60,7 +72,7 @@ def _inplace_view(view: Callable[..., Tensor], node_for: Callable[[tuple], type]
         self._data = out._data
         if self._base is not None:                    # a view stays a view of its base
             self._view_fn = out._view_fn
-        if not self._is_inference or self._is_inference is not True and STATE.mode < 2:
+        if not self._is_inference or self._is_inference is not True and not STATE.inference:
             self._vc[0] += 1
             if self._base is not None:
                 self._view_ver = self._vc[0]
