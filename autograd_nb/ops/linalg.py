@@ -415,23 +415,11 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
     return record(t._data.reshape(shape), UnsafeViewBackward0, (t,), self_sym_sizes=t._data.shape)
 
 
-class SqueezeBackward4(OpNode):
-    """PyTorch's in-place squeeze_(0) of a fresh (1, p) product (a vector times a
-    matrix): the gradient is reshaped back to the product's shape.
-
-    out = self.squeeze_(0)
-    grad_self = grad.reshape(self.shape)
-    """
-    fields = ("self_sym_sizes", "dim")
-
-    def backward(self, g):
-        return g.reshape(self.self_sym_sizes)
-
-
 def _squeeze_first(t: Tensor) -> Tensor:
-    """Drop the leading 1 of a fresh (1, p) result (not a view: nothing else sees the product)."""
-    return record(t._data.reshape(t._data.shape[1:]), SqueezeBackward4, (t,), self_sym_sizes=t._data.shape,
-                  dim=0)
+    """Drop the leading 1 of a fresh (1, p) result (not a view: nothing else sees the product),
+    as PyTorch's in-place ``squeeze_(0)`` (``SqueezeBackward4``)."""
+    return record(t._data.reshape(t._data.shape[1:]), _views.SqueezeBackward4, (t,),
+                  self_sym_sizes=t._data.shape, dim=0)
 
 
 def _broadcast_batch(a: tuple, b: tuple) -> tuple:
