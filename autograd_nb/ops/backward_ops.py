@@ -453,7 +453,8 @@ def log_sigmoid_backward(grad: Tensor, self: Tensor, buffer: Tensor) -> Tensor:
 
 class SoftmaxBackwardDataBackward0(_BackwardNode):
     """softmax's backward op, out = y (g - sum(g y)) along dim: linear in g (its
-    gradient is the same op), and d/dy = gg g - sum(y gg) g - gg sum(y g).
+    gradient is the same op), and d/dy = gg g - sum(y gg) g - gg sum(y g), gg being the
+    incoming gradient.
 
     out = output * (grad_output - sum(grad_output * output, dim))
     grad_grad_output = softmax_backward_data(grad, output, dim)
@@ -480,7 +481,7 @@ def softmax_backward_data(grad: Tensor, output: Tensor, n: int, dim: Any) -> Ten
 
 class LogSoftmaxBackwardDataBackward0(_BackwardNode):
     """log_softmax's backward op, out = g - exp(y) sum(g) along dim: d/dg = gg -
-    sum(gg exp(y)), d/dy = -sum(g) exp(y) gg.
+    sum(gg exp(y)), d/dy = -sum(g) exp(y) gg, gg being the incoming gradient.
 
     out = grad_output - exp(output) * sum(grad_output, dim)
     grad_grad_output = grad - sum(grad * exp(output), dim)
