@@ -586,10 +586,9 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tupl
                 f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
                 f"broadcast to indexing result of shape [{', '.join(map(str, region))}]")
         if vd.dtype != dd.dtype:
-            from .pointwise import _DTYPE_WORDS
             raise RuntimeError(
-                f"Index put requires the source and destination dtypes match, got {_DTYPE_WORDS[dd.dtype.name]} "
-                f"for the destination and {_DTYPE_WORDS[vd.dtype.name]} for the source.")
+                f"Index put requires the source and destination dtypes match, got {B.SCALAR_NAMES[dd.dtype.name]} "
+                f"for the destination and {B.SCALAR_NAMES[vd.dtype.name]} for the source.")
         _check_advanced(dd.shape, advs)
     if needs_grad(dst, value):
         from .pointwise import apply_inplace

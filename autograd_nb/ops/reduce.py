@@ -24,7 +24,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import DTYPE_WORDS, OpNode, as_array, plain, record, record_multi, register
+from ._core import OpNode, as_array, plain, record, record_multi, register
 from .pointwise import div_scalar, mul_scalar
 from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
@@ -235,16 +235,13 @@ class MeanBackward1(OpNode):
         return div_scalar(grad_to_input(g, shape, dims, self.keepdim), _numel(shape, dims))
 
 
-_WORDS = DTYPE_WORDS
-
-
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Average of all elements, or along ``dim`` (floating tensors, or pass ``dtype=``)."""
     d = input._data
     if d.dtype.kind != "f" and dtype is None:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_WORDS[d.dtype.name]}")
+            f"complex dtype. Got: {B.SCALAR_NAMES[d.dtype.name]}")
     if dtype is not None:
         d = d.astype(dtype.np)
     if dim is None:
@@ -870,7 +867,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
         d = d.astype(dtype.np)
     if d.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_WORDS[d.dtype.name]}")
+                           f"input. Got {B.SCALAR_NAMES[d.dtype.name]}")
     dims = dims_of(dim, d.ndim)
     _check_identity(d, float(p), dim)
     data = _vector_norm(d, float(p), dims, keepdim)
@@ -970,7 +967,7 @@ def _softmax_like(kind: str, input: Tensor, dim: int, dtype: Any) -> Tensor:
         if not d.size:                                # (an empty input runs no kernel: it comes
             return record(d.copy(), SoftmaxBackward0, (input,))    # back, in its own dtype)
         where = "lastdim_kernel_impl" if n == d.ndim - 1 or d.ndim == 0 else "kernel_impl"
-        raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{_WORDS[d.dtype.name]}\'')
+        raise NotImplementedError(f'"{kind}_{where}" not implemented for \'{B.SCALAR_NAMES[d.dtype.name]}\'')
     xp = B.xp_of(d)
     src, axis = (d, (n,)) if d.ndim else (d.reshape(1), (0,))   # (ufuncs make 0-d scalars)
     # shifted by the maximum, so exp() cannot overflow; a slice holding +inf or only -inf
