@@ -301,15 +301,10 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
                            f"[{other.shape[0]}] to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_word(input)} and "
-                           f"{_word(other)}")
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_name} and "
+                           f"{other.dtype.scalar_name}")
     xp = B.xp_of(input._data)
     return record(xp.asarray(input._data.dot(other._data)), VdotBackward0, (input, other), saved=(input, other))
-
-
-def _word(t: Tensor) -> str:
-    from ._core import DTYPE_WORDS
-    return DTYPE_WORDS[t.dtype.name]
 
 
 class _Histogram(tuple):
@@ -334,7 +329,7 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
     sums of weights; with ``density``, normalised so the histogram integrates to one."""
     from .._creation import tensor
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f'"histogramdd" not implemented for \'{_word(input)}\'')
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{input.dtype.scalar_name}\'')
     data = B.to_device(input.detach()._data, B.CPU).reshape(-1)
     edges = B.to_device(bins.detach()._data, B.CPU) if isinstance(bins, Tensor) else int(bins)
     w = None if weight is None else B.to_device(weight.detach()._data, B.CPU).reshape(-1)

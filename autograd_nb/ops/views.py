@@ -481,10 +481,13 @@ class ExpandBackward0(OpNode):
         return sum_to(g, shape)
 
 
-# how PyTorch's expand error names a cpu tensor's type
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
-               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-               "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "CPUBoolType"}
+def _type_name(dtype: Any) -> str:
+    """How PyTorch's expand error names a cpu tensor's type: ``torch.FloatTensor`` (from the
+    dtype's scalar name), but ``CPUBoolType`` for bool."""
+    if dtype.name == "bool":
+        return "CPUBoolType"
+    word = B.SCALAR_NAMES.get(dtype.name)
+    return f"torch.{word}Tensor" if word else "torch.Tensor"
 
 
 def expand(self: Tensor, *sizes: Any) -> Tensor:
@@ -493,7 +496,7 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
     shp = self._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(
-            f"expand({_TYPE_NAMES.get(self._data.dtype.name, 'torch.Tensor')}{{[{', '.join(map(str, shp))}]}}, "
+            f"expand({_type_name(self._data.dtype)}{{[{', '.join(map(str, shp))}]}}, "
             f"size=[{', '.join(map(str, sizes))}]): "
             "the number of sizes provided (%d) must be greater or equal to the number of dimensions in the "
             "tensor (%d)" % (len(sizes), len(shp)))
