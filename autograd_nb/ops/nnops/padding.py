@@ -79,14 +79,14 @@ def _scatter_add(grad: Any, in_shape: tuple, pad: Sequence[int], mode: str) -> A
 # ---------------------------------------------------------------------------
 
 
-_PAD_RULE = """{word} padding of the last {k} dim(s) ({how}): an input element
+_PAD_RULE = """{word} padding of the {dims} ({how}): an input element
 copied into several output positions gets the sum of their gradients (a scatter-add
 of the gradient back to the positions copied).
 
 grad_self = grad scatter-added back to the positions each output copied ({mode})
 """
 
-_PAD_BACKWARD_RULE = """The backward of {word} padding of the last {k} dim(s) (a
+_PAD_BACKWARD_RULE = """The backward of {mode} padding of the {dims} (a
 scatter-add of the gradient) is the padding again: the gradient's gradient is
 padded the same way; self only gave the shape, so it gets zeros.
 
@@ -138,7 +138,8 @@ class _PadBackwardBackward(OpNode):
 _NODES: dict[tuple[str, int], type] = {}
 for _mode, _word in (("reflect", "Reflection"), ("replicate", "Replication")):
     for _k in (1, 2, 3):
-        _says = {"word": _word, "k": _k, "mode": _mode, "how": _HOW[_mode]}
+        _says = {"word": _word, "dims": "last dim" if _k == 1 else f"last {_k} dims", "mode": _mode,
+                 "how": _HOW[_mode]}
         _twin = type(f"{_word}Pad{_k}DBackwardBackward0", (_PadBackwardBackward,),
                      {"__doc__": _PAD_BACKWARD_RULE.format(**_says), "mode": _mode, "saved_names": ()})
         _NODES[_mode, _k] = type(f"{_word}Pad{_k}DBackward0", (_PadBackward,),
