@@ -308,23 +308,20 @@ class ReciprocalBackward0(OpNode):
         return -g * (r * r)                           # -grad * (result * result)
 
 
-class DivBackward2(OpNode):
+class DivBackward2(DivBackward0):
     """Division with a rounding_mode: rounded ('trunc', 'floor'), the quotient is piecewise
     constant, so both gradients are zero; rounding_mode=None spelled out is true division
-    (the quotient rule, as DivBackward0).
+    (the quotient rule: DivBackward0's).
 
     out = div(self, other, rounding_mode=rounding_mode)
     grad_self = grad / other if rounding_mode is None, else 0
     grad_other = -grad * self / other² if rounding_mode is None, else 0
     """
-    saved_names = ("self", "other")
     fields = ("rounding_mode",)                       # (None too: PyTorch shows it)
 
     def backward(self, g):
-        if self.rounding_mode is None:
-            a, b = self._saved                        # (self is saved only for other's gradient)
-            b = b.unpack()
-            return g / b, None if a is None else -g * ((a.unpack() / b) / b)
+        if self.rounding_mode is None:                # (other is always saved here, a number too)
+            return super().backward(g)
         zero = _zeros_like(g)                        # (not g * 0: an inf in g must not give nan)
         return zero, zero
 

@@ -132,7 +132,7 @@ class ExpBackward0(OpNode):
 
 
 class LogBackward0(OpNode):
-    """The derivative of log x is 1/x, so the incoming gradient is divided by x.
+    """The derivative of log x is 1/x, so the incoming gradient is multiplied by it.
 
     out = log(self)
     grad_self = grad / self
