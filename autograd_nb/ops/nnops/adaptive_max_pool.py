@@ -18,34 +18,51 @@ from typing import Any
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import xp_of
 from .pool import MaxPool2DWithIndicesBackwardBackward0, _edges
 
 
 class AdaptiveMaxPool2DBackward0(OpNode):
-    """The gradient scattered back to each window's winner (see the module docstring)."""
-    __slots__ = ()
+    """Each output keeps its window's largest value, so its gradient goes to the cell that
+    won the window (result1, the indices); a cell that wins several (overlapping) windows
+    gets their sum.
+
+    out = the max of each adaptive window of self
+    grad_self = adaptive_max_pool2d_backward(grad, self, result1)   (grad scattered-added at result1)
+    """
     saved_names = ("self", "result1")
-    dims = 2
+    dims = 2                                          # spatial dims
 
     def backward(self, g):
         return adaptive_max_pool_backward(g, self._saved[0].unpack(), self._saved[1].unpack(), self.dims)
 
 
 class AdaptiveMaxPool3DBackward0(AdaptiveMaxPool2DBackward0):
-    __slots__ = ()
+    """The 3-d form: each output's gradient goes to the cell that won its window.
+
+    grad_self = adaptive_max_pool3d_backward(grad, self, result1)   (grad scattered-added at result1)
+    """
     dims = 3
 
 
 class AdaptiveMaxPool2DBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
-    """Linear in the gradient, as max pooling's: gg is read back at the winners."""
-    __slots__ = ()
+    """adaptive_max_pool2d_backward is linear in the gradient, as max pooling's: its
+    gradient reads gg back at the winners; self gets zeros.
+
+    grad_grad_output = grad.flatten(-2).gather(-1, indices)
+    grad_self = zeros_like(grad)
+    """
 
 
 class AdaptiveMaxPool3DBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
-    __slots__ = ()
+    """adaptive_max_pool3d_backward is linear in the gradient: its gradient reads gg back
+    at the winners; self gets zeros.
+
+    grad_grad_output = grad.flatten(-3).gather(-1, indices)
+    grad_self = zeros_like(grad)
+    """
     dims = 3
 
 
@@ -59,7 +76,7 @@ def adaptive_max_pool_backward(grad: Tensor, self: Tensor, indices: Tensor, dims
     cells = int(np.prod(in_shape[-dims:]))
     index = Tensor._wrap(idx.reshape(-1, int(np.prod(idx.shape[-dims:]))))
     rows = Tensor._wrap(grad._data.reshape(index.shape))           # (its numbers: no history)
-    zeros = Tensor._wrap(xp_of(idx).zeros((index.shape[0], cells), dtype=rows._data.dtype))
+    zeros = Tensor._wrap(B.xp_of(idx).zeros((index.shape[0], cells), dtype=rows._data.dtype))
     data = zeros.scatter_add(1, index, rows)._data.reshape(in_shape)
     return record(data, _BACKWARD_BACKWARD[dims], (grad, self), saved=(indices,))
 
@@ -81,7 +98,7 @@ def adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, dim
         raise RuntimeError(f"{name}(): internal error: output_size.size() must be {dims}")
     spatial = d.shape[-dims:]
     out = tuple(s if o is None else int(o) for s, o in zip(spatial, output_size))
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     lead = d.shape[:-dims]
     values = xp.empty(lead + out, dtype=d.dtype)
     indices = xp.empty(lead + out, dtype=np.int64)

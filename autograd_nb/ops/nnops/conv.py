@@ -1,19 +1,22 @@
 """Convolution (1-d, 2-d and 3-d, any stride/padding/dilation/groups) and constant padding.
 
-Forward: ``im2col`` turns the input into columns, then ONE batched matrix product
-with the weights computes every output pixel of every image at once:
+Forward: a correlation of the input with the weights, computed as ONE batched matrix
+product over shifted columns of the input (``patches.correlate``):
 
     out[n, g] = W[g] (O/G x C/G*K)  @  cols[n, g] (C/G*K x L)
 
-Backward (``ConvolutionBackward0``), with ``g`` the output gradient in the same layout:
+Backward (``ConvolutionBackward0``) is one op, ``convolution_backward`` (PyTorch's), on
+arrays, with the output gradient ``g`` in the same layout:
 
-    grad_input  = col2im(W[g]^T @ g[n, g])            (each input pixel collects from
-                                                     every window that read it)
+    grad_input  = g correlated with the flipped, channel-swapped kernel: the transposed
+                  convolution (each input pixel collects from every window that read it)
     grad_weight = sum over n of g[n, g] @ cols[n, g]^T
     grad_bias   = g summed over the batch and the positions
 
-These are written with differentiable tensor ops (``matmul``, ``im2col``/``col2im``),
-so double backward through a convolution works.
+Without create_graph that is three array kernels and nothing more. With create_graph
+``convolution_backward`` records its own node (``ConvolutionBackwardBackward0``), whose
+rule is convolutions and ``convolution_backward`` again (it is linear in each argument),
+so derivatives of any order work.
 """
 from __future__ import annotations
 
@@ -23,13 +26,11 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, record
-from ...autograd.grad_mode import STATE
-from .patches import (Geometry, col2im, col2im_array, correlate, correlate_transposed, correlate_weight,
-                      im2col, im2col_array, xp_of)
+from .._core import OpNode, record, record_multi
+from .patches import (Geometry, col2im_array, correlate, correlate_transposed, correlate_weight,
+                      im2col_array)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
-_WORD = B.SCALAR_NAMES
 
 
 def ntuple(value: Any, n: int, what: str) -> tuple:
@@ -51,67 +52,95 @@ def _shape_str(shape: Sequence[int]) -> str:
 
 
 class ConvolutionBackward0(OpNode):
-    """Gradients of a convolution for input, weight and bias (see the module docstring)."""
-    __slots__ = ()
+    """A convolution slides the weight over the input. The input's gradient is the
+    transposed convolution of the gradient with the weight (each input pixel collects
+    from every window that read it); the weight's correlates the input with the gradient,
+    summed over the batch; the bias's is the gradient summed over the batch and the
+    positions.
+
+    out = convolution(input, weight, bias, stride, padding, dilation, groups)
+    grad_input = convolution_backward(grad, input, weight)[0]   (grad convolved with the flipped, channel-swapped weight)
+    grad_weight = convolution_backward(grad, input, weight)[1]   (sum over the batch of grad @ cols(input)^T)
+    grad_bias = convolution_backward(grad, input, weight)[2]   (grad summed over the batch and the positions)
+    """
     saved_names = ("input", "weight")
-    transposed = False                                # ops/nnops/conv_transpose.py's subclass: True
+    fields = ("stride", "padding", "dilation", "transposed", "output_padding", "groups", "bias_sym_sizes_opt",
+              "_geom")                                 # (_geom: the windows' geometry, what the kernels take)
 
     def backward(self, g):
-        if not STATE.grad_enabled:                    # first order: plain arrays, no graph
-            return self._backward_arrays(g)
-        geom, info = self.extra
-        x_saved, w_saved = self._saved
-        n = g.shape[0]
-        out_ch = g.shape[1]
-        groups = geom.groups
-        length = g.numel() // (n * out_ch)
-        gm = g.reshape(n, groups, out_ch // groups, length)
-        need = [e[0] is not None for e in self.next_functions]
-        gi = gw = gb = None
-        if need[0]:
-            w = w_saved.unpack()
-            wm = w.reshape(groups, out_ch // groups, -1).transpose(1, 2)
-            gi = col2im(wm.matmul(gm), geom, info["input_shape"])
-        if need[1]:
-            x = x_saved.unpack()
-            w_shape = info["weight_shape"]
-            cols = im2col(x, geom)
-            gw = gm.matmul(cols.transpose(2, 3)).sum(0).reshape(w_shape)
-        if need[2]:
-            gb = g.sum((0,) + tuple(range(2, g.ndim)))
-        return gi, gw, gb
-
-    def _backward_arrays(self, g):
-        """The same three gradients on raw arrays (backward without create_graph), all
-        through the shifted-columns kernel of ``patches``:
-
-            grad_input  = g correlated with the flipped, channel-swapped kernel
-            grad_weight = sum over images of g @ cols(input)^T
-            grad_bias   = g summed over the batch and the positions
-        """
-        geom, info = self.extra
-        gd = g._data
+        x, w = self._saved[0].unpack(), self._saved[1].unpack()
         nf = self.next_functions
-        gi = gw = gb = None
+        return convolution_backward(g, x, w, self._geom,
+                                    (nf[0][0] is not None, nf[1][0] is not None, nf[2][0] is not None))
+
+
+class ConvolutionBackwardBackward0(OpNode):
+    """convolution_backward is linear in each argument: the gradient of its outputs
+    (grad_input, grad_weight, grad_bias) with respect to grad_output is convolutions of
+    their gradients, and with respect to input and weight it is convolution_backward
+    itself with a gradient in the weight's (or the input's) place.
+
+    out = convolution_backward(grad_output, input, weight)
+    grad_grad_output = conv(grads[0], weight) + conv(input, grads[1]) + grads[2] (broadcast over the positions)
+    grad_input = convolution_backward(grad_output, input, grads[1])[0]
+    grad_weight = convolution_backward(grad_output, grads[0], weight)[1]
+    """
+    saved_names = ("grad_output", "input", "weight")
+    fields = ConvolutionBackward0.fields + ("_mask",)   # (_mask: which of the three it computed)
+
+    def backward(self, *grads):
+        it = iter(grads)
+        ggi, ggw, ggb = (next(it) if m else None for m in self._mask)
+        g, x, w = (s.unpack() for s in self._saved)
+        nf = self.next_functions
+        geom = self._geom
+        gg = gx = gw = None
         if nf[0][0] is not None:
-            w = self._saved[1].unpack_data()
-            gi = Tensor._wrap(run_kernel(correlate_transposed, gd, w, geom, info["input_shape"]))
-        if nf[1][0] is not None:
-            x = self._saved[0].unpack()._data
-            gw = Tensor._wrap(run_kernel(correlate_weight, x, gd, geom, info["weight_shape"]))
-        if nf[2][0] is not None:
-            gb = Tensor._wrap(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
-        return gi, gw, gb
+            parts = []
+            if ggi is not None:
+                parts.append(_convolve(ggi, w, None, geom))
+            if ggw is not None:
+                parts.append(_convolve(x, ggw, None, geom))
+            if ggb is not None:
+                parts.append(ggb.reshape((1, -1) + (1,) * (g.ndim - 2)).expand(tuple(g.shape)))
+            for p in parts:
+                gg = p if gg is None else gg + p
+        if nf[1][0] is not None and ggw is not None:
+            gx = convolution_backward(g, x, ggw, geom, (True, False, False))[0]
+        if nf[2][0] is not None and ggi is not None:
+            gw = convolution_backward(g, ggi, w, geom, (False, True, False))[1]
+        return gg, gx, gw
 
-    def _extra_saved(self, name):
-        geom, info = self.extra
-        return {"stride": geom.stride, "padding": info["padding"], "dilation": geom.dilation,
-                "groups": geom.groups, "transposed": self.transposed,
-                "output_padding": info.get("output_padding", (0,) * len(geom.kernel))}.get(name)
 
-    @property
-    def _saved_bias_sym_sizes_opt(self) -> tuple | None:  # None without a bias, so not via _extra_saved
-        return self.extra[1]["bias_sizes"]
+def _shown(geom: Geometry, transposed: bool = False, output_padding: tuple | None = None,
+           bias: Tensor | None = None) -> dict:
+    """A convolution node's fields, as PyTorch shows them (the geometry rides along)."""
+    return {"stride": geom.stride, "padding": geom.pad_before, "dilation": geom.dilation,
+            "transposed": transposed,
+            "output_padding": (0,) * len(geom.kernel) if output_padding is None else output_padding,
+            "groups": geom.groups, "bias_sym_sizes_opt": None if bias is None else tuple(bias.shape),
+            "_geom": geom}
+
+
+def convolution_backward(grad: Tensor, input: Tensor, weight: Tensor, geom: Geometry,
+                         output_mask: Sequence[bool]) -> tuple:
+    """PyTorch's ``convolution_backward``: ``(grad_input, grad_weight, grad_bias)`` of a
+    convolution of ``input`` with ``weight`` (windows ``geom``) whose output gradient is
+    ``grad``; None where ``output_mask`` says no. Array kernels (``patches``); under
+    create_graph the result records ``ConvolutionBackwardBackward0``."""
+    gd = grad._data
+    outs = []
+    if output_mask[0]:                                # grad correlated with the flipped kernel
+        outs.append(run_kernel(correlate_transposed, gd, weight._data, geom, input._data.shape))
+    if output_mask[1]:                                # sum over images of grad @ cols(input)^T
+        outs.append(run_kernel(correlate_weight, input._data, gd, geom, weight._data.shape))
+    if output_mask[2]:
+        outs.append(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
+    if not outs:
+        return None, None, None
+    res = iter(record_multi(outs, ConvolutionBackwardBackward0, (grad, input, weight), saved=(grad, input, weight),
+                            _mask=tuple(output_mask), **_shown(geom)))
+    return tuple(next(res) if m else None for m in output_mask)
 
 
 def run_kernel(kernel: Any, a: Any, b: Any, geom: Geometry, *shape: tuple) -> Any:
@@ -140,7 +169,7 @@ def _columns_forward(x: Any, w: Any, geom: Geometry) -> Any:
 def _columns_input_grad(g: Any, w: Any, geom: Geometry, in_shape: tuple) -> Any:
     """grad_input = col2im(W[g]^T @ g[n, g]); windows past the end of ``g`` (a transposed
     convolution's ``output_padding``) get no gradient."""
-    xp = xp_of(g)
+    xp = B.xp_of(g)
     out = geom.out_size(tuple(in_shape[2:]))
     if tuple(g.shape[2:]) != out:
         fit = xp.zeros(g.shape[:2] + out, dtype=g.dtype)
@@ -214,7 +243,8 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
             f"Given weight of size {_shape_str(wd.shape)}, expected bias to be 1-dimensional with {out_ch} "
             f"elements, but got bias of size {_shape_str(bias.shape)} instead")
     if xd.dtype != wd.dtype:
-        raise RuntimeError(f"expected scalar type {_WORD[xd.dtype.name]} but found {_WORD[wd.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {B.SCALAR_NAMES[xd.dtype.name]} but found "
+                           f"{B.SCALAR_NAMES[wd.dtype.name]}")
     if bias is not None and bias._data.dtype != xd.dtype:
         raise RuntimeError(f"Input type ({_C_TYPE.get(xd.dtype.name, xd.dtype.name)}) and bias type "
                            f"({_C_TYPE.get(bias._data.dtype.name, bias._data.dtype.name)}) should be the same")
@@ -225,14 +255,15 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
         raise RuntimeError(
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, span))}). Kernel size can't be greater than actual input size")
-    geom = Geometry(kernel, stride, dilation, pad_before, pad_after, groups)
-    out = run_kernel(correlate, xd, wd, geom)                            # columns @ weights
+    return _convolve(input, weight, bias, Geometry(kernel, stride, dilation, pad_before, pad_after, groups))
+
+
+def _convolve(input: Tensor, weight: Tensor, bias: Tensor | None, geom: Geometry) -> Tensor:
+    """The convolution op itself (arguments checked): shifted columns @ weights, + bias."""
+    out = run_kernel(correlate, input._data, weight._data, geom)
     if bias is not None:
-        out += bias._data.reshape((1, out_ch) + (1,) * nsp)
-    info = {"input_shape": xd.shape, "weight_shape": wd.shape, "padding": pad_before,
-            "bias_sizes": None if bias is None else tuple(bias.shape)}
-    return record(out, ConvolutionBackward0, (input, weight, bias), saved=(input, weight),
-                  extra=(geom, info))
+        out += bias._data.reshape((1, out.shape[1]) + (1,) * (out.ndim - 2))
+    return record(out, ConvolutionBackward0, (input, weight, bias), saved=(input, weight), **_shown(geom, bias=bias))
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
@@ -259,14 +290,14 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 
 class ConstantPadNdBackward0(OpNode):
-    """Padding adds a frame; its gradient removes it (padding by the negated amounts)."""
-    __slots__ = ()
+    """Padding adds a frame; its gradient removes it (padding by the negated amounts).
+
+    grad_self = constant_pad_nd(grad, -pad)
+    """
+    fields = ("pad",)
 
     def backward(self, g):
-        return constant_pad_nd(g, [-p for p in self.extra], 0)
-
-    def _extra_saved(self, name):
-        return tuple(self.extra) if name == "pad" else None
+        return constant_pad_nd(g, [-p for p in self.pad], 0)
 
 
 def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
@@ -283,7 +314,7 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
             f"Padding length should be less than or equal to two times the input dimension but got "
             f"padding length {len(pad)} and input of dimension {nd}")
     d = input._data
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     widths = [(0, 0)] * nd
     crop = [slice(None)] * nd
     for i in range(len(pad) // 2):
@@ -301,4 +332,4 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
         out = xp.pad(out, widths, mode="constant", constant_values=value)
     else:
         out = out.copy()
-    return record(out, ConstantPadNdBackward0, (input,), extra=tuple(pad))
+    return record(out, ConstantPadNdBackward0, (input,), pad=tuple(pad))

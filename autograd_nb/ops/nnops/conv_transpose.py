@@ -18,45 +18,43 @@ from __future__ import annotations
 from typing import Any
 
 from ..._tensor import Tensor
-from ...autograd.grad_mode import STATE
 from .._core import record
 from . import conv
-from .conv import convolution, ntuple, run_kernel
-from .patches import Geometry, correlate_transposed, correlate_weight, im2col
+from .conv import _shown, convolution, convolution_backward, ntuple, run_kernel
+from .patches import Geometry, correlate_transposed
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 class ConvolutionBackward0(conv.ConvolutionBackward0):
-    """A transposed convolution's node (PyTorch's name for both kinds of convolution):
-    the saved fields are the convolution's, the rules read the other way round."""
-    __slots__ = ()
-    transposed = True
+    """A transposed convolution's node (PyTorch's name for both kinds of convolution),
+    the convolution's rules read the other way round: the input's gradient is the
+    convolution of the gradient with the weight, the weight's is the convolution's weight
+    gradient with the roles of input and gradient swapped, the bias's the gradient summed
+    over the batch and the positions.
+
+    out = conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    grad_input = convolution(grad, weight, stride, padding, dilation, groups)
+    grad_weight = convolution_backward(input, grad, weight)[1]   (input in the gradient's place)
+    grad_bias = grad.sum over the batch and the positions
+    """
 
     def backward(self, g):
-        geom, info = self.extra
+        geom = self._geom
         x_saved, w_saved = self._saved
         need = [e[0] is not None for e in self.next_functions]
         gi = gw = gb = None
-        nsp = len(geom.kernel)
         if need[0] or need[1]:
             x = x_saved.unpack()
             spatial = tuple(x.shape[2:])
         if need[0]:                                   # the convolution of the gradient; with an
-            gi = convolution(g, w_saved.unpack(), None, geom.stride, info["padding"], geom.dilation,
-                             geom.groups, f"conv{nsp}d")  # output_padding past the stride it has
+            gi = convolution(g, w_saved.unpack(), None, geom.stride, self.padding, geom.dilation,
+                             geom.groups, f"conv{len(geom.kernel)}d")  # output_padding past the stride it has
             if tuple(gi.shape[2:]) != spatial:        # rows for inputs that do not exist
                 gi = gi[(slice(None),) * 2 + tuple(slice(0, s) for s in spatial)]
         if need[1]:
-            g_w, geom_w = _weight_view(g, geom, info["output_padding"])
-            if STATE.grad_enabled:                    # create_graph: with differentiable ops
-                n, cin = x.shape[:2]
-                groups = geom.groups
-                xm = x.reshape(n, groups, cin // groups, -1)
-                cols = im2col(g_w, geom_w)
-                gw = xm.matmul(cols.transpose(2, 3)).sum(0).reshape(info["weight_shape"])
-            else:
-                gw = Tensor._wrap(run_kernel(correlate_weight, g_w._data, x._data, geom_w, info["weight_shape"]))
+            g_w, geom_w = _weight_view(g, geom, self.output_padding)
+            gw = convolution_backward(x, g_w, w_saved.unpack(), geom_w, (False, True, False))[1]
         if need[2]:
             gb = g.sum((0,) + tuple(range(2, g.ndim)))
         return gi, gw, gb
@@ -113,10 +111,8 @@ def conv_transpose_nd(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     out = run_kernel(correlate_transposed, xd, wd, geom, (n, cout) + out_size)
     if bias is not None:
         out = out + bias._data.reshape((1, cout) + (1,) * nsp)
-    info = {"weight_shape": wd.shape, "padding": padding, "output_padding": output_padding,
-            "bias_sizes": None if bias is None else tuple(bias.shape)}
     return record(out.astype(xd.dtype, copy=False), ConvolutionBackward0, (input, weight, bias),
-                  saved=(input, weight), extra=(geom, info))
+                  saved=(input, weight), **_shown(geom, True, output_padding, bias))
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,

@@ -226,31 +226,37 @@ def nll_loss_backward(grad: Tensor, self: Tensor, target: Tensor, weight: Tensor
     target, or a class weight of 0, stays 0 even for a NaN g). ``two_d``: nll_loss2d's."""
     x = self._data
     xp = B.xp_of(x)
-    gd = grad._data
-    single = x.ndim == 1
-    x2 = x[None] if single else x
-    t2 = target._data.reshape(1) if single else target._data
-    t2 = t2.astype(np.int64, copy=False)
-    c = x2.shape[1]
+    x2 = x[None] if x.ndim == 1 else x                # (a 1-D self is one sample)
+    t2 = target._data.reshape(x2.shape[:1] + x2.shape[2:]).astype(np.int64, copy=False)
     valid = t2 != ignore_index
-    safe = xp.where(valid, t2, 0)
-    w = (weight._data[safe] if weight is not None else xp.ones(t2.shape, dtype=x.dtype)) * valid
-    w = w.astype(x.dtype, copy=False)
-    if reduction == _MEAN:                            # (all ignored: 1 / 0, multiplied by zeros only)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = 1.0 / total_weight._data
+    every = bool(valid.all())
+    safe = t2 if every else xp.where(valid, t2, 0)
+    w = valid.astype(x.dtype) if weight is None else (weight._data[safe] * valid).astype(x.dtype, copy=False)
+    scale = 1.0
+    if reduction == _MEAN:
+        total = total_weight._data
+        if total:
+            scale = 1.0 / total
+        else:                                         # (all ignored, or weights that cancel)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = 1.0 / total
+    if weight is None and every:                      # -scale at every target: nonzero
+        at_target = grad._data * (-w * scale)
     else:
-        scale = 1.0
-    classes = xp.arange(c).reshape((1, c) + (1,) * (x2.ndim - 2))
-    with np.errstate(invalid="ignore"):
-        per_target = xp.where(valid, -w * scale, 0)   # ignored targets get no gradient
-    coef = ((classes == safe[:, None]) * per_target[:, None]).astype(x.dtype)
-    if single:
-        coef = coef[0]
-    if reduction == 0 and coef.ndim > 1:
-        gd = gd.reshape(gd.shape[:1] + (1,) + gd.shape[1:])
-    with np.errstate(invalid="ignore"):
-        out = xp.where(coef != 0, gd * coef, coef.dtype.type(0))
+        with np.errstate(invalid="ignore"):
+            per_target = xp.where(valid, -w * scale, 0).astype(x.dtype, copy=False)   # ignored: no gradient
+            at_target = xp.where(per_target != 0, grad._data * per_target, 0)   # (weight 0: 0 even for a NaN g)
+    other, plain = 0, True                            # at the other classes; but a total weight of 0 with
+    if weight is not None and not xp.isfinite(per_target).all():     # weights that cancel: 0 * inf,
+        other, plain = xp.where(xp.isfinite(per_target), 0, np.nan)[:, None], False   # NaN at every class
+    if x2.ndim == 2 and plain:                        # (rows: one scatter)
+        out = xp.zeros(x2.shape, dtype=x.dtype)
+        out[xp.arange(x2.shape[0]), safe] = at_target
+    else:
+        hit = xp.arange(x2.shape[1]).reshape((1, -1) + (1,) * (x2.ndim - 2)) == safe[:, None]
+        out = xp.where(hit, at_target[:, None], other).astype(x.dtype, copy=False)
+    if x.ndim == 1:
+        out = out[0]
     node = NllLoss2DBackwardBackward0 if two_d else NllLossBackwardBackward0
-    return _op(out.astype(coef.dtype, copy=False), node, (grad, self), (target, weight),
+    return _op(out, node, (grad, self), (target, weight),
                reduction=reduction, ignore_index=ignore_index)

@@ -9,8 +9,8 @@ so that a convolution becomes ONE matrix product with the weights, and a pooling
 becomes a reduction over the window axis. ``col2im`` is the adjoint move: it adds
 each column back to the input positions it was read from (positions covered by
 several windows receive the sum). The gradient of ``im2col`` is ``col2im`` and the
-gradient of ``col2im`` is ``im2col``: both are linear, so the pair is differentiable
-to any order, and convolution backward is written with them.
+gradient of ``col2im`` is ``im2col``: both are linear. (They serve the 3-d convolution
+and the tiny shapes; 2-d convolutions take the shifted columns below.)
 
 The windows come from one ``as_strided`` view of the (padded) input (no copy);
 the only copy is the final reshape into columns. ``col2im`` loops over the kernel
@@ -24,11 +24,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _backend as B
-from .._core import OpNode, record
-
-
-def xp_of(d: Any) -> Any:
-    return np if type(d) is np.ndarray else B.xp_of(d)
 
 
 class Geometry(NamedTuple):
@@ -129,7 +124,7 @@ def _fit(size: int, before: int, step: int, phase: int, slots: int) -> tuple[sli
 def phases(x: Any, g: Geometry, grid: Grid) -> Any:
     """The padded input split into its stride phases, each flattened with its tail:
     ``(N, C, sh * sw, rows * width + tail)`` (a copy of the input and zeros)."""
-    xp = xp_of(x)
+    xp = B.xp_of(x)
     n, c, h, w = x.shape
     (sh, sw), (pb_h, pb_w) = g.stride, g.pad_before
     if (sh, sw) == (1, 1) and not pb_h and not pb_w and grid.tail == 0 and (h, w) == (grid.rows, grid.width):
@@ -168,7 +163,7 @@ def shifted_product(buf: Any, taps: tuple, wk: Any, out: Any, length: int, route
     (Measured and dropped: the products first, ``(T*R x C/G) @ buf``, then each offset's
     rows added at its shift; it tied with per-tap products where it could apply.)
     """
-    xp = xp_of(buf)
+    xp = B.xp_of(buf)
     n, groups, r = buf.shape[0], wk.shape[0], wk.shape[1]
     if route == "columns":
         cols = xp.empty((n, buf.shape[1], len(taps), length), dtype=buf.dtype)
@@ -213,7 +208,7 @@ def _chunk(grid: Grid, channels: int, out_channels: int, phases_: int, route: st
 def correlate(x: Any, w: Any, g: Geometry) -> Any:
     """The convolution forward ``(N, C, H, W) * (O, C/G, kh, kw) -> (N, O, Ho, Wo)``:
     chunk by chunk of images, the shifted product into the preallocated output."""
-    xp = xp_of(x)
+    xp = B.xp_of(x)
     n, c = x.shape[:2]
     o, groups = w.shape[0], g.groups
     grid = grid_of(g, x.shape[2:])
@@ -233,7 +228,7 @@ def correlate_weight(x: Any, gout: Any, g: Geometry, w_shape: tuple) -> Any:
     zeros under the wrapped windows). With many channels, per kernel offset: small
     ``(O/G x C/G)`` products that read the slices in place (no columns); with few, the
     columns and one product."""
-    xp = xp_of(x)
+    xp = B.xp_of(x)
     n, c = x.shape[:2]
     o, groups = gout.shape[1], g.groups
     grid = grid_of(g, x.shape[2:])
@@ -276,7 +271,7 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
     with the flipped taps of that phase: the same ``shifted_product`` as the forward.
     With stride 1 there is one phase holding every tap.
     """
-    xp = xp_of(gout)
+    xp = B.xp_of(gout)
     n, o, ho, wo = gout.shape
     _, c, h, wd = in_shape
     (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel
@@ -318,7 +313,7 @@ def correlate_transposed(gout: Any, w: Any, g: Geometry, in_shape: tuple) -> Any
 
 def windows(arr: Any, g: Geometry, fill: float = 0.0) -> Any:
     """Strided view ``(N, C, *out, *kernel)`` of the padded input (no copy but the padding)."""
-    xp = xp_of(arr)
+    xp = B.xp_of(arr)
     nsp = len(g.kernel)
     if any(g.pad_before) or any(g.pad_after):
         # a filled array with the input copied into its middle (cheaper than xp.pad)
@@ -377,7 +372,7 @@ def col2im_array(cols: Any, g: Geometry, in_shape: tuple) -> Any:
     that reads the whole input (the centre of a ``padding = k // 2`` kernel) starts
     the sum as a copy, so no zero fill is needed.
     """
-    xp = xp_of(cols)
+    xp = B.xp_of(cols)
     n, c = in_shape[:2]
     spatial = tuple(in_shape[2:])
     out = g.out_size(spatial)
@@ -402,41 +397,3 @@ def col2im_array(cols: Any, g: Geometry, in_shape: tuple) -> Any:
     for dst, src in parts:
         acc[dst] += src
     return acc
-
-
-def _geometry_attrs(name: str, g: Geometry) -> Any:
-    return {"kernel_size": g.kernel, "dilation": g.dilation, "padding": g.pad_before,
-            "stride": g.stride}.get(name)
-
-
-class Im2ColBackward0(OpNode):
-    """cols = im2col(x): the gradient is col2im of the columns' gradient."""
-    __slots__ = ()
-
-    def backward(self, g):
-        geom, in_shape = self.extra
-        return col2im(g, geom, in_shape)
-
-    def _extra_saved(self, name):
-        return _geometry_attrs(name, self.extra[0])
-
-
-class Col2ImBackward0(OpNode):
-    """x = col2im(cols): the gradient is im2col of x's gradient."""
-    __slots__ = ()
-
-    def backward(self, g):
-        return im2col(g, self.extra[0])
-
-    def _extra_saved(self, name):
-        return _geometry_attrs(name, self.extra[0])
-
-
-def im2col(x: Any, g: Geometry) -> Any:
-    """Differentiable ``im2col`` of a tensor (zero padding)."""
-    return record(im2col_array(x._data, g), Im2ColBackward0, (x,), extra=(g, x._data.shape))
-
-
-def col2im(cols: Any, g: Geometry, in_shape: tuple) -> Any:
-    """Differentiable ``col2im`` back to a tensor of ``in_shape``."""
-    return record(col2im_array(cols._data, g, in_shape), Col2ImBackward0, (cols,), extra=(g, in_shape))

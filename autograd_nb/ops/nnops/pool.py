@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
-from .patches import Geometry, windows, xp_of
+from .patches import Geometry, windows
 
 
 def _pair(v: Any, name: str, op: str) -> tuple:
@@ -87,7 +88,7 @@ def _spread(parts: Any, geom: Geometry, in_shape: tuple) -> Any:
     ``t`` (row-major) of every window sends back, ``(N, C, Ho, Wo)``; each is added into
     the strided view of the (padded) input gradient that offset read. Padding is cut off."""
     first = parts(0)
-    xp = xp_of(first)
+    xp = B.xp_of(first)
     n, c, ho, wo = first.shape
     (sh, sw), (dh, dw), (ph, pw) = geom.stride, geom.dilation, geom.pad_before
     h, w = in_shape[-2:]
@@ -100,11 +101,12 @@ def _spread(parts: Any, geom: Geometry, in_shape: tuple) -> Any:
     return xp.ascontiguousarray(grad[:, :, ph:ph + h, pw:pw + w]).reshape(in_shape)
 
 
-def _shown(geom: Geometry, stride: Any, ceil_mode: bool, **more: Any) -> dict:
-    """The arguments as PyTorch's node shows them (``_saved_stride`` is ``()`` when none was given)."""
+def _shown(geom: Geometry, stride: Any, ceil_mode: bool) -> dict:
+    """The arguments as PyTorch's node shows them, as the node's fields (``_saved_stride`` is
+    ``()`` when none was given); the geometry itself rides along as ``_geom``."""
     given = stride is not None and (isinstance(stride, int) or len(stride) > 0)
     return {"kernel_size": geom.kernel, "stride": geom.stride if given else (), "padding": geom.pad_before,
-            "dilation": geom.dilation, "ceil_mode": ceil_mode, **more}
+            "ceil_mode": ceil_mode, "_geom": geom}
 
 
 # ---------------------------------------------------------------------------
@@ -113,22 +115,30 @@ def _shown(geom: Geometry, stride: Any, ceil_mode: bool, **more: Any) -> dict:
 
 
 class MaxPool2DWithIndicesBackward0(OpNode):
-    """Each output's gradient goes to the input position that won its window:
-    grad = max_pool2d_with_indices_backward(g, self, ..., indices)."""
-    __slots__ = ()
+    """Max pooling keeps the largest value of each window, so each output's gradient goes
+    to the input position that won its window (result1, the indices); windows that
+    overlap add up.
+
+    out = the max of each window of self
+    grad_self = max_pool2d_with_indices_backward(grad, self, kernel_size, stride, padding, dilation, ceil_mode, result1)
+    """
     saved_names = ("self", "result1")
+    fields = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "_geom", "_argmax")
+    # (_geom: the windows' geometry; _argmax: the winning offset within each window)
 
     def backward(self, g):
-        return max_pool2d_with_indices_backward(g, self._saved[0].unpack(), self._saved[1].unpack(), self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra[2].get(name)
+        return max_pool2d_with_indices_backward(g, self._saved[0].unpack(), self._saved[1].unpack(), self._geom,
+                                                self._argmax)
 
 
 class MaxPool2DWithIndicesBackwardBackward0(OpNode):
     """max_pool2d_with_indices_backward is linear in the gradient (each element goes to
-    its window's winner): d/d(grad_output) reads gg back at the winners; self gets zeros."""
-    __slots__ = ()
+    its window's winner): its gradient reads gg back at the winners; self gets zeros (the
+    winners do not move when the input moves a little).
+
+    grad_grad_output = grad.flatten(spatial dims).gather(-1, indices)
+    grad_self = zeros_like(grad)
+    """
     saved_names = ("indices",)
     dims = 2                                          # spatial dims (adaptive_max_pool3d's: 3)
 
@@ -143,16 +153,16 @@ class MaxPool2DWithIndicesBackwardBackward0(OpNode):
 def _zeros_for_self(node: OpNode, gg: Tensor) -> Tensor | None:
     """What a pooling's backward op sends its saved input (PyTorch's ``zeros_like``): the
     windows (and winners) do not move when the input moves a little."""
-    return Tensor._wrap(xp_of(gg._data).zeros_like(gg._data)) if node.next_functions[1][0] is not None else None
+    return Tensor._wrap(B.xp_of(gg._data).zeros_like(gg._data)) if node.next_functions[1][0] is not None else None
 
 
-def max_pool2d_with_indices_backward(grad: Tensor, self: Tensor, indices: Tensor, extra: tuple) -> Tensor:
-    """Each element of ``grad`` added at its window's winner (offset ``argmax`` of the
-    window, ``extra`` being the forward node's geometry)."""
-    geom, out, _, argmax, in_shape = extra
+def max_pool2d_with_indices_backward(grad: Tensor, self: Tensor, indices: Tensor, geom: Geometry,
+                                     argmax: Any) -> Tensor:
+    """Each element of ``grad`` added at its window's winner (offset ``argmax`` of its
+    window of ``geom``)."""
     gd = grad._data.reshape(argmax.shape)
     zero = gd.dtype.type(0)
-    data = _spread(lambda t: xp_of(gd).where(argmax == t, gd, zero), geom, in_shape)
+    data = _spread(lambda t: B.xp_of(gd).where(argmax == t, gd, zero), geom, self._data.shape)
     return record(data, MaxPool2DWithIndicesBackwardBackward0, (grad, self), saved=(indices,))
 
 
@@ -161,7 +171,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     """Max over each window, and where it was (flat ``h * W + w`` index in the input)."""
     arr, unbatched = _as_batch(input)
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    xp = xp_of(arr)
+    xp = B.xp_of(arr)
     win = windows(arr, geom, fill=-np.inf)                          # (N, C, Ho, Wo, kh, kw)
     kh, kw = geom.kernel
     # a running max over the kernel offsets; as in PyTorch, a later offset wins only if it
@@ -185,7 +195,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
         values, indices = values[0], indices[0]
     idx_t = Tensor._wrap(indices)
     res = record(values, MaxPool2DWithIndicesBackward0, (input,), saved=(input, idx_t),
-                 extra=(geom, out, _shown(geom, stride, ceil_mode), am, input._data.shape))
+                 dilation=geom.dilation, _argmax=am, **_shown(geom, stride, ceil_mode))
     return res, idx_t
 
 
@@ -202,43 +212,48 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 class AvgPool2DBackward0(OpNode):
-    """Each output's gradient, divided by its window size, goes to every window position:
-    grad = avg_pool2d_backward(g, self, ...)."""
-    __slots__ = ()
+    """Average pooling takes the mean of each window, so each output's gradient, divided
+    by its window's divisor, goes to every position of the window; windows that overlap
+    add up.
+
+    out = the mean of each window of self
+    grad_self = avg_pool2d_backward(grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    """
     saved_names = ("self",)
+    fields = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override",
+              "_geom", "_divisor")
+    # (_geom: the windows' geometry; _divisor: each window's divisor)
 
     def backward(self, g):
-        return avg_pool2d_backward(g, self._saved[0].unpack(), self.extra)
-
-    def _extra_saved(self, name):
-        return self.extra[2].get(name)
-
-    @property
-    def _saved_divisor_override(self) -> int | None:      # may be None, so not via _extra_saved
-        return self.extra[2]["divisor_override"]
+        return avg_pool2d_backward(g, self._saved[0].unpack(), self)
 
 
 class AvgPool2DBackwardBackward0(AvgPool2DBackward0):
     """avg_pool2d_backward is linear in the gradient and the adjoint of avg_pool2d: its
-    derivative in grad_output is avg_pool2d itself (same windows); self gets zeros."""
-    __slots__ = ()
+    gradient in grad_output is avg_pool2d itself (the same windows); self gets zeros.
+
+    grad_grad_output = avg_pool2d(grad, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    grad_self = zeros_like(grad)
+    """
     saved_names = ()
 
     def backward(self, gg):
-        ex = self.extra[2]
         ggo = None
         if self.next_functions[0][0] is not None:
-            ggo = avg_pool2d(gg, ex["kernel_size"], ex["stride"], ex["padding"], ex["ceil_mode"],
-                             ex["count_include_pad"], ex["divisor_override"])
+            ggo = avg_pool2d(gg, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
         return ggo, _zeros_for_self(self, gg)
 
 
-def avg_pool2d_backward(grad: Tensor, self: Tensor, extra: tuple) -> Tensor:
-    """Each element of ``grad`` divided by its window's divisor and added over the window."""
-    geom, out, _, divisor, in_shape = extra
+def avg_pool2d_backward(grad: Tensor, self: Tensor, node: AvgPool2DBackward0) -> Tensor:
+    """Each element of ``grad`` divided by its window's divisor and added over the window
+    (the windows and the arguments: ``node``'s, the forward's node)."""
+    geom, divisor, in_shape = node._geom, node._divisor, self._data.shape
+    out = divisor.shape
     n = 1 if len(in_shape) == 3 else in_shape[0]
     share = (grad._data.reshape(n, in_shape[-3], out[0], out[1]) / divisor).astype(grad._data.dtype)
-    return record(_spread(lambda t: share, geom, in_shape), AvgPool2DBackwardBackward0, (grad, self), extra=extra)
+    return record(_spread(lambda t: share, geom, in_shape), AvgPool2DBackwardBackward0, (grad, self),
+                  **{f: getattr(node, f) for f in AvgPool2DBackward0.fields})
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -247,7 +262,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     (``count_include_pad=True``) or only the real input elements."""
     arr, unbatched = _as_batch(input)
     geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
-    xp = xp_of(arr)
+    xp = B.xp_of(arr)
     n, c = arr.shape[:2]
     win = windows(arr, geom)
     kw = geom.kernel[1]
@@ -270,9 +285,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     values = (sums / divisor).astype(arr.dtype)
     if unbatched:
         values = values[0]
-    return record(values, AvgPool2DBackward0, (input,), saved=(input,),
-                  extra=(geom, out, _shown(geom, stride, ceil_mode, count_include_pad=count_include_pad,
-                                           divisor_override=divisor_override), divisor, input._data.shape))
+    return record(values, AvgPool2DBackward0, (input,), saved=(input,), count_include_pad=count_include_pad,
+                  divisor_override=divisor_override, _divisor=divisor, **_shown(geom, stride, ceil_mode))
 
 
 # ---------------------------------------------------------------------------
@@ -296,38 +310,45 @@ def _averaging_matrix(size: int, out: int, dtype: Any, xp: Any) -> Any:
 
 
 class AdaptiveAvgPool2DBackward0(OpNode):
-    """out = A_h @ x @ A_w^T, so grad_x = A_h^T @ grad_out @ A_w
-    (adaptive_avg_pool2d_backward)."""
-    __slots__ = ()
+    """Adaptive average pooling is separable, out = A_h @ x @ A_w^T with averaging
+    matrices (row i averages window i), so the gradient goes back through the transposed
+    matrices.
+
+    out = A_h @ self @ A_w^T
+    grad_self = adaptive_avg_pool2d_backward(grad, self)   (A_h^T @ grad @ A_w)
+    """
     saved_names = ("self",)
 
     def backward(self, g):
-        return adaptive_avg_pool2d_backward(g, self._saved[0].unpack(), *self.extra)
+        return adaptive_avg_pool2d_backward(g, self._saved[0].unpack())
 
 
 class AdaptiveAvgPool2DBackwardBackward0(OpNode):
     """adaptive_avg_pool2d_backward is linear in the gradient and the adjoint of the
-    pooling: its derivative in grad_output is adaptive_avg_pool2d itself; self gets zeros."""
-    __slots__ = ()
+    pooling: its gradient in grad_output is adaptive_avg_pool2d itself; self gets zeros.
+
+    grad_grad_output = adaptive_avg_pool2d(grad, (grad_output_sym_argsize_minus_2, grad_output_sym_argsize_minus_1))
+    grad_self = zeros_like(grad)
+    """
+    fields = ("grad_output_sym_argsize_minus_2", "grad_output_sym_argsize_minus_1")
 
     def backward(self, gg):
         ggo = None
         if self.next_functions[0][0] is not None:
-            ggo = adaptive_avg_pool2d(gg, (self.extra["grad_output_sym_argsize_minus_2"],
-                                           self.extra["grad_output_sym_argsize_minus_1"]))
+            ggo = adaptive_avg_pool2d(gg, (self.grad_output_sym_argsize_minus_2,
+                                           self.grad_output_sym_argsize_minus_1))
         return ggo, _zeros_for_self(self, gg)
 
-    def _extra_saved(self, name):
-        return self.extra.get(name)
 
-
-def adaptive_avg_pool2d_backward(grad: Tensor, self: Tensor, ah: Any, aw: Any) -> Tensor:
-    gd = grad._data
-    xp = xp_of(gd)
+def adaptive_avg_pool2d_backward(grad: Tensor, self: Tensor) -> Tensor:
+    """``A_h^T @ grad @ A_w`` (the averaging matrices of ``self``'s size to ``grad``'s)."""
+    gd, d = grad._data, self._data
+    xp = B.xp_of(gd)
+    ah = _averaging_matrix(d.shape[-2], gd.shape[-2], d.dtype, xp)
+    aw = _averaging_matrix(d.shape[-1], gd.shape[-1], d.dtype, xp)
     data = xp.matmul(xp.matmul(ah.T, gd), aw)
     return record(data, AdaptiveAvgPool2DBackwardBackward0, (grad, self),
-                  extra={"grad_output_sym_argsize_minus_2": gd.shape[-2],
-                         "grad_output_sym_argsize_minus_1": gd.shape[-1]})
+                  grad_output_sym_argsize_minus_2=gd.shape[-2], grad_output_sym_argsize_minus_1=gd.shape[-1])
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
@@ -341,8 +362,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
               d.shape[-1] if output_size[1] is None else output_size[1])
     if (oh, ow) == (1, 1):                        # a plain mean, as PyTorch does it
         return input.mean((-1, -2), keepdim=True)
-    xp = xp_of(d)
+    xp = B.xp_of(d)
     ah = _averaging_matrix(d.shape[-2], oh, d.dtype, xp)
     aw = _averaging_matrix(d.shape[-1], ow, d.dtype, xp)
     out = xp.matmul(xp.matmul(ah, d), aw.T)
-    return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,), extra=(ah, aw))
+    return record(out, AdaptiveAvgPool2DBackward0, (input,), saved=(input,))
