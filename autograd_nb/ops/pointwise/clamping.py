@@ -49,6 +49,16 @@ class SigmoidBackward0(OpNode):
         return sigmoid_backward(g, self._saved[0].unpack())
 
 
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + e^-x); its derivative is s * (1 - s), so the node saves the result."""
+    d = _floating(input)
+    xp = B.xp_of(d)
+    with np.errstate(over="ignore"):
+        data = 1 / (1 + xp.exp(-d))
+    return record(as_array(data.astype(d.dtype, copy=False)), SigmoidBackward0, (input,),
+                  save_output=True)
+
+
 class ReluBackward0(OpNode):
     """ReLU lets the gradient through where the output was positive and blocks it
     elsewhere (PyTorch's threshold_backward(grad, result, 0): a NaN result, which is not
@@ -64,16 +74,6 @@ class ReluBackward0(OpNode):
             gd, rd = g._data, self._saved[0].unpack_data()     # the kernel on the arrays
             return Tensor._wrap(as_array(threshold_kernel(gd, rd, 0)))
         return threshold_backward(g, self._saved[0].unpack(), 0)
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + e^-x); its derivative is s * (1 - s), so the node saves the result."""
-    d = _floating(input)
-    xp = B.xp_of(d)
-    with np.errstate(over="ignore"):
-        data = 1 / (1 + xp.exp(-d))
-    return record(as_array(data.astype(d.dtype, copy=False)), SigmoidBackward0, (input,),
-                  save_output=True)
 
 
 def _relu_check(input: Tensor) -> None:
