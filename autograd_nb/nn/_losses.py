@@ -267,6 +267,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
     With indices: ``nll_loss(log_softmax(input, 1), target)``. ``label_smoothing = e``
     mixes the one-hot target with the uniform distribution: ``(1 - e) * nll + e * mean(-log p)``.
+
+    The nodes: ``NllLossBackward0`` (``ops/nnops/loss.py``: ``nll_loss``, the node, its
+    rule ``nll_loss_backward``) with ``LogSoftmaxBackward0`` (``ops/reduce.py``) behind it.
     """
     if reduction == "mean" and weight is None and size_average is None and reduce is None \
             and label_smoothing == 0.0 and input.__class__ is Tensor and target.__class__ is Tensor:

@@ -41,12 +41,9 @@ __all__ = [
     "threshold_",
 ]
 
-conv1d = _nn.conv1d
-conv2d = _nn.conv2d
-conv3d = _nn.conv3d
-conv_transpose1d = _nn.conv_transpose1d
-conv_transpose2d = _nn.conv_transpose2d
-conv_transpose3d = _nn.conv_transpose3d
+# the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
+from ..ops.nnops.conv import conv1d, conv2d, conv3d  # noqa: E402
+from ..ops.nnops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: E402
 max_pool2d_with_indices = _nn.max_pool2d_with_indices
 adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
 adaptive_max_pool1d = _nn.adaptive_max_pool1d
@@ -306,7 +303,9 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    """log(softmax(x)) along ``dim``, computed stably (x - logsumexp(x))."""
+    """log(softmax(x)) along ``dim``, computed stably (x - logsumexp(x)); as PyTorch's, the
+    method ``input.log_softmax``: ``ops/reduce.py``'s ``log_softmax`` and its node,
+    ``LogSoftmaxBackward0``."""
     if dim is None:
         dim = _softmax_dim(input.ndim)
     if dtype is not None:

@@ -30,9 +30,6 @@ from .._core import OpNode, record, record_multi
 from .patches import (Geometry, col2im_array, correlate, correlate_transposed, correlate_weight,
                       im2col_array)
 
-_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half"}
-
-
 def ntuple(value: Any, n: int, what: str) -> tuple:
     """An int or a sequence as a tuple of ``n`` ints, with PyTorch's error otherwise."""
     if isinstance(value, (int, np.integer)):
@@ -246,8 +243,8 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
         raise RuntimeError(f"expected scalar type {B.SCALAR_NAMES[xd.dtype.name]} but found "
                            f"{B.SCALAR_NAMES[wd.dtype.name]}")
     if bias is not None and bias._data.dtype != xd.dtype:
-        raise RuntimeError(f"Input type ({_C_TYPE.get(xd.dtype.name, xd.dtype.name)}) and bias type "
-                           f"({_C_TYPE.get(bias._data.dtype.name, bias._data.dtype.name)}) should be the same")
+        raise RuntimeError(f"Input type ({B.CPP_NAMES.get(xd.dtype.name, xd.dtype.name)}) and bias type "
+                           f"({B.CPP_NAMES.get(bias._data.dtype.name, bias._data.dtype.name)}) should be the same")
     kernel = tuple(wd.shape[2:])
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(s + pb + pa for s, pb, pa in zip(xd.shape[2:], pad_before, pad_after))

@@ -3,7 +3,7 @@
 ``MseLossBackward0``'s rule is ``mse_loss_backward(g, self, target, reduction)``; without
 create_graph that is one numpy kernel, with it the gradient's node is PyTorch's
 ``MseLossBackwardBackward0``, whose rule is the second derivative. ``reduction`` is
-PyTorch's code: 0 none, 1 mean, 2 sum.
+PyTorch's code: 0 none, 1 mean, 2 sum. (NLL's backward op lives with its loss, in ``loss.py``.)
 """
 from __future__ import annotations
 
@@ -183,80 +183,3 @@ def binary_cross_entropy_backward(grad: Tensor, self: Tensor, target: Tensor, we
     out = (gd * (xd - td) / B.xp_of(xd).maximum((1 - xd) * xd, _BCE_EPS)).astype(xd.dtype, copy=False)
     return _op(out, BinaryCrossEntropyBackwardBackward0, (grad, self, target), (grad, self, target, weight),
                reduction=reduction)
-
-
-class NllLossBackwardBackward0(_BackwardNode):
-    """nll_loss_backward, out = g times -weight[t] (/ the total weight for a mean) at each
-    target, 0 elsewhere: linear in g, so its gradient in g is nll_loss itself applied to
-    gg; the input (the log-probabilities) gets zeros.
-
-    out = nll_loss_backward(grad_output, self, target, weight, reduction, ignore_index, total_weight)
-    grad_grad_output = nll_loss(grad, target, weight, reduction, ignore_index)
-    grad_self = zeros_like(grad)
-    """
-    saved_names = ("target", "weight")
-    fields = ("ignore_index", "reduction")
-
-    def backward(self, gg):
-        t, w = self._unpacked()
-        gg_out = None
-        if self._wants(0):
-            from .loss import NllLoss2DBackward0, NllLossBackward0, nll_loss
-            forward = NllLoss2DBackward0 if isinstance(self, NllLoss2DBackwardBackward0) else NllLossBackward0
-            gg_out = nll_loss(gg, t, w, self.reduction, self.ignore_index, forward)
-        return gg_out, self._zeros(gg, 1)
-
-    @property
-    def _saved_ignore_index(self) -> int:
-        return self.ignore_index & (2 ** 64 - 1)     # PyTorch shows it as an unsigned 64-bit number
-
-
-class NllLoss2DBackwardBackward0(NllLossBackwardBackward0):
-    """nll_loss2d_backward (images: a target per position), the same rule as nll_loss_backward.
-
-    grad_grad_output = nll_loss2d(grad, target, weight, reduction, ignore_index)
-    grad_self = zeros_like(grad)
-    """
-
-
-def nll_loss_backward(grad: Tensor, self: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
-                      ignore_index: int, total_weight: Tensor, two_d: bool = False) -> Tensor:
-    """PyTorch's ``nll_loss_backward``: ``-weight[t] * g`` at each target position (class dim 1; a
-    1-D ``self`` is one sample), divided by ``total_weight`` for a mean, 0 elsewhere (an ignored
-    target, or a class weight of 0, stays 0 even for a NaN g). ``two_d``: nll_loss2d's."""
-    x = self._data
-    xp = B.xp_of(x)
-    x2 = x[None] if x.ndim == 1 else x                # (a 1-D self is one sample)
-    t2 = target._data.reshape(x2.shape[:1] + x2.shape[2:]).astype(np.int64, copy=False)
-    valid = t2 != ignore_index
-    every = bool(valid.all())
-    safe = t2 if every else xp.where(valid, t2, 0)
-    w = valid.astype(x.dtype) if weight is None else (weight._data[safe] * valid).astype(x.dtype, copy=False)
-    scale = 1.0
-    if reduction == _MEAN:
-        total = total_weight._data
-        if total:
-            scale = 1.0 / total
-        else:                                         # (all ignored, or weights that cancel)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = 1.0 / total
-    if weight is None and every:                      # -scale at every target: nonzero
-        at_target = grad._data * (-w * scale)
-    else:
-        with np.errstate(invalid="ignore"):
-            per_target = xp.where(valid, -w * scale, 0).astype(x.dtype, copy=False)   # ignored: no gradient
-            at_target = xp.where(per_target != 0, grad._data * per_target, 0)   # (weight 0: 0 even for a NaN g)
-    other, plain = 0, True                            # at the other classes; but a total weight of 0 with
-    if weight is not None and not xp.isfinite(per_target).all():     # weights that cancel: 0 * inf,
-        other, plain = xp.where(xp.isfinite(per_target), 0, np.nan)[:, None], False   # NaN at every class
-    if x2.ndim == 2 and plain:                        # (rows: one scatter)
-        out = xp.zeros(x2.shape, dtype=x.dtype)
-        out[xp.arange(x2.shape[0]), safe] = at_target
-    else:
-        hit = xp.arange(x2.shape[1]).reshape((1, -1) + (1,) * (x2.ndim - 2)) == safe[:, None]
-        out = xp.where(hit, at_target[:, None], other).astype(x.dtype, copy=False)
-    if x.ndim == 1:
-        out = out[0]
-    node = NllLoss2DBackwardBackward0 if two_d else NllLossBackwardBackward0
-    return _op(out, node, (grad, self), (target, weight),
-               reduction=reduction, ignore_index=ignore_index)

@@ -21,8 +21,6 @@ from __future__ import annotations
 import itertools
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from ... import _backend as B
 
 
