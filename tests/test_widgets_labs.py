@@ -348,5 +348,7 @@ def test_check_explains_a_missing_input_in_plain_words():
 
 
 def test_rules_have_no_markdown_left():
+    """(Every op node's rule comes from its docstring: tests/test_node_declarations.py
+    checks those; the table keeps the leaf's AccumulateGrad.)"""
     from autograd_nb.widgets.rules import RULES
     assert not [k for k, r in RULES.items() if "*" in r.words.replace("**", "")]

@@ -379,7 +379,7 @@ def once_differentiable(fn: Callable) -> Callable:
         # whose output i is result i again (None stays None, with a None edge)
         fakes = [o.detach().requires_grad_() if isinstance(o, Tensor) else None for o in outs]
         made = record_multi([o._data if f is not None else 0.0 for o, f in zip(outs, fakes)],
-                            Error, fakes, extra=ONCE_DIFFERENTIABLE)
+                            Error, fakes, _message=ONCE_DIFFERENTIABLE)
         wrapped = tuple(m if f is not None else o for m, o, f in zip(made, outs, fakes))
         return wrapped[0] if single else wrapped
     return wrapper

@@ -22,7 +22,6 @@ import re
 import weakref
 from typing import Any, Callable, NamedTuple
 
-from ._torch_saved import TORCH_SAVED
 from .grad_mode import STATE
 
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "saved_bytes", "RemovableHandle", "GradientEdge"]
@@ -472,12 +471,9 @@ def _field_reader(name: str) -> Callable[["Node"], Any]:
     return read
 
 
-def _extra_reader(name: str) -> Callable[["Node"], Any]:
+def _missing_reader(name: str) -> Callable[["Node"], Any]:
     def read(node: "Node") -> Any:
-        value = node._extra_saved(name)
-        if value is None:
-            raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
-        return value
+        raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'")
     return read
 
 
@@ -566,27 +562,28 @@ class Node:
                 s.unpack()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Give the class PyTorch's ``_saved_<name>`` attributes as properties.
+        """Give the class its ``_saved_<name>`` attributes as properties, from its declaration.
 
-        The names are those PyTorch shows on its class of the same name (see
-        ``_torch_saved``) plus the class's own ``saved_names``. A name in
-        ``saved_names`` reads that buffer (``_raw_saved_<name>`` gives the SavedTensor
-        itself); any other reads ``_extra_saved(name)``, the values a node keeps such as
-        ``dim``. (Properties rather than ``__getattr__``: a class with ``__getattr__``
-        makes every attribute read slower, and the engine reads nodes all the time.)
+        A name in ``saved_names`` reads that buffer (``_raw_saved_<name>`` gives the
+        SavedTensor itself); a name in ``fields`` reads the value the node keeps (``dim``).
+        The names are PyTorch's: tests/torch_saved.py lists what PyTorch shows on each node
+        class, and the tests check every class against it. (Properties rather than
+        ``__getattr__``: a class with ``__getattr__`` makes every attribute read slower,
+        and the engine reads nodes all the time.)
         """
         super().__init_subclass__(**kwargs)
         NODE_CLASSES.setdefault(cls.__name__, cls)
         saved = cls.saved_names
-        fields = tuple(f for f in cls.fields if not f.startswith("_"))
-        names = dict.fromkeys(TORCH_SAVED.get(cls.__name__, ()) + tuple(saved) + fields)
+        fields = tuple(dict.fromkeys(f for k in reversed(cls.__mro__) for f in k.__dict__.get("fields", ())
+                                     if not f.startswith("_")))   # (a subclass adds to its parents')
+        names = dict.fromkeys(tuple(saved) + fields)
         for k in cls.__mro__[1:]:                       # a parent's buffers are not ours
             for attr, value in list(k.__dict__.items()):
                 if value.__class__ is not property or value not in _GENERATED or attr in cls.__dict__:
                     continue
                 raw, _, name = attr.partition("saved_")
                 if name not in names:
-                    _generate(cls, attr, _extra_reader(name) if raw == "_" else _raw_reader(None),
+                    _generate(cls, attr, _missing_reader(name) if raw == "_" else _raw_reader(None),
                               "Not saved by this node.")
         for name in names:
             attr = "_saved_" + name
@@ -597,10 +594,8 @@ class Node:
                 i = saved.index(name)
                 _generate(cls, attr, _saved_reader(i), f"The saved ``{name}``.")
                 _generate(cls, "_raw_saved_" + name, _raw_reader(i), f"The SavedTensor of ``{name}``.")
-            elif name in fields:
-                _generate(cls, attr, _field_reader(name), f"The kept ``{name}``.")
             else:
-                _generate(cls, attr, _extra_reader(name), f"The kept ``{name}``.")
+                _generate(cls, attr, _field_reader(name), f"The kept ``{name}``.")
 
     def __init__(self, next_functions: tuple = (), saved: tuple = ()) -> None:
         self.next_functions = next_functions
@@ -651,10 +646,6 @@ class Node:
     def saved_tensors_info(self) -> list[tuple[str, SavedTensor]]:
         """``[(name, SavedTensor), ...]``: every buffer this node saved."""
         return [(n, s) for n, s in zip(self.saved_names, self._saved) if s is not None]
-
-    def _extra_saved(self, name: str) -> Any:
-        """Non-tensor values the node keeps (dims, shapes); subclasses override."""
-        return None
 
     def unpack(self) -> tuple:
         """The saved values, checked for staleness and freeing."""

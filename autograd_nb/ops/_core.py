@@ -205,15 +205,14 @@ def written_into(self: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
            saved: Sequence[Any] = (), save_output: bool = False,
-           extra: Any = None, number: bool = False, **fields: Any) -> Tensor:
+           number: bool = False, **fields: Any) -> Tensor:
     """Wrap ``data`` as the op's result and record ``node_cls`` if grad is needed.
 
     ``inputs``: the forward inputs in PyTorch's order (None for non-tensors); one
     ``next_functions`` edge each. ``saved``: values for the node's ``saved_names``
     (a Tensor, a Python number or None); with ``save_output`` the result itself is
     saved last (its name is ``result``). ``fields``: the node's declared ``fields``
-    (``record(data, SumBackward1, (x,), dim=(0,), keepdim=False)``); ``extra``: the
-    untyped state of a node class that declares no fields yet.
+    (``record(data, SumBackward1, (x,), dim=(0,), keepdim=False)``).
     ``number``: a Python number among the op's arguments is an ordinary tensor in PyTorch
     (its composite op wraps it), so autograd sees the op even when every tensor input is
     an inference tensor.
@@ -265,7 +264,6 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
                 acc = t._acc
                 edges.append((acc, 0) if acc is not None else t._edge())
     node.next_functions = tuple(edges)
-    node.extra = extra
     if fields:
         for name in fields:
             setattr(node, name, fields[name])
@@ -293,7 +291,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
 
 
 def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor | None],
-                 saved: Sequence[Any] = (), extra: Any = None,
+                 saved: Sequence[Any] = (),
                  differentiable: Sequence[bool] | None = None, **fields: Any) -> tuple[Tensor, ...]:
     """Like ``record`` for ops with several outputs (``max(dim)``, ``split``, ``unbind``)."""
     outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
@@ -302,7 +300,6 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     node = node_cls.__new__(node_cls)
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
-    node.extra = extra
     for name, value in fields.items():
         setattr(node, name, value)
     node._in_meta = None
@@ -370,7 +367,7 @@ class OpNode(Node, metaclass=_Declared):
     The engine sums a broadcast gradient back to its input's shape here (``_in_meta``).
     """
 
-    __slots__ = ("extra", "_in_meta", "num_outputs")
+    __slots__ = ("_in_meta", "num_outputs")
 
     def check_saved(self) -> None:
         """PyTorch unpacks every saved value before the rule runs: a freed or changed one
@@ -389,12 +386,6 @@ class OpNode(Node, metaclass=_Declared):
         if meta is not None:
             out = tuple([reduce_grad(g, m) for g, m in zip(out, meta)])
         return out
-
-    def _extra_saved(self, name: str) -> Any:
-        ex = self.extra
-        if isinstance(ex, dict) and name in ex:
-            return ex[name]
-        return None
 
 
 def _raise_first_stale(node: OpNode) -> None:

@@ -389,11 +389,6 @@ class Error(OpNode):
     def backward(self, *grads):
         raise RuntimeError(self._message)
 
-    # autograd/function.py (once_differentiable) still records it with extra=message:
-    # taken as the message until it passes _message= (then delete this property)
-    extra = property(lambda self: self._message,
-                     lambda self, message: message is None or setattr(self, "_message", message))
-
 
 class ScatterReduceBackward0(OpNode):
     """Each value that took part in a reduction at a place gets that place's gradient as
@@ -566,16 +561,10 @@ class IndexAddBackward0(OpNode):
     grad_self = grad
     grad_source = grad.index_select(dim, index) * alpha
     """
-    saved_names = ("index",)
+    saved_names = ("index", "source")                 # (source: when it needs a gradient)
     fields = ("dim", "alpha", "source_dim",
               "_n",                                   # dim, counted from 0
               "_source_shape")
-
-    @property
-    def _saved_source(self) -> Any:
-        """PyTorch saves source too (and so refuses a backward after source changed in
-        place); its rule here needs only source's shape: not kept."""
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_source'")
 
     def backward(self, g):
         gsrc = None
@@ -624,7 +613,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     _check_bounds(flat, sd.shape[d], d)
     out = sd.copy()
     _add_at(out, (slice(None),) * d + (flat,), src * alpha if alpha != 1 else src)
-    return record(out.reshape(shp), IndexAddBackward0, (input, source), saved=(index,),
+    return record(out.reshape(shp), IndexAddBackward0, (input, source),
+                  saved=(index, source if source.requires_grad else None),
                   dim=shown_dim(dim), alpha=alpha, source_dim=source._data.ndim, _n=d,
                   _source_shape=source._data.shape)
 

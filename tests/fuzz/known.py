@@ -48,12 +48,6 @@ KNOWN: list[Known] = [
           "reads self (mul_, abs_, ...), and that copy, an integer result with history, raises 'Autograd not "
           "support dtype' before the op's own checks; we raise the op's error", "ops",
           r"^(error-(message|type): |no-error: torch raised )RuntimeError: Autograd not support dtype: \w+( vs | @ )"),
-    Known("the version of a gradient that sums several contributions: PyTorch's engine adds them in place into "
-          "a buffer it alone holds (version 1), ours adds out of place (version 0), so a later version error "
-          "counts differently", "engine",
-          r"^error-message: RuntimeError: one of the variables needed for gradient computation has been modified "
-          r"by an inplace operation: .* is at version (\d+); expected version \d+ instead.* vs .* is at version "
-          r"(?!\1\b)\d+;"),
     Known("var/std of float32 values near float32's largest: PyTorch's kernel overflows to inf, ours (which "
           "accumulates in double) does not", "ops",
           r"^value: v\d+: inf vs [0-9.e+]+ @ \{g\}(T\.)?(std|var)\("),

@@ -1,10 +1,10 @@
 """The saved-value attributes PyTorch 2.13 shows on each node class: ``grad_fn._saved_<name>``.
 
-``Node`` turns each name into a property of the node class of the same name (reading a
-saved buffer, or a value the node keeps such as ``dim``), so nodes need no
-``__getattr__`` and attribute reads stay fast. A name a class saves that is not listed
-here gets its property too. tests/test_node_saved_names.py checks this table against
-torch and prints the up-to-date entry of any class that differs.
+The test oracle for the node declarations: each node class declares its names itself
+(``saved_names`` for tensors, ``fields`` for other values; see ``OpNode``), and
+tests/test_node_declarations.py checks that every name listed here for a class is
+declared by it. tests/test_node_saved_names.py checks this table against torch and
+prints the up-to-date entry of any class that differs.
 """
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "ConvolutionBackward0": (
         'bias_sym_sizes_opt', 'dilation', 'groups', 'input', 'output_padding', 'padding', 'stride',
         'transposed', 'weight'
+    ),
+    "ConvolutionBackwardBackward0": (
+        'dilation', 'grad_output', 'groups', 'input', 'output_padding', 'padding', 'stride', 'transposed', 'weight'
     ),
     "CosBackward0": ('self',),
     "CoshBackward0": ('self',),
