@@ -26,6 +26,7 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
+from ...autograd.grad_mode import STATE
 from .._core import OpNode, record, record_multi
 from .patches import (Geometry, col2im_array, correlate, correlate_transposed, correlate_weight,
                       im2col_array)
@@ -126,13 +127,16 @@ def convolution_backward(grad: Tensor, input: Tensor, weight: Tensor, geom: Geom
     ``grad``; None where ``output_mask`` says no. Array kernels (``patches``); under
     create_graph the result records ``ConvolutionBackwardBackward0``."""
     gd = grad._data
-    outs = []
+    gi = gw = gb = None
     if output_mask[0]:                                # grad correlated with the flipped kernel
-        outs.append(run_kernel(correlate_transposed, gd, weight._data, geom, input._data.shape))
+        gi = run_kernel(correlate_transposed, gd, weight._data, geom, input._data.shape)
     if output_mask[1]:                                # sum over images of grad @ cols(input)^T
-        outs.append(run_kernel(correlate_weight, input._data, gd, geom, weight._data.shape))
+        gw = run_kernel(correlate_weight, input._data, gd, geom, weight._data.shape)
     if output_mask[2]:
-        outs.append(gd.sum(axis=(0,) + tuple(range(2, gd.ndim))))
+        gb = gd.sum(axis=(0,) + tuple(range(2, gd.ndim)))
+    if STATE.mode:                                    # (backward without create_graph: nothing records)
+        return tuple(None if d is None else Tensor._wrap(d) for d in (gi, gw, gb))
+    outs = [d for d in (gi, gw, gb) if d is not None]
     if not outs:
         return None, None, None
     res = iter(record_multi(outs, ConvolutionBackwardBackward0, (grad, input, weight), saved=(grad, input, weight),
@@ -260,7 +264,10 @@ def _convolve(input: Tensor, weight: Tensor, bias: Tensor | None, geom: Geometry
     out = run_kernel(correlate, input._data, weight._data, geom)
     if bias is not None:
         out += bias._data.reshape((1, out.shape[1]) + (1,) * (out.ndim - 2))
-    return record(out, ConvolutionBackward0, (input, weight, bias), saved=(input, weight), **_shown(geom, bias=bias))
+    return record(out, ConvolutionBackward0, (input, weight, bias), saved=(input, weight), stride=geom.stride,
+                  padding=geom.pad_before, dilation=geom.dilation, transposed=False,
+                  output_padding=(0,) * len(geom.kernel), groups=geom.groups,
+                  bias_sym_sizes_opt=None if bias is None else tuple(bias.shape), _geom=geom)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
