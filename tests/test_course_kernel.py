@@ -26,7 +26,7 @@ import sys
 import pytest
 
 from autograd_nb.notebook import kernel
-from test_course_nbval import (COURSE, NOTEBOOKS, REPO, SANITIZE, _code_cells, _source,  # noqa: F401
+from test_course_nbval import (COURSE, EDITIONS, NOTEBOOKS, REPO, SANITIZE, _code_cells, _source,  # noqa: F401
                                nbval_env, warm_caches)
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,16}")
@@ -75,7 +75,7 @@ def teaching_kernel(tmp_path, monkeypatch):
 
 
 def test_notebooks_ask_for_the_teaching_kernel():
-    for name in COURSE:
+    for name in EDITIONS:
         nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
         assert nb["metadata"]["kernelspec"] == {
             "name": kernel.KERNEL_NAME, "display_name": kernel.DISPLAY_NAME, "language": "python"}

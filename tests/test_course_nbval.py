@@ -14,6 +14,10 @@ nested pytest runs without xdist: nbval's cells of one notebook must share one k
 The other tests here read the notebook files only: the course is complete, its stored
 outputs are there to compare (nbval silently skips cells never executed), no widget
 state is stored, and the notebooks match their sources in ``notebooks/_src``.
+
+The Chinese edition (``notebooks/zh/``, built from the same sources) goes through every
+test here as well; ``test_course_zh.py`` checks its translations and that its code and
+outputs are the English ones.
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ COURSE = ["00_welcome.ipynb", "01_grad_modes.ipynb", "02_leaves_and_backward.ipy
           "03_dynamic_graph.ipynb", "04_networks.ipynb", "05_logistic_regression.ipynb",
           "06_beyond_the_seeds.ipynb", "07_backprop_by_hand.ipynb",
           "08_backprop_through_time.ipynb"]
+# the Chinese edition: the same notebooks, built from the same sources (tests/test_course_zh.py)
+COURSE_ZH = [f"zh/{name}" for name in COURSE]
+EDITIONS = COURSE + COURSE_ZH
 
 
 def _load(name: str) -> dict:
@@ -72,10 +79,12 @@ def warm_caches():
 def test_the_course_is_complete():
     found = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert found == COURSE
+    found_zh = sorted(f"zh/{p.name}" for p in (NOTEBOOKS / "zh").glob("*.ipynb"))
+    assert found_zh == COURSE_ZH
     assert SANITIZE.is_file()
 
 
-@pytest.mark.parametrize("name", COURSE)
+@pytest.mark.parametrize("name", EDITIONS)
 def test_notebook_is_ready_for_nbval(name):
     nb = _load(name)
     cells = _code_cells(nb)
@@ -93,24 +102,27 @@ def test_notebook_is_ready_for_nbval(name):
             assert src.rstrip().endswith("plt.show()"), f"code cell {i}: end plotting cells with plt.show()"
 
 
-@pytest.mark.parametrize("name", COURSE)
+@pytest.mark.parametrize("name", EDITIONS)
 def test_notebook_matches_its_source(name):
-    """notebooks/_build.py makes each notebook from notebooks/_src (nothing is run here)."""
+    """notebooks/_build.py makes each notebook from notebooks/_src (nothing is run here);
+    a Chinese one from the same source and its table in notebooks/_src/zh."""
     sys.path.insert(0, str(NOTEBOOKS))
     try:
         from _src import NOTEBOOKS as SOURCES
         import _build
     finally:
         sys.path.remove(str(NOTEBOOKS))
-    module = dict(SOURCES)[name]
-    built = _build.build(module)
+    lang, _, filename = name.rpartition("/")
+    module = dict(SOURCES)[filename]
+    built = _build.build(module, lang or "en")
     stored = _load(name)
     assert [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in built.cells] == \
         [(c["cell_type"], _source(c), c["metadata"].get("tags", [])) for c in stored["cells"]], \
-        f"{name} differs from notebooks/_src/{module}.py: run python notebooks/_build.py --execute {name[:2]}"
+        f"{name} differs from notebooks/_src/{module}.py (or _src/zh/{module}.py): " \
+        f"run python notebooks/_build.py --execute {filename[:2]}"
 
 
-@pytest.mark.parametrize("name", COURSE)
+@pytest.mark.parametrize("name", EDITIONS)
 def test_notebook_reproduces_its_stored_outputs(name, warm_caches):
     for module in ("nbval", "ipykernel", "matplotlib", "tqdm", "ipywidgets"):
         pytest.importorskip(module, reason=f"the course notebooks need {module}")

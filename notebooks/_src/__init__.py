@@ -42,6 +42,13 @@ def code(src: str, *tags: str) -> nbformat.NotebookNode:
     return cell
 
 
+# The words every exercise shares (the Chinese edition swaps them: ``_src/zh``).
+EXERCISE_HEAD = "### Exercise\n\n"
+EXERCISE_TAIL = ("\n\n*Write your answer in the next cell, where it says `...`; run it, then run "
+                 "the check under it. A solution is folded away below the check.*")
+SOLUTION_HEAD = "<details><summary>Show a solution</summary>"
+
+
 def exercise(task: str, prompt: str, solution: str, check: str) -> list[nbformat.NotebookNode]:
     """An exercise: the task (Markdown), the learner's cell (``prompt``: placeholders
     ``...`` to replace), the check cell, and a worked solution folded in ``<details>``.
@@ -51,11 +58,8 @@ def exercise(task: str, prompt: str, solution: str, check: str) -> list[nbformat
     answers, through the same check cell. Tags: ``exercise-answer``, ``exercise-check``.
     """
     return [
-        md("### Exercise\n\n" + _clean(task) + "\n\n"
-           "*Write your answer in the next cell, where it says `...`; run it, then run the "
-           "check under it. A solution is folded away below the check.*"),
+        md(EXERCISE_HEAD + _clean(task) + EXERCISE_TAIL),
         code(prompt, "exercise-answer"),
         code(check, "exercise-check"),
-        md("<details><summary>Show a solution</summary>\n\n```python\n" + _clean(solution)
-           + "\n```\n\n</details>"),
+        md(SOLUTION_HEAD + "\n\n```python\n" + _clean(solution) + "\n```\n\n</details>"),
     ]
