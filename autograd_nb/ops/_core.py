@@ -265,8 +265,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
                 edges.append((acc, 0) if acc is not None else t._edge())
     node.next_functions = tuple(edges)
     if fields:
-        for name in fields:
-            setattr(node, name, fields[name])
+        node._f = fields                              # (read through the class's field attributes)
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True
@@ -300,8 +299,8 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     node = node_cls.__new__(node_cls)
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
-    for name, value in fields.items():
-        setattr(node, name, value)
+    if fields:
+        node._f = fields
     node._in_meta = None
     node.num_outputs = len(outs)
     node._saved = tuple([None if s is None else _save(s, node) for s in saved])
@@ -341,17 +340,38 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     return out
 
 
+def _field(name: str) -> property:
+    """The attribute of one declared field: its value lives in the node's ``_f`` dict (the
+    keyword arguments ``record`` was given, kept as they came: recording stays cheap)."""
+    def get(node: Any) -> Any:
+        try:
+            return node._f[name]
+        except (AttributeError, KeyError):
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '{name}'") from None
+
+    def put(node: Any, value: Any) -> None:
+        try:
+            node._f[name] = value
+        except AttributeError:
+            node._f = {name: value}
+    return property(get, put, doc=f"The kept ``{name}``.")
+
+
 class _Declared(type):
-    """OpNode's metaclass: the ``fields`` a node class declares become its slots, so a
-    class says once what it keeps (``fields = ("dim", "keepdim")``) and needs no
-    ``__slots__`` line."""
+    """OpNode's metaclass: each of the ``fields`` a node class declares becomes an
+    attribute (``self.dim``), so a class says once what it keeps (``fields = ("dim",
+    "keepdim")``) and needs no ``__slots__`` line."""
 
     def __new__(mcls, name: str, bases: tuple, ns: dict, **kwargs: Any) -> type:
         if "__module__" not in ns:                   # (a class made by type(...) in a family module)
             ns["__module__"] = sys._getframe(1).f_globals.get("__name__")
-        if "__slots__" not in ns:
-            have = {f for b in bases for k in b.__mro__ for f in k.__dict__.get("__slots__", ())}
-            ns["__slots__"] = tuple(f for f in ns.get("fields", ()) if f not in have)
+        ns.setdefault("__slots__", ())
+        for f in ns.get("fields", ()):
+            if f in ns or any(f in k.__dict__ for b in bases for k in b.__mro__):
+                if not any(isinstance(k.__dict__.get(f), property) for b in bases for k in b.__mro__):
+                    raise TypeError(f"{name}: field {f!r} would hide an attribute of the class")
+                continue                              # (a parent's field, declared again)
+            ns[f] = _field(f)
         return super().__new__(mcls, name, bases, ns, **kwargs)
 
 
@@ -367,7 +387,7 @@ class OpNode(Node, metaclass=_Declared):
     The engine sums a broadcast gradient back to its input's shape here (``_in_meta``).
     """
 
-    __slots__ = ("_in_meta", "num_outputs")
+    __slots__ = ("_in_meta", "num_outputs", "_f")
 
     def check_saved(self) -> None:
         """PyTorch unpacks every saved value before the rule runs: a freed or changed one

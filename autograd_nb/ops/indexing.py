@@ -31,6 +31,7 @@ from .views import _make_view, plain_view
 
 
 _INT64_MAX = (1 << 63) - 1                            # (a slice's end when it has none)
+_U64 = 1 << 64                                        # (a negative number as PyTorch shows it: unsigned)
 
 
 class _SavesIndices:
@@ -433,7 +434,8 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
-            out = record(self._data[key], SelectBackward0, (self,), dim=0, index=shown_dim(idx),
+            out = record(self._data[key], SelectBackward0, (self,), dim=0,
+                         index=idx if idx >= 0 else idx + _U64,      # (shown_dim, inlined)
                          self_sym_sizes=shp, _key=key)
             return _make_view(self, out, lambda t: select(t, 0, i))
         return _indexed_select(self, 0, idx, 0)        # (its errors)

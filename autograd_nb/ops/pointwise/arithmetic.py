@@ -85,7 +85,7 @@ def _float_scalar(a: Any, b: Any) -> bool:
     return b.__class__ is float and a.__class__ is Tensor and a._data.dtype.kind == "f"
 
 
-def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
     if alpha == 1 and type(alpha) is not float:
         if _same(input, other):
