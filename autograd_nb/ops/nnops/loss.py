@@ -106,7 +106,7 @@ class SmoothL1LossBackward0(_PairLoss):
     grad_self = smooth_l1_loss_backward(grad, self, target, reduction, beta)
     grad_target = smooth_l1_loss_backward(grad, target, self, reduction, beta)
     """
-    fields = ("reduction", "beta")
+    fields = ("beta",)
     rule = staticmethod(smooth_l1_loss_backward)
     _param = "beta"
 
@@ -118,7 +118,7 @@ class HuberLossBackward0(_PairLoss):
     grad_self = huber_loss_backward(grad, self, target, reduction, delta)
     grad_target = huber_loss_backward(grad, target, self, reduction, delta)
     """
-    fields = ("reduction", "delta")
+    fields = ("delta",)
     rule = staticmethod(huber_loss_backward)
     _param = "delta"
 

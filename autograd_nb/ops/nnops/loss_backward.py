@@ -76,7 +76,7 @@ class SmoothL1LossBackwardBackward0(_PairLossBackwardBackward):
     grad_self = grad * grad_output / beta where |self - target| < beta, else 0   (/ N for a mean)
     grad_target = -grad_self
     """
-    fields = ("reduction", "beta")
+    fields = ("beta",)
     _param = "beta"
 
     def curvature(self, v, x, t, beta):
@@ -93,7 +93,7 @@ class HuberLossBackwardBackward0(_PairLossBackwardBackward):
     grad_self = grad * grad_output where |self - target| < delta, else 0   (/ N for a mean)
     grad_target = -grad_self
     """
-    fields = ("reduction", "delta")
+    fields = ("delta",)
     _param = "delta"
 
     def curvature(self, v, x, t, delta):
