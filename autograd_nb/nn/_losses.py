@@ -16,6 +16,7 @@ import numpy as np
 from .._backend import SCALAR_NAMES, xp_of
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ..ops._histories import saved_first
 from ..ops.nnops import loss as _L
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -161,7 +162,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     _warn_size(input, target)
     code = _reduction(reduction)
     a, b = _broadcast_pair(input, target)
-    if delta <= 0:
+    if delta <= 0:                                    # (the kernel's check: after its inputs are saved)
+        first = saved_first(_L.huber_loss, (a, b), {})
+        if first is not None:
+            raise first from None
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
         return _L.huber_loss(a, b, code, delta)

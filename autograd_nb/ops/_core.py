@@ -25,7 +25,7 @@ from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
 from ..autograd.node import _seq, ANOMALY, PRE_MUTATION, Node
 from ..autograd.node import save as _save
-from ._histories import KERNEL_FIRST, histories_first, read_histories
+from ._histories import KERNEL_FIRST, histories_first, read_histories, saved_first
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -167,6 +167,16 @@ def _inference_only(inputs: Sequence[Tensor | None]) -> bool:
     then never sees the op, even outside inference mode and for one that requires grad
     (``x * x`` records nothing; ``x * 2`` does: the 2 becomes an ordinary tensor)."""
     return all(u is not None and u._is_inference for u in inputs)
+
+
+def wrapped_number(*inputs: Tensor | None) -> bool:
+    """Is a number form of an op (``x.remainder(2)``, ``2 - x``, ``5 % x``) recorded as its
+    Tensor form? In PyTorch the number form is a composite kernel that wraps the number in
+    an ordinary tensor and calls the Tensor form. Autograd sees the number form itself
+    (``RemainderBackward0``), unless every tensor input is an inference tensor: then it
+    never sees the number form, and records the Tensor form (``RemainderBackward1``), the
+    wrapped number one of its inputs (saved like any input)."""
+    return not STATE.mode and _inference_only(inputs)
 
 
 # Nonzero while an in-place op computes the values it writes into an integer or bool
@@ -508,6 +518,7 @@ def as_method(fn: Callable, name: str | None = None) -> Callable:
             raise
     method.__name__ = name or fn.__name__
     method.__doc__ = fn.__doc__
+    method.__wrapped__ = fn                           # (its parameters: see saved_first)
     return method
 
 
@@ -697,6 +708,9 @@ def with_out(name: str, fn: Callable) -> Callable:
             except (RuntimeError, IndexError, ValueError):   # an argument refused by the kernel:
                 if name not in KERNEL_FIRST:                 # PyTorch's autograd layer came first
                     read_histories(*args, *kwargs.values())
+                    first = saved_first(fn, args, kwargs)    # (and saved the inputs)
+                    if first is not None:
+                        raise first from None
                 raise
         if not STATE.mode & 1 and (out.requires_grad or any(
                 isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))):

@@ -15,7 +15,9 @@ before they call the ops that record (``reshape``, ``flatten``, ``narrow``...):
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import re
 import os
 from typing import Any, Callable
 
@@ -72,6 +74,10 @@ def first_error(self: Any, *others: Any) -> BaseException | None:
     return None
 
 
+def _saved_call(fn: Callable, *args: Any, **kwargs: Any) -> BaseException | None:
+    return saved_first(fn, args, kwargs)
+
+
 def histories_first(fn: Callable, inplace: bool = False) -> Callable:
     """``fn`` as an op whose argument errors (RuntimeError, IndexError, ValueError) come
     after ``read_histories``. In place (``inplace``), the op's own check of ``self``
@@ -89,6 +95,8 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
                 return fn(*args, **kwargs)
             except (RuntimeError, IndexError, ValueError):
                 first = first_error(args[0] if inplace and args else None, *args[inplace:], *kwargs.values())
+                if first is None and not inplace:
+                    first = saved_first(fn, args, kwargs)
                 if first is not None:
                     raise first from None
                 raise
@@ -117,10 +125,12 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
                f"        return _fn({', '.join(call)})\n"
                f"    except (RuntimeError, IndexError, ValueError):\n"
                f"        first = _first({', '.join([own] + read)})\n"
+               + ("" if inplace else f"        if first is None:\n"
+                                     f"            first = _saved(_fn, {', '.join(call)})\n") +
                f"        if first is not None:\n"
                f"            raise first from None\n"
                f"        raise\n")
-        scope = {"_fn": fn, "_first": first_error, **{f"_d{i}": p.default for i, p in enumerate(params)}}
+        scope = {"_fn": fn, "_first": first_error, "_saved": _saved_call, **{f"_d{i}": p.default for i, p in enumerate(params)}}
         # (named as a file of the package: notebook tracebacks hide the frame with the others)
         where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
         exec(compile(src, where, "exec"), scope)      # noqa: S102 - our own source, built above
@@ -128,3 +138,129 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
     op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     op.__wrapped__ = fn                               # (help() and inspect see fn's parameters)
     return op
+
+
+# ---------------------------------------------------------------------------
+# what PyTorch's autograd layer saves before the kernel runs
+# ---------------------------------------------------------------------------
+#
+# PyTorch's generated autograd kernel of an op (``VariableType``, written by
+# tools/autograd/gen_variable_type.py) runs in this order: ``check_inplace(self)``; the
+# node and its edges (``collect_next_edges``: the inputs' histories); the op's *inputs*
+# saved (``grad_fn->other_ = SavedVariable(other, false)``, each under
+# ``should_compute_output(i)`` of an input whose formula reads it; an in-place op saves
+# ``self.clone()``); only then the kernel (argument checks, broadcasting, dtypes); then the
+# result's history and the saved outputs. Our ops check their arguments first and save in
+# ``record``, after the kernel. ``saved_first`` tells what that early saving would have
+# refused, from the node class the op records (its ``saved_names`` and the formulas of
+# its docstring): an inference tensor ("Inference tensors cannot be saved for backward")
+# or, in place, a copy of an integer ``self`` that has a history (the copy is refused:
+# "Autograd not support dtype").
+
+_FORMULA = re.compile(r"^grad_(\w+) = (.+)$", re.M)
+_CLASSES: dict = {}
+
+
+def _content(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:                                # (a cell not filled yet)
+        return None
+
+
+def recorded_classes(fn: Callable, _depth: int = 0) -> tuple:
+    """The node classes the op function ``fn`` records: those it declares
+    (``fn.records``, a tuple), else those its code or closure names (``record(data,
+    MulBackward0, ...)``, a family's factory ``_unary("abs", "abs", AbsBackward0, ...)``),
+    else those of the op functions it wraps or calls (its closure, ``__wrapped__``,
+    the functions its code names: ``square`` is ``pow``)."""
+    got = _CLASSES.get(fn)
+    if got is not None:
+        return got
+    from ._core import OpNode
+    declared = getattr(fn, "records", None)
+    if isinstance(declared, tuple):
+        return declared
+    code = getattr(fn, "__code__", None)
+    names = code.co_names if code is not None else ()
+    scope = getattr(fn, "__globals__", {})
+    cells = [_content(c) for c in (getattr(fn, "__closure__", None) or ())]
+    found = [v for v in (*(scope.get(n) for n in names), *cells) if isinstance(v, type) and issubclass(v, OpNode)]
+    if not found and _depth < 2:
+        inner = [c for c in cells if inspect.isfunction(c)]
+        inner += [v for v in (getattr(fn, "__wrapped__", None),) if v is not None]
+        inner += [v for v in (scope.get(n) for n in names) if inspect.isfunction(v) and v is not fn]
+        found = [c for f in inner for c in recorded_classes(f, _depth + 1)]
+    got = tuple(dict.fromkeys(found))
+    if _depth == 0:
+        _CLASSES[fn] = got
+    return got
+
+
+@functools.cache
+def _rule(cls: type) -> dict[str, set[str]] | None:
+    """``{input: names its gradient reads}`` from the ``grad_<input> = ...`` lines of the
+    class's docstring (see ``OpNode``); None if it states none."""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    pairs = _FORMULA.findall(doc)
+    return {a: set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", b)) for a, b in pairs} or None
+
+
+def _bound(fn: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """``{PyTorch's argument name: value}``: the first parameter is ``self`` (``input``
+    too), the others keep their names."""
+    try:
+        ba = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return {}
+    out: dict[str, Any] = {}
+    for i, (name, value) in enumerate(ba.arguments.items()):
+        out[name] = value
+        if i == 0:
+            out["self"] = out["input"] = value
+    return out
+
+
+def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) -> BaseException | None:
+    """The error PyTorch's autograd layer raises when it saves the inputs of ``fn(*args,
+    **kwargs)`` before the kernel runs (see above), or None. ``inplace``: ``args[0]`` is
+    the ``self`` an in-place op changes (saved as a copy)."""
+    if STATE.mode:
+        return None
+    values = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+    if not any(t.requires_grad for t in values) or all(t._is_inference for t in values):
+        return None                                   # (no node; or autograd never sees the op)
+    self = args[0] if inplace and args else None
+    if not any(t._is_inference for t in values) and not (
+            self is not None and self._data.dtype.kind not in "fc" and self.requires_grad):
+        return None
+    bound = _bound(fn, args, kwargs)
+    count = sum(isinstance(a, Tensor) for a in (*args, *kwargs.values()))
+    classes = recorded_classes(fn)                    # (the one for these tensor inputs, if told)
+    exact = [c for c in classes if (r := _rule(c)) is not None and len(r) == count
+             and all(isinstance(bound.get(i), Tensor) for i in r)]
+    for cls in exact or classes:
+        rule = _rule(cls)
+        inputs = list(rule or ())
+        needs = [isinstance(bound.get(i), Tensor) and bound[i].requires_grad for i in inputs]
+        uses = getattr(cls, "saved_for", None)        # (declared: the inputs whose gradient uses each)
+        for k, name in enumerate(cls.saved_names):
+            v = bound.get(name)
+            if not isinstance(v, Tensor):
+                continue
+            if uses is not None and k < len(uses) and inputs:
+                if not any(needs[i] for i in uses[k] if i < len(needs)):
+                    continue                          # (no gradient that needs it is computed)
+            elif rule is not None and not any(name in rule[i] and needs[j] for j, i in enumerate(inputs)):
+                continue
+            if name == "self" and self is not None:   # in place: a copy of self is saved
+                if v._data.dtype.kind not in "fc" and v.requires_grad:
+                    from ._core import DTYPE_WORDS
+                    return RuntimeError(f"Autograd not support dtype: {DTYPE_WORDS[v._data.dtype.name]}")
+            elif v._is_inference:
+                from ..autograd.node import save
+                try:
+                    save(v, None)
+                except RuntimeError as e:
+                    return e
+    return None

@@ -713,7 +713,13 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
     # PyTorch's CPU kernel accumulates in double whatever the dtype (float32 results are the
     # double result rounded once)
     acc = d if d.dtype.itemsize >= 8 else d.astype(np.float64)
-    dev = acc - acc.sum(axis=dims, keepdims=True) / (n or np.nan)
+    if not with_mean and d.dtype == np.float32 and d.size and n == d.size:
+        # var/std of all the elements (std_var_all_cpu): the mean in float32 first, as
+        # ``mean()`` computes it (inf past float32's largest), then the squares in double
+        mean = (d.sum(axis=dims, keepdims=True) / n).astype(np.float64)
+    else:
+        mean = acc.sum(axis=dims, keepdims=True) / (n or np.nan)
+    dev = acc - mean
     data = (dev * dev).sum(axis=dims, keepdims=keepdim) / dof
     if fn == "std":
         data = B.xp_of(d).sqrt(data)

@@ -38,26 +38,6 @@ KNOWN: list[Known] = [
     Known("PyTorch: index_fill_ of an empty tensor at index 0 fails inside (setStorage ... out of bounds)", "torch",
           r"setStorage: sizes \[[\d, ]*\], strides .* out of bounds for storage of size 0( vs IndexError| @ )"),
     # --- ops still open --------------------------------------------------------------------
-    Known("an inference tensor saved by an op whose arguments are also wrong (x.pow_(t) with t an inference "
-          "tensor of another shape, huber_loss(t, x, delta=-1)): PyTorch saves an op's inputs before its kernel "
-          "checks the arguments, so it names the inference tensor first; our ops check first and save when they "
-          "record (what a node saves is declared with the node only: issue #19 will let the check run first)",
-          "ops", r"^error-(message|type): RuntimeError: Inference tensors cannot be saved for backward.* vs "),
-    Known("an in-place op on an integer or bool tensor that has a history (after b.gt_(x) with x requiring "
-          "grad): PyTorch's in-place autograd kernel saves a copy of self (self.clone()) for ops whose gradient "
-          "reads self (mul_, abs_, ...), and that copy, an integer result with history, raises 'Autograd not "
-          "support dtype' before the op's own checks; we raise the op's error", "ops",
-          r"^(error-(message|type): |no-error: torch raised )RuntimeError: Autograd not support dtype: \w+( vs | @ )"),
-    Known("var/std of float32 values near float32's largest: PyTorch's kernel overflows to inf, ours (which "
-          "accumulates in double) does not", "ops",
-          r"^value: v\d+: inf vs [0-9.e+]+ @ \{g\}(T\.)?(std|var)\("),
-    Known("the node an op with a number records when its only tensor input is an inference tensor: the number "
-          "op never reaches autograd there, and PyTorch's fallback calls the Tensor form with the number wrapped "
-          "(x.remainder(2) records RemainderBackward1, 2 - x SubBackward0, 5 % x saves x and refuses it); we "
-          "record the number form's node", "ops",
-          r"^grad_fn: v\d+: (RemainderBackward1|FmodBackward1|SubBackward0) vs (RemainderBackward0|FmodBackward0|"
-          r"RsubBackward1)|^no-error: torch raised RuntimeError: Inference tensors cannot be saved for backward.* @ "
-          r"\{g\}\{s\} % \{a\}"),
 ]
 
 

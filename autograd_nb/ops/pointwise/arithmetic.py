@@ -16,7 +16,7 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, as_array, check_broadcast, note_broadcast, prep2, record, register
+from .._core import OpNode, as_array, check_broadcast, note_broadcast, prep2, record, register, wrapped_number
 from .._layout import elementwise_layout as _laid
 from ..convert import _zeros_like
 
@@ -142,6 +142,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
         data = _laid(as_array(ad - _alpha_times(bd, alpha)), input, other, dtype=bd.dtype)
+        if wrapped_number(tb):                         # (rsub's Tensor form is other - alpha * self)
+            return record(data, SubBackward0, (None, tb), alpha=alpha)
         return record(data, RsubBackward1, (tb,), number=True, alpha=alpha)
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
@@ -519,6 +521,9 @@ def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``; either side may be a number."""
     if not isinstance(input, Tensor):
         ad, bd, _, tb = prep2(input, exponent)
+        if tb.requires_grad and wrapped_number(tb):   # (its composite writes into out=: see there)
+            raise RuntimeError("pow(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
         _refuse_bool(ad, bd, "pow")
         if isinstance(ad, (int, bool)) and bd.dtype.kind == "f":
             ad = float(ad)
@@ -661,9 +666,9 @@ def remainder(input: Any, other: Any) -> Tensor:
         m = xp.fmod(ad, bd)                          # PyTorch's: fmod, moved by one divisor when the
         data = as_array(xp.where((m != 0) & ((bd < 0) != (m < 0)), m + bd, m))   # signs differ
     data = _laid(data.astype(xp.result_type(ad, bd), copy=False), input, other)
-    if tb is None:
+    if tb is None and not wrapped_number(ta):
         return record(data, RemainderBackward0, (ta,), number=True)
-    if ta is None:                                   # number % tensor: no derivative in PyTorch
+    if ta is None and not wrapped_number(tb):        # number % tensor: no derivative in PyTorch
         return record(data, NoDerivative, (tb,), _op="remainder")
     res = record(data, RemainderBackward1, (ta, tb), saved=_needed(RemainderBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
@@ -703,7 +708,7 @@ def fmod(input: Tensor, other: Any) -> Tensor:
     xp = B.xp_of(ad)
     with np.errstate(divide="ignore", invalid="ignore"):
         data = as_array(xp.fmod(ad, bd)).astype(xp.result_type(ad, bd), copy=False)
-    if tb is None:
+    if tb is None and not wrapped_number(ta):
         return record(_laid(data, input, None), FmodBackward0, (ta,), number=True)
     res = record(_laid(data, input, other), FmodBackward1, (ta, tb),
                  saved=_needed(FmodBackward1, (input, other), (ta, tb)))

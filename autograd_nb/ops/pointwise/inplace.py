@@ -19,6 +19,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE, no_grad
+from .._histories import saved_first
 from .._core import (_with_scalar, bump, check_inplace, check_internal_overlap, check_overlap, memory_overlap,
                      register, warn_expanded, writable, write_fill, written_into)
 from .arithmetic import (_TRUE_DIVISION, _neg_check, _sub_check, add, div, floor_divide, fmod, mul, neg, pow,
@@ -114,6 +115,10 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
 
     def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *args, *kwargs.values())
+        if not STATE.mode:                            # what PyTorch saves before the kernel (a copy
+            e = saved_first(op, (self, *args), kwargs, True)      # of self, the other inputs)
+            if e is not None:
+                raise e
         if first is not None:
             first(self, *args, **kwargs)
         if overlap == "partial":                      # element-wise, in PyTorch's order: overlaps,
