@@ -70,17 +70,22 @@ def test_every_english_text_has_its_chinese(filename):
     assert not orphans, f"notebooks/_src/zh/{module}.py translates texts that are gone ({hint}): {orphans}"
 
 
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
 def _spans(text: str) -> list[str]:
-    """Inline code, inline and display maths, bold text that is code-like."""
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
-    return re.findall(r"`[^`\n]+`|\$\$.+?\$\$|\$[^$\n]+\$", text, flags=re.S)
+    """Inline code and maths (inline or display), each on one line; code blocks whole."""
+    text = re.sub(r"\n\s*>[ ]?", "\n", text)          # a quote's lines: its text only
+    found = re.findall(r"```.*?```|`[^`]+`|\$\$.+?\$\$|\$[^$]+\$", text, flags=re.S)
+    return [_flat(s) for s in found]
 
 
 @pytest.mark.parametrize("filename", COURSE)
 def test_translations_keep_code_maths_and_headings(filename):
     for en, zh_text in _pairs(filename):
         assert CJK.search(zh_text), f"{filename}: not translated: {en[:60]!r}"
-        lost = [s for s in dict.fromkeys(_spans(en)) if s not in zh_text]
+        lost = [s for s in dict.fromkeys(_spans(en)) if s not in _flat(zh_text)]
         assert not lost, f"{filename}: the Chinese of {en[:50]!r} lacks {lost}"
         heads = lambda t: [ln.split(" ")[0] for ln in t.splitlines() if re.match(r"#+ ", ln)]  # noqa: E731
         assert heads(zh_text) == heads(en), f"{filename}: headings differ in {en[:50]!r}"
@@ -157,6 +162,8 @@ def test_lines_of_a_chinese_paragraph_are_joined():
         * `x`：
           说明
 
+        > 引用，
+        > 续行
         | a | b |
         |---|---|
         ## 标题
@@ -169,5 +176,5 @@ def test_lines_of_a_chinese_paragraph_are_joined():
         ```
         """)
     assert text.splitlines() == [
-        "第一行，第二行 `code` 继续。", "", "* 列表项续行", "* `x`：说明", "",
+        "第一行，第二行 `code` 继续。", "", "* 列表项续行", "* `x`：说明", "", "> 引用，续行",
         "| a | b |", "|---|---|", "## 标题", "$$", "y = x", "$$", "```python", "a = 1", "b = 2", "```"]

@@ -85,8 +85,15 @@ def _unwrap(text: str) -> str:
             out.append(line)
             continue
         prev = out[-1] if out else ""
+        if (not fenced and prev.lstrip().startswith(">") and bare.startswith(">")
+                and bare[1:].strip() and prev.lstrip()[1:].strip()):
+            line = bare[1:]             # the next line of a quote: joined as below
+            quoted = True
+        else:
+            quoted = False
         joinable = (not fenced and out and prev.strip() and line.strip()
-                    and not _BLOCK.match(line) and not prev.lstrip().startswith(("#", "|", "$$", "<"))
+                    and (quoted or not _BLOCK.match(line))
+                    and (quoted or not prev.lstrip().startswith((">", "#", "|", "$$", "<")))
                     and not prev.rstrip().endswith("$$") and not prev.endswith("  "))
         if joinable:
             left, right = prev.rstrip(), line.strip()
