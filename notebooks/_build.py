@@ -108,8 +108,10 @@ def zh_todo(module_name: str) -> str:
     lines = []
     for k, text in missing:
         lines += [f"# no Chinese yet: key {k!r}", *("#   " + ln for ln in text.splitlines())]
+    table = ZH.table(module_name)
     for k in orphans:
-        lines.append(f"# Chinese text {k!r} translates no English text of today (stale?)")
+        lines.append(f"# Chinese text {k!r} translates no English text of today (the old "
+                     f"translation of an edited text?): {table[k].splitlines()[0][:60]}")
     return "\n".join(lines)
 
 

@@ -4,6 +4,10 @@
 their text and strip the blank lines around it. Tags used by the course:
 ``raises-exception`` (nbval and nbclient expect the cell to fail); ``exercise-answer``
 and ``exercise-check`` (see :func:`exercise`).
+
+The Chinese edition (``notebooks/zh/``) is built from these same cells; its Markdown
+comes from the tables in ``_src/zh/`` (see ``_src/zh/__init__.py``). After editing a
+Markdown text here, translate it there: the tests name every text that lacks Chinese.
 """
 from __future__ import annotations
 
