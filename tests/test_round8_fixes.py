@@ -29,3 +29,12 @@ def test_fields_are_named_attributes_of_the_node():
     bare = type(node).__new__(type(node))
     with pytest.raises(AttributeError, match="_saved_dim"):
         bare._saved_dim
+
+
+def test_the_norm_method_refuses_out_as_pytorch():
+    def run(lib):
+        x = lib.tensor([3.0, 4.0])
+        return x.norm(out=lib.empty(()))
+    assert same_outcome(run, torch)[0] == "TypeError"
+    x, out = anb.tensor([3.0, 4.0]), anb.empty(())
+    assert anb.norm(x, out=out) is out and out.item() == 5.0

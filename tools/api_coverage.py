@@ -186,7 +186,11 @@ def torch_params(ns: str, name: str) -> set[str] | None:
         got = _params(_OVERRIDES[fn])
     else:
         got = _params(fn)
-    return None if got is None else got[0]
+    if got is None:
+        return None
+    if ns == "torch.Tensor":            # (the overrides' lambdas list the function's out=, which
+        return got[0] - {"out"}         # no Tensor method takes: x.atan2(y, out=z) is a TypeError)
+    return got[0]
 
 
 def missing_keywords(ns: str, name: str) -> list[str]:

@@ -1049,8 +1049,17 @@ def cumsum(input: Tensor, dim: int = _UNSET, *, dtype: Any = None) -> Tensor:
 # ---------------------------------------------------------------------------
 
 for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-              "norm", "logsumexp", "softmax", "log_softmax", "cumsum"):
+              "logsumexp", "softmax", "log_softmax", "cumsum"):
     register(_name)(globals()[_name])
+
+
+def _norm_method(self: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """``x.norm(...)``: ``torch.norm`` of ``x``, without ``out=`` (no Tensor method takes it)."""
+    return norm(self, p, dim, keepdim, dtype=dtype)
+
+
+_norm_method.__name__, _norm_method.__qualname__ = "norm", "Tensor.norm"   # (as PyTorch's messages name it)
+register("norm")(_norm_method)
 
 EXPORTS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "var_mean", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
