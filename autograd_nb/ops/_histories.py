@@ -10,8 +10,9 @@ It costs the success path one plain call (a wrapper with the op's own parameters
 
 Some ops are refused by their own checks first, as in PyTorch: ops it never records
 (comparisons, ``argmax``, ``all``...) and composite ops that check their arguments
-before they call the ops that record (``reshape``, ``flatten``, ``narrow``...):
-``KERNEL_FIRST``.
+before they call the ops that record (``reshape``, ``flatten``, ``narrow``...), or that
+read another tensor's sizes only (``view_as``, ``expand_as``: ``self.view(other.shape)``,
+whose histories are ``self``'s): ``KERNEL_FIRST``.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ KERNEL_FIRST = frozenset("""
     logical_and logical_or logical_xor logical_not logical_and_ logical_or_ logical_xor_ logical_not_
     bool byte char short int long cpu cuda storage_offset
     reshape reshape_as flatten unflatten narrow chunk unsafe_chunk diff movedim moveaxis
-    repeat_interleave sum_to_size cross outer matrix_power logdet prelu
+    repeat_interleave sum_to_size cross outer matrix_power logdet prelu view_as expand_as
 """.split())
 
 

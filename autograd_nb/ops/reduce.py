@@ -639,10 +639,11 @@ def _var_grad(g: Tensor, x: Tensor, node: OpNode) -> Tensor:
     from .compare import where
     if node._all:
         dof = x._data.size - node._c
-        if dof <= 0:
-            xd = x._data
-            return g * where(_const(xd == xd.mean()), _const(np.array(np.nan, xd.dtype)),
-                             _const(np.array(np.inf, xd.dtype)))
+        if dof <= 0:                                # (where of two numbers: the default dtype, which
+            xd = x._data                             # a 0-d g does not promote; the engine then casts
+            dt = B.get_default_dtype().np            # to x's dtype: ToCopyBackward0)
+            out = g * where(_const(xd == xd.mean()), _const(np.array(np.nan, dt)), _const(np.array(np.inf, dt)))
+            return out if out._data.dtype == xd.dtype else out.to(B._FROM_NP[xd.dtype])
         return mul_scalar(g, 2.0 / dof) * (x - x.mean())
     dof = node._rnumel - node._c
     if not node.keepdim and x._data.ndim > 1:

@@ -232,7 +232,9 @@ def reshape(self: Tensor, *shape: Any, **kw: Any) -> Tensor:
 
 
 def view_as(self: Tensor, other: Tensor) -> Tensor:
-    return view(self, other._data.shape)
+    """``self.view(other.shape)``: PyTorch's composite reads ``other``'s sizes only (not its
+    history: a view of ``other`` that may no longer be used is no error here)."""
+    return self.view(other._data.shape)
 
 
 def reshape_as(self: Tensor, other: Tensor) -> Tensor:
@@ -543,7 +545,8 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
 
 
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
-    return expand(self, other._data.shape)
+    """``self.expand(other.shape)``: only ``other``'s sizes are read (see ``view_as``)."""
+    return self.expand(other._data.shape)
 
 
 # ---------------------------------------------------------------------------
