@@ -40,6 +40,7 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd
 from .autograd.functional import is_warn_always_enabled, set_warn_always
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .serialization import load, save
 from .checkgrads import check_grads  # autograd_nb only: hand-made gradients vs the engine's
 from ._functions import *  # noqa: F401,F403

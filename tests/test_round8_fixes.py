@@ -38,3 +38,59 @@ def test_the_norm_method_refuses_out_as_pytorch():
     assert same_outcome(run, torch)[0] == "TypeError"
     x, out = anb.tensor([3.0, 4.0]), anb.empty(())
     assert anb.norm(x, out=out) is out and out.item() == 5.0
+
+
+def _graph(f):
+    names = []
+    def walk(n):
+        if n is not None:
+            names.append(n.name())
+            for m, _ in n.next_functions:
+                walk(m)
+    walk(f)
+    return names
+
+
+@pytest.mark.parametrize("shape,normalized", [((2, 3, 4), (3, 4)), ((5, 4), (4,)), ((4,), (4,))])
+def test_rms_norm_as_pytorch_composes_it(shape, normalized):
+    def run(lib, dtype):
+        lib.manual_seed(0)
+        x = lib.randn(*shape, dtype=dtype, requires_grad=True)
+        m = lib.nn.RMSNorm(normalized, dtype=dtype)
+        with lib.no_grad():
+            m.weight.uniform_(0.5, 1.5)
+        y = m(x)
+        (y * y.detach().cos()).sum().backward()
+        return y, x.grad, m.weight.grad, _graph(y.grad_fn), repr(m)
+    for dtype in ("float32", "float64"):
+        ours, theirs = run(anb, getattr(anb, dtype)), run(torch, getattr(torch, dtype))
+        for a, b in zip(ours[:3], theirs[:3]):
+            assert a.dtype.is_floating_point and a.detach().numpy() == pytest.approx(b.detach().numpy(), rel=1e-5, abs=1e-6)
+        assert ours[3:] == theirs[3:]
+
+
+def test_rms_norm_gradients_by_finite_differences():
+    x = anb.randn(3, 4, dtype=anb.float64, requires_grad=True)
+    w = anb.rand(4, dtype=anb.float64, requires_grad=True)
+    assert anb.autograd.gradcheck(lambda a, b: anb.nn.functional.rms_norm(a, (4,), b, eps=1e-3), (x, w))
+    assert anb.autograd.gradgradcheck(lambda a, b: anb.nn.functional.rms_norm(a, (4,), b), (x, w))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.rms_norm(lib.ones(2, 3), (4,)),
+    lambda F, lib: F.rms_norm(lib.ones(2, 3), (3,), weight=lib.ones(2)),
+    lambda F, lib: F.rms_norm(lib.ones(2, 3), 3),
+])
+def test_rms_norm_refuses_as_pytorch(call):
+    same_outcome(lambda lib: call(lib.nn.functional, lib), torch)
+
+
+def test_anomaly_switches_at_top_level():
+    assert anb.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
+    anb.set_anomaly_enabled(True, check_nan=False)
+    try:
+        assert anb.is_anomaly_enabled() and not anb.is_anomaly_check_nan_enabled()
+        assert anb.autograd.anomaly_mode.is_anomaly_enabled()
+    finally:
+        anb.set_anomaly_enabled(False)
+    assert not anb.is_anomaly_enabled() and anb.is_anomaly_check_nan_enabled()

@@ -14,6 +14,7 @@ from typing import Any
 from .node import ANOMALY
 
 __all__ = ["set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+           "set_anomaly_enabled",
            "note_creation"]
 
 
@@ -36,6 +37,12 @@ def is_anomaly_enabled() -> bool:
 
 def is_anomaly_check_nan_enabled() -> bool:
     return ANOMALY[1]
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Switch anomaly detection on or off for good (``torch.set_anomaly_enabled``; the
+    context managers ``detect_anomaly`` and ``set_detect_anomaly`` restore it after)."""
+    ANOMALY[0], ANOMALY[1] = bool(enabled), bool(check_nan)
 
 
 class set_detect_anomaly:

@@ -16,12 +16,13 @@ import numpy as np
 
 from .. import _backend as B
 from .. import random as _random
-from .._tensor import Tensor
+from .._backend import float16
+from .._tensor import Size, Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops import nnops as _nn
 from ..ops._core import check_inplace
 from ..ops.linalg import addmm
-from ..ops.pointwise import apply_inplace
+from ..ops.pointwise import add_scalar, apply_inplace
 from ..ops.nnops import padding as _padding
 from ..ops.nnops.embedding import embedding as _lookup
 from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_similarity,
@@ -35,7 +36,7 @@ __all__ = [
     "tanh", "hardtanh", "relu6", "logsigmoid", "softmin", "normalize", "huber_loss", "selu", "celu",
     "threshold", "mish", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "kl_div", "cosine_similarity",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "dropout1d", "dropout2d", "prelu", "softmax",
-    "log_softmax", "dropout", "batch_norm", "layer_norm", "embedding", "embedding_bag", "one_hot", "pad", "mse_loss",
+    "log_softmax", "dropout", "batch_norm", "layer_norm", "rms_norm", "embedding", "embedding_bag", "one_hot", "pad", "mse_loss",
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
     "threshold_",
@@ -448,6 +449,36 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
                                f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
     return _nn.layer_norm(input, shape, weight, bias, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalisation over the last dims (see ``nn.RMSNorm``):
+    ``input / sqrt(mean(input**2) + eps) * weight``, with no mean subtracted.
+
+    As in PyTorch it is composed of ordinary ops, so the graph shows them: PowBackward0,
+    MeanBackward1, AddBackward1 (``eps``), RsqrtBackward0 and MulBackward0.
+    ``eps`` defaults to the machine epsilon of the input's dtype.
+    """
+    if isinstance(normalized_shape, (int, np.integer)) or not isinstance(normalized_shape, (tuple, list, Size)):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    shape = tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
+        shown = "[" + ", ".join(map(str, shape)) + "]"
+        raise RuntimeError(f"Given normalized_shape={shown}, expected input with shape [*"
+                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(shape)}")
+    x = input.float() if input.dtype == float16 else input     # (PyTorch computes half in float)
+    if eps is None:
+        eps = float(np.finfo(x.dtype.np).eps)
+    dims = [x.dim() - i - 1 for i in range(k)]
+    scale = add_scalar(x.pow(2).mean(dims, keepdim=True), eps).rsqrt()   # (C++: add_(Scalar), AddBackward1)
+    out = x.mul(scale).type_as(input)
+    return out if weight is None else out.mul(weight)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,

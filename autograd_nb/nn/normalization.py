@@ -11,14 +11,14 @@ import warnings
 from typing import Any, Sequence
 
 from .. import _backend as B
-from .._creation import ones, tensor, zeros
+from .._creation import empty, ones, tensor, zeros
 from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import add_weight_and_bias
+from .parameter import Parameter, add_weight_and_bias
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _BatchNorm(Module):
@@ -166,6 +166,38 @@ def _ones_and_zeros(module: Module) -> None:
         init.ones_(module.weight)
     if module.bias is not None:
         init.zeros_(module.bias)
+
+
+class RMSNorm(Module):
+    """Divide each sample by the root mean square of its last dims (``normalized_shape``),
+    then scale (``weight``, ones to start; no shift): LayerNorm without the mean.
+
+    ``eps`` None: the machine epsilon of the input's dtype.
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
