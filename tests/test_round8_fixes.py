@@ -94,3 +94,9 @@ def test_anomaly_switches_at_top_level():
     finally:
         anb.set_anomaly_enabled(False)
     assert not anb.is_anomaly_enabled() and anb.is_anomaly_check_nan_enabled()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int16", "int8", "uint8", "bool"])
+def test_embedding_names_a_wrong_index_type_as_pytorch(dtype):
+    same_outcome(lambda lib: lib.nn.functional.embedding(lib.zeros(2, dtype=getattr(lib, dtype)),
+                                                         lib.ones(3, 2)), torch)

@@ -15,8 +15,6 @@ from ... import _backend as B
 from ..._tensor import Tensor
 from .._core import OpNode, record
 
-_WORDS = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "bool": "BoolTensor",
-          "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor"}
 
 
 def _as_unsigned(v: int) -> int:
@@ -98,10 +96,11 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int | None = None,
     """Rows of ``weight`` picked by the integer tensor ``indices``: shape ``indices.shape + (D,)``."""
     idx = indices._data
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4 or idx.dtype.kind == "u":
-        word = _WORDS.get(idx.dtype.name, idx.dtype.name)
+        word = "CPUBoolType" if idx.dtype.kind == "b" else \
+            f"torch.{B.SCALAR_NAMES[idx.dtype.name]}Tensor"  # (the legacy type names, as PyTorch says them)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
-            f"Int; but got torch.{word} instead (while checking arguments for embedding)")
+            f"Int; but got {word} instead (while checking arguments for embedding)")
     wd = weight._data
     num = wd.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= num):
