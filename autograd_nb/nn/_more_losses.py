@@ -172,7 +172,14 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None, re
     if target.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument "
                            "'target'. This input cannot have requires_grad True.")
-    check_broadcast(tuple(input.shape), tuple(target.shape))
+    try:
+        check_broadcast(tuple(input.shape), tuple(target.shape))
+    except RuntimeError:                              # (the kernel's: after its inputs are saved)
+        from ..ops._histories import saved_first
+        first = saved_first(_op, (input, target), {})
+        if first is not None:
+            raise first from None
+        raise
     return _op(input, target, code)
 
 

@@ -211,7 +211,7 @@ def _bound(fn: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
     """``{PyTorch's argument name: value}``: the first parameter is ``self`` (``input``
     too), the others keep their names."""
     try:
-        ba = inspect.signature(fn).bind(*args, **kwargs)
+        ba = inspect.signature(fn).bind_partial(*args, **kwargs)
     except (TypeError, ValueError):
         return {}
     out: dict[str, Any] = {}
@@ -220,6 +220,15 @@ def _bound(fn: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
         if i == 0:
             out["self"] = out["input"] = value
     return out
+
+
+def _tensor_args(fn: Callable, args: tuple, kwargs: dict) -> list:
+    """The tensor arguments of ``fn(*args, **kwargs)`` in its parameters' order."""
+    try:
+        ba = inspect.signature(fn).bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):
+        return []
+    return [v for v in ba.arguments.values() if isinstance(v, Tensor)]
 
 
 def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) -> BaseException | None:
@@ -236,17 +245,20 @@ def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) 
             self is not None and self._data.dtype.kind not in "fc" and self.requires_grad):
         return None
     bound = _bound(fn, args, kwargs)
-    count = sum(isinstance(a, Tensor) for a in (*args, *kwargs.values()))
-    classes = recorded_classes(fn)                    # (the one for these tensor inputs, if told)
-    exact = [c for c in classes if (r := _rule(c)) is not None and len(r) == count
-             and all(isinstance(bound.get(i), Tensor) for i in r)]
+    tensors = _tensor_args(fn, args, kwargs)
+    classes = recorded_classes(fn)
+    # the class recorded for this many tensor inputs, its inputs being ours in order (the
+    # order ``record`` gets them: ``matmul(x, t)`` records MmBackward0, whose self, mat2
+    # are x, t); else all of them, by name
+    exact = [c for c in classes if (r := _rule(c)) is not None and len(r) == len(tensors)]
     for cls in exact or classes:
         rule = _rule(cls)
         inputs = list(rule or ())
-        needs = [isinstance(bound.get(i), Tensor) and bound[i].requires_grad for i in inputs]
+        named = dict(zip(inputs, tensors)) if cls in exact else bound
+        needs = [isinstance(named.get(i), Tensor) and named[i].requires_grad for i in inputs]
         uses = getattr(cls, "saved_for", None)        # (declared: the inputs whose gradient uses each)
         for k, name in enumerate(cls.saved_names):
-            v = bound.get(name)
+            v = named.get(name)
             if not isinstance(v, Tensor):
                 continue
             if uses is not None and k < len(uses) and inputs:
@@ -254,7 +266,7 @@ def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) 
                     continue                          # (no gradient that needs it is computed)
             elif rule is not None and not any(name in rule[i] and needs[j] for j, i in enumerate(inputs)):
                 continue
-            if name == "self" and self is not None:   # in place: a copy of self is saved
+            if self is not None and name == (inputs[0] if inputs else "self"):   # in place: a copy of self
                 if v._data.dtype.kind not in "fc" and v.requires_grad:
                     from ._core import DTYPE_WORDS
                     return RuntimeError(f"Autograd not support dtype: {DTYPE_WORDS[v._data.dtype.name]}")
