@@ -35,6 +35,8 @@ _SAVED_FIRST = {
     "matmul": lambda L, x, t: x.matmul(t),             # (composite: mm's self, mat2 are x, t)
     "torch.matmul_vec": lambda L, x, t: L.matmul(x, t[0]),
     "soft_margin_loss": lambda L, x, t: L.nn.functional.soft_margin_loss(x, t),
+    "cross": lambda L, x, t: L.cross(x, t),            # (composite: its dim check, then linalg_cross)
+    "cross_no_dim_of_3": lambda L, x, t: L.cross(x[:, :2], t),
     "huber_delta": lambda L, x, t: L.nn.functional.huber_loss(t[0, :3], x[0], delta=-1.0),
     "huber_delta_target": lambda L, x, t: L.nn.functional.huber_loss(x[0], t[0, :3], delta=0.0),
     # what saves nothing is refused by the kernel as before

@@ -28,6 +28,7 @@ from .. import _backend as B
 from .._backend import SCALAR_NAMES, xp_of   # (by name too: ``solve`` has an argument named B, as PyTorch's)
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ._histories import histories_first
 from ._core import (OpNode, as_method, check_broadcast, device_mismatch, no_kernel, note_broadcast,
                     record, record_multi, register)
 from ._matrices import (RESULTS, _LUSaved, _diag_scale, _eye_like, _save_outputs, _singular_error, check_matrix,
@@ -354,6 +355,11 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 _WARNED: list[bool] = []
 
 
+# cross is PyTorch's composite: its own check, then linalg_cross, whose autograd layer reads
+# the inputs' histories and saves them before the kernel checks the shapes
+_recorded_cross = histories_first(linalg_cross)
+
+
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated in PyTorch)."""
     if dim is None:
@@ -367,7 +373,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
         dim = next((i for i, s in enumerate(input._data.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    return linalg_cross(input, other, dim=dim)
+    return _recorded_cross(input, other, dim=dim)
 
 
 def matrix_power(input: Tensor, n: int) -> Tensor:
