@@ -134,12 +134,20 @@ class SliceBackward0(OpNode):
     out = self[start:end:step along dim]
     grad_self = zeros(self.shape) with grad written at [start:end:step along dim]
     """
-    fields = ("dim", "start", "end", "step", "self_sym_sizes",   # (as given, as PyTorch shows them)
+    fields = ("dim", "self_sym_sizes",                # (dim as given, as PyTorch shows it)
+              "_slice",                               # the slice itself (start/end/step below)
               "_key")                                 # the region as an array key
 
+    # start, end and step as PyTorch shows them, computed when read (x[a:b] is a hot path)
+    start = property(lambda self: _slice_shown(self._slice)[0])
+    end = property(lambda self: _slice_shown(self._slice)[1])
+    step = property(lambda self: _slice_shown(self._slice)[2])
+    _saved_start, _saved_end, _saved_step = start, end, step
+
     def backward(self, g):
+        start, end, step = _slice_shown(self._slice)
         return embed(g, self.self_sym_sizes, self._key, SliceBackwardBackward0,
-                     dim=self.dim, start=self.start, end=self.end, step=self.step)
+                     dim=self.dim, start=start, end=end, step=step)
 
 
 class AliasBackward0(OpNode):
@@ -258,17 +266,17 @@ def slice_dim(self: Tensor, dim: int, sl: slice) -> Tensor:
     if sl.step is not None and sl.step <= 0:
         raise ValueError("step must be greater than zero")
     key = (slice(None),) * d + (sl,)
-    out = record(self._data[key], SliceBackward0, (self,), dim=shown_dim(dim), **_slice_shown(sl),
-                 self_sym_sizes=shp, _key=key)
+    out = record(self._data[key], SliceBackward0, (self,), dim=shown_dim(dim), self_sym_sizes=shp,
+                 _slice=sl, _key=key)
     return _make_view(self, out, lambda t: slice_dim(t, d, sl))
 
 
-def _slice_shown(sl: slice) -> dict:
+def _slice_shown(sl: slice) -> tuple:
     """A slice's ``start``, ``end`` and ``step`` as PyTorch shows them on its node (a
     missing start is 0, a missing end the largest int64; negatives wrap to unsigned)."""
-    return {"start": 0 if sl.start is None else shown_dim(int(sl.start)),
-            "end": _INT64_MAX if sl.stop is None else shown_dim(int(sl.stop)),
-            "step": 1 if sl.step is None else int(sl.step)}
+    return (0 if sl.start is None else shown_dim(int(sl.start)),
+            _INT64_MAX if sl.stop is None else shown_dim(int(sl.stop)),
+            1 if sl.step is None else int(sl.step))
 
 
 def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -446,8 +454,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
-            out = record(d[key], SliceBackward0, (self,), dim=0, **_slice_shown(idx),
-                         self_sym_sizes=d.shape, _key=key)
+            out = record(d[key], SliceBackward0, (self,), dim=0, self_sym_sizes=d.shape, _slice=idx, _key=key)
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs, indices = _basic_parts(self, idx)

@@ -16,7 +16,8 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, as_array, check_broadcast, note_broadcast, prep2, record, register, wrapped_number
+from ...autograd.grad_mode import STATE
+from .._core import OpNode, as_array, check_broadcast, note_broadcast, plain, prep2, record, register, wrapped_number
 from .._layout import elementwise_layout as _laid
 from ..convert import _zeros_like
 
@@ -90,7 +91,10 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha == 1 and type(alpha) is not float:
         if _same(input, other):
             ad, bd = input._data, other._data
-            res = record(_laid(ad + bd, ad, bd), AddBackward0, (input, other), alpha=1)
+            data = _laid(ad + bd, ad, bd)
+            if STATE.mode:                            # (no_grad, inference_mode: no node to make)
+                return plain(data, STATE.mode > 1)
+            res = record(data, AddBackward0, (input, other), alpha=1)
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
@@ -132,7 +136,10 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha == 1 and type(alpha) is not float:
         if _same(input, other) and input._data.dtype.kind != "b":
             ad, bd = input._data, other._data
-            res = record(_laid(ad - bd, ad, bd), SubBackward0, (input, other), alpha=1)
+            data = _laid(ad - bd, ad, bd)
+            if STATE.mode:                            # (no_grad, inference_mode: no node to make)
+                return plain(data, STATE.mode > 1)
+            res = record(data, SubBackward0, (input, other), alpha=1)
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
@@ -173,7 +180,10 @@ def mul(input: Any, other: Any) -> Tensor:
     """Element-wise product with broadcasting."""
     if _same(input, other):
         ad, bd = input._data, other._data
-        res = record(_laid(ad * bd, ad, bd), MulBackward0, (input, other),
+        data = _laid(ad * bd, ad, bd)
+        if STATE.mode:                                # (no_grad, inference_mode: no node to make)
+            return plain(data, STATE.mode > 1)
+        res = record(data, MulBackward0, (input, other),
                      saved=(input if other._requires_grad else None,
                             other if input._requires_grad else None))
         if ad.shape != bd.shape:
@@ -350,7 +360,10 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
     """``input / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
     if rounding_mode is _TRUE_DIVISION and _same(input, other) and input._data.dtype.kind == "f":
         ad, bd = input._data, other._data
-        res = record(_laid(ad / bd, ad, bd), DivBackward0, (input, other),
+        data = _laid(ad / bd, ad, bd)
+        if STATE.mode:                                # (no_grad, inference_mode: no node to make)
+            return plain(data, STATE.mode > 1)
+        res = record(data, DivBackward0, (input, other),
                      saved=(input if other._requires_grad else None, other))
         if ad.shape != bd.shape:
             note_broadcast(res, input, other)
