@@ -728,6 +728,7 @@ def with_out(name: str, fn: Callable) -> Callable:
         bump(out)
         return out
     op.__name__, op.__doc__ = fn.__name__, fn.__doc__
+    op.__wrapped__ = fn                               # (x?? and inspect.unwrap show the op itself)
     try:                                              # help() shows the op's own parameters
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())
