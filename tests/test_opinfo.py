@@ -79,3 +79,18 @@ def test_conversion_keeps_layout_and_shares_tensors():
     x = torch.ones(2, requires_grad=True)
     a, b = conv((x, x))
     assert a is b and a.requires_grad and len(conv.pairs) == 1
+
+
+def test_a_wrong_op_is_caught(monkeypatch):
+    """The harness sees a wrong value, a wrong graph and a missing name."""
+    import autograd_nb as anb
+    opdb = _opdb()
+    ops = opdb.entries()
+    monkeypatch.setattr(anb, "sin", anb.cos)
+    got = opdb.run_entry(ops["sin"])
+    assert got["status"] == "differs" and "values differ" in got["why"], got
+    monkeypatch.setattr(anb, "cos", lambda x, **kw: anb.Tensor.cos(x.detach()) + 0 * x)
+    got = opdb.run_entry(ops["cos"])
+    assert got["status"] == "differs" and "grad_fn" in got["why"], got
+    monkeypatch.delattr(anb, "tan")
+    assert opdb.run_entry(ops["tan"])["status"] == "missing"
