@@ -138,7 +138,11 @@ def load_op_db() -> list:
     """torch's op_db (importing it needs ``expecttest``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from torch.testing._internal.common_methods_invocations import op_db
+        try:
+            from torch.testing._internal.common_methods_invocations import op_db
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(f"{exc}: torch's op database needs it; "
+                                      "pip install -e '.[test]' installs it") from exc
     # torch's sample iterators look for the running unittest.TestCase by walking the whole
     # call stack (inspect.stack() reads every frame's source file): there is none here, so
     # say so at once; under pytest's deep stacks this walk was most of the run's time
@@ -701,7 +705,8 @@ def compare_grads(op: Any, sample: Any, conv: Converter, ours: Any, theirs: Any,
 
 @contextlib.contextmanager
 def _deadline(seconds: float):
-    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+    import threading
+    if seconds <= 0 or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
