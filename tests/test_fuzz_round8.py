@@ -249,3 +249,29 @@ def test_std_without_degrees_of_freedom_second_order_graph(shape, dtype):
             fn = fn.next_functions[0][0] if fn.next_functions else None
         return chain, str(g.dtype), g.isnan().all().item()
     same_outcome(f, torch, quiet=True)
+
+
+@pytest.mark.parametrize("name", ["huber_loss", "mse_loss", "smooth_l1_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+@pytest.mark.parametrize("order", [0, 1])
+def test_native_losses_save_their_inputs_before_the_kernel_checks(name, dtype, order):
+    """F.huber_loss(t, x) with t an inference tensor of another dtype: PyTorch's native
+    loss saves self and target before its kernel refuses the dtypes (seed 5012)."""
+    def f(lib):
+        x = lib.tensor([0.2, 0.7], dtype=lib.float64, requires_grad=True) * 1
+        with lib.inference_mode():
+            t = lib.tensor([1, 0], dtype=getattr(lib, dtype))
+        a, b = (t, x) if order else (x, t)
+        return getattr(lib.nn.functional, name)(a, b, reduction="none").tolist()
+    same_outcome(f, torch, quiet=True)
+
+
+def test_runner_survives_a_backward_of_a_view_that_may_not_be_used():
+    """The runner reads the roots' grad_fn to watch the backward: a view made in inference
+    mode whose base changed refuses that read (the statement itself then fails alike)."""
+    from fuzz import runner
+    prog = [runner.parse(s) for s in ["v0 = T.tensor([1.0, 2.0], requires_grad=True)", "v2 = v0 * 1",
+                                      "with T.inference_mode(): v1 = v2[0:1]", "v2.mul_(2)",
+                                      "v1.sum().backward()"]]
+    assert runner.run(prog).mismatch is None

@@ -16,11 +16,26 @@ import numpy as np
 from .._backend import SCALAR_NAMES, xp_of
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..ops._histories import saved_first
+from ..ops._histories import histories_first, saved_first
 from ..ops.nnops import loss as _L
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
+
+class _Natives:
+    """The primitives of ``ops.nnops.loss`` that are PyTorch's native losses, called as
+    PyTorch calls them: their autograd layer reads the inputs' histories and saves them
+    before the kernel checks dtypes and values, so an argument error of the kernel comes
+    after those (``histories_first``: an inference tensor among the saved inputs is
+    refused first)."""
+
+    def __getattr__(self, name: str):
+        fn = histories_first(getattr(_L, name))
+        setattr(self, name, fn)
+        return fn
+
+
+_N = _Natives()
 
 _CODES = {"none": _L.NONE, "mean": _L.MEAN, "sum": _L.SUM, "elementwise_mean": _L.MEAN}
 _WORD = SCALAR_NAMES
@@ -168,8 +183,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
             raise first from None
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
-        return _L.huber_loss(a, b, code, delta)
-    out = _L.huber_loss(a, b, _L.NONE, delta) * weight
+        return _N.huber_loss(a, b, code, delta)
+    out = _N.huber_loss(a, b, _L.NONE, delta) * weight
     return out if code == _L.NONE else (out.sum() if code == _L.SUM else out.mean())
 
 
@@ -181,7 +196,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, re
     a, b = _broadcast_pair(input, target)
     if weight is not None:
         return _weighted((a - b) ** 2, weight, input, _legacy(reduction, size_average, reduce))
-    return _L.mse_loss(a, b, code)
+    return _N.mse_loss(a, b, code)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
@@ -379,7 +394,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     _not_differentiable("binary_cross_entropy", "weight", weight)
-    return _L.binary_cross_entropy(input, target, _expand_to(weight, tuple(target.shape)), code)
+    return _N.binary_cross_entropy(input, target, _expand_to(weight, tuple(target.shape)), code)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -394,5 +409,5 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     shape = tuple(target.shape)
     _check_broadcast(weight, shape)
     _check_broadcast(pos_weight, shape)
-    return _L.binary_cross_entropy_with_logits(input, target, weight, pos_weight, code)
+    return _N.binary_cross_entropy_with_logits(input, target, weight, pos_weight, code)
 

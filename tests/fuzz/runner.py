@@ -272,7 +272,7 @@ class _FlowWatch:
         self.flow = 0.0
         self.handles: list[Any] = []
         seen: set[int] = set()
-        todo = [r.grad_fn for r in roots if isinstance(r, torch.Tensor) and r.grad_fn is not None]
+        todo = [_grad_fn(r) for r in roots if isinstance(r, torch.Tensor)]
         while todo and len(seen) < 2000:
             node = todo.pop()
             if node is None or id(node) in seen:
@@ -297,6 +297,15 @@ class _FlowWatch:
             h.remove()
         self.handles = []
         return self.flow
+
+
+def _grad_fn(t: torch.Tensor) -> Any:
+    """``t.grad_fn``, or None where reading it raises (a view that may no longer be used:
+    the statement itself will meet that error)."""
+    try:
+        return t.grad_fn
+    except Exception:                                # noqa: BLE001 - any refusal
+        return None
 
 
 def _value_pairs(t: Any, o: Any, grads: bool) -> list[tuple[np.ndarray, np.ndarray]] | None:
