@@ -119,11 +119,14 @@ def out_of_scope(op: Any) -> str | None:
             return reason
     if name in _NAME_REASONS or op.name in _NAME_REASONS:
         return _NAME_REASONS.get(name) or _NAME_REASONS[op.name]
-    if op.name.endswith("_copy"):
+    if op.name.endswith("_copy") and op.name != "index_copy":
         return "a view op's copying variant (for compilers)"
-    if getattr(op.op, "__module__", "") in ("torch._ops.aten", "torch._C._sparse", "torch._C._special"):
+    if getattr(op.op, "__module__", "") in ("torch._ops.aten", "torch._C._sparse", "torch._C._special") \
+            or op.name.startswith("torch._"):
         return "private ATen entry point (the public op is tested instead)"
     if not _dtypes_of(op):
+        if not op.supported_dtypes("cpu"):
+            return "CUDA-only (no CPU kernel)"
         return "complex or reduced-precision dtypes only"
     return None
 
@@ -432,7 +435,8 @@ def resolve(op: Any) -> Any:
     if got is None:
         tr = translate(fn)
         if isinstance(tr, _Absent) or tr is fn:
-            raise Missing(op.name)
+            raise Missing(f"torch.{op.name}" if hasattr(torch, op.name) or "." in op.name
+                          else f"Tensor.{op.name}")
         got = tr
     return got
 
@@ -573,10 +577,14 @@ def _missing_attr(exc: BaseException) -> str | None:
     if not isinstance(exc, AttributeError):
         return None
     msg = str(exc)
-    m = re.search(r"does not implement (torch[\w.]*)", msg) or re.search(
-        r"'(?:Tensor|Size)' object has no attribute '(\w+)'", msg) or re.search(
-        r"module 'autograd_nb[\w.]*' has no attribute '(\w+)'", msg)
-    return m.group(1) if m else None
+    m = re.search(r"does not implement (torch[\w.]*)", msg)
+    if m:
+        return m.group(1)
+    m = re.search(r"'(Tensor|Size)' object has no attribute '(\w+)'", msg)
+    if m:
+        return f"{m.group(1)}.{m.group(2)}"
+    m = re.search(r"module 'autograd_nb([\w.]*)' has no attribute '(\w+)'", msg)
+    return f"torch{m.group(1)}.{m.group(2)}" if m else None
 
 
 def _seeded(fn: Callable[[], Any]) -> Callable[[], Any]:
@@ -759,7 +767,7 @@ def _run_entry(op: Any) -> dict:
     try:
         fn = resolve(op)
     except Missing as m:
-        return {"status": "missing", "why": str(m)}
+        return {"status": "missing", "why": f"no {m}"}
     anb = _anb()
     method = _variant_name(op.method_variant)
     method = method if method and hasattr(anb.Tensor, method) else None
