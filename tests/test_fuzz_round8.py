@@ -275,3 +275,28 @@ def test_runner_survives_a_backward_of_a_view_that_may_not_be_used():
                                       "with T.inference_mode(): v1 = v2[0:1]", "v2.mul_(2)",
                                       "v1.sum().backward()"]]
     assert runner.run(prog).mismatch is None
+
+
+@pytest.mark.parametrize("shapes", [((1, 6), (1, 3)), ((2,), (3,)), ((1, 3), (1, 3))])
+@pytest.mark.parametrize("dtypes", [("bool", "bool"), ("bool", "float32"), ("float32", "bool")])
+def test_bool_subtraction_refused_before_the_shapes(shapes, dtypes):
+    """sub of bool tensors is refused before the shapes are compared (seed 5034)."""
+    def f(lib):
+        a = lib.zeros(*shapes[0], dtype=getattr(lib, dtypes[0]))
+        b = lib.zeros(*shapes[1], dtype=getattr(lib, dtypes[1]))
+        return (lib.sub(a, b).tolist(), (a - b).tolist())
+    same_outcome(f, torch)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_addcdiv_multiplies_by_value_before_dividing(dtype):
+    """PyTorch's addcdiv kernel computes self + value * t1 / t2 left to right: a quotient
+    that would overflow comes back within range after the product (seed 5026)."""
+    big = 3.4028234663852886e+38 if dtype == "float32" else 1.7e308
+    def f(lib):
+        dt = getattr(lib, dtype)
+        x = lib.tensor([-0.5, 1.0, 2.0], dtype=dt)
+        t1 = lib.tensor([-big, 3.0, 0.7], dtype=dt)
+        t2 = lib.tensor([-0.5, 0.1, 3.0], dtype=dt)
+        return lib.addcdiv(x, t1, t2, value=-0.5).tolist()
+    same_outcome(f, torch)

@@ -109,8 +109,10 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
             "dtypes.")
     a, b, c = _operands((input, tensor1, tensor2))
     ad, bd, cd = _promoted([a, b, c])
-    out = record(ad + value * (bd / cd), AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
-                 (b if has_edge(c) else None, c), value=value)         # only for tensor2's gradient)
+    # (PyTorch's kernel: self + value * t1 / t2, the product first: a quotient past float32's
+    # largest value may come back within it)
+    out = record(ad + value * bd / cd, AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
+                 (b if has_edge(c) else None, c), value=value)       # only for tensor2's gradient)
     note_broadcast(out, a, b, c)
     return out
 

@@ -134,7 +134,8 @@ def _sub_check(input: Any, other: Any, **kwargs: Any) -> None:
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
     if alpha == 1 and type(alpha) is not float:
-        if _same(input, other) and input._data.dtype.kind != "b":
+        if isinstance(input, Tensor) and input._data.dtype.kind != "b" and _same(input, other):   # (bools:
+                                                      # refused before the shapes are compared)
             ad, bd = input._data, other._data
             data = _laid(ad - bd, ad, bd)
             if STATE.mode:                            # (no_grad, inference_mode: no node to make)
