@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import autograd_nb as anb
-from torch_errors import same_outcome
+from torch_errors import outcome, same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -100,3 +100,37 @@ def test_anomaly_switches_at_top_level():
 def test_embedding_names_a_wrong_index_type_as_pytorch(dtype):
     same_outcome(lambda lib: lib.nn.functional.embedding(lib.zeros(2, dtype=getattr(lib, dtype)),
                                                          lib.ones(3, 2)), torch)
+
+
+NUMPY_NAMES = {
+    "sum axis keepdims": lambda m: m.sum(m.ones(2, 3), axis=1, keepdims=True),
+    "mean x axis": lambda m: m.mean(x=m.ones(2, 3), axis=0),
+    "add x1 x2": lambda m: m.add(x1=m.ones(2), x2=m.tensor([1.0, 2.0])),
+    "cat axis": lambda m: m.cat([m.ones(2), m.zeros(2)], axis=0),
+    "method sum": lambda m: m.ones(2, 3).sum(axis=0, keepdims=True),
+    "method softmax (dim required)": lambda m: m.ones(2, 3).softmax(axis=1),
+    "method argmax": lambda m: m.tensor([[1.0, 3.0, 2.0]]).argmax(axis=1),
+    "method max": lambda m: m.tensor([[1.0, 3.0, 2.0]]).max(axis=1)[0],
+    "method all": lambda m: m.ones(2, 3).all(axis=1),
+    "method squeeze": lambda m: m.ones(1, 3).squeeze(axis=0),
+    "method cumsum": lambda m: m.ones(2, 3).cumsum(axis=1),
+    "given twice": lambda m: m.sum(m.ones(2), dim=0, axis=0),
+    "given positionally too": lambda m: m.sum(m.ones(2), 0, axis=0),
+    "method given twice": lambda m: m.ones(2).sum(0, axis=0),
+    "python-defined torch.norm": lambda m: m.norm(m.ones(2), axis=0),
+    "python-defined Tensor.split": lambda m: m.ones(4).split(2, axis=0),
+    "nn.functional takes none": lambda m: m.nn.functional.softmax(m.ones(2), axis=0),
+    "unknown keyword": lambda m: m.ones(2).sum(axes=0),
+}
+
+
+@pytest.mark.parametrize("name", NUMPY_NAMES)
+def test_numpy_names_where_pytorch_takes_them(name):
+    """PyTorch's argument parser takes axis/keepdims/x/a/x1/x2 for dim/keepdim/input/other."""
+    ours, theirs = (outcome(lambda lib: NUMPY_NAMES[name](lib), lib, first_line=True) for lib in (anb, torch))
+    if ours[0] == "ok":
+        assert theirs[0] == "ok" and ours[1].tolist() == theirs[1].tolist()
+    elif name == "unknown keyword":               # (PyTorch lists its signatures; a TypeError either way)
+        assert theirs[0] == ours[0] == "TypeError"
+    else:
+        assert ours == theirs

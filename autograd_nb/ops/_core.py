@@ -25,7 +25,8 @@ from .._tensor import INFERENCE_INPLACE, Tensor, view_meta_error
 from ..autograd.grad_mode import STATE
 from ..autograd.node import _seq, ANOMALY, PRE_MUTATION, Node
 from ..autograd.node import save as _save
-from ._histories import KERNEL_FIRST, histories_first, read_histories, saved_first
+from ._histories import KERNEL_FIRST, histories_first, read_histories, saved_first, numpy_names_too
+from ._numpy_names import ALIASES as _NUMPY_ALIASES, translate
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -530,7 +531,7 @@ def register(*names: str) -> Callable:
         methods: dict = {}
         for n in names:
             if n in KERNEL_FIRST or not inspect.isfunction(fn):
-                setattr(Tensor, n, fn)
+                setattr(Tensor, n, numpy_names_too(fn) if inspect.isfunction(fn) else fn)
                 continue
             inplace = n.endswith("_") and not n.endswith("__") or n.startswith("__i")
             if inplace not in methods:
@@ -691,6 +692,9 @@ def check_overlap(out: Tensor, inputs: Sequence[Any], full_too: bool = False) ->
                 raise RuntimeError(PARTIAL_OVERLAP)
 
 
+_NUMPY_KEYS = frozenset(_NUMPY_ALIASES)
+
+
 def with_out(name: str, fn: Callable) -> Callable:
     """``torch.<name>(..., out=t)``: the result is written into ``t`` (resized to fit) and
     ``t`` returned. As in PyTorch such a call records nothing, so it is refused while
@@ -702,6 +706,8 @@ def with_out(name: str, fn: Callable) -> Callable:
     histories: a view that may no longer be used is refused first (``read_histories``;
     not for the ops of ``KERNEL_FIRST``; methods: ``register``)."""
     def op(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if kwargs and not _NUMPY_KEYS.isdisjoint(kwargs):   # (torch.sum(x, axis=0): NumPy's names)
+            kwargs = translate(fn, name, args, kwargs)
         if out is None:
             try:
                 return fn(*args, **kwargs)

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ._numpy_names import method_aliases, take_aliases
 
 KERNEL_FIRST = frozenset("""
     __getitem__ __setitem__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ eq ne lt le gt ge
@@ -102,26 +103,13 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
                     raise first from None
                 raise
     else:
-        head, call, read, star = [], [], [], False
-        for i, p in enumerate(params):
-            default = "" if p.default is p.empty else f"=_d{i}"
-            if p.kind is p.VAR_POSITIONAL:
-                head.append(f"*{p.name}"), call.append(f"*{p.name}"), read.append(f"*{p.name}")
-                star = True
-            elif p.kind is p.VAR_KEYWORD:
-                head.append(f"**{p.name}"), call.append(f"**{p.name}"), read.append(f"*{p.name}.values()")
-            elif p.kind is p.KEYWORD_ONLY:
-                if not star:
-                    head.append("*")
-                    star = True
-                head.append(p.name + default), call.append(f"{p.name}={p.name}"), read.append(p.name)
-            else:
-                head.append(p.name + default), call.append(p.name), read.append(p.name)
+        head, call, read = _parameters(params)
         name = fn.__name__ if fn.__name__.isidentifier() else "op"
         own = "None"
         if inplace:
             own, read = read[0], read[1:]
-        src = (f"def {name}({', '.join(head)}):\n"
+        numpy = _numpy_prologue(fn, params, head)     # (x.sum(axis=0): see _numpy_names)
+        src = (f"def {name}({', '.join(head)}):\n" + numpy +
                f"    try:\n"
                f"        return _fn({', '.join(call)})\n"
                f"    except (RuntimeError, IndexError, ValueError):\n"
@@ -131,14 +119,99 @@ def histories_first(fn: Callable, inplace: bool = False) -> Callable:
                f"        if first is not None:\n"
                f"            raise first from None\n"
                f"        raise\n")
-        scope = {"_fn": fn, "_first": first_error, "_saved": _saved_call, **{f"_d{i}": p.default for i, p in enumerate(params)}}
-        # (named as a file of the package: notebook tracebacks hide the frame with the others)
-        where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
-        exec(compile(src, where, "exec"), scope)      # noqa: S102 - our own source, built above
-        op = scope[name]
+        op = _compiled(fn, name, src, params, {"_first": first_error, "_saved": _saved_call})
     op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     op.__wrapped__ = fn                               # (help() and inspect see fn's parameters)
     return op
+
+
+def numpy_names_too(fn: Callable) -> Callable:
+    """``fn`` as a method that also takes NumPy's names for ``dim`` and ``keepdim`` (for the
+    ops of ``KERNEL_FIRST``, which get no ``histories_first`` wrapper); ``fn`` itself when
+    it has neither."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn
+    if not fn.__name__.isidentifier() or any(p.kind is p.POSITIONAL_ONLY or p.name.startswith("_")
+                                             for p in params):
+        return fn
+    head, call, _ = _parameters(params)
+    numpy = _numpy_prologue(fn, params, head)
+    if not numpy:
+        return fn
+    src = f"def {fn.__name__}({', '.join(head)}):\n" + numpy + f"    return _fn({', '.join(call)})\n"
+    op = _compiled(fn, fn.__name__, src, params, {})
+    op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    op.__wrapped__ = fn
+    return op
+
+
+def _parameters(params: list) -> tuple[list, list, list]:
+    """A generated wrapper's parameter list (``head``, defaults named ``_d<i>``), the call
+    passing them on as they came (``call``) and the values to read histories of (``read``)."""
+    head, call, read, star = [], [], [], False
+    for i, p in enumerate(params):
+        default = "" if p.default is p.empty else f"=_d{i}"
+        if p.kind is p.VAR_POSITIONAL:
+            head.append(f"*{p.name}"), call.append(f"*{p.name}"), read.append(f"*{p.name}")
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            head.append(f"**{p.name}"), call.append(f"**{p.name}"), read.append(f"*{p.name}.values()")
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                head.append("*")
+                star = True
+            head.append(p.name + default), call.append(f"{p.name}={p.name}"), read.append(p.name)
+        else:
+            head.append(p.name + default), call.append(p.name), read.append(p.name)
+    return head, call, read
+
+
+def _compiled(fn: Callable, name: str, src: str, params: list, scope: dict) -> Callable:
+    scope = {"_fn": fn, "_req": _REQUIRED, "_take": take_aliases, "_missing": _missing, **scope,
+             **{f"_d{i}": p.default for i, p in enumerate(params)}}
+    # (named as a file of the package: notebook tracebacks hide the frame with the others)
+    where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<method {name}>")
+    exec(compile(src, where, "exec"), scope)          # noqa: S102 - our own source, built above
+    return scope[name]
+
+
+_REQUIRED = object()                                  # (a required parameter not given yet)
+
+
+def _numpy_prologue(fn: Callable, params: list, head: list) -> str:
+    """The first lines of a generated method that also takes NumPy's names for ``dim`` and
+    ``keepdim`` (``_numpy_names``), or "" for an op without them. ``head`` (the parameter
+    list being written) gains ``**_np``; the required parameters from the first of them on
+    get a stand-in default, so that ``x.softmax(axis=1)`` reaches the body, which says
+    what is still missing as Python would."""
+    names = method_aliases(fn, fn.__name__)
+    if not names:
+        return ""
+    first = min(i for i, p in enumerate(params) if p.name in names)
+    required = []
+    for i, p in enumerate(params):
+        if i >= first and p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD:
+            head[i] = f"{p.name}=_req"
+            required.append(p.name)
+    head.append("**_np")
+    index = {p.name: i for i, p in enumerate(params)}
+    pairs = ", ".join(f"({n!r}, {n}, {'_req' if n in required else f'_d{index[n]}'})" for n in names)
+    lines = f"    if _np:\n        {', '.join(names)}, = _take({fn.__name__!r}, _np, {pairs})\n"
+    if required:
+        lines += f"    _missing({fn.__name__!r}, {', '.join(f'({n!r}, {n})' for n in required)})\n"
+    return lines
+
+
+def _missing(name: str, *given: tuple) -> None:
+    """Python's error for required arguments still not given (after the NumPy names)."""
+    gone = [repr(n) for n, v in given if v is _REQUIRED]
+    if gone:
+        listed = gone[0] if len(gone) == 1 else " and ".join(gone) if len(gone) == 2 else \
+            ", ".join(gone[:-1]) + ", and " + gone[-1]
+        raise TypeError(f"{name}() missing {len(gone)} required positional argument{'s' * (len(gone) > 1)}: "
+                        f"{listed}")
 
 
 # ---------------------------------------------------------------------------

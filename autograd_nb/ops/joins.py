@@ -873,6 +873,7 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 # registration
 # ---------------------------------------------------------------------------
 
+_split_method.__name__, _split_method.__qualname__ = "split", "Tensor.split"   # (PyTorch's own messages)
 register("split")(_split_method)
 register("flip")(_flip_method)
 register("repeat")(repeat)
