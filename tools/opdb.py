@@ -284,22 +284,6 @@ class _Absent:
         raise Missing(self.name)
 
 
-class _LazyGlobals(dict):
-    """The globals of a rebuilt helper: each torch object translated on first use."""
-
-    def __init__(self, source: dict, depth: int):
-        super().__init__()
-        self.source, self.depth = source, depth
-        self["__builtins__"] = source.get("__builtins__", __builtins__)
-
-    def __missing__(self, key: str):
-        if key not in self.source:
-            raise KeyError(key)
-        value = translate(self.source[key], self.depth + 1)
-        self[key] = value
-        return value
-
-
 def _is_helper(obj: Any) -> bool:
     """A Python function of torch's op tests (a lambda or a helper of the op database)."""
     if not isinstance(obj, types.FunctionType):
@@ -313,13 +297,11 @@ def _is_helper(obj: Any) -> bool:
 def _rebuild(fn: types.FunctionType, depth: int) -> Any:
     if depth > 4:
         return fn
-    # a dict subclass with __missing__ works as globals for LOAD_GLOBAL lookups
-    glb = _LazyGlobals(fn.__globals__, depth)
     closure = None
     if fn.__closure__:
         closure = tuple(types.CellType(translate(c.cell_contents, depth + 1)) if _cell_full(c)
                         else types.CellType() for c in fn.__closure__)
-    new = types.FunctionType(fn.__code__, _materialize(glb, fn.__code__), fn.__name__,
+    new = types.FunctionType(fn.__code__, _globals_for(fn, depth), fn.__name__,
                              tuple(convert(d) for d in fn.__defaults__) if fn.__defaults__ else None,
                              closure)
     if fn.__kwdefaults__:
@@ -343,12 +325,13 @@ def _names(code: types.CodeType) -> set[str]:
     return out
 
 
-def _materialize(glb: _LazyGlobals, code: types.CodeType) -> dict:
-    # LOAD_GLOBAL does not call __missing__ on dict subclasses: fill in what the code names
-    out = {"__builtins__": glb["__builtins__"]}
-    for n in _names(code):
-        if n in glb.source:
-            out[n] = glb[n]
+def _globals_for(fn: types.FunctionType, depth: int) -> dict:
+    """The globals the rebuilt helper names, each torch object translated."""
+    source = fn.__globals__
+    out = {"__builtins__": source.get("__builtins__", __builtins__)}
+    for n in _names(fn.__code__):
+        if n in source:
+            out[n] = translate(source[n], depth + 1)
     return out
 
 
@@ -738,10 +721,6 @@ def samples_of(op: Any, dtype: str) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return list(itertools.islice(op.sample_inputs("cpu", tdt, requires_grad=grad), MAX_SAMPLES + 1))
-
-
-def _clone_input(x: Any) -> Any:
-    return x.clone() if _is_tensor(x) else x
 
 
 def run_entry(op: Any) -> dict:
