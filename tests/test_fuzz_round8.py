@@ -300,3 +300,21 @@ def test_addcdiv_multiplies_by_value_before_dividing(dtype):
         t2 = lib.tensor([-0.5, 0.1, 3.0], dtype=dt)
         return lib.addcdiv(x, t1, t2, value=-0.5).tolist()
     same_outcome(f, torch)
+
+
+_PICKS = {"msort": lambda L, v: L.msort(v), "sort": lambda L, v: v.sort(), "sort_desc": lambda L, v: v.sort(0, True),
+          "topk": lambda L, v: v.topk(2), "kthvalue": lambda L, v: v.kthvalue(1), "kthvalue_bad_k": lambda L, v: v.kthvalue(5),
+          "topk_bad_k": lambda L, v: v.topk(5), "argsort": lambda L, v: v.argsort()}
+
+
+@pytest.mark.parametrize("name", sorted(_PICKS))
+def test_sorting_an_inference_tensor_that_requires_grad(name):
+    """Autograd never sees sort/topk/kthvalue of an inference tensor; their kernels do:
+    sort copies self into an ordinary values tensor with copy_ (CopyBackwards), topk's
+    values need no grad, kthvalue calls its out= form (refused) (seed 5032)."""
+    def f(lib):
+        with lib.inference_mode():
+            v = lib.tensor([3.0, 1.0, 2.0], requires_grad=True)
+        r = _PICKS[name](lib, v)
+        return [_node(t) for t in (r if isinstance(r, tuple) else (r,))]
+    same_outcome(f, torch)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _backend as B
+from ..autograd.grad_mode import STATE
 from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, no_kernel, record, register
 from .reduce import (MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim,
@@ -75,6 +76,14 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None)
         if k is not None:
             idx = idx[(slice(None),) * n + (slice(0, k),)]
         vals = B.xp_of(d).take_along_axis(d, idx, axis=n)
+    if input._is_inference and input._requires_grad and not STATE.mode:
+        # an inference tensor that requires grad: autograd never sees sort/topk, but sort's
+        # kernel copies self into an ordinary values tensor with copy_, which it records
+        # (CopyBackwards: convert._copied_from_inference); topk's values need no grad
+        from .convert import _copied_from_inference
+        indices = Tensor._wrap(as_array(idx.astype(np.int64, copy=False)))
+        values = _copied_from_inference(vals, input) if kind == "sort" else Tensor._wrap(as_array(vals))
+        return getattr(return_types, kind)(values, indices)
     return with_indices(kind, SortBackward0 if kind == "sort" else TopkBackward0, input, vals, idx,
                         dim=shown_dim(dim), self_sym_sizes=d.shape, _n=n)
 
@@ -269,6 +278,11 @@ def _renamed(pair: Any) -> Any:
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     """``(values, indices)`` of the ``k``-th smallest element (k = 1 is the smallest) along ``dim``."""
+    if input._is_inference and input._requires_grad and not STATE.mode:
+        # (autograd never sees kthvalue; its composite calls the out= form, which refuses an
+        # argument that requires grad before any check of its own)
+        raise RuntimeError("kthvalue(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
     d = input._data
     n = canon_dim(dim, d.ndim)                        # (PyTorch's order: the dim, an empty one,
     size = d.shape[n] if d.ndim else 1                # k, then the kernel's dtype)
