@@ -153,7 +153,22 @@ def load_op_db() -> list:
         if (getattr(module, "__name__", "") or "").startswith("torch.testing._internal") \
                 and getattr(module, "extract_test_fn", None) is not None:
             module.extract_test_fn = _no_test_fn
+        if (getattr(module, "__name__", "") or "").startswith("torch.testing._internal") \
+                and getattr(module, "set_rng_seed", None) is not None:
+            module.set_rng_seed = _set_rng_seed
     return op_db
+
+
+def _set_rng_seed(seed: int | None = None) -> None:
+    """torch's test seeding (before each sample) on the CPU generator alone: the same
+    numbers, without queueing a lazy CUDA seeding with a formatted stack each time."""
+    import random
+    import torch
+    from torch.testing._internal import common_utils
+    seed = common_utils.SEED if seed is None else seed
+    torch.default_generator.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def _no_test_fn() -> None:
@@ -488,8 +503,7 @@ def close(ours: np.ndarray, theirs: np.ndarray, dtype: str) -> bool:
     if dtype in TOLERANCES:
         rtol, atol = _OVERRIDES.get(dtype, TOLERANCES[dtype])
         a, b = ours.astype(np.float64), theirs.astype(np.float64)
-        with np.errstate(all="ignore"):
-            ok = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+        ok = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
         return bool(np.all(ok))
     return bool(np.array_equal(ours, theirs))
 
@@ -570,10 +584,28 @@ def _missing_attr(exc: BaseException) -> str | None:
     return f"torch{m.group(1)}.{m.group(2)}" if m else None
 
 
-def _seeded(fn: Callable[[], Any]) -> Callable[[], Any]:
+_DREW = [False]          # did torch's last call draw random numbers?
+
+
+def _seeded_torch(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` with torch's generator seeded; notes whether the call drew from it."""
     def call():
+        import torch
         _seed_torch()
-        _anb().manual_seed(SEED)
+        start = torch.default_generator.get_state()
+        try:
+            return fn()
+        finally:
+            _DREW[0] = not torch.equal(start, torch.default_generator.get_state())
+    return call
+
+
+def _seeded_ours(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` with autograd_nb's generator seeded alike where torch's call drew random
+    numbers (seeding costs more than most ops; each entry starts seeded anyway)."""
+    def call():
+        if _DREW[0]:
+            _anb().manual_seed(SEED)
         return fn()
     return call
 
@@ -755,6 +787,7 @@ def _run_entry(op: Any) -> dict:
     values = "empty" not in op.name
     _OVERRIDES.clear()
     _OVERRIDES.update(torch_tolerances(op))
+    anb.manual_seed(SEED)                   # whatever ran before, the entry starts alike
     dtypes = _dtypes_of(op)
     grad_dtype = "float64" if "float64" in dtypes else "float32"
     first: str | None = None
@@ -776,8 +809,8 @@ def _run_entry(op: Any) -> dict:
                     why_unexpressible = why_unexpressible or str(e)
                     continue
                 compared += 1
-                theirs = _run(_seeded(lambda: op.op(sample.input, *sample.args, **sample.kwargs)))
-                ours = _run(_seeded(lambda: fn(a_in, *a_args, **a_kw)))
+                theirs = _run(_seeded_torch(lambda: op.op(sample.input, *sample.args, **sample.kwargs)))
+                ours = _run(_seeded_ours(lambda: fn(a_in, *a_args, **a_kw)))
                 try:
                     ambiguous = op.name in AMBIGUOUS and theirs[0] == "ok"
                     _compare_outcomes(ours, theirs, what, values=values and not ambiguous)
@@ -793,16 +826,16 @@ def _run_entry(op: Any) -> dict:
                     if method and first is None:
                         c2 = Converter()
                         m_in, m_args, m_kw = c2(sample.input), c2(sample.args), c2(sample.kwargs)
-                        t_m = _run(_seeded(lambda: op.method_variant(sample.input, *sample.args, **sample.kwargs)))
-                        a_m = _run(_seeded(lambda: getattr(m_in, method)(*m_args, **m_kw)))
+                        t_m = _run(_seeded_torch(lambda: op.method_variant(sample.input, *sample.args, **sample.kwargs)))
+                        a_m = _run(_seeded_ours(lambda: getattr(m_in, method)(*m_args, **m_kw)))
                         _compare_outcomes(a_m, t_m, f"{what} Tensor.{method}", values=values)
                     if inplace and first is None and not sample.broadcasts_input and _is_tensor(sample.input):
                         c3 = Converter()
                         i_in, i_args, i_kw = c3(sample.input), c3(sample.args), c3(sample.kwargs)
                         t_x = sample.input.detach().clone()
                         a_x = i_in.detach().clone()
-                        t_i = _run(_seeded(lambda: op.inplace_variant(t_x, *sample.args, **sample.kwargs)))
-                        a_i = _run(_seeded(lambda: getattr(a_x, inplace)(*i_args, **i_kw)))
+                        t_i = _run(_seeded_torch(lambda: op.inplace_variant(t_x, *sample.args, **sample.kwargs)))
+                        a_i = _run(_seeded_ours(lambda: getattr(a_x, inplace)(*i_args, **i_kw)))
                         _compare_outcomes(a_i, t_i, f"{what} Tensor.{inplace}", values=values, grad_fn=False)
                 except Differ as d:
                     first = first or str(d)
