@@ -781,6 +781,16 @@ def _eigh_parts(m, a, UPLO):
     return w, v ** 2
 
 
+def interpolate_case(nd: int, align: bool = False) -> Any:
+    """An (N, C, *spatial) input of ``nd`` dims and a ``size`` or a ``scale_factor`` (with
+    ``align_corners`` for the interpolating modes)."""
+    sizes = st.tuples(*[st.integers(1, 3)] * nd)
+    how = st.one_of(st.tuples(*[st.integers(1, 5)] * (nd - 2)).map(lambda t: {"size": t}),
+                    st.sampled_from([1.0, 1.5, 2, 2.5, 3.0]).map(lambda f: {"scale_factor": f}))
+    extra = st.fixed_dictionaries({"align_corners": st.booleans()} if align else {})
+    return st.tuples(sizes, how, extra).map(lambda t: Case((t[0],), {**t[1], **t[2]}))
+
+
 _ORDS = [1, 2, 3, 0.5, -1, math.inf, -math.inf]
 _MATRIX_ORDS = ["fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf]
 
@@ -1235,6 +1245,11 @@ CATALOG: list[Op] = [
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(
            lambda t: Case(((t[0], 4, t[1], t[2]), (4,), (4,)), {})),
        needs=("nn",), family="nn", bad=(lambda m: m.nn.functional.group_norm(m.ones(2, 3, 2), 2),)),
+    *[Op(f"interpolate_{mode}_{nd}d",
+         lambda m, a, _mode=mode, **kw: m.nn.functional.interpolate(a, mode=_mode, **kw), 1, interpolate_case(nd, mode not in ("nearest", "nearest-exact")), needs=("nn",), family="nn",
+         bad=(lambda m, _mode=mode, _nd=nd: m.nn.functional.interpolate(m.ones((1,) * _nd), mode=_mode, size=0),))
+      for mode, nd in [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3), ("nearest-exact", 4),
+                       ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4)]],
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

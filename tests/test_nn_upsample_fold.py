@@ -1,0 +1,179 @@
+"""F.interpolate / nn.Upsample (ops/nnops/upsample.py, nn/upsampling.py) against torch.
+
+Each case runs under autograd_nb and torch on the same numbers and compares the values,
+the gradient for a non-trivial upstream gradient, the gradient's own gradient
+(``create_graph=True``: the ``...BackwardBackward0`` nodes), the node names and the
+``_saved_*`` values PyTorch shows (``output_size``, ``scales_h``, ``align_corners``,
+``self_sym_sizes`` ...). Bad arguments must fail with torch's exception type and first
+message line. float64 finite differences check the rules on their own.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_nb as anb
+import autograd_nb.nn.functional as AF
+from autograd_nb.autograd import gradcheck, gradgradcheck
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+MODES = [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3), ("nearest-exact", 4),
+         ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4), ("area", 4)]
+SIZES = [dict(scale_factor=2), dict(scale_factor=0.6), dict(scale_factor=1.7), dict(scale_factor=3.3),
+         dict(size=5), dict(size=2), dict(size=1), dict(scale_factor=1.5, recompute_scale_factor=True)]
+
+
+def _saved(fn):
+    return {a[7:]: getattr(fn, a) for a in dir(fn) if a.startswith("_saved_")
+            and not hasattr(getattr(fn, a), "grad_fn")}
+
+
+def _run(m, F, arr, **kw):
+    x = m.tensor(arr, requires_grad=True)
+    try:
+        y = F.interpolate(x, **kw)
+    except Exception as e:                                # noqa: BLE001 - compared with torch
+        return type(e).__name__, str(e).split("\n")[0]
+    up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(arr.dtype), requires_grad=True)
+    g, = m.autograd.grad(y, x, up, create_graph=True)
+    gg, = m.autograd.grad((g * g).sum(), up, create_graph=True)
+    return (y.detach().numpy(), g.detach().numpy(), gg.detach().numpy(), type(y.grad_fn).__name__,
+            _saved(y.grad_fn), type(g.grad_fn).__name__, _saved(g.grad_fn), type(gg.grad_fn).__name__,
+            len(g.grad_fn.next_functions))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kw", SIZES, ids=str)
+@pytest.mark.parametrize("mode,nd", MODES, ids=str)
+def test_interpolate_matches_torch(mode, nd, kw, dtype):
+    arr = np.random.default_rng(nd).standard_normal((2, 3, 4, 5, 3)[:nd]).astype(dtype)
+    for align in ([None] if mode in ("nearest", "nearest-exact", "area") else [False, True]):
+        ours = _run(anb, AF, arr, mode=mode, align_corners=align, **kw)
+        theirs = _run(torch, TF, arr, mode=mode, align_corners=align, **kw)
+        if isinstance(theirs[0], str):
+            assert ours == theirs
+            continue
+        tol = 1e-12 if dtype == "float64" else 2e-5
+        for a, b in zip(ours[:3], theirs[:3]):
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+        assert ours[3:] == theirs[3:]
+
+
+@pytest.mark.parametrize("mode,nd", [m for m in MODES if m[0] != "area"], ids=str)
+def test_finite_differences(mode, nd):
+    rng = np.random.default_rng(1)
+    for kw in (dict(scale_factor=2), dict(size=3), dict(scale_factor=0.7)):
+        for align in ([None] if mode.startswith("nearest") else [False, True]):
+            x = anb.tensor(rng.standard_normal((1, 2, 3, 4, 2)[:nd]), requires_grad=True)
+            f = lambda t: AF.interpolate(t, mode=mode, align_corners=align, **kw)   # noqa: E731
+            assert gradcheck(f, (x,))
+            assert gradgradcheck(f, (x,))
+
+
+BAD = [dict(scale_factor=-1.0), dict(scale_factor=0.1), dict(size=0), dict(size=(0, 3)), dict(size=(2,)),
+       dict(scale_factor=(2,)), dict(size=(2, 2.0)), dict(), dict(size=2, scale_factor=2),
+       dict(size=2, recompute_scale_factor=True), dict(scale_factor=2, mode="nearest", align_corners=True),
+       dict(scale_factor=2, mode="linear"), dict(scale_factor=2, mode="trilinear"), dict(scale_factor=2, mode="foo"),
+       dict(scale_factor=2, mode="nearest", antialias=True), dict(scale_factor=float("nan")),
+       dict(scale_factor=float("inf")), dict(scale_factor=1e-9, mode="bilinear"),
+       dict(scale_factor=2, mode="area", align_corners=False)]
+
+
+@pytest.mark.parametrize("kw", BAD, ids=str)
+@pytest.mark.parametrize("shape", [(1, 2, 3, 4), (1, 2, 3), (1, 2, 3, 4, 2)], ids=str)
+def test_bad_arguments_fail_as_in_torch(kw, shape):
+    def err(m, F):
+        try:
+            F.interpolate(m.ones(shape), **kw)
+        except Exception as e:                        # noqa: BLE001
+            return type(e).__name__, str(e).split("\n")[0]
+        return None
+    ours, theirs = err(anb, AF), err(torch, TF)
+    if theirs is not None and theirs[0] == "TypeError" and "invalid combination" in theirs[1]:
+        assert ours is not None and ours[0] == "TypeError"
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 3), (2, 3, 4, 5), (1, 2, 3, 4, 5), (3,), (2, 3), (1, 0, 3), (1, 2, 0),
+                                   (0, 2, 3), (1, 2, 0, 3), (1, 0, 2, 3), (1, 2, 0, 3, 3), (1, 0, 2, 3, 3)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "uint8", "int32"])
+def test_shapes_and_dtypes_as_in_torch(shape, dtype):
+    for mode in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "nearest-exact"):
+        if dtype == "uint8" and mode in ("bilinear", "bicubic"):
+            continue                                  # (torch's own rounding kernel)
+        res = []
+        for m, F in ((anb, AF), (torch, TF)):
+            try:
+                y = F.interpolate(m.ones(shape, dtype=getattr(m, dtype)), scale_factor=2, mode=mode)
+                res.append((tuple(y.shape), str(y.dtype), y.double().sum().item()))
+            except Exception as e:                    # noqa: BLE001
+                res.append((type(e).__name__, str(e).split("\n")[0]))
+        assert res[0] == res[1], (mode, res)
+
+
+def test_inf_and_nan_stay_where_nearest_puts_them():
+    arr = np.array([[[1.0, np.inf, np.nan, -2.0]]])
+    for mode in ("nearest", "nearest-exact"):
+        ours = AF.interpolate(anb.tensor(arr), scale_factor=2.5, mode=mode).numpy()
+        theirs = TF.interpolate(torch.tensor(arr), scale_factor=2.5, mode=mode).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_float16_values():
+    arr = np.random.default_rng(0).standard_normal((1, 2, 3, 4)).astype(np.float16)
+    for mode in ("nearest", "bilinear", "bicubic"):
+        ours = AF.interpolate(anb.tensor(arr), size=(5, 7), mode=mode).numpy()
+        theirs = TF.interpolate(torch.tensor(arr), size=(5, 7), mode=mode).numpy()
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.astype(np.float32), theirs.astype(np.float32), atol=2e-3)
+
+
+@pytest.mark.parametrize("name,args", [("Upsample", dict(scale_factor=2)),
+                                       ("Upsample", dict(size=(5, 3), mode="bilinear")),
+                                       ("Upsample", dict(scale_factor=(2, 1.5), mode="bicubic", align_corners=True)),
+                                       ("Upsample", dict(scale_factor=1.5, mode="nearest-exact",
+                                                         recompute_scale_factor=True)),
+                                       ("UpsamplingNearest2d", dict(scale_factor=3)),
+                                       ("UpsamplingNearest2d", dict(size=7)),
+                                       ("UpsamplingBilinear2d", dict(scale_factor=2)),
+                                       ("UpsamplingBilinear2d", dict(size=(3, 6)))], ids=str)
+def test_layers_match_torch(name, args):
+    arr = np.random.default_rng(2).standard_normal((2, 3, 4, 5))
+    ours, theirs = getattr(anb.nn, name)(**args), getattr(torch.nn, name)(**args)
+    assert repr(ours) == repr(theirs)
+    assert ours.scale_factor == theirs.scale_factor and ours.size == theirs.size
+    assert (ours.mode, ours.align_corners) == (theirs.mode, theirs.align_corners)
+    a, b = anb.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
+    ya, yb = ours(a), theirs(b)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert type(ya.grad_fn).__name__ == type(yb.grad_fn).__name__
+    (ya * ya).sum().backward()
+    (yb * yb).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn,kw", [("upsample", dict(scale_factor=2, mode="bilinear")),
+                                   ("upsample", dict(size=3)),
+                                   ("upsample_nearest", dict(scale_factor=2)),
+                                   ("upsample_bilinear", dict(size=(3, 7)))], ids=str)
+def test_deprecated_functions_warn_and_match(fn, kw):
+    arr = np.random.default_rng(4).standard_normal((1, 2, 3, 4))
+    out = []
+    for m, F in ((anb, AF), (torch, TF)):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            y = getattr(F, fn)(m.tensor(arr), **kw)
+        out.append((y.numpy(), [str(x.message) for x in w]))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-12, atol=1e-12)
+    assert out[0][1] == out[1][1]
+
+
+def test_no_grad_records_nothing():
+    x = anb.ones(1, 1, 2, 2, requires_grad=True)
+    with anb.no_grad():
+        assert AF.interpolate(x, scale_factor=2).grad_fn is None
