@@ -182,6 +182,11 @@ def _shape(size: Sequence[Any]) -> tuple[int, ...]:
 def _filled(fill: Any, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool,
             default: B.dtype | None = None) -> Tensor:
     dt = _resolve_dtype(dtype) or default or B.get_default_dtype()
+    if dt.np.kind in "iu" and type(fill) in (int, float):
+        info = np.iinfo(dt.np)
+        if not info.min <= fill <= info.max:          # (-9 wraps into uint8 as in PyTorch; 300 or
+            from .ops._core import scalar_to          # an inf is refused with its message)
+            fill = scalar_to(fill, dt.np)
     arr = np.full(_shape(size), fill, dtype=dt.np)
     return _finish(arr, dt, device, requires_grad)
 

@@ -134,3 +134,44 @@ def test_numpy_names_where_pytorch_takes_them(name):
         assert theirs[0] == ours[0] == "TypeError"
     else:
         assert ours == theirs
+
+
+OP_DB_FINDINGS = {
+    "uint8 + negative number wraps": lambda m: m.add(m.tensor([1, 200], dtype=m.uint8), -3),
+    "uint8 - negative number": lambda m: m.tensor([1, 200], dtype=m.uint8).sub(-3),
+    "int8 + 200 wraps": lambda m: m.tensor([1], dtype=m.int8) + 200,
+    "uint8 compared with a negative number": lambda m: m.tensor([1, 200], dtype=m.uint8) > -3,
+    "full of uint8 -9 wraps": lambda m: m.full((2,), -9, dtype=m.uint8),
+    "full_like of uint8 300 refused": lambda m: m.full_like(m.zeros(2, dtype=m.uint8), 300),
+    "clamp of uint8 by -3": lambda m: m.tensor([1, 200], dtype=m.uint8).clamp(min=-3),
+    "clamp of uint8 by 300 refused": lambda m: m.tensor([1, 200], dtype=m.uint8).clamp(max=300),
+    "all of uint8 is uint8": lambda m: m.tensor([[0, 2], [3, 4]], dtype=m.uint8).all(),
+    "any of uint8 along a dim": lambda m: m.tensor([[0, 2], [3, 4]], dtype=m.uint8).any(1, keepdim=True),
+    "flip(dims=)": lambda m: m.arange(6.0).view(2, 3).flip(dims=(0,)),
+    "mH": lambda m: m.arange(6.0).view(2, 3).mH,
+    "H": lambda m: m.arange(6.0).view(2, 3).H,
+    "adjoint of a batch": lambda m: m.arange(12.0).view(2, 2, 3).adjoint(),
+    "mH of a vector refused": lambda m: m.ones(3).mH,
+    "H of a batch refused": lambda m: m.ones(2, 2, 3).H,
+}
+
+
+@pytest.mark.parametrize("name", OP_DB_FINDINGS)
+def test_op_db_findings_behave_as_pytorch(name):
+    ours, theirs = (outcome(lambda lib: OP_DB_FINDINGS[name](lib), lib) for lib in (anb, torch))
+    if ours[0] == "ok":
+        assert theirs[0] == "ok" and str(ours[1].dtype) == str(theirs[1].dtype)
+        assert ours[1].tolist() == theirs[1].tolist()
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.round(decimals=0), lambda m, x: m.round(x, decimals=1), lambda m, x: x.round(),
+    lambda m, x: x.sort(stable=False)[0], lambda m, x: m.sort(x, stable=True)[0], lambda m, x: x.sort()[0],
+    lambda m, x: x.view(1, 3).mH, lambda m, x: x.view(1, 3).H,
+])
+def test_node_names_of_the_overload_taken(call):
+    """A keyword given at all picks PyTorch's other overload (round.decimals, sort.stable)."""
+    names = [call(m, m.tensor([3.25, 1.5, 2.75], requires_grad=True)).grad_fn.name() for m in (anb, torch)]
+    assert names[0] == names[1]

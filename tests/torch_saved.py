@@ -264,6 +264,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "SoftmaxBackward0": ('dim', 'result'),
     "SoftplusBackward0": ('beta', 'self', 'threshold'),
     "SortBackward0": ('dim', 'indices', 'self_sym_sizes'),
+    "SortBackward1": ('dim', 'indices', 'self_sym_sizes'),
     "SplitBackward0": ('dim', 'self_sym_sizes', 'split_size'),
     "SplitWithSizesBackward0": ('dim', 'self_sym_sizes', 'split_sizes'),
     "SqrtBackward0": ('result',),

@@ -114,14 +114,22 @@ def prep2(a: Any, b: Any) -> tuple[Any, Any, Tensor | None, Tensor | None]:
     raise TypeError("expected at least one Tensor argument")
 
 
+_INT_RANGE = {np.dtype(t).char: (int(np.iinfo(t).min), int(np.iinfo(t).max))
+              for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
+
+
 def _with_scalar(arr: Any, s: Any) -> tuple[Any, Any]:
     if type(s) is float:
         if arr.dtype.kind != "f":
             arr = arr.astype(B.get_default_dtype().np)
         return arr, s
     if type(s) is int or type(s) is bool:
-        if type(s) is int and arr.dtype.kind == "b":
-            arr = arr.astype(np.int64)
+        if type(s) is int:
+            kind = arr.dtype.kind
+            if kind == "b":
+                arr = arr.astype(np.int64)
+            elif kind in "iu" and not _INT_RANGE[arr.dtype.char][0] <= s <= _INT_RANGE[arr.dtype.char][1]:
+                s = int(np.array(s).astype(arr.dtype))  # (PyTorch casts the number to the dtype: it wraps)
         return arr, s
     if isinstance(s, (np.generic, np.ndarray)):
         return _with_scalar(arr, s.item()) if np.ndim(s) == 0 else (arr, s)

@@ -162,16 +162,21 @@ def _axes(d: Any, dim: Any) -> Any:
     return axes if d.ndim else None                   # (dim 0 / -1 of a 0-d tensor: itself)
 
 
+def _truth(d: Any, found: Any) -> Tensor:
+    """any/all's result: bool, but a uint8 tensor keeps uint8 (0 or 1), as in PyTorch."""
+    return Tensor._wrap(as_array(found.astype(np.uint8) if d.dtype == np.uint8 else found))
+
+
 def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True if any element (along ``dim``) is non-zero."""
     d = input._data
-    return Tensor._wrap(as_array(np.any(d, axis=_axes(d, dim), keepdims=keepdim)))
+    return _truth(d, np.any(d, axis=_axes(d, dim), keepdims=keepdim))
 
 
 def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True if every element (along ``dim``) is non-zero."""
     d = input._data
-    return Tensor._wrap(as_array(np.all(d, axis=_axes(d, dim), keepdims=keepdim)))
+    return _truth(d, np.all(d, axis=_axes(d, dim), keepdims=keepdim))
 
 
 class WhereBackward0(OpNode):

@@ -428,7 +428,13 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     return record(data.copy(), FlipBackward0, (input,), dims=tuple(dims), _dims=tuple(cd))
 
 
-def _flip_method(self: Tensor, *dims: Any) -> Tensor:
+def _flip_method(self: Tensor, *dims: Any, **named: Any) -> Tensor:
+    """``x.flip(0, 1)``, ``x.flip((0, 1))`` or ``x.flip(dims=(0, 1))``."""
+    if named:
+        extra = next((k for k in named if k != "dims"), None)
+        if extra is not None or dims:
+            raise TypeError(f"flip() got an unexpected keyword argument '{extra or 'dims'}'")
+        dims = (named["dims"],)
     return flip(self, _dims_list(dims))
 
 

@@ -43,6 +43,15 @@ class SortBackward0(OpNode):
         return value_selecting_backward(g, self._saved[0].unpack(), self.self_sym_sizes, self._n, True)
 
 
+class SortBackward1(SortBackward0):
+    """sort with stable= given (PyTorch's sort.stable): the same rule, each value's gradient
+    goes back to the place it came from.
+
+    values, indices = self.sort(dim, stable=stable)
+    grad_self = zeros(self.shape).scatter(dim, indices, grad)
+    """
+
+
 class TopkBackward0(SortBackward0):
     """values = the k largest (or smallest) along dim: each gets its gradient back where
     it came from; the elements not picked get none.
@@ -66,7 +75,7 @@ def _order(d: Any, n: int, descending: bool) -> Any:
     return (size - 1) - xp.flip(rev, axis=n)
 
 
-def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None) -> Any:
+def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None, node: type | None = None) -> Any:
     d = input._data
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
@@ -84,17 +93,19 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None)
         indices = Tensor._wrap(as_array(idx.astype(np.int64, copy=False)))
         values = _copied_from_inference(vals, input) if kind == "sort" else Tensor._wrap(as_array(vals))
         return getattr(return_types, kind)(values, indices)
-    return with_indices(kind, SortBackward0 if kind == "sort" else TopkBackward0, input, vals, idx,
+    node = node or (SortBackward0 if kind == "sort" else TopkBackward0)
+    return with_indices(kind, node, input, vals, idx,
                         dim=shown_dim(dim), self_sym_sizes=d.shape, _n=n)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None) -> Any:
     """``(values, indices)``: each slice along ``dim`` in increasing (or decreasing) order.
 
     ``values[i] == input[indices[i]]`` along ``dim``. Ties keep their original order
-    (as on PyTorch's cpu; ``stable=True`` promises it).
+    (as on PyTorch's cpu; ``stable=True`` promises it). Given at all, ``stable`` makes it
+    PyTorch's ``sort.stable`` (SortBackward1).
     """
-    return _sorted("sort", input, dim, descending, None)
+    return _sorted("sort", input, dim, descending, None, None if stable is None else SortBackward1)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:

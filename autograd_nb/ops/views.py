@@ -380,6 +380,29 @@ def _mT(self: Tensor) -> Tensor:
     return transpose(self, -2, -1)
 
 
+def _conjugate_transpose(self: Tensor, name: str, batches: bool) -> Tensor:
+    """``x.mH`` / ``x.adjoint()`` (the last two dims swapped) and ``x.H`` (a matrix only):
+    the conjugate transpose, which for real tensors is the transpose (TransposeBackward0)."""
+    n = self._data.ndim
+    if n == 0:                                       # PyTorch: x.conj(), itself for a real tensor
+        import warnings
+        what = "adjoint()" if name == "adjoint" else f"Tensor.{name}"
+        warnings.warn(f"{what} is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=3)
+        return self
+    if batches and n == 1:
+        what = "tensor.adjoint()" if name == "adjoint" else f"tensor.{name}"
+        raise RuntimeError(f"{what} is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    if not batches and n != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor."
+                           + (" For batches of matrices, consider using tensor.mH" if n > 2 else ""))
+    return transpose(self, -2, -1)
+
+
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims (the transpose, for real tensors)."""
+    return _conjugate_transpose(input, "adjoint", True)
+
+
 # ---------------------------------------------------------------------------
 # squeeze / unsqueeze / expand
 # ---------------------------------------------------------------------------
@@ -834,6 +857,10 @@ register("broadcast_to")(broadcast_to)
 register("contiguous")(contiguous)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
+Tensor.mH = property(lambda self: _conjugate_transpose(self, "mH", True), doc="The conjugate transpose of the "
+                     "last two dims (for real tensors: mT).")
+Tensor.H = property(lambda self: _conjugate_transpose(self, "H", False), doc="The conjugate transpose of a matrix.")
+register("adjoint")(adjoint)
 
 def _tuple_of_ints(fn: str, arg: str, value: Any) -> None:
     """``torch.reshape`` / ``torch.permute`` take one sequence (the methods also take varargs)."""
@@ -856,5 +883,5 @@ def permute(input: Tensor, dims: Any) -> Tensor:  # noqa: F811
 
 
 EXPORTS = ["view_as", "reshape", "flatten", "unflatten", "transpose", "t", "permute", "squeeze",
-           "unsqueeze", "swapaxes", "swapdims", "broadcast_to", "as_strided"]
+           "unsqueeze", "swapaxes", "swapdims", "broadcast_to", "as_strided", "adjoint"]
 swapaxes = swapdims = transpose

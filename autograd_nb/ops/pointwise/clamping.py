@@ -16,7 +16,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import (OpNode, _with_scalar, arg_error, as_array, as_method, check_broadcast, no_kernel,
+from .._core import (OpNode, _with_scalar, arg_error, as_array, as_method, check_broadcast, no_kernel, scalar_to,
                      note_broadcast, prep2, record, register)
 from .._layout import elementwise_layout as _laid
 from ..backward_ops import sigmoid_backward, threshold_backward, threshold_kernel
@@ -170,10 +170,13 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     for bound in (min, max):                          # the result dtype promotes with the bounds
         if bound is not None:
             d = _with_scalar(d, bound)[0]
+    lo, hi = min, max
+    if d.dtype.kind in "iu":                          # (the kernel's bounds: converted to the dtype,
+        lo, hi = (None if b is None else scalar_to(b, d.dtype) for b in (min, max))   # checked)
     if d.dtype.kind == "b":                           # bool bounds on a bool tensor: no kernel
         raise no_kernel("clamp_scalar_cpu" if min is not None and max is not None else
                         "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", d.dtype)
-    out = xp.clip(d, min, max)
+    out = xp.clip(d, lo, hi)
     return record(as_array(out.astype(d.dtype, copy=False)), ClampBackward1, (input,),
                   saved=(input,), min=min, max=max)
 

@@ -502,15 +502,16 @@ ceil = _step("ceil", "ceil", CeilBackward0)
 trunc = _step("trunc", "trunc", TruncBackward0)
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - torch's name
-    """Round to the nearest integer (halves to even), or to ``decimals`` places."""
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:  # noqa: A001 - torch's name
+    """Round to the nearest integer (halves to even), or to ``decimals`` places (given at
+    all, even 0, it is PyTorch's ``round.decimals``: RoundBackward1)."""
     d = input._data
     if d.dtype.kind == "b":
         raise no_kernel("round_vml_cpu", d.dtype)
     if d.dtype.kind != "f":
         return record(d.copy(), RoundBackward0, (input,))
-    node = RoundBackward0 if decimals == 0 else RoundBackward1
-    return record(as_array(B.xp_of(d).round(d, decimals)), node, (input,))
+    node = RoundBackward0 if decimals is None else RoundBackward1
+    return record(as_array(B.xp_of(d).round(d, decimals or 0)), node, (input,))
 
 
 def frac(input: Tensor) -> Tensor:
