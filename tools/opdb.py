@@ -4,6 +4,10 @@
     python tools/opdb.py --check         # exit 1 if the committed table differs from a fresh run
     python tools/opdb.py --only add,mul  # run some entries and print what each gives (writes nothing)
 
+The table must describe the committed library (CI runs tests/test_opinfo.py on it): where
+the working tree holds edits that are not yours, run it on an export of HEAD:
+``git archive HEAD autograd_nb | tar -x -C /tmp/head && PYTHONPATH=/tmp/head python tools/opdb.py``.
+
 PyTorch tests its operators with one database that ships in the torch wheel,
 ``torch.testing._internal.common_methods_invocations.op_db`` (it needs the small
 ``expecttest`` package). Each entry (an ``OpInfo``) names the op, its method and in-place
