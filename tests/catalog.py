@@ -1250,6 +1250,14 @@ CATALOG: list[Op] = [
          bad=(lambda m, _mode=mode, _nd=nd: m.nn.functional.interpolate(m.ones((1,) * _nd), mode=_mode, size=0),))
       for mode, nd in [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3), ("nearest-exact", 4),
                        ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4)]],
+    Op("unfold_im2col", lambda m, a, k, d, p, s: m.nn.functional.unfold(a, k, d, p, s), 1,
+       st.tuples(st.sampled_from([(2, 3, 4, 4), (3, 3, 5), (1, 2, 3, 5)]), st.sampled_from([1, 2, (2, 1)]),
+                 st.sampled_from([1, (1, 2)]), st.sampled_from([0, 1]), st.sampled_from([1, 2])).map(
+           lambda t: Case((t[0],), {"k": t[1], "d": t[2], "p": t[3], "s": t[4]})), needs=("nn",), family="nn",
+       bad=(lambda m: m.nn.functional.unfold(m.ones(1, 2, 3, 3), 4),)),
+    Op("fold_col2im", lambda m, a: m.nn.functional.fold(a, (3, 4), (2, 2), padding=1, stride=(1, 2)), 1,
+       st.sampled_from([(1, 8, 12), (2, 4, 12), (12, 12)]).map(lambda s: Case((s,), {})), needs=("nn",),
+       family="nn", bad=(lambda m: m.nn.functional.fold(m.ones(1, 7, 12), (3, 4), 2),)),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

@@ -177,3 +177,104 @@ def test_no_grad_records_nothing():
     x = anb.ones(1, 1, 2, 2, requires_grad=True)
     with anb.no_grad():
         assert AF.interpolate(x, scale_factor=2).grad_fn is None
+
+
+# ---------------------------------------------------------------------------
+# F.unfold / F.fold, nn.Unfold / nn.Fold (ops/nnops/fold.py, nn/fold.py)
+# ---------------------------------------------------------------------------
+
+
+def _run_fold(m, f, arr, *args, **kw):
+    x = m.tensor(arr, requires_grad=True)
+    try:
+        y = f(x, *args, **kw)
+    except Exception as e:                                # noqa: BLE001 - compared with torch
+        return type(e).__name__, str(e).split("\n")[0]
+    up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+    g, = m.autograd.grad(y, x, up, create_graph=True)
+    gg, = m.autograd.grad((g * g).sum(), up, create_graph=True)
+    return (y.detach().numpy(), g.detach().numpy(), gg.detach().numpy(), type(y.grad_fn).__name__,
+            _saved(y.grad_fn), type(g.grad_fn).__name__, _saved(g.grad_fn), type(gg.grad_fn).__name__,
+            _saved(gg.grad_fn))
+
+
+UNFOLD = [((2, 3, 4, 5), (2,), {}), ((2, 3, 4, 5), ((2, 3),), dict(dilation=1, padding=1, stride=(1, 2))),
+          ((3, 4, 5), (2,), {}), ((1, 2, 5, 5), (3,), dict(dilation=2, padding=(2, 1), stride=2)),
+          ((0, 2, 4, 5), (2,), {}), ((1, 2, 4, 5), (0,), {}), ((1, 2, 4, 5), (6,), {}), ((4, 5), (2,), {}),
+          ((5,), (2,), {}), ((1, 1, 2, 4, 5), (2,), {}), ((1, 2, 4, 5), ((2, 2, 2),), {}), ((1, 2, 4, 5), (2.0,), {}),
+          ((1, 2, 4, 5), (2,), dict(stride=0)), ((1, 2, 4, 5), (2,), dict(dilation=0)),
+          ((1, 2, 4, 5), (2,), dict(padding=-1)), ((1, 0, 4, 5), (2,), {}), ((1, 2, 0, 5), (2,), {}),
+          ((1, 2, 4, 5), (2,), dict(padding=(1, 2, 3)))]
+FOLD = [((1, 8, 6), ((3, 4), 2), {}), ((2, 12, 6), ((3, 4), 2), {}), ((12, 6), ((3, 4), 2), {}),
+        ((1, 18, 15), ((4, 5), (2, 3)), dict(padding=1, stride=(1, 2))),
+        ((1, 8, 4), ((5, 5), 2), dict(dilation=2, padding=1, stride=2)), ((1, 8, 6), ((3, 4), 3), {}),
+        ((1, 8, 5), ((3, 4), 2), {}), ((1, 8, 6), ((1, 1), 2), {}), ((1, 8, 6), ((0, 4), 2), {}),
+        ((1, 0, 6), ((3, 4), 2), {}), ((0, 8, 6), ((3, 4), 2), {}), ((1, 8, 6), ((3, 4), 2), dict(padding=-1)),
+        ((1, 8, 6), ((3, 4, 5), 2), {}), ((1, 8, 6), ((3, 4), 0), {}), ((1, 8, 6), ((3, 4), 2), dict(stride=0)),
+        ((1, 1, 8, 6), ((3, 4), 2), {}), ((8,), ((3, 4), 2), {}), ((1, 8, 6), ((3, 4.0), 2), {})]
+
+
+@pytest.mark.parametrize("fn,shape,args,kw", [("unfold", *c) for c in UNFOLD] + [("fold", *c) for c in FOLD],
+                         ids=str)
+def test_unfold_fold_match_torch(fn, shape, args, kw):
+    arr = np.random.default_rng(len(shape)).standard_normal(shape)
+    ours = _run_fold(anb, getattr(AF, fn), arr, *args, **kw)
+    theirs = _run_fold(torch, getattr(TF, fn), arr, *args, **kw)
+    if isinstance(theirs[0], str):
+        assert ours == theirs
+        return
+    for a, b in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert ours[3:] == theirs[3:]
+
+
+def test_unfold_fold_integer_refused_as_in_torch():
+    for m, F in ((anb, AF), (torch, TF)):
+        with pytest.raises(NotImplementedError, match='"im2col_out_cpu" not implemented for \'Long\''):
+            F.unfold(m.ones(1, 2, 3, 3, dtype=m.int64), 2)
+        with pytest.raises(NotImplementedError, match='"col2im_out_cpu" not implemented for \'Long\''):
+            F.fold(m.ones(1, 8, 6, dtype=m.int64), (3, 4), 2)
+
+
+def test_unfold_fold_finite_differences():
+    rng = np.random.default_rng(7)
+    x = anb.tensor(rng.standard_normal((2, 2, 4, 5)), requires_grad=True)
+    c = anb.tensor(rng.standard_normal((1, 18, 15)), requires_grad=True)
+    for f, t in ((lambda t: AF.unfold(t, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), x),
+                 (lambda t: AF.fold(t, (4, 5), (2, 3), padding=1, stride=(1, 2)), c)):
+        assert gradcheck(f, (t,))
+        assert gradgradcheck(f, (t,))
+
+
+@pytest.mark.parametrize("name,args", [("Unfold", dict(kernel_size=2)),
+                                       ("Unfold", dict(kernel_size=(2, 3), dilation=2, padding=1, stride=(1, 2))),
+                                       ("Fold", dict(output_size=(4, 5), kernel_size=2)),
+                                       ("Fold", dict(output_size=5, kernel_size=(2, 3), padding=1, stride=2))],
+                         ids=str)
+def test_fold_layers_match_torch(name, args):
+    ours, theirs = getattr(anb.nn, name)(**args), getattr(torch.nn, name)(**args)
+    assert repr(ours) == repr(theirs)
+    with torch.no_grad():
+        probe = theirs(torch.ones(1, 6, 5, 5)) if name == "Unfold" else None
+    shape = (1, 6, 5, 5) if name == "Unfold" else None
+    if name == "Fold":                                # columns that fit the layer's image
+        k = args["kernel_size"] if isinstance(args["kernel_size"], tuple) else (args["kernel_size"],) * 2
+        o = args["output_size"] if isinstance(args["output_size"], tuple) else (args["output_size"],) * 2
+        blocks = TF.unfold(torch.ones(1, 1, *o), k, padding=args.get("padding", 0), stride=args.get("stride", 1))
+        shape = (2, 3 * k[0] * k[1], blocks.shape[-1])
+    arr = np.random.default_rng(3).standard_normal(shape)
+    a, b = anb.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
+    ya, yb = ours(a), theirs(b)
+    assert probe is None or tuple(probe.shape)[1:] == tuple(ya.shape)[1:]
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert type(ya.grad_fn).__name__ == type(yb.grad_fn).__name__
+    (ya * ya).sum().backward()
+    (yb * yb).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_unfold_result_does_not_share_the_input_memory():
+    x = anb.ones(1, 2, 3, 3)
+    y = AF.unfold(x, 1)
+    x.add_(1)
+    assert y.sum().item() == 18.0
