@@ -175,3 +175,19 @@ def test_node_names_of_the_overload_taken(call):
     """A keyword given at all picks PyTorch's other overload (round.decimals, sort.stable)."""
     names = [call(m, m.tensor([3.25, 1.5, 2.75], requires_grad=True)).grad_fn.name() for m in (anb, torch)]
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("also_leaf", [True, False])
+def test_autograd_grad_captures_a_running_node_before_its_tensor_hooks(also_leaf):
+    """Found by the fuzzer (seed 6064): asked for y and x, autograd.grad returns y's gradient
+    as it arrived (y's node goes on to x; its hook runs with the node), but the hooked one
+    when y is the last input asked for."""
+    def run(lib):
+        x = lib.tensor([0.5, 2.0], requires_grad=True)
+        y = x * x
+        y.register_hook(lambda g: g * 2)
+        y.retain_grad()
+        wanted = [y, x] if also_leaf else [y]
+        got = lib.autograd.grad((y * 3).sum(), wanted, create_graph=True)
+        return [g.tolist() for g in got]
+    assert run(anb) == run(torch)

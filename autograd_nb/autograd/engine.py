@@ -481,13 +481,21 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
             for hook in list(node.variable._hooks.values()):
                 g = checked(hook, g, call(hook, g))
             grads[0] = g
+        before = None
         if x is not None and (x.tensor_prehooks or x.retain_prehooks):
+            # autograd.grad captures the gradient of a node that goes on running (it leads to
+            # another input) before the node's tensor hooks, which then run with the node;
+            # a node that stops there has its hooks run first (PyTorch's evaluate_function)
+            if capture and not accumulate and not is_acc and node in capture and any(
+                    n is not None and n in deps for n, _ in node.next_functions):
+                before = list(grads)
             call(_run_tensor_prehooks, x, grads)
 
         stop_here = node is hooks_only
         if capture and node in capture:
+            seen = grads if before is None else before
             for nr, i in capture[node]:
-                g = grads[0 if nr is None else nr]
+                g = seen[0 if nr is None else nr]
                 if accumulate:          # a non-leaf input retains its grad (make_seeds asked it
                     t = inputs[i]       # to), so its hook above filled .grad already
                     if nr is not None and events and not isinstance(t, GradientEdge):
