@@ -1258,6 +1258,11 @@ CATALOG: list[Op] = [
     Op("fold_col2im", lambda m, a: m.nn.functional.fold(a, (3, 4), (2, 2), padding=1, stride=(1, 2)), 1,
        st.sampled_from([(1, 8, 12), (2, 4, 12), (12, 12)]).map(lambda s: Case((s,), {})), needs=("nn",),
        family="nn", bad=(lambda m: m.nn.functional.fold(m.ones(1, 7, 12), (3, 4), 2),)),
+    Op("channel_shuffle", lambda m, a, g: m.nn.functional.channel_shuffle(a, g), 1,
+       st.tuples(st.integers(0, 2), st.sampled_from([1, 2, 3]), st.integers(1, 2), st.integers(1, 3)).map(
+           lambda t: Case(((t[0], t[1] * t[2], t[3]),), {"g": t[1]})), needs=("nn",), family="shape",
+       bad=(lambda m: m.nn.functional.channel_shuffle(m.ones(2, 5, 3), 2),
+            lambda m: m.nn.functional.channel_shuffle(m.ones(2, 4), 2))),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

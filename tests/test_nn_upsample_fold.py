@@ -278,3 +278,98 @@ def test_unfold_result_does_not_share_the_input_memory():
     y = AF.unfold(x, 1)
     x.add_(1)
     assert y.sum().item() == 18.0
+
+
+# ---------------------------------------------------------------------------
+# F.channel_shuffle / nn.ChannelShuffle, nn.Softmax2d, alpha dropouts and dropout3d
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3), 3), ((2, 6, 3, 2), 2), ((1, 4, 1, 1, 2), 4), ((0, 4, 3), 2),
+                                          ((2, 0, 3), 2), ((2, 4, 3), 1), ((2, 5, 3), 2), ((2, 4), 2), ((2,), 2),
+                                          ((2, 4, 3), 0), ((2, 4, 3), -2)], ids=str)
+def test_channel_shuffle_matches_torch(shape, groups):
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        x = m.tensor(arr, requires_grad=True)
+        try:                                          # (no channels: the backward's 0 groups fail)
+            y = m.nn.functional.channel_shuffle(x, groups)
+            up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+            g, = m.autograd.grad(y, x, up, create_graph=True)
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+            continue
+        res.append((y.detach().numpy().tolist(), g.detach().numpy().tolist(), type(y.grad_fn).__name__,
+                    y.grad_fn._saved_groups, type(g.grad_fn).__name__, g.grad_fn._saved_groups,
+                    m.nn.ChannelShuffle(groups)(x).detach().numpy().tolist()))
+    assert res[0] == res[1]
+    assert repr(anb.nn.ChannelShuffle(groups)) == repr(torch.nn.ChannelShuffle(groups))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2, 2), (3, 2, 2), (2, 3), (1, 2, 3, 4, 5)], ids=str)
+def test_softmax2d_matches_torch(shape):
+    arr = np.random.default_rng(1).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        try:
+            y = m.nn.Softmax2d()(m.tensor(arr, requires_grad=True))
+            res.append((np.round(y.detach().numpy(), 12).tolist(), type(y.grad_fn).__name__, y.grad_fn._saved_dim))
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+    assert res[0] == res[1]
+    assert repr(anb.nn.Softmax2d()) == repr(torch.nn.Softmax2d())
+
+
+def _chain(fn):
+    out = []
+    while fn is not None:
+        out.append(type(fn).__name__)
+        nxt = [n for n, _ in fn.next_functions if n is not None]
+        fn = nxt[0] if nxt else None
+    return out
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout", "dropout3d"])
+@pytest.mark.parametrize("shape", [(2, 6, 3, 3), (2, 2, 3, 3, 3), (3, 4), (5,)], ids=str)
+@pytest.mark.parametrize("p,training", [(0.3, True), (0.0, True), (1.0, True), (0.5, False), (1.5, True)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dropouts_match_torch_with_the_same_seed(name, shape, p, training, dtype):
+    arr = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    res = []
+    for m in (anb, torch):
+        m.manual_seed(3)
+        x = m.tensor(arr, requires_grad=True)
+        try:
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                y = getattr(m.nn.functional, name)(x, p, training)
+            y.sum().backward()
+            res.append((y.detach().numpy(), x.grad.numpy(), _chain(y.grad_fn), [str(a.message) for a in w],
+                        y is x))
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+    ours, theirs = res
+    if isinstance(theirs[0], str):
+        assert ours == theirs
+        return
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, atol=1e-6)
+    assert ours[2:] == theirs[2:]
+
+
+@pytest.mark.parametrize("name", ["AlphaDropout", "FeatureAlphaDropout", "Dropout3d"])
+def test_dropout_layers_match_torch(name):
+    arr = np.random.default_rng(5).standard_normal((2, 3, 2, 2, 2))
+    ours, theirs = getattr(anb.nn, name)(0.4), getattr(torch.nn, name)(0.4)
+    assert repr(ours) == repr(theirs)
+    outs = []
+    for m, layer in ((anb, ours), (torch, theirs)):
+        m.manual_seed(11)
+        outs.append(layer(m.tensor(arr)).numpy())
+        layer.eval()
+        outs.append(layer(m.tensor(arr)).numpy())
+    np.testing.assert_allclose(outs[0], outs[2], rtol=1e-12)
+    np.testing.assert_allclose(outs[1], outs[3], rtol=1e-12)
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 2"):
+        getattr(anb.nn, name)(2)

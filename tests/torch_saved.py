@@ -58,6 +58,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "ClampMaxBackward1": ('max', 'self'),
     "ClampMinBackward0": ('min', 'self'),
     "ClampMinBackward1": ('min', 'self'),
+    "ChannelShuffleBackward0": ('groups',),
     "Col2ImBackward0": ('dilation', 'kernel_size', 'padding', 'stride'),
     "ConstantPadNdBackward0": ('pad',),
     "ConvolutionBackward0": (

@@ -39,6 +39,8 @@ from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, Ad
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .fold import Fold, Unfold
+from .dropout_more import AlphaDropout, Dropout3d, FeatureAlphaDropout
+from .channelshuffle import ChannelShuffle, Softmax2d
 from . import utils
 
 __all__ = [
@@ -60,4 +62,5 @@ __all__ = [
     "MultiLabelSoftMarginLoss", "TripletMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
     "TripletMarginWithDistanceLoss", "CTCLoss", "RReLU",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
+    "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
 ]

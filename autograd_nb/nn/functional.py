@@ -40,7 +40,7 @@ __all__ = [
     "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
     "threshold_", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-    "unfold", "fold",
+    "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -671,6 +671,8 @@ def _fmt_shape(shape: Sequence[int]) -> str:
 
 from ..ops.nnops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402
 from ..ops.nnops.fold import fold, unfold  # noqa: E402
+from ..ops.nnops.channel_shuffle import channel_shuffle  # noqa: E402
+from ._alpha_dropout import alpha_dropout, dropout3d, feature_alpha_dropout  # noqa: E402
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                  rrelu, softshrink)
 

@@ -25,6 +25,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber
 from .norm import batch_norm, layer_norm
 from .adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+from .channel_shuffle import channel_shuffle
 from .shapers import glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle, softshrink
 
 
@@ -35,7 +36,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 
 
 EXPORTS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
-           "pixel_shuffle", "pixel_unshuffle", "group_norm"]
+           "pixel_shuffle", "pixel_unshuffle", "group_norm", "channel_shuffle"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)
