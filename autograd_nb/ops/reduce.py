@@ -24,7 +24,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, plain, record, record_multi, register
+from ._core import OpNode, as_array, plain, record, record_multi, register, sum_to
 from .pointwise import div_scalar, mul_scalar
 from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
@@ -540,7 +540,7 @@ class AmaxBackward0(OpNode):
     slice; tied maxima share it evenly.
 
     out = self.amax(dim, keepdim)
-    grad_self = grad.unsqueeze(dim) / count where self == result, else 0
+    grad_self = grad.reshape(with 1 at dim) / count where self == result, else 0
     """
     saved_names = ("self", "result")
     fields = ("dim", "keepdim",
@@ -550,7 +550,22 @@ class AmaxBackward0(OpNode):
         x, r = (s.unpack() for s in self._saved)
         mask = x._data == _up(self, r)._data
         count = mask.sum(axis=self._dims, keepdims=True).astype(x._data.dtype)
-        return (_up(self, g) / _const(count)) * _const(mask.astype(x._data.dtype))
+        out = (self._restored(g) / _const(count)) * _const(mask.astype(x._data.dtype))
+        return out if out.shape == x.shape else sum_to(out, x._data.shape)   # (0-d x: the engine's sum)
+
+    def _restored(self, g: Tensor) -> Tensor:
+        """PyTorch's restore_reduced_dims: ``g`` reshaped (ViewBackward0) with a 1 at each
+        reduced dim, counted in the input's rank plus one per dim given (so a 0-d input
+        with dim=0 gives shape (1,), which the engine then sums back to ())."""
+        if self.keepdim:
+            return g
+        given = [d - (1 << 64) if d >= 1 << 63 else d for d in self.dim]
+        total = g.dim() + len(given)
+        target = [0] * total
+        for d in given:
+            target[d + total if d < 0 else d] = 1
+        sizes = iter(g.shape)
+        return g.reshape([t or next(sizes) for t in target])
 
 
 class AminBackward0(AmaxBackward0):
@@ -558,7 +573,7 @@ class AminBackward0(AmaxBackward0):
     slice; tied minima share it evenly.
 
     out = self.amin(dim, keepdim)
-    grad_self = grad.unsqueeze(dim) / count where self == result, else 0
+    grad_self = grad.reshape(with 1 at dim) / count where self == result, else 0
     """
 
 
