@@ -37,6 +37,10 @@ KNOWN: list[Known] = [
           r"^value: .*\binf\b.* vs .*3\.40282\d*e\+38.* @ \{g\}F\.gelu"),
     Known("PyTorch: index_fill_ of an empty tensor at index 0 fails inside (setStorage ... out of bounds)", "torch",
           r"setStorage: sizes \[[\d, ]*\], strides .* out of bounds for storage of size 0( vs IndexError| @ )"),
+    Known("PyTorch: addcmul near float64's largest value: its compiled kernel fuses value * t1 * t2 + self "
+          "(a fused multiply-add where the CPU has one), so the product may exceed the largest float without "
+          "overflowing; numpy rounds the product first (inf). CPU- and build-dependent", "torch",
+          r"^value: v\d+: .*e\+308.* vs .*\binf\b.* @ \{g\}T\.addcmul\("),
     # --- ops still open --------------------------------------------------------------------
     Known("second order of prod along a dim holding a zero: PyTorch's prod_safe_zeros_backward builds the "
           "products of the others from exclusive cumprods (cat/flip/cumprod: CumprodBackward0 nodes), whose "
