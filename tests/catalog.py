@@ -1263,6 +1263,10 @@ CATALOG: list[Op] = [
            lambda t: Case(((t[0], t[1] * t[2], t[3]),), {"g": t[1]})), needs=("nn",), family="shape",
        bad=(lambda m: m.nn.functional.channel_shuffle(m.ones(2, 5, 3), 2),
             lambda m: m.nn.functional.channel_shuffle(m.ones(2, 4), 2))),
+    Op("local_response_norm", lambda m, a, size: m.nn.functional.local_response_norm(a, size, 0.5, 0.6, 1.5), 1,
+       st.tuples(shape(min_dims=3, max_dims=5, max_side=3), st.integers(1, 4)).map(
+           lambda t: Case((t[0],), {"size": t[1]})), needs=("nn",), family="nn",
+       bad=(lambda m: m.nn.functional.local_response_norm(m.ones(2, 3), 2),)),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

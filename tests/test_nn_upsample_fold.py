@@ -373,3 +373,78 @@ def test_dropout_layers_match_torch(name):
     np.testing.assert_allclose(outs[1], outs[3], rtol=1e-12)
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 2"):
         getattr(anb.nn, name)(2)
+
+
+# ---------------------------------------------------------------------------
+# F.local_response_norm / nn.LocalResponseNorm (a composite: torch's graph), and the
+# 3-d average pooling under it (ops/nnops/pool3d.py)
+# ---------------------------------------------------------------------------
+
+
+def _graph(fn):
+    """Node names and shown values (numbers a scalar op keeps left out: torch shows tensors)."""
+    if fn is None:
+        return None
+    shown = tuple(sorted((a, repr(getattr(fn, a))) for a in dir(fn) if a.startswith("_saved_")
+                         and a != "_saved_other" and not hasattr(getattr(fn, a), "grad_fn")))
+    return type(fn).__name__, shown, tuple(_graph(n) for n, _ in fn.next_functions)
+
+
+@pytest.mark.parametrize("shape,args", [((2, 5, 3, 3), (3,)), ((2, 5, 3), (2,)), ((2, 4, 3, 2, 2), (4, 1e-3, 0.5, 2.0)),
+                                        ((1, 3, 4), (5,)), ((0, 3, 4), (2,)), ((3, 4), (2,)), ((2, 5, 3, 3), (1,))],
+                         ids=str)
+def test_local_response_norm_matches_torch(shape, args):
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        x = m.tensor(arr, requires_grad=True)
+        try:
+            y = m.nn.functional.local_response_norm(x, *args)
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e)))
+            continue
+        if y is x:
+            res.append("the input itself")
+            continue
+        graph = _graph(y.grad_fn)
+        up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+        g, = m.autograd.grad(y, x, up, create_graph=True)
+        gg, = m.autograd.grad((g * g).sum(), x)
+        layer = m.nn.LocalResponseNorm(*args)(x).detach().numpy()
+        res.append((y.detach().numpy(), g.detach().numpy(), gg.numpy(), layer, graph))
+    ours, theirs = res
+    if not isinstance(theirs, tuple) or isinstance(theirs[0], str):
+        assert ours == theirs
+        return
+    for a, b in zip(ours[:4], theirs[:4]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert ours[4] == theirs[4]
+    assert repr(anb.nn.LocalResponseNorm(*args)) == repr(torch.nn.LocalResponseNorm(*args))
+
+
+@pytest.mark.parametrize("shape,args", [((2, 3, 4, 5, 3), ((3, 1, 1), 1)), ((2, 3, 4, 5, 3), (2, None)),
+                                        ((1, 2, 5, 5, 5), ((2, 3, 2), (1, 2, 1), (1, 1, 0))),
+                                        ((2, 4, 4, 4), (3, 2, 1, True, False)), ((1, 1, 5, 4, 3), (2, 2, 1, True, True, 3))],
+                         ids=str)
+def test_avg_pool3d_kernel_matches_torch(shape, args):
+    from autograd_nb.ops.nnops.pool3d import avg_pool3d
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m, f in ((anb, avg_pool3d), (torch, TF.avg_pool3d)):
+        x = m.tensor(arr, requires_grad=True)
+        y = f(x, *args)
+        up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+        g, = m.autograd.grad(y, x, up, create_graph=True)
+        gg, = m.autograd.grad((g * g).sum(), up, create_graph=True)
+        res.append((y.detach().numpy(), g.detach().numpy(), gg.detach().numpy(), type(y.grad_fn).__name__,
+                    _saved(y.grad_fn), type(g.grad_fn).__name__, _saved(g.grad_fn), len(g.grad_fn.next_functions)))
+    for a, b in zip(res[0][:3], res[1][:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert res[0][3:] == res[1][3:]
+
+
+def test_local_response_norm_finite_differences():
+    x = anb.tensor(np.random.default_rng(2).standard_normal((1, 4, 2, 3)), requires_grad=True)
+    f = lambda t: AF.local_response_norm(t, 3, alpha=0.5, beta=0.6, k=1.5)   # noqa: E731
+    assert gradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))

@@ -43,6 +43,13 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AvgPool2DBackwardBackward0": (
         'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'stride'
     ),
+    "AvgPool3DBackward0": (
+        'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'self',
+        'stride'
+    ),
+    "AvgPool3DBackwardBackward0": (
+        'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'stride'
+    ),
     "BinaryCrossEntropyBackward0": ('reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyBackwardBackward0": ('grad_output', 'reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyWithLogitsBackward0": (

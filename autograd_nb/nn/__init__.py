@@ -41,6 +41,7 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .fold import Fold, Unfold
 from .dropout_more import AlphaDropout, Dropout3d, FeatureAlphaDropout
 from .channelshuffle import ChannelShuffle, Softmax2d
+from .local_response_norm import LocalResponseNorm
 from . import utils
 
 __all__ = [
@@ -63,4 +64,5 @@ __all__ = [
     "TripletMarginWithDistanceLoss", "CTCLoss", "RReLU",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
+    "LocalResponseNorm",
 ]

@@ -1,0 +1,129 @@
+"""3-d average pooling, the kernel behind ``F.local_response_norm`` of 4-d and wider inputs.
+
+Average pooling over ``(N, C, D, H, W)``: the mean of each ``kd x kh x kw`` window
+(``AvgPool3DBackward0``). As in 2-d (``pool.py``) the windows are one strided view of the
+(padded) input, and the gradient spreads each output's gradient, divided by its window's
+divisor, evenly over the window (``col2im``, the adjoint of reading the windows). The
+backward is an op of its own (``avg_pool3d_backward``): linear in the gradient, so its
+gradient is the pooling again (``AvgPool3DBackwardBackward0``).
+
+``local_response_norm`` is its only user so far: ``F.avg_pool3d`` is not exposed yet.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import _backend as B
+from ..._tensor import Tensor
+from .._core import OpNode, record
+from .patches import Geometry, col2im_array, windows
+
+
+def _triple(v: Any) -> tuple:
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * 3
+    v = tuple(int(a) for a in v)
+    return v * 3 if len(v) == 1 else v
+
+
+def _geometry(shape: tuple, k: tuple, s: tuple, p: tuple, ceil_mode: bool) -> tuple[Geometry, tuple]:
+    out, after = [], []
+    for size, ki, si, pi in zip(shape[-3:], k, s, p):
+        num = size + 2 * pi - ki
+        o = (-(-num // si) if ceil_mode else num // si) + 1
+        if ceil_mode and (o - 1) * si >= size + pi:   # the last window must start inside
+            o -= 1
+        out.append(o)
+        after.append(max(pi, (o - 1) * si + ki - size - pi))
+    return Geometry(k, s, (1, 1, 1), p, tuple(after), 1), tuple(out)
+
+
+class _AvgPool3D(OpNode):
+    """Average pooling over 3-d windows: each output's gradient, divided by its window's
+    divisor, goes to every position of the window.
+
+    grad_self = avg_pool3d_backward(grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    """
+    saved_names = ()
+    fields = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override",
+              "_geom", "_divisor")
+
+
+class AvgPool3DBackward0(_AvgPool3D):
+    """Average pooling takes the mean of each 3-d window, so each output's gradient,
+    divided by its window's divisor, goes to every position of the window; windows that
+    overlap add up.
+
+    out = the mean of each window of self
+    grad_self = avg_pool3d_backward(grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    """
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return avg_pool3d_backward(g, self._saved[0].unpack(), self)
+
+
+class AvgPool3DBackwardBackward0(_AvgPool3D):
+    """avg_pool3d_backward is linear in the gradient and the adjoint of avg_pool3d: its
+    gradient in grad_output is avg_pool3d itself (the same windows); self gets zeros.
+
+    grad_grad_output = avg_pool3d(grad, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    grad_self = zeros_like(grad)
+    """
+    def backward(self, gg):
+        ggo = None
+        if self.next_functions[0][0] is not None:
+            ggo = avg_pool3d(gg, self.kernel_size, self.stride or None, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
+        zeros = None
+        if self.next_functions[1][0] is not None:
+            zeros = Tensor._wrap(B.xp_of(gg._data).zeros_like(gg._data))
+        return ggo, zeros
+
+
+def avg_pool3d_backward(grad: Tensor, self: Tensor, node: AvgPool3DBackward0) -> Tensor:
+    """Each element of ``grad`` divided by its window's divisor and added over its window."""
+    geom, divisor, in_shape = node._geom, node._divisor, self._data.shape
+    d = self._data
+    batched = d if d.ndim == 5 else d[None]
+    share = (grad._data.reshape(batched.shape[:2] + divisor.shape) / divisor).astype(grad._data.dtype)
+    xp = B.xp_of(share)
+    cols = xp.broadcast_to(share[:, :, None, None, None], share.shape[:2] + tuple(geom.kernel) + share.shape[2:])
+    data = col2im_array(xp.ascontiguousarray(cols), geom, batched.shape).reshape(in_shape)
+    return record(data, AvgPool3DBackwardBackward0, (grad, self),
+                  **{f: getattr(node, f) for f in _AvgPool3D.fields})
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean of each 3-d window of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` (arguments checked by the caller)."""
+    d = input._data
+    arr = d if d.ndim == 5 else d[None]
+    k = _triple(kernel_size)
+    given = stride is not None and (isinstance(stride, int) or len(stride) > 0)
+    s = _triple(stride) if given else k
+    p = _triple(padding)
+    geom, out = _geometry(arr.shape, k, s, p, ceil_mode)
+    xp = B.xp_of(arr)
+    win = windows(arr, geom)                                       # (N, C, *out, *k)
+    sums = win.sum(axis=(5, 6, 7))
+    if divisor_override:
+        divisor = xp.full(out, float(divisor_override))
+    else:
+        spatial = arr.shape[2:]
+        region = xp.zeros((1, 1) + tuple(sz + pb + pa for sz, pb, pa in zip(spatial, geom.pad_before,
+                                                                            geom.pad_after)))
+        if count_include_pad:
+            region[(0, 0) + tuple(slice(0, sz + 2 * pi) for sz, pi in zip(spatial, p))] = 1
+        else:
+            region[(0, 0) + tuple(slice(pi, pi + sz) for sz, pi in zip(spatial, p))] = 1
+        nopad = Geometry(k, s, (1, 1, 1), (0, 0, 0), (0, 0, 0), 1)
+        divisor = windows(region, nopad).sum(axis=(5, 6, 7))[0, 0]
+    values = (sums / divisor).astype(arr.dtype)
+    if d.ndim == 4:
+        values = values[0]
+    return record(values, AvgPool3DBackward0, (input,), saved=(input,), kernel_size=k, stride=s if given else (),
+                  padding=p, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                  divisor_override=divisor_override, _geom=geom, _divisor=divisor)
