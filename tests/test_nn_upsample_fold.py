@@ -448,3 +448,51 @@ def test_local_response_norm_finite_differences():
     f = lambda t: AF.local_response_norm(t, 3, alpha=0.5, beta=0.6, k=1.5)   # noqa: E731
     assert gradcheck(f, (x,))
     assert gradgradcheck(f, (x,))
+
+
+AVG3D = [((1, 2, 4, 4, 4), (0,), {}), ((1, 2, 4, 4, 4), (5,), {}), ((1, 2, 4, 4, 4), (2,), dict(padding=2)),
+         ((1, 2, 4, 4, 4), ((2, 2),), {}), ((1, 2, 4, 4, 4), (2,), dict(stride=0)), ((2, 4, 4), (2,), {}),
+         ((1, 2, 0, 4, 4), (2,), {}), ((1, 0, 4, 4, 4), (2,), {}), ((0, 2, 4, 4, 4), (2,), {}),
+         ((1, 2, 4, 4, 4), (2,), dict(divisor_override=0)), ((1, 2, 4, 4, 4), (2.0,), {}),
+         ((1, 2, 4, 4, 4), ((2, 2, 2, 2),), {}), ((1, 2, 4, 4, 4), (2,), dict(stride=(1, 1))),
+         ((1, 2, 4, 4, 4), (2,), dict(padding=(1, 1))), ((1, 2, 4, 4, 4), (3,), dict(ceil_mode=True, stride=2)),
+         ((2, 4, 4, 4), (2,), {}), ((1, 2, 4, 4, 4), (-1,), {}),
+         ((1, 2, 5, 4, 3), ((3, 2, 1),), dict(stride=(2, 1, 1), padding=(1, 1, 0), count_include_pad=False)),
+         ((1, 2, 4, 4, 4), (2,), dict(stride=[])), ((1, 1, 5, 4, 3), (2, 2, 1, True, True, 3), {})]
+
+
+@pytest.mark.parametrize("shape,args,kw", AVG3D, ids=str)
+def test_avg_pool3d_matches_torch(shape, args, kw):
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        x = m.tensor(arr, requires_grad=True)
+        try:
+            y = m.nn.functional.avg_pool3d(x, *args, **kw)
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+            continue
+        if y.numel() == 0:
+            res.append(tuple(y.shape))
+            continue
+        up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+        g, = m.autograd.grad(y, x, up, create_graph=True)
+        res.append((np.round(y.detach().numpy(), 12).tolist(), np.round(g.detach().numpy(), 12).tolist(),
+                    type(y.grad_fn).__name__, _saved(y.grad_fn), type(g.grad_fn).__name__))
+    assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("args", [dict(kernel_size=2), dict(kernel_size=(2, 1, 1), stride=1, ceil_mode=True,
+                                                            count_include_pad=False, divisor_override=2)], ids=str)
+def test_avg_pool3d_layer_matches_torch(args):
+    arr = np.random.default_rng(1).standard_normal((2, 3, 4, 5, 3))
+    ours, theirs = anb.nn.AvgPool3d(**args), torch.nn.AvgPool3d(**args)
+    assert repr(ours) == repr(theirs)
+    np.testing.assert_allclose(ours(anb.tensor(arr)).numpy(), theirs(torch.tensor(arr)).numpy(), rtol=1e-12)
+
+
+def test_avg_pool3d_finite_differences():
+    x = anb.tensor(np.random.default_rng(3).standard_normal((1, 2, 3, 4, 3)), requires_grad=True)
+    f = lambda t: AF.avg_pool3d(t, (2, 3, 2), stride=(1, 2, 1), padding=(1, 1, 0), ceil_mode=True)   # noqa: E731
+    assert gradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))

@@ -42,6 +42,7 @@ from .fold import Fold, Unfold
 from .dropout_more import AlphaDropout, Dropout3d, FeatureAlphaDropout
 from .channelshuffle import ChannelShuffle, Softmax2d
 from .local_response_norm import LocalResponseNorm
+from .pooling3d import AvgPool3d
 from . import utils
 
 __all__ = [
@@ -64,5 +65,5 @@ __all__ = [
     "TripletMarginWithDistanceLoss", "CTCLoss", "RReLU",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
-    "LocalResponseNorm",
+    "LocalResponseNorm", "AvgPool3d",
 ]

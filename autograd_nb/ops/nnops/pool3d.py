@@ -7,7 +7,8 @@ divisor, evenly over the window (``col2im``, the adjoint of reading the windows)
 backward is an op of its own (``avg_pool3d_backward``): linear in the gradient, so its
 gradient is the pooling again (``AvgPool3DBackwardBackward0``).
 
-``local_response_norm`` is its only user so far: ``F.avg_pool3d`` is not exposed yet.
+``F.avg_pool3d`` is ``avg_pool3d_checked`` (PyTorch's argument checks first);
+``local_response_norm`` calls the kernel itself.
 """
 from __future__ import annotations
 
@@ -127,3 +128,59 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return record(values, AvgPool3DBackward0, (input,), saved=(input,), kernel_size=k, stride=s if given else (),
                   padding=p, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                   divisor_override=divisor_override, _geom=geom, _divisor=divisor)
+
+
+def _three(v: Any, name: str, pos: int, message: str) -> tuple:
+    """An int or a 1-/3-sequence of ints as a triple, refused as PyTorch refuses it."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer, tuple, list)):
+        raise TypeError(f"avg_pool3d(): argument '{name}' (position {pos}) must be tuple of ints, not "
+                        f"{type(v).__name__}")
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * 3
+    for i, a in enumerate(v):
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"avg_pool3d(): argument '{name}' (position {pos}) must be tuple of ints, but found "
+                            f"element of type {type(a).__name__} at pos {i}")
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * 3
+    if len(v) != 3:
+        raise RuntimeError(message)
+    return v
+
+
+def avg_pool3d_checked(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                       ceil_mode: bool = False, count_include_pad: bool = True,
+                       divisor_override: int | None = None) -> Tensor:
+    """``F.avg_pool3d``: the mean of each ``kernel_size`` window of ``(N, C, D, H, W)`` or
+    ``(C, D, H, W)`` (stride defaults to the kernel size), with PyTorch's checks."""
+    k = _three(kernel_size, "kernel_size", 2, "avg_pool3d: kernel_size must be a single int, or a tuple of three ints")
+    given = stride is not None and (not isinstance(stride, (tuple, list)) or len(stride) > 0)
+    s = _three(stride, "stride", 3, "avg_pool3d: stride must be omitted, a single int, or a tuple of three ints") \
+        if given else k
+    p = _three(padding, "padding", 4, "avg_pool3d: padding must be a single int, or a tuple of three ints")
+    shape = tuple(input.shape)
+    if len(shape) not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if 0 in s:
+        raise RuntimeError("stride should not be zero")
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
+    for n in shape[-4:]:
+        if n <= 0:                                    # (PyTorch's message always says dimension 0)
+            raise RuntimeError("avg_pool3d(): Expected input's non-batch dimensions to have positive length, but "
+                               f"input has a shape of [{', '.join(str(x) for x in shape)}] and non-batch dimension "
+                               "0 has length zero!")
+    for pi, ki in zip(p, k):
+        if pi > ki // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                               f"kernel_size={ki} and dilation=1")
+    t, h, w = shape[-3:]
+    if t + 2 * p[0] < k[0] or h + 2 * p[1] < k[1] or w + 2 * p[2] < k[2]:
+        raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
+                           f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    return avg_pool3d(input, k, s if given else None, p, ceil_mode, count_include_pad, divisor_override)
