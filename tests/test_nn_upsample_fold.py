@@ -496,3 +496,19 @@ def test_avg_pool3d_finite_differences():
     f = lambda t: AF.avg_pool3d(t, (2, 3, 2), stride=(1, 2, 1), padding=(1, 1, 0), ceil_mode=True)   # noqa: E731
     assert gradcheck(f, (x,))
     assert gradgradcheck(f, (x,))
+
+
+def test_unfold_fold_of_bool_as_in_torch():
+    arr = np.random.default_rng(0).random((1, 2, 3, 4)) > 0.5
+    cols = np.random.default_rng(1).random((1, 8, 6)) > 0.5
+    assert AF.unfold(anb.tensor(arr), 2).numpy().tolist() == TF.unfold(torch.tensor(arr), 2).numpy().tolist()
+    assert (AF.fold(anb.tensor(cols), (3, 4), 2).numpy().tolist()
+            == TF.fold(torch.tensor(cols), (3, 4), 2).numpy().tolist())
+
+
+def test_avg_pool3d_refuses_padding_before_empty_dims_as_in_torch():
+    for m in (anb, torch):
+        with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size"):
+            m.nn.functional.avg_pool3d(m.ones(0, 1, 49, 50), kernel_size=2, stride=50, padding=4)
+        with pytest.raises(RuntimeError, match="pad must be non-negative, but got pad: -1"):
+            m.nn.functional.avg_pool3d(m.ones(0, 1, 49, 50), kernel_size=2, stride=50, padding=-1)

@@ -120,7 +120,7 @@ def _size(t: Tensor, d: int) -> int:
 
 def _dtype_check(t: Tensor, kernel: str) -> None:
     dt = t._data.dtype
-    if dt.kind != "f":
+    if dt.kind not in "fb":                           # (floating types and bool)
         raise NotImplementedError(f'"{kernel}" not implemented for \'{DTYPE_WORDS[dt.name]}\'')
 
 

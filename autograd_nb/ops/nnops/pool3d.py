@@ -170,15 +170,17 @@ def avg_pool3d_checked(input: Tensor, kernel_size: Any, stride: Any = None, padd
         raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
     if min(s) <= 0:
         raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
+    for pi, ki in zip(p, k):
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
+        if pi > ki // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                               f"kernel_size={ki} and dilation=1")
     for n in shape[-4:]:
         if n <= 0:                                    # (PyTorch's message always says dimension 0)
             raise RuntimeError("avg_pool3d(): Expected input's non-batch dimensions to have positive length, but "
                                f"input has a shape of [{', '.join(str(x) for x in shape)}] and non-batch dimension "
                                "0 has length zero!")
-    for pi, ki in zip(p, k):
-        if pi > ki // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
-                               f"kernel_size={ki} and dilation=1")
     t, h, w = shape[-3:]
     if t + 2 * p[0] < k[0] or h + 2 * p[1] < k[1] or w + 2 * p[2] < k[2]:
         raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
