@@ -1272,6 +1272,10 @@ CATALOG: list[Op] = [
                  st.sampled_from([None, 1, (1, 2, 1)]), st.sampled_from([0, (0, 1, 0)])).map(
            lambda t: Case((t[0],), {"k": t[1], "s": t[2], "p": t[3] if t[1] == 2 else 0})), needs=("nn",),
        family="nn", bad=(lambda m: m.nn.functional.avg_pool3d(m.ones(1, 2, 2, 2, 2), 3),)),
+    Op("adaptive_avg_pool3d", lambda m, a, o: m.nn.functional.adaptive_avg_pool3d(a, o), 1,
+       st.tuples(st.sampled_from([(1, 2, 3, 4, 3), (2, 3, 3, 2)]), st.sampled_from([2, (1, 3, 2), (None, 2, 5)])).map(
+           lambda t: Case((t[0],), {"o": t[1]})), needs=("nn",), family="nn",
+       bad=(lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(2, 3), 2),)),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

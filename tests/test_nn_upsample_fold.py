@@ -22,7 +22,8 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 MODES = [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3), ("nearest-exact", 4),
-         ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4), ("area", 4)]
+         ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4), ("area", 4),
+         ("area", 5)]
 SIZES = [dict(scale_factor=2), dict(scale_factor=0.6), dict(scale_factor=1.7), dict(scale_factor=3.3),
          dict(size=5), dict(size=2), dict(size=1), dict(scale_factor=1.5, recompute_scale_factor=True)]
 
@@ -512,3 +513,30 @@ def test_avg_pool3d_refuses_padding_before_empty_dims_as_in_torch():
             m.nn.functional.avg_pool3d(m.ones(0, 1, 49, 50), kernel_size=2, stride=50, padding=4)
         with pytest.raises(RuntimeError, match="pad must be non-negative, but got pad: -1"):
             m.nn.functional.avg_pool3d(m.ones(0, 1, 49, 50), kernel_size=2, stride=50, padding=-1)
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3, 4, 5, 3), (2, 3, 2)), ((2, 3, 4, 5, 3), (1, 1, 1)), ((2, 3, 4, 5, 3), 2),
+                                        ((2, 3, 4, 5, 3), (None, 2, 1)), ((3, 4, 5, 3), (3, 7, 2)), ((2, 3), 2),
+                                        ((1, 2, 0, 3, 3), 2), ((2, 3, 4, 5, 3), (1, 2)), ((2, 3, 4, 5, 3), -1),
+                                        ((2, 3, 4, 5, 3), (0, 2, 2))], ids=str)
+def test_adaptive_avg_pool3d_matches_torch(shape, size):
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        x = m.tensor(arr, requires_grad=True)
+        try:
+            y = m.nn.functional.adaptive_avg_pool3d(x, size)
+            if y.numel() == 0:
+                res.append(tuple(y.shape))
+                continue
+            up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+            g, = m.autograd.grad(y, x, up, create_graph=True)
+            gg, = m.autograd.grad((g * g).sum(), up, create_graph=True)
+            res.append((np.round(y.detach().numpy(), 10).tolist(), np.round(g.detach().numpy(), 10).tolist(),
+                        np.round(gg.detach().numpy(), 10).tolist(), type(y.grad_fn).__name__, _saved(y.grad_fn),
+                        type(g.grad_fn).__name__, _saved(g.grad_fn),
+                        m.nn.AdaptiveAvgPool3d(size)(x).detach().numpy().round(10).tolist()))
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+    assert res[0] == res[1]
+    assert repr(anb.nn.AdaptiveAvgPool3d(size)) == repr(torch.nn.AdaptiveAvgPool3d(size))

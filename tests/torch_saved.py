@@ -16,6 +16,10 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AdaptiveAvgPool2DBackwardBackward0": (
         'grad_output_sym_argsize_minus_1', 'grad_output_sym_argsize_minus_2'
     ),
+    "AdaptiveAvgPool3DBackward0": ('self',),
+    "AdaptiveAvgPool3DBackwardBackward0": (
+        'grad_output_sym_argsize_minus_1', 'grad_output_sym_argsize_minus_2', 'grad_output_sym_argsize_minus_3'
+    ),
     "AdaptiveMaxPool2DBackward0": ('result1', 'self'),
     "AdaptiveMaxPool2DBackwardBackward0": ('indices',),
     "AdaptiveMaxPool3DBackward0": ('result1', 'self'),

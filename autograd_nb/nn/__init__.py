@@ -42,7 +42,7 @@ from .fold import Fold, Unfold
 from .dropout_more import AlphaDropout, Dropout3d, FeatureAlphaDropout
 from .channelshuffle import ChannelShuffle, Softmax2d
 from .local_response_norm import LocalResponseNorm
-from .pooling3d import AvgPool3d
+from .pooling3d import AdaptiveAvgPool3d, AvgPool3d
 from . import utils
 
 __all__ = [
@@ -65,5 +65,5 @@ __all__ = [
     "TripletMarginWithDistanceLoss", "CTCLoss", "RReLU",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
-    "LocalResponseNorm", "AvgPool3d",
+    "LocalResponseNorm", "AvgPool3d", "AdaptiveAvgPool3d",
 ]

@@ -41,7 +41,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
     "threshold_", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
-    "local_response_norm", "avg_pool3d",
+    "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -675,7 +675,7 @@ from ..ops.nnops.fold import fold, unfold  # noqa: E402
 from ..ops.nnops.channel_shuffle import channel_shuffle  # noqa: E402
 from ._alpha_dropout import alpha_dropout, dropout3d, feature_alpha_dropout  # noqa: E402
 from .local_response_norm import local_response_norm  # noqa: E402
-from ..ops.nnops.pool3d import avg_pool3d_checked as avg_pool3d  # noqa: E402
+from ..ops.nnops.pool3d import adaptive_avg_pool3d, avg_pool3d_checked as avg_pool3d  # noqa: E402
 from ..ops.nnops.shapers import (glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                  rrelu, softshrink)
 

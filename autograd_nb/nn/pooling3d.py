@@ -1,4 +1,5 @@
-"""``nn.AvgPool3d``: 3-d average pooling as a layer (``F.avg_pool3d``)."""
+"""``nn.AvgPool3d``, ``nn.AdaptiveAvgPool3d``: 3-d average pooling as layers (``F.avg_pool3d``,
+``F.adaptive_avg_pool3d``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ from .._tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["AvgPool3d"]
+__all__ = ["AvgPool3d", "AdaptiveAvgPool3d"]
 
 
 class AvgPool3d(Module):
@@ -29,3 +30,17 @@ class AvgPool3d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average pooling of ``(N, C, D, H, W)`` inputs to exactly ``output_size`` (None keeps a dim)."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -12,7 +12,7 @@ gradient is the pooling again (``AvgPool3DBackwardBackward0``).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -186,3 +186,96 @@ def avg_pool3d_checked(input: Tensor, kernel_size: Any, stride: Any = None, padd
         raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
                            f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
     return avg_pool3d(input, k, s if given else None, p, ceil_mode, count_include_pad, divisor_override)
+
+
+# ---------------------------------------------------------------------------
+# adaptive average pooling in 3-d: separable, one averaging matrix per spatial dim
+# ---------------------------------------------------------------------------
+
+
+def _adaptive_apply(d: Any, mats: Sequence[Any]) -> Any:
+    """``d`` with its last three dims multiplied by ``mats`` (one ``(out, in)`` matrix each)."""
+    xp = B.xp_of(d)
+    out = d
+    for j, mat in enumerate(mats):
+        axis = d.ndim - 3 + j
+        out = xp.moveaxis(xp.matmul(mat, xp.moveaxis(out, axis, -2)), -2, axis)
+    return xp.ascontiguousarray(out)
+
+
+class AdaptiveAvgPool3DBackward0(OpNode):
+    """Adaptive average pooling in 3-d is separable, out = A_d A_h A_w applied to self
+    (row i of each averages window i), so the gradient goes back through the transposed
+    matrices.
+
+    out = A_d A_h A_w (self)
+    grad_self = adaptive_avg_pool3d_backward(grad, self)   (A_d^T A_h^T A_w^T applied to grad)
+    """
+    saved_names = ("self",)
+
+    def backward(self, g):
+        return adaptive_avg_pool3d_backward(g, self._saved[0].unpack())
+
+
+class AdaptiveAvgPool3DBackwardBackward0(OpNode):
+    """adaptive_avg_pool3d_backward is linear in the gradient and the adjoint of the
+    pooling: its gradient in grad_output is adaptive_avg_pool3d itself; self gets zeros.
+
+    grad_grad_output = adaptive_avg_pool3d(grad, (grad_output_sym_argsize_minus_3, grad_output_sym_argsize_minus_2, grad_output_sym_argsize_minus_1))
+    grad_self = zeros_like(grad)
+    """
+    fields = ("grad_output_sym_argsize_minus_3", "grad_output_sym_argsize_minus_2",
+              "grad_output_sym_argsize_minus_1")
+
+    def backward(self, gg):
+        ggo = None
+        if self.next_functions[0][0] is not None:
+            ggo = adaptive_avg_pool3d(gg, (self.grad_output_sym_argsize_minus_3, self.grad_output_sym_argsize_minus_2,
+                                           self.grad_output_sym_argsize_minus_1))
+        zeros = None
+        if self.next_functions[1][0] is not None:
+            zeros = Tensor._wrap(B.xp_of(gg._data).zeros_like(gg._data))
+        return ggo, zeros
+
+
+def adaptive_avg_pool3d_backward(grad: Tensor, self: Tensor) -> Tensor:
+    """The transposed averaging matrices applied to ``grad``."""
+    from .pool import _averaging_matrix
+    gd, d = grad._data, self._data
+    xp = B.xp_of(gd)
+    mats = [_averaging_matrix(d.shape[-3 + j], gd.shape[-3 + j], d.dtype, xp).T for j in range(3)]
+    return record(_adaptive_apply(gd, mats), AdaptiveAvgPool3DBackwardBackward0, (grad, self),
+                  grad_output_sym_argsize_minus_3=gd.shape[-3], grad_output_sym_argsize_minus_2=gd.shape[-2],
+                  grad_output_sym_argsize_minus_1=gd.shape[-1])
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling whose windows give exactly ``output_size`` (None keeps a dim), with PyTorch's checks."""
+    from .pool import _averaging_matrix
+    shape = tuple(input.shape)
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size),) * 3
+    output_size = tuple(output_size)
+    if len(output_size) != 3:
+        raise RuntimeError("adaptive_avg_pool3d: output_size must be 3")
+    if len(shape) not in (4, 5):
+        raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got [{', '.join(map(str, shape))}]")
+    sizes = tuple(shape[-3 + j] if o is None else int(o) for j, o in enumerate(output_size))
+    if any(o < 0 for o in sizes):
+        raise RuntimeError("adaptive_avg_pool3d: elements of output_size must be greater than or equal to 0 but "
+                           f"received {{{sizes[0]}, {sizes[1]},{sizes[2]}}}")
+    for i in range(1, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError("adaptive_avg_pool3d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes [{', '.join(map(str, shape))}] with dimension {i} "
+                               "being empty")
+    dt = input._data.dtype
+    if dt.kind != "f":
+        from .._core import DTYPE_WORDS
+        raise NotImplementedError(f'"adaptive_avg_pool3d_cpu" not implemented for \'{DTYPE_WORDS[dt.name]}\'')
+    if sizes == (1, 1, 1):                            # a plain mean, as PyTorch does it
+        return input.mean((-1, -2, -3), keepdim=True)
+    d = input._data
+    xp = B.xp_of(d)
+    mats = [_averaging_matrix(shape[-3 + j], sizes[j], d.dtype, xp) for j in range(3)]
+    return record(_adaptive_apply(d, mats), AdaptiveAvgPool3DBackward0, (input,), saved=(input,))

@@ -413,8 +413,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
             return F.adaptive_avg_pool1d(input, output_size)
         if input.dim() == 4:
             return F.adaptive_avg_pool2d(input, output_size)
-        raise NotImplementedError("interpolate(mode='area') of a 5-D input (adaptive_avg_pool3d) is not "
-                                  "implemented in autograd_nb")
+        return F.adaptive_avg_pool3d(input, output_size)
     if mode == "lanczos" and input.dim() == 4:
         if align_corners:
             raise ValueError("Lanczos mode does not support align_corners=True")
