@@ -1246,7 +1246,8 @@ CATALOG: list[Op] = [
            lambda t: Case(((t[0], 4, t[1], t[2]), (4,), (4,)), {})),
        needs=("nn",), family="nn", bad=(lambda m: m.nn.functional.group_norm(m.ones(2, 3, 2), 2),)),
     *[Op(f"interpolate_{mode}_{nd}d",
-         lambda m, a, _mode=mode, **kw: m.nn.functional.interpolate(a, mode=_mode, **kw), 1, interpolate_case(nd, mode not in ("nearest", "nearest-exact")), needs=("nn",), family="nn",
+         lambda m, a, _mode=mode, **kw: m.nn.functional.interpolate(a, mode=_mode, **kw), 1,
+         interpolate_case(nd, mode not in ("nearest", "nearest-exact")), needs=("nn",), family="nn",
          bad=(lambda m, _mode=mode, _nd=nd: m.nn.functional.interpolate(m.ones((1,) * _nd), mode=_mode, size=0),))
       for mode, nd in [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3), ("nearest-exact", 4),
                        ("nearest-exact", 5), ("linear", 3), ("bilinear", 4), ("trilinear", 5), ("bicubic", 4)]],
@@ -1268,7 +1269,8 @@ CATALOG: list[Op] = [
            lambda t: Case((t[0],), {"size": t[1]})), needs=("nn",), family="nn",
        bad=(lambda m: m.nn.functional.local_response_norm(m.ones(2, 3), 2),)),
     Op("avg_pool3d", lambda m, a, k, s, p: m.nn.functional.avg_pool3d(a, k, s, p), 1,
-       st.tuples(st.sampled_from([(1, 2, 3, 4, 3), (2, 3, 3, 2), (1, 1, 4, 4, 4)]), st.sampled_from([1, 2, (2, 1, 2)]),
+       st.tuples(st.sampled_from([(1, 2, 3, 4, 3), (2, 3, 3, 2), (1, 1, 4, 4, 4)]),
+                 st.sampled_from([1, 2, (2, 1, 2)]),
                  st.sampled_from([None, 1, (1, 2, 1)]), st.sampled_from([0, (0, 1, 0)])).map(
            lambda t: Case((t[0],), {"k": t[1], "s": t[2], "p": t[3] if t[1] == 2 else 0})), needs=("nn",),
        family="nn", bad=(lambda m: m.nn.functional.avg_pool3d(m.ones(1, 2, 2, 2, 2), 3),)),
