@@ -518,7 +518,8 @@ def test_avg_pool3d_refuses_padding_before_empty_dims_as_in_torch():
 @pytest.mark.parametrize("shape,size", [((2, 3, 4, 5, 3), (2, 3, 2)), ((2, 3, 4, 5, 3), (1, 1, 1)), ((2, 3, 4, 5, 3), 2),
                                         ((2, 3, 4, 5, 3), (None, 2, 1)), ((3, 4, 5, 3), (3, 7, 2)), ((2, 3), 2),
                                         ((1, 2, 0, 3, 3), 2), ((2, 3, 4, 5, 3), (1, 2)), ((2, 3, 4, 5, 3), -1),
-                                        ((2, 3, 4, 5, 3), (0, 2, 2))], ids=str)
+                                        ((2, 3, 4, 5, 3), (0, 2, 2)), ((2, 2, 2), (2, 2, 2)), ((2, 3), (1, 2))],
+                         ids=str)
 def test_adaptive_avg_pool3d_matches_torch(shape, size):
     arr = np.random.default_rng(0).standard_normal(shape)
     res = []

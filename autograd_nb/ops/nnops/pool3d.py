@@ -255,6 +255,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     shape = tuple(input.shape)
     if isinstance(output_size, (int, np.integer)):
         output_size = (int(output_size),) * 3
+    elif len(shape) <= len(output_size):               # (F.adaptive_avg_pool3d's _list_with_default)
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     output_size = tuple(output_size)
     if len(output_size) != 3:
         raise RuntimeError("adaptive_avg_pool3d: output_size must be 3")
