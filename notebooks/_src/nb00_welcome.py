@@ -30,6 +30,8 @@ CELLS = [
     | 04 | networks: parameters, freezing, one SGD step, `detach()` versus `.data` |
     | 05 | logistic regression on handwritten digits, by hand, then with `nn` and `torch.optim` |
     | 06 | beyond: `autograd.grad`, higher-order gradients, hooks, custom `Function`, debugging, GPU |
+    | 07 | backprop by hand: write each gradient yourself, `check_grads` checks it node by node |
+    | 08 | backprop through time: an unrolled RNN, vanishing and exploding gradients, truncated BPTT |
     """),
     md("""
     ## Setting up
