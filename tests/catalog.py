@@ -1278,6 +1278,13 @@ CATALOG: list[Op] = [
        st.tuples(st.sampled_from([(1, 2, 3, 4, 3), (2, 3, 3, 2)]), st.sampled_from([2, (1, 3, 2), (None, 2, 5)])).map(
            lambda t: Case((t[0],), {"o": t[1]})), needs=("nn",), family="nn",
        bad=(lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(2, 3), 2),)),
+    Op("unfold_windows", lambda m, a, dim, size, step: a.unfold(dim, size, step) * 1.5, 1,
+       st.tuples(shape(min_dims=0, max_dims=3), st.integers(0, 3), st.integers(1, 3)).flatmap(
+           lambda t: st.integers(-max(len(t[0]), 1), max(len(t[0]), 1) - 1).map(
+               lambda d: Case((t[0],), {"dim": d, "size": min(t[1], t[0][d] if t[0] else 1), "step": t[2]}))),
+       needs=("Tensor.unfold",), family="shape",
+       bad=(lambda m: m.ones(3, 4).unfold(1, 5, 1), lambda m: m.ones(3, 4).unfold(1, 2, 0),
+            lambda m: m.ones(3, 4).unfold(2, 1, 1))),
     # einsum's graph is a broadcast product and a sum here, batched matrix products in torch
     Op("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2,
        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)).map(

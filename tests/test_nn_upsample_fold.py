@@ -541,3 +541,38 @@ def test_adaptive_avg_pool3d_matches_torch(shape, size):
             res.append((type(e).__name__, str(e).split("\n")[0]))
     assert res[0] == res[1]
     assert repr(anb.nn.AdaptiveAvgPool3d(size)) == repr(torch.nn.AdaptiveAvgPool3d(size))
+
+
+# ---------------------------------------------------------------------------
+# Tensor.unfold (ops/unfold_view.py): windows along one dim, a view
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape,args", [((3, 7), (1, 3, 2)), ((3, 7), (0, 2, 1)), ((3, 7), (-1, 7, 1)),
+                                        ((3, 7), (2, 3, 2)), ((3, 7), (0, 4, 1)), ((3, 7), (1, 3, 0)),
+                                        ((3, 7), (1, -1, 1)), ((3, 7), (1, 0, 1)), ((), (0, 1, 1)), ((), (0, 2, 1)),
+                                        ((), (0, 0, 1)), ((), (-1, 1, 1)), ((2, 3, 5), (2, 2, 3)), ((4,), (0, 2, 1)),
+                                        ((2, 5, 3), (1, 5, 5)), ((2, 5, 3), (-2, 2, 2))], ids=str)
+def test_tensor_unfold_matches_torch(shape, args):
+    arr = np.random.default_rng(0).standard_normal(shape)
+    res = []
+    for m in (anb, torch):
+        x = m.tensor(arr, requires_grad=True)
+        try:
+            y = x.unfold(*args)
+            out = [tuple(y.shape), y.detach().numpy().tolist(), type(y.grad_fn).__name__, _saved(y.grad_fn),
+                   y._base is x]
+            up = m.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+            g, = m.autograd.grad(y, x, up, create_graph=True)
+            out += [np.round(g.detach().numpy(), 12).tolist(), type(g.grad_fn).__name__, _saved(g.grad_fn)]
+            gg, = m.autograd.grad((g * g).sum(), up, create_graph=True)
+            out += [np.round(gg.detach().numpy(), 12).tolist(), type(gg.grad_fn).__name__]
+            z = m.tensor(arr.copy())
+            v = z.unfold(*args)
+            if v.numel() and args[2] >= args[1]:      # (windows that do not overlap: written once each)
+                v.mul_(2)
+            out.append(np.round(z.numpy(), 12).tolist())
+            res.append(out)
+        except Exception as e:                        # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+    assert res[0] == res[1]

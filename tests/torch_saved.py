@@ -302,6 +302,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "TrilinearBackward0": ('expand1', 'expand2', 'expand3', 'i1', 'i2', 'i3', 'sumdim'),
     "TriuBackward0": ('diagonal',),
     "UnbindBackward0": ('dim',),
+    "UnfoldBackward0": ('dimension', 'self_sym_sizes', 'size', 'step'),
+    "UnfoldBackwardBackward0": ('dim', 'size', 'step'),
     "UnsafeViewBackward0": ('self_sym_sizes',),
     "UnsqueezeBackward0": ('dim',),
     "UnsqueezeBackward1": ('dim',),
