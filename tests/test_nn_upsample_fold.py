@@ -576,3 +576,17 @@ def test_tensor_unfold_matches_torch(shape, args):
         except Exception as e:                        # noqa: BLE001
             res.append((type(e).__name__, str(e).split("\n")[0]))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize("shape,kw", [((1, 3, 5, 6), dict(size=(7, 9))), ((2, 1, 4, 4), dict(size=(3, 5))),
+                                      ((1, 5, 8, 7), dict(size=(16, 3))), ((1, 4, 6, 6), dict(scale_factor=2)),
+                                      ((1, 3, 9, 9), dict(scale_factor=0.45)),
+                                      ((1, 2, 3, 10), dict(scale_factor=(1.5, 0.7))), ((2, 3, 1, 1), dict(size=(3, 2)))],
+                         ids=str)
+def test_uint8_bilinear_is_torchs_fixed_point_kernel(shape, kw, align):
+    arr = np.random.default_rng(len(shape) + shape[-1]).integers(0, 256, shape).astype(np.uint8)
+    ours = AF.interpolate(anb.tensor(arr), mode="bilinear", align_corners=align, **kw).numpy()
+    theirs = TF.interpolate(torch.tensor(arr), mode="bilinear", align_corners=align, **kw).numpy()
+    assert ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours, theirs)

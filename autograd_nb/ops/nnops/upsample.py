@@ -129,6 +129,8 @@ def _adjoint_axis(g: Any, axis: int, idx: Any, w: Any, n: int, ot: Any) -> Any:
 
 def _resize(d: Any, out_size: Sequence[int], scales: Sequence[Any], mode: str, align: bool) -> Any:
     k = len(out_size)
+    if d.dtype == np.uint8 and mode == "linear" and k == 2:
+        return _resize_uint8_bilinear(d, out_size, scales, align)
     ot = _opmath(d.dtype)
     out = d
     for j in range(k):
@@ -143,6 +145,58 @@ def _resize(d: Any, out_size: Sequence[int], scales: Sequence[Any], mode: str, a
             out = B.xp_of(out).clip(B.xp_of(out).rint(out), 0, 255)
         out = out.astype(d.dtype)
     return out if out is not d else d.copy()
+
+
+# ---------------------------------------------------------------------------
+# uint8 bilinear: PyTorch's fixed-point kernel (Pillow's), one pass per dim
+# ---------------------------------------------------------------------------
+
+
+def _uint8_matrix(n: int, m: int, scale: float | None, align: bool) -> tuple[Any, int]:
+    """The ``(m, n)`` integer weights of one bilinear pass and their precision (bits):
+    each row's triangle-filter weights around its source centre, normalised, then
+    scaled to integers that fit int16."""
+    if align:
+        step = (n - 1) / (m - 1) if m > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale is not None and scale > 0 else n / m
+    delta = 0.5 if align else 0.0
+    rows, top = [], 0.0
+    for i in range(m):
+        centre = step * (i + 0.5 - delta)
+        lo = max(int(centre - 1.0 + 0.5 + delta), 0)
+        count = min(max(min(int(centre + 1.0 + 0.5 + delta), n) - lo, 0), 2)
+        ws = [max(0.0, 1.0 - abs(j + lo - centre + 0.5 - delta)) for j in range(count)]
+        total = sum(ws)
+        if total:
+            ws = [w / total for w in ws]
+        top = max([top] + ws)
+        rows.append((lo, ws))
+    bits = 0
+    while bits < 22 and int(0.5 + top * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    mat = np.zeros((m, n), dtype=np.int64)
+    for i, (lo, ws) in enumerate(rows):
+        for j, w in enumerate(ws):
+            v = w * (1 << bits)
+            mat[i, lo + j] += int(-0.5 + v) if v < 0 else int(0.5 + v)
+    return mat, bits
+
+
+def _resize_uint8_bilinear(d: Any, out_size: Sequence[int], scales: Sequence[Any], align: bool) -> Any:
+    """Width first, then height, each pass rounded back to uint8 (as PyTorch's uint8 kernel)."""
+    xp = B.xp_of(d)
+    out = d
+    for j in (1, 0):
+        axis = d.ndim - 2 + j
+        n, m = d.shape[axis], out_size[j]
+        if n == m:
+            continue
+        mat, bits = _uint8_matrix(n, m, scales[j], align)
+        moved = xp.moveaxis(out.astype(np.int64), axis, -1)
+        res = (xp.matmul(moved, xp.asarray(mat.T)) + (1 << (bits - 1))) >> bits
+        out = xp.moveaxis(xp.clip(res, 0, 255).astype(np.uint8), -1, axis)
+    return xp.ascontiguousarray(out) if out is not d else d.copy()
 
 
 def _resize_back(g: Any, in_size: Sequence[int], out_size: Sequence[int], scales: Sequence[Any], mode: str,
