@@ -584,9 +584,14 @@ def test_tensor_unfold_matches_torch(shape, args):
                                       ((1, 3, 9, 9), dict(scale_factor=0.45)),
                                       ((1, 2, 3, 10), dict(scale_factor=(1.5, 0.7))), ((2, 3, 1, 1), dict(size=(3, 2)))],
                          ids=str)
-def test_uint8_bilinear_is_torchs_fixed_point_kernel(shape, kw, align):
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_uint8_is_torchs_fixed_point_kernel(shape, kw, align, mode):
     arr = np.random.default_rng(len(shape) + shape[-1]).integers(0, 256, shape).astype(np.uint8)
-    ours = AF.interpolate(anb.tensor(arr), mode="bilinear", align_corners=align, **kw).numpy()
-    theirs = TF.interpolate(torch.tensor(arr), mode="bilinear", align_corners=align, **kw).numpy()
+    ours = AF.interpolate(anb.tensor(arr), mode=mode, align_corners=align, **kw).numpy()
+    theirs = TF.interpolate(torch.tensor(arr), mode=mode, align_corners=align, **kw).numpy()
     assert ours.dtype == np.uint8
-    np.testing.assert_array_equal(ours, theirs)
+    if mode == "bilinear":
+        np.testing.assert_array_equal(ours, theirs)
+    else:                                             # (bicubic: at most one unit off, at the borders)
+        assert np.abs(ours.astype(int) - theirs).max() <= 1
+        assert (ours != theirs).mean() < 0.01

@@ -129,8 +129,8 @@ def _adjoint_axis(g: Any, axis: int, idx: Any, w: Any, n: int, ot: Any) -> Any:
 
 def _resize(d: Any, out_size: Sequence[int], scales: Sequence[Any], mode: str, align: bool) -> Any:
     k = len(out_size)
-    if d.dtype == np.uint8 and mode == "linear" and k == 2:
-        return _resize_uint8_bilinear(d, out_size, scales, align)
+    if d.dtype == np.uint8 and mode in ("linear", "cubic") and k == 2:
+        return _resize_uint8(d, out_size, scales, align, mode)
     ot = _opmath(d.dtype)
     out = d
     for j in range(k):
@@ -148,7 +148,7 @@ def _resize(d: Any, out_size: Sequence[int], scales: Sequence[Any], mode: str, a
 
 
 # ---------------------------------------------------------------------------
-# uint8 bilinear: PyTorch's fixed-point kernel (Pillow's), one pass per dim
+# uint8 bilinear and bicubic: PyTorch's fixed-point kernels (Pillow's), one pass per dim
 # ---------------------------------------------------------------------------
 
 
@@ -183,7 +183,22 @@ def _uint8_matrix(n: int, m: int, scale: float | None, align: bool) -> tuple[Any
     return mat, bits
 
 
-def _resize_uint8_bilinear(d: Any, out_size: Sequence[int], scales: Sequence[Any], align: bool) -> Any:
+def _uint8_cubic_matrix(n: int, m: int, scale: float | None, align: bool) -> tuple[Any, int]:
+    """The ``(m, n)`` integer weights of one bicubic pass (the float kernel's taps, each
+    scaled to int16 on its own, clamped taps added up) and their precision (bits)."""
+    idx, w = _axis(n, m, scale, "cubic", align, np.float64)
+    top = float(w.max())
+    bits = 0
+    while bits < 22 and int(0.5 + top * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    v = w * (1 << bits)
+    taps = np.where(v < 0, (v - 0.5).astype(np.int64), (v + 0.5).astype(np.int64))
+    mat = np.zeros((m, n), dtype=np.int64)
+    np.add.at(mat, (np.repeat(np.arange(m), idx.shape[1]), idx.reshape(-1)), taps.reshape(-1))
+    return mat, bits
+
+
+def _resize_uint8(d: Any, out_size: Sequence[int], scales: Sequence[Any], align: bool, mode: str) -> Any:
     """Width first, then height, each pass rounded back to uint8 (as PyTorch's uint8 kernel)."""
     xp = B.xp_of(d)
     out = d
@@ -192,7 +207,10 @@ def _resize_uint8_bilinear(d: Any, out_size: Sequence[int], scales: Sequence[Any
         n, m = d.shape[axis], out_size[j]
         if n == m:
             continue
-        mat, bits = _uint8_matrix(n, m, scales[j], align)
+        if mode == "linear":
+            mat, bits = _uint8_matrix(n, m, scales[j], align)
+        else:
+            mat, bits = _uint8_cubic_matrix(n, m, scales[j], align)
         moved = xp.moveaxis(out.astype(np.int64), axis, -1)
         res = (xp.matmul(moved, xp.asarray(mat.T)) + (1 << (bits - 1))) >> bits
         out = xp.moveaxis(xp.clip(res, 0, 255).astype(np.uint8), -1, axis)
