@@ -543,9 +543,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse are not implemented in autograd_nb")
     idx = input._data
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4 or idx.dtype.kind == "u":
-        from ..ops.nnops.embedding import _WORDS
+        from ..ops.nnops.embedding import legacy_type_name
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got torch.{_WORDS.get(idx.dtype.name, idx.dtype.name)} instead (while "
+                           f"Long, Int; but got {legacy_type_name(idx.dtype)} instead (while "
                            "checking arguments for embedding_bag)")
     num = weight.shape[0]
     if padding_idx is not None:

@@ -17,6 +17,11 @@ from .._core import OpNode, record
 
 
 
+def legacy_type_name(dtype: Any) -> str:
+    """The legacy type name PyTorch's index checks print for a numpy dtype: ``torch.FloatTensor``."""
+    return f"torch.{B.SCALAR_NAMES[dtype.name]}Tensor"
+
+
 def _as_unsigned(v: int) -> int:
     """PyTorch shows a saved negative index as the unsigned 64-bit number (-1 -> 2**64 - 1)."""
     return v & (2 ** 64 - 1)
@@ -96,8 +101,7 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int | None = None,
     """Rows of ``weight`` picked by the integer tensor ``indices``: shape ``indices.shape + (D,)``."""
     idx = indices._data
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4 or idx.dtype.kind == "u":
-        word = "CPUBoolType" if idx.dtype.kind == "b" else \
-            f"torch.{B.SCALAR_NAMES[idx.dtype.name]}Tensor"  # (the legacy type names, as PyTorch says them)
+        word = "CPUBoolType" if idx.dtype.kind == "b" else legacy_type_name(idx.dtype)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
             f"Int; but got {word} instead (while checking arguments for embedding)")
