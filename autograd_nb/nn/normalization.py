@@ -160,6 +160,14 @@ def _affine(module: Module, affine: bool, shape: Any, bias: bool, device: Any, d
     module.reset_parameters()
 
 
+def _over_last_dims(module: Module, normalized_shape: Any, eps: Any, elementwise_affine: bool) -> None:
+    """LayerNorm's and RMSNorm's settings: the trailing shape they normalise over (an int
+    is a 1-tuple), ``eps`` and whether they scale."""
+    module.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    module.eps = eps
+    module.elementwise_affine = elementwise_affine
+
+
 def _ones_and_zeros(module: Module) -> None:
     """Scale 1 and shift 0: the norm layer starts as a plain normalisation."""
     if module.weight is not None:
@@ -178,11 +186,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        _over_last_dims(self, normalized_shape, eps, elementwise_affine)
         if elementwise_affine:
             self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
         else:
@@ -237,11 +241,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        _over_last_dims(self, normalized_shape, eps, elementwise_affine)
         _affine(self, elementwise_affine, self.normalized_shape, bias, device, dtype)
 
     def reset_parameters(self) -> None:
