@@ -359,13 +359,19 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     return out
 
 
-def _field(name: str) -> property:
+_NO_DEFAULT = object()
+
+
+def _field(name: str, default: Any = _NO_DEFAULT) -> property:
     """The attribute of one declared field: its value lives in the node's ``_f`` dict (the
-    keyword arguments ``record`` was given, kept as they came: recording stays cheap)."""
+    keyword arguments ``record`` was given, kept as they came: recording stays cheap), or
+    is the class's default when the op did not pass it (``alpha = 1`` beside ``fields``)."""
     def get(node: Any) -> Any:
         try:
             return node._f[name]
         except (AttributeError, KeyError):
+            if default is not _NO_DEFAULT:
+                return default
             raise AttributeError(f"'{type(node).__name__}' object has no attribute '{name}'") from None
 
     def put(node: Any, value: Any) -> None:
@@ -379,13 +385,18 @@ def _field(name: str) -> property:
 class _Declared(type):
     """OpNode's metaclass: each of the ``fields`` a node class declares becomes an
     attribute (``self.dim``), so a class says once what it keeps (``fields = ("dim",
-    "keepdim")``) and needs no ``__slots__`` line."""
+    "keepdim")``) and needs no ``__slots__`` line; a class attribute of a field's name is
+    that field's default (what the hottest ops then need not pass)."""
 
     def __new__(mcls, name: str, bases: tuple, ns: dict, **kwargs: Any) -> type:
         if "__module__" not in ns:                   # (a class made by type(...) in a family module)
             ns["__module__"] = sys._getframe(1).f_globals.get("__name__")
         ns.setdefault("__slots__", ())
         for f in ns.get("fields", ()):
+            own = ns.get(f, _NO_DEFAULT)
+            if own is not _NO_DEFAULT and not isinstance(own, property):
+                ns[f] = _field(f, own)                # (fields = ("alpha",); alpha = 1: its default)
+                continue
             if f in ns or any(f in k.__dict__ for b in bases for k in b.__mro__):
                 if not any(isinstance(k.__dict__.get(f), property) for b in bases for k in b.__mro__):
                     raise TypeError(f"{name}: field {f!r} would hide an attribute of the class")

@@ -121,6 +121,7 @@ class SelectBackward0(OpNode):
     """
     fields = ("dim", "index", "self_sym_sizes",       # (dim, index: as given, as PyTorch shows them)
               "_key")                                 # the region as an array key
+    dim = 0                                           # (the default: x[i] passes none)
 
     def backward(self, g):
         return embed(g, self.self_sym_sizes, self._key, SelectBackwardBackward0,
@@ -137,6 +138,7 @@ class SliceBackward0(OpNode):
     fields = ("dim", "self_sym_sizes",                # (dim as given, as PyTorch shows it)
               "_slice",                               # the slice itself (start/end/step below)
               "_key")                                 # the region as an array key
+    dim = 0                                           # (the default: x[a:b] passes none)
 
     # start, end and step as PyTorch shows them, computed when read (x[a:b] is a hot path)
     start = property(lambda self: _slice_shown(self._slice)[0])
@@ -442,7 +444,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
-            out = record(self._data[key], SelectBackward0, (self,), dim=0,
+            out = record(self._data[key], SelectBackward0, (self,),
                          index=idx if idx >= 0 else idx + _U64,      # (shown_dim, inlined)
                          self_sym_sizes=shp, _key=key)
             return _make_view(self, out, lambda t: select(t, 0, i))
@@ -454,7 +456,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
-            out = record(d[key], SliceBackward0, (self,), dim=0, self_sym_sizes=d.shape, _slice=idx, _key=key)
+            out = record(d[key], SliceBackward0, (self,), self_sym_sizes=d.shape, _slice=idx, _key=key)
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs, indices = _basic_parts(self, idx)

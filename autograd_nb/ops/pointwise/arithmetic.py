@@ -35,6 +35,7 @@ class AddBackward0(OpNode):
     grad_other = grad * alpha
     """
     fields = ("alpha",)
+    alpha = 1                                         # (the default: + and - pass none)
 
     def backward(self, g):
         alpha = self.alpha                            # (PyTorch's maybe_multiply: a Scalar product)
@@ -94,12 +95,12 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
             data = _laid(ad + bd, ad, bd)
             if STATE.mode:                            # (no_grad, inference_mode: no node to make)
                 return plain(data, STATE.mode > 1)
-            res = record(data, AddBackward0, (input, other), alpha=1)
+            res = record(data, AddBackward0, (input, other))
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
         if _float_scalar(input, other):
-            return record(_laid(input._data + other, input, None), AddBackward0, (input, None), alpha=1)
+            return record(_laid(input._data + other, input, None), AddBackward0, (input, None))
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
     data = _laid(as_array(ad + _alpha_times(bd, alpha)), input, other, dtype=ad.dtype)
@@ -140,12 +141,12 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
             data = _laid(ad - bd, ad, bd)
             if STATE.mode:                            # (no_grad, inference_mode: no node to make)
                 return plain(data, STATE.mode > 1)
-            res = record(data, SubBackward0, (input, other), alpha=1)
+            res = record(data, SubBackward0, (input, other))
             if ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
         if _float_scalar(input, other):
-            return record(_laid(input._data - other, input, None), SubBackward0, (input, None), alpha=1)
+            return record(_laid(input._data - other, input, None), SubBackward0, (input, None))
     _sub_check(input, other)
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
         ad, bd, ta, tb = prep2(input, other)
