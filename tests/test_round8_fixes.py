@@ -209,3 +209,13 @@ def test_amax_amin_second_order_graph_as_pytorch(op, shape, kw):
         return g.tolist(), _graph(g.grad_fn)
     assert run(anb) == run(torch)
 
+
+
+def test_smooth_l1_loss_refuses_an_inference_target_before_a_negative_beta():
+    """Found by the fuzzer (seed 7017): PyTorch saves the inputs before its kernel checks beta."""
+    def run(lib):
+        x = lib.tensor([0.25], requires_grad=True)
+        with lib.inference_mode():
+            t = lib.tensor([1.0])
+        return lib.nn.functional.smooth_l1_loss(x, t, beta=-0.5)
+    assert same_outcome(run, torch)[0] == "RuntimeError"

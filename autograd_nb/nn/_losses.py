@@ -216,7 +216,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     _warn_size(input, target)
     code = _reduction(reduction, size_average, reduce)
     a, b = _broadcast_pair(input, target)
-    if beta < 0:
+    if beta < 0:                                      # (the kernel's check: after its inputs are saved)
+        first = saved_first(_L.smooth_l1_loss, (a, b), {})
+        if first is not None:
+            raise first from None
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
         return _l1(a, b, code)

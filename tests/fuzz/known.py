@@ -41,6 +41,10 @@ KNOWN: list[Known] = [
           "(a fused multiply-add where the CPU has one), so the product may exceed the largest float without "
           "overflowing; numpy rounds the product first (inf). CPU- and build-dependent", "torch",
           r"^value: v\d+: .*e\+308.* vs .*\binf\b.* @ \{g\}T\.addcmul\("),
+    Known("PyTorch: a 0-d result of max/min(dim) indexed out of bounds names size 1 (it is made as a squeezed "
+          "view of a 1-element result); other 0-d tensors, ours included, say size 0", "torch",
+          r"^error-message: IndexError: index -?\d+ is out of bounds for dimension 0 with size 1 vs IndexError: "
+          r"index -?\d+ is out of bounds for dimension 0 with size 0"),
     # --- ops still open --------------------------------------------------------------------
     Known("second order of prod along a dim holding a zero: PyTorch's prod_safe_zeros_backward builds the "
           "products of the others from exclusive cumprods (cat/flip/cumprod: CumprodBackward0 nodes), whose "
