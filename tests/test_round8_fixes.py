@@ -219,3 +219,18 @@ def test_smooth_l1_loss_refuses_an_inference_target_before_a_negative_beta():
             t = lib.tensor([1.0])
         return lib.nn.functional.smooth_l1_loss(x, t, beta=-0.5)
     assert same_outcome(run, torch)[0] == "RuntimeError"
+
+
+@pytest.mark.parametrize("op", ["lerp", "remainder", "fmod", "xlogy", "atan2", "addcmul", "addcdiv", "maximum"])
+def test_ops_of_a_no_grad_view_run_their_backward_without_saved_values(op):
+    """Found by the fuzzer (seed 8069): a view made under no_grad of a leaf that requires grad
+    requires grad but has no edge; such a node saves nothing and its rule must not unpack."""
+    def run(lib):
+        x = lib.tensor([[3.0, 2.0], [2.0, 3.0]], requires_grad=True)
+        with lib.no_grad():
+            v = x.expand((2, 2, 2))
+        args = (v, v, v) if op in ("lerp", "addcmul", "addcdiv") else (v, v)
+        y = getattr(lib, op)(*args)
+        y.sum().backward()
+        return y.grad_fn.name(), x.grad
+    assert same_outcome(run, torch)[0] == "ok"

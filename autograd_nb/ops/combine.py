@@ -146,8 +146,8 @@ class LerpBackward1(OpNode):
 
     def backward(self, g):
         end, start, w = self._saved
-        if w is None:
-            return None, None, g * (end.unpack() - start.unpack())
+        if w is None:                                 # (nothing saved: no gradient is wanted)
+            return None, None, None if end is None else g * (end.unpack() - start.unpack())
         w = w.unpack()
         gw = None if end is None else g * (end.unpack() - start.unpack())
         if w._data.dtype.kind == "b":
