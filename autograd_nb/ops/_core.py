@@ -474,6 +474,18 @@ _SCALAR_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8":
                  "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
+def shown_dim(dim: Any) -> Any:
+    """``dim`` (or an index, ``ignore_index``, ``padding_idx``) as ``grad_fn._saved_*`` shows it in PyTorch.
+
+    PyTorch stores dims as unsigned 64-bit numbers, so a negative dim such as -1
+    reads back as 18446744073709551615. An int stays an int; a sequence is a tuple.
+    """
+    if isinstance(dim, (int, np.integer)):
+        d = int(dim)
+        return d + (1 << 64) if d < 0 else d
+    return tuple(shown_dim(d) for d in dim)
+
+
 def scalar_to(value: Any, dtype: Any) -> Any:
     """The number ``value`` as a numpy scalar of ``dtype``, converted as PyTorch converts
     a number it writes into a tensor (``fill_``, ``masked_fill_``, ``x[i] = number``):

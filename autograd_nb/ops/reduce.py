@@ -24,7 +24,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
-from ._core import OpNode, as_array, plain, record, record_multi, register, sum_to
+from ._core import OpNode, as_array, plain, record, record_multi, register, shown_dim, sum_to
 from .pointwise import div_scalar, mul_scalar
 from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
@@ -59,18 +59,6 @@ def dims_of(dim: Any, ndim: int) -> tuple[int, ...]:
 def _check0(d: int) -> tuple:
     canon_dim(d, 0)                                  # a 0-d tensor accepts dim 0 and -1
     return ()
-
-
-def shown_dim(dim: Any) -> Any:
-    """``dim`` as ``grad_fn._saved_dim`` shows it in PyTorch.
-
-    PyTorch stores dims as unsigned 64-bit numbers, so a negative dim such as -1
-    reads back as 18446744073709551615. An int stays an int; a sequence is a tuple.
-    """
-    if isinstance(dim, (int, np.integer)):
-        d = int(dim)
-        return d + (1 << 64) if d < 0 else d
-    return tuple(shown_dim(d) for d in dim)
 
 
 def shown_dims(dim: Any) -> tuple:

@@ -20,7 +20,7 @@ from .._tensor import Size, Tensor, canon_dim, propagate_view_meta
 from ..autograd.grad_mode import STATE
 from ..autograd.view_tracking import _REPLAYED, REPLAY, is_replayed, mark_replayed
 from ..autograd.node import SECOND_BACKWARD, saved_through_view
-from ._core import OpNode, needs_grad, record, register
+from ._core import OpNode, needs_grad, record, register, shown_dim
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -270,14 +270,6 @@ def unflatten(self: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 # ---------------------------------------------------------------------------
 
 
-def _saved_int(d: Any) -> Any:
-    """A dim (or a tuple of them) as PyTorch's node shows it: unsigned 64-bit, so -1 reads
-    18446744073709551615."""
-    if isinstance(d, tuple):
-        return tuple(_saved_int(i) for i in d)
-    return d + (1 << 64) if d < 0 else d
-
-
 def shown_unsigned(name: str) -> property:
     """``grad_fn._saved_<name>`` for the field ``name``, which PyTorch's node keeps as a
     signed int (or ints) and shows as unsigned 64-bit numbers (a dim of -1 reads
@@ -287,7 +279,7 @@ def shown_unsigned(name: str) -> property:
             value = getattr(node, name)
         except AttributeError:
             raise AttributeError(f"'{type(node).__name__}' object has no attribute '_saved_{name}'") from None
-        return _saved_int(value)
+        return shown_dim(value)
     return property(read, doc=f"The kept ``{name}``, as PyTorch shows it (unsigned).")
 
 

@@ -13,18 +13,13 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, record
+from .._core import OpNode, record, shown_dim
 
 
 
 def legacy_type_name(dtype: Any) -> str:
     """The legacy type name PyTorch's index checks print for a numpy dtype: ``torch.FloatTensor``."""
     return f"torch.{B.SCALAR_NAMES[dtype.name]}Tensor"
-
-
-def _as_unsigned(v: int) -> int:
-    """PyTorch shows a saved negative index as the unsigned 64-bit number (-1 -> 2**64 - 1)."""
-    return v & (2 ** 64 - 1)
 
 
 class EmbeddingBackward0(OpNode):
@@ -45,7 +40,7 @@ class EmbeddingBackward0(OpNode):
 
     @property
     def _saved_padding_idx(self) -> int:
-        return _as_unsigned(self.padding_idx)
+        return shown_dim(self.padding_idx)
 
 
 class EmbeddingDenseBackward0(OpNode):

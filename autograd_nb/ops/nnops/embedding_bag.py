@@ -24,8 +24,7 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
-from .._core import OpNode, record
-from .embedding import _as_unsigned
+from .._core import OpNode, record, shown_dim
 
 MODES = {"sum": 0, "mean": 1, "max": 2}
 
@@ -71,7 +70,7 @@ class EmbeddingBagBackward0(OpNode):
 
     @property
     def _saved_padding_idx(self) -> int:
-        return _as_unsigned(self.padding_idx)
+        return shown_dim(self.padding_idx)
 
     @property
     def _saved_result1(self) -> Tensor:

@@ -29,7 +29,7 @@ from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.engine import current_task
 from ...autograd.grad_mode import STATE
-from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record
+from .._core import DTYPE_WORDS, OpNode, no_kernel, note_broadcast, prep2, record, shown_dim
 from ..pointwise import mul_scalar, div_scalar  # noqa: F401 (the composite losses' nodes)
 from .._layout import preserve_strides, strided_copy
 from ..backward_ops import _BackwardNode, _op
@@ -196,7 +196,7 @@ class NllLossBackward0(OpNode):
 
     @property
     def _saved_ignore_index(self) -> int:
-        return self.ignore_index & (2 ** 64 - 1)     # PyTorch shows it as an unsigned 64-bit number
+        return shown_dim(self.ignore_index)            # PyTorch shows it as an unsigned 64-bit number
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -228,7 +228,7 @@ class NllLossBackwardBackward0(_BackwardNode):
 
     @property
     def _saved_ignore_index(self) -> int:
-        return self.ignore_index & (2 ** 64 - 1)     # PyTorch shows it as an unsigned 64-bit number
+        return shown_dim(self.ignore_index)            # PyTorch shows it as an unsigned 64-bit number
 
 
 class NllLoss2DBackwardBackward0(NllLossBackwardBackward0):
