@@ -18,7 +18,7 @@ from . import _backend as B
 from . import random as R
 from ._creation import _finish, _resolve_dtype, _shape
 from ._tensor import Tensor
-from .autograd.grad_mode import no_grad
+from .autograd.grad_mode import STATE, no_grad
 from .ops import convert
 from .ops._core import record
 from .ops._layout import preserve_strides, strided
@@ -109,7 +109,7 @@ def rand(*size: Any, generator: R.Generator | None = None, out: Tensor | None = 
          **kw: Any) -> Tensor:
     """Uniform random numbers in ``[0, 1)``: ``torch.rand(2, 3)`` or ``torch.rand((2, 3))``."""
     shape = _size(size, kw.pop("size", None))
-    dt = _float_dtype(dtype, "check_uniform_bounds")
+    dt = _float_dtype(_out_dtype("rand", out, dtype), "check_uniform_bounds")
     vals = R.uniform(R._gen(generator), int(np.prod(shape)), dt.np).reshape(shape)
     return _out(out, _finish(vals, dt, device, requires_grad))
 
@@ -119,19 +119,43 @@ def randn(*size: Any, generator: R.Generator | None = None, out: Tensor | None =
           **kw: Any) -> Tensor:
     """Standard normal random numbers (mean 0, standard deviation 1)."""
     shape = _size(size, kw.pop("size", None))
-    dt = _float_dtype(dtype, "normal_kernel_cpu", int(np.prod(shape)))
+    dt = _float_dtype(_out_dtype("randn", out, dtype, resized_first=True), "normal_kernel_cpu",
+                      int(np.prod(shape)))
     vals = R.normal(R._gen(generator), int(np.prod(shape)), dt.np).reshape(shape)
     return _out(out, _finish(vals, dt, device, requires_grad))
+
+
+def _out_dtype(name: str, out: Tensor | None, dtype: Any, resized_first: bool = False) -> Any:
+    """With ``out=`` the result takes ``out``'s dtype: the numbers are drawn in it (so
+    ``rand(3, out=t64)`` draws what ``rand(3, dtype=torch.float64)`` draws). A ``dtype``
+    that names another type is refused, and so is an ``out`` that requires grad while
+    grad mode records (an ``out=`` function is not differentiable)."""
+    if out is None:
+        return dtype
+    wanted = _resolve_dtype(dtype)
+    if wanted is not None and wanted != out.dtype:
+        raise RuntimeError(f"dtype {wanted.scalar_name} does not match dtype of out parameter "
+                           f"({out.dtype.scalar_name})")
+    if out.requires_grad and not STATE.mode & 1:
+        if resized_first:                             # (randn's out path resizes before it checks)
+            raise RuntimeError("cannot resize variables that require grad")
+        raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    return out.dtype
 
 
 def _out(out: Tensor | None, result: Tensor) -> Tensor:
     if out is None:
         return result
-    from .ops.convert import _random_fill
+    from .ops._core import bump, check_inplace
+    check_inplace(out)
     if tuple(out.shape) != tuple(result.shape):
         out._data = np.empty(result.shape, out._data.dtype) if out.is_cpu else \
             B.to_device(np.empty(result.shape, out._data.dtype), out.device)
-    return _random_fill(out, B.to_device(result._data, B.CPU).astype(out._data.dtype))
+    if result.numel():
+        out._data[...] = B.to_device(result._data.astype(out._data.dtype, copy=False), out.device)
+    bump(out)
+    return out
 
 
 def _int_bounds(dt: B.dtype, low: int, high: int) -> None:
@@ -155,7 +179,7 @@ def randint(*args: Any, generator: R.Generator | None = None, out: Tensor | None
     Each value is one 32-bit word modulo ``high - low``, plus ``low`` (PyTorch's way).
     """
     low, high, size = _randint_args(args, kw)
-    dt = _resolve_dtype(dtype) or B.int64
+    dt = _resolve_dtype(_out_dtype("randint", out, dtype)) or B.int64
     shape = _shape((tuple(size),) if not isinstance(size, int) else (size,))
     low, high = int(low), int(high)
     _int_bounds(dt, low, high)
@@ -190,7 +214,7 @@ def randperm(n: int, *, generator: R.Generator | None = None, out: Tensor | None
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    dt = _resolve_dtype(dtype) or B.int64
+    dt = _resolve_dtype(_out_dtype("randperm", out, dtype)) or B.int64
     _randperm_fits(dt, n)
     vals = R.permutation(R._gen(generator), n).astype(dt.np)
     return _out(out, _finish(vals, dt, device, requires_grad))
@@ -229,7 +253,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: R.Ge
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
         shape = _shape((tuple(size),) if not isinstance(size, int) else (size,))
-        dt = _float_dtype(dtype, "normal_kernel_cpu", int(np.prod(shape)))
+        dt = _float_dtype(_out_dtype("normal", out, dtype), "normal_kernel_cpu", int(np.prod(shape)))
         vals = R.normal(gen, int(np.prod(shape)), dt.np, mean, std).reshape(shape)
         return _out(out, _finish(vals, dt, device, requires_grad))
     like = mean if mt else std

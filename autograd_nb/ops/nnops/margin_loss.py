@@ -53,6 +53,8 @@ class SoftMarginLossBackward0(OpNode):
 
 def soft_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Tensor:
     x, t = np.broadcast_arrays(input._data, target._data)
+    if t.dtype.kind in "biu":                  # a 0/1 or +-1 integer or bool target counts as numbers
+        t = t.astype(x.dtype)
     loss = np.log1p(np.exp(-t * x))
     return record(np.asarray(_reduce(loss, reduction)).astype(input._data.dtype, copy=False),
                   SoftMarginLossBackward0, (input,), saved=(input, target), reduction=reduction)

@@ -1,0 +1,101 @@
+"""``out=`` on the random creation functions, and a bool target in soft_margin_loss,
+checked against PyTorch 2.13."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import autograd_nb as anb
+
+
+def _draw(lib, name, out, **kw):
+    return {
+        "rand": lambda: lib.rand(3, out=out, **kw),
+        "randn": lambda: lib.randn(3, out=out, **kw),
+        "randint": lambda: lib.randint(0, 9, (3,), out=out, **kw),
+        "randperm": lambda: lib.randperm(3, out=out, **kw),
+        "normal": lambda: lib.normal(0.0, 1.0, (3,), out=out, **kw),
+    }[name]()
+
+
+def _outcome(lib, name, out, **kw):
+    try:
+        return _draw(lib, name, out, **kw)
+    except Exception as e:                         # noqa: BLE001 - compared below
+        return (type(e).__name__, str(e))
+
+
+OUT_DTYPES = {"rand": "float64", "randn": "float64", "normal": "float64", "randint": "int32",
+              "randperm": "float64"}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_DTYPES))
+def test_out_decides_the_dtype_and_the_numbers(name):
+    """``f(..., out=t)`` draws in ``t``'s dtype: the numbers ``f(..., dtype=t.dtype)`` draws."""
+    dt = OUT_DTYPES[name]
+    results = []
+    for lib in (torch, anb):
+        lib.manual_seed(3)
+        out = lib.empty(3, dtype=getattr(lib, dt))
+        got = _draw(lib, name, out)
+        assert got is out and got.dtype == getattr(lib, dt)
+        lib.manual_seed(3)
+        same = _draw(lib, name, None, dtype=getattr(lib, dt))
+        assert lib.equal(got, same)
+        results.append(got.numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("name", sorted(OUT_DTYPES))
+@pytest.mark.parametrize("case", ["requires_grad", "dtype_mismatch"])
+def test_out_refusals_match_torch(name, case):
+    got = []
+    for lib in (torch, anb):
+        if case == "requires_grad":
+            out = lib.empty(3, requires_grad=True)
+            got.append(_outcome(lib, name, out))
+        else:
+            out = lib.empty(3)
+            other = lib.int64 if name in ("randint", "randperm") else lib.float64
+            got.append(_outcome(lib, name, out, dtype=other))
+    assert isinstance(got[0], tuple), "torch accepted it"
+    assert got[1] == got[0]
+
+
+def test_out_is_resized_to_the_asked_size():
+    out = anb.empty(2, dtype=anb.float64)
+    assert anb.rand(4, out=out).shape == (4,) and out.shape == (4,)
+
+
+def test_out_under_no_grad_may_require_grad():
+    with anb.no_grad():
+        out = anb.empty(3, requires_grad=True)
+        assert anb.rand(3, out=out) is out
+
+
+@pytest.mark.parametrize("target", [[True, False, True], [1, 0, 1]])
+def test_soft_margin_loss_takes_a_bool_or_integer_target(target):
+    vals = []
+    for lib in (torch, anb):
+        x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        t = lib.tensor(target)
+        loss = lib.nn.functional.soft_margin_loss(x, t)
+        vals.append(loss.item())
+        if t.dtype != lib.bool:
+            loss.backward()
+            vals.append(x.grad.tolist())
+    assert vals[0] == pytest.approx(vals[len(vals) // 2], rel=1e-6)
+    if len(vals) == 4:
+        assert vals[1] == pytest.approx(vals[3], rel=1e-6)
+
+
+def test_soft_margin_loss_bool_target_backward_refuses_as_torch():
+    msgs = []
+    for lib in (torch, anb):
+        x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        loss = lib.nn.functional.soft_margin_loss(x, lib.tensor([True, False, True]))
+        with pytest.raises(RuntimeError) as e:
+            loss.backward()
+        msgs.append(str(e.value).splitlines()[0])
+    assert msgs[0] == msgs[1]
