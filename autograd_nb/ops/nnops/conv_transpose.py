@@ -15,13 +15,14 @@ PyTorch records this as ``ConvolutionBackward0`` with ``transposed=True``; so do
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from ..._tensor import Tensor
-from .._core import record
+from ...autograd.grad_mode import STATE
+from .._core import record, record_multi
 from . import conv
-from .conv import _shown, convolution, convolution_backward, ntuple, run_kernel
-from .patches import Geometry, correlate_transposed
+from .conv import _shown, ntuple, run_kernel
+from .patches import Geometry, correlate, correlate_transposed, correlate_weight
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -40,29 +41,78 @@ class ConvolutionBackward0(conv.ConvolutionBackward0):
     """
 
     def backward(self, g):
-        geom = self._geom
-        x_saved, w_saved = self._saved
-        need = [e[0] is not None for e in self.next_functions]
-        gi = gw = gb = None
-        if need[0] or need[1]:
-            x = x_saved.unpack()
-            spatial = tuple(x.shape[2:])
-        if need[0]:                                   # the convolution of the gradient; with an
-            gi = convolution(g, w_saved.unpack(), None, geom.stride, self.padding, geom.dilation,
-                             geom.groups, f"conv{len(geom.kernel)}d")  # output_padding past the stride it has
-            if tuple(gi.shape[2:]) != spatial:        # rows for inputs that do not exist
-                gi = gi[(slice(None),) * 2 + tuple(slice(0, s) for s in spatial)]
-        if need[1]:
-            g_w, geom_w = _weight_view(g, geom, self.output_padding)
-            gw = convolution_backward(x, g_w, w_saved.unpack(), geom_w, (False, True, False))[1]
-        if need[2]:
-            gb = g.sum((0,) + tuple(range(2, g.ndim)))
-        return gi, gw, gb
+        x, w = self._saved[0].unpack(), self._saved[1].unpack()
+        need = tuple(e[0] is not None for e in self.next_functions)
+        return transposed_backward(g, x, w, self._geom, self.output_padding, need)
 
 
-def _weight_view(g: Tensor, geom: Geometry, output_padding: tuple) -> tuple[Tensor, Geometry]:
-    """The gradient and window geometry that put exactly one window per input pixel on
-    ``g``. The windows reach ``padding`` past the start of ``g``; at the end,
+class ConvolutionBackwardBackward0(conv.ConvolutionBackwardBackward0):
+    """The transposed convolution's backward is linear in each argument, as the
+    convolution's: with respect to grad_output its outputs' gradients are transposed
+    convolutions, and with respect to input and weight it is the transposed backward
+    itself with a gradient in the weight's (or the input's) place.
+
+    out = transposed_backward(grad_output, input, weight)
+    grad_grad_output = conv_transpose(grads[0], weight) + conv_transpose(input, grads[1]) + grads[2] (broadcast over the positions)
+    grad_input = transposed_backward(grad_output, input, grads[1])[0]
+    grad_weight = transposed_backward(grad_output, grads[0], weight)[1]
+    """
+
+    def backward(self, *grads):
+        it = iter(grads)
+        ggi, ggw, ggb = (next(it) if m else None for m in self._mask)
+        g, x, w = (s.unpack() for s in self._saved)
+        nf = self.next_functions
+        geom, op = self._geom, self.output_padding
+        gg = gx = gw = None
+        if nf[0][0] is not None:
+            parts = []
+            if ggi is not None:
+                parts.append(_transposed(ggi, w, None, geom, op))
+            if ggw is not None:
+                parts.append(_transposed(x, ggw, None, geom, op))
+            if ggb is not None:
+                parts.append(ggb.reshape((1, -1) + (1,) * (g.ndim - 2)).expand(tuple(g.shape)))
+            for p in parts:
+                gg = p if gg is None else gg + p
+        if nf[1][0] is not None and ggw is not None:
+            gx = transposed_backward(g, x, ggw, geom, op, (True, False, False))[0]
+        if nf[2][0] is not None and ggi is not None:
+            gw = transposed_backward(g, ggi, w, geom, op, (False, True, False))[1]
+        return gg, gx, gw
+
+
+def transposed_backward(grad: Tensor, input: Tensor, weight: Tensor, geom: Geometry, output_padding: tuple,
+                        output_mask: Sequence[bool]) -> tuple:
+    """``(grad_input, grad_weight, grad_bias)`` of a transposed convolution whose output
+    gradient is ``grad`` (None where ``output_mask`` says no), on the convolution's array
+    kernels; under create_graph the three record one ``ConvolutionBackwardBackward0``
+    (``transposed=True``), as PyTorch's ``convolution_backward`` does."""
+    gd, xd, wd = grad._data, input._data, weight._data
+    gi = gw = gb = None
+    if output_mask[0]:                                # the convolution of the gradient; with an
+        gi = run_kernel(correlate, gd, wd, geom)       # output_padding past the stride it has rows
+        spatial = xd.shape[2:]                        # for inputs that do not exist
+        if gi.shape[2:] != spatial:
+            gi = gi[(slice(None),) * 2 + tuple(slice(0, s) for s in spatial)]
+    if output_mask[1]:                                # the weight gradient, input and grad swapped
+        g_w, geom_w = _weight_view(gd, geom, output_padding)
+        gw = run_kernel(correlate_weight, g_w, xd, geom_w, wd.shape)
+    if output_mask[2]:
+        gb = gd.sum(axis=(0,) + tuple(range(2, gd.ndim)))
+    if STATE.mode:                                    # (backward without create_graph: nothing records)
+        return tuple(None if d is None else Tensor._wrap(d) for d in (gi, gw, gb))
+    outs = [d for d in (gi, gw, gb) if d is not None]
+    if not outs:
+        return None, None, None
+    res = iter(record_multi(outs, ConvolutionBackwardBackward0, (grad, input, weight), saved=(grad, input, weight),
+                            _mask=tuple(output_mask), **_shown(geom, True, output_padding)))
+    return tuple(next(res) if m else None for m in output_mask)
+
+
+def _weight_view(g: Any, geom: Geometry, output_padding: tuple) -> tuple[Any, Geometry]:
+    """The gradient (an array) and window geometry that put exactly one window per input
+    pixel on ``g``. The windows reach ``padding`` past the start of ``g``; at the end,
     ``output_padding`` rows are already part of ``g``, so the end padding shrinks by that
     much, and where it would go negative the rows no window reaches are cut off."""
     after, crop = [], []
@@ -72,6 +122,21 @@ def _weight_view(g: Tensor, geom: Geometry, output_padding: tuple) -> tuple[Tens
     if tuple(crop) != tuple(g.shape[2:]):
         g = g[(slice(None),) * 2 + tuple(slice(0, c) for c in crop)]
     return g, geom._replace(pad_after=tuple(after))
+
+
+def _transposed(input: Tensor, weight: Tensor, bias: Tensor | None, geom: Geometry,
+                output_padding: tuple) -> Tensor:
+    """The transposed convolution op itself (arguments checked): each input pixel spreads
+    a copy of the weights into the output, + bias."""
+    xd, wd = input._data, weight._data
+    cout = wd.shape[1] * geom.groups
+    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1 for s, st, p, d, k, op in
+                     zip(xd.shape[2:], geom.stride, geom.pad_before, geom.dilation, geom.kernel, output_padding))
+    out = run_kernel(correlate_transposed, xd, wd, geom, (xd.shape[0], cout) + out_size)
+    if bias is not None:
+        out = out + bias._data.reshape((1, cout) + (1,) * len(out_size))
+    return record(out.astype(xd.dtype, copy=False), ConvolutionBackward0, (input, weight, bias),
+                  saved=(input, weight), **_shown(geom, True, output_padding, bias))
 
 
 def conv_transpose_nd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
@@ -89,7 +154,7 @@ def conv_transpose_nd(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     stride, padding = ntuple(stride, nsp, "stride"), ntuple(padding, nsp, "padding")
     output_padding, dilation = ntuple(output_padding, nsp, "output_padding"), ntuple(dilation, nsp, "dilation")
     xd, wd = input._data, weight._data
-    n, cin = xd.shape[:2]
+    cin = xd.shape[1]
     if wd.shape[0] != cin:
         raise RuntimeError(f"Given transposed=1, weight of size [{', '.join(map(str, wd.shape))}], expected "
                            f"input[{', '.join(map(str, xd.shape))}] to have {wd.shape[0]} channels, but got "
@@ -103,16 +168,8 @@ def conv_transpose_nd(input: Tensor, weight: Tensor, bias: Tensor | None, stride
                  for dim, v in zip(dims, vals)]
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            + " ".join(parts))
-    kernel = tuple(wd.shape[2:])
-    cout = wd.shape[1] * groups
-    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1 for s, st, p, d, k, op in
-                     zip(xd.shape[2:], stride, padding, dilation, kernel, output_padding))
-    geom = Geometry(kernel, stride, dilation, padding, padding, groups)
-    out = run_kernel(correlate_transposed, xd, wd, geom, (n, cout) + out_size)
-    if bias is not None:
-        out = out + bias._data.reshape((1, cout) + (1,) * nsp)
-    return record(out.astype(xd.dtype, copy=False), ConvolutionBackward0, (input, weight, bias),
-                  saved=(input, weight), **_shown(geom, True, output_padding, bias))
+    geom = Geometry(tuple(wd.shape[2:]), stride, dilation, padding, padding, groups)
+    return _transposed(input, weight, bias, geom, output_padding)
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
