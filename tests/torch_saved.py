@@ -338,4 +338,5 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "XlogyBackward0": ('other', 'self'),
     "XlogyBackward1": ('other', 'self'),
     "XlogyBackward2": ('other', 'self'),
+    "IndexCopyBackward0": ('dim', 'index', 'source', 'source_dim'),
 }

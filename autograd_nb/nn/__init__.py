@@ -43,6 +43,7 @@ from .dropout_more import AlphaDropout, Dropout3d, FeatureAlphaDropout
 from .channelshuffle import ChannelShuffle, Softmax2d
 from .local_response_norm import LocalResponseNorm
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from . import utils
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
     "LocalResponseNorm", "AvgPool3d", "AdaptiveAvgPool3d",
+    "AdaptiveLogSoftmaxWithLoss",
 ]
