@@ -99,3 +99,16 @@ def test_soft_margin_loss_bool_target_backward_refuses_as_torch():
             loss.backward()
         msgs.append(str(e.value).splitlines()[0])
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("expr", ["x / 2.0", "x * 2", "x * 2.5", "x.div(2, rounding_mode='floor')",
+                                  "x * True"])
+def test_a_number_saved_in_a_tensors_place_reads_as_a_0d_tensor(expr):
+    """``(x * 2.5).grad_fn._saved_other`` is PyTorch's wrapped number: a 0-d float64
+    tensor (int64 for an int, bool for a bool), not the Python number."""
+    shown = []
+    for lib in (torch, anb):
+        x = lib.ones(3, requires_grad=True)
+        other = eval(expr, {"x": x}).grad_fn._saved_other
+        shown.append((repr(other), other.dtype.__repr__().replace("torch.", ""), tuple(other.shape)))
+    assert shown[0] == shown[1]

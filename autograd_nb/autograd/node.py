@@ -450,8 +450,23 @@ def _generate(cls: type, attr: str, fn: Callable, doc: str) -> None:
 def _saved_reader(i: int) -> Callable[["Node"], Any]:
     def read(node: "Node") -> Any:
         s = node._saved[i] if i < len(node._saved) else None
-        return None if s is None else s.unpack(history=False)
+        if s is None:
+            return None
+        value = s.unpack(history=False)
+        if isinstance(value, (bool, int, float)):     # a number in a tensor's place (``x * 2``):
+            return _wrapped_number(value)             # PyTorch saved it as a 0-d tensor
+        return value
     return read
+
+
+def _wrapped_number(value: bool | int | float) -> Any:
+    """The 0-d tensor PyTorch makes of a Python number an op took in a tensor's place:
+    ``bool`` for a bool, ``int64`` for an int, ``float64`` for a float (so ``(x * 2.5)
+    .grad_fn._saved_other`` is ``tensor(2.5000, dtype=torch.float64)``)."""
+    from .. import _backend as B
+    from .._creation import tensor
+    dt = B.bool_ if isinstance(value, bool) else (B.int64 if isinstance(value, int) else B.float64)
+    return tensor(value, dtype=dt)
 
 
 def _raw_reader(i: int | None) -> Callable[["Node"], Any]:
