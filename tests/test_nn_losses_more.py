@@ -184,3 +184,138 @@ def test_adaptive_log_softmax_target_out_of_range():
         m = lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6])
         return m(lib.zeros(3, 8), lib.tensor([1, 10, -2]))
     _same_error(call)
+
+
+# ---------------------------------------------------------------------------
+# linear_cross_entropy / LinearCrossEntropyLoss / LinearCrossEntropyOptions
+# ---------------------------------------------------------------------------
+
+LCE_CASES = [
+    # (input shape, weight shape, target: "index" or "prob", keyword arguments)
+    ((4, 3), (5, 3), "index", {}),
+    ((4, 3), (5, 3), "index", dict(ignore_index=2, label_smoothing=0.2)),
+    ((3,), (5, 3), "index", {}),                                   # unbatched
+    ((4, 3), (5, 2, 3), "index", dict(bias=True)),                 # K-dimensional loss
+    ((4, 3), (5, 3), "prob", dict(bias=True, weight=True)),
+    ((4, 3), (5, 2, 3), "prob", dict(label_smoothing=0.3)),
+]
+
+
+def _lce_args(lib, xs, ws, kind, kw):
+    rng = np.random.default_rng(3)
+    x = lib.tensor(rng.standard_normal(xs), requires_grad=True)
+    w = lib.tensor(rng.standard_normal(ws), requires_grad=True)
+    lead = xs[:-1]
+    if kind == "index":
+        y = lib.tensor(rng.integers(0, ws[0], lead + ws[1:-1]))
+    else:
+        y = lib.tensor(rng.random(lead + ws[:-1])).softmax(len(lead))
+    kw = dict(kw)
+    if kw.pop("bias", False):
+        kw["linear_bias"] = lib.tensor(rng.standard_normal(ws[:-1]), requires_grad=True)
+    if kw.pop("weight", False):
+        kw["weight"] = lib.tensor(rng.random(ws[0]))
+    return x, w, y, kw
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", LCE_CASES)
+def test_linear_cross_entropy_matches_torch(case, reduction):
+    got = {}
+    for lib in (anb, torch):
+        x, w, y, kw = _lce_args(lib, *case)
+        loss = lib.nn.functional.linear_cross_entropy(x, w, y, reduction=reduction, **kw)
+        loss.sum().backward()
+        grads = [t.grad.numpy() for t in (x, w, kw.get("linear_bias")) if t is not None]
+        got[lib] = (loss.detach().numpy(), grads, type(loss.grad_fn).__name__)
+    np.testing.assert_allclose(got[anb][0], got[torch][0], rtol=1e-10)
+    for a, b in zip(got[anb][1], got[torch][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert got[anb][2] == got[torch][2]
+
+
+def test_linear_cross_entropy_finite_differences():
+    x, w, y, kw = _lce_args(anb, (4, 3), (5, 2, 3), "index", dict(bias=True))
+    b = kw["linear_bias"]
+    f = lambda x, w, b: anb.nn.functional.linear_cross_entropy(x, w, y, linear_bias=b, label_smoothing=0.1)
+    assert gradcheck(f, (x, w, b))
+    assert gradgradcheck(f, (x, w, b))
+
+
+def test_linear_cross_entropy_module_seeded_and_repr():
+    for kw in (dict(), dict(out_features=(2, 2), bias=True, reduction="sum", label_smoothing=0.1)):
+        torch.manual_seed(5)
+        theirs = torch.nn.LinearCrossEntropyLoss(3, 4, **kw)
+        anb.manual_seed(5)
+        ours = anb.nn.LinearCrossEntropyLoss(3, 4, **kw)
+        assert repr(ours) == repr(theirs)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+        x = RNG.standard_normal((6, 3)).astype(np.float32)
+        y = RNG.integers(0, 4, (6,) + kw.get("out_features", ()))
+        a, b = ours(anb.tensor(x), anb.tensor(y)), theirs(torch.tensor(x), torch.tensor(y))
+        assert a.item() == pytest.approx(b.item(), rel=1e-5)
+
+
+def test_linear_cross_entropy_options_checked_as_torch():
+    fields = ("allow_retain_graph", "batch_chunk_size", "chunking_method", "acc_policy", "acc_dtype")
+    assert tuple(f.name for f in __import__("dataclasses").fields(anb.nn.LinearCrossEntropyOptions)) == fields
+    assert repr(anb.nn.LinearCrossEntropyOptions()) == repr(torch.nn.LinearCrossEntropyOptions())
+    x, w, y, _ = _lce_args(anb, (4, 3), (5, 3), "index", {})
+    xt, wt, yt, _ = _lce_args(torch, (4, 3), (5, 3), "index", {})
+    for opts in ({}, dict(batch_chunk_size=2, chunking_method=None), dict(chunking_method="aspect_ratio:1")):
+        a = anb.nn.functional.linear_cross_entropy(x, w, y, options=anb.nn.LinearCrossEntropyOptions(**opts))
+        b = torch.nn.functional.linear_cross_entropy(xt, wt, yt, options=torch.nn.LinearCrossEntropyOptions(**opts))
+        assert a.item() == pytest.approx(b.item())
+    with pytest.warns(UserWarning) as ours:
+        anb.nn.functional.linear_cross_entropy(x, w, y, label_smoothing=0.1,
+                                               options=anb.nn.LinearCrossEntropyOptions())
+    with pytest.warns(UserWarning) as theirs:
+        torch.nn.functional.linear_cross_entropy(xt, wt, yt, label_smoothing=0.1,
+                                                 options=torch.nn.LinearCrossEntropyOptions())
+    assert str(ours[0].message) == str(theirs[0].message)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.LinearCrossEntropyOptions(acc_policy="x"),
+    lambda lib: lib.nn.LinearCrossEntropyOptions(chunking_method="x"),
+    lambda lib: lib.nn.LinearCrossEntropyOptions(chunking_method="aspect_ratio:0"),
+    lambda lib: lib.nn.LinearCrossEntropyOptions(batch_chunk_size=0),
+    lambda lib: lib.nn.LinearCrossEntropyOptions(acc_dtype=lib.int32),
+    lambda lib: lib.nn.functional.linear_cross_entropy(
+        lib.ones(4, 3), lib.ones(5, 3), lib.tensor([0, 1, 2, 3]),
+        options=lib.nn.LinearCrossEntropyOptions(batch_chunk_size=3, chunking_method="aspect_ratio")),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 2, 3), lib.ones(5, 3), lib.tensor([0, 1])),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(4, 3), lib.ones(3), lib.tensor([0, 1, 2, 3])),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(4, 3), lib.ones(5, 4), lib.tensor([0, 1, 2, 3])),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(4, 3), lib.ones(5, 3), lib.tensor([0, 1, 2, 3]),
+                                                       linear_bias=lib.ones(4)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(3), lib.ones(5, 2, 3), lib.tensor(0)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(4, 3), lib.ones(5, 3), lib.ones(4, 5) / 5,
+                                                       ignore_index=1),
+    lambda lib: lib.nn.LinearCrossEntropyLoss(3, 5, weight=lib.ones(4)),
+    lambda lib: lib.nn.LinearCrossEntropyLoss(3, 5, label_smoothing=1.5),
+])
+def test_linear_cross_entropy_errors(call):
+    _same_error(call)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_nll_loss_2d_is_torch_alias():
+    assert issubclass(anb.nn.NLLLoss2d, anb.nn.NLLLoss)
+    x = RNG.standard_normal((2, 3, 4, 4))
+    y = RNG.integers(0, 3, (2, 4, 4))
+    w = RNG.random(3)
+    got = []
+    for lib in (anb, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.NLLLoss2d(weight=lib.tensor(w), ignore_index=1)(xt.log_softmax(1), lib.tensor(y))
+        loss.backward()
+        with pytest.warns(FutureWarning) as caught:
+            shown = repr(lib.nn.NLLLoss2d())
+        got.append((loss.item(), xt.grad.numpy(), shown, str(caught[0].message), caught[0].filename))
+    assert got[0][0] == pytest.approx(got[1][0])
+    assert got[0][3:] == got[1][3:]                   # the same warning, pointing at the caller
+    np.testing.assert_allclose(got[0][1], got[1][1], atol=1e-12)
+    assert got[0][2] == got[1][2]

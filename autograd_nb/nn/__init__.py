@@ -44,6 +44,8 @@ from .channelshuffle import ChannelShuffle, Softmax2d
 from .local_response_norm import LocalResponseNorm
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
+from .loss import NLLLoss2d
 from . import utils
 
 __all__ = [
@@ -67,5 +69,5 @@ __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
     "LocalResponseNorm", "AvgPool3d", "AdaptiveAvgPool3d",
-    "AdaptiveLogSoftmaxWithLoss",
+    "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "NLLLoss2d",
 ]

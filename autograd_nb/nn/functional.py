@@ -41,7 +41,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
     "threshold_", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
-    "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d",
+    "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -729,3 +729,4 @@ from ._more_losses import (cosine_embedding_loss, ctc_loss, gaussian_nll_loss, h
 
 # attention lives with its modules (nn/attention.py); imported last, as it uses this module
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from .linear_cross_entropy import linear_cross_entropy  # noqa: E402
