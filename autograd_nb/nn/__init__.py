@@ -15,7 +15,7 @@ from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Conv
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d,
-                      ZeroPad2d, ZeroPad3d)
+                      ZeroPad2d, ZeroPad3d, ReflectionPad3d, ReplicationPad3d, CircularPad3d)
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
@@ -24,7 +24,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    MultiLabelSoftMarginLoss, PoissonNLLLoss, TripletMarginLoss, MultiLabelMarginLoss,
                    MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss, CTCLoss)
 from .module import Module
-from .normalization import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                             InstanceNorm3d, LayerNorm, RMSNorm)
 from .parameter import Buffer, Parameter
 from .pixelshuffle import PixelShuffle, PixelUnshuffle
@@ -33,7 +33,8 @@ from .attention import (MultiheadAttention, NonDynamicallyQuantizableLinear, Tra
                         TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                         TransformerEncoderLayer)
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
-                   LazyConvTranspose2d, LazyConvTranspose3d, LazyLinear,
+                   LazyConvTranspose2d, LazyConvTranspose3d, LazyLinear, LazyBatchNorm3d,
+                   LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
                    UninitializedBuffer, UninitializedParameter)
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .sparse import Embedding, EmbeddingBag
@@ -70,4 +71,6 @@ __all__ = [
     "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Softmax2d",
     "LocalResponseNorm", "AvgPool3d", "AdaptiveAvgPool3d",
     "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "NLLLoss2d",
+    "BatchNorm3d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
 ]

@@ -41,8 +41,13 @@ class ConversionMixin:
                         if g is not p._grad:
                             p._grad._data = g._data
                 for k, b in m._buffers.items():
-                    if b is not None:
-                        m._buffers[k] = fn(b)
+                    if b is None:
+                        continue
+                    new = fn(b)
+                    if hasattr(b, "materialize"):     # a lazy layer's uninitialised buffer stays one
+                        b._data = new._data
+                    else:
+                        m._buffers[k] = new
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Module":

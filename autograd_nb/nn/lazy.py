@@ -16,12 +16,13 @@ from .._tensor import Tensor
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .parameter import Parameter
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d",
            "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
-           "LazyBatchNorm1d", "LazyBatchNorm2d"]
+           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
 
 
 class UninitializedParameter(Parameter):
@@ -192,8 +193,10 @@ class _LazyBatchNorm(_LazyMixin):
     _size_attr = "num_features"
 
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: Any = None, dtype: Any = None) -> None:
-        super().__init__(0, eps, momentum, affine, track_running_stats, device, dtype)  # type: ignore[call-arg]
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__(0, eps, momentum, affine, track_running_stats, device, dtype,  # type: ignore[call-arg]
+                         bias=bias)
         self._make_lazy()
 
     def initialize_parameters(self, input: Tensor, *args: Any) -> None:
@@ -212,3 +215,31 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
     """``BatchNorm2d`` whose ``num_features`` comes from its first input."""
 
     cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyBatchNorm, BatchNorm3d):
+    """``BatchNorm3d`` whose ``num_features`` comes from its first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+# The lazy instance norms take their defaults from the lazy batch norms (affine and
+# running statistics on, unlike InstanceNorm's), and, as PyTorch's, read num_features
+# from dim 1 of the first input whether or not it is batched.
+
+class LazyInstanceNorm1d(_LazyBatchNorm, InstanceNorm1d):
+    """``InstanceNorm1d`` whose ``num_features`` comes from its first input."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyBatchNorm, InstanceNorm2d):
+    """``InstanceNorm2d`` whose ``num_features`` comes from its first input."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyBatchNorm, InstanceNorm3d):
+    """``InstanceNorm3d`` whose ``num_features`` comes from its first input."""
+
+    cls_to_become = InstanceNorm3d

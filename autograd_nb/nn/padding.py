@@ -88,6 +88,11 @@ class ReflectionPad2d(_PadNd):
     _dims, _mode = 2, "reflect"
 
 
+class ReflectionPad3d(_PadNd):
+    """Pad the last three dims with their mirror image."""
+    _dims, _mode = 3, "reflect"
+
+
 class ReplicationPad1d(_PadNd):
     """Pad the last dim by repeating its edge values."""
     _dims, _mode = 1, "replicate"
@@ -96,6 +101,11 @@ class ReplicationPad1d(_PadNd):
 class ReplicationPad2d(_PadNd):
     """Pad the last two dims by repeating their edge values."""
     _dims, _mode = 2, "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    """Pad the last three dims by repeating their edge values."""
+    _dims, _mode = 3, "replicate"
 
 
 class CircularPad1d(_PadNd):
@@ -108,6 +118,11 @@ class CircularPad2d(_PadNd):
     _dims, _mode = 2, "circular"
 
 
+class CircularPad3d(_PadNd):
+    """Pad the last three dims by wrapping around."""
+    _dims, _mode = 3, "circular"
+
+
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "CircularPad2d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"]
