@@ -80,3 +80,59 @@ def test_conv_transpose_gradgradcheck():
     f = lambda x, w, b: AF.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)
     assert anb.autograd.gradcheck(f, (x, w, b))
     assert anb.autograd.gradgradcheck(f, (x, w, b))
+
+
+# --- second order of prelu and rrelu: their backward ops record PyTorch's nodes --------
+
+@pytest.mark.parametrize("xs,ws", [((2, 3, 4), (3,)), ((2, 3), (1,)), ((5,), (1,)), ((), ()), ((5,), ()), ((), (1,))])
+def test_prelu_second_order(xs, ws):
+    ts, os_ = _pair(xs, ws, seed=3)
+    with torch.no_grad():                    # exact zeros and signed zeros: torch's mask is self >= 0
+        ts[0].view(-1)[:2] = torch.tensor([0.0, -0.0])[: ts[0].numel()]
+    os_[0] = anb.tensor(ts[0].detach().numpy(), requires_grad=True)
+    _two_orders(TF.prelu, AF.prelu, ts, os_)
+
+
+def test_prelu_second_order_weight_without_grad():
+    """The input's gradient requires grad through the input alone (one node for both)."""
+    x = anb.randn(2, 3, dtype=anb.float64, requires_grad=True)
+    w = anb.full((3,), 0.25, dtype=anb.float64)
+    g, = anb.autograd.grad(AF.prelu(x, w).sum(), x, create_graph=True)
+    assert g.requires_grad and type(g.grad_fn).__name__ == "PreluKernelBackwardBackward0"
+
+
+def test_prelu_refusals_as_torch():
+    cases = [((), (2,)), ((2, 8, 3), (2, 4))]
+    for xs, ws in cases:
+        with pytest.raises(RuntimeError) as t:
+            TF.prelu(torch.zeros(xs), torch.zeros(ws))
+        with pytest.raises(RuntimeError) as o:
+            AF.prelu(anb.zeros(xs), anb.zeros(ws))
+        assert str(o.value) == str(t.value)
+    with pytest.raises(RuntimeError, match="prelu: Type promoting not supported. Got Float and Double"):
+        AF.prelu(anb.zeros(3), anb.zeros(1, dtype=anb.float64))
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_rrelu_second_order(training):
+    x = anb.randn(4, 5, dtype=anb.float64, requires_grad=True)
+    anb.manual_seed(0)
+    y = AF.rrelu(x, training=training)
+    g, = anb.autograd.grad((y * y.detach()).sum(), x, create_graph=True)
+    assert g.requires_grad and type(g.grad_fn).__name__ == "RreluWithNoiseBackwardBackward0"
+    assert g.grad_fn._saved_training is training and g.grad_fn._saved_noise.shape == (4, 5)
+    h, = anb.autograd.grad(g.sum(), x)
+    assert not h.numpy().any()               # the noise and the mask do not move with x
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    torch.manual_seed(0)
+    ty = TF.rrelu(tx, training=training)
+    tg, = torch.autograd.grad((ty * ty.detach()).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
+
+
+def test_rrelu_refuses_lower_above_upper_first():
+    x = anb.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^Lower bound should be less than or equal to the upper bound$"):
+        AF.rrelu(x, 0.3, 0.1, inplace=True)
+    with pytest.raises(RuntimeError, match="^Lower bound should be less than or equal to the upper bound$"):
+        AF.rrelu(anb.zeros(3, dtype=anb.int64), 0.3, 0.1)

@@ -21,7 +21,8 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, floating_kernel, no_kernel, record, scalar_to
+from .._core import OpNode, floating_kernel, no_kernel, record, record_multi, scalar_to, sum_to
+from .._layout import dense
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
                             softplus_backward, threshold_backward)
@@ -135,7 +136,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     d = input._data
     xp = B.xp_of(d)
     buffer = xp.exp(-xp.abs(d))
-    out = (xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False)
+    out = dense((xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False))   # (contiguous)
     return record(out, LogSigmoidBackward0, (input,), saved=(input, Tensor._wrap(buffer.astype(d.dtype, copy=False))))
 
 
@@ -414,29 +415,86 @@ class PreluKernelBackward0(OpNode):
     saved_names = ("self", "weight")
 
     def backward(self, g):
-        from ..compare import where
-        from .._core import sum_to
         x, w = (s.unpack() for s in self._saved)
-        pos = x > 0
-        gx = where(pos, g, g * w) if self.next_functions[0][0] is not None else None
-        gw = None
-        if self.next_functions[1][0] is not None:
-            gw = sum_to(where(pos, 0.0, g * x), tuple(w.shape))
-        return gx, gw
+        return prelu_kernel_backward(g, x, w, tuple(e[0] is not None for e in self.next_functions))
+
+
+class PreluKernelBackwardBackward0(OpNode):
+    """prelu's backward op is linear in grad_output, and in weight; its mask does not
+    move when self moves a little. So grad_output gets the incoming gradients passed back
+    the way they came (times w, plus times self where self < 0), self gets grad_output
+    times the slope's incoming gradient where self < 0, and weight gets grad_output times
+    the input's incoming gradient where self < 0 (summed to weight's shape). As PyTorch,
+    self >= 0 counts as positive here.
+
+    out = prelu_kernel_backward(grad_output, self, weight)
+    grad_grad_output = grads[0] where self >= 0, else grads[0] * weight + grads[1] * self
+    grad_self = 0 where self >= 0, else grad_output * grads[1]
+    grad_weight = (0 where self >= 0, else grad_output * grads[0]) summed to weight's shape
+    """
+    saved_names = ("grad_output", "self", "weight")
+    fields = ("_mask",)                                 # (_mask: which of the two it computed)
+
+    def backward(self, *grads):
+        from ..compare import where
+        it = iter(grads)
+        ggx, ggw = (next(it) if m else None for m in self._mask)
+        g, x, w = (s.unpack() for s in self._saved)
+        nf = self.next_functions
+        neg = x < 0
+        zero = Tensor._wrap(B.xp_of(x._data).zeros((), dtype=x._data.dtype))
+        gg = gx = gw = None
+        if nf[0][0] is not None:
+            parts = [p for p in (None if ggx is None else ggx * w, None if ggw is None else ggw * x)
+                     if p is not None]
+            rest = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+            gg = where(neg, rest, zero if ggx is None else ggx)
+        if nf[1][0] is not None:
+            gx = zero.expand(tuple(x.shape)) if ggw is None else where(neg, g * ggw, zero)
+        if nf[2][0] is not None:
+            gw = sum_to(zero.expand(tuple(x.shape)) if ggx is None else where(neg, g * ggx, zero), tuple(w.shape))
+        return gg, gx, gw
+
+
+def prelu_kernel_backward(grad: Tensor, self: Tensor, weight: Tensor, output_mask: tuple) -> tuple:
+    """PyTorch's ``_prelu_kernel_backward``: the input's gradient (grad where self > 0, else
+    grad * weight) and the weight's (grad * self where self <= 0, summed to weight's
+    shape), None where ``output_mask`` says no. Under create_graph the two record one
+    ``PreluKernelBackwardBackward0`` (the weight's in self's shape, then summed)."""
+    gd, xd, wd = grad._data, self._data, weight._data
+    xp = B.xp_of(gd)
+    pos = xd > 0
+    outs = []
+    if output_mask[0]:
+        outs.append(xp.where(pos, gd, gd * wd).astype(gd.dtype, copy=False))
+    if output_mask[1]:                                # (in self's shape: summed to weight's below)
+        outs.append(xp.where(pos, 0, gd * xd).astype(gd.dtype, copy=False))
+    res = iter(record_multi(outs, PreluKernelBackwardBackward0, (grad, self, weight), saved=(grad, self, weight),
+                            _mask=tuple(output_mask)) if outs else ())
+    gx, gw = (next(res) if m else None for m in output_mask)
+    return gx, None if gw is None else sum_to(gw, tuple(weight.shape))
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x where x > 0, else ``weight * x``: a leaky ReLU whose slope is learned (one per
-    channel, dim 1, or one for all). As PyTorch, the weight is first viewed as
+    channel, dim 1, or one for all). As PyTorch, a weight of fewer dims is first viewed as
     (1, C, 1, ...) for inputs of two or more dims."""
     d, wd = input._data, weight._data
+    if d.dtype != wd.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {B.SCALAR_NAMES[d.dtype.name]} and "
+                           f"{B.SCALAR_NAMES[wd.dtype.name]}")
     n = wd.size
-    channels = d.shape[1] if d.ndim >= 2 else 1
-    if n != 1 and n != channels:
-        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
-                           f"= {n} and channel size = {channels}.")
-    if d.ndim != 1:
-        weight = weight.view(() if d.ndim == 0 else (1, n) + (1,) * (d.ndim - 2))
+    if n != 1:
+        if d.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = d.shape[1] if d.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                               f"= {n} and channel size = {channels}.")
+    if wd.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {wd.ndim}")
+    if d.ndim != wd.ndim:
+        weight = weight.view(() if d.ndim == 0 else (n,) if d.ndim == 1 else (1, n) + (1,) * (d.ndim - 2))
     out = B.xp_of(d).where(d > 0, d, weight._data * d).astype(d.dtype, copy=False)
     return record(out, PreluKernelBackward0, (input, weight), saved=(input, weight))
 

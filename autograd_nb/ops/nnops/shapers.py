@@ -265,14 +265,7 @@ class RreluWithNoiseBackward0(OpNode):
 
     def backward(self, g):
         x, noise = (s.unpack() for s in self._saved)
-        return self._rule(g, x, noise)
-
-    def _rule(self, g, x, noise):
-        """``x``: the input, or the result (of the same sign)."""
-        from ..._functions import where
-        if self.training and self.upper - self.lower > 1e-6:
-            return g * noise
-        return where(x > 0, g, g * ((self.lower + self.upper) / 2))
+        return rrelu_with_noise_backward(g, x, noise, self.lower, self.upper, self.training)
 
 
 class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
@@ -286,7 +279,42 @@ class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
 
     def backward(self, g):
         noise, result = (s.unpack() for s in self._saved)
-        return self._rule(g, result, noise)
+        return rrelu_with_noise_backward(g, result, noise, self.lower, self.upper, self.training)
+
+
+class RreluWithNoiseBackwardBackward0(OpNode):
+    """rrelu's backward op, grad times the noise (in eval mode: grad where self > 0, else
+    grad times the middle slope). It is linear in grad; the noise and the mask do not
+    move when self moves a little, so self gets zeros.
+
+    out = rrelu_with_noise_backward(grad_output, self, noise, lower, upper, training)
+    grad_grad_output = rrelu_with_noise_backward(grad, self, noise, lower, upper, training)
+    grad_self = zeros_like(grad)
+    """
+    saved_names = ("self", "noise")
+    fields = ("lower", "upper", "training")
+
+    def backward(self, gg):
+        x, noise = (s.unpack() for s in self._saved)
+        nf = self.next_functions
+        return (rrelu_with_noise_backward(gg, x, noise, self.lower, self.upper, self.training)
+                if nf[0][0] is not None else None,
+                Tensor._wrap(B.xp_of(gg._data).zeros_like(gg._data)) if nf[1][0] is not None else None)
+
+
+def rrelu_with_noise_backward(grad: Tensor, self: Tensor, noise: Tensor, lower: float, upper: float,
+                              training: bool) -> Tensor:
+    """PyTorch's ``rrelu_with_noise_backward``: ``grad * noise`` in training, else ``grad``
+    where ``self > 0`` and ``grad`` times the middle slope elsewhere (``self`` may be the
+    in-place form's result: positive exactly where the input was). Records
+    ``RreluWithNoiseBackwardBackward0`` under create_graph."""
+    gd, xd = grad._data, self._data
+    if training and upper - lower > 1e-6:
+        out = gd * noise._data
+    else:
+        out = B.xp_of(gd).where(xd > 0, gd, gd * ((lower + upper) / 2))
+    return record(out.astype(gd.dtype, copy=False), RreluWithNoiseBackwardBackward0, (grad, self),
+                  saved=(self, noise), lower=lower, upper=upper, training=training)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -294,6 +322,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """Randomized leaky ReLU: ``x`` for ``x > 0``, else ``x * a`` with ``a`` drawn uniformly in
     ``[lower, upper]`` for each element in training (``a = (lower + upper) / 2`` in eval)."""
     from ... import random as _random
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if inplace:                                       # (refused before anything is drawn)
         check_inplace(input)
     if not input.dtype.is_floating_point:
