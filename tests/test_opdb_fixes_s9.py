@@ -38,6 +38,8 @@ def _two_orders(f_torch, f_ours, ts, os_):
         assert a.requires_grad == b.requires_grad
         assert a.grad_fn is None or type(a.grad_fn).__name__ == type(b.grad_fn).__name__
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-7, atol=1e-9)
+    if not any(g.requires_grad for g in gt):         # (a linear op: no second derivative)
+        return
     l2t = sum((g * torch.tensor(_weights(g, 5 + i))).sum() for i, g in enumerate(gt))
     l2o = sum((g * anb.tensor(_weights(g, 5 + i))).sum() for i, g in enumerate(go))
     g2t = torch.autograd.grad(l2t, ts, allow_unused=True)
@@ -136,3 +138,47 @@ def test_rrelu_refuses_lower_above_upper_first():
         AF.rrelu(x, 0.3, 0.1, inplace=True)
     with pytest.raises(RuntimeError, match="^Lower bound should be less than or equal to the upper bound$"):
         AF.rrelu(anb.zeros(3, dtype=anb.int64), 0.3, 0.1)
+
+
+# --- rsub, reflected operators, comparisons with a number first ------------------------
+
+def test_rsub_and_tensor_rsub_record_rsub_backward0():
+    ts, os_ = _pair((2, 3), (3,))
+    for t_out, o_out in ((torch.rsub(*ts, alpha=2), anb.rsub(*os_, alpha=2)),
+                         (ts[0].__rsub__(ts[1]), os_[0].__rsub__(os_[1]))):
+        assert type(o_out.grad_fn).__name__ == type(t_out.grad_fn).__name__ == "RsubBackward0"
+        np.testing.assert_allclose(o_out.detach().numpy(), t_out.detach().numpy())
+    _two_orders(lambda a, b: torch.rsub(a, b, alpha=3), lambda a, b: anb.rsub(a, b, alpha=3), ts, os_)
+    assert type(anb.rsub(os_[0], 2).grad_fn).__name__ == "RsubBackward1"
+    assert os_[0].__rsub__(os_[1]).grad_fn._saved_alpha == 1
+
+
+def test_integer_alpha_wraps_into_the_dtype():
+    a = np.array([1, 2, 250], np.uint8)
+    b = np.array([3, 4, 5], np.uint8)
+    for name in ("add", "sub", "rsub"):
+        want = getattr(torch, name)(torch.tensor(a), torch.tensor(b), alpha=-3)
+        got = getattr(anb, name)(anb.tensor(a), anb.tensor(b), alpha=-3)
+        assert got.dtype == anb.uint8 and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge", "rsub"])
+def test_a_number_first_is_no_signature(name):
+    for args in ((2, [1, 2]), (2, 3)):
+        t_args = tuple(torch.tensor(a) if isinstance(a, list) else a for a in args)
+        o_args = tuple(anb.tensor(a) if isinstance(a, list) else a for a in args)
+        with pytest.raises(TypeError) as t:
+            getattr(torch, name)(*t_args)
+        with pytest.raises(TypeError) as o:
+            getattr(anb, name)(*o_args)
+        assert str(o.value).splitlines()[0] == str(t.value).splitlines()[0]
+
+
+@pytest.mark.parametrize("name", ["__rmul__", "__rand__", "__ror__", "__rxor__"])
+def test_reflected_operator_unbound_on_a_number(name):
+    with pytest.raises(TypeError) as t:
+        getattr(torch.Tensor, name)(2, torch.tensor([1, 2]))
+    with pytest.raises(TypeError) as o:
+        getattr(anb.Tensor, name)(2, anb.tensor([1, 2]))
+    assert str(o.value) == str(t.value)
+    assert getattr(anb.tensor([1, 2]), name)(3).tolist() == getattr(torch.tensor([1, 2]), name)(3).tolist()

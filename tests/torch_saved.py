@@ -258,6 +258,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "ReshapeAliasBackward0": ('self_sym_sizes',),
     "RollBackward0": ('dims', 'shifts'),
     "RsqrtBackward0": ('result',),
+    "RsubBackward0": ('alpha',),
     "RsubBackward1": ('alpha',),
     "ScatterAddBackward0": ('dim', 'index'),
     "ScatterBackward0": ('dim', 'index'),

@@ -315,6 +315,9 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
     if not needs_grad(*inputs):
         return outs
+    for i, o in enumerate(outs):                      # (an integer piece of split / sort / max(dim):
+        if (differentiable is None or differentiable[i]) and o._data.dtype.kind in "biu":
+            _integer_result(o._data)                  # refused, as record refuses one)
     node = node_cls.__new__(node_cls)
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
@@ -537,6 +540,27 @@ def arg_error(fn: str, arg: str, pos: int, value: Any) -> TypeError:
     e = TypeError(text.format(pos))
     e.method_text = text.format(pos - 1)
     return e
+
+
+def combination_error(fn: str, *args: Any) -> TypeError:
+    """PyTorch's message for arguments that fit none of ``torch.fn``'s signatures (a Python
+    number where a Tensor must come first, two numbers, ...): their types, in order."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    return TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but expected one of:")
+
+
+def reflected(fn: Callable, name: str) -> Callable:
+    """``fn`` as the reflected operator ``Tensor.<name>`` (``__rmul__``, ``__rand__``, ...),
+    which, called unbound on a non-tensor (``Tensor.__rmul__(2, t)``), refuses it as
+    PyTorch's C method descriptor does."""
+    def method(self: Any, other: Any) -> Any:
+        if not isinstance(self, Tensor):
+            raise TypeError(f"descriptor '{name}' for 'torch._C.TensorBase' objects doesn't apply to a "
+                            f"'{type(self).__name__}' object")
+        return fn(self, other)
+    method.__name__ = name
+    method.__doc__ = fn.__doc__
+    return method
 
 
 def as_method(fn: Callable, name: str | None = None) -> Callable:

@@ -13,12 +13,14 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ._layout import elementwise_layout
-from ._core import (OpNode, check_broadcast, arg_error, as_array, as_method, no_kernel, note_broadcast, prep2,
-                    read_histories, record, register, to_tensor)
+from ._core import (OpNode, check_broadcast, arg_error, as_array, as_method, combination_error, no_kernel,
+                    note_broadcast, prep2, read_histories, record, reflected, register, to_tensor)
 
 
 def _cmp(ufunc: Any, name: str):
     def op(input: Any, other: Any) -> Tensor:
+        if not isinstance(input, Tensor):            # (a number first: no such torch.eq)
+            raise combination_error(name, input, other)
         ad, bd, _, _ = prep2(input, other)
         return Tensor._wrap(elementwise_layout(as_array(ufunc(ad, bd)), input, other,
                                                dtype=ad.dtype if hasattr(ad, "dtype") else bd.dtype))
@@ -279,9 +281,11 @@ register("__lt__")(lt)
 register("__le__")(le)
 register("__gt__")(gt)
 register("__ge__")(ge)
-register("__and__", "__rand__", "bitwise_and")(bitwise_and)     # (bool & bool stays bool)
-register("__or__", "__ror__", "bitwise_or")(bitwise_or)
-register("__xor__", "__rxor__", "bitwise_xor")(bitwise_xor)
+register("__and__", "bitwise_and")(bitwise_and)     # (bool & bool stays bool)
+register("__or__", "bitwise_or")(bitwise_or)
+register("__xor__", "bitwise_xor")(bitwise_xor)
+for _f, _name in ((bitwise_and, "__rand__"), (bitwise_or, "__ror__"), (bitwise_xor, "__rxor__")):
+    register(_name)(reflected(_f, _name))
 register("__invert__")(bitwise_not)
 
 EXPORTS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",

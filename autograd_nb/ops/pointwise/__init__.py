@@ -15,7 +15,7 @@ other modules import from ``ops.pointwise``.
 from ... import _backend as B
 from . import arithmetic, unary, clamping, inplace
 from .arithmetic import (add, div, divide, floor_divide, fmod, mul, multiply, neg, negative, pow, reciprocal,
-                         remainder, sub, subtract, true_divide)
+                         remainder, rsub, sub, subtract, true_divide)
 from .arithmetic import (NoDerivative, _needed, _sub_check, add_scalar, div_scalar, has_edge, mul_scalar,
                          rsub_scalar, sub_scalar)
 from .unary import (abs, absolute, acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh,

@@ -17,7 +17,8 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, as_array, check_broadcast, note_broadcast, plain, prep2, record, register, wrapped_number
+from .._core import (OpNode, as_array, check_broadcast, combination_error, note_broadcast, plain, prep2, record,
+                     reflected, register, wrapped_number)
 from .._layout import elementwise_layout as _laid
 from ..convert import _zeros_like
 
@@ -68,7 +69,25 @@ class RsubBackward1(AddBackward0):
 
 
 def _alpha_times(d: Any, alpha: Any) -> Any:
-    return d if alpha == 1 else d * alpha
+class RsubBackward0(AddBackward0):
+    """rsub(self, other) is other - alpha * self (``t.__rsub__(u)``: sub with the operands
+    swapped): the first input gets the gradient negated, the second the gradient.
+
+    out = other - alpha * self
+    grad_self = -grad * alpha
+    grad_other = grad
+    """
+
+    def backward(self, g):
+        alpha = self.alpha
+        return (-g if alpha == 1 else mul_scalar(-g, alpha)), g
+
+
+    if alpha == 1:
+        return d
+    if getattr(d, "dtype", None) is not None and d.dtype.kind in "iu" and isinstance(alpha, (int, np.integer)):
+        alpha = np.array(alpha).astype(d.dtype)       # (as PyTorch: wrapped into the integer type,
+    return d * alpha                                  # uint8's -3 is 253; numpy would refuse it)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -294,6 +313,22 @@ def add_scalar(input: Tensor, other: Any) -> Tensor:
 
 
 def rsub_scalar(number: Any, input: Tensor) -> Tensor:
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input``: PyTorch's ``rsub`` (and ``Tensor.__rsub__``), sub with the
+    operands swapped; a number ``other`` is a tensor filled with it (``RsubBackward1``)."""
+    if not isinstance(input, Tensor):
+        raise combination_error("rsub", input, other)
+    if not isinstance(other, Tensor) or wrapped_number(other):
+        return sub(other, input, alpha=alpha)
+    _sub_check(other, input)
+    ad, bd, ta, tb = prep2(input, other)
+    _integral_alpha(ad, alpha)
+    data = _laid(as_array(bd - _alpha_times(ad, alpha)), input, other)
+    res = record(data, RsubBackward0, (ta, tb), alpha=alpha)
+    note_broadcast(res, ta, tb)
+    return res
+
+
     """``number - input`` as PyTorch's C++ formulas spell it: a tensor filled with the
     number, then ``sub_``: a ``SubBackward0`` whose first edge is empty."""
     d = input._data
@@ -767,8 +802,9 @@ register("__rpow__")(_rev(pow))
 # common case: two tensors of one dtype, or a floating tensor and a Python number).
 register("__add__", "__radd__")(add)
 register("__sub__")(sub)
-register("__rsub__")(_rev(sub))
-register("__mul__", "__rmul__")(mul)
+register("__rsub__")(rsub)
+register("__mul__")(mul)
+register("__rmul__")(reflected(mul, "__rmul__"))
 register("__truediv__")(div)
 register("__rtruediv__")(_rev(div))
 register("__mod__")(remainder)
@@ -778,5 +814,5 @@ register("__rfloordiv__")(_rev(floor_divide))
 register("__pos__")(lambda self: self)
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
-EXPORTS = ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "neg", "reciprocal",
+EXPORTS = ["add", "sub", "rsub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "neg", "reciprocal",
            "subtract", "multiply", "divide", "true_divide", "negative"]
