@@ -68,7 +68,6 @@ class RsubBackward1(AddBackward0):
         return -g if alpha == 1 else mul_scalar(-g, alpha)
 
 
-def _alpha_times(d: Any, alpha: Any) -> Any:
 class RsubBackward0(AddBackward0):
     """rsub(self, other) is other - alpha * self (``t.__rsub__(u)``: sub with the operands
     swapped): the first input gets the gradient negated, the second the gradient.
@@ -83,6 +82,7 @@ class RsubBackward0(AddBackward0):
         return (-g if alpha == 1 else mul_scalar(-g, alpha)), g
 
 
+def _alpha_times(d: Any, alpha: Any) -> Any:
     if alpha == 1:
         return d
     if getattr(d, "dtype", None) is not None and d.dtype.kind in "iu" and isinstance(alpha, (int, np.integer)):
