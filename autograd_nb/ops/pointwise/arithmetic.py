@@ -312,7 +312,6 @@ def add_scalar(input: Tensor, other: Any) -> Tensor:
     return record(as_array((d + other).astype(d.dtype, copy=False)), AddBackward1, (input,))
 
 
-def rsub_scalar(number: Any, input: Tensor) -> Tensor:
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input``: PyTorch's ``rsub`` (and ``Tensor.__rsub__``), sub with the
     operands swapped; a number ``other`` is a tensor filled with it (``RsubBackward1``)."""
@@ -329,6 +328,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     return res
 
 
+def rsub_scalar(number: Any, input: Tensor) -> Tensor:
     """``number - input`` as PyTorch's C++ formulas spell it: a tensor filled with the
     number, then ``sub_``: a ``SubBackward0`` whose first edge is empty."""
     d = input._data
