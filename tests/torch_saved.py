@@ -342,4 +342,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "XlogyBackward1": ('other', 'self'),
     "XlogyBackward2": ('other', 'self'),
     "IndexCopyBackward0": ('dim', 'index', 'source', 'source_dim'),
+    "MaxPool3DWithIndicesBackward0": ('ceil_mode', 'dilation', 'kernel_size', 'padding', 'result1', 'self', 'stride'),
+    "MaxPool3DWithIndicesBackwardBackward0": ('indices',),
+    "MaxUnpool2DBackward0": ('indices',),
+    "MaxUnpool3DBackward0": ('indices',),
 }

@@ -41,13 +41,14 @@ __all__ = [
     "binary_cross_entropy_with_logits", "celu_", "elu_", "hardtanh_", "leaky_relu_", "rrelu_", "selu_",
     "threshold_", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
-    "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy",
+    "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy", "lp_pool1d", "lp_pool2d",
+    "lp_pool3d", "max_pool1d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d",
+    "max_unpool3d",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
 from ..ops.nnops.conv import conv1d, conv2d, conv3d  # noqa: E402
 from ..ops.nnops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: E402
-max_pool2d_with_indices = _nn.max_pool2d_with_indices
 adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
 adaptive_max_pool1d = _nn.adaptive_max_pool1d
 adaptive_max_pool2d = _nn.adaptive_max_pool2d
@@ -730,3 +731,6 @@ from ._more_losses import (cosine_embedding_loss, ctc_loss, gaussian_nll_loss, h
 # attention lives with its modules (nn/attention.py); imported last, as it uses this module
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 from .linear_cross_entropy import linear_cross_entropy  # noqa: E402
+from ._pool_functions import (lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d_with_indices,  # noqa: E402
+                              max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d,
+                              max_unpool2d, max_unpool3d)

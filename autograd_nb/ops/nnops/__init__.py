@@ -35,8 +35,27 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                       scale_grad_by_freq)
 
 
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``torch.max_pool1d``: ``F.max_pool1d`` without ``return_indices``."""
+    from ...nn.functional import max_pool1d as f
+    return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``torch.max_pool1d_with_indices``: ``(values, indices)`` of 1-d max pooling."""
+    from ...nn.functional import max_pool1d_with_indices as f
+    return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``torch.max_pool3d``: ``F.max_pool3d`` without ``return_indices``."""
+    from .max_pool3d import max_pool3d as f
+    return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
+
+
 EXPORTS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
-           "pixel_shuffle", "pixel_unshuffle", "group_norm", "channel_shuffle"]
+           "pixel_shuffle", "pixel_unshuffle", "group_norm", "channel_shuffle",
+           "max_pool1d", "max_pool1d_with_indices", "max_pool3d"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)

@@ -69,16 +69,18 @@ class AdaptiveMaxPool3DBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
 _BACKWARD_BACKWARD = {2: AdaptiveMaxPool2DBackwardBackward0, 3: AdaptiveMaxPool3DBackwardBackward0}
 
 
-def adaptive_max_pool_backward(grad: Tensor, self: Tensor, indices: Tensor, dims: int) -> Tensor:
+def adaptive_max_pool_backward(grad: Tensor, self: Tensor, indices: Tensor, dims: int,
+                               node: type | None = None) -> Tensor:
     """``adaptive_max_pool{2,3}d_backward``: scatter-add ``grad`` at ``indices`` into zeros
-    shaped like ``self`` (each image and channel a row of its flattened spatial cells)."""
+    shaped like ``self`` (each image and channel a row of its flattened spatial cells).
+    ``max_pool3d``'s backward is the same scatter, recorded as its own ``node``."""
     in_shape, idx = self._data.shape, indices._data
     cells = int(np.prod(in_shape[-dims:]))
     index = Tensor._wrap(idx.reshape(-1, int(np.prod(idx.shape[-dims:]))))
     rows = Tensor._wrap(grad._data.reshape(index.shape))           # (its numbers: no history)
     zeros = Tensor._wrap(B.xp_of(idx).zeros((index.shape[0], cells), dtype=rows._data.dtype))
     data = zeros.scatter_add(1, index, rows)._data.reshape(in_shape)
-    return record(data, _BACKWARD_BACKWARD[dims], (grad, self), saved=(indices,))
+    return record(data, node or _BACKWARD_BACKWARD[dims], (grad, self), saved=(indices,))
 
 
 def adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, dims: int) -> Any:

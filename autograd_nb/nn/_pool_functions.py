@@ -1,0 +1,100 @@
+"""More pooling functions of ``nn.functional``: power-average pooling (``lp_pool1d/2d/3d``),
+max pooling in 3-d and the ``*_with_indices`` forms, max unpooling.
+
+``lp_pool`` is made of ops we already have, as PyTorch makes it: with ``p = norm_type``,
+each window's ``(sum of x^p) ^ (1/p)``, computed as ``avg_pool(x^p) * window_size``,
+then the ``1/p`` power. ``p = 1`` is sum pooling, ``p = 2`` the window's Euclidean norm,
+and ``p -> inf`` max pooling (of ``|x|``; ``-inf``: the minimum of ``|x|``).
+``sign(out) * relu(|out|)`` in the middle is just ``out``, written as PyTorch writes it so
+that the graph is PyTorch's: ``PowBackward0`` over ``MulBackward0`` over
+``MulBackward0(sign, relu(abs))`` over ``AvgPool2DBackward0`` over ``PowBackward0``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .._tensor import Tensor
+from ..ops.nnops import pool as _pool
+from ..ops.nnops.max_pool3d import max_pool3d, max_pool3d_with_indices
+from ..ops.nnops.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
+from ..ops.nnops.pool3d import avg_pool3d_checked
+
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """``(values, indices)`` of 1-d max pooling over the last dim of ``(N, C, L)`` or
+    ``(C, L)``: as PyTorch, a height-1 ``max_pool2d_with_indices`` (unsqueeze, pool, squeeze)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           "'self' (while checking arguments for max_pool1d)")
+    one = {}
+    for name, v in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if isinstance(v, (tuple, list)):
+            if len(v) > 1 or (len(v) == 0 and name != "stride"):
+                raise RuntimeError(f"max_pool1d() argument '{name}' should contain one int (got {len(v)})")
+            v = v[0] if v else None
+        one[name] = v
+    k = one["kernel_size"]
+    s = k if one["stride"] is None else one["stride"]
+    values, indices = _pool.max_pool2d_with_indices(input.unsqueeze(-2), (1, k), (1, s), (0, one["padding"]),
+                                                    (1, one["dilation"]), ceil_mode)
+    return values.squeeze(-2), indices.squeeze(-2)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """``(values, indices)`` of 2-d max pooling (``return_indices`` is accepted and ignored,
+    as in PyTorch: both are always returned)."""
+    return _pool.max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _lp_finish(out: Tensor, norm_type: float, window: int) -> Tensor:
+    """``(sign(avg) * relu(|avg|) * window) ^ (1 / p)``: the window's power sum, then its root."""
+    from .functional import relu
+    return (out.sign() * relu(out.abs())).mul(window).pow(1.0 / norm_type)
+
+
+def _is_inf(norm_type: Any, sign: int) -> bool:
+    return isinstance(norm_type, (int, float)) and norm_type == sign * float("inf")
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """``(sum of x^p over each window) ^ (1/p)`` along the last dim, ``p = norm_type``."""
+    from .functional import avg_pool1d, max_pool1d
+    if _is_inf(norm_type, 1):
+        return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool1d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kernel_size)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """``(sum of x^p over each window) ^ (1/p)`` over the last two dims, ``p = norm_type``."""
+    from .functional import avg_pool2d, max_pool2d
+    kh, kw = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size, kernel_size)
+    if _is_inf(norm_type, 1):
+        return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kh * kw)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """``(sum of x^p over each window) ^ (1/p)`` over the last three dims, ``p = norm_type``."""
+    kd, kh, kw = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * 3
+    if _is_inf(norm_type, 1):
+        return max_pool3d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool3d_checked(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kd * kh * kw)
