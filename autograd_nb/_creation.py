@@ -247,30 +247,89 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """``start, start + step, ...`` up to (not including) ``end``.
 
-    Integers give int64; any float argument gives the default float dtype.
+    Integers give int64; any float argument gives the default float dtype. As PyTorch,
+    the bounds are checked in double precision, the length is ``ceil((end - start) /
+    step)`` (for int64 in integers, the bounds truncated first), and the values are
+    ``start + i * step`` computed in double (floats) or int64 (integer dtypes, bounds and
+    step truncated toward zero) before the cast to the dtype.
     """
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    dt = _resolve_dtype(dtype)
+    dt = _resolve_dtype(dtype) or (out.dtype if out is not None else None)
     if dt is None:
         dt = B.get_default_dtype() if any(isinstance(v, float) for v in vals) else B.int64
-    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = (vals[0] + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * vals[2])
-    return _finish(arr.astype(dt.np), dt, device, requires_grad)
+    d0, d1, ds = (float(v) for v in vals)
+    if dt == B.int64 and ds != 0 and int(ds) == 0:   # (a step that truncates to 0)
+        raise ValueError("step must be nonzero")
+    if ds == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(d0) and math.isfinite(d1)):
+        raise RuntimeError(f"unsupported range: {d0:g} -> {d1:g}")
+    if not (ds > 0 and d1 >= d0 or ds < 0 and d1 <= d0):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    integral = not dt.is_floating_point
+    if integral:
+        x0, x1, xs = (int(v) for v in vals)           # (C++'s conversions truncate toward zero)
+    if dt == B.int64:
+        sgn = (xs > 0) - (xs < 0)
+        num = x1 - x0 + xs - sgn
+        n = abs(num) // abs(xs) * (1 if (num >= 0) == (xs > 0) else -1)   # (C's division)
+    else:
+        n = math.ceil((d1 - d0) / ds)
+    if n < 0 or n > 2 ** 63 - 1:
+        raise RuntimeError("invalid size, possible overflow?")
+    if integral:
+        arr = x0 + np.arange(n, dtype=np.int64) * xs
+    else:
+        arr = d0 + np.arange(n, dtype=np.float64) * ds
+    res = _finish(arr.astype(dt.np), dt, device, requires_grad)
+    if out is None:
+        return res
+    out._data = res._data
+    return out
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    As PyTorch: the first half of the values are ``start + i * step``, the second half
+    ``end - (steps - 1 - i) * step``, so both ends are exact; floating dtypes compute in
+    their own precision, integer dtypes truncate the bounds to the dtype first and take
+    the step in double."""
+    for name, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v.ndim != 0:
+            parts = [f"{n} with {t.ndim} dimension(s)" for n, t in (("start", start), ("end", end))
+                     if isinstance(t, Tensor)]
+            raise RuntimeError("linspace only supports 0-dimensional start and end tensors, but got "
+                               + " and ".join(parts) + ".")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        from .ops._core import combination_error
+        raise combination_error("linspace", start, end, steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     dt = _resolve_dtype(dtype) or B.get_default_dtype()
-    return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
+    if dt == B.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    idx = np.arange(steps)
+    if dt.is_floating_point:
+        t = dt.np.type
+        s, e = t(start), t(end)
+        step = (e - s) / t(max(steps - 1, 1))
+        first, last = s + step * idx.astype(dt.np), e - step * (steps - 1 - idx).astype(dt.np)
+    else:
+        s, e = (np.array(int(v)).astype(dt.np).item() for v in (start, end))
+        step = (e - s) / max(steps - 1, 1)
+        first, last = s + step * idx, e - step * (steps - 1 - idx)
+    arr = np.where(idx < steps // 2, first, last) if steps != 1 else np.full(1, s)   # (one step: the start)
+    with np.errstate(invalid="ignore"):
+        return _finish(arr.astype(dt.np), dt, device, requires_grad)
 
 
 def _like(fn: Any, input: Tensor, dtype: Any, device: Any, requires_grad: bool, *args: Any) -> Tensor:

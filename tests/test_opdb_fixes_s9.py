@@ -182,3 +182,65 @@ def test_reflected_operator_unbound_on_a_number(name):
         getattr(anb.Tensor, name)(2, anb.tensor([1, 2]))
     assert str(o.value) == str(t.value)
     assert getattr(anb.tensor([1, 2]), name)(3).tolist() == getattr(torch.tensor([1, 2]), name)(3).tolist()
+
+
+# --- arange and linspace: torch's lengths, values and refusals -------------------------
+
+@pytest.mark.parametrize("args,dtype", [
+    ((0.0, -8.000001, -4.0), "int64"), ((0.0, -8.000001, -4.0), "int32"), ((-0.5, 3.7, 0.9), "uint8"),
+    ((1, 10, 3), None), ((0.5, 2.0, 0.25), None), ((10, 1, -3), "float64"), ((-7.9, 8.2, 2.5), "int64"),
+])
+def test_arange_lengths_and_values(args, dtype):
+    kw = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+    want = torch.arange(*args, **kw)
+    got = anb.arange(*args, **({} if dtype is None else {"dtype": getattr(anb, dtype)}))
+    assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((0, -3, 2), {}), ((0, 3, -2), {}), ((1549556900, 1549556828, 1989724), {}), ((0, float("inf"), 2), {}),
+    ((float("-inf"), 1, 2), {}), ((0, float("nan"), 1), {}), ((0, 5, 0), {}), ((0.5, 3.7, 0.9), {"dtype": "int64"}),
+])
+def test_arange_refusals(args, kw):
+    kt = {k: getattr(torch, v) for k, v in kw.items()}
+    ko = {k: getattr(anb, v) for k, v in kw.items()}
+    with pytest.raises(Exception) as t:
+        torch.arange(*args, **kt)
+    with pytest.raises(Exception) as o:
+        anb.arange(*args, **ko)
+    assert type(o.value) is type(t.value) and str(o.value) == str(t.value)
+
+
+def test_arange_out():
+    out = anb.empty(0, dtype=anb.int64)
+    assert anb.arange(0, 6, 2, out=out) is out and out.tolist() == [0, 2, 4]
+    with pytest.raises(ValueError, match="^step must be nonzero$"):
+        anb.arange(0, 64, 0.5, out=anb.empty(0, dtype=anb.int64))
+
+
+@pytest.mark.parametrize("args,dtype", [
+    ((4.3, 0, 50), "uint8"), ((-3.7, 4.3, 7), "int64"), ((-3, 4.3, 7), "float32"), ((0, 3.14, 1), "float32"),
+    ((1.5, -2.5, 9), "float64"), ((0, 10, 0), "float32"), ((2, 250, 6), "uint8"),
+])
+def test_linspace_values(args, dtype):
+    want = torch.linspace(*args, dtype=getattr(torch, dtype))
+    got = anb.linspace(*args, dtype=getattr(anb, dtype))
+    assert got.dtype == getattr(anb, dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_linspace_refusals():
+    for t_call, o_call in [
+        (lambda: torch.linspace(0, 3, -1), lambda: anb.linspace(0, 3, -1)),
+        (lambda: torch.linspace(0, 3, 1.0), lambda: anb.linspace(0, 3, 1.0)),
+        (lambda: torch.linspace(torch.ones(2), torch.ones(2), 1), lambda: anb.linspace(anb.ones(2), anb.ones(2), 1)),
+        (lambda: torch.linspace(torch.tensor(1.0), torch.ones(2), 3),
+         lambda: anb.linspace(anb.tensor(1.0), anb.ones(2), 3)),
+        (lambda: torch.linspace(0, 1, 3, dtype=torch.bool), lambda: anb.linspace(0, 1, 3, dtype=anb.bool)),
+    ]:
+        with pytest.raises(Exception) as t:
+            t_call()
+        with pytest.raises(Exception) as o:
+            o_call()
+        assert type(o.value) is type(t.value)
+        assert str(o.value).splitlines()[0] == str(t.value).splitlines()[0]
