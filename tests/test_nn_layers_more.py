@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_nb as anb
+from autograd_nb.autograd import gradcheck
 from torch_errors import error_of
 
 torch = pytest.importorskip("torch")
@@ -123,3 +124,97 @@ def test_pad3d_layers_match_torch(cls, padding, shape):
     np.testing.assert_allclose(got[0][1], got[1][1])
     np.testing.assert_allclose(got[0][2], got[1][2])
     assert got[0][3] == got[1][3]
+
+
+# ---------------------------------------------------------------------------
+# RNNCellBase, gumbel_softmax, pdist
+# ---------------------------------------------------------------------------
+
+def test_rnn_cell_base_is_the_cells_base():
+    for args in ((3, 4, True, 2), (5, 2, False, 3)):
+        got = []
+        for lib in (anb, torch):
+            lib.manual_seed(1)
+            base = lib.nn.RNNCellBase(*args)
+            got.append((repr(base), [(n, tuple(p.shape)) for n, p in base.named_parameters()],
+                        [p.detach().numpy().tolist() for p in base.parameters()], error_of(lambda: base(lib.ones(2)))))
+        assert got[0] == got[1]
+    for cls in ("RNNCell", "LSTMCell", "GRUCell"):
+        assert isinstance(getattr(anb.nn, cls)(2, 3), anb.nn.RNNCellBase)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim,tau", [(-1, 1.0), (0, 0.3)])
+def test_gumbel_softmax_draws_torchs_samples(hard, dim, tau):
+    x = RNG.standard_normal((4, 5))
+    got = []
+    for lib in (anb, torch):
+        lib.manual_seed(3)
+        xt = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.gumbel_softmax(xt, tau=tau, hard=hard, dim=dim)
+        y.backward(lib.tensor(np.arange(20.0).reshape(4, 5)))
+        got.append((y.detach().numpy(), xt.grad.numpy(), type(y.grad_fn).__name__, lib.rand(2).numpy()))
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-9, atol=1e-12)
+    assert got[0][2] == got[1][2]
+    np.testing.assert_array_equal(got[0][3], got[1][3])       # the generator moved as far as torch's
+    if hard:
+        assert set(np.unique(got[0][0])) <= {0.0, 1.0}
+
+
+def test_gumbel_softmax_eps_warning():
+    for lib in (anb, torch):
+        with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect."):
+            lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-3)
+
+
+PDIST_X = [np.random.default_rng(4).standard_normal((5, 3)), np.array([[0.0, 0], [0, 0], [1, 1]]),
+           np.array([[0.0, 0], [0, 1], [1, 1], [2, 0]])]
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.0, float("inf"), 0.5, 1.5, 2.5])
+@pytest.mark.parametrize("k", range(len(PDIST_X)))
+def test_pdist_matches_torch(p, k):
+    x = PDIST_X[k]
+    got = []
+    for lib in (anb, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        for fn in (lib.pdist, lib.nn.functional.pdist):
+            y = fn(xt, p)
+        y.backward(lib.tensor(np.arange(1.0, y.numel() + 1)), retain_graph=True)
+        node = y.grad_fn
+        got.append((y.detach().numpy(), xt.grad.numpy(), type(node).__name__, node._saved_p,
+                    node._saved_result.detach().numpy(), tuple(node._saved_self.shape)))
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-9, atol=1e-12)
+    assert got[0][2:4] == got[1][2:4]
+    np.testing.assert_allclose(got[0][4], got[1][4])
+    assert got[0][5] == got[1][5]
+
+
+def test_pdist_finite_differences_and_no_second_derivative():
+    x = anb.tensor(PDIST_X[0], requires_grad=True)
+    for p in (2.0, 1.0, 3.0, 0.5, float("inf")):
+        assert gradcheck(lambda t: anb.pdist(t, p), (x,))
+    got = []
+    for lib in (anb, torch):
+        xt = lib.tensor(PDIST_X[0], requires_grad=True)
+        (g,) = lib.autograd.grad(lib.pdist(xt).sum(), xt, create_graph=True)
+        got.append((type(g.grad_fn).__name__, [type(n[0]).__name__ for n in g.grad_fn.next_functions],
+                    error_of(lambda: g.sum().backward())))
+    assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.pdist(lib.ones(3)),
+    lambda lib: lib.pdist(lib.ones(2, 3, 2)),
+    lambda lib: lib.pdist(lib.ones(3, 2), p=-1),
+    lambda lib: lib.pdist(lib.ones(3, 2, dtype=lib.int64)),
+])
+def test_pdist_errors(call):
+    _same_error(call)
+
+
+def test_pdist_empty_shapes():
+    for shape in ((1, 3), (0, 2), (3, 0)):
+        assert tuple(anb.pdist(anb.zeros(shape)).shape) == tuple(torch.pdist(torch.zeros(shape)).shape)

@@ -346,4 +346,6 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "MaxPool3DWithIndicesBackwardBackward0": ('indices',),
     "MaxUnpool2DBackward0": ('indices',),
     "MaxUnpool3DBackward0": ('indices',),
+    "PdistBackward0": ('p', 'result', 'self'),
+    "PdistBackwardBackward0": (),
 }

@@ -43,7 +43,7 @@ __all__ = [
     "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
     "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy", "lp_pool1d", "lp_pool2d",
     "lp_pool3d", "max_pool1d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d",
-    "max_unpool3d",
+    "max_unpool3d", "gumbel_softmax", "pdist",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -135,6 +135,10 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """Largest value in each window along the last dim: a height-1 ``max_pool2d``, as PyTorch
     computes it (unsqueeze, pool, squeeze)."""
+    if return_indices:
+        return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    from ._pool_functions import check_max_pool1d
+    check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     k = _one(kernel_size)
     s = k if stride is None or stride == [] else _one(stride)
     out = _nn.max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, _one(padding)), (1, _one(dilation)),
@@ -734,3 +738,5 @@ from .linear_cross_entropy import linear_cross_entropy  # noqa: E402
 from ._pool_functions import (lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d_with_indices,  # noqa: E402
                               max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d,
                               max_unpool2d, max_unpool3d)
+from ._gumbel_softmax import gumbel_softmax  # noqa: E402
+from ..ops.nnops.pdist import pdist  # noqa: E402

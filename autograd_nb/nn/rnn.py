@@ -33,7 +33,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -232,16 +232,21 @@ class GRU(RNNBase):
                          bidirectional, 0, device, dtype)
 
 
-class _CellBase(Module):
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool, device: Any,
-                 dtype: Any) -> None:
+class RNNCellBase(Module):
+    """What the one-step cells share: ``weight_ih`` ``(num_chunks * hidden_size, input_size)``,
+    ``weight_hh`` ``(num_chunks * hidden_size, hidden_size)`` and, with ``bias``, ``bias_ih``
+    and ``bias_hh``, all uniform in ``+-1/sqrt(hidden_size)``. ``num_chunks`` is the number
+    of gates stacked in each matrix: 1 for ``RNNCell``, 4 for ``LSTMCell``, 3 for
+    ``GRUCell``. (The base itself has no ``forward``: subclass it for a cell of your own.)"""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         from .._creation import empty
-        self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        gate = _GATES[mode] * hidden_size
+        gate = num_chunks * hidden_size
         self.weight_ih = Parameter(empty((gate, input_size), device=device, dtype=dtype))
         self.weight_hh = Parameter(empty((gate, hidden_size), device=device, dtype=dtype))
         if bias:
@@ -253,6 +258,23 @@ class _CellBase(Module):
         self.reset_parameters()
 
     reset_parameters = RNNBase.reset_parameters
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+
+class _CellBase(RNNCellBase):
+    """A cell of one of RNNBase's modes: its number of gates, and one step of it as forward."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool, device: Any,
+                 dtype: Any) -> None:
+        self.mode = mode
+        super().__init__(input_size, hidden_size, bias, _GATES[mode], device, dtype)
 
     def forward(self, input: Tensor, hx: Any = None) -> Any:
         from .._creation import zeros
@@ -272,14 +294,6 @@ class _CellBase(Module):
         if not batched:
             out = tuple(o.squeeze(0) for o in out) if lstm else out.squeeze(0)
         return out
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
 
 
 class RNNCell(_CellBase):

@@ -27,6 +27,7 @@ from .adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptiv
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .channel_shuffle import channel_shuffle
 from .shapers import glu, group_norm, hardshrink, pixel_shuffle, pixel_unshuffle, softshrink
+from .pdist import pdist
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
@@ -41,7 +42,8 @@ def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=F
     return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
     """``torch.max_pool1d_with_indices``: ``(values, indices)`` of 1-d max pooling."""
     from ...nn.functional import max_pool1d_with_indices as f
     return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
@@ -55,7 +57,7 @@ def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=F
 
 EXPORTS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
            "pixel_shuffle", "pixel_unshuffle", "group_norm", "channel_shuffle",
-           "max_pool1d", "max_pool1d_with_indices", "max_pool3d"]
+           "max_pool1d", "max_pool1d_with_indices", "max_pool3d", "pdist"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)
