@@ -16,7 +16,7 @@ import numpy as np
 from .._backend import SCALAR_NAMES, xp_of
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..ops._histories import histories_first, saved_first
+from ..ops._histories import histories_first, read_histories, saved_first
 from ..ops.nnops import loss as _L
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -177,7 +177,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     _warn_size(input, target)
     code = _reduction(reduction)
     a, b = _broadcast_pair(input, target)
-    if delta <= 0:                                    # (the kernel's check: after its inputs are saved)
+    if delta <= 0:                                    # (the kernel's check: after the inputs'
+        read_histories(input, target)                 # histories are read and the inputs saved)
         first = saved_first(_L.huber_loss, (a, b), {})
         if first is not None:
             raise first from None
@@ -216,7 +217,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     _warn_size(input, target)
     code = _reduction(reduction, size_average, reduce)
     a, b = _broadcast_pair(input, target)
-    if beta < 0:                                      # (the kernel's check: after its inputs are saved)
+    if beta < 0:                                      # (the kernel's check: after the inputs'
+        read_histories(input, target)                 # histories are read and the inputs saved)
         first = saved_first(_L.smooth_l1_loss, (a, b), {})
         if first is not None:
             raise first from None

@@ -315,6 +315,9 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
     if not needs_grad(*inputs):
         return outs
+    for i, o in enumerate(outs):                      # (an integer piece of split / sort / max(dim):
+        if (differentiable is None or differentiable[i]) and o._data.dtype.kind in "biu":
+            _integer_result(o._data)                  # refused, as record refuses one)
     node = node_cls.__new__(node_cls)
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])

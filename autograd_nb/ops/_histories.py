@@ -304,6 +304,13 @@ def _tensor_args(fn: Callable, args: tuple, kwargs: dict) -> list:
     return [v for v in ba.arguments.values() if isinstance(v, Tensor)]
 
 
+def _has_edge(t: Tensor) -> bool:
+    """Does a node get an edge to ``t`` (``pointwise.has_edge``; imported late: the
+    pointwise ops import this module)?"""
+    from .pointwise import has_edge
+    return has_edge(t)
+
+
 def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) -> BaseException | None:
     """The error PyTorch's autograd layer raises when it saves the inputs of ``fn(*args,
     **kwargs)`` before the kernel runs (see above), or None. ``inplace``: ``args[0]`` is
@@ -328,7 +335,9 @@ def saved_first(fn: Callable, args: tuple, kwargs: dict, inplace: bool = False) 
         rule = _rule(cls)
         inputs = list(rule or ())
         named = dict(zip(inputs, tensors)) if cls in exact else bound
-        needs = [isinstance(named.get(i), Tensor) and named[i].requires_grad for i in inputs]
+        # (should_compute_output: the input has an edge; a view made under no_grad of a leaf
+        # that requires grad has none, so nothing is saved for it)
+        needs = [isinstance(named.get(i), Tensor) and _has_edge(named[i]) for i in inputs]
         uses = getattr(cls, "saved_for", None)        # (declared: the inputs whose gradient uses each)
         for k, name in enumerate(cls.saved_names):
             v = named.get(name)

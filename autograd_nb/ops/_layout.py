@@ -202,6 +202,28 @@ def strided_copy(a: Any, strides: Sequence[int]) -> Any:
     return out
 
 
+def laid_like(values: Any, a: Any) -> Any:
+    """``values`` (an array of ``a``'s shape) laid out as a fresh tensor made like array ``a``
+    (``empty_like(a)``, preserve_format): how ops that write a new tensor shaped as their
+    input (``flip``, ``sort``, ``index_fill``) lay out their result. Values already so laid
+    out come back as they are (possibly ``values`` itself: pass a copy)."""
+    strides = preserve_strides(a)
+    if strides is None:
+        return values if values.flags.c_contiguous else values.copy(order="C")
+    if tuple(s // values.itemsize for s in values.strides) == strides:
+        return values
+    return strided_copy(values, strides)
+
+
+def dense(a: Any) -> Any:
+    """``a`` itself if C-contiguous, else a C-contiguous copy: the layout of a result PyTorch
+    allocates with ``at::empty(sizes)`` (reductions, ``roll``, ``repeat``, ``tril``)."""
+    if a.flags.c_contiguous:
+        return a
+    xp = np if a.__class__ is np.ndarray else __import__("cupy")
+    return xp.ascontiguousarray(a)
+
+
 def copy_like(a: Any, dtype: Any = None) -> Any:
     """A copy of array ``a`` (converted to ``dtype``) laid out as PyTorch's ``clone()`` and
     ``.to(dtype)`` lay it out (``preserve_strides``)."""

@@ -14,6 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ._core import (OpNode, no_kernel, check_broadcast, device_mismatch, note_broadcast, record, register,
                     to_tensor)
+from ._layout import elementwise_layout as _laid
 from .pointwise import _inplace, _needed, has_edge, mul_scalar
 
 
@@ -69,6 +70,8 @@ class AddcdivBackward0(AddcmulBackward0):
     grad_tensor1 = grad * value / tensor2
     grad_tensor2 = -grad * value * tensor1 / tensor2²
     """
+    saved_for = ((2,), (0, 1, 2))                     # tensor2 always (PyTorch saves it whatever
+                                                      # is wanted), tensor1 for tensor2's gradient
 
     def backward(self, g):
         t1, t2 = (None if s is None else s.unpack() for s in self._saved)
@@ -91,7 +94,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
         raise no_kernel("addcmul_cpu_out", ad.dtype)
     if ad.dtype.kind in "iu" and isinstance(value, float):
         value = int(value)                            # (an integer result takes value as an integer)
-    out = record(ad + value * (bd * cd), AddcmulBackward0, (a, b, c),
+    out = record(_laid(ad + value * (bd * cd), a, b, c, dtype=ad.dtype), AddcmulBackward0, (a, b, c),
                  (b if has_edge(c) else None, c if has_edge(b) else None), value=value)
     note_broadcast(out, a, b, c)
     return out
@@ -111,7 +114,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     ad, bd, cd = _promoted([a, b, c])
     # (PyTorch's kernel: self + value * t1 / t2, the product first: a quotient past float32's
     # largest value may come back within it)
-    out = record(ad + value * bd / cd, AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
+    out = record(_laid(ad + value * bd / cd, a, b, c, dtype=ad.dtype), AddcdivBackward0, (a, b, c),     # (saved as PyTorch: tensor1
                  (b if has_edge(c) else None, c), value=value)       # only for tensor2's gradient)
     note_broadcast(out, a, b, c)
     return out
@@ -201,12 +204,12 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         raise no_kernel("lerp_kernel_scalar" if scalar else "lerp_kernel_tensor", dt)
     a, b = ts[0], ts[1]
     if scalar:
-        out = record(_lerp(a._data, b._data, weight).astype(dt, copy=False), LerpBackward0,
+        out = record(_laid(_lerp(a._data, b._data, weight).astype(dt, copy=False), a, b), LerpBackward0,
                      (a, b), weight=weight)
         note_broadcast(out, a, b)
         return out
     w = ts[2]
-    out = record(_lerp(arrays[0], arrays[1], arrays[2].astype(dt, copy=False)), LerpBackward1, (a, b, w),
+    out = record(_laid(_lerp(arrays[0], arrays[1], arrays[2].astype(dt, copy=False)), a, b, w, dtype=dt), LerpBackward1, (a, b, w),
                  _needed(LerpBackward1, (b, a, w), (a, b, w)))
     note_broadcast(out, a, b, w)
     return out

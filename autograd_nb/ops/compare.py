@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _backend as B
 from .._tensor import Tensor, canon_dim
-from ._layout import elementwise_layout
+from ._layout import dense, elementwise_layout
 from ._core import (OpNode, check_broadcast, arg_error, as_array, as_method, combination_error, no_kernel,
                     note_broadcast, prep2, read_histories, record, reflected, register, to_tensor)
 
@@ -143,7 +143,8 @@ def _close_args(name: str, input: Tensor, other: Any) -> None:
 
 def _close(input: Tensor, other: Tensor, rtol: float, atol: float, equal_nan: bool) -> Tensor:
     ad, bd, _, _ = prep2(input, other)
-    return Tensor._wrap(as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    close = as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._wrap(elementwise_layout(close, input, other))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
@@ -166,7 +167,7 @@ def _axes(d: Any, dim: Any) -> Any:
 
 def _truth(d: Any, found: Any) -> Tensor:
     """any/all's result: bool, but a uint8 tensor keeps uint8 (0 or 1), as in PyTorch."""
-    return Tensor._wrap(as_array(found.astype(np.uint8) if d.dtype == np.uint8 else found))
+    return Tensor._wrap(dense(as_array(found.astype(np.uint8) if d.dtype == np.uint8 else found)))
 
 
 def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -241,7 +242,7 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
     if d.ndim == 0:                                  # (dim 0 / -1 of a 0-d tensor: itself)
         return Tensor._wrap(xp.asarray(d != 0, dtype=np.int64))
-    return Tensor._wrap(xp.asarray(xp.count_nonzero(d, axis=dims), dtype=np.int64))
+    return Tensor._wrap(dense(xp.asarray(xp.count_nonzero(d, axis=dims), dtype=np.int64)))
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:

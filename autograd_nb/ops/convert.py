@@ -13,6 +13,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ..autograd.node import PRE_MUTATION
 from ._layout import copy_like
 from ._core import (PARTIAL_OVERLAP, OpNode, bump, check_broadcast, check_inplace, check_internal_overlap,
                     memory_overlap, needs_grad, note_broadcast, plain, record, register, scalar_to, writable,
@@ -437,7 +438,13 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
             raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
         from ._core import to_tensor
         src = to_tensor(src, self)                    # (a number is copied as a 0-d tensor)
-    check_inplace(self, src)
+    # PyTorch's copy_ records only into a floating self: an integer or bool one is no in-place
+    # op to autograd (no leaf or view refusal: a piece of split() takes the values)
+    if self._data.dtype.kind in "fc":
+        check_inplace(self, src)
+    else:
+        for watcher in PRE_MUTATION:                  # (allow_mutation_on_saved_tensors)
+            watcher(self)
     sd = src._data
     if type(sd) is not type(self._data):
         sd = B.to_device(sd, self.device)

@@ -24,6 +24,7 @@ from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import is_grad_enabled
 from ._core import (OpNode, arg_error, scalar_to, no_kernel, as_array, as_method, check_broadcast, device_mismatch, note_broadcast,
                     record, register)
+from ._layout import copy_like, dense
 from .pointwise import _inplace as _pointwise_inplace
 from .reduce import shown_dim
 
@@ -152,7 +153,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
                     f"Size does not match at dimension {k} expected index {_fmt(idx.shape)} to be no "
                     f"larger than self {_fmt(input._data.shape)} apart from dimension {d}")
         _check_bounds(ii, sd.shape[d], d)
-        data = sd[_along(ii, d)].reshape(idx.shape)
+        data = dense(sd[_along(ii, d)].reshape(idx.shape))    # (a new tensor of index's shape)
     else:
         data = B.xp_of(sd).zeros(idx.shape, dtype=sd.dtype)
     return record(data, GatherBackward0, (input,), saved=(input, index),
@@ -726,7 +727,8 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     check_broadcast(md.shape, sd.shape)
     xp = B.xp_of(sd)
     fill = vt._data.astype(sd.dtype) if vt is not None else xp.asarray(scalar_to(value, sd.dtype))
-    data = as_array(xp.where(md, fill, sd))           # the shape of mask and input broadcast
+    data = dense(as_array(xp.where(md, fill, sd)))    # the shape of mask and input broadcast
+    # (PyTorch fills a contiguous clone of the broadcast input)
     if vt is None:
         out = record(data, MaskedFillBackward0, (input,), saved=(mask,))
         note_broadcast(out, input)
@@ -848,7 +850,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     if bad.any() and input._data.size:                # (an empty tensor's kernel checks nothing)
         first = int(flat[int(bad.argmax())])
         raise IndexError(f"index {first} is out of bounds for dimension {d} with size {size}")
-    out = input._data.copy()
+    out = copy_like(input._data)                      # (a clone: a transposed input stays so)
     fill = vt._data if vt is not None else scalar_to(value, out.dtype)
     if out.ndim and out.size:
         out[(slice(None),) * d + (flat,)] = fill

@@ -24,9 +24,9 @@ from typing import Any
 
 from .. import _backend as B
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import STATE, no_grad
 from ..autograd.node import PRE_MUTATION
-from ._core import OpNode, as_method, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
+from ._core import OpNode, _integer_result, as_method, bump, check_inplace, check_internal_overlap, check_overlap, no_kernel, note_broadcast, record, register
 from .convert import ZeroBackward0, _zeros_like
 from . import compare, linalg, pointwise as pw, reduce
 from .nnops import activation
@@ -39,7 +39,7 @@ from .pointwise import _check_output_shape, _inplace, _result_cast_check, apply_
 for _f in (pw.acos, pw.asin, pw.atan, pw.cosh, pw.sinh, pw.tan, pw.exp2, pw.expm1, pw.log10, pw.log1p,
            pw.log2, pw.logit, pw.rsqrt, pw.sgn, pw.sign, pw.square, activation.erf):
     register(_f.__name__ + "_")(_inplace(_f))
-_float_nan_to_num_ = _inplace(pw.nan_to_num)
+_float_nan_to_num_ = _inplace(pw.nan_to_num, wraps_numbers=False)
 
 
 @register("nan_to_num_")
@@ -49,6 +49,8 @@ def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None,
     copies it onto itself (the version moves; an expand is no error)."""
     if self._data.dtype.kind in "biu":
         check_inplace(self)
+        if self.requires_grad and not STATE.mode:     # (its history would be rebased onto an
+            _integer_result(self._data)               # integer result: refused, unbumped)
         bump(self)
         return self
     return _float_nan_to_num_(self, nan, posinf, neginf)

@@ -24,7 +24,7 @@ import numpy as np
 from .. import _backend as B
 from .._tensor import Size, Tensor, canon_dim
 from ._core import OpNode, record, record_multi, register
-from ._layout import joined_strides, strided
+from ._layout import dense, joined_strides, laid_like, strided
 from .gathers import _as_method, _fmt, _inplace, _same_device, _zeros
 from .gathers import EXPORTS as _GATHER_EXPORTS
 from .gathers import (gather, index_add, index_fill, index_select, masked_fill, masked_scatter,  # noqa: F401
@@ -425,7 +425,8 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     data = input._data
     if n and cd:
         data = B.xp_of(data).flip(data, axis=tuple(cd))
-    return record(data.copy(), FlipBackward0, (input,), dims=tuple(dims), _dims=tuple(cd))
+    # (a new tensor made like the input: a transposed input gives a transposed result)
+    return record(laid_like(data, input._data), FlipBackward0, (input,), dims=tuple(dims), _dims=tuple(cd))
 
 
 def _flip_method(self: Tensor, *dims: Any, **named: Any) -> Tensor:
@@ -467,7 +468,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     cd = tuple(canon_dim(d, n) for d in dm) if input._data.size else ()
     xp = B.xp_of(input._data)
     data = xp.roll(input._data, sh[0]) if not cd else xp.roll(input._data, sh, axis=cd)
-    return record(data, RollBackward0, (input,), dims=dm, shifts=sh, _dims=cd)
+    return record(dense(data), RollBackward0, (input,), dims=dm, shifts=sh, _dims=cd)
 
 
 class RepeatBackward0(OpNode):
@@ -513,7 +514,7 @@ def repeat(self: Tensor, *sizes: Any) -> Tensor:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {_fmt(target)}")
     data = B.xp_of(self._data).tile(self._data.reshape(padded), reps)
-    return record(data, RepeatBackward0, (self,), repeats=reps, self_sym_sizes=shp)
+    return record(dense(data), RepeatBackward0, (self,), repeats=reps, self_sym_sizes=shp)
 
 
 # ---------------------------------------------------------------------------
@@ -549,7 +550,7 @@ def _triangle(input: Tensor, diagonal: int, name: str, node: type) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     data = getattr(B.xp_of(input._data), name)(input._data, diagonal)
-    return record(data, node, (input,), diagonal=diagonal)
+    return record(dense(data), node, (input,), diagonal=diagonal)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:

@@ -141,11 +141,22 @@ class MvBackward0(OpNode):
                 None if a is None else mv(a.unpack().t(), g))
 
 
+def _all_inference_with_grad(*ts: Any) -> bool:
+    """Are all of ``ts`` inference tensors, one of them requiring grad?"""
+    return (all(isinstance(t, Tensor) and t._is_inference for t in ts)
+            and any(t.requires_grad for t in ts))
+
+
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n x m) times vector (m): a vector (n)."""
     a, v = _operands("mv", ("input", "vec"), input, vec)
     if a.ndim == 0:                                  # (PyTorch looks at input's dim 0 first)
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if not STATE.mode and _all_inference_with_grad(input, vec):
+        # PyTorch's mv writes into a fresh ordinary tensor with addmv_, whose autograd saves
+        # the (inference) matrix and vector before any shape check
+        from ..autograd.node import save
+        save(input, None)
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:
@@ -554,7 +565,8 @@ def _with_fast_products(slow: Callable[[Tensor, Any], Any], operator: bool) -> C
                 return record(data, DotBackward0, (input, other),
                               (input if other._requires_grad else None,
                                other if input._requires_grad else None))
-            elif na == 2 and a.shape[1] == b.shape[0]:  # ndarray.dot: gemv, as a @ b
+            elif na == 2 and a.shape[1] == b.shape[0] and not input._is_inference:  # ndarray.dot: gemv
+                # (as a @ b; an inference matrix goes to mv, whose addmv_ may refuse it)
                 mode = STATE.mode
                 if mode:                              # nothing to record
                     return plain(a.dot(b), mode > 1)

@@ -25,6 +25,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import OpNode, as_array, plain, record, record_multi, register, shown_dim, sum_to
+from ._layout import dense
 from .pointwise import div_scalar, mul_scalar
 from .views import plain_view, spread
 from .backward_ops import log_softmax_backward_data, softmax_backward_data
@@ -191,7 +192,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), self_sym_sizes=d.shape)
     else:
         dims = dims_of(dim, d.ndim)
-        out = record(as_array(d.sum(axis=dims, keepdims=keepdim, dtype=acc)), SumBackward1,
+        out = record(dense(as_array(d.sum(axis=dims, keepdims=keepdim, dtype=acc))), SumBackward1,
                      (input,), dim=shown_dims(dim), keepdim=keepdim, self_sym_sizes=d.shape,
                      _dims=dims)
     return _cast_back(out, input) if dtype is not None else out
@@ -239,7 +240,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     else:
         dims = dims_of(dim, d.ndim)
         data = d.sum(axis=dims, keepdims=keepdim) / _numel(d.shape, dims)
-        out = record(as_array(data.astype(d.dtype, copy=False)), MeanBackward1, (input,),
+        out = record(dense(as_array(data.astype(d.dtype, copy=False))), MeanBackward1, (input,),
                      dim=shown_dims(dim), keepdim=keepdim, self_sym_sizes=d.shape,
                      self_sym_numel=d.size, _dims=dims)
     return _cast_back(out, input) if dtype is not None else out
@@ -289,7 +290,11 @@ def _prod_grad(g: Tensor, x: Tensor, result: Tensor, axis: int | None) -> Tensor
     if axis is None:
         if zeros > 1 and not STATE.grad_enabled:   # every product of the others holds a 0
             return _const(B.xp_of(xd).zeros_like(xd))    # (PyTorch's shortcut: no 0 * inf = nan)
+        if xd.size == 1:                              # (PyTorch's prod_safe_zeros_backward: a slice
+            return g.view(xd.shape)                   # of one element passes the gradient as it is)
         return (g * _others_product(x.reshape(-1), 0)).view(xd.shape)   # (on the flat input, as PyTorch)
+    if xd.shape[axis] == 1:
+        return g
     return g * _others_product(x, axis)
 
 
@@ -339,7 +344,7 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
                             f"({type(dim).__name__}), but expected one of:")
         n = canon_dim(int(dim), d.ndim)
         data = d.prod(axis=n, keepdims=keepdim, dtype=acc) if d.ndim else d.astype(acc or d.dtype)
-        out = record(as_array(data), ProdBackward1, (input,), saved=(input,), save_output=True,
+        out = record(dense(as_array(data)), ProdBackward1, (input,), saved=(input,), save_output=True,
                      dim=shown_dim(dim), keepdim=keepdim, _n=n)
     return _cast_back(out, input) if dtype is not None else out
 
@@ -578,7 +583,7 @@ def _amax_like(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
                 raise IndexError(f"{fn}(): Expected reduction dim {shown} to have non-zero size.")
     data = d.max(axis=dims, keepdims=keepdim) if fn == "amax" else d.min(axis=dims, keepdims=keepdim)
     node = AmaxBackward0 if fn == "amax" else AminBackward0
-    return record(as_array(data), node, (input,), saved=(input,), save_output=True,
+    return record(dense(as_array(data)), node, (input,), saved=(input,), save_output=True,
                   dim=shown_dims(dim), keepdim=keepdim, _dims=dims)
 
 
@@ -736,7 +741,7 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
         return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
                             VarMeanBackward0, (input,), saved=(input,), **fields)
     node = StdBackward0 if fn == "std" else VarBackward0
-    return record(as_array(data.astype(d.dtype, copy=False)), node, (input,), saved=(input,),
+    return record(dense(as_array(data.astype(d.dtype, copy=False))), node, (input,), saved=(input,),
                   save_output=fn == "std", **fields)
 
 
@@ -881,7 +886,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     dims = dims_of(dim, d.ndim)
     _check_identity(d, float(p), dim)
     data = _vector_norm(d, float(p), dims, keepdim)
-    res = record(as_array(data), LinalgVectorNormBackward0, (input,), saved=(input,),
+    res = record(dense(as_array(data)), LinalgVectorNormBackward0, (input,), saved=(input,),
                  save_output=True, ord=p, dim=None if dim is None else shown_dims(dim),
                  keepdim=keepdim, _dims=dims)
     return _cast_back(res, input) if dtype is not None else res
@@ -931,7 +936,7 @@ def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor
     data = xp.log(xp.exp(z).sum(axis=dims, keepdims=True)) + m
     if not keepdim:
         data = data.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
-    return record(as_array(data), LogsumexpBackward0, (input,), saved=(input,), save_output=True,
+    return record(dense(as_array(data)), LogsumexpBackward0, (input,), saved=(input,), save_output=True,
                   dim=shown_dims(dim), keepdim=keepdim, _dims=dims)
 
 

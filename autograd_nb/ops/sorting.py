@@ -18,6 +18,7 @@ from .. import _backend as B
 from ..autograd.grad_mode import STATE
 from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, no_kernel, record, register
+from ._layout import laid_like
 from .reduce import (MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim,
                      value_selecting_backward, with_indices)
 
@@ -85,6 +86,8 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None,
         if k is not None:
             idx = idx[(slice(None),) * n + (slice(0, k),)]
         vals = B.xp_of(d).take_along_axis(d, idx, axis=n)
+        if k is None:                                # (sort writes tensors made like the input)
+            vals, idx = laid_like(vals, d), laid_like(idx, d)
     if input._is_inference and input._requires_grad and not STATE.mode:
         # an inference tensor that requires grad: autograd never sees sort/topk, but sort's
         # kernel copies self into an ordinary values tensor with copy_, which it records

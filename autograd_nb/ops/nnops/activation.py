@@ -22,6 +22,7 @@ from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import OpNode, floating_kernel, no_kernel, record, record_multi, scalar_to, sum_to
+from .._layout import dense
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
                             softplus_backward, threshold_backward)
@@ -135,7 +136,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     d = input._data
     xp = B.xp_of(d)
     buffer = xp.exp(-xp.abs(d))
-    out = (xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False)
+    out = dense((xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False))   # (contiguous)
     return record(out, LogSigmoidBackward0, (input,), saved=(input, Tensor._wrap(buffer.astype(d.dtype, copy=False))))
 
 

@@ -19,7 +19,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import (OpNode, as_array, check_broadcast, combination_error, note_broadcast, plain, prep2, record,
                      reflected, register, wrapped_number)
-from .._layout import elementwise_layout as _laid
+from .._layout import dense, elementwise_layout as _laid
 from ..convert import _zeros_like
 
 # ---------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def reciprocal(input: Tensor) -> Tensor:
     d = input._data
     if d.dtype.kind != "f":
         d = d.astype(B.get_default_dtype().np)
-    return record(as_array(1 / d), ReciprocalBackward0, (input,), save_output=True)
+    return record(_laid(as_array(1 / d), input), ReciprocalBackward0, (input,), save_output=True)
 
 
 class NegBackward0(OpNode):
@@ -540,11 +540,14 @@ class PowBackward1(OpNode):
     def backward(self, g):
         x, e, r = (s.unpack() for s in self._saved)
         from ..compare import where
-        gx = where(e == 0, 0.0, g * (e * x ** sub_scalar(e, 1)))   # (x ** 0 is constant, even at x = 0)
-        # as PyTorch's pow_backward_exponent: the log of self in the promoted dtype, times the
-        # result, then the gradient (so a float32 self's log is taken in float64 for a float64 e)
-        common = B.result_type((x.dtype, 2 if x.ndim else 1), (e.dtype, 2 if e.ndim else 1))
-        ge = g * where((x == 0) & (e >= 0), 0.0, r * x.to(common).log())
+        gx = ge = None                                # (each only when wanted: a bool exponent's
+        if self.next_functions[0][0] is not None:     # e - 1 is refused only when self's is)
+            gx = where(e == 0, 0.0, g * (e * x ** sub_scalar(e, 1)))   # (x ** 0 is constant, even at x = 0)
+        if self.next_functions[1][0] is not None:
+            # as PyTorch's pow_backward_exponent: the log of self in the promoted dtype, times the
+            # result, then the gradient (so a float32 self's log is taken in float64 for a float64 e)
+            common = B.result_type((x.dtype, 2 if x.ndim else 1), (e.dtype, 2 if e.ndim else 1))
+            ge = g * where((x == 0) & (e >= 0), 0.0, r * x.to(common).log())
         return gx, ge
 
 
@@ -577,7 +580,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
         _refuse_bool(ad, bd, "pow")
         if isinstance(ad, (int, bool)) and bd.dtype.kind == "f":
             ad = float(ad)
-        return record(as_array(_int_power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd),
+        return record(dense(as_array(_int_power(ad, bd) if isinstance(bd, np.ndarray) else ad ** bd)),
                       PowBackward2, (tb,), saved=(exponent,), save_output=True, self=input)
     if not isinstance(exponent, Tensor):
         ad, e, ta, _ = prep2(input, exponent)
@@ -608,10 +611,12 @@ def _int_power(base: Any, e: Any) -> Any:
     xp = B.xp_of(e)
     kind = getattr(base, "dtype", np.dtype(type(base))).kind
     if kind not in "iub" or e.dtype.kind not in "iu" or xp.all(e >= 0):
-        if not e.ndim and getattr(base, "ndim", 0) and e == 0.5:   # (numpy takes x ** 0.5 for sqrt
-            e = xp.full(base.shape, e, e.dtype)       # even from a 0-d array or a stride-0 view:
-                                                      # -inf ** 0.5 would be nan, not C's inf)
-        return xp.power(base, e)
+        out = xp.power(base, e)
+        if e.dtype.kind == "f":                       # numpy takes x ** 0.5 for sqrt(x) when the
+            half = e == 0.5                           # exponent is one number (0-d, stride 0):
+            if half.any():                            # C's pow(-inf, 0.5) is inf and pow(-0.0,
+                out = xp.where(half & (base == 0), 0.0, xp.where(half & (base == -np.inf), np.inf, out))
+        return out                                    # 0.5) is 0.0, as PyTorch computes them
     neg = e < 0
     out = xp.power(base, xp.where(neg, 0, e))
     minus_one = xp.where(e % 2 == 0, 1, -1).astype(out.dtype)

@@ -55,7 +55,7 @@ def sigmoid(input: Tensor) -> Tensor:
     xp = B.xp_of(d)
     with np.errstate(over="ignore"):
         data = 1 / (1 + xp.exp(-d))
-    return record(as_array(data.astype(d.dtype, copy=False)), SigmoidBackward0, (input,),
+    return record(_laid(as_array(data.astype(d.dtype, copy=False)), input), SigmoidBackward0, (input,),
                   save_output=True)
 
 
@@ -176,8 +176,8 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if d.dtype.kind == "b":                           # bool bounds on a bool tensor: no kernel
         raise no_kernel("clamp_scalar_cpu" if min is not None and max is not None else
                         "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", d.dtype)
-    out = xp.clip(d, lo, hi)
-    return record(as_array(out.astype(d.dtype, copy=False)), ClampBackward1, (input,),
+    out = _laid(as_array(xp.clip(d, lo, hi).astype(d.dtype, copy=False)), input)
+    return record(out, ClampBackward1, (input,),
                   saved=(input,), min=min, max=max)
 
 
@@ -337,7 +337,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     z = d if eps is None else xp.clip(d, eps, 1 - eps)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = xp.log(z / (1 - z)).astype(d.dtype, copy=False)
-    return record(as_array(out), LogitBackward0, (input,), saved=(input,), eps=eps)
+    return record(_laid(as_array(out), input), LogitBackward0, (input,), saved=(input,), eps=eps)
 
 
 class NanToNumBackward0(OpNode):
@@ -359,7 +359,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     and smallest finite values)."""
     d = input._data
     out = B.xp_of(d).nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
-    return record(as_array(out), NanToNumBackward0, (input,), saved=(input,))
+    return record(_laid(as_array(out), input), NanToNumBackward0, (input,), saved=(input,))
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:

@@ -96,7 +96,7 @@ def inplace_type_error(e: TypeError, name: str) -> TypeError:
 
 
 def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_names: dict = B.SCALAR_NAMES,
-             first: Any = None, expand_warning: bool = False, types: Any = None):
+             first: Any = None, expand_warning: bool = False, types: Any = None, wraps_numbers: bool = True):
     """The in-place method ``x.op_(...)`` for an out-of-place op. ``overlap``: which inputs
     sharing ``x``'s memory are refused: ``"partial"`` ones (element-wise ops: ``x`` itself
     is fine), ``"any"`` (scatter-like ops), ``"none"`` (the input is read as a number);
@@ -104,7 +104,9 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
     (with PyTorch's deprecation warning if ``expand_warning``).
     ``first(x, *args)``: the op's own checks that PyTorch makes before the shared ones
     (lerp's dtypes); ``types(x, *args)``: those it makes after them, before computing
-    (lerp's result type)."""
+    (lerp's result type). ``wraps_numbers=False``: the op's number arguments are plain C++
+    doubles (``nan_to_num_``), not Scalars PyTorch wraps into tensors, so they never take
+    an inference tensor's op through autograd (see ``check_inplace``)."""
     fills = overlap == "fill"
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -114,7 +116,7 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
             raise inplace_type_error(e, op.__name__) from None
 
     def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self, *args, *kwargs.values())
+        check_inplace(self, *(a for a in (*args, *kwargs.values()) if wraps_numbers or isinstance(a, Tensor)))
         if not STATE.mode:                            # what PyTorch saves before the kernel (a copy
             e = saved_first(op, (self, *args), kwargs, True)      # of self, the other inputs)
             if e is not None:

@@ -19,7 +19,7 @@ from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
 from .._core import OpNode, as_array, no_kernel, plain, record, register
-from .._layout import elementwise_layout as _laid
+from .._layout import copy_like as _copy_like, elementwise_layout as _laid
 from ..backward_ops import tanh_backward
 from ..convert import _zeros_like
 from .arithmetic import add_scalar, mul_scalar, pow, rsub_scalar, sub_scalar
@@ -229,7 +229,7 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
 def _sign_data(d: Any) -> Any:
     """-1, 0 or 1 for each element (0 for NaN, as PyTorch; a bool stays itself)."""
     if d.dtype.kind == "b":
-        return d.copy()
+        return _copy_like(d)                          # (a clone: a transposed input stays so)
     xp = B.xp_of(d)
     out = xp.sign(d)
     if d.dtype.kind == "f":
@@ -421,7 +421,7 @@ def square(input: Tensor) -> Tensor:
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(x)."""
     d = _floating(input)
-    return record(as_array(1 / B.xp_of(d).sqrt(d)), RsqrtBackward0, (input,), save_output=True)
+    return record(_laid(as_array(1 / B.xp_of(d).sqrt(d)), input), RsqrtBackward0, (input,), save_output=True)
 
 
 # ---------------------------------------------------------------------------
