@@ -244,3 +244,41 @@ def test_linspace_refusals():
             o_call()
         assert type(o.value) is type(t.value)
         assert str(o.value).splitlines()[0] == str(t.value).splitlines()[0]
+
+
+# --- pooling: PyTorch's checks in PyTorch's order; an empty batch is fine -------------
+
+_POOL_CASES = [
+    ("max_pool1d", (0, 1, 49), dict(kernel_size=2, stride=50, padding=-1, return_indices=True)),
+    ("max_pool1d", (0, 1, 49), dict(kernel_size=3, dilation=2, stride=1, padding=3, return_indices=True)),
+    ("max_pool1d", (), dict(kernel_size=1)), ("max_pool1d", (0, 10), dict(kernel_size=1)),
+    ("max_pool1d", (1, 10, 0), dict(kernel_size=1)), ("max_pool1d", (3, 3, 3), dict(kernel_size=1, stride=0)),
+    ("max_pool1d", (3, 3, 3), dict(kernel_size=1, dilation=0)), ("max_pool1d", (2, 2, 2), dict(kernel_size=5)),
+    ("max_pool1d", (0, 1, 49), dict(kernel_size=0)), ("max_pool1d", (2, 3, 10), dict(kernel_size=3, padding=2)),
+    ("max_pool1d", (2, 3, 10), dict(kernel_size=(2, 2))), ("max_pool1d", (2, 3, 10), dict(kernel_size=2, padding=-1)),
+    ("max_pool2d", (1, 0, 10), dict(kernel_size=1)), ("max_pool2d", (2, 1, 10, 0), dict(kernel_size=1)),
+    ("max_pool2d", (1, 4, 10, 10), dict(kernel_size=3, dilation=2, padding=2)),
+    ("max_pool2d", (1, 4, 10, 10), dict(kernel_size=2, dilation=0)), ("max_pool2d", (1, 4, 10, 10), dict(kernel_size=0)),
+    ("avg_pool2d", (0, 1, 49), dict(kernel_size=(3, 2), stride=50, padding=4)),
+    ("avg_pool2d", (3, 3, 3), dict(kernel_size=(2, 2), divisor_override=0)),
+    ("avg_pool2d", (4, 0, 10), dict(kernel_size=1)), ("avg_pool1d", (0, 1, 49), dict(kernel_size=2, padding=-1)),
+]
+
+
+@pytest.mark.parametrize("name,shape,kw", _POOL_CASES)
+def test_pool_refusals_as_torch(name, shape, kw):
+    with pytest.raises(Exception) as t:
+        getattr(TF, name)(torch.zeros(shape), **kw)
+    with pytest.raises(Exception) as o:
+        getattr(AF, name)(anb.zeros(shape), **kw)
+    assert type(o.value) is type(t.value) and str(o.value) == str(t.value)
+
+
+@pytest.mark.parametrize("name,shape", [("max_pool1d", (0, 3, 10)), ("avg_pool1d", (0, 3, 10)),
+                                        ("max_pool2d", (0, 3, 10, 4)), ("avg_pool2d", (0, 3, 10, 4))])
+def test_pool_empty_batch(name, shape):
+    x = anb.zeros(shape, requires_grad=True)
+    y = getattr(AF, name)(x, 2)
+    assert tuple(y.shape) == tuple(getattr(TF, name)(torch.zeros(shape), 2).shape)
+    y.sum().backward()
+    assert x.grad.shape == x.shape

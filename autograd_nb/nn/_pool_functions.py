@@ -45,6 +45,46 @@ def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     return values.squeeze(-2), indices.squeeze(-2)
 
 
+def check_max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                     ceil_mode: bool) -> None:
+    """PyTorch's checks of ``max_pool1d`` without indices, in its order (its own messages,
+    not the 2-d pooling's it runs on): the input's dims, one int per argument, then each
+    one's range and the output's length."""
+    shape = list(input.shape)
+    if not (len(shape) == 2 and shape[0] != 0 and shape[1] != 0 or len(shape) == 3 and shape[1] != 0 and shape[2] != 0):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{shape}")
+    def ints(v):
+        return [int(a) for a in v] if isinstance(v, (tuple, list)) else ([] if v is None else [int(v)])
+    k, s, p, d = ints(kernel_size), ints(stride), ints(padding), ints(dilation)
+    for name, v, what in (("kernel_size", k, "an int, list of ints or tuple of ints"),
+                          ("stride", s, "None, an int, list of ints, or tuple of ints"),
+                          ("padding", p, "an int, list of ints, or tuple of ints"),
+                          ("dilation", d, "an int, list of ints or tuple of ints")):
+        if len(v) != 1 and not (name == "stride" and not v):
+            raise RuntimeError(f"max_pool1d() {name} must be {what} of size 1 but got size {len(v)}")
+    (k,), (p,), (d,) = k, p, d
+    s = s[0] if s else k
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
+                           f"and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    size = shape[-1]
+    num = size + 2 * p - d * (k - 1) - 1
+    length = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (length - 1) * s >= size + p:      # (the last window must start inside)
+        length -= 1
+    if length <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {length}")
+
+
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                             dilation: Any = 1, ceil_mode: bool = False,
                             return_indices: bool = False) -> tuple[Tensor, Tensor]:

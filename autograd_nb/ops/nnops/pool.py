@@ -48,20 +48,26 @@ def _pair(v: Any, name: str, op: str) -> tuple:
 
 
 def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                  ceil_mode: bool, op: str) -> tuple[Geometry, tuple]:
-    """Window geometry of a 2-d pooling of ``(N, C, H, W)`` and its output size, with torch's checks."""
+                  ceil_mode: bool, op: str, given: tuple | None = None) -> tuple[Geometry, tuple]:
+    """Window geometry of a 2-d pooling of ``(N, C, H, W)`` (``given``: the input's own
+    shape, 3-d or 4-d) and its output size, with PyTorch's checks in PyTorch's order: the
+    output size per dim (stride, padding), then the shape check (kernel, stride, dilation,
+    empty dims but the batch, padding, output size)."""
     k = _pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride", op)
     p = _pair(padding, "padding", op)
     d = _pair(dilation, "dilation", op)
-    for pi, ki, di in zip(p, k, d):
-        if pi > (di * (ki - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
-                               f"kernel_size={ki} and dilation={di}")
     spatial = shape[2:]
     out = []
     after = []
     for size, ki, si, pi, di in zip(spatial, k, s, p, d):
+        if si == 0:
+            raise RuntimeError("stride should not be zero")
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
+        if pi > (di * (ki - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                               f"kernel_size={ki} and dilation={di}")
         span = di * (ki - 1) + 1
         num = size + 2 * pi - span
         o = (-(-num // si) if ceil_mode else num // si) + 1
@@ -69,6 +75,19 @@ def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dil
             o -= 1
         out.append(o)
         after.append(max(pi, (o - 1) * si + span - size - pi))
+    if k[0] <= 0 or k[1] <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}")
+    if s[0] <= 0 or s[1] <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
+    if d[0] <= 0 or d[1] <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} dilationW: {d[1]}")
+    given = tuple(shape) if given is None else tuple(given)
+    if 0 in given[-3:] or (len(given) == 3 and given[0] == 0):     # (only a 4-d batch may be empty)
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(given)}")
+    if k[1] // 2 < p[1] or k[0] // 2 < p[0]:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
+                           f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
     if any(o <= 0 for o in out):
         raise RuntimeError(
             f"Given input size: ({shape[1]}x{spatial[0]}x{spatial[1]}). Calculated output size: "
@@ -78,7 +97,7 @@ def pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dil
 
 def _as_batch(input: Tensor) -> tuple[Any, bool]:
     d = input._data
-    if d.ndim not in (3, 4) or d.size == 0:
+    if d.ndim not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     return (d[None], True) if d.ndim == 3 else (d, False)
 
@@ -170,7 +189,8 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
                             dilation: Any = 1, ceil_mode: bool = False) -> tuple[Tensor, Tensor]:
     """Max over each window, and where it was (flat ``h * W + w`` index in the input)."""
     arr, unbatched = _as_batch(input)
-    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d",
+                              input.shape)
     xp = B.xp_of(arr)
     win = windows(arr, geom, fill=-np.inf)                          # (N, C, Ho, Wo, kh, kw)
     kh, kw = geom.kernel
@@ -261,7 +281,10 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean of each window. Windows hanging over the padding count the padded zeros
     (``count_include_pad=True``) or only the real input elements."""
     arr, unbatched = _as_batch(input)
-    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    if divisor_override is not None and divisor_override == 0:
+        _pair(kernel_size, "kernel_size", "avg_pool2d")
+        raise RuntimeError("divisor must be not zero")
+    geom, out = pool_geometry(arr.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d", input.shape)
     xp = B.xp_of(arr)
     n, c = arr.shape[:2]
     win = windows(arr, geom)
