@@ -603,6 +603,12 @@ def _t(m, arr):
     return m.tensor(arr)
 
 
+def _ramp(shape):
+    """Distinct values in a fixed order (what an unpooling's indices are pooled from)."""
+    n = int(np.prod(shape))
+    return ((np.arange(n) * 7) % n).reshape(shape).astype(np.float64)
+
+
 def _setitem(m, a, v, key):
     c = a * 1                      # a non-leaf: in-place writes are allowed
     c[key] = v
@@ -1278,6 +1284,39 @@ CATALOG: list[Op] = [
        st.tuples(st.sampled_from([(1, 2, 3, 4, 3), (2, 3, 3, 2)]), st.sampled_from([2, (1, 3, 2), (None, 2, 5)])).map(
            lambda t: Case((t[0],), {"o": t[1]})), needs=("nn",), family="nn",
        bad=(lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(2, 3), 2),)),
+    # --- issue 20: index_copy, 3-d max pooling, unpooling, power-average pooling, pdist, linear CE ---
+    Op("index_copy", lambda m, a, b, dim, index: a.index_copy(dim, _t(m, index), b), 2,
+       st.sampled_from([Case(((4, 3), (2, 3)), {"dim": 0, "index": [2, 0]}),
+                        Case(((4, 3), (4, 1)), {"dim": 1, "index": [1]}),
+                        Case(((2, 3, 2), (2, 3, 2)), {"dim": -1, "index": [1, 0]})]),
+       needs=("Tensor.index_copy",), family="shape",
+       bad=(lambda m: m.ones(4, 3).index_copy(0, m.tensor([7]), m.ones(1, 3)),
+            lambda m: m.ones(4, 3).index_copy(0, m.tensor([1]), m.ones(1, 2)))),
+    Op("max_pool3d", lambda m, a, k, s, p, d: m.nn.functional.max_pool3d(a, k, s, p, d), 1,
+       st.sampled_from([Case(((1, 2, 3, 4, 4),), {"k": 2, "s": None, "p": 0, "d": 1}),
+                        Case(((2, 3, 4, 3),), {"k": (2, 1, 2), "s": 1, "p": (1, 0, 1), "d": 1}),
+                        Case(((1, 1, 5, 4, 5),), {"k": 2, "s": (1, 2, 1), "p": 0, "d": (2, 1, 2)})]),
+       "distinct", needs=("nn",), family="nn",
+       bad=(lambda m: m.nn.functional.max_pool3d(m.ones(1, 2, 2, 2, 2), 3),)),
+    Op("max_unpool2d", lambda m, a, n: m.nn.functional.max_unpool2d(
+        a, m.nn.functional.max_pool2d(_t(m, _ramp((1, 2, 4, 2 * n))), 2, return_indices=True)[1], 2), 1,
+       st.sampled_from([Case(((1, 2, 2, 1),), {"n": 1}), Case(((1, 2, 2, 3),), {"n": 3})]), needs=("nn",),
+       family="nn", bad=(lambda m: m.nn.functional.max_unpool2d(m.ones(1, 1, 1, 1), m.tensor([[[[9]]]]), 2),)),
+    Op("max_unpool3d", lambda m, a: m.nn.functional.max_unpool3d(
+        a, m.nn.functional.max_pool3d(_t(m, _ramp((1, 2, 2, 4, 2))), 2, return_indices=True)[1], 2), 1,
+       st.just(Case(((1, 2, 1, 2, 1),), {})), needs=("nn",), family="nn"),
+    Op("lp_pool2d", lambda m, a, p, k, s: m.nn.functional.lp_pool2d(a, p, k, s), 1,
+       st.sampled_from([Case(((1, 2, 4, 4),), {"p": 2.0, "k": 2, "s": None}),
+                        Case(((2, 3, 5),), {"p": 1.5, "k": (2, 3), "s": 1})]), "positive", needs=("nn",),
+       family="nn"),
+    Op("pdist", lambda m, a, p: m.pdist(a, p), 1,
+       st.tuples(st.integers(2, 4), st.integers(1, 3), st.sampled_from([2.0, 1.5, 3.0])).map(
+           lambda t: Case(((t[0], t[1]),), {"p": t[2]})), "distinct", needs=("pdist",), family="nn",
+       twice=False, bad=(lambda m: m.pdist(m.ones(3)),)),
+    Op("linear_cross_entropy", lambda m, x, w, red: m.nn.functional.linear_cross_entropy(
+        x, w, _t(m, [0, 2, 1, 2][:x.shape[0]]), reduction=red), 2,
+       st.tuples(st.integers(1, 4), st.integers(1, 3), st.sampled_from(["mean", "sum", "none"])).map(
+           lambda t: Case(((t[0], t[1]), (3, t[1])), {"red": t[2]})), needs=("nn",), family="nn"),
     Op("unfold_windows", lambda m, a, dim, size, step: a.unfold(dim, size, step) * 1.5, 1,
        st.tuples(shape(min_dims=0, max_dims=3), st.integers(0, 3), st.integers(1, 3)).flatmap(
            lambda t: st.integers(-max(len(t[0]), 1), max(len(t[0]), 1) - 1).map(
