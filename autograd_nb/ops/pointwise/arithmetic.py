@@ -90,17 +90,6 @@ def _alpha_times(d: Any, alpha: Any) -> Any:
     return d * alpha                                  # uint8's -3 is 253; numpy would refuse it)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Fast-path test: two plain tensors of one dtype and device whose shapes broadcast."""
-    if a.__class__ is Tensor and b.__class__ is Tensor:
-        ad, bd = a._data, b._data
-        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
-            if ad.shape != bd.shape:
-                check_broadcast(ad.shape, bd.shape)
-            return True
-    return False
-
-
 def _float_scalar(a: Any, b: Any) -> bool:
     """Fast-path test: a floating tensor and a Python float."""
     return b.__class__ is float and a.__class__ is Tensor and a._data.dtype.kind == "f"
@@ -109,16 +98,22 @@ def _float_scalar(a: Any, b: Any) -> bool:
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
     if alpha == 1 and type(alpha) is not float:
-        if _same(input, other):
-            ad, bd = input._data, other._data
-            data = _laid(ad + bd, ad, bd)
-            if STATE.mode:                            # (no_grad, inference_mode: no node to make)
-                return plain(data, STATE.mode > 1)
-            res = record(data, AddBackward0, (input, other))
-            if ad.shape != bd.shape:
-                note_broadcast(res, input, other)
-            return res
-        if _float_scalar(input, other):
+        if input.__class__ is Tensor and other.__class__ is Tensor:   # the common case first:
+            ad, bd = input._data, other._data                          # two plain tensors of one
+            if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:  # dtype, on one device
+                try:
+                    data = _laid(ad + bd, ad, bd)
+                except ValueError:                    # (shapes that do not broadcast)
+                    check_broadcast(ad.shape, bd.shape)
+                    raise
+                mode = STATE.mode
+                if mode:                              # (no_grad, inference_mode: no node to make)
+                    return plain(data, mode > 1)
+                res = record(data, AddBackward0, (input, other))
+                if res._grad_fn is not None and ad.shape != bd.shape:
+                    note_broadcast(res, input, other)
+                return res
+        elif _float_scalar(input, other):
             return record(_laid(input._data + other, input, None), AddBackward0, (input, None))
     ad, bd, ta, tb = prep2(input, other)
     _integral_alpha(ad, alpha)
@@ -154,17 +149,22 @@ def _sub_check(input: Any, other: Any, **kwargs: Any) -> None:
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
     if alpha == 1 and type(alpha) is not float:
-        if isinstance(input, Tensor) and input._data.dtype.kind != "b" and _same(input, other):   # (bools:
-                                                      # refused before the shapes are compared)
-            ad, bd = input._data, other._data
-            data = _laid(ad - bd, ad, bd)
-            if STATE.mode:                            # (no_grad, inference_mode: no node to make)
-                return plain(data, STATE.mode > 1)
-            res = record(data, SubBackward0, (input, other))
-            if ad.shape != bd.shape:
-                note_broadcast(res, input, other)
-            return res
-        if _float_scalar(input, other):
+        if input.__class__ is Tensor and other.__class__ is Tensor:   # as add's first lines
+            ad, bd = input._data, other._data                          # (bools: refused by
+            if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind != "b":  # _sub_check)
+                try:
+                    data = _laid(ad - bd, ad, bd)
+                except ValueError:                    # (shapes that do not broadcast)
+                    check_broadcast(ad.shape, bd.shape)
+                    raise
+                mode = STATE.mode
+                if mode:                              # (no_grad, inference_mode: no node to make)
+                    return plain(data, mode > 1)
+                res = record(data, SubBackward0, (input, other))
+                if res._grad_fn is not None and ad.shape != bd.shape:
+                    note_broadcast(res, input, other)
+                return res
+        elif _float_scalar(input, other):
             return record(_laid(input._data - other, input, None), SubBackward0, (input, None))
     _sub_check(input, other)
     if not isinstance(input, Tensor):               # number - tensor: PyTorch's rsub
@@ -199,18 +199,23 @@ class MulBackward0(OpNode):
 
 def mul(input: Any, other: Any) -> Tensor:
     """Element-wise product with broadcasting."""
-    if _same(input, other):
-        ad, bd = input._data, other._data
-        data = _laid(ad * bd, ad, bd)
-        if STATE.mode:                                # (no_grad, inference_mode: no node to make)
-            return plain(data, STATE.mode > 1)
-        res = record(data, MulBackward0, (input, other),
-                     saved=(input if other._requires_grad else None,
-                            other if input._requires_grad else None))
-        if ad.shape != bd.shape:
-            note_broadcast(res, input, other)
-        return res
-    if _float_scalar(input, other):
+    if input.__class__ is Tensor and other.__class__ is Tensor:       # the common case first,
+        ad, bd = input._data, other._data                              # as add's
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__:
+            try:
+                data = _laid(ad * bd, ad, bd)
+            except ValueError:                        # (shapes that do not broadcast)
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            mode = STATE.mode
+            if mode:                                  # (no_grad, inference_mode: no node to make)
+                return plain(data, mode > 1)
+            res = record(data, MulBackward0, (input, other),
+                         (input if other._requires_grad else None, other if input._requires_grad else None))
+            if res._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(res, input, other)
+            return res
+    elif _float_scalar(input, other):
         return record(_laid(input._data * other, input, None), MulBackward0, (input, None), saved=(None, other))
     ad, bd, ta, tb = prep2(input, other)
     if ta is None:                                  # number * tensor == tensor * number
@@ -395,16 +400,21 @@ _TRUE_DIVISION = "true"          # (no rounding_mode given at all; None given re
 
 def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tensor:
     """``input / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
-    if rounding_mode is _TRUE_DIVISION and _same(input, other) and input._data.dtype.kind == "f":
-        ad, bd = input._data, other._data
-        data = _laid(ad / bd, ad, bd)
-        if STATE.mode:                                # (no_grad, inference_mode: no node to make)
-            return plain(data, STATE.mode > 1)
-        res = record(data, DivBackward0, (input, other),
-                     saved=(input if other._requires_grad else None, other))
-        if ad.shape != bd.shape:
-            note_broadcast(res, input, other)
-        return res
+    if rounding_mode is _TRUE_DIVISION and input.__class__ is Tensor and other.__class__ is Tensor:
+        ad, bd = input._data, other._data                              # the common case first,
+        if ad.dtype is bd.dtype and ad.__class__ is bd.__class__ and ad.dtype.kind == "f":   # as add's
+            try:
+                data = _laid(ad / bd, ad, bd)
+            except ValueError:                        # (shapes that do not broadcast)
+                check_broadcast(ad.shape, bd.shape)
+                raise
+            mode = STATE.mode
+            if mode:                                  # (no_grad, inference_mode: no node to make)
+                return plain(data, mode > 1)
+            res = record(data, DivBackward0, (input, other), (input if other._requires_grad else None, other))
+            if res._grad_fn is not None and ad.shape != bd.shape:
+                note_broadcast(res, input, other)
+            return res
     if not isinstance(input, Tensor):               # number / tensor == number * (1 / tensor)
         return mul(reciprocal(other), input) if rounding_mode is _TRUE_DIVISION else \
             div(to_tensor_like(input, other), other, rounding_mode=rounding_mode)
