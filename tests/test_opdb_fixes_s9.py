@@ -282,3 +282,67 @@ def test_pool_empty_batch(name, shape):
     assert tuple(y.shape) == tuple(getattr(TF, name)(torch.zeros(shape), 2).shape)
     y.sum().backward()
     assert x.grad.shape == x.shape
+
+
+# --- bad inputs torch refuses (op_db's error_inputs): the same type and first line ----
+
+def _t(shape, dtype=None):
+    return ("T", shape, dtype)
+
+
+def _mk(lib, v):
+    if isinstance(v, tuple) and v and v[0] == "T":
+        dt = None if v[2] is None else getattr(lib, v[2])
+        return lib.zeros(v[1], dtype=dt) if dt is not None else lib.zeros(v[1])
+    return v
+
+
+_REFUSALS = [
+    ("diff", (_t((1, 3)), -1), {}),
+    ("isclose", (_t(()), _t(())), {"rtol": -0.4}), ("isclose", (_t(()), _t(())), {"atol": -0.4}),
+    ("isclose", (2, _t((3,), "int64")), {}), ("isclose", (2, 3), {}),
+    ("allclose", (_t(()), _t(())), {"rtol": -1.0}),
+    ("narrow", (_t((20, 10, 5)), 1, 11, 0), {}), ("narrow", (_t((20, 10, 5)), 1, -11, 0), {}),
+    ("narrow", (_t((10,)), 0, 0, -1), {}), ("narrow", (_t((20, 10, 5)), 1, _t((5,), "int32"), 2), {}),
+    ("narrow", (_t((20, 10, 5)), -3, _t((), "bool"), 3), {}),
+    ("F.hardtanh", (_t((1,)),), {"min_val": 0.5, "max_val": -0.5}),
+    ("F.rms_norm", (_t((1, 2, 3)), ()), {}),
+    ("F.triplet_margin_loss", (_t((3, 4)), _t((3, 4)), _t((3, 4))), {"margin": -1.0}),
+    ("F.triplet_margin_loss", (_t((3,)), _t((3, 4)), _t((3, 4))), {}),
+    ("F.adaptive_avg_pool1d", (_t((1, 2, 3)),), {"output_size": ()}),
+    ("F.adaptive_avg_pool1d", (_t((1, 1, 1)),), {"output_size": (-1,)}),
+    ("F.adaptive_avg_pool2d", (_t((2, 2)),), {"output_size": (2, 2)}),
+    ("F.adaptive_avg_pool2d", (_t((1, 2, 3, 4)),), {"output_size": ()}),
+    ("F.adaptive_avg_pool2d", (_t((1, 1, 1, 1)),), {"output_size": (-1, 0)}),
+    ("F.adaptive_max_pool2d", (_t((2, 2)),), {"output_size": (2, 2)}),
+    ("F.adaptive_max_pool2d", (_t((1, 1, 1, 1)),), {"output_size": (-1, 0)}),
+    ("F.adaptive_max_pool1d", (_t((1, 2, 3)),), {"output_size": ()}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", _REFUSALS, ids=[f"{c[0]}-{i}" for i, c in enumerate(_REFUSALS)])
+def test_refusals_as_torch(name, args, kw):
+    def call(lib, fns):
+        fn = getattr(fns, name[2:]) if name.startswith("F.") else getattr(lib, name)
+        return fn(*(_mk(lib, a) for a in args), **kw)
+    with pytest.raises(Exception) as t:
+        call(torch, TF)
+    with pytest.raises(Exception) as o:
+        call(anb, AF)
+    assert type(o.value) is type(t.value)
+    assert str(o.value).splitlines()[0] == str(t.value).splitlines()[0]
+
+
+def test_diff_of_order_zero_is_a_recorded_copy():
+    x = anb.randn(3, requires_grad=True)
+    y = anb.diff(x, n=0)
+    assert y is not x and type(y.grad_fn).__name__ == "CopyBackwards"
+    assert y.tolist() == x.tolist()
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_narrow_with_a_tensor_start():
+    t = anb.arange(10)
+    assert anb.narrow(t, 0, anb.tensor(3), 2).tolist() == [3, 4]
+    assert anb.narrow(t, 0, -3, 2).tolist() == [7, 8]

@@ -49,10 +49,28 @@ __all__ = [
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
 from ..ops.nnops.conv import conv1d, conv2d, conv3d  # noqa: E402
 from ..ops.nnops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: E402
-adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
 adaptive_max_pool1d = _nn.adaptive_max_pool1d
-adaptive_max_pool2d = _nn.adaptive_max_pool2d
 adaptive_max_pool3d = _nn.adaptive_max_pool3d
+
+
+def _list_with_default(out_size: Any, defaults: Sequence[int]) -> Any:
+    """An adaptive pool's ``output_size`` with each None replaced by the input's size there
+    (an int stays an int); the input needs more dims than the sizes given."""
+    if isinstance(out_size, (int, np.integer)):
+        return out_size
+    if len(defaults) <= len(out_size):
+        raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
+    return [v if v is not None else d for v, d in zip(out_size, defaults[-len(out_size):])]
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to exactly ``output_size`` (None keeps that dim's size)."""
+    return _nn.adaptive_avg_pool2d(input, _list_with_default(output_size, input.shape))
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to exactly ``output_size`` (None keeps that dim's size)."""
+    return _nn.adaptive_max_pool2d(input, _list_with_default(output_size, input.shape), return_indices)
 
 
 def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,
@@ -159,6 +177,12 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over ``output_size`` near-equal windows along the last dim."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           "'self' (while checking arguments for adaptive_avg_pool1d)")
+    if isinstance(output_size, (tuple, list)) and len(output_size) != 1:
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     return _nn.adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
@@ -216,6 +240,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
     return _maybe_inplace(input, lambda t: _nn.hardtanh(t, min_val, max_val), inplace)
 
 
@@ -472,6 +498,9 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
                         f"{type(normalized_shape).__name__}")
     shape = tuple(int(s) for s in normalized_shape)
     k = len(shape)
+    if not k:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
     if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
         shown = "[" + ", ".join(map(str, shape)) + "]"
         raise RuntimeError(f"Given normalized_shape={shown}, expected input with shape [*"

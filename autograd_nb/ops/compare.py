@@ -120,7 +120,7 @@ def isfinite(input: Tensor) -> Tensor:
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, element-wise (both tensors of one dtype)."""
-    _close_args("isclose", input, other)
+    _close_args("isclose", input, other, rtol, atol)
     if rtol or atol:                                 # (PyTorch's is built from ops that record,
         read_histories(other, input)                 # rtol * other first)
     return _close(input, other, rtol, atol, equal_nan)
@@ -129,16 +129,20 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when every element is close (see ``isclose``; PyTorch's records nothing)."""
-    _close_args("allclose", input, other)
+    _close_args("allclose", input, other, rtol, atol)
     return bool(_close(input, other, rtol, atol, equal_nan)._data.all())
 
 
-def _close_args(name: str, input: Tensor, other: Any) -> None:
-    if not isinstance(other, Tensor):
-        raise arg_error(name, "other", 2, other)
+def _close_args(name: str, input: Tensor, other: Any, rtol: float, atol: float) -> None:
+    for arg, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, Tensor):
+            raise arg_error(name, arg, pos, v)
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"{B.SCALAR_NAMES[input._data.dtype.name]} did not match "
                            f"{B.SCALAR_NAMES[other._data.dtype.name]}")
+    for tol, v in (("rtol", rtol), ("atol", atol)):
+        if v < 0:
+            raise RuntimeError(f"{tol} must be greater than or equal to zero, but got {v:g}")
 
 
 def _close(input: Tensor, other: Tensor, rtol: float, atol: float, equal_nan: bool) -> Tensor:

@@ -283,12 +283,20 @@ def _slice_shown(sl: slice) -> tuple:
 
 def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start`` (a view)."""
+    if isinstance(start, Tensor):                     # (PyTorch's overload for a tensor start)
+        if start.ndim != 0 or start.dtype.is_floating_point or start.dtype.name == "bool":
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+        start = int(start.item())
     if not self._data.ndim:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     size = self._data.shape[canon_dim(dim, self._data.ndim)]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
-    if start + length > size or length < 0:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return slice_dim(self, dim, slice(start, start + length))
 

@@ -699,6 +699,10 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     ``prepend`` and ``append``); built from two slices and a subtraction, as PyTorch does."""
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    if n == 0:                                        # (PyTorch: a copy, recorded as CopyBackwards)
+        return _zeros(input._data.shape, input._data).copy_(input)
     if prepend is not None or append is not None:
         input = cat([t for t in (prepend, input, append) if t is not None], dim)
     d = canon_dim(dim, input._data.ndim)

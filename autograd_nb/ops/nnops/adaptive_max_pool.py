@@ -102,6 +102,9 @@ def adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, dim
     out = tuple(s if o is None else int(o) for s, o in zip(spatial, output_size))
     xp = B.xp_of(d)
     lead = d.shape[:-dims]
+    for o in out:
+        if o < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {o}: {list(lead + out)}")
     values = xp.empty(lead + out, dtype=d.dtype)
     indices = xp.empty(lead + out, dtype=np.int64)
     for window in itertools.product(*(list(enumerate(_edges(s, o))) for s, o in zip(spatial, out))):
@@ -141,6 +144,9 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
         if input.shape[dim] == 0:
             raise RuntimeError("adaptive_max_pool1d(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(input.shape)} with dimension {dim} being empty")
+    if not isinstance(output_size, (int, np.integer)) and len(output_size) != 1:
+        raise RuntimeError(f"adaptive_max_pool1d() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     size = output_size if isinstance(output_size, (int, np.integer)) else tuple(output_size)[0]
     values, indices = adaptive_max_pool(input.unsqueeze(-2), (1, size), True, 2)
     return (values.squeeze(-2), indices.squeeze(-2)) if return_indices else values.squeeze(-2)

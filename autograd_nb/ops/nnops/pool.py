@@ -377,14 +377,19 @@ def adaptive_avg_pool2d_backward(grad: Tensor, self: Tensor) -> Tensor:
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling whose windows are chosen to give exactly ``output_size`` (None keeps a dim)."""
     d = input._data
-    if d.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(d.shape)}")
     if isinstance(output_size, (int, np.integer)):
         output_size = (int(output_size), int(output_size))
+    if len(output_size) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     oh, ow = (d.shape[-2] if output_size[0] is None else output_size[0],
               d.shape[-1] if output_size[1] is None else output_size[1])
+    if oh < 0 or ow < 0:
+        raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
+                           f"but received {{{oh}, {ow}}}")
     if (oh, ow) == (1, 1):                        # a plain mean, as PyTorch does it
         return input.mean((-1, -2), keepdim=True)
+    if d.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(d.shape)}")
     xp = B.xp_of(d)
     ah = _averaging_matrix(d.shape[-2], oh, d.dtype, xp)
     aw = _averaging_matrix(d.shape[-1], ow, d.dtype, xp)
