@@ -78,23 +78,25 @@ class LinearCrossEntropyOptions:
                              f"torch.float64}}, got {self.acc_dtype!r}. Pass acc_dtype=None to let the op pick "
                              "automatically.")
 
-    def _chunk_size(self, rows: int, in_features: int, num_classes: int) -> int:
-        """The chunk size PyTorch would use; refuses a ``batch_chunk_size`` that contradicts
-        the ``chunking_method`` (as PyTorch does). ``"auto"`` on our CPU dtypes means
-        ``"aspect_ratio:2"`` (PyTorch's fallback pick)."""
-        method = self.chunking_method
-        if method == "auto":
-            method = None if self.batch_chunk_size is not None else "aspect_ratio:2"
-        size = rows if self.batch_chunk_size is None else min(self.batch_chunk_size, rows)
-        if method is not None:
-            # chunks whose (chunk, C) logits weigh about what the (N, in_features) input does
-            per_row = -(-num_classes // in_features)
-            target = -(-rows // per_row)
-            size = min((1 << (target - 1).bit_length()) // _aspect_factor(method), rows)
-            if self.batch_chunk_size is not None and self.batch_chunk_size != size:
-                raise ValueError(f"batch_chunk_size (={self.batch_chunk_size}) and chunking_method ('{method}') "
-                                 f"give different chunk sizes ({self.batch_chunk_size} vs {size}); pass only one.")
-        return max(1, size)
+
+def _chunk_size(options: Any, rows: int, in_features: int, num_classes: int) -> int:
+    """The chunk size PyTorch would use; refuses a ``batch_chunk_size`` that contradicts the
+    ``chunking_method`` (as PyTorch does). ``"auto"`` on our CPU dtypes means
+    ``"aspect_ratio:2"`` (PyTorch's fallback pick). (Read by attribute, so torch's own
+    options object works too.)"""
+    method, given = options.chunking_method, options.batch_chunk_size
+    if method == "auto":
+        method = None if given is not None else "aspect_ratio:2"
+    size = rows if given is None else min(given, rows)
+    if method is not None:
+        # chunks whose (chunk, C) logits weigh about what the (N, in_features) input does
+        per_row = -(-num_classes // in_features)
+        target = -(-rows // per_row)
+        size = min((1 << (target - 1).bit_length()) // _aspect_factor(method), rows)
+        if given is not None and given != size:
+            raise ValueError(f"batch_chunk_size (={given}) and chunking_method ('{method}') give different chunk "
+                             f"sizes ({given} vs {size}); pass only one.")
+    return max(1, size)
 
 
 def _aspect_factor(method: str) -> int | None:
@@ -159,7 +161,7 @@ def _check_options(options: LinearCrossEntropyOptions, input: Tensor, linear_wei
                       f"out_features={extra}, tracing=False, linear_bias.shape={bias_shape}.", stacklevel=3)
         return
     rows = input.shape[0] if input.dim() == 2 else 1
-    options._chunk_size(rows, input.shape[-1], linear_weight.shape[0])
+    _chunk_size(options, rows, input.shape[-1], linear_weight.shape[0])
 
 
 class LinearCrossEntropyLoss(_WeightedLoss):

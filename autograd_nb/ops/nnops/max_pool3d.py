@@ -89,17 +89,17 @@ def _checked(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilatio
     if min(d) <= 0:
         raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} "
                            f"dilationW: {d[2]}")
-    for n in shape[-4:]:
-        if n <= 0:                                    # (PyTorch's message always says dimension 0)
-            raise RuntimeError("max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions "
-                               f"to have positive length, but input has a shape of [{', '.join(map(str, shape))}] "
-                               "and non-batch dimension 0 has length zero!")
     for pi, ki, di in zip(p, k, d):
         if pi < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
         if pi > (di * (ki - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
                                f"kernel_size={ki} and dilation={di}")
+    for n in shape[-4:]:
+        if n <= 0:                                    # (PyTorch's message always says dimension 0)
+            raise RuntimeError("max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions "
+                               f"to have positive length, but input has a shape of [{', '.join(map(str, shape))}] "
+                               "and non-batch dimension 0 has length zero!")
     out, after = [], []
     for size, ki, si, pi, di in zip(shape[-3:], k, s, p, d):
         span = di * (ki - 1) + 1
