@@ -284,7 +284,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
                 edges.append((acc, 0) if acc is not None else t._edge())
     node.next_functions = tuple(edges)
     if fields:
-        node._f = fields                              # (read through the class's field attributes)
+        _keep(node, fields)
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True
@@ -308,6 +308,17 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     return out
 
 
+def _keep(node: Any, fields: dict) -> None:
+    """Give a new node the ``fields`` values ``record`` was given: the dict itself, kept as
+    it came (its class's field attributes read it), or one by one where some fields live in
+    slots (see ``_Declared``)."""
+    if node._slot_fields:
+        for name, value in fields.items():
+            setattr(node, name, value)
+    else:
+        node._f = fields
+
+
 def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor | None],
                  saved: Sequence[Any] = (),
                  differentiable: Sequence[bool] | None = None, **fields: Any) -> tuple[Tensor, ...]:
@@ -322,7 +333,7 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     node._init_common()
     node.next_functions = tuple([(None, 0) if t is None else t._edge() for t in inputs])
     if fields:
-        node._f = fields
+        _keep(node, fields)
     node._in_meta = None
     node.num_outputs = len(outs)
     node._saved = tuple([None if s is None else _save(s, node) for s in saved])
@@ -389,13 +400,21 @@ class _Declared(type):
     """OpNode's metaclass: each of the ``fields`` a node class declares becomes an
     attribute (``self.dim``), so a class says once what it keeps (``fields = ("dim",
     "keepdim")``) and needs no ``__slots__`` line; a class attribute of a field's name is
-    that field's default (what the hottest ops then need not pass)."""
+    that field's default (what the hottest ops then need not pass).
+
+    A field the class also names in its ``__slots__`` is kept in that slot instead: the
+    op of a hot path (``x[i]``, ``x.sum()``) then sets it on the node itself
+    (``node.dim = 0``), which costs less than a keyword of ``record``."""
 
     def __new__(mcls, name: str, bases: tuple, ns: dict, **kwargs: Any) -> type:
         if "__module__" not in ns:                   # (a class made by type(...) in a family module)
             ns["__module__"] = sys._getframe(1).f_globals.get("__name__")
-        ns.setdefault("__slots__", ())
+        slots = ns.setdefault("__slots__", ())
+        if slots and any(f in slots for f in ns.get("fields", ())):
+            ns["_slot_fields"] = True
         for f in ns.get("fields", ()):
+            if f in slots:
+                continue                              # (kept in its slot)
             own = ns.get(f, _NO_DEFAULT)
             if own is not _NO_DEFAULT and not isinstance(own, property):
                 ns[f] = _field(f, own)                # (fields = ("alpha",); alpha = 1: its default)
@@ -421,6 +440,7 @@ class OpNode(Node, metaclass=_Declared):
     """
 
     __slots__ = ("_in_meta", "num_outputs", "_f")
+    _slot_fields = False                              # (True: some fields kept in slots)
 
     def check_saved(self) -> None:
         """PyTorch unpacks every saved value before the rule runs: a freed or changed one

@@ -121,7 +121,8 @@ class SelectBackward0(OpNode):
     """
     fields = ("dim", "index", "self_sym_sizes",       # (dim, index: as given, as PyTorch shows them)
               "_key")                                 # the region as an array key
-    dim = 0                                           # (the default: x[i] passes none)
+    __slots__ = ("index", "self_sym_sizes", "_key")   # (kept in slots: x[i] sets them itself)
+    dim = 0                                           # (the default: x[i] sets none)
 
     def backward(self, g):
         return embed(g, self.self_sym_sizes, self._key, SelectBackwardBackward0,
@@ -138,7 +139,8 @@ class SliceBackward0(OpNode):
     fields = ("dim", "self_sym_sizes",                # (dim as given, as PyTorch shows it)
               "_slice",                               # the slice itself (start/end/step below)
               "_key")                                 # the region as an array key
-    dim = 0                                           # (the default: x[a:b] passes none)
+    __slots__ = ("self_sym_sizes", "_slice", "_key")  # (kept in slots: x[a:b] sets them itself)
+    dim = 0                                           # (the default: x[a:b] sets none)
 
     # start, end and step as PyTorch shows them, computed when read (x[a:b] is a hot path)
     start = property(lambda self: _slice_shown(self._slice)[0])
@@ -452,9 +454,12 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
-            out = record(self._data[key], SelectBackward0, (self,),
-                         index=idx if idx >= 0 else idx + _U64,      # (shown_dim, inlined)
-                         self_sym_sizes=shp, _key=key)
+            out = record(self._data[key], SelectBackward0, (self,))
+            node = out._grad_fn
+            if node is not None:                       # (its fields, set here: cheaper than
+                node.index = idx if idx >= 0 else idx + _U64   # record's keywords; shown_dim,
+                node.self_sym_sizes = shp              # inlined)
+                node._key = key
             return _make_view(self, out, lambda t: select(t, 0, i))
         return _indexed_select(self, 0, idx, 0)        # (its errors)
     if type(idx) is slice:                             # x[a:b]: slice_dim() on dim 0, inlined
@@ -464,7 +469,12 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             mode = STATE.mode                          # (hot path: 0 while recording)
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
-            out = record(d[key], SliceBackward0, (self,), self_sym_sizes=d.shape, _slice=idx, _key=key)
+            out = record(d[key], SliceBackward0, (self,))
+            node = out._grad_fn
+            if node is not None:                       # (its fields, set here, as x[i]'s)
+                node.self_sym_sizes = d.shape
+                node._slice = idx
+                node._key = key
             return _make_view(self, out, lambda t: slice_dim(t, 0, idx))
         return slice_dim(self, 0, idx)
     cur, key, advs, indices = _basic_parts(self, idx)

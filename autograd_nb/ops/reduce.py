@@ -145,6 +145,7 @@ class SumBackward0(OpNode):
     grad_self = grad.expand(self.shape)
     """
     fields = ("self_sym_sizes",)
+    __slots__ = fields                                # (kept in its slot: x.sum() sets it itself)
 
     def backward(self, g):
         d = g._data
@@ -186,7 +187,10 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             mode = STATE.mode
             if mode:                                  # nothing to record
                 return plain(data, mode > 1)
-            return record(data, SumBackward0, (input,), self_sym_sizes=d.shape)
+            out = record(data, SumBackward0, (input,))
+            if out._grad_fn is not None:              # (its field, set here: cheaper than a
+                out._grad_fn.self_sym_sizes = d.shape  # keyword of record, on this hot path)
+            return out
     acc = _acc_dtype(d, dtype)
     if dim is None:
         out = record(as_array(d.sum(dtype=acc)), SumBackward0, (input,), self_sym_sizes=d.shape)
