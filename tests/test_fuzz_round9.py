@@ -78,6 +78,27 @@ def test_result_layout_as_torch(name, layout):
     same_outcome(f, torch, quiet=True)
 
 
+_MIXED = {
+    "remainder": lambda L, a, b: a % b, "floor_divide": lambda L, a, b: a // b,
+    "fmod": lambda L, a, b: L.fmod(a, b), "rfmod": lambda L, a, b: L.fmod(b, a),
+    "clamp_min_tensor": lambda L, a, b: L.clamp(b, min=a), "clamp_min_tensor_first": lambda L, a, b: L.clamp(a, min=b),
+    "add": lambda L, a, b: a + b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MIXED))
+def test_binary_result_layout_with_a_converted_broadcast_operand(name):
+    """A broadcast int tensor is converted to the common float dtype before TensorIterator
+    orders the dims (the converted copy is contiguous): ``broadcast_int % transposed_float``
+    is contiguous in torch."""
+    def f(lib):
+        a = lib.tensor([1, 0, 3]).broadcast_to((3, 3))
+        b = lib.tensor([[0.5, -1.0, 2.0], [3.0, -0.5, 1.0], [0.25, 4.0, -2.0]], dtype=lib.float64).t()
+        r = _MIXED[name](lib, a, b)
+        return r.stride(), r.is_contiguous()
+    same_outcome(f, torch)
+
+
 def test_randint_like_of_a_broadcast_sum_fills_in_torch_order():
     """The fuzzer's case (seed 8016): sigmoid of a broadcast int64 tensor is contiguous in
     torch, so is the sum built on it; randint_like fills its memory in that order."""

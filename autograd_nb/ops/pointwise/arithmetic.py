@@ -730,7 +730,8 @@ def remainder(input: Any, other: Any) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         m = xp.fmod(ad, bd)                          # PyTorch's: fmod, moved by one divisor when the
         data = as_array(xp.where((m != 0) & ((bd < 0) != (m < 0)), m + bd, m))   # signs differ
-    data = _laid(data.astype(xp.result_type(ad, bd), copy=False), input, other)
+    data = data.astype(xp.result_type(ad, bd), copy=False)
+    data = _laid(data, input, other, dtype=data.dtype)
     if tb is None and not wrapped_number(ta):
         return record(data, RemainderBackward0, (ta,), number=True)
     if ta is None and not wrapped_number(tb):        # number % tensor: no derivative in PyTorch
@@ -775,7 +776,7 @@ def fmod(input: Tensor, other: Any) -> Tensor:
         data = as_array(xp.fmod(ad, bd)).astype(xp.result_type(ad, bd), copy=False)
     if tb is None and not wrapped_number(ta):
         return record(_laid(data, input, None), FmodBackward0, (ta,), number=True)
-    res = record(_laid(data, input, other), FmodBackward1, (ta, tb),
+    res = record(_laid(data, input, other, dtype=data.dtype), FmodBackward1, (ta, tb),
                  saved=_needed(FmodBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
     return res
@@ -786,7 +787,8 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     ad, bd, ta, tb = prep2(input, other)
     _refuse_bool(ad, bd, "div_floor_cpu")
     _integer_division(ad, bd)
-    data = _laid(as_array(np.floor_divide(ad, bd)), input, other)
+    data = as_array(np.floor_divide(ad, bd))
+    data = _laid(data, input, other, dtype=data.dtype)
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
     return record(data, NoDerivative, live, _op="floor_divide",      # (an ordinary input or a

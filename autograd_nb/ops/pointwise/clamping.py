@@ -163,7 +163,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             out = xp.maximum(out, lo._data)
         if hi is not None:
             out = xp.minimum(out, hi._data)
-        res = record(as_array(out.astype(dt, copy=False)), ClampBackward0, (input, lo, hi),
+        res = record(_laid(as_array(out.astype(dt, copy=False)), input, lo, hi, dtype=dt), ClampBackward0, (input, lo, hi),
                      saved=(input, lo, hi))
         note_broadcast(res, input, lo, hi)
         return res
