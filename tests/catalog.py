@@ -1309,6 +1309,10 @@ CATALOG: list[Op] = [
        st.sampled_from([Case(((1, 2, 4, 4),), {"p": 2.0, "k": 2, "s": None}),
                         Case(((2, 3, 5),), {"p": 1.5, "k": (2, 3), "s": 1})]), "positive", needs=("nn",),
        family="nn"),
+    Op("fractional_max_pool2d", lambda m, a: m.nn.functional.fractional_max_pool2d(
+        a, 2, output_size=(3, 2), _random_samples=m.tensor([[[0.3, 0.8]], [[0.6, 0.1]]], dtype=a.dtype)[:a.shape[0]]),
+       1, st.sampled_from([Case(((1, 1, 5, 4),), {}), Case(((2, 1, 4, 5),), {})]), "distinct", needs=("nn",),
+       family="nn", bad=(lambda m: m.nn.functional.fractional_max_pool2d(m.ones(1, 1, 3, 3), 2, output_size=3),)),
     Op("pdist", lambda m, a, p: m.pdist(a, p), 1,
        st.tuples(st.integers(2, 4), st.integers(1, 3), st.sampled_from([2.0, 1.5, 3.0])).map(
            lambda t: Case(((t[0], t[1]),), {"p": t[2]})), "distinct", needs=("pdist",), family="nn",

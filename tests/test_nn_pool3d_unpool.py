@@ -282,3 +282,92 @@ def test_max_unpool_second_order_graph_and_finite_differences(dims):
 ])
 def test_max_unpool_errors(call):
     _same_error(call)
+
+
+# ---------------------------------------------------------------------------
+# fractional max pooling
+# ---------------------------------------------------------------------------
+
+FRACTIONAL = [
+    (2, (2, 3, 7, 8), dict(kernel_size=2, output_size=(4, 5))),
+    (2, (3, 9, 9), dict(kernel_size=(3, 2), output_ratio=(0.5, 0.6))),
+    (2, (1, 2, 10, 10), dict(kernel_size=3, output_size=8)),
+    (3, (2, 3, 5, 7, 8), dict(kernel_size=2, output_size=(2, 3, 4))),
+    (3, (2, 6, 7, 5), dict(kernel_size=(1, 3, 2), output_ratio=0.5)),
+]
+
+
+@pytest.mark.parametrize("dims,shape,kw", FRACTIONAL)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fractional_max_pool_draws_torchs_windows(dims, shape, kw, dtype):
+    x = RNG.standard_normal(shape).astype(dtype)
+    got = []
+    for lib in (anb, torch):
+        lib.manual_seed(7)
+        xt = lib.tensor(x, requires_grad=True)
+        out, idx = getattr(lib.nn.functional, f"fractional_max_pool{dims}d")(xt, return_indices=True, **kw)
+        out.backward(lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)).astype(dtype)),
+                     retain_graph=True)
+        node = out.grad_fn
+        got.append((out.detach().numpy(), idx.numpy(), xt.grad.numpy(), type(node).__name__,
+                    node._saved_kernel_size, node._saved_output_size, node._saved_result1.numpy(),
+                    lib.rand(2).numpy()))                  # the generator moved as far as torch's
+    a, b = got
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    np.testing.assert_allclose(a[2], b[2], rtol=1e-6)
+    assert a[3:6] == b[3:6]
+    np.testing.assert_array_equal(a[6], b[6])
+    np.testing.assert_array_equal(a[7], b[7])
+
+
+def test_fractional_max_pool_modules_given_samples_and_second_order():
+    x = _distinct((2, 3, 6, 7))
+    samples = np.random.default_rng(1).random((2, 3, 2))
+    got = []
+    for lib in (anb, torch):
+        m = lib.nn.FractionalMaxPool2d(2, output_ratio=0.5, return_indices=True,
+                                       _random_samples=lib.tensor(samples))
+        xt = lib.tensor(x, requires_grad=True)
+        out, idx = m(xt)
+        (g,) = lib.autograd.grad(out, xt, lib.ones_like(out).requires_grad_(), create_graph=True)
+        got.append((repr(m), list(m.state_dict()), out.detach().numpy().tolist(), idx.numpy().tolist(),
+                    type(g.grad_fn).__name__, repr(lib.nn.FractionalMaxPool3d(2, output_size=3))))
+    assert got[0] == got[1]
+    xt = anb.tensor(_distinct((1, 2, 5, 6, 5)), requires_grad=True)
+    s = anb.tensor(np.random.default_rng(2).random((1, 2, 3)))
+    f = lambda t: anb.nn.functional.fractional_max_pool3d(t, 2, output_size=(3, 4, 3), _random_samples=s)
+    assert gradcheck(f, (xt,))
+    assert gradgradcheck(f, (xt,))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2, output_size=(7, 8)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 3, output_size=(6, 8)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2, output_size=(4,)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), (2, 2, 2), output_size=3),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 5, 7, 8), 2, output_size=2),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2, output_size=3,
+                                                        _random_samples=lib.rand(2, 3, 3)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2, output_size=3,
+                                                        _random_samples=lib.rand(1, 3, 2)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), 2, output_size=3,
+                                                        _random_samples=lib.rand(2, 3, 2, dtype=lib.float64)),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 0, 4), 1, output_size=1),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(3, 7, 8), 2, output_ratio=(0.5, 0.5, 0.5)),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 3, 5, 7, 8), (2, 2), output_size=2),
+    lambda lib: lib.nn.functional.fractional_max_pool2d(lib.ones(2, 3, 7, 8), (2,), output_size=3),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 3, 5, 7, 8), 2, output_size=(2, 2)),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 3, 5, 7, 8), 2, output_size=2,
+                                                        _random_samples=lib.rand(2, 4, 3)),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 3, 5, 7, 8), 2, output_size=2,
+                                                        _random_samples=lib.rand(2, 3)),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 3, 0, 7, 8), 2, output_size=2),
+    lambda lib: lib.nn.functional.fractional_max_pool3d(lib.ones(2, 5, 7, 8), 3, output_size=(4, 3, 4)),
+    lambda lib: lib.nn.FractionalMaxPool2d(2),
+    lambda lib: lib.nn.FractionalMaxPool2d(2, output_size=2, output_ratio=0.5),
+    lambda lib: lib.nn.FractionalMaxPool3d(2, output_ratio=1.5),
+])
+def test_fractional_max_pool_errors(call):
+    _same_error(call)

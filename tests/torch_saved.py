@@ -348,4 +348,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "MaxUnpool3DBackward0": ('indices',),
     "PdistBackward0": ('p', 'result', 'self'),
     "PdistBackwardBackward0": (),
+    "FractionalMaxPool2DBackward0": ('kernel_size', 'output_size', 'result1', 'self'),
+    "FractionalMaxPool2DBackwardBackward0": ('indices',),
+    "FractionalMaxPool3DBackward0": ('kernel_size', 'output_size', 'result1', 'self'),
+    "FractionalMaxPool3DBackwardBackward0": ('indices',),
 }

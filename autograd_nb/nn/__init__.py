@@ -47,7 +47,8 @@ from .pooling3d import AdaptiveAvgPool3d, AvgPool3d
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .loss import NLLLoss2d
-from .pooling_more import LPPool1d, LPPool2d, LPPool3d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
+from .pooling_more import (FractionalMaxPool2d, FractionalMaxPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
+                           MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from . import utils
 
 __all__ = [
@@ -74,5 +75,5 @@ __all__ = [
     "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "NLLLoss2d",
     "BatchNorm3d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d", "MaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d",
-    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "RNNCellBase",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]

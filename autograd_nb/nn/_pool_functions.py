@@ -1,5 +1,5 @@
 """More pooling functions of ``nn.functional``: power-average pooling (``lp_pool1d/2d/3d``),
-max pooling in 3-d and the ``*_with_indices`` forms, max unpooling.
+max pooling in 3-d and the ``*_with_indices`` forms, max unpooling, fractional max pooling.
 
 ``lp_pool`` is made of ops we already have, as PyTorch makes it: with ``p = norm_type``,
 each window's ``(sum of x^p) ^ (1/p)``, computed as ``avg_pool(x^p) * window_size``,
@@ -20,7 +20,9 @@ from ..ops.nnops.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from ..ops.nnops.pool3d import avg_pool3d_checked
 
 __all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+           "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+           "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+           "fractional_max_pool3d_with_indices"]
 
 
 def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -138,3 +140,59 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool3d_checked(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kd * kh * kw)
+
+
+# ---------------------------------------------------------------------------
+# fractional max pooling (the kernel: ops/nnops/fractional_max_pool.py)
+# ---------------------------------------------------------------------------
+
+def _fractional(input: Tensor, kernel_size: Any, output_size: Any, output_ratio: Any, samples: Any,
+                dims: int) -> tuple[Tensor, Tensor]:
+    """``output_size`` from ``output_ratio`` (each side's size times its ratio, truncated) and
+    the random samples drawn as PyTorch draws them, then the kernel."""
+    from .._random_tensors import rand
+    from ..ops.nnops.fractional_max_pool import fractional_max_pool
+    name = f"fractional_max_pool{dims}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if dims == 2 and len(output_ratio) > 2:
+            raise ValueError(f"{name} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * dims
+        if len(ratio) == 1:
+            ratio = ratio * dims
+        output_size = [int(input.size(-dims + j) * ratio[j]) for j in range(dims)]
+    if samples is None:
+        n = 1 if input.dim() == dims + 1 else input.size(0)
+        samples = rand(n, input.size(-dims - 1), dims, dtype=input.dtype, device=input.device)
+    return fractional_max_pool(input, kernel_size, output_size, samples, dims)
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size: Any, output_size: Any = None,
+                                       output_ratio: Any = None, return_indices: bool = False,
+                                       _random_samples: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """``(values, indices)`` of fractional max pooling of ``(N, C, H, W)`` to ``output_size``
+    (or ``output_ratio`` times the input's size): windows of ``kernel_size`` at
+    pseudo-random starts (``_random_samples``, drawn from the global generator if None)."""
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size: Any, output_size: Any = None,
+                                       output_ratio: Any = None, return_indices: bool = False,
+                                       _random_samples: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """``(values, indices)`` of fractional max pooling of ``(N, C, T, H, W)``."""
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                          return_indices: bool = False, _random_samples: Tensor | None = None) -> Any:
+    """Fractional max pooling of ``(N, C, H, W)`` (``return_indices``: also the indices)."""
+    values, indices = _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+    return (values, indices) if return_indices else values
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                          return_indices: bool = False, _random_samples: Tensor | None = None) -> Any:
+    """Fractional max pooling of ``(N, C, T, H, W)`` (``return_indices``: also the indices)."""
+    values, indices = _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+    return (values, indices) if return_indices else values

@@ -43,7 +43,8 @@ __all__ = [
     "unfold", "fold", "channel_shuffle", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
     "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy", "lp_pool1d", "lp_pool2d",
     "lp_pool3d", "max_pool1d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d",
-    "max_unpool3d", "gumbel_softmax", "pdist",
+    "max_unpool3d", "gumbel_softmax", "pdist", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -766,6 +767,8 @@ from .attention import multi_head_attention_forward, scaled_dot_product_attentio
 from .linear_cross_entropy import linear_cross_entropy  # noqa: E402
 from ._pool_functions import (lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d_with_indices,  # noqa: E402
                               max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d,
-                              max_unpool2d, max_unpool3d)
+                              max_unpool2d, max_unpool3d, fractional_max_pool2d,
+                              fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                              fractional_max_pool3d_with_indices)
 from ._gumbel_softmax import gumbel_softmax  # noqa: E402
 from ..ops.nnops.pdist import pdist  # noqa: E402

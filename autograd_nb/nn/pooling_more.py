@@ -1,4 +1,5 @@
-"""``nn.MaxPool3d``, ``nn.LPPool1d/2d/3d`` and ``nn.MaxUnpool1d/2d/3d``: the pooling
+"""``nn.MaxPool3d``, ``nn.LPPool1d/2d/3d``, ``nn.MaxUnpool1d/2d/3d`` and
+``nn.FractionalMaxPool2d/3d``: the pooling
 functions of ``nn/_pool_functions.py`` as layers (they store their arguments, nothing
 to learn)."""
 from __future__ import annotations
@@ -9,7 +10,8 @@ from .._tensor import Tensor
 from . import _pool_functions as P
 from .module import Module
 
-__all__ = ["MaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
+__all__ = ["MaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+           "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
 class MaxPool3d(Module):
@@ -101,3 +103,44 @@ class MaxUnpool2d(_MaxUnpoolNd):
 class MaxUnpool3d(_MaxUnpoolNd):
     """The partial inverse of ``MaxPool3d`` (``F.max_unpool3d``)."""
     _dims, _fn = 3, P.max_unpool3d
+
+
+class _FractionalMaxPoolNd(Module):
+    """Max pooling to ``output_size`` (or ``output_ratio`` times the input's size, each
+    ratio in (0, 1)) with ``kernel_size`` windows at pseudo-random starts, fresh on every
+    call unless ``_random_samples`` (a buffer) fixes them."""
+    _dims = 2
+
+    def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
+        super().__init__()
+        name = type(self).__name__
+
+        def tup(v: Any) -> tuple:
+            return tuple(v) if isinstance(v, (tuple, list)) else (v,) * self._dims
+        self.kernel_size = tup(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = tup(output_size) if output_size is not None else None
+        self.output_ratio = tup(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor) -> Any:
+        fn = P.fractional_max_pool2d if self._dims == 2 else P.fractional_max_pool3d
+        return fn(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                  _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of ``(N, C, H, W)`` images (``F.fractional_max_pool2d``)."""
+    _dims = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of ``(N, C, T, H, W)`` volumes (``F.fractional_max_pool3d``)."""
+    _dims = 3
