@@ -69,7 +69,7 @@ class RsubBackward1(AddBackward0):
 
 
 class RsubBackward0(AddBackward0):
-    """rsub(self, other) is other - alpha * self (``t.__rsub__(u)``: sub with the operands
+    """rsub(self, other) is other minus alpha times self (``t.__rsub__(u)``: sub with the operands
     swapped): the first input gets the gradient negated, the second the gradient.
 
     out = other - alpha * self
