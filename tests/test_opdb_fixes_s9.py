@@ -346,3 +346,54 @@ def test_narrow_with_a_tensor_start():
     t = anb.arange(10)
     assert anb.narrow(t, 0, anb.tensor(3), 2).tolist() == [3, 4]
     assert anb.narrow(t, 0, -3, 2).tolist() == [7, 8]
+
+
+# --- ties: the order of torch's cpu kernels (std::sort, partial_sort/nth_element, quickselect)
+
+def _tied(shape, seed, high=4, nan=False):
+    g = torch.Generator().manual_seed(seed)
+    t = torch.randint(0, high, shape, generator=g).double()
+    if nan:
+        t[torch.rand(shape, generator=g) < 0.2] = float("nan")
+    return t
+
+
+@pytest.mark.parametrize("shape,dim,seed", [((40,), 0, 1), ((3, 50), 1, 2), ((70, 3), 0, 3), ((5,), 0, 4),
+                                            ((2, 300), -1, 5)])
+@pytest.mark.parametrize("dtype", ["float64", "int64", "uint8"])
+def test_sort_ties_as_torch(shape, dim, seed, dtype):
+    t = _tied(shape, seed, nan=dtype == "float64").to(getattr(torch, dtype))
+    a = anb.tensor(t.numpy())
+    for desc in (False, True):
+        tv, ti = torch.sort(t, dim, descending=desc)
+        av, ai = anb.sort(a, dim, descending=desc)
+        assert ai.tolist() == ti.tolist()
+        np.testing.assert_array_equal(av.numpy(), tv.numpy())
+        assert anb.argsort(a, dim, descending=desc).tolist() == torch.argsort(t, dim, descending=desc).tolist()
+        assert anb.sort(a, dim=dim, descending=desc, stable=True)[1].tolist() == \
+            torch.sort(t, dim=dim, descending=desc, stable=True)[1].tolist()
+
+
+def test_sort_of_many_integers_is_the_stable_radix_sort():
+    t = _tied((33000,), 7, high=50).long()
+    assert anb.sort(anb.tensor(t.numpy()))[1].tolist() == torch.sort(t)[1].tolist()
+
+
+@pytest.mark.parametrize("n,k", [(40, 3), (40, 30), (300, 4), (7, 7), (64, 1), (10, 0)])
+@pytest.mark.parametrize("largest,in_order", [(True, True), (False, True), (True, False), (False, False)])
+def test_topk_ties_as_torch(n, k, largest, in_order):
+    t = _tied((2, n), n + k, nan=True)
+    tv, ti = torch.topk(t, k, largest=largest, sorted=in_order)
+    av, ai = anb.topk(anb.tensor(t.numpy()), k, largest=largest, sorted=in_order)
+    assert ai.tolist() == ti.tolist()
+    np.testing.assert_array_equal(av.numpy(), tv.numpy())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 100])
+def test_kthvalue_ties_as_torch(n):
+    t = _tied((3, n), n, nan=n > 3)
+    for k in sorted({1, (n + 1) // 2, n}):
+        tv, ti = torch.kthvalue(t, k)
+        av, ai = anb.kthvalue(anb.tensor(t.numpy()), k)
+        assert ai.tolist() == ti.tolist()
+        np.testing.assert_array_equal(av.numpy(), tv.numpy())

@@ -18,6 +18,7 @@ from .. import _backend as B
 from ..autograd.grad_mode import STATE
 from .._tensor import Tensor, canon_dim
 from ._core import OpNode, as_array, no_kernel, record, register
+from . import _std_order
 from ._layout import laid_like
 from .reduce import (MaxBackward0, MaxBackward1, _return_type, return_types, shown_dim,
                      value_selecting_backward, with_indices)
@@ -62,29 +63,72 @@ class TopkBackward0(SortBackward0):
     """
 
 
-def _order(d: Any, n: int, descending: bool) -> Any:
-    """Stable sorting indices along axis ``n`` (NaN largest), ascending or descending."""
+def _order(d: Any, n: int, descending: bool, stable: bool = True) -> Any:
+    """Sorting indices along axis ``n`` (NaN largest), ascending or descending: stable, or
+    (``stable=False``) in the order of PyTorch's cpu kernel, ``std::sort``, whose ties
+    come out in an order of its own (``_std_order``); a 1-d ascending sort of 32768 or more
+    integers is PyTorch's radix sort, stable."""
     xp = B.xp_of(d)
     if d.dtype.kind == "b":
         d = d.view(np.uint8)
     if not descending:
-        return xp.argsort(d, axis=n, kind="stable")
-    # descending and stable: sort the reversed slices ascending, then read the result
-    # backwards (equal values come out in their original order; NaN first)
-    size = d.shape[n]
-    rev = xp.argsort(xp.flip(d, axis=n), axis=n, kind="stable")
-    return (size - 1) - xp.flip(rev, axis=n)
+        order = xp.argsort(d, axis=n, kind="stable")
+    else:
+        # descending and stable: sort the reversed slices ascending, then read the result
+        # backwards (equal values come out in their original order; NaN first)
+        size = d.shape[n]
+        rev = xp.argsort(xp.flip(d, axis=n), axis=n, kind="stable")
+        order = (size - 1) - xp.flip(rev, axis=n)
+    if stable or (d.ndim == 1 and not descending and d.dtype.kind in "iu" and d.size >= 32768):
+        return order
+    less = _std_order.descending if descending else _std_order.ascending
+    return _retie(d, n, order, lambda keys: _std_order.std_sort(keys, less))
 
 
-def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None, node: type | None = None) -> Any:
+def _tied_rows(d: Any, n: int, order: Any) -> tuple[Any, Any]:
+    """``d`` and ``order`` as rows ``(-1, size)`` along axis ``n``, and which rows hold two
+    equal values (two NaN count as equal)."""
+    xp = B.xp_of(d)
+    rows = xp.moveaxis(d, n, -1).reshape(-1, d.shape[n])
+    srt = xp.take_along_axis(rows, xp.moveaxis(order, n, -1).reshape(rows.shape), axis=-1)
+    same = srt[:, 1:] == srt[:, :-1]
+    if srt.dtype.kind == "f":
+        same |= xp.isnan(srt[:, 1:]) & xp.isnan(srt[:, :-1])
+    return rows, same.any(axis=-1)
+
+
+def _retie(d: Any, n: int, order: Any, pick: Any, width: int | None = None, every: bool = False,
+           at: int = 0) -> Any:
+    """``order`` (along axis ``n``, cut to ``width`` positions from ``at``) with each row
+    that holds ties (``every``: each row) replaced by ``pick(the row's values as a list)``,
+    the kernel's order."""
+    xp = B.xp_of(d)
+    if d.size == 0 or (d.shape[n] < 2 and not every):  # (nothing can tie)
+        return order[(slice(None),) * n + (slice(at, None if width is None else at + width),)]
+    rows, tied = _tied_rows(d, n, order)
+    if every:
+        tied = xp.ones_like(tied)
+    moved = xp.moveaxis(order, n, -1)
+    out = moved.reshape(-1, moved.shape[-1])[:, at:None if width is None else at + width].copy()
+    for r in np.flatnonzero(B.to_device(tied, B.CPU) if not isinstance(tied, np.ndarray) else tied):
+        out[r] = xp.asarray(pick(B.to_device(rows[r], B.CPU).tolist()))
+    return xp.moveaxis(out.reshape(moved.shape[:-1] + (out.shape[-1],)), -1, n)
+
+
+def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None, node: type | None = None,
+            stable: bool = False, in_order: bool = True) -> Any:
     d = input._data
     n = canon_dim(dim, d.ndim)
     if d.ndim == 0:
         idx, vals = B.xp_of(d).zeros((), np.int64), d.copy()
     else:
-        idx = _order(d, n, descending)
-        if k is not None:
-            idx = idx[(slice(None),) * n + (slice(0, k),)]
+        if k is None:
+            idx = _order(d, n, descending, stable)
+        elif k:                                       # topk: the stable order's first k where no
+            idx = _retie(d, n, _order(d, n, descending),   # ties, else the kernel's (unsorted: always)
+                         lambda keys: _std_order.topk_order(keys, k, descending, in_order), k, every=not in_order)
+        else:
+            idx = _order(d, n, descending)[(slice(None),) * n + (slice(0, 0),)]
         vals = B.xp_of(d).take_along_axis(d, idx, axis=n)
         if k is None:                                # (sort writes tensors made like the input)
             vals, idx = laid_like(vals, d), laid_like(idx, d)
@@ -104,11 +148,13 @@ def _sorted(kind: str, input: Tensor, dim: int, descending: bool, k: int | None,
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None) -> Any:
     """``(values, indices)``: each slice along ``dim`` in increasing (or decreasing) order.
 
-    ``values[i] == input[indices[i]]`` along ``dim``. Ties keep their original order
-    (as on PyTorch's cpu; ``stable=True`` promises it). Given at all, ``stable`` makes it
-    PyTorch's ``sort.stable`` (SortBackward1).
+    ``values[i] == input[indices[i]]`` along ``dim``. Ties come out as PyTorch's cpu kernel
+    leaves them (``std::sort``'s order, see ``_std_order``); ``stable=True`` keeps them in
+    their original order. Given at all, ``stable`` makes it PyTorch's ``sort.stable``
+    (SortBackward1).
     """
-    return _sorted("sort", input, dim, descending, None, None if stable is None else SortBackward1)
+    return _sorted("sort", input, dim, descending, None, None if stable is None else SortBackward1,
+                   stable=bool(stable))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
@@ -134,7 +180,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError("selected index k out of range")
     if d.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    return _sorted("topk", input, dim, largest, None if not d.ndim else k)
+    return _sorted("topk", input, dim, largest, None if not d.ndim else k, in_order=sorted)
 
 
 # ---------------------------------------------------------------------------
@@ -184,7 +230,9 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
         size = d.shape[n]
         order = _order(d, n, False)
         k = rank(size)
-        if size:
+        if size and kind == "kthvalue":               # (ties: ATen's quickselect picks one)
+            idx = _retie(d, n, order, lambda keys: [_std_order.quick_select(keys, k)], 1, at=k)
+        elif size:
             idx = xp.take(order, [k], axis=n)
             if kind == "median" and d.dtype.kind == "f":   # (kthvalue ranks NaN as largest)
                 nan = xp.isnan(d)
