@@ -218,3 +218,31 @@ def test_pdist_errors(call):
 def test_pdist_empty_shapes():
     for shape in ((1, 3), (0, 2), (3, 0)):
         assert tuple(anb.pdist(anb.zeros(shape)).shape) == tuple(torch.pdist(torch.zeros(shape)).shape)
+
+
+# ---------------------------------------------------------------------------
+# CrossMapLRN2d (PyTorch's legacy custom Function, reproduced quirks and all)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 7])
+@pytest.mark.parametrize("channels", [1, 2, 5, 8])
+def test_cross_map_lrn2d_matches_torch(size, channels):
+    x = RNG.standard_normal((2, channels, 3, 2))
+    got = []
+    for lib in (anb, torch):
+        m = lib.nn.CrossMapLRN2d(size, 0.3, 0.7, 1.5)
+        xt = lib.tensor(x, requires_grad=True)
+        y = m(xt)
+        y.backward(lib.tensor(np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape))))
+        got.append((y.detach().numpy(), xt.grad.numpy(), type(y.grad_fn).__name__, repr(m)))
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-10, atol=1e-14)
+    assert got[0][2:] == got[1][2:]                  # CrossMapLRN2dBackward
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.CrossMapLRN2d(3)(lib.ones(2, 3, 4)),
+    lambda lib: lib.nn.CrossMapLRN2d(1)(lib.ones(1, 2, 2, 2, requires_grad=True)).sum().backward(),
+])
+def test_cross_map_lrn2d_errors(call):
+    _same_error(call)

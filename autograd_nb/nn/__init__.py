@@ -45,6 +45,7 @@ from .channelshuffle import ChannelShuffle, Softmax2d
 from .local_response_norm import LocalResponseNorm
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .cross_map_lrn import CrossMapLRN2d
 from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .loss import NLLLoss2d
 from .pooling_more import (FractionalMaxPool2d, FractionalMaxPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
@@ -76,4 +77,5 @@ __all__ = [
     "BatchNorm3d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d", "MaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d",
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "CrossMapLRN2d",
 ]
