@@ -149,6 +149,18 @@ def _category_merge(higher: dtype | None, lower: dtype | None) -> dtype | None:
 _result_cache: dict = {}
 
 
+def can_cast(src: Any, dst: Any) -> bool:
+    """PyTorch's ``canCast`` of numpy dtypes: may a result of ``src`` be written into a tensor
+    of ``dst`` (in place, ``out=``)? Within a kind, and from a lower kind, always (int64 into
+    uint8 wraps); never floating into integral or bool, nor anything but bool into bool."""
+    src, dst = np.dtype(src), np.dtype(dst)
+    if src.kind == "c" and dst.kind != "c":
+        return False
+    if src.kind in "fc" and dst.kind in "iub":
+        return False
+    return not (src.kind != "b" and dst.kind == "b")
+
+
 def result_type(*operands: tuple[dtype, int]) -> dtype:
     """PyTorch's result type for an op over ``(dtype, priority)`` pairs.
 

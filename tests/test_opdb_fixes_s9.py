@@ -47,9 +47,9 @@ def _two_orders(f_torch, f_ours, ts, os_):
     for a, b in zip(g2o, g2t):
         if b is None or a is None:
             z = a if b is None else b
-            assert z is None or not np.any(z.detach().numpy())
+            assert z is None or not np.any(z.detach().numpy(force=True) if z is b else z.numpy())
             continue
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(a.numpy(), b.numpy(force=True), rtol=1e-7, atol=1e-9)
 
 
 # --- second order of the transposed convolutions ---------------------------------------
@@ -397,3 +397,46 @@ def test_kthvalue_ties_as_torch(n):
         av, ai = anb.kthvalue(anb.tensor(t.numpy()), k)
         assert ai.tolist() == ti.tolist()
         np.testing.assert_array_equal(av.numpy(), tv.numpy())
+
+
+# --- in-place casts, integer alpha, roll's gradient, pairwise_distance's node -----------
+
+def test_in_place_results_cast_as_torch_can_cast():
+    x = np.array([[5, 1, 6], [4, 2, 250]], np.uint8)
+    lo = np.array([[6, -1, 7], [0, 3, -9]], np.int64)
+    t, a = torch.tensor(x), anb.tensor(x)
+    t.clamp_(min=torch.tensor(lo))
+    a.clamp_(min=anb.tensor(lo))
+    assert a.dtype == anb.uint8 and a.tolist() == t.tolist()
+    t, a = torch.tensor(x), anb.tensor(x)
+    assert a.cumsum_(0).tolist() == t.cumsum_(0).tolist()
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Byte"):
+        anb.tensor(x).add_(anb.ones(3))
+    assert anb._backend.can_cast(np.int64, np.uint8) and not anb._backend.can_cast(np.float32, np.int64)
+    assert not anb._backend.can_cast(np.uint8, np.bool_) and anb._backend.can_cast(np.bool_, np.uint8)
+
+
+def test_index_add_integer_alpha_wraps():
+    want = torch.tensor(5, dtype=torch.uint8).index_add(0, torch.tensor([0]), torch.tensor(1, dtype=torch.uint8),
+                                                         alpha=-1)
+    got = anb.tensor(5, dtype=anb.uint8).index_add(0, anb.tensor([0]), anb.tensor(1, dtype=anb.uint8), alpha=-1)
+    assert got.item() == want.item() == 4
+    node = anb.zeros(3, requires_grad=True).index_add(0, anb.tensor([1]), anb.ones(1), alpha=-2).grad_fn
+    assert node._saved_alpha == -2
+
+
+def test_roll_gradient_of_an_empty_tensor():
+    x = anb.zeros((0, 0, 0), dtype=anb.float64, requires_grad=True)
+    y = anb.roll(x, (1, 2, -1), (0, 1, 2))
+    g, = anb.autograd.grad(y.sum(), x)
+    assert g.shape == (0, 0, 0)
+    assert y.grad_fn._saved_dims == (0, 1, 2)
+
+
+def test_pairwise_distance_records_norm_backward1():
+    ts, os_ = _pair((3, 4), (3, 4))
+    for p in (2.0, 1.0, 3.0, float("inf")):
+        yt, yo = TF.pairwise_distance(*ts, p), AF.pairwise_distance(*os_, p)
+        assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__ == "NormBackward1"
+        assert yo.grad_fn._saved_p == yt.grad_fn._saved_p and yo.grad_fn._saved_dim == yt.grad_fn._saved_dim
+        _two_orders(lambda a, b: TF.pairwise_distance(a, b, p), lambda a, b: AF.pairwise_distance(a, b, p), ts, os_)

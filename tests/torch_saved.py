@@ -187,6 +187,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "LinalgSvdBackward0": ('S', 'S_sym_argsize_minus_1', 'U', 'Vh', 'full_matrices'),
     "LinalgSolveTriangularBackward0": ('left', 'result', 'self', 'unitriangular', 'upper'),
     "LinalgVectorNormBackward0": ('dim', 'keepdim', 'ord', 'result', 'self'),
+    "NormBackward1": ('dim', 'keepdim', 'p', 'result', 'self'),
     "Log10Backward0": ('self',),
     "Log1PBackward0": ('self',),
     "Log2Backward0": ('self',),

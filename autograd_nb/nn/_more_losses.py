@@ -122,8 +122,9 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """The p-norm of ``x1 - x2 + eps`` along the last dimension, one distance per row."""
+    from ..ops.reduce import aten_norm
     dim = max(x1.dim(), x2.dim()) - 1
-    return (x1 - x2 + eps).norm(p, dim, keepdim)
+    return aten_norm(x1 - x2 + eps, float(p), dim, keepdim)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,

@@ -613,7 +613,10 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     shp = input._data.shape
     _check_bounds(flat, sd.shape[d], d)
     out = sd.copy()
-    _add_at(out, (slice(None),) * d + (flat,), src * alpha if alpha != 1 else src)
+    scale = alpha
+    if alpha != 1 and src.dtype.kind in "iu" and isinstance(alpha, (int, np.integer)):
+        scale = np.array(alpha).astype(src.dtype)     # (wrapped into the dtype, as PyTorch: -1 is 255)
+    _add_at(out, (slice(None),) * d + (flat,), src * scale if alpha != 1 else src)
     return record(out.reshape(shp), IndexAddBackward0, (input, source),
                   saved=(index, source if source.requires_grad else None),
                   dim=shown_dim(dim), alpha=alpha, source_dim=source._data.ndim, _n=d,

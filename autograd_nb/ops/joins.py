@@ -444,12 +444,13 @@ class RollBackward0(OpNode):
 
     grad_self = grad.roll(-shifts, dims)
     """
-    fields = ("dims", "shifts", "_dims")              # (_dims: counted from 0; () for a flat roll)
+    fields = ("dims", "shifts")
     _saved_dims = shown_unsigned("dims")
     _saved_shifts = shown_unsigned("shifts")
 
     def backward(self, g):
-        return roll(g, tuple(-s for s in self.shifts), self._dims)
+        return roll(g, tuple(-s for s in self.shifts), self.dims or None)   # (the dims as given: an
+                                                                            # empty input kept none)
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
@@ -468,7 +469,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     cd = tuple(canon_dim(d, n) for d in dm) if input._data.size else ()
     xp = B.xp_of(input._data)
     data = xp.roll(input._data, sh[0]) if not cd else xp.roll(input._data, sh, axis=cd)
-    return record(dense(data), RollBackward0, (input,), dims=dm, shifts=sh, _dims=cd)
+    return record(dense(data), RollBackward0, (input,), dims=dm, shifts=sh)
 
 
 class RepeatBackward0(OpNode):

@@ -810,7 +810,7 @@ class LinalgVectorNormBackward0(OpNode):
 
     def backward(self, g):
         x, r = (s.unpack() for s in self._saved)
-        p, dims = float(self.ord), self._dims
+        p, dims = self._order(), self._dims
         g, r = _up(self, g), _up(self, r)
         xd, rd = x._data, r._data
         if p == 0:
@@ -831,6 +831,34 @@ class LinalgVectorNormBackward0(OpNode):
             return scaled * g * r ** (1 - p)
         scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
         return scaled * where(zero_norm, 0.0, g / r ** (p - 1))
+
+
+    def _order(self) -> float:
+        return float(self.ord)
+
+
+class NormBackward1(LinalgVectorNormBackward0):
+    """ATen's ``norm(self, p, dim, keepdim)`` (what ``F.pairwise_distance`` calls; Python's
+    ``torch.norm`` goes to ``linalg.vector_norm``): the same rule, its order named p.
+
+    out = (|self|^p).sum(dim) ^ (1/p)
+    grad_self = grad * sign(self) * |self|^(p-1) / result^(p-1)
+    """
+    fields = ("p", "dim", "keepdim", "_dims")
+
+    def _order(self) -> float:
+        return float(self.p)
+
+
+def aten_norm(input: Tensor, p: float, dim: Any, keepdim: bool = False) -> Tensor:
+    """ATen's ``norm.ScalarOpt_dim``: the vector p-norm along ``dim``, recorded as
+    ``NormBackward1``."""
+    d = input._data
+    dims = dims_of(dim, d.ndim)
+    _check_identity(d, float(p), dim)
+    data = _vector_norm(d, float(p), dims, keepdim)
+    return record(dense(as_array(data)), NormBackward1, (input,), saved=(input,), save_output=True,
+                  p=p, dim=shown_dims(dim), keepdim=keepdim, _dims=dims)
 
 
 def _vector_norm(d: Any, p: float, dims: tuple, keepdim: bool) -> Any:

@@ -45,7 +45,7 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = B.SCALAR_NAM
             f"[{', '.join(map(str, rd.shape))}]")
     if not fills:
         check_internal_overlap(self)
-    if rd.dtype != sd.dtype and not np.can_cast(rd.dtype, sd.dtype, "same_kind"):
+    if rd.dtype != sd.dtype and not B.can_cast(rd.dtype, sd.dtype):
         raise RuntimeError(
             f"result type {B.SCALAR_NAMES[rd.dtype.name]} can't be cast to the desired output type "
             f"{dtype_names[sd.dtype.name]}")
@@ -182,7 +182,7 @@ def _result_cast_check(self: Tensor, other: Any, **_: Any) -> None:
         rt = B.result_type((B._FROM_NP[sd.dtype], 2 if sd.ndim else 1), (B._FROM_NP[od.dtype], 2 if od.ndim else 1)).np
     else:
         rt = _with_scalar(np.empty(0, sd.dtype), other)[0].dtype
-    if rt != sd.dtype and not np.can_cast(rt, sd.dtype, "same_kind"):
+    if rt != sd.dtype and not B.can_cast(rt, sd.dtype):
         raise RuntimeError(f"result type {B.SCALAR_NAMES[rt.name]} can't be cast to the desired output type "
                            f"{B.SCALAR_NAMES[sd.dtype.name]}")
 
