@@ -353,4 +353,6 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "FractionalMaxPool2DBackwardBackward0": ('indices',),
     "FractionalMaxPool3DBackward0": ('kernel_size', 'output_size', 'result1', 'self'),
     "FractionalMaxPool3DBackwardBackward0": ('indices',),
+    "AffineGridGeneratorBackward0": ('align_corners', 'size'),
+    "GridSampler2DBackward0": ('align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'),
 }

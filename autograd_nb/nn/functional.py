@@ -44,7 +44,7 @@ __all__ = [
     "local_response_norm", "avg_pool3d", "adaptive_avg_pool3d", "linear_cross_entropy", "lp_pool1d", "lp_pool2d",
     "lp_pool3d", "max_pool1d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d",
     "max_unpool3d", "gumbel_softmax", "pdist", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
-    "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
+    "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "affine_grid", "grid_sample",
 ]
 
 # the op, its node (ConvolutionBackward0), its rule (convolution_backward) and its fields: one file
@@ -772,3 +772,4 @@ from ._pool_functions import (lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d_with_i
                               fractional_max_pool3d_with_indices)
 from ._gumbel_softmax import gumbel_softmax  # noqa: E402
 from ..ops.nnops.pdist import pdist  # noqa: E402
+from ..ops.nnops.grid_sample import affine_grid, grid_sample  # noqa: E402

@@ -55,9 +55,27 @@ def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=F
     return f(input, kernel_size, stride if stride != () else None, padding, dilation, ceil_mode)
 
 
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler``: ``F.grid_sample`` with the modes as numbers (0 bilinear, 1 nearest,
+    2 bicubic; padding 0 zeros, 1 border, 2 reflection)."""
+    from .grid_sample import grid_sample
+    return grid_sample(input, grid, ("bilinear", "nearest", "bicubic")[interpolation_mode],
+                       ("zeros", "border", "reflection")[padding_mode], align_corners)
+
+
+def affine_grid_generator(theta, size, align_corners):
+    """``torch.affine_grid_generator``: ``F.affine_grid`` without its argument checks' warnings."""
+    from .grid_sample import affine_grid
+    return affine_grid(theta, size, align_corners)
+
+
+grid_sampler_2d = grid_sampler
+
+
 EXPORTS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "max_pool2d", "layer_norm", "embedding", "erf", "prelu",
            "pixel_shuffle", "pixel_unshuffle", "group_norm", "channel_shuffle",
-           "max_pool1d", "max_pool1d_with_indices", "max_pool3d", "pdist"]
+           "max_pool1d", "max_pool1d_with_indices", "max_pool3d", "pdist", "grid_sampler", "grid_sampler_2d",
+           "affine_grid_generator"]
 
 from .._core import register as _register  # noqa: E402 - after the ops it attaches
 _register("erf")(erf)
