@@ -92,6 +92,18 @@ def out_of_scope(ns: str, name: str) -> str | None:
             return "storage and memory detail"
     if name in ("modules", "dataset", "dataloader", "sampler") and ns in ("torch.nn", "torch.utils.data"):
         return "an internal module path (its public names are counted instead)"
+    if ns == "torch.nn.functional":
+        obj = getattr(_torch_obj(ns), name)
+        if isinstance(obj, types.ModuleType):
+            return "a module the namespace imports for its own use (math, torch, ...)"
+        if name in ("Callable", "Optional", "TYPE_CHECKING", "DType", "BroadcastingList1", "BroadcastingList2",
+                    "BroadcastingList3", "boolean_dispatch", "assert_int_or_pair", "handle_torch_function",
+                    "has_torch_function", "has_torch_function_unary", "has_torch_function_variadic"):
+            return "a typing, TorchScript or __torch_function__ helper the namespace imports"
+        if name in ("reproducibility_notes", "tf32_notes"):
+            return "documentation text shared by docstrings"
+        if name in ("scaled_mm", "scaled_grouped_mm", "grouped_mm", "ScalingType", "SwizzleType"):
+            return "mixed precision (no half-precision kernels here)"
     if ns == "torch.nn" and name in ("quantized", "quantizable", "qat", "intrinsic", "parallel",
                                      "DataParallel", "SyncBatchNorm", "attention", "backends",
                                      "common_types", "modules", "factory_kwargs", "grad", "parameter",
@@ -180,7 +192,7 @@ def torch_params(ns: str, name: str) -> set[str] | None:
     if _OVERRIDES is None:
         _OVERRIDES = torch.overrides.get_testing_overrides()
     fn = getattr(_torch_obj(ns), name, None)
-    if fn is None:
+    if fn is None or not callable(fn):                 # (a constant: F.GRID_SAMPLE_PADDING_MODES)
         return None
     if fn in _OVERRIDES:
         got = _params(_OVERRIDES[fn])

@@ -772,4 +772,5 @@ from ._pool_functions import (lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d_with_i
                               fractional_max_pool3d_with_indices)
 from ._gumbel_softmax import gumbel_softmax  # noqa: E402
 from ..ops.nnops.pdist import pdist  # noqa: E402
-from ..ops.nnops.grid_sample import affine_grid, grid_sample  # noqa: E402
+from ..ops.nnops.grid_sample import (GRID_SAMPLE_INTERPOLATION_MODES, GRID_SAMPLE_PADDING_MODES,  # noqa: E402
+                                     affine_grid, grid_sample)
