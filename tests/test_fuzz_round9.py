@@ -99,6 +99,22 @@ def test_binary_result_layout_with_a_converted_broadcast_operand(name):
     same_outcome(f, torch)
 
 
+@pytest.mark.parametrize("case", ["size_one_dim", "zero_d", "no_dims", "transposed", "contiguous"])
+def test_flip_result_never_shares_memory_with_its_input(case):
+    """flip is a copy: flipping a size-1 dim, a 0-d tensor or no dim at all still gives a
+    new tensor (an in-place change of the result leaves the input alone)."""
+    def f(lib):
+        x = {"size_one_dim": lambda: lib.tensor([[[-1.5, 1.5, 0.25]], [[0.0, -1.5, -2.0]]]),
+             "zero_d": lambda: lib.tensor(-1.0), "no_dims": lambda: lib.tensor([[1.0, 2.0]]),
+             "transposed": lambda: lib.tensor([[1.0, 2.0], [3.0, 4.0]]).t(),
+             "contiguous": lambda: lib.tensor([[1.0, 2.0], [3.0, 4.0]])}[case]()
+        dims = {"size_one_dim": (1,), "zero_d": (-1,), "no_dims": ()}.get(case, (0,))
+        y = x.flip(dims)
+        y.mul_(2)
+        return x.tolist(), y.tolist(), y.stride()
+    same_outcome(f, torch)
+
+
 def test_randint_like_of_a_broadcast_sum_fills_in_torch_order():
     """The fuzzer's case (seed 8016): sigmoid of a broadcast int64 tensor is contiguous in
     torch, so is the sum built on it; randint_like fills its memory in that order."""

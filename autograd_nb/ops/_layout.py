@@ -205,12 +205,14 @@ def strided_copy(a: Any, strides: Sequence[int]) -> Any:
 def laid_like(values: Any, a: Any) -> Any:
     """``values`` (an array of ``a``'s shape) laid out as a fresh tensor made like array ``a``
     (``empty_like(a)``, preserve_format): how ops that write a new tensor shaped as their
-    input (``flip``, ``sort``, ``index_fill``) lay out their result. Values already so laid
-    out come back as they are (possibly ``values`` itself: pass a copy)."""
+    input (``flip``, ``sort``) lay out their result. A fresh array (no view of another)
+    already so laid out comes back as it is; anything else is copied, so the result never
+    shares memory with ``a``."""
     strides = preserve_strides(a)
+    fresh = values.base is None and values is not a
     if strides is None:
-        return values if values.flags.c_contiguous else values.copy(order="C")
-    if tuple(s // values.itemsize for s in values.strides) == strides:
+        return values if fresh and values.flags.c_contiguous else values.copy(order="C")
+    if fresh and tuple(s // values.itemsize for s in values.strides) == strides:
         return values
     return strided_copy(values, strides)
 
