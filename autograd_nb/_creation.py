@@ -243,6 +243,9 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The identity matrix (ones on the diagonal)."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dt = _resolve_dtype(dtype) or B.get_default_dtype()
     return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
 

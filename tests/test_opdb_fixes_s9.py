@@ -317,6 +317,19 @@ _REFUSALS = [
     ("F.adaptive_max_pool2d", (_t((2, 2)),), {"output_size": (2, 2)}),
     ("F.adaptive_max_pool2d", (_t((1, 1, 1, 1)),), {"output_size": (-1, 0)}),
     ("F.adaptive_max_pool1d", (_t((1, 2, 3)),), {"output_size": ()}),
+    ("F.adaptive_max_pool3d", (_t((2, 2, 2)),), {"output_size": (2, 2, 2)}),
+    ("clamp_min", (2, _t((3,), "int64")), {}), ("clamp_max", (2, 3), {}), ("atan2", (2, _t((3,), "int64")), {}),
+    ("fmax", (2, 3), {}), ("fmin", (2, _t((3,), "int64")), {}), ("logaddexp", (2, _t((3,)),), {}),
+    ("maximum", (2, 3), {}), ("minimum", (2, _t((3,), "int64")), {}), ("hypot", (2, _t((3,)),), {}),
+    ("max", (2, _t((3,), "int64")), {}), ("min", (2, 3), {}), ("remainder", (2, 3), {}), ("pow", (2, 3), {}),
+    ("bitwise_and", (2, 3), {}), ("bitwise_or", (2, 3), {}), ("bitwise_xor", (2, 3), {}),
+    ("eye", (-1,), {}), ("eye", (-7, 42), {}), ("eye", (0, -3), {}),
+    ("F.softshrink", (_t((1,)),), {"lambd": -0.5}), ("F.softshrink", (_t((1,), "float64"),), {"lambd": -0.5}),
+    ("F.conv1d", (_t((1, 1, 4)), _t((1, 2))), {}), ("F.conv1d", (_t((1, 1, 4)), _t((1, 2))), {"padding": "same"}),
+    ("F.conv2d", (_t((1, 1, 4, 3)), _t((1, 2, 2))), {"padding": "same"}),
+    ("F.conv2d", (_t((1, 1, 4, 3)), _t((1, 2, 2))), {}),
+    ("F.conv1d", (_t((2, 2, 4)), _t((2, 2, 2))), {"groups": 3}),
+    ("F.conv3d", (_t((1, 1, 3, 4, 5)), _t((1, 1, 4, 3))), {"padding": "same"}),
 ]
 
 
@@ -440,3 +453,12 @@ def test_pairwise_distance_records_norm_backward1():
         assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__ == "NormBackward1"
         assert yo.grad_fn._saved_p == yt.grad_fn._saved_p and yo.grad_fn._saved_dim == yt.grad_fn._saved_dim
         _two_orders(lambda a, b: TF.pairwise_distance(a, b, p), lambda a, b: AF.pairwise_distance(a, b, p), ts, os_)
+
+
+def test_reflected_add_unbound_on_a_number():
+    with pytest.raises(TypeError) as t:
+        torch.Tensor.__radd__(2, torch.tensor([1, 2]))
+    with pytest.raises(TypeError) as o:
+        anb.Tensor.__radd__(2, anb.tensor([1, 2]))
+    assert str(o.value) == str(t.value)
+    assert (2 + anb.tensor([1, 2])).tolist() == [3, 4]

@@ -51,7 +51,6 @@ __all__ = [
 from ..ops.nnops.conv import conv1d, conv2d, conv3d  # noqa: E402
 from ..ops.nnops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: E402
 adaptive_max_pool1d = _nn.adaptive_max_pool1d
-adaptive_max_pool3d = _nn.adaptive_max_pool3d
 
 
 def _list_with_default(out_size: Any, defaults: Sequence[int]) -> Any:
@@ -72,6 +71,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max pooling to exactly ``output_size`` (None keeps that dim's size)."""
     return _nn.adaptive_max_pool2d(input, _list_with_default(output_size, input.shape), return_indices)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """3-d max pooling to exactly ``output_size`` (None keeps that dim's size)."""
+    return _nn.adaptive_max_pool3d(input, _list_with_default(output_size, input.shape), return_indices)
 
 
 def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,

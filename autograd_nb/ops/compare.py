@@ -61,6 +61,8 @@ def _bitwise(ufunc: Any, name: str):
     """A bitwise op over the promoted dtype (bool & int is int64, as PyTorch promotes);
     floating operands have no kernel."""
     def op(input: Any, other: Any) -> Tensor:
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise combination_error(name, input, other)
         read_histories(input, other)                 # (PyTorch records a NotImplemented node first)
         ad, bd, _, _ = prep2(input, other)
         dt = ad.dtype if hasattr(ad, "dtype") else bd.dtype

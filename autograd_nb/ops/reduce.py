@@ -467,6 +467,8 @@ def _bad_args(fn: str, *args: Any, **kwargs: Any) -> TypeError:
 def _extreme(fn: str, input: Tensor, dim: Any, keepdim: Any, other: Any) -> Any:
     """Shared body of ``max`` and ``min``: the three forms PyTorch accepts."""
     from . import pointwise
+    if not isinstance(input, Tensor):
+        raise _bad_args(fn, input, *(() if dim is None else (dim,)))
     if other is not None or isinstance(dim, Tensor):
         return getattr(pointwise, "maximum" if fn == "max" else "minimum")(
             input, dim if other is None else other)

@@ -205,6 +205,15 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
     if input.ndim == want + 1:                        # one sample: add the batch dim around the call
         return convolution(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups,
                            name).squeeze(0)
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    # (as PyTorch's argument parser: one int stands for the function's number of dims, which
+    # must then be the weight's)
+    stride, dilation = ((v,) * want if isinstance(v, (int, np.integer)) else v for v in (stride, dilation))
+    if isinstance(padding, str) and padding == "same" and weight.ndim != input.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight"
+                           f"{_shape_str(weight.shape)}, but got {input.ndim}-dimensional input of size "
+                           f"{_shape_str(input.shape)} instead")
     stride = ntuple(stride, nsp, "stride")
     dilation = ntuple(dilation, nsp, "dilation")
     if isinstance(padding, str):
@@ -219,7 +228,8 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
-        pad_before = pad_after = ntuple(padding, nsp, "padding")
+        pad_before = pad_after = ntuple((padding,) * want if isinstance(padding, (int, np.integer)) else padding,
+                                        nsp, "padding")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(p < 0 for p in pad_before):
@@ -231,6 +241,13 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
     xd, wd = input._data, weight._data
     n, c = xd.shape[:2]
     out_ch = wd.shape[0]
+    if wd.ndim != xd.ndim:
+        raise RuntimeError(f"Expected {wd.ndim}-dimensional input for {wd.ndim}-dimensional weight "
+                           f"{_shape_str(wd.shape)}, but got {xd.ndim}-dimensional input of size "
+                           f"{_shape_str(xd.shape)} instead")
+    if out_ch < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {_shape_str(wd.shape)} instead")
     if out_ch % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "

@@ -107,9 +107,12 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     d = input._data
+    top = float(np.finfo(d.dtype).max) if d.dtype.kind == "f" else float(np.iinfo(d.dtype).max) \
+        if d.dtype.kind in "iu" else 1.0
+    if not 0 <= lambd <= top:
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{B.SCALAR_NAMES[d.dtype.name]}, but found {lambd:g}")
     xp = B.xp_of(input._data)
     t = d.dtype.type
     out = xp.where(d > lambd, d - t(lambd), xp.where(d < -lambd, d + t(lambd), t(0)))

@@ -582,6 +582,8 @@ class PowBackward2(OpNode):
 
 def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``; either side may be a number."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise combination_error("pow", input, exponent)
     if not isinstance(input, Tensor):
         ad, bd, _, tb = prep2(input, exponent)
         if tb.requires_grad and wrapped_number(tb):   # (its composite writes into out=: see there)
@@ -723,6 +725,8 @@ NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"
 
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the result has the sign of ``other``."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise combination_error("remainder", input, other)
     ad, bd, ta, tb = prep2(input, other)
     _refuse_bool(ad, bd, "remainder_cpu")
     _integer_division(ad, bd)
@@ -817,7 +821,8 @@ register("__rpow__")(_rev(pow))
 
 # The operators are the functions themselves (their first lines are the fast path of the
 # common case: two tensors of one dtype, or a floating tensor and a Python number).
-register("__add__", "__radd__")(add)
+register("__add__")(add)
+register("__radd__")(reflected(add, "__radd__"))
 register("__sub__")(sub)
 register("__rsub__")(rsub)
 register("__mul__")(mul)

@@ -16,8 +16,8 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import (OpNode, _with_scalar, arg_error, as_array, as_method, check_broadcast, no_kernel, scalar_to,
-                     note_broadcast, prep2, record, register)
+from .._core import (OpNode, _with_scalar, arg_error, as_array, as_method, check_broadcast, combination_error,
+                     no_kernel, note_broadcast, prep2, record, register, scalar_to)
 from .._layout import elementwise_layout as _laid
 from ..backward_ops import sigmoid_backward, threshold_backward, threshold_kernel
 from .arithmetic import _float_operands, _needed, div_scalar, rsub_scalar
@@ -216,6 +216,8 @@ class MinimumBackward0(MaximumBackward0):
 
 
 def _minmax2(input: Tensor, other: Tensor, fn: str, node: type) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise arg_error(fn, "input", 1, input)
     if not isinstance(other, Tensor):
         raise arg_error(fn, "other", 2, other)
     ad, bd, ta, tb = prep2(input, other)
@@ -284,6 +286,8 @@ class ClampMaxBackward1(ClampMinBackward1):
 
 
 def _clamp_one(input: Tensor, bound: Any, low: bool) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise combination_error("clamp_min" if low else "clamp_max", input, bound)
     if isinstance(bound, Tensor):
         node = ClampMinBackward1 if low else ClampMaxBackward1
         ad, bd, ta, tb = prep2(input, bound)
@@ -476,6 +480,8 @@ def _float_binary(fn: str, np_fn: str, node: type, input: Tensor, other: Tensor,
     """A binary op of floating tensors (``ints``: integers become the default float dtype,
     else PyTorch's "not implemented" error); the node saves both inputs, and the result
     when it names one."""
+    if not isinstance(input, Tensor):
+        raise arg_error(fn, "input", 1, input)
     if not isinstance(other, Tensor):
         raise arg_error(fn, "other", 2, other)
     ad, bd, ta, tb = prep2(input, other)
