@@ -1313,11 +1313,13 @@ CATALOG: list[Op] = [
         a, 2, output_size=(3, 2), _random_samples=m.tensor([[[0.3, 0.8]], [[0.6, 0.1]]], dtype=a.dtype)[:a.shape[0]]),
        1, st.sampled_from([Case(((1, 1, 5, 4),), {}), Case(((2, 1, 4, 5),), {})]), "distinct", needs=("nn",),
        family="nn", bad=(lambda m: m.nn.functional.fractional_max_pool2d(m.ones(1, 1, 3, 3), 2, output_size=3),)),
-    Op("grid_sample", lambda m, a, g, pad, align: m.nn.functional.grid_sample(a, g, padding_mode=pad,
-                                                                               align_corners=align), 2,
-       st.tuples(st.sampled_from([((1, 2, 3, 4), (1, 2, 3, 2)), ((2, 1, 4, 3), (2, 3, 1, 2))]),
+    Op("grid_sample", lambda m, a, g, mode, pad, align: m.nn.functional.grid_sample(
+        a, g, mode=mode, padding_mode=pad, align_corners=align), 2,
+       st.tuples(st.sampled_from([((1, 2, 3, 4), (1, 2, 3, 2), "bilinear"), ((2, 1, 4, 3), (2, 3, 1, 2), "bicubic"),
+                                  ((1, 1, 2, 3, 2), (1, 2, 1, 2, 3), "bilinear")]),
                  st.sampled_from(["zeros", "border", "reflection"]), st.booleans()).map(
-           lambda t: Case(t[0], {"pad": t[1], "align": t[2]})), ("real", "inner"), needs=("nn",), family="nn",
+           lambda t: Case(t[0][:2], {"mode": t[0][2], "pad": t[1], "align": t[2]})), ("real", "inner"),
+       needs=("nn",), family="nn",
        bad=(lambda m: m.nn.functional.grid_sample(m.ones(2, 1, 2, 2), m.zeros(1, 2, 2, 2), align_corners=False),)),
     Op("affine_grid", lambda m, t, size, align: m.nn.functional.affine_grid(t, size, align_corners=align), 1,
        st.tuples(st.sampled_from([((2, 2, 3), (2, 1, 3, 4)), ((1, 3, 4), (1, 2, 2, 3, 2))]), st.booleans()).map(

@@ -355,4 +355,5 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "FractionalMaxPool3DBackwardBackward0": ('indices',),
     "AffineGridGeneratorBackward0": ('align_corners', 'size'),
     "GridSampler2DBackward0": ('align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'),
+    "GridSampler3DBackward0": ('align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'),
 }

@@ -7,28 +7,31 @@ is one batched matrix product with a fixed "base grid" of the output's own coord
 so its gradient is the transposed product (``AffineGridGeneratorBackward0``; under
 ``create_graph`` the rule records ``BmmBackward0`` / ``TransposeBackward0``, as PyTorch's).
 
-``grid_sample(input, grid)`` reads ``input`` ``(N, C, H, W)`` at those positions. A
-position ``x`` in ``[-1, 1]`` becomes a pixel coordinate ``ix`` (``align_corners``: -1
-and 1 are the centres of the corner pixels, or their outer edges); positions outside the
-image read zeros, the nearest border pixel, or the image mirrored (``padding_mode``).
-``bilinear`` mode mixes the four pixels around ``(ix, iy)``:
+``grid_sample(input, grid)`` reads ``input`` ``(N, C, H, W)`` (or ``(N, C, D, H, W)``) at
+those positions. A position ``x`` in ``[-1, 1]`` becomes a pixel coordinate ``ix``
+(``align_corners``: -1 and 1 are the centres of the corner pixels, or their outer edges);
+positions outside the image read zeros, the nearest border pixel, or the image mirrored
+(``padding_mode``). ``bilinear`` mode mixes the pixels around ``(ix, iy)``:
 
     out = nw * x[y0, x0] + ne * x[y0, x0 + 1] + sw * x[y0 + 1, x0] + se * x[y0 + 1, x0 + 1]
-    nw = (x0 + 1 - ix) * (y0 + 1 - iy), ne = (ix - x0) * (y0 + 1 - iy), ...
+    nw = (1 - fx) * (1 - fy), ne = fx * (1 - fy), ...     (fx = ix - x0, fy = iy - y0)
 
-so the output is linear in ``input`` (its gradient: each output's gradient, times each
-weight, added back to the four pixels) and, through the weights, differentiable in the
-position (``d out / d ix = (x[.., x0 + 1] - x[.., x0]) mixed over the rows``, times
-``d ix / d grid``). ``nearest`` mode reads the one nearest pixel: its gradient in the
-grid is zero.
+(trilinear, eight voxels, in 3-d); ``bicubic`` mixes the 4 x 4 pixels around with Keys'
+cubic weights; ``nearest`` reads the one nearest pixel. Each weight is a product of one
+factor per dim, a polynomial in that dim's fraction, so the output is linear in
+``input`` (its gradient: each output's gradient, times each weight, added back to the
+pixels) and differentiable in the position through the weights (``d out / d ix`` = the
+pixel values times the x-factor's slope and the other factors, times ``d ix / d grid``;
+zero in ``nearest`` mode).
 
-Backward (``GridSampler2DBackward0``): the rule above, written with differentiable ops
-(``gather``, ``scatter_add``, products), so second derivatives work; under
-``create_graph`` those ops' nodes appear where PyTorch records one
-``GridSampler2DBackwardBackward0``. (``bicubic`` mode and 5-d inputs are not here yet.)
+Backward (``GridSampler2DBackward0`` / ``GridSampler3DBackward0``): that rule, written
+with differentiable ops (``gather``, ``scatter_add``, products), so second derivatives
+work and agree with PyTorch's; under ``create_graph`` those ops' nodes appear where
+PyTorch records one ``GridSampler2DBackwardBackward0``.
 """
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any, Sequence
 
@@ -125,18 +128,23 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
 
 
 # ---------------------------------------------------------------------------
-# grid_sample (2-d)
+# grid_sample
 # ---------------------------------------------------------------------------
 
-def _source(coord: Any, size: int, padding: int, align: bool) -> tuple[Any, Any]:
-    """Pixel coordinates from ``[-1, 1]`` positions, after the padding mode's folding, and
-    ``d(pixel)/d(position)`` at each (0 where a coordinate was clipped)."""
+def _unnormalize(coord: Any, size: int, align: bool) -> tuple[Any, Any]:
+    """Pixel coordinates from ``[-1, 1]`` positions, and ``d(pixel)/d(position)``."""
     xp = B.xp_of(coord)
     dt = coord.dtype.type
     if align:
-        ix, mult = (coord + dt(1)) / dt(2) * dt(size - 1), xp.full(coord.shape, dt((size - 1) / 2))
-    else:
-        ix, mult = ((coord + dt(1)) * dt(size) - dt(1)) / dt(2), xp.full(coord.shape, dt(size / 2))
+        return (coord + dt(1)) / dt(2) * dt(size - 1), xp.full(coord.shape, dt((size - 1) / 2))
+    return ((coord + dt(1)) * dt(size) - dt(1)) / dt(2), xp.full(coord.shape, dt(size / 2))
+
+
+def _fold(ix: Any, mult: Any, size: int, padding: int, align: bool) -> tuple[Any, Any]:
+    """The padding mode's folding of pixel coordinates into the image (reflection mirrors,
+    border clips; zeros leaves them), and the slope carried through it (0 where clipped)."""
+    xp = B.xp_of(ix)
+    dt = ix.dtype.type
     if padding == 2:                                             # reflection: fold into the image
         low, high = (0, 2 * (size - 1)) if align else (-1, 2 * size - 1)
         if low == high:
@@ -147,23 +155,80 @@ def _source(coord: Any, size: int, padding: int, align: bool) -> tuple[Any, Any]
             sign = xp.where(shifted < 0, dt(-1), dt(1))
             shifted = xp.abs(shifted)
             extra = xp.fmod(shifted, span)
-            flips = xp.floor(shifted / span)
-            even = flips % 2 == 0
+            even = xp.floor(shifted / span) % 2 == 0
             ix = xp.where(even, extra + lo, span - extra + lo)
             mult = mult * xp.where(even, sign, -sign)
     if padding in (1, 2):                                        # border (and after reflecting): clip
         inside = (ix >= 0) & (ix <= size - 1)
         mult = xp.where(inside, mult, dt(0))
         ix = xp.clip(ix, 0, size - 1)
-    return ix.astype(coord.dtype), mult.astype(coord.dtype)
+    return ix.astype(ix.dtype), mult.astype(ix.dtype)
+
+
+# Bicubic weights: Keys' cubic convolution with a = -0.75, for a tap at distance x
+_A = -0.75
+
+
+def _cubic_near(x: Any) -> Any:                                  # |x| <= 1
+    return ((_A + 2) * x - (_A + 3)) * x * x + 1
+
+
+def _cubic_far(x: Any) -> Any:                                   # 1 < |x| < 2
+    return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+
+
+def _weight(mode: int, offset: int, t: Any) -> Any:
+    """A tap's weight along one dim, ``t`` the position's fraction past the base pixel
+    (an array or a Tensor: the same formula serves the forward and the backward)."""
+    if mode == 0:
+        return t if offset else 1 - t
+    return (_cubic_far(t + 1), _cubic_near(t), _cubic_near(1 - t), _cubic_far(2 - t))[offset]
+
+
+def _slope(mode: int, offset: int, t: Any) -> Any:
+    """``d(weight)/dt`` of ``_weight``."""
+    if mode == 0:
+        return 1 if offset else -1
+    near = lambda x: (3 * (_A + 2) * x - 2 * (_A + 3)) * x          # noqa: E731
+    far = lambda x: (3 * _A * x - 10 * _A) * x + 8 * _A              # noqa: E731
+    return (far(t + 1), near(t), -near(1 - t), -far(2 - t))[offset]
+
+
+def _taps(grid_data: Any, spatial: tuple, mode: int, padding: int, align: bool) -> tuple[list, list]:
+    """Where each output reads. Per grid component j (x first): ``(coordinate, slope, base
+    pixel)``; per tap: ``(flat index, in-image mask, offsets)`` (the offset along each
+    component from the base pixel: nearest 0; bilinear 0, 1; bicubic 0..3 for -1..2)."""
+    xp = B.xp_of(grid_data)
+    k = len(spatial)
+    comps = []
+    for j in range(k):
+        size = spatial[k - 1 - j]
+        coord, slope = _unnormalize(grid_data[..., j], size, align)
+        if mode != 2:                                   # (bicubic folds each tap instead)
+            coord, slope = _fold(coord, slope, size, padding, align)
+        comps.append((coord, slope, xp.rint(coord) if mode == 1 else xp.floor(coord)))
+    offsets = [(0,) * k] if mode == 1 else list(itertools.product(range(2 if mode == 0 else 4), repeat=k))
+    taps = []
+    for off in offsets:
+        inside, flat = True, 0
+        for j in reversed(range(k)):                    # depth, height, width: row-major flat index
+            size = spatial[k - 1 - j]
+            c = comps[j][2] + (off[j] - 1 if mode == 2 else off[j])
+            if mode == 2 and padding:
+                c = xp.trunc(_fold(c, c, size, padding, align)[0])
+            inside = inside & (c >= 0) & (c <= size - 1)
+            flat = flat * size + c
+        taps.append((xp.where(inside, flat, 0).astype(np.int64), inside, off))
+    return taps, comps
 
 
 class GridSampler2DBackward0(OpNode):
-    """Each output mixes up to four input pixels with bilinear weights (or reads the nearest
-    one): input's gradient is each output's gradient, times each weight, added back to the
-    pixels; grid's is the weights' rate of change along x and y times the pixel values.
+    """Each output mixes nearby input pixels with weights that depend on where it reads
+    (bilinear: the four around it; nearest: one; bicubic: sixteen): input's gradient is each
+    output's gradient, times each weight, added back to the pixels; grid's is the weights'
+    rate of change along x and y times the pixel values.
 
-    out = sum over the four corners of weight(grid) * input[corner]
+    out = sum over the taps of weight(grid) * input[tap]
     grad_input = grid_sampler_2d_backward(grad, input, grid, interpolation_mode, padding_mode, align_corners)[0]
     grad_grid = grid_sampler_2d_backward(grad, input, grid, interpolation_mode, padding_mode, align_corners)[1]
     """
@@ -171,70 +236,62 @@ class GridSampler2DBackward0(OpNode):
     fields = ("interpolation_mode", "padding_mode", "align_corners")
 
     def backward(self, g):
-        return grid_sampler_2d_backward(g, self._saved[0].unpack(), self._saved[1].unpack(),
-                                        self.interpolation_mode, self.padding_mode, self.align_corners)
+        return grid_sampler_backward(g, self._saved[0].unpack(), self._saved[1].unpack(),
+                                     self.interpolation_mode, self.padding_mode, self.align_corners)
 
 
-def _corners(grid_data: Any, shape: tuple, mode: int, padding: int, align: bool) -> tuple[list, Any, Any]:
-    """Where each output reads: ``[(flat index, in-image mask, dx, dy)]`` per corner (dx, dy:
-    the corner's offset from the top-left one), and the pixel coordinates with their slopes."""
-    h, w = shape[-2:]
-    ix, mx = _source(grid_data[..., 0], w, padding, align)
-    iy, my = _source(grid_data[..., 1], h, padding, align)
-    xp = B.xp_of(ix)
-    if mode == 1:                                                 # nearest (half to even, as nearbyint)
-        x0, y0, offsets = xp.rint(ix), xp.rint(iy), [(0, 0)]
-    else:
-        x0, y0, offsets = xp.floor(ix), xp.floor(iy), [(0, 0), (1, 0), (0, 1), (1, 1)]
-    out = []
-    for dx, dy in offsets:
-        cx, cy = x0 + dx, y0 + dy
-        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        flat = xp.where(inside, cy * w + cx, 0).astype(np.int64)
-        out.append((flat, inside, dx, dy))
-    return out, (ix, x0, mx), (iy, y0, my)
+class GridSampler3DBackward0(GridSampler2DBackward0):
+    """The 3-d form (trilinear: the eight voxels around each position; or the nearest one).
+
+    grad_input = grid_sampler_3d_backward(grad, input, grid, interpolation_mode, padding_mode, align_corners)[0]
+    grad_grid = grid_sampler_3d_backward(grad, input, grid, interpolation_mode, padding_mode, align_corners)[1]
+    """
 
 
-def grid_sampler_2d_backward(grad: Tensor, input: Tensor, grid: Tensor, mode: int, padding: int,
-                             align: bool) -> tuple[Tensor, Tensor]:
+def grid_sampler_backward(grad: Tensor, input: Tensor, grid: Tensor, mode: int, padding: int,
+                          align: bool) -> tuple[Tensor, Tensor]:
     """``(grad_input, grad_grid)``, written with differentiable ops (see the module docstring)."""
-    n, c, h, w = input.shape
-    corners, (ix, x0, mx), (iy, y0, my) = _corners(grid._data, tuple(input.shape), mode, padding, align)
-    ho, wo = grid.shape[1:3]
-    g = grad.reshape(n, c, ho * wo)
-    flat_in = input.reshape(n, c, h * w)
+    from ..joins import stack
+    n, c = input.shape[:2]
+    spatial = tuple(input.shape[2:])
+    k = len(spatial)
+    taps, comps = _taps(grid._data, spatial, mode, padding, align)
     dt = input._data.dtype
-    # the coordinates as functions of the grid (a straight line with the local slope): the
-    # bilinear weights then carry the grid's gradient into the second derivatives
-    gx, gy = grid[..., 0], grid[..., 1]
-    px = gx * Tensor._wrap(mx) + Tensor._wrap((ix - mx * grid._data[..., 0]).astype(dt))
-    py = gy * Tensor._wrap(my) + Tensor._wrap((iy - my * grid._data[..., 1]).astype(dt))
-    fx, fy = px - Tensor._wrap(x0.astype(dt)), py - Tensor._wrap(y0.astype(dt))   # in [0, 1)
-    grad_input = Tensor._wrap(B.xp_of(grad._data).zeros((n, c, h * w), dtype=dt))
-    d_ix = d_iy = None
-    for flat, inside, dx, dy in corners:
-        index = Tensor._wrap(B.xp_of(flat).broadcast_to(flat.reshape(n, 1, -1), (n, c, ho * wo)).copy())
+    xp = B.xp_of(grid._data)
+    outs = int(np.prod(grid.shape[1:-1]))
+    g = grad.reshape(n, c, outs)
+    flat_in = input.reshape(n, c, -1)
+    # each coordinate as a function of the grid: a straight line with the local slope, so
+    # the weights carry the grid's gradient into the second derivatives
+    fracs = []
+    for j, (coord, slope, base) in enumerate(comps):
+        line = grid[..., j] * Tensor._wrap(slope) + Tensor._wrap((coord - slope * grid._data[..., j]).astype(dt))
+        fracs.append((line - Tensor._wrap(base.astype(dt))).reshape(n, 1, outs))
+    grad_input = Tensor._wrap(xp.zeros((n, c, int(np.prod(spatial))), dtype=dt))
+    d_coord: list = [None] * k
+    for flat, inside, off in taps:
+        index = Tensor._wrap(xp.broadcast_to(flat.reshape(n, 1, -1), (n, c, outs)).copy())
         keep = Tensor._wrap(inside.reshape(n, 1, -1).astype(dt))
-        if mode == 1:
-            weight = keep
-        else:
-            wx = fx if dx else 1 - fx
-            wy = fy if dy else 1 - fy
-            weight = (wx * wy).reshape(n, 1, -1) * keep
+        weights = [_weight(mode, off[j], fracs[j]) for j in range(k)] if mode != 1 else []
+        weight = keep
+        for w in weights:
+            weight = weight * w
         grad_input = grad_input.scatter_add(2, index, g * weight)
         if mode == 1:
             continue
-        value = flat_in.gather(2, index) * keep * g                # (N, C, Ho*Wo)
-        sx, sy = (1 if dx else -1), (1 if dy else -1)
-        vx = (value * (fy if dy else 1 - fy).reshape(n, 1, -1) * sx).sum(1)
-        vy = (value * (fx if dx else 1 - fx).reshape(n, 1, -1) * sy).sum(1)
-        d_ix = vx if d_ix is None else d_ix + vx
-        d_iy = vy if d_iy is None else d_iy + vy
-    grad_input = grad_input.reshape(n, c, h, w)
+        value = flat_in.gather(2, index) * keep * g                # (N, C, outs)
+        for j in range(k):
+            part = value * _slope(mode, off[j], fracs[j])
+            for other in range(k):
+                if other != j:
+                    part = part * weights[other]
+            part = part.sum(1)
+            d_coord[j] = part if d_coord[j] is None else d_coord[j] + part
+    grad_input = grad_input.reshape(input.shape)
     if mode == 1:
-        return grad_input, Tensor._wrap(B.xp_of(grad._data).zeros(grid.shape, dtype=dt))
-    from ..joins import stack
-    grad_grid = stack([d_ix.reshape(n, ho, wo) * Tensor._wrap(mx), d_iy.reshape(n, ho, wo) * Tensor._wrap(my)], -1)
+        return grad_input, Tensor._wrap(xp.zeros(grid.shape, dtype=dt))
+    out_shape = tuple(grid.shape[:-1])
+    grad_grid = stack([d_coord[j].reshape(out_shape) * Tensor._wrap(comps[j][1]) for j in range(k)], -1)
     return grad_input, grad_grid
 
 
@@ -274,23 +331,23 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         raise RuntimeError(f"expected scalar type {DTYPE_WORDS[d.dtype.name]} but found "
                            f"{DTYPE_WORDS[gd.dtype.name]}")
     if d.dtype.kind != "f":
-        raise NotImplementedError(f'"grid_sampler_2d_cpu_kernel_impl" not implemented for '
-                                  f"'{DTYPE_WORDS[d.dtype.name]}'")
-    if d.ndim == 5 or mode == "bicubic":
-        raise NotImplementedError("autograd_nb does not implement grid_sample of 5-d inputs or bicubic mode yet")
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if d.ndim == 4 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{DTYPE_WORDS[d.dtype.name]}\'')
     m, p = _MODES[mode], _PADDINGS[padding_mode]
-    corners, (ix, x0, _), (iy, y0, _) = _corners(gd, tuple(d.shape), m, p, align_corners)
+    n, c = d.shape[:2]
+    spatial = d.shape[2:]
+    taps, comps = _taps(gd, spatial, m, p, align_corners)
     xp = B.xp_of(d)
-    n, c, h, w = d.shape
-    flat_in = d.reshape(n, c, h * w)
-    out = xp.zeros((n, c, gd.shape[1] * gd.shape[2]), dtype=d.dtype)
-    fx, fy = (ix - x0).reshape(n, 1, -1), (iy - y0).reshape(n, 1, -1)
-    for flat, inside, dx, dy in corners:
-        vals = xp.take_along_axis(flat_in, flat.reshape(n, 1, -1), 2)
+    flat_in = d.reshape(n, c, -1)
+    outs = int(np.prod(gd.shape[1:-1]))
+    fracs = [(coord - base).reshape(n, 1, outs) for coord, _, base in comps]
+    out = xp.zeros((n, c, outs), dtype=d.dtype)
+    for flat, inside, off in taps:
         weight = inside.reshape(n, 1, -1).astype(d.dtype)
-        if m == 0:
-            weight = weight * (fx if dx else 1 - fx) * (fy if dy else 1 - fy)
-        out += vals * weight
-    out = out.reshape(n, c, gd.shape[1], gd.shape[2])
-    return record(out.astype(d.dtype), GridSampler2DBackward0, (input, grid), saved=(input, grid),
-                  interpolation_mode=m, padding_mode=p, align_corners=align_corners)
+        if m != 1:
+            for j, frac in enumerate(fracs):
+                weight = weight * _weight(m, off[j], frac)
+        out += xp.take_along_axis(flat_in, flat.reshape(n, 1, -1), 2) * weight
+    node = GridSampler2DBackward0 if d.ndim == 4 else GridSampler3DBackward0
+    return record(out.reshape((n, c) + tuple(gd.shape[1:-1])).astype(d.dtype), node, (input, grid),
+                  saved=(input, grid), interpolation_mode=m, padding_mode=p, align_corners=align_corners)
