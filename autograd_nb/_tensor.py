@@ -711,9 +711,10 @@ class Tensor:
         """Cut this tensor out of the graph in place: it becomes a leaf.
 
         A view cannot be cut out (it shares its base's history); inside
-        ``inference_mode`` nothing happens, as autograd's part of PyTorch's op is skipped.
+        ``inference_mode`` nothing happens, as autograd's part of PyTorch's op is skipped
+        (nor to an inference tensor, which has no autograd part: it keeps requires_grad).
         """
-        if STATE.inference:
+        if STATE.inference or self._is_inference:
             return self
         if self._is_view():
             raise RuntimeError(

@@ -312,6 +312,34 @@ def test_loss_reads_histories_before_its_parameter_check(loss, which):
     same_outcome(f, torch, quiet=True)
 
 
+_SCALAR_OVERLOADS = {
+    "pow_": lambda v: v.pow_(2), "clamp_min_": lambda v: v.clamp_min_(0.5), "clamp_max_": lambda v: v.clamp_max_(0.5),
+    "clamp_": lambda v: v.clamp_(0.1, 0.5), "xlogy_": lambda v: v.xlogy_(2.0), "eq_": lambda v: v.eq_(2),
+    "gt_": lambda v: v.gt_(-2), "ne_": lambda v: v.ne_(2), "fill_": lambda v: v.fill_(2),
+    "remainder_": lambda v: v.remainder_(2), "fmod_": lambda v: v.fmod_(2), "ipow": lambda v: v.__ipow__(2),
+    "imod": lambda v: v.__imod__(2),
+    # a number these take is wrapped into a tensor: autograd sees the op, the leaf is refused
+    "add_": lambda v: v.add_(2), "mul_": lambda v: v.mul_(2), "div_": lambda v: v.div_(2),
+    "floor_divide_": lambda v: v.floor_divide_(2), "logical_and_": lambda v: v.logical_and_(True),
+    "detach_": lambda v: v.detach_(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCALAR_OVERLOADS))
+def test_inplace_with_a_number_on_an_inference_tensor_that_requires_grad(name):
+    """An op with a Scalar overload (``gt_(Scalar)``, ``pow_(Scalar)``, ``fill_(Scalar)``)
+    takes the number as it is: nothing ordinary takes the inference tensor through autograd,
+    so the inference error comes; ``add_``'s number is wrapped into a tensor and autograd
+    refuses the leaf first. ``detach_`` leaves an inference tensor as it is (found by the
+    fuzzer, seed 9051: ``v4.gt_(-2)``)."""
+    def f(lib):
+        with lib.inference_mode():
+            v = lib.ones(2, requires_grad=True)
+        _SCALAR_OVERLOADS[name](v)
+        return v.requires_grad, v.tolist()
+    same_outcome(f, torch)
+
+
 # --- 5. second order -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("vals", [[[0.0]], [[0.0], [2.0]], [[0.0, 2.0]], [[3.0]], [[0.0, 0.0]]])
@@ -340,3 +368,11 @@ def test_known_vectorized_remainder_nan_is_classified():
     assert classify("value", "v6: [[nan]] vs [[nan]]", "{g}{a} % {x}") is None
     assert classify("value", "v6: [[1.0]] vs [[2.0]]", "{g}{a} % {x}") is None
     assert classify("value", "v6: [[nan]] vs [[2.0]]", "{g}{a} + {x}") is None
+
+
+def test_known_blas_overflow_in_matmul_is_classified():
+    """The fuzzer's matmul case (seed 9109): terms past float32's range summed as nan by
+    torch's kernel and as -inf by numpy's BLAS (FMA) are documented in known.py."""
+    from tests.fuzz.known import classify
+    assert classify("value", "v12: [[inf, nan], [nan, inf]] vs [[inf, -inf], [-inf, inf]]", "{g}{A} @ {A}") is not None
+    assert classify("value", "v12: [[1.0, nan]] vs [[1.0, 2.0]]", "{g}{A} @ {A}") is None

@@ -396,7 +396,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     gradient is the sum of the gradient over every element it was written to; PyTorch
     copies it as ``copy_`` does, so ``self`` may not be an expand then).
     """
-    check_inplace(self, value)
+    check_inplace(self, *((value,) if isinstance(value, Tensor) else ()))   # (fill_(Scalar): not wrapped)
     d = self._data
     if isinstance(value, Tensor):
         if value._data.ndim:

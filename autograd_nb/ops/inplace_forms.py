@@ -55,7 +55,7 @@ def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None,
         return self
     return _float_nan_to_num_(self, nan, posinf, neginf)
 
-register("xlogy_")(_inplace(pw.xlogy))
+register("xlogy_")(_inplace(pw.xlogy, wraps_numbers=False))      # (xlogy_(Scalar): see _inplace)
 register("atan2_")(_inplace(as_method(pw.atan2, "atan2")))
 register("arctan2_")(_inplace(as_method(pw.arctan2, "arctan2")))
 register("hypot_")(_inplace(as_method(pw.hypot, "hypot")))
@@ -202,7 +202,7 @@ def _recorded_compare(op: Any, name: str) -> Any:
 for _names, _f in ((("eq_",), compare.eq), (("ne_", "not_equal_"), compare.ne), (("lt_", "less_"), compare.lt),
                    (("le_", "less_equal_"), compare.le), (("gt_", "greater_"), compare.gt),
                    (("ge_", "greater_equal_"), compare.ge)):
-    register(*_names)(_inplace(_recorded_compare(_f, _f.__name__)))
+    register(*_names)(_inplace(_recorded_compare(_f, _f.__name__), wraps_numbers=False))
 
 
 # ---------------------------------------------------------------------------

@@ -50,6 +50,11 @@ KNOWN: list[Known] = [
           "tail loop, so the result depends on the element's position and the CPU; ours is always the exact "
           "fmod", "torch",
           r"^value: v\d+: .*\bnan\b.* vs (?!.*\bnan\b).* @ \{g\}(\{a\} % |\{s\} % |T\.remainder|\{a\}\.remainder|T\.fmod|\{a\}\.fmod)"),
+    Known("BLAS: a matrix product whose terms overflow (float32's largest values times each other): "
+          "whether the sum of +inf and -inf terms comes out nan or one inf depends on the BLAS kernel "
+          "(its order and fused multiply-adds: numpy's OpenBLAS accumulates with FMA, torch's kernel does "
+          "not); platform- and library-dependent", "torch",
+          r"^value: v\d+: .*\bnan\b.* vs .*\binf\b.* @ \{g\}(\{A\} @ \{A\}|T\.(matmul|mm|mv|dot)\()"),
     # --- ops still open --------------------------------------------------------------------
     Known("second order of prod along a dim holding a zero: PyTorch's prod_safe_zeros_backward builds the "
           "products of the others from exclusive cumprods (cat/flip/cumprod: CumprodBackward0 nodes), whose "

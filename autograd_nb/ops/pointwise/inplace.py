@@ -202,11 +202,13 @@ register("add_", "__iadd__")(add_)
 register("sub_", "__isub__")(sub_)
 register("mul_", "__imul__")(mul_)
 register("div_", "__itruediv__")(div_)
-register("remainder_", "__imod__")(_inplace(remainder, types=_result_cast_check))
+# (the ops below take a number as a Scalar overload (remainder_(Scalar), pow_(Scalar), ...): it
+# is not wrapped into a tensor, so it never takes an inference self through autograd)
+register("remainder_", "__imod__")(_inplace(remainder, types=_result_cast_check, wraps_numbers=False))
 register("floor_divide_", "__ifloordiv__")(_inplace(floor_divide, types=_result_cast_check))
-register("fmod_")(_inplace(fmod, types=_result_cast_check))
+register("fmod_")(_inplace(fmod, types=_result_cast_check, wraps_numbers=False))
 for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, pow, sin, cos, reciprocal, clamp_min, clamp_max):
-    register(_f.__name__ + "_")(_inplace(_f))
+    register(_f.__name__ + "_")(_inplace(_f, wraps_numbers=False))
 register("relu_")(_inplace(relu, first=_relu_check))
 register("neg_")(_inplace(neg, first=_neg_check))
 
@@ -226,7 +228,8 @@ def _clamp_cast_check(self: Tensor, *bounds: Any, **named: Any) -> None:
 
 def _clamp_inplace(op: Any) -> Any:
     """clamp's in-place forms: with number bounds, their cast errors print C++ dtype names."""
-    tensors, numbers = _inplace(op), _inplace(op, dtype_names=B.CPP_NAMES, first=_clamp_cast_check)
+    tensors = _inplace(op, wraps_numbers=False)
+    numbers = _inplace(op, dtype_names=B.CPP_NAMES, first=_clamp_cast_check, wraps_numbers=False)
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
@@ -242,7 +245,7 @@ for _f in (clamp, clamp_min, clamp_max):
 for _f in (clamp, clamp_min, clamp_max):
     register(_f.__name__ + "_")(_clamp_inplace(_f))
 register("clip_")(_clamp_inplace(clamp))
-register("__ipow__")(_inplace(pow))
+register("__ipow__")(_inplace(pow, wraps_numbers=False))
 for _f in (floor, ceil, trunc, round, frac):
     register(_f.__name__ + "_")(_inplace(_f))
 
