@@ -319,3 +319,60 @@ def test_nll_loss_2d_is_torch_alias():
     assert got[0][3:] == got[1][3:]                   # the same warning, pointing at the caller
     np.testing.assert_allclose(got[0][1], got[1][1], atol=1e-12)
     assert got[0][2] == got[1][2]
+
+
+CHUNKED = [dict(), dict(bias=True), dict(bias=True, weight=True), dict(reduction="none"),
+           dict(reduction="sum", bias=True), dict(ignore_index=2, weight=True), dict(unbatched=True),
+           dict(unbatched=True, reduction="none", bias=True)]
+
+
+@pytest.mark.parametrize("kw", CHUNKED)
+def test_linear_cross_entropy_chunked_node_matches_torch(kw):
+    rng = np.random.default_rng(9)
+    x, w, b, cw = rng.standard_normal((4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5), rng.random(5)
+    got = []
+    for lib in (anb, torch):
+        xt = lib.tensor(x[0] if kw.get("unbatched") else x, requires_grad=True)
+        wt, bt = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = lib.tensor(2 if kw.get("unbatched") else [0, 4, 2, 1])
+        extra = {"linear_bias": bt} if kw.get("bias") else {}
+        if kw.get("weight"):
+            extra["weight"] = lib.tensor(cw)
+        extra.update({k: kw[k] for k in ("reduction", "ignore_index") if k in kw})
+        loss = lib.nn.functional.linear_cross_entropy(xt, wt, y, options=lib.nn.LinearCrossEntropyOptions(), **extra)
+        node = loss.grad_fn
+        chain = [type(node).__name__] + [type(f[0]).__name__ for f in node.next_functions]
+        if kw.get("unbatched"):
+            node = node.next_functions[0][0]
+            chain += [type(f[0]).__name__ for f in node.next_functions]
+        loss.sum().backward()
+        got.append((loss.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(),
+                    None if bt.grad is None else bt.grad.numpy(), chain))
+    for a, b_ in zip(got[0][:3], got[1][:3]):
+        np.testing.assert_allclose(a, b_, rtol=1e-10, atol=1e-13)
+    assert (got[0][3] is None) == (got[1][3] is None)
+    if got[0][3] is not None:
+        np.testing.assert_allclose(got[0][3], got[1][3], rtol=1e-10)
+    assert got[0][4] == got[1][4]
+
+
+def test_linear_cross_entropy_chunked_backward_once_unless_allowed():
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    for lib in (anb, torch):
+        xt, wt, y = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True), lib.tensor([0, 4, 2, 1])
+        F, O = lib.nn.functional, lib.nn.LinearCrossEntropyOptions
+        loss = F.linear_cross_entropy(xt, wt, y, options=O())
+        loss.backward(retain_graph=True)
+        assert error_of(lambda: loss.backward()) == (
+            "RuntimeError", "linear_cross_entropy chunked backward called twice; retain_graph=True / double "
+                            "backward are not supported.")
+        loss = F.linear_cross_entropy(xt, wt, y, options=O(allow_retain_graph=True))
+        loss.backward(retain_graph=True)
+        loss.backward()                                     # allowed
+        per_row = F.linear_cross_entropy(xt, wt, y, options=O(), reduction="none")
+        per_row.sum().backward(retain_graph=True)
+        per_row.sum().backward()                            # "none" recomputes: allowed
+        loss = F.linear_cross_entropy(xt, wt, y, options=O())
+        (g,) = lib.autograd.grad(loss, xt, create_graph=True)
+        assert not g.requires_grad                          # no second derivative

@@ -20,10 +20,10 @@ so the graph is ``linear``'s (``AddmmBackward0`` / ``MmBackward0``) under
 ``ignore_index=None`` means PyTorch's usual -100 (and must stay None when the target
 holds class probabilities).
 
-autograd_nb has no chunked kernel: ``options`` are checked as PyTorch checks them (and
-the same warning says when PyTorch would ignore them), then the result is computed the
-reference way, which gives the same numbers. (PyTorch's chunked path records one custom
-node instead of the two above; ours always records the reference graph.)
+With ``options``, ``options`` are checked as PyTorch checks them (and the same warning
+says when PyTorch would ignore them); where PyTorch's chunked op runs, its one node is
+recorded instead (``_linear_cross_entropy_chunked.py``: the same numbers, PyTorch's
+graph, its refusal of a second backward).
 """
 from __future__ import annotations
 
@@ -135,8 +135,11 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *
     # a target shaped like the logits holds probabilities (how cross_entropy tells them apart)
     if tuple(target.shape) == logits_shape and ignore_index is not None:
         raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
-    if options is not None:
-        _check_options(options, input, linear_weight, linear_bias, target, reduction, label_smoothing, extra)
+    if options is not None and _check_options(options, input, linear_weight, linear_bias, target, reduction,
+                                              label_smoothing, extra):
+        from ._linear_cross_entropy_chunked import chunked
+        return chunked(input, linear_weight, target, linear_bias, weight, reduction,
+                       -100 if ignore_index is None else ignore_index, options.allow_retain_graph)
     if extra:                                             # a K-dimensional loss: one flat linear layer
         linear_weight = linear_weight.reshape((math.prod(extra, start=num_classes), in_features))
         if linear_bias is not None:
@@ -149,8 +152,9 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *
 
 def _check_options(options: LinearCrossEntropyOptions, input: Tensor, linear_weight: Tensor,
                    linear_bias: Tensor | None, target: Tensor, reduction: str, label_smoothing: float,
-                   extra: tuple) -> None:
-    """PyTorch's warning when it would ignore ``options``, else its check of the chunk size."""
+                   extra: tuple) -> bool:
+    """PyTorch's warning when it would ignore ``options`` (False), else its check of the chunk
+    size (True: the chunked op runs)."""
     chunkable = (not extra and reduction in ("mean", "sum", "none") and label_smoothing == 0.0
                  and target.dtype == B.int64)
     if not chunkable:
@@ -159,9 +163,10 @@ def _check_options(options: LinearCrossEntropyOptions, input: Tensor, linear_wei
                       "{'mean','sum','none'}, label_smoothing == 0, target.dtype == int64, out_features == (). Got "
                       f"reduction={reduction!r}, label_smoothing={label_smoothing}, target.dtype={target.dtype}, "
                       f"out_features={extra}, tracing=False, linear_bias.shape={bias_shape}.", stacklevel=3)
-        return
+        return False
     rows = input.shape[0] if input.dim() == 2 else 1
     _chunk_size(options, rows, input.shape[-1], linear_weight.shape[0])
+    return True
 
 
 class LinearCrossEntropyLoss(_WeightedLoss):
