@@ -462,3 +462,22 @@ def test_reflected_add_unbound_on_a_number():
         anb.Tensor.__radd__(2, anb.tensor([1, 2]))
     assert str(o.value) == str(t.value)
     assert (2 + anb.tensor([1, 2])).tolist() == [3, 4]
+
+
+def test_out_may_not_overlap_itself_or_a_copied_input():
+    def both(fn):
+        with pytest.raises(RuntimeError) as t:
+            fn(torch)
+        with pytest.raises(RuntimeError) as o:
+            fn(anb)
+        assert str(o.value) == str(t.value)
+    both(lambda lib: lib.index_select(lib.ones(3, 6), 1, lib.tensor([0, 1]), out=lib.zeros(1, 6).expand(2, 6)))
+    x = [None]
+
+    def masked(lib):
+        x[0] = lib.arange(6.0)
+        return lib.masked_select(x[0], x[0] > 2, out=x[0])
+    both(masked)
+    both(lambda lib: lib.gather(lib.arange(6.0), 0, lib.tensor([0, 1, 2]), out=lib.zeros(1).expand(3)))
+    a = anb.arange(4.0)
+    assert anb.add(a, 1, out=a) is a and a.tolist() == [1.0, 2.0, 3.0, 4.0]   # (a pointwise op may write over its input)

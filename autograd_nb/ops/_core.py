@@ -768,6 +768,7 @@ def check_overlap(out: Tensor, inputs: Sequence[Any], full_too: bool = False) ->
 
 
 _NUMPY_KEYS = frozenset(_NUMPY_ALIASES)
+_OUT_NOT_INPUT = frozenset({"gather", "index_select", "masked_select", "cat", "concat", "concatenate"})
 
 
 def with_out(name: str, fn: Callable) -> Callable:
@@ -802,6 +803,12 @@ def with_out(name: str, fn: Callable) -> Callable:
         result = fn(*args, **kwargs)
         check_inplace(out)
         rd = result._data
+        copying = name in _OUT_NOT_INPUT
+        if copying or rd.shape == out._data.shape:   # (PyTorch's checks of the written-to tensor:
+            check_internal_overlap(out)              # no element twice, no input's memory (any
+            check_overlap(out, [t for a in (*args, *kwargs.values())   # of it for the ops that
+                                for t in (a if isinstance(a, (list, tuple)) else (a,))],   # copy,
+                          full_too=copying)          # checked before out is resized)
         if rd.shape == out._data.shape:
             out._data[...] = rd
         else:
