@@ -159,3 +159,23 @@ def test_align_corners_warnings():
 ])
 def test_grid_sample_errors(call):
     _same_error(call)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_grid_sample_gradient_stays_on_the_graph(mode):
+    """Under create_graph the gradients hang on input and grid as PyTorch's do, even where
+    they do not depend on them (nearest mode; a constant upstream gradient)."""
+    x = RNG.standard_normal((1, 2, 3, 4))
+    g = RNG.random((1, 2, 2, 2)) * 1.6 - 0.8
+    got = []
+    for lib in (anb, torch):
+        xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g, requires_grad=True)
+        out = lib.nn.functional.grid_sample(xt, gt, mode=mode, align_corners=False)
+        gx, gg = lib.autograd.grad(out.sum(), (xt, gt), create_graph=True)
+        second = lib.autograd.grad((gx * gx).sum() + (gg * gg).sum(), (xt, gt), allow_unused=True)
+        # (where PyTorch's rule leaves a gradient undefined, None, ours gives zeros)
+        got.append(([t.requires_grad for t in (gx, gg)],
+                    [np.zeros(s.shape) if t is None else t.numpy() for t, s in zip(second, (x, g))]))
+    assert got[0][0] == got[1][0]
+    for a, b in zip(got[0][1], got[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

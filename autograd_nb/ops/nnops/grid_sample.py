@@ -39,6 +39,7 @@ import numpy as np
 
 from ... import _backend as B
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from .._core import DTYPE_WORDS, OpNode, record
 
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}   # (the numbers of torch.grid_sampler)
@@ -288,8 +289,12 @@ def grid_sampler_backward(grad: Tensor, input: Tensor, grid: Tensor, mode: int, 
             part = part.sum(1)
             d_coord[j] = part if d_coord[j] is None else d_coord[j] + part
     grad_input = grad_input.reshape(input.shape)
-    if mode == 1:
-        return grad_input, Tensor._wrap(xp.zeros(grid.shape, dtype=dt))
+    if is_grad_enabled() and input.requires_grad:
+        # under create_graph PyTorch's grad_input hangs on input even where it does not depend
+        # on it (nearest mode, or a constant grid): a zero term keeps ours on the graph too
+        grad_input = grad_input + input * 0
+    if mode == 1:                                   # (zeros, on the graph as PyTorch's)
+        return grad_input, grid * 0
     out_shape = tuple(grid.shape[:-1])
     grad_grid = stack([d_coord[j].reshape(out_shape) * Tensor._wrap(comps[j][1]) for j in range(k)], -1)
     return grad_input, grad_grid
