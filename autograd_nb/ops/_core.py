@@ -319,6 +319,9 @@ def _keep(node: Any, fields: dict) -> None:
         node._f = fields
 
 
+_F = np.dtype(np.float64)                             # (a stand-in: a placeholder output holds 0.0)
+
+
 def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor | None],
                  saved: Sequence[Any] = (),
                  differentiable: Sequence[bool] | None = None, **fields: Any) -> tuple[Tensor, ...]:
@@ -327,7 +330,7 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     if not needs_grad(*inputs):
         return outs
     for i, o in enumerate(outs):                      # (an integer piece of split / sort / max(dim):
-        if (differentiable is None or differentiable[i]) and o._data.dtype.kind in "biu":
+        if (differentiable is None or differentiable[i]) and getattr(o._data, "dtype", _F).kind in "biu":
             _integer_result(o._data)                  # refused, as record refuses one)
     node = node_cls.__new__(node_cls)
     node._init_common()
