@@ -481,3 +481,47 @@ def test_out_may_not_overlap_itself_or_a_copied_input():
     both(lambda lib: lib.gather(lib.arange(6.0), 0, lib.tensor([0, 1, 2]), out=lib.zeros(1).expand(3)))
     a = anb.arange(4.0)
     assert anb.add(a, 1, out=a) is a and a.tolist() == [1.0, 2.0, 3.0, 4.0]   # (a pointwise op may write over its input)
+
+
+# --- the norms under create_graph: one BackwardBackward node for the three gradients ---
+
+@pytest.mark.parametrize("name", ["layer_norm", "batch_norm", "batch_norm_eval", "instance_norm"])
+def test_norm_second_order(name):
+    ts, os_ = _pair((4, 3, 5), (3,), (3,), seed=11)
+    rm, rv = np.random.default_rng(2).standard_normal(3), np.random.default_rng(3).uniform(0.5, 2, 3)
+
+    def call(lib, fns, x, w, b):
+        if name == "layer_norm":
+            return fns.layer_norm(x.transpose(1, 2), (3,), w, b)
+        if name == "batch_norm":
+            return fns.batch_norm(x, None, None, w, b, training=True)
+        if name == "batch_norm_eval":
+            return fns.batch_norm(x, lib.tensor(rm), lib.tensor(rv), w, b, training=False)
+        return fns.instance_norm(x, weight=w, bias=b)
+    _two_orders(lambda *a: call(torch, TF, *a), lambda *a: call(anb, AF, *a), ts, os_)
+    y = call(anb, AF, *os_)
+    gs = anb.autograd.grad((y * y).sum(), os_, create_graph=True)
+    want = {"layer_norm": "NativeLayerNormBackwardBackward0"}.get(name, "NativeBatchNormBackwardBackward0")
+    if name != "instance_norm":
+        assert {type(g.grad_fn).__name__ for g in gs[1:]} == {want} and all(g.requires_grad for g in gs)
+
+
+def test_norm_gradgradcheck():
+    x = anb.randn(3, 4, dtype=anb.float64, requires_grad=True)
+    w = anb.randn(4, dtype=anb.float64, requires_grad=True)
+    b = anb.randn(4, dtype=anb.float64, requires_grad=True)
+    assert anb.autograd.gradgradcheck(lambda x, w, b: AF.layer_norm(x, (4,), w, b), (x, w, b))
+    assert anb.autograd.gradgradcheck(lambda x, w, b: AF.batch_norm(x, None, None, w, b, training=True), (x, w, b))
+
+
+def test_norms_of_an_empty_batch():
+    x = anb.zeros((0, 2), requires_grad=True)
+    w, b = anb.ones(2, requires_grad=True), anb.zeros(2, requires_grad=True)
+    y = AF.group_norm(x, 1, w, b)
+    assert y.shape == (0, 2) and type(y.grad_fn).__name__ == "NativeGroupNormBackward0"
+    y.sum().backward()
+    assert x.grad.shape == (0, 2)
+    e = anb.zeros(0, requires_grad=True)
+    t = torch.zeros(0, requires_grad=True)
+    ye, yt = AF.batch_norm(e, None, None, training=True), TF.batch_norm(t, None, None, training=True)
+    assert type(ye.grad_fn).__name__ == type(yt.grad_fn).__name__ == "CloneBackward0" and ye.shape == (0,)

@@ -227,9 +227,13 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "NativeBatchNormBackward0": (
         'eps', 'input', 'result1', 'result2', 'running_mean', 'running_var', 'training', 'weight'
     ),
+    "NativeBatchNormBackwardBackward0": (
+        'eps', 'grad_out', 'input', 'running_mean', 'running_var', 'save_invstd', 'save_mean', 'train', 'weight'
+    ),
     "NativeLayerNormBackward0": (
         'bias', 'input', 'normalized_shape', 'result1', 'result2', 'weight'
     ),
+    "NativeLayerNormBackwardBackward0": ('grad_out', 'input', 'mean', 'normalized_shape', 'rstd', 'weight'),
     "NllLoss2DBackward0": ('ignore_index', 'reduction', 'self', 'target', 'total_weight', 'weight'),
     "NllLossBackward0": ('ignore_index', 'reduction', 'self', 'target', 'total_weight', 'weight'),
     "PermuteBackward0": ('dims',),

@@ -26,7 +26,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, record
+from .._core import OpNode, record, record_multi
 
 
 def _batch_stats_backward(g: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | None,
@@ -48,6 +48,45 @@ def _batch_stats_backward(g: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, we
         scale = invstd if weight is None else invstd * weight.reshape(pshape)
         gx = (g - gsum / m - xhat * (gxsum / m)) * scale
     return gx, gxsum.reshape(-1) if need[1] else None, gsum.reshape(-1) if need[2] else None
+
+
+class _NormBackwardBackward(OpNode):
+    """Under create_graph a norm's first-order rule runs as ordinary tensor ops, and its
+    three results are gathered by this node, PyTorch's NativeBatchNormBackwardBackward0
+    or NativeLayerNormBackwardBackward0: as there, all three require grad together (the
+    bias's gradient, grad summed, too), and differentiating them goes back through the
+    rule's own ops.
+
+    out = (grad_input, grad_weight, grad_bias) of the first-order rule
+    grad_grad_input = grads[0], passed back through the rule's ops
+    grad_grad_weight = grads[1], passed back through the rule's ops
+    grad_grad_bias = grads[2], passed back through the rule's ops
+    """
+
+    def backward(self, *grads):
+        return grads
+
+
+def _gathered(node: type, grads: tuple, saved: tuple, **fields: Any) -> tuple:
+    """The first-order rule's ``(gx, gw, gb)`` (None where not wanted), under create_graph
+    gathered into one ``node`` (see ``_NormBackwardBackward``)."""
+    if not STATE.grad_enabled:
+        return grads
+    present = [t for t in grads if t is not None]
+    outs = iter(record_multi([t._data for t in present], node, present, saved=saved, **fields))
+    return tuple(None if t is None else next(outs) for t in grads)
+
+
+class NativeBatchNormBackwardBackward0(_NormBackwardBackward):
+    __doc__ = _NormBackwardBackward.__doc__
+    saved_names = ("grad_out", "input", "weight", "running_mean", "running_var", "save_mean", "save_invstd")
+    fields = ("train", "eps")
+
+
+class NativeLayerNormBackwardBackward0(_NormBackwardBackward):
+    __doc__ = _NormBackwardBackward.__doc__
+    saved_names = ("grad_out", "input", "mean", "rstd", "weight")
+    fields = ("normalized_shape",)
 
 
 # ---------------------------------------------------------------------------
@@ -74,15 +113,17 @@ class NativeBatchNormBackward0(OpNode):
         x, w, rm, rv, mean, invstd = (None if s is None else s.unpack() for s in self._saved)
         training, eps = self.training, self.eps
         need = [e[0] is not None for e in self.next_functions]
+        saved = (g, x, w, rm, rv, mean, invstd)
         if training:
-            return _batch_stats_backward(g, x, mean, invstd, w, eps, need)
+            return _gathered(NativeBatchNormBackwardBackward0, _batch_stats_backward(g, x, mean, invstd, w, eps, need),
+                             saved, train=training, eps=eps)
         axes = (0,) + tuple(range(2, x.ndim))
         pshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         invstd = (rv + eps).rsqrt().reshape(pshape)
         gx = g * (invstd if w is None else invstd * w.reshape(pshape)) if need[0] else None
         gw = (g * ((x - rm.reshape(pshape)) * invstd)).sum(axes) if need[1] else None
         gb = g.sum(axes) if need[2] else None
-        return gx, gw, gb
+        return _gathered(NativeBatchNormBackwardBackward0, (gx, gw, gb), saved, train=training, eps=eps)
 
 
 def _empty_like(d: Any) -> Tensor:
@@ -100,6 +141,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     statistics are used and nothing changes.
     """
     d = input._data
+    if d.size == 0:                                  # (PyTorch: a copy -- not a view, not a fresh
+        out = input.clone()                          # tensor, so the graph goes on -- times
+        if weight is not None:                       # weight[0], plus bias[0])
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
     xp = B.xp_of(d)
     c = d.shape[1] if d.ndim > 1 else 0
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
@@ -180,7 +228,8 @@ class NativeLayerNormBackward0(OpNode):
             gw = (g * xhat).sum(lead) if lead else g * xhat
         if need[2]:
             gb = g.sum(lead) if lead else g
-        return gx, gw, gb
+        return _gathered(NativeLayerNormBackwardBackward0, (gx, gw, gb), (g, x, mean, rstd, w),
+                         normalized_shape=normalized)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,

@@ -209,7 +209,7 @@ class NativeGroupNormBackward0(OpNode):
         x, w = (s.unpack() if s is not None else None for s in self._saved[:2])
         groups, eps = self.group, self.eps
         n, c = x.shape[0], x.shape[1]
-        shape_g = (n, groups, -1)
+        shape_g = (n, groups, c // groups * self.HxW)     # (spelled out: an empty batch has no -1)
         xg = x.reshape(shape_g)
         # mean and rstd recomputed from x (not the saved copies), so a second backward
         # sees how they depend on x
@@ -238,9 +238,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                            f"of shape {list(input.shape)} and num_groups={num_groups}")
     d = input._data
     xp = B.xp_of(input._data)
-    xg = d.reshape(n, num_groups, -1)
-    mean = xg.mean(-1)
-    var = ((xg - mean[..., None]) ** 2).mean(-1)
+    hxw = int(np.prod(d.shape[2:])) if d.ndim > 2 else 1
+    xg = d.reshape(n, num_groups, c // num_groups * hxw)   # (spelled out: an empty batch has no -1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # (an empty group: NaN statistics, as torch)
+        mean = xg.mean(-1)
+        var = ((xg - mean[..., None]) ** 2).mean(-1)
     rstd = (1 / xp.sqrt(var + d.dtype.type(eps))).astype(d.dtype)
     y = ((xg - mean[..., None]) * rstd[..., None]).reshape(d.shape)
     bshape = (1, c) + (1,) * (d.ndim - 2)
@@ -248,7 +250,6 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         y = y * weight._data.reshape(bshape)
     if bias is not None:
         y = y + bias._data.reshape(bshape)
-    hxw = int(np.prod(d.shape[2:])) if d.ndim > 2 else 1
     m, r = Tensor._wrap(mean.astype(d.dtype)), Tensor._wrap(rstd)
     return record(y.astype(d.dtype, copy=False), NativeGroupNormBackward0, (input, weight, bias),
                   saved=(input, weight, m, r),
