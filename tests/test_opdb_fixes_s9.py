@@ -330,6 +330,9 @@ _REFUSALS = [
     ("F.conv2d", (_t((1, 1, 4, 3)), _t((1, 2, 2))), {}),
     ("F.conv1d", (_t((2, 2, 4)), _t((2, 2, 2))), {"groups": 3}),
     ("F.conv3d", (_t((1, 1, 3, 4, 5)), _t((1, 1, 4, 3))), {"padding": "same"}),
+    ("mean", (_t((3, 4)),), {"dtype": "int64"}), ("amax", (_t((4, 4)),), {"dim": 0, "out": _t((4,), "int32")}),
+    ("amin", (_t((4, 4)),), {"dim": 0, "out": _t((4,), "int32")}),
+    ("F.embedding", (_t((2, 2), "int64"), _t((1, 1, 1))), {}), ("F.embedding", (_t((2, 2), "int64"), _t(())), {}),
 ]
 
 
@@ -337,7 +340,8 @@ _REFUSALS = [
 def test_refusals_as_torch(name, args, kw):
     def call(lib, fns):
         fn = getattr(fns, name[2:]) if name.startswith("F.") else getattr(lib, name)
-        return fn(*(_mk(lib, a) for a in args), **kw)
+        return fn(*(_mk(lib, a) for a in args), **{k: getattr(lib, v) if k == "dtype" else _mk(lib, v)
+                                                    for k, v in kw.items()})
     with pytest.raises(Exception) as t:
         call(torch, TF)
     with pytest.raises(Exception) as o:

@@ -806,6 +806,10 @@ def with_out(name: str, fn: Callable) -> Callable:
         result = fn(*args, **kwargs)
         check_inplace(out)
         rd = result._data
+        if name in ("amax", "amin") and out._data.dtype != rd.dtype:   # (their kernels write no other dtype)
+            raise RuntimeError(f"Expected the dtype for input and out to match, but got "
+                               f"{B.SCALAR_NAMES[rd.dtype.name]} for input's dtype and "
+                               f"{B.SCALAR_NAMES[out._data.dtype.name]} for out's dtype.")
         copying = name in _OUT_NOT_INPUT
         if copying or rd.shape == out._data.shape:   # (PyTorch's checks of the written-to tensor:
             check_internal_overlap(out)              # no element twice, no input's memory (any

@@ -235,6 +235,9 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {B.SCALAR_NAMES[d.dtype.name]}")
+    if dtype is not None and not dtype.is_floating_point:
+        raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+                           f"complex dtype. Got: {B.SCALAR_NAMES[dtype.np.name]}")
     if dtype is not None:
         d = d.astype(dtype.np)
     if dim is None:

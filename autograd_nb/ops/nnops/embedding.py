@@ -94,6 +94,8 @@ def embedding_dense_backward(g: Tensor, indices: Tensor, num_weights: int, paddi
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False) -> Tensor:
     """Rows of ``weight`` picked by the integer tensor ``indices``: shape ``indices.shape + (D,)``."""
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     idx = indices._data
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4 or idx.dtype.kind == "u":
         word = "CPUBoolType" if idx.dtype.kind == "b" else legacy_type_name(idx.dtype)
