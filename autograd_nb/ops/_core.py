@@ -284,7 +284,10 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
                 edges.append((acc, 0) if acc is not None else t._edge())
     node.next_functions = tuple(edges)
     if fields:
-        _keep(node, fields)
+        if node_cls._slot_fields:                     # (some kept in slots: see _Declared)
+            _keep(node, fields)
+        else:
+            node._f = fields                          # (read through the class's field attributes)
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True

@@ -121,8 +121,7 @@ class SelectBackward0(OpNode):
     """
     fields = ("dim", "index", "self_sym_sizes",       # (dim, index: as given, as PyTorch shows them)
               "_key")                                 # the region as an array key
-    __slots__ = ("index", "self_sym_sizes", "_key")   # (kept in slots: x[i] sets them itself)
-    dim = 0                                           # (the default: x[i] sets none)
+    __slots__ = fields                                # (kept in slots: x[i] sets them itself)
 
     def backward(self, g):
         return embed(g, self.self_sym_sizes, self._key, SelectBackwardBackward0,
@@ -139,8 +138,7 @@ class SliceBackward0(OpNode):
     fields = ("dim", "self_sym_sizes",                # (dim as given, as PyTorch shows it)
               "_slice",                               # the slice itself (start/end/step below)
               "_key")                                 # the region as an array key
-    __slots__ = ("self_sym_sizes", "_slice", "_key")  # (kept in slots: x[a:b] sets them itself)
-    dim = 0                                           # (the default: x[a:b] sets none)
+    __slots__ = fields                                # (kept in slots: x[a:b] sets them itself)
 
     # start, end and step as PyTorch shows them, computed when read (x[a:b] is a hot path)
     start = property(lambda self: _slice_shown(self._slice)[0])
@@ -256,8 +254,13 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
                          f"[{', '.join(map(str, shp))}] at dimension {d}")
     i = index + size if index < 0 else index
     key = (slice(None),) * d + (i, Ellipsis)          # Ellipsis: a 0-d result stays a view
-    out = record(self._data[key], SelectBackward0, (self,), dim=shown_dim(dim), index=shown_dim(int(index)),
-                 self_sym_sizes=shp, _key=key)
+    out = record(self._data[key], SelectBackward0, (self,))
+    node = out._grad_fn
+    if node is not None:                              # (its fields, kept in slots: set here)
+        node.dim = shown_dim(dim)
+        node.index = shown_dim(int(index))
+        node.self_sym_sizes = shp
+        node._key = key
     return _make_view(self, out, lambda t: select(t, d, i))
 
 
@@ -270,8 +273,13 @@ def slice_dim(self: Tensor, dim: int, sl: slice) -> Tensor:
     if sl.step is not None and sl.step <= 0:
         raise ValueError("step must be greater than zero")
     key = (slice(None),) * d + (sl,)
-    out = record(self._data[key], SliceBackward0, (self,), dim=shown_dim(dim), self_sym_sizes=shp,
-                 _slice=sl, _key=key)
+    out = record(self._data[key], SliceBackward0, (self,))
+    node = out._grad_fn
+    if node is not None:                              # (its fields, kept in slots: set here)
+        node.dim = shown_dim(dim)
+        node.self_sym_sizes = shp
+        node._slice = sl
+        node._key = key
     return _make_view(self, out, lambda t: slice_dim(t, d, sl))
 
 
@@ -457,8 +465,9 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             out = record(self._data[key], SelectBackward0, (self,))
             node = out._grad_fn
             if node is not None:                       # (its fields, set here: cheaper than
-                node.index = idx if idx >= 0 else idx + _U64   # record's keywords; shown_dim,
-                node.self_sym_sizes = shp              # inlined)
+                node.dim = 0                           # record's keywords)
+                node.index = idx if idx >= 0 else idx + _U64   # (shown_dim, inlined)
+                node.self_sym_sizes = shp
                 node._key = key
             return _make_view(self, out, lambda t: select(t, 0, i))
         return _indexed_select(self, 0, idx, 0)        # (its errors)
@@ -472,6 +481,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             out = record(d[key], SliceBackward0, (self,))
             node = out._grad_fn
             if node is not None:                       # (its fields, set here, as x[i]'s)
+                node.dim = 0
                 node.self_sym_sizes = d.shape
                 node._slice = idx
                 node._key = key
