@@ -199,8 +199,9 @@ def _numpy_prologue(fn: Callable, params: list, head: list) -> str:
     index = {p.name: i for i, p in enumerate(params)}
     pairs = ", ".join(f"({n!r}, {n}, {'_req' if n in required else f'_d{index[n]}'})" for n in names)
     lines = f"    if _np:\n        {', '.join(names)}, = _take({fn.__name__!r}, _np, {pairs})\n"
-    if required:
-        lines += f"    _missing({fn.__name__!r}, {', '.join(f'({n!r}, {n})' for n in required)})\n"
+    if required:                                      # (a plain test first: a call costs more)
+        lines += (f"    if {' or '.join(f'{n} is _req' for n in required)}:\n"
+                  f"        _missing({fn.__name__!r}, {', '.join(f'({n!r}, {n})' for n in required)})\n")
     return lines
 
 
