@@ -529,3 +529,32 @@ def test_norms_of_an_empty_batch():
     t = torch.zeros(0, requires_grad=True)
     ye, yt = AF.batch_norm(e, None, None, training=True), TF.batch_norm(t, None, None, training=True)
     assert type(ye.grad_fn).__name__ == type(yt.grad_fn).__name__ == "CloneBackward0" and ye.shape == (0,)
+
+
+# --- scatter / gather / index_fill ----------------------------------------------------
+
+def test_scatter_reduce_casts_a_number_to_self_dtype():
+    for reduce, v in (("add", 2.5), ("multiply", 2.5), ("add", -2.5)):
+        want = torch.scatter(torch.tensor([-3, 4]), 0, torch.tensor([0]), v, reduce=reduce)
+        got = anb.scatter(anb.tensor([-3, 4]), 0, anb.tensor([0]), v, reduce=reduce)
+        assert got.dtype == anb.int64 and got.tolist() == want.tolist()
+
+
+def test_an_empty_index_may_have_any_dtype():
+    x = anb.randn(5, dtype=anb.float64, requires_grad=True)
+    y = anb.gather(x, 0, anb.tensor([], dtype=anb.uint8))
+    assert y.shape == (0,)
+    g, = anb.autograd.grad(y.sum(), x)
+    assert g.tolist() == [0.0] * 5
+    with pytest.raises(RuntimeError, match=r"^gather\(\): Expected dtype int32/int64 for index$"):
+        anb.gather(x, 0, anb.tensor([1], dtype=anb.uint8))
+    with pytest.raises(RuntimeError, match="^Expected out tensor to have dtype float, but got double instead$"):
+        anb.gather(anb.ones(2, 2), 1, anb.tensor([[0, 1], [1, 0]]), out=anb.zeros(2, 2, dtype=anb.float64))
+
+
+def test_index_fill_value_gradient_counts_a_slice_once():
+    ts, os_ = _pair((5, 3), ())
+    idx = [4, 3, 3, 4, 0]
+    gt = torch.autograd.grad(ts[0].index_fill(0, torch.tensor(idx), ts[1]).sum(), ts[1])[0]
+    go = anb.autograd.grad(os_[0].index_fill(0, anb.tensor(idx), os_[1]).sum(), os_[1])[0]
+    assert go.item() == gt.item() == 9.0

@@ -813,6 +813,9 @@ def with_out(name: str, fn: Callable) -> Callable:
             raise RuntimeError(f"Expected the dtype for input and out to match, but got "
                                f"{B.SCALAR_NAMES[rd.dtype.name]} for input's dtype and "
                                f"{B.SCALAR_NAMES[out._data.dtype.name]} for out's dtype.")
+        if name == "gather" and out._data.dtype != rd.dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {B.CPP_NAMES[rd.dtype.name]}, but got "
+                               f"{B.CPP_NAMES[out._data.dtype.name]} instead")
         copying = name in _OUT_NOT_INPUT
         if copying or rd.shape == out._data.shape:   # (PyTorch's checks of the written-to tensor:
             check_internal_overlap(out)              # no element twice, no input's memory (any

@@ -83,7 +83,8 @@ def _index_array(index: Any, self: Tensor, fn: str) -> Any:
 
 
 def _check_index_dtype(idx: Any, fn: str) -> None:
-    if idx.dtype != np.int64 and idx.dtype != np.int32:
+    """An index of int64 or int32 (an empty one may be of any dtype, as in PyTorch)."""
+    if idx.size and idx.dtype != np.int64 and idx.dtype != np.int32:
         raise RuntimeError(f"{fn}(): Expected dtype int32/int64 for index")
 
 
@@ -366,8 +367,8 @@ def _scatter_with_reduce(input: Tensor, d: int, idx: Any, src: Any, st: Tensor |
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
                       "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
                       "reduction options.", UserWarning, stacklevel=3)
-    if _scatter_checks(input, d, idx, st, "scatter"):
-        vals = _src_region(st, idx) if st is not None else src
+    if _scatter_checks(input, d, idx, st, "scatter"):           # (a number is cast to self's dtype
+        vals = _src_region(st, idx) if st is not None else np.array(src).astype(input._data.dtype)   # first)
         data = _reduced(input._data, idx, d, vals, reduce, True)
     else:
         data = input._data.copy()
@@ -819,14 +820,15 @@ class IndexFillBackward1(IndexFillBackward0):
 
     out = self.index_fill(dim, index, value)   (value: a 0-d tensor)
     grad_self = grad.index_fill(dim, index, 0)
-    grad_value = grad.index_select(dim, index).sum()
+    grad_value = grad.index_select(dim, unique(index)).sum()   (a slice filled twice counts once)
     """
 
     def backward(self, g):
         index = self._saved[0].unpack()
         gv = None
         if self.next_functions[1][0] is not None:
-            gv = index_select(g, self._n, index.reshape(-1)).sum()
+            xp = B.xp_of(index._data)
+            gv = index_select(g, self._n, Tensor._wrap(xp.unique(index._data.reshape(-1)))).sum()
         return index_fill(g, self._n, index, 0.0), gv
 
 
