@@ -558,3 +558,12 @@ def test_index_fill_value_gradient_counts_a_slice_once():
     gt = torch.autograd.grad(ts[0].index_fill(0, torch.tensor(idx), ts[1]).sum(), ts[1])[0]
     go = anb.autograd.grad(os_[0].index_fill(0, anb.tensor(idx), os_[1]).sum(), os_[1])[0]
     assert go.item() == gt.item() == 9.0
+
+
+def test_bilinear_of_int32_stays_int32():
+    a = np.array([[1, 1, 0]], np.int32)
+    w = np.arange(-12, 12, dtype=np.int32).reshape(2, 3, 4)
+    b = np.array([[-1, -2, 3, -2]], np.int32)
+    want = TF.bilinear(torch.tensor(a), torch.tensor(b), torch.tensor(w))
+    got = AF.bilinear(anb.tensor(a), anb.tensor(b), anb.tensor(w))
+    assert got.dtype == anb.int32 and got.tolist() == want.tolist()

@@ -46,6 +46,6 @@ def bilinear_2d(x1: Tensor, weight: Tensor, x2: Tensor) -> Tensor:
     """``(N, I), (K, I, J), (N, J) -> (N, K)``."""
     xp = B.xp_of(x1._data)
     # (K, N, J): x1 through each W[k], then the dot product with x2
-    out = (xp.matmul(x1._data, weight._data) * x2._data).sum(axis=2).T
+    out = (xp.matmul(x1._data, weight._data) * x2._data).sum(axis=2, dtype=x1._data.dtype).T   # (int32 stays)
     return record(xp.ascontiguousarray(out), TrilinearBackward0, (x1, weight, x2), saved=(x1, weight, x2),
                   expand1=(1, 3), expand2=(0,), expand3=(1, 2), sumdim=(2, 3))
