@@ -9,31 +9,20 @@ from typing import Any
 from .._tensor import Tensor
 from . import _pool_functions as P
 from .module import Module
+from .pooling import _MaxPoolNd
 
 __all__ = ["MaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Largest value in each ``kernel_size`` window of ``(N, C, D, H, W)`` volumes (stride
     defaults to the kernel size); ``return_indices=True`` also returns where each was, for
     ``MaxUnpool3d``."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                 return_indices: bool = False, ceil_mode: bool = False) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
     def forward(self, input: Tensor) -> Any:
         return P.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class _LPPoolNd(Module):

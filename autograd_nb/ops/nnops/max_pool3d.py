@@ -24,6 +24,7 @@ from .._core import DTYPE_WORDS, OpNode, record
 from .adaptive_max_pool import adaptive_max_pool_backward
 from .patches import Geometry, windows
 from .pool import MaxPool2DWithIndicesBackwardBackward0
+from .pool3d import _geometry, _three, check_kernel_stride, check_padding
 
 
 class MaxPool3DWithIndicesBackward0(OpNode):
@@ -52,68 +53,36 @@ class MaxPool3DWithIndicesBackwardBackward0(MaxPool2DWithIndicesBackwardBackward
     dims = 3
 
 
-def _triple(v: Any, name: str, pos: int, message: str) -> tuple:
-    """An int or a 1-/3-sequence of ints as a triple, refused as PyTorch refuses it."""
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer, tuple, list)):
-        raise TypeError(f"max_pool3d(): argument '{name}' (position {pos}) must be tuple of ints, not "
-                        f"{type(v).__name__}")
-    v = (int(v),) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
-    if len(v) == 1:
-        return v * 3
-    if len(v) != 3:
-        raise RuntimeError(message)
-    return v
-
-
 def _checked(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
              ceil_mode: bool) -> tuple[Geometry, tuple, bool]:
     """PyTorch's checks, in its order and words; the windows' geometry, the output size
     and whether ``stride`` was given."""
-    k = _triple(kernel_size, "kernel_size", 2, "max_pool3d: kernel_size must either be a single int, or a tuple "
-                "of three ints")
+    def triple(v: Any, name: str, pos: int, what: str) -> tuple:
+        return _three(v, name, pos, f"max_pool3d: {name} must {what}, or a tuple of three ints", "max_pool3d")
+    k = triple(kernel_size, "kernel_size", 2, "either be a single int")
     given = stride is not None and (not isinstance(stride, (tuple, list)) or len(stride) > 0)
-    s = _triple(stride, "stride", 3, "max_pool3d: stride must either be omitted, a single int, or a tuple of "
-                "three ints") if given else k
-    p = _triple(padding, "padding", 4, "max_pool3d: padding must either be a single int, or a tuple of three ints")
-    d = _triple(dilation, "dilation", 5, "max_pool3d: dilation must be either a single int, or a tuple of three "
-                "ints")
+    s = triple(stride, "stride", 3, "either be omitted, a single int") if given else k
+    p = triple(padding, "padding", 4, "either be a single int")
+    d = triple(dilation, "dilation", 5, "be either a single int")
     shape = tuple(input.shape)
     if len(shape) not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
-    if 0 in s:
-        raise RuntimeError("stride should not be zero")
-    if min(k) <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
-    if min(s) <= 0:
-        raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
+    check_kernel_stride(k, s)
     if min(d) <= 0:
         raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} "
                            f"dilationW: {d[2]}")
-    for pi, ki, di in zip(p, k, d):
-        if pi < 0:
-            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
-        if pi > (di * (ki - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
-                               f"kernel_size={ki} and dilation={di}")
+    check_padding(p, k, d)
     for n in shape[-4:]:
         if n <= 0:                                    # (PyTorch's message always says dimension 0)
             raise RuntimeError("max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions "
                                f"to have positive length, but input has a shape of [{', '.join(map(str, shape))}] "
                                "and non-batch dimension 0 has length zero!")
-    out, after = [], []
-    for size, ki, si, pi, di in zip(shape[-3:], k, s, p, d):
-        span = di * (ki - 1) + 1
-        num = size + 2 * pi - span
-        o = (-(-num // si) if ceil_mode else num // si) + 1
-        if ceil_mode and (o - 1) * si >= size + pi:   # the last window must start inside
-            o -= 1
-        out.append(o)
-        after.append(max(pi, (o - 1) * si + span - size - pi))
+    geom, out = _geometry(shape, k, s, p, ceil_mode, d)
     if min(out) <= 0:
         c, (t, h, w) = shape[-4], shape[-3:]
         raise RuntimeError(f"Given input size: ({c}x{t}x{h}x{w}). Calculated output size: "
                            f"({c}x{out[0]}x{out[1]}x{out[2]}). Output size is too small")
-    return Geometry(k, s, d, p, tuple(after), 1), tuple(out), given
+    return geom, out, given
 
 
 def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

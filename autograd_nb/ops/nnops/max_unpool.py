@@ -117,18 +117,26 @@ def unpool_output_size(input: Tensor, kernel_size: tuple, stride: tuple, padding
     return list(output_size)
 
 
+def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, padding: Any, output_size: Any,
+                dims: int) -> Tensor:
+    """``max_unpool2d`` / ``3d``: the output size, PyTorch's checks, then the kernel."""
+    k = _as_tuple(kernel_size, dims)
+    s = _as_tuple(stride, dims) if stride is not None else k
+    size = unpool_output_size(input, k, s, _as_tuple(padding, dims), output_size)
+    _check(input, indices, dims)
+    if len(size) != dims:
+        names = "two elements (height, width)" if dims == 2 else "three elements (depth, height, width)"
+        raise RuntimeError(f"There should be exactly {names} in output_size, but got {len(size)} elements.")
+    if dims == 3 and min(s) <= 0:
+        raise RuntimeError(f"strides should be greater than zero, but got stride: [{', '.join(map(str, s))}]")
+    return _unpool(input, indices, size, dims)
+
+
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  output_size: Any = None) -> Tensor:
     """Each value of ``(N, C, H, W)`` written back at its ``indices`` (from ``max_pool2d``)
     in zeros of the pooled input's size (or ``output_size``)."""
-    k = _as_tuple(kernel_size, 2)
-    s = _as_tuple(stride, 2) if stride is not None else k
-    size = unpool_output_size(input, k, s, _as_tuple(padding, 2), output_size)
-    _check(input, indices, 2)
-    if len(size) != 2:
-        raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
-                           f"{len(size)} elements.")
-    return _unpool(input, indices, size, 2)
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -145,13 +153,4 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  output_size: Any = None) -> Tensor:
     """Each value of ``(N, C, D, H, W)`` written back at its ``indices`` (from ``max_pool3d``)."""
-    k = _as_tuple(kernel_size, 3)
-    s = _as_tuple(stride, 3) if stride is not None else k
-    size = unpool_output_size(input, k, s, _as_tuple(padding, 3), output_size)
-    _check(input, indices, 3)
-    if len(size) != 3:
-        raise RuntimeError(f"There should be exactly three elements (depth, height, width) in output_size, but got "
-                           f"{len(size)} elements.")
-    if min(s) <= 0:
-        raise RuntimeError(f"strides should be greater than zero, but got stride: [{', '.join(map(str, s))}]")
-    return _unpool(input, indices, size, 3)
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)

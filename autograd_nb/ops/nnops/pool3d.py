@@ -29,16 +29,19 @@ def _triple(v: Any) -> tuple:
     return v * 3 if len(v) == 1 else v
 
 
-def _geometry(shape: tuple, k: tuple, s: tuple, p: tuple, ceil_mode: bool) -> tuple[Geometry, tuple]:
+def _geometry(shape: tuple, k: tuple, s: tuple, p: tuple, ceil_mode: bool,
+              d: tuple = (1, 1, 1)) -> tuple[Geometry, tuple]:
+    """The windows of a 3-d pooling (dilation ``d``) and the output size (max_pool3d's too)."""
     out, after = [], []
-    for size, ki, si, pi in zip(shape[-3:], k, s, p):
-        num = size + 2 * pi - ki
+    for size, ki, si, pi, di in zip(shape[-3:], k, s, p, d):
+        span = di * (ki - 1) + 1
+        num = size + 2 * pi - span
         o = (-(-num // si) if ceil_mode else num // si) + 1
         if ceil_mode and (o - 1) * si >= size + pi:   # the last window must start inside
             o -= 1
         out.append(o)
-        after.append(max(pi, (o - 1) * si + ki - size - pi))
-    return Geometry(k, s, (1, 1, 1), p, tuple(after), 1), tuple(out)
+        after.append(max(pi, (o - 1) * si + span - size - pi))
+    return Geometry(k, s, d, p, tuple(after), 1), tuple(out)
 
 
 class _AvgPool3D(OpNode):
@@ -130,16 +133,17 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                   divisor_override=divisor_override, _geom=geom, _divisor=divisor)
 
 
-def _three(v: Any, name: str, pos: int, message: str) -> tuple:
-    """An int or a 1-/3-sequence of ints as a triple, refused as PyTorch refuses it."""
+def _three(v: Any, name: str, pos: int, message: str, op: str = "avg_pool3d") -> tuple:
+    """An int or a 1-/3-sequence of ints as a triple, refused as PyTorch refuses it (``op``
+    names the function in the error)."""
     if isinstance(v, bool) or not isinstance(v, (int, np.integer, tuple, list)):
-        raise TypeError(f"avg_pool3d(): argument '{name}' (position {pos}) must be tuple of ints, not "
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, not "
                         f"{type(v).__name__}")
     if isinstance(v, (int, np.integer)):
         return (int(v),) * 3
     for i, a in enumerate(v):
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"avg_pool3d(): argument '{name}' (position {pos}) must be tuple of ints, but found "
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, but found "
                             f"element of type {type(a).__name__} at pos {i}")
     v = tuple(int(a) for a in v)
     if len(v) == 1:
@@ -147,6 +151,26 @@ def _three(v: Any, name: str, pos: int, message: str) -> tuple:
     if len(v) != 3:
         raise RuntimeError(message)
     return v
+
+
+def check_kernel_stride(k: tuple, s: tuple) -> None:
+    """PyTorch's first checks of a 3-d pooling's window sizes and steps (avg and max)."""
+    if 0 in s:
+        raise RuntimeError("stride should not be zero")
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
+
+
+def check_padding(p: tuple, k: tuple, d: tuple) -> None:
+    """Padding at least 0 and at most half the (dilated) window, as PyTorch checks it."""
+    for pi, ki, di in zip(p, k, d):
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
+        if pi > (di * (ki - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                               f"kernel_size={ki} and dilation={di}")
 
 
 def avg_pool3d_checked(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -164,18 +188,8 @@ def avg_pool3d_checked(input: Tensor, kernel_size: Any, stride: Any = None, padd
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    if 0 in s:
-        raise RuntimeError("stride should not be zero")
-    if min(k) <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
-    if min(s) <= 0:
-        raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
-    for pi, ki in zip(p, k):
-        if pi < 0:
-            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
-        if pi > ki // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
-                               f"kernel_size={ki} and dilation=1")
+    check_kernel_stride(k, s)
+    check_padding(p, k, (1, 1, 1))
     for n in shape[-4:]:
         if n <= 0:                                    # (PyTorch's message always says dimension 0)
             raise RuntimeError("avg_pool3d(): Expected input's non-batch dimensions to have positive length, but "
