@@ -567,3 +567,42 @@ def test_bilinear_of_int32_stays_int32():
     want = TF.bilinear(torch.tensor(a), torch.tensor(b), torch.tensor(w))
     got = AF.bilinear(anb.tensor(a), anb.tensor(b), anb.tensor(w))
     assert got.dtype == anb.int32 and got.tolist() == want.tolist()
+
+
+# --- composites new here (ops/composites.py): values, graphs and refusals as torch's ---
+
+@pytest.mark.parametrize("name,call", [
+    ("fliplr", lambda lib, x: lib.fliplr(x)), ("flipud", lambda lib, x: lib.flipud(x)),
+    ("tensor_split", lambda lib, x: lib.tensor_split(x, 3, 1)), ("tensor_split_idx", lambda lib, x: lib.tensor_split(x, [1, 3], 1)),
+    ("hsplit", lambda lib, x: lib.hsplit(x, 2)), ("vsplit", lambda lib, x: lib.vsplit(x, [1])),
+    ("dsplit", lambda lib, x: lib.dsplit(x.reshape(2, 2, 2), 2)),
+    ("take_along_dim", lambda lib, x: lib.take_along_dim(x, lib.tensor([[0], [-1]]), 1)),
+    ("take_along_dim_flat", lambda lib, x: lib.take_along_dim(x, lib.tensor([5, 0, 7]))),
+    ("take_along_dim_wrap", lambda lib, x: lib.take_along_dim(x, lib.tensor([[0], [-5]]), 1)),
+    ("cartesian_prod", lambda lib, x: lib.cartesian_prod(x[0], x[1, :2])),
+    ("float_power", lambda lib, x: lib.float_power(x, 2)), ("positive", lambda lib, x: lib.positive(x) * 1),
+])
+def test_composites_as_torch(name, call):
+    ts, os_ = _pair((2, 4))
+    yt, yo = call(torch, ts[0]), call(anb, os_[0])
+    yt, yo = (yt, yo) if isinstance(yt, tuple) else ((yt,), (yo,))
+    for a, b in zip(yo, yt):
+        assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__ and a.dtype == getattr(anb, str(b.dtype)[6:])
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy())
+    _two_orders(lambda x: torch.cat([t.reshape(-1) for t in (lambda r: r if isinstance(r, tuple) else (r,))(call(torch, x))]),
+                lambda x: anb.cat([t.reshape(-1) for t in (lambda r: r if isinstance(r, tuple) else (r,))(call(anb, x))]),
+                ts[:1], os_[:1])
+
+
+def test_argwhere_as_torch():
+    x = np.array([[0, 1], [2, 0]])
+    assert anb.argwhere(anb.tensor(x)).tolist() == torch.argwhere(torch.tensor(x)).tolist()
+
+
+@pytest.mark.parametrize("name,args", [("fliplr", (_t((3,)),)), ("flipud", (_t(()),)), ("positive", (_t((2,), "bool"),)),
+                                       ("hsplit", (_t(()), 2)), ("vsplit", (_t((3,)), 2)), ("dsplit", (_t((2, 2)), 2)),
+                                       ("hsplit", (_t((3, 3)), 2)), ("hsplit", (_t((3, 3)), "abc")),
+                                       ("tensor_split", (_t((3,)), 0)), ("tensor_split", (_t(()), 2)),
+                                       ("float_power", (2, 3))])
+def test_composite_refusals(name, args):
+    test_refusals_as_torch(name, args, {})
