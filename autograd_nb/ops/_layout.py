@@ -219,11 +219,19 @@ def laid_like(values: Any, a: Any) -> Any:
 
 def dense(a: Any) -> Any:
     """``a`` itself if C-contiguous, else a C-contiguous copy: the layout of a result PyTorch
-    allocates with ``at::empty(sizes)`` (reductions, ``roll``, ``repeat``, ``tril``)."""
-    if a.flags.c_contiguous:
-        return a
+    allocates with ``at::empty(sizes)`` (reductions, ``roll``, ``repeat``, ``tril``). A size-1
+    dim gets the stride a contiguous tensor gives it too (numpy's ``keepdims`` may leave
+    another: the same memory, seen with PyTorch's strides). A numpy scalar becomes a 0-d array."""
+    if isinstance(a, np.generic):
+        return np.asarray(a)
     xp = np if a.__class__ is np.ndarray else __import__("cupy")
-    return xp.ascontiguousarray(a)
+    if not a.flags.c_contiguous:
+        return xp.ascontiguousarray(a)
+    if 1 in a.shape and a.size:
+        want = tuple(s * a.itemsize for s in _contiguous_strides(a.shape, _c_order(a.ndim)))
+        if a.strides != want:
+            return xp.lib.stride_tricks.as_strided(a, a.shape, want)
+    return a
 
 
 def copy_like(a: Any, dtype: Any = None) -> Any:
