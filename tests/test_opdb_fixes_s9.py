@@ -32,8 +32,11 @@ def _two_orders(f_torch, f_ours, ts, os_):
     yt, yo = f_torch(*ts), f_ours(*os_)
     lt = (yt * torch.tensor(_weights(yt, 0))).sum()
     lo = (yo * anb.tensor(_weights(yo, 0))).sum()
-    gt = torch.autograd.grad(lt, ts, create_graph=True)
-    go = anb.autograd.grad(lo, os_, create_graph=True)
+    gt = torch.autograd.grad(lt, ts, create_graph=True, allow_unused=True)
+    go = anb.autograd.grad(lo, os_, create_graph=True, allow_unused=True)
+    keep = [i for i, b in enumerate(gt) if b is not None]
+    assert all(go[i] is None for i in range(len(gt)) if i not in keep)
+    gt, go = [gt[i] for i in keep], [go[i] for i in keep]
     for a, b in zip(go, gt):
         assert a.requires_grad == b.requires_grad
         assert a.grad_fn is None or type(a.grad_fn).__name__ == type(b.grad_fn).__name__
@@ -42,8 +45,8 @@ def _two_orders(f_torch, f_ours, ts, os_):
         return
     l2t = sum((g * torch.tensor(_weights(g, 5 + i))).sum() for i, g in enumerate(gt))
     l2o = sum((g * anb.tensor(_weights(g, 5 + i))).sum() for i, g in enumerate(go))
-    g2t = torch.autograd.grad(l2t, ts, allow_unused=True)
-    g2o = anb.autograd.grad(l2o, os_, allow_unused=True)
+    g2t = torch.autograd.grad(l2t, [ts[i] for i in keep], allow_unused=True)
+    g2o = anb.autograd.grad(l2o, [os_[i] for i in keep], allow_unused=True)
     for a, b in zip(g2o, g2t):
         if b is None or a is None:
             z = a if b is None else b
@@ -605,4 +608,50 @@ def test_argwhere_as_torch():
                                        ("tensor_split", (_t((3,)), 0)), ("tensor_split", (_t(()), 2)),
                                        ("float_power", (2, 3))])
 def test_composite_refusals(name, args):
+    test_refusals_as_torch(name, args, {})
+
+
+# --- element-wise functions new here (ops/elementwise_more.py) ---------------------------
+
+@pytest.mark.parametrize("name,call", [
+    ("deg2rad", lambda lib, x, y: lib.deg2rad(x)), ("rad2deg", lambda lib, x, y: lib.rad2deg(x)),
+    ("sinc", lambda lib, x, y: lib.sinc(x)), ("copysign", lambda lib, x, y: lib.copysign(x, y)),
+    ("copysign_number", lambda lib, x, y: lib.copysign(x, -1.5)), ("logaddexp2", lambda lib, x, y: lib.logaddexp2(x, y)),
+    ("nansum", lambda lib, x, y: lib.nansum(x)), ("nansum_dim", lambda lib, x, y: lib.nansum(x, 1, keepdim=True)),
+    ("nanmean", lambda lib, x, y: lib.nanmean(x)), ("nanmean_dim", lambda lib, x, y: lib.nanmean(x, 0)),
+])
+def test_elementwise_more_as_torch(name, call):
+    ts, os_ = _pair((3, 4), (3, 4), seed=5)
+    if name.startswith("nan"):
+        with torch.no_grad():
+            ts[0][0, 1] = ts[0][2, 3] = float("nan")
+        os_[0] = anb.tensor(ts[0].detach().numpy(), requires_grad=True)
+    if name == "sinc":
+        with torch.no_grad():
+            ts[0][0, 0] = 0.0
+        os_[0] = anb.tensor(ts[0].detach().numpy(), requires_grad=True)
+    yt, yo = call(torch, *ts), call(anb, *os_)
+    assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    _two_orders(lambda *a: call(torch, *a), lambda *a: call(anb, *a), ts, os_)
+    if not name.startswith("nan"):
+        assert anb.autograd.gradcheck(lambda *a: call(anb, *a), tuple(os_))
+
+
+def test_elementwise_more_integers_and_tests():
+    for name in ("deg2rad", "rad2deg", "sinc"):
+        t, a = getattr(torch, name)(torch.tensor([0, 1, 180])), getattr(anb, name)(anb.tensor([0, 1, 180]))
+        assert a.dtype == anb.float32
+        np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-6)
+    x = [1.0, float("inf"), -float("inf"), float("nan")]
+    for name in ("isposinf", "isneginf", "isreal"):
+        assert getattr(anb, name)(anb.tensor(x)).tolist() == getattr(torch, name)(torch.tensor(x)).tolist()
+    v = anb.heaviside(anb.tensor([-1.0, 0.0, 2.0]), anb.tensor([0.5]))
+    assert v.tolist() == torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5])).tolist()
+    assert anb.nansum(anb.tensor([1, 2, 3], dtype=anb.int32)).dtype == anb.int64
+
+
+@pytest.mark.parametrize("name,args", [("copysign", (2, _t((3,), "int64"))), ("copysign", (2, 3)),
+                                       ("heaviside", (_t((3,), "int64"), 2)), ("heaviside", (2, _t((3,), "int64")))])
+def test_elementwise_more_refusals(name, args):
     test_refusals_as_torch(name, args, {})
