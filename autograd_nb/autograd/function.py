@@ -57,7 +57,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """The node ``Function.apply`` records; it is also the ``ctx`` passed to your methods."""
 
     __slots__ = ("_fn_cls", "_to_save", "_to_save_fwd", "_dirty", "_non_diff", "_materialize",
-                 "needs_input_grad", "_shapes", "_in_shapes", "num_outputs")
+                 "needs_input_grad", "_shapes", "_in_shapes", "num_outputs", "_tensor_args")
 
     def name(self) -> str:
         return self._fn_cls.__name__ + "Backward"
@@ -103,7 +103,7 @@ class BackwardCFunction(Node, FunctionCtx):
         out = self._fn_cls.backward(self, *grads)
         if not isinstance(out, tuple):
             out = (out,)
-        n = len(self.next_functions)
+        n = len(self._in_shapes)                      # one gradient per forward argument
         if len(out) > n:                              # extra trailing Nones are allowed
             if any(g is not None for g in out[n:]):
                 raise RuntimeError(
@@ -115,8 +115,13 @@ class BackwardCFunction(Node, FunctionCtx):
                 f"function {self.name()} returned an incorrect number of gradients "
                 f"(expected {n}, got {len(out)})")
         from .._tensor import Tensor
-        checked = []
-        for i, (g, (nxt, _), shape) in enumerate(zip(out, self.next_functions, self._in_shapes)):
+        for i, (g, shape) in enumerate(zip(out, self._in_shapes)):
+            if g is not None and shape is None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                   f"{i + 1}, but the corresponding forward input was not a Variable")
+        checked = []                                  # ... and one edge per tensor argument
+        for (nxt, _), i in zip(self.next_functions, self._tensor_args):
+            g, shape = out[i], self._in_shapes[i]
             if g is not None and not isinstance(g, Tensor):
                 raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
             if nxt is None or g is None:
@@ -226,7 +231,9 @@ class Function(metaclass=_FunctionMeta):
         _views_of_inputs(args, outs, not STATE.mode)
         if not record:
             return out
-        ctx.next_functions = tuple((None, 0) if t is None else t._edge() for t in tensor_args)
+        # as PyTorch's: an edge per tensor argument (non-tensor arguments get none)
+        ctx._tensor_args = tuple(i for i, t in enumerate(tensor_args) if t is not None)
+        ctx.next_functions = tuple(tensor_args[i]._edge() for i in ctx._tensor_args)
         if ANOMALY[0]:
             from .anomaly_mode import note_creation
             note_creation(ctx)
