@@ -379,3 +379,23 @@ def test_known_blas_overflow_in_matmul_is_classified():
     from tests.fuzz.known import classify
     assert classify("value", "v12: [[inf, nan], [nan, inf]] vs [[inf, -inf], [-inf, inf]]", "{g}{A} @ {A}") is not None
     assert classify("value", "v12: [[1.0, nan]] vs [[1.0, 2.0]]", "{g}{A} @ {A}") is None
+
+
+# --- 7. losses at the edges ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["no_classes_1d", "no_classes_2d", "ignored_row", "ignored_sum", "ignored_1d"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_nll_backward_with_ignored_targets_and_no_classes(case, loss):
+    """An ignored target writes no gradient: with no classes at all (input of shape (0,)),
+    there is no class 0 to write a zero into (found by the fuzzer, seed 9121: an empty
+    masked selection given to cross_entropy with ignore_index=0, then backward)."""
+    shape, target, kw = {"no_classes_1d": ((0,), 0, {}), "no_classes_2d": ((2, 0), [0, 0], {}),
+                         "ignored_row": ((2, 3), [0, 2], {}), "ignored_sum": ((2, 3), [1, 1], {"reduction": "sum"}),
+                         "ignored_1d": ((3,), 0, {})}[case]
+
+    def f(lib):
+        x = lib.zeros(shape, requires_grad=True)
+        y = getattr(lib.nn.functional, loss)(x, lib.tensor(target), ignore_index=0, **kw)
+        y.backward()
+        return str(y.item()), [[round(v, 5) for v in r] if isinstance(r, list) else round(r, 5) for r in x.grad.tolist()]
+    same_outcome(f, torch)

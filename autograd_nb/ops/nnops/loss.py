@@ -271,7 +271,11 @@ def nll_loss_backward(grad: Tensor, self: Tensor, target: Tensor, weight: Tensor
         other, plain = xp.where(xp.isfinite(per_target), 0, np.nan)[:, None], False   # NaN at every class
     if x2.ndim == 2 and plain:                        # (rows: one scatter)
         out = xp.zeros(x2.shape, dtype=x.dtype)
-        out[xp.arange(x2.shape[0]), safe] = at_target
+        rows = xp.arange(x2.shape[0])
+        if every:
+            out[rows, safe] = at_target
+        else:                                         # (an ignored row writes nothing: with no
+            out[rows[valid], t2[valid]] = at_target[valid]   # classes at all there is no class 0)
     else:
         hit = xp.arange(x2.shape[1]).reshape((1, -1) + (1,) * (x2.ndim - 2)) == safe[:, None]
         out = xp.where(hit, at_target[:, None], other).astype(x.dtype, copy=False)
