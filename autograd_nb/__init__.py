@@ -23,7 +23,7 @@ from ._backend import (bool_ as bool, device, dtype, float16, float32, float64, 
                        get_default_dtype, int8, int16, int32, int64, promote_types,
                        set_default_dtype, uint8)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                        linspace, ones, ones_like, tensor, zeros, zeros_like)
+                        linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
 from ._printing import get_printoptions, set_printoptions
 from ._tensor import Size, Tensor
 from . import ops as _ops  # noqa: F401  (attaches the ops to Tensor)

@@ -19,7 +19,7 @@ from ._tensor import Tensor
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "zeros_like", "ones_like", "full_like", "empty_like",
+    "linspace", "logspace", "scalar_tensor", "zeros_like", "ones_like", "full_like", "empty_like",
 ]
 
 
@@ -333,6 +333,44 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     arr = np.where(idx < steps // 2, first, last) if steps != 1 else np.full(1, s)   # (one step: the start)
     with np.errstate(invalid="ignore"):
         return _finish(arr.astype(dt.np), dt, device, requires_grad)
+
+
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced in the
+    exponent (as PyTorch: the exponents in double, the powers cast to the dtype)."""
+    for v in (start, end):
+        if isinstance(v, Tensor) and v.ndim != 0:
+            parts = [f"{n} with {t.ndim} dimension(s)" for n, t in (("start", start), ("end", end))
+                     if isinstance(t, Tensor)]
+            raise RuntimeError("logspace only supports 0-dimensional start and end tensors, but got "
+                               + " and ".join(parts) + ".")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        from .ops._core import combination_error
+        raise combination_error("logspace", start, end, steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    idx = np.arange(steps)
+    if dt.is_floating_point:
+        t = dt.np.type
+        s, e = t(start), t(end)
+        step = (e - s) / t(max(steps - 1, 1))
+        first = t(base) ** (s + step * idx.astype(dt.np))
+        last = t(base) ** (e - step * (steps - 1 - idx).astype(dt.np))
+    else:
+        s, e = float(start), float(end)
+        step = (e - s) / max(steps - 1, 1)
+        first, last = float(base) ** (s + step * idx), float(base) ** (e - step * (steps - 1 - idx))
+    arr = np.where(idx < steps // 2, first, last) if steps != 1 else np.full(1, float(base) ** float(start))
+    return _finish(np.asarray(arr).astype(dt.np), dt, device, requires_grad)
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s`` (the default float dtype unless given)."""
+    dt = _resolve_dtype(dtype) or B.get_default_dtype()
+    return _finish(np.asarray(s).astype(dt.np), dt, device, requires_grad)
 
 
 def _like(fn: Any, input: Tensor, dtype: Any, device: Any, requires_grad: bool, *args: Any) -> Tensor:

@@ -655,3 +655,54 @@ def test_elementwise_more_integers_and_tests():
                                        ("heaviside", (_t((3,), "int64"), 2)), ("heaviside", (2, _t((3,), "int64")))])
 def test_elementwise_more_refusals(name, args):
     test_refusals_as_torch(name, args, {})
+
+
+# --- integers, index arithmetic and creation new here ---------------------------------
+
+def test_integer_ops_as_torch():
+    a, b = [12, -8, 0, 7], [18, 6, 0, -21]
+    for name in ("gcd", "lcm"):
+        assert getattr(anb, name)(anb.tensor(a), anb.tensor(b)).tolist() == \
+            getattr(torch, name)(torch.tensor(a), torch.tensor(b)).tolist()
+    x, s = [1, -2, 3, -16], [1, 2, 9, 70]
+    for dt in ("int8", "int64"):
+        for name in ("bitwise_left_shift", "bitwise_right_shift"):
+            got = getattr(anb, name)(anb.tensor(x, dtype=getattr(anb, dt)), anb.tensor(s, dtype=getattr(anb, dt)))
+            want = getattr(torch, name)(torch.tensor(x, dtype=getattr(torch, dt)), torch.tensor(s, dtype=getattr(torch, dt)))
+            assert got.tolist() == want.tolist() and str(got.dtype) == str(want.dtype)
+    assert (anb.tensor([1, 2]) << 3).tolist() == [8, 16]
+    for args in ((3, 4, 1), (4, 3, -1), (0, 3)):
+        assert anb.tril_indices(*args).tolist() == torch.tril_indices(*args).tolist()
+        assert anb.triu_indices(*args).tolist() == torch.triu_indices(*args).tolist()
+    seq, v = [1.0, 3.0, 3.0, 7.0], [[0.0, 3.0], [7.0, 9.0]]
+    for right in (False, True):
+        assert anb.searchsorted(anb.tensor(seq), anb.tensor(v), right=right).tolist() == \
+            torch.searchsorted(torch.tensor(seq), torch.tensor(v), right=right).tolist()
+        assert anb.bucketize(anb.tensor(v), anb.tensor(seq), right=right).tolist() == \
+            torch.bucketize(torch.tensor(v), torch.tensor(seq), right=right).tolist()
+    assert anb.bincount(anb.tensor([0, 3, 3, 1]), minlength=6).tolist() == \
+        torch.bincount(torch.tensor([0, 3, 3, 1]), minlength=6).tolist()
+    w = anb.bincount(anb.tensor([0, 3, 3]), anb.tensor([0.5, 1.0, 2.0]))
+    assert w.dtype == anb.float32 and w.tolist() == [0.5, 0.0, 0.0, 3.0]
+
+
+@pytest.mark.parametrize("name,args", [("gcd", (_t((3,), "int64"), 2)), ("gcd", (2, _t((3,), "int64"))),
+                                       ("lcm", (2, 3)), ("tril_indices", (-1, 3)), ("triu_indices", (3, -2)),
+                                       ("logspace", (0, 3, 1.0)), ("logspace", (0, 2, -1)),
+                                       ("bincount", (_t((2, 2), "int64"),))])
+def test_integer_and_creation_refusals(name, args):
+    test_refusals_as_torch(name, args, {})
+
+
+def test_logspace_scalar_tensor_rdiv_as_torch():
+    for args, kw in (((0, 2, 3), {}), ((-1.5, 2.5, 7), {"base": 2.0}), ((0, 3, 4), {"base": 2.0, "dtype": "int64"}),
+                     ((1.0, 1.0, 1), {})):
+        kt = {k: getattr(torch, v) if k == "dtype" else v for k, v in kw.items()}
+        ko = {k: getattr(anb, v) if k == "dtype" else v for k, v in kw.items()}
+        np.testing.assert_allclose(anb.logspace(*args, **ko).numpy(), torch.logspace(*args, **kt).numpy(), rtol=1e-6)
+    assert anb.scalar_tensor(3).dtype == anb.float32 and anb.scalar_tensor(3, dtype=anb.int64).item() == 3
+    x = anb.tensor([1.0, 2.0], requires_grad=True)
+    y = x.__rdiv__(2)
+    assert type(y.grad_fn).__name__ == "MulBackward0" and y.tolist() == [2.0, 1.0]
+    with pytest.raises(AttributeError, match="'int' object has no attribute 'reciprocal'"):
+        anb.Tensor.__rdiv__(2, x)

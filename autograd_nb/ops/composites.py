@@ -23,6 +23,14 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
+def rdiv(self: Any, other: Any) -> Tensor:
+    """``Tensor.__rdiv__``: ``other / self`` written as PyTorch's Python method writes it,
+    ``self.reciprocal() * other`` (a MulBackward0)."""
+    if not isinstance(self, Tensor):                  # (as PyTorch's: the number has no such method)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute 'reciprocal'")
+    return self.reciprocal() * other
+
+
 def fliplr(input: Tensor) -> Tensor:
     """The columns (dim 1) in reverse order: ``flip(input, [1])``."""
     if input.dim() < 2:
@@ -153,6 +161,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:
 
 for _f in (positive, fliplr, flipud, tensor_split, hsplit, vsplit, dsplit, take_along_dim, argwhere, float_power):
     register(_f.__name__)(_f)
+register("__rdiv__")(rdiv)
 
 EXPORTS = ["positive", "fliplr", "flipud", "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim",
            "cartesian_prod", "argwhere", "float_power"]
