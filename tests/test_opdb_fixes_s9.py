@@ -584,6 +584,15 @@ def test_bilinear_of_int32_stays_int32():
     ("take_along_dim_wrap", lambda lib, x: lib.take_along_dim(x, lib.tensor([[0], [-5]]), 1)),
     ("cartesian_prod", lambda lib, x: lib.cartesian_prod(x[0], x[1, :2])),
     ("float_power", lambda lib, x: lib.float_power(x, 2)), ("positive", lambda lib, x: lib.positive(x) * 1),
+    ("diagflat", lambda lib, x: lib.diagflat(x, 1)), ("trapezoid", lambda lib, x: lib.trapezoid(x, dx=0.5)),
+    ("trapezoid_x", lambda lib, x: lib.trapezoid(x, lib.tensor([0.0, 1.0, 3.0, 4.5], dtype=lib.float64))),
+    ("trapz", lambda lib, x: lib.trapz(x, dim=0)), ("cumulative_trapezoid", lambda lib, x: lib.cumulative_trapezoid(x)),
+    ("cumulative_trapezoid_x", lambda lib, x: lib.cumulative_trapezoid(x, lib.tensor([0.0, 2.0], dtype=lib.float64), dim=0)),
+    ("combinations", lambda lib, x: lib.combinations(x[0], 3)),
+    ("combinations_r", lambda lib, x: lib.combinations(x[1], 2, with_replacement=True)),
+    ("tensordot", lambda lib, x: lib.tensordot(x, x.t(), 1)), ("tensordot_dims", lambda lib, x: lib.tensordot(x, x, ([0, 1], [0, 1]))),
+    ("tensordot_bcast", lambda lib, x: lib.tensordot(x[:1], x, ([0], [0]))),
+    ("inner", lambda lib, x: lib.inner(x, x[:1])),
 ])
 def test_composites_as_torch(name, call):
     ts, os_ = _pair((2, 4))
@@ -606,7 +615,12 @@ def test_argwhere_as_torch():
                                        ("hsplit", (_t(()), 2)), ("vsplit", (_t((3,)), 2)), ("dsplit", (_t((2, 2)), 2)),
                                        ("hsplit", (_t((3, 3)), 2)), ("hsplit", (_t((3, 3)), "abc")),
                                        ("tensor_split", (_t((3,)), 0)), ("tensor_split", (_t(()), 2)),
-                                       ("float_power", (2, 3))])
+                                       ("float_power", (2, 3)), ("combinations", (_t((2, 2)),)),
+                                       ("combinations", (_t((3,)), -1)), ("inner", (_t((2, 3)), _t((2, 4)))),
+                                       ("tensordot", (_t((2, 3)), _t((2, 4)), ([1], [0]))),
+                                       ("tensordot", (_t((2, 3)), _t((3, 4)), ([1, 0], [0]))),
+                                       ("tensordot", (_t((2, 3)), _t((3, 4)), -1)),
+                                       ("trapezoid", (_t((3,)), _t((2,))))])
 def test_composite_refusals(name, args):
     test_refusals_as_torch(name, args, {})
 
@@ -706,3 +720,9 @@ def test_logspace_scalar_tensor_rdiv_as_torch():
     assert type(y.grad_fn).__name__ == "MulBackward0" and y.tolist() == [2.0, 1.0]
     with pytest.raises(AttributeError, match="'int' object has no attribute 'reciprocal'"):
         anb.Tensor.__rdiv__(2, x)
+
+
+def test_trapezoid_of_integers_is_float():
+    for name in ("trapezoid", "cumulative_trapezoid"):
+        t, a = getattr(torch, name)(torch.tensor([1, 4, 9])), getattr(anb, name)(anb.tensor([1, 4, 9]))
+        assert a.dtype == anb.float32 and a.tolist() == t.tolist()

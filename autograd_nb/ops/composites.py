@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor, canon_dim
 from ._core import register
+from .pointwise import div_scalar, mul_scalar
 
 
 def positive(input: Tensor) -> Tensor:
@@ -159,9 +160,136 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     return pow(base, exp)
 
 
-for _f in (positive, fliplr, flipud, tensor_split, hsplit, vsplit, dsplit, take_along_dim, argwhere, float_power):
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The flattened input on the ``offset``-th diagonal of a square matrix (``diag``)."""
+    return input.contiguous().reshape(-1).diag(offset)
+
+
+def _trapezoid_dx(y: Tensor, x: Tensor, dim: int) -> Tensor:
+    """The spacings ``x[i + 1] - x[i]`` along ``dim``, ``x`` viewed to broadcast with ``y``."""
+    from .indexing import slice_dim
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        x = x.view([x.shape[0] if k == dim else 1 for k in range(y.dim())])
+    elif x.dim() < y.dim():
+        x = x.view([1] * (y.dim() - x.dim()) + list(x.shape))
+    return slice_dim(x, dim, slice(1, None)) - slice_dim(x, dim, slice(0, -1))
+
+
+def _float_for_scalar(t: Tensor) -> Tensor:
+    """An integer tensor times or over a double becomes the default float dtype (as in
+    PyTorch); the scalar ops below keep their input's dtype, so convert first."""
+    from .. import _backend as B
+    return t if t.dtype.is_floating_point else t.to(B.get_default_dtype())
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule: with spacing ``dx`` (a
+    number, 1 by default), ``(sum(y) - (y[0] + y[-1]) / 2) * dx``; with sample points ``x``,
+    ``sum(dx * (y_left + y_right)) / 2``."""
+    from .indexing import slice_dim
+    from .. import _backend as B
+    d = canon_dim(dim, y.dim())
+    if y.shape[d] == 0:
+        return Tensor._wrap(B.xp_of(y._data).zeros(y.shape[:d] + y.shape[d + 1:], y._data.dtype))
+    if isinstance(x, Tensor):
+        if y.dtype.name == "bool" or x.dtype.name == "bool":
+            raise RuntimeError("trapezoid: received a bool input for `x` or `y`, but bool is not supported")
+        step = _trapezoid_dx(y, x, d)
+        total = (step * (slice_dim(y, d, slice(0, -1)) + slice_dim(y, d, slice(1, None)))).sum(d)
+        return div_scalar(_float_for_scalar(total), 2.0)
+    if y.dtype.name == "bool":
+        raise RuntimeError("trapezoid: received a bool input for `y`, but bool is not supported")
+    y = _float_for_scalar(y)
+    step = 1.0 if dx is None and x is None else float(dx if dx is not None else x)
+    return mul_scalar(y.sum(d) - mul_scalar(y.select(d, 0) + y.select(d, -1), 0.5), step)
+
+
+def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """Alias of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The running trapezoidal integral of ``y`` along ``dim`` (one value fewer)."""
+    from .indexing import slice_dim
+    d = canon_dim(dim, y.dim())
+    left, right = slice_dim(y, d, slice(0, -1)), slice_dim(y, d, slice(1, None))
+    if isinstance(x, Tensor):
+        return div_scalar(_float_for_scalar((_trapezoid_dx(y, x, d) * (left + right)).cumsum(d)), 2.0)
+    left, right = _float_for_scalar(left), _float_for_scalar(right)
+    step = 1.0 if dx is None and x is None else float(dx if dx is not None else x)
+    return mul_scalar(left + right, step / 2.0).cumsum(d)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """All length-``r`` combinations of the elements of a 1-d tensor, as rows (a meshgrid
+    of ``r`` copies, the entries with increasing indices picked, then stacked)."""
+    from .._functions import meshgrid, stack
+    from .._creation import arange, empty
+    if input.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return empty(0, dtype=input.dtype)
+    grids = meshgrid(*([input] * r), indexing="ij")
+    index = meshgrid(*([arange(input.shape[0])] * r), indexing="ij")
+    mask = None
+    for a, b in zip(index, index[1:]):
+        m = (a <= b) if with_replacement else (a < b)
+        mask = m if mask is None else mask & m
+    if mask is None:
+        return stack(list(grids), 1)
+    return stack([g.masked_select(mask) for g in grids], 1)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
+    """Contract ``a``'s dims ``dims[0]`` with ``b``'s ``dims[1]`` (an int n: ``a``'s last n
+    with ``b``'s first n): both permuted and flattened to matrices, one ``mm``, the free
+    dims restored (a ViewBackward0, as PyTorch)."""
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
+    else:
+        da, db = ([int(k)] if isinstance(k, (int, np.integer)) else [int(i) for i in k] for k in dims)
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    da = [canon_dim(k, a.dim()) for k in da]
+    db = [canon_dim(k, b.dim()) for k in db]
+    for i, j in zip(da, db):                          # (a size 1 against n: the n are summed first)
+        if a.shape[i] != b.shape[j] and b.shape[j] == 1:
+            a = a.sum(i, keepdim=True, dtype=a.dtype)
+        elif a.shape[i] != b.shape[j] and a.shape[i] == 1:
+            b = b.sum(j, keepdim=True, dtype=b.dtype)
+        elif a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} "
+                               f"and second has size {b.shape[j]} in dim {j}")
+    free_a = [k for k in range(a.dim()) if k not in da]
+    free_b = [k for k in range(b.dim()) if k not in db]
+    size = int(np.prod([a.shape[k] for k in da])) if da else 1
+    ma = a.permute(*(free_a + da)).reshape(-1 if free_a else 1, size) if a.dim() else a.reshape(1, 1)
+    mb = b.permute(*(db + free_b)).reshape(size, -1 if free_b else 1) if b.dim() else b.reshape(1, 1)
+    return ma.mm(mb).reshape([a.shape[k] for k in free_a] + [b.shape[k] for k in free_b])
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Dot products over the last dims (a product when either is 0-d)."""
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+for _f in (positive, fliplr, flipud, tensor_split, hsplit, vsplit, dsplit, take_along_dim, argwhere, float_power,
+           diagflat, inner):
     register(_f.__name__)(_f)
 register("__rdiv__")(rdiv)
 
 EXPORTS = ["positive", "fliplr", "flipud", "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim",
-           "cartesian_prod", "argwhere", "float_power"]
+           "cartesian_prod", "argwhere", "float_power", "diagflat", "trapezoid", "trapz", "cumulative_trapezoid",
+           "combinations", "tensordot", "inner"]
