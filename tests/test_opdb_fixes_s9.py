@@ -726,3 +726,44 @@ def test_trapezoid_of_integers_is_float():
     for name in ("trapezoid", "cumulative_trapezoid"):
         t, a = getattr(torch, name)(torch.tensor([1, 4, 9])), getattr(anb, name)(anb.tensor([1, 4, 9]))
         assert a.dtype == anb.float32 and a.tolist() == t.tolist()
+
+
+# --- regions (ops/regions.py): scatters into a copy, block_diag, take, fill, rot90 --------
+
+@pytest.mark.parametrize("name,call", [
+    ("select_scatter", lambda lib, x, y: lib.select_scatter(x, y[0], 0, 1)),
+    ("slice_scatter", lambda lib, x, y: lib.slice_scatter(x, y[:, :2], 1, 1, 3)),
+    ("slice_scatter_step", lambda lib, x, y: lib.slice_scatter(x, y[::2], 0, 0, None, 2)),
+    ("diagonal_scatter", lambda lib, x, y: lib.diagonal_scatter(x, y[0, :3], 0)),
+    ("diagonal_scatter_off", lambda lib, x, y: lib.diagonal_scatter(x, y[0, :2], -1)),
+    ("block_diag", lambda lib, x, y: lib.block_diag(x, y[0], y[1, 1])),
+    ("take", lambda lib, x, y: lib.take(x, lib.tensor([[0, 5], [-1, 5]]))),
+    ("fill", lambda lib, x, y: lib.fill(x, 2.0) + x), ("fill_tensor", lambda lib, x, y: lib.fill(x, y[0, 0])),
+    ("rot90", lambda lib, x, y: lib.rot90(x)), ("rot90_k", lambda lib, x, y: lib.rot90(x, -3, [1, 0])),
+])
+def test_regions_as_torch(name, call):
+    ts, os_ = _pair((3, 4), (3, 4), seed=8)
+    yt, yo = call(torch, *ts), call(anb, *os_)
+    assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy())
+    _two_orders(lambda *a: call(torch, *a), lambda *a: call(anb, *a), ts, os_)
+    assert anb.autograd.gradcheck(lambda *a: call(anb, *a), tuple(os_))
+
+
+@pytest.mark.parametrize("name,args", [
+    ("select_scatter", (_t((3, 4)), _t((3,)), 0, 1)), ("slice_scatter", (_t((3, 4)), _t((3, 3)), 1, 1, 3)),
+    ("diagonal_scatter", (_t((3, 4)), _t((4,)))), ("block_diag", (_t((2, 2, 2)),)),
+    ("take", (_t((3,)), _t((1,), "int32"))), ("take", (_t((3,)), _t((2,), "int64"))),
+    ("rot90", (_t((3,)),)), ("rot90", (_t((3, 3)), 1, [0, 0])), ("rot90", (_t((3, 3)), 1, [0])),
+])
+def test_regions_refusals(name, args):
+    if name == "take":
+        idx = anb.tensor([7, 1]) if args[1][2] == "int64" else anb.tensor([1], dtype=anb.int32)
+        tidx = torch.tensor([7, 1]) if args[1][2] == "int64" else torch.tensor([1], dtype=torch.int32)
+        with pytest.raises(Exception) as t:
+            torch.take(torch.zeros(3), tidx)
+        with pytest.raises(Exception) as o:
+            anb.take(anb.zeros(3), idx)
+        assert type(o.value) is type(t.value) and str(o.value) == str(t.value)
+        return
+    test_refusals_as_torch(name, args, {})

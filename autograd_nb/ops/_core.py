@@ -774,7 +774,7 @@ def check_overlap(out: Tensor, inputs: Sequence[Any], full_too: bool = False) ->
 
 
 _NUMPY_KEYS = frozenset(_NUMPY_ALIASES)
-_OUT_NOT_INPUT = frozenset({"gather", "index_select", "masked_select", "cat", "concat", "concatenate"})
+_OUT_NOT_INPUT = frozenset({"gather", "index_select", "masked_select", "cat", "concat", "concatenate", "take"})
 
 
 def with_out(name: str, fn: Callable) -> Callable:
