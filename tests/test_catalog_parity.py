@@ -112,7 +112,7 @@ def check_parity(op: Op, case: Any, seed: int, dtype: str, rg: list) -> None:
     ref_in = _leaves(torch, arrays, dtype, rg)
     mine, my_err = call(op.fn, anb, *mine_in, **case.params)
     ref, ref_err = call(op.fn, torch, *ref_in, **case.params)
-    assert_same_outcome(mine, my_err, ref, ref_err, "forward", rtol=op.rtol, graph=op.graph)
+    assert_same_outcome(mine, my_err, ref, ref_err, "forward", rtol=op.rtol, atol=op.atol, graph=op.graph)
     if ref_err is not None:
         return
     mine_out, ref_out = outputs(mine), outputs(ref)
