@@ -767,3 +767,17 @@ def test_regions_refusals(name, args):
         assert type(o.value) is type(t.value) and str(o.value) == str(t.value)
         return
     test_refusals_as_torch(name, args, {})
+
+
+@pytest.mark.parametrize("kw", [{}, {"dim": 1}, {"dim": (0, 1), "keepdim": True}, {"dim": 0, "correction": 0},
+                                {"unbiased": False}])
+def test_std_mean_as_torch(kw):
+    ts, os_ = _pair((3, 4), seed=4)
+    st, mt = torch.std_mean(ts[0], **kw)
+    so, mo = anb.std_mean(os_[0], **kw)
+    assert type(so.grad_fn).__name__ == type(st.grad_fn).__name__ == "StdMeanBackward0" and so.grad_fn is mo.grad_fn
+    assert so.grad_fn._saved_correction == st.grad_fn._saved_correction
+    np.testing.assert_allclose(so.detach().numpy(), st.detach().numpy())
+    _two_orders(lambda x: torch.cat([t.reshape(-1) for t in torch.std_mean(x, **kw)]),
+                lambda x: anb.cat([t.reshape(-1) for t in anb.std_mean(x, **kw)]), ts, os_)
+    assert anb.autograd.gradgradcheck(lambda x: anb.std_mean(x, **kw)[0], tuple(os_))

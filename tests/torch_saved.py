@@ -169,6 +169,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "PixelUnshuffleBackward0": ('downscale_factor',),
     "NativeGroupNormBackward0": ('C', 'HxW', 'N', 'eps', 'group', 'input', 'result1', 'result2', 'weight'),
     "SoftshrinkBackwardBackward0": ('lambd', 'self'),
+    "StdMeanBackward0": ('correction', 'dim', 'keepdim', 'result0', 'self'),
     "TakeBackward0": ('index', 'self'),
     "TanhBackwardBackward0": ('grad_output', 'output'),
     "ThresholdBackwardBackward0": ('self', 'threshold'),

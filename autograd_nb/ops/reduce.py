@@ -745,9 +745,13 @@ def _var_like(fn: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
               "correction": shown, "_dims": dims, "_c": c, "_all": dim is None or not d.ndim,
               # N of the gradient along dim: the named dims only (an empty list names none)
               "_rnumel": 1 if isinstance(dim, (tuple, list)) and not dim else n}
-    if with_mean:                                    # var_mean: one node, two outputs
+    if with_mean:                                    # var_mean / std_mean: one node, two outputs
         mean = acc.sum(axis=dims, keepdims=keepdim) / (n or np.nan)
-        return record_multi((data.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False)),
+        first = data.astype(d.dtype, copy=False)
+        if fn == "std":                               # (std_mean saves its std, result0)
+            return record_multi((first, mean.astype(d.dtype, copy=False)), StdMeanBackward0, (input,),
+                                saved=(input, Tensor._wrap(first)), **fields)
+        return record_multi((first, mean.astype(d.dtype, copy=False)),
                             VarMeanBackward0, (input,), saved=(input,), **fields)
     node = StdBackward0 if fn == "std" else VarBackward0
     return record(dense(as_array(data.astype(d.dtype, copy=False))), node, (input,), saved=(input,),
@@ -773,6 +777,32 @@ class VarMeanBackward0(VarBackward0):
             part = div_scalar(grow, _numel(shape, self._dims))
             out = part if out is None else out + part
         return out
+
+
+class StdMeanBackward0(VarMeanBackward0):
+    """std, mean = std_mean(x): one node for both outputs; x's gradient is the sum of what
+    each sends back (std's: var's fed grad / (2 std), 0 where std is 0; mean's: 1 / N).
+
+    std, mean = self.std(dim, correction), self.mean(dim)
+    grad_self = (grad / (2 * result0)) * 2 * (self - mean) / (N - correction) + grads[1] / N
+    """
+    saved_names = ("self", "result0")
+
+    def backward(self, g_std, g_mean):
+        r = self._saved[1].unpack()
+        if STATE.grad_enabled:                        # (create_graph: the std as a function of self,
+            x = self._saved[0].unpack()               # so second derivatives see it)
+            r = std(x, None if self._all else list(self._dims), correction=self._c, keepdim=self.keepdim)
+        g_var = None
+        if g_std is not None:
+            g_var = (g_std / mul_scalar(r, 2)).masked_fill_(_const(r._data == 0), 0)
+        return VarMeanBackward0.backward(self, g_var, g_mean)
+
+
+def std_mean(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
+             correction: Any = _UNSET) -> tuple:
+    """``(std(input, ...), mean(input, ...))`` in one pass, recorded as one node."""
+    return _var_like("std", input, dim, unbiased, keepdim, correction, with_mean=True)
 
 
 def var_mean(input: Tensor, dim: Any = _UNSET, unbiased: Any = _UNSET, keepdim: bool = False, *,
@@ -1108,7 +1138,7 @@ _norm_method.__name__, _norm_method.__qualname__ = "norm", "Tensor.norm"   # (as
 register("norm")(_norm_method)
 
 EXPORTS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-           "var_mean", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
+           "var_mean", "std_mean", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "return_types"]
 
 
 def sum_to_size(self: Tensor, *size: Any) -> Tensor:
