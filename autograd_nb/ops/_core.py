@@ -330,8 +330,8 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
                  differentiable: Sequence[bool] | None = None, **fields: Any) -> tuple[Tensor, ...]:
     """Like ``record`` for ops with several outputs (``max(dim)``, ``split``, ``unbind``)."""
     outs = tuple(Tensor._wrap(as_array(d)) for d in datas)
-    if not needs_grad(*inputs):
-        return outs
+    if not needs_grad(*inputs) or _inference_only(inputs):   # (only inference inputs: autograd
+        return outs                                         # never sees the op, see record)
     for i, o in enumerate(outs):                      # (an integer piece of split / sort / max(dim):
         if (differentiable is None or differentiable[i]) and getattr(o._data, "dtype", _F).kind in "biu":
             _integer_result(o._data)                  # refused, as record refuses one)

@@ -248,6 +248,15 @@ def _rank_pick(kind: str, input: Tensor, rank: Any, dim: int, keepdim: bool) -> 
                         dim=shown_dim(dim), keepdim=keepdim, self_sym_sizes=d.shape, _n=n)
 
 
+def _out_form_refuses(input: Tensor, name: str) -> None:
+    """PyTorch's median(dim) / nanmedian(dim) call their out= form with fresh tensors; for an
+    inference input that requires grad (autograd skips the op itself) that out= form is
+    refused first."""
+    if input._is_inference and input.requires_grad and not STATE.mode:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """The median: the *lower* of the two middle values for an even count (not their mean).
 
@@ -257,7 +266,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """
     d = input._data
     if dim is not None:                               # PyTorch's order: the dim, an empty one,
-        n = canon_dim(dim, d.ndim)                    # then the kernel's dtype
+        _out_form_refuses(input, "median")            # then the kernel's dtype
+        n = canon_dim(dim, d.ndim)
         if d.ndim and d.shape[n] == 0:
             raise IndexError(f"median(): Expected reduction dim {n} to have non-zero size.")
         if d.dtype.kind == "b":
@@ -304,6 +314,8 @@ def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     algorithm).
     """
     d = input._data
+    if dim is not None:
+        _out_form_refuses(input, "nanmedian")
     if d.dtype.kind != "f":
         return median(input, dim, keepdim) if dim is None else _renamed(median(input, dim, keepdim))
     xp = B.xp_of(d)

@@ -55,6 +55,11 @@ KNOWN: list[Known] = [
           "(its order and fused multiply-adds: numpy's OpenBLAS accumulates with FMA, torch's kernel does "
           "not); platform- and library-dependent", "torch",
           r"^value: v\d+: .*\bnan\b.* vs .*\binf\b.* @ \{g\}(\{A\} @ \{A\}|T\.(matmul|mm|mv|dot)\()"),
+    Known("PyTorch: add/sub with alpha computes self + alpha * other as one fused multiply-add where the "
+          "CPU has FMA (its vector kernel's fmadd; the scalar loop as the compiler contracts it), so "
+          "alpha * other may exceed the largest float without overflowing (-inf - 2 * -3.4e38 is -inf); "
+          "numpy rounds the product first (inf - inf = nan). CPU- and build-dependent", "torch",
+          r"^value: v\d+: .*\binf\b.* vs .*\bnan\b.* @ \{g\}T\.(add|sub)\(\{a\}, \{[bx]\}, alpha="),
     # --- ops still open --------------------------------------------------------------------
     Known("second order of prod along a dim holding a zero: PyTorch's prod_safe_zeros_backward builds the "
           "products of the others from exclusive cumprods (cat/flip/cumprod: CumprodBackward0 nodes), whose "
