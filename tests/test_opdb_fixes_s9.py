@@ -781,3 +781,37 @@ def test_std_mean_as_torch(kw):
     _two_orders(lambda x: torch.cat([t.reshape(-1) for t in torch.std_mean(x, **kw)]),
                 lambda x: anb.cat([t.reshape(-1) for t in anb.std_mean(x, **kw)]), ts, os_)
     assert anb.autograd.gradgradcheck(lambda x: anb.std_mean(x, **kw)[0], tuple(os_))
+
+
+# --- addmv / addr / baddbmm / addbmm (ops/products_more.py) ------------------------------
+
+@pytest.mark.parametrize("name,shapes,kw", [
+    ("addmv", [(3,), (3, 4), (4,)], {}), ("addmv", [(1,), (3, 4), (4,)], {"beta": 0.5, "alpha": 2.0}),
+    ("addr", [(3, 4), (3,), (4,)], {"alpha": 3.0}), ("addr", [(4,), (3,), (4,)], {"beta": 0.0}),
+    ("baddbmm", [(2, 3, 5), (2, 3, 4), (2, 4, 5)], {"beta": 2.0}), ("baddbmm", [(3, 5), (2, 3, 4), (2, 4, 5)], {}),
+    ("addbmm", [(3, 5), (2, 3, 4), (2, 4, 5)], {"alpha": 0.5}), ("addbmm", [(5,), (2, 3, 4), (2, 4, 5)], {}),
+])
+def test_add_products_as_torch(name, shapes, kw):
+    ts, os_ = _pair(*shapes, seed=6)
+    yt, yo = getattr(torch, name)(*ts, **kw), getattr(anb, name)(*os_, **kw)
+    assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__
+    assert yo.grad_fn._saved_alpha == yt.grad_fn._saved_alpha and yo.grad_fn._saved_beta == yt.grad_fn._saved_beta
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    _two_orders(lambda *a: getattr(torch, name)(*a, **kw), lambda *a: getattr(anb, name)(*a, **kw), ts, os_)
+    assert anb.autograd.gradcheck(lambda *a: getattr(anb, name)(*a, **kw), tuple(os_))
+
+
+def test_add_products_integers_truncate_the_factors():
+    m, v = np.arange(-6, 6).reshape(3, 4), np.array([1, -2, 3, 1])
+    i = np.array([-8, 6, 9])
+    want = torch.addmv(torch.tensor(i), torch.tensor(m), torch.tensor(v), beta=0.2, alpha=1.6)
+    got = anb.addmv(anb.tensor(i), anb.tensor(m), anb.tensor(v), beta=0.2, alpha=1.6)
+    assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("name,args", [("addmv", (_t((3,)), _t((3, 4)), _t((5,)))), ("addmv", (_t((2,)), _t((3, 4)), _t((4,)))),
+                                       ("addr", (_t((3, 4)), _t((3, 1)), _t((4,)))),
+                                       ("baddbmm", (_t((2, 3, 3)), _t((2, 3, 4)), _t((3, 4, 3)))),
+                                       ("addbmm", (_t((3, 3)), _t((2, 3, 4)), _t((2, 5, 3))))])
+def test_add_products_refusals(name, args):
+    test_refusals_as_torch(name, args, {})

@@ -25,12 +25,15 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AdaptiveMaxPool3DBackward0": ('result1', 'self'),
     "AdaptiveMaxPool3DBackwardBackward0": ('indices',),
     "AddBackward0": ('alpha',),
+    "AddbmmBackward0": ('alpha', 'batch1', 'batch1_sym_argsize_0', 'batch1_sym_argsize_1', 'batch2', 'batch2_sym_argsize_2', 'beta'),
     "AddcdivBackward0": ('tensor1', 'tensor2', 'value'),
     "AddcmulBackward0": ('tensor1', 'tensor2', 'value'),
     "AddmmBackward0": (
         'alpha', 'beta', 'mat1', 'mat1_sym_sizes', 'mat1_sym_strides', 'mat2', 'mat2_sym_sizes',
         'mat2_sym_strides'
     ),
+    "AddmvBackward0": ('alpha', 'beta', 'mat', 'vec'),
+    "AddrBackward0": ('alpha', 'beta', 'vec1', 'vec2'),
     "AmaxBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AminBackward0": ('dim', 'keepdim', 'result', 'self'),
     "AsStridedBackward0": ('size', 'storage_offset', 'stride'),
@@ -54,6 +57,7 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "AvgPool3DBackwardBackward0": (
         'ceil_mode', 'count_include_pad', 'divisor_override', 'kernel_size', 'padding', 'stride'
     ),
+    "BaddbmmBackward0": ('alpha', 'batch1', 'batch2', 'beta'),
     "BinaryCrossEntropyBackward0": ('reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyBackwardBackward0": ('grad_output', 'reduction', 'self', 'target', 'weight'),
     "BinaryCrossEntropyWithLogitsBackward0": (
