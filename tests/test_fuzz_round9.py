@@ -419,3 +419,26 @@ def test_nll_backward_with_ignored_targets_and_no_classes(case, loss):
         y.backward()
         return str(y.item()), [[round(v, 5) for v in r] if isinstance(r, list) else round(r, 5) for r in x.grad.tolist()]
     same_outcome(f, torch)
+
+
+@pytest.mark.parametrize("kw", [{}, {"equal_nan": True}, {"rtol": 0, "atol": 0}, {"rtol": 0, "atol": 0, "equal_nan": True},
+                                {"rtol": 0}, {"atol": 0}])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_isclose_result_version_counts_its_inplace_steps(kw, dtype):
+    """PyTorch's isclose is ``self == other`` then ``|=`` the NaN matches (equal_nan, floating
+    inputs) and ``|=`` the tolerance test: its result starts at version 1 or 2, which shows
+    in the error of a backward that saved it (found by the fuzzer, seed 9093)."""
+    def f(lib):
+        x = lib.tensor([[1.0, math.nan]]).to(getattr(lib, dtype))
+        return lib.isclose(x, x, **kw)._version
+    same_outcome(f, torch)
+
+
+def test_isclose_mask_changed_after_saving_names_torch_versions():
+    def f(lib):
+        v0 = lib.tensor([[-1.0, 0.0, -1.5], [-1.0, 1.0, 0.0], [1.0, 2.0, -0.5]], requires_grad=True)
+        v1 = lib.isclose(v0, v0)
+        v4 = lib.lerp(v0, v0, 0.25).mul(v1)
+        v1.diagonal().zero_()
+        lib.rsqrt(v4).sum().backward()
+    same_outcome(f, torch)

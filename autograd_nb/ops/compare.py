@@ -150,7 +150,14 @@ def _close_args(name: str, input: Tensor, other: Any, rtol: float, atol: float) 
 def _close(input: Tensor, other: Tensor, rtol: float, atol: float, equal_nan: bool) -> Tensor:
     ad, bd, _, _ = prep2(input, other)
     close = as_array(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan))
-    return Tensor._wrap(elementwise_layout(close, input, other))
+    out = Tensor._wrap(elementwise_layout(close, input, other))
+    # PyTorch's isclose is built from ops: ``self == other``, then |= the NaN matches
+    # (equal_nan, floating) and |= the tolerance test (rtol or atol): each an in-place change
+    # of the result, which its version counts
+    changes = (bool(equal_nan) and ad.dtype.kind in "fc") + bool(rtol or atol)
+    if changes and not out._is_inference:
+        out._vc[0] = changes
+    return out
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
