@@ -815,3 +815,18 @@ def test_add_products_integers_truncate_the_factors():
                                        ("addbmm", (_t((3, 3)), _t((2, 3, 4)), _t((2, 5, 3))))])
 def test_add_products_refusals(name, args):
     test_refusals_as_torch(name, args, {})
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_running_extremes_as_torch(name):
+    x = [[1.0, 3.0, 3.0, float("nan"), 2.0], [5.0, 1.0, 1.0, 0.0, 7.0]]
+    tv, ti = getattr(torch, name)(torch.tensor(x), 1)
+    av, ai = getattr(anb, name)(anb.tensor(x), 1)
+    assert ai.tolist() == ti.tolist()
+    np.testing.assert_array_equal(av.numpy(), tv.numpy())
+    assert getattr(anb, name)(anb.tensor([3, 1, 1, 2]), 0)[1].tolist() == getattr(torch, name)(torch.tensor([3, 1, 1, 2]), 0)[1].tolist()
+    ts, os_ = _pair((3, 4), seed=12)
+    _two_orders(lambda a: getattr(torch, name)(a, 0)[0], lambda a: getattr(anb, name)(a, 0)[0], ts, os_)
+    node = getattr(anb, name)(os_[0], 0)[0].grad_fn
+    assert type(node).__name__ == f"{name.capitalize()}Backward0" and node._saved_dim == 0
+    assert anb.autograd.gradcheck(lambda a: getattr(anb, name)(a, 1)[0], tuple(os_))

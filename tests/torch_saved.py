@@ -91,6 +91,8 @@ TORCH_SAVED: dict[str, tuple[str, ...]] = {
     "CtcLossBackward0": (
         'blank', 'input_lengths', 'log_probs', 'result0', 'result1', 'target_lengths', 'targets', 'zero_infinity'
     ),
+    "CummaxBackward0": ('dim', 'indices', 'self'),
+    "CumminBackward0": ('dim', 'indices', 'self'),
     "CumsumBackward0": ('dim',),
     "Deg2RadBackward0": (),
     "DiagEmbedBackward0": ('dim1', 'dim2', 'offset'),

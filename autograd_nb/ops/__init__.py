@@ -8,7 +8,7 @@ import importlib
 
 FAMILIES = ("pointwise", "views", "indexing", "compare", "convert", "reduce", "sorting", "combine",
             "linalg", "joins", "nnops", "inplace_views", "shapes",
-            "matrix_functions", "decompositions", "inplace_forms", "unfold_view", "index_copy", "composites", "elementwise_more", "integer_ops", "regions", "products_more")
+            "matrix_functions", "decompositions", "inplace_forms", "unfold_view", "index_copy", "composites", "elementwise_more", "integer_ops", "regions", "products_more", "cumulative")
 
 for _name in FAMILIES:
     importlib.import_module(f"{__name__}.{_name}")
