@@ -830,3 +830,24 @@ def test_running_extremes_as_torch(name):
     node = getattr(anb, name)(os_[0], 0)[0].grad_fn
     assert type(node).__name__ == f"{name.capitalize()}Backward0" and node._saved_dim == 0
     assert anb.autograd.gradcheck(lambda a: getattr(anb, name)(a, 1)[0], tuple(os_))
+
+
+@pytest.mark.parametrize("kw", [{}, {"correction": 0}, {"fweights": [1, 2, 1, 3]}, {"aweights": [0.5, 1.0, 2.0, 1.0]},
+                                {"fweights": [1, 2, 1, 3], "aweights": [0.5, 1.0, 2.0, 1.0], "correction": 2}])
+def test_cov_and_corrcoef_as_torch(kw):
+    ts, os_ = _pair((3, 4), seed=13)
+    kt = {k: torch.tensor(v) if isinstance(v, list) else v for k, v in kw.items()}
+    ko = {k: anb.tensor(v) if isinstance(v, list) else v for k, v in kw.items()}
+    yt, yo = torch.cov(ts[0], **kt), anb.cov(os_[0], **ko)
+    assert type(yo.grad_fn).__name__ == type(yt.grad_fn).__name__
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-10)
+    _two_orders(lambda a: torch.cov(a, **kt), lambda a: anb.cov(a, **ko), ts, os_)
+    if not kw:
+        _two_orders(torch.corrcoef, anb.corrcoef, ts, os_)
+
+
+def test_unravel_index_as_torch():
+    for idx, shape in (([5, -1, 13], (2, 3)), (4, [2, 3]), ([0, 7], (2, 2, 2))):
+        want = torch.unravel_index(torch.tensor(idx), shape)
+        got = anb.unravel_index(anb.tensor(idx), shape)
+        assert [g.tolist() for g in got] == [w.tolist() for w in want]

@@ -285,11 +285,93 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     return tensordot(input, other, ([-1], [-1]))
 
 
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
+        aweights: Tensor | None = None) -> Tensor:
+    """The covariance matrix of the variables (rows) over the observations (columns),
+    optionally weighted: centre each row on its (weighted) mean, one ``mm`` with its
+    transpose, divided by the (weighted) count less ``correction``."""
+    from .. import _backend as B
+    if input.dim() > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.dim()} dimensions")
+    x = input.view(1, -1) if input.dim() < 2 else input
+    n = x.shape[1]
+    w = None
+    for name, t in (("fweights", fweights), ("aweights", aweights)):
+        if t is None:
+            continue
+        if t.dim() > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{t.dim()} dimensions")
+        if name == "fweights" and t.dtype.is_floating_point:
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                               f"{B.SCALAR_NAMES[t._data.dtype.name]} dtype")
+        if name == "aweights" and not t.dtype.is_floating_point:
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                               f"{B.SCALAR_NAMES[t._data.dtype.name]} dtype")
+        if t.numel() != n:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the "
+                               f"input but got {t.numel()} != {n}")
+        if bool((t < 0).any()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = t if w is None else w * t
+    from .._creation import scalar_tensor
+    w_sum = w.sum() if w is not None else scalar_tensor(n, dtype=B.int64)
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    if w is None:
+        norm = w_sum - correction
+    elif correction == 0:
+        norm = w_sum
+    elif aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    if bool((norm <= 0).all()):
+        import warnings
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number "
+                      "of observations.", UserWarning, stacklevel=2)
+        norm = norm * 0
+    centred = x - avg.unsqueeze(1)
+    c = centred.mm((centred * w if w is not None else centred).t())
+    return (c / norm).squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients: the covariance matrix divided by the standard
+    deviations of both variables, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.view(-1, 1)
+    c = c / std.view(1, -1)
+    return c.clip(-1, 1)
+
+
+def unravel_index(indices: Tensor, shape: Any) -> tuple:
+    """The coordinates, one tensor per dimension of ``shape``, of flat positions (taken
+    modulo the number of elements, as PyTorch)."""
+    from .._creation import tensor as make
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be integer Tensor, but got {type(indices).__name__}")
+    if indices.dtype.is_floating_point or indices.dtype.name == "bool":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got " + str(tuple(shape)))
+    flat = indices._data.astype(np.int64)
+    out, rest = [], flat
+    for s in reversed(shape):
+        out.append(rest % s if s else rest * 0)
+        rest = rest // s if s else rest
+    return tuple(make(o) for o in reversed(out))
+
+
 for _f in (positive, fliplr, flipud, tensor_split, hsplit, vsplit, dsplit, take_along_dim, argwhere, float_power,
-           diagflat, inner):
+           diagflat, inner, cov, corrcoef):
     register(_f.__name__)(_f)
 register("__rdiv__")(rdiv)
 
 EXPORTS = ["positive", "fliplr", "flipud", "tensor_split", "hsplit", "vsplit", "dsplit", "take_along_dim",
            "cartesian_prod", "argwhere", "float_power", "diagflat", "trapezoid", "trapz", "cumulative_trapezoid",
-           "combinations", "tensordot", "inner"]
+           "combinations", "tensordot", "inner", "cov", "corrcoef", "unravel_index"]
