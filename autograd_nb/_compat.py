@@ -201,15 +201,15 @@ def _set_(self: Tensor, source: Any = None) -> Tensor:
         raise TypeError(f"set_() received an invalid combination of arguments - got ({type(source).__name__}), "
                         "but expected one of:\n * ()\n * (Tensor source)")
     check_inplace(self, *([source_t] if source_t is not None else []))
-    history = self._grad_fn is not None and self.requires_grad
+    history = self._gfn is not None and self.requires_grad
     self._data = data if isinstance(data, np.ndarray) or hasattr(data, "device") else np.asarray(data)
     bump(self)
     self._acc = None                                  # a new accumulator for the new tensor
     if history:                                       # no derivative: a NotImplemented node
         from .ops.pointwise import NoDerivative as _NoDerivative
         marker = record(self._data, _NoDerivative, (self, source_t), _op=("set_", False))
-        if marker._grad_fn is not None:               # (nothing is recorded under no_grad)
-            self._grad_fn, self._output_nr = marker._grad_fn, 0
+        if marker._gfn is not None:               # (nothing is recorded under no_grad)
+            self._gfn, self._output_nr = marker._gfn, 0
     return self
 
 

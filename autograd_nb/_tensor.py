@@ -114,7 +114,7 @@ def view_meta_error(meta: Any, inplace: bool, view: "Tensor") -> str:
     kind = meta[0] if isinstance(meta, tuple) else meta      # (a custom Function's: a tuple)
     mode, when, block = _MODE_WORDS.get(kind, _NO_GRAD_WORDS)
     changed = "is being" if inplace else "its base or another view of its base has been"
-    fn = view._grad_fn
+    fn = view._gfn
     name = None if fn is None else f"Output {view._output_nr} of {_node_module._short_name(fn)}"
     if kind in ("no_grad", "inference") or fn is None:
         prefix = "A view was created in" if fn is None else f"{name} is a view of a view which was created in"
@@ -196,8 +196,8 @@ class Tensor:
     after ``loss.backward()`` the answer waits in ``tensor.grad``.
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
-                 "_base", "_is_inference", "_acc", "_hooks", "_retains_grad",
+    __slots__ = ("_data", "_requires_grad", "_gfn", "_output_nr", "_grad", "_vc",
+                 "_vbase", "_is_inference", "_acc", "_hooks", "_retains_grad",
                  "_post_hooks", "_view_fn", "_view_ver", "_view_meta", "__weakref__")
 
     # numpy should let our operators win in ``ndarray + tensor``.
@@ -219,11 +219,11 @@ class Tensor:
     def _init(self, data: Any, requires_grad: bool) -> None:
         self._data = data
         self._requires_grad = requires_grad
-        self._grad_fn = None
+        self._gfn = None
         self._output_nr = 0
         self._grad = None
         self._vc = [0]
-        self._base = None
+        self._vbase = None
         self._is_inference = STATE.mode > 1
         self._acc = self._hooks = self._post_hooks = None  # (_view_* only on views)
         self._retains_grad = False
@@ -241,11 +241,11 @@ class Tensor:
         t = object.__new__(cls)
         t._data = data
         t._requires_grad = requires_grad
-        t._grad_fn = grad_fn
+        t._gfn = grad_fn
         t._output_nr = output_nr
         t._grad = None
         t._vc = [0] if vc is None else vc
-        t._base = None
+        t._vbase = None
         t._is_inference = STATE.mode > 1
         t._acc = t._hooks = t._post_hooks = None       # (_view_* only on views)
         t._retains_grad = False
@@ -270,12 +270,31 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._data = value._data
 
-    def __delattr__(self, name: str) -> None:
-        """``del t.grad`` clears the gradient; the attributes autograd relies on stay."""
-        if name in ("data", "requires_grad", "_grad_fn", "_backward_hooks", "grad_fn", "is_leaf",
-                    "_base", "_version", "_vc"):
-            raise RuntimeError(f"cannot delete the '{name}' attribute of a Tensor")
-        object.__delattr__(self, name)
+    @data.deleter
+    def data(self) -> None:
+        raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
+
+    # ``_grad_fn`` and ``_base`` (names PyTorch shows) read the slots ``_gfn`` and ``_vbase``.
+    # Deleting them, or ``data``, ``requires_grad`` or ``_backward_hooks``, is refused as
+    # PyTorch refuses it, by each property's deleter: a ``Tensor.__delattr__`` would make
+    # every attribute store on every tensor go through a Python-level lookup (an op
+    # stores a dozen on the tensor it returns: a third of a small op's time).
+    @property
+    def _grad_fn(self) -> Any:
+        return self._gfn
+
+    @_grad_fn.setter
+    def _grad_fn(self, fn: Any) -> None:
+        self._gfn = fn
+
+    @_grad_fn.deleter
+    def _grad_fn(self) -> None:
+        raise RuntimeError("Deletion of _grad_fn not allowed. Detach tensor instead!")
+
+    @property
+    def _base(self) -> "Tensor | None":
+        """The tensor this one is a view of (None for a tensor that owns its memory)."""
+        return self._vbase
 
     @property
     def volatile(self) -> bool:
@@ -285,8 +304,8 @@ class Tensor:
         return False
 
     def _is_view(self) -> bool:
-        """True for a view: a tensor that shares its base's memory (see ``_base``)."""
-        return self._base is not None and not self._is_inference   # (inference: no views tracked)
+        """True for a view: a tensor that shares its base's memory (see ``_vbase``)."""
+        return self._vbase is not None and not self._is_inference   # (inference: no views tracked)
 
     def new(self, *args: Any) -> "Tensor":
         """A new tensor with this one's dtype and device (the pre-0.4 constructor):
@@ -306,6 +325,10 @@ class Tensor:
     @_backward_hooks.setter
     def _backward_hooks(self, hooks: dict | None) -> None:
         self._hooks = hooks
+
+    @_backward_hooks.deleter
+    def _backward_hooks(self) -> None:
+        raise RuntimeError("Deletion of _backwards_hooks not allowed!")
 
     @property
     def shape(self) -> Size:
@@ -409,16 +432,16 @@ class Tensor:
         Every tensor that does not require grad is a leaf, and so is one you made with
         ``requires_grad=True``. Only leaves get ``.grad`` filled by backward.
         """
-        if self._base is not None and self._vc[0] != self._view_ver:
+        if self._vbase is not None and self._vc[0] != self._view_ver:
             self._view_changed()                       # (may refuse, as grad_fn does)
-        return self._grad_fn is None
+        return self._gfn is None
 
     @property
     def grad_fn(self) -> Node | None:
         """The node that made this tensor (``None`` for leaves)."""
-        if self._base is not None and self._vc[0] != self._view_ver:
+        if self._vbase is not None and self._vc[0] != self._view_ver:
             self._view_changed()
-        return self._grad_fn
+        return self._gfn
 
     @property
     def output_nr(self) -> int:
@@ -426,7 +449,7 @@ class Tensor:
 
     @property
     def _base_tensor(self) -> "Tensor | None":
-        return self._base
+        return self._vbase
 
     # ------------------------------------------------------------------ requires_grad
     @property
@@ -439,12 +462,12 @@ class Tensor:
         """
         if self._requires_grad:
             return True
-        base = self._base                    # (a view of an inference tensor does not follow)
+        base = self._vbase                    # (a view of an inference tensor does not follow)
         return base is not None and base._requires_grad and not self._is_inference
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if self._grad_fn is not None:
+        if self._gfn is not None:
             if flag:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables.")
             raise RuntimeError(_NONLEAF_OFF)
@@ -455,14 +478,18 @@ class Tensor:
             self._leaf_init()
         self._requires_grad = bool(flag)
 
+    @requires_grad.deleter
+    def requires_grad(self) -> None:
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place and return the tensor (leaves only)."""
-        if self._grad_fn is not None and not requires_grad:
+        if self._gfn is not None and not requires_grad:
             raise RuntimeError(_NONLEAF_OFF)
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._check_inference_requires_grad(requires_grad)
-        if self._grad_fn is None:
+        if self._gfn is None:
             if requires_grad and not self._requires_grad:
                 self._leaf_init()
             self._requires_grad = bool(requires_grad)
@@ -489,7 +516,7 @@ class Tensor:
         Reading it on a non-leaf gives None and a warning, unless ``retain_grad()``
         asked the non-leaf to keep its gradient.
         """
-        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+        if self._gfn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed want "
@@ -551,7 +578,7 @@ class Tensor:
             d = grad._data
             if not owned or d.dtype != self._data.dtype or not _obeys_layout(d, self._data):
                 self._grad = _grad_copy(d, self._data)
-            elif grad._base is None and not grad._requires_grad and grad.__class__ is Tensor:
+            elif grad._vbase is None and not grad._requires_grad and grad.__class__ is Tensor:
                 self._grad = grad                       # nobody else has it: keep it as is
             else:                                       # (PyTorch keeps grad.detach(): the
                 self._grad = Tensor._wrap(d)            # same memory and version counter)
@@ -576,7 +603,7 @@ class Tensor:
         """Ask a non-leaf to keep its gradient in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None or self._retains_grad:     # (PyTorch asks a leaf no more)
+        if self._gfn is None or self._retains_grad:     # (PyTorch asks a leaf no more)
             return
         fn = self.grad_fn                                  # (a changed view: its history first)
         self._retains_grad = True
@@ -598,8 +625,8 @@ class Tensor:
         x = None if old_fn is None else old_fn._x
         store = None if x is None or not x.retain_prehooks else x.retain_prehooks.get(old_nr)
         keep = None if not store else store.pop(0, None)
-        if keep is not None and self._grad_fn is not None:
-            self._grad_fn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
+        if keep is not None and self._gfn is not None:
+            self._gfn._tensor_hook_store(self._output_nr, retain=True)[0] = keep
 
     @property
     def retains_grad(self) -> bool:
@@ -614,7 +641,7 @@ class Tensor:
         if not self.requires_grad:                  # (a view made under no_grad too)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:                # (a changed view: its history first)
-            store = self._grad_fn._tensor_hook_store(self._output_nr)
+            store = self._gfn._tensor_hook_store(self._output_nr)
         else:
             if self._hooks is None:
                 self._hooks = {}
@@ -643,7 +670,7 @@ class Tensor:
         Python's cycle collector rather than at once.)
         """
         acc = self._acc
-        if acc is None and create and self._requires_grad and self._grad_fn is None:
+        if acc is None and create and self._requires_grad and self._gfn is None:
             acc = self._acc = AccumulateGrad(self)
         return acc
 
@@ -666,7 +693,7 @@ class Tensor:
         or is refused, every time it is asked, if it was not an ordinary view (made under
         no_grad / inference_mode, by split / chunk / unbind, ...: see ``view_meta_error``).
         """
-        if self._grad_fn is None and not self._base._requires_grad:
+        if self._gfn is None and not self._vbase._requires_grad:
             return
         meta = self._view_meta
         if meta is not None:
@@ -675,10 +702,10 @@ class Tensor:
 
     def _edge(self) -> tuple[Node | None, int]:
         """The ``(node, input_nr)`` edge a node that consumes this tensor records."""
-        if self._base is not None and self._vc[0] != self._view_ver:
+        if self._vbase is not None and self._vc[0] != self._view_ver:
             self._view_changed()
-        if self._grad_fn is not None:
-            return (self._grad_fn, self._output_nr)
+        if self._gfn is not None:
+            return (self._gfn, self._output_nr)
         if self._requires_grad:
             acc = self._acc
             if acc is None:
@@ -722,9 +749,9 @@ class Tensor:
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
                 "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
                 "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
-        if self._grad_fn is not None:                 # (what it saved for backward cannot be used)
+        if self._gfn is not None:                 # (what it saved for backward cannot be used)
             _node_module.detached_in_place(self)
-        self._grad_fn = None
+        self._gfn = None
         self._requires_grad = False
         return self
 
@@ -794,7 +821,7 @@ class Tensor:
                            type(self)))
 
     def __deepcopy__(self, memo: dict) -> "Tensor":
-        if self._grad_fn is not None:
+        if self._gfn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
@@ -810,13 +837,13 @@ class Tensor:
     # ------------------------------------------------------------------ printing
     def _repr_extras(self) -> list[str]:
         extra = []
-        if self._base is not None and self._vc[0] != self._view_ver:
+        if self._vbase is not None and self._vc[0] != self._view_ver:
             try:
                 self._view_changed()
             except RuntimeError:                       # a view whose grad_fn is refused
                 return ["grad_fn=<Invalid>"]
-        if self._grad_fn is not None:
-            extra.append(f"grad_fn=<{type(self._grad_fn).__name__}>")         # not name(): as torch
+        if self._gfn is not None:
+            extra.append(f"grad_fn=<{type(self._gfn).__name__}>")         # not name(): as torch
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return extra
@@ -847,7 +874,7 @@ def clear_grad(t: Tensor, set_to_none: bool = True) -> None:
     if set_to_none:
         t._grad = None
         return
-    if g._grad_fn is not None:
+    if g._gfn is not None:
         g.detach_()
     else:
         g._requires_grad = False

@@ -112,3 +112,25 @@ def test_a_number_saved_in_a_tensors_place_reads_as_a_0d_tensor(expr):
         other = eval(expr, {"x": x}).grad_fn._saved_other
         shown.append((repr(other), other.dtype.__repr__().replace("torch.", ""), tuple(other.shape)))
     assert shown[0] == shown[1]
+
+
+@pytest.mark.parametrize("name", ["_grad_fn", "_backward_hooks", "data", "requires_grad", "grad_fn",
+                                  "is_leaf", "_version", "_base", "shape"])
+def test_deleting_what_autograd_relies_on_is_refused_as_torch(name):
+    """``del y.<name>`` is refused with torch's exception type (and its words where it is a
+    RuntimeError); the tensor keeps working. ``del x.grad`` still clears the gradient."""
+    seen = []
+    for lib in (torch, anb):
+        y = lib.ones(2, requires_grad=True) * 2
+        with pytest.raises((RuntimeError, AttributeError)) as e:
+            delattr(y, name)
+        seen.append((type(e.value), str(e.value) if e.type is RuntimeError else ""))
+        y.sum().backward()                                    # nothing was lost
+    assert seen[0] == seen[1]
+
+
+def test_del_grad_clears_it():
+    x = anb.ones(2, requires_grad=True)
+    (x * 2).sum().backward()
+    del x.grad
+    assert x.grad is None

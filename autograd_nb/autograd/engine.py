@@ -276,13 +276,13 @@ def _sole_owner(grads: list, i: int = 0) -> bool:
         return False                                  # (stride-0) spread is never kept
     base = d.base              # numpy often returns a product as a view of its own buffer
     if base is None:
-        return g._base is None
+        return g._vbase is None
     if base.__class__ is not d.__class__ or base.base is not None:
         return False
     holders = 3                                       # d.base, base, argument
-    root = g._base             # a gradient made by a view op (TBackward0's transpose)
+    root = g._vbase             # a gradient made by a view op (TBackward0's transpose)
     if root is not None:
-        if root._base is not None or _refcount(root) != 3:    # g._base, root, argument
+        if root._vbase is not None or _refcount(root) != 3:    # g._vbase, root, argument
             return False
         rd = root._data
         if rd is base:
@@ -374,8 +374,8 @@ def run_backward(roots: Sequence[tuple[Node, int]], grad_roots: Sequence[Any],
                 node = t.node
                 nr = None if node.__class__ is AccumulateGrad else t.output_nr
                 capture.setdefault(node, []).append((nr, i))
-            elif t._grad_fn is not None:
-                capture.setdefault(t._grad_fn, []).append((t._output_nr, i))
+            elif t._gfn is not None:
+                capture.setdefault(t._gfn, []).append((t._output_nr, i))
             else:
                 acc = t._grad_accumulator(create=False)
                 if acc is not None:
@@ -522,7 +522,7 @@ def _walk(ready: list, arrival: Iterator[int], buffers: dict, deps: dict, captur
                 node.check_saved()                    # then: a freed or changed buffer still fails
             out_grads: tuple = (None,) * len(nexts)
         else:
-            if is_acc and node.variable._grad_fn is not None:   # x.add_(y) made the leaf x a non-leaf
+            if is_acc and node.variable._gfn is not None:   # x.add_(y) made the leaf x a non-leaf
                 raise RuntimeError("leaf variable has been moved into the graph interior")
             if not hold:
                 prev, prev_task = state.mode, getattr(tls, "task", None)

@@ -252,14 +252,14 @@ class Function(metaclass=_FunctionMeta):
             marked = id(o) in non_diff                 # (before an input is re-wrapped below)
             if id(o) in dirty:
                 o._vc[0] += 1
-                if o._base is not None and o is args[0] and len(outs) == 1:
+                if o._vbase is not None and o is args[0] and len(outs) == 1:
                     rebase = o                         # a view changed in place: see below
             elif any(o is a for a in args):            # an input returned as is: a new tensor on its memory
                 o = Tensor._wrap(o._data, vc=o._vc)
             if marked or o._data.dtype.kind != "f":
                 result.append(o)
                 continue
-            o._grad_fn = ctx
+            o._gfn = ctx
             o._requires_grad = True
             o._output_nr = i
             result.append(o)
@@ -268,7 +268,7 @@ class Function(metaclass=_FunctionMeta):
             if t is None:
                 saved.append(None)
                 continue
-            is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._grad_fn is ctx
+            is_out = any(t is r for r in result if isinstance(r, Tensor)) and t._gfn is ctx
             saved.append(save(t, ctx, is_output=is_out))
         ctx._saved = tuple(saved)
         ctx._to_save = ctx._dirty = ctx._non_diff = ()  # the node holds only its SavedTensors
@@ -289,7 +289,7 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
     import warnings
     for t in ctx._dirty:
         if not any(t is a for a in args):
-            if t._base is not None:
+            if t._vbase is not None:
                 raise RuntimeError(_NOT_AN_INPUT)
             warnings.warn(_NOT_AN_INPUT, UserWarning, stacklevel=3)
             continue
@@ -297,7 +297,7 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
             raise RuntimeError(
                 "Some elements marked as dirty during the forward method were not returned as output. "
                 "The inputs that are modified inplace must all be outputs of the Function.")
-        if t._base is not None and len(outs) > 1:
+        if t._vbase is not None and len(outs) > 1:
             raise RuntimeError(
                 "If your Function modifies inplace an input that is a view of another Tensor, your "
                 "Function cannot return more than one Tensor. This is not supported by the current "
@@ -309,10 +309,10 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
         if record and getattr(t, "_view_meta", None) == "multi":     # a piece of split/unbind/chunk
             from .._tensor import view_meta_error
             raise RuntimeError(view_meta_error("multi", True, t))
-        if record and t._grad_fn is None and t._requires_grad:
+        if record and t._gfn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        base = t._base
-        if record and base is not None and base._grad_fn is None and base._requires_grad:
+        base = t._vbase
+        if record and base is not None and base._gfn is None and base._requires_grad:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
@@ -320,16 +320,16 @@ def _check_dirty(ctx: Any, args: tuple, outs: tuple, record: bool) -> None:
 def _views_of_inputs(args: tuple, outs: tuple, mark: bool) -> None:
     """Outputs made by views inside ``forward``: a view of an input stays a view but may not
     be changed in place (``mark``: grad mode is on); a view of a temporary is a plain tensor."""
-    roots = {id(a._base if a._base is not None else a) for a in args if hasattr(a, "_base")}
+    roots = {id(a._vbase if a._vbase is not None else a) for a in args if hasattr(a, "_vbase")}
     for o in outs:
-        base = getattr(o, "_base", None)
+        base = getattr(o, "_vbase", None)
         if base is None or any(o is a for a in args):
             continue
         if id(base) in roots:
             if mark:
                 o._view_meta = "custom"                # (see _tensor.view_meta_error)
         else:
-            o._base = o._view_fn = o._view_meta = None
+            o._vbase = o._view_fn = o._view_meta = None
 
 
 class InplaceFunction(Function):

@@ -174,7 +174,7 @@ class SavedTensor:
             if origin is not None:
                 # what the hook gave back stands for the saved tensor: it gets its history
                 fn, nr, acc = origin
-                if fn is not None and value._grad_fn is not fn:
+                if fn is not None and value._gfn is not fn:
                     value = Tensor._wrap(value._data, True, fn, nr, value._vc)
                 elif fn is None and value._acc is not acc:      # a leaf: its accumulator
                     value = Tensor._wrap(value._data, True, None, 0, value._vc)
@@ -189,12 +189,12 @@ class SavedTensor:
                 value = Tensor._wrap(value, True, self.node(), self.output_nr, self._vc)  # via it)
         elif DETACHED and history and value.__class__ not in _NUMBERS:
             ref = DETACHED.get(id(value))
-            if ref is not None and ref() is value and value._grad_fn is None \
+            if ref is not None and ref() is value and value._gfn is None \
                     and self not in _SAVED_DETACHED:
                 raise RuntimeError(DETACHED_IN_PLACE)
         vc = self._vc
         if vc is not None and vc[0] != self.version:
-            if self._unpack is None and not self.is_output and value._base is not None \
+            if self._unpack is None and not self.is_output and value._vbase is not None \
                     and vc[0] != value._view_ver:
                 value._view_changed()                 # a view: its history first (may refuse)
             raise RuntimeError(self._stale_message(value))
@@ -259,7 +259,7 @@ class SavedTensor:
                 fn = self.node()
             nr = self.output_nr
         else:
-            fn, nr = getattr(value, "_grad_fn", None), getattr(value, "_output_nr", 0)
+            fn, nr = getattr(value, "_gfn", None), getattr(value, "_output_nr", 0)
         if fn is not None:
             where = f", which is output {nr} of {_short_name(fn)},"
         return (
@@ -351,8 +351,8 @@ def saved_through_view(node: "Node", view_fn: "Node") -> None:
 
 def _remember_origin(saved: "SavedTensor", tensor: Any) -> None:
     """Where gradients of ``tensor`` go (its node, or a leaf's accumulator), for ``unpack``."""
-    if tensor._grad_fn is not None:
-        _ORIGIN[saved] = (tensor._grad_fn, tensor._output_nr, None)
+    if tensor._gfn is not None:
+        _ORIGIN[saved] = (tensor._gfn, tensor._output_nr, None)
     elif tensor._requires_grad:
         _ORIGIN[saved] = (None, 0, tensor._grad_accumulator())
 
@@ -425,10 +425,10 @@ def save(value: Any, node: "Node", is_output: bool = False) -> SavedTensor:
     if DETACHED and id(value) in DETACHED:            # saved after its detach_(): as a leaf
         _SAVED_DETACHED[s] = True
     if value._requires_grad:                          # a parameter, or a view of one: not counted
-        if value._grad_fn is None:
+        if value._gfn is None:
             return s
-        base = value._base
-        if base is not None and base._grad_fn is None and base._requires_grad:
+        base = value._vbase
+        if base is not None and base._gfn is None and base._requires_grad:
             return s
     s._key = _count(data)
     return s

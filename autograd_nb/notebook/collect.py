@@ -56,7 +56,7 @@ def tensors_in(ns: Mapping[str, Any], hidden: Iterable[str] = ()) -> dict[str, T
 def _fingerprint(t: Tensor) -> tuple:
     """Everything about a tensor whose change the cell's report should show."""
     g = t._grad
-    return (t._vc[0], t._requires_grad, t._grad_fn, g, None if g is None else g._vc[0])
+    return (t._vc[0], t._requires_grad, t._gfn, g, None if g is None else g._vc[0])
 
 
 def snapshot(ns: Mapping[str, Any], hidden: Iterable[str] = ()) -> dict[str, tuple]:
@@ -106,7 +106,7 @@ TENSOR_COLUMNS = ["name", "requires_grad", "is_leaf", "grad_fn", "shape", "dtype
 
 def tensor_info(name: str, t: Tensor) -> TensorInfo:
     """The table row for tensor ``t`` named ``name`` (reads ``.grad`` without warnings)."""
-    fn = t._grad_fn
+    fn = t._gfn
     return TensorInfo(
         name=name, requires_grad=t._requires_grad, is_leaf=fn is None,
         grad_fn=None if fn is None else type(fn).__name__, shape=tuple(t._data.shape),
@@ -124,8 +124,8 @@ def graph_nodes(tensors: Iterable[Tensor]) -> list[Any]:
     """
     stack = []
     for t in tensors:
-        if t._grad_fn is not None:
-            stack.append(t._grad_fn)
+        if t._gfn is not None:
+            stack.append(t._gfn)
         elif t._requires_grad:
             acc = t._grad_accumulator(create=False)
             if acc is not None:
@@ -165,8 +165,8 @@ def node_labels(nodes: list[Any], names: Mapping[str, Tensor]) -> dict[Any, str]
     by_fn: dict[Any, str] = {}
     by_leaf: dict[int, str] = {}
     for name, t in names.items():
-        if t._grad_fn is not None:
-            by_fn.setdefault(t._grad_fn, name)
+        if t._gfn is not None:
+            by_fn.setdefault(t._gfn, name)
         else:
             by_leaf.setdefault(id(t), name)
     raw = {}
@@ -213,7 +213,7 @@ def _saved_owner(s: Any, node: Any, names: Mapping[str, Tensor]) -> str | None:
     """The variable name of the tensor a SavedTensor holds, when the namespace names it."""
     if getattr(s, "is_output", False):
         for name, t in names.items():
-            if t._grad_fn is node and t._output_nr == getattr(s, "output_nr", 0):
+            if t._gfn is node and t._output_nr == getattr(s, "output_nr", 0):
                 return name
         return None
     value = getattr(s, "_value", None)

@@ -122,7 +122,7 @@ def _label(node: Any, names: Mapping[str, Any] | None) -> str:
     label = type(node).__name__
     if names:
         for name, value in names.items():
-            if not name.startswith("_") and getattr(value, "_grad_fn", None) is node:
+            if not name.startswith("_") and getattr(value, "_gfn", None) is node:
                 return f"{label} (the node that computed {name})"
     return label
 

@@ -93,7 +93,7 @@ def grads_panel(target: str, names: Sequence[str], tensors: Mapping[str, Tensor]
     rows = []
     for n in names:
         t = tensors[n]
-        if (t._grad_fn is None or t._retains_grad) and t._grad is not None:
+        if (t._gfn is None or t._retains_grad) and t._grad is not None:
             rows.append([f"{n}.grad", collect.short_repr(t._grad, 200)])
     note = "" if rows else "No leaf received a gradient."
     return Table(f"Gradients after {target}.backward()", ["tensor", "value"], rows, note)

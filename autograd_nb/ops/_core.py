@@ -143,7 +143,7 @@ def needs_grad(*ts: Any) -> bool:
     if STATE.mode:
         return False
     for t in ts:
-        if t is not None and (t._requires_grad or t._base is not None and t.requires_grad):
+        if t is not None and (t._requires_grad or t._vbase is not None and t.requires_grad):
             return True                               # (a view may require grad via its base)
     return False
 
@@ -160,11 +160,11 @@ def plain(data: Any, inference: bool) -> Tensor:
     out = _new(_Tensor)
     out._data = data
     out._requires_grad = False
-    out._grad_fn = None
+    out._gfn = None
     out._output_nr = 0
     out._grad = None
     out._vc = [0]
-    out._base = None
+    out._vbase = None
     out._acc = out._hooks = out._post_hooks = None
     out._retains_grad = False
     out._is_inference = inference
@@ -243,11 +243,11 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     out = _new(_Tensor)
     out._data = data
     out._requires_grad = False
-    out._grad_fn = None
+    out._gfn = None
     out._output_nr = 0
     out._grad = None
     out._vc = [0]
-    out._base = None
+    out._vbase = None
     out._acc = out._hooks = out._post_hooks = None       # (_view_* only on views)
     out._retains_grad = False
     mode = STATE.mode                                 # 0: recording (see grad_mode._State)
@@ -255,7 +255,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     if mode:
         return out
     for t in inputs:
-        if t is not None and (t._requires_grad or t._base is not None and t.requires_grad):
+        if t is not None and (t._requires_grad or t._vbase is not None and t.requires_grad):
             break                                     # (a view may require grad via its base)
     else:
         return out
@@ -271,12 +271,12 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     for t in inputs:                                  # one (node, input_nr) edge per input
         if t is None:
             edges.append(_NO_EDGE)
-        elif t._base is not None:
+        elif t._vbase is not None:
             edges.append(t._edge())                   # a view: maybe re-derived first
         elif not t._requires_grad:
             edges.append(_NO_EDGE)
         else:
-            fn = t._grad_fn
+            fn = t._gfn
             if fn is not None:
                 edges.append((fn, t._output_nr))
             else:                                     # a leaf: its AccumulateGrad
@@ -291,7 +291,7 @@ def record(data: Any, node_cls: type, inputs: Sequence[Tensor | None],
     node._in_meta = None
     node.num_outputs = 1
     out._requires_grad = True
-    out._grad_fn = node
+    out._gfn = node
     if saved:
         if len(saved) == 2:                           # (the common case, without a loop)
             a, b = saved
@@ -346,14 +346,14 @@ def record_multi(datas: Sequence[Any], node_cls: type, inputs: Sequence[Tensor |
     for i, o in enumerate(outs):
         if differentiable is None or differentiable[i]:
             o._requires_grad = True
-            o._grad_fn = node
+            o._gfn = node
             o._output_nr = i
     return outs
 
 
 def note_broadcast(out: Tensor, *inputs: Tensor | None) -> None:
     """Remember input shapes/dtypes when they differ from the result's (see reduce_grads)."""
-    node = out._grad_fn
+    node = out._gfn
     if node is None:
         return
     od = out._data
@@ -642,11 +642,11 @@ def check_inplace(t: Tensor, *others: Any) -> None:
     if t._is_inference:                          # no autograd metadata at all: PyTorch's
         # inference error comes from bump(), unless an ordinary input (a tensor, or a number
         # PyTorch wraps) takes the op through autograd, which refuses a leaf first
-        if own and t._grad_fn is None and t._base is None and others and any(
+        if own and t._gfn is None and t._vbase is None and others and any(
                 not (isinstance(o, Tensor) and o._is_inference) for o in others):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         return
-    base = t._base
+    base = t._vbase
     if base is not None:
         meta = t._view_meta                      # a view made under no_grad / inference_mode,
         if meta is not None:                     # by split / unbind, ...
@@ -656,11 +656,11 @@ def check_inplace(t: Tensor, *others: Any) -> None:
             raise RuntimeError(inplace_error)
     if not own:
         return
-    if t._grad_fn is None:                       # (a view that was made to require grad
-        if base is not None and base._grad_fn is None:       # itself counts as one of a leaf)
+    if t._gfn is None:                       # (a view that was made to require grad
+        if base is not None and base._gfn is None:       # itself counts as one of a leaf)
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base._grad_fn is None:   # (even if the leaf's requires_grad was switched off since)
+    if base is not None and base._gfn is None:   # (even if the leaf's requires_grad was switched off since)
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 

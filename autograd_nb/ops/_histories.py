@@ -50,7 +50,7 @@ def read_histories(*inputs: Any) -> None:
     ts = [t for a in inputs for t in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(t, Tensor)]
     if any(t.requires_grad for t in ts):
         for t in ts:
-            if t._base is not None and t._vc[0] != t._view_ver:
+            if t._vbase is not None and t._vc[0] != t._view_ver:
                 t._view_changed()                     # (may refuse)
 
 

@@ -139,7 +139,7 @@ class _LUSaved:
 
 def _save_outputs(outs: Sequence[Tensor], which: Sequence[int]) -> None:
     """Add outputs of a multi-output node to what it saved (after its inputs)."""
-    node = next((o._grad_fn for o in outs if o._grad_fn is not None), None)
+    node = next((o._gfn for o in outs if o._gfn is not None), None)
     if node is not None:
         node._saved = node._saved + tuple(_save(outs[i], node, True) for i in which)
 

@@ -39,7 +39,7 @@ def _op(data: Any, node: type, inputs: tuple, saved: tuple, **fields: Any) -> Te
     """Wrap a backward op's result; record ``node`` (with its ``fields``) when an input
     requires grad (only under create_graph: first-order backward runs with grad mode off)."""
     out = record(as_array(data), node, inputs, saved=saved, **fields)
-    if out._grad_fn is not None:                      # (the gradient of a 0-d grad_output
+    if out._gfn is not None:                      # (the gradient of a 0-d grad_output
         note_broadcast(out, *inputs)                  # is summed back to 0-d)
     return out
 

@@ -255,7 +255,7 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
     i = index + size if index < 0 else index
     key = (slice(None),) * d + (i, Ellipsis)          # Ellipsis: a 0-d result stays a view
     out = record(self._data[key], SelectBackward0, (self,))
-    node = out._grad_fn
+    node = out._gfn
     if node is not None:                              # (its fields, kept in slots: set here)
         node.dim = shown_dim(dim)
         node.index = shown_dim(int(index))
@@ -274,7 +274,7 @@ def slice_dim(self: Tensor, dim: int, sl: slice) -> Tensor:
         raise ValueError("step must be greater than zero")
     key = (slice(None),) * d + (sl,)
     out = record(self._data[key], SliceBackward0, (self,))
-    node = out._grad_fn
+    node = out._gfn
     if node is not None:                              # (its fields, kept in slots: set here)
         node.dim = shown_dim(dim)
         node.self_sym_sizes = shp
@@ -463,7 +463,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             if mode:
                 return plain_view(self, self._data[key], lambda t: select(t, 0, i), mode)
             out = record(self._data[key], SelectBackward0, (self,))
-            node = out._grad_fn
+            node = out._gfn
             if node is not None:                       # (its fields, set here: cheaper than
                 node.dim = 0                           # record's keywords)
                 node.index = idx if idx >= 0 else idx + _U64   # (shown_dim, inlined)
@@ -479,7 +479,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
             if mode:
                 return plain_view(self, d[key], lambda t: slice_dim(t, 0, idx), mode)
             out = record(d[key], SliceBackward0, (self,))
-            node = out._grad_fn
+            node = out._gfn
             if node is not None:                       # (its fields, set here, as x[i]'s)
                 node.dim = 0
                 node.self_sym_sizes = d.shape

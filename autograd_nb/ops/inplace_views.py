@@ -65,16 +65,16 @@ def _inplace_view(view: Callable[..., Tensor], node_for: Callable[[tuple], type]
             raise RuntimeError(INFERENCE_INPLACE)
         check_inplace(self)
         out = view(self, *args)
-        node = out._grad_fn
+        node = out._gfn
         if node is not None:
             node.__class__ = node_for(args)           # same rule, PyTorch's in-place name
-            self._grad_fn, self._output_nr, self._requires_grad = node, 0, True
+            self._gfn, self._output_nr, self._requires_grad = node, 0, True
         self._data = out._data
-        if self._base is not None:                    # a view stays a view of its base
+        if self._vbase is not None:                    # a view stays a view of its base
             self._view_fn = out._view_fn
         if not self._is_inference or self._is_inference is not True and not STATE.inference:
             self._vc[0] += 1
-            if self._base is not None:
+            if self._vbase is not None:
                 self._view_ver = self._vc[0]
         return self
     method.__name__ = view.__name__ + "_"

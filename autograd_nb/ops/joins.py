@@ -42,7 +42,7 @@ def _no_dims_error(dim: int) -> IndexError:
 
 def _note_dtypes(out: Tensor, inputs: Sequence[Tensor]) -> None:
     """Inputs promoted to a wider dtype get their gradient cast back (centrally)."""
-    node = out._grad_fn
+    node = out._gfn
     if node is None:
         return
     od = out._data.dtype
@@ -336,12 +336,12 @@ class UnsafeSplitWithSizesBackward0(SplitWithSizesBackward0):
 def _unsafe(pieces: tuple) -> tuple:
     """The pieces of a split, no longer tracked as views: they may be changed in place
     (their memory is still the input's; changing one changes the input, unrecorded)."""
-    node = pieces[0]._grad_fn if pieces else None      # (one node for all the pieces)
+    node = pieces[0]._gfn if pieces else None      # (one node for all the pieces)
     if node is not None:
         node.__class__ = (UnsafeSplitWithSizesBackward0 if node.__class__ is SplitWithSizesBackward0
                           else UnsafeSplitBackward0)
     for o in pieces:
-        o._base = o._view_fn = o._view_meta = None
+        o._vbase = o._view_fn = o._view_meta = None
         o._vc = [0]                                   # (and each counts its own versions)
     return pieces
 

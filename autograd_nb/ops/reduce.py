@@ -102,7 +102,7 @@ def _need_dim(fn: str, dim: Any) -> None:
 
 def _cast_back(out: Tensor, input: Tensor) -> Tensor:
     """A ``dtype=`` argument changed the result dtype: the gradient converts back."""
-    node = out._grad_fn
+    node = out._gfn
     if node is not None and out._data.dtype != input._data.dtype:
         node._in_meta = ((input._data.shape, input._data.dtype),)
     return out
@@ -188,8 +188,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             if mode:                                  # nothing to record
                 return plain(data, mode > 1)
             out = record(data, SumBackward0, (input,))
-            if out._grad_fn is not None:              # (its field, set here: cheaper than a
-                out._grad_fn.self_sym_sizes = d.shape  # keyword of record, on this hot path)
+            if out._gfn is not None:              # (its field, set here: cheaper than a
+                out._gfn.self_sym_sizes = d.shape  # keyword of record, on this hot path)
             return out
     acc = _acc_dtype(d, dtype)
     if dim is None:

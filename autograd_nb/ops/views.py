@@ -31,14 +31,14 @@ def _make_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor], multi:
     """Mark ``out`` as a view of ``base``: same version counter, replayable from the base.
     ``multi``: one of several views one node returns (split / chunk / unbind)."""
     if base._is_inference:            # an inference tensor has no autograd: its views are
-        out._grad_fn = None           # inference tensors, untracked and never recorded
+        out._gfn = None           # inference tensors, untracked and never recorded
         out._requires_grad = False
         out._is_inference = True
         out._vc = base._vc
         return out
-    root = base._base
+    root = base._vbase
     if root is None:
-        out._base = base
+        out._vbase = base
         out._view_fn = fn
     else:
         _view_of_view(base, out, fn)
@@ -65,7 +65,7 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     out = _new(Tensor)
     out._data = data
     out._requires_grad = False
-    out._grad_fn = None
+    out._gfn = None
     out._output_nr = 0
     out._grad = None
     out._acc = out._hooks = out._post_hooks = None
@@ -74,8 +74,8 @@ def plain_view(base: Tensor, data: Any, fn: Callable[[Tensor], Tensor], mode: in
     out._view_ver = vc[0]
     out._is_inference = base._is_inference is not False     # (a view has no counter of its own)
     meta = "inference" if mode & 2 else "no_grad"   # (bit 2 of STATE.mode: inference mode;
-    if base._base is None:                          # a hot path, mode read by the caller)
-        out._base = base
+    if base._vbase is None:                          # a hot path, mode read by the caller)
+        out._vbase = base
         out._view_fn = fn
         out._view_meta = meta
     else:
@@ -88,7 +88,7 @@ def _view_of_view(base: Tensor, out: Tensor, fn: Callable[[Tensor], Tensor]) -> 
     """``out`` is a view of the view ``base``: its base is ``base``'s base (views never
     chain), and it is re-derived from there through ``base``'s function, then ``fn``."""
     parent_fn = base._view_fn
-    out._base = base._base
+    out._vbase = base._vbase
     out._view_fn = lambda t: fn(parent_fn(t))
 
 
@@ -754,7 +754,7 @@ def restride_view(view: Tensor) -> None:
     the view's layout in the storage, read from the base's (PyTorch's rule)."""
     if _REPLAYED and is_replayed(view):
         return replay_view(view)
-    base = view._base
+    base = view._vbase
     size, stride, offset = _geometry(view)
     _graft(view, AsStridedBackward0, (base._edge(),), size=size, stride=stride, storage_offset=offset,
            _in_geometry=_geometry(base))
@@ -767,11 +767,11 @@ def replay_view(view: Tensor) -> None:
     prev = STATE.grad_enabled
     STATE.grad_enabled = True                         # (re-derived in any grad mode)
     try:
-        fresh = view._view_fn(view._base)
+        fresh = view._view_fn(view._vbase)
     finally:
         STATE.grad_enabled = prev
-    old_fn, old_nr = view._grad_fn, view._output_nr
-    view._grad_fn, view._output_nr = fresh._grad_fn, fresh._output_nr
+    old_fn, old_nr = view._gfn, view._output_nr
+    view._gfn, view._output_nr = fresh._gfn, fresh._output_nr
     view._requires_grad = True
     if view._retains_grad:                            # retain_grad follows the new history
         view._retain_moved(old_fn, old_nr)
@@ -789,8 +789,8 @@ def _graft(t: Tensor, node_cls: type, next_functions: tuple, **fields: Any) -> N
     node._in_meta = None
     node.num_outputs = 1
     node._saved = ()
-    old_fn, old_nr = t._grad_fn, t._output_nr
-    t._grad_fn = node
+    old_fn, old_nr = t._gfn, t._output_nr
+    t._gfn = node
     t._requires_grad = True
     t._output_nr = 0
     if t._retains_grad:                               # retain_grad follows the new history
@@ -799,10 +799,10 @@ def _graft(t: Tensor, node_cls: type, next_functions: tuple, **fields: Any) -> N
 
 def rebase_view(view: Tensor, node: OpNode) -> None:
     """After ``view`` was changed in place by ``node``, rewrite its base's history."""
-    base = view._base
+    base = view._vbase
     if base is None:
-        old_fn, old_nr = view._grad_fn, view._output_nr
-        view._grad_fn = node
+        old_fn, old_nr = view._gfn, view._output_nr
+        view._gfn = node
         view._requires_grad = True
         view._output_nr = 0
         if view._retains_grad:                        # retain_grad follows the new history
@@ -811,8 +811,8 @@ def rebase_view(view: Tensor, node: OpNode) -> None:
     _graft(base, CopySlices, (base._edge(),) + tuple(node.next_functions[1:]),
            _view_fn=view._view_fn, _fn=node)
     restride_view(view)                               # the view, re-derived from the new base
-    if view._grad_fn is not None:
-        saved_through_view(node, view._grad_fn)
+    if view._gfn is not None:
+        saved_through_view(node, view._gfn)
 
 
 def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:

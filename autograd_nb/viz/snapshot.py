@@ -54,7 +54,7 @@ def grad_fn_of(t: Any) -> Any:
     try:
         return t.grad_fn
     except RuntimeError:
-        return getattr(t, "_grad_fn", None)
+        return getattr(t, "_gfn", None)
 
 
 def is_node(obj: Any) -> bool:

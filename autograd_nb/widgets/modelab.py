@@ -252,7 +252,7 @@ class GradModeLab(Dashboard):
         t = outs[name]
         call = f"{name}.backward()" if t.numel() == 1 else f"{name}.sum().backward()"
         code = (f"{name}.add_(1)\n" if inplace_first else "") + call
-        if any(t is v for v in self.inputs.values()) or t._base is not None:
+        if any(t is v for v in self.inputs.values()) or t._vbase is not None:
             return self._tried(TryResult(code, False, f"{name} is an input or a view of one: the "
                                          "lab does not change your tensors in place"))
         backup = GradBackup(self.inputs.values())

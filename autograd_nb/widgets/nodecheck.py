@@ -97,7 +97,7 @@ def _inputs(node: Any, names: Mapping[str, Any]) -> tuple[list, list[str]]:
         elif nxt is not None and hasattr(type(nxt), "variable"):
             v = nxt.variable
         elif nxt is not None:
-            v = next((t for t in names.values() if getattr(t, "_grad_fn", None) is nxt
+            v = next((t for t in names.values() if getattr(t, "_gfn", None) is nxt
                       and t._output_nr == nr), None)
         values.append(v)
     return values, labels

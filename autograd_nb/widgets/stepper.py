@@ -97,7 +97,7 @@ class BackwardStepper:
         self._leaves = [n.variable for n in self._nodes if hasattr(type(n), "variable")]
         in_graph = set(self._nodes)
         retained = [v for v in self.names.values()
-                    if getattr(v, "_retains_grad", False) and v._grad_fn in in_graph]
+                    if getattr(v, "_retains_grad", False) and v._gfn in in_graph]
         self._backup = GradBackup(self._leaves + retained)
         self._leaf_names = {id(t): self._find_leaf_label(t) for t in self._leaves}
         self._leaf_labels = [self._leaf_names[id(t)] for t in self._leaves]

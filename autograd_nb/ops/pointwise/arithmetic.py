@@ -110,7 +110,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
                 if mode:                              # (no_grad, inference_mode: no node to make)
                     return plain(data, mode > 1)
                 res = record(data, AddBackward0, (input, other))
-                if res._grad_fn is not None and ad.shape != bd.shape:
+                if res._gfn is not None and ad.shape != bd.shape:
                     note_broadcast(res, input, other)
                 return res
         elif _float_scalar(input, other):
@@ -161,7 +161,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
                 if mode:                              # (no_grad, inference_mode: no node to make)
                     return plain(data, mode > 1)
                 res = record(data, SubBackward0, (input, other))
-                if res._grad_fn is not None and ad.shape != bd.shape:
+                if res._gfn is not None and ad.shape != bd.shape:
                     note_broadcast(res, input, other)
                 return res
         elif _float_scalar(input, other):
@@ -212,7 +212,7 @@ def mul(input: Any, other: Any) -> Tensor:
                 return plain(data, mode > 1)
             res = record(data, MulBackward0, (input, other),
                          (input if other._requires_grad else None, other if input._requires_grad else None))
-            if res._grad_fn is not None and ad.shape != bd.shape:
+            if res._gfn is not None and ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
     elif _float_scalar(input, other):
@@ -412,7 +412,7 @@ def div(input: Any, other: Any, *, rounding_mode: Any = _TRUE_DIVISION) -> Tenso
             if mode:                                  # (no_grad, inference_mode: no node to make)
                 return plain(data, mode > 1)
             res = record(data, DivBackward0, (input, other), (input if other._requires_grad else None, other))
-            if res._grad_fn is not None and ad.shape != bd.shape:
+            if res._gfn is not None and ad.shape != bd.shape:
                 note_broadcast(res, input, other)
             return res
     if not isinstance(input, Tensor):               # number / tensor == number * (1 / tensor)
@@ -639,7 +639,7 @@ def _int_power(base: Any, e: Any) -> Any:
 def has_edge(t: Tensor) -> bool:
     """Does a node get an edge to ``t`` (so its gradient will be computed)? A view made under
     no_grad of a leaf that requires grad requires grad, yet has none."""
-    return t.requires_grad and (t._base is None or t._grad_fn is not None or t._requires_grad)
+    return t.requires_grad and (t._vbase is None or t._gfn is not None or t._requires_grad)
 
 
 def _needed(node: type, values: tuple, inputs: tuple) -> tuple:

@@ -49,7 +49,7 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = B.SCALAR_NAM
         raise RuntimeError(
             f"result type {B.SCALAR_NAMES[rd.dtype.name]} can't be cast to the desired output type "
             f"{dtype_names[sd.dtype.name]}")
-    node = result._grad_fn
+    node = result._gfn
     if node is not None:
         # only the buffer saved *as self* keeps the old value (as PyTorch's in-place ops
         # do); self saved in another role, as in ``y.mul_(y)``, goes stale like in PyTorch
@@ -57,7 +57,7 @@ def apply_inplace(self: Tensor, result: Tensor, dtype_names: dict = B.SCALAR_NAM
         for i, s in enumerate(node._saved):
             if s is not None and s._vc is self._vc and not s.is_output and i < len(names) \
                     and names[i] == "self":
-                old = Tensor._wrap(sd.copy(), self._requires_grad, self._grad_fn, self._output_nr)
+                old = Tensor._wrap(sd.copy(), self._requires_grad, self._gfn, self._output_nr)
                 s._value, s._vc, s.version = old, old._vc, 0
     if fills:
         write_fill(sd, rd.astype(sd.dtype, copy=False))
