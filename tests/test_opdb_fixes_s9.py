@@ -851,3 +851,17 @@ def test_unravel_index_as_torch():
         want = torch.unravel_index(torch.tensor(idx), shape)
         got = anb.unravel_index(anb.tensor(idx), shape)
         assert [g.tolist() for g in got] == [w.tolist() for w in want]
+
+
+def test_frexp_and_ldexp_as_torch():
+    x = [0.0, 1.5, -8.0, 3.25e-3, float("inf")]
+    tm, te = torch.frexp(torch.tensor(x))
+    am, ae = anb.frexp(anb.tensor(x))
+    assert am.tolist() == tm.tolist() and ae.tolist() == te.tolist() and ae.dtype == anb.int32
+    ts, os_ = _pair((4,), seed=14)
+    _two_orders(lambda a: torch.frexp(a)[0], lambda a: anb.frexp(a)[0], ts, os_)
+    e_t, e_o = torch.tensor([1, -2, 3, 0]), anb.tensor([1, -2, 3, 0])
+    _two_orders(lambda a: torch.ldexp(a, e_t), lambda a: anb.ldexp(a, e_o), ts, os_)
+    assert anb.ldexp(anb.tensor([1, 2]), anb.tensor([1, 2])).tolist() == [2.0, 8.0]
+    test_refusals_as_torch("ldexp", (_t((3,), "int64"), 2), {})
+    test_refusals_as_torch("frexp", (_t((3,), "int64"),), {})

@@ -218,8 +218,75 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
     return nansum(input, dim, keepdim, dtype=dtype) / count
 
 
-for _f in (deg2rad, rad2deg, sinc, copysign, logaddexp2, heaviside, isposinf, isneginf, isreal, nansum, nanmean):
+class FrexpBackward0(OpNode):
+    """frexp splits x into a mantissa and a power of two: the mantissa moves with x
+    divided by that power (the exponent is an integer: no gradient).
+
+    mantissa, exponent = self.frexp()
+    grad_self = grad / 2 ** exponent
+    """
+    saved_names = ("exponent",)
+
+    def backward(self, g, _g_exponent=None):
+        e, = (s.unpack() for s in self._saved)
+        return g / e.to(g.dtype).exp2()
+
+
+def frexp(input: Tensor) -> Any:
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, |mantissa| in
+    [0.5, 1) (0 for 0; an infinity or NaN keeps itself with exponent 0)."""
+    from .reduce import _return_type, return_types
+    from ._core import record_multi
+    d = input._data
+    if d.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = np.frexp(d)
+    if not hasattr(return_types, "frexp"):
+        return_types.frexp = _return_type("frexp")
+    exponent = Tensor._wrap(as_array(e.astype(np.int32)))
+    mantissa = record_multi((m.astype(d.dtype, copy=False), e.astype(np.int32)), FrexpBackward0, (input,),
+                            saved=(exponent,), differentiable=(True, False))[0]
+    return return_types.frexp(mantissa, exponent)
+
+
+class LdexpBackward0(OpNode):
+    """ldexp(x, e) scales x by the e-th power of two: x's gradient is the gradient times
+    that power, e's the gradient times the result times ln 2.
+
+    out = self * 2 ** other
+    grad_self = grad * 2 ** other   (an integer other: 2 ** other in integers, 0 where other < 0)
+    grad_other = grad * result * ln(2)
+    """
+    saved_names = ("other", "result")
+
+    def backward(self, g):
+        e, r = (s.unpack() for s in self._saved)
+        nf = self.next_functions
+        if e.dtype.is_floating_point:
+            power = e.to(g.dtype).exp2()
+        else:                                         # (PyTorch takes 2 ** e in integers here:
+            ed = e._data                              # 0 for a negative e)
+            power = Tensor._wrap(np.where(ed < 0, 0, np.left_shift(1, np.maximum(ed, 0))).astype(g._data.dtype))
+        return (g * power if nf[0][0] is not None else None,
+                g * r * math.log(2.0) if nf[1][0] is not None else None)
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """``input * 2 ** other`` (integers give the default float dtype)."""
+    for name, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, Tensor):
+            raise arg_error("ldexp", name, pos, v)
+    ad, bd, ta, tb = prep2(input, other)
+    dt = ad.dtype if ad.dtype.kind == "f" else B.get_default_dtype().np
+    out = (ad.astype(dt) * np.exp2(np.asarray(bd, dtype=dt))).astype(dt, copy=False)
+    res = record(as_array(out), LdexpBackward0, (ta, tb), saved=(other,), save_output=True)
+    note_broadcast(res, ta, tb)
+    return res
+
+
+for _f in (deg2rad, rad2deg, sinc, copysign, logaddexp2, heaviside, isposinf, isneginf, isreal, nansum, nanmean,
+           frexp, ldexp):
     register(_f.__name__)(_f)
 
 EXPORTS = ["deg2rad", "rad2deg", "sinc", "copysign", "logaddexp2", "heaviside", "isposinf", "isneginf", "isreal",
-           "nansum", "nanmean"]
+           "nansum", "nanmean", "frexp", "ldexp"]
