@@ -496,11 +496,10 @@ class Tensor:
         return self
 
     def _leaf_init(self) -> "Tensor":
-        """Forget the AccumulateGrad and hooks of an earlier time as a grad-requiring leaf."""
-        self._acc = None
-        self._hooks = None
+        """A leaf starts (again) to require grad. Its AccumulateGrad and hooks of an earlier
+        time stay, as in PyTorch (``x.detach_(); x.requires_grad_()``: a graph built before
+        still reaches ``x``, whose gradient ``autograd.grad`` then finds)."""
         self._retains_grad = False
-        self._post_hooks = None
         return self
 
     def _check_inference_requires_grad(self, flag: bool) -> None:

@@ -442,3 +442,24 @@ def test_isclose_mask_changed_after_saving_names_torch_versions():
         v1.diagonal().zero_()
         lib.rsqrt(v4).sum().backward()
     same_outcome(f, torch)
+
+
+@pytest.mark.parametrize("how", ["requires_grad_false", "detach_", "requires_grad_false_hook", "detach_hook"])
+@pytest.mark.parametrize("use", ["grad", "backward"])
+def test_a_leaf_requiring_grad_again_keeps_its_accumulator(how, use):
+    """``x.detach_()`` (or ``requires_grad_(False)``) then ``x.requires_grad_()``: PyTorch
+    keeps x's AccumulateGrad (and its hooks), so a graph built before still reaches x and
+    ``autograd.grad`` finds its gradient (found by the fuzzer, seed 9166: None, torch a tensor)."""
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        if how.endswith("hook"):
+            x.register_hook(lambda g: g * 10)
+        x.detach_() if how.startswith("detach_") else x.requires_grad_(False)
+        x.requires_grad_()
+        z = x * 3
+        if use == "grad":
+            return lib.autograd.grad((y + z).sum(), x, allow_unused=True)[0].tolist()
+        (y + z).sum().backward()
+        return x.grad.tolist()
+    same_outcome(f, torch)
