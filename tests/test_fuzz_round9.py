@@ -463,3 +463,21 @@ def test_a_leaf_requiring_grad_again_keeps_its_accumulator(how, use):
         (y + z).sum().backward()
         return x.grad.tolist()
     same_outcome(f, torch)
+
+
+@pytest.mark.parametrize("op", ["iadd", "add_", "sub_", "add_number", "exp_"])
+def test_inplace_into_a_detached_inference_tensor_records(op):
+    """``inference_tensor.detach()`` made outside inference mode has a version counter: an
+    in-place op with an ordinary input that requires grad records into it, as in PyTorch
+    (found by the fuzzer, seed 9162: ``v5 += v6``). (``mul_``, which saves a clone of self,
+    is still open: ours refuses saving the inference tensor.)"""
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.inference_mode():
+            v2 = lib.sigmoid(x)
+        v5 = v2.detach()
+        o = x * 1
+        {"iadd": lambda: v5.__iadd__(o), "add_": lambda: v5.add_(o), "sub_": lambda: v5.sub_(o),
+         "add_number": lambda: v5.add_(1), "exp_": lambda: v5.exp_()}[op]()
+        return v5.requires_grad, v5.grad_fn.name() if v5.grad_fn is not None else None, v5._version
+    same_outcome(f, torch)

@@ -133,7 +133,7 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
             warn_expanded(method.__name__, self)
         if types is not None:
             types(self, *args, **kwargs)
-        if self._is_inference and not STATE.inference:    # changed, then refused (in bump), as
+        if self._is_inference is True and not STATE.inference:    # changed, then refused (in bump), as
             with no_grad():                           # PyTorch; nothing to record meanwhile
                 return apply_inplace(self, op(self, *args, **kwargs), dtype_names, fills)
         return apply_inplace(self, written_into(self, op, self, *args, **kwargs), dtype_names, fills)
