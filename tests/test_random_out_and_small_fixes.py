@@ -134,3 +134,23 @@ def test_del_grad_clears_it():
     (x * 2).sum().backward()
     del x.grad
     assert x.grad is None
+
+
+PADS = ["nn.ReflectionPad2d((1, 2, 3))", "nn.ZeroPad2d((1, 2, 3))", "nn.ConstantPad1d((1, 2, 3), 0.)",
+        "nn.ReplicationPad1d((1,))", "nn.CircularPad2d((1, 2, 3, 4, 5, 6))", "nn.ReflectionPad1d(-1)",
+        "nn.ConstantPad2d((1, 2), 1.)", "nn.ReflectionPad2d((1, 1))"]
+
+
+@pytest.mark.parametrize("ctor", PADS)
+def test_padding_layers_keep_the_padding_as_given_and_check_it_when_run(ctor):
+    """As PyTorch: the constructor takes any padding tuple; F.pad refuses a wrong one when
+    the layer runs (and a constant pad of fewer dims just pads fewer dims)."""
+    seen = []
+    for lib in (torch, anb):
+        layer = eval(ctor, {"nn": lib.nn})
+        try:
+            out = layer(lib.ones(1, 2, 3, 3))
+            seen.append((repr(layer), tuple(out.shape)))
+        except Exception as e:                        # noqa: BLE001 - compared with torch
+            seen.append((repr(layer), type(e).__name__, str(e)))
+    assert seen[0] == seen[1]

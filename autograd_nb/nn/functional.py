@@ -659,7 +659,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     k = len(pad) // 2
     if k not in (1, 2, 3) or nd not in (k + 1, k + 2):
-        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {nd}D input tensor.")
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {nd}D input tensor.\n"
+                                  "Supported combinations for non-constant padding:\n"
+                                  "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                                  "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                                  "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     if mode == "circular":
         return _padding.circular_pad(input, pad)
     _check_repeat_pad(tuple(input.shape), pad, mode)

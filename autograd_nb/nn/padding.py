@@ -18,9 +18,9 @@ class _PadNd(Module):
 
     def __init__(self, padding: Any) -> None:
         super().__init__()
+        # kept as given, as PyTorch keeps it: F.pad checks it when the layer runs (so
+        # ConstantPad2d((1, 2), 0.) pads only the last dim, as in PyTorch)
         self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * self._dims)
-        if len(self.padding) != 2 * self._dims:
-            raise ValueError(f"expected padding of length {2 * self._dims}, got {len(self.padding)}")
 
     def forward(self, input: Tensor) -> Tensor:
         return F.pad(input, self.padding, self._mode)
