@@ -304,7 +304,7 @@ class Tensor:
         return False
 
     def _is_view(self) -> bool:
-        """True for a view: a tensor that shares its base's memory (see ``_vbase``)."""
+        """True for a view: a tensor that shares its base's memory (see ``_base``)."""
         return self._vbase is not None and not self._is_inference   # (inference: no views tracked)
 
     def new(self, *args: Any) -> "Tensor":
