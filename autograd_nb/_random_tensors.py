@@ -319,6 +319,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                            f"{B.SCALAR_NAMES[input.dtype.name]}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if out is not None and out.dtype != B.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {B.SCALAR_NAMES[out.dtype.name]}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n_cat = input.shape[-1]

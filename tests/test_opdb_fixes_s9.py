@@ -865,3 +865,10 @@ def test_frexp_and_ldexp_as_torch():
     assert anb.ldexp(anb.tensor([1, 2]), anb.tensor([1, 2])).tolist() == [2.0, 8.0]
     test_refusals_as_torch("ldexp", (_t((3,), "int64"), 2), {})
     test_refusals_as_torch("frexp", (_t((3,), "int64"),), {})
+
+
+def test_multinomial_refuses_an_out_of_another_dtype():
+    with pytest.raises(RuntimeError, match="^multinomial expects Long tensor out, got: Double$"):
+        anb.multinomial(anb.ones(1, 2, dtype=anb.float64), 2, out=anb.empty(1, 2, dtype=anb.float64))
+    out = anb.empty(0, dtype=anb.int64)
+    assert anb.multinomial(anb.ones(1, 2), 2, out=out) is out and sorted(out.tolist()[0]) == [0, 1]
