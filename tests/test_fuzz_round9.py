@@ -481,3 +481,31 @@ def test_inplace_into_a_detached_inference_tensor_records(op):
          "add_number": lambda: v5.add_(1), "exp_": lambda: v5.exp_()}[op]()
         return v5.requires_grad, v5.grad_fn.name() if v5.grad_fn is not None else None, v5._version
     same_outcome(f, torch)
+
+
+def test_inplace_reads_the_other_inputs_histories_before_its_shape_check():
+    """The fuzzer's case (seed 9265): ``v8.eq_(v2)`` with ``v2`` a no_grad view whose base
+    changed in place since: autograd reads v2's history (refused) before the kernel's shape
+    error."""
+    def f(lib):
+        v0 = lib.tensor([-2.0, -1.5, 2.0, -1.5], dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            v2 = v0.permute(0)
+        v0.logical_and_(0 > v2)
+        with lib.inference_mode():
+            v8 = lib.tensor(1)
+        v8.eq_(v2)
+    same_outcome(f, torch)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_logsigmoid_of_an_inference_tensor_that_requires_grad(shape):
+    """Autograd never sees logsigmoid of an inference tensor: its buffer is no input, so
+    nothing is saved (found by the fuzzer, seed 9321)."""
+    def f(lib):
+        with lib.inference_mode():
+            v = lib.ones(shape, requires_grad=True)
+        with lib.enable_grad():
+            r = lib.nn.functional.logsigmoid(v)
+        return r.requires_grad, r.grad_fn is None, tuple(r.shape), round(float(r.sum()), 3)
+    same_outcome(f, torch)

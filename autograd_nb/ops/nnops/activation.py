@@ -21,7 +21,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
-from .._core import OpNode, floating_kernel, no_kernel, record, record_multi, scalar_to, sum_to
+from .._core import OpNode, floating_kernel, no_kernel, plain, record, record_multi, scalar_to, sum_to
 from .._layout import dense
 from ..backward_ops import (elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward,
                             hardtanh_backward, leaky_relu_backward, log_sigmoid_backward,
@@ -137,6 +137,8 @@ def logsigmoid(input: Tensor) -> Tensor:
     xp = B.xp_of(d)
     buffer = xp.exp(-xp.abs(d))
     out = dense((xp.minimum(d, 0) - xp.log1p(buffer)).astype(d.dtype, copy=False))   # (contiguous)
+    if input._is_inference and not STATE.mode:       # (autograd never sees an op of inference
+        return plain(out, False)                      # tensors only; the buffer is no input)
     return record(out, LogSigmoidBackward0, (input,), saved=(input, Tensor._wrap(buffer.astype(d.dtype, copy=False))))
 
 

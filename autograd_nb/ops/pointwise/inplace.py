@@ -19,7 +19,7 @@ import numpy as np
 from ... import _backend as B
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE, no_grad
-from .._histories import saved_first
+from .._histories import read_histories, saved_first
 from .._core import (_with_scalar, bump, check_inplace, check_internal_overlap, check_overlap, memory_overlap,
                      register, warn_expanded, writable, write_fill, written_into)
 from .arithmetic import (_TRUE_DIVISION, _neg_check, _sub_check, add, div, floor_divide, fmod, mul, neg, pow,
@@ -117,7 +117,8 @@ def _inplace(op: Any, ufunc: str | None = None, overlap: str = "partial", dtype_
 
     def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, *(a for a in (*args, *kwargs.values()) if wraps_numbers or isinstance(a, Tensor)))
-        if not STATE.mode:                            # what PyTorch saves before the kernel (a copy
+        read_histories(*args, *kwargs.values())       # (autograd reads the other inputs' histories:
+        if not STATE.mode:                            # a stale no_grad view is refused first)                            # what PyTorch saves before the kernel (a copy
             e = saved_first(op, (self, *args), kwargs, True)      # of self, the other inputs)
             if e is not None:
                 raise e
