@@ -169,6 +169,8 @@ def _element_strides(a: Any) -> tuple[int, ...]:
 def _obeys_layout(g: Any, var: Any) -> bool:
     """PyTorch's layout contract for ``.grad``: a dense leaf's gradient has the leaf's
     strides (in every dim longer than 1), another leaf's is contiguous."""
+    if g.flags.c_contiguous and var.flags.c_contiguous:     # (the common case: both row-major)
+        return True
     from .ops import _layout                         # (ops import this module)
     if _layout._dense(var.shape, _element_strides(var)):
         return all(n == 1 or sg == sv for n, sg, sv in zip(g.shape, g.strides, var.strides))
