@@ -154,3 +154,43 @@ def test_padding_layers_keep_the_padding_as_given_and_check_it_when_run(ctor):
         except Exception as e:                        # noqa: BLE001 - compared with torch
             seen.append((repr(layer), type(e).__name__, str(e)))
     assert seen[0] == seen[1]
+
+
+def _outcome_of(lib, program):
+    try:
+        return ("ok", repr(program(lib)))
+    except Exception as e:                            # noqa: BLE001 - compared with torch
+        return (type(e).__name__, str(e).splitlines()[0])
+
+
+def _bool_with_history(lib):
+    v0 = lib.tensor([[-1.5, 0.5], [-0.5, 0.5]], requires_grad=True)
+    v4 = lib.logical_xor(v0, v0)
+    v4.gt_(v0 * 2)                                    # a bool tensor with a history
+    return v4
+
+
+def _stale_split_view(lib):
+    v0 = lib.tensor([-0.5, -0.5, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    v1 = v0.var(-1, keepdim=True)
+    v4 = v1.split(1, 0)[0]
+    with lib.no_grad():
+        v1.mul_(2)                                    # the split's output is stale now
+    return v4
+
+
+@pytest.mark.parametrize("name, program", [
+    # an integer quotient has no history (torch's NotImplemented node is for float results)
+    ("bool // int", lambda L: (_bool_with_history(L) // -2).grad_fn),
+    ("int // int", lambda L: (_bool_with_history(L).long() // 2).grad_fn),
+    ("float // int", lambda L: type((L.ones(2, requires_grad=True) // 2).grad_fn).__name__),
+    # pow_'s negative integer power is refused before the expanded-self check
+    ("pow_ expanded int", lambda L: (L.ones(3) <= 1).expand(2, 3).pow_(-2)),
+    ("ipow expanded int", lambda L: L.ones(3, dtype=L.int64).expand(2, 3).__ipow__(-1)),
+    # isclose's dtype check comes before reading a stale view's history
+    ("isclose dtypes first", lambda L: L.isclose(_stale_split_view(L), L.ones(1, dtype=L.bool))),
+    ("isclose stale view", lambda L: L.isclose(_stale_split_view(L), L.ones(1, dtype=L.float64))),
+])
+def test_fuzzer_round10_causes_match_torch(name, program):
+    """Found by the fuzzer (seeds 9402, 9425, 9428)."""
+    assert _outcome_of(anb, program) == _outcome_of(torch, program)

@@ -29,7 +29,7 @@ from ._numpy_names import method_aliases, take_aliases
 KERNEL_FIRST = frozenset("""
     __getitem__ __setitem__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ eq ne lt le gt ge
     eq_ ne_ lt_ le_ gt_ ge_ greater_ greater_equal_ less_ less_equal_ not_equal_
-    argmax argmin all any count_nonzero nonzero isnan isinf signbit allclose equal histc histogram
+    argmax argmin all any count_nonzero nonzero isnan isinf signbit allclose isclose equal histc histogram
     logical_and logical_or logical_xor logical_not logical_and_ logical_or_ logical_xor_ logical_not_
     bool byte char short int long cpu cuda storage_offset
     reshape reshape_as flatten unflatten narrow chunk unsafe_chunk diff movedim moveaxis

@@ -793,6 +793,8 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     _integer_division(ad, bd)
     data = as_array(np.floor_divide(ad, bd))
     data = _laid(data, input, other, dtype=data.dtype)
+    if data.dtype.kind != "f":                        # an integer quotient: no history at all
+        return plain(data, STATE.mode > 1)            # (PyTorch's node is for float results)
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
     return record(data, NoDerivative, live, _op="floor_divide",      # (an ordinary input or a

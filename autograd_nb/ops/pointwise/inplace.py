@@ -208,8 +208,19 @@ register("div_", "__itruediv__")(div_)
 register("remainder_", "__imod__")(_inplace(remainder, types=_result_cast_check, wraps_numbers=False))
 register("floor_divide_", "__ifloordiv__")(_inplace(floor_divide, types=_result_cast_check))
 register("fmod_")(_inplace(fmod, types=_result_cast_check, wraps_numbers=False))
-for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, pow, sin, cos, reciprocal, clamp_min, clamp_max):
+for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, sin, cos, reciprocal, clamp_min, clamp_max):
     register(_f.__name__ + "_")(_inplace(_f, wraps_numbers=False))
+
+
+def _pow_first(self: Tensor, exponent: Any = None, **named: Any) -> None:
+    """An integer ``self`` to a negative integer power is refused by the kernel's first
+    check, before the shared in-place checks (an expanded ``self``, shapes)."""
+    e = named.get("exponent", exponent)
+    if self._data.dtype.kind in "iub" and type(e) is int and e < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+register("pow_")(_inplace(pow, first=_pow_first, wraps_numbers=False))
 register("relu_")(_inplace(relu, first=_relu_check))
 register("neg_")(_inplace(neg, first=_neg_check))
 
@@ -246,7 +257,7 @@ for _f in (clamp, clamp_min, clamp_max):
 for _f in (clamp, clamp_min, clamp_max):
     register(_f.__name__ + "_")(_clamp_inplace(_f))
 register("clip_")(_clamp_inplace(clamp))
-register("__ipow__")(_inplace(pow, wraps_numbers=False))
+register("__ipow__")(_inplace(pow, first=_pow_first, wraps_numbers=False))
 for _f in (floor, ceil, trunc, round, frac):
     register(_f.__name__ + "_")(_inplace(_f))
 
