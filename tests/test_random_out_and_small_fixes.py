@@ -194,3 +194,16 @@ def _stale_split_view(lib):
 def test_fuzzer_round10_causes_match_torch(name, program):
     """Found by the fuzzer (seeds 9402, 9425, 9428)."""
     assert _outcome_of(anb, program) == _outcome_of(torch, program)
+
+
+def test_masked_setitem_through_a_view_of_an_expand_writes_the_base():
+    """``v = b.expand(2, 1, 3)[-2]`` has no shared elements: writing into it writes ``b``
+    (numpy marks the view read-only; found by the fuzzer, seed 9440)."""
+    seen = []
+    for lib in (torch, anb):
+        b = lib.tensor([[False, True, False]])
+        v = b.expand((2, 1, 3))[-2]
+        v[v > 0] = 1
+        v[lib.tensor([[True, False, False]])] = True
+        seen.append((v.tolist(), b.tolist()))
+    assert seen[0] == seen[1]

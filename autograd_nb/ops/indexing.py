@@ -20,7 +20,7 @@ from .. import _backend as B
 from .._tensor import Tensor, canon_dim
 from ..autograd.grad_mode import STATE
 from ._core import (OpNode, bump, check_inplace, check_overlap, has_internal_overlap, needs_grad, note_broadcast,
-                    record, register, scalar_to, sum_to, warn_expanded, write_fill, written_into)
+                    record, register, scalar_to, sum_to, warn_expanded, writable, write_fill, written_into)
 from .reduce import shown_dim
 from .views import _make_view, plain_view
 
@@ -643,7 +643,7 @@ def _index_put(dst: Tensor, key: tuple, advs: list, value: Tensor, indices: tupl
         data[key] = vd
         write_fill(dd, data)
     else:
-        dd[key] = vd
+        writable(dd)[key] = vd                        # (a view of an expand: numpy marks it read-only)
     bump(dst)
 
 
