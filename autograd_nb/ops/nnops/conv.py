@@ -134,13 +134,21 @@ def convolution_backward(grad: Tensor, input: Tensor, weight: Tensor, geom: Geom
         gw = run_kernel(correlate_weight, input._data, gd, geom, weight._data.shape)
     if output_mask[2]:
         gb = gd.sum(axis=(0,) + tuple(range(2, gd.ndim)))
+    return backward_results((gi, gw, gb), grad, input, weight, output_mask, _shown(geom))
+
+
+def backward_results(grads: tuple, grad: Tensor, input: Tensor, weight: Tensor, output_mask: Sequence[bool],
+                     shown: dict, node: type | None = None) -> tuple:
+    """The three gradients as tensors (None where ``output_mask`` asked for none); under
+    create_graph one ``node`` (``ConvolutionBackwardBackward0``, or the transposed
+    convolutions' own) makes them, with the geometry fields ``shown``."""
     if STATE.mode:                                    # (backward without create_graph: nothing records)
-        return tuple(None if d is None else Tensor._wrap(d) for d in (gi, gw, gb))
-    outs = [d for d in (gi, gw, gb) if d is not None]
+        return tuple(None if d is None else Tensor._wrap(d) for d in grads)
+    outs = [d for d in grads if d is not None]
     if not outs:
         return None, None, None
-    res = iter(record_multi(outs, ConvolutionBackwardBackward0, (grad, input, weight), saved=(grad, input, weight),
-                            _mask=tuple(output_mask), **_shown(geom)))
+    res = iter(record_multi(outs, node or ConvolutionBackwardBackward0, (grad, input, weight),
+                            saved=(grad, input, weight), _mask=tuple(output_mask), **shown))
     return tuple(next(res) if m else None for m in output_mask)
 
 

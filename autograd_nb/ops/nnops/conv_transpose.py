@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..._tensor import Tensor
-from ...autograd.grad_mode import STATE
-from .._core import record, record_multi
+from .._core import record
 from . import conv
 from .conv import _shown, ntuple, run_kernel
 from .patches import Geometry, correlate, correlate_transposed, correlate_weight
@@ -100,14 +99,8 @@ def transposed_backward(grad: Tensor, input: Tensor, weight: Tensor, geom: Geome
         gw = run_kernel(correlate_weight, g_w, xd, geom_w, wd.shape)
     if output_mask[2]:
         gb = gd.sum(axis=(0,) + tuple(range(2, gd.ndim)))
-    if STATE.mode:                                    # (backward without create_graph: nothing records)
-        return tuple(None if d is None else Tensor._wrap(d) for d in (gi, gw, gb))
-    outs = [d for d in (gi, gw, gb) if d is not None]
-    if not outs:
-        return None, None, None
-    res = iter(record_multi(outs, ConvolutionBackwardBackward0, (grad, input, weight), saved=(grad, input, weight),
-                            _mask=tuple(output_mask), **_shown(geom, True, output_padding)))
-    return tuple(next(res) if m else None for m in output_mask)
+    return conv.backward_results((gi, gw, gb), grad, input, weight, output_mask,
+                                 _shown(geom, True, output_padding), ConvolutionBackwardBackward0)
 
 
 def _weight_view(g: Any, geom: Geometry, output_padding: tuple) -> tuple[Any, Geometry]:
