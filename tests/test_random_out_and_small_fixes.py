@@ -207,3 +207,22 @@ def test_masked_setitem_through_a_view_of_an_expand_writes_the_base():
         v[lib.tensor([[True, False, False]])] = True
         seen.append((v.tolist(), b.tolist()))
     assert seen[0] == seen[1]
+
+
+def _int_with_history(lib):
+    v0 = lib.tensor([1.5, 0.5], requires_grad=True)
+    i = lib.zeros(2, dtype=lib.int64)
+    i.fill_(v0.sum())                                 # an integer tensor with a history
+    return i
+
+
+@pytest.mark.parametrize("name, program", [
+    ("heaviside of ints", lambda L: L.heaviside(_int_with_history(L), _int_with_history(L)).grad_fn),
+    ("number % ints", lambda L: (2 % _int_with_history(L)).grad_fn),
+    ("ints // number", lambda L: (_int_with_history(L) // 2).grad_fn),
+    ("float heaviside", lambda L: type(L.heaviside(L.ones(2, requires_grad=True), L.ones(2)).grad_fn).__name__),
+    ("number % floats", lambda L: type((2 % L.ones(2, requires_grad=True)).grad_fn).__name__),
+])
+def test_ops_without_a_derivative_give_integer_results_no_history(name, program):
+    """PyTorch's NotImplemented node is for floating results only."""
+    assert _outcome_of(anb, program) == _outcome_of(torch, program)

@@ -148,7 +148,7 @@ def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """The step function: 0 below zero, 1 above, ``values`` at zero (no derivative)."""
-    from .pointwise import NoDerivative
+    from .pointwise.arithmetic import not_differentiable
     for name, pos, v in (("input", 1, input), ("values", 2, values)):
         if not isinstance(v, Tensor):
             raise arg_error("heaviside", name, pos, v)
@@ -158,7 +158,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     xp = B.xp_of(ad)
     out = xp.where(ad == 0, bd, (ad > 0).astype(ad.dtype)).astype(ad.dtype, copy=False)
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)
-    return record(as_array(out), NoDerivative, live, _op="heaviside")
+    return not_differentiable(as_array(out), live, "heaviside")
 
 
 def isposinf(input: Tensor) -> Tensor:

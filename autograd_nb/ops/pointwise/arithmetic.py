@@ -723,6 +723,16 @@ class NoDerivative(OpNode):
 NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"
 
 
+def not_differentiable(data: Any, inputs: tuple, op: str, **kwargs: Any) -> Tensor:
+    """The result of an element-wise op PyTorch defines no derivative for: a floating
+    result gets the NotImplemented node (a backward through it raises); an integer or
+    bool one no history at all (autograd gives such results none, so ``int // 2`` of an
+    integer tensor with a history is not refused as ``int + 1`` is)."""
+    if data.dtype.kind != "f":
+        return plain(data, STATE.mode > 1)
+    return record(data, NoDerivative, inputs, _op=op, **kwargs)
+
+
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the result has the sign of ``other``."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -739,7 +749,7 @@ def remainder(input: Any, other: Any) -> Tensor:
     if tb is None and not wrapped_number(ta):
         return record(data, RemainderBackward0, (ta,), number=True)
     if ta is None and not wrapped_number(tb):        # number % tensor: no derivative in PyTorch
-        return record(data, NoDerivative, (tb,), _op="remainder")
+        return not_differentiable(data, (tb,), "remainder")
     res = record(data, RemainderBackward1, (ta, tb), saved=_needed(RemainderBackward1, (input, other), (ta, tb)))
     note_broadcast(res, ta, tb)
     return res
@@ -793,12 +803,11 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     _integer_division(ad, bd)
     data = as_array(np.floor_divide(ad, bd))
     data = _laid(data, input, other, dtype=data.dtype)
-    if data.dtype.kind != "f":                        # an integer quotient: no history at all
-        return plain(data, STATE.mode > 1)            # (PyTorch's node is for float results)
     # PyTorch's NotImplemented node has an edge only for each input that requires grad
     live = tuple(t for t in (ta, tb) if t is not None and t.requires_grad)   # (views too)
-    return record(data, NoDerivative, live, _op="floor_divide",      # (an ordinary input or a
-                  number=not (ta is not None and ta._is_inference and tb is not None and tb._is_inference))
+    # (a number or one ordinary input takes the op through autograd; two inference tensors do not)
+    both_inference = ta is not None and ta._is_inference and tb is not None and tb._is_inference
+    return not_differentiable(data, live, "floor_divide", number=not both_inference)
 
 
 def _rev(op):
