@@ -596,8 +596,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
                       PowBackward2, (tb,), saved=(exponent,), save_output=True, self=input)
     if not isinstance(exponent, Tensor):
         ad, e, ta, _ = prep2(input, exponent)
-        if ad.dtype.kind in "iub" and isinstance(e, int) and e < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        refuse_negative_int_power(ad.dtype, e)
         if ad.dtype == np.bool_ and type(e) is bool:       # bool ** bool stays bool
             data = ad | (not e)
         elif e == 2:
@@ -721,6 +720,12 @@ class NoDerivative(OpNode):
 # PyTorch's name for this node (type(node).__name__, what pictures and reprs show); the
 # class keeps another name here so that Python's NotImplemented is not shadowed.
 NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"
+
+
+def refuse_negative_int_power(dtype: Any, exponent: Any) -> None:
+    """An integer (or bool) base to a negative integer power: the kernel's first check."""
+    if dtype.kind in "iub" and isinstance(exponent, int) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def not_differentiable(data: Any, inputs: tuple, op: str, **kwargs: Any) -> Tensor:

@@ -23,7 +23,7 @@ from .._histories import read_histories, saved_first
 from .._core import (_with_scalar, bump, check_inplace, check_internal_overlap, check_overlap, memory_overlap,
                      register, warn_expanded, writable, write_fill, written_into)
 from .arithmetic import (_TRUE_DIVISION, _neg_check, _sub_check, add, div, floor_divide, fmod, mul, neg, pow,
-                         reciprocal, remainder, sub)
+                         reciprocal, refuse_negative_int_power, remainder, sub)
 from .clamping import _relu_check, clamp, clamp_max, clamp_min, relu, sigmoid
 from .unary import abs, ceil, cos, exp, floor, frac, log, round, sin, sqrt, tanh, trunc
 
@@ -215,9 +215,7 @@ for _f in (exp, log, sqrt, sigmoid, tanh, clamp, abs, sin, cos, reciprocal, clam
 def _pow_first(self: Tensor, exponent: Any = None, **named: Any) -> None:
     """An integer ``self`` to a negative integer power is refused by the kernel's first
     check, before the shared in-place checks (an expanded ``self``, shapes)."""
-    e = named.get("exponent", exponent)
-    if self._data.dtype.kind in "iub" and type(e) is int and e < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    refuse_negative_int_power(self._data.dtype, named.get("exponent", exponent))
 
 
 register("pow_")(_inplace(pow, first=_pow_first, wraps_numbers=False))
